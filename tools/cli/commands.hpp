@@ -1,0 +1,29 @@
+// The `custos` CLI: one function per subcommand, each taking the arguments after its name.
+// Exit codes: 0 success, 1 the operation failed (verification, I/O), 2 bad usage.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace custos::cli {
+
+using Args = std::vector<std::string>;
+
+inline constexpr int exit_ok = 0;
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+
+struct Command {
+    std::string_view name;
+    std::string_view summary;
+    int (*run)(const Args& args);
+};
+
+int run_keygen(const Args& args);
+int run_bench(const Args& args);
+
+// True if args hold --help or -h.
+bool wants_help(const Args& args);
+
+}  // namespace custos::cli

@@ -1,0 +1,61 @@
+// custos: the command-line tool for officers, prosecutors, auditors and operators.
+#include <cstdio>
+#include <iostream>
+#include <sodium.h>
+
+#include "tools/cli/commands.hpp"
+
+namespace custos::cli {
+
+bool wants_help(const Args& args) {
+    for (const auto& arg : args) {
+        if (arg == "--help" || arg == "-h") return true;
+    }
+    return false;
+}
+
+namespace {
+
+constexpr Command commands[] = {
+    {"keygen", "generate an Ed25519 key file (secret key written 0600)", run_keygen},
+    {"bench", "run a benchmark and print its figures (crypto)", run_bench},
+};
+
+void print_usage(std::ostream& out) {
+    out << "usage: custos <command> [options]\n\n"
+           "Custos: a permissioned ledger for the chain of custody of evidence.\n\n"
+           "commands:\n";
+    for (const auto& command : commands) {
+        out << "  " << command.name;
+        for (std::size_t i = command.name.size(); i < 10; ++i) out << ' ';
+        out << command.summary << "\n";
+    }
+    out << "\nRun 'custos <command> --help' for a command's options.\n";
+}
+
+}  // namespace
+}  // namespace custos::cli
+
+int main(int argc, char** argv) {
+    using namespace custos::cli;
+    if (sodium_init() < 0) {
+        std::cerr << "error: libsodium failed to initialise\n";
+        return exit_failure;
+    }
+    if (argc < 2) {
+        print_usage(std::cerr);
+        return exit_usage;
+    }
+    std::string_view name = argv[1];
+    if (name == "--help" || name == "-h" || name == "help") {
+        print_usage(std::cout);
+        return exit_ok;
+    }
+    Args args(argv + 2, argv + argc);
+    for (const auto& command : commands) {
+        if (command.name == name) return command.run(args);
+    }
+    std::cerr << "error: unknown command '" << name << "'\n\n";
+    print_usage(std::cerr);
+    return exit_usage;
+}
