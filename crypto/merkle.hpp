@@ -3,8 +3,9 @@
 //
 // Only complete subtrees are stored, keyed by (level, index): the node at level L and index I
 // covers leaves [I * 2^L, (I + 1) * 2^L). Appending a leaf writes the leaf and each subtree it
-// completes: O(log n) hashes. Roots and proofs for any size read O(log n) stored nodes per
-// incomplete subtree on the right edge; nothing ever rehashes all leaves.
+// completes: O(log n) hashes and puts, no reads. A root or proof for any size reads at most
+// 2 * ceil(log2(size)) stored nodes (complete subtrees are one read each; only the one incomplete
+// subtree on the right edge is combined from its parts); nothing ever rehashes all leaves.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,167 @@
+// custos keygen: generate an Ed25519 key, write its secret key file (0600, never over an existing
+// file) and a public key file beside it, and print what others need to trust it.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "crypto/canonical_json.hpp"
+#include "crypto/ed25519.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/signed_note.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace custos::cli {
+
+namespace {
+
+// Key names are signed-note key names, further kept to printable ASCII so that they read the same
+// in every terminal, log and court exhibit.
+constexpr std::size_t key_name_bytes_max = 128;
+constexpr std::string_view public_key_type = "custos.ed25519.public-key.v1";
+
+constexpr std::string_view keygen_usage =
+    "usage: custos keygen --out FILE [--name NAME]\n"
+    "\n"
+    "Generates an Ed25519 key. Writes the secret key to FILE (mode 0600; an existing file is never\n"
+    "overwritten) and the public key to FILE.pub, then prints the key's name, its public key in hex\n"
+    "(the key id that events name as their signer) and its signed-note key hash. The secret seed is\n"
+    "never printed.\n"
+    "\n"
+    "options:\n"
+    "  --out FILE    where to write the secret key file (required)\n"
+    "  --name NAME   the key's name (default: FILE's name without its extension); printable ASCII,\n"
+    "                no spaces, no '+', at most 128 characters, e.g. agency.example/officer-7\n"
+    "  -h, --help    show this help\n";
+
+struct KeygenOptions {
+    std::filesystem::path out;
+    std::string name;
+};
+
+int usage_error(const std::string& message) {
+    std::cerr << "error: " << message << "\n"
+              << "usage: custos keygen --out FILE [--name NAME]   (custos keygen --help for more)\n";
+    return exit_usage;
+}
+
+std::optional<std::string> key_name_problem(std::string_view name) {
+    if (name.empty()) return "the key name is empty";
+    if (name.size() > key_name_bytes_max) {
+        return "the key name is " + std::to_string(name.size()) + " characters, over the limit of " +
+               std::to_string(key_name_bytes_max);
+    }
+    for (unsigned char c : name) {
+        if (c <= ' ' || c > '~') return "the key name must be printable ASCII without spaces";
+        if (c == '+') return "the key name must not contain '+'";
+    }
+    if (!crypto::is_valid_note_key_name(name)) return "the key name is not a valid signed-note key name";
+    return std::nullopt;
+}
+
+// Parses the arguments; on a usage problem prints it and sets exit_code.
+std::optional<KeygenOptions> parse_keygen_args(const Args& args, int& exit_code) {
+    KeygenOptions options;
+    std::optional<std::string> name;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if ((arg == "--out" || arg == "--name") && i + 1 >= args.size()) {
+            exit_code = usage_error(arg + " needs a value");
+            return std::nullopt;
+        }
+        if (arg == "--out") {
+            options.out = args[++i];
+        } else if (arg == "--name") {
+            name = args[++i];
+        } else {
+            exit_code = usage_error("unknown argument '" + arg + "'");
+            return std::nullopt;
+        }
+    }
+    if (options.out.empty()) {
+        exit_code = usage_error("--out FILE is required");
+        return std::nullopt;
+    }
+    options.name = name.value_or(options.out.stem().string());
+    if (auto problem = key_name_problem(options.name)) {
+        exit_code = usage_error(*problem + (name ? "" : " (it defaults to the file's name; pass --name)"));
+        return std::nullopt;
+    }
+    return options;
+}
+
+// The public key file: not secret, so it is written 0644, but never over an existing file either.
+Status write_public_key_file(const std::filesystem::path& path, const std::string& name,
+                             const crypto::PublicKey& key) {
+    crypto::Json document = {{"type", std::string(public_key_type)},
+                             {"name", name},
+                             {"public_key", crypto::hex_encode(key.view())}};
+    auto text = crypto::canonicalize(document);
+    if (!text) return tl::unexpected(text.error());
+    *text += '\n';
+    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return make_error(errno == EEXIST ? ErrorCode::already_exists : ErrorCode::io_error,
+                          "cannot create " + path.string() + ": " + std::strerror(errno));
+    }
+    bool ok =
+        ::write(fd, text->data(), text->size()) == static_cast<ssize_t>(text->size()) && ::fsync(fd) == 0;
+    std::string why = ok ? "" : std::strerror(errno);
+    if (::close(fd) != 0) ok = false;
+    if (!ok) {
+        ::unlink(path.c_str());
+        return make_error(ErrorCode::io_error, "cannot write " + path.string() + ": " + why);
+    }
+    return {};
+}
+
+}  // namespace
+
+int run_keygen(const Args& args) {
+    if (wants_help(args)) {
+        std::cout << keygen_usage;
+        return exit_ok;
+    }
+    int exit_code = exit_ok;
+    auto options = parse_keygen_args(args, exit_code);
+    if (!options) return exit_code;
+
+    std::filesystem::path public_path = options->out;
+    public_path += ".pub";
+    // Check both before writing either, so a clash leaves nothing half-made behind.
+    std::error_code ignored;
+    for (const auto& path : {options->out, public_path}) {
+        if (std::filesystem::exists(std::filesystem::symlink_status(path, ignored))) {
+            std::cerr << "error: " << path.string() << " already exists; refusing to overwrite it\n";
+            return exit_failure;
+        }
+    }
+
+    crypto::SecretKey key = crypto::SecretKey::generate();
+    if (auto written = crypto::write_secret_key_file(options->out, options->name, key); !written) {
+        std::cerr << "error: " << written.error().message << "\n";
+        return exit_failure;
+    }
+    if (auto written = write_public_key_file(public_path, options->name, key.public_key()); !written) {
+        std::cerr << "error: " << written.error().message << "\n"
+                  << "note: the secret key " << options->out.string() << " was written; remove it or "
+                  << "write its public key file by hand\n";
+        return exit_failure;
+    }
+    crypto::NoteKeyHash hash = crypto::note_key_hash(options->name, key.public_key());
+    crypto::NoteKey note_key{.name = options->name, .key = key.public_key()};
+    std::cout << "name:            " << options->name << "\n"
+              << "public key:      " << crypto::hex_encode(key.public_key().view()) << "\n"
+              << "note key hash:   " << crypto::hex_encode(ByteView(hash.data(), hash.size())) << "\n"
+              << "verifier key:    " << crypto::note_verifier_key(note_key) << "\n"
+              << "secret key file: " << options->out.string() << " (mode 0600; keep it private)\n"
+              << "public key file: " << public_path.string() << "\n";
+    return exit_ok;
+}
+
+}  // namespace custos::cli
