@@ -18,9 +18,9 @@ namespace custos::detail {
 }  // namespace custos::detail
 
 // CUSTOS_ASSERT(condition, "why this must hold"): evaluated in every build type.
-#define CUSTOS_ASSERT(condition, message)                                                 \
-    do {                                                                                  \
-        if (!(condition)) [[unlikely]] {                                                  \
-            ::custos::detail::assert_fail(#condition, __FILE__, __LINE__, (message));     \
-        }                                                                                 \
+#define CUSTOS_ASSERT(condition, message)                                             \
+    do {                                                                              \
+        if (!(condition)) [[unlikely]] {                                              \
+            ::custos::detail::assert_fail(#condition, __FILE__, __LINE__, (message)); \
+        }                                                                             \
     } while (false)

@@ -18,7 +18,8 @@ constexpr int hex_value(char c) {
 
 constexpr std::array<std::int8_t, 256> make_base64_table() {
     std::array<std::int8_t, 256> table{};
-    for (auto& entry : table) entry = -1;
+    for (auto& entry : table)
+        entry = -1;
     for (std::size_t i = 0; i < base64_alphabet.size(); ++i) {
         table[static_cast<std::uint8_t>(base64_alphabet[i])] = static_cast<std::int8_t>(i);
     }
@@ -47,9 +48,8 @@ Result<Bytes> hex_decode(std::string_view text) {
         int high = hex_value(text[2 * i]);
         int low = hex_value(text[2 * i + 1]);
         if (high < 0 || low < 0) {
-            return make_error(ErrorCode::invalid_argument,
-                              "hex: not a lowercase hex digit at offset " +
-                                  std::to_string(high < 0 ? 2 * i : 2 * i + 1));
+            return make_error(ErrorCode::invalid_argument, "hex: not a lowercase hex digit at offset " +
+                                                               std::to_string(high < 0 ? 2 * i : 2 * i + 1));
         }
         out[i] = static_cast<std::uint8_t>((high << 4) | low);
     }
@@ -101,7 +101,8 @@ Result<Bytes> base64_decode(std::string_view text) {
                           "base64: length " + std::to_string(text.size()) + " is not a multiple of 4");
     }
     std::size_t padding = 0;
-    if (!text.empty() && text.back() == '=') padding = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
+    if (!text.empty() && text.back() == '=')
+        padding = (text.size() >= 2 && text[text.size() - 2] == '=') ? 2 : 1;
     Bytes out;
     out.reserve(text.size() / 4 * 3);
     for (std::size_t i = 0; i < text.size(); i += 4) {

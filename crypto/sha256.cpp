@@ -11,7 +11,9 @@ Hash32 sha256(ByteView data) {
     return out;
 }
 
-Sha256::Sha256() { crypto_hash_sha256_init(&state_); }
+Sha256::Sha256() {
+    crypto_hash_sha256_init(&state_);
+}
 
 Sha256& Sha256::update(ByteView data) {
     crypto_hash_sha256_update(&state_, data.data(), data.size());

@@ -8,7 +8,9 @@
 namespace custos::crypto {
 
 [[nodiscard]] Hash32 sha256(ByteView data);
-[[nodiscard]] inline Hash32 sha256(std::string_view text) { return sha256(as_bytes(text)); }
+[[nodiscard]] inline Hash32 sha256(std::string_view text) {
+    return sha256(as_bytes(text));
+}
 
 // Incremental hashing, for data that arrives in pieces (a Merkle node's prefix and children).
 class Sha256 {

@@ -66,8 +66,8 @@ struct Note {
 
 struct OpenedNote {
     Note note;
-    std::vector<std::string> verified;  // Names of known keys whose signatures verified, in note order.
-    std::vector<NoteSignature> unknown; // Lines of keys not in the known set, kept as they were.
+    std::vector<std::string> verified;   // Names of known keys whose signatures verified, in note order.
+    std::vector<NoteSignature> unknown;  // Lines of keys not in the known set, kept as they were.
 };
 
 // Verifies against `known`. Fails if the note is malformed, a known key's signature fails, a known

@@ -26,7 +26,8 @@ double rate_per_second(const std::function<void()>& body, double min_seconds = 1
     auto start = Clock::now();
     double elapsed = 0;
     while (elapsed < min_seconds) {
-        for (std::uint64_t i = 0; i < batch; ++i) body();
+        for (std::uint64_t i = 0; i < batch; ++i)
+            body();
         operations += batch;
         batch = batch < 4096 ? batch * 2 : batch;
         elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -68,9 +69,8 @@ int bench_crypto() {
     unsigned char raw_signature[crypto_sign_BYTES];
     const auto* message_bytes = reinterpret_cast<const unsigned char*>(message.data());
 
-    double raw_sign = rate_per_second([&] {
-        crypto_sign_detached(raw_signature, nullptr, message_bytes, message.size(), raw_secret);
-    });
+    double raw_sign = rate_per_second(
+        [&] { crypto_sign_detached(raw_signature, nullptr, message_bytes, message.size(), raw_secret); });
     double ours_sign = rate_per_second([&] { signature = key.sign(as_bytes(message)); });
     double raw_verify = rate_per_second([&] {
         int rc = crypto_sign_verify_detached(raw_signature, message_bytes, message.size(), raw_public);
@@ -89,7 +89,8 @@ int bench_crypto() {
     const Bytes small(64, 0x5a);
     Hash32 digest;
     double mib_rate = rate_per_second([&] { digest = crypto::sha256(mebibyte); });
-    double raw_small = rate_per_second([&] { crypto_hash_sha256(digest.bytes.data(), small.data(), small.size()); });
+    double raw_small =
+        rate_per_second([&] { crypto_hash_sha256(digest.bytes.data(), small.data(), small.size()); });
     double ours_small = rate_per_second([&] { digest = crypto::sha256(small); });
     print_figure("sha256 on 1 MiB", mib_rate, "MiB/s");
     print_figure("sha256 on 64 B", ours_small, "hashes/s");
@@ -116,7 +117,8 @@ int bench_crypto() {
     auto start = Clock::now();
     for (std::uint64_t i = 0; i < leaves; ++i) {
         std::uint8_t leaf[8];
-        for (int b = 0; b < 8; ++b) leaf[b] = static_cast<std::uint8_t>(i >> (8 * b));
+        for (int b = 0; b < 8; ++b)
+            leaf[b] = static_cast<std::uint8_t>(i >> (8 * b));
         tree.append(crypto::merkle_leaf_hash(ByteView(leaf, 8)));
     }
     double append_seconds = std::chrono::duration<double>(Clock::now() - start).count();
