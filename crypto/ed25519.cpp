@@ -86,7 +86,18 @@ Result<Signature> signature_from_bytes(ByteView bytes) {
     return signature;
 }
 
-SecretKey::SecretKey() : secret_(static_cast<std::uint8_t*>(sodium_malloc(secret_key_bytes))) {
+namespace {
+
+// libsodium must be initialised before sodium_malloc and randombytes are used. sodium_init() is
+// idempotent and thread-safe; calling it here means no caller (test, tool, node) can forget it.
+std::uint8_t* allocate_secret() {
+    CUSTOS_ASSERT(sodium_init() >= 0, "libsodium failed to initialise");
+    return static_cast<std::uint8_t*>(sodium_malloc(secret_key_bytes));
+}
+
+}  // namespace
+
+SecretKey::SecretKey() : secret_(allocate_secret()) {
     CUSTOS_ASSERT(secret_ != nullptr, "sodium_malloc failed for a secret key");
 }
 

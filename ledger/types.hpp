@@ -53,16 +53,20 @@ struct TimeMs {
 };
 
 struct Validator {
-    std::string name;     // Signed-note key name, e.g. "NL-POL.validator-1" (no spaces, no '+').
-    std::string agency;   // Agency id, e.g. "NL-POL".
+    std::string name;    // Signed-note key name, e.g. "NL-POL.validator-1" (no spaces, no '+').
+    std::string agency;  // Agency id, e.g. "NL-POL".
     crypto::PublicKey key;
     std::uint64_t power = 0;  // Voting power, > 0.
     std::string address;      // host:port of the validator's peer endpoint.
+
+    friend bool operator==(const Validator&, const Validator&) = default;
 };
 
 // The validators in force at a height, in canonical order (sorted by name).
 struct ValidatorSet {
     std::vector<Validator> validators;
+
+    friend bool operator==(const ValidatorSet&, const ValidatorSet&) = default;
 
     [[nodiscard]] std::uint64_t total_power() const;
     [[nodiscard]] const Validator* find(const crypto::PublicKey& key) const;
@@ -80,12 +84,14 @@ struct BlockHeader {
     std::string chain_id;
     Height height;
     TimeMs time;
-    BlockHash previous;     // All zero for height 1.
+    BlockHash previous;          // All zero for height 1.
     std::uint64_t log_size = 0;  // Events in the global log after this block.
-    Hash32 log_root;        // RFC 9162 root after this block.
-    Hash32 validators_hash; // ValidatorSet::hash() of the set that certifies this block.
-    std::string proposer;   // Validator name.
-    Hash32 events_hash;     // SHA-256 over the block's event ids in order (see docs/FORMAT.md).
+    Hash32 log_root;             // RFC 9162 root after this block.
+    Hash32 validators_hash;      // ValidatorSet::hash() of the set that certifies this block.
+    std::string proposer;        // Validator name.
+    Hash32 events_hash;          // SHA-256 over the block's event ids in order (see docs/FORMAT.md).
+
+    friend bool operator==(const BlockHeader&, const BlockHeader&) = default;
 };
 
 // The checkpoint body a precommit signs: C2SP tlog-checkpoint lines

@@ -2,6 +2,7 @@
 // depend on speed. Every figure is for one thread (one core).
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -20,19 +21,26 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Runs `body` in batches until at least `min_seconds` have passed; returns operations per second.
-double rate_per_second(const std::function<void()>& body, double min_seconds = 1.0) {
+double rate_once(const std::function<void()>& body, double min_seconds) {
     std::uint64_t operations = 0;
     std::uint64_t batch = 16;
     auto start = Clock::now();
     double elapsed = 0;
     while (elapsed < min_seconds) {
-        for (std::uint64_t i = 0; i < batch; ++i)
-            body();
+        for (std::uint64_t i = 0; i < batch; ++i) body();
         operations += batch;
         batch = batch < 4096 ? batch * 2 : batch;
         elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     }
     return static_cast<double>(operations) / elapsed;
+}
+
+// Best of three runs: other processes on the machine only ever slow a run down, so the fastest
+// run is the closest to what the code costs.
+double rate_per_second(const std::function<void()>& body, double min_seconds = 0.5) {
+    double best = 0;
+    for (int run = 0; run < 3; ++run) best = std::max(best, rate_once(body, min_seconds));
+    return best;
 }
 
 void print_figure(const char* name, double value, const char* unit) {
@@ -137,7 +145,9 @@ void print_bench_usage(std::ostream& out) {
     out << "usage: custos bench <suite>\n\n"
            "Runs a benchmark on one thread and prints its figures (nothing is asserted).\n\n"
            "suites:\n"
-           "  crypto   Ed25519 sign/verify, SHA-256, canonical JSON, Merkle append and proofs\n";
+           "  crypto   Ed25519 sign/verify, SHA-256, canonical JSON, Merkle append and proofs\n"
+           "  ledger   admission checks, block application with synced commits, audit replay\n"
+           "           (custos bench ledger --help for its options)\n";
 }
 
 }  // namespace
@@ -148,6 +158,9 @@ int run_bench(const Args& args) {
         return args.empty() ? exit_usage : exit_ok;
     }
     if (args[0] == "crypto") return bench_crypto();
+#ifdef CUSTOS_HAVE_LEDGER
+    if (args[0] == "ledger") return run_bench_ledger(Args(args.begin() + 1, args.end()));
+#endif
     std::cerr << "error: unknown benchmark suite '" << args[0] << "'\n\n";
     print_bench_usage(std::cerr);
     return exit_usage;

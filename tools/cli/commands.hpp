@@ -21,7 +21,16 @@ struct Command {
 };
 
 int run_keygen(const Args& args);
+int run_genesis(const Args& args);
+int run_event(const Args& args);
 int run_bench(const Args& args);
+// `custos audit --data DIR [--genesis-hash HEX] [--json]` (tools/cli/audit.cpp).
+int run_audit(const Args& args);
+// `custos bench ledger [--events N] [--dir DIR]`: the arguments after "ledger" (bench_ledger.cpp).
+int run_bench_ledger(const Args& args);
+
+// `custos localnet init|run --dir DIR ...` (tools/cli/localnet*.cpp).
+int run_localnet(const Args& args);
 
 // True if args hold --help or -h.
 bool wants_help(const Args& args);

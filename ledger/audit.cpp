@@ -1,0 +1,501 @@
+#include "ledger/audit.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "common/assert.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/merkle.hpp"
+#include "crypto/sha256.hpp"
+#include "ledger/audit_state.hpp"
+#include "ledger/block.hpp"
+#include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/rules.hpp"
+#include "ledger/state.hpp"
+#include "ledger/store.hpp"
+#include "ledger/store_keys.hpp"
+#include "ledger/time.hpp"
+
+namespace custos::ledger {
+
+using store::Column;
+
+namespace {
+
+std::string hex(const Hash32& hash) {
+    return crypto::hex_encode(hash.view());
+}
+
+// Audit only needs the root after each block, which MerkleTree keeps in its frontier: interior
+// nodes are dropped instead of kept, so replaying a large log costs no memory per leaf.
+class FrontierOnlyNodeStore final : public crypto::NodeStore {
+public:
+    [[nodiscard]] Result<Hash32> get(crypto::NodeKey /*key*/) const override {
+        return make_error(ErrorCode::not_found, "audit keeps no merkle nodes");
+    }
+    void put(crypto::NodeKey /*key*/, const Hash32& /*hash*/) override {}
+};
+
+// The canonical envelope (RFC 8785) composed from the canonical event already computed for the
+// id and signature: keys "event" < "sig" < "signer", and base64 and hex need no escaping. Saves
+// canonicalizing every event a second time; a unit test pins it to canonical_envelope().
+std::string compose_envelope(std::string_view event_bytes, const Envelope& envelope) {
+    std::string out;
+    out.reserve(event_bytes.size() + 200);
+    out.append("{\"event\":").append(event_bytes);
+    out.append(",\"sig\":\"").append(crypto::base64_encode(envelope.signature.view()));
+    out.append("\",\"signer\":\"").append(crypto::hex_encode(envelope.signer.view())).append("\"}");
+    return out;
+}
+
+class Auditor {
+public:
+    Auditor(const store::Db& db, const AuditOptions& options, Genesis genesis, Hash32 hash)
+        : db_(db),
+          options_(options),
+          genesis_(std::move(genesis)),
+          tree_(open_tree(nodes_)),
+          events_(db.cursor(Column::events)) {
+        events_.seek(store::be64(0));
+        report_.genesis_hash = hash;
+        validators_hash_ = genesis_.validators.hash();
+        next_progress_ = options_.progress_every_events;
+    }
+
+    [[nodiscard]] Result<AuditReport> run();
+
+private:
+    static crypto::MerkleTree open_tree(crypto::NodeStore& nodes) {
+        auto tree = crypto::MerkleTree::open(nodes, 0);
+        CUSTOS_ASSERT(tree.has_value(), "an empty merkle tree always opens");
+        return std::move(*tree);
+    }
+
+    // Records the first violation; callers stop as soon as one is recorded.
+    void violate(AuditViolation violation) {
+        if (!report_.violation) report_.violation = std::move(violation);
+    }
+    void violate_block(Height height, std::string_view rule, std::string expected, std::string found,
+                       std::string message) {
+        violate(AuditViolation{.height = height,
+                               .rule = std::string(rule),
+                               .expected = std::move(expected),
+                               .found = std::move(found),
+                               .message = std::move(message)});
+    }
+    [[nodiscard]] bool failed() const { return report_.violation.has_value(); }
+
+    [[nodiscard]] Status audit_block(Height height, const std::string& header_text);
+    void check_header(const BlockHeader& header, Height height);
+    [[nodiscard]] Status check_certificate(const BlockHeader& header, const BlockHash& hash);
+    [[nodiscard]] Status audit_event(const BlockHeader& header, std::uint64_t leaf,
+                                     std::vector<EventId>& ids);
+    void check_rules(const BlockHeader& header, std::uint64_t leaf, const EventId& id,
+                     const Envelope& envelope);
+    [[nodiscard]] Status check_tail();
+    [[nodiscard]] Status check_positions();
+    [[nodiscard]] Status check_item_states();
+
+    const store::Db& db_;
+    const AuditOptions& options_;
+    Genesis genesis_;
+    Hash32 validators_hash_;
+    AuditState state_;
+    FrontierOnlyNodeStore nodes_;
+    crypto::MerkleTree tree_;
+    std::optional<BlockHeader> previous_;
+    BlockHash previous_hash_;
+    AuditReport report_;
+    std::uint64_t next_progress_ = 0;
+    // Leaves are read in order through one cursor rather than a lookup each.
+    store::Cursor events_;
+    // Where each replayed event is, checked against the event-id index in one sorted pass at
+    // the end (cheaper than a random lookup per event).
+    struct Placed {
+        EventId id;
+        Height height;
+        std::uint64_t leaf = 0;
+    };
+    std::vector<Placed> placed_;
+};
+
+Result<AuditReport> Auditor::run() {
+    for (std::uint64_t height = 1; height < height_max; ++height) {
+        auto text = db_.get(Column::blocks, store::be64(height));
+        if (!text) return tl::unexpected(text.error());
+        if (!text->has_value()) break;
+        auto audited = audit_block(Height{height}, **text);
+        if (!audited) return tl::unexpected(audited.error());
+        if (failed()) return report_;
+        ++report_.blocks;
+    }
+    auto tail = check_tail();
+    if (!tail) return tl::unexpected(tail.error());
+    if (failed()) return report_;
+    auto positions = check_positions();
+    if (!positions) return tl::unexpected(positions.error());
+    if (failed()) return report_;
+    auto states = check_item_states();
+    if (!states) return tl::unexpected(states.error());
+    return report_;
+}
+
+void Auditor::check_header(const BlockHeader& header, Height height) {
+    const std::string at = "block " + std::to_string(height.value) + ": ";
+    if (header.height != height) {
+        return violate_block(height, audit_check::block_height, std::to_string(height.value),
+                             std::to_string(header.height.value),
+                             at + "the block stored here names another height");
+    }
+    if (header.chain_id != genesis_.chain_id) {
+        return violate_block(height, audit_check::block_chain_id, genesis_.chain_id, header.chain_id,
+                             at + "chain id differs from the genesis");
+    }
+    const BlockHash expected_previous = previous_ ? previous_hash_ : BlockHash{};
+    if (header.previous != expected_previous) {
+        return violate_block(height, audit_check::block_previous, hex(expected_previous.hash),
+                             hex(header.previous.hash),
+                             at + "previous block hash does not link to the block before it");
+    }
+    const bool time_ok = previous_ ? header.time > previous_->time : header.time >= genesis_.genesis_time;
+    if (!time_ok) {
+        const TimeMs floor = previous_ ? previous_->time : genesis_.genesis_time;
+        return violate_block(height, audit_check::block_time,
+                             std::string(previous_ ? "after " : "at or after ") + format_time(floor),
+                             format_time(header.time), at + "block time goes backwards");
+    }
+    if (header.validators_hash != validators_hash_) {
+        return violate_block(height, audit_check::block_validators, hex(validators_hash_),
+                             hex(header.validators_hash), at + "validator-set hash is not the set in force");
+    }
+    if (genesis_.validators.find_name(header.proposer) == nullptr) {
+        return violate_block(height, audit_check::block_proposer, "a validator of the set in force",
+                             header.proposer, at + "proposer is not a validator");
+    }
+    const std::uint64_t first = tree_.size();
+    if (header.log_size < first || header.log_size - first > genesis_.params.block_events_max) {
+        return violate_block(height, audit_check::block_log_size,
+                             "between " + std::to_string(first) + " and " +
+                                 std::to_string(first + genesis_.params.block_events_max),
+                             std::to_string(header.log_size),
+                             at + "log size does not follow the previous block");
+    }
+}
+
+Status Auditor::check_certificate(const BlockHeader& header, const BlockHash& hash) {
+    const Height height = header.height;
+    const std::string at = "block " + std::to_string(height.value) + ": ";
+    auto note = db_.get(Column::certificates, store::be64(height.value));
+    if (!note) return tl::unexpected(note.error());
+    if (!note->has_value()) {
+        violate_block(height, audit_check::certificate, "a commit certificate", "none",
+                      at + "no commit certificate");
+        return {};
+    }
+    auto verified = verify_certificate(Certificate{**note}, genesis_.chain_id, genesis_.validators);
+    if (!verified) {
+        violate_block(height, audit_check::certificate,
+                      "signatures of validators holding more than 2/3 of the power", verified.error().message,
+                      at + "commit certificate does not verify: " + verified.error().message);
+        return {};
+    }
+    if (verified->height != height || verified->block != hash || verified->log_size != header.log_size ||
+        verified->log_root != header.log_root) {
+        violate_block(
+            height, audit_check::certificate,
+            "height " + std::to_string(height.value) + " block " + hex(hash.hash),
+            "height " + std::to_string(verified->height.value) + " block " + hex(verified->block.hash),
+            at + "commit certificate certifies another block");
+    }
+    return {};
+}
+
+Status Auditor::audit_block(Height height, const std::string& header_text) {
+    auto json = crypto::parse_json(header_text);
+    auto header = json ? block_header_from_json(*json) : tl::unexpected(json.error());
+    if (!header) {
+        violate_block(height, audit_check::block_format, "a block header", header.error().message,
+                      "block " + std::to_string(height.value) + ": " + header.error().message);
+        return {};
+    }
+    check_header(*header, height);
+    if (failed()) return {};
+    const BlockHash hash = block_hash(*header);
+    auto certified = check_certificate(*header, hash);
+    if (!certified || failed()) return certified;
+
+    std::vector<EventId> ids;
+    ids.reserve(header->log_size - tree_.size());
+    for (std::uint64_t leaf = tree_.size(); leaf < header->log_size; ++leaf) {
+        auto audited = audit_event(*header, leaf, ids);
+        if (!audited || failed()) return audited;
+    }
+    const Hash32 ids_hash = events_hash(ids);
+    if (ids_hash != header->events_hash) {
+        violate_block(
+            height, audit_check::block_events_hash, hex(header->events_hash), hex(ids_hash),
+            "block " + std::to_string(height.value) + ": its events do not hash to the header's events hash");
+        return {};
+    }
+    const Hash32 root = tree_.root();
+    if (root != header->log_root) {
+        violate_block(
+            height, audit_check::block_log_root, hex(header->log_root), hex(root),
+            "block " + std::to_string(height.value) + ": recomputed log root differs from the header");
+        return {};
+    }
+    previous_ = std::move(*header);
+    previous_hash_ = hash;
+    return {};
+}
+
+Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::vector<EventId>& ids) {
+    const Height height = header.height;
+    const std::string at = "block " + std::to_string(height.value) + " leaf " + std::to_string(leaf) + ": ";
+    const std::string key = store::be64(leaf);
+    if (!events_.valid() || events_.key() != key) {
+        auto status = events_.status();
+        if (!status) return status;
+        const bool stray = events_.valid() && events_.key() < key;
+        violate(
+            AuditViolation{.height = height,
+                           .leaf_index = leaf,
+                           .rule = std::string(stray ? audit_check::leaf_extra : audit_check::leaf_missing),
+                           .expected = "the event at leaf " + std::to_string(leaf),
+                           .found = stray ? "a record under a key that is no leaf index" : "nothing",
+                           .message = at + (stray ? "stray record in the log" : "event missing")});
+        return {};
+    }
+    const std::string_view stored = events_.value();
+    auto envelope = parse_envelope(stored);
+    if (!envelope) {
+        violate(AuditViolation{.height = height,
+                               .leaf_index = leaf,
+                               .rule = "R1",
+                               .expected = "a well-formed event envelope",
+                               .found = envelope.error().message,
+                               .message = at + envelope.error().message});
+        return {};
+    }
+    const std::string event_bytes = canonical_event(envelope->event);
+    const EventId id{crypto::sha256(event_bytes)};
+    auto place = [&](std::string rule) {
+        return AuditViolation{.height = height, .leaf_index = leaf, .event = id, .rule = std::move(rule)};
+    };
+    if (compose_envelope(event_bytes, *envelope) != stored) {
+        auto violation = place(std::string(audit_check::leaf_canonical));
+        violation.expected = "the canonical envelope";
+        violation.found = "other bytes";
+        violation.message = at + "event " + event_id_hex(id) + " is not stored in canonical form";
+        violate(std::move(violation));
+        return {};
+    }
+    if (!crypto::verify(envelope->signer, as_bytes(event_bytes), envelope->signature)) {
+        auto violation = place("R2");
+        violation.field = "sig";
+        violation.expected = "a signature by " + key_id(envelope->signer);
+        violation.found = "a signature that does not verify";
+        violation.message = at + "event " + event_id_hex(id) + ": R2 sig: the signature does not verify";
+        violate(std::move(violation));
+        return {};
+    }
+    check_rules(header, leaf, id, *envelope);
+    if (failed()) return {};
+    tree_.append(crypto::merkle_leaf_hash(as_bytes(stored)));
+    ids.push_back(id);
+    placed_.push_back(Placed{id, height, leaf});
+    events_.next();
+    if (++report_.events >= next_progress_) {
+        if (options_.progress) options_.progress(AuditProgress{height, report_.events});
+        next_progress_ += options_.progress_every_events;
+    }
+    return {};
+}
+
+void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const EventId& id,
+                          const Envelope& envelope) {
+    auto effects = check_event(state_, envelope, header.time, genesis_);
+    if (!effects) {
+        const RuleError& error = effects.error();
+        violate(AuditViolation{.height = header.height,
+                               .leaf_index = leaf,
+                               .event = id,
+                               .rule = error.rule == 0 ? "state" : "R" + std::to_string(error.rule),
+                               .field = error.field,
+                               .found = error.reason,
+                               .message = "block " + std::to_string(header.height.value) + " leaf " +
+                                          std::to_string(leaf) + " event " + event_id_hex(id) + ": " +
+                                          error.message()});
+        return;
+    }
+    CUSTOS_ASSERT(effects->id == id, "the rule engine and the audit agree on the event id");
+    for (const auto& item : effects->items)
+        state_.put_item(item);
+    state_.add_event(id);
+}
+
+// Nothing may be stored beyond the last verified block, and the committed height must be it.
+Status Auditor::check_tail() {
+    const Height last{report_.blocks};
+    if (events_.valid()) {
+        violate(AuditViolation{.height = last,
+                               .leaf_index = store::read_be64(events_.key()),
+                               .rule = std::string(audit_check::leaf_extra),
+                               .expected = "no event beyond leaf " + std::to_string(tree_.size()),
+                               .found = "a record at key " + crypto::hex_encode(as_bytes(events_.key())),
+                               .message = "an event is stored outside every block"});
+        return {};
+    }
+    auto status = events_.status();
+    if (!status) return status;
+    auto meta = db_.get(Column::meta, store::meta_key::height);
+    if (!meta) return tl::unexpected(meta.error());
+    auto committed = meta->has_value() ? store::read_be64(**meta) : std::nullopt;
+    if (committed != last.value) {
+        violate_block(last, audit_check::meta_height, std::to_string(last.value),
+                      committed ? std::to_string(*committed) : "none",
+                      "the committed height does not name the last stored block");
+    }
+    return {};
+}
+
+// The event-id index must hold exactly the replayed events, each at its height and leaf.
+Status Auditor::check_positions() {
+    std::sort(placed_.begin(), placed_.end(), [](const Placed& a, const Placed& b) { return a.id < b.id; });
+    auto cursor = db_.cursor(Column::event_positions);
+    cursor.seek("");
+    auto report = [&](const Placed* place, std::string expected, std::string found) {
+        AuditViolation violation{.height = place ? place->height : Height{report_.blocks},
+                                 .rule = std::string(audit_check::event_position),
+                                 .expected = std::move(expected),
+                                 .found = std::move(found)};
+        if (place) {
+            violation.leaf_index = place->leaf;
+            violation.event = place->id;
+        }
+        violation.message = "the event-id index does not match the log";
+        violate(std::move(violation));
+    };
+    for (const Placed& place : placed_) {
+        const std::string key = store::hash_key(place.id.hash);
+        std::string expected = store::be64(place.height.value);
+        store::append_be64(expected, place.leaf);
+        const auto describe = [](std::uint64_t height, std::uint64_t leaf) {
+            return "height " + std::to_string(height) + " leaf " + std::to_string(leaf);
+        };
+        if (cursor.valid() && cursor.key() < key) {
+            report(nullptr, "no entry for an event outside the log",
+                   "an entry for event " + crypto::hex_encode(as_bytes(cursor.key())));
+            return {};
+        }
+        if (!cursor.valid() || cursor.key() != key) {
+            auto status = cursor.status();
+            if (!status) return status;
+            report(&place, describe(place.height.value, place.leaf), "no entry");
+            return {};
+        }
+        if (cursor.value() != expected) {
+            auto height = store::read_be64(cursor.value(), 0);
+            auto leaf = store::read_be64(cursor.value(), 8);
+            report(&place, describe(place.height.value, place.leaf),
+                   height && leaf ? describe(*height, *leaf) : "a malformed entry");
+            return {};
+        }
+        cursor.next();
+    }
+    if (cursor.valid()) {
+        report(nullptr, "no entry for an event outside the log",
+               "an entry for event " + crypto::hex_encode(as_bytes(cursor.key())));
+        return {};
+    }
+    return cursor.status();
+}
+
+// The item states the node serves must be exactly those the replay produced.
+Status Auditor::check_item_states() {
+    const Height last{report_.blocks};
+    std::size_t stored_count = 0;
+    auto scanned = db_.scan(Column::items, "", [&](std::string_view key, std::string_view value) {
+        ++stored_count;
+        const ItemState* found = state_.find(key);
+        std::string expected = found == nullptr ? "no such item" : canonical_item_state(*found);
+        if (expected != value) {
+            violate_block(last, audit_check::item_state, expected, std::string(value),
+                          "stored state of item " + std::string(key) + " differs from the replay");
+            return false;
+        }
+        return true;
+    });
+    if (!scanned) return scanned;
+    if (!failed() && stored_count != state_.item_count()) {
+        violate_block(last, audit_check::item_state, std::to_string(state_.item_count()) + " items",
+                      std::to_string(stored_count) + " items",
+                      "the store lacks item states the replay produced");
+    }
+    return {};
+}
+
+// Reads the genesis the store holds; a violation if it is not the one the auditor trusts.
+Result<std::pair<std::optional<Genesis>, AuditReport>> load_genesis(const store::Db& db,
+                                                                    const AuditOptions& options) {
+    AuditReport report;
+    auto text = db.get(Column::meta, store::meta_key::genesis);
+    if (!text) return tl::unexpected(text.error());
+    if (!text->has_value()) return make_error(ErrorCode::not_found, "the store holds no genesis");
+    auto genesis = parse_genesis(**text);
+    auto fail = [&](std::string expected, std::string found, std::string message) {
+        report.violation = AuditViolation{.rule = std::string(audit_check::genesis),
+                                          .expected = std::move(expected),
+                                          .found = std::move(found),
+                                          .message = std::move(message)};
+        return std::pair{std::optional<Genesis>(), report};
+    };
+    if (!genesis)
+        return fail("a valid genesis", genesis.error().message, "stored genesis: " + genesis.error().message);
+    report.genesis_hash = genesis_hash(*genesis);
+    if (options.expected_genesis_hash && *options.expected_genesis_hash != report.genesis_hash) {
+        return fail(hex(*options.expected_genesis_hash), hex(report.genesis_hash),
+                    "the store's genesis is not the trusted genesis");
+    }
+    return std::pair{std::optional<Genesis>(std::move(*genesis)), report};
+}
+
+}  // namespace
+
+Result<AuditReport> audit_store(const store::Db& db, const AuditOptions& options) {
+    auto loaded = load_genesis(db, options);
+    if (!loaded) return tl::unexpected(loaded.error());
+    if (!loaded->first) return loaded->second;
+    Auditor auditor(db, options, std::move(*loaded->first), loaded->second.genesis_hash);
+    return auditor.run();
+}
+
+Result<AuditReport> audit_directory(const std::filesystem::path& directory, const AuditOptions& options) {
+    std::error_code error;
+    if (!std::filesystem::exists(directory / "CURRENT", error)) {
+        return make_error(ErrorCode::not_found, "no store at " + directory.string());
+    }
+    auto db = store::Db::open(directory, store::DbOptions{.read_only = true});
+    if (!db) return tl::unexpected(db.error());
+    return audit_store(*db, options);
+}
+
+std::string audit_summary(const AuditReport& report) {
+    if (!report.violation) {
+        return "verified: " + std::to_string(report.blocks) + " blocks, " + std::to_string(report.events) +
+               " events";
+    }
+    const AuditViolation& v = *report.violation;
+    std::string text = "violation at height " + std::to_string(v.height.value);
+    if (v.leaf_index) text += " leaf " + std::to_string(*v.leaf_index);
+    if (v.event) text += " event " + event_id_hex(*v.event);
+    text += " rule " + v.rule;
+    if (!v.field.empty()) text += " field " + v.field;
+    text += ": " + v.message;
+    if (!v.expected.empty()) text += " (expected " + v.expected + ", found " + v.found + ")";
+    return text;
+}
+
+}  // namespace custos::ledger

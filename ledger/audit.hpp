@@ -1,0 +1,92 @@
+// Audit replay: re-verifies a store from its genesis without trusting anything it holds but the
+// genesis document (checked against the genesis hash the auditor trusts).
+//
+// For every height, in order: the header (height, chain id, previous block hash, time,
+// validator-set hash, proposer), the commit certificate against the validator set in force, each
+// event (schema R1, canonical encoding, signature R2, custody rules R3..R22 by the same rule
+// engine as admission, over a fresh in-memory state), the events hash, and the RFC 9162 log root
+// recomputed from the leaves. After the last block: nothing stored beyond it, the committed
+// height, and every stored item state equal to the replayed one. The first violation stops the
+// replay and is reported with its place.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/result.hpp"
+#include "crypto/bytes.hpp"
+#include "ledger/store_db.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger {
+
+// Checks outside the numbered custody rules, named in a violation's `rule`.
+namespace audit_check {
+inline constexpr std::string_view genesis = "genesis";
+inline constexpr std::string_view block_missing = "block.missing";
+inline constexpr std::string_view block_format = "block.format";
+inline constexpr std::string_view block_height = "block.height";
+inline constexpr std::string_view block_chain_id = "block.chain_id";
+inline constexpr std::string_view block_previous = "block.previous";
+inline constexpr std::string_view block_time = "block.time";
+inline constexpr std::string_view block_validators = "block.validators_hash";
+inline constexpr std::string_view block_proposer = "block.proposer";
+inline constexpr std::string_view block_events_max = "block.events_max";
+inline constexpr std::string_view block_log_size = "block.log_size";
+inline constexpr std::string_view block_events_hash = "block.events_hash";
+inline constexpr std::string_view block_log_root = "block.log_root";
+inline constexpr std::string_view certificate = "certificate";
+inline constexpr std::string_view leaf_missing = "log.leaf_missing";
+inline constexpr std::string_view leaf_extra = "log.leaf_extra";
+inline constexpr std::string_view leaf_canonical = "log.leaf_canonical";
+inline constexpr std::string_view event_position = "index.event_position";
+inline constexpr std::string_view meta_height = "meta.height";
+inline constexpr std::string_view item_state = "state.item";
+}  // namespace audit_check
+
+struct AuditViolation {
+    Height height;  // 0 for checks about the whole store.
+    std::optional<std::uint64_t> leaf_index;
+    std::optional<EventId> event;
+    std::string rule;      // "R10", or an audit_check name.
+    std::string field;     // The field concerned, when a rule names one.
+    std::string expected;  // What a valid store holds here (may be empty for rule refusals).
+    std::string found;     // What this store holds.
+    std::string message;   // One line for people.
+};
+
+struct AuditReport {
+    Hash32 genesis_hash;
+    std::uint64_t blocks = 0;  // Blocks verified.
+    std::uint64_t events = 0;  // Events verified.
+    std::optional<AuditViolation> violation;
+
+    [[nodiscard]] bool verified() const { return !violation.has_value(); }
+};
+
+struct AuditProgress {
+    Height height;
+    std::uint64_t events = 0;
+};
+
+struct AuditOptions {
+    // The genesis hash the auditor trusts; without it, the store's own genesis is reported.
+    std::optional<Hash32> expected_genesis_hash;
+    // Called about every `progress_every_events` events.
+    std::function<void(const AuditProgress&)> progress;
+    std::uint64_t progress_every_events = 100000;
+};
+
+// A violation is a successful audit with a violation in the report; the Result fails only when
+// the store cannot be read at all (no store, I/O error).
+[[nodiscard]] Result<AuditReport> audit_store(const store::Db& db, const AuditOptions& options);
+[[nodiscard]] Result<AuditReport> audit_directory(const std::filesystem::path& directory,
+                                                  const AuditOptions& options);
+
+// "verified: N blocks, M events" or "violation at height H ...: message".
+[[nodiscard]] std::string audit_summary(const AuditReport& report);
+
+}  // namespace custos::ledger

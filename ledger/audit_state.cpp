@@ -1,0 +1,66 @@
+#include "ledger/audit_state.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+
+#include "common/assert.hpp"
+
+namespace custos::ledger {
+
+namespace {
+
+std::size_t siphash(const std::array<std::uint8_t, 16>& key, const std::uint8_t* data, std::size_t size) {
+    static_assert(crypto_shorthash_BYTES == 8 && crypto_shorthash_KEYBYTES == 16);
+    std::array<std::uint8_t, crypto_shorthash_BYTES> out{};
+    crypto_shorthash(out.data(), data, size, key.data());
+    std::uint64_t value = 0;
+    std::memcpy(&value, out.data(), out.size());
+    return static_cast<std::size_t>(value);
+}
+
+}  // namespace
+
+std::size_t AuditState::KeyedHash::operator()(std::string_view text) const {
+    return siphash(key, reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+}
+
+std::size_t AuditState::KeyedHash::operator()(const EventId& id) const {
+    return siphash(key, id.hash.bytes.data(), id.hash.bytes.size());
+}
+
+AuditState::KeyedHash AuditState::random_hash() {
+    CUSTOS_ASSERT(sodium_init() >= 0, "libsodium failed to initialise");
+    KeyedHash hash;
+    randombytes_buf(hash.key.data(), hash.key.size());
+    return hash;
+}
+
+AuditState::AuditState() : AuditState(random_hash()) {}
+
+AuditState::AuditState(const KeyedHash& hash) : items_(0, hash), events_(0, hash) {}
+
+Result<std::optional<ItemState>> AuditState::item(std::string_view item_id) const {
+    const ItemState* state = find(item_id);
+    if (state == nullptr) return std::optional<ItemState>();
+    return std::optional<ItemState>(*state);
+}
+
+Result<bool> AuditState::has_event(const EventId& id) const {
+    return events_.contains(id);
+}
+
+void AuditState::put_item(const ItemState& state) {
+    items_.insert_or_assign(state.item, state);
+}
+
+void AuditState::add_event(const EventId& id) {
+    events_.insert(id);
+}
+
+const ItemState* AuditState::find(std::string_view item_id) const {
+    auto found = items_.find(item_id);
+    return found == items_.end() ? nullptr : &found->second;
+}
+
+}  // namespace custos::ledger

@@ -1,0 +1,50 @@
+// The audit's replay state: a StateView like MemoryState, built only from the replayed events,
+// but with hash tables so a replay of millions of events does not pay a tree walk (and its
+// cache misses) per lookup. The hash is keyed SipHash with a random key per audit: event ids
+// and item ids come from the store being audited, and a store must not be able to choose ids
+// that collide and slow the audit down.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ledger/state.hpp"
+
+namespace custos::ledger {
+
+class AuditState final : public StateView {
+public:
+    AuditState();
+
+    [[nodiscard]] Result<std::optional<ItemState>> item(std::string_view item_id) const override;
+    [[nodiscard]] Result<bool> has_event(const EventId& id) const override;
+
+    void put_item(const ItemState& state);
+    void add_event(const EventId& id);
+
+    [[nodiscard]] const ItemState* find(std::string_view item_id) const;
+    [[nodiscard]] std::size_t item_count() const { return items_.size(); }
+    [[nodiscard]] std::size_t event_count() const { return events_.size(); }
+
+private:
+    struct KeyedHash {
+        using is_transparent = void;
+        std::array<std::uint8_t, 16> key{};
+        std::size_t operator()(std::string_view text) const;
+        std::size_t operator()(const std::string& text) const { return (*this)(std::string_view(text)); }
+        std::size_t operator()(const EventId& id) const;
+    };
+
+    static KeyedHash random_hash();
+    explicit AuditState(const KeyedHash& hash);
+
+    std::unordered_map<std::string, ItemState, KeyedHash, std::equal_to<>> items_;
+    std::unordered_set<EventId, KeyedHash> events_;
+};
+
+}  // namespace custos::ledger

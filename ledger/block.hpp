@@ -1,0 +1,135 @@
+// Blocks: a header (ledger/types.hpp BlockHeader) and the signed event envelopes in log order.
+// Format: docs/FORMAT.md section 7.
+//
+// apply_block() is pure and deterministic: from a state view, the log's Merkle nodes and the
+// previous header it either refuses the block (naming the event and rule) or returns every
+// effect the store must write in one batch. build_block() is the proposer's side: it picks the
+// candidate events that pass the rules and fills in the header.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/merkle.hpp"
+#include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/rules.hpp"
+#include "ledger/state.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger {
+
+inline constexpr std::string_view block_type = "custos.block.v1";
+// Heights and log sizes stay exact JSON numbers.
+inline constexpr std::uint64_t height_max = std::uint64_t{1} << 53;
+// Largest block JSON text parse_block() reads (genesis caps block_bytes_max at 32 MiB of
+// canonical envelopes; the header and array syntax add little).
+inline constexpr std::size_t block_json_bytes_max = 64 * 1024 * 1024;
+
+struct Block {
+    BlockHeader header;
+    std::vector<Envelope> events;
+    friend bool operator==(const Block&, const Block&) = default;
+};
+
+// Header JSON: {"type":"custos.block.v1","chain_id",...} (FORMAT.md section 7).
+[[nodiscard]] crypto::Json block_header_to_json(const BlockHeader& header);
+[[nodiscard]] Result<BlockHeader> block_header_from_json(const crypto::Json& json);
+[[nodiscard]] std::string canonical_block_header(const BlockHeader& header);
+// SHA-256 of canonical_block_header().
+[[nodiscard]] BlockHash block_hash(const BlockHeader& header);
+[[nodiscard]] std::string block_hash_hex(const BlockHash& hash);
+
+// SHA-256 of the concatenated 32-byte event ids, in block order (SHA-256("") when empty).
+[[nodiscard]] Hash32 events_hash(std::span<const EventId> ids);
+[[nodiscard]] Hash32 events_hash(std::span<const Envelope> events);
+
+// Block JSON: {"header": <header JSON>, "events": [<envelope>...]}.
+[[nodiscard]] crypto::Json block_to_json(const Block& block);
+[[nodiscard]] Result<Block> block_from_json(const crypto::Json& json);
+[[nodiscard]] Result<Block> parse_block(std::string_view text);
+[[nodiscard]] std::string canonical_block(const Block& block);
+
+struct AppliedEvent {
+    EventId id;
+    std::uint64_t leaf_index = 0;  // Position in the global log.
+    Hash32 leaf_hash;              // merkle_leaf_hash(canonical envelope)
+    std::string leaf_data;         // canonical envelope, as stored and proven
+    bool integrity_alert = false;
+};
+
+struct ItemEventEntry {  // item -> event index entry (a derive adds one for each item)
+    std::string item;
+    std::uint64_t leaf_index = 0;
+    EventId event;
+};
+struct CaseItemEntry {  // case -> item, for items created in this block
+    std::string case_id;
+    std::string item;
+};
+struct AgencyEventEntry {  // acting agency -> event
+    std::string agency;
+    std::uint64_t leaf_index = 0;
+    EventId event;
+};
+
+// Everything a block changes, for the store's single WriteBatch.
+struct BlockEffects {
+    BlockHash hash;
+    Height height;
+    std::vector<AppliedEvent> events;         // in log order
+    std::vector<ItemState> items;             // final state of each touched item, by item id
+    std::vector<ItemEventEntry> item_events;  // in log order
+    std::vector<CaseItemEntry> case_items;
+    std::vector<AgencyEventEntry> agency_events;
+    std::vector<std::pair<crypto::NodeKey, Hash32>> log_nodes;  // new complete Merkle subtrees
+    std::uint64_t log_size = 0;
+    Hash32 log_root;
+};
+
+struct ApplyContext {
+    const Genesis& genesis;
+    const ValidatorSet& validators;         // The set in force at this height.
+    const crypto::NodeStore& log_nodes;     // The log's Merkle nodes before the block.
+    const BlockHeader* previous = nullptr;  // nullptr for height 1.
+    bool verify_signatures = true;          // false only if every envelope was already checked.
+};
+
+// Checks the header against the previous block, the genesis and the set (chain id, height,
+// previous hash, time strictly after the previous block's (at height 1: not before genesis
+// time), validators_hash, proposer in the set, events_hash, limits), then every event (R1..R22
+// with ledger time = header time, each against the state left by the events before it), then
+// log_size and log_root. Error messages name the height, the event index and id, and the rule.
+[[nodiscard]] Result<BlockEffects> apply_block(const StateView& state, const Block& block,
+                                               const ApplyContext& context);
+
+struct BlockProposal {
+    std::vector<Envelope> candidates;  // In the order the proposer wants them.
+    TimeMs time;
+    std::string proposer;  // Validator name.
+};
+
+struct DroppedEvent {
+    EventId id;
+    RuleError error;
+};
+
+struct BuiltBlock {
+    Block block;
+    BlockEffects effects;
+    std::vector<DroppedEvent> dropped;  // Candidates that failed a rule, left out.
+    std::vector<EventId> deferred;      // Valid candidates that did not fit; try them next block.
+};
+
+// Builds the next block from the candidates that pass (at most block_events_max and
+// block_bytes_max); fails only if the state cannot be read or the header inputs are bad.
+[[nodiscard]] Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& proposal,
+                                             const ApplyContext& context);
+
+}  // namespace custos::ledger

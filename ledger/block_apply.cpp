@@ -1,0 +1,274 @@
+// Block application (pure, deterministic) and block building for the proposer.
+#include <map>
+#include <set>
+
+#include "common/assert.hpp"
+#include "crypto/merkle.hpp"
+#include "ledger/block.hpp"
+#include "ledger/time.hpp"
+
+namespace custos::ledger {
+
+namespace {
+
+// The state as the events before the current one in a block left it: reads fall through to
+// the committed state, writes stay here until the store commits the block.
+class OverlayState final : public StateView {
+public:
+    explicit OverlayState(const StateView& base) : base_(base) {}
+
+    Result<std::optional<ItemState>> item(std::string_view item_id) const override {
+        auto found = items_.find(item_id);
+        if (found != items_.end()) return std::optional<ItemState>{found->second};
+        return base_.item(item_id);
+    }
+    Result<bool> has_event(const EventId& id) const override {
+        if (events_.contains(id)) return true;
+        return base_.has_event(id);
+    }
+    void apply(const EventEffects& effects) {
+        events_.insert(effects.id);
+        for (const auto& state : effects.items)
+            items_.insert_or_assign(state.item, state);
+    }
+    [[nodiscard]] std::vector<ItemState> touched_items() const {
+        std::vector<ItemState> items;
+        items.reserve(items_.size());
+        for (const auto& [id, state] : items_)
+            items.push_back(state);
+        return items;
+    }
+
+private:
+    const StateView& base_;
+    std::map<std::string, ItemState, std::less<>> items_;
+    std::set<EventId> events_;
+};
+
+// Merkle nodes written by this block on top of the committed ones.
+class OverlayNodes final : public crypto::NodeStore {
+public:
+    explicit OverlayNodes(const crypto::NodeStore& base) : base_(base) {}
+    Result<Hash32> get(crypto::NodeKey key) const override {
+        auto found = added_.find(key);
+        if (found != added_.end()) return found->second;
+        return base_.get(key);
+    }
+    void put(crypto::NodeKey key, const Hash32& hash) override { added_.insert_or_assign(key, hash); }
+    [[nodiscard]] std::vector<std::pair<crypto::NodeKey, Hash32>> added() const {
+        return {added_.begin(), added_.end()};
+    }
+
+private:
+    const crypto::NodeStore& base_;
+    std::map<crypto::NodeKey, Hash32> added_;
+};
+
+struct LogAppend {
+    std::uint64_t size = 0;
+    Hash32 root;
+    std::vector<std::pair<crypto::NodeKey, Hash32>> nodes;
+};
+
+Result<LogAppend> append_leaves(const crypto::NodeStore& nodes, std::uint64_t size,
+                                std::span<const Hash32> leaves) {
+    OverlayNodes overlay(nodes);
+    auto tree = crypto::MerkleTree::open(overlay, size);
+    if (!tree) return make_error(tree.error().code, "log: " + tree.error().message);
+    for (const auto& leaf : leaves)
+        tree->append(leaf);
+    return LogAppend{tree->size(), tree->root(), overlay.added()};
+}
+
+tl::unexpected<Error> bad_block(const BlockHeader& header, ErrorCode code, const std::string& why) {
+    return make_error(code, "block " + std::to_string(header.height.value) + ": " + why);
+}
+
+std::string hex_of(const Hash32& hash) {
+    return block_hash_hex(BlockHash{hash});
+}
+
+// Everything about the header that does not need the events' effects.
+Status check_header(const Block& block, const ApplyContext& context) {
+    const BlockHeader& header = block.header;
+    const auto mismatch = ErrorCode::verification_failed;
+    if (header.chain_id != context.genesis.chain_id) {
+        return bad_block(header, mismatch,
+                         "chain_id '" + header.chain_id + "' is not '" + context.genesis.chain_id + "'");
+    }
+    const BlockHeader* previous = context.previous;
+    const std::uint64_t expected_height = previous ? previous->height.value + 1 : 1;
+    if (header.height.value != expected_height) {
+        return bad_block(header, mismatch, "height expected " + std::to_string(expected_height));
+    }
+    const BlockHash expected_previous = previous ? block_hash(*previous) : BlockHash{};
+    if (header.previous != expected_previous) {
+        return bad_block(header, mismatch,
+                         "previous expected " + block_hash_hex(expected_previous) + ", found " +
+                             block_hash_hex(header.previous));
+    }
+    if (header.time.value < 0 || header.time.value > time_ms_max)
+        return bad_block(header, mismatch, "time out of range");
+    if (previous ? !(previous->time < header.time) : header.time < context.genesis.genesis_time) {
+        return bad_block(
+            header, mismatch,
+            "time " + format_time(header.time) +
+                (previous ? " is not after the previous block's" : " is before the genesis time"));
+    }
+    if (header.validators_hash != context.validators.hash()) {
+        return bad_block(header, mismatch, "validators_hash is not the hash of the validator set in force");
+    }
+    if (context.validators.find_name(header.proposer) == nullptr) {
+        return bad_block(header, mismatch, "proposer '" + header.proposer + "' is not a validator");
+    }
+    if (block.events.size() > context.genesis.params.block_events_max) {
+        return bad_block(header, ErrorCode::invalid_argument,
+                         std::to_string(block.events.size()) + " events, over block_events_max " +
+                             std::to_string(context.genesis.params.block_events_max));
+    }
+    return {};
+}
+
+tl::unexpected<Error> bad_event(const BlockHeader& header, std::size_t index, const EventId& id,
+                                const RuleError& error) {
+    return bad_block(header, error.code,
+                     "event " + std::to_string(index) + " (" + event_id_hex(id) + "): " + error.message());
+}
+
+}  // namespace
+
+Result<BlockEffects> apply_block(const StateView& state, const Block& block, const ApplyContext& context) {
+    if (auto status = check_header(block, context); !status) return tl::unexpected(status.error());
+    const BlockHeader& header = block.header;
+    // One canonicalization per event gives its id, signed bytes and leaf data.
+    std::vector<EventBytes> bytes;
+    bytes.reserve(block.events.size());
+    std::vector<EventId> ids;
+    ids.reserve(block.events.size());
+    for (const auto& envelope : block.events) {
+        bytes.push_back(event_bytes(envelope));
+        ids.push_back(bytes.back().id);
+    }
+    if (events_hash(ids) != header.events_hash) {
+        return bad_block(header, ErrorCode::verification_failed,
+                         "events_hash does not match the block's events");
+    }
+    const std::uint64_t base = context.previous ? context.previous->log_size : 0;
+    OverlayState overlay(state);
+    BlockEffects effects{.hash = block_hash(header), .height = header.height};
+    effects.events.reserve(block.events.size());
+    std::vector<Hash32> leaves;
+    leaves.reserve(block.events.size());
+    std::uint64_t total_bytes = 0;
+    for (std::size_t i = 0; i < block.events.size(); ++i) {
+        const Envelope& envelope = block.events[i];
+        if (context.verify_signatures && !verify_envelope_signature(envelope, bytes[i])) {
+            return bad_event(
+                header, i, ids[i],
+                RuleError{ErrorCode::verification_failed, rule::signature, "sig",
+                          "the signature does not verify under signer " + key_id(envelope.signer)});
+        }
+        auto checked = check_event(overlay, envelope, ids[i], header.time, context.genesis);
+        if (!checked) return bad_event(header, i, ids[i], checked.error());
+        overlay.apply(*checked);
+        AppliedEvent applied{.id = ids[i],
+                             .leaf_index = base + i,
+                             .leaf_hash = {},
+                             .leaf_data = std::move(bytes[i].canonical_envelope),
+                             .integrity_alert = checked->integrity_alert};
+        applied.leaf_hash = crypto::merkle_leaf_hash(as_bytes(applied.leaf_data));
+        total_bytes += applied.leaf_data.size();
+        if (total_bytes > context.genesis.params.block_bytes_max) {
+            return bad_block(
+                header, ErrorCode::invalid_argument,
+                "events exceed block_bytes_max " + std::to_string(context.genesis.params.block_bytes_max));
+        }
+        const Event& event = envelope.event;
+        effects.item_events.push_back({event.item, applied.leaf_index, applied.id});
+        if (event.kind == EventKind::register_item) effects.case_items.push_back({event.case_id, event.item});
+        if (event.kind == EventKind::derive) {
+            effects.item_events.push_back({*event.new_item, applied.leaf_index, applied.id});
+            effects.case_items.push_back({event.case_id, *event.new_item});
+        }
+        effects.agency_events.push_back({event.agency, applied.leaf_index, applied.id});
+        leaves.push_back(applied.leaf_hash);
+        effects.events.push_back(std::move(applied));
+    }
+    auto log = append_leaves(context.log_nodes, base, leaves);
+    if (!log) return tl::unexpected(log.error());
+    if (header.log_size != log->size) {
+        return bad_block(
+            header, ErrorCode::verification_failed,
+            "log_size " + std::to_string(header.log_size) + ", expected " + std::to_string(log->size));
+    }
+    if (header.log_root != log->root) {
+        return bad_block(header, ErrorCode::verification_failed,
+                         "log_root " + hex_of(header.log_root) + ", expected " + hex_of(log->root));
+    }
+    effects.items = overlay.touched_items();
+    effects.log_nodes = std::move(log->nodes);
+    effects.log_size = log->size;
+    effects.log_root = log->root;
+    return effects;
+}
+
+Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& proposal,
+                               const ApplyContext& context) {
+    BuiltBlock built;
+    OverlayState overlay(state);
+    std::vector<Hash32> leaves;
+    std::uint64_t bytes = 0;
+    const ConsensusParams& params = context.genesis.params;
+    for (const auto& envelope : proposal.candidates) {
+        EventBytes event = event_bytes(envelope);
+        const EventId id = event.id;
+        if (built.block.events.size() >= params.block_events_max) {
+            built.deferred.push_back(id);
+            continue;
+        }
+        if (context.verify_signatures && !verify_envelope_signature(envelope, event)) {
+            built.dropped.push_back({id, RuleError{ErrorCode::verification_failed, rule::signature, "sig",
+                                                   "the signature does not verify"}});
+            continue;
+        }
+        auto checked = check_event(overlay, envelope, id, proposal.time, context.genesis);
+        if (!checked) {
+            if (checked.error().rule == 0) return tl::unexpected(checked.error().to_error());
+            built.dropped.push_back({id, checked.error()});
+            continue;
+        }
+        if (bytes + event.canonical_envelope.size() > params.block_bytes_max) {
+            built.deferred.push_back(id);
+            continue;
+        }
+        bytes += event.canonical_envelope.size();
+        overlay.apply(*checked);
+        leaves.push_back(crypto::merkle_leaf_hash(as_bytes(event.canonical_envelope)));
+        built.block.events.push_back(envelope);
+    }
+    BlockHeader& header = built.block.header;
+    header.chain_id = context.genesis.chain_id;
+    header.height = Height{context.previous ? context.previous->height.value + 1 : 1};
+    header.time = proposal.time;
+    header.previous = context.previous ? block_hash(*context.previous) : BlockHash{};
+    header.validators_hash = context.validators.hash();
+    header.proposer = proposal.proposer;
+    header.events_hash = events_hash(std::span<const Envelope>(built.block.events));
+    auto log = append_leaves(context.log_nodes, context.previous ? context.previous->log_size : 0, leaves);
+    if (!log) return tl::unexpected(log.error());
+    header.log_size = log->size;
+    header.log_root = log->root;
+    // The block is applied once more exactly as every validator will apply it, which also
+    // checks the header inputs (time, proposer) the caller gave.
+    ApplyContext verified_context{.genesis = context.genesis,
+                                  .validators = context.validators,
+                                  .log_nodes = context.log_nodes,
+                                  .previous = context.previous,
+                                  .verify_signatures = false};
+    auto effects = apply_block(state, built.block, verified_context);
+    if (!effects) return tl::unexpected(effects.error());
+    built.effects = std::move(*effects);
+    return built;
+}
+
+}  // namespace custos::ledger

@@ -1,0 +1,62 @@
+// Internal to ledger/: strict readers for the JSON objects the ledger parses (genesis, events,
+// blocks, item states). Every reader names the field it refuses, with the document's prefix
+// ("R1 " for events, "genesis " for the genesis...) so errors read "R1 event.item: ...".
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/ed25519.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger::detail {
+
+using crypto::Json;
+
+class FieldReader {
+public:
+    FieldReader(std::string prefix, ErrorCode code = ErrorCode::invalid_argument)
+        : prefix_(std::move(prefix)), code_(code) {}
+
+    [[nodiscard]] tl::unexpected<Error> fail(std::string_view path, std::string_view reason) const;
+
+    // `value` at `path` must be an object whose keys are all in `allowed`.
+    [[nodiscard]] Status object(const Json& value, std::string_view path,
+                                std::initializer_list<std::string_view> allowed) const;
+    [[nodiscard]] Result<const Json*> required(const Json& object, std::string_view key,
+                                               std::string_view path) const;
+    [[nodiscard]] const Json* optional(const Json& object, std::string_view key) const;
+
+    // Text: a JSON string of 1..bytes_max bytes, valid UTF-8, no control characters.
+    [[nodiscard]] Result<std::string> text(const Json& value, std::string_view path,
+                                           std::size_t bytes_max) const;
+    // Id: [A-Za-z0-9._:-]{1,bytes_max}.
+    [[nodiscard]] Result<std::string> id(const Json& value, std::string_view path,
+                                         std::size_t bytes_max = 128) const;
+    [[nodiscard]] Result<std::uint64_t> unsigned_integer(const Json& value, std::string_view path,
+                                                         std::uint64_t max) const;
+    [[nodiscard]] Result<bool> boolean(const Json& value, std::string_view path) const;
+    [[nodiscard]] Result<TimeMs> time(const Json& value, std::string_view path) const;
+    [[nodiscard]] Result<Hash32> hash(const Json& value, std::string_view path) const;
+    [[nodiscard]] Result<crypto::PublicKey> key(const Json& value, std::string_view path) const;
+    [[nodiscard]] Result<const Json*> array(const Json& value, std::string_view path,
+                                            std::size_t items_max) const;
+
+private:
+    std::string prefix_;
+    ErrorCode code_;
+};
+
+[[nodiscard]] std::string path_join(std::string_view path, std::string_view key);
+[[nodiscard]] std::string path_index(std::string_view path, std::size_t index);
+[[nodiscard]] std::string hex(const Hash32& hash);
+
+// Canonical text of a value the ledger itself built; failure is a bug.
+[[nodiscard]] std::string canonical_text(const Json& value);
+
+}  // namespace custos::ledger::detail

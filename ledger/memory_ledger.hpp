@@ -1,0 +1,63 @@
+// An in-memory ledger: state, the global log (MemoryNodeStore Merkle tree) and the blocks with
+// their certificates. For tests and the deterministic simulator; the RocksDB store offers the
+// same operations durably.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "crypto/merkle.hpp"
+#include "ledger/block.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/state.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger {
+
+class MemoryLedger {
+public:
+    explicit MemoryLedger(Genesis genesis);
+
+    MemoryLedger(const MemoryLedger&) = delete;
+    MemoryLedger& operator=(const MemoryLedger&) = delete;
+
+    [[nodiscard]] const Genesis& genesis() const { return genesis_; }
+    [[nodiscard]] const ValidatorSet& validators() const { return genesis_.validators; }
+    [[nodiscard]] Height height() const;  // 0 before the first block.
+    [[nodiscard]] const BlockHeader* last_header() const;
+    [[nodiscard]] const std::vector<Block>& blocks() const { return blocks_; }
+    [[nodiscard]] const MemoryState& state() const { return state_; }
+    [[nodiscard]] const crypto::MemoryNodeStore& log_nodes() const { return nodes_; }
+    [[nodiscard]] std::uint64_t log_size() const;
+    [[nodiscard]] Hash32 log_root() const;
+
+    // Admission check against the current state at `now`.
+    [[nodiscard]] RuleResult<EventEffects> admit(const Envelope& envelope, TimeMs now) const;
+    // The next block from these candidates (does not apply it).
+    [[nodiscard]] Result<BuiltBlock> build(const BlockProposal& proposal) const;
+    // Validates and applies the next block; on error nothing changes.
+    [[nodiscard]] Result<BlockEffects> apply(const Block& block);
+    // build() then apply(): convenience for tests.
+    [[nodiscard]] Result<BuiltBlock> propose_and_apply(const BlockProposal& proposal);
+
+    // Global log position of an event, and an item's events in order.
+    [[nodiscard]] std::optional<std::uint64_t> event_index(const EventId& id) const;
+    [[nodiscard]] std::vector<EventId> item_trail(std::string_view item) const;
+    [[nodiscard]] const std::vector<std::string>& leaves() const { return leaf_data_; }
+
+private:
+    [[nodiscard]] ApplyContext context() const;
+
+    Genesis genesis_;
+    MemoryState state_;
+    crypto::MemoryNodeStore nodes_;
+    std::vector<Block> blocks_;
+    std::vector<std::string> leaf_data_;
+    std::map<EventId, std::uint64_t> event_index_;
+    std::map<std::string, std::vector<EventId>, std::less<>> trails_;
+};
+
+}  // namespace custos::ledger

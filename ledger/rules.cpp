@@ -1,0 +1,362 @@
+// The custody rule engine (docs/CUSTODY_RULES.md). Rules are checked in number order and the
+// first that fails is reported, so the same event always gets the same refusal.
+#include "ledger/rules.hpp"
+
+#include <algorithm>
+
+#include "common/assert.hpp"
+#include "crypto/sha256.hpp"
+#include "ledger/json_fields.hpp"
+#include "ledger/time.hpp"
+
+namespace custos::ledger {
+
+namespace {
+
+tl::unexpected<RuleError> refuse(int rule_number, std::string field, std::string reason) {
+    return tl::unexpected(
+        RuleError{ErrorCode::rule_violation, rule_number, std::move(field), std::move(reason)});
+}
+
+tl::unexpected<RuleError> state_error(const Error& error) {
+    return tl::unexpected(RuleError{error.code, 0, "state", error.message});
+}
+
+std::string roles_text(const std::vector<Role>& roles) {
+    std::string text;
+    for (Role role : roles)
+        text += (text.empty() ? "" : " or ") + std::string(role_name(role));
+    return text.empty() ? "none" : text;
+}
+
+bool digests_match(const Digests& reference, const Digests& measured) {
+    if (reference.sha256 != measured.sha256) return false;
+    // Legacy digests only count when both sides have them; SHA-256 alone decides otherwise.
+    if (reference.md5 && measured.md5 && *reference.md5 != *measured.md5) return false;
+    if (reference.sha1 && measured.sha1 && *reference.sha1 != *measured.sha1) return false;
+    return true;
+}
+
+// R1 ensures every kind-specific field used below is present; these asserts restate it.
+template <typename T>
+const T& required(const std::optional<T>& value, const char* what) {
+    CUSTOS_ASSERT(value.has_value(), what);
+    return *value;
+}
+
+ItemState registered_item(const Event& event, const EventId& id) {
+    ItemState state;
+    state.item = event.item;
+    state.case_id = event.case_id;
+    state.custodian = event.agency;
+    state.head = id;
+    state.origin = id;
+    state.last_time = event.time;
+    state.event_count = 1;
+    state.digests = required(event.digests, "register carries digests (R1)");
+    state.seal = event.seal;
+    return state;
+}
+
+ItemState derived_item(const Event& event, const EventId& id) {
+    ItemState state;
+    state.item = required(event.new_item, "derive carries new_item (R1)");
+    state.case_id = event.case_id;
+    state.custodian = event.agency;
+    state.head = id;
+    state.origin = id;
+    state.derived_from = event.item;
+    state.last_time = event.time;
+    state.event_count = 1;
+    state.digests = required(event.digests, "derive carries digests (R1)");
+    return state;
+}
+
+void raise_alert(ItemState& state, const EventId& id) {
+    state.integrity_alert = true;
+    state.alert_count += 1;
+    if (!state.first_alert) state.first_alert = id;
+}
+
+// The state change of an event that passed every rule (R22 included: a mismatch is recorded).
+EventEffects apply_event(ItemState item, const Event& event, const EventId& id) {
+    EventEffects effects{.id = id, .items = {}, .integrity_alert = false};
+    item.head = id;
+    item.last_time = event.time;
+    item.event_count += 1;
+    switch (event.kind) {
+        case EventKind::register_item:
+            CUSTOS_ASSERT(false, "register is applied by registered_item");
+            break;
+        case EventKind::transfer_offer:
+            item.pending_offer = PendingOffer{id, required(event.recipient, "offer carries recipient (R1)")};
+            break;
+        case EventKind::transfer_accept: {
+            item.custodian = event.agency;
+            item.pending_offer.reset();
+            // Grants were given by the previous custodian; the new one decides afresh.
+            item.grants.clear();
+            const bool intact = required(event.seal_intact, "accept carries seal_intact (R1)");
+            if (!intact ||
+                !digests_match(item.digests, required(event.digests, "accept carries digests (R1)"))) {
+                effects.integrity_alert = true;
+            }
+            break;
+        }
+        case EventKind::transfer_reject:
+        case EventKind::transfer_cancel:
+            item.pending_offer.reset();
+            break;
+        case EventKind::access:
+            break;
+        case EventKind::grant: {
+            const std::string& grantee = required(event.grantee, "grant carries grantee (R1)");
+            std::erase_if(item.grants, [&](const AccessGrant& grant) { return grant.grantee == grantee; });
+            item.grants.push_back(
+                AccessGrant{grantee, event.scope, required(event.expires, "grant carries expires (R1)"), id});
+            std::sort(item.grants.begin(), item.grants.end(),
+                      [](const AccessGrant& a, const AccessGrant& b) { return a.grantee < b.grantee; });
+            break;
+        }
+        case EventKind::revoke:
+            std::erase_if(item.grants,
+                          [&](const AccessGrant& grant) { return grant.grantee == *event.grantee; });
+            break;
+        case EventKind::verify:
+            if (!digests_match(item.digests, required(event.digests, "verify carries digests (R1)"))) {
+                effects.integrity_alert = true;
+            }
+            break;
+        case EventKind::seal:
+            item.seal = event.seal;
+            break;
+        case EventKind::unseal:
+            item.seal.reset();
+            break;
+        case EventKind::derive:
+            break;
+        case EventKind::dispose:
+            item.disposed = required(event.outcome, "dispose carries outcome (R1)");
+            break;
+    }
+    if (effects.integrity_alert) raise_alert(item, id);
+    effects.items.push_back(std::move(item));
+    if (event.kind == EventKind::derive) effects.items.push_back(derived_item(event, id));
+    return effects;
+}
+
+// R3..R6: the event belongs to this chain and its signer may act for the agency in this kind.
+RuleResult<const Officer*> check_identity(const Envelope& envelope, const Genesis& genesis) {
+    const Event& event = envelope.event;
+    if (event.chain_id != genesis.chain_id) {
+        return refuse(
+            rule::chain, "event.chain_id",
+            "event is for chain '" + event.chain_id + "', this ledger is '" + genesis.chain_id + "'");
+    }
+    const Officer* officer = genesis.find_officer(envelope.signer);
+    if (officer == nullptr) {
+        return refuse(rule::known_officer, "signer",
+                      "key " + key_id(envelope.signer) + " is not an officer key");
+    }
+    if (officer->agency != event.agency) {
+        return refuse(
+            rule::officer_agency, "event.agency",
+            "the signer is an officer of " + officer->agency + ", the event acts for " + event.agency);
+    }
+    const auto roles = roles_for(event.kind);
+    if (std::none_of(roles.begin(), roles.end(), [&](Role role) { return officer->has_role(role); })) {
+        return refuse(rule::role, "signer",
+                      "a " + std::string(event_kind_name(event.kind)) + " event needs role " +
+                          roles_text(roles) + "; the signer has " + roles_text(officer->roles));
+    }
+    return officer;
+}
+
+// R10..R13: the event continues the item's trail.
+RuleResult<void> check_trail(const ItemState& item, const Event& event) {
+    if (!event.prev || *event.prev != item.head) {
+        return refuse(rule::prev_is_head, "event.prev",
+                      "expected " + event_id_hex(item.head) + " (the item's head), found " +
+                          (event.prev ? event_id_hex(*event.prev) : std::string("none")));
+    }
+    if (event.case_id != item.case_id) {
+        return refuse(rule::same_case, "event.case",
+                      "the item belongs to case " + item.case_id + ", not " + event.case_id);
+    }
+    if (event.time < item.last_time) {
+        return refuse(
+            rule::time_order, "event.time",
+            format_time(event.time) + " is before the item's last event at " + format_time(item.last_time));
+    }
+    if (item.disposed) {
+        return refuse(rule::terminal, "event.kind",
+                      "the item was disposed of (" + std::string(dispose_outcome_name(*item.disposed)) + ")");
+    }
+    return {};
+}
+
+// R14..R17: who may act on the item now.
+RuleResult<void> check_actor(const ItemState& item, const Event& event, TimeMs ledger_time) {
+    const EventKind kind = event.kind;
+    const bool answers_offer = kind == EventKind::transfer_accept || kind == EventKind::transfer_reject;
+    if (item.pending_offer && !answers_offer && kind != EventKind::transfer_cancel) {
+        return refuse(rule::in_transit, "event.kind",
+                      "the item is offered to " + item.pending_offer->recipient +
+                          "; only transfer.accept, transfer.reject or transfer.cancel may follow");
+    }
+    const bool grantee_access = kind == EventKind::access && event.agency != item.custodian;
+    if (!answers_offer && !grantee_access && event.agency != item.custodian) {
+        return refuse(rule::custodian_acts, "event.agency",
+                      event.agency + " is not the custodian (" + item.custodian + ")");
+    }
+    if (answers_offer || kind == EventKind::transfer_cancel) {
+        if (!item.pending_offer) return refuse(rule::offer_answer, "event.kind", "no transfer is pending");
+        if (answers_offer && event.agency != item.pending_offer->recipient) {
+            return refuse(rule::offer_answer, "event.agency",
+                          "the offer names " + item.pending_offer->recipient + ", not " + event.agency);
+        }
+    }
+    if (grantee_access) {
+        const AccessGrant* grant = item.find_grant(event.agency);
+        if (grant == nullptr) {
+            return refuse(rule::grantee_access, "event.agency",
+                          event.agency + " is neither custodian nor grantee");
+        }
+        const AccessAction action = required(event.action, "access carries action (R1)");
+        if (std::find(grant->scope.begin(), grant->scope.end(), action) == grant->scope.end()) {
+            return refuse(rule::grantee_access, "event.action",
+                          "the grant does not cover '" + std::string(access_action_name(action)) + "'");
+        }
+        if (!(event.time < grant->expires) || !(ledger_time < grant->expires)) {
+            return refuse(rule::grantee_access, "event.time",
+                          "the grant expired at " + format_time(grant->expires));
+        }
+    }
+    return {};
+}
+
+// R18..R21: the terms of offers, grants, seals and derivations.
+RuleResult<void> check_terms(const StateView& state, const ItemState& item, const Event& event,
+                             const Genesis& genesis) {
+    switch (event.kind) {
+        case EventKind::transfer_offer: {
+            const std::string& recipient = required(event.recipient, "offer carries recipient (R1)");
+            if (genesis.find_agency(recipient) == nullptr) {
+                return refuse(rule::offer_recipient, "event.recipient", "unknown agency " + recipient);
+            }
+            if (recipient == item.custodian) {
+                return refuse(rule::offer_recipient, "event.recipient",
+                              recipient + " already holds the item");
+            }
+            return {};
+        }
+        case EventKind::grant:
+        case EventKind::revoke: {
+            const std::string& grantee = required(event.grantee, "grant/revoke carries grantee (R1)");
+            if (event.kind == EventKind::revoke) {
+                if (item.find_grant(grantee) == nullptr) {
+                    return refuse(rule::grant_terms, "event.grantee",
+                                  grantee + " holds no grant on the item");
+                }
+                return {};
+            }
+            if (genesis.find_agency(grantee) == nullptr) {
+                return refuse(rule::grant_terms, "event.grantee", "unknown agency " + grantee);
+            }
+            if (grantee == item.custodian) {
+                return refuse(rule::grant_terms, "event.grantee", grantee + " is the custodian");
+            }
+            return {};
+        }
+        case EventKind::seal:
+            if (item.seal)
+                return refuse(rule::seal_state, "event.seal",
+                              "the item is already sealed (" + *item.seal + ")");
+            return {};
+        case EventKind::unseal:
+            if (!item.seal) return refuse(rule::seal_state, "event.seal", "the item is not sealed");
+            if (*item.seal != *event.seal) {
+                return refuse(rule::seal_state, "event.seal",
+                              "the item's seal is " + *item.seal + ", not " + *event.seal);
+            }
+            return {};
+        case EventKind::derive: {
+            const std::string& new_item = required(event.new_item, "derive carries new_item (R1)");
+            auto existing = state.item(new_item);
+            if (!existing) return state_error(existing.error());
+            if (existing->has_value())
+                return refuse(rule::derive_new, "event.new_item", new_item + " already exists");
+            return {};
+        }
+        default:
+            return {};
+    }
+}
+
+}  // namespace
+
+std::string RuleError::message() const {
+    std::string text = rule > 0 ? "R" + std::to_string(rule) + " " : std::string();
+    return text + field + ": " + reason;
+}
+
+std::vector<Role> roles_for(EventKind kind) {
+    switch (kind) {
+        case EventKind::access:
+            return {Role::custodian, Role::prosecutor};
+        case EventKind::grant:
+        case EventKind::revoke:
+            return {Role::custodian, Role::admin};
+        default:
+            return {Role::custodian};
+    }
+}
+
+RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope, TimeMs ledger_time,
+                                     const Genesis& genesis) {
+    return check_event(state, envelope, event_id(envelope.event), ledger_time, genesis);
+}
+
+RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope, const EventId& id,
+                                     TimeMs ledger_time, const Genesis& genesis) {
+    const Event& event = envelope.event;
+    if (auto officer = check_identity(envelope, genesis); !officer) return tl::unexpected(officer.error());
+    auto seen = state.has_event(id);
+    if (!seen) return state_error(seen.error());
+    if (*seen)
+        return refuse(rule::unique_event, "event", "event " + event_id_hex(id) + " is already in the ledger");
+    if (event.time.value > ledger_time.value + static_cast<std::int64_t>(genesis.params.clock_skew_max_ms)) {
+        return refuse(rule::not_ahead, "event.time",
+                      format_time(event.time) + " is ahead of ledger time " + format_time(ledger_time) +
+                          " by more than " + std::to_string(genesis.params.clock_skew_max_ms) + " ms");
+    }
+    auto item = state.item(event.item);
+    if (!item) return state_error(item.error());
+    if (event.kind == EventKind::register_item) {
+        if (item->has_value())
+            return refuse(rule::item_exists, "event.item", event.item + " is already registered");
+        return EventEffects{.id = id, .items = {registered_item(event, id)}, .integrity_alert = false};
+    }
+    if (!item->has_value())
+        return refuse(rule::item_exists, "event.item", event.item + " was never registered");
+    const ItemState& current = **item;
+    if (auto status = check_trail(current, event); !status) return tl::unexpected(status.error());
+    if (auto status = check_actor(current, event, ledger_time); !status)
+        return tl::unexpected(status.error());
+    if (auto status = check_terms(state, current, event, genesis); !status)
+        return tl::unexpected(status.error());
+    return apply_event(current, event, id);
+}
+
+RuleResult<EventEffects> admit_event(const StateView& state, const Envelope& envelope, TimeMs ledger_time,
+                                     const Genesis& genesis) {
+    const std::string bytes = canonical_event(envelope.event);
+    if (!crypto::verify(envelope.signer, as_bytes(bytes), envelope.signature)) {
+        return tl::unexpected(
+            RuleError{ErrorCode::verification_failed, rule::signature, "sig",
+                      "the signature does not verify under signer " + key_id(envelope.signer)});
+    }
+    return check_event(state, envelope, EventId{crypto::sha256(bytes)}, ledger_time, genesis);
+}
+
+}  // namespace custos::ledger

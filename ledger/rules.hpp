@@ -1,0 +1,90 @@
+// The custody rule engine: ONE pure function, check_event(), used both for admission (mempool)
+// and for block application and audit replay. Rules are numbered as in docs/CUSTODY_RULES.md
+// and checked in number order; the first failing rule is reported.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "common/result.hpp"
+#include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/state.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger {
+
+// Rule numbers (docs/CUSTODY_RULES.md). Keep in step with the document.
+namespace rule {
+inline constexpr int well_formed = 1;
+inline constexpr int signature = 2;
+inline constexpr int chain = 3;
+inline constexpr int known_officer = 4;
+inline constexpr int officer_agency = 5;
+inline constexpr int role = 6;
+inline constexpr int unique_event = 7;
+inline constexpr int not_ahead = 8;
+inline constexpr int item_exists = 9;
+inline constexpr int prev_is_head = 10;
+inline constexpr int same_case = 11;
+inline constexpr int time_order = 12;
+inline constexpr int terminal = 13;
+inline constexpr int in_transit = 14;
+inline constexpr int custodian_acts = 15;
+inline constexpr int offer_answer = 16;
+inline constexpr int grantee_access = 17;
+inline constexpr int offer_recipient = 18;
+inline constexpr int grant_terms = 19;
+inline constexpr int seal_state = 20;
+inline constexpr int derive_new = 21;
+inline constexpr int integrity = 22;
+inline constexpr int count = 22;
+}  // namespace rule
+
+// A refusal: the rule broken, the field it concerns and why. rule == 0 means no custody rule
+// was broken but the state could not be read (code io_error/corruption).
+struct RuleError {
+    ErrorCode code = ErrorCode::rule_violation;
+    int rule = 0;
+    std::string field;
+    std::string reason;
+
+    // Message form: "R10 prev: expected <hex> (the item's head), found <hex>".
+    [[nodiscard]] std::string message() const;
+    [[nodiscard]] Error to_error() const { return Error{code, message()}; }
+};
+
+template <typename T>
+using RuleResult = tl::expected<T, RuleError>;
+
+// What an admitted event does: the item states it creates or changes (one, or two for derive:
+// the source item first, then the new item).
+struct EventEffects {
+    EventId id;
+    std::vector<ItemState> items;
+    bool integrity_alert = false;  // This event raised (or repeated) an integrity alert (R22).
+};
+
+// Rules R3..R22 against `state`. The envelope must already have passed R1 (it parsed) and R2
+// (verify_envelope_signature); this function does not check the signature, so callers that
+// batch or cache signature checks are free to. `ledger_time` is the block time (or the node's
+// clock at admission).
+[[nodiscard]] RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope,
+                                                   TimeMs ledger_time, const Genesis& genesis);
+
+// The same with the event id already computed (event_id(envelope.event)), so that hot paths
+// hash each event once. The id is trusted: passing another is a bug the rules cannot see.
+[[nodiscard]] RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope,
+                                                   const EventId& id, TimeMs ledger_time,
+                                                   const Genesis& genesis);
+
+// R2 then check_event(): the admission check of a single event.
+[[nodiscard]] RuleResult<EventEffects> admit_event(const StateView& state, const Envelope& envelope,
+                                                   TimeMs ledger_time, const Genesis& genesis);
+
+// The role(s) a kind requires (any one suffices); see CUSTODY_RULES.md R6.
+[[nodiscard]] std::vector<Role> roles_for(EventKind kind);
+
+}  // namespace custos::ledger

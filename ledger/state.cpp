@@ -1,0 +1,264 @@
+// Item state JSON (what the store persists) and the in-memory StateView.
+#include "ledger/state.hpp"
+
+#include <algorithm>
+
+#include "common/assert.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/json_fields.hpp"
+#include "ledger/time.hpp"
+
+namespace custos::ledger {
+
+namespace {
+
+using crypto::Json;
+using detail::FieldReader;
+using detail::path_index;
+using detail::path_join;
+
+// A stored item state that does not parse means the store contradicts itself.
+const FieldReader reader("item state ", ErrorCode::corruption);
+
+Json digests_json(const Digests& digests) {
+    Json json{{"sha256", detail::hex(digests.sha256)}};
+    if (digests.md5) json["md5"] = *digests.md5;
+    if (digests.sha1) json["sha1"] = *digests.sha1;
+    return json;
+}
+
+// Digests, grants and offers inside a state reuse the event's readers through a tiny event:
+// the state was written by item_state_to_json, so anything else is corruption.
+Result<Digests> digests_from(const Json& json, const std::string& path) {
+    if (auto status = reader.object(json, path, {"sha256", "md5", "sha1"}); !status)
+        return tl::unexpected(status.error());
+    Digests digests;
+    auto sha256 =
+        reader.required(json, "sha256", path).and_then([&](const Json* v) { return reader.hash(*v, path); });
+    if (!sha256) return tl::unexpected(sha256.error());
+    digests.sha256 = *sha256;
+    if (const Json* md5 = reader.optional(json, "md5")) {
+        auto text = reader.text(*md5, path_join(path, "md5"), 32);
+        if (!text) return tl::unexpected(text.error());
+        digests.md5 = *text;
+    }
+    if (const Json* sha1 = reader.optional(json, "sha1")) {
+        auto text = reader.text(*sha1, path_join(path, "sha1"), 40);
+        if (!text) return tl::unexpected(text.error());
+        digests.sha1 = *text;
+    }
+    return digests;
+}
+
+Result<EventId> id_from(const Json& object, std::string_view key) {
+    auto hash =
+        reader.required(object, key, "").and_then([&](const Json* v) { return reader.hash(*v, key); });
+    if (!hash) return tl::unexpected(hash.error());
+    return EventId{*hash};
+}
+
+Result<AccessGrant> grant_from(const Json& json, const std::string& path) {
+    if (auto status = reader.object(json, path, {"grantee", "scope", "expires", "granted_by"}); !status) {
+        return tl::unexpected(status.error());
+    }
+    AccessGrant grant;
+    auto grantee =
+        reader.required(json, "grantee", path).and_then([&](const Json* v) { return reader.id(*v, path); });
+    if (!grantee) return tl::unexpected(grantee.error());
+    grant.grantee = *grantee;
+    auto scope = reader.required(json, "scope", path).and_then([&](const Json* v) {
+        return reader.array(*v, path, 5);
+    });
+    if (!scope) return tl::unexpected(scope.error());
+    for (const auto& action_json : **scope) {
+        auto action = action_json.is_string()
+                          ? access_action_from_name(action_json.get_ref<const std::string&>())
+                          : std::nullopt;
+        if (!action) return reader.fail(path_join(path, "scope"), "unknown action");
+        grant.scope.push_back(*action);
+    }
+    auto expires =
+        reader.required(json, "expires", path).and_then([&](const Json* v) { return reader.time(*v, path); });
+    if (!expires) return tl::unexpected(expires.error());
+    grant.expires = *expires;
+    auto granted_by = id_from(json, "granted_by");
+    if (!granted_by) return tl::unexpected(granted_by.error());
+    grant.granted_by = *granted_by;
+    return grant;
+}
+
+Result<std::optional<DisposeOutcome>> outcome_from(const Json* json) {
+    if (json == nullptr) return std::optional<DisposeOutcome>{};
+    for (DisposeOutcome outcome :
+         {DisposeOutcome::returned, DisposeOutcome::destroyed, DisposeOutcome::archived}) {
+        if (json->is_string() && json->get_ref<const std::string&>() == dispose_outcome_name(outcome)) {
+            return std::optional<DisposeOutcome>{outcome};
+        }
+    }
+    return reader.fail("disposed", "unknown outcome");
+}
+
+Result<std::optional<std::string>> optional_text(const Json& json, std::string_view key,
+                                                 std::size_t bytes_max) {
+    const Json* value = reader.optional(json, key);
+    if (value == nullptr) return std::optional<std::string>{};
+    auto text = reader.text(*value, key, bytes_max);
+    if (!text) return tl::unexpected(text.error());
+    return std::optional<std::string>{*text};
+}
+
+}  // namespace
+
+const AccessGrant* ItemState::find_grant(std::string_view agency) const {
+    for (const auto& grant : grants) {
+        if (grant.grantee == agency) return &grant;
+    }
+    return nullptr;
+}
+
+Json item_state_to_json(const ItemState& state) {
+    Json json{{"item", state.item},
+              {"case", state.case_id},
+              {"custodian", state.custodian},
+              {"head", detail::hex(state.head.hash)},
+              {"origin", detail::hex(state.origin.hash)},
+              {"last_time", format_time(state.last_time)},
+              {"event_count", state.event_count},
+              {"digests", digests_json(state.digests)},
+              {"integrity_alert", state.integrity_alert},
+              {"alert_count", state.alert_count}};
+    if (state.derived_from) json["derived_from"] = *state.derived_from;
+    if (state.seal) json["seal"] = *state.seal;
+    if (state.pending_offer) {
+        json["pending_offer"] = Json{{"offer", detail::hex(state.pending_offer->offer.hash)},
+                                     {"recipient", state.pending_offer->recipient}};
+    }
+    Json grants = Json::array();
+    for (const auto& grant : state.grants) {
+        Json scope = Json::array();
+        for (AccessAction action : grant.scope)
+            scope.push_back(access_action_name(action));
+        grants.push_back(Json{{"grantee", grant.grantee},
+                              {"scope", scope},
+                              {"expires", format_time(grant.expires)},
+                              {"granted_by", detail::hex(grant.granted_by.hash)}});
+    }
+    json["grants"] = grants;
+    if (state.disposed) json["disposed"] = dispose_outcome_name(*state.disposed);
+    if (state.first_alert) json["first_alert"] = detail::hex(state.first_alert->hash);
+    return json;
+}
+
+Result<ItemState> item_state_from_json(const Json& json) {
+    if (auto status =
+            reader.object(json, "",
+                          {"item", "case", "custodian", "head", "origin", "last_time", "event_count",
+                           "digests", "integrity_alert", "alert_count", "derived_from", "seal",
+                           "pending_offer", "grants", "disposed", "first_alert"});
+        !status) {
+        return tl::unexpected(status.error());
+    }
+    ItemState state;
+    auto text_id = [&](std::string_view key) {
+        return reader.required(json, key, "").and_then([&](const Json* v) { return reader.id(*v, key); });
+    };
+    auto item = text_id("item");
+    auto case_id = text_id("case");
+    auto custodian = text_id("custodian");
+    if (!item || !case_id || !custodian) return reader.fail("item/case/custodian", "missing or malformed");
+    state.item = *item;
+    state.case_id = *case_id;
+    state.custodian = *custodian;
+    auto head = id_from(json, "head");
+    auto origin = id_from(json, "origin");
+    if (!head || !origin) return reader.fail("head/origin", "missing or malformed");
+    state.head = *head;
+    state.origin = *origin;
+    auto last_time = reader.required(json, "last_time", "").and_then([&](const Json* v) {
+        return reader.time(*v, "last_time");
+    });
+    if (!last_time) return tl::unexpected(last_time.error());
+    state.last_time = *last_time;
+    auto count = reader.required(json, "event_count", "").and_then([&](const Json* v) {
+        return reader.unsigned_integer(*v, "event_count", UINT64_C(1) << 53);
+    });
+    auto alerts = reader.required(json, "alert_count", "").and_then([&](const Json* v) {
+        return reader.unsigned_integer(*v, "alert_count", UINT64_C(1) << 53);
+    });
+    auto alert = reader.required(json, "integrity_alert", "").and_then([&](const Json* v) {
+        return reader.boolean(*v, "integrity_alert");
+    });
+    if (!count || !alerts || !alert)
+        return reader.fail("event_count/alert_count/integrity_alert", "missing or malformed");
+    state.event_count = *count;
+    state.alert_count = *alerts;
+    state.integrity_alert = *alert;
+    auto digests = reader.required(json, "digests", "").and_then([&](const Json* v) {
+        return digests_from(*v, "digests");
+    });
+    if (!digests) return tl::unexpected(digests.error());
+    state.digests = *digests;
+    auto derived_from = optional_text(json, "derived_from", 128);
+    auto seal = optional_text(json, "seal", text_bytes_max);
+    if (!derived_from || !seal) return reader.fail("derived_from/seal", "malformed");
+    state.derived_from = *derived_from;
+    state.seal = *seal;
+    if (const Json* offer = reader.optional(json, "pending_offer")) {
+        auto offer_id = id_from(*offer, "offer");
+        auto recipient = reader.required(*offer, "recipient", "pending_offer").and_then([&](const Json* v) {
+            return reader.id(*v, "pending_offer.recipient");
+        });
+        if (!offer_id || !recipient || offer->size() != 2) return reader.fail("pending_offer", "malformed");
+        state.pending_offer = PendingOffer{*offer_id, *recipient};
+    }
+    auto grants = reader.required(json, "grants", "").and_then([&](const Json* v) {
+        return reader.array(*v, "grants", 4096);
+    });
+    if (!grants) return tl::unexpected(grants.error());
+    for (std::size_t i = 0; i < (*grants)->size(); ++i) {
+        auto grant = grant_from((**grants)[i], path_index("grants", i));
+        if (!grant) return tl::unexpected(grant.error());
+        state.grants.push_back(std::move(*grant));
+    }
+    auto disposed = outcome_from(reader.optional(json, "disposed"));
+    if (!disposed) return tl::unexpected(disposed.error());
+    state.disposed = *disposed;
+    if (reader.optional(json, "first_alert") != nullptr) {
+        auto first = id_from(json, "first_alert");
+        if (!first) return tl::unexpected(first.error());
+        state.first_alert = *first;
+    }
+    return state;
+}
+
+std::string canonical_item_state(const ItemState& state) {
+    return detail::canonical_text(item_state_to_json(state));
+}
+
+Result<std::optional<ItemState>> MemoryState::item(std::string_view item_id) const {
+    auto found = items_.find(item_id);
+    if (found == items_.end()) return std::optional<ItemState>{};
+    return std::optional<ItemState>{found->second};
+}
+
+Result<bool> MemoryState::has_event(const EventId& id) const {
+    return events_.contains(id);
+}
+
+void MemoryState::put_item(const ItemState& state) {
+    items_.insert_or_assign(state.item, state);
+}
+
+void MemoryState::add_event(const EventId& id) {
+    bool inserted = events_.insert(id).second;
+    CUSTOS_ASSERT(inserted, "an event id is added to the state once");
+}
+
+std::string MemoryState::canonical_json() const {
+    Json items = Json::array();
+    for (const auto& [id, state] : items_)
+        items.push_back(item_state_to_json(state));
+    return detail::canonical_text(items);
+}
+
+}  // namespace custos::ledger

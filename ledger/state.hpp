@@ -1,0 +1,90 @@
+// Item state: what the custody rules need to know about an item, kept up to date by block
+// application. StateView is how the rules read it: in memory here, over RocksDB in the store.
+// Item states are persisted as canonical JSON (docs/FORMAT.md section 6, "Item state").
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "crypto/canonical_json.hpp"
+#include "ledger/event.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger {
+
+struct AccessGrant {
+    std::string grantee;              // Agency id.
+    std::vector<AccessAction> scope;  // Sorted, unique.
+    TimeMs expires;                   // Access at or after this time is refused.
+    EventId granted_by;               // The grant event.
+    friend bool operator==(const AccessGrant&, const AccessGrant&) = default;
+};
+
+struct PendingOffer {
+    EventId offer;          // The transfer.offer event.
+    std::string recipient;  // Agency id.
+    friend bool operator==(const PendingOffer&, const PendingOffer&) = default;
+};
+
+struct ItemState {
+    std::string item;
+    std::string case_id;
+    std::string custodian;                    // Agency holding the item.
+    EventId head;                             // Id of the item's last event (the next event's prev).
+    EventId origin;                           // The register or derive event that created it.
+    std::optional<std::string> derived_from;  // Source item of a derive.
+    TimeMs last_time;                         // Time of the last event (event times never go backwards).
+    std::uint64_t event_count = 0;
+    Digests digests;                  // Reference digests, from register or derive.
+    std::optional<std::string> seal;  // Current seal number while sealed.
+    std::optional<PendingOffer> pending_offer;
+    std::vector<AccessGrant> grants;  // Sorted by grantee, one per grantee.
+    std::optional<DisposeOutcome> disposed;
+    // Set for ever by a recorded digest mismatch or a broken seal (rule R22).
+    bool integrity_alert = false;
+    std::uint64_t alert_count = 0;
+    std::optional<EventId> first_alert;
+
+    [[nodiscard]] const AccessGrant* find_grant(std::string_view agency) const;
+    friend bool operator==(const ItemState&, const ItemState&) = default;
+};
+
+[[nodiscard]] crypto::Json item_state_to_json(const ItemState& state);
+[[nodiscard]] Result<ItemState> item_state_from_json(const crypto::Json& json);
+[[nodiscard]] std::string canonical_item_state(const ItemState& state);
+
+// What the rule engine reads. Implementations return io_error/corruption for a broken store.
+class StateView {
+public:
+    virtual ~StateView() = default;
+    // nullopt when the item has never been registered or derived.
+    [[nodiscard]] virtual Result<std::optional<ItemState>> item(std::string_view item_id) const = 0;
+    [[nodiscard]] virtual Result<bool> has_event(const EventId& id) const = 0;
+};
+
+// In-memory state for tests, the simulator and the in-memory ledger.
+class MemoryState final : public StateView {
+public:
+    [[nodiscard]] Result<std::optional<ItemState>> item(std::string_view item_id) const override;
+    [[nodiscard]] Result<bool> has_event(const EventId& id) const override;
+
+    void put_item(const ItemState& state);
+    void add_event(const EventId& id);
+
+    [[nodiscard]] const std::map<std::string, ItemState, std::less<>>& items() const { return items_; }
+    [[nodiscard]] std::size_t event_count() const { return events_.size(); }
+    // Canonical JSON array of every item state in item id order: equal states give equal bytes.
+    [[nodiscard]] std::string canonical_json() const;
+
+private:
+    std::map<std::string, ItemState, std::less<>> items_;
+    std::set<EventId> events_;
+};
+
+}  // namespace custos::ledger

@@ -1,0 +1,208 @@
+#include "ledger/store.hpp"
+
+#include <utility>
+
+#include "common/assert.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/store_impl.hpp"
+#include "ledger/store_keys.hpp"
+
+namespace custos::ledger {
+
+using store::Column;
+
+namespace {
+
+std::string hex(const Hash32& hash) {
+    return crypto::hex_encode(hash.view());
+}
+
+Error corrupt(std::string message) {
+    return Error{ErrorCode::corruption, std::move(message)};
+}
+
+// A required record: absent is not_found with `what` named.
+Result<std::string> get_required(const store::Db& db, Column column, std::string_view key,
+                                 std::string_view what) {
+    auto value = db.get(column, key);
+    if (!value) return tl::unexpected(value.error());
+    if (!value->has_value()) return make_error(ErrorCode::not_found, std::string(what) + " not found");
+    return std::move(**value);
+}
+
+Result<std::uint64_t> read_meta_u64(const store::Db& db, std::string_view key) {
+    auto value = get_required(db, Column::meta, key, "meta " + std::string(key));
+    if (!value) return tl::unexpected(value.error());
+    auto number = store::read_be64(*value);
+    if (!number || value->size() != 8)
+        return tl::unexpected(corrupt("meta " + std::string(key) + " is not 8 bytes"));
+    return *number;
+}
+
+Result<BlockHeader> parse_header(std::string_view text, Height height) {
+    auto json = crypto::parse_json(text);
+    if (!json)
+        return tl::unexpected(corrupt("block " + std::to_string(height.value) + ": " + json.error().message));
+    auto header = block_header_from_json(*json);
+    if (!header)
+        return tl::unexpected(
+            corrupt("block " + std::to_string(height.value) + ": " + header.error().message));
+    return header;
+}
+
+}  // namespace
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&&) noexcept = default;
+Store& Store::operator=(Store&&) noexcept = default;
+Store::~Store() = default;
+
+namespace {
+
+// Writes the meta records of a new store in one synced batch.
+Status initialise(store::Db& db, const Genesis& genesis) {
+    store::Batch batch;
+    batch.put(Column::meta, store::meta_key::format, store::be64(store_format_version));
+    batch.put(Column::meta, store::meta_key::genesis, canonical_genesis(genesis));
+    batch.put(Column::meta, store::meta_key::genesis_hash, store::hash_key(genesis_hash(genesis)));
+    batch.put(Column::meta, store::meta_key::height, store::be64(0));
+    return db.write(std::move(batch), true);
+}
+
+// Reads the genesis the store holds and checks it against itself and what the caller expects.
+Result<std::pair<Genesis, Hash32>> load_genesis(const store::Db& db, const std::filesystem::path& directory,
+                                                const StoreOpenOptions& options) {
+    auto format = read_meta_u64(db, store::meta_key::format);
+    if (!format) return tl::unexpected(format.error());
+    if (*format != store_format_version) {
+        return make_error(ErrorCode::invalid_argument,
+                          "store " + directory.string() + " has format version " + std::to_string(*format) +
+                              ", this build reads " + std::to_string(store_format_version));
+    }
+    auto text = get_required(db, Column::meta, store::meta_key::genesis, "meta genesis");
+    auto stored_hash = get_required(db, Column::meta, store::meta_key::genesis_hash, "meta genesis_hash");
+    if (!text) return tl::unexpected(text.error());
+    if (!stored_hash) return tl::unexpected(stored_hash.error());
+    auto genesis = parse_genesis(*text);
+    if (!genesis) return tl::unexpected(corrupt("stored genesis: " + genesis.error().message));
+    Hash32 hash = genesis_hash(*genesis);
+    if (store::hash_key(hash) != *stored_hash) {
+        return tl::unexpected(corrupt("stored genesis hashes to " + hex(hash) +
+                                      " but meta genesis_hash says " +
+                                      crypto::hex_encode(as_bytes(*stored_hash))));
+    }
+    auto refuse = [&](const Hash32& wanted) {
+        return make_error(ErrorCode::verification_failed,
+                          "store " + directory.string() + " belongs to genesis " + hex(hash) +
+                              ", not to the expected genesis " + hex(wanted) + "; refusing to open it");
+    };
+    if (options.expected_genesis_hash && *options.expected_genesis_hash != hash) {
+        return refuse(*options.expected_genesis_hash);
+    }
+    if (options.genesis != nullptr) {
+        Hash32 given = genesis_hash(*options.genesis);
+        if (given != hash) return refuse(given);
+    }
+    return std::pair{std::move(*genesis), hash};
+}
+
+}  // namespace
+
+Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptions options) {
+    auto db = store::Db::open(directory, store::DbOptions{.create_if_missing = options.create_if_missing});
+    if (!db) return tl::unexpected(db.error());
+    auto format = db->get(Column::meta, store::meta_key::format);
+    if (!format) return tl::unexpected(format.error());
+    if (!format->has_value()) {
+        if (options.genesis == nullptr) {
+            return make_error(ErrorCode::not_found, "store " + directory.string() + " holds no genesis");
+        }
+        auto valid = validate_genesis(*options.genesis);
+        if (!valid) return tl::unexpected(valid.error());
+        auto written = initialise(*db, *options.genesis);
+        if (!written) return tl::unexpected(written.error());
+    }
+    auto loaded = load_genesis(*db, directory, options);
+    if (!loaded) return tl::unexpected(loaded.error());
+    auto impl = std::make_unique<Impl>(std::move(*db), std::move(loaded->first), loaded->second);
+
+    auto height = read_meta_u64(impl->db, store::meta_key::height);
+    if (!height) return tl::unexpected(height.error());
+    impl->height = Height{*height};
+    if (*height > 0) {
+        auto text =
+            get_required(impl->db, Column::blocks, store::be64(*height), "block " + std::to_string(*height));
+        if (!text)
+            return tl::unexpected(
+                corrupt("meta height is " + std::to_string(*height) + ": " + text.error().message));
+        auto header = parse_header(*text, impl->height);
+        if (!header) return tl::unexpected(header.error());
+        impl->last_header = std::move(*header);
+    }
+    // The height record is written in the same batch as its block: a block above it means the
+    // store was written outside append_block.
+    auto above = impl->db.get(Column::blocks, store::be64(*height + 1));
+    if (!above) return tl::unexpected(above.error());
+    if (above->has_value()) {
+        return tl::unexpected(corrupt("block " + std::to_string(*height + 1) +
+                                      " is stored above meta height " + std::to_string(*height)));
+    }
+    return Store(std::move(impl));
+}
+
+Result<std::optional<ItemState>> Store::item(std::string_view item_id) const {
+    auto value = impl_->db.get(Column::items, item_id);
+    if (!value) return tl::unexpected(value.error());
+    if (!value->has_value()) return std::optional<ItemState>();
+    auto json = crypto::parse_json(**value);
+    if (!json) return tl::unexpected(corrupt("item " + std::string(item_id) + ": " + json.error().message));
+    auto state = item_state_from_json(*json);
+    if (!state) return tl::unexpected(corrupt("item " + std::string(item_id) + ": " + state.error().message));
+    return std::optional<ItemState>(std::move(*state));
+}
+
+Result<bool> Store::has_event(const EventId& id) const {
+    auto value = impl_->db.get(Column::event_positions, store::hash_key(id.hash));
+    if (!value) return tl::unexpected(value.error());
+    return value->has_value();
+}
+
+const Genesis& Store::genesis() const {
+    return impl_->genesis;
+}
+const Hash32& Store::genesis_hash() const {
+    return impl_->genesis_hash;
+}
+const ValidatorSet& Store::validators_at(Height /*height*/) const {
+    return impl_->genesis.validators;
+}
+Height Store::height() const {
+    return impl_->height;
+}
+std::uint64_t Store::log_size() const {
+    return impl_->log_size();
+}
+const BlockHeader* Store::last_header() const {
+    return impl_->last_header ? &*impl_->last_header : nullptr;
+}
+const crypto::NodeStore& Store::log_nodes() const {
+    return impl_->nodes;
+}
+store::Db& Store::db() {
+    return impl_->db;
+}
+const store::Db& Store::db() const {
+    return impl_->db;
+}
+
+ApplyContext Store::next_block_context() const {
+    return ApplyContext{
+        .genesis = impl_->genesis,
+        .validators = validators_at(Height{impl_->height.value + 1}),
+        .log_nodes = impl_->nodes,
+        .previous = last_header(),
+    };
+}
+
+}  // namespace custos::ledger

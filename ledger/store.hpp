@@ -1,0 +1,135 @@
+// The durable ledger: blocks, certificates, events, the log's Merkle nodes, item states and the
+// read indexes in RocksDB (layout: docs/FORMAT.md section 9).
+//
+// Invariants:
+// - A block, its certificate, its events, its tree nodes, the item states it changed and its
+//   index entries are written in ONE synced WriteBatch (append_block): after a crash the store
+//   holds the block entirely or not at all, and the meta record "height" names the last whole
+//   block.
+// - A store belongs to one genesis: it keeps the genesis document and its hash and refuses to
+//   open against another.
+// - Nothing is ever rewritten: a height, a leaf index or an event id is written once.
+//
+// A Store has no locks: one thread (the node's ledger strand) uses it. RocksDB's own file lock
+// keeps a second process from opening the same store for writing.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "crypto/merkle.hpp"
+#include "ledger/block.hpp"
+#include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/state.hpp"
+#include "ledger/store_db.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger {
+
+// Version of the store layout written in meta "format"; a store of another version is refused.
+inline constexpr std::uint64_t store_format_version = 1;
+// Largest number of entries one index read returns (an item's trail, a case's items).
+inline constexpr std::size_t store_read_entries_max = 100000;
+
+struct StoredEvent {
+    Envelope envelope;
+    EventId id;
+    Height height;
+    std::uint64_t leaf_index = 0;
+    std::string leaf_data;  // The canonical envelope, as hashed into the log.
+};
+
+struct Checkpoint {
+    BlockHeader header;
+    BlockHash hash;
+    Certificate certificate;
+};
+
+struct StoreOpenOptions {
+    // Creating a store needs its genesis. Opening an existing store with a genesis given
+    // refuses it unless the store was made from the same genesis.
+    const Genesis* genesis = nullptr;
+    // When set, the store's genesis hash must equal it (the value a court trusts).
+    std::optional<Hash32> expected_genesis_hash;
+    bool create_if_missing = false;
+};
+
+class Store final : public StateView {
+public:
+    [[nodiscard]] static Result<Store> open(const std::filesystem::path& directory, StoreOpenOptions options);
+
+    Store(Store&&) noexcept;
+    Store& operator=(Store&&) noexcept;
+    ~Store() override;
+
+    // StateView over the committed state.
+    [[nodiscard]] Result<std::optional<ItemState>> item(std::string_view item_id) const override;
+    [[nodiscard]] Result<bool> has_event(const EventId& id) const override;
+
+    [[nodiscard]] const Genesis& genesis() const;
+    [[nodiscard]] const Hash32& genesis_hash() const;
+    // The validator set that certifies blocks at `height` (the genesis set until governance
+    // records change it).
+    [[nodiscard]] const ValidatorSet& validators_at(Height height) const;
+    [[nodiscard]] Height height() const;  // 0 before the first block.
+    [[nodiscard]] std::uint64_t log_size() const;
+    [[nodiscard]] const BlockHeader* last_header() const;
+    // The log's committed Merkle nodes, for apply_block().
+    [[nodiscard]] const crypto::NodeStore& log_nodes() const;
+    // The context apply_block() needs for the next block. Valid until the next append_block.
+    [[nodiscard]] ApplyContext next_block_context() const;
+
+    // Writes the next block with its commit certificate and the effects apply_block() returned
+    // for it, in one synced batch. Refuses a block that is not the next height or a certificate
+    // that does not verify for this block. On failure nothing is written.
+    [[nodiscard]] Status append_block(const Block& block, const Certificate& certificate,
+                                      const BlockEffects& effects);
+
+    [[nodiscard]] Result<StoredEvent> event(const EventId& id) const;
+    [[nodiscard]] Result<StoredEvent> event_at(std::uint64_t leaf_index) const;
+    // The item's events in log order (at most `limit`, starting at its `offset`-th event).
+    [[nodiscard]] Result<std::vector<StoredEvent>> item_trail(
+        std::string_view item_id, std::size_t offset = 0, std::size_t limit = store_read_entries_max) const;
+    // Ids of the items of a case in key order: shorter ids first, then bytewise (IT-9, IT-10).
+    [[nodiscard]] Result<std::vector<std::string>> case_items(
+        std::string_view case_id, std::size_t limit = store_read_entries_max) const;
+    // Leaf indexes of the events an agency acted in, in log order, from `from_leaf`.
+    [[nodiscard]] Result<std::vector<std::uint64_t>> agency_events(
+        std::string_view agency, std::uint64_t from_leaf = 0,
+        std::size_t limit = store_read_entries_max) const;
+    [[nodiscard]] Result<BlockHeader> header(Height height) const;
+    [[nodiscard]] Result<Block> block(Height height) const;
+    [[nodiscard]] Result<Certificate> certificate(Height height) const;
+    [[nodiscard]] Result<Checkpoint> latest_checkpoint() const;
+    // RFC 9162 proofs over the committed log; sizes at most log_size().
+    [[nodiscard]] Result<std::vector<Hash32>> inclusion_proof(std::uint64_t leaf_index,
+                                                              std::uint64_t size) const;
+    [[nodiscard]] Result<std::vector<Hash32>> consistency_proof(std::uint64_t old_size,
+                                                                std::uint64_t new_size) const;
+
+    // The raw database, for audit and for tests that damage a store on purpose.
+    [[nodiscard]] store::Db& db();
+    [[nodiscard]] const store::Db& db() const;
+
+private:
+    struct Impl;
+    explicit Store(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Meta keys (column family "meta"); see docs/FORMAT.md section 9.
+namespace store::meta_key {
+inline constexpr std::string_view format = "format";
+inline constexpr std::string_view genesis = "genesis";
+inline constexpr std::string_view genesis_hash = "genesis_hash";
+inline constexpr std::string_view height = "height";
+}  // namespace store::meta_key
+
+}  // namespace custos::ledger

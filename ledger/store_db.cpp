@@ -1,0 +1,208 @@
+#include "ledger/store_db.hpp"
+
+#include <array>
+#include <vector>
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "common/assert.hpp"
+
+namespace custos::ledger::store {
+
+namespace {
+
+constexpr std::array<std::string_view, column_count> column_names = {
+    "meta",  "blocks",      "events",     "merkle",        "certificates",
+    "items", "item_events", "case_items", "agency_events", "event_positions",
+};
+
+rocksdb::Slice slice(std::string_view text) {
+    return {text.data(), text.size()};
+}
+
+std::string_view view(const rocksdb::Slice& slice) {
+    return {slice.data(), slice.size()};
+}
+
+// RocksDB failures mapped onto our closed set: a damaged file is corruption, anything else the
+// storage engine reports is I/O.
+Error to_error(const rocksdb::Status& status, std::string_view what) {
+    auto code = status.IsCorruption() ? ErrorCode::corruption : ErrorCode::io_error;
+    return Error{code, std::string(what) + ": " + status.ToString()};
+}
+
+}  // namespace
+
+std::string_view column_name(Column column) {
+    auto index = static_cast<std::size_t>(column);
+    CUSTOS_ASSERT(index < column_count, "column out of range");
+    return column_names[index];
+}
+
+struct Db::Impl {
+    std::unique_ptr<rocksdb::DB> db;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+
+    Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    // Handles must go before the database that owns them.
+    ~Impl() {
+        for (auto* handle : handles) {
+            if (handle != nullptr) (void)db->DestroyColumnFamilyHandle(handle);
+        }
+        if (db) (void)db->Close();
+    }
+
+    [[nodiscard]] rocksdb::ColumnFamilyHandle* handle(Column column) const {
+        auto index = static_cast<std::size_t>(column);
+        CUSTOS_ASSERT(index < handles.size(), "column family not open");
+        return handles[index];
+    }
+};
+
+Db::Db(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Db::Db(Db&&) noexcept = default;
+Db& Db::operator=(Db&&) noexcept = default;
+Db::~Db() = default;
+
+Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
+    rocksdb::DBOptions db_options;
+    db_options.create_if_missing = options.create_if_missing;
+    db_options.create_missing_column_families = options.create_if_missing;
+    // Our own durability comes from synced batches; paranoid checks catch damaged files early.
+    db_options.paranoid_checks = true;
+    db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    db_options.keep_log_file_num = 2;
+
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (std::size_t i = 0; i < column_count; ++i) {
+        auto name = i == 0 ? std::string(rocksdb::kDefaultColumnFamilyName) : std::string(column_names[i]);
+        families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    auto impl = std::make_unique<Impl>();
+    rocksdb::DB* raw = nullptr;
+    CUSTOS_ASSERT(!(options.read_only && options.create_if_missing),
+                  "a read-only open cannot create a store");
+    auto status =
+        options.read_only
+            ? rocksdb::DB::OpenForReadOnly(db_options, directory.string(), families, &impl->handles, &raw)
+            : rocksdb::DB::Open(db_options, directory.string(), families, &impl->handles, &raw);
+    if (!status.ok()) {
+        if (status.IsInvalidArgument() && !options.create_if_missing) {
+            return make_error(ErrorCode::not_found,
+                              "no store at " + directory.string() + ": " + status.ToString());
+        }
+        return tl::unexpected(to_error(status, "open store " + directory.string()));
+    }
+    impl->db.reset(raw);
+    CUSTOS_ASSERT(impl->handles.size() == column_count, "RocksDB opened a different number of families");
+    return Db(std::move(impl));
+}
+
+Result<std::optional<std::string>> Db::get(Column column, std::string_view key) const {
+    std::string value;
+    auto status = impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(column), slice(key), &value);
+    if (status.IsNotFound()) return std::optional<std::string>();
+    if (!status.ok()) return tl::unexpected(to_error(status, "read " + std::string(column_name(column))));
+    return std::optional<std::string>(std::move(value));
+}
+
+Status Db::scan(Column column, std::string_view prefix, const Visitor& visit) const {
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->handle(column)));
+    for (it->Seek(slice(prefix)); it->Valid(); it->Next()) {
+        auto key = view(it->key());
+        if (!key.starts_with(prefix)) break;
+        if (!visit(key, view(it->value()))) break;
+    }
+    if (!it->status().ok())
+        return tl::unexpected(to_error(it->status(), "scan " + std::string(column_name(column))));
+    return {};
+}
+
+Status Db::scan_from(Column column, std::string_view start, const Visitor& visit) const {
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->handle(column)));
+    for (it->Seek(slice(start)); it->Valid(); it->Next()) {
+        if (!visit(view(it->key()), view(it->value()))) break;
+    }
+    if (!it->status().ok())
+        return tl::unexpected(to_error(it->status(), "scan " + std::string(column_name(column))));
+    return {};
+}
+
+struct Cursor::Impl {
+    std::unique_ptr<rocksdb::Iterator> iterator;
+    std::string column;
+};
+
+Cursor::Cursor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cursor::Cursor(Cursor&&) noexcept = default;
+Cursor& Cursor::operator=(Cursor&&) noexcept = default;
+Cursor::~Cursor() = default;
+
+void Cursor::seek(std::string_view key) {
+    impl_->iterator->Seek(slice(key));
+}
+void Cursor::next() {
+    CUSTOS_ASSERT(valid(), "next() on a cursor past its end");
+    impl_->iterator->Next();
+}
+bool Cursor::valid() const {
+    return impl_->iterator->Valid();
+}
+std::string_view Cursor::key() const {
+    CUSTOS_ASSERT(valid(), "key() on a cursor past its end");
+    return view(impl_->iterator->key());
+}
+std::string_view Cursor::value() const {
+    CUSTOS_ASSERT(valid(), "value() on a cursor past its end");
+    return view(impl_->iterator->value());
+}
+Status Cursor::status() const {
+    if (!impl_->iterator->status().ok())
+        return tl::unexpected(to_error(impl_->iterator->status(), "scan " + impl_->column));
+    return {};
+}
+
+Cursor Db::cursor(Column column) const {
+    rocksdb::ReadOptions options;
+    // A long sequential pass: read ahead, and do not push the node's hot blocks out of the cache.
+    options.readahead_size = 2 * 1024 * 1024;
+    options.fill_cache = false;
+    auto impl = std::make_unique<Cursor::Impl>();
+    impl->iterator.reset(impl_->db->NewIterator(options, impl_->handle(column)));
+    impl->column = std::string(column_name(column));
+    return Cursor(std::move(impl));
+}
+
+Status Db::write(Batch batch, bool sync) {
+    rocksdb::WriteBatch write_batch;
+    for (const auto& op : batch.ops()) {
+        auto status = op.remove ? write_batch.Delete(impl_->handle(op.column), slice(op.key))
+                                : write_batch.Put(impl_->handle(op.column), slice(op.key), slice(op.value));
+        if (!status.ok()) return tl::unexpected(to_error(status, "build batch"));
+    }
+    rocksdb::WriteOptions write_options;
+    write_options.sync = sync;
+    auto status = impl_->db->Write(write_options, &write_batch);
+    if (!status.ok()) return tl::unexpected(to_error(status, "write batch"));
+    return {};
+}
+
+Status Db::put_raw(Column column, std::string_view key, std::string_view value) {
+    Batch batch;
+    batch.put(column, key, value);
+    return write(std::move(batch), true);
+}
+
+Status Db::remove_raw(Column column, std::string_view key) {
+    Batch batch;
+    batch.remove(column, key);
+    return write(std::move(batch), true);
+}
+
+}  // namespace custos::ledger::store

@@ -1,0 +1,127 @@
+// A thin RAII wrapper over RocksDB: one database with the ledger's column families, reads that
+// return Result, and write batches applied atomically. rocksdb::Status never leaves this file's
+// implementation; RocksDB headers stay out of every other header.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace custos::ledger::store {
+
+// The column families of a store, in a fixed order (see docs/FORMAT.md "Store layout").
+enum class Column : std::size_t {
+    meta,             // Store-wide records: genesis, format version, committed height.
+    blocks,           // height -> canonical block header and event count.
+    events,           // leaf index -> event envelope (the Merkle leaf data).
+    merkle,           // (level, index) -> complete-subtree hash.
+    certificates,     // height -> commit certificate (signed note).
+    items,            // item id -> current item state (canonical JSON).
+    item_events,      // (item id, leaf index) -> empty: an item's trail in order.
+    case_items,       // (case id, leaf index of registration) -> item id.
+    agency_events,    // (agency id, leaf index) -> empty.
+    event_positions,  // event id -> (height, leaf index).
+};
+inline constexpr std::size_t column_count = 10;
+
+[[nodiscard]] std::string_view column_name(Column column);
+
+// Writes collected for one atomic commit. Plain values: the column family handles are bound
+// when the batch is written, so a batch can be built without an open database.
+class Batch {
+public:
+    struct Op {
+        Column column = Column::meta;
+        bool remove = false;
+        std::string key;
+        std::string value;
+    };
+
+    void put(Column column, std::string_view key, std::string_view value) {
+        ops_.push_back(Op{column, false, std::string(key), std::string(value)});
+    }
+    void remove(Column column, std::string_view key) {
+        ops_.push_back(Op{column, true, std::string(key), {}});
+    }
+    [[nodiscard]] std::size_t count() const { return ops_.size(); }
+    [[nodiscard]] const std::vector<Op>& ops() const { return ops_; }
+
+private:
+    std::vector<Op> ops_;
+};
+
+// A forward iterator over one column family, for long sequential reads (audit replay) that
+// would cost a point lookup per record otherwise. Sees the database as it was when made.
+class Cursor {
+public:
+    Cursor(Cursor&&) noexcept;
+    Cursor& operator=(Cursor&&) noexcept;
+    ~Cursor();
+
+    void seek(std::string_view key);
+    void next();
+    [[nodiscard]] bool valid() const;
+    // Only while valid().
+    [[nodiscard]] std::string_view key() const;
+    [[nodiscard]] std::string_view value() const;
+    // io_error/corruption if iteration stopped because RocksDB failed.
+    [[nodiscard]] Status status() const;
+
+private:
+    friend class Db;
+    struct Impl;
+    explicit Cursor(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+struct DbOptions {
+    bool create_if_missing = false;
+    // Opens without writing anything (no recovered log written back, no compaction): an audit
+    // must not change what it checks. RocksDB does not support this while a writer holds the
+    // store open: audit a stopped node's store, or a copy.
+    bool read_only = false;
+};
+
+class Db {
+public:
+    // Opens (or creates) the database in `directory` with every column family.
+    [[nodiscard]] static Result<Db> open(const std::filesystem::path& directory, DbOptions options);
+
+    Db(Db&&) noexcept;
+    Db& operator=(Db&&) noexcept;
+    ~Db();
+
+    // nullopt when the key is absent; io_error/corruption when RocksDB fails.
+    [[nodiscard]] Result<std::optional<std::string>> get(Column column, std::string_view key) const;
+
+    // Calls `visit(key, value)` for each key starting with `prefix`, in key order, until it
+    // returns false.
+    using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+    [[nodiscard]] Status scan(Column column, std::string_view prefix, const Visitor& visit) const;
+    // Like scan, from the first key >= `start` (no prefix bound).
+    [[nodiscard]] Status scan_from(Column column, std::string_view start, const Visitor& visit) const;
+
+    [[nodiscard]] Cursor cursor(Column column) const;
+
+    // Applies every write of `batch` atomically. With sync, the write-ahead log is synced before
+    // returning, so the batch survives a crash of the process or the machine.
+    [[nodiscard]] Status write(Batch batch, bool sync);
+
+    // Test and repair tooling only: a single unsynced write outside any block commit.
+    [[nodiscard]] Status put_raw(Column column, std::string_view key, std::string_view value);
+    [[nodiscard]] Status remove_raw(Column column, std::string_view key);
+
+private:
+    struct Impl;
+    explicit Db(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace custos::ledger::store

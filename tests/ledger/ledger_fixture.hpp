@@ -1,0 +1,207 @@
+// A small world for ledger tests: three agencies, officers with each role, four validators,
+// all keys derived from fixed seeds, and helpers that build, sign and commit custody events.
+// Other ledger tests (the store's included) may use it.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "crypto/ed25519.hpp"
+#include "crypto/sha256.hpp"
+#include "ledger/block.hpp"
+#include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/memory_ledger.hpp"
+#include "ledger/rules.hpp"
+#include "ledger/time.hpp"
+
+namespace custos::test {
+
+using namespace custos::ledger;
+
+inline crypto::SecretKey seeded_key(std::uint8_t seed) {
+    // The test main does not initialise libsodium; sodium_init() is idempotent.
+    REQUIRE(sodium_init() >= 0);
+    std::array<std::uint8_t, crypto::seed_bytes> bytes{};
+    bytes.fill(seed);
+    auto key = crypto::SecretKey::from_seed(ByteView(bytes.data(), bytes.size()));
+    REQUIRE(key.has_value());
+    return std::move(*key);
+}
+
+inline TimeMs at(const char* text) {
+    auto time = parse_time(text);
+    REQUIRE_MESSAGE(time.has_value(), text);
+    return *time;
+}
+
+inline Digests digests_of(std::string_view content) {
+    return Digests{crypto::sha256(content), std::nullopt, std::nullopt};
+}
+
+struct OfficerSpec {
+    std::string handle;  // e.g. "nl.custodian"
+    std::string agency;
+    std::vector<Role> roles;
+};
+
+class LedgerWorld {
+public:
+    static constexpr const char* chain = "custos-test";
+
+    LedgerWorld() {
+        genesis.chain_id = chain;
+        genesis.genesis_time = at("2026-01-01T00:00:00.000Z");
+        genesis.agencies = {{"BE-POL", "Police fédérale", "BE"},
+                            {"DE-BKA", "Bundeskriminalamt", "DE"},
+                            {"NL-POL", "Politie Nederland", "NL"}};
+        const std::vector<OfficerSpec> specs = {
+            {"nl.custodian", "NL-POL", {Role::custodian}}, {"nl.prosecutor", "NL-POL", {Role::prosecutor}},
+            {"nl.auditor", "NL-POL", {Role::auditor}},     {"nl.admin", "NL-POL", {Role::admin}},
+            {"de.custodian", "DE-BKA", {Role::custodian}}, {"de.prosecutor", "DE-BKA", {Role::prosecutor}},
+            {"be.custodian", "BE-POL", {Role::custodian}},
+        };
+        std::uint8_t seed = 1;
+        for (const auto& spec : specs) {
+            keys.emplace(spec.handle, seeded_key(seed++));
+            genesis.officers.push_back(
+                Officer{keys.at(spec.handle).public_key(), spec.agency, spec.roles, spec.handle});
+        }
+        std::sort(genesis.officers.begin(), genesis.officers.end(),
+                  [](const Officer& a, const Officer& b) { return a.key < b.key; });
+        const char* agencies[] = {"NL-POL", "DE-BKA", "BE-POL", "NL-POL"};
+        for (int i = 0; i < 4; ++i) {
+            std::string name = "validator-" + std::to_string(i + 1);
+            validator_keys.push_back(seeded_key(static_cast<std::uint8_t>(100 + i)));
+            genesis.validators.validators.push_back(Validator{name, agencies[i],
+                                                              validator_keys.back().public_key(), 1,
+                                                              "127.0.0.1:" + std::to_string(7001 + i)});
+        }
+        auto valid = validate_genesis(genesis);
+        REQUIRE_MESSAGE(valid.has_value(), (valid ? std::string() : valid.error().message));
+        ledger = std::make_unique<MemoryLedger>(genesis);
+    }
+
+    const crypto::SecretKey& key(const std::string& handle) const { return keys.at(handle); }
+
+    // A register event for `item` in case "CASE-1" by NL-POL, with every required field.
+    Event register_event(const std::string& item, const char* time = "2026-02-01T10:00:00.000Z",
+                         const std::string& agency = "NL-POL") const {
+        Event event;
+        event.chain_id = chain;
+        event.kind = EventKind::register_item;
+        event.item = item;
+        event.case_id = "CASE-1";
+        event.agency = agency;
+        event.time = at(time);
+        event.location = "Amsterdam, evidence room 3";
+        event.legal_authority = LegalAuthority{AuthorityKind::warrant, "W-2026-001"};
+        event.digests = digests_of("content of " + item);
+        event.description = "Laptop, black, serial ABC123";
+        event.seal = "SEAL-0001";
+        return event;
+    }
+
+    // An event of `kind` continuing `item` from its current head, with the kind's required fields.
+    Event next_event(EventKind kind, const std::string& item, const std::string& agency,
+                     const char* time) const {
+        Event event;
+        event.chain_id = chain;
+        event.kind = kind;
+        event.item = item;
+        event.case_id = "CASE-1";
+        event.agency = agency;
+        event.time = at(time);
+        auto state = ledger->state().item(item);
+        REQUIRE(state.has_value());
+        if (state->has_value()) event.prev = (*state)->head;
+        switch (kind) {
+            case EventKind::transfer_offer:
+                event.legal_authority = LegalAuthority{AuthorityKind::eio, "EIO-2026-17"};
+                event.recipient = "DE-BKA";
+                event.released_by = "Officer J. de Vries";
+                break;
+            case EventKind::transfer_accept:
+                event.location = "Wiesbaden, BKA evidence store";
+                event.received_by = "KHK M. Weber";
+                event.seal_intact = true;
+                event.digests = digests_of("content of " + item);
+                break;
+            case EventKind::transfer_reject:
+                event.received_by = "KHK M. Weber";
+                event.reason = "wrong exhibit";
+                break;
+            case EventKind::access:
+                event.legal_authority = LegalAuthority{AuthorityKind::warrant, "W-2026-001"};
+                event.action = AccessAction::image;
+                event.purpose = "forensic imaging";
+                event.tool = "FTK Imager 4.7";
+                break;
+            case EventKind::grant:
+                event.legal_authority = LegalAuthority{AuthorityKind::mlat, "MLAT-2026-3"};
+                event.grantee = "BE-POL";
+                event.scope = {AccessAction::view, AccessAction::analyse};
+                event.expires = at("2026-06-01T00:00:00.000Z");
+                break;
+            case EventKind::revoke:
+                event.grantee = "BE-POL";
+                break;
+            case EventKind::verify:
+                event.digests = digests_of("content of " + item);
+                break;
+            case EventKind::seal:
+                event.seal = "SEAL-0002";
+                break;
+            case EventKind::unseal:
+                event.seal = "SEAL-0001";
+                break;
+            case EventKind::derive:
+                event.legal_authority = LegalAuthority{AuthorityKind::warrant, "W-2026-001"};
+                event.new_item = item + ".image";
+                event.digests = digests_of("image of " + item);
+                event.description = "E01 image";
+                break;
+            case EventKind::dispose:
+                event.outcome = DisposeOutcome::returned;
+                break;
+            default:
+                break;
+        }
+        return event;
+    }
+
+    Envelope sign(const Event& event, const std::string& handle) const {
+        return sign_event(event, key(handle));
+    }
+
+    // Commits one block holding exactly these envelopes at `time`; fails the test otherwise.
+    BlockEffects commit(const std::vector<Envelope>& envelopes, const char* time) {
+        auto built = ledger->build(BlockProposal{envelopes, at(time), "validator-1"});
+        REQUIRE_MESSAGE(built.has_value(), (built ? std::string() : built.error().message));
+        for (const auto& dropped : built->dropped)
+            FAIL("dropped: " << dropped.error.message());
+        REQUIRE(built->block.events.size() == envelopes.size());
+        auto effects = ledger->apply(built->block);
+        REQUIRE_MESSAGE(effects.has_value(), (effects ? std::string() : effects.error().message));
+        return *effects;
+    }
+
+    ItemState item(const std::string& id) const {
+        auto state = ledger->state().item(id);
+        REQUIRE(state.has_value());
+        REQUIRE(state->has_value());
+        return **state;
+    }
+
+    Genesis genesis;
+    std::map<std::string, crypto::SecretKey> keys;
+    std::vector<crypto::SecretKey> validator_keys;
+    std::unique_ptr<MemoryLedger> ledger;
+};
+
+}  // namespace custos::test

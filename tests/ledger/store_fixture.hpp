@@ -1,0 +1,67 @@
+// Helpers for the store, audit and crash tests: a temporary directory and a store filled with
+// certified blocks of the synthetic workload.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "ledger/store.hpp"
+#include "ledger/store_workload.hpp"
+
+namespace custos::test {
+
+// A fresh directory under the system temp dir, removed with everything in it when dropped.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "custos-store-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path_ = pattern;
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    [[nodiscard]] std::filesystem::path store() const { return path_ / "store"; }
+
+private:
+    std::filesystem::path path_;
+};
+
+inline ledger::Store create_store(const std::filesystem::path& directory, const ledger::Genesis& genesis) {
+    auto store = ledger::Store::open(
+        directory, ledger::StoreOpenOptions{.genesis = &genesis, .create_if_missing = true});
+    REQUIRE_MESSAGE(store.has_value(), (store ? std::string() : store.error().to_string()));
+    return std::move(*store);
+}
+
+inline ledger::Store reopen_store(const std::filesystem::path& directory) {
+    auto store = ledger::Store::open(directory, ledger::StoreOpenOptions{});
+    REQUIRE_MESSAGE(store.has_value(), (store ? std::string() : store.error().to_string()));
+    return std::move(*store);
+}
+
+// Appends `blocks` blocks of `events_per_block` synthetic events; returns them.
+inline std::vector<ledger::CertifiedBlock> fill_store(ledger::Store& store,
+                                                      ledger::SyntheticWorkload& workload, std::size_t blocks,
+                                                      std::size_t events_per_block) {
+    std::vector<ledger::CertifiedBlock> made;
+    for (std::size_t i = 0; i < blocks; ++i) {
+        auto next = workload.next_block(store, store.next_block_context(), events_per_block);
+        REQUIRE_MESSAGE(next.has_value(), (next ? std::string() : next.error().to_string()));
+        auto appended = store.append_block(next->block, next->certificate, next->effects);
+        REQUIRE_MESSAGE(appended.has_value(), (appended ? std::string() : appended.error().to_string()));
+        made.push_back(std::move(*next));
+    }
+    return made;
+}
+
+}  // namespace custos::test

@@ -1,0 +1,241 @@
+// The RocksDB store: what is appended is read back whole after a reopen, it serves the reads
+// and proofs the API needs, it refuses another genesis, and a refused append writes nothing.
+#include <doctest/doctest.h>
+
+#include "crypto/merkle.hpp"
+#include "ledger/memory_ledger.hpp"
+#include "ledger/store.hpp"
+#include "ledger/store_keys.hpp"
+#include "store_fixture.hpp"
+
+using namespace custos;
+using namespace custos::ledger;
+using custos::test::TempDir;
+
+TEST_CASE("store: blocks, events, trails and certificates read back after reopen") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    std::vector<CertifiedBlock> blocks;
+    {
+        auto store = test::create_store(dir.store(), workload.genesis());
+        CHECK(store.height() == Height{0});
+        blocks = test::fill_store(store, workload, 6, 25);
+    }
+    auto store = test::reopen_store(dir.store());
+    REQUIRE(store.height() == Height{6});
+    CHECK(store.log_size() == 150);
+    CHECK(store.genesis_hash() == genesis_hash(workload.genesis()));
+    REQUIRE(store.last_header() != nullptr);
+    CHECK(canonical_block_header(*store.last_header()) == canonical_block_header(blocks.back().block.header));
+
+    // The same blocks applied in memory give the same state as the store holds.
+    MemoryLedger memory(workload.genesis());
+    for (const auto& made : blocks)
+        REQUIRE(memory.apply(made.block).has_value());
+    for (const auto& [id, state] : memory.state().items()) {
+        auto stored = store.item(id);
+        REQUIRE(stored.has_value());
+        REQUIRE(stored->has_value());
+        CHECK(**stored == state);
+    }
+
+    for (std::uint64_t height = 1; height <= 6; ++height) {
+        auto block = store.block(Height{height});
+        REQUIRE(block.has_value());
+        CHECK(canonical_block(*block) == canonical_block(blocks[height - 1].block));
+        auto certificate = store.certificate(Height{height});
+        REQUIRE(certificate.has_value());
+        CHECK(certificate->note == blocks[height - 1].certificate.note);
+    }
+    auto checkpoint = store.latest_checkpoint();
+    REQUIRE(checkpoint.has_value());
+    CHECK(checkpoint->header.height == Height{6});
+    CHECK(checkpoint->hash == block_hash(blocks.back().block.header));
+
+    // Event by id, with its height and leaf index.
+    const Envelope& wanted = blocks[2].block.events[7];
+    auto stored = store.event(event_id(wanted.event));
+    REQUIRE(stored.has_value());
+    CHECK(stored->envelope == wanted);
+    CHECK(stored->height == Height{3});
+    CHECK(stored->leaf_index == 2 * 25 + 7);
+    CHECK(stored->leaf_data == canonical_envelope(wanted));
+    CHECK(store.event(EventId{}).error().code == ErrorCode::not_found);
+
+    // An item's trail is its events in log order, each one's prev naming the one before.
+    auto expected_trail = memory.item_trail("IT-2");
+    REQUIRE(expected_trail.size() > 3);
+    auto trail = store.item_trail("IT-2");
+    REQUIRE(trail.has_value());
+    REQUIRE(trail->size() == expected_trail.size());
+    for (std::size_t i = 0; i < trail->size(); ++i) {
+        CHECK((*trail)[i].id == expected_trail[i]);
+        if (i > 0) CHECK((*trail)[i].envelope.event.prev == std::optional<EventId>((*trail)[i - 1].id));
+    }
+    auto paged = store.item_trail("IT-2", 1, 2);
+    REQUIRE(paged.has_value());
+    REQUIRE(paged->size() == 2);
+    CHECK((*paged)[0].id == expected_trail[1]);
+
+    // Items of a case, sorted; "IT-1" must not be confused with "IT-10".
+    auto items = store.case_items("CASE-1");
+    REQUIRE(items.has_value());
+    CHECK(items->size() == 16);
+    // Key order: shorter ids first, then bytewise, so IT-9 comes before IT-10.
+    CHECK(std::is_sorted(items->begin(), items->end(), [](const std::string& a, const std::string& b) {
+        return a.size() != b.size() ? a.size() < b.size() : a < b;
+    }));
+    CHECK(std::count(items->begin(), items->end(), "IT-1") == 1);
+    auto none = store.case_items("CASE-99");
+    REQUIRE(none.has_value());
+    CHECK(none->empty());
+
+    auto agency = store.agency_events("DE-BKA");
+    REQUIRE(agency.has_value());
+    REQUIRE_FALSE(agency->empty());
+    for (auto leaf : *agency)
+        CHECK(store.event_at(leaf)->envelope.event.agency == "DE-BKA");
+}
+
+TEST_CASE("store: inclusion and consistency proofs verify against the certified roots") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    auto store = test::create_store(dir.store(), workload.genesis());
+    auto blocks = test::fill_store(store, workload, 5, 13);
+    const BlockHeader& second = blocks[1].block.header;
+    const BlockHeader& last = blocks[4].block.header;
+    for (std::uint64_t leaf : {0ULL, 5ULL, 25ULL}) {
+        auto stored = store.event_at(leaf);
+        REQUIRE(stored.has_value());
+        const Hash32 leaf_hash = crypto::merkle_leaf_hash(as_bytes(stored->leaf_data));
+        auto proof = store.inclusion_proof(leaf, second.log_size);
+        REQUIRE(proof.has_value());
+        CHECK(
+            crypto::verify_inclusion(leaf_hash, leaf, second.log_size, *proof, second.log_root).has_value());
+        auto later = store.inclusion_proof(leaf, last.log_size);
+        REQUIRE(later.has_value());
+        CHECK(crypto::verify_inclusion(leaf_hash, leaf, last.log_size, *later, last.log_root).has_value());
+        // The same proof does not verify a different leaf.
+        CHECK_FALSE(crypto::verify_inclusion(crypto::merkle_leaf_hash(as_bytes("x")), leaf, last.log_size,
+                                             *later, last.log_root)
+                        .has_value());
+    }
+    auto consistency = store.consistency_proof(second.log_size, last.log_size);
+    REQUIRE(consistency.has_value());
+    CHECK(crypto::verify_consistency(second.log_size, last.log_size, second.log_root, last.log_root,
+                                     *consistency)
+              .has_value());
+    CHECK_FALSE(store.inclusion_proof(0, last.log_size + 1).has_value());
+}
+
+TEST_CASE("store: opening against another genesis is refused") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    { auto store = test::create_store(dir.store(), workload.genesis()); }
+
+    Hash32 other{};
+    other.bytes.fill(0xab);
+    auto by_hash = Store::open(dir.store(), StoreOpenOptions{.expected_genesis_hash = other});
+    REQUIRE_FALSE(by_hash.has_value());
+    CHECK(by_hash.error().code == ErrorCode::verification_failed);
+    CHECK(by_hash.error().message.find("refusing") != std::string::npos);
+
+    Genesis changed = workload.genesis();
+    changed.chain_id = "another-chain";
+    auto by_genesis =
+        Store::open(dir.store(), StoreOpenOptions{.genesis = &changed, .create_if_missing = true});
+    REQUIRE_FALSE(by_genesis.has_value());
+    CHECK(by_genesis.error().code == ErrorCode::verification_failed);
+
+    auto right =
+        Store::open(dir.store(), StoreOpenOptions{.expected_genesis_hash = genesis_hash(workload.genesis())});
+    CHECK(right.has_value());
+}
+
+TEST_CASE("store: a missing store is not created unless asked") {
+    TempDir dir;
+    auto missing = Store::open(dir.path() / "absent", StoreOpenOptions{});
+    REQUIRE_FALSE(missing.has_value());
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "absent" / "CURRENT"));
+}
+
+namespace {
+
+// Closes `store`, checks on a fresh handle that the refused block left no trace, reopens it.
+void return_to_disk(const TempDir& dir, Store& store, const Envelope& refused) {
+    { Store closed = std::move(store); }
+    {
+        auto again = test::reopen_store(dir.store());
+        CHECK(again.height() == Height{2});
+        CHECK_FALSE(again.has_event(event_id(refused.event)).value());
+    }
+    store = test::reopen_store(dir.store());
+}
+
+}  // namespace
+
+TEST_CASE("store: a refused append writes nothing") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    auto store = test::create_store(dir.store(), workload.genesis());
+    test::fill_store(store, workload, 2, 5);
+    auto next = workload.next_block(store, store.next_block_context(), 5);
+    REQUIRE(next.has_value());
+
+    // A certificate signed by one validator only (1 of 4 power) is refused.
+    auto parsed = crypto::parse_note(next->certificate.note);
+    REQUIRE(parsed.has_value());
+    parsed->signatures.resize(1);
+    auto weak = store.append_block(next->block, Certificate{crypto::format_note(*parsed)}, next->effects);
+    REQUIRE_FALSE(weak.has_value());
+    CHECK(weak.error().code == ErrorCode::verification_failed);
+
+    // A certificate of another block is refused.
+    auto other = store.append_block(
+        next->block,
+        workload.certify(store.last_header() == nullptr ? next->block.header : *store.last_header()),
+        next->effects);
+    REQUIRE_FALSE(other.has_value());
+
+    CHECK(store.height() == Height{2});
+    CHECK_FALSE(store.has_event(event_id(next->block.events[0].event)).value());
+    return_to_disk(dir, store, next->block.events[0]);
+
+    // The genuine certificate is accepted.
+    REQUIRE(store.append_block(next->block, next->certificate, next->effects).has_value());
+    CHECK(store.height() == Height{3});
+}
+
+TEST_CASE("store keys: big-endian integers sort numerically, ids cannot prefix each other") {
+    using namespace custos::ledger::store;
+    CHECK(be64(255) < be64(256));
+    CHECK(be64(1) < be64(std::uint64_t{1} << 40));
+    CHECK(read_be64(be64(0x0102030405060708ULL)) == 0x0102030405060708ULL);
+    CHECK_FALSE(id_number_key("IT-10", 0).starts_with(id_prefix("IT-1")));
+}
+
+TEST_CASE("store: a block that is not the next height is refused") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    auto store = test::create_store(dir.store(), workload.genesis());
+    auto blocks = test::fill_store(store, workload, 2, 4);
+    auto again = store.append_block(blocks[1].block, blocks[1].certificate, blocks[1].effects);
+    REQUIRE_FALSE(again.has_value());
+    CHECK(again.error().code == ErrorCode::invalid_argument);
+    CHECK(store.height() == Height{2});
+}
+
+TEST_CASE("store: a block stored above the committed height is corruption at open") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    {
+        auto store = test::create_store(dir.store(), workload.genesis());
+        test::fill_store(store, workload, 2, 4);
+        // As if a block had been written outside append_block's single batch.
+        REQUIRE(store.db().put_raw(store::Column::blocks, store::be64(3), "{}").has_value());
+    }
+    auto reopened = Store::open(dir.store(), StoreOpenOptions{});
+    REQUIRE_FALSE(reopened.has_value());
+    CHECK(reopened.error().code == ErrorCode::corruption);
+    CHECK(reopened.error().message.find("block 3") != std::string::npos);
+}

@@ -1,0 +1,226 @@
+// `custos bench ledger`: figures for the ledger on one thread. Prints, asserts nothing.
+//  1. admission checks (signature + custody rules against a state) per second;
+//  2. block application + synced RocksDB commit of 1,000-event blocks, events per second;
+//  3. audit replay of an N-event store (default 1,000,000), events per second.
+// Events come from the deterministic synthetic workload (ledger/store_workload.hpp).
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "ledger/audit.hpp"
+#include "ledger/rules.hpp"
+#include "ledger/state.hpp"
+#include "ledger/store.hpp"
+#include "ledger/store_workload.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace custos::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::uint64_t default_events = 1000000;
+constexpr std::uint64_t bench_events_max = 100000000;
+constexpr std::size_t block_events = 1000;
+constexpr std::uint64_t admission_events = 20000;
+constexpr std::uint64_t timed_blocks = 10;
+
+constexpr std::string_view bench_ledger_usage =
+    "usage: custos bench ledger [--events N] [--dir DIR]\n"
+    "\n"
+    "Prints events per second, on one thread, for: admission checks; block application with a\n"
+    "synced commit of 1,000-event blocks; audit replay of an N-event store. Asserts nothing.\n"
+    "\n"
+    "options:\n"
+    "  --events N   events in the store the audit replays (default 1000000, at least 20000)\n"
+    "  --dir DIR    where to build the store (must not exist; default: a temporary directory,\n"
+    "               removed afterwards)\n";
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// CPU time of the calling thread: on a shared machine, work per CPU-second is the figure for
+// "one core"; wall-clock figures are printed beside it and are lower when the machine is busy.
+double thread_cpu_seconds() {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+struct Stopwatch {
+    Clock::time_point wall = Clock::now();
+    double cpu = thread_cpu_seconds();
+
+    [[nodiscard]] double wall_seconds() const { return seconds_since(wall); }
+    [[nodiscard]] double cpu_seconds() const { return thread_cpu_seconds() - cpu; }
+};
+
+void print_figure(const std::string& name, double value, const char* unit) {
+    std::printf("%-56s %12.0f %s\n", name.c_str(), value, unit);
+    std::fflush(stdout);
+}
+
+// Prints a count per CPU-second of this thread and per wall-clock second.
+void print_rate(const std::string& name, double count, double cpu_seconds, double wall_seconds) {
+    print_figure(name + ", per CPU-second", count / cpu_seconds, "events/s");
+    print_figure(name + ", per wall second", count / wall_seconds, "events/s");
+}
+
+void progress(const char* phase, std::uint64_t events, Clock::time_point start) {
+    const double seconds = seconds_since(start);
+    std::fprintf(stderr, "level=info event=bench_progress phase=%s events=%llu events_per_s=%.0f\n", phase,
+                 static_cast<unsigned long long>(events),
+                 seconds > 0 ? static_cast<double>(events) / seconds : 0.0);
+}
+
+// Admission as the mempool does it: R2 then the rules against the state, which then takes the
+// event's effects so the next event sees it.
+int bench_admission() {
+    ledger::SyntheticWorkload workload;
+    ledger::MemoryState state;
+    std::vector<ledger::Envelope> events;
+    std::uint64_t height = 1;
+    while (events.size() < admission_events) {
+        auto batch = workload.next_events(block_events, workload.block_time(ledger::Height{height++}));
+        events.insert(events.end(), batch.begin(), batch.end());
+    }
+    const ledger::TimeMs now = workload.block_time(ledger::Height{height});
+    const Stopwatch watch;
+    for (const auto& envelope : events) {
+        auto effects = ledger::admit_event(state, envelope, now, workload.genesis());
+        if (!effects) {
+            std::cerr << "error: synthetic event refused: " << effects.error().message() << "\n";
+            return exit_failure;
+        }
+        for (const auto& item : effects->items)
+            state.put_item(item);
+        state.add_event(effects->id);
+    }
+    print_rate("admission check (sig + rules)", static_cast<double>(events.size()), watch.cpu_seconds(),
+               watch.wall_seconds());
+    return exit_ok;
+}
+
+// Fills the store up to `events` with blocks the workload signed (their signatures were just
+// made, so building skips re-verifying them).
+int fill(ledger::Store& store, ledger::SyntheticWorkload& workload, std::uint64_t events) {
+    const auto start = Clock::now();
+    std::uint64_t next_report = 100000;
+    while (store.log_size() + block_events <= events) {
+        ledger::ApplyContext base = store.next_block_context();
+        ledger::ApplyContext context{.genesis = base.genesis,
+                                     .validators = base.validators,
+                                     .log_nodes = base.log_nodes,
+                                     .previous = base.previous,
+                                     .verify_signatures = false};
+        auto next = workload.next_block(store, context, block_events);
+        if (!next) return (std::cerr << "error: " << next.error().to_string() << "\n", exit_failure);
+        auto appended = store.append_block(next->block, next->certificate, next->effects);
+        if (!appended) return (std::cerr << "error: " << appended.error().to_string() << "\n", exit_failure);
+        if (store.log_size() >= next_report) {
+            progress("fill", store.log_size(), start);
+            next_report += 100000;
+        }
+    }
+    return exit_ok;
+}
+
+// The validator's path for a block it did not build: apply_block (signatures, rules, roots)
+// then one synced commit. Event signing and block building are outside the timing.
+int bench_apply_commit(ledger::Store& store, ledger::SyntheticWorkload& workload) {
+    double apply_seconds = 0;
+    double apply_cpu_seconds = 0;
+    double commit_seconds = 0;
+    for (std::uint64_t i = 0; i < timed_blocks; ++i) {
+        auto next = workload.next_block(store, store.next_block_context(), block_events);
+        if (!next) return (std::cerr << "error: " << next.error().to_string() << "\n", exit_failure);
+        const Stopwatch watch;
+        auto effects = ledger::apply_block(store, next->block, store.next_block_context());
+        apply_cpu_seconds += watch.cpu_seconds();
+        const auto applied = Clock::now();
+        if (!effects) return (std::cerr << "error: " << effects.error().to_string() << "\n", exit_failure);
+        auto appended = store.append_block(next->block, next->certificate, *effects);
+        if (!appended) return (std::cerr << "error: " << appended.error().to_string() << "\n", exit_failure);
+        apply_seconds += std::chrono::duration<double>(applied - watch.wall).count();
+        commit_seconds += seconds_since(applied);
+    }
+    const double events = static_cast<double>(timed_blocks * block_events);
+    print_rate("apply_block of 1,000-event blocks", events, apply_cpu_seconds, apply_seconds);
+    print_figure("synced commit of a 1,000-event block (wall), ms", 1000.0 * commit_seconds / timed_blocks,
+                 "ms");
+    print_figure("apply + synced commit (wall), events/s", events / (apply_seconds + commit_seconds),
+                 "events/s");
+    return exit_ok;
+}
+
+int bench_audit(const std::filesystem::path& directory) {
+    const Stopwatch watch;
+    const auto start = watch.wall;
+    ledger::AuditOptions options;
+    options.progress = [&](const ledger::AuditProgress& at) { progress("audit", at.events, start); };
+    auto report = ledger::audit_directory(directory, options);
+    const double cpu_seconds = watch.cpu_seconds();
+    const double seconds = watch.wall_seconds();
+    if (!report) return (std::cerr << "error: " << report.error().to_string() << "\n", exit_failure);
+    std::printf("audit: %s in %.1f s (%.1f CPU-s)\n", ledger::audit_summary(*report).c_str(), seconds,
+                cpu_seconds);
+    print_rate("audit replay", static_cast<double>(report->events), cpu_seconds, seconds);
+    return report->verified() ? exit_ok : exit_failure;
+}
+
+}  // namespace
+
+int run_bench_ledger(const Args& args) {
+    if (wants_help(args)) return (std::cout << bench_ledger_usage, exit_ok);
+    std::uint64_t events = default_events;
+    std::optional<std::filesystem::path> dir;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--events" && i + 1 < args.size()) {
+            char* end = nullptr;
+            events = std::strtoull(args[++i].c_str(), &end, 10);
+            if (*end != '\0' || events < admission_events || events > bench_events_max) {
+                return (std::cerr << "error: --events takes a number from 20000 to 100000000\n", exit_usage);
+            }
+        } else if (args[i] == "--dir" && i + 1 < args.size()) {
+            dir = args[++i];
+        } else {
+            return (std::cerr << "error: unexpected argument '" << args[i] << "'\n"
+                              << bench_ledger_usage,
+                    exit_usage);
+        }
+    }
+    const bool temporary = !dir;
+    if (temporary)
+        dir = std::filesystem::temp_directory_path() / ("custos-bench-ledger-" + std::to_string(::getpid()));
+    if (std::filesystem::exists(*dir))
+        return (std::cerr << "error: " << dir->string() << " exists\n", exit_usage);
+
+    std::printf("custos bench ledger: one thread; store of %llu events in %s\n\n",
+                static_cast<unsigned long long>(events), dir->string().c_str());
+    int result = bench_admission();
+    if (result == exit_ok) {
+        ledger::SyntheticWorkload workload;
+        auto store = ledger::Store::open(*dir, {.genesis = &workload.genesis(), .create_if_missing = true});
+        if (!store) return (std::cerr << "error: " << store.error().to_string() << "\n", exit_failure);
+        result = bench_apply_commit(*store, workload);
+        if (result == exit_ok) result = fill(*store, workload, events);
+    }
+    if (result == exit_ok) result = bench_audit(*dir);
+    if (temporary) {
+        std::error_code ignored;
+        std::filesystem::remove_all(*dir, ignored);
+    }
+    return result;
+}
+
+}  // namespace custos::cli

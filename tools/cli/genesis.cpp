@@ -1,0 +1,237 @@
+// custos genesis: build a genesis document from a spec file (keys by hex or by public key file)
+// or check an existing one, and print its genesis hash.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/time.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace custos::cli {
+
+namespace {
+
+using crypto::Json;
+
+constexpr std::string_view public_key_type = "custos.ed25519.public-key.v1";
+
+constexpr std::string_view genesis_usage =
+    "usage: custos genesis --spec SPEC.json [--out FILE]\n"
+    "       custos genesis --check GENESIS.json\n"
+    "\n"
+    "Builds the genesis document of a Custos network from SPEC.json, validates it fully and writes\n"
+    "its canonical JSON (RFC 8785, one line) to FILE (never over an existing file) or to stdout.\n"
+    "Prints the genesis hash (SHA-256 of that text), the one value a court must trust, on stderr.\n"
+    "With --check, validates an existing genesis file and prints its hash on stdout.\n"
+    "\n"
+    "SPEC.json is the genesis of docs/FORMAT.md section 5 with these conveniences:\n"
+    "  - \"type\" may be left out; arrays may be in any order (they are sorted);\n"
+    "  - an officer or validator may give \"key_file\": a public key file written by\n"
+    "    'custos keygen' (FILE.pub; relative paths are relative to SPEC.json) instead of \"key\";\n"
+    "  - \"params\" may be left out or partial (defaults: docs/FORMAT.md section 5);\n"
+    "  - \"genesis_time\" may be \"now\" (the current UTC time, in milliseconds).\n"
+    "Positions in error messages (officers[2]) count in the sorted order.\n"
+    "Example:\n"
+    "  {\"chain_id\": \"custos-eu-1\", \"genesis_time\": \"2026-11-27T21:00:00.000Z\",\n"
+    "   \"agencies\": [{\"id\": \"NL-POL\", \"name\": \"Politie Nederland\", \"country\": \"NL\"}],\n"
+    "   \"officers\": [{\"key_file\": \"keys/jansen.pub\", \"agency\": \"NL-POL\",\n"
+    "                 \"roles\": [\"custodian\"], \"name\": \"J. Jansen\"}],\n"
+    "   \"validators\": [{\"name\": \"NL-POL.validator-1\", \"agency\": \"NL-POL\",\n"
+    "                   \"key_file\": \"keys/v1.pub\", \"power\": 1, \"address\": \"10.0.0.1:26656\"}]}\n"
+    "\n"
+    "options:\n"
+    "  --spec FILE    the spec to build from\n"
+    "  --out FILE     where to write the genesis (default: stdout)\n"
+    "  --check FILE   validate an existing genesis and print its hash\n"
+    "  -h, --help     show this help\n"
+    "\n"
+    "exit status: 0 done, 1 the spec or genesis is invalid or a file could not be read/written,\n"
+    "2 bad usage.\n";
+
+int usage_error(const std::string& message) {
+    std::cerr << "error: " << message << "\n"
+              << "usage: custos genesis --spec SPEC.json [--out FILE] | --check GENESIS.json"
+                 "   (custos genesis --help for more)\n";
+    return exit_usage;
+}
+
+int failure(const std::string& message) {
+    std::cerr << "error: " << message << "\n";
+    return exit_failure;
+}
+
+Result<std::string> read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorCode::io_error, "cannot read " + path.string());
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (content.str().size() > limits::json_bytes_max) {
+        return make_error(ErrorCode::invalid_argument, path.string() + " is larger than the JSON limit");
+    }
+    return content.str();
+}
+
+Result<std::string> public_key_from_file(const std::filesystem::path& path) {
+    auto text = read_file(path);
+    if (!text) return tl::unexpected(text.error());
+    auto json = crypto::parse_json(*text);
+    if (!json) return make_error(ErrorCode::invalid_argument, path.string() + ": " + json.error().message);
+    if (!json->is_object() || !json->contains("type") || (*json)["type"] != public_key_type ||
+        !(*json).contains("public_key") || !(*json)["public_key"].is_string()) {
+        return make_error(ErrorCode::invalid_argument,
+                          path.string() + " is not a public key file (" + std::string(public_key_type) + ")");
+    }
+    auto key = crypto::public_key_from_hex((*json)["public_key"].get<std::string>());
+    if (!key) return make_error(ErrorCode::invalid_argument, path.string() + ": bad public_key");
+    return (*json)["public_key"].get<std::string>();
+}
+
+// Replaces "key_file" by "key" in each entry of `list`.
+Status resolve_key_files(Json& list, std::string_view list_name, const std::filesystem::path& base) {
+    if (!list.is_array()) return {};  // genesis_from_json names the problem.
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        Json& entry = list[i];
+        if (!entry.is_object() || !entry.contains("key_file")) continue;
+        std::string where = std::string(list_name) + "[" + std::to_string(i) + "]";
+        if (entry.contains("key"))
+            return make_error(ErrorCode::invalid_argument, where + ": give key or key_file, not both");
+        if (!entry["key_file"].is_string())
+            return make_error(ErrorCode::invalid_argument, where + ".key_file: not a string");
+        std::filesystem::path path = entry["key_file"].get<std::string>();
+        if (path.is_relative()) path = base / path;
+        auto key = public_key_from_file(path);
+        if (!key) return make_error(key.error().code, where + ".key_file: " + key.error().message);
+        entry.erase("key_file");
+        entry["key"] = *key;
+    }
+    return {};
+}
+
+void sort_by(Json& list, const char* field) {
+    if (!list.is_array()) return;
+    std::stable_sort(list.begin(), list.end(), [field](const Json& a, const Json& b) {
+        auto text = [field](const Json& entry) {
+            return entry.is_object() && entry.contains(field) && entry[field].is_string()
+                       ? entry[field].get<std::string>()
+                       : std::string();
+        };
+        return text(a) < text(b);
+    });
+}
+
+std::string now_text() {
+    auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    return ledger::format_time(ledger::TimeMs{now.time_since_epoch().count()});
+}
+
+// Spec -> genesis JSON (then validated by ledger::genesis_from_json, which names any bad field).
+Result<ledger::Genesis> genesis_from_spec(const std::filesystem::path& spec_path) {
+    auto text = read_file(spec_path);
+    if (!text) return tl::unexpected(text.error());
+    auto spec = crypto::parse_json(*text);
+    if (!spec)
+        return make_error(ErrorCode::invalid_argument, spec_path.string() + ": " + spec.error().message);
+    if (!spec->is_object()) return make_error(ErrorCode::invalid_argument, "the spec must be a JSON object");
+    Json& json = *spec;
+    if (!json.contains("type")) json["type"] = ledger::genesis_type;
+    if (json.contains("genesis_time") && json["genesis_time"] == "now") json["genesis_time"] = now_text();
+    const auto base = spec_path.parent_path();
+    for (const char* list : {"officers", "validators"}) {
+        if (!json.contains(list)) continue;
+        if (auto status = resolve_key_files(json[list], list, base); !status)
+            return tl::unexpected(status.error());
+    }
+    if (json.contains("agencies")) sort_by(json["agencies"], "id");
+    if (json.contains("officers")) sort_by(json["officers"], "key");
+    if (json.contains("validators")) sort_by(json["validators"], "name");
+    // Defaults from a default-constructed ConsensusParams, overridden by what the spec gives.
+    Json params = ledger::genesis_to_json(ledger::Genesis{})["params"];
+    if (json.contains("params") && json["params"].is_object()) {
+        for (const auto& [key, value] : json["params"].items())
+            params[key] = value;
+    }
+    json["params"] = params;
+    return ledger::genesis_from_json(json);
+}
+
+Status write_new_file(const std::filesystem::path& path, const std::string& text) {
+    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return make_error(errno == EEXIST ? ErrorCode::already_exists : ErrorCode::io_error,
+                          "cannot create " + path.string() + ": " + std::strerror(errno));
+    }
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    std::string why = ok ? "" : std::strerror(errno);
+    if (::close(fd) != 0) ok = false;
+    if (!ok) {
+        ::unlink(path.c_str());
+        return make_error(ErrorCode::io_error, "cannot write " + path.string() + ": " + why);
+    }
+    return {};
+}
+
+int check_genesis(const std::filesystem::path& path) {
+    auto text = read_file(path);
+    if (!text) return failure(text.error().message);
+    auto genesis = ledger::parse_genesis(*text);
+    if (!genesis) return failure(path.string() + ": " + genesis.error().message);
+    std::cout << "genesis hash: " << crypto::hex_encode(ledger::genesis_hash(*genesis).view()) << "\n"
+              << "chain id:     " << genesis->chain_id << "\n"
+              << "agencies: " << genesis->agencies.size() << ", officers: " << genesis->officers.size()
+              << ", validators: " << genesis->validators.validators.size() << " (total power "
+              << genesis->validators.total_power() << ")\n";
+    return exit_ok;
+}
+
+}  // namespace
+
+int run_genesis(const Args& args) {
+    if (wants_help(args)) {
+        std::cout << genesis_usage;
+        return exit_ok;
+    }
+    std::optional<std::string> spec, out, check;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        std::optional<std::string>* target = arg == "--spec"    ? &spec
+                                             : arg == "--out"   ? &out
+                                             : arg == "--check" ? &check
+                                                                : nullptr;
+        if (target == nullptr) return usage_error("unknown argument '" + arg + "'");
+        if (i + 1 >= args.size()) return usage_error(arg + " needs a value");
+        if (target->has_value()) return usage_error(arg + " given twice");
+        *target = args[++i];
+    }
+    if (check) {
+        if (spec || out) return usage_error("--check takes no other option");
+        return check_genesis(*check);
+    }
+    if (!spec) return usage_error("--spec FILE or --check FILE is required");
+    if (out && std::filesystem::exists(*out))
+        return failure(*out + " already exists; refusing to overwrite it");
+    auto genesis = genesis_from_spec(*spec);
+    if (!genesis) return failure(genesis.error().message);
+    const std::string text = ledger::canonical_genesis(*genesis) + "\n";
+    if (out) {
+        if (auto written = write_new_file(*out, text); !written) return failure(written.error().message);
+    } else {
+        std::cout << text;
+    }
+    std::cerr << "genesis hash: " << crypto::hex_encode(ledger::genesis_hash(*genesis).view()) << "\n";
+    return exit_ok;
+}
+
+}  // namespace custos::cli

@@ -1,0 +1,386 @@
+// custos localnet init: keys, genesis and node configs for a local network. See localnet.hpp.
+#include "tools/cli/localnet.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "crypto/canonical_json.hpp"
+#include "crypto/ed25519.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
+#include "ledger/genesis.hpp"
+
+namespace custos::cli {
+
+namespace localnet {
+
+namespace {
+
+namespace fs = std::filesystem;
+using crypto::Json;
+
+constexpr std::string_view default_agencies = "NL-POL,DE-BKA,FR-PN,BE-POL";
+constexpr std::string_view public_key_type = "custos.ed25519.public-key.v1";
+constexpr std::size_t layout_bytes_max = 1024 * 1024;
+
+constexpr std::string_view init_usage =
+    "usage: custos localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
+    "                            [--rest-port-base P] [--peer-port-base P]\n"
+    "\n"
+    "Writes a local Custos network into DIR (which must not hold a genesis yet):\n"
+    "  DIR/genesis.json                       the genesis (chain custos-localnet); its hash is printed\n"
+    "  DIR/keys/<AGENCY>/<role>.key (+.pub)   one officer key per role (custodian, prosecutor,\n"
+    "                                         auditor, admin) per agency, mode 0600\n"
+    "  DIR/node<i>/config.json                custos-node --config for validator i\n"
+    "  DIR/node<i>/validator.key (+.pub)      validator i's key; validators go round the agencies\n"
+    "  DIR/localnet.json                      what 'custos localnet run' reads\n"
+    "Validator i listens for REST on 127.0.0.1:(P+i), P = 8081 by default, and for peers on\n"
+    "127.0.0.1:(26657+i). The keys are for a local test network only: they sit unencrypted in DIR.\n"
+    "\n"
+    "options:\n"
+    "  --dir DIR             where to write (created if missing)\n"
+    "  --validators N        number of validators, 1..32 (default 4)\n"
+    "  --agencies LIST       comma-separated agency ids (default NL-POL,DE-BKA,FR-PN,BE-POL);\n"
+    "                        the first two play the demo; a prefix of 2-3 capitals is the country\n"
+    "  --rest-port-base P    first REST port (default 8081)\n"
+    "  --peer-port-base P    first peer port (default 26657)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "exit status: 0 written, 1 DIR already holds a genesis or a file could not be written,\n"
+    "2 bad usage.\n";
+
+constexpr std::string_view localnet_usage =
+    "usage: custos localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
+    "       custos localnet run --dir DIR [--no-demo]\n"
+    "\n"
+    "A local network of Custos validators on 127.0.0.1. 'init' writes keys, genesis and node\n"
+    "configs; 'run' starts the validators and a short demo. 'custos localnet <cmd> --help' for more.\n";
+
+struct InitOptions {
+    fs::path dir;
+    std::size_t validators = 4;
+    std::vector<std::string> agencies;
+    std::uint16_t rest_port_base = default_rest_port_base;
+    std::uint16_t peer_port_base = default_peer_port_base;
+};
+
+int usage_error(const std::string& message) {
+    std::cerr << "error: " << message << "\n(custos localnet init --help for the options)\n";
+    return exit_usage;
+}
+
+std::vector<std::string> split_commas(std::string_view text) {
+    std::vector<std::string> parts;
+    while (true) {
+        auto comma = text.find(',');
+        parts.emplace_back(text.substr(0, comma));
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    return parts;
+}
+
+std::optional<std::uint64_t> parse_number(std::string_view text) {
+    std::uint64_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+std::optional<InitOptions> parse_init_args(const Args& args, int& exit_code) {
+    InitOptions options;
+    options.agencies = split_commas(default_agencies);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (i + 1 >= args.size()) {
+            exit_code = usage_error(arg.rfind("--", 0) == 0 ? arg + " needs a value"
+                                                            : "unknown argument '" + arg + "'");
+            return std::nullopt;
+        }
+        const std::string& value = args[++i];
+        auto number = parse_number(value);
+        if (arg == "--dir") {
+            options.dir = value;
+        } else if (arg == "--validators" && number && *number >= 1 && *number <= validators_max) {
+            options.validators = *number;
+        } else if (arg == "--agencies") {
+            options.agencies = split_commas(value);
+        } else if (arg == "--rest-port-base" && number && *number >= 1 && *number + validators_max <= 65535) {
+            options.rest_port_base = static_cast<std::uint16_t>(*number);
+        } else if (arg == "--peer-port-base" && number && *number >= 1 && *number + validators_max <= 65535) {
+            options.peer_port_base = static_cast<std::uint16_t>(*number);
+        } else {
+            exit_code = usage_error("bad argument '" + arg + " " + value + "'");
+            return std::nullopt;
+        }
+    }
+    if (options.dir.empty()) {
+        exit_code = usage_error("--dir DIR is required");
+        return std::nullopt;
+    }
+    std::vector<std::string> sorted = options.agencies;
+    std::sort(sorted.begin(), sorted.end());
+    bool ids_valid = std::all_of(sorted.begin(), sorted.end(),
+                                 [](const std::string& id) { return ledger::is_valid_id(id); });
+    if (sorted.size() < 2 || !ids_valid || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+        exit_code = usage_error("--agencies needs at least two distinct ids matching [A-Za-z0-9._:-]{1,128}");
+        return std::nullopt;
+    }
+    return options;
+}
+
+// "NL-POL" -> "NL"; an id without a 2-3 capital prefix is an international body ("INT").
+std::string country_of(std::string_view agency) {
+    std::string_view prefix = agency.substr(0, agency.find('-'));
+    bool capitals = std::all_of(prefix.begin(), prefix.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    if (capitals && prefix.size() >= 2 && prefix.size() <= 3) return std::string(prefix);
+    return "INT";
+}
+
+std::string agency_name(const std::string& id) {
+    static const std::map<std::string, std::string, std::less<>> known = {
+        {"NL-POL", "Politie Nederland"},
+        {"DE-BKA", "Bundeskriminalamt"},
+        {"FR-PN", "Police nationale"},
+        {"BE-POL", "Federale Politie / Police federale"},
+    };
+    auto found = known.find(id);
+    return found == known.end() ? id + " (localnet agency)" : found->second;
+}
+
+Status write_text_file(const fs::path& path, const std::string& text, int mode) {
+    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
+    if (fd < 0)
+        return make_error(ErrorCode::io_error,
+                          "cannot create " + path.string() + ": " + std::strerror(errno));
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    if (::close(fd) != 0) ok = false;
+    if (!ok) return make_error(ErrorCode::io_error, "cannot write " + path.string());
+    return {};
+}
+
+// A fresh key: secret file (0600) and, beside it, the public key file 'custos keygen' writes.
+Result<crypto::PublicKey> make_key(const fs::path& path, const std::string& name) {
+    crypto::SecretKey key = crypto::SecretKey::generate();
+    if (auto written = crypto::write_secret_key_file(path, name, key); !written)
+        return tl::unexpected(written.error());
+    Json document = {{"type", std::string(public_key_type)},
+                     {"name", name},
+                     {"public_key", crypto::hex_encode(key.public_key().view())}};
+    auto text = crypto::canonicalize(document);
+    if (!text) return tl::unexpected(text.error());
+    fs::path public_path = path;
+    public_path += ".pub";
+    if (auto written = write_text_file(public_path, *text + "\n", 0644); !written)
+        return tl::unexpected(written.error());
+    return key.public_key();
+}
+
+std::string address(std::uint16_t port) {
+    return "127.0.0.1:" + std::to_string(port);
+}
+
+// Officers of every agency, one key per role, sorted by key as the genesis requires.
+Result<std::vector<ledger::Officer>> make_officers(const InitOptions& options) {
+    std::vector<ledger::Officer> officers;
+    for (const auto& agency : options.agencies) {
+        std::error_code error;
+        fs::create_directories(options.dir / "keys" / agency, error);
+        if (error)
+            return make_error(ErrorCode::io_error, "cannot create keys/" + agency + ": " + error.message());
+        for (auto role : {ledger::Role::custodian, ledger::Role::prosecutor, ledger::Role::auditor,
+                          ledger::Role::admin}) {
+            std::string role_text(ledger::role_name(role));
+            auto key = make_key(officer_key_path(options.dir, agency, role_text), agency + "." + role_text);
+            if (!key) return tl::unexpected(key.error());
+            officers.push_back(ledger::Officer{.key = *key,
+                                               .agency = agency,
+                                               .roles = {role},
+                                               .name = agency + " " + role_text + " (localnet)"});
+        }
+    }
+    std::sort(officers.begin(), officers.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    return officers;
+}
+
+Result<std::vector<ledger::Validator>> make_validators(const InitOptions& options) {
+    std::vector<ledger::Validator> validators;
+    for (std::size_t i = 0; i < options.validators; ++i) {
+        const std::string& agency = options.agencies[i % options.agencies.size()];
+        fs::path node_dir = options.dir / ("node" + std::to_string(i));
+        std::error_code error;
+        fs::create_directories(node_dir, error);
+        if (error)
+            return make_error(ErrorCode::io_error,
+                              "cannot create " + node_dir.string() + ": " + error.message());
+        std::string name = agency + ".validator-" + std::to_string(i);
+        auto key = make_key(node_dir / "validator.key", name);
+        if (!key) return tl::unexpected(key.error());
+        validators.push_back(
+            ledger::Validator{.name = name,
+                              .agency = agency,
+                              .key = *key,
+                              .power = 1,
+                              .address = address(static_cast<std::uint16_t>(options.peer_port_base + i))});
+    }
+    return validators;
+}
+
+// The node config of consensus/runtime/config.hpp; paths relative to the config's directory.
+Json node_config(const InitOptions& options, std::size_t index,
+                 const std::vector<ledger::Validator>& by_index) {
+    Json peers = Json::array();
+    for (std::size_t j = 0; j < by_index.size(); ++j) {
+        if (j == index) continue;
+        peers.push_back({{"address", by_index[j].address}, {"public_key", ledger::key_id(by_index[j].key)}});
+    }
+    return Json{{"data_dir", "data"},
+                {"genesis_file", "../" + std::string(genesis_file)},
+                {"validator_key_file", "validator.key"},
+                {"peer_listen", by_index[index].address},
+                {"rest_listen", address(static_cast<std::uint16_t>(options.rest_port_base + index))},
+                {"peers", peers},
+                {"log_level", "info"}};
+}
+
+Status write_configs(const InitOptions& options, const std::vector<ledger::Validator>& by_index) {
+    Json nodes = Json::array();
+    for (std::size_t i = 0; i < by_index.size(); ++i) {
+        fs::path config = fs::path("node" + std::to_string(i)) / "config.json";
+        if (auto written =
+                write_text_file(options.dir / config, node_config(options, i, by_index).dump(2) + "\n", 0644);
+            !written) {
+            return written;
+        }
+        nodes.push_back({{"name", by_index[i].name},
+                         {"config", config.string()},
+                         {"rest", address(static_cast<std::uint16_t>(options.rest_port_base + i))}});
+    }
+    Json layout = {{"chain_id", std::string(chain_id)}, {"nodes", nodes}, {"agencies", options.agencies}};
+    return write_text_file(options.dir / layout_file, layout.dump(2) + "\n", 0644);
+}
+
+int init(const InitOptions& options) {
+    if (fs::exists(options.dir / genesis_file)) {
+        std::cerr << "error: " << (options.dir / genesis_file).string()
+                  << " exists: this localnet is already initialised ('custos localnet run --dir "
+                  << options.dir.string() << "' resumes it)\n";
+        return exit_failure;
+    }
+    auto fail = [](const Error& error) {
+        std::cerr << "error: " << error.message << "\n";
+        return exit_failure;
+    };
+    auto officers = make_officers(options);
+    if (!officers) return fail(officers.error());
+    auto validators = make_validators(options);
+    if (!validators) return fail(validators.error());
+
+    ledger::Genesis genesis;
+    genesis.chain_id = std::string(chain_id);
+    auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    genesis.genesis_time = ledger::TimeMs{now.time_since_epoch().count()};
+    for (const auto& agency : options.agencies)
+        genesis.agencies.push_back({agency, agency_name(agency), country_of(agency)});
+    std::sort(genesis.agencies.begin(), genesis.agencies.end(),
+              [](const auto& a, const auto& b) { return a.id < b.id; });
+    genesis.officers = *officers;
+    genesis.validators.validators = *validators;
+    std::sort(genesis.validators.validators.begin(), genesis.validators.validators.end(),
+              [](const auto& a, const auto& b) { return a.name < b.name; });
+    if (auto valid = ledger::validate_genesis(genesis); !valid) return fail(valid.error());
+
+    if (auto written = write_configs(options, *validators); !written) return fail(written.error());
+    // The genesis is written last: its presence is what marks the directory as initialised.
+    if (auto written = write_text_file(options.dir / genesis_file, ledger::canonical_genesis(genesis), 0644);
+        !written) {
+        return fail(written.error());
+    }
+    Hash32 hash = ledger::genesis_hash(genesis);
+    std::cout << "localnet written to " << options.dir.string() << ": " << options.validators
+              << " validators, " << options.agencies.size() << " agencies\n"
+              << "genesis hash: " << crypto::hex_encode(hash.view()) << "\n"
+              << "officer keys: " << (options.dir / "keys").string() << "/<AGENCY>/<role>.key\n"
+              << "start it with: custos localnet run --dir " << options.dir.string() << "\n";
+    return exit_ok;
+}
+
+}  // namespace
+
+fs::path officer_key_path(const fs::path& dir, std::string_view agency, std::string_view role) {
+    return dir / "keys" / std::string(agency) / (std::string(role) + ".key");
+}
+
+Result<Layout> read_layout(const fs::path& dir) {
+    std::ifstream in(dir / layout_file, std::ios::binary);
+    if (!in) return make_error(ErrorCode::not_found, "cannot read " + (dir / layout_file).string());
+    std::ostringstream content;
+    content << in.rdbuf();
+    auto json = crypto::parse_json(content.str(), {.bytes_max = layout_bytes_max});
+    if (!json)
+        return make_error(ErrorCode::invalid_argument,
+                          std::string(layout_file) + ": " + json.error().message);
+    try {
+        Layout layout;
+        layout.chain_id = json->at("chain_id").get<std::string>();
+        layout.agencies = json->at("agencies").get<std::vector<std::string>>();
+        for (const auto& node : json->at("nodes")) {
+            std::string rest = node.at("rest").get<std::string>();
+            auto colon = rest.rfind(':');
+            auto port = parse_number(std::string_view(rest).substr(colon + 1));
+            if (colon == std::string::npos || !port || *port == 0 || *port > 65535) {
+                return make_error(ErrorCode::invalid_argument,
+                                  std::string(layout_file) + ": bad rest address " + rest);
+            }
+            layout.nodes.push_back(NodeEntry{.name = node.at("name").get<std::string>(),
+                                             .config = node.at("config").get<std::string>(),
+                                             .rest_host = rest.substr(0, colon),
+                                             .rest_port = static_cast<std::uint16_t>(*port)});
+        }
+        if (layout.nodes.empty() || layout.agencies.size() < 2) {
+            return make_error(ErrorCode::invalid_argument,
+                              std::string(layout_file) + ": no nodes or too few agencies");
+        }
+        return layout;
+    } catch (const Json::exception& error) {
+        return make_error(ErrorCode::invalid_argument, std::string(layout_file) + ": " + error.what());
+    }
+}
+
+int run_init(const Args& args) {
+    if (wants_help(args)) {
+        std::cout << init_usage;
+        return exit_ok;
+    }
+    int exit_code = exit_ok;
+    auto options = parse_init_args(args, exit_code);
+    if (!options) return exit_code;
+    return init(*options);
+}
+
+}  // namespace localnet
+
+int run_localnet(const Args& args) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+        (args.empty() ? std::cerr : std::cout) << localnet::localnet_usage;
+        return args.empty() ? exit_usage : exit_ok;
+    }
+    Args rest(args.begin() + 1, args.end());
+    if (args[0] == "init") return localnet::run_init(rest);
+    if (args[0] == "run") return localnet::run_run(rest);
+    std::cerr << "error: unknown localnet command '" << args[0] << "'\n" << localnet::localnet_usage;
+    return exit_usage;
+}
+
+}  // namespace custos::cli
