@@ -153,7 +153,7 @@ void print_bench_usage(std::ostream& out) {
 }  // namespace
 
 int run_bench(const Args& args) {
-    if (args.empty() || wants_help(args)) {
+    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
         print_bench_usage(args.empty() ? std::cerr : std::cout);
         return args.empty() ? exit_usage : exit_ok;
     }
