@@ -1,0 +1,310 @@
+// Boost.Beast sessions, deadlines and connection caps. See server.hpp.
+#include "api/server.hpp"
+
+#include <array>
+#include <charconv>
+#include <list>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "api/routes.hpp"
+#include "common/assert.hpp"
+
+namespace custos::api {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class Session;
+
+}  // namespace
+
+struct Server::Impl {
+    Impl(NodeService& service_in, ServerOptions options_in)
+        : service(service_in), options(std::move(options_in)) {}
+
+    NodeService& service;
+    ServerOptions options;
+    // Declared before the io_context: sessions still owned by its handlers release their counts
+    // here when the io_context is destroyed.
+    std::size_t connections = 0;
+    std::map<asio::ip::address, std::size_t> connections_by_address;
+    std::list<std::weak_ptr<Session>> sessions;
+    asio::io_context io;
+    tcp::acceptor acceptor{io};
+    std::thread thread;
+    bool stopped = false;
+
+    void accept();
+    void on_accept(const beast::error_code& error, tcp::socket socket);
+};
+
+namespace {
+
+// Bounds of the lingering close after a final response (see Session::linger_close).
+constexpr std::chrono::milliseconds linger_timeout{1000};
+constexpr std::size_t linger_bytes_max = 256 * 1024;
+
+std::chrono::milliseconds ms(std::uint32_t value) {
+    return std::chrono::milliseconds(value);
+}
+
+// The status for an HTTP parse error; nullopt when the peer just went away or timed out.
+std::optional<unsigned> status_for_parse_error(const beast::error_code& error) {
+    if (error == http::error::end_of_stream || error == beast::error::timeout ||
+        error == asio::error::operation_aborted || error == asio::error::connection_reset ||
+        error == asio::error::eof) {
+        return std::nullopt;
+    }
+    if (error == http::error::header_limit) return 431;
+    if (error == http::error::body_limit) return 413;
+    return 400;
+}
+
+std::string_view title_for(unsigned status) {
+    switch (status) {
+        case 413:
+            return "Content too large";
+        case 431:
+            return "Request header fields too large";
+        default:
+            return "Malformed HTTP request";
+    }
+}
+
+std::string_view detail_for(unsigned status) {
+    switch (status) {
+        case 413:
+            return "the body is over the limit of 65536 bytes";
+        case 431:
+            return "the header block is over the limit of 8192 bytes";
+        default:
+            return "the request is not valid HTTP/1.1";
+    }
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(Server::Impl& server, tcp::socket socket, asio::ip::address address)
+        : server_(server), stream_(std::move(socket)), address_(std::move(address)) {}
+
+    ~Session() {
+        --server_.connections;
+        auto found = server_.connections_by_address.find(address_);
+        CUSTOS_ASSERT(found != server_.connections_by_address.end() && found->second > 0,
+                      "a session ends that was never counted");
+        if (--found->second == 0) server_.connections_by_address.erase(found);
+    }
+
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    void start() { read_header(server_.options.header_timeout_ms); }
+
+    void close() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.socket().close(ignored);
+    }
+
+private:
+    // Closing a socket that still holds unread request bytes makes the kernel send a reset, which
+    // can destroy the response (a 413) before the client reads it. So after a final response we
+    // half-close, then read and discard what the client still sends, for a short bounded time.
+    void linger_close() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(linger_timeout);
+        drain(0);
+    }
+
+    void drain(std::size_t discarded) {
+        if (discarded > linger_bytes_max) return close();
+        stream_.async_read_some(asio::buffer(discard_), [self = shared_from_this(), discarded](
+                                                            beast::error_code error, std::size_t bytes) {
+            if (error) return self->close();
+            self->drain(discarded + bytes);
+        });
+    }
+
+    void read_header(std::uint32_t timeout_ms) {
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(request_header_bytes_max));
+        parser_->body_limit(request_body_bytes_max);
+        stream_.expires_after(ms(timeout_ms));
+        http::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_header(error); });
+    }
+
+    ApiRequest request_of(const http::request<http::string_body>& message) const {
+        ApiRequest request;
+        request.method = message.method();
+        request.target = std::string(message.target());
+        request.content_type = std::string(message[http::field::content_type]);
+        request.accept = std::string(message[http::field::accept]);
+        return request;
+    }
+
+    void on_header(const beast::error_code& error) {
+        if (error) return refuse(error);
+        if (auto refused = check_head(request_of(parser_->get()))) {
+            // The body (if any) is not read, so the connection cannot be reused.
+            return send(std::move(*refused), false);
+        }
+        stream_.expires_after(ms(server_.options.body_timeout_ms));
+        http::async_read(stream_, buffer_, *parser_,
+                         [self = shared_from_this()](beast::error_code body_error, std::size_t) {
+                             self->on_body(body_error);
+                         });
+    }
+
+    void on_body(const beast::error_code& error) {
+        if (error) return refuse(error);
+        auto& message = parser_->get();
+        ApiRequest request = request_of(message);
+        request.body = std::move(message.body());
+        bool keep_alive = message.keep_alive();
+        send(handle_request(server_.service, request), keep_alive);
+    }
+
+    void refuse(const beast::error_code& error) {
+        auto status = status_for_parse_error(error);
+        if (!status) return close();
+        send(problem_response(Problem{.status = *status,
+                                      .title = std::string(title_for(*status)),
+                                      .detail = std::string(detail_for(*status))}),
+             false);
+    }
+
+    void send(ApiResponse answer, bool keep_alive) {
+        response_ = {};
+        response_.result(answer.status);
+        response_.version(11);
+        response_.set(http::field::content_type, answer.content_type);
+        response_.set(http::field::cache_control, "no-store");
+        for (const auto& [name, value] : answer.headers)
+            response_.set(name, value);
+        response_.body() = std::move(answer.body);
+        response_.keep_alive(keep_alive);
+        response_.prepare_payload();
+        stream_.expires_after(ms(server_.options.body_timeout_ms));
+        http::async_write(stream_, response_,
+                          [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
+                              if (error) return self->close();
+                              if (!keep_alive) return self->linger_close();
+                              self->read_header(self->server_.options.idle_timeout_ms);
+                          });
+    }
+
+    Server::Impl& server_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_{request_header_bytes_max + request_body_bytes_max};
+    std::optional<http::request_parser<http::string_body>> parser_;
+    http::response<http::string_body> response_;
+    asio::ip::address address_;
+    std::array<char, 4096> discard_{};
+};
+
+}  // namespace
+
+void Server::Impl::accept() {
+    acceptor.async_accept(
+        [this](beast::error_code error, tcp::socket socket) { on_accept(error, std::move(socket)); });
+}
+
+void Server::Impl::on_accept(const beast::error_code& error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || stopped) return;
+    if (!error) {
+        beast::error_code endpoint_error;
+        auto remote = socket.remote_endpoint(endpoint_error);
+        std::size_t& from_address = connections_by_address[remote.address()];
+        if (endpoint_error || connections >= options.connections_max ||
+            from_address >= options.connections_per_address_max) {
+            // Over a cap: close at once, spending nothing on the request.
+            if (from_address == 0) connections_by_address.erase(remote.address());
+            beast::error_code ignored;
+            socket.close(ignored);
+        } else {
+            ++connections;
+            ++from_address;
+            auto session = std::make_shared<Session>(*this, std::move(socket), remote.address());
+            sessions.remove_if([](const std::weak_ptr<Session>& weak) { return weak.expired(); });
+            sessions.push_back(session);
+            session->start();
+        }
+    }
+    accept();
+}
+
+Result<std::unique_ptr<Server>> Server::start(NodeService& service, ServerOptions options) {
+    auto impl = std::make_unique<Impl>(service, std::move(options));
+    beast::error_code error;
+    auto address = asio::ip::make_address(impl->options.host, error);
+    if (error) return make_error(ErrorCode::invalid_argument, "bad REST host '" + impl->options.host + "'");
+    tcp::endpoint endpoint(address, impl->options.port);
+    impl->acceptor.open(endpoint.protocol(), error);
+    if (!error) impl->acceptor.set_option(asio::socket_base::reuse_address(true), error);
+    if (!error) impl->acceptor.bind(endpoint, error);
+    if (!error) impl->acceptor.listen(asio::socket_base::max_listen_connections, error);
+    if (error) {
+        return make_error(ErrorCode::io_error, "cannot listen on " + impl->options.host + ":" +
+                                                   std::to_string(impl->options.port) + ": " +
+                                                   error.message());
+    }
+    impl->accept();
+    Impl* raw = impl.get();
+    impl->thread = std::thread([raw] { raw->io.run(); });
+    return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+    stop();
+}
+
+std::uint16_t Server::port() const {
+    return impl_->acceptor.local_endpoint().port();
+}
+
+void Server::stop() {
+    if (impl_->stopped) return;
+    impl_->io.stop();
+    if (impl_->thread.joinable()) impl_->thread.join();
+    // The server thread has ended: what follows runs alone.
+    impl_->stopped = true;
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+    for (auto& weak : impl_->sessions) {
+        if (auto session = weak.lock()) session->close();
+    }
+}
+
+Result<ServerOptions> server_options_from_address(std::string_view address) {
+    auto colon = address.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return make_error(ErrorCode::invalid_argument, "address must be host:port");
+    }
+    std::string_view port_text = address.substr(colon + 1);
+    unsigned port = 0;
+    auto [end, error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (error != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+        return make_error(ErrorCode::invalid_argument, "bad port in '" + std::string(address) + "'");
+    }
+    ServerOptions options;
+    options.host = std::string(address.substr(0, colon));
+    options.port = static_cast<std::uint16_t>(port);
+    return options;
+}
+
+}  // namespace custos::api

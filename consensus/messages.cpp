@@ -1,0 +1,254 @@
+#include "consensus/messages.hpp"
+
+#include <exception>
+
+#include "common/assert.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
+#include "crypto/signed_note.hpp"
+
+namespace custos::consensus {
+namespace {
+
+using crypto::Json;
+
+std::string hex(const Hash32& hash) {
+    return crypto::hex_encode(hash.view());
+}
+
+std::string canonical(const Json& value) {
+    auto text = crypto::canonicalize(value);
+    CUSTOS_ASSERT(text.has_value(), "consensus JSON is always canonicalizable (integers < 2^53)");
+    return std::move(*text);
+}
+
+Result<std::uint64_t> get_uint(const Json& object, const char* key, std::uint64_t max) {
+    auto found = object.find(key);
+    if (found == object.end() || !found->is_number_unsigned() || found->get<std::uint64_t>() > max) {
+        return make_error(ErrorCode::invalid_argument, std::string("bad or missing field ") + key);
+    }
+    return found->get<std::uint64_t>();
+}
+
+Result<std::string> get_string(const Json& object, const char* key, std::size_t bytes_max) {
+    auto found = object.find(key);
+    if (found == object.end() || !found->is_string() ||
+        found->get_ref<const std::string&>().size() > bytes_max) {
+        return make_error(ErrorCode::invalid_argument, std::string("bad or missing field ") + key);
+    }
+    return found->get<std::string>();
+}
+
+Result<Hash32> get_hash(const Json& object, const char* key) {
+    auto text = get_string(object, key, 64);
+    if (!text) return tl::unexpected(text.error());
+    return crypto::hash_from_hex(*text);
+}
+
+Result<std::optional<Hash32>> get_optional_hash(const Json& object, const char* key) {
+    auto found = object.find(key);
+    if (found != object.end() && found->is_null()) return std::optional<Hash32>{};
+    auto hash = get_hash(object, key);
+    if (!hash) return tl::unexpected(hash.error());
+    return std::optional<Hash32>{*hash};
+}
+
+constexpr std::uint64_t json_int_max = (std::uint64_t{1} << 53) - 1;
+
+Json block_json(const Block& block) {
+    return ledger::block_to_json(block);
+}
+
+Result<Block> block_from_json(const Json& object) {
+    auto found = object.find("block");
+    if (found == object.end()) return make_error(ErrorCode::invalid_argument, "missing block");
+    return ledger::block_from_json(*found);
+}
+
+Json vote_json(const Vote& vote) {
+    Json object{{"kind", vote.type == VoteType::prevote ? "prevote" : "precommit"},
+                {"height", vote.height.value},
+                {"round", vote.round.value},
+                {"block", vote.block ? Json(hex(vote.block->hash)) : Json(nullptr)}};
+    if (vote.checkpoint) {
+        object["log_size"] = vote.checkpoint->log_size;
+        object["log_root"] = hex(vote.checkpoint->log_root);
+        object["time"] = vote.checkpoint->time.value;
+    }
+    return object;
+}
+
+Result<Vote> vote_from_json(const Json& object, VoteType type) {
+    Vote vote;
+    vote.type = type;
+    auto height = get_uint(object, "height", json_int_max);
+    auto round = get_uint(object, "round", round_max);
+    auto block = get_optional_hash(object, "block");
+    if (!height || !round || !block) return make_error(ErrorCode::invalid_argument, "malformed vote");
+    vote.height = Height{*height};
+    vote.round = Round{static_cast<std::uint32_t>(*round)};
+    if (*block) vote.block = BlockHash{**block};
+    if (type == VoteType::precommit && vote.block) {
+        auto log_size = get_uint(object, "log_size", json_int_max);
+        auto log_root = get_hash(object, "log_root");
+        auto time = get_uint(object, "time", json_int_max);
+        if (!log_size || !log_root || !time)
+            return make_error(ErrorCode::invalid_argument, "malformed precommit");
+        vote.checkpoint =
+            CheckpointRef{*vote.block, *log_size, *log_root, TimeMs{static_cast<std::int64_t>(*time)}};
+    }
+    return vote;
+}
+
+Result<SignedMessage> decode_json(const Json& object) {
+    if (!object.is_object()) return make_error(ErrorCode::invalid_argument, "message is not an object");
+    auto kind = get_string(object, "kind", 16);
+    if (!kind) return tl::unexpected(kind.error());
+    SignedMessage message;
+    if (*kind == "commit") {
+        auto block = block_from_json(object);
+        auto round = get_uint(object, "round", round_max);
+        auto note = get_string(object, "certificate", crypto::note_bytes_max);
+        if (!block || !round || !note) return make_error(ErrorCode::invalid_argument, "malformed commit");
+        message.body =
+            Commit{std::move(*block), Round{static_cast<std::uint32_t>(*round)}, {std::move(*note)}};
+        return message;
+    }
+    auto validator = get_string(object, "validator", validator_name_bytes_max);
+    auto sig_text = get_string(object, "sig", 100);
+    if (!validator || !sig_text) return make_error(ErrorCode::invalid_argument, "missing validator or sig");
+    auto sig_bytes = crypto::base64_decode(*sig_text);
+    if (!sig_bytes) return tl::unexpected(sig_bytes.error());
+    auto signature = crypto::signature_from_bytes(*sig_bytes);
+    if (!signature) return tl::unexpected(signature.error());
+    message.validator = std::move(*validator);
+    message.signature = *signature;
+    if (*kind == "proposal") {
+        auto height = get_uint(object, "height", json_int_max);
+        auto round = get_uint(object, "round", round_max);
+        auto block = block_from_json(object);
+        auto pol = object.find("pol_round");
+        if (!height || !round || !block || pol == object.end()) {
+            return make_error(ErrorCode::invalid_argument, "malformed proposal");
+        }
+        Proposal proposal{
+            Height{*height}, Round{static_cast<std::uint32_t>(*round)}, std::nullopt, std::move(*block), {}};
+        if (!pol->is_null()) {
+            auto pol_round = get_uint(object, "pol_round", round_max);
+            if (!pol_round) return tl::unexpected(pol_round.error());
+            proposal.pol_round = Round{static_cast<std::uint32_t>(*pol_round)};
+        }
+        proposal.block_id = block_hash(proposal.block.header);
+        message.body = std::move(proposal);
+        return message;
+    }
+    if (*kind == "prevote" || *kind == "precommit") {
+        auto vote = vote_from_json(object, *kind == "prevote" ? VoteType::prevote : VoteType::precommit);
+        if (!vote) return tl::unexpected(vote.error());
+        message.body = *vote;
+        return message;
+    }
+    return make_error(ErrorCode::invalid_argument, "unknown message kind");
+}
+
+}  // namespace
+
+CheckpointRef checkpoint_ref(const ledger::BlockHeader& header) {
+    return CheckpointRef{block_hash(header), header.log_size, header.log_root, header.time};
+}
+
+std::string proposal_signing_bytes(std::string_view chain_id, const Proposal& proposal) {
+    return canonical(Json{{"type", proposal_tag},
+                          {"chain_id", chain_id},
+                          {"height", proposal.height.value},
+                          {"round", proposal.round.value},
+                          {"pol_round", proposal.pol_round ? Json(proposal.pol_round->value) : Json(nullptr)},
+                          {"block", hex(proposal.block_id.hash)}});
+}
+
+std::string vote_signing_bytes(std::string_view chain_id, const Vote& vote) {
+    if (vote.type == VoteType::precommit && vote.checkpoint) {
+        ledger::BlockHeader header;
+        header.chain_id = std::string(chain_id);
+        header.height = vote.height;
+        header.time = vote.checkpoint->time;
+        header.log_size = vote.checkpoint->log_size;
+        header.log_root = vote.checkpoint->log_root;
+        return ledger::checkpoint_body(header, vote.checkpoint->block, vote.round);
+    }
+    return canonical(Json{{"type", vote.type == VoteType::prevote ? prevote_tag : precommit_tag},
+                          {"chain_id", chain_id},
+                          {"height", vote.height.value},
+                          {"round", vote.round.value},
+                          {"block", vote.block ? Json(hex(vote.block->hash)) : Json(nullptr)}});
+}
+
+crypto::Signature KeySigner::sign(std::string_view bytes) const {
+    return key_.sign(as_bytes(bytes));
+}
+
+SignedMessage sign_proposal(const Signer& signer, std::string_view chain_id, Proposal proposal) {
+    proposal.block_id = block_hash(proposal.block.header);
+    auto signature = signer.sign(proposal_signing_bytes(chain_id, proposal));
+    return SignedMessage{std::move(proposal), signer.name(), signature};
+}
+
+SignedMessage sign_vote(const Signer& signer, std::string_view chain_id, const Vote& vote) {
+    // A precommit for a block is exactly a signed-note signature over the checkpoint body: the
+    // note signature is Ed25519 over the body bytes, so signing the body is the same operation.
+    return SignedMessage{vote, signer.name(), signer.sign(vote_signing_bytes(chain_id, vote))};
+}
+
+Vote make_prevote(Height height, Round round, std::optional<BlockHash> block) {
+    return Vote{VoteType::prevote, height, round, block, std::nullopt};
+}
+
+Vote make_precommit(Height height, Round round, const std::optional<CheckpointRef>& checkpoint) {
+    Vote vote{VoteType::precommit, height, round, std::nullopt, checkpoint};
+    if (checkpoint) vote.block = checkpoint->block;
+    return vote;
+}
+
+std::string encode(const SignedMessage& message) {
+    Json object;
+    if (const auto* commit = std::get_if<Commit>(&message.body)) {
+        object = Json{{"kind", "commit"},
+                      {"round", commit->round.value},
+                      {"block", block_json(commit->block)},
+                      {"certificate", commit->certificate.note}};
+        return canonical(object);
+    }
+    if (const auto* proposal = std::get_if<Proposal>(&message.body)) {
+        object = Json{{"kind", "proposal"},
+                      {"height", proposal->height.value},
+                      {"round", proposal->round.value},
+                      {"pol_round", proposal->pol_round ? Json(proposal->pol_round->value) : Json(nullptr)},
+                      {"block", block_json(proposal->block)}};
+    } else {
+        object = vote_json(std::get<Vote>(message.body));
+    }
+    object["validator"] = message.validator;
+    object["sig"] = crypto::base64_encode(message.signature.view());
+    return canonical(object);
+}
+
+Result<SignedMessage> decode(std::string_view bytes) {
+    if (bytes.size() > message_bytes_max) {
+        return make_error(ErrorCode::invalid_argument, "message larger than message_bytes_max");
+    }
+    auto json = crypto::parse_json(bytes, {.bytes_max = message_bytes_max, .depth_max = 8});
+    if (!json) return tl::unexpected(json.error());
+    try {
+        return decode_json(*json);
+    } catch (const std::exception& error) {
+        // nlohmann throws on type mismatches the field readers did not foresee.
+        return make_error(ErrorCode::invalid_argument, std::string("malformed message: ") + error.what());
+    }
+}
+
+std::string vote_content_key(const Vote& vote) {
+    return vote_signing_bytes("content-key", vote);
+}
+
+}  // namespace custos::consensus

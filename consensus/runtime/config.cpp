@@ -1,0 +1,215 @@
+#include "consensus/runtime/config.hpp"
+
+#include <fstream>
+#include <iterator>
+#include <set>
+
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+
+namespace custos::runtime {
+namespace {
+
+using crypto::Json;
+
+Result<std::string> string_field(const Json& object, std::string_view name, bool required) {
+    auto it = object.find(std::string(name));
+    if (it == object.end()) {
+        if (required) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: missing required field \"" + std::string(name) + "\"");
+        }
+        return std::string();
+    }
+    if (!it->is_string() || it->get_ref<const std::string&>().empty()) {
+        return make_error(ErrorCode::invalid_argument,
+                          "config: field \"" + std::string(name) + "\" must be a non-empty string");
+    }
+    return it->get<std::string>();
+}
+
+Status check_fields(const Json& object, const std::set<std::string>& known, std::string_view where) {
+    for (const auto& [key, value] : object.items()) {
+        (void)value;
+        if (known.count(key) == 0) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: unknown field \"" + key + "\" in " + std::string(where));
+        }
+    }
+    return {};
+}
+
+Status check_host_port(std::string_view value, std::string_view name) {
+    auto colon = value.rfind(':');
+    bool ok = colon != std::string_view::npos && colon > 0 && colon + 1 < value.size();
+    if (ok) {
+        unsigned long port = 0;
+        for (char c : value.substr(colon + 1)) {
+            if (c < '0' || c > '9' || port > 65535) {
+                ok = false;
+                break;
+            }
+            port = port * 10 + static_cast<unsigned long>(c - '0');
+        }
+        ok = ok && port <= 65535;
+    }
+    if (!ok) {
+        return make_error(ErrorCode::invalid_argument, "config: field \"" + std::string(name) +
+                                                           "\" must be host:port, got \"" +
+                                                           std::string(value) + "\"");
+    }
+    return {};
+}
+
+Result<std::vector<PeerConfig>> parse_peers(const Json& object) {
+    std::vector<PeerConfig> peers;
+    auto it = object.find("peers");
+    if (it == object.end()) {
+        return peers;
+    }
+    if (!it->is_array() || it->size() > config_peers_max) {
+        return make_error(ErrorCode::invalid_argument, "config: \"peers\" must be an array of at most " +
+                                                           std::to_string(config_peers_max) + " entries");
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const Json& entry = (*it)[i];
+        std::string where = "peers[" + std::to_string(i) + "]";
+        if (!entry.is_object()) {
+            return make_error(ErrorCode::invalid_argument, "config: " + where + " must be an object");
+        }
+        if (auto ok = check_fields(entry, {"address", "public_key"}, where); !ok) {
+            return tl::unexpected(ok.error());
+        }
+        auto address = string_field(entry, "address", true);
+        auto key_hex = string_field(entry, "public_key", true);
+        if (!address || !key_hex) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: " + where + " needs string fields \"address\" and \"public_key\"");
+        }
+        if (auto ok = check_host_port(*address, where + ".address"); !ok) {
+            return tl::unexpected(ok.error());
+        }
+        auto key = crypto::public_key_from_hex(*key_hex);
+        if (!key) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: " + where + ".public_key: " + key.error().message);
+        }
+        peers.push_back(PeerConfig{*address, *key});
+    }
+    return peers;
+}
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& value) {
+    std::filesystem::path path(value);
+    return path.is_absolute() || base.empty() ? path : base / path;
+}
+
+}  // namespace
+
+Result<LogLevel> parse_log_level(std::string_view name) {
+    if (name == "debug") {
+        return LogLevel::debug;
+    }
+    if (name == "info") {
+        return LogLevel::info;
+    }
+    if (name == "warn") {
+        return LogLevel::warn;
+    }
+    if (name == "error") {
+        return LogLevel::error;
+    }
+    return make_error(
+        ErrorCode::invalid_argument,
+        "config: \"log_level\" must be debug, info, warn or error, got \"" + std::string(name) + "\"");
+}
+
+Result<NodeConfig> parse_node_config(std::string_view text, const std::filesystem::path& base_dir) {
+    auto document = crypto::parse_json(text, {.bytes_max = config_bytes_max});
+    if (!document) {
+        return make_error(ErrorCode::invalid_argument, "config: not valid JSON: " + document.error().message);
+    }
+    if (!document->is_object()) {
+        return make_error(ErrorCode::invalid_argument, "config: the top level must be a JSON object");
+    }
+    const Json& object = *document;
+    if (auto ok = check_fields(object,
+                               {"data_dir", "genesis_file", "validator_key_file", "peer_listen",
+                                "rest_listen", "peers", "log_level"},
+                               "the top level");
+        !ok) {
+        return tl::unexpected(ok.error());
+    }
+    NodeConfig config;
+    for (auto [name, target] :
+         {std::pair{"data_dir", &config.data_dir}, std::pair{"genesis_file", &config.genesis_file},
+          std::pair{"validator_key_file", &config.validator_key_file}}) {
+        auto value = string_field(object, name, true);
+        if (!value) {
+            return tl::unexpected(value.error());
+        }
+        *target = resolve(base_dir, *value);
+    }
+    for (auto [name, target] :
+         {std::pair{"peer_listen", &config.peer_listen}, std::pair{"rest_listen", &config.rest_listen}}) {
+        auto value = string_field(object, name, true);
+        if (!value) {
+            return tl::unexpected(value.error());
+        }
+        if (auto ok = check_host_port(*value, name); !ok) {
+            return tl::unexpected(ok.error());
+        }
+        *target = *value;
+    }
+    auto peers = parse_peers(object);
+    if (!peers) {
+        return tl::unexpected(peers.error());
+    }
+    config.peers = std::move(*peers);
+    auto level = string_field(object, "log_level", false);
+    if (!level) {
+        return tl::unexpected(level.error());
+    }
+    if (!level->empty()) {
+        auto parsed = parse_log_level(*level);
+        if (!parsed) {
+            return tl::unexpected(parsed.error());
+        }
+        config.log_level = *parsed;
+    }
+    return config;
+}
+
+Result<NodeConfig> load_node_config(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        return make_error(ErrorCode::io_error, "config: cannot open " + file.string());
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.size() > config_bytes_max) {
+        return make_error(ErrorCode::invalid_argument, "config: " + file.string() + " is too large");
+    }
+    auto config = parse_node_config(text, file.parent_path());
+    if (!config) {
+        return make_error(config.error().code, file.string() + ": " + config.error().message);
+    }
+    return config;
+}
+
+std::string node_config_to_json(const NodeConfig& config) {
+    Json peers = Json::array();
+    for (const auto& peer : config.peers) {
+        peers.push_back(
+            {{"address", peer.address}, {"public_key", crypto::hex_encode(peer.public_key.view())}});
+    }
+    Json object = {{"data_dir", config.data_dir.string()},
+                   {"genesis_file", config.genesis_file.string()},
+                   {"validator_key_file", config.validator_key_file.string()},
+                   {"peer_listen", config.peer_listen},
+                   {"rest_listen", config.rest_listen},
+                   {"peers", peers},
+                   {"log_level", std::string(log_level_name(config.log_level))}};
+    return object.dump(2);
+}
+
+}  // namespace custos::runtime

@@ -1,0 +1,70 @@
+// Configuration of one validator node: `custos-node --config FILE`.
+//
+// FILE is one JSON object, parsed strictly (crypto::parse_json: no duplicate keys, valid UTF-8);
+// an unknown field, a missing required field or a value of the wrong type is refused with a
+// message naming the field, and custos-node exits with status 2.
+//
+//   {
+//     "data_dir":           "localnet/node0",              required; created if missing. Holds
+//                                                           the RocksDB store and signing state.
+//     "genesis_file":       "localnet/genesis.json",       required
+//     "validator_key_file": "localnet/node0/validator.key",required; secret key file (mode 0600)
+//     "peer_listen":        "127.0.0.1:26657",             required; host:port for validators
+//     "rest_listen":        "127.0.0.1:8081",              required; host:port of the REST API
+//     "peers": [                                            optional; default []
+//       {"address": "127.0.0.1:26658", "public_key": "<64 hex chars, Ed25519>"}
+//     ],
+//     "log_level":          "info"                         optional; debug|info|warn|error
+//   }
+//
+// Relative paths are taken relative to the directory holding FILE, so a localnet directory can
+// be moved as a whole.
+//
+// Port convention for a localnet of N validators (node i = 0..N-1):
+//   REST  127.0.0.1:(8081 + i)    -> 8081..8084 for four validators
+//   peer  127.0.0.1:(26657 + i)   -> 26657..26660 for four validators
+// Each node lists the other N-1 validators in "peers" (its own entry may be listed too; the
+// node skips its own key).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "consensus/runtime/log.hpp"
+#include "crypto/ed25519.hpp"
+
+namespace custos::runtime {
+
+inline constexpr std::uint16_t localnet_rest_port_base = 8081;
+inline constexpr std::uint16_t localnet_peer_port_base = 26657;
+inline constexpr std::size_t config_peers_max = 256;
+inline constexpr std::size_t config_bytes_max = 1024 * 1024;
+
+struct PeerConfig {
+    std::string address;  // "host:port"
+    crypto::PublicKey public_key;
+};
+
+struct NodeConfig {
+    std::filesystem::path data_dir;
+    std::filesystem::path genesis_file;
+    std::filesystem::path validator_key_file;
+    std::string peer_listen;
+    std::string rest_listen;
+    std::vector<PeerConfig> peers;
+    LogLevel log_level = LogLevel::info;
+};
+
+// Parses the JSON text of a config; relative paths are resolved against `base_dir`.
+[[nodiscard]] Result<NodeConfig> parse_node_config(std::string_view text,
+                                                   const std::filesystem::path& base_dir);
+// Reads and parses FILE.
+[[nodiscard]] Result<NodeConfig> load_node_config(const std::filesystem::path& file);
+// The JSON text of a config (paths written as given), for generators and tests.
+[[nodiscard]] std::string node_config_to_json(const NodeConfig& config);
+[[nodiscard]] Result<LogLevel> parse_log_level(std::string_view name);
+
+}  // namespace custos::runtime

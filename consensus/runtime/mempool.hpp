@@ -1,0 +1,91 @@
+// The mempool: signed events admitted but not yet in a committed block.
+//
+// Admission runs the ledger's rule engine (ledger::check_event) against the committed state
+// overlaid with the effects of the events already pending, so a chain of events on one item
+// (register, then seal, then offer) can wait in the pool together. Duplicates (pending) are
+// refused with already_exists. The pool is bounded in events and bytes and answers
+// resource_exhausted when full rather than growing.
+//
+// The caller verifies each envelope's signature (rule R2) before admit(): the node does that
+// once per event and remembers it, so neither admission nor block application verifies twice.
+//
+// Not thread-safe: the node touches it from its one thread only.
+#pragma once
+
+#include <cstddef>
+#include <list>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/rules.hpp"
+#include "ledger/state.hpp"
+
+namespace custos::runtime {
+
+inline constexpr std::size_t mempool_events_max_default = 100'000;
+inline constexpr std::size_t mempool_bytes_max_default = 256 * 1024 * 1024;
+
+struct MempoolLimits {
+    std::size_t events_max = mempool_events_max_default;
+    std::size_t bytes_max = mempool_bytes_max_default;
+};
+
+struct PendingEvent {
+    ledger::Envelope envelope;
+    ledger::EventId id;
+    std::size_t bytes = 0;  // Canonical envelope size.
+};
+
+// The committed state seen through the pending events' effects.
+class OverlayState final : public ledger::StateView {
+public:
+    explicit OverlayState(const ledger::StateView& base) : base_(&base) {}
+    [[nodiscard]] Result<std::optional<ledger::ItemState>> item(std::string_view item_id) const override;
+    [[nodiscard]] Result<bool> has_event(const ledger::EventId& id) const override;
+    void add(const ledger::EventEffects& effects);
+    void clear();
+
+private:
+    const ledger::StateView* base_;
+    std::map<std::string, ledger::ItemState, std::less<>> items_;
+    std::set<ledger::EventId> events_;
+};
+
+class Mempool {
+public:
+    Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits = {});
+
+    // Admits an envelope whose signature the caller has verified. `now` is the ledger time the
+    // rules use (the node's clock).
+    [[nodiscard]] Result<ledger::EventId> admit(PendingEvent event, ledger::TimeMs now);
+
+    [[nodiscard]] bool contains(const ledger::EventId& id) const { return index_.count(id) != 0; }
+    [[nodiscard]] const PendingEvent* find(const ledger::EventId& id) const;
+    // Pending envelopes in admission order, at most `events_max`.
+    [[nodiscard]] std::vector<ledger::Envelope> candidates(std::size_t events_max) const;
+
+    // After a block commits (or the proposer dropped events): removes `ids`, then re-checks the
+    // rest in order against the new committed state and drops those that no longer pass.
+    // Returns how many were dropped by the re-check.
+    std::size_t remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now);
+
+    [[nodiscard]] std::size_t size() const { return events_.size(); }
+    [[nodiscard]] std::size_t bytes() const { return bytes_; }
+    [[nodiscard]] bool empty() const { return events_.empty(); }
+
+private:
+    const ledger::StateView& committed_;
+    const ledger::Genesis& genesis_;
+    MempoolLimits limits_;
+    std::list<PendingEvent> events_;
+    std::map<ledger::EventId, std::list<PendingEvent>::iterator> index_;
+    OverlayState overlay_;
+    std::size_t bytes_ = 0;
+};
+
+}  // namespace custos::runtime

@@ -1,0 +1,501 @@
+#include "consensus/runtime/node.hpp"
+
+#include <fstream>
+#include <iterator>
+
+#include "consensus/runtime/log.hpp"
+#include "consensus/runtime/node_impl.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/block.hpp"
+
+namespace custos::runtime {
+namespace {
+
+Result<std::string> read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorCode::io_error, "cannot read " + path.string());
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+consensus::Params params_from(const ledger::Genesis& genesis) {
+    consensus::Params params;
+    params.chain_id = genesis.chain_id;
+    params.validators = genesis.validators;
+    const auto& p = genesis.params;
+    params.timeout_propose_ms = static_cast<std::int64_t>(p.timeout_propose_ms);
+    params.timeout_propose_delta_ms = static_cast<std::int64_t>(p.timeout_propose_delta_ms);
+    params.timeout_prevote_ms = static_cast<std::int64_t>(p.timeout_prevote_ms);
+    params.timeout_prevote_delta_ms = static_cast<std::int64_t>(p.timeout_prevote_delta_ms);
+    params.timeout_precommit_ms = static_cast<std::int64_t>(p.timeout_precommit_ms);
+    params.timeout_precommit_delta_ms = static_cast<std::int64_t>(p.timeout_precommit_delta_ms);
+    params.clock_precision_ms = static_cast<std::int64_t>(p.clock_skew_max_ms);
+    // Re-send own latest messages about as often as a prevote timeout: lost messages cost one.
+    params.rebroadcast_ms = std::max<std::int64_t>(200, params.timeout_prevote_ms);
+    return params;
+}
+
+}  // namespace
+
+Status NodeImpl::open() {
+    set_log_level(config.log_level);
+    auto genesis_text = read_text(config.genesis_file);
+    if (!genesis_text) return tl::unexpected(genesis_text.error());
+    auto parsed = ledger::parse_genesis(*genesis_text);
+    if (!parsed)
+        return make_error(parsed.error().code,
+                          "genesis " + config.genesis_file.string() + ": " + parsed.error().message);
+    genesis = std::move(*parsed);
+    genesis_hash_hex = crypto::hex_encode(ledger::genesis_hash(genesis).view());
+
+    auto key = crypto::read_secret_key_file(config.validator_key_file);
+    if (!key)
+        return make_error(key.error().code,
+                          "validator key " + config.validator_key_file.string() + ": " + key.error().message);
+    const auto* self = genesis.validators.find(key->key.public_key());
+    if (self == nullptr) {
+        return make_error(ErrorCode::permission_denied, "the key in " + config.validator_key_file.string() +
+                                                            " is not a validator in the genesis");
+    }
+    TransportOptions options;
+    options.chain_id = genesis.chain_id;
+    for (const auto& validator : genesis.validators.validators)
+        options.allowed_peers.push_back(validator.key);
+    auto made = Transport::create(io, key->key, std::move(options));  // Copies the key.
+    if (!made) return make_error(made.error().code, "transport: " + made.error().message);
+    transport = std::move(*made);
+    signer = std::make_unique<consensus::KeySigner>(self->name, std::move(key->key));
+
+    std::error_code error;
+    std::filesystem::create_directories(config.data_dir, error);
+    if (error)
+        return make_error(ErrorCode::io_error, "create " + config.data_dir.string() + ": " + error.message());
+    auto opened = ledger::Store::open(config.data_dir / "store",
+                                      ledger::StoreOpenOptions{&genesis, std::nullopt, true});
+    if (!opened) return make_error(opened.error().code, "store: " + opened.error().message);
+    store.emplace(std::move(*opened));
+
+    params = params_from(genesis);
+    verifier = std::make_unique<consensus::MessageVerifier>(params.chain_id, params.validators);
+    signing_state = std::make_unique<SigningStateFile>(config.data_dir);
+    mempool = std::make_unique<Mempool>(*store, store->genesis());
+
+    auto persisted = signing_state->load();
+    if (!persisted) return tl::unexpected(persisted.error());
+    const std::uint64_t next = store->height().value + 1;
+    if (*persisted && (*persisted)->height.value > next) {
+        return make_error(ErrorCode::corruption,
+                          "signing state is at height " + std::to_string((*persisted)->height.value) +
+                              " but the store only reaches " + std::to_string(store->height().value));
+    }
+    const auto* last = store->last_header();
+    consensus::StartState start{
+        ledger::Height{next}, last ? last->time : ledger::TimeMs{genesis.genesis_time.value - 1},
+        last ? ledger::block_hash(*last) : ledger::BlockHash{}, std::move(*persisted)};
+    core = std::make_unique<consensus::Core>(params, *signer, std::move(start));
+
+    return {};
+}
+
+std::int64_t NodeImpl::now_ms() const {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void NodeImpl::fatal(const std::string& what) {
+    log_line(LogLevel::error, "fatal").field("error", what);
+    exit_status = 1;
+    stop();
+}
+
+void NodeImpl::start() {
+    transport->on_message(
+        [this](const crypto::PublicKey& peer, Bytes message) { on_message(peer, std::move(message)); });
+    transport->on_peer_up([this](const crypto::PublicKey& peer) {
+        peers_up.insert(peer);
+        send_status(peer);
+    });
+    transport->on_peer_down([this](const crypto::PublicKey& peer) { peers_up.erase(peer); });
+    auto port = transport->listen(config.peer_listen);
+    if (!port) {
+        fatal("peer listen " + config.peer_listen + ": " + port.error().message);
+        return;
+    }
+    std::vector<PeerAddress> peers;
+    for (const auto& peer : config.peers) {
+        if (peer.public_key != signer->public_key())
+            peers.push_back(PeerAddress{peer.address, peer.public_key});
+    }
+    if (auto connected = transport->connect_to(std::move(peers)); !connected) {
+        fatal("peers: " + connected.error().message);
+        return;
+    }
+    signals.emplace(io, SIGINT, SIGTERM);
+    signals->async_wait([this](const boost::system::error_code& error, int signal) {
+        if (error) return;
+        log_line(LogLevel::info, "signal").field("signal", signal);
+        stop();
+    });
+    log_line(LogLevel::info, "node_started")
+        .field("validator", signer->name())
+        .field("height", store->height().value)
+        .field("peer_listen", config.peer_listen)
+        .field("genesis_hash", genesis_hash_hex);
+    running = true;
+    auto ready = core->start(ledger::TimeMs{now_ms()});
+    std::deque<consensus::Input> follow_ups;
+    carry_out(ready, follow_ups);
+    while (!follow_ups.empty() && !stopping) {
+        auto input = std::move(follow_ups.front());
+        follow_ups.pop_front();
+        drive(std::move(input));
+    }
+    schedule_status();
+}
+
+void NodeImpl::stop() {
+    if (stopping.exchange(true)) return;
+    running = false;
+    log_line(LogLevel::info, "node_stopping").field("height", store ? store->height().value : 0);
+    if (transport) transport->stop();
+    if (signals) signals->cancel();
+    for (const auto& timer : timers)
+        timer->cancel();
+    timers.clear();
+    if (proposal_timer) proposal_timer->cancel();
+    io.stop();
+}
+
+void NodeImpl::drive(consensus::Input input) {
+    std::deque<consensus::Input> follow_ups;
+    follow_ups.push_back(std::move(input));
+    while (!follow_ups.empty() && !stopping) {
+        auto next = std::move(follow_ups.front());
+        follow_ups.pop_front();
+        auto ready = core->step(std::move(next), ledger::TimeMs{now_ms()});
+        carry_out(ready, follow_ups);
+    }
+}
+
+void NodeImpl::carry_out(consensus::Ready& ready, std::deque<consensus::Input>& follow_ups) {
+    // 1. Decided blocks to the store (see node.hpp for why before the signing state).
+    for (const auto& decision : ready.decisions) {
+        commit_decision(decision);
+        if (stopping) return;
+    }
+    // 2. The signing state, durably, before anything leaves the node.
+    if (ready.persist) {
+        if (auto saved = signing_state->save(*ready.persist); !saved) {
+            fatal("saving the signing state: " + saved.error().message);
+            return;
+        }
+    }
+    // 3. Send, schedule, answer.
+    for (const auto& outbound : ready.messages)
+        send_consensus(outbound);
+    for (const auto& behind : ready.peers_behind) {
+        if (behind.validator < params.validators.validators.size()) {
+            send_commit(params.validators.validators[behind.validator].key, behind.height);
+        }
+    }
+    for (const auto& timeout : ready.timeouts)
+        schedule_timeout(timeout);
+    for (const auto& request : ready.proposal_requests)
+        handle_proposal_request(request, follow_ups);
+    for (const auto& request : ready.validation_requests) {
+        bool valid = validate_block(request.block, request.block_id);
+        follow_ups.push_back(consensus::ValidityVerdict{request.height, request.block_id, valid});
+    }
+    for (const auto& evidence : ready.evidence) {
+        ++counters.evidence;
+        log_line(LogLevel::warn, "equivocation")
+            .field("validator", evidence.validator)
+            .field("height", core->height().value);
+    }
+}
+
+void NodeImpl::commit_decision(const consensus::Decision& decision) {
+    const auto& block = decision.block;
+    if (block.header.height.value <= store->height().value) return;  // Already stored.
+    if (block.header.height.value != store->height().value + 1) {
+        fatal("decided height " + std::to_string(block.header.height.value) + " is not next after " +
+              std::to_string(store->height().value));
+        return;
+    }
+    std::optional<ledger::BlockEffects> effects;
+    if (cached_effects && cached_effects->first == decision.block_id) {
+        effects = std::move(cached_effects->second);
+    } else {
+        if (!verify_signatures(block)) {
+            fatal("a certified block carries a bad event signature at height " +
+                  std::to_string(block.header.height.value));
+            return;
+        }
+        auto context = store->next_block_context();
+        context.verify_signatures = false;
+        auto applied = ledger::apply_block(*store, block, context);
+        if (!applied) {
+            fatal("a certified block does not apply: " + applied.error().message);
+            return;
+        }
+        effects = std::move(*applied);
+    }
+    cached_effects.reset();
+    // append_block verifies the certificate against the validator set before writing.
+    if (auto appended = store->append_block(block, decision.certificate, *effects); !appended) {
+        fatal("append_block: " + appended.error().message);
+        return;
+    }
+    std::vector<ledger::EventId> ids;
+    ids.reserve(effects->events.size());
+    const auto now = now_ms();
+    for (const auto& event : effects->events) {
+        ids.push_back(event.id);
+        auto submitted = submit_times.find(event.id);
+        if (submitted != submit_times.end()) {
+            double seconds = static_cast<double>(now - submitted->second) / 1000.0;
+            std::size_t bucket = 0;
+            while (bucket < counters.latency_bounds.size() && seconds > counters.latency_bounds[bucket])
+                ++bucket;
+            ++counters.latency_buckets[bucket];
+            counters.latency_sum += seconds;
+            ++counters.latency_count;
+            submit_times.erase(submitted);
+        }
+    }
+    mempool->remove_and_recheck(ids, ledger::TimeMs{now});
+    ++counters.blocks_committed;
+    counters.events_committed += ids.size();
+    log_line(LogLevel::info, "block_committed")
+        .field("height", block.header.height.value)
+        .field("round", decision.round.value)
+        .field("events", static_cast<std::uint64_t>(ids.size()))
+        .field("hash", ledger::block_hash_hex(decision.block_id))
+        .field("mempool", static_cast<std::uint64_t>(mempool->size()));
+}
+
+void NodeImpl::schedule_timeout(const consensus::Timeout& timeout) {
+    auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(timeout.delay_ms));
+    timers.insert(timer);
+    timer->async_wait([this, timer, timeout](const boost::system::error_code& error) {
+        timers.erase(timer);
+        if (error || stopping) return;
+        drive(consensus::TimeoutFired{timeout});
+    });
+}
+
+void NodeImpl::handle_proposal_request(const consensus::ProposalRequest& request,
+                                       std::deque<consensus::Input>& follow_ups) {
+    if (mempool->size() >= genesis.params.block_events_max) {
+        if (auto built = build_proposal(request)) follow_ups.push_back(std::move(*built));
+        return;
+    }
+    // Not a full block yet: with events pending, wait a short batching window so that a stream of
+    // submissions fills blocks instead of committing one event per height; with none, wait up to
+    // timeout_commit (well inside the propose timeout) so an idle network does not spin out empty
+    // blocks. An admission cuts either wait short (see admit()).
+    waiting_proposal = request;
+    const auto idle_wait = std::min<std::int64_t>(static_cast<std::int64_t>(genesis.params.timeout_commit_ms),
+                                                  params.timeout_propose_ms / 2);
+    arm_proposal_timer(mempool->empty() ? idle_wait : std::min(idle_wait, proposal_batch_ms));
+}
+
+void NodeImpl::arm_proposal_timer(std::int64_t wait_ms) {
+    proposal_batching = wait_ms <= proposal_batch_ms;
+    proposal_timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(wait_ms));
+    proposal_timer->async_wait([this, timer = proposal_timer](const boost::system::error_code& error) {
+        if (error || stopping || !waiting_proposal || timer != proposal_timer) return;
+        auto request_now = *waiting_proposal;
+        waiting_proposal.reset();
+        if (auto built = build_proposal(request_now)) drive(std::move(*built));
+    });
+}
+
+std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::ProposalRequest& request) {
+    if (request.height != core->height() || request.round != core->round()) return std::nullopt;
+    const auto& limits = genesis.params;
+    auto context = store->next_block_context();
+    context.verify_signatures = false;  // Every mempool event was verified at admission.
+    auto built = ledger::build_block(
+        *store,
+        ledger::BlockProposal{mempool->candidates(limits.block_events_max), request.time, signer->name()},
+        context);
+    if (!built) {
+        fatal("build_block: " + built.error().message);
+        return std::nullopt;
+    }
+    if (!built->dropped.empty()) {
+        std::vector<ledger::EventId> dropped;
+        for (const auto& event : built->dropped)
+            dropped.push_back(event.id);
+        mempool->remove_and_recheck(dropped, ledger::TimeMs{now_ms()});
+    }
+    auto id = ledger::block_hash(built->block.header);
+    cached_effects.emplace(id, std::move(built->effects));
+    return consensus::ProposalBuilt{request.height, request.round, std::move(built->block)};
+}
+
+void NodeImpl::remember_verified(const ledger::EventId& id) {
+    if (!verified_ids.insert(id).second) return;
+    verified_order.push_back(id);
+    if (verified_order.size() > verified_cache_max) {
+        verified_ids.erase(verified_order.front());
+        verified_order.pop_front();
+    }
+}
+
+bool NodeImpl::verify_signatures(const ledger::Block& block) {
+    for (const auto& envelope : block.events) {
+        auto bytes = ledger::event_bytes(envelope);
+        if (verified_ids.count(bytes.id) != 0) continue;
+        if (!ledger::verify_envelope_signature(envelope, bytes)) return false;
+        remember_verified(bytes.id);
+    }
+    return true;
+}
+
+bool NodeImpl::validate_block(const ledger::Block& block, const ledger::BlockHash& id) {
+    if (block.header.height.value != store->height().value + 1) return false;
+    if (cached_effects && cached_effects->first == id) return true;  // Our own proposal.
+    // Every event is re-checked: signature (once per node), then the rules via apply_block.
+    if (!verify_signatures(block)) {
+        log_line(LogLevel::warn, "proposal_refused")
+            .field("height", block.header.height.value)
+            .field("reason", "bad event signature");
+        return false;
+    }
+    auto context = store->next_block_context();
+    context.verify_signatures = false;
+    auto applied = ledger::apply_block(*store, block, context);
+    if (!applied) {
+        log_line(LogLevel::warn, "proposal_refused")
+            .field("height", block.header.height.value)
+            .field("reason", applied.error().message);
+        return false;
+    }
+    cached_effects.emplace(id, std::move(*applied));
+    return true;
+}
+
+Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
+    auto bytes = ledger::event_bytes(envelope);
+    if (mempool->contains(bytes.id)) {
+        return make_error(ErrorCode::already_exists,
+                          "event " + ledger::event_id_hex(bytes.id) + " is already pending");
+    }
+    if (verified_ids.count(bytes.id) == 0) {
+        if (auto ok = ledger::verify_envelope_signature(envelope, bytes); !ok) {
+            ++counters.events_refused;
+            return make_error(ErrorCode::verification_failed, ok.error().message);
+        }
+        remember_verified(bytes.id);
+    }
+    std::size_t size = ledger::canonical_envelope(envelope).size();
+    auto admitted = mempool->admit(PendingEvent{envelope, bytes.id, size}, ledger::TimeMs{now_ms()});
+    if (!admitted) {
+        ++counters.events_refused;
+        return admitted;
+    }
+    ++counters.events_admitted;
+    if (local) {
+        submit_times.emplace(bytes.id, now_ms());
+        queue_gossip(envelope);
+    }
+    if (waiting_proposal) {
+        if (mempool->size() >= genesis.params.block_events_max) {
+            // A full block is ready: build on the next turn of the loop.
+            auto request = *waiting_proposal;
+            waiting_proposal.reset();
+            if (proposal_timer) proposal_timer->cancel();
+            boost::asio::post(io, [this, request] {
+                if (stopping) return;
+                if (auto built = build_proposal(request)) drive(std::move(*built));
+            });
+        } else if (!proposal_batching) {
+            // The first event after an idle wait opens a short batching window.
+            if (proposal_timer) proposal_timer->cancel();
+            arm_proposal_timer(proposal_batch_ms);
+        }
+    }
+    return admitted;
+}
+
+// ---- Node ----
+
+Node::Node(std::unique_ptr<NodeImpl> impl) : impl_(std::move(impl)) {}
+Node::~Node() {
+    if (impl_) {
+        impl_->transport.reset();  // Before the io_context and the store.
+        impl_->store.reset();
+    }
+}
+
+Result<std::unique_ptr<Node>> Node::create(const NodeConfig& config) {
+    auto impl = std::make_unique<NodeImpl>();
+    impl->config = config;
+    if (auto opened = impl->open(); !opened) return tl::unexpected(opened.error());
+    return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+int Node::run() {
+    boost::asio::post(impl_->io, [this] { impl_->start(); });
+    impl_->io.run();
+    impl_->running = false;
+    log_line(LogLevel::info, "node_stopped").field("height", impl_->store->height().value);
+    return impl_->exit_status;
+}
+
+void Node::request_stop() {
+    boost::asio::post(impl_->io, [this] { impl_->stop(); });
+}
+
+bool Node::post(std::function<void()> job) {
+    if (!impl_->running || impl_->stopping) return false;
+    boost::asio::post(impl_->io, std::move(job));
+    return true;
+}
+
+Result<ledger::EventId> Node::submit_event(std::string_view envelope_json) {
+    auto envelope = ledger::parse_envelope(envelope_json);
+    if (!envelope) return tl::unexpected(envelope.error());
+    return impl_->admit(std::move(*envelope), true);
+}
+
+const ledger::Store& Node::store() const {
+    return *impl_->store;
+}
+
+std::optional<ledger::Envelope> Node::pending(const ledger::EventId& id) const {
+    const auto* found = impl_->mempool->find(id);
+    if (found == nullptr) return std::nullopt;
+    return found->envelope;
+}
+
+NodeSnapshot Node::snapshot() const {
+    const auto& impl = *impl_;
+    NodeSnapshot out;
+    out.chain_id = impl.genesis.chain_id;
+    out.genesis_hash_hex = impl.genesis_hash_hex;
+    out.node_name = impl.signer->name();
+    out.height = impl.store->height().value;
+    out.consensus_round = impl.core->round().value;
+    out.log_size = impl.store->log_size();
+    out.mempool_events = impl.mempool->size();
+    out.mempool_bytes = impl.mempool->bytes();
+    out.peers_connected = impl.peers_up.size();
+    for (const auto& validator : impl.genesis.validators.validators) {
+        bool connected =
+            validator.key == impl.signer->public_key() || impl.peers_up.count(validator.key) != 0;
+        out.validators.push_back(
+            NodeSnapshot::Peer{validator.name, validator.agency, validator.power, connected});
+    }
+    out.syncing = impl.syncing();
+    out.running = impl.running;
+    return out;
+}
+
+std::string Node::metrics_text() const {
+    return impl_->metrics();
+}
+
+}  // namespace custos::runtime

@@ -1,0 +1,118 @@
+// The validator node runtime: drives the pure consensus core (consensus/core.hpp) over the real
+// transport, mempool, RocksDB store, signing-state file and block sync.
+//
+// Threading: ONE thread runs the node's io_context; the core, the store, the mempool and the
+// transport handlers all live on it. Other threads (the REST server) reach the node only through
+// call(), which posts a job to that thread and waits for its answer.
+//
+// Ready handling, in this order (the core's contract):
+//   1. decided blocks are applied to the store (append_block verifies the certificate and writes
+//      the block in one synced batch);
+//   2. the core's PersistentState (locks and last signed messages) is saved durably
+//      (wal.hpp) — before any message of the same Ready leaves the node;
+//   3. messages are sent, timeouts scheduled, proposal and validation requests answered.
+// Decisions come before the signing state so that a crash between the two never leaves a
+// signing record ahead of the store (the core refuses that on restart).
+//
+// Wire (over the authenticated transport), one type byte then the payload:
+//   0x01 consensus message (consensus::encode), including commits sent to laggards
+//   0x02 event gossip: a JSON array of signed envelopes
+//   0x03 status: 8-byte big-endian committed height
+//   0x04 sync request: 8-byte big-endian first height wanted; answered with up to
+//        sync_batch_max commits (0x01 messages carrying a Commit), which go through the same
+//        verifier (certificate check) and core path as any other commit.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.hpp"
+#include "consensus/runtime/config.hpp"
+#include "ledger/store.hpp"
+
+namespace custos::runtime {
+
+inline constexpr std::size_t sync_batch_max = 32;
+inline constexpr std::int64_t status_interval_ms = 500;
+inline constexpr std::int64_t sync_request_interval_ms = 300;
+inline constexpr std::size_t gossip_batch_max = 512;
+inline constexpr std::int64_t gossip_flush_ms = 5;
+// How long the proposer waits for more events before proposing a block that is not full.
+inline constexpr std::int64_t proposal_batch_ms = 25;
+inline constexpr std::size_t verified_cache_max = 200'000;
+inline constexpr std::chrono::seconds call_timeout{10};
+
+struct NodeSnapshot {
+    std::string chain_id;
+    std::string genesis_hash_hex;
+    std::string node_name;
+    std::uint64_t height = 0;  // Committed.
+    std::uint64_t consensus_round = 0;
+    std::uint64_t log_size = 0;
+    std::uint64_t mempool_events = 0;
+    std::uint64_t mempool_bytes = 0;
+    std::uint64_t peers_connected = 0;
+    struct Peer {
+        std::string name;
+        std::string agency;
+        std::uint64_t power = 0;
+        bool connected = false;  // Always true for this node itself.
+    };
+    std::vector<Peer> validators;
+    bool syncing = false;
+    bool running = false;
+};
+
+class NodeImpl;
+
+class Node {
+public:
+    [[nodiscard]] static Result<std::unique_ptr<Node>> create(const NodeConfig& config);
+    ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    // Runs the node on the calling thread until SIGINT/SIGTERM or request_stop(). Returns the
+    // process exit status (0 on a clean stop).
+    int run();
+    // Thread-safe.
+    void request_stop();
+
+    // Runs `job` on the node thread and waits for it; unavailable if the node is not running or
+    // the job did not run within call_timeout.
+    template <typename T>
+    [[nodiscard]] Result<T> call(std::function<Result<T>()> job) {
+        auto task = std::make_shared<std::packaged_task<Result<T>()>>(std::move(job));
+        auto future = task->get_future();
+        if (!post([task] { (*task)(); })) {
+            return make_error(ErrorCode::unavailable, "node is not running");
+        }
+        if (future.wait_for(call_timeout) != std::future_status::ready) {
+            return make_error(ErrorCode::unavailable, "node is busy");
+        }
+        try {
+            return future.get();
+        } catch (const std::future_error&) {  // The node stopped with the job still queued.
+            return make_error(ErrorCode::unavailable, "node is stopping");
+        }
+    }
+
+    // Node-thread-only (use inside call()).
+    [[nodiscard]] Result<ledger::EventId> submit_event(std::string_view envelope_json);
+    [[nodiscard]] const ledger::Store& store() const;
+    // Pending envelope if the event is in the mempool.
+    [[nodiscard]] std::optional<ledger::Envelope> pending(const ledger::EventId& id) const;
+    [[nodiscard]] NodeSnapshot snapshot() const;
+    [[nodiscard]] std::string metrics_text() const;
+
+private:
+    explicit Node(std::unique_ptr<NodeImpl> impl);
+    [[nodiscard]] bool post(std::function<void()> job);
+    std::unique_ptr<NodeImpl> impl_;
+};
+
+}  // namespace custos::runtime

@@ -1,0 +1,121 @@
+// Internal state of the node runtime (node.hpp); shared by node.cpp and node_net.cpp.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "consensus/core.hpp"
+#include "consensus/runtime/mempool.hpp"
+#include "consensus/runtime/node.hpp"
+#include "consensus/runtime/transport.hpp"
+#include "consensus/runtime/wal.hpp"
+#include "consensus/verifier.hpp"
+
+namespace custos::runtime {
+
+namespace wire {
+inline constexpr std::uint8_t consensus = 0x01;
+inline constexpr std::uint8_t events = 0x02;
+inline constexpr std::uint8_t status = 0x03;
+inline constexpr std::uint8_t sync_request = 0x04;
+}  // namespace wire
+
+struct NodeCounters {
+    std::uint64_t blocks_committed = 0;
+    std::uint64_t events_committed = 0;
+    std::uint64_t events_admitted = 0;
+    std::uint64_t events_refused = 0;
+    std::uint64_t messages_refused = 0;
+    std::uint64_t evidence = 0;
+    std::uint64_t blocks_synced_sent = 0;
+    // Commit latency (local submit -> committed) histogram, seconds.
+    std::vector<double> latency_bounds{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    std::vector<std::uint64_t> latency_buckets = std::vector<std::uint64_t>(9, 0);
+    double latency_sum = 0;
+    std::uint64_t latency_count = 0;
+};
+
+class NodeImpl {
+public:
+    NodeConfig config;
+    boost::asio::io_context io{1};
+    std::atomic<bool> running{false};
+    std::atomic<bool> stopping{false};
+    int exit_status = 0;
+
+    ledger::Genesis genesis;
+    std::string genesis_hash_hex;
+    std::optional<ledger::Store> store;
+    std::unique_ptr<consensus::KeySigner> signer;
+    consensus::Params params;
+    std::unique_ptr<consensus::MessageVerifier> verifier;
+    std::unique_ptr<consensus::Core> core;
+    std::unique_ptr<SigningStateFile> signing_state;
+    std::unique_ptr<Mempool> mempool;
+    std::unique_ptr<Transport> transport;
+    std::optional<boost::asio::signal_set> signals;
+    std::set<std::shared_ptr<boost::asio::steady_timer>> timers;
+
+    // Events whose signature this node verified (once per node), oldest first for eviction.
+    std::set<ledger::EventId> verified_ids;
+    std::deque<ledger::EventId> verified_order;
+    // Effects of the latest validated or built block, reused at commit.
+    std::optional<std::pair<ledger::BlockHash, ledger::BlockEffects>> cached_effects;
+    // A proposal request waiting for events (empty mempool) until its timer fires.
+    std::optional<consensus::ProposalRequest> waiting_proposal;
+    std::shared_ptr<boost::asio::steady_timer> proposal_timer;
+    bool proposal_batching = false;  // The armed wait is the short batching window.
+    // Gossip batch of admitted envelopes not yet sent.
+    crypto::Json gossip_batch = crypto::Json::array();
+    bool gossip_flush_scheduled = false;
+    // Peers' committed heights (from status messages), by key.
+    std::map<crypto::PublicKey, std::uint64_t> peer_heights;
+    std::set<crypto::PublicKey> peers_up;
+    std::int64_t last_sync_request_ms = 0;
+    std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit
+    NodeCounters counters;
+
+    // node.cpp
+    Status open();
+    void start();
+    void stop();
+    void drive(consensus::Input input);
+    void carry_out(consensus::Ready& ready, std::deque<consensus::Input>& follow_ups);
+    void commit_decision(const consensus::Decision& decision);
+    void schedule_timeout(const consensus::Timeout& timeout);
+    void handle_proposal_request(const consensus::ProposalRequest& request,
+                                 std::deque<consensus::Input>& follow_ups);
+    void arm_proposal_timer(std::int64_t wait_ms);
+    std::optional<consensus::Input> build_proposal(const consensus::ProposalRequest& request);
+    bool validate_block(const ledger::Block& block, const ledger::BlockHash& id);
+    bool verify_signatures(const ledger::Block& block);
+    void remember_verified(const ledger::EventId& id);
+    Result<ledger::EventId> admit(ledger::Envelope envelope, bool local);
+    [[nodiscard]] std::int64_t now_ms() const;
+    void fatal(const std::string& what);
+
+    // node_net.cpp
+    void on_message(const crypto::PublicKey& peer, Bytes message);
+    void send_consensus(const consensus::Outbound& outbound);
+    void send_commit(const crypto::PublicKey& peer, ledger::Height height);
+    void send_status(const std::optional<crypto::PublicKey>& peer);
+    void maybe_request_sync();
+    void queue_gossip(const ledger::Envelope& envelope);
+    void flush_gossip();
+    void on_gossip(std::string_view payload);
+    void schedule_status();
+    [[nodiscard]] bool syncing() const;
+    [[nodiscard]] std::string metrics() const;
+};
+
+[[nodiscard]] Bytes frame_message(std::uint8_t type, std::string_view payload);
+
+}  // namespace custos::runtime

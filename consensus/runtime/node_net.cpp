@@ -1,0 +1,231 @@
+// The node's wire: consensus messages, event gossip, status and block sync (node.hpp).
+#include <boost/asio/post.hpp>
+
+#include "consensus/runtime/log.hpp"
+#include "consensus/runtime/node_impl.hpp"
+#include "crypto/encoding.hpp"
+
+namespace custos::runtime {
+namespace {
+
+std::string height_bytes(std::uint64_t height) {
+    std::string out(8, '\0');
+    for (int index = 7; index >= 0; --index) {
+        out[static_cast<std::size_t>(index)] = static_cast<char>(height & 0xff);
+        height >>= 8;
+    }
+    return out;
+}
+
+std::optional<std::uint64_t> read_height(std::string_view payload) {
+    if (payload.size() != 8) return std::nullopt;
+    std::uint64_t height = 0;
+    for (char byte : payload)
+        height = (height << 8) | static_cast<std::uint8_t>(byte);
+    return height;
+}
+
+}  // namespace
+
+Bytes frame_message(std::uint8_t type, std::string_view payload) {
+    Bytes out;
+    out.reserve(payload.size() + 1);
+    out.push_back(type);
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+}
+
+void NodeImpl::on_message(const crypto::PublicKey& peer, Bytes message) {
+    if (stopping || message.empty()) return;
+    std::string_view payload(reinterpret_cast<const char*>(message.data()) + 1, message.size() - 1);
+    switch (message[0]) {
+        case wire::consensus: {
+            auto verified = verifier->verify(payload);
+            if (!verified) {
+                ++counters.messages_refused;
+                log_line(LogLevel::debug, "message_refused").field("reason", verified.error().message);
+                return;
+            }
+            drive(consensus::MessageReceived{std::move(*verified)});
+            maybe_request_sync();
+            return;
+        }
+        case wire::events:
+            on_gossip(payload);
+            return;
+        case wire::status:
+            if (auto height = read_height(payload)) {
+                peer_heights[peer] = *height;
+                maybe_request_sync();
+            }
+            return;
+        case wire::sync_request:
+            if (auto from = read_height(payload)) {
+                const auto top = store->height().value;
+                for (std::uint64_t height = std::max<std::uint64_t>(*from, 1);
+                     height <= top && height < *from + sync_batch_max; ++height) {
+                    send_commit(peer, ledger::Height{height});
+                }
+            }
+            return;
+        default:
+            ++counters.messages_refused;
+            return;
+    }
+}
+
+void NodeImpl::send_consensus(const consensus::Outbound& outbound) {
+    auto bytes = frame_message(wire::consensus, consensus::encode(outbound.message));
+    if (outbound.to) {
+        if (*outbound.to < params.validators.validators.size()) {
+            (void)transport->send(params.validators.validators[*outbound.to].key, std::move(bytes));
+        }
+        return;
+    }
+    (void)transport->broadcast(std::move(bytes));
+}
+
+void NodeImpl::send_commit(const crypto::PublicKey& peer, ledger::Height height) {
+    auto block = store->block(height);
+    auto certificate = store->certificate(height);
+    if (!block || !certificate) return;
+    // The round is carried inside the certificate's checkpoint body; the verifier re-reads it.
+    auto verified = ledger::verify_certificate(*certificate, genesis.chain_id, store->validators_at(height));
+    if (!verified) return;
+    consensus::SignedMessage message{
+        consensus::Commit{std::move(*block), verified->round, std::move(*certificate)}, {}, {}};
+    ++counters.blocks_synced_sent;
+    (void)transport->send(peer, frame_message(wire::consensus, consensus::encode(message)));
+}
+
+void NodeImpl::send_status(const std::optional<crypto::PublicKey>& peer) {
+    auto bytes = frame_message(wire::status, height_bytes(store->height().value));
+    if (peer) {
+        (void)transport->send(*peer, std::move(bytes));
+    } else {
+        (void)transport->broadcast(std::move(bytes));
+    }
+}
+
+bool NodeImpl::syncing() const {
+    const auto mine = store->height().value;
+    for (const auto& [key, height] : peer_heights) {
+        if (height > mine + 1) return true;
+    }
+    return false;
+}
+
+void NodeImpl::maybe_request_sync() {
+    const auto mine = store->height().value;
+    std::optional<crypto::PublicKey> best;
+    std::uint64_t best_height = mine;
+    for (const auto& [key, height] : peer_heights) {
+        if (height > best_height && peers_up.count(key) != 0) {
+            best = key;
+            best_height = height;
+        }
+    }
+    if (!best) return;
+    const auto now = now_ms();
+    if (now - last_sync_request_ms < sync_request_interval_ms) return;
+    last_sync_request_ms = now;
+    log_line(LogLevel::info, "sync_request").field("height", mine).field("peer_height", best_height);
+    (void)transport->send(*best, frame_message(wire::sync_request, height_bytes(mine + 1)));
+}
+
+void NodeImpl::schedule_status() {
+    auto timer =
+        std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(status_interval_ms));
+    timers.insert(timer);
+    timer->async_wait([this, timer](const boost::system::error_code& error) {
+        timers.erase(timer);
+        if (error || stopping) return;
+        send_status(std::nullopt);
+        maybe_request_sync();
+        schedule_status();
+    });
+}
+
+void NodeImpl::queue_gossip(const ledger::Envelope& envelope) {
+    gossip_batch.push_back(ledger::envelope_to_json(envelope));
+    if (gossip_batch.size() >= gossip_batch_max) {
+        flush_gossip();
+        return;
+    }
+    if (gossip_flush_scheduled) return;
+    gossip_flush_scheduled = true;
+    auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(gossip_flush_ms));
+    timers.insert(timer);
+    timer->async_wait([this, timer](const boost::system::error_code& error) {
+        timers.erase(timer);
+        if (error || stopping) return;
+        flush_gossip();
+    });
+}
+
+void NodeImpl::flush_gossip() {
+    gossip_flush_scheduled = false;
+    if (gossip_batch.empty()) return;
+    auto text = gossip_batch.dump();
+    gossip_batch = crypto::Json::array();
+    (void)transport->broadcast(frame_message(wire::events, text));
+}
+
+void NodeImpl::on_gossip(std::string_view payload) {
+    auto parsed = crypto::parse_json(payload, {.bytes_max = consensus::message_bytes_max});
+    if (!parsed || !parsed->is_array()) {
+        ++counters.messages_refused;
+        return;
+    }
+    for (const auto& entry : *parsed) {
+        auto envelope = ledger::envelope_from_json(entry);
+        if (!envelope) continue;
+        // Gossip is not re-gossiped: validators are fully connected.
+        (void)admit(std::move(*envelope), false);
+    }
+}
+
+std::string NodeImpl::metrics() const {
+    std::string out;
+    auto gauge = [&out](std::string_view name, std::string_view help, std::uint64_t value,
+                        bool counter = false) {
+        out += "# HELP " + std::string(name) + " " + std::string(help) + "\n";
+        out += "# TYPE " + std::string(name) + (counter ? " counter\n" : " gauge\n");
+        out += std::string(name) + " " + std::to_string(value) + "\n";
+    };
+    gauge("custos_height", "Last committed block height.", store->height().value);
+    gauge("custos_consensus_height", "Height the consensus core is deciding.", core->height().value);
+    gauge("custos_consensus_round", "Current consensus round.", core->round().value);
+    gauge("custos_log_size", "Events in the global log.", store->log_size());
+    gauge("custos_mempool_events", "Events pending in the mempool.", mempool->size());
+    gauge("custos_mempool_bytes", "Bytes pending in the mempool.", mempool->bytes());
+    gauge("custos_peers_connected", "Authenticated validator peers connected.", peers_up.size());
+    gauge("custos_blocks_committed_total", "Blocks committed by this process.", counters.blocks_committed,
+          true);
+    gauge("custos_events_committed_total", "Events committed by this process.", counters.events_committed,
+          true);
+    gauge("custos_events_admitted_total", "Events admitted to the mempool.", counters.events_admitted, true);
+    gauge("custos_events_refused_total", "Events refused at admission.", counters.events_refused, true);
+    gauge("custos_messages_refused_total", "Peer messages refused.", counters.messages_refused, true);
+    gauge("custos_evidence_total", "Equivocations seen.", counters.evidence, true);
+    gauge("custos_syncing", "1 while behind the other validators.", syncing() ? 1 : 0);
+    out += "# HELP custos_commit_latency_seconds Local submit to commit.\n";
+    out += "# TYPE custos_commit_latency_seconds histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t index = 0; index < counters.latency_bounds.size(); ++index) {
+        cumulative += counters.latency_buckets[index];
+        char bound[32];
+        std::snprintf(bound, sizeof bound, "%g", counters.latency_bounds[index]);
+        out += "custos_commit_latency_seconds_bucket{le=\"" + std::string(bound) + "\"} " +
+               std::to_string(cumulative) + "\n";
+    }
+    out +=
+        "custos_commit_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(counters.latency_count) + "\n";
+    char sum[64];
+    std::snprintf(sum, sizeof sum, "%.6f", counters.latency_sum);
+    out += "custos_commit_latency_seconds_sum " + std::string(sum) + "\n";
+    out += "custos_commit_latency_seconds_count " + std::to_string(counters.latency_count) + "\n";
+    return out;
+}
+
+}  // namespace custos::runtime

@@ -1,0 +1,199 @@
+// Test harness: real cores, real keys and the real verifier on a hand-driven network. Tests
+// decide which messages arrive where and when timeouts fire, so a scenario is exact.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <sodium.h>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "consensus/core.hpp"
+#include "consensus/verifier.hpp"
+#include "crypto/sha256.hpp"
+#include "ledger/block.hpp"
+
+namespace custos::test {
+
+using namespace custos::consensus;
+using ledger::Height;
+using ledger::Round;
+using ledger::TimeMs;
+
+inline constexpr std::string_view test_chain_id = "custos-test";
+inline constexpr std::int64_t test_genesis_time_ms = 1'800'000'000'000;
+
+inline crypto::SecretKey test_key(std::size_t index) {
+    REQUIRE(sodium_init() >= 0);
+    const Hash32 seed = crypto::sha256("custos-test validator " + std::to_string(index));
+    auto key = crypto::SecretKey::from_seed(seed.view());
+    REQUIRE(key.has_value());
+    return std::move(*key);
+}
+
+inline std::string test_name(std::size_t index) {
+    return "V" + std::to_string(index) + ".validator";
+}
+
+inline ledger::ValidatorSet test_validators(std::size_t count) {
+    ledger::ValidatorSet set;
+    for (std::size_t index = 0; index < count; ++index) {
+        set.validators.push_back(ledger::Validator{test_name(index), "V" + std::to_string(index),
+                                                   test_key(index).public_key(), 10, "127.0.0.1:1"});
+    }
+    return set;
+}
+
+inline Params test_params(std::size_t count) {
+    Params params;
+    params.chain_id = std::string(test_chain_id);
+    params.validators = test_validators(count);
+    return params;
+}
+
+// A block for `height` that the core's own checks accept; `salt` makes different blocks.
+inline Block test_block(Height height, TimeMs time, const BlockHash& previous, std::string proposer,
+                        std::uint8_t salt = 0) {
+    Block block;
+    block.header.chain_id = std::string(test_chain_id);
+    block.header.height = height;
+    block.header.time = time;
+    block.header.previous = previous;
+    block.header.proposer = std::move(proposer);
+    block.header.log_root.bytes[0] = salt;
+    return block;
+}
+
+class Cluster {
+public:
+    explicit Cluster(std::size_t count)
+        : params_(test_params(count)), verifier_(params_.chain_id, params_.validators) {
+        for (std::size_t index = 0; index < count; ++index) {
+            signers_.push_back(std::make_unique<KeySigner>(test_name(index), test_key(index)));
+        }
+        for (std::size_t index = 0; index < count; ++index) {
+            cores_.push_back(std::make_unique<Core>(params_, *signers_[index], start_state()));
+        }
+        decided_.resize(count);
+        persisted_.resize(count);
+    }
+
+    [[nodiscard]] StartState start_state() const {
+        return StartState{Height{1}, TimeMs{test_genesis_time_ms - 1}, BlockHash{}, std::nullopt};
+    }
+
+    void start_all() {
+        for (std::size_t index = 0; index < cores_.size(); ++index) {
+            auto ready = cores_[index]->start(now());
+            carry_out(index, ready);
+        }
+    }
+
+    [[nodiscard]] TimeMs now() const { return TimeMs{test_genesis_time_ms + elapsed_ms_}; }
+
+    // Verifies and hands a message to one core (the only way into a core).
+    void deliver(std::size_t to, const SignedMessage& message) {
+        auto verified = verifier_.verify(encode(message));
+        REQUIRE(verified.has_value());
+        auto ready = cores_[to]->step(MessageReceived{std::move(*verified)}, now());
+        carry_out(to, ready);
+    }
+
+    // Delivers queued messages until none is left (links filtered by `link_up`).
+    void flush() {
+        for (std::size_t guard = 0; guard < 100'000 && !queue_.empty(); ++guard) {
+            auto [from, to, message] = queue_.front();
+            queue_.pop_front();
+            if (link_up(from, to)) deliver(to, message);
+        }
+    }
+
+    // Fires the earliest pending timeout (advancing time), then flushes.
+    bool fire_next_timeout() {
+        if (timeouts_.empty()) return false;
+        auto earliest = timeouts_.begin();
+        for (auto it = timeouts_.begin(); it != timeouts_.end(); ++it) {
+            if (it->at_ms < earliest->at_ms) earliest = it;
+        }
+        auto [node, at_ms, timeout] = *earliest;
+        timeouts_.erase(earliest);
+        if (at_ms > elapsed_ms_) elapsed_ms_ = at_ms;
+        auto ready = cores_[node]->step(TimeoutFired{timeout}, now());
+        carry_out(node, ready);
+        flush();
+        return true;
+    }
+
+    // Runs until `done` or no progress is possible within the step bound.
+    bool run_until(const std::function<bool()>& done, std::size_t steps = 10'000) {
+        flush();
+        for (std::size_t step = 0; step < steps && !done(); ++step) {
+            if (!fire_next_timeout()) return done();
+        }
+        return done();
+    }
+
+    void carry_out(std::size_t index, Ready& ready) {
+        if (ready.persist) persisted_[index] = *ready.persist;
+        for (auto& decision : ready.decisions)
+            decided_[index].push_back(decision);
+        for (auto& evidence : ready.evidence)
+            evidence_.push_back(evidence);
+        for (const auto& outbound : ready.messages) {
+            sent_.push_back({index, outbound.message});
+            for (std::size_t peer = 0; peer < cores_.size(); ++peer) {
+                if (peer != index && (!outbound.to || *outbound.to == peer))
+                    queue_.push_back({index, peer, outbound.message});
+            }
+        }
+        for (const auto& timeout : ready.timeouts) {
+            if (timeout.kind != TimeoutKind::rebroadcast || rebroadcast) {
+                timeouts_.push_back({index, elapsed_ms_ + timeout.delay_ms, timeout});
+            }
+        }
+        for (const auto& request : ready.proposal_requests) {
+            const auto previous = decided_[index].empty() ? BlockHash{} : decided_[index].back().block_id;
+            auto block = test_block(request.height, request.time, previous, test_name(index), next_salt_++);
+            auto next = cores_[index]->step(ProposalBuilt{request.height, request.round, block}, now());
+            carry_out(index, next);
+        }
+        for (const auto& request : ready.validation_requests) {
+            auto next = cores_[index]->step(
+                ValidityVerdict{request.height, request.block_id, valid(request.block)}, now());
+            carry_out(index, next);
+        }
+    }
+
+    Params params_;
+    MessageVerifier verifier_;
+    std::vector<std::unique_ptr<KeySigner>> signers_;
+    std::vector<std::unique_ptr<Core>> cores_;
+    std::vector<std::vector<Decision>> decided_;
+    std::vector<std::optional<PersistentState>> persisted_;
+    std::vector<Evidence> evidence_;
+    std::vector<std::pair<std::size_t, SignedMessage>> sent_;
+    struct Queued {
+        std::size_t from;
+        std::size_t to;
+        SignedMessage message;
+    };
+    std::deque<Queued> queue_;
+    struct Pending {
+        std::size_t node;
+        std::int64_t at_ms;
+        Timeout timeout;
+    };
+    std::vector<Pending> timeouts_;
+    std::int64_t elapsed_ms_ = 0;
+    std::uint8_t next_salt_ = 1;
+    bool rebroadcast = false;
+    std::function<bool(std::size_t, std::size_t)> link_up = [](std::size_t, std::size_t) { return true; };
+    std::function<bool(const Block&)> valid = [](const Block&) { return true; };
+};
+
+}  // namespace custos::test

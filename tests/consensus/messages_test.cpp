@@ -1,0 +1,87 @@
+#include <doctest/doctest.h>
+
+#include <type_traits>
+
+#include "cluster.hpp"
+#include "crypto/signed_note.hpp"
+
+using namespace custos::test;
+
+// The core can only be handed a VerifiedMessage, and only the verifier can make one.
+static_assert(!std::is_constructible_v<VerifiedMessage, SignedMessage, std::size_t, std::string>);
+static_assert(!std::is_default_constructible_v<VerifiedMessage>);
+
+TEST_CASE("messages: a prevote survives encode/decode and verifies; tampering is refused") {
+    KeySigner signer(test_name(1), test_key(1));
+    MessageVerifier verifier(std::string(test_chain_id), test_validators(4));
+    BlockHash block;
+    block.hash.bytes[3] = 7;
+    const auto message = sign_vote(signer, test_chain_id, make_prevote(Height{5}, Round{2}, block));
+    auto verified = verifier.verify(encode(message));
+    REQUIRE(verified.has_value());
+    CHECK(verified->sender() == 1);
+    const auto& vote = std::get<Vote>(verified->body());
+    CHECK(vote.height == Height{5});
+    CHECK(vote.round == Round{2});
+    CHECK(vote.block == block);
+
+    auto wrong = message;
+    wrong.signature.bytes[10] ^= 1;
+    CHECK(verifier.verify(encode(wrong)).error().code == custos::ErrorCode::verification_failed);
+
+    // The same signature does not pass for another round (round is in the signed bytes).
+    auto moved = message;
+    std::get<Vote>(moved.body).round = Round{3};
+    CHECK_FALSE(verifier.verify(encode(moved)).has_value());
+
+    // A prevote signature is not a precommit signature (type tag in the signed bytes).
+    auto retyped = message;
+    std::get<Vote>(retyped.body).type = VoteType::precommit;
+    std::get<Vote>(retyped.body).block.reset();
+    CHECK_FALSE(verifier.verify(encode(retyped)).has_value());
+}
+
+TEST_CASE("messages: signer outside the set, other chain, malformed and oversized input are refused") {
+    MessageVerifier verifier(std::string(test_chain_id), test_validators(4));
+    KeySigner outsider("X9.validator", test_key(9));
+    const auto vote = make_prevote(Height{1}, Round{0}, std::nullopt);
+    CHECK(verifier.verify(encode(sign_vote(outsider, test_chain_id, vote))).error().code ==
+          custos::ErrorCode::permission_denied);
+    KeySigner member(test_name(0), test_key(0));
+    CHECK_FALSE(verifier.verify(encode(sign_vote(member, "other-chain", vote))).has_value());
+    CHECK_FALSE(verifier.verify("{\"kind\":\"prevote\"}").has_value());
+    CHECK_FALSE(verifier.verify("not json").has_value());
+    CHECK_FALSE(verifier.verify(std::string(message_bytes_max + 1, '[')).has_value());
+    CHECK_FALSE(
+        verifier
+            .verify(
+                R"({"kind":"prevote","height":-1,"round":0,"block":null,"validator":"V0.validator","sig":""})")
+            .has_value());
+}
+
+TEST_CASE("messages: signed bytes carry the type tag and the chain id") {
+    const auto prevote = vote_signing_bytes("chain-a", make_prevote(Height{3}, Round{1}, std::nullopt));
+    CHECK(prevote ==
+          R"({"block":null,"chain_id":"chain-a","height":3,"round":1,"type":"custos.prevote.v1"})");
+    const auto precommit = vote_signing_bytes("chain-a", make_precommit(Height{3}, Round{1}, std::nullopt));
+    CHECK(precommit ==
+          R"({"block":null,"chain_id":"chain-a","height":3,"round":1,"type":"custos.precommit.v1"})");
+}
+
+TEST_CASE("messages: a precommit for a block is a signed-note signature over the checkpoint") {
+    KeySigner signer(test_name(2), test_key(2));
+    auto block = test_block(Height{4}, TimeMs{test_genesis_time_ms + 10}, BlockHash{}, test_name(0));
+    const auto checkpoint = checkpoint_ref(block.header);
+    const auto message = sign_vote(signer, test_chain_id, make_precommit(Height{4}, Round{1}, checkpoint));
+    // Build the note a certificate would carry and open it with the signer's key.
+    custos::crypto::Note note;
+    note.body = custos::ledger::checkpoint_body(block.header, checkpoint.block, Round{1});
+    CHECK(vote_signing_bytes(test_chain_id, std::get<Vote>(message.body)) == note.body);
+    const auto& bytes = message.signature.bytes;
+    note.signatures.push_back({test_name(2), custos::crypto::note_key_hash(test_name(2), signer.public_key()),
+                               custos::Bytes(bytes.begin(), bytes.end())});
+    const std::vector<custos::crypto::NoteKey> keys{{test_name(2), signer.public_key()}};
+    auto opened = custos::crypto::open_note(custos::crypto::format_note(note), keys);
+    REQUIRE(opened.has_value());
+    CHECK(opened->verified == std::vector<std::string>{test_name(2)});
+}

@@ -1,0 +1,215 @@
+#include "localnet.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <doctest/doctest.h>
+#include <sodium.h>
+
+#include "api/http_client.hpp"
+#include "consensus/runtime/config.hpp"
+#include "crypto/sha256.hpp"
+
+namespace custos::node_test {
+namespace {
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    REQUIRE(out.good());
+}
+
+}  // namespace
+
+void sleep_ms(int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+Localnet::Localnet() : pids_(validator_count, 0) {
+    REQUIRE(sodium_init() >= 0);
+    char pattern[] = "/tmp/custos-node-test-XXXXXX";
+    REQUIRE(::mkdtemp(pattern) != nullptr);
+    dir_ = pattern;
+    // Ports from the process id, so parallel test runs (and a running localnet on 8081) do not collide.
+    const auto base = static_cast<std::uint16_t>(30000 + (::getpid() % 3000) * 10);
+    genesis_.chain_id = "custos-node-test";
+    genesis_.genesis_time = ledger::TimeMs{now_ms() - 3'600'000};
+    genesis_.agencies = {{"DE-BKA", "Bundeskriminalamt", "DE"}, {"NL-POL", "Politie Nederland", "NL"}};
+    officer_.emplace(crypto::SecretKey::generate());
+    genesis_.officers.push_back(
+        ledger::Officer{officer_->public_key(), "NL-POL", {ledger::Role::custodian}, "nl.custodian"});
+    std::vector<crypto::SecretKey> keys;
+    for (std::size_t index = 0; index < validator_count; ++index)
+        keys.push_back(crypto::SecretKey::generate());
+    for (std::size_t index = 0; index < validator_count; ++index) {
+        genesis_.validators.validators.push_back(
+            ledger::Validator{"validator-" + std::to_string(index + 1), index % 2 == 0 ? "NL-POL" : "DE-BKA",
+                              keys[index].public_key(), 1, "127.0.0.1:" + std::to_string(base + 5 + index)});
+    }
+    // Small timeouts: the tests run in seconds.
+    auto& params = genesis_.params;
+    params.timeout_propose_ms = 600;
+    params.timeout_propose_delta_ms = 200;
+    params.timeout_prevote_ms = 300;
+    params.timeout_prevote_delta_ms = 100;
+    params.timeout_precommit_ms = 300;
+    params.timeout_precommit_delta_ms = 100;
+    params.timeout_commit_ms = 100;
+    auto valid = ledger::validate_genesis(genesis_);
+    REQUIRE_MESSAGE(valid.has_value(), (valid ? std::string() : valid.error().message));
+    write_text(dir_ / "genesis.json", ledger::canonical_genesis(genesis_));
+    for (std::size_t index = 0; index < validator_count; ++index) {
+        auto node_dir = dir_ / ("node" + std::to_string(index));
+        std::filesystem::create_directories(node_dir);
+        REQUIRE(crypto::write_secret_key_file(node_dir / "validator.key",
+                                              genesis_.validators.validators[index].name, keys[index])
+                    .has_value());
+        runtime::NodeConfig config;
+        config.data_dir = "node" + std::to_string(index) + "/data";
+        config.genesis_file = "genesis.json";
+        config.validator_key_file = "node" + std::to_string(index) + "/validator.key";
+        config.peer_listen = genesis_.validators.validators[index].address;
+        rest_ports_.push_back(static_cast<std::uint16_t>(base + index));
+        config.rest_listen = "127.0.0.1:" + std::to_string(rest_ports_.back());
+        for (std::size_t peer = 0; peer < validator_count; ++peer) {
+            if (peer == index) continue;
+            config.peers.push_back(runtime::PeerConfig{genesis_.validators.validators[peer].address,
+                                                       genesis_.validators.validators[peer].key});
+        }
+        write_text(dir_ / ("node" + std::to_string(index) + ".json"), runtime::node_config_to_json(config));
+    }
+}
+
+Localnet::~Localnet() {
+    for (std::size_t index = 0; index < validator_count; ++index) {
+        if (pids_[index] > 0) kill_node(index, SIGKILL);
+    }
+    if (std::getenv("CUSTOS_KEEP_TEST_DIR") == nullptr) {
+        std::error_code error;
+        std::filesystem::remove_all(dir_, error);
+    }
+}
+
+void Localnet::start(std::size_t index) {
+    REQUIRE(pids_[index] == 0);
+    auto config = (dir_ / ("node" + std::to_string(index) + ".json")).string();
+    auto log = (dir_ / ("node" + std::to_string(index) + ".log")).string();
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        FILE* out = std::freopen(log.c_str(), "a", stderr);
+        (void)out;
+        ::execl(CUSTOS_NODE_BINARY, "custos-node", "--config", config.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    pids_[index] = pid;
+    // Wait for the REST API to answer.
+    bool up = wait_for([&] { return status(index).has_value(); }, 20);
+    REQUIRE_MESSAGE(up, "node " << index << " did not start: " << log_tail(index));
+}
+
+void Localnet::kill_node(std::size_t index, int signal) {
+    if (pids_[index] <= 0) return;
+    ::kill(pids_[index], signal);
+    int wstatus = 0;
+    ::waitpid(pids_[index], &wstatus, 0);
+    pids_[index] = 0;
+}
+
+std::string Localnet::next_register_envelope() {
+    ledger::Event event;
+    event.chain_id = genesis_.chain_id;
+    event.kind = ledger::EventKind::register_item;
+    event.item = "ITEM-" + std::to_string(++items_);
+    event.case_id = "CASE-1";
+    event.agency = "NL-POL";
+    event.time = ledger::TimeMs{now_ms() - 10'000};
+    event.location = "Amsterdam, evidence room 3";
+    event.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-2026-001"};
+    event.digests = ledger::Digests{crypto::sha256("content of " + event.item), std::nullopt, std::nullopt};
+    event.description = "Laptop, black";
+    return ledger::envelope_to_json(ledger::sign_event(event, *officer_)).dump();
+}
+
+unsigned Localnet::submit(std::size_t index, const std::string& envelope_json) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.method = "POST";
+    request.target = "/v1/events";
+    request.content_type = "application/json";
+    request.body = envelope_json;
+    auto response = api::http_request(request);
+    return response ? response->status : 0;
+}
+
+std::optional<crypto::Json> Localnet::status(std::size_t index) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.target = "/v1/status";
+    request.timeout_ms = 2000;
+    auto response = api::http_request(request);
+    if (!response || response->status != 200) return std::nullopt;
+    auto json = crypto::parse_json(response->body);
+    if (!json) return std::nullopt;
+    return *json;
+}
+
+std::optional<std::uint64_t> Localnet::log_size(std::size_t index) {
+    auto json = status(index);
+    if (!json) return std::nullopt;
+    return json->at("log_size").get<std::uint64_t>();
+}
+
+std::optional<std::uint64_t> Localnet::height(std::size_t index) {
+    auto json = status(index);
+    if (!json) return std::nullopt;
+    return json->at("height").get<std::uint64_t>();
+}
+
+std::optional<std::string> Localnet::block_hash(std::size_t index, std::uint64_t at) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.target = "/v1/blocks/" + std::to_string(at);
+    auto response = api::http_request(request);
+    if (!response || response->status != 200) return std::nullopt;
+    auto json = crypto::parse_json(response->body);
+    if (!json) return std::nullopt;
+    return json->at("hash").get<std::string>();
+}
+
+std::filesystem::path Localnet::store_dir(std::size_t index) const {
+    return dir_ / ("node" + std::to_string(index)) / "data" / "store";
+}
+
+std::string Localnet::log_tail(std::size_t index) const {
+    std::ifstream in(dir_ / ("node" + std::to_string(index) + ".log"));
+    std::stringstream text;
+    text << in.rdbuf();
+    auto all = text.str();
+    return all.size() > 3000 ? all.substr(all.size() - 3000) : all;
+}
+
+}  // namespace custos::node_test
+
+namespace custos::node_test {
+
+bool Localnet::log_contains(std::size_t index, std::string_view text) const {
+    std::ifstream in(dir_ / ("node" + std::to_string(index) + ".log"));
+    std::stringstream all;
+    all << in.rdbuf();
+    return all.str().find(text) != std::string::npos;
+}
+
+}  // namespace custos::node_test

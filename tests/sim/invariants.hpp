@@ -1,0 +1,61 @@
+// The simulator's safety invariants, checked after every step. Each check is a plain function of
+// what the simulator observed, so a test can feed it a broken history and see it fail.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "common/result.hpp"
+#include "consensus/core.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::sim {
+
+enum class Invariant {
+    agreement,
+    validity,
+    certificate,
+    double_sign,
+    heights_grow,
+    restart_consistent,
+    liveness
+};
+[[nodiscard]] std::string_view invariant_name(Invariant invariant);
+
+struct Violation {
+    Invariant invariant;
+    std::string detail;
+};
+
+class InvariantChecker {
+public:
+    InvariantChecker(std::string chain_id, ledger::ValidatorSet validators, std::vector<bool> honest);
+
+    // A node decided. `applied` is the ledger's verdict on the block (validity).
+    void on_decision(std::size_t node, const consensus::Decision& decision, const Status& applied);
+    // A node sent a signed proposal or vote (honest nodes only are held to "never twice").
+    void on_signed(std::size_t node, const consensus::SignedMessage& message);
+    // A node's current height after a step or a restart.
+    void on_height(std::size_t node, ledger::Height height);
+
+    [[nodiscard]] const std::optional<Violation>& violation() const { return violation_; }
+    [[nodiscard]] const std::map<std::uint64_t, ledger::BlockHash>& decided() const { return decided_; }
+
+private:
+    void fail(Invariant invariant, std::string detail);
+
+    std::string chain_id_;
+    ledger::ValidatorSet validators_;
+    std::vector<bool> honest_;
+    std::optional<Violation> violation_;
+    std::map<std::uint64_t, ledger::BlockHash> decided_;  // The one global list of decisions.
+    std::vector<std::map<std::uint64_t, ledger::BlockHash>> node_decided_;  // Survives restarts.
+    std::vector<std::uint64_t> node_height_;
+    std::map<std::tuple<std::string, std::uint64_t, std::uint32_t, int>, std::string> signed_;
+};
+
+}  // namespace custos::sim

@@ -1,0 +1,128 @@
+// Internal to the simulator: the nodes, the event queue and the network.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "consensus/core.hpp"
+#include "consensus/verifier.hpp"
+#include "ledger/memory_ledger.hpp"
+#include "sim/rng.hpp"
+#include "sim/simulation.hpp"
+
+namespace custos::sim {
+
+inline constexpr std::string_view sim_chain_id = "custos-sim";
+inline constexpr std::int64_t sim_genesis_time_ms = 1'800'000'000'000;
+
+// Signs with the validator's key and, for the benchmark, counts the time spent signing.
+class MeteredSigner final : public consensus::Signer {
+public:
+    MeteredSigner(std::string name, crypto::SecretKey key, double* seconds)
+        : inner_(std::move(name), std::move(key)), seconds_(seconds) {}
+    [[nodiscard]] const std::string& name() const override { return inner_.name(); }
+    [[nodiscard]] const crypto::PublicKey& public_key() const override { return inner_.public_key(); }
+    [[nodiscard]] crypto::Signature sign(std::string_view bytes) const override {
+        if (seconds_ == nullptr) return inner_.sign(bytes);
+        const auto begin = std::chrono::steady_clock::now();
+        auto signature = inner_.sign(bytes);
+        *seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+        return signature;
+    }
+
+private:
+    consensus::KeySigner inner_;
+    double* seconds_;
+};
+
+struct Node {
+    std::size_t index = 0;
+    bool honest = true;
+    ByzantineMode mode = ByzantineMode::mixed;
+    std::unique_ptr<MeteredSigner> signer;
+    // Durable: survives a crash.
+    std::unique_ptr<ledger::MemoryLedger> ledger;
+    std::optional<consensus::PersistentState> persisted;
+    std::map<std::uint64_t, consensus::Commit> commits;  // Certificates by height (block store).
+    // Volatile: lost in a crash.
+    std::unique_ptr<consensus::Core> core;
+    bool up = true;
+    std::uint64_t epoch = 0;  // Bumped by each crash; timeouts of an older epoch are dropped.
+    std::int64_t skew_ms = 0;
+};
+
+enum class EventKind : std::uint8_t { deliver, timeout, fault_tick, restart, heal };
+
+struct Event {
+    std::int64_t time = 0;
+    std::uint64_t sequence = 0;  // Ties at the same time are processed in scheduling order.
+    EventKind kind = EventKind::deliver;
+    std::size_t node = 0;
+    std::size_t from = 0;
+    std::uint64_t epoch = 0;
+    std::shared_ptr<const std::string> bytes;
+    consensus::Timeout timeout;
+};
+
+struct EventLater {
+    bool operator()(const Event& left, const Event& right) const {
+        return std::pair{left.time, left.sequence} > std::pair{right.time, right.sequence};
+    }
+};
+
+class World {
+public:
+    World(const SimConfig& config, bool measure_core);
+    SimResult run();
+
+private:
+    void setup();
+    void start_node(std::size_t index);
+    void crash_node(std::size_t index);
+    void handle(Event& event);
+    void fault_tick();
+    void heal();
+    void drive(std::size_t index, consensus::Input input);
+    void carry_out(std::size_t index, consensus::Ready& ready, std::deque<consensus::Input>& follow_ups);
+    void send_honest(std::size_t index, const consensus::Outbound& outbound);
+    void send_byzantine(std::size_t index, const consensus::Outbound& outbound);
+    void transmit(std::size_t from, std::optional<std::size_t> to, const std::string& bytes);
+    void transmit_one(std::size_t from, std::size_t to, const std::shared_ptr<const std::string>& bytes);
+    void push(Event event);
+    [[nodiscard]] ledger::TimeMs local_time(const Node& node) const {
+        return {sim_genesis_time_ms + now_ + node.skew_ms};
+    }
+    [[nodiscard]] ledger::ApplyContext apply_context(const Node& node) const;
+    [[nodiscard]] consensus::SignedMessage forge_conflict(std::size_t index,
+                                                          const consensus::SignedMessage& message);
+    [[nodiscard]] bool liveness_reached() const;
+
+    SimConfig config_;
+    bool measure_core_;
+    Rng rng_;
+    bool trace_ = false;  // CUSTOS_SIM_TRACE set: print every step to stderr.
+    std::unique_ptr<ledger::Genesis> genesis_;
+    consensus::Params params_;
+    std::unique_ptr<consensus::MessageVerifier> verifier_;
+    // Every node verifies with the same set and chain id, and verification is a pure function of
+    // the bytes, so one verdict per distinct message serves all receivers (bounded).
+    std::map<Hash32, std::optional<consensus::VerifiedMessage>> verified_cache_;
+    std::unique_ptr<InvariantChecker> checker_;
+    std::vector<Node> nodes_;
+    std::priority_queue<Event, std::vector<Event>, EventLater> queue_;
+    std::uint64_t sequence_ = 0;
+    std::int64_t now_ = 0;
+    bool faults_active_ = true;
+    std::vector<std::vector<bool>> blocked_;  // blocked_[from][to]
+    std::int64_t heal_time_ = -1;
+    std::uint64_t liveness_target_ = 0;
+    bool sabotaged_ = false;
+    SimStats stats_;
+};
+
+}  // namespace custos::sim

@@ -1,0 +1,94 @@
+// custos-node: one validator process. See docs/OPERATIONS.md and consensus/runtime/config.hpp.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <sodium.h>
+
+#include "consensus/runtime/config.hpp"
+#include "consensus/runtime/log.hpp"
+#include "consensus/runtime/node.hpp"
+
+#ifdef CUSTOS_HAVE_API
+#include "api/server.hpp"
+#include "tools/node/node_service.hpp"
+#endif
+
+namespace {
+
+constexpr int exit_usage = 2;
+
+void print_help() {
+    std::puts(
+        "usage: custos-node --config FILE\n"
+        "\n"
+        "Runs one Custos validator until SIGINT or SIGTERM.\n"
+        "\n"
+        "FILE is JSON (unknown fields are refused; relative paths are relative to FILE's directory):\n"
+        "  data_dir            directory for the RocksDB store and the signing state (created if missing)\n"
+        "  genesis_file        the network's genesis document\n"
+        "  validator_key_file  this validator's secret key file (mode 0600)\n"
+        "  peer_listen         host:port for validator connections (localnet: 127.0.0.1:26657+i)\n"
+        "  rest_listen         host:port of the REST API (localnet: 127.0.0.1:8081+i)\n"
+        "  peers               [{\"address\": \"host:port\", \"public_key\": \"<hex>\"}...] (optional)\n"
+        "  log_level           debug | info | warn | error (optional, default info)\n"
+        "\n"
+        "Exit status: 0 clean stop, 1 runtime failure, 2 bad command line or configuration.");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace custos;
+    if (sodium_init() < 0) {
+        std::fprintf(stderr, "custos-node: libsodium failed to initialise\n");
+        return 1;
+    }
+    std::string config_path;
+    for (int index = 1; index < argc; ++index) {
+        if (std::strcmp(argv[index], "--help") == 0 || std::strcmp(argv[index], "-h") == 0) {
+            print_help();
+            return 0;
+        }
+        if (std::strcmp(argv[index], "--config") == 0 && index + 1 < argc) {
+            config_path = argv[++index];
+            continue;
+        }
+        std::fprintf(stderr, "custos-node: unknown argument \"%s\" (see --help)\n", argv[index]);
+        return exit_usage;
+    }
+    if (config_path.empty()) {
+        std::fprintf(stderr, "custos-node: --config FILE is required (see --help)\n");
+        return exit_usage;
+    }
+    auto config = runtime::load_node_config(config_path);
+    if (!config) {
+        std::fprintf(stderr, "custos-node: %s\n", config.error().message.c_str());
+        return exit_usage;
+    }
+    runtime::set_log_level(config->log_level);
+    auto node = runtime::Node::create(*config);
+    if (!node) {
+        std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());
+        return exit_usage;
+    }
+#ifdef CUSTOS_HAVE_API
+    node_tool::NodeServiceAdapter service(**node);
+    auto options = api::server_options_from_address(config->rest_listen);
+    if (!options) {
+        std::fprintf(stderr, "custos-node: rest_listen: %s\n", options.error().message.c_str());
+        return exit_usage;
+    }
+    auto server = api::Server::start(service, *options);
+    if (!server) {
+        std::fprintf(stderr, "custos-node: REST server: %s\n", server.error().to_string().c_str());
+        return 1;
+    }
+    runtime::log_line(runtime::LogLevel::info, "rest_listening").field("address", config->rest_listen);
+#endif
+    int status = (*node)->run();
+#ifdef CUSTOS_HAVE_API
+    (*server)->stop();
+#endif
+    return status;
+}
