@@ -20,7 +20,7 @@ constexpr Command commands[] = {
     {"keygen", "generate an Ed25519 key file (secret key written 0600)", run_keygen},
     {"genesis", "build or check a genesis document and print its hash", run_genesis},
     {"event", "sign a custody event offline (custos event sign --key FILE EVENT.json)", run_event},
-    {"bench", "run a benchmark and print its figures (crypto)", run_bench},
+    {"bench", "run a benchmark and print its figures (crypto, ledger)", run_bench},
     {"audit", "replay a store from genesis and verify everything in it", run_audit},
     {"localnet", "init or run a local network of validators on 127.0.0.1", run_localnet},
 };
