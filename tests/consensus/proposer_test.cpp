@@ -45,8 +45,8 @@ TEST_CASE("proposer rotation: CometBFT priority rule picks the highest priority 
 TEST_CASE("proposer rotation: answers do not depend on what was asked before") {
     const std::vector<std::uint64_t> powers{3, 1, 4, 1, 5};
     ProposerRotation shared(powers);
-    const std::pair<std::uint64_t, std::uint32_t> queries[] = {{7, 0}, {7, 3}, {8, 0}, {2, 9}, {1000003, 2}, {7, 1},
-                                                               {14, 0}, {15, 0}, {15, 30}, {1, 0}};
+    const std::pair<std::uint64_t, std::uint32_t> queries[] = {
+        {7, 0}, {7, 3}, {8, 0}, {2, 9}, {1000003, 2}, {7, 1}, {14, 0}, {15, 0}, {15, 30}, {1, 0}};
     for (const auto& [height, round] : queries) {
         ProposerRotation fresh(powers);
         CHECK(shared.proposer(Height{height}, Round{round}) == fresh.proposer(Height{height}, Round{round}));

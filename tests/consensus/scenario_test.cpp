@@ -181,7 +181,8 @@ TEST_CASE("scenario: a partition that heals exactly at a round change") {
     };
     REQUIRE(cluster.run_until(round_change));
     CHECK(cluster.cores_[0]->round() == Round{0});
-    for (const auto& decided : cluster.decided_) CHECK(decided.empty());
+    for (const auto& decided : cluster.decided_)
+        CHECK(decided.empty());
 
     // Heal at the round change: validator 0 catches up through the f+1 rule, all decide.
     cluster.link_up = [](std::size_t, std::size_t) { return true; };

@@ -138,7 +138,8 @@ TEST_CASE("event: event_bytes gives exactly the separately computed id, event an
     Event event = world.register_event("ITEM-1");
     event.description = "Téléphone « Galaxy » \"S23\" \\ 東京";
     event.attributes = {{"b", "2"}, {"a", "1"}, {"Z", "0"}};
-    for (const Envelope& envelope : {world.sign(event, "nl.custodian"), world.sign(world.register_event("ITEM-2"), "nl.admin")}) {
+    for (const Envelope& envelope :
+         {world.sign(event, "nl.custodian"), world.sign(world.register_event("ITEM-2"), "nl.admin")}) {
         const EventBytes bytes = event_bytes(envelope);
         CHECK(bytes.canonical_event == canonical_event(envelope.event));
         CHECK(bytes.id == event_id(envelope.event));

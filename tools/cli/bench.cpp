@@ -27,7 +27,8 @@ double rate_once(const std::function<void()>& body, double min_seconds) {
     auto start = Clock::now();
     double elapsed = 0;
     while (elapsed < min_seconds) {
-        for (std::uint64_t i = 0; i < batch; ++i) body();
+        for (std::uint64_t i = 0; i < batch; ++i)
+            body();
         operations += batch;
         batch = batch < 4096 ? batch * 2 : batch;
         elapsed = std::chrono::duration<double>(Clock::now() - start).count();
@@ -39,7 +40,8 @@ double rate_once(const std::function<void()>& body, double min_seconds) {
 // run is the closest to what the code costs.
 double rate_per_second(const std::function<void()>& body, double min_seconds = 0.5) {
     double best = 0;
-    for (int run = 0; run < 3; ++run) best = std::max(best, rate_once(body, min_seconds));
+    for (int run = 0; run < 3; ++run)
+        best = std::max(best, rate_once(body, min_seconds));
     return best;
 }
 

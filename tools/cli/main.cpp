@@ -1,7 +1,7 @@
 // custos: the command-line tool for officers, prosecutors, auditors and operators.
+#include <sodium.h>
 #include <cstdio>
 #include <iostream>
-#include <sodium.h>
 
 #include "tools/cli/commands.hpp"
 
@@ -31,7 +31,8 @@ void print_usage(std::ostream& out) {
            "commands:\n";
     for (const auto& command : commands) {
         out << "  " << command.name;
-        for (std::size_t i = command.name.size(); i < 10; ++i) out << ' ';
+        for (std::size_t i = command.name.size(); i < 10; ++i)
+            out << ' ';
         out << command.summary << "\n";
     }
     out << "\nRun 'custos <command> --help' for a command's options.\n";
