@@ -25,7 +25,7 @@ void OverlayState::clear() {
 }
 
 Mempool::Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits)
-    : committed_(committed), genesis_(genesis), limits_(limits), overlay_(committed) {}
+    : genesis_(genesis), limits_(limits), overlay_(committed) {}
 
 Result<ledger::EventId> Mempool::admit(PendingEvent event, ledger::TimeMs now) {
     if (contains(event.id)) {

@@ -79,12 +79,11 @@ public:
     [[nodiscard]] bool empty() const { return events_.empty(); }
 
 private:
-    const ledger::StateView& committed_;
     const ledger::Genesis& genesis_;
     MempoolLimits limits_;
     std::list<PendingEvent> events_;
     std::map<ledger::EventId, std::list<PendingEvent>::iterator> index_;
-    OverlayState overlay_;
+    OverlayState overlay_;  // Reads through to the committed state.
     std::size_t bytes_ = 0;
 };
 
