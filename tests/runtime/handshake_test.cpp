@@ -8,16 +8,13 @@
 #include "consensus/runtime/frame.hpp"
 #include "consensus/runtime/handshake.hpp"
 #include "crypto/ed25519.hpp"
+#include "test_support.hpp"
 
 namespace {
 
 using namespace custos;
 using namespace custos::runtime;
-
-[[maybe_unused]] const bool sodium_ready = [] {
-    if (sodium_init() < 0) std::abort();
-    return true;
-}();
+using namespace custos::runtime::testing;
 
 struct Pair {
     EphemeralKeyPair a_ephemeral = EphemeralKeyPair::generate();
@@ -25,10 +22,6 @@ struct Pair {
     Hello a_hello = a_ephemeral.make_hello();
     Hello b_hello = b_ephemeral.make_hello();
 };
-
-Bytes text_bytes(std::string_view text) {
-    return Bytes(text.begin(), text.end());
-}
 
 }  // namespace
 

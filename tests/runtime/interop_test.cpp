@@ -16,11 +16,6 @@ using namespace custos;
 using namespace custos::runtime;
 using namespace custos::runtime::testing;
 
-[[maybe_unused]] const bool sodium_ready = [] {
-    if (sodium_init() < 0) std::abort();
-    return true;
-}();
-
 // Runs a command and returns its exit status and standard output.
 std::pair<int, std::string> run_command(const std::string& command) {
     std::string output;

@@ -29,6 +29,7 @@
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/transport.hpp"
 #include "crypto/ed25519.hpp"
+#include "test_support.hpp"
 
 namespace custos::runtime::testing {
 

@@ -14,15 +14,6 @@ using namespace custos;
 using namespace custos::runtime;
 using namespace custos::runtime::testing;
 
-[[maybe_unused]] const bool sodium_ready = [] {
-    if (sodium_init() < 0) std::abort();
-    return true;
-}();
-
-Bytes text_bytes(std::string_view text) {
-    return Bytes(text.begin(), text.end());
-}
-
 // A message carrying its index in its first 4 bytes, padded to `size`.
 Bytes indexed_message(std::uint32_t index, std::size_t size) {
     Bytes message(size, 0x77);

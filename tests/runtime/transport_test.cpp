@@ -14,15 +14,6 @@ using namespace custos;
 using namespace custos::runtime;
 using namespace custos::runtime::testing;
 
-[[maybe_unused]] const bool sodium_ready = [] {
-    if (sodium_init() < 0) std::abort();
-    return true;
-}();
-
-Bytes text_bytes(std::string_view text) {
-    return Bytes(text.begin(), text.end());
-}
-
 bool received_from(const Recorder& recorder, const PublicKey& from, const Bytes& message) {
     for (const Recorder::Received& received : recorder.received_copy()) {
         if (received.from == from && received.message == message) return true;
