@@ -1,14 +1,18 @@
 // A small blocking HTTP/1.1 client (Boost.Beast) with one deadline per request: what the CLI
-// (custos localnet run's demo, later custos submit/trail) and the tests use to speak to a node.
-// One connection per request; no TLS, no redirects.
+// (custos localnet run's demo, submit/trail/case/status, the benchmarks) and the tests use to
+// speak to a node. http_request() opens one connection per request; HttpConnection keeps one open
+// across requests (keep-alive). Either signs a request with an officer key (RFC 9421,
+// api/http_signature.hpp) when ClientRequest::signing_key is set. No TLS, no redirects.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "common/result.hpp"
+#include "crypto/ed25519.hpp"
 
 namespace custos::api {
 
@@ -24,7 +28,23 @@ struct ClientRequest {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // Extra headers, sent as given.
     std::uint32_t timeout_ms = 5000;
+    // When set, the request is signed with this officer key at send time: Content-Digest,
+    // Signature-Input and Signature headers, created = now, expires = now + signature_lifetime_s,
+    // a fresh random nonce. The key must outlive the call.
+    const crypto::SecretKey* signing_key = nullptr;
+    std::int64_t signature_lifetime_s = 60;
 };
+
+// Adds Content-Digest, Signature-Input and Signature (label sig1) to `request` for the key, over
+// "@method" "@target-uri" "content-digest" where the target URI is
+// "http://" + host + ":" + port + target (what the server rebuilds from the Host header this
+// client sends). created_s is seconds since the Unix epoch.
+void sign_client_request(ClientRequest& request, const crypto::SecretKey& key, std::int64_t created_s,
+                         std::int64_t lifetime_s);
+// 128 random bits from libsodium as 32 lowercase hex digits (a signature nonce).
+[[nodiscard]] std::string random_nonce();
+// Seconds since the Unix epoch.
+[[nodiscard]] std::int64_t unix_time_s();
 
 struct ClientResponse {
     unsigned status = 0;
@@ -39,6 +59,29 @@ struct ClientResponse {
 // io_error / unavailable if the node cannot be reached or does not answer within the deadline;
 // invalid_argument for a bad method. Any HTTP status is a success here.
 [[nodiscard]] Result<ClientResponse> http_request(const ClientRequest& request);
+
+// One keep-alive connection to host:port, opened on first use and reopened when the server has
+// closed it. request() ignores ClientRequest::host/port (the connection's are used). A request
+// that fails on a reused connection before any answer arrives is sent once more on a fresh one
+// (the server may have closed an idle connection); a signed request is re-signed for that, since
+// its nonce may have been seen. Not thread-safe: one connection per thread.
+class HttpConnection {
+public:
+    HttpConnection(std::string host, std::uint16_t port);
+    ~HttpConnection();
+    HttpConnection(HttpConnection&&) noexcept;
+    HttpConnection& operator=(HttpConnection&&) noexcept;
+
+    [[nodiscard]] Result<ClientResponse> request(const ClientRequest& request);
+    [[nodiscard]] const std::string& host() const { return host_; }
+    [[nodiscard]] std::uint16_t port() const { return port_; }
+
+private:
+    struct State;
+    std::string host_;
+    std::uint16_t port_;
+    std::unique_ptr<State> state_;
+};
 
 // Splits "http://host:port/path" into host, port and path ("/" when absent). Only http://.
 struct ParsedUrl {

@@ -3,19 +3,22 @@
 //
 // Two steps, because some requests are refused before their body is read:
 //   check_head()     after the header: unknown path (404), wrong method (405 + Allow), bad id
-//                    segment (400), wrong content type (415).
-//   handle_request() after the body: calls the NodeService and renders its answer or error.
+//                    segment (400), bad query (400 naming the parameter), wrong content type (415).
+//   handle_request() after the body: authentication (401), roles (403), body parsing (400), the
+//                    NodeService call and its answer or error.
+// The route table is exported (route_table()) so a test can compare it with docs/openapi.yaml.
 #pragma once
 
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include <boost/beast/http/verb.hpp>
 
+#include "api/auth.hpp"
+#include "api/problem.hpp"
 #include "api/service.hpp"
 #include "common/result.hpp"
 
@@ -28,46 +31,42 @@ inline constexpr std::size_t request_body_bytes_max = 64 * 1024;
 inline constexpr std::size_t request_header_bytes_max = 8 * 1024;
 // Path ids (items, cases, events) match [A-Za-z0-9._:-]{1,path_id_bytes_max}.
 inline constexpr std::size_t path_id_bytes_max = 128;
-// Seconds a client is told to wait when the mempool is full or the node is not ready.
-inline constexpr int retry_after_seconds = 1;
 
 struct ApiRequest {
     boost::beast::http::verb method = boost::beast::http::verb::get;
     std::string target;        // As received: path and optional query.
     std::string content_type;  // Content-Type header, empty if absent.
     std::string accept;        // Accept header, empty if absent.
+    std::string host;          // Host header (part of the signed @target-uri).
+    std::string content_digest;
+    std::string signature_input;
+    std::string signature;
     std::string body;
-};
-
-struct ApiResponse {
-    unsigned status = 200;
-    std::string content_type;
-    std::string body;
-    std::vector<std::pair<std::string, std::string>> headers;  // Extra headers (Allow, ...).
 };
 
 // [A-Za-z0-9._:-]{1,128}, and not "." or "..".
 [[nodiscard]] bool is_valid_path_id(std::string_view segment);
 
-// An RFC 9457 problem document (application/problem+json). `field` and `rule`, when not empty,
-// are added as extension members so a client can point at what was wrong.
-struct Problem {
-    unsigned status = 500;
-    std::string title;
-    std::string detail;
-    std::string field;
-    std::string rule;
+// One row of the route table, as docs/openapi.yaml names it.
+struct RouteInfo {
+    std::string path;    // e.g. "/v1/items/{item}/trail"
+    std::string method;  // "GET" or "POST"
+    bool signed_request = true;
+    std::vector<std::string> query;  // Query parameters the route accepts.
 };
-[[nodiscard]] ApiResponse problem_response(const Problem& problem);
-
-// Maps a NodeService error to its problem (status table in api/service.hpp). The message's
-// leading "R<n> <field>:" is split into rule and field.
-[[nodiscard]] ApiResponse error_response(const Error& error);
+[[nodiscard]] std::vector<RouteInfo> route_table();
 
 // The refusal to send once the header is known, or nullopt to go on and read the body.
 [[nodiscard]] std::optional<ApiResponse> check_head(const ApiRequest& request);
 
 // Serves a request whose head passed check_head() and whose body has been read.
-[[nodiscard]] ApiResponse handle_request(NodeService& service, const ApiRequest& request);
+[[nodiscard]] ApiResponse handle_request(NodeService& service, Authenticator& auth,
+                                         const ApiRequest& request);
+
+// POST /v1/events?wait=commit: the 201 answer once `id` is committed (height, leaf index and the
+// certified checkpoint of its block), or nullopt while it is not (yet) committed.
+[[nodiscard]] std::optional<ApiResponse> committed_response(NodeService& service, const ledger::EventId& id);
+// The 504 answer when the wait ran out: the outcome is unknown, the client polls the event.
+[[nodiscard]] ApiResponse commit_timeout_response(const ledger::EventId& id, std::uint32_t waited_ms);
 
 }  // namespace custos::api

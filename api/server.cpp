@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -30,10 +31,13 @@ class Session;
 
 struct Server::Impl {
     Impl(NodeService& service_in, ServerOptions options_in)
-        : service(service_in), options(std::move(options_in)) {}
+        : service(service_in),
+          options(std::move(options_in)),
+          auth(options.clock, options.replay_entries_max) {}
 
     NodeService& service;
     ServerOptions options;
+    Authenticator auth;
     // Declared before the io_context: sessions still owned by its handlers release their counts
     // here when the io_context is destroyed.
     std::size_t connections = 0;
@@ -46,6 +50,13 @@ struct Server::Impl {
 
     void accept();
     void on_accept(const beast::error_code& error, tcp::socket socket);
+    // Closes the connection that has waited longest for a request header, among those from
+    // `address` (or all when null). False when there is none to close.
+    bool evict_idle(const asio::ip::address* address);
+    [[nodiscard]] std::size_t count_for(const asio::ip::address& address) const {
+        auto found = connections_by_address.find(address);
+        return found == connections_by_address.end() ? 0 : found->second;
+    }
 };
 
 namespace {
@@ -97,13 +108,7 @@ public:
     Session(Server::Impl& server, tcp::socket socket, asio::ip::address address)
         : server_(server), stream_(std::move(socket)), address_(std::move(address)) {}
 
-    ~Session() {
-        --server_.connections;
-        auto found = server_.connections_by_address.find(address_);
-        CUSTOS_ASSERT(found != server_.connections_by_address.end() && found->second > 0,
-                      "a session ends that was never counted");
-        if (--found->second == 0) server_.connections_by_address.erase(found);
-    }
+    ~Session() { release(); }
 
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -112,11 +117,33 @@ public:
 
     void close() {
         beast::error_code ignored;
+        timer_.cancel();
         stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
         stream_.socket().close(ignored);
     }
 
+    // Closed to make room under a connection cap: it stops counting at once (its handlers run
+    // later and only find the socket closed).
+    void evict() {
+        release();
+        close();
+    }
+
+    [[nodiscard]] bool awaiting_header() const { return counted_ && awaiting_header_; }
+    [[nodiscard]] std::chrono::steady_clock::time_point waiting_since() const { return waiting_since_; }
+    [[nodiscard]] const asio::ip::address& address() const { return address_; }
+
 private:
+    void release() {
+        if (!counted_) return;
+        counted_ = false;
+        --server_.connections;
+        auto found = server_.connections_by_address.find(address_);
+        CUSTOS_ASSERT(found != server_.connections_by_address.end() && found->second > 0,
+                      "a session ends that was never counted");
+        if (--found->second == 0) server_.connections_by_address.erase(found);
+    }
+
     // Closing a socket that still holds unread request bytes makes the kernel send a reset, which
     // can destroy the response (a 413) before the client reads it. So after a final response we
     // half-close, then read and discard what the client still sends, for a short bounded time.
@@ -137,6 +164,8 @@ private:
     }
 
     void read_header(std::uint32_t timeout_ms) {
+        awaiting_header_ = true;
+        waiting_since_ = std::chrono::steady_clock::now();
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(request_header_bytes_max));
         parser_->body_limit(request_body_bytes_max);
@@ -152,10 +181,15 @@ private:
         request.target = std::string(message.target());
         request.content_type = std::string(message[http::field::content_type]);
         request.accept = std::string(message[http::field::accept]);
+        request.host = std::string(message[http::field::host]);
+        request.content_digest = std::string(message["Content-Digest"]);
+        request.signature_input = std::string(message["Signature-Input"]);
+        request.signature = std::string(message["Signature"]);
         return request;
     }
 
     void on_header(const beast::error_code& error) {
+        awaiting_header_ = false;
         if (error) return refuse(error);
         if (auto refused = check_head(request_of(parser_->get()))) {
             // The body (if any) is not read, so the connection cannot be reused.
@@ -174,7 +208,29 @@ private:
         ApiRequest request = request_of(message);
         request.body = std::move(message.body());
         bool keep_alive = message.keep_alive();
-        send(handle_request(server_.service, request), keep_alive);
+        ApiResponse answer = handle_request(server_.service, server_.auth, request);
+        if (answer.await_commit) {
+            auto deadline = std::chrono::steady_clock::now() + ms(server_.options.commit_wait_ms);
+            return wait_commit(*answer.await_commit, deadline, keep_alive);
+        }
+        send(std::move(answer), keep_alive);
+    }
+
+    // Polls the service on a timer (the thread serves others meanwhile) until the event is
+    // committed (201) or the deadline passes (504).
+    void wait_commit(const ledger::EventId& id, std::chrono::steady_clock::time_point deadline,
+                     bool keep_alive) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            return send(commit_timeout_response(id, server_.options.commit_wait_ms), keep_alive);
+        }
+        timer_.expires_after(ms(server_.options.commit_poll_ms));
+        timer_.async_wait([self = shared_from_this(), id, deadline, keep_alive](beast::error_code error) {
+            if (error) return self->close();
+            if (auto committed = committed_response(self->server_.service, id)) {
+                return self->send(std::move(*committed), keep_alive);
+            }
+            self->wait_commit(id, deadline, keep_alive);
+        });
     }
 
     void refuse(const beast::error_code& error) {
@@ -212,6 +268,10 @@ private:
     std::optional<http::request_parser<http::string_body>> parser_;
     http::response<http::string_body> response_;
     asio::ip::address address_;
+    asio::steady_timer timer_{stream_.get_executor()};
+    bool counted_ = true;
+    bool awaiting_header_ = false;
+    std::chrono::steady_clock::time_point waiting_since_;
     std::array<char, 4096> discard_{};
 };
 
@@ -227,16 +287,17 @@ void Server::Impl::on_accept(const beast::error_code& error, tcp::socket socket)
     if (!error) {
         beast::error_code endpoint_error;
         auto remote = socket.remote_endpoint(endpoint_error);
-        std::size_t& from_address = connections_by_address[remote.address()];
-        if (endpoint_error || connections >= options.connections_max ||
-            from_address >= options.connections_per_address_max) {
-            // Over a cap: close at once, spending nothing on the request.
-            if (from_address == 0) connections_by_address.erase(remote.address());
+        const auto address = remote.address();
+        bool room = !endpoint_error;
+        if (room && count_for(address) >= options.connections_per_address_max) room = evict_idle(&address);
+        if (room && connections >= options.connections_max) room = evict_idle(nullptr);
+        if (!room) {
+            // Over a cap with every connection under it busy: close at once, spending nothing.
             beast::error_code ignored;
             socket.close(ignored);
         } else {
             ++connections;
-            ++from_address;
+            ++connections_by_address[address];
             auto session = std::make_shared<Session>(*this, std::move(socket), remote.address());
             sessions.remove_if([](const std::weak_ptr<Session>& weak) { return weak.expired(); });
             sessions.push_back(session);
@@ -244,6 +305,19 @@ void Server::Impl::on_accept(const beast::error_code& error, tcp::socket socket)
         }
     }
     accept();
+}
+
+bool Server::Impl::evict_idle(const asio::ip::address* address) {
+    std::shared_ptr<Session> oldest;
+    for (const auto& weak : sessions) {
+        auto session = weak.lock();
+        if (!session || !session->awaiting_header()) continue;
+        if (address != nullptr && session->address() != *address) continue;
+        if (!oldest || session->waiting_since() < oldest->waiting_since()) oldest = session;
+    }
+    if (!oldest) return false;
+    oldest->evict();
+    return true;
 }
 
 Result<std::unique_ptr<Server>> Server::start(NodeService& service, ServerOptions options) {

@@ -6,9 +6,15 @@
 //   request_body_bytes_max -> 413 without reading the body (a chunked body over it -> 413 too);
 //   Content-Length together with chunked -> 400; other malformed HTTP -> 400. Each closes the
 //   connection.
-// - a deadline for the header and one for the body: a client that dribbles bytes is cut off.
-// - a cap on open connections in total and per client address; over it, the socket is closed at
-//   once (no work is done for it).
+// - a deadline for the whole header and one for the whole body (not per byte): a client that
+//   dribbles a byte every few seconds is cut off when the deadline passes.
+// - a cap on open connections in total and per client address. When a new connection would pass
+//   a cap, the connection that has waited longest for its next request header (idle keep-alive
+//   or dribbling) under that cap is closed to make room; only when every connection under the cap
+//   is busy (body being read, request being served) is the new one closed at once. So a client
+//   holding many idle sockets cannot lock out a fresh request, and busy work is never dropped.
+// - POST /v1/events?wait=commit waits with an asio timer polling the service, never blocking the
+//   thread; after commit_wait_ms it answers 504 with the event id.
 //
 // Threading: NodeService calls come from the server's own thread (see api/service.hpp).
 #pragma once
@@ -18,6 +24,7 @@
 #include <memory>
 #include <string>
 
+#include "api/auth.hpp"
 #include "api/service.hpp"
 #include "common/result.hpp"
 
@@ -32,6 +39,13 @@ struct ServerOptions {
     std::uint32_t body_timeout_ms = 10000;
     // Time a keep-alive connection may sit idle between requests (the next header's deadline).
     std::uint32_t idle_timeout_ms = 30000;
+    // POST /v1/events?wait=commit: how long to wait for the commit, and how often to look.
+    std::uint32_t commit_wait_ms = 10000;
+    std::uint32_t commit_poll_ms = 50;
+    // Request signatures: the clock their window is checked against (system clock when empty) and
+    // the most nonces remembered at once (over it: 503, see api/auth.hpp).
+    Clock clock;
+    std::size_t replay_entries_max = replay_entries_default;
 };
 
 class Server {

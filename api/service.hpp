@@ -25,12 +25,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
+#include "ledger/genesis.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::api {
@@ -91,6 +94,32 @@ public:
     // not_found before the first block.
     [[nodiscard]] virtual Result<CheckpointView> latest_checkpoint() = 0;
     [[nodiscard]] virtual Result<CheckpointView> checkpoint_at(ledger::Height height) = 0;
+
+    // The court bundle of an item (ledger::make_bundle, docs/FORMAT.md "Bundle"); not_found for
+    // an unknown item.
+    [[nodiscard]] virtual Result<crypto::Json> item_bundle(std::string_view item_id) = 0;
+
+    // RFC 9162 inclusion proof of a committed event in the log of size `size` (the latest log
+    // size when nullopt): {"id", "leaf_index", "tree_size", "hashes": [base64...]}.
+    // not_found for an event that is not committed; invalid_argument "size: <reason>" when the
+    // size does not hold the leaf or is beyond the log.
+    [[nodiscard]] virtual Result<crypto::Json> inclusion_proof(const ledger::EventId& id,
+                                                               std::optional<std::uint64_t> size) = 0;
+
+    // RFC 9162 consistency proof between two log sizes, 0 < from <= to <= log size:
+    // {"from", "to", "hashes": [base64...]}. invalid_argument "from: ..." / "to: ..." otherwise.
+    [[nodiscard]] virtual Result<crypto::Json> consistency_proof(std::uint64_t from, std::uint64_t to) = 0;
+
+    // The officer record in force for a key: nullopt when the key is unknown or revoked.
+    [[nodiscard]] virtual Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) = 0;
+
+    // The agencies taking part in a case: every agency that registered, held, received (was
+    // offered or accepted) or was granted an item of it, from the committed trails of its items.
+    // not_found for an unknown case.
+    [[nodiscard]] virtual Result<std::set<std::string>> case_participants(std::string_view case_id) = 0;
+
+    // The case an item belongs to; not_found for an unknown item.
+    [[nodiscard]] virtual Result<std::string> item_case(std::string_view item_id) = 0;
 
     [[nodiscard]] virtual NodeStatus status() = 0;
 

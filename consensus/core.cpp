@@ -38,6 +38,7 @@ Core::Core(Params params, const Signer& signer, StartState start)
       height_(start.height),
       previous_time_(start.previous_time),
       previous_block_(start.previous_block) {
+    voting_ = start.voting;
     self_ = index_of(params_.validators, signer_.name());
     CUSTOS_ASSERT(self_ < params_.validators.validators.size(), "the signer is a validator of the set");
     CUSTOS_ASSERT(params_.validators.validators[self_].key == signer_.public_key(),
@@ -101,6 +102,7 @@ Ready Core::step(Input input, TimeMs now) {
             if constexpr (std::is_same_v<T, TimeoutFired>) on_timeout(value.timeout);
             if constexpr (std::is_same_v<T, ProposalBuilt>) on_proposal_built(value);
             if constexpr (std::is_same_v<T, ValidityVerdict>) on_verdict(value);
+            if constexpr (std::is_same_v<T, SetVoting>) on_set_voting(value.allowed);
         },
         input);
     evaluate();
@@ -257,6 +259,17 @@ void Core::on_proposal_built(const ProposalBuilt& built) {
 void Core::on_verdict(const ValidityVerdict& verdict) {
     if (verdict.height != height_ || verdicts_.size() >= verdicts_max) return;
     verdicts_.emplace(verdict.block_id, verdict.valid);
+}
+
+void Core::on_set_voting(bool allowed) {
+    if (allowed == voting_) return;
+    voting_ = allowed;
+    if (!voting_) return;
+    if (step_ == Step::propose) {
+        act_as_proposer();  // The propose timeout of this round is already scheduled.
+    } else {
+        start_round(Round{round_.value + 1});
+    }
 }
 
 void Core::request_verdict(const Proposal& proposal) {

@@ -90,6 +90,8 @@ struct StartState {
     TimeMs previous_time;      // Time of the block before (genesis time at height 1).
     BlockHash previous_block;  // All zero at height 1.
     std::optional<PersistentState> persisted;
+    // Whether this validator signs proposals and votes from the start (see SetVoting).
+    bool voting = true;
 };
 
 struct Evidence {
@@ -158,7 +160,16 @@ struct ValidityVerdict {
     bool valid = false;
 };
 struct Tick {};
-using Input = std::variant<MessageReceived, TimeoutFired, ProposalBuilt, ValidityVerdict, Tick>;
+// Whether this validator takes part in voting. While it does not (the runtime's call: e.g. it is
+// syncing, more than one block behind the others), the core follows rounds and decides from
+// commits and precommits as usual but signs nothing new: no proposal request, proposal, prevote
+// or precommit. Not signing is always safe (it looks like lost messages). When voting resumes in
+// a step past propose, the core moves to the next round so that it votes again at once instead
+// of waiting for messages it will not get.
+struct SetVoting {
+    bool allowed = true;
+};
+using Input = std::variant<MessageReceived, TimeoutFired, ProposalBuilt, ValidityVerdict, Tick, SetVoting>;
 
 class Core {
 public:
@@ -171,6 +182,7 @@ public:
     [[nodiscard]] Round round() const { return round_; }
     [[nodiscard]] Step current_step() const { return step_; }
     [[nodiscard]] std::optional<Round> locked_round() const { return locked_round_; }
+    [[nodiscard]] bool voting() const { return voting_; }
     [[nodiscard]] const std::deque<Evidence>& evidence() const { return evidence_; }
     [[nodiscard]] std::size_t buffered_messages() const { return buffered_.size(); }
     [[nodiscard]] std::size_t self_index() const { return self_; }
@@ -185,6 +197,7 @@ private:
     void on_timeout(const Timeout& timeout);
     void on_proposal_built(const ProposalBuilt& built);
     void on_verdict(const ValidityVerdict& verdict);
+    void on_set_voting(bool allowed);
     void on_commit(const Commit& commit);
     void add_proposal(const SignedMessage& message, std::size_t sender);
     void add_vote(const SignedMessage& message, std::size_t sender);
@@ -198,6 +211,7 @@ private:
     bool try_propose_step();
     bool try_prevote_rules();
     void start_round(Round round);
+    void act_as_proposer();
     void decide(const Block& block, const BlockHash& block_id, Round round, ledger::Certificate certificate);
     [[nodiscard]] ledger::Certificate build_certificate(const Block& block, Round round) const;
     void propose_block(const Block& block, std::optional<Round> pol_round);
@@ -224,6 +238,7 @@ private:
     Height height_;
     Round round_;
     Step step_ = Step::propose;
+    bool voting_ = true;
     TimeMs now_;
     TimeMs previous_time_;
     BlockHash previous_block_;

@@ -128,7 +128,11 @@ void Core::start_round(Round round) {  // Line 11.
     step_ = Step::propose;
     dirty_ = true;
     schedule(TimeoutKind::propose, round_);
-    if (rotation_.proposer(height_, round_) != self_) return;
+    act_as_proposer();
+}
+
+void Core::act_as_proposer() {
+    if (!voting_ || rotation_.proposer(height_, round_) != self_) return;
     if (valid_block_) {
         propose_block(*valid_block_, valid_round_);
     } else {
@@ -138,6 +142,7 @@ void Core::start_round(Round round) {  // Line 11.
 }
 
 void Core::propose_block(const Block& block, std::optional<Round> pol_round) {
+    if (!voting_) return;  // See SetVoting: signing nothing new.
     Proposal proposal{height_, round_, pol_round, block, block_hash(block.header)};
     auto message = sign_guarded(last_proposal_, height_, round_,
                                 [&] { return sign_proposal(signer_, params_.chain_id, proposal); });
@@ -150,6 +155,7 @@ void Core::propose_block(const Block& block, std::optional<Round> pol_round) {
 }
 
 void Core::send_prevote(std::optional<BlockHash> block) {
+    if (!voting_) return;  // See SetVoting: signing nothing new.
     auto message = sign_guarded(last_prevote_, height_, round_, [&] {
         return sign_vote(signer_, params_.chain_id, make_prevote(height_, round_, block));
     });
@@ -159,6 +165,7 @@ void Core::send_prevote(std::optional<BlockHash> block) {
 }
 
 void Core::send_precommit(const std::optional<CheckpointRef>& checkpoint) {
+    if (!voting_) return;  // See SetVoting: signing nothing new.
     auto message = sign_guarded(last_precommit_, height_, round_, [&] {
         return sign_vote(signer_, params_.chain_id, make_precommit(height_, round_, checkpoint));
     });

@@ -38,16 +38,19 @@ public:
     void put(crypto::NodeKey /*key*/, const Hash32& /*hash*/) override {}
 };
 
-// The canonical envelope (RFC 8785) composed from the canonical event already computed for the
-// id and signature: keys "event" < "sig" < "signer", and base64 and hex need no escaping. Saves
-// canonicalizing every event a second time; a unit test pins it to canonical_envelope().
-std::string compose_envelope(std::string_view event_bytes, const Envelope& envelope) {
-    std::string out;
-    out.reserve(event_bytes.size() + 200);
-    out.append("{\"event\":").append(event_bytes);
-    out.append(",\"sig\":\"").append(crypto::base64_encode(envelope.signature.view()));
-    out.append("\",\"signer\":\"").append(crypto::hex_encode(envelope.signer.view())).append("\"}");
-    return out;
+// Whether `stored` is the canonical envelope (RFC 8785) of `envelope`, given the canonical event
+// already computed for the id and signature: keys "event" < "sig" < "signer", and base64 and hex
+// need no escaping, so the canonical envelope is these pieces in a row. Compared in place, with
+// no copy of the envelope; a unit test pins the composition to canonical_envelope().
+bool is_canonical_envelope(std::string_view stored, std::string_view event_bytes, const Envelope& envelope) {
+    auto take = [&stored](std::string_view piece) {
+        if (!stored.starts_with(piece)) return false;
+        stored.remove_prefix(piece.size());
+        return true;
+    };
+    return take("{\"event\":") && take(event_bytes) && take(",\"sig\":\"") &&
+           take(crypto::base64_encode(envelope.signature.view())) && take("\",\"signer\":\"") &&
+           take(crypto::hex_encode(envelope.signer.view())) && stored == "\"}";
 }
 
 class Auditor {
@@ -56,6 +59,7 @@ public:
         : db_(db),
           options_(options),
           genesis_(std::move(genesis)),
+          state_(genesis_),
           tree_(open_tree(nodes_)),
           events_(db.cursor(Column::events)) {
         events_.seek(store::be64(0));
@@ -97,6 +101,7 @@ private:
     [[nodiscard]] Status check_tail();
     [[nodiscard]] Status check_positions();
     [[nodiscard]] Status check_item_states();
+    [[nodiscard]] Status check_officer_states();
 
     const store::Db& db_;
     const AuditOptions& options_;
@@ -139,6 +144,9 @@ Result<AuditReport> Auditor::run() {
     if (failed()) return report_;
     auto states = check_item_states();
     if (!states) return tl::unexpected(states.error());
+    if (failed()) return report_;
+    auto officers = check_officer_states();
+    if (!officers) return tl::unexpected(officers.error());
     return report_;
 }
 
@@ -253,7 +261,10 @@ Status Auditor::audit_block(Height height, const std::string& header_text) {
 
 Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::vector<EventId>& ids) {
     const Height height = header.height;
-    const std::string at = "block " + std::to_string(height.value) + " leaf " + std::to_string(leaf) + ": ";
+    // Only a violation needs the place as text: built then, not for every event.
+    const auto at = [&] {
+        return "block " + std::to_string(height.value) + " leaf " + std::to_string(leaf) + ": ";
+    };
     const std::string key = store::be64(leaf);
     if (!events_.valid() || events_.key() != key) {
         auto status = events_.status();
@@ -265,7 +276,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
                            .rule = std::string(stray ? audit_check::leaf_extra : audit_check::leaf_missing),
                            .expected = "the event at leaf " + std::to_string(leaf),
                            .found = stray ? "a record under a key that is no leaf index" : "nothing",
-                           .message = at + (stray ? "stray record in the log" : "event missing")});
+                           .message = at() + (stray ? "stray record in the log" : "event missing")});
         return {};
     }
     const std::string_view stored = events_.value();
@@ -276,7 +287,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
                                .rule = "R1",
                                .expected = "a well-formed event envelope",
                                .found = envelope.error().message,
-                               .message = at + envelope.error().message});
+                               .message = at() + envelope.error().message});
         return {};
     }
     const std::string event_bytes = canonical_event(envelope->event);
@@ -284,11 +295,11 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
     auto place = [&](std::string rule) {
         return AuditViolation{.height = height, .leaf_index = leaf, .event = id, .rule = std::move(rule)};
     };
-    if (compose_envelope(event_bytes, *envelope) != stored) {
+    if (!is_canonical_envelope(stored, event_bytes, *envelope)) {
         auto violation = place(std::string(audit_check::leaf_canonical));
         violation.expected = "the canonical envelope";
         violation.found = "other bytes";
-        violation.message = at + "event " + event_id_hex(id) + " is not stored in canonical form";
+        violation.message = at() + "event " + event_id_hex(id) + " is not stored in canonical form";
         violate(std::move(violation));
         return {};
     }
@@ -297,7 +308,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
         violation.field = "sig";
         violation.expected = "a signature by " + key_id(envelope->signer);
         violation.found = "a signature that does not verify";
-        violation.message = at + "event " + event_id_hex(id) + ": R2 sig: the signature does not verify";
+        violation.message = at() + "event " + event_id_hex(id) + ": R2 sig: the signature does not verify";
         violate(std::move(violation));
         return {};
     }
@@ -316,7 +327,9 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
 
 void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const EventId& id,
                           const Envelope& envelope) {
-    auto effects = check_event(state_, envelope, header.time, genesis_);
+    // The id is the one audit_event computed from this envelope's canonical bytes: passing it
+    // saves the rule engine canonicalizing and hashing the event a second time.
+    auto effects = check_event(state_, envelope, id, header.time, genesis_);
     if (!effects) {
         const RuleError& error = effects.error();
         violate(AuditViolation{.height = header.height,
@@ -331,8 +344,10 @@ void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const E
         return;
     }
     CUSTOS_ASSERT(effects->id == id, "the rule engine and the audit agree on the event id");
-    for (const auto& item : effects->items)
-        state_.put_item(item);
+    for (auto& item : effects->items)
+        state_.put_item(std::move(item));
+    if (effects->officer) state_.put_officer(*effects->officer);
+    if (effects->admins) state_.put_admin_count(*effects->admins);
     state_.add_event(id);
 }
 
@@ -433,6 +448,53 @@ Status Auditor::check_item_states() {
         violate_block(last, audit_check::item_state, std::to_string(state_.item_count()) + " items",
                       std::to_string(stored_count) + " items",
                       "the store lacks item states the replay produced");
+    }
+    return {};
+}
+
+// The officer records the node serves (and checks new events against) must be exactly those the
+// replayed governance events produced: one stored record per key they changed, equal to it.
+Status Auditor::check_officer_states() {
+    const Height last{report_.blocks};
+    const std::string_view prefix = store::meta_key::officer_prefix;
+    std::vector<const OfficerRecord*> expected;
+    for (const auto& [key, record] : state_.officers().records()) {
+        if (record.governed()) expected.push_back(&record);
+    }
+    std::size_t next = 0;  // Both sides are in raw key order.
+    auto mismatch = [&](std::string want, std::string found, std::string what) {
+        violate_block(last, audit_check::officer_state, std::move(want), std::move(found), std::move(what));
+        return false;
+    };
+    auto scanned = db_.scan(Column::meta, prefix, [&](std::string_view key, std::string_view value) {
+        const OfficerRecord* want = next < expected.size() ? expected[next] : nullptr;
+        const std::string want_key =
+            want ? store::officer_key(prefix, want->officer.key.view()) : std::string();
+        if (want == nullptr || key != want_key) {
+            const std::string shown =
+                crypto::hex_encode(as_bytes(key.substr(std::min(key.size(), prefix.size()))));
+            if (want == nullptr || want_key < key) {
+                return mismatch(
+                    "no record", std::string(value),
+                    "stored officer record of " + shown + " matches no replayed governance event");
+            }
+            return mismatch(canonical_officer_record(*want), "no record",
+                            "the store lacks the officer record of " + key_id(want->officer.key));
+        }
+        const std::string canonical = canonical_officer_record(*want);
+        ++next;
+        if (canonical != value) {
+            return mismatch(
+                canonical, std::string(value),
+                "stored officer record of " + key_id(want->officer.key) + " differs from the replay");
+        }
+        return true;
+    });
+    if (!scanned) return scanned;
+    if (!failed() && next < expected.size()) {
+        violate_block(last, audit_check::officer_state, canonical_officer_record(*expected[next]),
+                      "no record",
+                      "the store lacks the officer record of " + key_id(expected[next]->officer.key));
     }
     return {};
 }

@@ -3,10 +3,11 @@
 //
 // For every height, in order: the header (height, chain id, previous block hash, time,
 // validator-set hash, proposer), the commit certificate against the validator set in force, each
-// event (schema R1, canonical encoding, signature R2, custody rules R3..R22 by the same rule
-// engine as admission, over a fresh in-memory state), the events hash, and the RFC 9162 log root
-// recomputed from the leaves. After the last block: nothing stored beyond it, the committed
-// height, and every stored item state equal to the replayed one. The first violation stops the
+// event (schema R1, canonical encoding, signature R2, custody rules R3..R27 by the same rule
+// engine as admission, over a fresh in-memory state seeded with the genesis officers), the events hash, and
+// the RFC 9162 log root recomputed from the leaves. After the last block: nothing stored beyond it, the
+// committed height, every stored item state equal to the replayed one, and every stored officer record equal
+// to the one the replayed governance events produced. The first violation stops the
 // replay and is reported with its place.
 #pragma once
 
@@ -45,6 +46,7 @@ inline constexpr std::string_view leaf_canonical = "log.leaf_canonical";
 inline constexpr std::string_view event_position = "index.event_position";
 inline constexpr std::string_view meta_height = "meta.height";
 inline constexpr std::string_view item_state = "state.item";
+inline constexpr std::string_view officer_state = "state.officer";
 }  // namespace audit_check
 
 struct AuditViolation {

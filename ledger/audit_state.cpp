@@ -36,9 +36,26 @@ AuditState::KeyedHash AuditState::random_hash() {
     return hash;
 }
 
-AuditState::AuditState() : AuditState(random_hash()) {}
+AuditState::AuditState(const Genesis& genesis) : AuditState(random_hash(), genesis) {}
 
-AuditState::AuditState(const KeyedHash& hash) : items_(0, hash), events_(0, hash) {}
+AuditState::AuditState(const KeyedHash& hash, const Genesis& genesis)
+    : items_(0, hash), events_(0, hash), officers_(genesis) {}
+
+Result<std::optional<Officer>> AuditState::officer(const crypto::PublicKey& key) const {
+    const OfficerRecord* record = officers_.find(key);
+    if (record == nullptr || record->revoked()) return std::optional<Officer>();
+    return std::optional<Officer>(record->officer);
+}
+
+Result<std::optional<OfficerRecord>> AuditState::officer_record(const crypto::PublicKey& key) const {
+    const OfficerRecord* record = officers_.find(key);
+    if (record == nullptr) return std::optional<OfficerRecord>();
+    return std::optional<OfficerRecord>(*record);
+}
+
+Result<std::uint64_t> AuditState::admin_keys(std::string_view agency) const {
+    return officers_.admin_keys(agency).value_or(0);
+}
 
 Result<std::optional<ItemState>> AuditState::item(std::string_view item_id) const {
     const ItemState* state = find(item_id);
@@ -50,8 +67,14 @@ Result<bool> AuditState::has_event(const EventId& id) const {
     return events_.contains(id);
 }
 
-void AuditState::put_item(const ItemState& state) {
-    items_.insert_or_assign(state.item, state);
+void AuditState::put_item(ItemState state) {
+    auto found = items_.find(std::string_view(state.item));
+    if (found != items_.end()) {
+        found->second = std::move(state);
+        return;
+    }
+    std::string key = state.item;
+    items_.emplace(std::move(key), std::move(state));
 }
 
 void AuditState::add_event(const EventId& id) {

@@ -19,13 +19,20 @@ namespace custos::ledger {
 
 class AuditState final : public StateView {
 public:
-    AuditState();
+    explicit AuditState(const Genesis& genesis);
 
     [[nodiscard]] Result<std::optional<ItemState>> item(std::string_view item_id) const override;
     [[nodiscard]] Result<bool> has_event(const EventId& id) const override;
+    [[nodiscard]] Result<std::optional<Officer>> officer(const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::optional<OfficerRecord>> officer_record(
+        const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
 
-    void put_item(const ItemState& state);
+    void put_item(ItemState state);
     void add_event(const EventId& id);
+    void put_officer(const OfficerRecord& record) { officers_.put(record); }
+    void put_admin_count(const AdminCount& count) { officers_.put(count); }
+    [[nodiscard]] const OfficerTable& officers() const { return officers_; }
 
     [[nodiscard]] const ItemState* find(std::string_view item_id) const;
     [[nodiscard]] std::size_t item_count() const { return items_.size(); }
@@ -41,10 +48,11 @@ private:
     };
 
     static KeyedHash random_hash();
-    explicit AuditState(const KeyedHash& hash);
+    AuditState(const KeyedHash& hash, const Genesis& genesis);
 
     std::unordered_map<std::string, ItemState, KeyedHash, std::equal_to<>> items_;
     std::unordered_set<EventId, KeyedHash> events_;
+    OfficerTable officers_;  // Seeded from the genesis, changed by replayed governance events.
 };
 
 }  // namespace custos::ledger

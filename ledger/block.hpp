@@ -64,7 +64,8 @@ struct AppliedEvent {
     bool integrity_alert = false;
 };
 
-struct ItemEventEntry {  // item -> event index entry (a derive adds one for each item)
+struct ItemEventEntry {  // item -> event index entry (a derive adds one for each item; none
+                         // for governance events, which name no item)
     std::string item;
     std::uint64_t leaf_index = 0;
     EventId event;
@@ -87,7 +88,9 @@ struct BlockEffects {
     std::vector<ItemState> items;             // final state of each touched item, by item id
     std::vector<ItemEventEntry> item_events;  // in log order
     std::vector<CaseItemEntry> case_items;
-    std::vector<AgencyEventEntry> agency_events;
+    std::vector<AgencyEventEntry> agency_events;  // every event, governance included
+    std::vector<OfficerRecord> officers;          // final record of each key governance changed, by key
+    std::vector<AdminCount> admin_counts;         // admin keys in force of the agencies concerned
     std::vector<std::pair<crypto::NodeKey, Hash32>> log_nodes;  // new complete Merkle subtrees
     std::uint64_t log_size = 0;
     Hash32 log_root;
@@ -103,7 +106,7 @@ struct ApplyContext {
 
 // Checks the header against the previous block, the genesis and the set (chain id, height,
 // previous hash, time strictly after the previous block's (at height 1: not before genesis
-// time), validators_hash, proposer in the set, events_hash, limits), then every event (R1..R22
+// time), validators_hash, proposer in the set, events_hash, limits), then every event (R1..R27
 // with ledger time = header time, each against the state left by the events before it), then
 // log_size and log_root. Error messages name the height, the event index and id, and the rule.
 [[nodiscard]] Result<BlockEffects> apply_block(const StateView& state, const Block& block,

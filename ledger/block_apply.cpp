@@ -26,10 +26,39 @@ public:
         if (events_.contains(id)) return true;
         return base_.has_event(id);
     }
+    Result<std::optional<Officer>> officer(const crypto::PublicKey& key) const override {
+        auto record = officer_record(key);
+        if (!record) return tl::unexpected(record.error());
+        return officer_in_force(*record);
+    }
+    Result<std::optional<OfficerRecord>> officer_record(const crypto::PublicKey& key) const override {
+        if (const OfficerRecord* found = officers_.find(key)) return std::optional<OfficerRecord>(*found);
+        return base_.officer_record(key);
+    }
+    Result<std::uint64_t> admin_keys(std::string_view agency) const override {
+        if (auto count = officers_.admin_keys(agency)) return *count;
+        return base_.admin_keys(agency);
+    }
     void apply(const EventEffects& effects) {
         events_.insert(effects.id);
         for (const auto& state : effects.items)
             items_.insert_or_assign(state.item, state);
+        if (effects.officer) officers_.put(*effects.officer);
+        if (effects.admins) officers_.put(*effects.admins);
+    }
+    // Final records of the keys governance changed in the block, in key order; and the admin
+    // counts of their agencies, in agency order.
+    [[nodiscard]] std::vector<OfficerRecord> touched_officers() const {
+        std::vector<OfficerRecord> records;
+        for (const auto& [key, record] : officers_.records())
+            records.push_back(record);
+        return records;
+    }
+    [[nodiscard]] std::vector<AdminCount> touched_admin_counts() const {
+        std::vector<AdminCount> counts;
+        for (const auto& [agency, count] : officers_.admin_counts())
+            counts.push_back(AdminCount{agency, count});
+        return counts;
     }
     [[nodiscard]] std::vector<ItemState> touched_items() const {
         std::vector<ItemState> items;
@@ -43,6 +72,7 @@ private:
     const StateView& base_;
     std::map<std::string, ItemState, std::less<>> items_;
     std::set<EventId> events_;
+    OfficerTable officers_;  // Unseeded: only what this block changed.
 };
 
 // Merkle nodes written by this block on top of the committed ones.
@@ -184,7 +214,9 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
                 "events exceed block_bytes_max " + std::to_string(context.genesis.params.block_bytes_max));
         }
         const Event& event = envelope.event;
-        effects.item_events.push_back({event.item, applied.leaf_index, applied.id});
+        // Governance events name no item: they are indexed under their agency only.
+        if (!is_governance(event.kind))
+            effects.item_events.push_back({event.item, applied.leaf_index, applied.id});
         if (event.kind == EventKind::register_item) effects.case_items.push_back({event.case_id, event.item});
         if (event.kind == EventKind::derive) {
             effects.item_events.push_back({*event.new_item, applied.leaf_index, applied.id});
@@ -206,6 +238,8 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
                          "log_root " + hex_of(header.log_root) + ", expected " + hex_of(log->root));
     }
     effects.items = overlay.touched_items();
+    effects.officers = overlay.touched_officers();
+    effects.admin_counts = overlay.touched_admin_counts();
     effects.log_nodes = std::move(log->nodes);
     effects.log_size = log->size;
     effects.log_root = log->root;

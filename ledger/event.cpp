@@ -51,8 +51,11 @@ enum class Field : std::uint8_t {
     expires,
     new_item,
     outcome,
+    officer,
+    roles,
+    name,
 };
-constexpr std::size_t field_count = 28;
+constexpr std::size_t field_count = 31;
 
 constexpr std::array<std::string_view, field_count> field_names = {
     "type",        "chain_id",    "kind",        "item",     "case",
@@ -60,10 +63,12 @@ constexpr std::array<std::string_view, field_count> field_names = {
     "attributes",  "digests",     "description", "seal",     "recipient",
     "released_by", "received_by", "seal_intact", "reason",   "action",
     "purpose",     "tool",        "results",     "grantee",  "scope",
-    "expires",     "new_item",    "outcome",
+    "expires",     "new_item",    "outcome",     "officer",  "roles",
+    "name",
 };
 
 using FieldSet = std::uint32_t;
+static_assert(field_count <= 32, "a FieldSet has one bit per field");
 constexpr FieldSet bit(Field field) {
     return FieldSet{1} << static_cast<unsigned>(field);
 }
@@ -77,8 +82,10 @@ struct KindSchema {
     FieldSet optional;
 };
 
-constexpr FieldSet always_required = set_of(Field::type, Field::chain_id, Field::kind, Field::item,
-                                            Field::case_id, Field::agency, Field::time);
+// Every kind requires the envelope basics; custody kinds add the item and case (and, but for
+// register, prev); governance kinds (officer.add, officer.revoke) have none of the three.
+constexpr FieldSet basics = set_of(Field::type, Field::chain_id, Field::kind, Field::agency, Field::time);
+constexpr FieldSet always_required = basics | set_of(Field::item, Field::case_id);
 constexpr FieldSet always_optional = set_of(Field::attributes);
 constexpr FieldSet chained = always_required | bit(Field::prev);
 
@@ -115,6 +122,11 @@ constexpr std::array<KindSchema, event_kind_count> schemas = {{
      set_of(Field::location, Field::tool)},
     // dispose
     {chained | set_of(Field::outcome), set_of(Field::location, Field::legal_authority, Field::reason)},
+    // officer.add
+    {basics | set_of(Field::officer, Field::roles, Field::name),
+     set_of(Field::location, Field::legal_authority)},
+    // officer.revoke
+    {basics | set_of(Field::officer, Field::reason), set_of(Field::location, Field::legal_authority)},
 }};
 
 const FieldReader reader("R1 ");
@@ -126,8 +138,20 @@ std::optional<Field> field_from_name(std::string_view name) {
     return std::nullopt;
 }
 
-std::string event_path(Field field) {
-    return "event." + std::string(field_names[static_cast<std::size_t>(field)]);
+// "event.<field>" for each field, made once: read_field() needs the path of every field it reads
+// (for its error messages) and building it per field per event showed in audit profiles.
+const std::array<std::string, field_count>& event_paths() {
+    static const std::array<std::string, field_count> paths = [] {
+        std::array<std::string, field_count> made;
+        for (std::size_t i = 0; i < field_count; ++i)
+            made[i] = "event." + std::string(field_names[i]);
+        return made;
+    }();
+    return paths;
+}
+
+const std::string& event_path(Field field) {
+    return event_paths()[static_cast<std::size_t>(field)];
 }
 
 Result<Digests> digests_from_json(const Json& json, const std::string& path) {
@@ -261,7 +285,7 @@ Result<DisposeOutcome> outcome_from_json(const Json& json, const std::string& pa
     } while (false)
 
 Status read_field(Event& event, Field field, const Json& value) {
-    const std::string path = event_path(field);
+    const std::string& path = event_path(field);
     switch (field) {
         case Field::type:
             if (!value.is_string() || value.get_ref<const std::string&>() != event_type) {
@@ -351,6 +375,15 @@ Status read_field(Event& event, Field field, const Json& value) {
         case Field::outcome:
             CUSTOS_READ_INTO(event.outcome, outcome_from_json(value, path));
             return {};
+        case Field::officer:
+            CUSTOS_READ_INTO(event.officer, reader.key(value, path));
+            return {};
+        case Field::roles:
+            CUSTOS_READ_INTO(event.roles, detail::roles_from_json(reader, value, path));
+            return {};
+        case Field::name:
+            CUSTOS_READ_INTO(event.name, reader.text(value, path, name_bytes_max));
+            return {};
     }
     return reader.fail(path, "unhandled field");
 }
@@ -392,7 +425,7 @@ Result<Event> event_from_json(const Json& json) {
     for (std::size_t i = 0; i < field_count; ++i) {
         auto field = static_cast<Field>(i);
         if ((present & bit(field)) == 0) continue;
-        if (auto status = read_field(event, field, json.at(std::string(field_names[i]))); !status) {
+        if (auto status = read_field(event, field, *json.find(field_names[i])); !status) {
             return tl::unexpected(status.error());
         }
     }
@@ -409,10 +442,12 @@ Json event_to_json(const Event& event) {
     Json json{{"type", event_type},
               {"chain_id", event.chain_id},
               {"kind", event_kind_name(event.kind)},
-              {"item", event.item},
-              {"case", event.case_id},
               {"agency", event.agency},
               {"time", format_time(event.time)}};
+    if (!is_governance(event.kind)) {
+        json["item"] = event.item;
+        json["case"] = event.case_id;
+    }
     if (event.prev) json["prev"] = event_id_hex(*event.prev);
     if (event.location) json["location"] = *event.location;
     if (event.legal_authority) {
@@ -447,6 +482,9 @@ Json event_to_json(const Event& event) {
     if (event.expires) json["expires"] = format_time(*event.expires);
     if (event.new_item) json["new_item"] = *event.new_item;
     if (event.outcome) json["outcome"] = dispose_outcome_name(*event.outcome);
+    if (event.officer) json["officer"] = key_id(*event.officer);
+    if (!event.roles.empty()) json["roles"] = detail::roles_to_json(event.roles);
+    if (event.name) json["name"] = *event.name;
     return json;
 }
 
@@ -503,9 +541,7 @@ Json envelope_to_json(const Envelope& envelope) {
                 {"sig", crypto::base64_encode(envelope.signature.view())}};
 }
 
-std::string canonical_event(const Event& event) {
-    return detail::canonical_text(event_to_json(event));
-}
+// canonical_event() is in event_canonical.cpp.
 
 std::string canonical_envelope(const Envelope& envelope) {
     return detail::canonical_text(envelope_to_json(envelope));

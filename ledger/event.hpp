@@ -19,6 +19,7 @@
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
+#include "ledger/genesis.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::ledger {
@@ -49,9 +50,16 @@ enum class EventKind {
     unseal,
     derive,
     dispose,
+    // Governance of officer keys (CUSTODY_RULES.md R23..R27): no item, case or prev.
+    officer_add,     // "officer.add"
+    officer_revoke,  // "officer.revoke"
 };
-inline constexpr std::size_t event_kind_count = 13;
+inline constexpr std::size_t event_kind_count = 15;
 [[nodiscard]] std::string_view event_kind_name(EventKind kind);
+// officer.add and officer.revoke: events about officer keys rather than about an item.
+[[nodiscard]] constexpr bool is_governance(EventKind kind) {
+    return kind == EventKind::officer_add || kind == EventKind::officer_revoke;
+}
 [[nodiscard]] std::optional<EventKind> event_kind_from_name(std::string_view name);
 
 enum class AccessAction { view, copy, image, analyse, export_data };  // "export"
@@ -84,33 +92,36 @@ struct LegalAuthority {
 struct Event {
     std::string chain_id;
     EventKind kind = EventKind::register_item;
-    std::string item;
-    std::string case_id;          // JSON "case"
+    std::string item;             // Empty for governance events.
+    std::string case_id;          // JSON "case"; empty for governance events.
     std::string agency;           // The acting agency.
     TimeMs time;                  // When it happened (officer's clock).
-    std::optional<EventId> prev;  // The item's current head; absent for register only.
+    std::optional<EventId> prev;  // The item's current head; absent for register and governance.
     std::optional<std::string> location;
     std::optional<LegalAuthority> legal_authority;
     std::map<std::string, std::string> attributes;
 
     // Kind-specific fields.
-    std::optional<Digests> digests;          // register, verify, transfer.accept, derive (new item)
-    std::optional<std::string> description;  // register, derive
-    std::optional<std::string> seal;         // register (optional), seal, unseal: seal number
-    std::optional<std::string> recipient;    // transfer.offer: receiving agency id
-    std::optional<std::string> released_by;  // transfer.offer: person handing over
-    std::optional<std::string> received_by;  // transfer.accept / transfer.reject
-    std::optional<bool> seal_intact;         // transfer.accept
-    std::optional<std::string> reason;       // reject, cancel, revoke, unseal, dispose
-    std::optional<AccessAction> action;      // access
-    std::optional<std::string> purpose;      // access
-    std::optional<std::string> tool;         // access, verify, derive
-    std::vector<Digests> results;            // access: digests of what the action produced
-    std::optional<std::string> grantee;      // grant, revoke: agency id
-    std::vector<AccessAction> scope;         // grant: sorted, unique, non-empty
-    std::optional<TimeMs> expires;           // grant
-    std::optional<std::string> new_item;     // derive
-    std::optional<DisposeOutcome> outcome;   // dispose
+    std::optional<Digests> digests;            // register, verify, transfer.accept, derive (new item)
+    std::optional<std::string> description;    // register, derive
+    std::optional<std::string> seal;           // register (optional), seal, unseal: seal number
+    std::optional<std::string> recipient;      // transfer.offer: receiving agency id
+    std::optional<std::string> released_by;    // transfer.offer: person handing over
+    std::optional<std::string> received_by;    // transfer.accept / transfer.reject
+    std::optional<bool> seal_intact;           // transfer.accept
+    std::optional<std::string> reason;         // reject, cancel, revoke, unseal, dispose, officer.revoke
+    std::optional<AccessAction> action;        // access
+    std::optional<std::string> purpose;        // access
+    std::optional<std::string> tool;           // access, verify, derive
+    std::vector<Digests> results;              // access: digests of what the action produced
+    std::optional<std::string> grantee;        // grant, revoke: agency id
+    std::vector<AccessAction> scope;           // grant: sorted, unique, non-empty
+    std::optional<TimeMs> expires;             // grant
+    std::optional<std::string> new_item;       // derive
+    std::optional<DisposeOutcome> outcome;     // dispose
+    std::optional<crypto::PublicKey> officer;  // officer.add, officer.revoke: the key (JSON key id)
+    std::vector<Role> roles;                   // officer.add: sorted, unique, non-empty
+    std::optional<std::string> name;           // officer.add: the officer's name
 
     friend bool operator==(const Event&, const Event&) = default;
 };

@@ -10,7 +10,7 @@ namespace {
 constexpr std::array<std::string_view, event_kind_count> kind_names = {
     "register", "transfer.offer", "transfer.accept", "transfer.reject", "transfer.cancel",
     "access",   "grant",          "revoke",          "verify",          "seal",
-    "unseal",   "derive",         "dispose",
+    "unseal",   "derive",         "dispose",         "officer.add",     "officer.revoke",
 };
 
 constexpr std::array<std::string_view, 5> action_names = {"view", "copy", "image", "analyse", "export"};

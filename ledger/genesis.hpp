@@ -43,6 +43,7 @@ struct Officer {
     std::string name;
 
     [[nodiscard]] bool has_role(Role role) const;
+    friend bool operator==(const Officer&, const Officer&) = default;
 };
 
 struct ConsensusParams {

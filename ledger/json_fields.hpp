@@ -8,10 +8,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
+#include "ledger/genesis.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::ledger::detail {
@@ -55,6 +57,12 @@ private:
 [[nodiscard]] std::string path_join(std::string_view path, std::string_view key);
 [[nodiscard]] std::string path_index(std::string_view path, std::size_t index);
 [[nodiscard]] std::string hex(const Hash32& hash);
+
+// Roles: a non-empty JSON array of role names in enum order (custodian, prosecutor, auditor,
+// admin), no duplicates. Shared by officer.add events and stored officer records.
+[[nodiscard]] Result<std::vector<Role>> roles_from_json(const FieldReader& fields, const Json& json,
+                                                        const std::string& path);
+[[nodiscard]] Json roles_to_json(const std::vector<Role>& roles);
 
 // Canonical text of a value the ledger itself built; failure is a bug.
 [[nodiscard]] std::string canonical_text(const Json& value);

@@ -5,7 +5,7 @@
 
 namespace custos::ledger {
 
-MemoryLedger::MemoryLedger(Genesis genesis) : genesis_(std::move(genesis)) {
+MemoryLedger::MemoryLedger(Genesis genesis) : genesis_(std::move(genesis)), state_(genesis_) {
     CUSTOS_ASSERT(validate_genesis(genesis_).has_value(), "MemoryLedger needs a valid genesis");
 }
 
@@ -48,6 +48,10 @@ Result<BlockEffects> MemoryLedger::apply(const Block& block) {
         nodes_.put(key, hash);
     for (const auto& state : effects->items)
         state_.put_item(state);
+    for (const auto& record : effects->officers)
+        state_.put_officer(record);
+    for (const auto& count : effects->admin_counts)
+        state_.put_admin_count(count);
     for (const auto& applied : effects->events) {
         CUSTOS_ASSERT(applied.leaf_index == leaf_data_.size(), "events are appended in log order");
         state_.add_event(applied.id);

@@ -138,6 +138,10 @@ EventEffects apply_event(ItemState item, const Event& event, const EventId& id) 
         case EventKind::dispose:
             item.disposed = required(event.outcome, "dispose carries outcome (R1)");
             break;
+        case EventKind::officer_add:
+        case EventKind::officer_revoke:
+            CUSTOS_ASSERT(false, "governance events touch no item");
+            break;
     }
     if (effects.integrity_alert) raise_alert(item, id);
     effects.items.push_back(std::move(item));
@@ -145,31 +149,93 @@ EventEffects apply_event(ItemState item, const Event& event, const EventId& id) 
     return effects;
 }
 
-// R3..R6: the event belongs to this chain and its signer may act for the agency in this kind.
-RuleResult<const Officer*> check_identity(const Envelope& envelope, const Genesis& genesis) {
+// R3..R6 (and R23): the event belongs to this chain and its signer, a key in force, may act for
+// the agency in this kind. Officer keys are read from the state, so governance events earlier in
+// the log (or the block) count.
+RuleResult<OfficerRecord> check_identity(const StateView& state, const Envelope& envelope,
+                                         const Genesis& genesis) {
     const Event& event = envelope.event;
     if (event.chain_id != genesis.chain_id) {
         return refuse(
             rule::chain, "event.chain_id",
             "event is for chain '" + event.chain_id + "', this ledger is '" + genesis.chain_id + "'");
     }
-    const Officer* officer = genesis.find_officer(envelope.signer);
-    if (officer == nullptr) {
+    auto record = state.officer_record(envelope.signer);
+    if (!record) return state_error(record.error());
+    if (!record->has_value()) {
         return refuse(rule::known_officer, "signer",
                       "key " + key_id(envelope.signer) + " is not an officer key");
     }
-    if (officer->agency != event.agency) {
+    const Officer& officer = (*record)->officer;
+    if ((*record)->revoked()) {
+        return refuse(rule::revoked_key, "signer",
+                      "key " + key_id(envelope.signer) + " of " + officer.agency + " was revoked by event " +
+                          event_id_hex(*(*record)->revoked_by));
+    }
+    if (officer.agency != event.agency) {
         return refuse(
             rule::officer_agency, "event.agency",
-            "the signer is an officer of " + officer->agency + ", the event acts for " + event.agency);
+            "the signer is an officer of " + officer.agency + ", the event acts for " + event.agency);
     }
     const auto roles = roles_for(event.kind);
-    if (std::none_of(roles.begin(), roles.end(), [&](Role role) { return officer->has_role(role); })) {
+    if (std::none_of(roles.begin(), roles.end(), [&](Role role) { return officer.has_role(role); })) {
         return refuse(rule::role, "signer",
                       "a " + std::string(event_kind_name(event.kind)) + " event needs role " +
-                          roles_text(roles) + "; the signer has " + roles_text(officer->roles));
+                          roles_text(roles) + "; the signer has " + roles_text(officer.roles));
     }
-    return officer;
+    return std::move(**record);
+}
+
+// R24..R27: officer.add and officer.revoke. The effects carry the key's new record and its
+// agency's count of admin keys in force, so overlays and stores apply them without re-deriving.
+RuleResult<EventEffects> check_governance(const StateView& state, const Event& event, const EventId& id,
+                                          const Genesis& genesis) {
+    const crypto::PublicKey& key = required(event.officer, "governance events carry officer (R1)");
+    auto record = state.officer_record(key);
+    if (!record) return state_error(record.error());
+    auto admins = state.admin_keys(event.agency);
+    if (!admins) return state_error(admins.error());
+    EventEffects effects{.id = id, .items = {}, .integrity_alert = false};
+    if (event.kind == EventKind::officer_add) {
+        if (record->has_value() && !(*record)->revoked()) {
+            return refuse(
+                rule::new_officer, "event.officer",
+                "key " + key_id(key) + " is already an officer key of " + (*record)->officer.agency);
+        }
+        if (genesis.validators.find(key) != nullptr) {
+            return refuse(rule::new_officer, "event.officer", "key " + key_id(key) + " is a validator key");
+        }
+        if (record->has_value()) {
+            return refuse(rule::never_readded, "event.officer",
+                          "key " + key_id(key) + " was revoked by event " +
+                              event_id_hex(*(*record)->revoked_by) + " and is never added again");
+        }
+        Officer added{key, event.agency, event.roles, required(event.name, "officer.add carries name (R1)")};
+        const bool admin = added.has_role(Role::admin);
+        effects.officer = OfficerRecord{std::move(added), id, std::nullopt};
+        effects.admins = AdminCount{event.agency, *admins + (admin ? 1 : 0)};
+        return effects;
+    }
+    if (!record->has_value() || (*record)->officer.agency != event.agency) {
+        return refuse(rule::revoke_target, "event.officer",
+                      "key " + key_id(key) + " is not an officer key of " + event.agency);
+    }
+    if ((*record)->revoked()) {
+        return refuse(
+            rule::revoke_target, "event.officer",
+            "key " + key_id(key) + " was already revoked by event " + event_id_hex(*(*record)->revoked_by));
+    }
+    const bool admin = (*record)->officer.has_role(Role::admin);
+    if (admin && *admins <= 1) {
+        return refuse(rule::last_admin, "event.officer",
+                      "key " + key_id(key) + " is the last admin key of " + event.agency +
+                          "; add another admin key first");
+    }
+    OfficerRecord revoked = std::move(**record);
+    revoked.revoked_by = id;
+    effects.officer = std::move(revoked);
+    effects.admins = AdminCount{event.agency, *admins - (admin ? 1 : 0)};
+    return effects;
 }
 
 // R10..R13: the event continues the item's trail.
@@ -307,6 +373,9 @@ std::vector<Role> roles_for(EventKind kind) {
         case EventKind::grant:
         case EventKind::revoke:
             return {Role::custodian, Role::admin};
+        case EventKind::officer_add:
+        case EventKind::officer_revoke:
+            return {Role::admin};
         default:
             return {Role::custodian};
     }
@@ -320,7 +389,8 @@ RuleResult<EventEffects> check_event(const StateView& state, const Envelope& env
 RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope, const EventId& id,
                                      TimeMs ledger_time, const Genesis& genesis) {
     const Event& event = envelope.event;
-    if (auto officer = check_identity(envelope, genesis); !officer) return tl::unexpected(officer.error());
+    if (auto signer = check_identity(state, envelope, genesis); !signer)
+        return tl::unexpected(signer.error());
     auto seen = state.has_event(id);
     if (!seen) return state_error(seen.error());
     if (*seen)
@@ -330,6 +400,7 @@ RuleResult<EventEffects> check_event(const StateView& state, const Envelope& env
                       format_time(event.time) + " is ahead of ledger time " + format_time(ledger_time) +
                           " by more than " + std::to_string(genesis.params.clock_skew_max_ms) + " ms");
     }
+    if (is_governance(event.kind)) return check_governance(state, event, id, genesis);
     auto item = state.item(event.item);
     if (!item) return state_error(item.error());
     if (event.kind == EventKind::register_item) {
@@ -345,7 +416,8 @@ RuleResult<EventEffects> check_event(const StateView& state, const Envelope& env
         return tl::unexpected(status.error());
     if (auto status = check_terms(state, current, event, genesis); !status)
         return tl::unexpected(status.error());
-    return apply_event(current, event, id);
+    // The state read is ours (a copy the view returned): the new state is made from it in place.
+    return apply_event(std::move(**item), event, id);
 }
 
 RuleResult<EventEffects> admit_event(const StateView& state, const Envelope& envelope, TimeMs ledger_time,

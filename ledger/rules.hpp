@@ -3,6 +3,7 @@
 // and checked in number order; the first failing rule is reported.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "common/result.hpp"
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
+#include "ledger/officers.hpp"
 #include "ledger/state.hpp"
 #include "ledger/types.hpp"
 
@@ -40,7 +42,14 @@ inline constexpr int grant_terms = 19;
 inline constexpr int seal_state = 20;
 inline constexpr int derive_new = 21;
 inline constexpr int integrity = 22;
-inline constexpr int count = 22;
+// Officer key governance. R23 is checked right after R4 (it is about the signer's key); R24..R27
+// apply to officer.add and officer.revoke only, after R8.
+inline constexpr int revoked_key = 23;
+inline constexpr int new_officer = 24;
+inline constexpr int never_readded = 25;
+inline constexpr int revoke_target = 26;
+inline constexpr int last_admin = 27;
+inline constexpr int count = 27;
 }  // namespace rule
 
 // A refusal: the rule broken, the field it concerns and why. rule == 0 means no custody rule
@@ -60,14 +69,17 @@ template <typename T>
 using RuleResult = tl::expected<T, RuleError>;
 
 // What an admitted event does: the item states it creates or changes (one, or two for derive:
-// the source item first, then the new item).
+// the source item first, then the new item), or for a governance event the officer record it
+// writes and its agency's admin key count after it.
 struct EventEffects {
     EventId id;
     std::vector<ItemState> items;
-    bool integrity_alert = false;  // This event raised (or repeated) an integrity alert (R22).
+    bool integrity_alert = false;          // This event raised (or repeated) an integrity alert (R22).
+    std::optional<OfficerRecord> officer;  // officer.add / officer.revoke
+    std::optional<AdminCount> admins;      // officer.add / officer.revoke
 };
 
-// Rules R3..R22 against `state`. The envelope must already have passed R1 (it parsed) and R2
+// Rules R3..R27 against `state`. The envelope must already have passed R1 (it parsed) and R2
 // (verify_envelope_signature); this function does not check the signature, so callers that
 // batch or cache signature checks are free to. `ledger_time` is the block time (or the node's
 // clock at admission).

@@ -5,7 +5,9 @@
 
 #include "common/assert.hpp"
 #include "crypto/encoding.hpp"
+#include "ledger/canonical_writer.hpp"
 #include "ledger/json_fields.hpp"
+#include "ledger/rules.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::ledger {
@@ -231,8 +233,106 @@ Result<ItemState> item_state_from_json(const Json& json) {
     return state;
 }
 
+namespace {
+
+void write_state_digests(detail::CanonicalWriter& w, const Digests& digests) {
+    w.open_object();
+    if (digests.md5) {
+        w.key("md5");
+        w.string(*digests.md5);
+    }
+    if (digests.sha1) {
+        w.key("sha1");
+        w.string(*digests.sha1);
+    }
+    w.key("sha256");
+    w.string(detail::hex(digests.sha256));
+    w.close_object();
+}
+
+void write_grants(detail::CanonicalWriter& w, const std::vector<AccessGrant>& grants) {
+    w.open_array();
+    for (const auto& grant : grants) {
+        w.element();
+        w.open_object();
+        w.key("expires");
+        w.string(format_time(grant.expires));
+        w.key("granted_by");
+        w.string(detail::hex(grant.granted_by.hash));
+        w.key("grantee");
+        w.string(grant.grantee);
+        w.key("scope");
+        w.open_array();
+        for (AccessAction action : grant.scope) {
+            w.element();
+            w.string(access_action_name(action));
+        }
+        w.close_array();
+        w.close_object();
+    }
+    w.close_array();
+}
+
+}  // namespace
+
+// Written straight from the struct, members in key order: the same bytes as
+// canonical_text(item_state_to_json(state)) (tests/ledger/store_test.cpp compares them), without
+// the JSON tree. Every committed block writes the states it changed and audit compares every
+// stored state, so this is on both paths.
 std::string canonical_item_state(const ItemState& state) {
-    return detail::canonical_text(item_state_to_json(state));
+    std::string out;
+    out.reserve(512);
+    detail::CanonicalWriter w(out);
+    w.open_object();
+    w.key("alert_count");
+    w.unsigned_integer(state.alert_count);
+    w.key("case");
+    w.string(state.case_id);
+    w.key("custodian");
+    w.string(state.custodian);
+    if (state.derived_from) {
+        w.key("derived_from");
+        w.string(*state.derived_from);
+    }
+    w.key("digests");
+    write_state_digests(w, state.digests);
+    if (state.disposed) {
+        w.key("disposed");
+        w.string(dispose_outcome_name(*state.disposed));
+    }
+    w.key("event_count");
+    w.unsigned_integer(state.event_count);
+    if (state.first_alert) {
+        w.key("first_alert");
+        w.string(detail::hex(state.first_alert->hash));
+    }
+    w.key("grants");
+    write_grants(w, state.grants);
+    w.key("head");
+    w.string(detail::hex(state.head.hash));
+    w.key("integrity_alert");
+    w.boolean(state.integrity_alert);
+    w.key("item");
+    w.string(state.item);
+    w.key("last_time");
+    w.string(format_time(state.last_time));
+    w.key("origin");
+    w.string(detail::hex(state.origin.hash));
+    if (state.pending_offer) {
+        w.key("pending_offer");
+        w.open_object();
+        w.key("offer");
+        w.string(detail::hex(state.pending_offer->offer.hash));
+        w.key("recipient");
+        w.string(state.pending_offer->recipient);
+        w.close_object();
+    }
+    if (state.seal) {
+        w.key("seal");
+        w.string(*state.seal);
+    }
+    w.close_object();
+    return out;
 }
 
 Result<std::optional<ItemState>> MemoryState::item(std::string_view item_id) const {
@@ -243,6 +343,30 @@ Result<std::optional<ItemState>> MemoryState::item(std::string_view item_id) con
 
 Result<bool> MemoryState::has_event(const EventId& id) const {
     return events_.contains(id);
+}
+
+Result<std::optional<Officer>> MemoryState::officer(const crypto::PublicKey& key) const {
+    const OfficerRecord* record = officers_.find(key);
+    if (record == nullptr || record->revoked()) return std::optional<Officer>();
+    return std::optional<Officer>(record->officer);
+}
+
+Result<std::optional<OfficerRecord>> MemoryState::officer_record(const crypto::PublicKey& key) const {
+    const OfficerRecord* record = officers_.find(key);
+    if (record == nullptr) return std::optional<OfficerRecord>();
+    return std::optional<OfficerRecord>(*record);
+}
+
+Result<std::uint64_t> MemoryState::admin_keys(std::string_view agency) const {
+    return officers_.admin_keys(agency).value_or(0);
+}
+
+void MemoryState::apply(const EventEffects& effects) {
+    for (const auto& state : effects.items)
+        put_item(state);
+    if (effects.officer) officers_.put(*effects.officer);
+    if (effects.admins) officers_.put(*effects.admins);
+    add_event(effects.id);
 }
 
 void MemoryState::put_item(const ItemState& state) {

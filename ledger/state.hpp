@@ -14,6 +14,8 @@
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
 #include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/officers.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::ledger {
@@ -66,16 +68,41 @@ public:
     // nullopt when the item has never been registered or derived.
     [[nodiscard]] virtual Result<std::optional<ItemState>> item(std::string_view item_id) const = 0;
     [[nodiscard]] virtual Result<bool> has_event(const EventId& id) const = 0;
+    // The officer record in force: a genesis officer, changed by governance events (R23..R27);
+    // nullopt when the key is unknown or revoked. The rule engine's officer checks use it.
+    [[nodiscard]] virtual Result<std::optional<Officer>> officer(const crypto::PublicKey& key) const = 0;
+    // The full record, revoked ones included (nullopt only for a key never an officer).
+    [[nodiscard]] virtual Result<std::optional<OfficerRecord>> officer_record(
+        const crypto::PublicKey& key) const = 0;
+    // Keys in force with the admin role in `agency` (0 for an unknown agency).
+    [[nodiscard]] virtual Result<std::uint64_t> admin_keys(std::string_view agency) const = 0;
 };
 
+struct EventEffects;  // ledger/rules.hpp
+
 // In-memory state for tests, the simulator and the in-memory ledger.
+// Built from a genesis it knows the genesis officers; default-constructed it knows no officer
+// (every signed event fails R4), which suits tests of item state alone.
 class MemoryState final : public StateView {
 public:
+    MemoryState() = default;
+    explicit MemoryState(const Genesis& genesis) : officers_(genesis) {}
+
     [[nodiscard]] Result<std::optional<ItemState>> item(std::string_view item_id) const override;
     [[nodiscard]] Result<bool> has_event(const EventId& id) const override;
+    [[nodiscard]] Result<std::optional<Officer>> officer(const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::optional<OfficerRecord>> officer_record(
+        const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
 
     void put_item(const ItemState& state);
     void add_event(const EventId& id);
+    void put_officer(const OfficerRecord& record) { officers_.put(record); }
+    void put_admin_count(const AdminCount& count) { officers_.put(count); }
+    // Every change an admitted event makes (items, officer records, the event id), for replays
+    // that apply events one at a time (the bundle verifier).
+    void apply(const EventEffects& effects);
+    [[nodiscard]] const OfficerTable& officers() const { return officers_; }
 
     [[nodiscard]] const std::map<std::string, ItemState, std::less<>>& items() const { return items_; }
     [[nodiscard]] std::size_t event_count() const { return events_.size(); }
@@ -85,6 +112,7 @@ public:
 private:
     std::map<std::string, ItemState, std::less<>> items_;
     std::set<EventId> events_;
+    OfficerTable officers_;
 };
 
 }  // namespace custos::ledger

@@ -107,6 +107,31 @@ Result<std::pair<Genesis, Hash32>> load_genesis(const store::Db& db, const std::
     return std::pair{std::move(*genesis), hash};
 }
 
+// Loads every stored officer record over the genesis officers, then recounts admin keys.
+Status load_officers(const store::Db& db, OfficerTable& officers) {
+    const std::string_view prefix = store::meta_key::officer_prefix;
+    Status status;
+    auto scanned = db.scan(Column::meta, prefix, [&](std::string_view key, std::string_view value) {
+        auto json = crypto::parse_json(value);
+        auto record = json ? officer_record_from_json(*json) : tl::unexpected(json.error());
+        if (!record) {
+            status = tl::unexpected(corrupt("stored officer record: " + record.error().message));
+            return false;
+        }
+        if (key != store::officer_key(prefix, record->officer.key.view())) {
+            status = tl::unexpected(
+                corrupt("stored officer record of " + key_id(record->officer.key) + " is under another key"));
+            return false;
+        }
+        officers.put(*record);
+        return true;
+    });
+    if (!scanned) return scanned;
+    if (!status) return status;
+    officers.recount_admins();
+    return {};
+}
+
 }  // namespace
 
 Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptions options) {
@@ -140,6 +165,8 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
         if (!header) return tl::unexpected(header.error());
         impl->last_header = std::move(*header);
     }
+    if (auto officers = load_officers(impl->db, impl->officers); !officers)
+        return tl::unexpected(officers.error());
     // The height record is written in the same batch as its block: a block above it means the
     // store was written outside append_block.
     auto above = impl->db.get(Column::blocks, store::be64(*height + 1));
@@ -166,6 +193,22 @@ Result<bool> Store::has_event(const EventId& id) const {
     auto value = impl_->db.get(Column::event_positions, store::hash_key(id.hash));
     if (!value) return tl::unexpected(value.error());
     return value->has_value();
+}
+
+Result<std::optional<Officer>> Store::officer(const crypto::PublicKey& key) const {
+    const OfficerRecord* record = impl_->officers.find(key);
+    if (record == nullptr || record->revoked()) return std::optional<Officer>();
+    return std::optional<Officer>(record->officer);
+}
+
+Result<std::optional<OfficerRecord>> Store::officer_record(const crypto::PublicKey& key) const {
+    const OfficerRecord* record = impl_->officers.find(key);
+    if (record == nullptr) return std::optional<OfficerRecord>();
+    return std::optional<OfficerRecord>(*record);
+}
+
+Result<std::uint64_t> Store::admin_keys(std::string_view agency) const {
+    return impl_->officers.admin_keys(agency).value_or(0);
 }
 
 const Genesis& Store::genesis() const {

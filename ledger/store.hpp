@@ -8,7 +8,8 @@
 //   block.
 // - A store belongs to one genesis: it keeps the genesis document and its hash and refuses to
 //   open against another.
-// - Nothing is ever rewritten: a height, a leaf index or an event id is written once.
+// - Nothing is ever rewritten: a height, a leaf index or an event id is written once. (Item
+//   states and officer records are current state: rewritten as events change them.)
 //
 // A Store has no locks: one thread (the node's ledger strand) uses it. RocksDB's own file lock
 // keeps a second process from opening the same store for writing.
@@ -72,11 +73,16 @@ public:
     // StateView over the committed state.
     [[nodiscard]] Result<std::optional<ItemState>> item(std::string_view item_id) const override;
     [[nodiscard]] Result<bool> has_event(const EventId& id) const override;
+    // Officer keys in force after the last committed block (genesis + governance records).
+    [[nodiscard]] Result<std::optional<Officer>> officer(const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::optional<OfficerRecord>> officer_record(
+        const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
 
     [[nodiscard]] const Genesis& genesis() const;
     [[nodiscard]] const Hash32& genesis_hash() const;
-    // The validator set that certifies blocks at `height` (the genesis set until governance
-    // records change it).
+    // The validator set that certifies blocks at `height`: in this version always the genesis set
+    // (governance events change officer keys, never validators).
     [[nodiscard]] const ValidatorSet& validators_at(Height height) const;
     [[nodiscard]] Height height() const;  // 0 before the first block.
     [[nodiscard]] std::uint64_t log_size() const;
@@ -130,6 +136,10 @@ inline constexpr std::string_view format = "format";
 inline constexpr std::string_view genesis = "genesis";
 inline constexpr std::string_view genesis_hash = "genesis_hash";
 inline constexpr std::string_view height = "height";
+// "officer/" + the 32 raw key bytes -> canonical officer record JSON, for every key governance
+// changed (officer.add, officer.revoke). Written in the block's WriteBatch; a genesis officer
+// no event changed has no record here.
+inline constexpr std::string_view officer_prefix = "officer/";
 }  // namespace store::meta_key
 
 }  // namespace custos::ledger

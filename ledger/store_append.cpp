@@ -68,6 +68,11 @@ void put_effects(store::Batch& batch, const BlockEffects& effects) {
         batch.put(Column::agency_events, store::id_number_key(entry.agency, entry.leaf_index),
                   store::hash_key(entry.event.hash));
     }
+    for (const auto& record : effects.officers) {
+        batch.put(Column::meta,
+                  store::officer_key(store::meta_key::officer_prefix, record.officer.key.view()),
+                  canonical_officer_record(record));
+    }
 }
 
 }  // namespace
@@ -100,6 +105,10 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     if (!written) return written;
     impl_->height = header.height;
     impl_->last_header = header;
+    for (const auto& record : effects.officers)
+        impl_->officers.put(record);
+    for (const auto& count : effects.admin_counts)
+        impl_->officers.put(count);
     return {};
 }
 

@@ -65,6 +65,13 @@ inline void append_id(std::string& out, std::string_view id) {
     return out;
 }
 
+// Meta key of an officer record: the prefix then the raw public key bytes.
+[[nodiscard]] inline std::string officer_key(std::string_view prefix, ByteView key) {
+    std::string out(prefix);
+    out.append(reinterpret_cast<const char*>(key.data()), key.size());
+    return out;
+}
+
 [[nodiscard]] inline std::string hash_key(const Hash32& hash) {
     return {reinterpret_cast<const char*>(hash.bytes.data()), hash.bytes.size()};
 }

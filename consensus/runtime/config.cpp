@@ -1,5 +1,6 @@
 #include "consensus/runtime/config.hpp"
 
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -135,7 +136,7 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
     const Json& object = *document;
     if (auto ok = check_fields(object,
                                {"data_dir", "genesis_file", "validator_key_file", "peer_listen",
-                                "rest_listen", "peers", "log_level"},
+                                "rest_listen", "peers", "log_level", "test_byzantine"},
                                "the top level");
         !ok) {
         return tl::unexpected(ok.error());
@@ -177,7 +178,34 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         }
         config.log_level = *parsed;
     }
+    auto byzantine = string_field(object, "test_byzantine", false);
+    if (!byzantine) {
+        return tl::unexpected(byzantine.error());
+    }
+    if (!byzantine->empty() && *byzantine != "equivocate" && *byzantine != "equivocate_proposals" &&
+        *byzantine != "equivocate_votes") {
+        return make_error(ErrorCode::invalid_argument,
+                          "config: \"test_byzantine\" must be equivocate, equivocate_proposals or "
+                          "equivocate_votes, got \"" +
+                              *byzantine + "\"");
+    }
+    config.test_byzantine = std::move(*byzantine);
     return config;
+}
+
+Status check_test_only_settings(const NodeConfig& config) {
+    if (config.test_byzantine.empty()) {
+        return {};
+    }
+    const char* allowed = std::getenv(std::string(test_byzantine_env).c_str());
+    if (allowed != nullptr && std::string_view(allowed) == "1") {
+        return {};
+    }
+    return make_error(ErrorCode::invalid_argument,
+                      "config: \"test_byzantine\" is a test-only setting that makes this validator "
+                      "equivocate (sign conflicting proposals and votes); a production node refuses it. "
+                      "Remove it from the config (it is accepted only with " +
+                          std::string(test_byzantine_env) + "=1 in the environment, for tests)");
 }
 
 Result<NodeConfig> load_node_config(const std::filesystem::path& file) {
@@ -209,6 +237,9 @@ std::string node_config_to_json(const NodeConfig& config) {
                    {"rest_listen", config.rest_listen},
                    {"peers", peers},
                    {"log_level", std::string(log_level_name(config.log_level))}};
+    if (!config.test_byzantine.empty()) {
+        object["test_byzantine"] = config.test_byzantine;
+    }
     return object.dump(2);
 }
 

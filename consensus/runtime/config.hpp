@@ -15,7 +15,17 @@
 //       {"address": "127.0.0.1:26658", "public_key": "<64 hex chars, Ed25519>"}
 //     ],
 //     "log_level":          "info"                         optional; debug|info|warn|error
+//     "test_byzantine":     "equivocate"                   TEST ONLY, see below
 //   }
+//
+// "test_byzantine" makes this validator misbehave on purpose, for the multi-process tests of
+// the honest validators: "equivocate_proposals" (as proposer it sends two different blocks for
+// one height and round, each to a different half of its peers first), "equivocate_votes" (each
+// prevote and precommit goes out together with a conflicting one for another value), or
+// "equivocate" (both). The field parses, but Node::create refuses it unless the environment
+// also holds CUSTOS_TEST_BYZANTINE=1 (check_test_only_settings): a production config that
+// carries it, by mistake or by tampering, exits with status 2 and a message naming the field,
+// because an equivocating validator is exactly what the other validators record as evidence.
 //
 // Relative paths are taken relative to the directory holding FILE, so a localnet directory can
 // be moved as a whole.
@@ -56,7 +66,10 @@ struct NodeConfig {
     std::string rest_listen;
     std::vector<PeerConfig> peers;
     LogLevel log_level = LogLevel::info;
+    std::string test_byzantine;  // Empty: honest (always, in production).
 };
+
+inline constexpr std::string_view test_byzantine_env = "CUSTOS_TEST_BYZANTINE";
 
 // Parses the JSON text of a config; relative paths are resolved against `base_dir`.
 [[nodiscard]] Result<NodeConfig> parse_node_config(std::string_view text,
@@ -66,5 +79,7 @@ struct NodeConfig {
 // The JSON text of a config (paths written as given), for generators and tests.
 [[nodiscard]] std::string node_config_to_json(const NodeConfig& config);
 [[nodiscard]] Result<LogLevel> parse_log_level(std::string_view name);
+// Refuses test-only settings ("test_byzantine") unless CUSTOS_TEST_BYZANTINE=1 is set.
+[[nodiscard]] Status check_test_only_settings(const NodeConfig& config);
 
 }  // namespace custos::runtime

@@ -1,5 +1,7 @@
 #include "consensus/runtime/mempool.hpp"
 
+#include <algorithm>
+
 namespace custos::runtime {
 
 Result<std::optional<ledger::ItemState>> OverlayState::item(std::string_view item_id) const {
@@ -13,15 +15,36 @@ Result<bool> OverlayState::has_event(const ledger::EventId& id) const {
     return base_->has_event(id);
 }
 
+Result<std::optional<ledger::Officer>> OverlayState::officer(const crypto::PublicKey& key) const {
+    auto record = officer_record(key);
+    if (!record) return tl::unexpected(record.error());
+    return ledger::officer_in_force(*record);
+}
+
+Result<std::optional<ledger::OfficerRecord>> OverlayState::officer_record(
+    const crypto::PublicKey& key) const {
+    if (const ledger::OfficerRecord* found = officers_.find(key))
+        return std::optional<ledger::OfficerRecord>(*found);
+    return base_->officer_record(key);
+}
+
+Result<std::uint64_t> OverlayState::admin_keys(std::string_view agency) const {
+    if (auto count = officers_.admin_keys(agency)) return *count;
+    return base_->admin_keys(agency);
+}
+
 void OverlayState::add(const ledger::EventEffects& effects) {
     events_.insert(effects.id);
     for (const auto& state : effects.items)
         items_.insert_or_assign(state.item, state);
+    if (effects.officer) officers_.put(*effects.officer);
+    if (effects.admins) officers_.put(*effects.admins);
 }
 
 void OverlayState::clear() {
     items_.clear();
     events_.clear();
+    officers_ = ledger::OfficerTable();
 }
 
 Mempool::Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits)
@@ -46,6 +69,7 @@ Result<ledger::EventId> Mempool::admit(PendingEvent event, ledger::TimeMs now) {
         return tl::unexpected(effects.error().to_error());
     }
     overlay_.add(*effects);
+    event.effects = std::move(*effects);
     bytes_ += event.bytes;
     auto id = event.id;
     events_.push_back(std::move(event));
@@ -68,7 +92,8 @@ std::vector<ledger::Envelope> Mempool::candidates(std::size_t events_max) const 
     return out;
 }
 
-std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now) {
+std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
+                                        const ledger::BlockEffects* committed) {
     for (const auto& id : ids) {
         auto found = index_.find(id);
         if (found == index_.end()) continue;
@@ -76,13 +101,34 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
         events_.erase(found->second);
         index_.erase(found);
     }
+    // Governance changes who may sign what: then every survivor is checked again.
+    const bool everything =
+        committed == nullptr || !committed->officers.empty() || !committed->admin_counts.empty();
+    std::set<std::string, std::less<>> touched;
+    if (!everything) {
+        for (const auto& state : committed->items)
+            touched.insert(state.item);
+    }
+    auto touches = [&touched](const ledger::EventEffects& effects) {
+        return std::any_of(
+            effects.items.begin(), effects.items.end(),
+            [&touched](const ledger::ItemState& state) { return touched.contains(state.item); });
+    };
     // The committed state moved: rebuild the overlay from the survivors, in admission order.
     overlay_.clear();
     std::size_t dropped = 0;
     for (auto it = events_.begin(); it != events_.end();) {
+        if (!everything && !touches(it->effects)) {
+            overlay_.add(it->effects);
+            ++it;
+            continue;
+        }
+        for (const auto& state : it->effects.items)  // Later events on these items: re-check too.
+            touched.insert(state.item);
         auto effects = ledger::check_event(overlay_, it->envelope, it->id, now, genesis_);
         if (effects) {
             overlay_.add(*effects);
+            it->effects = std::move(*effects);
             ++it;
             continue;
         }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "ledger/block.hpp"
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/rules.hpp"
@@ -38,7 +39,8 @@ struct MempoolLimits {
 struct PendingEvent {
     ledger::Envelope envelope;
     ledger::EventId id;
-    std::size_t bytes = 0;  // Canonical envelope size.
+    std::size_t bytes = 0;         // Canonical envelope size.
+    ledger::EventEffects effects;  // What admission computed; reused by remove_and_recheck.
 };
 
 // The committed state seen through the pending events' effects.
@@ -47,6 +49,10 @@ public:
     explicit OverlayState(const ledger::StateView& base) : base_(&base) {}
     [[nodiscard]] Result<std::optional<ledger::ItemState>> item(std::string_view item_id) const override;
     [[nodiscard]] Result<bool> has_event(const ledger::EventId& id) const override;
+    [[nodiscard]] Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::optional<ledger::OfficerRecord>> officer_record(
+        const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
     void add(const ledger::EventEffects& effects);
     void clear();
 
@@ -54,6 +60,7 @@ private:
     const ledger::StateView* base_;
     std::map<std::string, ledger::ItemState, std::less<>> items_;
     std::set<ledger::EventId> events_;
+    ledger::OfficerTable officers_;  // Pending governance events' changes.
 };
 
 class Mempool {
@@ -71,8 +78,14 @@ public:
 
     // After a block commits (or the proposer dropped events): removes `ids`, then re-checks the
     // rest in order against the new committed state and drops those that no longer pass.
+    // With `committed` (the block's effects, governance-free), only events on items the block
+    // changed (or on items of an event re-checked before them) are re-checked; the others keep
+    // the effects admission computed, since nothing they depend on moved. This keeps a commit's
+    // cost proportional to the block, not to the pool. Events that went stale for another reason
+    // (their time window) are dropped when a proposer's build_block refuses them.
     // Returns how many were dropped by the re-check.
-    std::size_t remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now);
+    std::size_t remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
+                                   const ledger::BlockEffects* committed = nullptr);
 
     [[nodiscard]] std::size_t size() const { return events_.size(); }
     [[nodiscard]] std::size_t bytes() const { return bytes_; }

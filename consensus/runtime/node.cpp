@@ -37,6 +37,8 @@ consensus::Params params_from(const ledger::Genesis& genesis) {
 }  // namespace
 
 Status NodeImpl::open() {
+    if (auto allowed = check_test_only_settings(config); !allowed) return allowed;
+    byzantine = byzantine_mode(config.test_byzantine);
     set_log_level(config.log_level);
     auto genesis_text = read_text(config.genesis_file);
     if (!genesis_text) return tl::unexpected(genesis_text.error());
@@ -87,10 +89,18 @@ Status NodeImpl::open() {
                           "signing state is at height " + std::to_string((*persisted)->height.value) +
                               " but the store only reaches " + std::to_string(store->height().value));
     }
+    if (*persisted) note_signed(**persisted, false);
     const auto* last = store->last_header();
+    std::string reason;
     consensus::StartState start{
         ledger::Height{next}, last ? last->time : ledger::TimeMs{genesis.genesis_time.value - 1},
-        last ? ledger::block_hash(*last) : ledger::BlockHash{}, std::move(*persisted)};
+        last ? ledger::block_hash(*last) : ledger::BlockHash{}, std::move(*persisted), wants_voting(reason)};
+    if (!start.voting) {
+        pause_reason = reason;
+        log_line(LogLevel::info, "voting_paused")
+            .field("height", store->height().value)
+            .field("reason", reason);
+    }
     core = std::make_unique<consensus::Core>(params, *signer, std::move(start));
 
     return {};
@@ -115,7 +125,11 @@ void NodeImpl::start() {
         peers_up.insert(peer);
         send_status(peer);
     });
-    transport->on_peer_down([this](const crypto::PublicKey& peer) { peers_up.erase(peer); });
+    transport->on_peer_down([this](const crypto::PublicKey& peer) {
+        peers_up.erase(peer);
+        peer_heights.erase(peer);  // Only connected peers count for syncing and the voting gate.
+        update_voting();
+    });
     auto port = transport->listen(config.peer_listen);
     if (!port) {
         fatal("peer listen " + config.peer_listen + ": " + port.error().message);
@@ -169,11 +183,39 @@ void NodeImpl::stop() {
 void NodeImpl::drive(consensus::Input input) {
     std::deque<consensus::Input> follow_ups;
     follow_ups.push_back(std::move(input));
-    while (!follow_ups.empty() && !stopping) {
+    while (!stopping) {
+        if (follow_ups.empty()) {
+            // A decision may have brought this node within a block of the others.
+            auto change = voting_change();
+            if (!change) break;
+            follow_ups.push_back(std::move(*change));
+        }
         auto next = std::move(follow_ups.front());
         follow_ups.pop_front();
         auto ready = core->step(std::move(next), ledger::TimeMs{now_ms()});
         carry_out(ready, follow_ups);
+    }
+}
+
+void NodeImpl::note_signed(const consensus::PersistentState& state, bool log) {
+    const std::array<const std::optional<consensus::SignedMessage>*, 3> latest{
+        &state.last_proposal, &state.last_prevote, &state.last_precommit};
+    constexpr std::array<std::string_view, 3> kinds{"proposal", "prevote", "precommit"};
+    for (std::size_t index = 0; index < latest.size(); ++index) {
+        const auto& message = *latest[index];
+        if (!message || last_signed[index] == message->signature) continue;
+        last_signed[index] = message->signature;
+        if (!log) continue;
+        ++counters.messages_signed;
+        const auto [height, round] = index == 0
+                                         ? std::pair{std::get<consensus::Proposal>(message->body).height,
+                                                     std::get<consensus::Proposal>(message->body).round}
+                                         : std::pair{std::get<consensus::Vote>(message->body).height,
+                                                     std::get<consensus::Vote>(message->body).round};
+        log_line(LogLevel::debug, "signed")
+            .field("kind", kinds[index])
+            .field("height", height.value)
+            .field("round", round.value);
     }
 }
 
@@ -189,6 +231,7 @@ void NodeImpl::carry_out(consensus::Ready& ready, std::deque<consensus::Input>& 
             fatal("saving the signing state: " + saved.error().message);
             return;
         }
+        note_signed(*ready.persist);
     }
     // 3. Send, schedule, answer.
     for (const auto& outbound : ready.messages)
@@ -208,9 +251,19 @@ void NodeImpl::carry_out(consensus::Ready& ready, std::deque<consensus::Input>& 
     }
     for (const auto& evidence : ready.evidence) {
         ++counters.evidence;
+        const auto& body = evidence.first.body;
+        const auto* vote = std::get_if<consensus::Vote>(&body);
+        const std::string_view kind = vote == nullptr                              ? "proposal"
+                                      : vote->type == consensus::VoteType::prevote ? "prevote"
+                                                                                   : "precommit";
+        const auto [height, round] = vote == nullptr ? std::pair{std::get<consensus::Proposal>(body).height,
+                                                                 std::get<consensus::Proposal>(body).round}
+                                                     : std::pair{vote->height, vote->round};
         log_line(LogLevel::warn, "equivocation")
             .field("validator", evidence.validator)
-            .field("height", core->height().value);
+            .field("kind", kind)
+            .field("height", height.value)
+            .field("round", round.value);
     }
 }
 
@@ -263,9 +316,12 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
             submit_times.erase(submitted);
         }
     }
-    mempool->remove_and_recheck(ids, ledger::TimeMs{now});
+    mempool->remove_and_recheck(ids, ledger::TimeMs{now}, &*effects);
     ++counters.blocks_committed;
     counters.events_committed += ids.size();
+    // Peers learn the new height at once (a few bytes), so their syncing and voting decisions
+    // do not rest on a status up to status_interval_ms old.
+    send_status(std::nullopt);
     log_line(LogLevel::info, "block_committed")
         .field("height", block.header.height.value)
         .field("round", decision.round.value)
@@ -390,8 +446,9 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         }
         remember_verified(bytes.id);
     }
-    std::size_t size = ledger::canonical_envelope(envelope).size();
-    auto admitted = mempool->admit(PendingEvent{envelope, bytes.id, size}, ledger::TimeMs{now_ms()});
+    const std::size_t size = bytes.canonical_envelope.size();
+    auto admitted =
+        mempool->admit(PendingEvent{std::move(envelope), bytes.id, size}, ledger::TimeMs{now_ms()});
     if (!admitted) {
         ++counters.events_refused;
         return admitted;
@@ -399,7 +456,7 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
     ++counters.events_admitted;
     if (local) {
         submit_times.emplace(bytes.id, now_ms());
-        queue_gossip(envelope);
+        queue_gossip(bytes.canonical_envelope);
     }
     if (waiting_proposal) {
         if (mempool->size() >= genesis.params.block_events_max) {

@@ -40,6 +40,8 @@ inline constexpr std::size_t sync_batch_max = 32;
 inline constexpr std::int64_t status_interval_ms = 500;
 inline constexpr std::int64_t sync_request_interval_ms = 300;
 inline constexpr std::size_t gossip_batch_max = 512;
+// A gossip batch is sent before it grows past this (well under consensus::message_bytes_max).
+inline constexpr std::size_t gossip_batch_bytes_max = 1024 * 1024;
 inline constexpr std::int64_t gossip_flush_ms = 5;
 // How long the proposer waits for more events before proposing a block that is not full.
 inline constexpr std::int64_t proposal_batch_ms = 25;

@@ -1,6 +1,7 @@
 // Internal state of the node runtime (node.hpp); shared by node.cpp and node_net.cpp.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <deque>
 #include <map>
@@ -13,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "consensus/core.hpp"
+#include "consensus/runtime/byzantine.hpp"
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"
 #include "consensus/runtime/transport.hpp"
@@ -35,6 +37,7 @@ struct NodeCounters {
     std::uint64_t events_refused = 0;
     std::uint64_t messages_refused = 0;
     std::uint64_t evidence = 0;
+    std::uint64_t messages_signed = 0;  // New proposals and votes this node signed.
     std::uint64_t blocks_synced_sent = 0;
     // Commit latency (local submit -> committed) histogram, seconds.
     std::vector<double> latency_bounds{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -74,7 +77,10 @@ public:
     std::shared_ptr<boost::asio::steady_timer> proposal_timer;
     bool proposal_batching = false;  // The armed wait is the short batching window.
     // Gossip batch of admitted envelopes not yet sent.
-    crypto::Json gossip_batch = crypto::Json::array();
+    // The JSON array text of the batch, built from the canonical envelope bytes admission
+    // already computed (no re-serialization), without its closing bracket.
+    std::string gossip_batch;
+    std::size_t gossip_count = 0;
     bool gossip_flush_scheduled = false;
     // Peers' committed heights (from status messages), by key.
     std::map<crypto::PublicKey, std::uint64_t> peer_heights;
@@ -82,6 +88,13 @@ public:
     std::int64_t last_sync_request_ms = 0;
     std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit
     NodeCounters counters;
+    // Voting gate (node_net.cpp, wants_voting): set once statuses from peers that with this node
+    // hold more than 2/3 of the power have arrived, so a restarted node knows where the others are.
+    bool heard_quorum = false;
+    std::string pause_reason;  // Why voting is paused (logged when it changes); empty when voting.
+    // Signatures of the last proposal, prevote and precommit persisted, to log new ones.
+    std::array<std::optional<crypto::Signature>, 3> last_signed;
+    ByzantineMode byzantine;  // TEST ONLY (config "test_byzantine").
 
     // node.cpp
     Status open();
@@ -108,11 +121,19 @@ public:
     void send_commit(const crypto::PublicKey& peer, ledger::Height height);
     void send_status(const std::optional<crypto::PublicKey>& peer);
     void maybe_request_sync();
-    void queue_gossip(const ledger::Envelope& envelope);
+    void queue_gossip(std::string_view canonical_envelope);
     void flush_gossip();
     void on_gossip(std::string_view payload);
     void schedule_status();
     [[nodiscard]] bool syncing() const;
+    // Whether this node should vote now; `reason` says why not.
+    [[nodiscard]] bool wants_voting(std::string& reason);
+    // The SetVoting input to give the core when wants_voting() changed (logged).
+    [[nodiscard]] std::optional<consensus::Input> voting_change();
+    void update_voting();
+    // Logs (debug) and counts the messages in `state` signed since the last call; with
+    // log = false only remembers them (the state loaded at start).
+    void note_signed(const consensus::PersistentState& state, bool log = true);
     [[nodiscard]] std::string metrics() const;
 };
 

@@ -55,8 +55,9 @@ void NodeImpl::on_message(const crypto::PublicKey& peer, Bytes message) {
             return;
         case wire::status:
             if (auto height = read_height(payload)) {
-                peer_heights[peer] = *height;
+                if (peers_up.count(peer) != 0) peer_heights[peer] = *height;
                 maybe_request_sync();
+                update_voting();
             }
             return;
         case wire::sync_request:
@@ -75,6 +76,24 @@ void NodeImpl::on_message(const crypto::PublicKey& peer, Bytes message) {
 }
 
 void NodeImpl::send_consensus(const consensus::Outbound& outbound) {
+    if (byzantine.any() && !outbound.to) {  // TEST ONLY (config "test_byzantine").
+        if (auto twin = equivocation_twin(outbound.message, byzantine, *signer, params.chain_id)) {
+            // Every peer gets both messages, half of them the twin first: the two halves start
+            // from different values, and each honest peer holds the proof of the equivocation.
+            auto first = std::make_shared<const Bytes>(
+                frame_message(wire::consensus, consensus::encode(outbound.message)));
+            auto second =
+                std::make_shared<const Bytes>(frame_message(wire::consensus, consensus::encode(*twin)));
+            const auto& validators = params.validators.validators;
+            for (std::size_t index = 0; index < validators.size(); ++index) {
+                if (index == core->self_index()) continue;
+                const bool twin_first = index % 2 == 1;
+                (void)transport->send(validators[index].key, twin_first ? *second : *first);
+                (void)transport->send(validators[index].key, twin_first ? *first : *second);
+            }
+            return;
+        }
+    }
     auto bytes = frame_message(wire::consensus, consensus::encode(outbound.message));
     if (outbound.to) {
         if (*outbound.to < params.validators.validators.size()) {
@@ -108,11 +127,73 @@ void NodeImpl::send_status(const std::optional<crypto::PublicKey>& peer) {
 }
 
 bool NodeImpl::syncing() const {
+    // Behind when connected validators holding more than 1/3 of the power (at least one honest
+    // one) report a committed height more than one block above ours. One peer alone cannot make
+    // this node stop voting by claiming a height it does not have.
     const auto mine = store->height().value;
+    std::uint64_t ahead = 0;
     for (const auto& [key, height] : peer_heights) {
-        if (height > mine + 1) return true;
+        if (height > mine + 1) {
+            if (const auto* validator = params.validators.find(key)) ahead += validator->power;
+        }
     }
-    return false;
+    return ahead * 3 > params.validators.total_power();
+}
+
+bool NodeImpl::wants_voting(std::string& reason) {
+    if (!heard_quorum) {
+        // Right after a start the node does not know where the others are: it waits for the
+        // statuses of peers that, with itself, hold more than 2/3 of the power (without them no
+        // height can be decided anyway). Once heard, this gate stays open.
+        std::uint64_t heard = params.validators.find(signer->public_key())->power;
+        for (const auto& [key, height] : peer_heights) {
+            if (const auto* validator = params.validators.find(key)) heard += validator->power;
+        }
+        heard_quorum = ledger::exceeds_two_thirds(heard, params.validators.total_power());
+        if (!heard_quorum) {
+            reason = "waiting_for_peers";
+            return false;
+        }
+    }
+    if (syncing()) {
+        reason = "behind";
+        return false;
+    }
+    return true;
+}
+
+std::optional<consensus::Input> NodeImpl::voting_change() {
+    std::string reason;
+    const bool wanted = wants_voting(reason);
+    if (wanted == core->voting()) {
+        if (!wanted && reason != pause_reason) {  // Still paused, for another reason: say so.
+            pause_reason = reason;
+            log_line(LogLevel::info, "voting_paused")
+                .field("height", store->height().value)
+                .field("reason", reason);
+        }
+        return std::nullopt;
+    }
+    pause_reason = wanted ? std::string() : reason;
+    std::uint64_t best = 0;
+    for (const auto& [key, height] : peer_heights)
+        best = std::max(best, height);
+    if (wanted) {
+        log_line(LogLevel::info, "voting_resumed")
+            .field("height", store->height().value)
+            .field("peer_height", best);
+    } else {
+        log_line(LogLevel::info, "voting_paused")
+            .field("height", store->height().value)
+            .field("peer_height", best)
+            .field("reason", reason);
+    }
+    return consensus::SetVoting{wanted};
+}
+
+void NodeImpl::update_voting() {
+    if (stopping || !running || !core) return;
+    if (auto change = voting_change()) drive(std::move(*change));
 }
 
 void NodeImpl::maybe_request_sync() {
@@ -146,9 +227,11 @@ void NodeImpl::schedule_status() {
     });
 }
 
-void NodeImpl::queue_gossip(const ledger::Envelope& envelope) {
-    gossip_batch.push_back(ledger::envelope_to_json(envelope));
-    if (gossip_batch.size() >= gossip_batch_max) {
+void NodeImpl::queue_gossip(std::string_view canonical_envelope) {
+    gossip_batch += gossip_count == 0 ? '[' : ',';
+    gossip_batch += canonical_envelope;
+    ++gossip_count;
+    if (gossip_count >= gossip_batch_max || gossip_batch.size() >= gossip_batch_bytes_max) {
         flush_gossip();
         return;
     }
@@ -165,10 +248,11 @@ void NodeImpl::queue_gossip(const ledger::Envelope& envelope) {
 
 void NodeImpl::flush_gossip() {
     gossip_flush_scheduled = false;
-    if (gossip_batch.empty()) return;
-    auto text = gossip_batch.dump();
-    gossip_batch = crypto::Json::array();
-    (void)transport->broadcast(frame_message(wire::events, text));
+    if (gossip_count == 0) return;
+    gossip_batch += ']';
+    (void)transport->broadcast(frame_message(wire::events, gossip_batch));
+    gossip_batch.clear();
+    gossip_count = 0;
 }
 
 void NodeImpl::on_gossip(std::string_view payload) {
@@ -209,6 +293,9 @@ std::string NodeImpl::metrics() const {
     gauge("custos_messages_refused_total", "Peer messages refused.", counters.messages_refused, true);
     gauge("custos_evidence_total", "Equivocations seen.", counters.evidence, true);
     gauge("custos_syncing", "1 while behind the other validators.", syncing() ? 1 : 0);
+    gauge("custos_voting", "1 while this validator takes part in voting.", core->voting() ? 1 : 0);
+    gauge("custos_signed_messages_total", "Proposals and votes this validator signed.",
+          counters.messages_signed, true);
     out += "# HELP custos_commit_latency_seconds Local submit to commit.\n";
     out += "# TYPE custos_commit_latency_seconds histogram\n";
     std::uint64_t cumulative = 0;

@@ -128,3 +128,31 @@ TEST_CASE("core: f+1 of the power in a later round makes a node skip to that rou
         0, sign_vote(*cluster.signers_[2], test_chain_id, make_precommit(Height{1}, Round{5}, std::nullopt)));
     CHECK(core.round() == Round{5});
 }
+
+TEST_CASE("core: a validator that is not voting signs nothing, still decides, and votes once allowed") {
+    Cluster cluster(4);
+    auto paused = cluster.start_state();
+    paused.voting = false;
+    cluster.cores_[3] = std::make_unique<Core>(cluster.params_, *cluster.signers_[3], paused);
+    cluster.start_all();
+    // Four heights: node 3 is the proposer of one of them, so that height needs a second round.
+    REQUIRE(cluster.run_until([&] { return all_decided(cluster, 4); }));
+    for (const auto& [from, message] : cluster.sent_)
+        CHECK_MESSAGE(from != 3, "a non-voting core signed or sent a message");
+    for (std::size_t height = 0; height < 4; ++height)
+        CHECK(cluster.decided_[3][height].block_id == cluster.decided_[0][height].block_id);
+    CHECK(cluster.persisted_[3].has_value() == true);
+    CHECK_FALSE(cluster.persisted_[3]->last_prevote.has_value());
+    CHECK_FALSE(cluster.persisted_[3]->last_precommit.has_value());
+    CHECK_FALSE(cluster.persisted_[3]->last_proposal.has_value());
+
+    auto ready = cluster.cores_[3]->step(SetVoting{true}, cluster.now());
+    cluster.carry_out(3, ready);
+    REQUIRE(cluster.run_until([&] { return all_decided(cluster, 6); }));
+    bool voted = false;
+    for (const auto& [from, message] : cluster.sent_)
+        voted = voted || (from == 3 && std::holds_alternative<Vote>(message.body));
+    CHECK(voted);
+    for (std::size_t height = 0; height < 6; ++height)
+        CHECK(cluster.decided_[3][height].block_id == cluster.decided_[1][height].block_id);
+}

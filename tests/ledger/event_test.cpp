@@ -147,3 +147,33 @@ TEST_CASE("event: event_bytes gives exactly the separately computed id, event an
         CHECK(verify_envelope_signature(envelope, bytes).has_value());
     }
 }
+
+TEST_CASE("event: canonical_event written from the struct equals the canonicalized JSON tree") {
+    LedgerWorld world;
+    world.commit({world.sign(world.register_event("ITEM-1"), "nl.custodian")}, "2026-02-01T10:00:01.000Z");
+    auto same = [](const Event& event) {
+        INFO(event_kind_name(event.kind));
+        CHECK(canonical_event(event) == crypto::canonicalize(event_to_json(event)).value());
+    };
+    for (std::size_t k = 0; k < event_kind_count; ++k) {
+        const auto kind = static_cast<EventKind>(k);
+        Event event = kind == EventKind::register_item
+                          ? world.register_event("ITEM-9")
+                          : world.next_event(kind, "ITEM-1", "NL-POL", "2026-02-02T00:00:00.000Z");
+        same(event);
+        // Every optional member at once (validity does not matter to the encoding).
+        event.attributes = {{"b.key", "x"}, {"a.key", "quote \" backslash \\ tab \t nul "}, {"Z", "ünï €"}};
+        event.attributes["a.key"].push_back('\0');
+        event.attributes["a.key"] += "\x1f\x7f\b\f\n\r";
+        event.location = "Zürich \"depot\" \\ 3";
+        event.digests = Digests{crypto::sha256("x"), std::string(32, 'a'), std::string(40, 'b')};
+        event.results = {Digests{crypto::sha256("y"), std::nullopt, std::string(40, 'c')},
+                         Digests{crypto::sha256("z"), std::string(32, 'd'), std::nullopt}};
+        event.scope = {AccessAction::view, AccessAction::export_data};
+        event.roles = {Role::custodian, Role::admin};
+        event.seal_intact = false;
+        event.expires = custos::test::at("2026-06-01T00:00:00.000Z");
+        event.description = "line one\nline two \xF0\x9F\x94\x92";
+        same(event);
+    }
+}

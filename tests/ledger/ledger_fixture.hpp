@@ -117,6 +117,12 @@ public:
         event.case_id = "CASE-1";
         event.agency = agency;
         event.time = at(time);
+        if (is_governance(kind)) {
+            event.item.clear();
+            event.case_id.clear();
+            // A key no genesis officer or validator holds, added to (or revoked from) the agency.
+            return officer_event(kind, seeded_key(60).public_key(), agency, time);
+        }
         auto state = ledger->state().item(item);
         REQUIRE(state.has_value());
         if (state->has_value()) event.prev = (*state)->head;
@@ -171,6 +177,24 @@ public:
                 break;
             default:
                 break;
+        }
+        return event;
+    }
+
+    // officer.add (a custodian named after the key) or officer.revoke of `key` for `agency`.
+    Event officer_event(EventKind kind, const crypto::PublicKey& key, const std::string& agency,
+                        const char* time, std::vector<Role> roles = {Role::custodian}) const {
+        Event event;
+        event.chain_id = chain;
+        event.kind = kind;
+        event.agency = agency;
+        event.time = at(time);
+        event.officer = key;
+        if (kind == EventKind::officer_add) {
+            event.roles = std::move(roles);
+            event.name = "Officer " + key_id(key).substr(0, 8);
+        } else {
+            event.reason = "left the unit";
         }
         return event;
     }

@@ -70,8 +70,10 @@ CHILDREN=$(pgrep -P "$RUN_PID" | tr '\n' ' ')
 # The trail on node i holds all three demo events (committed only: trails list committed events).
 trail_complete() {
     local body
-    body=$(curl -sf --max-time 2 "http://127.0.0.1:$((REST_BASE + $1))/v1/items/EXHIBIT-DEMO-0001/trail") || return 1
-    for kind in '"register"' '"transfer.offer"' '"transfer.accept"' '"custodian":"DE-BKA"'; do
+    # Reads are signed (RFC 9421): through the CLI, with the receiving agency's custodian key.
+    body=$("$CUSTOS" trail EXHIBIT-DEMO-0001 --json --node "http://127.0.0.1:$((REST_BASE + $1))" \
+        --key "$NET/keys/DE-BKA/custodian.key" 2>/dev/null) || return 1
+    for kind in '"register"' '"transfer.offer"' '"transfer.accept"' '"custodian": "DE-BKA"'; do
         grep -q -- "$kind" <<< "$body" || return 1
     done
 }

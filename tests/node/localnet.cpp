@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -43,13 +44,21 @@ Localnet::Localnet() : pids_(validator_count, 0) {
     REQUIRE(::mkdtemp(pattern) != nullptr);
     dir_ = pattern;
     // Ports from the process id, so parallel test runs (and a running localnet on 8081) do not collide.
-    const auto base = static_cast<std::uint16_t>(30000 + (::getpid() % 3000) * 10);
+    // Below Linux's ephemeral range (32768..60999), so an outgoing connection's local port cannot
+    // take a node's listening port before it binds.
+    const auto base = static_cast<std::uint16_t>(20000 + (::getpid() % 1270) * 10);
     genesis_.chain_id = "custos-node-test";
     genesis_.genesis_time = ledger::TimeMs{now_ms() - 3'600'000};
     genesis_.agencies = {{"DE-BKA", "Bundeskriminalamt", "DE"}, {"NL-POL", "Politie Nederland", "NL"}};
     officer_.emplace(crypto::SecretKey::generate());
     genesis_.officers.push_back(
         ledger::Officer{officer_->public_key(), "NL-POL", {ledger::Role::custodian}, "nl.custodian"});
+    // Reads (status, blocks) are signed by an auditor: the API checks roles per route.
+    auditor_.emplace(crypto::SecretKey::generate());
+    genesis_.officers.push_back(ledger::Officer{
+        auditor_->public_key(), "NL-POL", {ledger::Role::auditor, ledger::Role::admin}, "nl.auditor"});
+    std::sort(genesis_.officers.begin(), genesis_.officers.end(),
+              [](const auto& a, const auto& b) { return a.key < b.key; });
     std::vector<crypto::SecretKey> keys;
     for (std::size_t index = 0; index < validator_count; ++index)
         keys.push_back(crypto::SecretKey::generate());
@@ -150,6 +159,7 @@ unsigned Localnet::submit(std::size_t index, const std::string& envelope_json) {
     request.target = "/v1/events";
     request.content_type = "application/json";
     request.body = envelope_json;
+    request.signing_key = &*officer_;  // The REST API needs an RFC 9421 signature.
     auto response = api::http_request(request);
     return response ? response->status : 0;
 }
@@ -159,6 +169,7 @@ std::optional<crypto::Json> Localnet::status(std::size_t index) {
     request.port = rest_ports_[index];
     request.target = "/v1/status";
     request.timeout_ms = 2000;
+    request.signing_key = &*auditor_;  // The REST API needs an RFC 9421 signature.
     auto response = api::http_request(request);
     if (!response || response->status != 200) return std::nullopt;
     auto json = crypto::parse_json(response->body);
@@ -182,11 +193,25 @@ std::optional<std::string> Localnet::block_hash(std::size_t index, std::uint64_t
     api::ClientRequest request;
     request.port = rest_ports_[index];
     request.target = "/v1/blocks/" + std::to_string(at);
+    request.signing_key = &*auditor_;  // The REST API needs an RFC 9421 signature.
     auto response = api::http_request(request);
     if (!response || response->status != 200) return std::nullopt;
     auto json = crypto::parse_json(response->body);
     if (!json) return std::nullopt;
     return json->at("hash").get<std::string>();
+}
+
+std::optional<double> Localnet::metric(std::size_t index, const std::string& name) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.target = "/metrics";
+    auto response = api::http_request(request);
+    if (!response || response->status != 200) return std::nullopt;
+    std::stringstream lines(response->body);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+    }
+    return std::nullopt;
 }
 
 std::filesystem::path Localnet::store_dir(std::size_t index) const {
@@ -206,10 +231,14 @@ std::string Localnet::log_tail(std::size_t index) const {
 namespace custos::node_test {
 
 bool Localnet::log_contains(std::size_t index, std::string_view text) const {
+    return log_text(index).find(text) != std::string::npos;
+}
+
+std::string Localnet::log_text(std::size_t index) const {
     std::ifstream in(dir_ / ("node" + std::to_string(index) + ".log"));
     std::stringstream all;
     all << in.rdbuf();
-    return all.str().find(text) != std::string::npos;
+    return all.str();
 }
 
 }  // namespace custos::node_test

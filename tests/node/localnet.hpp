@@ -40,6 +40,8 @@ public:
     [[nodiscard]] std::optional<std::uint64_t> log_size(std::size_t index);
     [[nodiscard]] std::optional<std::uint64_t> height(std::size_t index);
     [[nodiscard]] std::optional<std::string> block_hash(std::size_t index, std::uint64_t height);
+    // A counter or gauge from GET /metrics (open route); nullopt when unreachable or absent.
+    [[nodiscard]] std::optional<double> metric(std::size_t index, const std::string& name);
     // Polls until `predicate` holds or `seconds` pass; returns whether it held.
     template <typename Predicate>
     bool wait_for(Predicate predicate, int seconds);
@@ -48,6 +50,7 @@ public:
     [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
     [[nodiscard]] std::string log_tail(std::size_t index) const;
     [[nodiscard]] bool log_contains(std::size_t index, std::string_view text) const;
+    [[nodiscard]] std::string log_text(std::size_t index) const;  // The whole log.
 
 private:
     std::filesystem::path dir_;
@@ -55,6 +58,7 @@ private:
     std::vector<std::uint16_t> rest_ports_;
     ledger::Genesis genesis_;
     std::optional<crypto::SecretKey> officer_;
+    std::optional<crypto::SecretKey> auditor_;
     std::uint64_t items_ = 0;
 };
 

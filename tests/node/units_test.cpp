@@ -1,12 +1,16 @@
-// In-process tests of the node runtime's parts: config, signing-state file, mempool, and the
+// In-process tests of the node runtime's parts: config, signing-state log, mempool, and the
 // follower's re-check of a proposal (a Byzantine proposer's bad event gets an invalid verdict).
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 
 #include <doctest/doctest.h>
 
 #include "consensus/runtime/config.hpp"
 #include "consensus/runtime/node_impl.hpp"
 #include "consensus/runtime/wal.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
 #include "ledger/block.hpp"
 #include "localnet.hpp"
 
@@ -56,42 +60,194 @@ TEST_CASE("config: strict parse, relative paths, clear errors") {
     CHECK(again->data_dir == ok->data_dir);
     CHECK(again->peers[0].public_key == ok->peers[0].public_key);
     CHECK(again->rest_listen == ok->rest_listen);
+    CHECK(again->test_byzantine.empty());
 }
 
-TEST_CASE("signing state file: round trip, checksum refuses a damaged file") {
-    node_test::Localnet net;  // For a directory.
-    runtime::SigningStateFile file(net.dir());
-    auto none = file.load();
-    REQUIRE(none.has_value());
-    CHECK_FALSE(none->has_value());
+TEST_CASE("config: test_byzantine parses but is refused without CUSTOS_TEST_BYZANTINE=1") {
+    auto byzantine = runtime::parse_node_config(config_text(R"(,"test_byzantine":"equivocate")"), "");
+    REQUIRE(byzantine.has_value());
+    CHECK(byzantine->test_byzantine == "equivocate");
+    CHECK_FALSE(runtime::parse_node_config(config_text(R"(,"test_byzantine":"lie")"), ""));
+    CHECK(runtime::parse_node_config(runtime::node_config_to_json(*byzantine), "")->test_byzantine ==
+          "equivocate");
 
-    auto key = crypto::SecretKey::generate();
-    consensus::KeySigner signer("validator-1", std::move(key));
-    consensus::PersistentState state;
-    state.height = ledger::Height{7};
-    state.round = ledger::Round{2};
-    state.locked_round = ledger::Round{1};
-    state.last_prevote = consensus::sign_vote(
-        signer, "chain", consensus::make_prevote(state.height, state.round, ledger::BlockHash{}));
-    REQUIRE(file.save(state).has_value());
-    auto loaded = file.load();
-    REQUIRE(loaded.has_value());
-    REQUIRE(loaded->has_value());
-    CHECK((*loaded)->height == state.height);
-    CHECK((*loaded)->round == state.round);
-    CHECK((*loaded)->locked_round == state.locked_round);
-    REQUIRE((*loaded)->last_prevote.has_value());
-    CHECK(consensus::encode(*(*loaded)->last_prevote) == consensus::encode(*state.last_prevote));
-    CHECK_FALSE((*loaded)->last_precommit.has_value());
-
-    {  // Flip one byte of the body.
-        std::fstream damaged(file.path(), std::ios::in | std::ios::out | std::ios::binary);
-        damaged.seekp(-3, std::ios::end);
-        damaged.put('9');
-    }
-    auto refused = file.load();
+    ::unsetenv("CUSTOS_TEST_BYZANTINE");
+    auto refused = runtime::check_test_only_settings(*byzantine);
     REQUIRE_FALSE(refused.has_value());
-    CHECK(refused.error().code == ErrorCode::corruption);
+    CHECK(refused.error().message.find("test-only") != std::string::npos);
+    ::setenv("CUSTOS_TEST_BYZANTINE", "yes", 1);
+    CHECK_FALSE(runtime::check_test_only_settings(*byzantine).has_value());
+    ::setenv("CUSTOS_TEST_BYZANTINE", "1", 1);
+    CHECK(runtime::check_test_only_settings(*byzantine).has_value());
+    ::unsetenv("CUSTOS_TEST_BYZANTINE");
+    byzantine->test_byzantine.clear();
+    CHECK(runtime::check_test_only_settings(*byzantine).has_value());
+}
+
+namespace {
+
+std::string read_all(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_all(const std::filesystem::path& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    REQUIRE(out.good());
+}
+
+// The whole state as text (the v1 encoding includes the blocks): equal text, equal state.
+std::string state_text(const consensus::PersistentState& state) {
+    return runtime::encode_persistent_state(state);
+}
+
+}  // namespace
+
+TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, corruption, migration") {
+    node_test::Localnet net;
+    auto config = runtime::load_node_config(net.dir() / "node0.json");
+    REQUIRE(config.has_value());
+    runtime::NodeImpl node;
+    node.config = *config;
+    REQUIRE(node.open().has_value());
+    auto envelope = ledger::parse_envelope(net.next_register_envelope());
+    REQUIRE(envelope.has_value());
+    auto context = node.store->next_block_context();
+    auto built = ledger::build_block(
+        *node.store,
+        ledger::BlockProposal{
+            {*envelope}, ledger::TimeMs{node.now_ms()}, node.genesis.validators.validators[0].name},
+        context);
+    REQUIRE(built.has_value());
+    const auto& block = built->block;
+    const auto block_id = ledger::block_hash(block.header);
+
+    const auto dir = net.dir() / "signing";
+    std::filesystem::create_directories(dir);
+    const auto& chain = node.genesis.chain_id;
+    consensus::PersistentState state;
+    state.height = ledger::Height{1};
+    state.round = ledger::Round{0};
+    state.last_proposal = consensus::sign_proposal(
+        *node.signer, chain, consensus::Proposal{state.height, state.round, std::nullopt, block, {}});
+    state.last_prevote = consensus::sign_vote(*node.signer, chain,
+                                              consensus::make_prevote(state.height, state.round, block_id));
+    {
+        runtime::SigningStateFile file(dir);
+        auto none = file.load();
+        REQUIRE(none.has_value());
+        CHECK_FALSE(none->has_value());
+        REQUIRE(file.save(state).has_value());
+        // Locked on the same block, one step later: the block is not written again, and the
+        // record stays small however large the block is.
+        state.locked_round = ledger::Round{0};
+        state.locked_block = block;
+        state.valid_round = ledger::Round{0};
+        state.valid_block = block;
+        state.last_precommit = consensus::sign_vote(
+            *node.signer, chain,
+            consensus::make_precommit(state.height, state.round, consensus::checkpoint_ref(block.header)));
+        REQUIRE(file.save(state).has_value());
+        CHECK(file.stats().saves == 2);
+        CHECK(file.stats().blocks_written == 1);
+        CHECK(file.stats().record_bytes < 4096);
+        CHECK(std::filesystem::exists(file.block_path(block_id)));
+    }
+    const auto saved_text = state_text(state);
+    const auto log_path = dir / runtime::consensus_wal_file_name;
+
+    SUBCASE("a restart reads back the whole state, blocks included") {
+        runtime::SigningStateFile file(dir);
+        auto loaded = file.load();
+        REQUIRE(loaded.has_value());
+        REQUIRE(loaded->has_value());
+        CHECK(state_text(**loaded) == saved_text);
+        CHECK_FALSE(file.stats().torn_tail_dropped);
+        // A later height that names no block: the block file goes.
+        consensus::PersistentState next;
+        next.height = ledger::Height{2};
+        next.last_prevote = state.last_prevote;
+        REQUIRE(file.save(next).has_value());
+        CHECK_FALSE(std::filesystem::exists(file.block_path(block_id)));
+    }
+
+    SUBCASE("a record cut short by a crash is dropped: the state before it is the state") {
+        auto later = state;
+        later.round = ledger::Round{1};
+        const auto record = runtime::frame_wal_record(R"({"height":1})");
+        write_all(log_path, read_all(log_path) + record.substr(0, record.size() / 2));
+        runtime::SigningStateFile file(dir);
+        auto loaded = file.load();
+        REQUIRE(loaded.has_value());
+        REQUIRE(loaded->has_value());
+        CHECK(file.stats().torn_tail_dropped);
+        CHECK(state_text(**loaded) == saved_text);
+        // The log was rewritten without the torn tail; appends continue after the good record.
+        REQUIRE(file.save(later).has_value());
+        runtime::SigningStateFile again(dir);
+        auto reloaded = again.load();
+        REQUIRE(reloaded.has_value());
+        CHECK((*reloaded)->round == ledger::Round{1});
+        CHECK_FALSE(again.stats().torn_tail_dropped);
+    }
+
+    SUBCASE("a complete record that fails its checksum is corruption, never accepted") {
+        auto text = read_all(log_path);
+        text[text.size() - 10] ^= 0x20;
+        write_all(log_path, text);
+        runtime::SigningStateFile file(dir);
+        auto refused = file.load();
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::corruption);
+        CHECK(refused.error().message.find("checksum") != std::string::npos);
+    }
+
+    SUBCASE("a record whose checksum matches but does not decode is corruption") {
+        write_all(log_path,
+                  std::string(runtime::consensus_wal_magic) + runtime::frame_wal_record("{\"height\":1}"));
+        runtime::SigningStateFile file(dir);
+        auto refused = file.load();
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::corruption);
+    }
+
+    SUBCASE("a missing or damaged block file is corruption") {
+        runtime::SigningStateFile probe(dir);
+        const auto block_file = probe.block_path(block_id);
+        SUBCASE("missing") {
+            std::filesystem::remove(block_file);
+        }
+        SUBCASE("damaged") {
+            auto text = read_all(block_file);
+            text[text.size() - 5] ^= 0x01;
+            write_all(block_file, text);
+        }
+        runtime::SigningStateFile file(dir);
+        auto refused = file.load();
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::corruption);
+    }
+
+    SUBCASE("a v1 consensus_state file is migrated once") {
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        const auto body = runtime::encode_persistent_state(state);
+        write_all(
+            dir / runtime::consensus_state_file_name,
+            "custos.consensus_state.v1\n" + crypto::hex_encode(crypto::sha256(body).view()) + "\n" + body);
+        runtime::SigningStateFile file(dir);
+        auto loaded = file.load();
+        REQUIRE(loaded.has_value());
+        REQUIRE(loaded->has_value());
+        CHECK(state_text(**loaded) == saved_text);
+        CHECK_FALSE(std::filesystem::exists(dir / runtime::consensus_state_file_name));
+        runtime::SigningStateFile again(dir);
+        auto reloaded = again.load();
+        REQUIRE(reloaded.has_value());
+        REQUIRE(reloaded->has_value());
+        CHECK(state_text(**reloaded) == saved_text);
+    }
 }
 
 TEST_CASE("mempool and proposal checks over a real node's store") {

@@ -13,7 +13,9 @@
 #include "crypto/ed25519.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
+#include "tools/cli/api_client.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/verify.hpp"
 
 namespace custos::cli {
 namespace {
@@ -145,11 +147,18 @@ int bench_crypto() {
 
 void print_bench_usage(std::ostream& out) {
     out << "usage: custos bench <suite>\n\n"
-           "Runs a benchmark on one thread and prints its figures (nothing is asserted).\n\n"
+           "Runs a benchmark and prints its figures (nothing is asserted). crypto, ledger\n"
+           "and verify run on one thread; load and api drive running nodes over several connections.\n\n"
            "suites:\n"
            "  crypto   Ed25519 sign/verify, SHA-256, canonical JSON, Merkle append and proofs\n"
            "  ledger   admission checks, block application with synced commits, audit replay\n"
-           "           (custos bench ledger --help for its options)\n";
+           "           (custos bench ledger --help for its options)\n"
+           "  load     signed custody events against running nodes: committed events/s, commit\n"
+           "           latency, the nodes' CPU and memory (custos bench load --help)\n"
+           "  api      REST throughput and latency of one node: trail reads and event submissions\n"
+           "           (custos bench api --help)\n"
+           "  verify   offline verification of court bundles of 10, 100 and 1,000 events\n"
+           "           (custos bench verify --help)\n";
 }
 
 }  // namespace
@@ -160,8 +169,11 @@ int run_bench(const Args& args) {
         return args.empty() ? exit_usage : exit_ok;
     }
     if (args[0] == "crypto") return bench_crypto();
+    if (args[0] == "load") return run_bench_load(Args(args.begin() + 1, args.end()));
+    if (args[0] == "api") return run_bench_api(Args(args.begin() + 1, args.end()));
 #ifdef CUSTOS_HAVE_LEDGER
     if (args[0] == "ledger") return run_bench_ledger(Args(args.begin() + 1, args.end()));
+    if (args[0] == "verify") return run_bench_verify(Args(args.begin() + 1, args.end()));
 #endif
     std::cerr << "error: unknown benchmark suite '" << args[0] << "'\n\n";
     print_bench_usage(std::cerr);

@@ -87,7 +87,7 @@ void progress(const char* phase, std::uint64_t events, Clock::time_point start) 
 // event's effects so the next event sees it.
 int bench_admission() {
     ledger::SyntheticWorkload workload;
-    ledger::MemoryState state;
+    ledger::MemoryState state(workload.genesis());
     std::vector<ledger::Envelope> events;
     std::uint64_t height = 1;
     while (events.size() < admission_events) {

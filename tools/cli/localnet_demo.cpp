@@ -36,12 +36,25 @@ std::string url(const NodeEntry& node, const std::string& target) {
     return "http://" + node.rest_host + ":" + std::to_string(node.rest_port) + target;
 }
 
-Result<api::ClientResponse> get(const NodeEntry& node, const std::string& target) {
-    return api::http_request(api::ClientRequest{
-        .host = node.rest_host, .port = node.rest_port, .target = target, .timeout_ms = request_timeout_ms});
+// The command that prints the demo trail, signed with the receiving agency's custodian key.
+std::string trail_command(const std::filesystem::path& dir, const NodeEntry& node,
+                          const std::string& agency) {
+    return "custos trail " + std::string(demo_item) + " --node " + url(node, "") + " --key " +
+           officer_key_path(dir, agency, "custodian").string();
 }
 
-Result<ledger::EventId> submit(const NodeEntry& node, const ledger::Envelope& envelope) {
+// Requests are signed (RFC 9421) with the acting officer's key, as the API requires.
+Result<api::ClientResponse> get(const NodeEntry& node, const std::string& target,
+                                const crypto::SecretKey& key) {
+    return api::http_request(api::ClientRequest{.host = node.rest_host,
+                                                .port = node.rest_port,
+                                                .target = target,
+                                                .timeout_ms = request_timeout_ms,
+                                                .signing_key = &key});
+}
+
+Result<ledger::EventId> submit(const NodeEntry& node, const ledger::Envelope& envelope,
+                               const crypto::SecretKey& key) {
     auto body = crypto::canonicalize(ledger::envelope_to_json(envelope));
     if (!body) return tl::unexpected(body.error());
     auto response = api::http_request(api::ClientRequest{.host = node.rest_host,
@@ -50,7 +63,8 @@ Result<ledger::EventId> submit(const NodeEntry& node, const ledger::Envelope& en
                                                          .target = "/v1/events",
                                                          .content_type = "application/json",
                                                          .body = *body,
-                                                         .timeout_ms = request_timeout_ms});
+                                                         .timeout_ms = request_timeout_ms,
+                                                         .signing_key = &key});
     if (!response) return tl::unexpected(response.error());
     if (response->status != 202) {
         return make_error(ErrorCode::unavailable,
@@ -63,12 +77,13 @@ Result<ledger::EventId> submit(const NodeEntry& node, const ledger::Envelope& en
 
 // Waits until `node` serves the item's trail holding `id` (committed: trails hold committed
 // events only).
-Status wait_committed(const NodeEntry& node, const ledger::EventId& id, bool (*stop_requested)()) {
+Status wait_committed(const NodeEntry& node, const ledger::EventId& id, const crypto::SecretKey& key,
+                      bool (*stop_requested)()) {
     std::string hex = ledger::event_id_hex(id);
     auto deadline = std::chrono::steady_clock::now() + commit_wait_max;
     while (std::chrono::steady_clock::now() < deadline) {
         if (stop_requested && stop_requested()) return make_error(ErrorCode::unavailable, "stopped");
-        auto response = get(node, trail_target());
+        auto response = get(node, trail_target(), key);
         if (response && response->status == 200 && response->body.find(hex) != std::string::npos) return {};
         std::this_thread::sleep_for(poll_interval);
     }
@@ -94,16 +109,17 @@ ledger::Digests demo_digests() {
 struct Step {
     std::string_view what;
     ledger::Envelope envelope;
+    const crypto::SecretKey& key;  // signs the requests
 };
 
 // Submits to `submit_to`, then waits for the commit on `confirm_on`.
 Result<ledger::EventId> play(const Step& step, const NodeEntry& submit_to, const NodeEntry& confirm_on,
                              bool (*stop_requested)()) {
-    auto id = submit(submit_to, step.envelope);
+    auto id = submit(submit_to, step.envelope, step.key);
     if (!id) return id;
     std::cout << "  " << step.what << ": event " << ledger::event_id_hex(*id) << " submitted to "
               << submit_to.name << std::endl;
-    if (auto committed = wait_committed(confirm_on, *id, stop_requested); !committed) {
+    if (auto committed = wait_committed(confirm_on, *id, step.key, stop_requested); !committed) {
         return tl::unexpected(committed.error());
     }
     std::cout << "    committed (seen on " << confirm_on.name << ")" << std::endl;
@@ -116,18 +132,18 @@ Status run_demo(const DemoOptions& options) {
     const Layout& layout = options.layout;
     const auto& nodes = layout.nodes;
     auto node = [&](std::size_t index) -> const NodeEntry& { return nodes[index % nodes.size()]; };
-    auto existing = get(node(0), trail_target());
-    if (existing && existing->status == 200) {
-        std::cout << "demo: " << demo_item << " is already on the ledger (resumed localnet)\n"
-                  << "  trail: " << url(node(0), trail_target()) << "\n";
-        return {};
-    }
     const std::string& from = layout.agencies[0];
     const std::string& to = layout.agencies[1];
     auto from_key = crypto::read_secret_key_file(officer_key_path(options.dir, from, "custodian"));
     if (!from_key) return tl::unexpected(from_key.error());
     auto to_key = crypto::read_secret_key_file(officer_key_path(options.dir, to, "custodian"));
     if (!to_key) return tl::unexpected(to_key.error());
+    auto existing = get(node(0), trail_target(), from_key->key);
+    if (existing && existing->status == 200) {
+        std::cout << "demo: " << demo_item << " is already on the ledger (resumed localnet)\n"
+                  << "  trail: " << trail_command(options.dir, node(0), to) << "\n";
+        return {};
+    }
 
     std::cout << "demo: " << from << " registers " << demo_item << " (case " << demo_case
               << ") and hands it to " << to << std::endl;
@@ -137,8 +153,8 @@ Status run_demo(const DemoOptions& options) {
     registered.digests = demo_digests();
     registered.description = "Laptop, black, serial DEMO-123";
     registered.seal = "SEAL-DEMO-0001";
-    auto register_id = play(Step{"register", ledger::sign_event(registered, from_key->key)}, node(0), node(1),
-                            options.stop_requested);
+    auto register_id = play(Step{"register", ledger::sign_event(registered, from_key->key), from_key->key},
+                            node(0), node(1), options.stop_requested);
     if (!register_id) return tl::unexpected(register_id.error());
 
     ledger::Event offer = base_event(layout, ledger::EventKind::transfer_offer, from);
@@ -146,8 +162,8 @@ Status run_demo(const DemoOptions& options) {
     offer.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::eio, "EIO-DEMO-2026-17"};
     offer.recipient = to;
     offer.released_by = "Evidence officer of " + from;
-    auto offer_id = play(Step{"transfer.offer", ledger::sign_event(offer, from_key->key)}, node(1), node(2),
-                         options.stop_requested);
+    auto offer_id = play(Step{"transfer.offer", ledger::sign_event(offer, from_key->key), from_key->key},
+                         node(1), node(2), options.stop_requested);
     if (!offer_id) return tl::unexpected(offer_id.error());
 
     ledger::Event accept = base_event(layout, ledger::EventKind::transfer_accept, to);
@@ -156,11 +172,12 @@ Status run_demo(const DemoOptions& options) {
     accept.received_by = "Evidence officer of " + to;
     accept.seal_intact = true;
     accept.digests = demo_digests();
-    auto accept_id = play(Step{"transfer.accept", ledger::sign_event(accept, to_key->key)}, node(2), node(0),
-                          options.stop_requested);
+    auto accept_id = play(Step{"transfer.accept", ledger::sign_event(accept, to_key->key), to_key->key},
+                          node(2), node(0), options.stop_requested);
     if (!accept_id) return tl::unexpected(accept_id.error());
 
-    std::cout << "demo done; the item's trail:\n  curl " << url(node(0), trail_target()) << "\n";
+    std::cout << "demo done; the item's trail (requests are signed, so use the CLI rather than curl):\n  "
+              << trail_command(options.dir, node(0), to) << "\n";
     return {};
 }
 

@@ -32,6 +32,9 @@ void print_help() {
         "  rest_listen         host:port of the REST API (localnet: 127.0.0.1:8081+i)\n"
         "  peers               [{\"address\": \"host:port\", \"public_key\": \"<hex>\"}...] (optional)\n"
         "  log_level           debug | info | warn | error (optional, default info)\n"
+        "  test_byzantine      TEST ONLY: equivocate | equivocate_proposals | equivocate_votes makes\n"
+        "                      this validator sign conflicting messages; refused (exit 2) unless\n"
+        "                      CUSTOS_TEST_BYZANTINE=1 is set. Never use it on a real network.\n"
         "\n"
         "Exit status: 0 clean stop, 1 runtime failure, 2 bad command line or configuration.");
 }

@@ -1,7 +1,12 @@
 #include "tools/node/node_service.hpp"
 
+#include "api/access.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/block.hpp"
+#if __has_include("ledger/bundle.hpp")
+#include "ledger/bundle.hpp"
+#define CUSTOS_HAVE_BUNDLE 1
+#endif
 
 namespace custos::node_tool {
 namespace {
@@ -34,6 +39,24 @@ Result<api::CheckpointView> checkpoint_view(const ledger::Store& store, ledger::
     view.block_hash_hex = ledger::block_hash_hex(ledger::block_hash(*header));
     view.note = certificate->note;
     return view;
+}
+
+Json hashes_json(const std::vector<Hash32>& hashes) {
+    Json out = Json::array();
+    for (const auto& hash : hashes)
+        out.push_back(crypto::base64_encode(hash.view()));
+    return out;
+}
+
+// Adds the agencies an item's committed events make part of its case: whoever acted on it
+// (registered, held, handed over, accepted), was offered it, or was granted access to it.
+Status add_participants(const ledger::Store& store, const std::string& item,
+                        std::set<std::string>& agencies) {
+    auto trail = store.item_trail(item);
+    if (!trail) return tl::unexpected(trail.error());
+    for (const auto& stored : *trail)
+        api::add_case_participants(stored.envelope.event, agencies);
+    return {};
 }
 
 }  // namespace
@@ -126,6 +149,95 @@ Result<api::CheckpointView> NodeServiceAdapter::latest_checkpoint() {
 Result<api::CheckpointView> NodeServiceAdapter::checkpoint_at(ledger::Height height) {
     return node_.call<api::CheckpointView>(
         [this, height]() -> Result<api::CheckpointView> { return checkpoint_view(node_.store(), height); });
+}
+
+Result<Json> NodeServiceAdapter::item_bundle(std::string_view item_id) {
+#ifdef CUSTOS_HAVE_BUNDLE
+    std::string item(item_id);
+    return node_.call<Json>(
+        [this, item]() -> Result<Json> { return ledger::make_bundle(node_.store(), item); });
+#else
+    (void)item_id;
+    return make_error(ErrorCode::unavailable, "bundles are not built into this node");
+#endif
+}
+
+Result<Json> NodeServiceAdapter::inclusion_proof(const ledger::EventId& id,
+                                                 std::optional<std::uint64_t> size) {
+    return node_.call<Json>([this, id, size]() -> Result<Json> {
+        const auto& store = node_.store();
+        auto stored = store.event(id);
+        if (!stored) return tl::unexpected(stored.error());
+        const std::uint64_t tree_size = size.value_or(store.log_size());
+        if (tree_size <= stored->leaf_index || tree_size > store.log_size()) {
+            return make_error(ErrorCode::invalid_argument, "size: must be above the event's leaf index " +
+                                                               std::to_string(stored->leaf_index) +
+                                                               " and at most the log size " +
+                                                               std::to_string(store.log_size()));
+        }
+        auto proof = store.inclusion_proof(stored->leaf_index, tree_size);
+        if (!proof) return tl::unexpected(proof.error());
+        return Json{{"id", ledger::event_id_hex(id)},
+                    {"leaf_index", stored->leaf_index},
+                    {"tree_size", tree_size},
+                    {"hashes", hashes_json(*proof)}};
+    });
+}
+
+Result<Json> NodeServiceAdapter::consistency_proof(std::uint64_t from, std::uint64_t to) {
+    return node_.call<Json>([this, from, to]() -> Result<Json> {
+        const auto& store = node_.store();
+        if (to > store.log_size()) {
+            return make_error(ErrorCode::invalid_argument,
+                              "to: beyond the log size " + std::to_string(store.log_size()));
+        }
+        if (from == 0 || from > to) {
+            return make_error(ErrorCode::invalid_argument, "from: must be at least 1 and at most to");
+        }
+        auto proof = store.consistency_proof(from, to);
+        if (!proof) return tl::unexpected(proof.error());
+        return Json{{"from", from}, {"to", to}, {"hashes", hashes_json(*proof)}};
+    });
+}
+
+Result<std::optional<ledger::Officer>> NodeServiceAdapter::officer(const crypto::PublicKey& key) {
+    // The ledger's officer state in force (genesis officers as changed by governance events), so
+    // a revoked key stops authenticating at the height its revocation commits.
+    return node_.call<std::optional<ledger::Officer>>(
+        [this, key]() -> Result<std::optional<ledger::Officer>> { return node_.store().officer(key); });
+}
+
+Result<std::set<std::string>> NodeServiceAdapter::case_participants(std::string_view case_id) {
+    std::string id(case_id);
+    return node_.call<std::set<std::string>>([this, id]() -> Result<std::set<std::string>> {
+        const auto& store = node_.store();
+        const std::uint64_t log_size = store.log_size();
+        if (auto cached = participants_cache_.find(id);
+            cached != participants_cache_.end() && cached->second.log_size == log_size) {
+            return cached->second.agencies;
+        }
+        auto items = store.case_items(id);
+        if (!items) return tl::unexpected(items.error());
+        if (items->empty()) return make_error(ErrorCode::not_found, "no case " + id);
+        std::set<std::string> agencies;
+        for (const auto& item : *items) {
+            if (auto added = add_participants(store, item, agencies); !added)
+                return tl::unexpected(added.error());
+        }
+        if (participants_cache_.size() >= participants_cache_max) participants_cache_.clear();
+        participants_cache_[id] = CachedParticipants{log_size, agencies};
+        return agencies;
+    });
+}
+
+Result<std::string> NodeServiceAdapter::item_case(std::string_view item_id) {
+    std::string item(item_id);
+    return node_.call<std::string>([this, item]() -> Result<std::string> {
+        auto state = node_.store().item(item);
+        if (!state) return tl::unexpected(state.error());
+        if (!*state) return make_error(ErrorCode::not_found, "no item " + item);
+        return (*state)->case_id;
+    });
 }
 
 api::NodeStatus NodeServiceAdapter::status() {

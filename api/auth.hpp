@@ -1,0 +1,65 @@
+// Request authentication: RFC 9421 HTTP Message Signatures (label sig1, ed25519) over
+// "@method" "@target-uri" "content-digest", with the RFC 9530 Content-Digest checked against the
+// body, a short created/expires window, the officer key looked up through the NodeService, and
+// each nonce accepted once per node.
+//
+// The replay cache is bounded: a nonce is remembered until its signature expires (at most
+// signature_lifetime_max_s), and when replay_entries_max nonces are live the request is refused
+// with 503 + Retry-After rather than a nonce forgotten early (forgetting one would let it be
+// replayed). Nonces are remembered only after the signature verifies, so unsigned requests
+// cannot fill the cache.
+//
+// Not thread-safe: the server calls it from its one thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "api/problem.hpp"
+#include "api/service.hpp"
+#include "ledger/genesis.hpp"
+
+namespace custos::api {
+
+// Seconds since the Unix epoch; injected so tests drive the signature window.
+using Clock = std::function<std::int64_t()>;
+[[nodiscard]] std::int64_t system_clock_seconds();
+
+// Nonces are at most this long ([A-Za-z0-9._~+/=-] only); a longer one is refused.
+inline constexpr std::size_t nonce_bytes_max = 128;
+inline constexpr std::size_t replay_entries_default = 100000;
+
+struct SignedRequest {
+    std::string method;  // "GET", "POST"
+    std::string host;    // The Host header.
+    std::string target;  // The request-target as received (path and query).
+    std::string body;
+    std::string content_digest;   // Content-Digest header.
+    std::string signature_input;  // Signature-Input header.
+    std::string signature;        // Signature header.
+};
+
+class Authenticator {
+public:
+    Authenticator(Clock clock, std::size_t replay_entries_max);
+
+    // The officer who signed the request, or the problem to answer: 401 naming what failed,
+    // 503 when the replay cache is full, or the mapped service error.
+    [[nodiscard]] tl::expected<ledger::Officer, ApiResponse> authenticate(NodeService& service,
+                                                                          const SignedRequest& request);
+
+    [[nodiscard]] std::size_t replay_entries() const { return by_nonce_.size(); }
+
+private:
+    void forget_expired(std::int64_t now);
+
+    Clock clock_;
+    std::size_t replay_entries_max_;
+    std::map<std::string, std::int64_t> by_nonce_;        // key id + ' ' + nonce -> expires
+    std::multimap<std::int64_t, std::string> by_expiry_;  // expires -> key of by_nonce_
+};
+
+}  // namespace custos::api

@@ -1,0 +1,279 @@
+// One function per route: the NodeService call, the role/case check and the JSON answer.
+// Reached only through handle_request() (routes.cpp), after check_head() and authentication.
+#include "api/handlers.hpp"
+
+#include "api/access.hpp"
+#include "crypto/canonical_json.hpp"
+#include "ledger/event.hpp"
+
+namespace custos::api::handlers {
+
+namespace {
+
+using crypto::Json;
+using ledger::Role;
+
+constexpr std::string_view text_type = "text/plain; charset=utf-8";
+constexpr std::string_view metrics_type = "text/plain; version=0.0.4; charset=utf-8";
+// Roles that read a case's data when their agency takes part in it (auditors read all).
+constexpr std::initializer_list<Role> case_readers = {Role::custodian, Role::prosecutor, Role::admin};
+
+ApiResponse json_or_error(const Result<Json>& result) {
+    if (!result) return error_response(result.error());
+    return json_response(200, *result);
+}
+
+ApiResponse bad_request(std::string title, std::string detail, std::string field) {
+    return problem_response(Problem{
+        .status = 400, .title = std::move(title), .detail = std::move(detail), .field = std::move(field)});
+}
+
+tl::expected<ledger::Height, ApiResponse> height_of(std::string_view text) {
+    auto value = parse_integer_parameter("height", text, 1);
+    if (!value) return tl::unexpected(value.error());
+    return ledger::Height{*value};
+}
+
+tl::expected<ledger::EventId, ApiResponse> event_id_of(std::string_view text) {
+    auto id = ledger::event_id_from_hex(text);
+    if (!id)
+        return tl::unexpected(
+            bad_request("Invalid event id", "an event id is 64 lowercase hex digits", "id"));
+    return *id;
+}
+
+Json status_json(const NodeStatus& status) {
+    Json validators = Json::array();
+    for (const auto& validator : status.validators) {
+        validators.push_back({{"name", validator.name},
+                              {"agency", validator.agency},
+                              {"power", validator.power},
+                              {"connected", validator.connected}});
+    }
+    return Json{{"chain_id", status.chain_id},
+                {"genesis_hash", status.genesis_hash_hex},
+                {"node", status.node_name},
+                {"height", status.height.value},
+                {"log_size", status.log_size},
+                {"validators", validators},
+                {"mempool", {{"events", status.mempool_events}, {"bytes", status.mempool_bytes}}},
+                {"syncing", status.syncing}};
+}
+
+// A string member of a member of `json`, or "" (the service's documents are ours, but a missing
+// member must not throw here).
+std::string member_text(const Json& json, std::string_view outer, std::string_view inner) {
+    if (!json.is_object()) return {};
+    auto found = json.find(outer);
+    if (found == json.end() || !found->is_object()) return {};
+    auto value = found->find(inner);
+    if (value == found->end() || !value->is_string()) return {};
+    return value->get<std::string>();
+}
+
+// Item routes: the item's case decides who may read it.
+std::optional<ApiResponse> check_item_access(const Call& call, std::initializer_list<Role> roles,
+                                             std::string_view what) {
+    // The role first (403), then whether the item exists (404), then the case (403).
+    if (!call.officer->has_role(Role::auditor)) {
+        if (auto refused = require_role(*call.officer, roles, what)) return refused;
+    }
+    auto case_id = call.service.item_case(call.parameter);
+    if (!case_id) return error_response(case_id.error());
+    return require_case_access(call.service, *call.officer, roles, *case_id);
+}
+
+}  // namespace
+
+Json checkpoint_json(const CheckpointView& checkpoint) {
+    return Json{{"height", checkpoint.height.value},
+                {"log_size", checkpoint.log_size},
+                {"log_root", checkpoint.log_root_base64},
+                {"block_hash", checkpoint.block_hash_hex},
+                {"note", checkpoint.note}};
+}
+
+ApiResponse healthz(const Call& call) {
+    bool healthy = call.service.healthy();
+    return ApiResponse{.status = healthy ? 200u : 503u,
+                       .content_type = std::string(text_type),
+                       .body = healthy ? "ok\n" : "unhealthy\n"};
+}
+
+ApiResponse metrics(const Call& call) {
+    return ApiResponse{
+        .status = 200, .content_type = std::string(metrics_type), .body = call.service.metrics_text()};
+}
+
+ApiResponse status(const Call& call) {
+    if (auto refused = require_role(*call.officer, {Role::admin, Role::auditor}, "reading node status")) {
+        return *refused;
+    }
+    return json_response(200, status_json(call.service.status()));
+}
+
+ApiResponse submit_event(const Call& call) {
+    bool wait = false;
+    if (auto found = call.query.find("wait"); found != call.query.end()) {
+        if (found->second != "commit")
+            return bad_request("Invalid query parameter", "wait must be 'commit'", "wait");
+        wait = true;
+    }
+    // The strict, depth-limited parse runs here, at the edge, so a hostile document (nested 100,000
+    // deep, duplicate keys, bad UTF-8, lone surrogates) is refused before any other code sees it
+    // and never exists as a nlohmann value.
+    // (The server has already held the body to request_body_bytes_max; the parser's own limit is
+    // the envelope's, so a caller of handle_request() without the server is bounded too.)
+    auto parsed = crypto::parse_json(call.request.body,
+                                     crypto::JsonParseOptions{.bytes_max = ledger::envelope_bytes_max});
+    if (!parsed) return bad_request("Malformed JSON", parsed.error().message, "body");
+    if (!parsed->is_object())
+        return bad_request("Malformed envelope", "the body must be a JSON object", "body");
+    // Rule R1 (schema, unknown fields by name) here too: the role check needs the acting agency.
+    auto envelope = ledger::envelope_from_json(*parsed);
+    if (!envelope) return error_response(envelope.error());
+    if (auto refused = require_submit(*call.officer, *envelope)) return *refused;
+    auto id = call.service.submit_event(call.request.body);
+    if (!id) return error_response(id.error());
+    std::string hex = ledger::event_id_hex(*id);
+    ApiResponse response = json_response(202, Json{{"id", hex}, {"status", "pending"}});
+    response.headers.emplace_back("Location", "/v1/events/" + hex);
+    if (wait) response.await_commit = *id;
+    return response;
+}
+
+ApiResponse event(const Call& call) {
+    if (auto refused =
+            require_role(*call.officer, {Role::auditor, Role::custodian, Role::prosecutor, Role::admin},
+                         "reading an event")) {
+        return *refused;
+    }
+    auto id = event_id_of(call.parameter);
+    if (!id) return id.error();
+    auto found = call.service.event_by_id(*id);
+    if (!found) return error_response(found.error());
+    const Json& envelope = found->contains("envelope") ? (*found)["envelope"] : Json();
+    std::string case_id = member_text(envelope, "event", "case");
+    std::string agency = member_text(envelope, "event", "agency");
+    if (auto refused = require_case_access(call.service, *call.officer, case_readers, case_id, agency)) {
+        return *refused;
+    }
+    return json_response(200, *found);
+}
+
+ApiResponse item_trail(const Call& call) {
+    if (auto refused = check_item_access(call, case_readers, "reading a trail")) return *refused;
+    return json_or_error(call.service.item_trail(call.parameter));
+}
+
+ApiResponse item_bundle(const Call& call) {
+    if (auto refused = check_item_access(call, {Role::prosecutor}, "exporting a bundle")) return *refused;
+    return json_or_error(call.service.item_bundle(call.parameter));
+}
+
+ApiResponse case_items(const Call& call) {
+    if (auto refused =
+            require_role(*call.officer, {Role::auditor, Role::custodian, Role::prosecutor, Role::admin},
+                         "reading a case")) {
+        return *refused;
+    }
+    auto items = call.service.case_items(call.parameter);
+    if (!items) return error_response(items.error());
+    if (auto refused =
+            require_case_access(call.service, *call.officer, case_readers, std::string(call.parameter))) {
+        return *refused;
+    }
+    return json_response(200, *items);
+}
+
+ApiResponse block(const Call& call) {
+    if (auto refused = require_role(*call.officer, {Role::auditor, Role::admin}, "reading blocks"))
+        return *refused;
+    auto height = height_of(call.parameter);
+    if (!height) return height.error();
+    return json_or_error(call.service.block_by_height(*height));
+}
+
+ApiResponse checkpoint(const Call& call) {
+    Result<CheckpointView> found = make_error(ErrorCode::internal, "unset");
+    if (call.parameter.empty()) {
+        found = call.service.latest_checkpoint();
+    } else {
+        auto height = height_of(call.parameter);
+        if (!height) return height.error();
+        found = call.service.checkpoint_at(*height);
+    }
+    if (!found) return error_response(found.error());
+    // The signed note as text/plain for tools that verify notes as they are, when Accept names
+    // text/plain and not application/json; JSON otherwise (no q-value weighing).
+    const std::string& accept = call.request.accept;
+    if (accept.find("text/plain") != std::string::npos &&
+        accept.find("application/json") == std::string::npos) {
+        return ApiResponse{.status = 200, .content_type = std::string(text_type), .body = found->note};
+    }
+    return json_response(200, checkpoint_json(*found));
+}
+
+ApiResponse inclusion_proof(const Call& call) {
+    auto id = event_id_of(call.parameter);
+    if (!id) return id.error();
+    std::optional<std::uint64_t> size;
+    if (auto found = call.query.find("size"); found != call.query.end()) {
+        auto value = parse_integer_parameter("size", found->second, 1);
+        if (!value) return value.error();
+        size = *value;
+    }
+    return json_or_error(call.service.inclusion_proof(*id, size));
+}
+
+ApiResponse consistency_proof(const Call& call) {
+    std::uint64_t sizes[2] = {0, 0};
+    const char* names[2] = {"from", "to"};
+    for (int i = 0; i < 2; ++i) {
+        auto found = call.query.find(names[i]);
+        if (found == call.query.end()) {
+            return bad_request("Invalid query parameter", std::string(names[i]) + " is required", names[i]);
+        }
+        auto value = parse_integer_parameter(names[i], found->second, 1);
+        if (!value) return value.error();
+        sizes[i] = *value;
+    }
+    if (sizes[0] > sizes[1]) return bad_request("Invalid query parameter", "from must be at most to", "from");
+    return json_or_error(call.service.consistency_proof(sizes[0], sizes[1]));
+}
+
+}  // namespace custos::api::handlers
+
+namespace custos::api {
+
+std::optional<ApiResponse> committed_response(NodeService& service, const ledger::EventId& id) {
+    auto found = service.event_by_id(id);
+    if (!found || !found->is_object() || found->value("status", "") != "committed") return std::nullopt;
+    const crypto::Json& height_json = (*found)["height"];
+    if (!height_json.is_number_integer() || height_json.get<std::int64_t>() < 1) return std::nullopt;
+    auto height = ledger::Height{height_json.get<std::uint64_t>()};
+    auto checkpoint = service.checkpoint_at(height);
+    if (!checkpoint) return std::nullopt;
+    crypto::Json body{{"id", ledger::event_id_hex(id)},
+                      {"status", "committed"},
+                      {"height", height.value},
+                      {"leaf_index", found->value("leaf_index", std::uint64_t{0})},
+                      {"checkpoint", handlers::checkpoint_json(*checkpoint)}};
+    ApiResponse response = json_response(201, body);
+    response.headers.emplace_back("Location", "/v1/events/" + ledger::event_id_hex(id));
+    return response;
+}
+
+ApiResponse commit_timeout_response(const ledger::EventId& id, std::uint32_t waited_ms) {
+    std::string hex = ledger::event_id_hex(id);
+    ApiResponse response = problem_response(
+        Problem{.status = 504,
+                .title = "Commit not seen in time",
+                .detail = "the event was admitted but not committed within " + std::to_string(waited_ms) +
+                          " ms; its outcome is unknown: poll GET /v1/events/" + hex,
+                .id = hex});
+    response.headers.emplace_back("Location", "/v1/events/" + hex);
+    return response;
+}
+
+}  // namespace custos::api

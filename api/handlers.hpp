@@ -1,0 +1,36 @@
+// The route handlers behind handle_request() (routes.cpp): one function per route, each given
+// the parsed request. Internal to the api room.
+#pragma once
+
+#include <string_view>
+
+#include "api/query.hpp"
+#include "api/routes.hpp"
+
+namespace custos::api::handlers {
+
+struct Call {
+    NodeService& service;
+    const ApiRequest& request;
+    const QueryParams& query;
+    std::string_view parameter;      // The route's {id} segment, if any (already validated).
+    const ledger::Officer* officer;  // The authenticated officer; null on open routes.
+};
+
+// The JSON form of a checkpoint (also in the 201 answer of POST /v1/events?wait=commit).
+[[nodiscard]] crypto::Json checkpoint_json(const CheckpointView& checkpoint);
+
+[[nodiscard]] ApiResponse healthz(const Call& call);
+[[nodiscard]] ApiResponse metrics(const Call& call);
+[[nodiscard]] ApiResponse status(const Call& call);
+[[nodiscard]] ApiResponse submit_event(const Call& call);
+[[nodiscard]] ApiResponse event(const Call& call);
+[[nodiscard]] ApiResponse item_trail(const Call& call);
+[[nodiscard]] ApiResponse item_bundle(const Call& call);
+[[nodiscard]] ApiResponse case_items(const Call& call);
+[[nodiscard]] ApiResponse block(const Call& call);
+[[nodiscard]] ApiResponse checkpoint(const Call& call);
+[[nodiscard]] ApiResponse inclusion_proof(const Call& call);
+[[nodiscard]] ApiResponse consistency_proof(const Call& call);
+
+}  // namespace custos::api::handlers

@@ -1,0 +1,50 @@
+// Responses and RFC 9457 problem documents: what every route answers with, and how a
+// NodeService error becomes an HTTP status (table in api/service.hpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.hpp"
+#include "crypto/canonical_json.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::api {
+
+// Seconds a client is told to wait when the mempool is full or the node is not ready.
+inline constexpr int retry_after_seconds = 1;
+
+struct ApiResponse {
+    unsigned status = 200;
+    std::string content_type;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;  // Extra headers (Allow, ...).
+    // Set by POST /v1/events?wait=commit once the event is admitted: the server then waits for
+    // the commit (without blocking its thread) and answers with committed_response() or
+    // commit_timeout_response() instead of this response.
+    std::optional<ledger::EventId> await_commit;
+};
+
+// An RFC 9457 problem document (application/problem+json). `field` and `rule`, when not empty,
+// are added as extension members so a client can point at what was wrong; `id` names the event
+// a 504 is about.
+struct Problem {
+    unsigned status = 500;
+    std::string title;
+    std::string detail;
+    std::string field;
+    std::string rule;
+    std::string id;
+};
+[[nodiscard]] ApiResponse problem_response(const Problem& problem);
+
+// Maps a NodeService error to its problem (status table in api/service.hpp). The message's
+// leading "R<n> <field>:" is split into rule and field; a plain "<field>: <reason>" (a word
+// without spaces before the colon) names the field.
+[[nodiscard]] ApiResponse error_response(const Error& error);
+
+[[nodiscard]] ApiResponse json_response(unsigned status, const crypto::Json& body);
+
+}  // namespace custos::api

@@ -1,0 +1,124 @@
+// The court bundle: one JSON file holding everything needed to verify an item's custody trail
+// offline (docs/FORMAT.md, "Bundle"), and the verifier a defence expert runs on it.
+//
+// make_bundle() reads a Store; verify_bundle() reads nothing but the bundle (no network, no data
+// directory) and trusts nothing but the genesis hash it is given. Every check it makes is listed
+// in the report, with the first failure named and located (event id, leaf index or height).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "crypto/bytes.hpp"
+#include "crypto/canonical_json.hpp"
+#include "ledger/event.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger {
+
+class Store;
+
+inline constexpr std::string_view bundle_type = "custos.bundle.v1";
+// Largest bundle the verifier reads, and the most events / checkpoints / governance records it
+// holds. A bundle over a limit is refused before anything else is checked.
+inline constexpr std::size_t bundle_bytes_max = 64 * 1024 * 1024;
+inline constexpr std::size_t bundle_events_max = 100000;
+inline constexpr std::size_t bundle_checkpoints_max = 100000;
+inline constexpr std::size_t bundle_governance_max = 100000;
+inline constexpr std::size_t bundle_items_max = 1000;
+
+// The court bundle of an item as JSON (docs/FORMAT.md, "Bundle"). not_found for an unknown item.
+[[nodiscard]] Result<crypto::Json> make_bundle(const Store& store, std::string_view item_id);
+
+// The checks, in the order they run (docs/VERIFYING.md explains each).
+enum class BundleCheck {
+    format,        // 0: the bundle parses, its type/version, limits, fields.
+    genesis,       // 1: genesis hash (pinned or not), genesis document valid.
+    signatures,    // 2: every event signature; signer key of its agency with the role then.
+    proofs,        // 3: inclusion + consistency proofs, checkpoint certificates.
+    chain,         // 4: the item's prev links unbroken, no gaps.
+    custody_rules  // 5: replay through the ledger's rule engine.
+};
+inline constexpr std::size_t bundle_check_count = 6;
+[[nodiscard]] std::string_view bundle_check_name(BundleCheck check);
+
+// Where a failure was found. Unset members do not apply.
+struct BundleLocation {
+    std::optional<EventId> event;
+    std::optional<std::uint64_t> leaf_index;
+    std::optional<std::uint64_t> height;
+    std::string field;  // JSON path in the bundle, e.g. "events[3].inclusion_proof[1]".
+};
+
+struct BundleFailure {
+    BundleCheck check = BundleCheck::format;
+    BundleLocation where;
+    std::string reason;
+    [[nodiscard]] std::string message() const;  // "check 3 (proofs) failed at ...: reason"
+};
+
+struct BundleCheckResult {
+    BundleCheck check = BundleCheck::format;
+    bool passed = false;
+    bool ran = false;     // False when an earlier failure stopped verification first.
+    std::string summary;  // What was checked, e.g. "12 signatures, 12 officer keys".
+};
+
+// One event of the timeline, as shown in the readable output and the HTML report.
+struct TimelineEntry {
+    EventId id;
+    std::uint64_t leaf_index = 0;
+    std::uint64_t height = 0;
+    TimeMs ledger_time;  // Block time of its certified checkpoint.
+    Envelope envelope;
+    std::string signer_name;       // Officer name from the ledger's officer records ("" if unknown).
+    std::string signer_role;       // Role that allowed the action.
+    bool governance = false;       // An officer.add / officer.revoke record.
+    bool integrity_alert = false;  // Rule R22 raised (or repeated) an alert on this event.
+    std::string seal_check;        // e.g. "seal intact", "seal broken", "" when not applicable.
+    std::string digest_check;      // e.g. "digest matches", "MISMATCH", "" when not applicable.
+};
+
+struct BundleReport {
+    std::string item;
+    std::string case_id;
+    std::string description;  // Of the item, from its register/derive event.
+    std::string chain_id;
+    Hash32 genesis_hash;
+    bool genesis_pinned = false;          // --genesis-hash was given and matched.
+    Hash32 bundle_sha256;                 // SHA-256 of the bundle bytes as read (set by the caller).
+    std::uint64_t checkpoint_height = 0;  // The bundle's latest certified checkpoint.
+    std::uint64_t checkpoint_log_size = 0;
+    Hash32 checkpoint_root;
+    TimeMs checkpoint_time;
+    std::string checkpoint_note;             // The latest certificate, as a signed note.
+    std::vector<std::string> related_items;  // Derived from / into.
+    std::vector<BundleCheckResult> checks;   // One per BundleCheck, in order.
+    std::optional<BundleFailure> failure;    // The first failure; nullopt when all hold.
+    std::vector<TimelineEntry> timeline;     // Every event in leaf order (as far as verified).
+    std::string current_custodian;
+    bool integrity_alert = false;
+
+    [[nodiscard]] bool ok() const { return !failure.has_value(); }
+};
+
+struct VerifyOptions {
+    // The genesis hash the court trusts (--genesis-hash). Without it the genesis is taken on
+    // trust from the bundle, and a forged validator set would pass: the report says so.
+    std::optional<Hash32> pinned_genesis_hash;
+};
+
+// Verifies a bundle. The Result fails only for a bug-level problem; a bundle that does not
+// verify gives a report whose `failure` names the check and the place.
+[[nodiscard]] Result<BundleReport> verify_bundle(const crypto::Json& bundle, const VerifyOptions& options);
+// Parses the bytes strictly (crypto::parse_json, limit bundle_bytes_max) and sets bundle_sha256;
+// a bundle that does not parse gives a report failing check `format`.
+[[nodiscard]] Result<BundleReport> verify_bundle_text(std::string_view text, const VerifyOptions& options);
+
+[[nodiscard]] crypto::Json bundle_report_to_json(const BundleReport& report);
+
+}  // namespace custos::ledger

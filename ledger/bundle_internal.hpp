@@ -1,0 +1,82 @@
+// Internal to the bundle code (ledger/bundle*.cpp): the bundle as parsed for verification, with
+// each value kept where it was found (its JSON path) so failures can be located.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "crypto/canonical_json.hpp"
+#include "ledger/bundle.hpp"
+#include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/types.hpp"
+
+namespace custos::ledger::bundle_detail {
+
+struct CheckpointEntry {
+    std::string path;  // "checkpoints[i]"
+    Height height;
+    BlockHeader header;
+    std::optional<BlockHeader> previous;  // nullopt at height 1
+    Certificate certificate;
+    std::vector<Hash32> consistency_proof;
+};
+
+struct Record {
+    std::string path;  // "events[i]" or "governance[i]"
+    bool in_governance_list = false;
+    std::uint64_t leaf_index = 0;
+    Height height;
+    const crypto::Json* envelope_json = nullptr;  // Points into the bundle JSON being verified.
+    std::vector<Hash32> inclusion_proof;
+    const CheckpointEntry* checkpoint = nullptr;  // The entry of `height` (format guarantees one).
+
+    // Filled by check 2 (signatures) when the envelope is a valid event.
+    std::optional<Envelope> envelope;
+    EventBytes bytes;
+};
+
+struct ParsedBundle {
+    std::string item;
+    std::vector<std::string> items;
+    const crypto::Json* genesis_json = nullptr;
+    std::vector<CheckpointEntry> checkpoints;  // Heights strictly increasing; back() is the anchor.
+    std::vector<Record> governance;
+    std::vector<Record> events;
+};
+
+// Check 0 (format): structure, types, limits, hex; every record's height has an entry. On
+// failure the error message is "<path>: <reason>". Keeps pointers into `bundle`.
+[[nodiscard]] Result<ParsedBundle> parse_bundle(const crypto::Json& bundle);
+
+// One verification in progress: the parsed bundle, the genesis once check 1 passed, and the
+// first failure of each check.
+struct Verification {
+    ParsedBundle bundle;
+    Genesis genesis;
+    BundleReport report;
+    std::array<std::optional<BundleFailure>, bundle_check_count> failures;
+    // Every record (governance and events) by leaf index, then list order; check 4 refuses
+    // repeats, so the replay order is the log order whenever check 4 holds.
+    std::vector<Record*> log_order;
+
+    // Keeps the first failure of `check` (later ones of the same check add nothing).
+    void fail(BundleCheck check, BundleLocation where, std::string reason);
+    [[nodiscard]] bool failed(BundleCheck check) const;
+    void set_result(BundleCheck check, bool ran, std::string summary);
+};
+
+[[nodiscard]] BundleLocation location_of(const Record& record);
+[[nodiscard]] BundleLocation location_of(const CheckpointEntry& entry, std::string_view field = {});
+
+// Check 4: leaf order, items, per-item prev links. Needs every envelope parsed (check 2).
+void check_chain(Verification& verification);
+// Check 5 (and the signer rules of check 2): the replay through the ledger's rule engine;
+// fills the timeline's officer names, alerts and seal/digest notes, and the item summary.
+void check_custody_rules(Verification& verification);
+
+}  // namespace custos::ledger::bundle_detail

@@ -1,0 +1,248 @@
+#include "api_support.hpp"
+
+#include <chrono>
+
+namespace custos::api::test {
+
+FakeService::FakeService() {
+    using ledger::Role;
+    const std::vector<std::tuple<std::string, std::string, Role>> people = {
+        {"nl.custodian", "NL-POL", Role::custodian},   {"de.custodian", "DE-BKA", Role::custodian},
+        {"nl.prosecutor", "NL-POL", Role::prosecutor}, {"de.prosecutor", "DE-BKA", Role::prosecutor},
+        {"nl.admin", "NL-POL", Role::admin},           {"de.admin", "DE-BKA", Role::admin},
+        {"auditor", "EU-AUD", Role::auditor},
+    };
+    for (const auto& [name, agency, role] : people)
+        officers_.emplace(name, std::make_unique<TestOfficer>(make_officer(agency, role)));
+}
+
+Result<ledger::EventId> FakeService::submit_event(std::string_view envelope_json) {
+    std::lock_guard lock(mutex_);
+    ++submits;
+    last_body_ = std::string(envelope_json);
+    if (submit_error_) return tl::unexpected(*submit_error_);
+    return ledger::event_id_from_hex(event_hex);
+}
+
+Result<Json> FakeService::event_by_id(const ledger::EventId& id) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (ledger::event_id_hex(id) != event_hex) return make_error(ErrorCode::not_found, "no such event");
+    Json envelope{{"event", {{"case", "CASE-1"}, {"agency", "NL-POL"}, {"item", "ITEM-1"}}}};
+    if (!committed) return Json{{"id", event_hex}, {"status", "pending"}, {"envelope", envelope}};
+    return Json{
+        {"id", event_hex}, {"status", "committed"}, {"height", 7}, {"leaf_index", 8}, {"envelope", envelope}};
+}
+
+Result<Json> FakeService::item_trail(std::string_view item_id) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (item_id != "ITEM-1" && item_id != "ITEM-2") return make_error(ErrorCode::not_found, "no such item");
+    return Json{{"item", item_id}, {"events", Json::array()}};
+}
+
+Result<Json> FakeService::case_items(std::string_view case_id) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (case_id != "CASE-1" && case_id != "CASE-2") return make_error(ErrorCode::not_found, "no such case");
+    return Json{{"case", case_id}, {"items", Json::array()}};
+}
+
+Result<Json> FakeService::block_by_height(ledger::Height height) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (height.value != 3) return make_error(ErrorCode::not_found, "no such block");
+    return Json{{"header", {{"height", 3}}}};
+}
+
+Result<CheckpointView> FakeService::latest_checkpoint() {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (no_blocks) return make_error(ErrorCode::not_found, "no block committed yet");
+    return CheckpointView{
+        .height = ledger::Height{7}, .log_size = 9, .note = "custos-test\n9\nroot=\n\n— v1 sig\n"};
+}
+
+Result<CheckpointView> FakeService::checkpoint_at(ledger::Height height) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (height.value != 7) return make_error(ErrorCode::not_found, "no such checkpoint");
+    return latest_checkpoint();
+}
+
+Result<Json> FakeService::item_bundle(std::string_view item_id) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (item_id != "ITEM-1" && item_id != "ITEM-2") return make_error(ErrorCode::not_found, "no such item");
+    return Json{{"type", "custos.bundle.v1"}, {"item", item_id}};
+}
+
+Result<Json> FakeService::inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (ledger::event_id_hex(id) != event_hex) return make_error(ErrorCode::not_found, "no such event");
+    if (size && (*size <= 8 || *size > 9))
+        return make_error(ErrorCode::invalid_argument, "size: out of the log");
+    return Json{
+        {"id", event_hex}, {"leaf_index", 8}, {"tree_size", size.value_or(9)}, {"hashes", Json::array()}};
+}
+
+Result<Json> FakeService::consistency_proof(std::uint64_t from, std::uint64_t to) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (to > 9) return make_error(ErrorCode::invalid_argument, "to: beyond the log size 9");
+    return Json{{"from", from}, {"to", to}, {"hashes", Json::array()}};
+}
+
+Result<std::optional<ledger::Officer>> FakeService::officer(const crypto::PublicKey& key) {
+    std::lock_guard lock(mutex_);
+    if (revoked_.contains(key)) return std::optional<ledger::Officer>();
+    for (const auto& [name, officer] : officers_) {
+        if (officer->record.key == key) return std::optional<ledger::Officer>(officer->record);
+    }
+    return std::optional<ledger::Officer>();
+}
+
+Result<std::set<std::string>> FakeService::case_participants(std::string_view case_id) {
+    if (case_id == "CASE-1") return std::set<std::string>{"NL-POL"};
+    if (case_id == "CASE-2") return std::set<std::string>{"DE-BKA"};
+    return make_error(ErrorCode::not_found, "no such case");
+}
+
+Result<std::string> FakeService::item_case(std::string_view item_id) {
+    if (item_id == "ITEM-1") return std::string("CASE-1");
+    if (item_id == "ITEM-2") return std::string("CASE-2");
+    return make_error(ErrorCode::not_found, "no such item");
+}
+
+NodeStatus FakeService::status() {
+    ++reads;
+    return NodeStatus{
+        .chain_id = "custos-test", .genesis_hash_hex = std::string(64, 'b'), .height = ledger::Height{7}};
+}
+
+std::string FakeService::body() {
+    std::lock_guard lock(mutex_);
+    return last_body_;
+}
+
+void FakeService::fail_submits_with(Error error) {
+    std::lock_guard lock(mutex_);
+    submit_error_ = std::move(error);
+}
+
+void FakeService::clear_submit_error() {
+    std::lock_guard lock(mutex_);
+    submit_error_.reset();
+}
+
+void FakeService::revoke(const crypto::PublicKey& key) {
+    std::lock_guard lock(mutex_);
+    revoked_.insert(key);
+}
+
+std::string envelope_for(const crypto::SecretKey& key, const std::string& agency) {
+    ledger::Event event;
+    event.chain_id = "custos-test";
+    event.kind = ledger::EventKind::register_item;
+    event.item = "ITEM-1";
+    event.case_id = "CASE-1";
+    event.agency = agency;
+    event.time = ledger::TimeMs{test_now * 1000};
+    event.digests = ledger::Digests{crypto::sha256("content"), std::nullopt, std::nullopt};
+    event.description = "Laptop, black";
+    event.location = "Amsterdam, evidence room 3";
+    event.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-2026-001"};
+    auto text = crypto::canonicalize(ledger::envelope_to_json(ledger::sign_event(event, key)));
+    REQUIRE(text.has_value());
+    return *text;
+}
+
+Fixture::Fixture(ServerOptions options) {
+    auto clock = now;
+    options.clock = [clock] { return clock->load(); };
+    auto started = Server::start(service, options);
+    REQUIRE(started.has_value());
+    server = std::move(*started);
+    port = server->port();
+}
+
+std::vector<std::pair<std::string, std::string>> Fixture::sign(
+    const crypto::SecretKey& key, const std::string& method, const std::string& target,
+    const std::string& body, std::int64_t created, std::int64_t expires, const std::string& nonce) const {
+    std::string uri = "http://127.0.0.1:" + std::to_string(port) + target;
+    auto headers =
+        sign_request(key, ledger::key_id(key.public_key()), method, uri, body, created, expires, nonce);
+    return {{"Content-Digest", headers.content_digest},
+            {"Signature-Input", headers.signature_input},
+            {"Signature", headers.signature}};
+}
+
+ClientResponse Fixture::signed_request(const std::string& officer, std::string method, std::string target,
+                                       std::string body, std::string content_type,
+                                       std::vector<std::pair<std::string, std::string>> headers) {
+    const std::int64_t at = now->load();
+    for (auto& header :
+         sign(service.officer_named(officer).key, method, target, body, at, at + 60, next_nonce()))
+        headers.push_back(std::move(header));
+    return request(std::move(method), std::move(target), std::move(body), std::move(content_type),
+                   std::move(headers));
+}
+
+ClientResponse Fixture::request(std::string method, std::string target, std::string body,
+                                std::string content_type,
+                                std::vector<std::pair<std::string, std::string>> headers) {
+    auto response = http_request(ClientRequest{.port = port,
+                                               .method = std::move(method),
+                                               .target = std::move(target),
+                                               .content_type = std::move(content_type),
+                                               .body = std::move(body),
+                                               .headers = std::move(headers)});
+    REQUIRE(response.has_value());
+    return *response;
+}
+
+Json problem_of(const ClientResponse& response) {
+    CHECK(response.content_type == "application/problem+json");
+    auto json = crypto::parse_json(response.body);
+    REQUIRE(json.has_value());
+    CHECK((*json)["status"] == response.status);
+    CHECK((*json)["type"].get<std::string>().rfind("urn:custos:problem:", 0) == 0);
+    return *json;
+}
+
+RawConnection::RawConnection(std::uint16_t port, int receive_timeout_s) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    timeval timeout{.tv_sec = receive_timeout_s, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+}
+
+RawConnection::~RawConnection() {
+    ::close(fd);
+}
+
+bool RawConnection::send(const std::string& bytes) const {
+    return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+}
+
+std::string RawConnection::read_all(bool& closed) const {
+    std::string out;
+    char buffer[4096];
+    while (true) {
+        ssize_t got = ::recv(fd, buffer, sizeof buffer, 0);
+        if (got > 0) {
+            out.append(buffer, static_cast<std::size_t>(got));
+            continue;
+        }
+        closed = got == 0 || errno == ECONNRESET;
+        return out;
+    }
+}
+
+}  // namespace custos::api::test

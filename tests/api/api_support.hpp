@@ -1,0 +1,152 @@
+// Shared by the API tests: a fake NodeService with officers of every role and two cases, a
+// server fixture on 127.0.0.1 whose clock the test drives, request signing, and a raw socket for
+// requests the client would never send.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/http_client.hpp"
+#include "api/http_signature.hpp"
+#include "api/routes.hpp"
+#include "api/server.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/sha256.hpp"
+#include "ledger/event.hpp"
+#include "ledger/genesis.hpp"
+
+namespace custos::api::test {
+
+using crypto::Json;
+
+inline const std::string event_hex(64, 'a');
+inline constexpr std::int64_t test_now = 1'800'000'000;  // The clock the fixture's server reads.
+
+// An officer of the fake: its key, agency and roles.
+struct TestOfficer {
+    crypto::SecretKey key;
+    ledger::Officer record;
+    [[nodiscard]] std::string key_id() const { return ledger::key_id(key.public_key()); }
+};
+
+inline TestOfficer make_officer(std::string agency, ledger::Role role) {
+    auto key = crypto::SecretKey::generate();
+    ledger::Officer record{
+        key.public_key(), agency, {role}, agency + "." + std::string(ledger::role_name(role))};
+    return TestOfficer{std::move(key), std::move(record)};
+}
+
+// Officers: custodians, prosecutors and admins of NL-POL and DE-BKA, one auditor (EU). Cases:
+// CASE-1 (ITEM-1) takes in NL-POL; CASE-2 (ITEM-2) takes in DE-BKA. The event `event_hex` is
+// an NL-POL event of CASE-1.
+class FakeService final : public NodeService {
+public:
+    FakeService();
+
+    Result<ledger::EventId> submit_event(std::string_view envelope_json) override;
+    Result<Json> event_by_id(const ledger::EventId& id) override;
+    Result<Json> item_trail(std::string_view item_id) override;
+    Result<Json> case_items(std::string_view case_id) override;
+    Result<Json> block_by_height(ledger::Height height) override;
+    Result<CheckpointView> latest_checkpoint() override;
+    Result<CheckpointView> checkpoint_at(ledger::Height height) override;
+    Result<Json> item_bundle(std::string_view item_id) override;
+    Result<Json> inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) override;
+    Result<Json> consistency_proof(std::uint64_t from, std::uint64_t to) override;
+    Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) override;
+    Result<std::set<std::string>> case_participants(std::string_view case_id) override;
+    Result<std::string> item_case(std::string_view item_id) override;
+    NodeStatus status() override;
+    std::string metrics_text() override { return "custos_height 7\n"; }
+    bool healthy() override { return is_healthy.load(); }
+
+    std::string body();
+    void fail_submits_with(Error error);
+    void clear_submit_error();
+    void revoke(const crypto::PublicKey& key);
+    // The submitted event becomes committed (height 7, leaf 8) on the next read.
+    void commit_submitted() { committed = true; }
+
+    const TestOfficer& officer_named(const std::string& name) const { return *officers_.at(name); }
+
+    std::atomic<int> submits{0};
+    std::atomic<int> reads{0};
+    std::atomic<bool> is_healthy{true};
+    std::atomic<bool> committed{false};
+    std::atomic<bool> reads_unavailable{false};  // Reads answer unavailable (503).
+    std::atomic<bool> no_blocks{false};          // latest_checkpoint() is not_found.
+
+private:
+    std::mutex mutex_;
+    std::string last_body_;
+    std::optional<Error> submit_error_;
+    std::map<std::string, std::unique_ptr<TestOfficer>> officers_;
+    std::set<crypto::PublicKey> revoked_;
+};
+
+// A valid envelope of an event of `agency` on ITEM-1 / CASE-1, signed by `key`.
+std::string envelope_for(const crypto::SecretKey& key, const std::string& agency);
+
+struct Fixture {
+    explicit Fixture(ServerOptions options = {});
+
+    // Sends a request signed by the named officer (see FakeService), with a fresh nonce.
+    ClientResponse signed_request(const std::string& officer, std::string method, std::string target,
+                                  std::string body = {}, std::string content_type = {},
+                                  std::vector<std::pair<std::string, std::string>> headers = {});
+    // Sends a request without a signature.
+    ClientResponse request(std::string method, std::string target, std::string body = {},
+                           std::string content_type = {},
+                           std::vector<std::pair<std::string, std::string>> headers = {});
+    // The signature headers for a request (Content-Digest, Signature-Input, Signature).
+    std::vector<std::pair<std::string, std::string>> sign(const crypto::SecretKey& key,
+                                                          const std::string& method,
+                                                          const std::string& target, const std::string& body,
+                                                          std::int64_t created, std::int64_t expires,
+                                                          const std::string& nonce) const;
+    [[nodiscard]] std::string next_nonce() { return "nonce-" + std::to_string(++nonces_); }
+
+    std::shared_ptr<std::atomic<std::int64_t>> now = std::make_shared<std::atomic<std::int64_t>>(test_now);
+    FakeService service;
+    std::unique_ptr<Server> server;
+    std::uint16_t port = 0;
+
+private:
+    std::atomic<std::uint64_t> nonces_{0};
+};
+
+// The problem document of a response; checks its content type, status and type URI.
+Json problem_of(const ClientResponse& response);
+
+// A raw socket, for requests the client would never send. Reads until the server closes (or 5 s).
+struct RawConnection {
+    explicit RawConnection(std::uint16_t port, int receive_timeout_s = 5);
+    ~RawConnection();
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    // False when the server has closed the connection (a reset or broken pipe).
+    bool send(const std::string& bytes) const;
+    // Everything until the server closes; `closed` tells whether it did (rather than timing out).
+    std::string read_all(bool& closed) const;
+    int fd = -1;
+};
+
+inline std::string status_line(const std::string& raw) {
+    return raw.substr(0, raw.find("\r\n"));
+}
+
+}  // namespace custos::api::test

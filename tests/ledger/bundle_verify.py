@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""An independent verifier of Custos court bundles, written from docs/FORMAT.md alone (sections 1,
+3, 4, 5.2, 6.1, 7 and 11), with libsodium through ctypes and no Custos code. It runs checks 1-4
+of section 11.4 and the signer half of check 2 (officer in force, agency, role, not revoked);
+the full custody rules of check 5 are left to docs/CUSTODY_RULES.md.
+
+usage: bundle_verify.py BUNDLE.json GENESIS_HASH_HEX
+prints "OK" and exits 0, or prints "FAIL <check> <reason>" and exits 1.
+bundle_python_test.cpp runs it on genuine and tampered bundles and compares with custos.
+"""
+import base64
+import binascii
+import ctypes
+import ctypes.util
+import hashlib
+import json
+import sys
+
+na = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
+assert na.sodium_init() >= 0
+
+
+class Fail(Exception):
+    def __init__(self, check, reason):
+        super().__init__(check + " " + reason)
+        self.check = check
+
+
+# --- Section 1: canonical JSON (the bundle holds no floats) --------------------------------
+ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def string(s):
+    return '"' + "".join(ESCAPES.get(c, "\\u%04x" % ord(c) if ord(c) < 0x20 else c) for c in s) + '"'
+
+
+def canonical(v):
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return string(v)
+    if isinstance(v, list):
+        return "[" + ",".join(canonical(e) for e in v) + "]"
+    keys = sorted(v, key=lambda k: k.encode("utf-16-be"))
+    return "{" + ",".join(string(k) + ":" + canonical(v[k]) for k in keys) + "}"
+
+
+def cbytes(v):
+    return canonical(v).encode("utf-8")
+
+
+def sha256(b):
+    return hashlib.sha256(b).digest()
+
+
+def unhex(text, check="format"):
+    if not isinstance(text, str) or text != text.lower():
+        raise Fail(check, "bad hex")
+    try:
+        return binascii.unhexlify(text)
+    except binascii.Error:
+        raise Fail(check, "bad hex")
+
+
+def verify_ed25519(public_key, message, signature):
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    return na.crypto_sign_verify_detached(signature, message, ctypes.c_ulonglong(len(message)), public_key) == 0
+
+
+# --- Section 3: RFC 9162 proofs --------------------------------------------------------------
+def leaf_hash(data):
+    return sha256(b"\x00" + data)
+
+
+def node_hash(left, right):
+    return sha256(b"\x01" + left + right)
+
+
+def verify_inclusion(leaf, index, size, proof, root):
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(old_size, new_size, old_root, new_root, proof):
+    if old_size == 0 or old_size > new_size:
+        return False
+    if old_size == new_size:
+        return proof == [] and old_root == new_root
+    if proof == []:
+        return False
+    if old_size & (old_size - 1) == 0:
+        proof = [old_root] + proof
+    fn, sn = old_size - 1, new_size - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and fr == old_root and sr == new_root
+
+
+# --- Section 4 and 7.4: signed notes as commit certificates ----------------------------------
+def b64(text):
+    raw = base64.b64decode(text, validate=True)
+    if base64.b64encode(raw).decode() != text:
+        raise ValueError("non-canonical base64")
+    return raw
+
+
+def open_certificate(note, validators):
+    """Returns the checkpoint body; refuses as 7.4 says."""
+    at = note.rfind("\n\n")
+    if at < 0:
+        raise Fail("proofs", "certificate: no blank line")
+    body, lines = note[: at + 1], note[at + 2:]
+    if not lines.endswith("\n"):
+        raise Fail("proofs", "certificate: no final newline")
+    known = {}
+    for v in validators:
+        key = unhex(v["key"])
+        khash = sha256(v["name"].encode() + b"\n\x01" + key)[:4]
+        known[(v["name"], khash)] = (key, v["power"])
+    signed, seen = 0, set()
+    for line in lines[:-1].split("\n"):
+        if not line.startswith("\u2014 "):
+            raise Fail("proofs", "certificate: bad signature line")
+        name, _, sig_text = line[2:].partition(" ")
+        try:
+            raw = b64(sig_text)
+        except ValueError:
+            raise Fail("proofs", "certificate: bad base64")
+        entry = known.get((name, raw[:4]))
+        if entry is None:
+            continue  # an outside witness: kept, never counted
+        if not verify_ed25519(entry[0], body.encode(), raw[4:]):
+            raise Fail("proofs", "certificate: a validator line does not verify")
+        if name in seen:
+            raise Fail("proofs", "certificate: a validator signed twice")
+        seen.add(name)
+        signed += entry[1]
+    total = sum(v["power"] for v in validators)
+    if not 3 * signed > 2 * total:
+        raise Fail("proofs", "certificate: not more than 2/3 of the power")
+    return body
+
+
+def checkpoint_body(header, block_hash_hex, round_text):
+    return (f"{header['chain_id']}\n{header['log_size']}\n"
+            f"{base64.b64encode(unhex(header['log_root'])).decode()}\n"
+            f"height {header['height']}\nround {round_text}\nblock {block_hash_hex}\n"
+            f"time {header['time']}\n")
+
+
+# --- Section 11.4 ----------------------------------------------------------------------------
+ROLES_FOR = {"access": {"custodian", "prosecutor"}, "grant": {"custodian", "admin"},
+             "revoke": {"custodian", "admin"}, "officer.add": {"admin"}, "officer.revoke": {"admin"}}
+
+
+def check_genesis(bundle, pinned):
+    genesis = bundle["genesis"]
+    if sha256(cbytes(genesis)).hex() != pinned:
+        raise Fail("genesis", "hash differs from the pinned hash")
+    return genesis
+
+
+def check_checkpoints(bundle, genesis):
+    validators = genesis["validators"]
+    vhash = sha256(cbytes({"type": "custos.validators.v1", "validators": validators})).hex()
+    entries = {c["height"]: c for c in bundle["checkpoints"]}
+    anchor = bundle["checkpoints"][-1]["header"]
+    for c in bundle["checkpoints"]:
+        h = c["header"]
+        body = open_certificate(c["certificate"], validators)
+        lines = body.split("\n")
+        round_text = lines[4][len("round "):] if len(lines) > 4 else ""
+        if body != checkpoint_body(h, sha256(cbytes(h)).hex(), round_text):
+            raise Fail("proofs", "certificate does not sign this header")
+        if h["height"] != c["height"] or h["chain_id"] != genesis["chain_id"] or h["validators_hash"] != vhash:
+            raise Fail("proofs", "header height, chain or validators hash")
+        prev = c["previous_header"]
+        if (prev is None) != (c["height"] == 1):
+            raise Fail("format", "previous_header")
+        if prev is not None and (sha256(cbytes(prev)).hex() != h["previous"] or prev["height"] != h["height"] - 1):
+            raise Fail("proofs", "previous_header is not the block before")
+        proof = [unhex(x, "proofs") for x in c["consistency_proof"]]
+        if not verify_consistency(h["log_size"], anchor["log_size"], unhex(h["log_root"]),
+                                  unhex(anchor["log_root"]), proof):
+            raise Fail("proofs", "consistency proof")
+    return entries
+
+
+def check_records(bundle, entries):
+    records = bundle["governance"] + bundle["events"]
+    for r in records:
+        env = r["envelope"]
+        if not verify_ed25519(unhex(env["signer"], "signatures"), cbytes(env["event"]), b64(env["sig"])):
+            raise Fail("signatures", "signature of leaf %d" % r["leaf_index"])
+    for r in records:
+        c = entries.get(r["height"])
+        if c is None:
+            raise Fail("format", "no checkpoint entry for a record's height")
+        h, prev = c["header"], c["previous_header"]
+        first = prev["log_size"] if prev else 0
+        proof = [unhex(x, "proofs") for x in r["inclusion_proof"]]
+        if not (first <= r["leaf_index"] < h["log_size"]) or not verify_inclusion(
+                leaf_hash(cbytes(r["envelope"])), r["leaf_index"], h["log_size"], proof, unhex(h["log_root"])):
+            raise Fail("proofs", "inclusion of leaf %d" % r["leaf_index"])
+    return sorted(records, key=lambda r: r["leaf_index"])
+
+
+def check_signers(genesis, ordered):
+    officers = {o["key"]: dict(o, revoked=False) for o in genesis["officers"]}
+    for r in ordered:
+        env, event = r["envelope"], r["envelope"]["event"]
+        officer = officers.get(env["signer"])
+        needed = ROLES_FOR.get(event["kind"], {"custodian"})
+        if (officer is None or officer["revoked"] or officer["agency"] != event["agency"]
+                or not needed & set(officer["roles"])):
+            raise Fail("signatures", "signer not entitled at leaf %d" % r["leaf_index"])
+        if event["kind"] == "officer.add":
+            officers[event["officer"]] = {"key": event["officer"], "agency": event["agency"],
+                                          "roles": event["roles"], "name": event["name"], "revoked": False}
+        elif event["kind"] == "officer.revoke":
+            officers[event["officer"]]["revoked"] = True
+
+
+def check_chain(bundle):
+    for name in ("governance", "events"):
+        leaves = [r["leaf_index"] for r in bundle[name]]
+        if leaves != sorted(set(leaves)):
+            raise Fail("chain", name + " not in strictly increasing leaf order")
+    if set(r["leaf_index"] for r in bundle["governance"]) & set(r["leaf_index"] for r in bundle["events"]):
+        raise Fail("chain", "a leaf in both lists")
+    items = bundle["items"]
+    trails = {item: [] for item in items}
+    for r in bundle["events"]:
+        event = r["envelope"]["event"]
+        if event["kind"] in ("officer.add", "officer.revoke"):
+            raise Fail("chain", "governance event in events")
+        for item in [event["item"]] + ([event["new_item"]] if event["kind"] == "derive" else []):
+            if item not in trails:
+                raise Fail("chain", "event of an item not in items")
+            trails[item].append(event)
+    if bundle["item"] not in trails:
+        raise Fail("chain", "item not in items")
+    for item, trail in trails.items():
+        def is_origin(e):
+            return ((e["kind"] == "register" and e["item"] == item)
+                    or (e["kind"] == "derive" and e.get("new_item") == item))
+        if not trail or not is_origin(trail[0]):
+            raise Fail("chain", "item %s does not start at its origin" % item)
+        for before, after in zip(trail, trail[1:]):
+            if is_origin(after) or after.get("prev") != sha256(cbytes(before)).hex():
+                raise Fail("chain", "item %s: broken prev link" % item)
+
+
+def verify(bundle, pinned):
+    if bundle.get("type") != "custos.bundle.v1" or not bundle.get("checkpoints"):
+        raise Fail("format", "not a custos.bundle.v1 bundle")
+    genesis = check_genesis(bundle, pinned)
+    entries = check_checkpoints(bundle, genesis)
+    ordered = check_records(bundle, entries)
+    check_signers(genesis, ordered)
+    check_chain(bundle)
+
+
+def main():
+    with open(sys.argv[1], "rb") as f:
+        bundle = json.loads(f.read().decode("utf-8"))
+    try:
+        verify(bundle, sys.argv[2])
+    except Fail as failure:
+        print("FAIL " + str(failure))
+        return 1
+    except (KeyError, TypeError, IndexError, ValueError) as error:
+        print("FAIL format " + repr(error))
+        return 1
+    print("OK")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,299 @@
+// Multi-process: the court bundle end to end. `custos localnet run` plays its demo (an item
+// registered by NL-POL, offered to and accepted by DE-BKA); DE-BKA then records a verify event
+// whose digest does not match and whose location holds HTML. The bundle exported from each of the
+// four nodes (`custos bundle`, signed by a prosecutor) verifies identically offline
+// (`custos verify --json`); a changed byte is refused naming the check; and the HTML report
+// renders in headless Chromium with the verdict, the item, every event, the integrity alert, and
+// the bundle's HTML shown as text, never as markup.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "api/http_client.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/time.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using custos::crypto::Json;
+
+constexpr std::string_view demo_item = "EXHIBIT-DEMO-0001";
+constexpr std::string_view hostile_location = "<script>alert('x')</script> & <b>Lab 2</b>";
+
+fs::path custos_binary() {
+    return fs::path(CUSTOS_NODE_BINARY).parent_path() / "custos";
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+struct Run {
+    int exit_code = -1;
+    std::string out, err;
+};
+
+// Runs a command line of our own making (paths and ids without shell metacharacters).
+Run run_command(const fs::path& work, const std::string& command_line) {
+    fs::path out = work / "out.txt", err = work / "err.txt";
+    int status = std::system((command_line + " > " + out.string() + " 2> " + err.string()).c_str());
+    Run run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = read_file(out);
+    run.err = read_file(err);
+    return run;
+}
+
+Run run_custos(const fs::path& work, const std::string& arguments) {
+    return run_command(work, custos_binary().string() + " " + arguments);
+}
+
+// `custos localnet run --dir DIR` (with its demo) in the background; SIGTERM and a reap on exit.
+class RunningLocalnet {
+public:
+    RunningLocalnet(const fs::path& work, const fs::path& dir) : log_(work / "run.log") {
+        pid_ = ::fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            int log = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            if (log >= 0) {
+                ::dup2(log, STDOUT_FILENO);
+                ::dup2(log, STDERR_FILENO);
+            }
+            std::string binary = custos_binary().string(), dir_text = dir.string();
+            ::execl(binary.c_str(), binary.c_str(), "localnet", "run", "--dir", dir_text.c_str(),
+                    static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+    }
+    ~RunningLocalnet() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        for (int tick = 0; tick < 100; ++tick) {
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+    }
+    RunningLocalnet(const RunningLocalnet&) = delete;
+    RunningLocalnet& operator=(const RunningLocalnet&) = delete;
+
+    // Waits (up to 60 s) for the demo to finish.
+    bool demo_done() const {
+        for (int tick = 0; tick < 600; ++tick) {
+            if (contains(read_file(log_), "demo done")) return true;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        return false;
+    }
+    [[nodiscard]] std::string log() const { return read_file(log_); }
+
+private:
+    fs::path log_;
+    pid_t pid_ = -1;
+};
+
+std::string time_now() {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    return custos::ledger::format_time(custos::ledger::TimeMs{ms});
+}
+
+// What must be the same in every node's bundle: the verdict and everything checked about the
+// trail (the anchor may be a later empty block on one node than on another).
+Json checked_content(const Json& report) {
+    Json events = Json::array();
+    for (const auto& entry : report["timeline"]) {
+        events.push_back(Json{{"id", entry["id"]},
+                              {"leaf_index", entry["leaf_index"]},
+                              {"height", entry["height"]},
+                              {"ledger_time", entry["ledger_time"]},
+                              {"signer", entry["signer"]},
+                              {"integrity_alert", entry["integrity_alert"]}});
+    }
+    Json checks = Json::array();
+    for (const auto& check : report["checks"])
+        checks.push_back(Json{{"check", check["check"]}, {"passed", check["passed"]}});
+    return Json{{"verified", report["verified"]},
+                {"item", report["item"]},
+                {"case", report["case"]},
+                {"custodian", report["current_custodian"]},
+                {"alert", report["integrity_alert"]},
+                {"genesis_hash", report["genesis_hash"]},
+                {"checks", std::move(checks)},
+                {"events", std::move(events)}};
+}
+
+// Records a verify event by DE-BKA (the custodian after the demo) with a wrong digest and an
+// HTML-laden location, committed before this returns.
+void record_hostile_verify(const fs::path& work, const fs::path& net, const std::string& node) {
+    Run trail = run_custos(work, "trail " + std::string(demo_item) + " --json" + node + " --key " +
+                                     (net / "keys" / "DE-BKA" / "custodian.key").string());
+    REQUIRE_MESSAGE(trail.exit_code == 0, trail.err);
+    auto parsed = custos::crypto::parse_json(trail.out);
+    REQUIRE(parsed);
+    const std::string head = (*parsed)["events"].back()["id"].get<std::string>();
+    Json event{{"type", "custos.event.v1"},
+               {"chain_id", "custos-localnet"},
+               {"kind", "verify"},
+               {"item", demo_item},
+               {"case", "CASE-DEMO-2026"},
+               {"agency", "DE-BKA"},
+               {"time", time_now()},
+               {"prev", head},
+               {"location", hostile_location},
+               {"digests", Json{{"sha256", std::string(64, 'f')}}}};
+    std::ofstream(work / "verify.json") << event.dump();
+    Run submitted =
+        run_custos(work, "submit " + (work / "verify.json").string() + node + " --key " +
+                             (net / "keys" / "DE-BKA" / "custodian.key").string() + " --sign-event --wait");
+    REQUIRE_MESSAGE(submitted.exit_code == 0, submitted.err);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "bundle: exported from each of four nodes, verified offline identically; report renders in Chromium") {
+    Run chromium_path = run_command(fs::temp_directory_path(), "command -v chromium");
+    REQUIRE_MESSAGE(chromium_path.exit_code == 0,
+                    "chromium is missing: run make deps (scripts/install-deps.sh)");
+    const std::string chromium = chromium_path.out.substr(0, chromium_path.out.find('\n'));
+
+    fs::path work = fs::temp_directory_path() / ("custos-bundle-test-" + std::to_string(::getpid()));
+    fs::remove_all(work);
+    fs::create_directories(work);
+    const fs::path net = work / "net";
+    // Ports from the process id, below Linux's ephemeral range (32768..60999) so an outgoing
+    // connection cannot take one first, and below the range tests/node/localnet.cpp uses.
+    const auto rest_base = static_cast<std::uint16_t>(12000 + (::getpid() % 990) * 8);
+    const auto peer_base = static_cast<std::uint16_t>(rest_base + 4);
+    Run init =
+        run_custos(work, "localnet init --dir " + net.string() + " --rest-port-base " +
+                             std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+    auto genesis = custos::ledger::parse_genesis(read_file(net / "genesis.json"));
+    REQUIRE(genesis);
+    const std::string genesis_hash =
+        custos::crypto::hex_encode(custos::ledger::genesis_hash(*genesis).view());
+    auto node = [&](std::size_t index) {
+        return " --node http://127.0.0.1:" + std::to_string(rest_base + index);
+    };
+    const std::string prosecutor = " --key " + (net / "keys" / "NL-POL" / "prosecutor.key").string();
+
+    std::vector<fs::path> bundles;
+    {
+        RunningLocalnet running(work, net);
+        REQUIRE_MESSAGE(running.demo_done(), running.log());
+        record_hostile_verify(work, net, node(1));
+        for (std::size_t index = 0; index < 4; ++index) {
+            bundles.push_back(work / ("bundle-" + std::to_string(index) + ".json"));
+            // A node that has not yet applied the last block answers with a shorter trail: retry.
+            Json content;
+            for (int attempt = 0; attempt < 50; ++attempt) {
+                fs::remove(bundles.back());
+                Run fetched = run_custos(work, "bundle " + std::string(demo_item) + node(index) + prosecutor +
+                                                   " --out " + bundles.back().string());
+                REQUIRE_MESSAGE(fetched.exit_code == 0, fetched.err);
+                auto bundle = custos::crypto::parse_json(read_file(bundles.back()));
+                REQUIRE(bundle);
+                if ((*bundle)["events"].size() == 4) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        }
+        Run wrong_role = run_custos(work, "bundle " + std::string(demo_item) + node(0) + " --key " +
+                                              (net / "keys" / "NL-POL" / "custodian.key").string() +
+                                              " --out " + (work / "refused.json").string());
+        CHECK(wrong_role.exit_code == 1);
+        CHECK_FALSE(fs::exists(work / "refused.json"));
+    }
+
+    // Offline from here: the network is stopped.
+    std::optional<Json> first;
+    for (const auto& bundle : bundles) {
+        Run verified =
+            run_custos(work, "verify " + bundle.string() + " --genesis-hash " + genesis_hash + " --json");
+        INFO(bundle.string() << ": " << verified.err);
+        CHECK(verified.exit_code == 0);
+        auto report = custos::crypto::parse_json(verified.out);
+        REQUIRE(report);
+        Json content = checked_content(*report);
+        CHECK(content["verified"] == true);
+        CHECK(content["events"].size() == 4);
+        CHECK(content["alert"] == true);
+        CHECK(content["custodian"] == "DE-BKA");
+        if (!first) first = content;
+        CHECK(content == *first);
+    }
+
+    // Readable output, unpinned: verified, with the loud warning.
+    Run readable = run_custos(work, "verify " + bundles[0].string());
+    CHECK(readable.exit_code == 0);
+    CHECK(contains(readable.err, "WARNING: NO GENESIS HASH PINNED"));
+    CHECK(contains(readable.out, "VERIFIED: every check holds."));
+    CHECK(contains(readable.out, "transfer.accept"));
+    CHECK(contains(readable.out, "INTEGRITY ALERT"));
+
+    // One changed byte in an event (its location) is refused, naming the check.
+    std::string text = read_file(bundles[0]);
+    auto at = text.find("Evidence room");
+    REQUIRE(at != std::string::npos);
+    text[at] = 'e';
+    std::ofstream(work / "tampered.json", std::ios::binary) << text;
+    Run tampered =
+        run_custos(work, "verify " + (work / "tampered.json").string() + " --genesis-hash " + genesis_hash);
+    CHECK(tampered.exit_code == 1);
+    CHECK(contains(tampered.err, "NOT VERIFIED: check 2 (signatures) failed"));
+    Run wrong_genesis =
+        run_custos(work, "verify " + bundles[0].string() + " --genesis-hash " + std::string(64, '0'));
+    CHECK(wrong_genesis.exit_code == 1);
+    CHECK(contains(wrong_genesis.err, "check 1 (genesis) failed"));
+    Run usage = run_custos(work, "verify");
+    CHECK(usage.exit_code == 2);
+
+    // The HTML report, rendered by headless Chromium (no network: file:// and no external assets).
+    const fs::path html = work / "report.html";
+    Run reported = run_custos(work, "verify " + bundles[0].string() + " --genesis-hash " + genesis_hash +
+                                        " --report " + html.string());
+    REQUIRE_MESSAGE(reported.exit_code == 0, reported.err);
+    Run dom =
+        run_command(work, chromium +
+                              " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run"
+                              " --disable-background-networking --disable-component-update --disable-sync"
+                              " --user-data-dir=" +
+                              (work / "chromium").string() + " --dump-dom file://" + html.string());
+    REQUIRE_MESSAGE(dom.exit_code == 0, dom.err);
+    CHECK(contains(dom.out, "VERIFIED: every check holds."));
+    CHECK(contains(dom.out, "<dd id=\"item\">EXHIBIT-DEMO-0001</dd>"));
+    CHECK(contains(dom.out, "INTEGRITY ALERT"));
+    CHECK(contains(dom.out, genesis_hash));
+    for (const auto& event : (*first)["events"])
+        CHECK(contains(dom.out, event["id"].get<std::string>()));
+    // The hostile location is text: escaped in the DOM, and no element came from it.
+    CHECK(contains(dom.out, "&lt;script&gt;alert('x')&lt;/script&gt; &amp; &lt;b&gt;Lab 2&lt;/b&gt;"));
+    CHECK_FALSE(contains(dom.out, "<script"));
+    CHECK_FALSE(contains(dom.out, "<b>Lab 2"));
+    fs::remove_all(work);
+}

@@ -1,0 +1,121 @@
+// Multi-process: one of four validators runs the TEST-ONLY Byzantine mode ("test_byzantine" in
+// its config, accepted only with CUSTOS_TEST_BYZANTINE=1), and a production config carrying the
+// setting is refused. Label `node`.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <doctest/doctest.h>
+
+#include "localnet.hpp"
+
+using custos::node_test::Localnet;
+
+namespace {
+
+void add_test_byzantine(Localnet& net, std::size_t index) {
+    const auto path = net.dir() / ("node" + std::to_string(index) + ".json");
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto config = custos::crypto::parse_json(text.str());
+    REQUIRE(config.has_value());
+    (*config)["test_byzantine"] = "equivocate";
+    std::ofstream(path, std::ios::trunc) << config->dump(2);
+}
+
+bool honest_reach(Localnet& net, std::uint64_t size) {
+    return net.wait_for(
+        [&] {
+            for (std::size_t index = 0; index < 3; ++index) {
+                if (net.log_size(index).value_or(0) < size) return false;
+            }
+            return true;
+        },
+        30);
+}
+
+bool any_log_has(const Localnet& net, const std::string& text) {
+    for (std::size_t index = 0; index < 3; ++index) {
+        if (net.log_contains(index, text)) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("node: with one validator equivocating proposals and votes, the honest three agree and record it") {
+    Localnet net;
+    add_test_byzantine(net, 3);
+    for (std::size_t index = 0; index < 3; ++index)
+        net.start(index);
+    ::setenv("CUSTOS_TEST_BYZANTINE", "1", 1);  // Inherited by the next child only.
+    net.start(3);
+    ::unsetenv("CUSTOS_TEST_BYZANTINE");
+
+    // One event per block, until the Byzantine validator has proposed (round robin: every
+    // fourth height) and at least eight heights are decided.
+    std::uint64_t submitted = 0;
+    const std::string proposal_evidence = "event=equivocation validator=validator-4 kind=proposal";
+    for (int block = 0; block < 24; ++block) {
+        REQUIRE(net.submit(static_cast<std::size_t>(block % 3), net.next_register_envelope()) == 202);
+        ++submitted;
+        REQUIRE_MESSAGE(honest_reach(net, submitted), net.log_tail(0));
+        if (block >= 7 && any_log_has(net, proposal_evidence)) break;
+    }
+    // The honest validators hold identical blocks at every height.
+    std::uint64_t top = UINT64_MAX;
+    for (std::size_t index = 0; index < 3; ++index)
+        top = std::min(top, net.height(index).value_or(0));
+    REQUIRE(top >= 8);
+    for (std::uint64_t height = 1; height <= top; ++height) {
+        auto first = net.block_hash(0, height);
+        REQUIRE(first.has_value());
+        CHECK_MESSAGE(net.block_hash(1, height) == first, "height " << height);
+        CHECK_MESSAGE(net.block_hash(2, height) == first, "height " << height);
+    }
+    // Each honest validator recorded equivocations by validator-4, and only by it; together they
+    // saw both kinds: two blocks for one proposal slot, and two values for one vote slot.
+    for (std::size_t index = 0; index < 3; ++index) {
+        CHECK(net.metric(index, "custos_evidence_total").value_or(0) > 0);
+        CHECK(net.log_contains(index, "event=equivocation validator=validator-4"));
+        for (const char* honest : {"validator-1 ", "validator-2 ", "validator-3 "})
+            CHECK_FALSE(net.log_contains(index, std::string("event=equivocation validator=") + honest));
+        CHECK_FALSE(net.log_contains(index, "event=fatal"));
+    }
+    CHECK(any_log_has(net, proposal_evidence));
+    CHECK((any_log_has(net, "validator=validator-4 kind=prevote") ||
+           any_log_has(net, "validator=validator-4 kind=precommit")));
+}
+
+TEST_CASE("node: a production config with test_byzantine is refused with exit status 2") {
+    Localnet net;
+    add_test_byzantine(net, 0);
+    ::unsetenv("CUSTOS_TEST_BYZANTINE");
+    const auto config = (net.dir() / "node0.json").string();
+    const auto errors = (net.dir() / "refused.log").string();
+    pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        FILE* out = std::freopen(errors.c_str(), "w", stderr);
+        (void)out;
+        ::execl(CUSTOS_NODE_BINARY, "custos-node", "--config", config.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    std::ifstream in(errors);
+    std::stringstream text;
+    text << in.rdbuf();
+    CHECK_MESSAGE(text.str().find("\"test_byzantine\" is a test-only setting") != std::string::npos,
+                  text.str());
+    CHECK(text.str().find("CUSTOS_TEST_BYZANTINE=1") != std::string::npos);
+    // Nothing was created: the refusal comes before the store is opened.
+    CHECK_FALSE(std::filesystem::exists(net.dir() / "node0" / "data"));
+}

@@ -1,0 +1,237 @@
+// Multi-process: the `custos` API commands (submit, trail, case, status) against a localnet made by
+// `custos localnet init` and run by `custos localnet run --no-demo`, which gives every role's key
+// file on disk as an officer would have it. Checks output and exit codes, including refusals (a
+// custody rule broken: 409 naming the rule; a case the key may not read: 403) and usage errors.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "api/http_client.hpp"
+#include "crypto/canonical_json.hpp"
+#include "ledger/time.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path custos_binary() {
+    return fs::path(CUSTOS_NODE_BINARY).parent_path() / "custos";
+}
+
+struct Run {
+    int exit_code = -1;
+    std::string out, err;
+};
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+// Runs `custos <arguments>` to completion; the arguments are paths and ids of our own making
+// (no shell metacharacters), so a plain command line is safe.
+Run run_cli(const fs::path& work, const std::string& arguments) {
+    fs::path out = work / "out.txt", err = work / "err.txt";
+    std::string command =
+        custos_binary().string() + " " + arguments + " > " + out.string() + " 2> " + err.string();
+    int status = std::system(command.c_str());
+    Run run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = read_file(out);
+    run.err = read_file(err);
+    return run;
+}
+
+bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+// `custos localnet run --dir DIR --no-demo` in the background; SIGTERM (and a reap) on exit.
+class RunningLocalnet {
+public:
+    RunningLocalnet(const fs::path& work, const fs::path& dir) {
+        pid_ = ::fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            int log = ::open((work / "run.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+            if (log >= 0) {
+                ::dup2(log, STDOUT_FILENO);
+                ::dup2(log, STDERR_FILENO);
+            }
+            std::string binary = custos_binary().string(), dir_text = dir.string();
+            ::execl(binary.c_str(), binary.c_str(), "localnet", "run", "--dir", dir_text.c_str(), "--no-demo",
+                    static_cast<char*>(nullptr));
+            ::_exit(127);
+        }
+    }
+    ~RunningLocalnet() {
+        if (pid_ <= 0) return;
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        for (int tick = 0; tick < 100; ++tick) {
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+    }
+    RunningLocalnet(const RunningLocalnet&) = delete;
+    RunningLocalnet& operator=(const RunningLocalnet&) = delete;
+
+private:
+    pid_t pid_ = -1;
+};
+
+bool healthy(std::uint16_t port) {
+    auto response = custos::api::http_request(
+        custos::api::ClientRequest{.port = port, .target = "/healthz", .timeout_ms = 1000});
+    return response && response->status == 200;
+}
+
+std::string time_now_minus_2s() {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    return custos::ledger::format_time(custos::ledger::TimeMs{ms - 2000});
+}
+
+void write_event(const fs::path& path, const std::string& kind_fields, const std::string& item) {
+    std::ofstream(path) << R"({"type":"custos.event.v1","chain_id":"custos-localnet","item":")" << item
+                        << R"(","case":"CLI-CASE-1","agency":"NL-POL","time":")" << time_now_minus_2s()
+                        << "\"," << kind_fields << "}";
+}
+
+}  // namespace
+
+TEST_CASE("cli: submit, trail, case and status against a localnet; refusals print the problem and exit 1") {
+    fs::path work = fs::temp_directory_path() / ("custos-cli-test-" + std::to_string(::getpid()));
+    fs::remove_all(work);
+    fs::create_directories(work);
+    const fs::path net = work / "net";
+    const auto rest_base = static_cast<std::uint16_t>(36000 + (::getpid() % 1000) * 8);
+    const auto peer_base = static_cast<std::uint16_t>(rest_base + 10000);
+    Run init =
+        run_cli(work, "localnet init --dir " + net.string() + " --rest-port-base " +
+                          std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+    {
+        RunningLocalnet running(work, net);
+        bool up = false;
+        for (int tick = 0; tick < 300 && !up; ++tick) {
+            up = healthy(rest_base) && healthy(rest_base + 1) && healthy(rest_base + 2) &&
+                 healthy(rest_base + 3);
+            if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        REQUIRE_MESSAGE(up, read_file(work / "run.log"));
+        auto node = [&](int index) {
+            return " --node http://127.0.0.1:" + std::to_string(rest_base + index);
+        };
+        auto key = [&](std::string_view agency, std::string_view role) {
+            return " --key " + (net / "keys" / agency / (std::string(role) + ".key")).string();
+        };
+
+        // submit --sign-event --wait: signed here, committed, with height and checkpoint.
+        const fs::path register_file = work / "register.json";
+        write_event(
+            register_file,
+            R"("kind":"register","location":"Room 1","legal_authority":{"kind":"warrant","reference":"W-1"},)"
+            R"("digests":{"sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},)"
+            R"("description":"a phone")",
+            "CLI-ITEM-1");
+        Run submitted = run_cli(work, "submit " + register_file.string() + node(0) +
+                                          key("NL-POL", "custodian") + " --sign-event --wait");
+        CHECK_MESSAGE(submitted.exit_code == 0, submitted.err);
+        CHECK(contains(submitted.out, "committed: event "));
+        CHECK(contains(submitted.out, "checkpoint: height "));
+
+        // trail: the timeline (readable) and the node's JSON (--json), from another node.
+        Run trail = run_cli(work, "trail CLI-ITEM-1" + node(1) + key("NL-POL", "custodian"));
+        CHECK_MESSAGE(trail.exit_code == 0, trail.err);
+        CHECK(contains(trail.out, "item CLI-ITEM-1 (case CLI-CASE-1)"));
+        CHECK(contains(trail.out, "custodian: NL-POL"));
+        CHECK(contains(trail.out, "1 event:"));
+        CHECK(contains(trail.out, "1. "));
+        CHECK(contains(trail.out, "register"));
+        CHECK(contains(trail.out, "warrant W-1"));
+        Run trail_json = run_cli(work, "trail CLI-ITEM-1 --json" + node(2) + key("NL-POL", "custodian"));
+        REQUIRE(trail_json.exit_code == 0);
+        auto parsed = custos::crypto::parse_json(trail_json.out);
+        REQUIRE(parsed);
+        CHECK((*parsed)["custodian"] == "NL-POL");
+        CHECK((*parsed)["events"].size() == 1);
+
+        // case (a prosecutor of the agency) and status (an admin).
+        Run case_run = run_cli(work, "case CLI-CASE-1" + node(2) + key("NL-POL", "prosecutor"));
+        CHECK_MESSAGE(case_run.exit_code == 0, case_run.err);
+        CHECK(contains(case_run.out, "case CLI-CASE-1: 1 item"));
+        CHECK(contains(case_run.out, "CLI-ITEM-1"));
+        CHECK(contains(case_run.out, "custodian NL-POL"));
+        Run status = run_cli(work, "status" + node(3) + key("NL-POL", "admin"));
+        CHECK_MESSAGE(status.exit_code == 0, status.err);
+        CHECK(contains(status.out, "on chain custos-localnet"));
+        CHECK(contains(status.out, "validators:"));
+        Run status_json = run_cli(work, "status --json" + node(3) + key("NL-POL", "auditor"));
+        REQUIRE(status_json.exit_code == 0);
+        auto status_parsed = custos::crypto::parse_json(status_json.out);
+        REQUIRE(status_parsed);
+        CHECK((*status_parsed)["chain_id"] == "custos-localnet");
+        CHECK((*status_parsed)["validators"].size() == 4);
+
+        // A custody rule broken (R10: prev is not the item's head): 409, the rule printed, exit 1.
+        const fs::path stale_file = work / "stale.json";
+        write_event(
+            stale_file,
+            R"("kind":"verify","prev":"0000000000000000000000000000000000000000000000000000000000000000",)"
+            R"("digests":{"sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"})",
+            "CLI-ITEM-1");
+        Run stale = run_cli(
+            work, "submit " + stale_file.string() + node(0) + key("NL-POL", "custodian") + " --sign-event");
+        CHECK(stale.exit_code == 1);
+        CHECK(contains(stale.err, "error: Custody rule violated (HTTP 409)"));
+        CHECK(contains(stale.err, "rule: R10"));
+        CHECK(contains(stale.err, "field: event.prev"));
+        CHECK(stale.out.empty());
+
+        // A role the key lacks (a custodian reading node status), and a case its agency takes no
+        // part in: 403 with the node's reason, exit 1.
+        Run forbidden_status = run_cli(work, "status" + node(0) + key("NL-POL", "custodian"));
+        CHECK(forbidden_status.exit_code == 1);
+        CHECK(contains(forbidden_status.err, "error: Forbidden (HTTP 403)"));
+        Run forbidden_case = run_cli(work, "case CLI-CASE-1" + node(0) + key("FR-PN", "custodian"));
+        CHECK(forbidden_case.exit_code == 1);
+        CHECK(contains(forbidden_case.err, "(HTTP 403)"));
+        Run missing = run_cli(work, "trail NO-SUCH-ITEM" + node(0) + key("NL-POL", "auditor"));
+        CHECK(missing.exit_code == 1);
+        CHECK(contains(missing.err, "(HTTP 404)"));
+
+        // An event file without --sign-event is refused before anything is sent.
+        Run unsigned_file =
+            run_cli(work, "submit " + register_file.string() + node(0) + key("NL-POL", "custodian"));
+        CHECK(unsigned_file.exit_code == 1);
+        CHECK(contains(unsigned_file.err, "add --sign-event"));
+    }
+    // Usage: --help on each command (exit 0), a missing argument (exit 2).
+    for (std::string_view command : {"submit", "trail", "case", "status"}) {
+        Run help = run_cli(work, std::string(command) + " --help");
+        CHECK(help.exit_code == 0);
+        CHECK(contains(help.out, "usage: custos " + std::string(command)));
+    }
+    Run no_node = run_cli(work, "trail CLI-ITEM-1 --key x.key");
+    CHECK(no_node.exit_code == 2);
+    CHECK(contains(no_node.err, "--node URL is required"));
+    Run bad_id = run_cli(work, "trail a/b --node http://127.0.0.1:1 --key x.key");
+    CHECK(bad_id.exit_code == 2);
+    fs::remove_all(work);
+}

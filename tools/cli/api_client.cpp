@@ -1,0 +1,136 @@
+// Shared pieces of the API commands: options, signed calls, problem printing. See api_client.hpp.
+#include "tools/cli/api_client.hpp"
+
+#include <algorithm>
+#include <iostream>
+
+namespace custos::cli::api_cli {
+
+namespace {
+
+std::string first_line(std::string_view text) {
+    return std::string(text.substr(0, text.find('\n')));
+}
+
+}  // namespace
+
+int usage_error(const OptionSpec& spec, const std::string& message) {
+    std::cerr << "error: " << message << "\n" << first_line(spec.usage) << "   (--help for more)\n";
+    return exit_usage;
+}
+
+int fail(const std::string& message) {
+    std::cerr << "error: " << message << "\n";
+    return exit_failure;
+}
+
+std::optional<Options> parse_options(const Args& args, const OptionSpec& spec, int& exit_code) {
+    if (wants_help(args)) {
+        std::cout << spec.usage;
+        exit_code = exit_ok;
+        return std::nullopt;
+    }
+    Options options;
+    auto stop = [&](const std::string& message) {
+        exit_code = usage_error(spec, message);
+        return std::nullopt;
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--node" || arg == "--key") {
+            if (i + 1 >= args.size()) return stop(arg + " needs a value");
+            std::string& target = arg == "--node" ? options.node_url : options.key_path;
+            if (!target.empty()) return stop(arg + " given twice");
+            target = args[++i];
+        } else if (arg == "--json") {
+            options.json = true;
+        } else if (std::find(spec.flags.begin(), spec.flags.end(), arg) != spec.flags.end()) {
+            options.flags.insert(arg);
+        } else if (arg.starts_with("--")) {
+            return stop("unknown option '" + arg + "'");
+        } else {
+            options.positional.push_back(arg);
+        }
+    }
+    if (options.node_url.empty()) return stop("--node URL is required");
+    if (options.key_path.empty()) return stop("--key FILE is required");
+    if (options.positional.size() != spec.positional) {
+        std::string wanted;
+        for (auto name : spec.names)
+            wanted += (wanted.empty() ? "" : " ") + std::string(name);
+        return stop(spec.positional == 0 ? "unexpected argument '" + options.positional.front() + "'"
+                                         : "expected " + wanted);
+    }
+    auto url = api::parse_url(options.node_url);
+    if (!url) return stop("--node " + options.node_url + ": " + url.error().message);
+    if (url->target != "/") return stop("--node takes a base URL without a path (http://HOST:PORT)");
+    options.node = *url;
+    return options;
+}
+
+bool is_path_id(std::string_view id) {
+    if (id.empty() || id.size() > 128 || id == "." || id == "..") return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+               c == '_' || c == ':' || c == '-';
+    });
+}
+
+Result<api::ClientResponse> signed_call(const Options& options, const crypto::SecretKey& key,
+                                        std::string method, std::string target, std::string body,
+                                        std::uint32_t timeout_ms) {
+    api::ClientRequest request{.host = options.node.host,
+                               .port = options.node.port,
+                               .method = std::move(method),
+                               .target = std::move(target),
+                               .content_type = body.empty() ? "" : "application/json",
+                               .body = std::move(body),
+                               .timeout_ms = timeout_ms,
+                               .signing_key = &key};
+    return api::http_request(request);
+}
+
+int report_problem(const api::ClientResponse& response) {
+    auto parsed = crypto::parse_json(response.body);
+    if (!parsed || !parsed->is_object() || !parsed->contains("title")) {
+        std::cerr << "error: the node answered HTTP " << response.status;
+        if (!response.body.empty()) std::cerr << ": " << first_line(response.body);
+        std::cerr << "\n";
+        return exit_failure;
+    }
+    const crypto::Json& problem = *parsed;
+    std::cerr << "error: " << text(problem, "title") << " (HTTP " << response.status << ")\n";
+    if (auto detail = text(problem, "detail"); !detail.empty()) std::cerr << "  " << detail << "\n";
+    if (auto rule = text(problem, "rule"); !rule.empty()) std::cerr << "  rule: " << rule << "\n";
+    if (auto field = text(problem, "field"); !field.empty()) std::cerr << "  field: " << field << "\n";
+    if (auto id = text(problem, "id"); !id.empty()) std::cerr << "  event: " << id << "\n";
+    if (auto retry = response.header("Retry-After"); !retry.empty()) {
+        std::cerr << "  retry after: " << retry << " s\n";
+    }
+    return exit_failure;
+}
+
+std::optional<crypto::Json> json_body(const api::ClientResponse& response) {
+    auto parsed = crypto::parse_json(response.body);
+    if (!parsed) {
+        std::cerr << "error: the node's answer is not JSON: " << parsed.error().message << "\n";
+        return std::nullopt;
+    }
+    return std::move(*parsed);
+}
+
+std::string text(const crypto::Json& json, std::string_view member, std::string fallback) {
+    if (!json.is_object()) return fallback;
+    auto found = json.find(member);
+    if (found == json.end() || !found->is_string()) return fallback;
+    return found->get<std::string>();
+}
+
+std::string number(const crypto::Json& json, std::string_view member, std::string fallback) {
+    if (!json.is_object()) return fallback;
+    auto found = json.find(member);
+    if (found == json.end() || !found->is_number_unsigned()) return fallback;
+    return std::to_string(found->get<std::uint64_t>());
+}
+
+}  // namespace custos::cli::api_cli

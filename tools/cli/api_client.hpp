@@ -1,0 +1,89 @@
+// The REST API commands of the `custos` CLI (submit, trail, case, status) and the API benchmarks
+// (bench load, bench api), and what they share: option parsing for --node/--key/--json, a signed
+// request to a node, and printing an RFC 9457 problem as "error: <title>" + its detail.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/http_client.hpp"
+#include "common/result.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/ed25519.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace custos::cli {
+
+// `custos submit EVENT.json|ENVELOPE.json --node URL --key FILE [--sign-event] [--wait] [--json]`
+int run_submit(const Args& args);
+// `custos trail ITEM --node URL --key FILE [--json]`
+int run_trail(const Args& args);
+// `custos case CASE --node URL --key FILE [--json]`
+int run_case(const Args& args);
+// `custos status --node URL --key FILE [--json]`
+int run_status(const Args& args);
+// `custos bench load ...` and `custos bench api ...`: the arguments after "load" / "api".
+int run_bench_load(const Args& args);
+int run_bench_api(const Args& args);
+
+namespace api_cli {
+
+inline constexpr std::uint32_t request_timeout_ms = 10000;
+// How long `submit --wait` lets the node wait for the commit (the node answers 504 after its own
+// limit; this is the client's outer deadline).
+inline constexpr std::uint32_t commit_wait_timeout_ms = 60000;
+
+// What an API command was given. Options taking a value are in `values`, bare flags in `flags`.
+struct Options {
+    api::ParsedUrl node;
+    std::string node_url;
+    std::string key_path;
+    bool json = false;
+    std::set<std::string> flags;
+    std::vector<std::string> positional;
+};
+
+struct OptionSpec {
+    std::string_view usage;               // printed on --help, and its first line on errors
+    std::vector<std::string_view> flags;  // extra bare flags the command accepts
+    std::size_t positional = 0;           // how many positional arguments it needs
+    std::vector<std::string_view> names;  // what they are, for the error message
+};
+
+// Parses --node URL, --key FILE, --json, the command's flags and its positional arguments.
+// Prints help (and returns exit_ok) or a usage error (exit_usage) itself: returns nullopt with
+// `exit_code` set when the command should stop.
+[[nodiscard]] std::optional<Options> parse_options(const Args& args, const OptionSpec& spec, int& exit_code);
+
+int usage_error(const OptionSpec& spec, const std::string& message);
+// Prints "error: <message>" and returns exit_failure.
+int fail(const std::string& message);
+
+// True when `id` is a path id the API accepts ([A-Za-z0-9._:-]{1,128}, not "." or "..").
+[[nodiscard]] bool is_path_id(std::string_view id);
+
+// One request to the node, signed with the key at send time.
+[[nodiscard]] Result<api::ClientResponse> signed_call(const Options& options, const crypto::SecretKey& key,
+                                                      std::string method, std::string target,
+                                                      std::string body = {},
+                                                      std::uint32_t timeout_ms = request_timeout_ms);
+
+// For a non-2xx answer: prints "error: <title> (HTTP <status>)", the detail, and the rule/field
+// members when present, on stderr; returns exit_failure. A body that is not a problem document is
+// printed as it is.
+int report_problem(const api::ClientResponse& response);
+
+// Parses a 2xx JSON body; prints an error when it is not JSON.
+[[nodiscard]] std::optional<crypto::Json> json_body(const api::ClientResponse& response);
+
+// A string member, or `fallback` when absent or not a string.
+[[nodiscard]] std::string text(const crypto::Json& json, std::string_view member, std::string fallback = "");
+// An unsigned member as text, or `fallback`.
+[[nodiscard]] std::string number(const crypto::Json& json, std::string_view member,
+                                 std::string fallback = "?");
+
+}  // namespace api_cli
+}  // namespace custos::cli

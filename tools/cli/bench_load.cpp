@@ -1,0 +1,439 @@
+// custos bench load: signed custody events against running validators. The events (and, when the
+// run is short enough, the HTTP request signatures) are made before the timed phase, so the timed
+// phase costs the generator little more than socket writes. Commits are observed by fetching
+// each new certified block (GET /v1/blocks/{height}) as the latest checkpoint moves.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
+#include <unordered_map>
+
+#include "crypto/sha256.hpp"
+#include "ledger/event.hpp"
+#include "tools/cli/api_client.hpp"
+#include "tools/cli/bench_load_support.hpp"
+
+namespace custos::cli {
+
+namespace {
+
+using namespace api_cli;
+using namespace bench;
+using SteadyClock = std::chrono::steady_clock;
+
+// A node remembers each nonce until its signature expires and holds at most 100,000
+// (api/auth.hpp): pre-signed requests must stay well under that per node.
+constexpr std::uint64_t presigned_per_node_max = 80000;
+// Lifetime of signatures made while sending: short, so the nodes' replay caches stay small.
+constexpr std::int64_t send_time_lifetime_s = 20;
+
+constexpr std::string_view load_usage =
+    "usage: custos bench load --nodes URL,... --key FILE [--rate N | --max] [--duration S]\n"
+    "                         [--events N] [--connections C] [--items K] [--observer-key FILE]\n"
+    "                         [--agency ID] [--chain-id ID] [--pids PID,...] [--drain S]\n"
+    "\n"
+    "Submits signed custody events to the nodes and prints committed events/s, commit latency\n"
+    "p50/p90/p99/max (from sending the request to the event's block being certified), the\n"
+    "submissions refused, and each node's CPU and resident memory. Nothing is asserted.\n"
+    "\n"
+    "Workload: K new items are registered, then each gets 'verify' events chained on its last one\n"
+    "(round after round), all by the agency of --key (a custodian key). Each item always goes to\n"
+    "the same node over the same connection, so its events arrive in order; an item's next event\n"
+    "is sent about K/rate seconds after its previous one. Every event is signed before the timed\n"
+    "phase; so are the HTTP request signatures when the whole run fits in their 300 s lifetime.\n"
+    "\n"
+    "options:\n"
+    "  --nodes LIST         comma-separated REST base URLs; connections are spread over all\n"
+    "  --key FILE           custodian key of the acting agency (localnet: DIR/keys/AGENCY/custodian.key)\n"
+    "  --rate N             events per second offered (default 2500)\n"
+    "  --max                send as fast as the nodes answer (closed loop over the connections)\n"
+    "  --duration S         length of the timed phase in seconds (default 60)\n"
+    "  --events N           events to prepare (default rate x duration; 200000 with --max)\n"
+    "  --connections C      keep-alive connections per node (default 4)\n"
+    "  --items K            items in flight (default max(rate x 2, 1000), at most --events)\n"
+    "  --observer-key FILE  an auditor or admin key, to read blocks (default: auditor.key next to --key)\n"
+    "  --agency ID          the acting agency (default: the key file's name up to the first '.')\n"
+    "  --chain-id ID        the chain id (default: from GET /v1/status with the observer key)\n"
+    "  --pids LIST          the nodes' process ids for CPU and memory (default: the processes\n"
+    "                       listening on the nodes' REST ports, from /proc)\n"
+    "  --drain S            after sending, wait up to S seconds for outstanding commits (default 20)\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "exit status: 0 ran (whatever the figures), 1 could not run, 2 bad usage.\n";
+
+struct LoadOptions {
+    std::vector<api::ParsedUrl> nodes;
+    std::string key_path, observer_key_path, agency, chain_id;
+    double rate = 2500;
+    bool max = false;
+    double duration_s = 60;
+    std::uint64_t events = 0;
+    std::size_t connections_per_node = 4;
+    std::uint64_t items = 0;
+    std::vector<int> pids;
+    double drain_s = 20;
+};
+
+int usage(const std::string& message) {
+    std::cerr << "error: " << message << "\n(custos bench load --help for the options)\n";
+    return exit_usage;
+}
+
+// Returns exit_ok to go on, or the exit code to stop with.
+int parse_load_options(const Args& args, LoadOptions& options) {
+    std::string nodes_text, pids_text;
+    bool rate_given = false;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--max") {
+            options.max = true;
+            continue;
+        }
+        if (i + 1 >= args.size())
+            return usage(arg.starts_with("--") ? arg + " needs a value" : "unexpected '" + arg + "'");
+        const std::string& value = args[++i];
+        auto positive = parse_positive(value);
+        if (arg == "--nodes") {
+            nodes_text = value;
+        } else if (arg == "--key") {
+            options.key_path = value;
+        } else if (arg == "--observer-key") {
+            options.observer_key_path = value;
+        } else if (arg == "--agency") {
+            options.agency = value;
+        } else if (arg == "--chain-id") {
+            options.chain_id = value;
+        } else if (arg == "--pids") {
+            pids_text = value;
+        } else if (arg == "--rate" && positive) {
+            options.rate = *positive, rate_given = true;
+        } else if (arg == "--duration" && positive) {
+            options.duration_s = *positive;
+        } else if (arg == "--events" && positive) {
+            options.events = static_cast<std::uint64_t>(*positive);
+        } else if (arg == "--connections" && positive && *positive <= 64) {
+            options.connections_per_node = static_cast<std::size_t>(*positive);
+        } else if (arg == "--items" && positive) {
+            options.items = static_cast<std::uint64_t>(*positive);
+        } else if (arg == "--drain" && positive) {
+            options.drain_s = *positive;
+        } else {
+            return usage("bad argument '" + arg + " " + value + "'");
+        }
+    }
+    if (options.max && rate_given) return usage("--rate and --max exclude each other");
+    if (nodes_text.empty()) return usage("--nodes URL,... is required");
+    if (options.key_path.empty()) return usage("--key FILE is required");
+    auto nodes = parse_node_list(nodes_text);
+    if (!nodes) return usage(nodes.error().message);
+    options.nodes = *nodes;
+    auto pids = parse_pid_list(pids_text);
+    if (!pids) return usage(pids.error().message);
+    options.pids = *pids;
+    if (options.events == 0) {
+        options.events = options.max ? 200000 : static_cast<std::uint64_t>(options.rate * options.duration_s);
+    }
+    if (options.items == 0)
+        options.items = std::max<std::uint64_t>(1000, static_cast<std::uint64_t>(options.rate * 2));
+    options.items = std::min(options.items, options.events);
+    if (options.observer_key_path.empty()) {
+        options.observer_key_path =
+            (std::filesystem::path(options.key_path).parent_path() / "auditor.key").string();
+    }
+    if (options.agency.empty()) {
+        std::string stem = std::filesystem::path(options.key_path).filename().string();
+        auto parent = std::filesystem::path(options.key_path).parent_path().filename().string();
+        // Localnet keys are DIR/keys/<AGENCY>/<role>.key.
+        options.agency = parent.empty() ? stem.substr(0, stem.find('.')) : parent;
+    }
+    return exit_ok;
+}
+
+// One prepared submission: which connection sends it, and the request (signed or to be signed).
+struct Job {
+    std::uint32_t connection = 0;
+    api::ClientRequest request;
+};
+
+struct Workload {
+    std::vector<Job> jobs;                                 // in global send order
+    std::unordered_map<std::string, std::uint32_t> by_id;  // event id hex -> job index
+    std::string case_id;
+};
+
+ledger::Event bench_event(const LoadOptions& options, ledger::EventKind kind, const std::string& item,
+                          const std::string& case_id, ledger::TimeMs time) {
+    ledger::Event event;
+    event.chain_id = options.chain_id;
+    event.kind = kind;
+    event.item = item;
+    event.case_id = case_id;
+    event.agency = options.agency;
+    event.time = time;
+    event.digests = ledger::Digests{.sha256 = crypto::sha256(item)};
+    return event;
+}
+
+// Round 0 registers every item; round r > 0 adds a verify chained on round r-1's event. Item i
+// always goes to connection i mod C (and so to one node).
+Workload prepare(const LoadOptions& options, const crypto::SecretKey& key, std::size_t connections) {
+    Workload workload;
+    std::string run = random_suffix();
+    workload.case_id = "BENCH-" + run;
+    ledger::TimeMs time{std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count()};
+    std::vector<ledger::EventId> heads(options.items);
+    workload.jobs.reserve(options.events);
+    workload.by_id.reserve(options.events * 2);
+    for (std::uint64_t n = 0; n < options.events; ++n) {
+        std::uint64_t item_index = n % options.items;
+        std::string item = workload.case_id + "-" + std::to_string(item_index);
+        bool first = n < options.items;
+        ledger::Event event =
+            bench_event(options, first ? ledger::EventKind::register_item : ledger::EventKind::verify, item,
+                        workload.case_id, time);
+        if (first) {
+            event.location = "Bench evidence room";
+            event.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-BENCH-" + run};
+            event.description = "bench item";
+        } else {
+            event.prev = heads[item_index];
+        }
+        ledger::Envelope envelope = ledger::sign_event(event, key);
+        heads[item_index] = ledger::event_id(envelope.event);
+        workload.by_id.emplace(ledger::event_id_hex(heads[item_index]), static_cast<std::uint32_t>(n));
+        Job job;
+        job.connection = static_cast<std::uint32_t>(item_index % connections);
+        job.request = api::ClientRequest{.method = "POST",
+                                         .target = "/v1/events",
+                                         .content_type = "application/json",
+                                         .body = ledger::canonical_envelope(envelope),
+                                         .timeout_ms = request_timeout_ms};
+        workload.jobs.push_back(std::move(job));
+    }
+    return workload;
+}
+
+struct Outcome {
+    std::vector<std::int64_t> sent_ns;       // per job, 0 = not sent
+    std::vector<std::int64_t> answered_ns;   // per job, the 202 (or refusal) arrived
+    std::vector<std::int64_t> committed_ns;  // per job, 0 = not seen committed
+    std::vector<std::uint16_t> status;       // per job, HTTP status, 0 = transport error or not sent
+};
+
+std::int64_t now_ns(SteadyClock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count();
+}
+
+// One sender: its jobs in order, paced at `rate` (0 = as fast as answers come).
+void send_jobs(const std::vector<std::uint32_t>& mine, Workload& workload, Outcome& outcome,
+               const api::ParsedUrl& node, double rate, SteadyClock::time_point start, double duration_s,
+               const crypto::SecretKey* sign_now) {
+    api::HttpConnection connection(node.host, node.port);
+    for (std::size_t k = 0; k < mine.size(); ++k) {
+        if (rate > 0) {
+            auto due = start + std::chrono::nanoseconds(
+                                   static_cast<std::int64_t>(1e9 * static_cast<double>(k) / rate));
+            std::this_thread::sleep_until(due);
+        }
+        if (std::chrono::duration<double>(SteadyClock::now() - start).count() >= duration_s) break;
+        std::uint32_t index = mine[k];
+        api::ClientRequest& request = workload.jobs[index].request;
+        request.signing_key = sign_now;
+        request.signature_lifetime_s = send_time_lifetime_s;
+        outcome.sent_ns[index] = now_ns(start);
+        auto response = connection.request(request);
+        outcome.answered_ns[index] = now_ns(start);
+        outcome.status[index] = response ? static_cast<std::uint16_t>(response->status) : 0;
+        request.body.clear();
+        request.body.shrink_to_fit();
+    }
+}
+
+// Follows the latest checkpoint and marks the events of each new block committed.
+void observe_commits(const api::ParsedUrl& node, const crypto::SecretKey& observer_key,
+                     const Workload& workload, Outcome& outcome, SteadyClock::time_point start,
+                     std::uint64_t from_height, const std::atomic<bool>& stop,
+                     std::atomic<std::uint64_t>& committed) {
+    api::HttpConnection connection(node.host, node.port);
+    std::uint64_t seen = from_height;
+    while (!stop.load()) {
+        auto height = latest_height(connection);
+        if (!height || *height <= seen) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            continue;
+        }
+        std::int64_t observed = now_ns(start);
+        for (std::uint64_t h = seen + 1; h <= *height; ++h) {
+            auto ids = block_event_ids(connection, observer_key, h);
+            if (!ids) break;
+            for (const auto& id : *ids) {
+                auto found = workload.by_id.find(id);
+                if (found == workload.by_id.end() || outcome.committed_ns[found->second] != 0) continue;
+                outcome.committed_ns[found->second] = observed;
+                committed.fetch_add(1);
+            }
+            seen = h;
+        }
+    }
+}
+
+struct TimedPhase {
+    const LoadOptions& options;
+    const crypto::SecretKey& key;
+    const crypto::SecretKey& observer_key;
+    Workload& workload;
+    const std::vector<std::vector<std::uint32_t>>& per_connection;
+    bool presigned = false;
+    std::uint64_t start_height = 0;
+};
+
+// Sends every connection's jobs (one thread each) while one observer follows the commits, then
+// waits up to the drain time for the admitted events still outstanding. Returns the seconds spent
+// sending; samples the processes at the start and end of sending.
+double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<ProcessInfo>& processes) {
+    const LoadOptions& options = phase.options;
+    const std::size_t connections = phase.per_connection.size();
+    std::atomic<bool> stop_observer{false};
+    std::atomic<std::uint64_t> committed{0};
+    auto start = SteadyClock::now();
+    sample_processes(processes);
+    std::thread observer_thread(observe_commits, std::cref(options.nodes[0]), std::cref(phase.observer_key),
+                                std::cref(phase.workload), std::ref(outcome), start, phase.start_height,
+                                std::cref(stop_observer), std::ref(committed));
+    std::vector<std::thread> senders;
+    double per_connection_rate = options.max ? 0 : options.rate / static_cast<double>(connections);
+    for (std::size_t c = 0; c < connections; ++c) {
+        senders.emplace_back(send_jobs, std::cref(phase.per_connection[c]), std::ref(phase.workload),
+                             std::ref(outcome), std::cref(options.nodes[c % options.nodes.size()]),
+                             per_connection_rate, start, options.duration_s,
+                             phase.presigned ? nullptr : &phase.key);
+    }
+    for (auto& sender : senders)
+        sender.join();
+    double send_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    sample_processes(processes);
+    std::uint64_t admitted = static_cast<std::uint64_t>(
+        std::count(outcome.status.begin(), outcome.status.end(), static_cast<std::uint16_t>(202)));
+    auto drain_end =
+        SteadyClock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(options.drain_s * 1000));
+    while (committed.load() < admitted && SteadyClock::now() < drain_end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    stop_observer = true;
+    observer_thread.join();
+    return send_s;
+}
+
+void print_results(const LoadOptions& options, const Outcome& outcome, double send_s,
+                   std::size_t connections) {
+    std::vector<double> latencies_ms, answer_ms;
+    std::uint64_t sent = 0, accepted = 0, committed = 0, transport_errors = 0;
+    std::map<unsigned, std::uint64_t> refused;
+    std::int64_t first_sent = INT64_MAX, last_commit = 0;
+    for (std::size_t i = 0; i < outcome.sent_ns.size(); ++i) {
+        if (outcome.sent_ns[i] == 0) continue;
+        ++sent;
+        first_sent = std::min(first_sent, outcome.sent_ns[i]);
+        answer_ms.push_back(static_cast<double>(outcome.answered_ns[i] - outcome.sent_ns[i]) / 1e6);
+        if (outcome.status[i] == 0)
+            ++transport_errors;
+        else if (outcome.status[i] == 202)
+            ++accepted;
+        else
+            ++refused[outcome.status[i]];
+        if (outcome.committed_ns[i] == 0) continue;
+        ++committed;
+        last_commit = std::max(last_commit, outcome.committed_ns[i]);
+        latencies_ms.push_back(static_cast<double>(outcome.committed_ns[i] - outcome.sent_ns[i]) / 1e6);
+    }
+    std::printf("nodes %zu, connections %zu, offered %s, timed phase %.1f s\n", options.nodes.size(),
+                connections,
+                options.max ? "max" : (std::to_string(static_cast<long>(options.rate)) + " events/s").c_str(),
+                send_s);
+    std::printf("sent %llu (%.0f/s), admitted (202) %llu, transport errors %llu\n",
+                static_cast<unsigned long long>(sent), static_cast<double>(sent) / send_s,
+                static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(transport_errors));
+    for (const auto& [status, count] : refused) {
+        std::printf("  refused with HTTP %u: %llu\n", status, static_cast<unsigned long long>(count));
+    }
+    double span_s = committed > 0 ? static_cast<double>(last_commit - first_sent) / 1e9 : 0;
+    std::printf(
+        "committed %llu of %llu admitted; committed events/s %.0f (over %.1f s, first send to last commit)\n",
+        static_cast<unsigned long long>(committed), static_cast<unsigned long long>(accepted),
+        span_s > 0 ? static_cast<double>(committed) / span_s : 0.0, span_s);
+    print_percentiles("commit latency (send -> certified block)", latencies_ms);
+    print_percentiles("admission latency (send -> 202)", answer_ms);
+}
+
+}  // namespace
+
+int run_bench_load(const Args& args) {
+    if (wants_help(args)) {
+        std::cout << load_usage;
+        return exit_ok;
+    }
+    LoadOptions options;
+    if (int code = parse_load_options(args, options); code != exit_ok) return code;
+    auto key = crypto::read_secret_key_file(options.key_path);
+    if (!key) return fail(key.error().message);
+    auto observer = crypto::read_secret_key_file(options.observer_key_path);
+    if (!observer) return fail("observer key: " + observer.error().message + " (give --observer-key FILE)");
+    api::HttpConnection probe(options.nodes[0].host, options.nodes[0].port);
+    if (options.chain_id.empty()) {
+        auto chain = chain_id_of(probe, observer->key);
+        if (!chain) return fail(chain.error().message);
+        options.chain_id = *chain;
+    }
+    auto start_height = latest_height(probe);
+    if (!start_height) return fail(start_height.error().message);
+    std::vector<ProcessInfo> processes = find_node_processes(options.nodes, options.pids);
+
+    const std::size_t connections = options.nodes.size() * options.connections_per_node;
+    auto prepare_start = SteadyClock::now();
+    Workload workload = prepare(options, key->key, connections);
+    // Pre-sign the HTTP requests too when the run fits in their lifetime (with margin for the
+    // signing itself and the drain) and each node's replay cache can hold all their nonces until
+    // they expire; otherwise each sender signs just before sending, with a short lifetime.
+    double run_bound_s = options.duration_s + options.drain_s + 30;
+    bool presign = run_bound_s + 0.0001 * static_cast<double>(options.events) < 280 &&
+                   options.events / options.nodes.size() < presigned_per_node_max;
+    std::vector<std::vector<std::uint32_t>> per_connection(connections);
+    for (std::uint32_t i = 0; i < workload.jobs.size(); ++i)
+        per_connection[workload.jobs[i].connection].push_back(i);
+    std::int64_t created = api::unix_time_s();
+    for (auto& job : workload.jobs) {
+        const auto& node = options.nodes[job.connection % options.nodes.size()];
+        job.request.host = node.host;
+        job.request.port = node.port;
+        if (presign) api::sign_client_request(job.request, key->key, created, 290);
+    }
+    std::printf("custos bench load: %llu events over %llu items (case %s), agency %s, chain %s\n",
+                static_cast<unsigned long long>(options.events),
+                static_cast<unsigned long long>(options.items), workload.case_id.c_str(),
+                options.agency.c_str(), options.chain_id.c_str());
+    std::printf("prepared in %.1f s (events signed%s)\n",
+                std::chrono::duration<double>(SteadyClock::now() - prepare_start).count(),
+                presign ? ", HTTP requests signed" : "; HTTP requests are signed while sending");
+
+    Outcome outcome{
+        std::vector<std::int64_t>(workload.jobs.size()), std::vector<std::int64_t>(workload.jobs.size()),
+        std::vector<std::int64_t>(workload.jobs.size()), std::vector<std::uint16_t>(workload.jobs.size())};
+    TimedPhase phase{.options = options,
+                     .key = key->key,
+                     .observer_key = observer->key,
+                     .workload = workload,
+                     .per_connection = per_connection,
+                     .presigned = presign,
+                     .start_height = *start_height};
+    double send_s = run_timed_phase(phase, outcome, processes);
+    print_results(options, outcome, send_s, connections);
+    print_processes(processes, send_s);
+    return exit_ok;
+}
+
+}  // namespace custos::cli

@@ -1,0 +1,50 @@
+// What `custos bench load` and `custos bench api` share: argument lists, the chain's progress as
+// seen through the API, percentiles, and the nodes' CPU and memory read from /proc.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/http_client.hpp"
+#include "common/result.hpp"
+#include "crypto/ed25519.hpp"
+
+namespace custos::cli::bench {
+
+// A positive number (integer or decimal), or nullopt.
+[[nodiscard]] std::optional<double> parse_positive(const std::string& text);
+// "http://h:p,http://h:p" -> base URLs (no path).
+[[nodiscard]] Result<std::vector<api::ParsedUrl>> parse_node_list(const std::string& text);
+// "123,456" -> pids; "" -> none.
+[[nodiscard]] Result<std::vector<int>> parse_pid_list(const std::string& text);
+// 8 random hex digits, to keep ids of one run apart from another's.
+[[nodiscard]] std::string random_suffix();
+
+// The chain id from GET /v1/status (needs an admin or auditor key).
+[[nodiscard]] Result<std::string> chain_id_of(api::HttpConnection& connection, const crypto::SecretKey& key);
+// The height of the latest certified checkpoint (GET /v1/checkpoints/latest); 0 before any block.
+[[nodiscard]] Result<std::uint64_t> latest_height(api::HttpConnection& connection);
+// The event ids (hex) of the block at `height` (GET /v1/blocks/{height}, an admin or auditor key).
+[[nodiscard]] Result<std::vector<std::string>> block_event_ids(api::HttpConnection& connection,
+                                                               const crypto::SecretKey& key,
+                                                               std::uint64_t height);
+
+// Prints "<what>: n N, p50 .. p90 .. p99 .. max .. ms" (values in ms; sorts them).
+void print_percentiles(const char* what, std::vector<double>& values_ms);
+
+struct ProcessInfo {
+    std::string label;  // e.g. "127.0.0.1:8081"
+    int pid = 0;
+    // Samples of utime+stime (clock ticks) and resident set size (kB): first and last.
+    std::vector<std::uint64_t> cpu_ticks, rss_kb;
+};
+// The processes to watch: the given pids, or the owners of the nodes' REST listening sockets.
+[[nodiscard]] std::vector<ProcessInfo> find_node_processes(const std::vector<api::ParsedUrl>& nodes,
+                                                           const std::vector<int>& pids);
+void sample_processes(std::vector<ProcessInfo>& processes);
+// CPU (% of one core over `seconds`, between the first and last samples) and RSS first -> last.
+void print_processes(const std::vector<ProcessInfo>& processes, double seconds);
+
+}  // namespace custos::cli::bench

@@ -1,0 +1,134 @@
+// custos bench verify: time to verify court bundles of 10, 100 and 1,000 events (the issue's
+// target: 1,000 events in under 200 ms on one core). Builds sample stores in a temporary
+// directory, exports each bundle with make_bundle, then times verify_bundle_text on the bytes
+// (parse included), best of several runs. Prints figures; asserts nothing.
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <system_error>
+
+#include "ledger/bundle.hpp"
+#include "ledger/bundle_sample.hpp"
+#include "tools/cli/verify.hpp"
+
+namespace custos::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view bench_verify_usage =
+    "usage: custos bench verify [--dir DIR] [--runs N]\n"
+    "\n"
+    "Times the offline bundle verifier (custos verify) on bundles of 10, 100 and 1,000 events of\n"
+    "one item, with one event per block (a checkpoint and certificate per event: the slowest\n"
+    "shape) and ten events per block. Each block is certified by all four validators. Prints the\n"
+    "best of N runs (default 5) in milliseconds, for one thread.\n"
+    "\n"
+    "options:\n"
+    "  --dir DIR   where to build the sample stores (default: a new directory under the system\n"
+    "              temp directory, removed afterwards)\n"
+    "  --runs N    timed runs per bundle, 1..100\n"
+    "  -h, --help  show this help\n";
+
+struct BenchArgs {
+    std::filesystem::path dir;
+    int runs = 5;
+};
+
+double best_ms(const std::string& text, int runs, bool& verified) {
+    double best = 1e300;
+    for (int run = 0; run < runs; ++run) {
+        auto start = Clock::now();
+        auto report = ledger::verify_bundle_text(text, {});
+        double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        verified = report && report->ok();
+        best = std::min(best, elapsed);
+    }
+    return best;
+}
+
+int bench(const std::filesystem::path& root, int runs) {
+    std::printf("custos bench verify: one thread, best of %d runs, parse included\n\n", runs);
+    std::printf("%-8s %-10s %12s %12s %12s %10s\n", "events", "per block", "checkpoints", "bundle bytes",
+                "verify ms", "verified");
+    int case_number = 0;
+    for (std::size_t per_block : {std::size_t{1}, std::size_t{10}}) {
+        for (std::size_t events : {std::size_t{10}, std::size_t{100}, std::size_t{1000}}) {
+            const auto directory = root / ("store-" + std::to_string(case_number++));
+            auto store = ledger::make_sample_trail_store(
+                directory, ledger::SampleTrailOptions{.events = events, .events_per_block = per_block});
+            if (!store) {
+                std::cerr << "error: " << store.error().to_string() << "\n";
+                return exit_failure;
+            }
+            auto bundle = ledger::make_bundle(*store, ledger::sample_item);
+            if (!bundle) {
+                std::cerr << "error: " << bundle.error().to_string() << "\n";
+                return exit_failure;
+            }
+            const std::string text = bundle->dump();
+            bool verified = false;
+            const double ms = best_ms(text, runs, verified);
+            std::printf("%-8zu %-10zu %12zu %12zu %12.1f %10s\n", events, per_block,
+                        (*bundle)["checkpoints"].size(), text.size(), ms, verified ? "yes" : "NO");
+        }
+    }
+    return exit_ok;
+}
+
+}  // namespace
+
+int run_bench_verify(const Args& args) {
+    if (wants_help(args)) {
+        std::cout << bench_verify_usage;
+        return exit_ok;
+    }
+    BenchArgs parsed;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--dir" && i + 1 < args.size()) {
+            parsed.dir = args[++i];
+        } else if (args[i] == "--runs" && i + 1 < args.size()) {
+            try {
+                parsed.runs = std::stoi(args[++i]);
+            } catch (const std::exception&) {
+                parsed.runs = 0;
+            }
+            if (parsed.runs < 1 || parsed.runs > 100) {
+                std::cerr << "error: --runs must be 1..100\n";
+                return exit_usage;
+            }
+        } else {
+            std::cerr << "error: unknown option " << args[i] << "\n" << bench_verify_usage;
+            return exit_usage;
+        }
+    }
+    bool temporary = parsed.dir.empty();
+    if (temporary) {
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "custos-bench-verify-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) {
+            std::cerr << "error: cannot create a temporary directory\n";
+            return exit_failure;
+        }
+        parsed.dir = pattern;
+    }
+    std::error_code created;
+    std::filesystem::create_directories(parsed.dir, created);
+    if (created) {
+        std::cerr << "error: cannot create " << parsed.dir << ": " << created.message() << "\n";
+        return exit_failure;
+    }
+    int status = bench(parsed.dir, parsed.runs);
+    if (temporary) {
+        std::error_code ignored;
+        std::filesystem::remove_all(parsed.dir, ignored);
+    }
+    return status;
+}
+
+}  // namespace custos::cli

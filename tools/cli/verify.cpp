@@ -1,0 +1,209 @@
+// custos verify: checks a court bundle offline (no network, no data directory) and prints the
+// custody timeline and the verdict; --report writes the HTML page. Exit 0 only when every check
+// holds; 1 naming the failed check otherwise; 2 for bad usage.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/bundle.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/time.hpp"
+#include "tools/cli/verify.hpp"
+
+namespace custos::cli {
+namespace {
+
+constexpr std::string_view verify_usage =
+    "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html]\n"
+    "\n"
+    "Verifies a court bundle (custos bundle, or GET /v1/items/{item}/bundle) offline: no network,\n"
+    "no data directory. Checks, in order: 0 format; 1 the genesis hash; 2 every event's signature\n"
+    "and that its key belonged to its agency with the needed role at that point of the log; 3 every\n"
+    "inclusion and consistency proof and every checkpoint's certificate (> 2/3 of the validators);\n"
+    "4 the item's prev links from registration to its latest event, no gaps; 5 the custody rules,\n"
+    "replayed by the ledger's own rule engine. Prints the custody timeline and the verdict.\n"
+    "Exit 0 only when every check holds; 1 names the first failed check and where it failed.\n"
+    "\n"
+    "options:\n"
+    "  --genesis-hash HEX   the genesis hash the court trusts (64 hex digits). Without it the\n"
+    "                       genesis is taken from the bundle itself and a forged validator set\n"
+    "                       would pass: a loud warning is printed\n"
+    "  --json               print the full report as JSON on stdout instead of the timeline\n"
+    "  --report FILE.html   also write a self-contained HTML report (refuses an existing file)\n"
+    "  -h, --help           show this help\n";
+
+struct VerifyArgs {
+    std::string file;
+    std::optional<Hash32> genesis_hash;
+    bool json = false;
+    std::optional<std::string> report;
+};
+
+int usage_error(const std::string& message) {
+    std::cerr << "error: " << message << "\n"
+              << "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html]"
+                 "   (custos verify --help for more)\n";
+    return exit_usage;
+}
+
+std::optional<std::string> parse_args(const Args& args, VerifyArgs& out) {
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        const bool has_value = i + 1 < args.size();
+        if (arg == "--json") {
+            out.json = true;
+        } else if (arg == "--genesis-hash" && has_value) {
+            auto hash = crypto::hash_from_hex(args[++i]);
+            if (!hash) return "--genesis-hash must be 64 lowercase hex digits";
+            out.genesis_hash = *hash;
+        } else if (arg == "--report" && has_value) {
+            out.report = args[++i];
+        } else if (arg.starts_with("-")) {
+            return "unknown option or missing value: " + arg;
+        } else if (out.file.empty()) {
+            out.file = arg;
+        } else {
+            return "more than one FILE given";
+        }
+    }
+    if (out.file.empty()) return "FILE is required";
+    return std::nullopt;
+}
+
+Result<std::string> read_file(const std::string& path) {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (error) return make_error(ErrorCode::io_error, "cannot read " + path + ": " + error.message());
+    if (size > ledger::bundle_bytes_max)
+        return make_error(ErrorCode::invalid_argument, path + " is larger than the bundle limit of 64 MiB");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorCode::io_error, "cannot open " + path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+Status write_new_file(const std::string& path, const std::string& text) {
+    if (std::filesystem::exists(path)) return make_error(ErrorCode::already_exists, path + " already exists");
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) return make_error(ErrorCode::io_error, "cannot write " + path);
+    return {};
+}
+
+std::string hex(const Hash32& hash) {
+    return crypto::hex_encode(hash.view());
+}
+
+void print_entry(const ledger::TimelineEntry& entry) {
+    const ledger::Event& event = entry.envelope.event;
+    std::cout << "  " << ledger::format_time(entry.ledger_time) << "  "
+              << (entry.governance ? std::string("[governance]") : event.item) << "  "
+              << ledger::event_kind_name(event.kind) << "  by " << event.agency << "\n"
+              << "      officer   " << (entry.signer_name.empty() ? "(unknown)" : entry.signer_name)
+              << (entry.signer_role.empty() ? "" : " (" + entry.signer_role + ")") << ", key "
+              << ledger::key_id(entry.envelope.signer) << "\n";
+    if (event.location) std::cout << "      location  " << *event.location << "\n";
+    if (event.legal_authority) {
+        std::cout << "      authority " << ledger::authority_kind_name(event.legal_authority->kind) << " "
+                  << event.legal_authority->reference << "\n";
+    }
+    if (event.recipient) std::cout << "      to        " << *event.recipient << "\n";
+    if (event.released_by) std::cout << "      released  " << *event.released_by << "\n";
+    if (event.received_by) std::cout << "      received  " << *event.received_by << "\n";
+    if (event.new_item) std::cout << "      new item  " << *event.new_item << "\n";
+    if (event.purpose) std::cout << "      purpose   " << *event.purpose << "\n";
+    if (!entry.seal_check.empty()) std::cout << "      seal      " << entry.seal_check << "\n";
+    if (!entry.digest_check.empty()) std::cout << "      digest    " << entry.digest_check << "\n";
+    if (entry.integrity_alert) std::cout << "      *** INTEGRITY ALERT ***\n";
+    std::cout << "      record    event " << ledger::event_id_hex(entry.id) << ", leaf " << entry.leaf_index
+              << ", block " << entry.height << ", event time " << ledger::format_time(event.time) << "\n";
+}
+
+void print_readable(const ledger::BundleReport& report, const std::string& file) {
+    std::cout << "Custos court bundle: " << file << "\n"
+              << "  bundle sha256  " << hex(report.bundle_sha256) << "\n"
+              << "  item           " << report.item
+              << (report.case_id.empty() ? "" : ", case " + report.case_id) << "\n";
+    if (!report.description.empty()) std::cout << "  description    " << report.description << "\n";
+    for (const auto& item : report.related_items)
+        std::cout << "  related item   " << item << "\n";
+    if (!report.chain_id.empty()) {
+        std::cout << "  chain          " << report.chain_id << ", genesis " << hex(report.genesis_hash)
+                  << (report.genesis_pinned ? " (pinned)" : " (NOT PINNED)") << "\n"
+                  << "  checkpoint     height " << report.checkpoint_height << ", log size "
+                  << report.checkpoint_log_size << ", time " << ledger::format_time(report.checkpoint_time)
+                  << "\n";
+    }
+    if (!report.timeline.empty()) std::cout << "\nTimeline (ledger time, item, action, acting agency):\n";
+    for (const auto& entry : report.timeline)
+        print_entry(entry);
+    if (!report.current_custodian.empty())
+        std::cout << "\nCurrent custodian: " << report.current_custodian
+                  << (report.integrity_alert ? "   *** INTEGRITY ALERT on this item ***" : "") << "\n";
+    std::cout << "\nChecks:\n";
+    for (const auto& check : report.checks) {
+        std::cout << "  [" << (!check.ran ? "--" : (check.passed ? "ok" : "FAIL")) << "] "
+                  << static_cast<int>(check.check) << " " << ledger::bundle_check_name(check.check) << ": "
+                  << check.summary << "\n";
+    }
+}
+
+void warn_not_pinned() {
+    std::cerr
+        << "\n"
+           "WARNING: NO GENESIS HASH PINNED. The genesis (validators and officer keys) was taken from\n"
+           "WARNING: the bundle itself: a forged bundle with its own validators would pass. Re-run with\n"
+           "WARNING: --genesis-hash HEX, the hash the court trusts.\n\n";
+}
+
+}  // namespace
+
+int run_verify(const Args& args) {
+    if (wants_help(args)) {
+        std::cout << verify_usage;
+        return exit_ok;
+    }
+    VerifyArgs parsed;
+    if (auto error = parse_args(args, parsed)) return usage_error(*error);
+    auto text = read_file(parsed.file);
+    if (!text) {
+        std::cerr << "error: " << text.error().message << "\n";
+        return exit_failure;
+    }
+    auto report =
+        ledger::verify_bundle_text(*text, ledger::VerifyOptions{.pinned_genesis_hash = parsed.genesis_hash});
+    if (!report) {
+        std::cerr << "error: " << report.error().to_string() << "\n";
+        return exit_failure;
+    }
+    if (!parsed.genesis_hash) warn_not_pinned();
+    if (parsed.report) {
+        if (auto written = write_new_file(*parsed.report, render_report_html(*report, parsed.file));
+            !written) {
+            std::cerr << "error: " << written.error().message << "\n";
+            return exit_failure;
+        }
+    }
+    if (parsed.json) {
+        std::cout << ledger::bundle_report_to_json(*report).dump(2) << "\n";
+    } else {
+        print_readable(*report, parsed.file);
+    }
+    if (report->failure) {
+        std::cerr << "NOT VERIFIED: " << report->failure->message() << "\n";
+        return exit_failure;
+    }
+    std::cout << (parsed.json ? "" : "\nVERIFIED: every check holds.\n");
+    if (!parsed.genesis_hash) std::cerr << "(verified against the bundle's own genesis: NOT PINNED)\n";
+    return exit_ok;
+}
+
+}  // namespace custos::cli
