@@ -318,6 +318,12 @@ int init(const InitOptions& options) {
 
 }  // namespace
 
+std::string self_command() {
+    std::error_code error;
+    auto path = fs::read_symlink("/proc/self/exe", error);
+    return error ? std::string("custos") : path.string();
+}
+
 fs::path officer_key_path(const fs::path& dir, std::string_view agency, std::string_view role) {
     return dir / "keys" / std::string(agency) / (std::string(role) + ".key");
 }

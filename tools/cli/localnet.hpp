@@ -47,6 +47,8 @@ struct Layout {
 [[nodiscard]] Result<Layout> read_layout(const std::filesystem::path& dir);
 [[nodiscard]] std::filesystem::path officer_key_path(const std::filesystem::path& dir,
                                                      std::string_view agency, std::string_view role);
+// This `custos` executable's absolute path, for the commands printed to the user to copy.
+[[nodiscard]] std::string self_command();
 
 int run_init(const Args& args);
 int run_run(const Args& args);

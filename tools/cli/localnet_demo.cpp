@@ -39,7 +39,7 @@ std::string url(const NodeEntry& node, const std::string& target) {
 // The command that prints the demo trail, signed with the receiving agency's custodian key.
 std::string trail_command(const std::filesystem::path& dir, const NodeEntry& node,
                           const std::string& agency) {
-    return "custos trail " + std::string(demo_item) + " --node " + url(node, "") + " --key " +
+    return self_command() + " trail " + std::string(demo_item) + " --node " + url(node, "") + " --key " +
            officer_key_path(dir, agency, "custodian").string();
 }
 

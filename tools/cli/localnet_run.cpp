@@ -186,8 +186,11 @@ void print_summary(const fs::path& dir, const Layout& layout) {
         std::cout << "  " << node.name << "  " << rest_url(node) << "\n";
     std::cout << "  officer keys: " << (dir / "keys").string()
               << "/<AGENCY>/{custodian,prosecutor,auditor,admin}.key\n"
-              << "  node logs:    " << (dir / "node<i>" / "node.log").string() << "\n"
-              << "  try: curl " << rest_url(layout.nodes.front()) << "/v1/status\n";
+              << "  node logs:    " << (dir / "node<i>" / "node.log").string() << "\n";
+    // Every /v1 route but checkpoints and proofs needs a signed request: the CLI signs.
+    if (!layout.agencies.empty())
+        std::cout << "  try: " << self_command() << " status --node " << rest_url(layout.nodes.front())
+                  << " --key " << officer_key_path(dir, layout.agencies.front(), "admin").string() << "\n";
 }
 
 void install_signal_handlers() {
