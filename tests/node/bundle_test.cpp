@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "api/http_client.hpp"
+#include "cli_support.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/genesis.hpp"
@@ -29,91 +30,19 @@ namespace {
 
 namespace fs = std::filesystem;
 using custos::crypto::Json;
+using namespace custos::node_test;
 
 constexpr std::string_view demo_item = "EXHIBIT-DEMO-0001";
 constexpr std::string_view hostile_location = "<script>alert('x')</script> & <b>Lab 2</b>";
 
-fs::path custos_binary() {
-    return fs::path(CUSTOS_NODE_BINARY).parent_path() / "custos";
-}
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    return content.str();
-}
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
-
-struct Run {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-// Runs a command line of our own making (paths and ids without shell metacharacters).
-Run run_command(const fs::path& work, const std::string& command_line) {
-    fs::path out = work / "out.txt", err = work / "err.txt";
-    int status = std::system((command_line + " > " + out.string() + " 2> " + err.string()).c_str());
-    Run run;
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_file(out);
-    run.err = read_file(err);
-    return run;
-}
-
-Run run_custos(const fs::path& work, const std::string& arguments) {
-    return run_command(work, custos_binary().string() + " " + arguments);
-}
-
-// `custos localnet run --dir DIR` (with its demo) in the background; SIGTERM and a reap on exit.
-class RunningLocalnet {
-public:
-    RunningLocalnet(const fs::path& work, const fs::path& dir) : log_(work / "run.log") {
-        pid_ = ::fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            int log = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (log >= 0) {
-                ::dup2(log, STDOUT_FILENO);
-                ::dup2(log, STDERR_FILENO);
-            }
-            std::string binary = custos_binary().string(), dir_text = dir.string();
-            ::execl(binary.c_str(), binary.c_str(), "localnet", "run", "--dir", dir_text.c_str(),
-                    static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
+// Waits (up to 60 s) for `custos localnet run` to finish its demo.
+bool demo_done(const RunningLocalnet& running) {
+    for (int tick = 0; tick < 600; ++tick) {
+        if (contains(running.log(), "demo done")) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    ~RunningLocalnet() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        for (int tick = 0; tick < 100; ++tick) {
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-    }
-    RunningLocalnet(const RunningLocalnet&) = delete;
-    RunningLocalnet& operator=(const RunningLocalnet&) = delete;
-
-    // Waits (up to 60 s) for the demo to finish.
-    bool demo_done() const {
-        for (int tick = 0; tick < 600; ++tick) {
-            if (contains(read_file(log_), "demo done")) return true;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        return false;
-    }
-    [[nodiscard]] std::string log() const { return read_file(log_); }
-
-private:
-    fs::path log_;
-    pid_t pid_ = -1;
-};
+    return false;
+}
 
 std::string time_now() {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -205,8 +134,8 @@ TEST_CASE(
 
     std::vector<fs::path> bundles;
     {
-        RunningLocalnet running(work, net);
-        REQUIRE_MESSAGE(running.demo_done(), running.log());
+        RunningLocalnet running(work, net, /*demo=*/true);
+        REQUIRE_MESSAGE(demo_done(running), running.log());
         record_hostile_verify(work, net, node(1));
         for (std::size_t index = 0; index < 4; ++index) {
             bundles.push_back(work / ("bundle-" + std::to_string(index) + ".json"));

@@ -17,82 +17,14 @@
 #include <thread>
 
 #include "api/http_client.hpp"
+#include "cli_support.hpp"
 #include "crypto/canonical_json.hpp"
 #include "ledger/time.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path custos_binary() {
-    return fs::path(CUSTOS_NODE_BINARY).parent_path() / "custos";
-}
-
-struct Run {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    return content.str();
-}
-
-// Runs `custos <arguments>` to completion; the arguments are paths and ids of our own making
-// (no shell metacharacters), so a plain command line is safe.
-Run run_cli(const fs::path& work, const std::string& arguments) {
-    fs::path out = work / "out.txt", err = work / "err.txt";
-    std::string command =
-        custos_binary().string() + " " + arguments + " > " + out.string() + " 2> " + err.string();
-    int status = std::system(command.c_str());
-    Run run;
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_file(out);
-    run.err = read_file(err);
-    return run;
-}
-
-bool contains(const std::string& text, std::string_view part) {
-    return text.find(part) != std::string::npos;
-}
-
-// `custos localnet run --dir DIR --no-demo` in the background; SIGTERM (and a reap) on exit.
-class RunningLocalnet {
-public:
-    RunningLocalnet(const fs::path& work, const fs::path& dir) {
-        pid_ = ::fork();
-        REQUIRE(pid_ >= 0);
-        if (pid_ == 0) {
-            int log = ::open((work / "run.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (log >= 0) {
-                ::dup2(log, STDOUT_FILENO);
-                ::dup2(log, STDERR_FILENO);
-            }
-            std::string binary = custos_binary().string(), dir_text = dir.string();
-            ::execl(binary.c_str(), binary.c_str(), "localnet", "run", "--dir", dir_text.c_str(), "--no-demo",
-                    static_cast<char*>(nullptr));
-            ::_exit(127);
-        }
-    }
-    ~RunningLocalnet() {
-        if (pid_ <= 0) return;
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        for (int tick = 0; tick < 100; ++tick) {
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-    }
-    RunningLocalnet(const RunningLocalnet&) = delete;
-    RunningLocalnet& operator=(const RunningLocalnet&) = delete;
-
-private:
-    pid_t pid_ = -1;
-};
+using namespace custos::node_test;
 
 bool healthy(std::uint16_t port) {
     auto response = custos::api::http_request(
@@ -123,11 +55,11 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
     const auto rest_base = static_cast<std::uint16_t>(36000 + (::getpid() % 1000) * 8);
     const auto peer_base = static_cast<std::uint16_t>(rest_base + 10000);
     Run init =
-        run_cli(work, "localnet init --dir " + net.string() + " --rest-port-base " +
-                          std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+        run_custos(work, "localnet init --dir " + net.string() + " --rest-port-base " +
+                             std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
     REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     {
-        RunningLocalnet running(work, net);
+        RunningLocalnet running(work, net, /*demo=*/false);
         bool up = false;
         for (int tick = 0; tick < 300 && !up; ++tick) {
             up = healthy(rest_base) && healthy(rest_base + 1) && healthy(rest_base + 2) &&
@@ -150,14 +82,14 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
             R"("digests":{"sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},)"
             R"("description":"a phone")",
             "CLI-ITEM-1");
-        Run submitted = run_cli(work, "submit " + register_file.string() + node(0) +
-                                          key("NL-POL", "custodian") + " --sign-event --wait");
+        Run submitted = run_custos(work, "submit " + register_file.string() + node(0) +
+                                             key("NL-POL", "custodian") + " --sign-event --wait");
         CHECK_MESSAGE(submitted.exit_code == 0, submitted.err);
         CHECK(contains(submitted.out, "committed: event "));
         CHECK(contains(submitted.out, "checkpoint: height "));
 
         // trail: the timeline (readable) and the node's JSON (--json), from another node.
-        Run trail = run_cli(work, "trail CLI-ITEM-1" + node(1) + key("NL-POL", "custodian"));
+        Run trail = run_custos(work, "trail CLI-ITEM-1" + node(1) + key("NL-POL", "custodian"));
         CHECK_MESSAGE(trail.exit_code == 0, trail.err);
         CHECK(contains(trail.out, "item CLI-ITEM-1 (case CLI-CASE-1)"));
         CHECK(contains(trail.out, "custodian: NL-POL"));
@@ -165,7 +97,7 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         CHECK(contains(trail.out, "1. "));
         CHECK(contains(trail.out, "register"));
         CHECK(contains(trail.out, "warrant W-1"));
-        Run trail_json = run_cli(work, "trail CLI-ITEM-1 --json" + node(2) + key("NL-POL", "custodian"));
+        Run trail_json = run_custos(work, "trail CLI-ITEM-1 --json" + node(2) + key("NL-POL", "custodian"));
         REQUIRE(trail_json.exit_code == 0);
         auto parsed = custos::crypto::parse_json(trail_json.out);
         REQUIRE(parsed);
@@ -173,16 +105,16 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         CHECK((*parsed)["events"].size() == 1);
 
         // case (a prosecutor of the agency) and status (an admin).
-        Run case_run = run_cli(work, "case CLI-CASE-1" + node(2) + key("NL-POL", "prosecutor"));
+        Run case_run = run_custos(work, "case CLI-CASE-1" + node(2) + key("NL-POL", "prosecutor"));
         CHECK_MESSAGE(case_run.exit_code == 0, case_run.err);
         CHECK(contains(case_run.out, "case CLI-CASE-1: 1 item"));
         CHECK(contains(case_run.out, "CLI-ITEM-1"));
         CHECK(contains(case_run.out, "custodian NL-POL"));
-        Run status = run_cli(work, "status" + node(3) + key("NL-POL", "admin"));
+        Run status = run_custos(work, "status" + node(3) + key("NL-POL", "admin"));
         CHECK_MESSAGE(status.exit_code == 0, status.err);
         CHECK(contains(status.out, "on chain custos-localnet"));
         CHECK(contains(status.out, "validators:"));
-        Run status_json = run_cli(work, "status --json" + node(3) + key("NL-POL", "auditor"));
+        Run status_json = run_custos(work, "status --json" + node(3) + key("NL-POL", "auditor"));
         REQUIRE(status_json.exit_code == 0);
         auto status_parsed = custos::crypto::parse_json(status_json.out);
         REQUIRE(status_parsed);
@@ -196,7 +128,7 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
             R"("kind":"verify","prev":"0000000000000000000000000000000000000000000000000000000000000000",)"
             R"("digests":{"sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"})",
             "CLI-ITEM-1");
-        Run stale = run_cli(
+        Run stale = run_custos(
             work, "submit " + stale_file.string() + node(0) + key("NL-POL", "custodian") + " --sign-event");
         CHECK(stale.exit_code == 1);
         CHECK(contains(stale.err, "error: Custody rule violated (HTTP 409)"));
@@ -206,32 +138,32 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
 
         // A role the key lacks (a custodian reading node status), and a case its agency takes no
         // part in: 403 with the node's reason, exit 1.
-        Run forbidden_status = run_cli(work, "status" + node(0) + key("NL-POL", "custodian"));
+        Run forbidden_status = run_custos(work, "status" + node(0) + key("NL-POL", "custodian"));
         CHECK(forbidden_status.exit_code == 1);
         CHECK(contains(forbidden_status.err, "error: Forbidden (HTTP 403)"));
-        Run forbidden_case = run_cli(work, "case CLI-CASE-1" + node(0) + key("FR-PN", "custodian"));
+        Run forbidden_case = run_custos(work, "case CLI-CASE-1" + node(0) + key("FR-PN", "custodian"));
         CHECK(forbidden_case.exit_code == 1);
         CHECK(contains(forbidden_case.err, "(HTTP 403)"));
-        Run missing = run_cli(work, "trail NO-SUCH-ITEM" + node(0) + key("NL-POL", "auditor"));
+        Run missing = run_custos(work, "trail NO-SUCH-ITEM" + node(0) + key("NL-POL", "auditor"));
         CHECK(missing.exit_code == 1);
         CHECK(contains(missing.err, "(HTTP 404)"));
 
         // An event file without --sign-event is refused before anything is sent.
         Run unsigned_file =
-            run_cli(work, "submit " + register_file.string() + node(0) + key("NL-POL", "custodian"));
+            run_custos(work, "submit " + register_file.string() + node(0) + key("NL-POL", "custodian"));
         CHECK(unsigned_file.exit_code == 1);
         CHECK(contains(unsigned_file.err, "add --sign-event"));
     }
     // Usage: --help on each command (exit 0), a missing argument (exit 2).
     for (std::string_view command : {"submit", "trail", "case", "status"}) {
-        Run help = run_cli(work, std::string(command) + " --help");
+        Run help = run_custos(work, std::string(command) + " --help");
         CHECK(help.exit_code == 0);
         CHECK(contains(help.out, "usage: custos " + std::string(command)));
     }
-    Run no_node = run_cli(work, "trail CLI-ITEM-1 --key x.key");
+    Run no_node = run_custos(work, "trail CLI-ITEM-1 --key x.key");
     CHECK(no_node.exit_code == 2);
     CHECK(contains(no_node.err, "--node URL is required"));
-    Run bad_id = run_cli(work, "trail a/b --node http://127.0.0.1:1 --key x.key");
+    Run bad_id = run_custos(work, "trail a/b --node http://127.0.0.1:1 --key x.key");
     CHECK(bad_id.exit_code == 2);
     fs::remove_all(work);
 }

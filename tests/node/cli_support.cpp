@@ -1,0 +1,81 @@
+#include "cli_support.hpp"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace custos::node_test {
+
+namespace fs = std::filesystem;
+
+fs::path custos_binary() {
+    return fs::path(CUSTOS_NODE_BINARY).parent_path() / "custos";
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+bool contains(const std::string& text, std::string_view part) {
+    return text.find(part) != std::string::npos;
+}
+
+Run run_command(const fs::path& work, const std::string& command_line) {
+    fs::path out = work / "out.txt", err = work / "err.txt";
+    int status = std::system((command_line + " > " + out.string() + " 2> " + err.string()).c_str());
+    Run run;
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    run.out = read_file(out);
+    run.err = read_file(err);
+    return run;
+}
+
+Run run_custos(const fs::path& work, const std::string& arguments) {
+    return run_command(work, custos_binary().string() + " " + arguments);
+}
+
+RunningLocalnet::RunningLocalnet(const fs::path& work, const fs::path& dir, bool demo)
+    : log_(work / "run.log") {
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+        int log = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (log >= 0) {
+            ::dup2(log, STDOUT_FILENO);
+            ::dup2(log, STDERR_FILENO);
+        }
+        std::string binary = custos_binary().string(), dir_text = dir.string();
+        if (demo)
+            ::execl(binary.c_str(), binary.c_str(), "localnet", "run", "--dir", dir_text.c_str(),
+                    static_cast<char*>(nullptr));
+        else
+            ::execl(binary.c_str(), binary.c_str(), "localnet", "run", "--dir", dir_text.c_str(), "--no-demo",
+                    static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+}
+
+RunningLocalnet::~RunningLocalnet() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    for (int tick = 0; tick < 100; ++tick) {
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+}
+
+}  // namespace custos::node_test

@@ -1,0 +1,46 @@
+// What the multi-process tests that drive the `custos` executable share: its path, running one
+// command to completion with its output captured, and `custos localnet run` in the background.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace custos::node_test {
+
+// build/bin/custos, beside the custos-node binary the tests were built against.
+[[nodiscard]] std::filesystem::path custos_binary();
+[[nodiscard]] std::string read_file(const std::filesystem::path& path);
+[[nodiscard]] bool contains(const std::string& text, std::string_view part);
+
+struct Run {
+    int exit_code = -1;
+    std::string out, err;
+};
+
+// Runs a command line of our own making (paths and ids without shell metacharacters) to
+// completion; stdout and stderr go through files in `work`.
+[[nodiscard]] Run run_command(const std::filesystem::path& work, const std::string& command_line);
+// run_command for `custos <arguments>`.
+[[nodiscard]] Run run_custos(const std::filesystem::path& work, const std::string& arguments);
+
+// `custos localnet run --dir DIR` (with --no-demo unless `demo`) in the background, its output in
+// work/run.log; SIGTERM on destruction, SIGKILL if it has not exited 10 s later, always reaped.
+class RunningLocalnet {
+public:
+    RunningLocalnet(const std::filesystem::path& work, const std::filesystem::path& dir, bool demo);
+    ~RunningLocalnet();
+    RunningLocalnet(const RunningLocalnet&) = delete;
+    RunningLocalnet& operator=(const RunningLocalnet&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& log_path() const { return log_; }
+    [[nodiscard]] std::string log() const { return read_file(log_); }
+
+private:
+    std::filesystem::path log_;
+    pid_t pid_ = -1;
+};
+
+}  // namespace custos::node_test
