@@ -119,6 +119,22 @@ std::optional<crypto::Json> json_body(const api::ClientResponse& response) {
     return std::move(*parsed);
 }
 
+int get_and_print(const Options& options, const std::string& target, void (*print)(const crypto::Json&)) {
+    auto key = crypto::read_secret_key_file(options.key_path);
+    if (!key) return fail(key.error().message);
+    auto response = signed_call(options, key->key, "GET", target);
+    if (!response) return fail(response.error().message);
+    if (response->status != 200) return report_problem(*response);
+    auto answer = json_body(*response);
+    if (!answer) return exit_failure;
+    if (options.json) {
+        std::cout << answer->dump(2) << "\n";
+    } else {
+        print(*answer);
+    }
+    return exit_ok;
+}
+
 std::string text(const crypto::Json& json, std::string_view member, std::string fallback) {
     if (!json.is_object()) return fallback;
     auto found = json.find(member);

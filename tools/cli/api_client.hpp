@@ -79,6 +79,11 @@ int report_problem(const api::ClientResponse& response);
 // Parses a 2xx JSON body; prints an error when it is not JSON.
 [[nodiscard]] std::optional<crypto::Json> json_body(const api::ClientResponse& response);
 
+// The read commands' common path: a signed GET of `target` with the key of --key, then the JSON
+// answer printed as it is (--json) or by `print`; a refusal is reported as report_problem does.
+// Returns the command's exit status.
+int get_and_print(const Options& options, const std::string& target, void (*print)(const crypto::Json&));
+
 // A string member, or `fallback` when absent or not a string.
 [[nodiscard]] std::string text(const crypto::Json& json, std::string_view member, std::string fallback = "");
 // An unsigned member as text, or `fallback`.

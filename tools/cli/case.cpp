@@ -51,19 +51,7 @@ int run_case(const Args& args) {
     if (!options) return exit_code;
     const std::string& case_id = options->positional.front();
     if (!is_path_id(case_id)) return usage_error(case_spec, "CASE must match [A-Za-z0-9._:-]{1,128}");
-    auto key = crypto::read_secret_key_file(options->key_path);
-    if (!key) return fail(key.error().message);
-    auto response = signed_call(*options, key->key, "GET", "/v1/cases/" + case_id);
-    if (!response) return fail(response.error().message);
-    if (response->status != 200) return report_problem(*response);
-    auto answer = json_body(*response);
-    if (!answer) return exit_failure;
-    if (options->json) {
-        std::cout << answer->dump(2) << "\n";
-    } else {
-        print_case(*answer);
-    }
-    return exit_ok;
+    return get_and_print(*options, "/v1/cases/" + case_id, print_case);
 }
 
 }  // namespace custos::cli

@@ -55,19 +55,7 @@ int run_status(const Args& args) {
     int exit_code = exit_ok;
     auto options = parse_options(args, status_spec, exit_code);
     if (!options) return exit_code;
-    auto key = crypto::read_secret_key_file(options->key_path);
-    if (!key) return fail(key.error().message);
-    auto response = signed_call(*options, key->key, "GET", "/v1/status");
-    if (!response) return fail(response.error().message);
-    if (response->status != 200) return report_problem(*response);
-    auto answer = json_body(*response);
-    if (!answer) return exit_failure;
-    if (options->json) {
-        std::cout << answer->dump(2) << "\n";
-    } else {
-        print_status(*answer);
-    }
-    return exit_ok;
+    return get_and_print(*options, "/v1/status", print_status);
 }
 
 }  // namespace custos::cli

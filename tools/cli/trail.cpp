@@ -95,19 +95,7 @@ int run_trail(const Args& args) {
     if (!options) return exit_code;
     const std::string& item = options->positional.front();
     if (!is_path_id(item)) return usage_error(trail_spec, "ITEM must match [A-Za-z0-9._:-]{1,128}");
-    auto key = crypto::read_secret_key_file(options->key_path);
-    if (!key) return fail(key.error().message);
-    auto response = signed_call(*options, key->key, "GET", "/v1/items/" + item + "/trail");
-    if (!response) return fail(response.error().message);
-    if (response->status != 200) return report_problem(*response);
-    auto trail = json_body(*response);
-    if (!trail) return exit_failure;
-    if (options->json) {
-        std::cout << trail->dump(2) << "\n";
-    } else {
-        print_timeline(*trail);
-    }
-    return exit_ok;
+    return get_and_print(*options, "/v1/items/" + item + "/trail", print_timeline);
 }
 
 }  // namespace custos::cli
