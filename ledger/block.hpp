@@ -116,6 +116,9 @@ struct BlockProposal {
     std::vector<Envelope> candidates;  // In the order the proposer wants them.
     TimeMs time;
     std::string proposer;  // Validator name.
+    // A tighter cap than the genesis block_bytes_max on the events' canonical bytes, for a
+    // proposer whose transport cannot carry a block that large (0: the genesis limit alone).
+    std::uint64_t bytes_max = 0;
 };
 
 struct DroppedEvent {

@@ -1,4 +1,5 @@
 // Block application (pure, deterministic) and block building for the proposer.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -253,6 +254,9 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     std::vector<Hash32> leaves;
     std::uint64_t bytes = 0;
     const ConsensusParams& params = context.genesis.params;
+    const std::uint64_t bytes_max = proposal.bytes_max == 0
+                                        ? params.block_bytes_max
+                                        : std::min(proposal.bytes_max, params.block_bytes_max);
     for (const auto& envelope : proposal.candidates) {
         EventBytes event = event_bytes(envelope);
         const EventId id = event.id;
@@ -271,7 +275,7 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
             built.dropped.push_back({id, checked.error()});
             continue;
         }
-        if (bytes + event.canonical_envelope.size() > params.block_bytes_max) {
+        if (bytes + event.canonical_envelope.size() > bytes_max) {
             built.deferred.push_back(id);
             continue;
         }

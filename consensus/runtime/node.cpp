@@ -3,12 +3,19 @@
 #include <fstream>
 #include <iterator>
 
+#include "consensus/messages.hpp"
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node_impl.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/block.hpp"
 
 namespace custos::runtime {
+
+// Room for the proposal's header, signature and proof of lock (> 2/3 of at most 128 validators'
+// prevotes) beside the events.
+static_assert(proposal_event_bytes_max + 512 * 1024 <= consensus::message_bytes_max,
+              "a full proposal must fit in one consensus message");
+
 namespace {
 
 Result<std::string> read_text(const std::filesystem::path& path) {
@@ -372,10 +379,11 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
     const auto& limits = genesis.params;
     auto context = store->next_block_context();
     context.verify_signatures = false;  // Every mempool event was verified at admission.
-    auto built = ledger::build_block(
-        *store,
-        ledger::BlockProposal{mempool->candidates(limits.block_events_max), request.time, signer->name()},
-        context);
+    auto built =
+        ledger::build_block(*store,
+                            ledger::BlockProposal{mempool->candidates(limits.block_events_max), request.time,
+                                                  signer->name(), proposal_event_bytes_max},
+                            context);
     if (!built) {
         fatal("build_block: " + built.error().message);
         return std::nullopt;

@@ -43,6 +43,11 @@ inline constexpr std::size_t gossip_batch_max = 512;
 // A gossip batch is sent before it grows past this (well under consensus::message_bytes_max).
 inline constexpr std::size_t gossip_batch_bytes_max = 1024 * 1024;
 inline constexpr std::int64_t gossip_flush_ms = 5;
+// A proposal carries its whole block in one consensus message (at most
+// consensus::message_bytes_max) beside the header and the proof of its lock. The proposer caps
+// the events' canonical bytes below that, whatever larger block_bytes_max the genesis allows:
+// a block no peer can receive would be proposed again every round and stall the chain.
+inline constexpr std::uint64_t proposal_event_bytes_max = 1536 * 1024;
 // How long the proposer waits for more events before proposing a block that is not full.
 inline constexpr std::int64_t proposal_batch_ms = 25;
 inline constexpr std::size_t verified_cache_max = 200'000;

@@ -199,6 +199,35 @@ TEST_CASE("block: an event breaking a rule refuses the block, naming event and r
     CHECK(contains(message, "R15 event.agency"));
 }
 
+TEST_CASE("block: a proposer's byte cap below the genesis limit defers what does not fit") {
+    LedgerWorld world;
+    std::vector<Envelope> events;
+    std::uint64_t first_two = 0;
+    for (int i = 0; i < 3; ++i) {
+        events.push_back(world.sign(world.register_event("ITEM-" + std::to_string(i)), "nl.custodian"));
+        if (i < 2) first_two += canonical_envelope(events.back()).size();
+    }
+    REQUIRE(first_two < world.genesis.params.block_bytes_max);
+    BlockProposal proposal{events, at("2026-02-02T00:00:00.000Z"), "validator-1"};
+    proposal.bytes_max = first_two;  // Room for exactly the first two.
+    auto built = world.ledger->build(proposal);
+    REQUIRE(built.has_value());
+    CHECK(built->block.events.size() == 2);
+    REQUIRE(built->deferred.size() == 1);
+    CHECK(built->deferred[0] == event_id(events[2].event));
+    // A cap above the genesis limit does not raise it; 0 means the genesis limit alone.
+    world.genesis.params.block_bytes_max = first_two;
+    world.ledger = std::make_unique<MemoryLedger>(world.genesis);
+    proposal.bytes_max = first_two * 10;
+    auto capped = world.ledger->build(proposal);
+    REQUIRE(capped.has_value());
+    CHECK(capped->block.events.size() == 2);
+    proposal.bytes_max = 0;
+    auto genesis_only = world.ledger->build(proposal);
+    REQUIRE(genesis_only.has_value());
+    CHECK(genesis_only->block.events.size() == 2);
+}
+
 TEST_CASE("block: limits of the genesis hold") {
     LedgerWorld world;
     world.genesis.params.block_events_max = 2;
