@@ -14,6 +14,10 @@
 #include "common/assert.hpp"
 #include "crypto/utf8.hpp"
 
+namespace custos::ledger {
+struct Digests;
+}
+
 namespace custos::ledger::detail {
 
 inline constexpr std::string_view canonical_hex_digits = "0123456789abcdef";
@@ -123,5 +127,9 @@ private:
     std::string& out_;
     bool first_ = true;
 };
+
+// A Digests object ({"md5"?, "sha1"?, "sha256"}) in canonical form: events and item states
+// both hold one. Defined in event_canonical.cpp.
+void write_digests(CanonicalWriter& w, const Digests& digests);
 
 }  // namespace custos::ledger::detail

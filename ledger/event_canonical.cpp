@@ -22,9 +22,7 @@
 
 namespace custos::ledger {
 
-namespace {
-
-using detail::CanonicalWriter;
+namespace detail {
 
 void write_digests(CanonicalWriter& w, const Digests& digests) {
     w.open_object();
@@ -40,6 +38,12 @@ void write_digests(CanonicalWriter& w, const Digests& digests) {
     w.string(detail::hex(digests.sha256));
     w.close_object();
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::CanonicalWriter;
 
 template <typename T>
 void optional_text(CanonicalWriter& w, std::string_view name, const std::optional<T>& value) {
@@ -74,7 +78,7 @@ void write_first_half(CanonicalWriter& w, const Event& event, bool names_item) {
     optional_text(w, "description", event.description);
     if (event.digests) {
         w.key("digests");
-        write_digests(w, *event.digests);
+        detail::write_digests(w, *event.digests);
     }
     if (event.expires) {
         w.key("expires");
@@ -125,7 +129,7 @@ void write_middle(CanonicalWriter& w, const Event& event) {
         w.open_array();
         for (const auto& digests : event.results) {
             w.element();
-            write_digests(w, digests);
+            detail::write_digests(w, digests);
         }
         w.close_array();
     }

@@ -235,21 +235,6 @@ Result<ItemState> item_state_from_json(const Json& json) {
 
 namespace {
 
-void write_state_digests(detail::CanonicalWriter& w, const Digests& digests) {
-    w.open_object();
-    if (digests.md5) {
-        w.key("md5");
-        w.string(*digests.md5);
-    }
-    if (digests.sha1) {
-        w.key("sha1");
-        w.string(*digests.sha1);
-    }
-    w.key("sha256");
-    w.string(detail::hex(digests.sha256));
-    w.close_object();
-}
-
 void write_grants(detail::CanonicalWriter& w, const std::vector<AccessGrant>& grants) {
     w.open_array();
     for (const auto& grant : grants) {
@@ -295,7 +280,7 @@ std::string canonical_item_state(const ItemState& state) {
         w.string(*state.derived_from);
     }
     w.key("digests");
-    write_state_digests(w, state.digests);
+    detail::write_digests(w, state.digests);
     if (state.disposed) {
         w.key("disposed");
         w.string(dispose_outcome_name(*state.disposed));
