@@ -217,8 +217,11 @@ const Genesis& Store::genesis() const {
 const Hash32& Store::genesis_hash() const {
     return impl_->genesis_hash;
 }
-const ValidatorSet& Store::validators_at(Height /*height*/) const {
-    return impl_->genesis.validators;
+std::shared_ptr<const ValidatorSet> Store::validators_at(Height height) const {
+    if (height.value == 0 || height.value > impl_->height.value + 2) return nullptr;
+    auto next = impl_->validator_sets.upper_bound(height.value);
+    CUSTOS_ASSERT(next != impl_->validator_sets.begin(), "a validator set is in force from height 1");
+    return std::prev(next)->second;
 }
 Height Store::height() const {
     return impl_->height;
@@ -242,7 +245,7 @@ const store::Db& Store::db() const {
 ApplyContext Store::next_block_context() const {
     return ApplyContext{
         .genesis = impl_->genesis,
-        .validators = validators_at(Height{impl_->height.value + 1}),
+        .validators = *validators_at(Height{impl_->height.value + 1}),
         .log_nodes = impl_->nodes,
         .previous = last_header(),
     };

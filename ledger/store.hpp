@@ -81,9 +81,10 @@ public:
 
     [[nodiscard]] const Genesis& genesis() const;
     [[nodiscard]] const Hash32& genesis_hash() const;
-    // The validator set that certifies blocks at `height`: in this version always the genesis set
-    // (governance events change officer keys, never validators).
-    [[nodiscard]] const ValidatorSet& validators_at(Height height) const;
+    // The validator set that certifies blocks at `height`, for 1 <= height <= height() + 2 (a
+    // validator change adopted in block H is in force from H + 2, so the sets of the next two
+    // heights are known); nullptr for any other height.
+    [[nodiscard]] std::shared_ptr<const ValidatorSet> validators_at(Height height) const;
     [[nodiscard]] Height height() const;  // 0 before the first block.
     [[nodiscard]] std::uint64_t log_size() const;
     [[nodiscard]] const BlockHeader* last_header() const;

@@ -92,8 +92,9 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     }
     const BlockHash hash = ledger::block_hash(header);
     assert_effects_match(block, hash, effects, impl_->log_size());
-    auto certified =
-        check_certificate(certificate, header, hash, impl_->genesis.chain_id, validators_at(header.height));
+    const auto validators = validators_at(header.height);
+    CUSTOS_ASSERT(validators != nullptr, "the set of the next height is known");
+    auto certified = check_certificate(certificate, header, hash, impl_->genesis.chain_id, *validators);
     if (!certified) return certified;
 
     store::Batch batch;

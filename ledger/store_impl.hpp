@@ -1,6 +1,9 @@
 // Private to the store's .cpp files: the state behind ledger::Store.
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -20,13 +23,18 @@ struct Store::Impl {
     // Officer keys in force: the genesis officers with every stored governance record over them
     // (loaded at open, updated after each committed block), so officer checks read no disk.
     OfficerTable officers;
+    // Validator sets by the first height they are in force at: {1: genesis set} until validator
+    // governance changes it (a change adopted in block H is in force from H + 2).
+    std::map<std::uint64_t, std::shared_ptr<const ValidatorSet>> validator_sets;
 
     Impl(store::Db database, Genesis genesis_value, Hash32 hash)
         : db(std::move(database)),
           nodes(db),
           genesis(std::move(genesis_value)),
           genesis_hash(hash),
-          officers(genesis) {}
+          officers(genesis) {
+        validator_sets.emplace(1, std::make_shared<const ValidatorSet>(genesis.validators));
+    }
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
     Impl(Impl&&) = delete;

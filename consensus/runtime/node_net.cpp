@@ -109,7 +109,9 @@ void NodeImpl::send_commit(const crypto::PublicKey& peer, ledger::Height height)
     auto certificate = store->certificate(height);
     if (!block || !certificate) return;
     // The round is carried inside the certificate's checkpoint body; the verifier re-reads it.
-    auto verified = ledger::verify_certificate(*certificate, genesis.chain_id, store->validators_at(height));
+    const auto validators = store->validators_at(height);
+    if (!validators) return;
+    auto verified = ledger::verify_certificate(*certificate, genesis.chain_id, *validators);
     if (!verified) return;
     consensus::SignedMessage message{
         consensus::Commit{std::move(*block), verified->round, std::move(*certificate)}, {}, {}};
