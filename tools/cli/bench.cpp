@@ -106,7 +106,8 @@ int bench_crypto() {
     double ours_small = rate_per_second([&] { digest = crypto::sha256(small); });
     print_figure("sha256 on 1 MiB", mib_rate, "MiB/s");
     print_figure("sha256 on 64 B", ours_small, "hashes/s");
-    print_overhead("  wrapper overhead over libsodium, 64 B", raw_small, ours_small);
+    // Ours is OpenSSL's (SHA extensions); libsodium's portable code is the reference point.
+    std::printf("%-44s %13.1fx\n", "  speed-up over libsodium's SHA-256, 64 B", ours_small / raw_small);
 
     auto event = crypto::parse_json(typical_event_text);
     if (!event) {
