@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format python3 curl
-  libsodium-dev libssl-dev librocksdb-dev libboost-dev nlohmann-json3-dev doctest-dev libexpected-dev
+  libsodium-dev libssl-dev libjemalloc-dev librocksdb-dev libboost-dev nlohmann-json3-dev doctest-dev libexpected-dev
   chromium
 )
 
