@@ -59,7 +59,12 @@ void add_case_participants(const ledger::Event& event, std::set<std::string>& ag
 }
 
 std::optional<ApiResponse> require_submit(const ledger::Officer& officer, const ledger::Envelope& envelope) {
-    if (auto refused = require_role(officer, {ledger::Role::custodian}, "submitting an event"))
+    // Governance events (officer.*, validator.*) are signed by admins (rule R6), custody events by
+    // custodians: the caller needs the role the event's kind needs.
+    const bool governance = ledger::is_governance(envelope.event.kind);
+    if (auto refused = governance
+                           ? require_role(officer, {ledger::Role::admin}, "submitting a governance event")
+                           : require_role(officer, {ledger::Role::custodian}, "submitting an event"))
         return refused;
     if (envelope.event.agency != officer.agency) {
         return forbidden("event.agency", "a custodian of " + officer.agency +

@@ -1,6 +1,7 @@
 #include "ledger/audit.hpp"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -60,11 +61,12 @@ public:
           options_(options),
           genesis_(std::move(genesis)),
           state_(genesis_),
+          history_(genesis_.validators),
           tree_(open_tree(nodes_)),
           events_(db.cursor(Column::events)) {
         events_.seek(store::be64(0));
         report_.genesis_hash = hash;
-        validators_hash_ = genesis_.validators.hash();
+        set_hashes_.emplace(1, genesis_.validators.hash());
         next_progress_ = options_.progress_every_events;
     }
 
@@ -102,12 +104,22 @@ private:
     [[nodiscard]] Status check_positions();
     [[nodiscard]] Status check_item_states();
     [[nodiscard]] Status check_officer_states();
+    [[nodiscard]] Status check_validator_states();
+    // The set in force at `height` and its hash (computed once per set).
+    [[nodiscard]] const ValidatorSet& set_at(Height height) const { return *history_.at(height); }
+    [[nodiscard]] const Hash32& set_hash_at(Height height) const {
+        return std::prev(set_hashes_.upper_bound(height.value))->second;
+    }
+    // After a block's events: a validator change its events adopted is in force from height + 2.
+    void record_adoption(Height height, std::uint64_t adoptions_before);
 
     const store::Db& db_;
     const AuditOptions& options_;
     Genesis genesis_;
-    Hash32 validators_hash_;
     AuditState state_;
+    ValidatorHistory history_;
+    std::map<std::uint64_t, Hash32> set_hashes_;       // Hash of each set of history_, same keys.
+    std::vector<ValidatorSetRecord> adopted_records_;  // What meta "validators/" must hold.
     FrontierOnlyNodeStore nodes_;
     crypto::MerkleTree tree_;
     std::optional<BlockHeader> previous_;
@@ -147,6 +159,9 @@ Result<AuditReport> Auditor::run() {
     if (failed()) return report_;
     auto officers = check_officer_states();
     if (!officers) return tl::unexpected(officers.error());
+    if (failed()) return report_;
+    auto validators = check_validator_states();
+    if (!validators) return tl::unexpected(validators.error());
     return report_;
 }
 
@@ -174,11 +189,11 @@ void Auditor::check_header(const BlockHeader& header, Height height) {
                              std::string(previous_ ? "after " : "at or after ") + format_time(floor),
                              format_time(header.time), at + "block time goes backwards");
     }
-    if (header.validators_hash != validators_hash_) {
-        return violate_block(height, audit_check::block_validators, hex(validators_hash_),
+    if (header.validators_hash != set_hash_at(height)) {
+        return violate_block(height, audit_check::block_validators, hex(set_hash_at(height)),
                              hex(header.validators_hash), at + "validator-set hash is not the set in force");
     }
-    if (genesis_.validators.find_name(header.proposer) == nullptr) {
+    if (set_at(height).find_name(header.proposer) == nullptr) {
         return violate_block(height, audit_check::block_proposer, "a validator of the set in force",
                              header.proposer, at + "proposer is not a validator");
     }
@@ -202,7 +217,7 @@ Status Auditor::check_certificate(const BlockHeader& header, const BlockHash& ha
                       at + "no commit certificate");
         return {};
     }
-    auto verified = verify_certificate(Certificate{**note}, genesis_.chain_id, genesis_.validators);
+    auto verified = verify_certificate(Certificate{**note}, genesis_.chain_id, set_at(height));
     if (!verified) {
         violate_block(height, audit_check::certificate,
                       "signatures of validators holding more than 2/3 of the power", verified.error().message,
@@ -234,6 +249,7 @@ Status Auditor::audit_block(Height height, const std::string& header_text) {
     auto certified = check_certificate(*header, hash);
     if (!certified || failed()) return certified;
 
+    const std::uint64_t adoptions_before = state_.validators().latest()->adoptions;
     std::vector<EventId> ids;
     ids.reserve(header->log_size - tree_.size());
     for (std::uint64_t leaf = tree_.size(); leaf < header->log_size; ++leaf) {
@@ -254,9 +270,22 @@ Status Auditor::audit_block(Height height, const std::string& header_text) {
             "block " + std::to_string(height.value) + ": recomputed log root differs from the header");
         return {};
     }
+    record_adoption(height, adoptions_before);
     previous_ = std::move(*header);
     previous_hash_ = hash;
     return {};
+}
+
+void Auditor::record_adoption(Height height, std::uint64_t adoptions_before) {
+    const ValidatorEpoch& latest = *state_.validators().latest();
+    if (latest.adoptions == adoptions_before) return;
+    history_.adopt(height, latest.set);
+    set_hashes_.emplace(height.value + validator_change_delay, latest.set->hash());
+    adopted_records_.push_back(
+        ValidatorSetRecord{.in_force_from = Height{height.value + validator_change_delay},
+                           .adopted_in = height,
+                           .adoptions = latest.adoptions,
+                           .set = *latest.set});
 }
 
 Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::vector<EventId>& ids) {
@@ -348,6 +377,8 @@ void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const E
         state_.put_item(std::move(item));
     if (effects->officer) state_.put_officer(*effects->officer);
     if (effects->admins) state_.put_admin_count(*effects->admins);
+    if (effects->proposal) state_.put_validator_proposal(*effects->proposal);
+    if (effects->adopted) state_.put_validator_epoch(*effects->adopted);
     state_.add_event(id);
 }
 
@@ -495,6 +526,55 @@ Status Auditor::check_officer_states() {
         violate_block(last, audit_check::officer_state, canonical_officer_record(*expected[next]),
                       "no record",
                       "the store lacks the officer record of " + key_id(expected[next]->officer.key));
+    }
+    return {};
+}
+
+// The validator-set history and proposal records the node serves (and certifies blocks with)
+// must be exactly those the replayed validator governance produced.
+Status Auditor::check_validator_states() {
+    const Height last{report_.blocks};
+    std::vector<std::pair<std::string, std::string>> expected;  // In key order on both sides.
+    for (const auto& [id, proposal] : state_.validators().proposals()) {
+        expected.emplace_back(store::officer_key(store::meta_key::proposal_prefix, id.hash.view()),
+                              canonical_validator_proposal(proposal));
+    }
+    for (const auto& record : adopted_records_) {
+        expected.emplace_back(
+            std::string(store::meta_key::validators_prefix) + store::be64(record.in_force_from.value),
+            canonical_validator_set_record(record));
+    }
+    std::sort(expected.begin(), expected.end());
+    std::vector<std::pair<std::string, std::string>> stored;
+    for (std::string_view prefix : {store::meta_key::proposal_prefix, store::meta_key::validators_prefix}) {
+        auto scanned = db_.scan(Column::meta, prefix, [&](std::string_view key, std::string_view value) {
+            stored.emplace_back(std::string(key), std::string(value));
+            return stored.size() <= expected.size();
+        });
+        if (!scanned) return scanned;
+    }
+    std::sort(stored.begin(), stored.end());
+    const auto shown = [](const std::string& key) {
+        const std::size_t slash = key.find('/');
+        return key.substr(0, slash + 1) +
+               crypto::hex_encode(as_bytes(std::string_view(key).substr(slash + 1)));
+    };
+    for (std::size_t i = 0; i < std::max(expected.size(), stored.size()); ++i) {
+        const auto* want = i < expected.size() ? &expected[i] : nullptr;
+        const auto* have = i < stored.size() ? &stored[i] : nullptr;
+        if (want && have && *want == *have) continue;
+        if (want == nullptr || (have != nullptr && have->first < want->first)) {
+            violate_block(last, audit_check::validator_state, "no record", have->second,
+                          "stored validator record " + shown(have->first) +
+                              " matches no replayed validator governance event");
+        } else if (have == nullptr || want->first < have->first) {
+            violate_block(last, audit_check::validator_state, want->second, "no record",
+                          "the store lacks the validator record " + shown(want->first));
+        } else {
+            violate_block(last, audit_check::validator_state, want->second, have->second,
+                          "stored validator record " + shown(want->first) + " differs from the replay");
+        }
+        return {};
     }
     return {};
 }

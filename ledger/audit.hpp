@@ -2,13 +2,15 @@
 // genesis document (checked against the genesis hash the auditor trusts).
 //
 // For every height, in order: the header (height, chain id, previous block hash, time,
-// validator-set hash, proposer), the commit certificate against the validator set in force, each
-// event (schema R1, canonical encoding, signature R2, custody rules R3..R27 by the same rule
+// validator-set hash, proposer), the commit certificate against the validator set in force at
+// that height (the genesis set, changed by the validator governance the replay adopted: a change
+// adopted in block H is in force from H + 2), each
+// event (schema R1, canonical encoding, signature R2, custody rules R3..R32 by the same rule
 // engine as admission, over a fresh in-memory state seeded with the genesis officers), the events hash, and
 // the RFC 9162 log root recomputed from the leaves. After the last block: nothing stored beyond it, the
-// committed height, every stored item state equal to the replayed one, and every stored officer record equal
-// to the one the replayed governance events produced. The first violation stops the
-// replay and is reported with its place.
+// committed height, every stored item state equal to the replayed one, and every stored officer record,
+// validator proposal and validator-set record equal to the one the replayed governance events produced. The
+// first violation stops the replay and is reported with its place.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +49,7 @@ inline constexpr std::string_view event_position = "index.event_position";
 inline constexpr std::string_view meta_height = "meta.height";
 inline constexpr std::string_view item_state = "state.item";
 inline constexpr std::string_view officer_state = "state.officer";
+inline constexpr std::string_view validator_state = "state.validators";
 }  // namespace audit_check
 
 struct AuditViolation {

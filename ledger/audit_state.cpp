@@ -39,7 +39,17 @@ AuditState::KeyedHash AuditState::random_hash() {
 AuditState::AuditState(const Genesis& genesis) : AuditState(random_hash(), genesis) {}
 
 AuditState::AuditState(const KeyedHash& hash, const Genesis& genesis)
-    : items_(0, hash), events_(0, hash), officers_(genesis) {}
+    : items_(0, hash), events_(0, hash), officers_(genesis), validators_(genesis) {}
+
+Result<std::optional<ValidatorProposal>> AuditState::validator_proposal(const EventId& id) const {
+    const ValidatorProposal* proposal = validators_.find(id);
+    if (proposal == nullptr) return std::optional<ValidatorProposal>();
+    return std::optional<ValidatorProposal>(*proposal);
+}
+
+Result<ValidatorEpoch> AuditState::latest_validators() const {
+    return *validators_.latest();
+}
 
 Result<std::optional<Officer>> AuditState::officer(const crypto::PublicKey& key) const {
     const OfficerRecord* record = officers_.find(key);

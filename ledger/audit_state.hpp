@@ -27,12 +27,18 @@ public:
     [[nodiscard]] Result<std::optional<OfficerRecord>> officer_record(
         const crypto::PublicKey& key) const override;
     [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
+    [[nodiscard]] Result<std::optional<ValidatorProposal>> validator_proposal(
+        const EventId& id) const override;
+    [[nodiscard]] Result<ValidatorEpoch> latest_validators() const override;
 
     void put_item(ItemState state);
     void add_event(const EventId& id);
     void put_officer(const OfficerRecord& record) { officers_.put(record); }
     void put_admin_count(const AdminCount& count) { officers_.put(count); }
     [[nodiscard]] const OfficerTable& officers() const { return officers_; }
+    void put_validator_proposal(const ValidatorProposal& proposal) { validators_.put(proposal); }
+    void put_validator_epoch(const ValidatorEpoch& epoch) { validators_.put(epoch); }
+    [[nodiscard]] const ValidatorTable& validators() const { return validators_; }
 
     [[nodiscard]] const ItemState* find(std::string_view item_id) const;
     [[nodiscard]] std::size_t item_count() const { return items_.size(); }
@@ -52,7 +58,8 @@ private:
 
     std::unordered_map<std::string, ItemState, KeyedHash, std::equal_to<>> items_;
     std::unordered_set<EventId, KeyedHash> events_;
-    OfficerTable officers_;  // Seeded from the genesis, changed by replayed governance events.
+    OfficerTable officers_;      // Seeded from the genesis, changed by replayed governance events.
+    ValidatorTable validators_;  // Likewise for validator governance.
 };
 
 }  // namespace custos::ledger

@@ -91,6 +91,10 @@ struct BlockEffects {
     std::vector<AgencyEventEntry> agency_events;  // every event, governance included
     std::vector<OfficerRecord> officers;          // final record of each key governance changed, by key
     std::vector<AdminCount> admin_counts;         // admin keys in force of the agencies concerned
+    std::vector<ValidatorProposal> proposals;     // final record of each proposal made or approved, by id
+    // The latest adopted set after the block when one of its events adopted a proposal (in
+    // force from height + 2).
+    std::optional<ValidatorSetRecord> adopted_validators;
     std::vector<std::pair<crypto::NodeKey, Hash32>> log_nodes;  // new complete Merkle subtrees
     std::uint64_t log_size = 0;
     Hash32 log_root;
@@ -106,7 +110,7 @@ struct ApplyContext {
 
 // Checks the header against the previous block, the genesis and the set (chain id, height,
 // previous hash, time strictly after the previous block's (at height 1: not before genesis
-// time), validators_hash, proposer in the set, events_hash, limits), then every event (R1..R27
+// time), validators_hash, proposer in the set, events_hash, limits), then every event (R1..R32
 // with ledger time = header time, each against the state left by the events before it), then
 // log_size and log_root. Error messages name the height, the event index and id, and the rule.
 [[nodiscard]] Result<BlockEffects> apply_block(const StateView& state, const Block& block,

@@ -40,13 +40,33 @@ public:
         if (auto count = officers_.admin_keys(agency)) return *count;
         return base_.admin_keys(agency);
     }
+    Result<std::optional<ValidatorProposal>> validator_proposal(const EventId& id) const override {
+        if (const ValidatorProposal* found = validators_.find(id))
+            return std::optional<ValidatorProposal>(*found);
+        return base_.validator_proposal(id);
+    }
+    Result<ValidatorEpoch> latest_validators() const override {
+        if (validators_.latest()) return *validators_.latest();
+        return base_.latest_validators();
+    }
     void apply(const EventEffects& effects) {
         events_.insert(effects.id);
         for (const auto& state : effects.items)
             items_.insert_or_assign(state.item, state);
         if (effects.officer) officers_.put(*effects.officer);
         if (effects.admins) officers_.put(*effects.admins);
+        if (effects.proposal) validators_.put(*effects.proposal);
+        if (effects.adopted) validators_.put(*effects.adopted);
     }
+    // Final records of the proposals the block made or approved, in id order.
+    [[nodiscard]] std::vector<ValidatorProposal> touched_proposals() const {
+        std::vector<ValidatorProposal> proposals;
+        for (const auto& [id, proposal] : validators_.proposals())
+            proposals.push_back(proposal);
+        return proposals;
+    }
+    // The latest adopted set after the block, if the block adopted a change.
+    [[nodiscard]] const std::optional<ValidatorEpoch>& adopted() const { return validators_.latest(); }
     // Final records of the keys governance changed in the block, in key order; and the admin
     // counts of their agencies, in agency order.
     [[nodiscard]] std::vector<OfficerRecord> touched_officers() const {
@@ -73,7 +93,8 @@ private:
     const StateView& base_;
     std::map<std::string, ItemState, std::less<>> items_;
     std::set<EventId> events_;
-    OfficerTable officers_;  // Unseeded: only what this block changed.
+    OfficerTable officers_;      // Unseeded: only what this block changed.
+    ValidatorTable validators_;  // Unseeded: only what this block changed.
 };
 
 // Merkle nodes written by this block on top of the committed ones.
@@ -241,6 +262,14 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
     effects.items = overlay.touched_items();
     effects.officers = overlay.touched_officers();
     effects.admin_counts = overlay.touched_admin_counts();
+    effects.proposals = overlay.touched_proposals();
+    if (const auto& adopted = overlay.adopted()) {
+        effects.adopted_validators =
+            ValidatorSetRecord{.in_force_from = Height{header.height.value + validator_change_delay},
+                               .adopted_in = header.height,
+                               .adoptions = adopted->adoptions,
+                               .set = *adopted->set};
+    }
     effects.log_nodes = std::move(log->nodes);
     effects.log_size = log->size;
     effects.log_root = log->root;

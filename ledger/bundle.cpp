@@ -10,6 +10,7 @@
 #include "ledger/officers.hpp"
 #include "ledger/store.hpp"
 #include "ledger/time.hpp"
+#include "ledger/validators.hpp"
 
 namespace custos::ledger {
 namespace {
@@ -61,11 +62,34 @@ Result<std::set<std::string>> derivation_family(const Store& store, const ItemSt
     return family;
 }
 
+// Every validator.propose and validator.approve event: each proposal record names its propose
+// event and its approvals.
+Status validator_governance_ids(const Store& store, std::vector<EventId>& ids) {
+    Status parse_status;
+    auto scanned = store.db().scan(
+        store::Column::meta, store::meta_key::proposal_prefix, [&](std::string_view, std::string_view value) {
+            auto json = crypto::parse_json(value);
+            auto record = json.and_then(validator_proposal_from_json);
+            if (!record) {
+                parse_status =
+                    make_error(ErrorCode::corruption, "validator proposal: " + record.error().message);
+                return false;
+            }
+            ids.push_back(record->id);
+            ids.insert(ids.end(), record->approval_events.begin(), record->approval_events.end());
+            return true;
+        });
+    if (!scanned) return scanned;
+    return parse_status;
+}
+
 // Every governance event committed so far: the officer records name the officer.add and
 // officer.revoke events that wrote them (each key is added at most once and revoked at most once,
-// rules R25-R26), so together they are all the governance events of the log.
+// rules R25-R26), and the validator proposal records their propose and approve events, so
+// together they are all the governance events of the log.
 Result<std::map<std::uint64_t, StoredEvent>> governance_events(const Store& store) {
     std::vector<EventId> ids;
+    if (auto status = validator_governance_ids(store, ids); !status) return tl::unexpected(status.error());
     Status parse_status;
     auto scanned = store.db().scan(
         store::Column::meta, store::meta_key::officer_prefix, [&](std::string_view, std::string_view value) {

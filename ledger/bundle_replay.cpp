@@ -254,7 +254,7 @@ void check_custody_rules(Verification& verification) {
                                 "event's log position (R3-R6, R23)");
     verification.set_result(BundleCheck::custody_rules, true,
                             std::to_string(replayed) + " of " + std::to_string(total) +
-                                " records replayed through the ledger's custody rules (R3-R27)");
+                                " records replayed through the ledger's custody rules (R3-R32)");
 }
 
 }  // namespace custos::ledger::bundle_detail

@@ -2,13 +2,17 @@
 // every check and reports the first failure. Checks 4-5 are in bundle_replay.cpp.
 // docs/FORMAT.md section 11.4 is the specification; docs/VERIFYING.md explains it to a reader.
 #include <algorithm>
+#include <map>
 
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/block.hpp"
 #include "ledger/bundle_internal.hpp"
+#include "ledger/rules.hpp"
+#include "ledger/state.hpp"
 #include "ledger/time.hpp"
+#include "ledger/validators.hpp"
 
 namespace custos::ledger {
 namespace bundle_detail {
@@ -112,10 +116,11 @@ void check_envelopes(Verification& verification, std::vector<Record>& records) {
 
 // Check 3, one checkpoint entry: certificate, header, previous header, consistency with anchor.
 Status check_checkpoint(const Verification& verification, const CheckpointEntry& entry,
-                        const CheckpointEntry& anchor, const Hash32& validators_hash) {
+                        const CheckpointEntry& anchor, const ValidatorSet& validators,
+                        const Hash32& validators_hash) {
     const Genesis& genesis = verification.genesis;
     auto fail = [](std::string why) { return make_error(ErrorCode::verification_failed, std::move(why)); };
-    auto certified = verify_certificate(entry.certificate, genesis.chain_id, genesis.validators);
+    auto certified = verify_certificate(entry.certificate, genesis.chain_id, validators);
     if (!certified) return fail(certified.error().message);
     const BlockHeader& header = entry.header;
     if (certified->height != entry.height || header.height != entry.height)
@@ -172,13 +177,37 @@ Status check_inclusion(const Record& record) {
                                     entry.header.log_size, record.inclusion_proof, entry.header.log_root);
 }
 
+// The validator set in force at each height: the genesis set changed by the validator.propose /
+// validator.approve records, replayed in log order with the ledger's rule engine over the
+// governance records alone (they touch no item, so this is exact), a proposal adopted at the
+// record's height H being in force from H + 2. A record the rules refuse changes nothing here
+// (check 2 or 5 reports it), and signatures are check 2's alone (a bad one fails the bundle
+// there); a record's height is the one its checkpoint entry proves.
+ValidatorHistory validator_history(const Verification& verification) {
+    ValidatorHistory history(verification.genesis.validators);
+    MemoryState state(verification.genesis);
+    for (const Record* record : verification.log_order) {
+        if (!record->in_governance_list || !record->envelope) continue;
+        auto effects = check_event(state, *record->envelope, record->bytes.id,
+                                   record->checkpoint->header.time, verification.genesis);
+        if (!effects) continue;
+        if (effects->adopted) history.adopt(record->height, effects->adopted->set);
+        state.apply(*effects);
+    }
+    return history;
+}
+
 void check_proofs(Verification& verification) {
     const auto& checkpoints = verification.bundle.checkpoints;
     const CheckpointEntry& anchor = checkpoints.back();
-    const Hash32 validators_hash = verification.genesis.validators.hash();
+    const ValidatorHistory history = validator_history(verification);
+    std::map<const ValidatorSet*, Hash32> hashes;  // One hash per set, not per checkpoint.
     for (std::size_t i = 0; i < checkpoints.size(); ++i) {
         const auto& entry = checkpoints[i];
-        if (auto ok = check_checkpoint(verification, entry, anchor, validators_hash); !ok) {
+        const ValidatorSet& validators = *history.at(entry.height);
+        auto hash = hashes.find(&validators);
+        if (hash == hashes.end()) hash = hashes.emplace(&validators, validators.hash()).first;
+        if (auto ok = check_checkpoint(verification, entry, anchor, validators, hash->second); !ok) {
             verification.fail(BundleCheck::proofs, location_of(entry), ok.error().message);
         } else if (i > 0 && !(checkpoints[i - 1].header.time < entry.header.time)) {
             verification.fail(BundleCheck::proofs, location_of(entry, "header.time"),
@@ -191,12 +220,15 @@ void check_proofs(Verification& verification) {
             verification.fail(BundleCheck::proofs, location_of(*record), "inclusion: " + ok.error().message);
         ++proofs;
     }
-    verification.set_result(BundleCheck::proofs, true,
-                            std::to_string(checkpoints.size()) + " certificates (> 2/3 of " +
-                                std::to_string(verification.genesis.validators.validators.size()) +
-                                " validators), " + std::to_string(checkpoints.size()) +
-                                " consistency proofs to height " + std::to_string(anchor.height.value) +
-                                ", " + std::to_string(proofs) + " inclusion proofs");
+    const std::size_t changes = history.sets().size() - 1;
+    verification.set_result(
+        BundleCheck::proofs, true,
+        std::to_string(checkpoints.size()) + " certificates (> 2/3 of the " +
+            (changes == 0
+                 ? std::to_string(verification.genesis.validators.validators.size()) + " genesis validators"
+                 : "validator set in force, " + std::to_string(changes) + " set change(s)") +
+            "), " + std::to_string(checkpoints.size()) + " consistency proofs to height " +
+            std::to_string(anchor.height.value) + ", " + std::to_string(proofs) + " inclusion proofs");
 }
 
 void fill_anchor(BundleReport& report, const CheckpointEntry& anchor) {

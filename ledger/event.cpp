@@ -54,8 +54,10 @@ enum class Field : std::uint8_t {
     officer,
     roles,
     name,
+    validator,
+    proposal,
 };
-constexpr std::size_t field_count = 31;
+constexpr std::size_t field_count = 33;
 
 constexpr std::array<std::string_view, field_count> field_names = {
     "type",        "chain_id",    "kind",        "item",     "case",
@@ -64,11 +66,11 @@ constexpr std::array<std::string_view, field_count> field_names = {
     "released_by", "received_by", "seal_intact", "reason",   "action",
     "purpose",     "tool",        "results",     "grantee",  "scope",
     "expires",     "new_item",    "outcome",     "officer",  "roles",
-    "name",
+    "name",        "validator",   "proposal",
 };
 
-using FieldSet = std::uint32_t;
-static_assert(field_count <= 32, "a FieldSet has one bit per field");
+using FieldSet = std::uint64_t;
+static_assert(field_count <= 64, "a FieldSet has one bit per field");
 constexpr FieldSet bit(Field field) {
     return FieldSet{1} << static_cast<unsigned>(field);
 }
@@ -83,7 +85,7 @@ struct KindSchema {
 };
 
 // Every kind requires the envelope basics; custody kinds add the item and case (and, but for
-// register, prev); governance kinds (officer.add, officer.revoke) have none of the three.
+// register, prev); governance kinds (officer.*, validator.*) have none of the three.
 constexpr FieldSet basics = set_of(Field::type, Field::chain_id, Field::kind, Field::agency, Field::time);
 constexpr FieldSet always_required = basics | set_of(Field::item, Field::case_id);
 constexpr FieldSet always_optional = set_of(Field::attributes);
@@ -127,6 +129,10 @@ constexpr std::array<KindSchema, event_kind_count> schemas = {{
      set_of(Field::location, Field::legal_authority)},
     // officer.revoke
     {basics | set_of(Field::officer, Field::reason), set_of(Field::location, Field::legal_authority)},
+    // validator.propose
+    {basics | set_of(Field::validator, Field::reason), set_of(Field::location, Field::legal_authority)},
+    // validator.approve
+    {basics | set_of(Field::proposal), set_of(Field::location, Field::legal_authority, Field::reason)},
 }};
 
 const FieldReader reader("R1 ");
@@ -384,6 +390,16 @@ Status read_field(Event& event, Field field, const Json& value) {
         case Field::name:
             CUSTOS_READ_INTO(event.name, reader.text(value, path, name_bytes_max));
             return {};
+        case Field::validator:
+            // Power 0 is allowed here: it names a validator to remove (R28).
+            CUSTOS_READ_INTO(event.validator, detail::validator_from_json(reader, value, path));
+            return {};
+        case Field::proposal: {
+            Hash32 proposal;
+            CUSTOS_READ_INTO(proposal, reader.hash(value, path));
+            event.proposal = EventId{proposal};
+            return {};
+        }
     }
     return reader.fail(path, "unhandled field");
 }
@@ -485,6 +501,8 @@ Json event_to_json(const Event& event) {
     if (event.officer) json["officer"] = key_id(*event.officer);
     if (!event.roles.empty()) json["roles"] = detail::roles_to_json(event.roles);
     if (event.name) json["name"] = *event.name;
+    if (event.validator) json["validator"] = detail::validator_to_json(*event.validator);
+    if (event.proposal) json["proposal"] = event_id_hex(*event.proposal);
     return json;
 }
 

@@ -53,12 +53,21 @@ enum class EventKind {
     // Governance of officer keys (CUSTODY_RULES.md R23..R27): no item, case or prev.
     officer_add,     // "officer.add"
     officer_revoke,  // "officer.revoke"
+    // Governance of the validator set (CUSTODY_RULES.md R28..R32): no item, case or prev.
+    validator_propose,  // "validator.propose"
+    validator_approve,  // "validator.approve"
 };
-inline constexpr std::size_t event_kind_count = 15;
+inline constexpr std::size_t event_kind_count = 17;
 [[nodiscard]] std::string_view event_kind_name(EventKind kind);
-// officer.add and officer.revoke: events about officer keys rather than about an item.
+// validator.propose and validator.approve: changes to the validator set.
+[[nodiscard]] constexpr bool is_validator_governance(EventKind kind) {
+    return kind == EventKind::validator_propose || kind == EventKind::validator_approve;
+}
+// Governance events (officer.add, officer.revoke, validator.propose, validator.approve): events
+// about officer keys or validators rather than about an item.
 [[nodiscard]] constexpr bool is_governance(EventKind kind) {
-    return kind == EventKind::officer_add || kind == EventKind::officer_revoke;
+    return kind == EventKind::officer_add || kind == EventKind::officer_revoke ||
+           is_validator_governance(kind);
 }
 [[nodiscard]] std::optional<EventKind> event_kind_from_name(std::string_view name);
 
@@ -109,7 +118,8 @@ struct Event {
     std::optional<std::string> released_by;    // transfer.offer: person handing over
     std::optional<std::string> received_by;    // transfer.accept / transfer.reject
     std::optional<bool> seal_intact;           // transfer.accept
-    std::optional<std::string> reason;         // reject, cancel, revoke, unseal, dispose, officer.revoke
+    std::optional<std::string> reason;         // reject, cancel, revoke, unseal, dispose, officer.revoke,
+                                               // validator.propose, validator.approve
     std::optional<AccessAction> action;        // access
     std::optional<std::string> purpose;        // access
     std::optional<std::string> tool;           // access, verify, derive
@@ -122,6 +132,10 @@ struct Event {
     std::optional<crypto::PublicKey> officer;  // officer.add, officer.revoke: the key (JSON key id)
     std::vector<Role> roles;                   // officer.add: sorted, unique, non-empty
     std::optional<std::string> name;           // officer.add: the officer's name
+    // validator.propose: the validator entry to add or replace (by name), or with power 0 the
+    // name of the validator to remove.
+    std::optional<Validator> validator;
+    std::optional<EventId> proposal;  // validator.approve: the validator.propose event's id
 
     friend bool operator==(const Event&, const Event&) = default;
 };

@@ -6,7 +6,8 @@
 // - members in code-unit order; every key here is ASCII, so that is byte order, and the writer
 //   below lists them already sorted (attributes come from a std::map, sorted by bytes too);
 // - strings escaped exactly as crypto::canonicalize does (section 1 of docs/FORMAT.md);
-// - no numbers (events carry none).
+// - numbers only in validator.propose's validator.power, an integer below 2^53 (written as its
+//   decimal digits, which is RFC 8785's form for it).
 // tests/ledger/event_test.cpp checks it against detail::canonical_text(event_to_json(event)) for
 // every kind and for strings that need escaping.
 #include <array>
@@ -119,6 +120,10 @@ void write_middle(CanonicalWriter& w, const Event& event) {
         w.key("prev");
         w.string(event_id_hex(*event.prev));
     }
+    if (event.proposal) {
+        w.key("proposal");
+        w.string(event_id_hex(*event.proposal));
+    }
     optional_text(w, "purpose", event.purpose);
     optional_text(w, "reason", event.reason);
     optional_text(w, "received_by", event.received_by);
@@ -144,7 +149,7 @@ void write_middle(CanonicalWriter& w, const Event& event) {
     }
 }
 
-// Members "scope" .. "type", in key order.
+// Members "scope" .. "validator", in key order.
 void write_last_half(CanonicalWriter& w, const Event& event) {
     if (!event.scope.empty()) {
         w.key("scope");
@@ -165,6 +170,22 @@ void write_last_half(CanonicalWriter& w, const Event& event) {
     optional_text(w, "tool", event.tool);
     w.key("type");
     w.string(event_type);
+    if (event.validator) {
+        const Validator& validator = *event.validator;
+        w.key("validator");
+        w.open_object();
+        w.key("address");
+        w.string(validator.address);
+        w.key("agency");
+        w.string(validator.agency);
+        w.key("key");
+        w.string(key_id(validator.key));
+        w.key("name");
+        w.string(validator.name);
+        w.key("power");
+        w.unsigned_integer(validator.power);
+        w.close_object();
+    }
 }
 
 }  // namespace

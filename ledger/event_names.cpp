@@ -8,9 +8,23 @@ namespace custos::ledger {
 namespace {
 
 constexpr std::array<std::string_view, event_kind_count> kind_names = {
-    "register", "transfer.offer", "transfer.accept", "transfer.reject", "transfer.cancel",
-    "access",   "grant",          "revoke",          "verify",          "seal",
-    "unseal",   "derive",         "dispose",         "officer.add",     "officer.revoke",
+    "register",
+    "transfer.offer",
+    "transfer.accept",
+    "transfer.reject",
+    "transfer.cancel",
+    "access",
+    "grant",
+    "revoke",
+    "verify",
+    "seal",
+    "unseal",
+    "derive",
+    "dispose",
+    "officer.add",
+    "officer.revoke",
+    "validator.propose",
+    "validator.approve",
 };
 
 constexpr std::array<std::string_view, 5> action_names = {"view", "copy", "image", "analyse", "export"};

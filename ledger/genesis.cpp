@@ -100,30 +100,7 @@ Status validate_officers(const Genesis& genesis) {
 }
 
 Status validate_validators(const Genesis& genesis) {
-    const auto& validators = genesis.validators.validators;
-    if (validators.empty()) return invalid("validators: at least one validator is needed");
-    if (validators.size() > genesis_validators_max) return invalid("validators: too many");
-    std::set<crypto::PublicKey> keys;
-    for (std::size_t i = 0; i < validators.size(); ++i) {
-        const Validator& validator = validators[i];
-        std::string path = path_index("validators", i);
-        if (!is_valid_id(validator.name, name_bytes_max) || !crypto::is_valid_note_key_name(validator.name)) {
-            return invalid(path + ".name: must match [A-Za-z0-9._:-]{1,256}");
-        }
-        if (i > 0 && !(validators[i - 1].name < validator.name)) {
-            return invalid(path + ".name: '" + validator.name +
-                           "' is a duplicate or out of order (sorted by name)");
-        }
-        if (genesis.find_agency(validator.agency) == nullptr) {
-            return invalid(path + ".agency: unknown agency '" + validator.agency + "'");
-        }
-        if (!keys.insert(validator.key).second)
-            return invalid(path + ".key: the same key as another validator");
-        if (validator.power == 0 || validator.power > validator_power_max) {
-            return invalid(path + ".power: must be 1.." + std::to_string(validator_power_max));
-        }
-        if (!is_address(validator.address)) return invalid(path + ".address: must be host:port");
-    }
+    if (auto problem = validator_set_problem(genesis.validators, genesis)) return invalid(*problem);
     return {};
 }
 
@@ -204,6 +181,35 @@ bool is_valid_id(std::string_view text, std::size_t bytes_max) {
 
 std::string key_id(const crypto::PublicKey& key) {
     return crypto::hex_encode(key.view());
+}
+
+std::optional<std::string> validator_set_problem(const ValidatorSet& set, const Genesis& genesis) {
+    const auto& validators = set.validators;
+    if (validators.empty()) return "validators: at least one validator is needed";
+    if (validators.size() > genesis_validators_max) {
+        return "validators: " + std::to_string(validators.size()) + " validators, over the limit of " +
+               std::to_string(genesis_validators_max);
+    }
+    std::set<crypto::PublicKey> keys;
+    for (std::size_t i = 0; i < validators.size(); ++i) {
+        const Validator& validator = validators[i];
+        std::string path = path_index("validators", i);
+        if (!is_valid_id(validator.name, name_bytes_max) || !crypto::is_valid_note_key_name(validator.name)) {
+            return path + ".name: must match [A-Za-z0-9._:-]{1,256}";
+        }
+        if (i > 0 && !(validators[i - 1].name < validator.name)) {
+            return path + ".name: '" + validator.name + "' is a duplicate or out of order (sorted by name)";
+        }
+        if (genesis.find_agency(validator.agency) == nullptr) {
+            return path + ".agency: unknown agency '" + validator.agency + "'";
+        }
+        if (!keys.insert(validator.key).second) return path + ".key: the same key as another validator";
+        if (validator.power == 0 || validator.power > validator_power_max) {
+            return path + ".power: must be 1.." + std::to_string(validator_power_max);
+        }
+        if (!is_address(validator.address)) return path + ".address: must be host:port";
+    }
+    return std::nullopt;
 }
 
 Status validate_genesis(const Genesis& genesis) {

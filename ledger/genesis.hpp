@@ -84,6 +84,13 @@ struct Genesis {
 // positive, arrays in canonical order.
 [[nodiscard]] Status validate_genesis(const Genesis& genesis);
 
+// The checks every validator set passes, the genesis set and each set validator governance
+// adopts (R29): 1..genesis_validators_max validators sorted by unique name (a signed-note key
+// name), unique keys, power 1..validator_power_max, the agency a member, the address host:port.
+// nullopt when valid, else "validators[i].<field>: <reason>".
+[[nodiscard]] std::optional<std::string> validator_set_problem(const ValidatorSet& set,
+                                                               const Genesis& genesis);
+
 // Refuses unknown fields (naming them), then validates.
 [[nodiscard]] Result<Genesis> genesis_from_json(const crypto::Json& json);
 [[nodiscard]] Result<Genesis> parse_genesis(std::string_view text);

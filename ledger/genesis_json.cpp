@@ -74,39 +74,6 @@ Result<Officer> officer_from_json(const Json& json, const std::string& path) {
     return officer;
 }
 
-Result<Validator> validator_from_json(const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"name", "agency", "key", "power", "address"}); !status) {
-        return tl::unexpected(status.error());
-    }
-    Validator validator;
-    auto name = reader.required(json, "name", path).and_then([&](const Json* v) {
-        return reader.id(*v, path_join(path, "name"), name_bytes_max);
-    });
-    if (!name) return tl::unexpected(name.error());
-    validator.name = *name;
-    auto agency = reader.required(json, "agency", path).and_then([&](const Json* v) {
-        return reader.id(*v, path_join(path, "agency"));
-    });
-    if (!agency) return tl::unexpected(agency.error());
-    validator.agency = *agency;
-    auto key = reader.required(json, "key", path).and_then([&](const Json* v) {
-        return reader.key(*v, path_join(path, "key"));
-    });
-    if (!key) return tl::unexpected(key.error());
-    validator.key = *key;
-    auto power = reader.required(json, "power", path).and_then([&](const Json* v) {
-        return reader.unsigned_integer(*v, path_join(path, "power"), validator_power_max);
-    });
-    if (!power) return tl::unexpected(power.error());
-    validator.power = *power;
-    auto address = reader.required(json, "address", path).and_then([&](const Json* v) {
-        return reader.text(*v, path_join(path, "address"), address_bytes_max);
-    });
-    if (!address) return tl::unexpected(address.error());
-    validator.address = *address;
-    return validator;
-}
-
 struct ParamField {
     std::string_view name;
     std::uint64_t ConsensusParams::*member;
@@ -162,6 +129,43 @@ Result<std::vector<T>> list_from_json(const Json& json, std::string_view key, st
     return items;
 }
 
+}  // namespace
+
+namespace detail {
+
+Result<Validator> validator_from_json(const FieldReader& fields, const Json& json, const std::string& path) {
+    if (auto status = fields.object(json, path, {"name", "agency", "key", "power", "address"}); !status) {
+        return tl::unexpected(status.error());
+    }
+    Validator validator;
+    auto name = fields.required(json, "name", path).and_then([&](const Json* v) {
+        return fields.id(*v, path_join(path, "name"), name_bytes_max);
+    });
+    if (!name) return tl::unexpected(name.error());
+    validator.name = *name;
+    auto agency = fields.required(json, "agency", path).and_then([&](const Json* v) {
+        return fields.id(*v, path_join(path, "agency"));
+    });
+    if (!agency) return tl::unexpected(agency.error());
+    validator.agency = *agency;
+    auto key = fields.required(json, "key", path).and_then([&](const Json* v) {
+        return fields.key(*v, path_join(path, "key"));
+    });
+    if (!key) return tl::unexpected(key.error());
+    validator.key = *key;
+    auto power = fields.required(json, "power", path).and_then([&](const Json* v) {
+        return fields.unsigned_integer(*v, path_join(path, "power"), validator_power_max);
+    });
+    if (!power) return tl::unexpected(power.error());
+    validator.power = *power;
+    auto address = fields.required(json, "address", path).and_then([&](const Json* v) {
+        return fields.text(*v, path_join(path, "address"), address_bytes_max);
+    });
+    if (!address) return tl::unexpected(address.error());
+    validator.address = *address;
+    return validator;
+}
+
 Json validator_to_json(const Validator& validator) {
     return Json{{"name", validator.name},
                 {"agency", validator.agency},
@@ -170,7 +174,7 @@ Json validator_to_json(const Validator& validator) {
                 {"address", validator.address}};
 }
 
-}  // namespace
+}  // namespace detail
 
 Result<Genesis> genesis_from_json(const Json& json) {
     if (auto status = reader.object(
@@ -199,8 +203,9 @@ Result<Genesis> genesis_from_json(const Json& json) {
     auto officers = list_from_json<Officer>(json, "officers", genesis_officers_max, officer_from_json);
     if (!officers) return tl::unexpected(officers.error());
     genesis.officers = std::move(*officers);
-    auto validators =
-        list_from_json<Validator>(json, "validators", genesis_validators_max, validator_from_json);
+    auto validators = list_from_json<Validator>(
+        json, "validators", genesis_validators_max,
+        [](const Json& v, const std::string& path) { return detail::validator_from_json(reader, v, path); });
     if (!validators) return tl::unexpected(validators.error());
     genesis.validators.validators = std::move(*validators);
     auto params = reader.required(json, "params", "").and_then([&](const Json* v) -> Result<ConsensusParams> {
@@ -256,7 +261,7 @@ Hash32 genesis_hash(const Genesis& genesis) {
 Json validator_set_to_json(const ValidatorSet& set) {
     Json validators = Json::array();
     for (const auto& validator : set.validators)
-        validators.push_back(validator_to_json(validator));
+        validators.push_back(detail::validator_to_json(validator));
     return Json{{"type", "custos.validators.v1"}, {"validators", validators}};
 }
 

@@ -64,6 +64,14 @@ private:
                                                         const std::string& path);
 [[nodiscard]] Json roles_to_json(const std::vector<Role>& roles);
 
+// A validator entry {"name","agency","key","power","address"} (genesis validators, stored
+// validator sets, validator.propose). Power is read as 0..validator_power_max: callers that need
+// it positive (genesis, sets) check that; the name must be a valid id and the address text of at
+// most address_bytes_max bytes (well-formedness of both is checked with the set they join).
+[[nodiscard]] Result<Validator> validator_from_json(const FieldReader& fields, const Json& json,
+                                                    const std::string& path);
+[[nodiscard]] Json validator_to_json(const Validator& validator);
+
 // Canonical text of a value the ledger itself built; failure is a bug.
 [[nodiscard]] std::string canonical_text(const Json& value);
 

@@ -5,7 +5,8 @@
 
 namespace custos::ledger {
 
-MemoryLedger::MemoryLedger(Genesis genesis) : genesis_(std::move(genesis)), state_(genesis_) {
+MemoryLedger::MemoryLedger(Genesis genesis)
+    : genesis_(std::move(genesis)), state_(genesis_), history_(genesis_.validators) {
     CUSTOS_ASSERT(validate_genesis(genesis_).has_value(), "MemoryLedger needs a valid genesis");
 }
 
@@ -27,7 +28,7 @@ Hash32 MemoryLedger::log_root() const {
 
 ApplyContext MemoryLedger::context() const {
     return ApplyContext{.genesis = genesis_,
-                        .validators = genesis_.validators,
+                        .validators = validators(),
                         .log_nodes = nodes_,
                         .previous = last_header(),
                         .verify_signatures = true};
@@ -52,6 +53,13 @@ Result<BlockEffects> MemoryLedger::apply(const Block& block) {
         state_.put_officer(record);
     for (const auto& count : effects->admin_counts)
         state_.put_admin_count(count);
+    for (const auto& proposal : effects->proposals)
+        state_.put_validator_proposal(proposal);
+    if (const auto& adopted = effects->adopted_validators) {
+        auto set = std::make_shared<const ValidatorSet>(adopted->set);
+        history_.adopt(adopted->adopted_in, set);
+        state_.put_validator_epoch(ValidatorEpoch{adopted->adoptions, std::move(set)});
+    }
     for (const auto& applied : effects->events) {
         CUSTOS_ASSERT(applied.leaf_index == leaf_data_.size(), "events are appended in log order");
         state_.add_event(applied.id);

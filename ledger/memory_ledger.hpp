@@ -25,7 +25,10 @@ public:
     MemoryLedger& operator=(const MemoryLedger&) = delete;
 
     [[nodiscard]] const Genesis& genesis() const { return genesis_; }
-    [[nodiscard]] const ValidatorSet& validators() const { return genesis_.validators; }
+    // The set in force at the next height (the genesis set until governance changes it).
+    [[nodiscard]] const ValidatorSet& validators() const { return *history_.at(Height{height().value + 1}); }
+    // The set in force at `height` (1 <= height <= height() + 2).
+    [[nodiscard]] const ValidatorSet& validators_at(Height height) const { return *history_.at(height); }
     [[nodiscard]] Height height() const;  // 0 before the first block.
     [[nodiscard]] const BlockHeader* last_header() const;
     [[nodiscard]] const std::vector<Block>& blocks() const { return blocks_; }
@@ -53,6 +56,7 @@ private:
 
     Genesis genesis_;
     MemoryState state_;
+    ValidatorHistory history_;
     crypto::MemoryNodeStore nodes_;
     std::vector<Block> blocks_;
     std::vector<std::string> leaf_data_;

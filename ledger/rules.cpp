@@ -140,6 +140,8 @@ EventEffects apply_event(ItemState item, const Event& event, const EventId& id) 
             break;
         case EventKind::officer_add:
         case EventKind::officer_revoke:
+        case EventKind::validator_propose:
+        case EventKind::validator_approve:
             CUSTOS_ASSERT(false, "governance events touch no item");
             break;
     }
@@ -236,6 +238,96 @@ RuleResult<EventEffects> check_governance(const StateView& state, const Event& e
     effects.officer = std::move(revoked);
     effects.admins = AdminCount{event.agency, *admins - (admin ? 1 : 0)};
     return effects;
+}
+
+// Adoption: the proposal is adopted once its approving agencies hold more than 2/3 of the power
+// of the latest adopted set; the effects then carry the new latest set.
+void adopt_if_approved(EventEffects& effects, ValidatorProposal& proposal, const ValidatorEpoch& latest) {
+    const ValidatorSet& set = *latest.set;
+    if (exceeds_two_thirds(agencies_power(set, proposal.approvals), set.total_power())) {
+        proposal.adopted_as = latest.adoptions + 1;
+        effects.adopted = ValidatorEpoch{
+            latest.adoptions + 1,
+            std::make_shared<const ValidatorSet>(apply_validator_change(set, proposal.change))};
+    }
+    effects.proposal = std::move(proposal);
+}
+
+// R28, R29: validator.propose changes the latest adopted set into another valid set.
+RuleResult<EventEffects> check_validator_propose(const StateView& state, const Event& event,
+                                                 const EventId& id, const ValidatorEpoch& latest,
+                                                 const Genesis& genesis) {
+    const Validator& change = required(event.validator, "validator.propose carries validator (R1)");
+    const ValidatorSet& set = *latest.set;
+    const Validator* current = set.find_name(change.name);
+    if (change.power == 0 && current == nullptr) {
+        return refuse(rule::validator_change, "event.validator.name",
+                      "no validator named " + change.name + " is in the latest adopted set to remove");
+    }
+    if (current != nullptr && *current == change) {
+        return refuse(rule::validator_change, "event.validator",
+                      "validator " + change.name + " is already in the latest adopted set exactly so");
+    }
+    const ValidatorSet changed = apply_validator_change(set, change);
+    if (auto problem = validator_set_problem(changed, genesis)) {
+        return refuse(rule::validator_set, "event.validator", "the resulting set is not valid: " + *problem);
+    }
+    if (change.power > 0) {
+        auto officer = state.officer_record(change.key);
+        if (!officer) return state_error(officer.error());
+        if (officer->has_value()) {
+            return refuse(
+                rule::validator_set, "event.validator.key",
+                "key " + key_id(change.key) + " is an officer key of " + (*officer)->officer.agency);
+        }
+    }
+    EventEffects effects{.id = id, .items = {}, .integrity_alert = false};
+    ValidatorProposal proposal{id, event.agency, change, {event.agency}, latest.adoptions, std::nullopt, {}};
+    adopt_if_approved(effects, proposal, latest);
+    return effects;
+}
+
+// R30..R32: validator.approve adds its agency to an open proposal.
+RuleResult<EventEffects> check_validator_approve(const StateView& state, const Event& event,
+                                                 const EventId& id, const ValidatorEpoch& latest) {
+    const EventId& target = required(event.proposal, "validator.approve carries proposal (R1)");
+    auto found = state.validator_proposal(target);
+    if (!found) return state_error(found.error());
+    if (!found->has_value()) {
+        return refuse(rule::proposal_known, "event.proposal",
+                      "no validator.propose event " + event_id_hex(target) + " is in the ledger");
+    }
+    ValidatorProposal proposal = std::move(**found);
+    if (proposal.adopted()) {
+        return refuse(rule::proposal_open, "event.proposal",
+                      "proposal " + event_id_hex(target) + " was already adopted (adoption " +
+                          std::to_string(*proposal.adopted_as) + ")");
+    }
+    if (proposal.stale(latest.adoptions)) {
+        return refuse(rule::proposal_open, "event.proposal",
+                      "proposal " + event_id_hex(target) +
+                          " is stale: " + std::to_string(latest.adoptions - proposal.epoch) +
+                          " other proposal(s) were adopted since it was made");
+    }
+    if (proposal.approved_by(event.agency)) {
+        return refuse(rule::one_approval, "event.agency",
+                      event.agency + " already approved proposal " + event_id_hex(target));
+    }
+    proposal.approvals.insert(
+        std::lower_bound(proposal.approvals.begin(), proposal.approvals.end(), event.agency), event.agency);
+    proposal.approval_events.push_back(id);
+    EventEffects effects{.id = id, .items = {}, .integrity_alert = false};
+    adopt_if_approved(effects, proposal, latest);
+    return effects;
+}
+
+RuleResult<EventEffects> check_validator_governance(const StateView& state, const Event& event,
+                                                    const EventId& id, const Genesis& genesis) {
+    auto latest = state.latest_validators();
+    if (!latest) return state_error(latest.error());
+    if (event.kind == EventKind::validator_propose)
+        return check_validator_propose(state, event, id, *latest, genesis);
+    return check_validator_approve(state, event, id, *latest);
 }
 
 // R10..R13: the event continues the item's trail.
@@ -375,6 +467,8 @@ std::vector<Role> roles_for(EventKind kind) {
             return {Role::custodian, Role::admin};
         case EventKind::officer_add:
         case EventKind::officer_revoke:
+        case EventKind::validator_propose:
+        case EventKind::validator_approve:
             return {Role::admin};
         default:
             return {Role::custodian};
@@ -400,6 +494,7 @@ RuleResult<EventEffects> check_event(const StateView& state, const Envelope& env
                       format_time(event.time) + " is ahead of ledger time " + format_time(ledger_time) +
                           " by more than " + std::to_string(genesis.params.clock_skew_max_ms) + " ms");
     }
+    if (is_validator_governance(event.kind)) return check_validator_governance(state, event, id, genesis);
     if (is_governance(event.kind)) return check_governance(state, event, id, genesis);
     auto item = state.item(event.item);
     if (!item) return state_error(item.error());

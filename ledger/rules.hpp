@@ -49,7 +49,13 @@ inline constexpr int new_officer = 24;
 inline constexpr int never_readded = 25;
 inline constexpr int revoke_target = 26;
 inline constexpr int last_admin = 27;
-inline constexpr int count = 27;
+// Validator-set governance: validator.propose (R28, R29) and validator.approve (R30..R32), after R8.
+inline constexpr int validator_change = 28;
+inline constexpr int validator_set = 29;
+inline constexpr int proposal_known = 30;
+inline constexpr int proposal_open = 31;
+inline constexpr int one_approval = 32;
+inline constexpr int count = 32;
 }  // namespace rule
 
 // A refusal: the rule broken, the field it concerns and why. rule == 0 means no custody rule
@@ -70,16 +76,19 @@ using RuleResult = tl::expected<T, RuleError>;
 
 // What an admitted event does: the item states it creates or changes (one, or two for derive:
 // the source item first, then the new item), or for a governance event the officer record it
-// writes and its agency's admin key count after it.
+// writes and its agency's admin key count after it, or for a validator event the proposal record
+// it writes and, when it adopts the proposal, the new latest adopted set.
 struct EventEffects {
     EventId id;
     std::vector<ItemState> items;
-    bool integrity_alert = false;          // This event raised (or repeated) an integrity alert (R22).
-    std::optional<OfficerRecord> officer;  // officer.add / officer.revoke
-    std::optional<AdminCount> admins;      // officer.add / officer.revoke
+    bool integrity_alert = false;               // This event raised (or repeated) an integrity alert (R22).
+    std::optional<OfficerRecord> officer;       // officer.add / officer.revoke
+    std::optional<AdminCount> admins;           // officer.add / officer.revoke
+    std::optional<ValidatorProposal> proposal;  // validator.propose / validator.approve
+    std::optional<ValidatorEpoch> adopted;      // set when this event adopted the proposal
 };
 
-// Rules R3..R27 against `state`. The envelope must already have passed R1 (it parsed) and R2
+// Rules R3..R32 against `state`. The envelope must already have passed R1 (it parsed) and R2
 // (verify_envelope_signature); this function does not check the signature, so callers that
 // batch or cache signature checks are free to. `ledger_time` is the block time (or the node's
 // clock at admission).

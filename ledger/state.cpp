@@ -346,11 +346,34 @@ Result<std::uint64_t> MemoryState::admin_keys(std::string_view agency) const {
     return officers_.admin_keys(agency).value_or(0);
 }
 
+Result<std::optional<ValidatorProposal>> StateView::validator_proposal(const EventId& /*id*/) const {
+    return make_error(ErrorCode::internal, "this state view does not track validator governance");
+}
+
+Result<ValidatorEpoch> StateView::latest_validators() const {
+    return make_error(ErrorCode::internal, "this state view does not track validator governance");
+}
+
+Result<std::optional<ValidatorProposal>> MemoryState::validator_proposal(const EventId& id) const {
+    const ValidatorProposal* proposal = validators_.find(id);
+    if (proposal == nullptr) return std::optional<ValidatorProposal>();
+    return std::optional<ValidatorProposal>(*proposal);
+}
+
+Result<ValidatorEpoch> MemoryState::latest_validators() const {
+    if (!validators_.latest()) {
+        return make_error(ErrorCode::internal, "a state without a genesis knows no validator set");
+    }
+    return *validators_.latest();
+}
+
 void MemoryState::apply(const EventEffects& effects) {
     for (const auto& state : effects.items)
         put_item(state);
     if (effects.officer) officers_.put(*effects.officer);
     if (effects.admins) officers_.put(*effects.admins);
+    if (effects.proposal) validators_.put(*effects.proposal);
+    if (effects.adopted) validators_.put(*effects.adopted);
     add_event(effects.id);
 }
 

@@ -17,6 +17,7 @@
 #include "ledger/genesis.hpp"
 #include "ledger/officers.hpp"
 #include "ledger/types.hpp"
+#include "ledger/validators.hpp"
 
 namespace custos::ledger {
 
@@ -76,6 +77,14 @@ public:
         const crypto::PublicKey& key) const = 0;
     // Keys in force with the admin role in `agency` (0 for an unknown agency).
     [[nodiscard]] virtual Result<std::uint64_t> admin_keys(std::string_view agency) const = 0;
+
+    // Validator governance (R28..R32). The defaults refuse with an internal error (the rules then
+    // refuse validator.* events with rule 0): a view that admits validator events overrides both.
+    // The validator.propose record of `id` (adopted and stale ones included); nullopt if none.
+    [[nodiscard]] virtual Result<std::optional<ValidatorProposal>> validator_proposal(
+        const EventId& id) const;
+    // The latest adopted validator set and how many proposals were adopted so far.
+    [[nodiscard]] virtual Result<ValidatorEpoch> latest_validators() const;
 };
 
 struct EventEffects;  // ledger/rules.hpp
@@ -86,7 +95,7 @@ struct EventEffects;  // ledger/rules.hpp
 class MemoryState final : public StateView {
 public:
     MemoryState() = default;
-    explicit MemoryState(const Genesis& genesis) : officers_(genesis) {}
+    explicit MemoryState(const Genesis& genesis) : officers_(genesis), validators_(genesis) {}
 
     [[nodiscard]] Result<std::optional<ItemState>> item(std::string_view item_id) const override;
     [[nodiscard]] Result<bool> has_event(const EventId& id) const override;
@@ -94,15 +103,21 @@ public:
     [[nodiscard]] Result<std::optional<OfficerRecord>> officer_record(
         const crypto::PublicKey& key) const override;
     [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
+    [[nodiscard]] Result<std::optional<ValidatorProposal>> validator_proposal(
+        const EventId& id) const override;
+    [[nodiscard]] Result<ValidatorEpoch> latest_validators() const override;
 
     void put_item(const ItemState& state);
     void add_event(const EventId& id);
     void put_officer(const OfficerRecord& record) { officers_.put(record); }
     void put_admin_count(const AdminCount& count) { officers_.put(count); }
+    void put_validator_proposal(const ValidatorProposal& proposal) { validators_.put(proposal); }
+    void put_validator_epoch(const ValidatorEpoch& epoch) { validators_.put(epoch); }
     // Every change an admitted event makes (items, officer records, the event id), for replays
     // that apply events one at a time (the bundle verifier).
     void apply(const EventEffects& effects);
     [[nodiscard]] const OfficerTable& officers() const { return officers_; }
+    [[nodiscard]] const ValidatorTable& validators() const { return validators_; }
 
     [[nodiscard]] const std::map<std::string, ItemState, std::less<>>& items() const { return items_; }
     [[nodiscard]] std::size_t event_count() const { return events_.size(); }
@@ -113,6 +128,7 @@ private:
     std::map<std::string, ItemState, std::less<>> items_;
     std::set<EventId> events_;
     OfficerTable officers_;
+    ValidatorTable validators_;  // Seeded with the genesis set when built from a genesis.
 };
 
 }  // namespace custos::ledger

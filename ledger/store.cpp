@@ -132,6 +132,52 @@ Status load_officers(const store::Db& db, OfficerTable& officers) {
     return {};
 }
 
+// Loads the validator-set history ("validators/", in height order) and every proposal record.
+Status load_validators(const store::Db& db,
+                       std::map<std::uint64_t, std::shared_ptr<const ValidatorSet>>& sets,
+                       ValidatorTable& table) {
+    const std::string_view history = store::meta_key::validators_prefix;
+    Status status;
+    auto scanned = db.scan(Column::meta, history, [&](std::string_view key, std::string_view value) {
+        auto json = crypto::parse_json(value);
+        auto record = json ? validator_set_record_from_json(*json) : tl::unexpected(json.error());
+        if (!record) {
+            status = tl::unexpected(corrupt("stored validator set: " + record.error().message));
+            return false;
+        }
+        if (key != std::string(history) + store::be64(record->in_force_from.value)) {
+            status = tl::unexpected(corrupt("stored validator set in force from " +
+                                            std::to_string(record->in_force_from.value) +
+                                            " is under another key"));
+            return false;
+        }
+        auto set = std::make_shared<const ValidatorSet>(std::move(record->set));
+        sets.insert_or_assign(record->in_force_from.value, set);
+        table.put(ValidatorEpoch{record->adoptions, std::move(set)});
+        return true;
+    });
+    if (!scanned) return scanned;
+    if (!status) return status;
+    const std::string_view proposals = store::meta_key::proposal_prefix;
+    scanned = db.scan(Column::meta, proposals, [&](std::string_view key, std::string_view value) {
+        auto json = crypto::parse_json(value);
+        auto record = json ? validator_proposal_from_json(*json) : tl::unexpected(json.error());
+        if (!record) {
+            status = tl::unexpected(corrupt("stored validator proposal: " + record.error().message));
+            return false;
+        }
+        if (key != store::officer_key(proposals, record->id.hash.view())) {
+            status = tl::unexpected(
+                corrupt("stored validator proposal " + event_id_hex(record->id) + " is under another key"));
+            return false;
+        }
+        table.put(*record);
+        return true;
+    });
+    if (!scanned) return scanned;
+    return status;
+}
+
 }  // namespace
 
 Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptions options) {
@@ -167,6 +213,8 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
     }
     if (auto officers = load_officers(impl->db, impl->officers); !officers)
         return tl::unexpected(officers.error());
+    if (auto validators = load_validators(impl->db, impl->validator_sets, impl->validators); !validators)
+        return tl::unexpected(validators.error());
     // The height record is written in the same batch as its block: a block above it means the
     // store was written outside append_block.
     auto above = impl->db.get(Column::blocks, store::be64(*height + 1));
@@ -209,6 +257,18 @@ Result<std::optional<OfficerRecord>> Store::officer_record(const crypto::PublicK
 
 Result<std::uint64_t> Store::admin_keys(std::string_view agency) const {
     return impl_->officers.admin_keys(agency).value_or(0);
+}
+
+Result<std::optional<ValidatorProposal>> Store::validator_proposal(const EventId& id) const {
+    const ValidatorProposal* proposal = impl_->validators.find(id);
+    if (proposal == nullptr) return std::optional<ValidatorProposal>();
+    return std::optional<ValidatorProposal>(*proposal);
+}
+
+Result<ValidatorEpoch> Store::latest_validators() const {
+    CUSTOS_ASSERT(impl_->validators.latest().has_value(),
+                  "the store's governance is seeded from its genesis");
+    return *impl_->validators.latest();
 }
 
 const Genesis& Store::genesis() const {

@@ -78,6 +78,10 @@ public:
     [[nodiscard]] Result<std::optional<OfficerRecord>> officer_record(
         const crypto::PublicKey& key) const override;
     [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
+    // Validator proposals and the latest adopted set after the last committed block.
+    [[nodiscard]] Result<std::optional<ValidatorProposal>> validator_proposal(
+        const EventId& id) const override;
+    [[nodiscard]] Result<ValidatorEpoch> latest_validators() const override;
 
     [[nodiscard]] const Genesis& genesis() const;
     [[nodiscard]] const Hash32& genesis_hash() const;
@@ -141,6 +145,13 @@ inline constexpr std::string_view height = "height";
 // changed (officer.add, officer.revoke). Written in the block's WriteBatch; a genesis officer
 // no event changed has no record here.
 inline constexpr std::string_view officer_prefix = "officer/";
+// "proposal/" + the 32 raw event id bytes -> canonical validator proposal record JSON, for every
+// validator.propose event (updated by its approvals). Written in the block's WriteBatch.
+inline constexpr std::string_view proposal_prefix = "proposal/";
+// "validators/" + 8-byte big-endian height -> canonical validator-set record JSON: the set in
+// force from that height, written by the block two below it that adopted it. The genesis set
+// (in force from height 1) has no record.
+inline constexpr std::string_view validators_prefix = "validators/";
 }  // namespace store::meta_key
 
 }  // namespace custos::ledger

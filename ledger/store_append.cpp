@@ -23,6 +23,8 @@ void assert_effects_match(const Block& block, const BlockHash& hash, const Block
     CUSTOS_ASSERT(effects.log_size == header.log_size, "block effects disagree on the log size");
     CUSTOS_ASSERT(effects.log_root == header.log_root, "block effects disagree on the log root");
     CUSTOS_ASSERT(header.log_size == log_size_before + block.events.size(), "log size does not add up");
+    CUSTOS_ASSERT(!effects.adopted_validators || effects.adopted_validators->adopted_in == header.height,
+                  "an adopted validator set belongs to another height");
     for (std::size_t i = 0; i < effects.events.size(); ++i) {
         CUSTOS_ASSERT(effects.events[i].leaf_index == log_size_before + i,
                       "event leaf indexes are not contiguous");
@@ -73,6 +75,16 @@ void put_effects(store::Batch& batch, const BlockEffects& effects) {
                   store::officer_key(store::meta_key::officer_prefix, record.officer.key.view()),
                   canonical_officer_record(record));
     }
+    for (const auto& proposal : effects.proposals) {
+        batch.put(Column::meta, store::officer_key(store::meta_key::proposal_prefix, proposal.id.hash.view()),
+                  canonical_validator_proposal(proposal));
+    }
+    if (effects.adopted_validators) {
+        batch.put(Column::meta,
+                  std::string(store::meta_key::validators_prefix) +
+                      store::be64(effects.adopted_validators->in_force_from.value),
+                  canonical_validator_set_record(*effects.adopted_validators));
+    }
 }
 
 }  // namespace
@@ -110,6 +122,13 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
         impl_->officers.put(record);
     for (const auto& count : effects.admin_counts)
         impl_->officers.put(count);
+    for (const auto& proposal : effects.proposals)
+        impl_->validators.put(proposal);
+    if (const auto& adopted = effects.adopted_validators) {
+        auto set = std::make_shared<const ValidatorSet>(adopted->set);
+        impl_->validator_sets.insert_or_assign(adopted->in_force_from.value, set);
+        impl_->validators.put(ValidatorEpoch{adopted->adoptions, std::move(set)});
+    }
     return {};
 }
 

@@ -10,6 +10,7 @@
 #include "ledger/officers.hpp"
 #include "ledger/store.hpp"
 #include "ledger/store_nodes.hpp"
+#include "ledger/validators.hpp"
 
 namespace custos::ledger {
 
@@ -25,14 +26,18 @@ struct Store::Impl {
     OfficerTable officers;
     // Validator sets by the first height they are in force at: {1: genesis set} until validator
     // governance changes it (a change adopted in block H is in force from H + 2).
+    // Loaded from the meta records "validators/" at open, extended by append_block.
     std::map<std::uint64_t, std::shared_ptr<const ValidatorSet>> validator_sets;
+    // Validator proposals (meta "proposal/") and the latest adopted set, for the rules.
+    ValidatorTable validators;
 
     Impl(store::Db database, Genesis genesis_value, Hash32 hash)
         : db(std::move(database)),
           nodes(db),
           genesis(std::move(genesis_value)),
           genesis_hash(hash),
-          officers(genesis) {
+          officers(genesis),
+          validators(genesis) {
         validator_sets.emplace(1, std::make_shared<const ValidatorSet>(genesis.validators));
     }
     Impl(const Impl&) = delete;

@@ -33,18 +33,32 @@ Result<std::uint64_t> OverlayState::admin_keys(std::string_view agency) const {
     return base_->admin_keys(agency);
 }
 
+Result<std::optional<ledger::ValidatorProposal>> OverlayState::validator_proposal(const ledger::EventId& id) const {
+    if (const ledger::ValidatorProposal* found = validators_.find(id))
+        return std::optional<ledger::ValidatorProposal>(*found);
+    return base_->validator_proposal(id);
+}
+
+Result<ledger::ValidatorEpoch> OverlayState::latest_validators() const {
+    if (validators_.latest()) return *validators_.latest();
+    return base_->latest_validators();
+}
+
 void OverlayState::add(const ledger::EventEffects& effects) {
     events_.insert(effects.id);
     for (const auto& state : effects.items)
         items_.insert_or_assign(state.item, state);
     if (effects.officer) officers_.put(*effects.officer);
     if (effects.admins) officers_.put(*effects.admins);
+    if (effects.proposal) validators_.put(*effects.proposal);
+    if (effects.adopted) validators_.put(*effects.adopted);
 }
 
 void OverlayState::clear() {
     items_.clear();
     events_.clear();
     officers_ = ledger::OfficerTable();
+    validators_ = ledger::ValidatorTable();
 }
 
 Mempool::Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits)
@@ -101,9 +115,11 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
         events_.erase(found->second);
         index_.erase(found);
     }
-    // Governance changes who may sign what: then every survivor is checked again.
-    const bool everything =
-        committed == nullptr || !committed->officers.empty() || !committed->admin_counts.empty();
+    // Governance changes who may sign what (officers) or what a proposal needs (validators): then
+    // every survivor is checked again.
+    const bool everything = committed == nullptr || !committed->officers.empty() ||
+                            !committed->admin_counts.empty() || !committed->proposals.empty() ||
+                            committed->adopted_validators.has_value();
     std::set<std::string, std::less<>> touched;
     if (!everything) {
         for (const auto& state : committed->items)

@@ -53,6 +53,9 @@ public:
     [[nodiscard]] Result<std::optional<ledger::OfficerRecord>> officer_record(
         const crypto::PublicKey& key) const override;
     [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
+    [[nodiscard]] Result<std::optional<ledger::ValidatorProposal>> validator_proposal(
+        const ledger::EventId& id) const override;
+    [[nodiscard]] Result<ledger::ValidatorEpoch> latest_validators() const override;
     void add(const ledger::EventEffects& effects);
     void clear();
 
@@ -60,7 +63,8 @@ private:
     const ledger::StateView* base_;
     std::map<std::string, ledger::ItemState, std::less<>> items_;
     std::set<ledger::EventId> events_;
-    ledger::OfficerTable officers_;  // Pending governance events' changes.
+    ledger::OfficerTable officers_;      // Pending governance events' changes.
+    ledger::ValidatorTable validators_;  // Pending validator proposals, approvals and adoptions.
 };
 
 class Mempool {

@@ -186,7 +186,60 @@ def checkpoint_body(header, block_hash_hex, round_text):
 
 # --- Section 11.4 ----------------------------------------------------------------------------
 ROLES_FOR = {"access": {"custodian", "prosecutor"}, "grant": {"custodian", "admin"},
-             "revoke": {"custodian", "admin"}, "officer.add": {"admin"}, "officer.revoke": {"admin"}}
+             "revoke": {"custodian", "admin"}, "officer.add": {"admin"}, "officer.revoke": {"admin"},
+             "validator.propose": {"admin"}, "validator.approve": {"admin"}}
+GOVERNANCE = {"officer.add", "officer.revoke", "validator.propose", "validator.approve"}
+
+
+def validator_history(bundle, genesis):
+    """The validator sets by the first height each is in force (FORMAT.md 6.6, 11.4 check 3): the
+    genesis set, changed by the validator.propose / validator.approve records in leaf order. A
+    proposal is adopted by the record after which its approving agencies hold more than 2/3 of the
+    latest adopted set's power; adopted at height H, the new set is in force from H + 2."""
+    latest = genesis["validators"]
+    history = {1: latest}
+    adoptions, proposals = 0, {}
+    officers = {o["key"]: dict(o, revoked=False) for o in genesis["officers"]}
+    for r in sorted(bundle["governance"], key=lambda r: r["leaf_index"]):
+        env, event = r["envelope"], r["envelope"]["event"]
+        officer = officers.get(env["signer"])
+        # Signatures are check 2's (a record with a bad one fails the bundle there); here only
+        # the rules decide, as in the ledger's replay.
+        if (officer is None or officer["revoked"] or officer["agency"] != event["agency"]
+                or "admin" not in officer["roles"]):
+            continue  # refused by the rules: changes nothing (checks 2 and 5 report it)
+        kind = event["kind"]
+        if kind == "officer.add":
+            officers[event["officer"]] = {"key": event["officer"], "agency": event["agency"],
+                                          "roles": event["roles"], "name": event["name"], "revoked": False}
+            continue
+        if kind == "officer.revoke":
+            if event["officer"] in officers:
+                officers[event["officer"]]["revoked"] = True
+            continue
+        if kind == "validator.propose":
+            proposal = {"change": event["validator"], "approvals": {event["agency"]},
+                        "epoch": adoptions, "adopted": False}
+            proposals[sha256(cbytes(event)).hex()] = proposal
+        else:
+            proposal = proposals.get(event["proposal"])
+            if (proposal is None or proposal["adopted"] or proposal["epoch"] < adoptions
+                    or event["agency"] in proposal["approvals"]):
+                continue
+            proposal["approvals"].add(event["agency"])
+        power = sum(v["power"] for v in latest if v["agency"] in proposal["approvals"])
+        if power * 3 > sum(v["power"] for v in latest) * 2:
+            change = proposal["change"]
+            kept = [v for v in latest if v["name"] != change["name"]]
+            latest = sorted(kept + ([change] if change["power"] > 0 else []), key=lambda v: v["name"])
+            adoptions += 1
+            proposal["adopted"] = True
+            history[r["height"] + 2] = latest
+    return history
+
+
+def set_at(history, height):
+    return history[max(h for h in history if h <= height)]
 
 
 def check_genesis(bundle, pinned):
@@ -197,12 +250,13 @@ def check_genesis(bundle, pinned):
 
 
 def check_checkpoints(bundle, genesis):
-    validators = genesis["validators"]
-    vhash = sha256(cbytes({"type": "custos.validators.v1", "validators": validators})).hex()
+    history = validator_history(bundle, genesis)
     entries = {c["height"]: c for c in bundle["checkpoints"]}
     anchor = bundle["checkpoints"][-1]["header"]
     for c in bundle["checkpoints"]:
         h = c["header"]
+        validators = set_at(history, c["height"])
+        vhash = sha256(cbytes({"type": "custos.validators.v1", "validators": validators})).hex()
         body = open_certificate(c["certificate"], validators)
         lines = body.split("\n")
         round_text = lines[4][len("round "):] if len(lines) > 4 else ""
@@ -222,12 +276,17 @@ def check_checkpoints(bundle, genesis):
     return entries
 
 
-def check_records(bundle, entries):
-    records = bundle["governance"] + bundle["events"]
-    for r in records:
+def check_signatures(bundle):
+    # Before the checkpoints: a changed governance record also changes the validator sets derived
+    # from it (check 3), and the lowest-numbered failing check is the one reported.
+    for r in bundle["governance"] + bundle["events"]:
         env = r["envelope"]
         if not verify_ed25519(unhex(env["signer"], "signatures"), cbytes(env["event"]), b64(env["sig"])):
             raise Fail("signatures", "signature of leaf %d" % r["leaf_index"])
+
+
+def check_records(bundle, entries):
+    records = bundle["governance"] + bundle["events"]
     for r in records:
         c = entries.get(r["height"])
         if c is None:
@@ -257,6 +316,7 @@ def check_signers(genesis, ordered):
             officers[event["officer"]]["revoked"] = True
 
 
+
 def check_chain(bundle):
     for name in ("governance", "events"):
         leaves = [r["leaf_index"] for r in bundle[name]]
@@ -264,11 +324,14 @@ def check_chain(bundle):
             raise Fail("chain", name + " not in strictly increasing leaf order")
     if set(r["leaf_index"] for r in bundle["governance"]) & set(r["leaf_index"] for r in bundle["events"]):
         raise Fail("chain", "a leaf in both lists")
+    for r in bundle["governance"]:
+        if r["envelope"]["event"]["kind"] not in GOVERNANCE:
+            raise Fail("chain", "custody event in governance")
     items = bundle["items"]
     trails = {item: [] for item in items}
     for r in bundle["events"]:
         event = r["envelope"]["event"]
-        if event["kind"] in ("officer.add", "officer.revoke"):
+        if event["kind"] in GOVERNANCE:
             raise Fail("chain", "governance event in events")
         for item in [event["item"]] + ([event["new_item"]] if event["kind"] == "derive" else []):
             if item not in trails:
@@ -291,6 +354,7 @@ def verify(bundle, pinned):
     if bundle.get("type") != "custos.bundle.v1" or not bundle.get("checkpoints"):
         raise Fail("format", "not a custos.bundle.v1 bundle")
     genesis = check_genesis(bundle, pinned)
+    check_signatures(bundle)
     entries = check_checkpoints(bundle, genesis)
     ordered = check_records(bundle, entries)
     check_signers(genesis, ordered)

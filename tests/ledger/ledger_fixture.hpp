@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,7 @@ public:
         event.case_id = "CASE-1";
         event.agency = agency;
         event.time = at(time);
+        if (is_validator_governance(kind)) return validator_event(kind, agency, time);
         if (is_governance(kind)) {
             event.item.clear();
             event.case_id.clear();
@@ -195,6 +197,25 @@ public:
             event.name = "Officer " + key_id(key).substr(0, 8);
         } else {
             event.reason = "left the unit";
+        }
+        return event;
+    }
+
+    // validator.propose of a new NL-POL validator "validator-5" (power 1), or validator.approve
+    // of `proposal` (by default an id no event has).
+    Event validator_event(EventKind kind, const std::string& agency, const char* time,
+                          std::optional<EventId> proposal = std::nullopt) const {
+        Event event;
+        event.chain_id = chain;
+        event.kind = kind;
+        event.agency = agency;
+        event.time = at(time);
+        if (kind == EventKind::validator_propose) {
+            event.validator =
+                Validator{"validator-5", "NL-POL", seeded_key(110).public_key(), 1, "127.0.0.1:7005"};
+            event.reason = "a fifth validator for NL-POL";
+        } else {
+            event.proposal = proposal.value_or(EventId{crypto::sha256("no such proposal")});
         }
         return event;
     }
