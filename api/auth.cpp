@@ -54,6 +54,32 @@ void Authenticator::forget_expired(std::int64_t now) {
     }
 }
 
+std::optional<ApiResponse> Authenticator::remember(const std::string& key_id, const std::string& nonce,
+                                                   std::int64_t expires, std::int64_t now) {
+    std::lock_guard lock(mutex_);
+    forget_expired(now);
+    std::string replay_key = key_id + ' ' + nonce;
+    if (by_nonce_.contains(replay_key)) {
+        return unauthorized("nonce", "this nonce was already used (a replayed request)");
+    }
+    if (by_nonce_.size() >= replay_entries_max_) {
+        ApiResponse busy = problem_response(
+            Problem{.status = 503,
+                    .title = "Too many signed requests",
+                    .detail = "the node's replay cache is full; retry when older signatures have expired",
+                    .field = "nonce"});
+        // Room comes back when the oldest remembered signature expires.
+        const std::int64_t wait_s = by_expiry_.empty()
+                                        ? std::int64_t{retry_after_seconds}
+                                        : std::max<std::int64_t>(1, by_expiry_.begin()->first - now);
+        busy.headers.emplace_back("Retry-After", std::to_string(wait_s));
+        return busy;
+    }
+    by_nonce_.emplace(replay_key, expires);
+    by_expiry_.emplace(expires, std::move(replay_key));
+    return std::nullopt;
+}
+
 tl::expected<ledger::Officer, ApiResponse> Authenticator::authenticate(NodeService& service,
                                                                        const SignedRequest& request) {
     if (request.signature_input.empty() || request.signature.empty()) {
@@ -97,26 +123,7 @@ tl::expected<ledger::Officer, ApiResponse> Authenticator::authenticate(NodeServi
         return tl::unexpected(
             unauthorized("Signature", "the signature does not verify: " + verified.error().message));
     }
-    forget_expired(now);
-    std::string replay_key = sig->key_id + ' ' + sig->nonce;
-    if (by_nonce_.contains(replay_key)) {
-        return tl::unexpected(unauthorized("nonce", "this nonce was already used (a replayed request)"));
-    }
-    if (by_nonce_.size() >= replay_entries_max_) {
-        ApiResponse busy = problem_response(
-            Problem{.status = 503,
-                    .title = "Too many signed requests",
-                    .detail = "the node's replay cache is full; retry when older signatures have expired",
-                    .field = "nonce"});
-        // Room comes back when the oldest remembered signature expires.
-        const std::int64_t wait_s = by_expiry_.empty()
-                                        ? std::int64_t{retry_after_seconds}
-                                        : std::max<std::int64_t>(1, by_expiry_.begin()->first - now);
-        busy.headers.emplace_back("Retry-After", std::to_string(wait_s));
-        return tl::unexpected(busy);
-    }
-    by_nonce_.emplace(replay_key, sig->expires);
-    by_expiry_.emplace(sig->expires, std::move(replay_key));
+    if (auto refused = remember(sig->key_id, sig->nonce, sig->expires, now)) return tl::unexpected(*refused);
     return **officer;
 }
 

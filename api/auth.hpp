@@ -9,14 +9,17 @@
 // replayed). Nonces are remembered only after the signature verifies, so unsigned requests
 // cannot fill the cache.
 //
-// Not thread-safe: the server calls it from its one thread.
+// Thread-safe: the server's threads share one (the replay cache is under a mutex; the signature
+// is verified outside it).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "api/problem.hpp"
 #include "api/service.hpp"
@@ -51,15 +54,24 @@ public:
     [[nodiscard]] tl::expected<ledger::Officer, ApiResponse> authenticate(NodeService& service,
                                                                           const SignedRequest& request);
 
-    [[nodiscard]] std::size_t replay_entries() const { return by_nonce_.size(); }
+    [[nodiscard]] std::size_t replay_entries() const {
+        std::lock_guard lock(mutex_);
+        return by_nonce_.size();
+    }
 
 private:
+    // Under mutex_: remembers the nonce of a verified request, or the problem to answer.
+    [[nodiscard]] std::optional<ApiResponse> remember(const std::string& key_id, const std::string& nonce,
+                                                      std::int64_t expires, std::int64_t now);
     void forget_expired(std::int64_t now);
 
     Clock clock_;
     std::size_t replay_entries_max_;
-    std::map<std::string, std::int64_t> by_nonce_;        // key id + ' ' + nonce -> expires
-    std::multimap<std::int64_t, std::string> by_expiry_;  // expires -> key of by_nonce_
+    mutable std::mutex mutex_;  // Guards the replay cache below.
+    // Hashed, not ordered: every key starts with the same 64-digit key id for one client, which
+    // an ordered map compares on each step.
+    std::unordered_map<std::string, std::int64_t> by_nonce_;  // key id + ' ' + nonce -> expires
+    std::multimap<std::int64_t, std::string> by_expiry_;      // expires -> key of by_nonce_
 };
 
 }  // namespace custos::api

@@ -13,6 +13,7 @@ namespace {
 using crypto::Json;
 using ledger::Role;
 
+constexpr std::string_view json_type = "application/json";
 constexpr std::string_view text_type = "text/plain; charset=utf-8";
 constexpr std::string_view metrics_type = "text/plain; version=0.0.4; charset=utf-8";
 // Roles that read a case's data when their agency takes part in it (auditors read all).
@@ -163,7 +164,9 @@ ApiResponse event(const Call& call) {
 
 ApiResponse item_trail(const Call& call) {
     if (auto refused = check_item_access(call, case_readers, "reading a trail")) return *refused;
-    return json_or_error(call.service.item_trail(call.parameter));
+    auto text = call.service.item_trail_text(call.parameter);
+    if (!text) return error_response(text.error());
+    return ApiResponse{.status = 200, .content_type = std::string(json_type), .body = std::move(*text)};
 }
 
 ApiResponse item_bundle(const Call& call) {
@@ -245,6 +248,12 @@ ApiResponse consistency_proof(const Call& call) {
 }  // namespace custos::api::handlers
 
 namespace custos::api {
+
+Result<std::string> NodeService::item_trail_text(std::string_view item_id) {
+    auto json = item_trail(item_id);
+    if (!json) return tl::unexpected(json.error());
+    return json_text(*json);
+}
 
 std::optional<ApiResponse> committed_response(NodeService& service, const ledger::EventId& id) {
     auto found = service.event_by_id(id);

@@ -69,10 +69,12 @@ void name_rule_and_field(const std::string& message, Problem& problem) {
 
 }  // namespace
 
+std::string json_text(const Json& body) {
+    return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 ApiResponse json_response(unsigned status, const Json& body) {
-    return ApiResponse{.status = status,
-                       .content_type = std::string(json_type),
-                       .body = body.dump(-1, ' ', false, Json::error_handler_t::replace)};
+    return ApiResponse{.status = status, .content_type = std::string(json_type), .body = json_text(body)};
 }
 
 ApiResponse problem_response(const Problem& problem) {

@@ -46,5 +46,8 @@ struct Problem {
 [[nodiscard]] ApiResponse error_response(const Error& error);
 
 [[nodiscard]] ApiResponse json_response(unsigned status, const crypto::Json& body);
+// The body json_response() sends for `body` (compact, invalid UTF-8 replaced), for services that
+// keep serialized answers.
+[[nodiscard]] std::string json_text(const crypto::Json& body);
 
 }  // namespace custos::api

@@ -1,15 +1,20 @@
 // Boost.Beast sessions, deadlines and connection caps. See server.hpp.
 #include "api/server.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <list>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -39,20 +44,29 @@ struct Server::Impl {
     ServerOptions options;
     Authenticator auth;
     // Declared before the io_context: sessions still owned by its handlers release their counts
-    // here when the io_context is destroyed.
+    // here when the io_context is destroyed. The counts, the session list and every session's
+    // "awaiting a header" state are shared by the server threads: guarded by `mutex`.
+    std::mutex mutex;
     std::size_t connections = 0;
     std::map<asio::ip::address, std::size_t> connections_by_address;
     std::list<std::weak_ptr<Session>> sessions;
     asio::io_context io;
-    tcp::acceptor acceptor{io};
-    std::thread thread;
+    // Each session runs on its own strand (its handlers never run at once); the acceptor on one.
+    tcp::acceptor acceptor{asio::make_strand(io)};
+    std::vector<std::thread> threads;
     bool stopped = false;
 
     void accept();
     void on_accept(const beast::error_code& error, tcp::socket socket);
-    // Closes the connection that has waited longest for a request header, among those from
-    // `address` (or all when null). False when there is none to close.
-    bool evict_idle(const asio::ip::address* address);
+    // Under `mutex`: whether a new connection from `address` fits under the caps, evicting the
+    // connections waiting longest for a request header to make room (added to `evicted`, to be
+    // closed once the lock is released); counts it when it fits.
+    bool make_room(const asio::ip::address& address, std::vector<std::shared_ptr<Session>>& evicted,
+                   std::vector<std::shared_ptr<Session>>& seen);
+    // Under `mutex`: evicts the connection that has waited longest for a request header, among
+    // those from `address` (or all when null). False when there is none.
+    bool evict_idle(const asio::ip::address* address, std::vector<std::shared_ptr<Session>>& evicted,
+                    std::vector<std::shared_ptr<Session>>& seen);
     [[nodiscard]] std::size_t count_for(const asio::ip::address& address) const {
         auto found = connections_by_address.find(address);
         return found == connections_by_address.end() ? 0 : found->second;
@@ -108,7 +122,10 @@ public:
     Session(Server::Impl& server, tcp::socket socket, asio::ip::address address)
         : server_(server), stream_(std::move(socket)), address_(std::move(address)) {}
 
-    ~Session() { release(); }
+    ~Session() {
+        std::lock_guard lock(server_.mutex);
+        release();
+    }
 
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -122,18 +139,27 @@ public:
         stream_.socket().close(ignored);
     }
 
-    // Closed to make room under a connection cap: it stops counting at once (its handlers run
-    // later and only find the socket closed).
-    void evict() {
-        release();
-        close();
+    // Closed to make room under a connection cap (under the server mutex): it stops counting at
+    // once; close_later() then closes it on its own strand (its handlers only find it closed).
+    void evict() { release(); }
+    void close_later() {
+        asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
     }
 
+    // Under the server mutex.
     [[nodiscard]] bool awaiting_header() const { return counted_ && awaiting_header_; }
     [[nodiscard]] std::chrono::steady_clock::time_point waiting_since() const { return waiting_since_; }
     [[nodiscard]] const asio::ip::address& address() const { return address_; }
 
 private:
+    // Under the server mutex.
+    void set_awaiting_header(bool awaiting) {
+        std::lock_guard lock(server_.mutex);
+        awaiting_header_ = awaiting;
+        if (awaiting) waiting_since_ = std::chrono::steady_clock::now();
+    }
+
+    // Under the server mutex.
     void release() {
         if (!counted_) return;
         counted_ = false;
@@ -164,8 +190,7 @@ private:
     }
 
     void read_header(std::uint32_t timeout_ms) {
-        awaiting_header_ = true;
-        waiting_since_ = std::chrono::steady_clock::now();
+        set_awaiting_header(true);
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(request_header_bytes_max));
         parser_->body_limit(request_body_bytes_max);
@@ -189,7 +214,7 @@ private:
     }
 
     void on_header(const beast::error_code& error) {
-        awaiting_header_ = false;
+        set_awaiting_header(false);
         if (error) return refuse(error);
         if (auto refused = check_head(request_of(parser_->get()))) {
             // The body (if any) is not read, so the connection cannot be reused.
@@ -278,8 +303,10 @@ private:
 }  // namespace
 
 void Server::Impl::accept() {
-    acceptor.async_accept(
-        [this](beast::error_code error, tcp::socket socket) { on_accept(error, std::move(socket)); });
+    // Each accepted socket gets a strand of its own.
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
+        on_accept(error, std::move(socket));
+    });
 }
 
 void Server::Impl::on_accept(const beast::error_code& error, tcp::socket socket) {
@@ -288,35 +315,60 @@ void Server::Impl::on_accept(const beast::error_code& error, tcp::socket socket)
         beast::error_code endpoint_error;
         auto remote = socket.remote_endpoint(endpoint_error);
         const auto address = remote.address();
-        bool room = !endpoint_error;
-        if (room && count_for(address) >= options.connections_per_address_max) room = evict_idle(&address);
-        if (room && connections >= options.connections_max) room = evict_idle(nullptr);
+        // `seen` holds the sessions looked at under the lock; it is destroyed after the lock is
+        // released (a session's destructor takes the lock).
+        std::vector<std::shared_ptr<Session>> seen, evicted;
+        bool room = false;
+        if (!endpoint_error) {
+            std::lock_guard lock(mutex);
+            room = make_room(address, evicted, seen);
+        }
+        for (auto& session : evicted)
+            session->close_later();
         if (!room) {
             // Over a cap with every connection under it busy: close at once, spending nothing.
             beast::error_code ignored;
             socket.close(ignored);
         } else {
-            ++connections;
-            ++connections_by_address[address];
             auto session = std::make_shared<Session>(*this, std::move(socket), remote.address());
-            sessions.remove_if([](const std::weak_ptr<Session>& weak) { return weak.expired(); });
-            sessions.push_back(session);
+            {
+                std::lock_guard lock(mutex);
+                sessions.remove_if([](const std::weak_ptr<Session>& weak) { return weak.expired(); });
+                sessions.push_back(session);
+            }
             session->start();
         }
     }
     accept();
 }
 
-bool Server::Impl::evict_idle(const asio::ip::address* address) {
+bool Server::Impl::make_room(const asio::ip::address& address, std::vector<std::shared_ptr<Session>>& evicted,
+                             std::vector<std::shared_ptr<Session>>& seen) {
+    bool room = true;
+    if (count_for(address) >= options.connections_per_address_max) room = evict_idle(&address, evicted, seen);
+    if (room && connections >= options.connections_max) room = evict_idle(nullptr, evicted, seen);
+    if (room) {
+        ++connections;
+        ++connections_by_address[address];
+    }
+    return room;
+}
+
+bool Server::Impl::evict_idle(const asio::ip::address* address,
+                              std::vector<std::shared_ptr<Session>>& evicted,
+                              std::vector<std::shared_ptr<Session>>& seen) {
     std::shared_ptr<Session> oldest;
     for (const auto& weak : sessions) {
         auto session = weak.lock();
-        if (!session || !session->awaiting_header()) continue;
+        if (!session) continue;
+        seen.push_back(session);
+        if (!session->awaiting_header()) continue;
         if (address != nullptr && session->address() != *address) continue;
         if (!oldest || session->waiting_since() < oldest->waiting_since()) oldest = session;
     }
     if (!oldest) return false;
     oldest->evict();
+    evicted.push_back(std::move(oldest));
     return true;
 }
 
@@ -337,7 +389,9 @@ Result<std::unique_ptr<Server>> Server::start(NodeService& service, ServerOption
     }
     impl->accept();
     Impl* raw = impl.get();
-    impl->thread = std::thread([raw] { raw->io.run(); });
+    const std::size_t threads = std::max<std::size_t>(1, impl->options.threads);
+    for (std::size_t index = 0; index < threads; ++index)
+        impl->threads.emplace_back([raw] { raw->io.run(); });
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -354,8 +408,10 @@ std::uint16_t Server::port() const {
 void Server::stop() {
     if (impl_->stopped) return;
     impl_->io.stop();
-    if (impl_->thread.joinable()) impl_->thread.join();
-    // The server thread has ended: what follows runs alone.
+    for (auto& thread : impl_->threads) {
+        if (thread.joinable()) thread.join();
+    }
+    // The server threads have ended: what follows runs alone.
     impl_->stopped = true;
     beast::error_code ignored;
     impl_->acceptor.close(ignored);

@@ -1,4 +1,5 @@
-// The REST server: Boost.Beast HTTP/1.1 over one io_context thread it owns. Every request is
+// The REST server: Boost.Beast HTTP/1.1 over an io_context run by `ServerOptions::threads`
+// threads it owns (each connection on its own strand). Every request is
 // served by api::handle_request() (routes.hpp) over an api::NodeService.
 //
 // Hard edges enforced here, before any route code runs:
@@ -16,7 +17,8 @@
 // - POST /v1/events?wait=commit waits with an asio timer polling the service, never blocking the
 //   thread; after commit_wait_ms it answers 504 with the event id.
 //
-// Threading: NodeService calls come from the server's own thread (see api/service.hpp).
+// Threading: NodeService calls come from the server's threads, several at once when threads > 1
+// (see api/service.hpp).
 #pragma once
 
 #include <cstddef>
@@ -33,6 +35,9 @@ namespace custos::api {
 struct ServerOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;  // 0: the OS picks one (tests); see Server::port().
+    // Threads serving requests: two lets one request's Ed25519 check run while another is parsed
+    // or answered (the node's 2-core target machine).
+    std::size_t threads = 2;
     std::size_t connections_max = 1024;
     std::size_t connections_per_address_max = 256;
     std::uint32_t header_timeout_ms = 10000;
@@ -61,7 +66,7 @@ public:
 
     // The bound port (useful when options.port was 0).
     [[nodiscard]] std::uint16_t port() const;
-    // Stops accepting, closes every connection and joins the server thread. Idempotent.
+    // Stops accepting, closes every connection and joins the server threads. Idempotent.
     void stop();
 
     struct Impl;

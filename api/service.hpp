@@ -2,10 +2,10 @@
 // implements it; the API tests implement a fake. The server never touches the store, the
 // mempool or consensus directly: every route is one call here.
 //
-// Threading: the server calls these from its own io_context thread (one thread). An
-// implementation must be safe to call from that thread while the node runs on its own (post to
-// the node's strand, or take a lock). Calls should return quickly: reads come from the store,
-// submit_event only admits to the mempool (it never waits for a commit).
+// Threading: the server calls these from its io_context threads (ServerOptions::threads, so
+// several calls may run at once). An implementation must be safe to call from those threads
+// while the node runs on its own (post to the node's strand, or take a lock). Calls should return quickly:
+// reads come from the store, submit_event only admits to the mempool (it never waits for a commit).
 //
 // Errors (Result / Error codes, which the server maps to HTTP statuses, RFC 9457 bodies):
 //   invalid_argument    -> 400  malformed input; message names the field: "R1 <field>: <reason>"
@@ -84,6 +84,10 @@ public:
     //  "envelope"}...], "integrity_alert": bool} — committed events only, in chain order.
     // not_found for an unknown item.
     [[nodiscard]] virtual Result<crypto::Json> item_trail(std::string_view item_id) = 0;
+    // The same document as JSON text, exactly as api::json_text(item_trail()) would give it; the
+    // route serves this, so an implementation may keep the text of a trail that has not changed
+    // (the node does, until the next commit).
+    [[nodiscard]] virtual Result<std::string> item_trail_text(std::string_view item_id);
 
     // {"case", "items": [{"item", "custodian", "state"}...]}; not_found for an unknown case.
     [[nodiscard]] virtual Result<crypto::Json> case_items(std::string_view case_id) = 0;

@@ -1,6 +1,9 @@
 #include "tools/node/node_service.hpp"
 
+#include <utility>
+
 #include "api/access.hpp"
+#include "api/problem.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/block.hpp"
 #if __has_include("ledger/bundle.hpp")
@@ -59,7 +62,87 @@ Status add_participants(const ledger::Store& store, const std::string& item,
     return {};
 }
 
+Result<Json> trail_json(const ledger::Store& store, const std::string& item) {
+    auto state = store.item(item);
+    if (!state) return tl::unexpected(state.error());
+    if (!*state) return make_error(ErrorCode::not_found, "no item " + item);
+    auto trail = store.item_trail(item);
+    if (!trail) return tl::unexpected(trail.error());
+    Json events = Json::array();
+    for (const auto& event : *trail)
+        events.push_back(stored_event_json(event));
+    return Json{{"item", item},
+                {"case", (*state)->case_id},
+                {"custodian", (*state)->custodian},
+                {"state", item_state_name(**state)},
+                {"events", events},
+                {"integrity_alert", (*state)->integrity_alert}};
+}
+
+// The store's committed height as its meta record holds it (written in the block's batch).
+// RocksDB reads are thread-safe, so any thread may call this.
+Result<std::string> raw_height(const ledger::store::Db& db) {
+    auto value = db.get(ledger::store::Column::meta, ledger::store::meta_key::height);
+    if (!value) return tl::unexpected(value.error());
+    if (!*value) return make_error(ErrorCode::corruption, "the store has no height record");
+    return std::move(**value);
+}
+
 }  // namespace
+
+std::optional<std::string> NodeServiceAdapter::committed_height() {
+    const ledger::store::Db* db = nullptr;
+    {
+        std::lock_guard lock(mutex_);
+        db = db_;
+    }
+    if (db == nullptr) {
+        // The store lives as long as the node (opened in Node::create, closed in ~Node, after
+        // the server has stopped), so its database handle may be kept.
+        auto found = node_.call<const ledger::store::Db*>(
+            [this]() -> Result<const ledger::store::Db*> { return &node_.store().db(); });
+        if (!found) return std::nullopt;
+        std::lock_guard lock(mutex_);
+        db_ = db = *found;
+    }
+    auto height = raw_height(*db);
+    if (!height) return std::nullopt;
+    return std::move(*height);
+}
+
+bool NodeServiceAdapter::cache_at(const std::string& height) {
+    if (height > cache_.height) {
+        cache_ = ReadCache{};
+        cache_.height = height;
+    }
+    return height == cache_.height;
+}
+
+template <typename T, typename Lookup, typename Insert, typename Compute>
+Result<T> NodeServiceAdapter::cached_read(Lookup lookup, Insert insert, Compute compute) {
+    if (auto height = committed_height()) {
+        std::lock_guard lock(mutex_);
+        if (cache_at(*height)) {
+            if (std::optional<T> hit = lookup(cache_)) return std::move(*hit);
+        }
+    }
+    // A miss: computed on the node thread, with the height it holds for.
+    auto computed =
+        node_.call<std::pair<T, std::string>>([this, compute]() -> Result<std::pair<T, std::string>> {
+            const auto& ledger_store = node_.store();
+            auto answer = compute(ledger_store);
+            if (!answer) return tl::unexpected(answer.error());
+            auto height = raw_height(ledger_store.db());
+            if (!height) return tl::unexpected(height.error());
+            return std::pair<T, std::string>(std::move(*answer), std::move(*height));
+        });
+    if (!computed) return tl::unexpected(computed.error());
+    {
+        std::lock_guard lock(mutex_);
+        if (cache_at(computed->second)) insert(cache_, computed->first);
+    }
+    return std::move(computed->first);
+}
 
 Result<ledger::EventId> NodeServiceAdapter::submit_event(std::string_view envelope_json) {
     std::string text(envelope_json);
@@ -83,23 +166,30 @@ Result<Json> NodeServiceAdapter::event_by_id(const ledger::EventId& id) {
 
 Result<Json> NodeServiceAdapter::item_trail(std::string_view item_id) {
     std::string item(item_id);
-    return node_.call<Json>([this, item]() -> Result<Json> {
-        const auto& store = node_.store();
-        auto state = store.item(item);
-        if (!state) return tl::unexpected(state.error());
-        if (!*state) return make_error(ErrorCode::not_found, "no item " + item);
-        auto trail = store.item_trail(item);
-        if (!trail) return tl::unexpected(trail.error());
-        Json events = Json::array();
-        for (const auto& event : *trail)
-            events.push_back(stored_event_json(event));
-        return Json{{"item", item},
-                    {"case", (*state)->case_id},
-                    {"custodian", (*state)->custodian},
-                    {"state", item_state_name(**state)},
-                    {"events", events},
-                    {"integrity_alert", (*state)->integrity_alert}};
-    });
+    return node_.call<Json>([this, item]() -> Result<Json> { return trail_json(node_.store(), item); });
+}
+
+Result<std::string> NodeServiceAdapter::item_trail_text(std::string_view item_id) {
+    std::string item(item_id);
+    return cached_read<std::string>(
+        [item](const ReadCache& cache) -> std::optional<std::string> {
+            auto found = cache.trails.find(item);
+            if (found == cache.trails.end()) return std::nullopt;
+            return found->second;
+        },
+        [item](ReadCache& cache, const std::string& answer) {
+            if (cache.trail_bytes + answer.size() > read_cache_trail_bytes_max) {
+                cache.trails.clear();
+                cache.trail_bytes = 0;
+            }
+            if (answer.size() > read_cache_trail_bytes_max) return;
+            if (cache.trails.emplace(item, answer).second) cache.trail_bytes += answer.size();
+        },
+        [item](const ledger::Store& store) -> Result<std::string> {
+            auto json = trail_json(store, item);
+            if (!json) return tl::unexpected(json.error());
+            return api::json_text(*json);
+        });
 }
 
 Result<Json> NodeServiceAdapter::case_items(std::string_view case_id) {
@@ -203,41 +293,64 @@ Result<Json> NodeServiceAdapter::consistency_proof(std::uint64_t from, std::uint
 Result<std::optional<ledger::Officer>> NodeServiceAdapter::officer(const crypto::PublicKey& key) {
     // The ledger's officer state in force (genesis officers as changed by governance events), so
     // a revoked key stops authenticating at the height its revocation commits.
-    return node_.call<std::optional<ledger::Officer>>(
-        [this, key]() -> Result<std::optional<ledger::Officer>> { return node_.store().officer(key); });
+    using Answer = std::optional<ledger::Officer>;
+    return cached_read<Answer>(
+        [key](const ReadCache& cache) -> std::optional<Answer> {
+            auto found = cache.officers.find(key);
+            if (found == cache.officers.end()) return std::nullopt;
+            return found->second;
+        },
+        [key](ReadCache& cache, const Answer& answer) {
+            if (cache.officers.size() >= read_cache_entries_max) cache.officers.clear();
+            cache.officers.emplace(key, answer);
+        },
+        [key](const ledger::Store& store) { return store.officer(key); });
 }
 
 Result<std::set<std::string>> NodeServiceAdapter::case_participants(std::string_view case_id) {
     std::string id(case_id);
-    return node_.call<std::set<std::string>>([this, id]() -> Result<std::set<std::string>> {
-        const auto& store = node_.store();
-        const std::uint64_t log_size = store.log_size();
-        if (auto cached = participants_cache_.find(id);
-            cached != participants_cache_.end() && cached->second.log_size == log_size) {
-            return cached->second.agencies;
-        }
-        auto items = store.case_items(id);
-        if (!items) return tl::unexpected(items.error());
-        if (items->empty()) return make_error(ErrorCode::not_found, "no case " + id);
-        std::set<std::string> agencies;
-        for (const auto& item : *items) {
-            if (auto added = add_participants(store, item, agencies); !added)
-                return tl::unexpected(added.error());
-        }
-        if (participants_cache_.size() >= participants_cache_max) participants_cache_.clear();
-        participants_cache_[id] = CachedParticipants{log_size, agencies};
-        return agencies;
-    });
+    using Answer = std::set<std::string>;
+    return cached_read<Answer>(
+        [id](const ReadCache& cache) -> std::optional<Answer> {
+            auto found = cache.participants.find(id);
+            if (found == cache.participants.end()) return std::nullopt;
+            return found->second;
+        },
+        [id](ReadCache& cache, const Answer& answer) {
+            if (cache.participants.size() >= read_cache_entries_max) cache.participants.clear();
+            cache.participants.emplace(id, answer);
+        },
+        [id](const ledger::Store& store) -> Result<Answer> {
+            auto items = store.case_items(id);
+            if (!items) return tl::unexpected(items.error());
+            if (items->empty()) return make_error(ErrorCode::not_found, "no case " + id);
+            Answer agencies;
+            for (const auto& item : *items) {
+                if (auto added = add_participants(store, item, agencies); !added)
+                    return tl::unexpected(added.error());
+            }
+            return agencies;
+        });
 }
 
 Result<std::string> NodeServiceAdapter::item_case(std::string_view item_id) {
     std::string item(item_id);
-    return node_.call<std::string>([this, item]() -> Result<std::string> {
-        auto state = node_.store().item(item);
-        if (!state) return tl::unexpected(state.error());
-        if (!*state) return make_error(ErrorCode::not_found, "no item " + item);
-        return (*state)->case_id;
-    });
+    return cached_read<std::string>(
+        [item](const ReadCache& cache) -> std::optional<std::string> {
+            auto found = cache.item_cases.find(item);
+            if (found == cache.item_cases.end()) return std::nullopt;
+            return found->second;
+        },
+        [item](ReadCache& cache, const std::string& answer) {
+            if (cache.item_cases.size() >= read_cache_entries_max) cache.item_cases.clear();
+            cache.item_cases.emplace(item, answer);
+        },
+        [item](const ledger::Store& store) -> Result<std::string> {
+            auto state = store.item(item);
+            if (!state) return tl::unexpected(state.error());
+            if (!*state) return make_error(ErrorCode::not_found, "no item " + item);
+            return (*state)->case_id;
+        });
 }
 
 api::NodeStatus NodeServiceAdapter::status() {

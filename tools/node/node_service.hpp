@@ -1,14 +1,32 @@
-// api::NodeService over a running custos-node: every call hops onto the node thread.
+// api::NodeService over a running custos-node.
+//
+// Writes and uncached reads hop onto the node thread (Node::call). The reads every signed
+// request makes (the officer of its key, an item's case, a case's participants, an item's
+// trail) are served from a read cache that is valid for one committed height: each call reads
+// the store's committed height straight from RocksDB (thread-safe, and written in the same
+// synced batch as the block, so it moves exactly when a block commits) and answers from the
+// cache only when the cache was filled at that height; otherwise it hops to the node thread,
+// which computes the answer from the store together with the height it holds for. So a trail
+// read after a commit shows the new event, and a key revoked by a committed block is refused by
+// the next request, while reads between commits cost no node-thread hop.
 #pragma once
 
+#include <cstddef>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "api/service.hpp"
 #include "consensus/runtime/node.hpp"
+#include "ledger/store_db.hpp"
 
 namespace custos::node_tool {
+
+// Bounds of the read cache (over a bound, that map is emptied and refilled on demand).
+inline constexpr std::size_t read_cache_entries_max = 4096;
+inline constexpr std::size_t read_cache_trail_bytes_max = 32 * 1024 * 1024;
 
 class NodeServiceAdapter final : public api::NodeService {
 public:
@@ -16,6 +34,7 @@ public:
     Result<ledger::EventId> submit_event(std::string_view envelope_json) override;
     Result<crypto::Json> event_by_id(const ledger::EventId& id) override;
     Result<crypto::Json> item_trail(std::string_view item_id) override;
+    Result<std::string> item_trail_text(std::string_view item_id) override;
     Result<crypto::Json> case_items(std::string_view case_id) override;
     Result<crypto::Json> block_by_height(ledger::Height height) override;
     Result<api::CheckpointView> latest_checkpoint() override;
@@ -32,15 +51,32 @@ public:
     bool healthy() override;
 
 private:
-    // Case participants by case id with the log size they were computed at (a new block may add
-    // agencies, so an entry is used only while the log has not grown). Node thread only.
-    struct CachedParticipants {
-        std::uint64_t log_size = 0;
-        std::set<std::string> agencies;
+    // What the cache holds, all computed at the committed height `height` (the raw meta
+    // "height" record, 8 bytes big-endian, so bytewise order is numeric order).
+    struct ReadCache {
+        std::string height;
+        std::map<crypto::PublicKey, std::optional<ledger::Officer>> officers;
+        std::map<std::string, std::string, std::less<>> item_cases;
+        std::map<std::string, std::set<std::string>, std::less<>> participants;
+        std::map<std::string, std::string, std::less<>> trails;  // item -> response body
+        std::size_t trail_bytes = 0;
     };
-    static constexpr std::size_t participants_cache_max = 4096;
-    std::map<std::string, CachedParticipants, std::less<>> participants_cache_;
 
+    // The committed height as RocksDB holds it, read on the calling thread; nullopt when it
+    // cannot be read (the caller then hops without the cache).
+    std::optional<std::string> committed_height();
+    // Under mutex_: empties the cache when `height` is newer than what it holds; true when the
+    // cache now holds `height` (an answer computed at `height` may be used or stored).
+    bool cache_at(const std::string& height);
+
+    // The answer from the cache (`lookup`) when it holds the committed height, else computed on
+    // the node thread (`compute` over the store) and kept (`insert`) if still current.
+    template <typename T, typename Lookup, typename Insert, typename Compute>
+    Result<T> cached_read(Lookup lookup, Insert insert, Compute compute);
+
+    std::mutex mutex_;
+    ReadCache cache_;                        // Guarded by mutex_.
+    const ledger::store::Db* db_ = nullptr;  // Guarded by mutex_ (set once, by a node hop).
     runtime::Node& node_;
 };
 

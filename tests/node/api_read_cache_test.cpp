@@ -1,0 +1,161 @@
+// Multi-process: the node's API read cache (tools/node/node_service.cpp) against a localnet made
+// by `custos localnet init` and run by `custos localnet run --no-demo`. Between commits the node
+// answers officer lookups, item cases, case participants and trail bodies from a cache; these
+// check that a commit is seen by the very next request on the same node: a trail read after a new
+// event commits shows it, and a key revoked by a committed officer.revoke is refused at once.
+#include <doctest/doctest.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "api/http_client.hpp"
+#include "cli_support.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/sha256.hpp"
+#include "ledger/event.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace custos;
+using namespace custos::node_test;
+
+ledger::TimeMs two_seconds_ago() {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+    return ledger::TimeMs{ms - 2000};
+}
+
+ledger::Event base_event(ledger::EventKind kind) {
+    ledger::Event event;
+    event.chain_id = "custos-localnet";
+    event.kind = kind;
+    event.agency = "NL-POL";
+    event.time = two_seconds_ago();
+    return event;
+}
+
+struct Client {
+    std::uint16_t port = 0;
+
+    api::ClientResponse send(const crypto::SecretKey& key, std::string method, std::string target,
+                             std::string body = {}) const {
+        api::ClientRequest request{.port = port,
+                                   .method = std::move(method),
+                                   .target = std::move(target),
+                                   .content_type = body.empty() ? "" : "application/json",
+                                   .body = std::move(body),
+                                   .timeout_ms = 30000,
+                                   .signing_key = &key};
+        auto response = api::http_request(request);
+        REQUIRE_MESSAGE(response.has_value(), (response ? "" : response.error().message));
+        return *response;
+    }
+
+    // POST ?wait=commit; returns the event id once this node has committed it.
+    std::string commit(const crypto::SecretKey& key, const ledger::Event& event) const {
+        auto envelope = ledger::sign_event(event, key);
+        auto response = send(key, "POST", "/v1/events?wait=commit", ledger::canonical_envelope(envelope));
+        REQUIRE_MESSAGE(response.status == 201, response.body);
+        return ledger::event_id_hex(ledger::event_id(envelope.event));
+    }
+
+    crypto::Json trail(const crypto::SecretKey& key, const std::string& item) const {
+        auto response = send(key, "GET", "/v1/items/" + item + "/trail");
+        REQUIRE_MESSAGE(response.status == 200, response.body);
+        auto parsed = crypto::parse_json(response.body);
+        REQUIRE(parsed.has_value());
+        return *parsed;
+    }
+};
+
+bool healthy(std::uint16_t port) {
+    auto response =
+        api::http_request(api::ClientRequest{.port = port, .target = "/healthz", .timeout_ms = 1000});
+    return response && response->status == 200;
+}
+
+crypto::SecretKey key_of(const fs::path& net, std::string_view role) {
+    auto file = crypto::read_secret_key_file(net / "keys" / "NL-POL" / (std::string(role) + ".key"));
+    REQUIRE_MESSAGE(file.has_value(), (file ? "" : file.error().message));
+    return std::move(file->key);
+}
+
+}  // namespace
+
+TEST_CASE("api read cache: a commit is seen by the next request (new trail event, revoked key refused)") {
+    REQUIRE(sodium_init() >= 0);  // Key files are read into libsodium's guarded memory.
+    fs::path work = fs::temp_directory_path() / ("custos-api-cache-test-" + std::to_string(::getpid()));
+    fs::remove_all(work);
+    fs::create_directories(work);
+    const fs::path net = work / "net";
+    const auto rest_base = static_cast<std::uint16_t>(3000 + (::getpid() % 250) * 8);
+    const auto peer_base = static_cast<std::uint16_t>(rest_base + 2000);
+    Run init =
+        run_custos(work, "localnet init --dir " + net.string() + " --rest-port-base " +
+                             std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+    {
+        RunningLocalnet running(work, net, /*demo=*/false);
+        bool up = false;
+        for (int tick = 0; tick < 300 && !up; ++tick) {
+            up = healthy(rest_base) && healthy(rest_base + 1) && healthy(rest_base + 2) &&
+                 healthy(rest_base + 3);
+            if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        REQUIRE_MESSAGE(up, read_file(work / "run.log"));
+        const Client node{rest_base};
+        const auto custodian = key_of(net, "custodian");
+        const auto prosecutor = key_of(net, "prosecutor");
+        const auto admin = key_of(net, "admin");
+        const std::string item = "CACHE-ITEM-" + std::to_string(::getpid());
+
+        auto registered = base_event(ledger::EventKind::register_item);
+        registered.item = item;
+        registered.case_id = item + "-CASE";
+        registered.location = "Room 1";
+        registered.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-1"};
+        registered.digests = ledger::Digests{.sha256 = crypto::sha256(item)};
+        registered.description = "a phone";
+        const std::string first = node.commit(custodian, registered);
+
+        // Read twice: the second read is answered from the cache the first filled.
+        auto before = node.trail(prosecutor, item);
+        REQUIRE(before["events"].size() == 1);
+        CHECK(node.trail(prosecutor, item) == before);
+
+        auto verified = registered;
+        verified.kind = ledger::EventKind::verify;
+        verified.prev = *ledger::event_id_from_hex(first);
+        verified.time = two_seconds_ago();
+        verified.location.reset();
+        verified.legal_authority.reset();
+        verified.description.reset();
+        const std::string second = node.commit(custodian, verified);
+
+        // The next read on the same node shows the new event.
+        auto after = node.trail(prosecutor, item);
+        REQUIRE(after["events"].size() == 2);
+        CHECK(after["events"][0]["id"] == first);
+        CHECK(after["events"][1]["id"] == second);
+
+        // The prosecutor's key authenticated (and was cached); once its revocation commits, the
+        // next request with it is refused, while other keys still read.
+        auto revoke = base_event(ledger::EventKind::officer_revoke);
+        revoke.officer = prosecutor.public_key();
+        revoke.reason = "left the unit";
+        node.commit(admin, revoke);
+        auto refused = node.send(prosecutor, "GET", "/v1/items/" + item + "/trail");
+        CHECK(refused.status == 401);
+        auto problem = crypto::parse_json(refused.body);
+        REQUIRE(problem.has_value());
+        CHECK((*problem)["field"] == "keyid");
+        CHECK(node.trail(custodian, item)["events"].size() == 2);
+    }
+    fs::remove_all(work);
+}
