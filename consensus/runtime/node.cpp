@@ -60,19 +60,15 @@ Status NodeImpl::open() {
     if (!key)
         return make_error(key.error().code,
                           "validator key " + config.validator_key_file.string() + ": " + key.error().message);
-    const auto* self = genesis.validators.find(key->key.public_key());
-    if (self == nullptr) {
-        return make_error(ErrorCode::permission_denied, "the key in " + config.validator_key_file.string() +
-                                                            " is not a validator in the genesis");
-    }
+    // The key need not be in the genesis set: a validator added later by governance (or one
+    // removed) runs as an observer until the set in force at its next height holds its key
+    // (refresh_core). Its name is the key file's until a set gives it one.
     TransportOptions options;
     options.chain_id = genesis.chain_id;
-    for (const auto& validator : genesis.validators.validators)
-        options.allowed_peers.push_back(validator.key);
     auto made = Transport::create(io, key->key, std::move(options));  // Copies the key.
     if (!made) return make_error(made.error().code, "transport: " + made.error().message);
     transport = std::move(*made);
-    signer = std::make_unique<consensus::KeySigner>(self->name, std::move(key->key));
+    signer = std::make_unique<NodeSigner>(key->name, std::move(key->key));
 
     std::error_code error;
     std::filesystem::create_directories(config.data_dir, error);
@@ -84,7 +80,6 @@ Status NodeImpl::open() {
     store.emplace(std::move(*opened));
 
     params = params_from(genesis);
-    verifier = std::make_unique<consensus::MessageVerifier>(params.chain_id, params.validators);
     signing_state = std::make_unique<SigningStateFile>(config.data_dir);
     mempool = std::make_unique<Mempool>(*store, store->genesis());
 
@@ -97,19 +92,10 @@ Status NodeImpl::open() {
                               " but the store only reaches " + std::to_string(store->height().value));
     }
     if (*persisted) note_signed(**persisted, false);
-    const auto* last = store->last_header();
-    std::string reason;
-    consensus::StartState start{
-        ledger::Height{next}, last ? last->time : ledger::TimeMs{genesis.genesis_time.value - 1},
-        last ? ledger::block_hash(*last) : ledger::BlockHash{}, std::move(*persisted), wants_voting(reason)};
-    if (!start.voting) {
-        pause_reason = reason;
-        log_line(LogLevel::info, "voting_paused")
-            .field("height", store->height().value)
-            .field("reason", reason);
-    }
-    core = std::make_unique<consensus::Core>(params, *signer, std::move(start));
-
+    persisted_state = std::move(*persisted);
+    // The core of the next height (started in start()), or an observer; logged either way.
+    std::deque<consensus::Input> none;
+    (void)refresh_core(none, false);
     return {};
 }
 
@@ -142,15 +128,6 @@ void NodeImpl::start() {
         fatal("peer listen " + config.peer_listen + ": " + port.error().message);
         return;
     }
-    std::vector<PeerAddress> peers;
-    for (const auto& peer : config.peers) {
-        if (peer.public_key != signer->public_key())
-            peers.push_back(PeerAddress{peer.address, peer.public_key});
-    }
-    if (auto connected = transport->connect_to(std::move(peers)); !connected) {
-        fatal("peers: " + connected.error().message);
-        return;
-    }
     signals.emplace(io, SIGINT, SIGTERM);
     signals->async_wait([this](const boost::system::error_code& error, int signal) {
         if (error) return;
@@ -163,10 +140,13 @@ void NodeImpl::start() {
         .field("peer_listen", config.peer_listen)
         .field("genesis_hash", genesis_hash_hex);
     running = true;
-    auto ready = core->start(ledger::TimeMs{now_ms()});
+    refresh_peers();
     std::deque<consensus::Input> follow_ups;
-    carry_out(ready, follow_ups);
-    while (!follow_ups.empty() && !stopping) {
+    if (core) {
+        auto ready = core->start(ledger::TimeMs{now_ms()});
+        carry_out(ready, follow_ups);
+    }
+    while (!follow_ups.empty() && !stopping && core) {
         auto input = std::move(follow_ups.front());
         follow_ups.pop_front();
         drive(std::move(input));
@@ -188,9 +168,10 @@ void NodeImpl::stop() {
 }
 
 void NodeImpl::drive(consensus::Input input) {
+    if (!core) return;  // An observer has no core to drive.
     std::deque<consensus::Input> follow_ups;
     follow_ups.push_back(std::move(input));
-    while (!stopping) {
+    while (!stopping && core) {
         if (follow_ups.empty()) {
             // A decision may have brought this node within a block of the others.
             auto change = voting_change();
@@ -239,11 +220,16 @@ void NodeImpl::carry_out(consensus::Ready& ready, std::deque<consensus::Input>& 
             return;
         }
         note_signed(*ready.persist);
+        persisted_state = std::move(ready.persist);
     }
+    // A decision may have reached a height whose validator set is not the core's: the state is
+    // durable now, so the core is rebuilt for the new set and this Ready's remaining work is
+    // dropped (node_sets.cpp explains why that is safe).
+    if (!ready.decisions.empty() && refresh_core(follow_ups)) return;
     // 3. Send, schedule, answer.
     for (const auto& outbound : ready.messages)
         send_consensus(outbound);
-    for (const auto& behind : ready.peers_behind) {
+    for (const auto& behind : ready.peers_behind) {  // Indices into the core's set.
         if (behind.validator < params.validators.validators.size()) {
             send_commit(params.validators.validators[behind.validator].key, behind.height);
         }
@@ -329,6 +315,7 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
     // Peers learn the new height at once (a few bytes), so their syncing and voting decisions
     // do not rest on a status up to status_interval_ms old.
     send_status(std::nullopt);
+    refresh_peers();  // The sets of the next two heights may have changed.
     log_line(LogLevel::info, "block_committed")
         .field("height", block.header.height.value)
         .field("round", decision.round.value)
@@ -340,9 +327,9 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
 void NodeImpl::schedule_timeout(const consensus::Timeout& timeout) {
     auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(timeout.delay_ms));
     timers.insert(timer);
-    timer->async_wait([this, timer, timeout](const boost::system::error_code& error) {
+    timer->async_wait([this, timer, timeout, epoch = core_epoch](const boost::system::error_code& error) {
         timers.erase(timer);
-        if (error || stopping) return;
+        if (error || stopping || epoch != core_epoch) return;  // A rebuilt core sets its own.
         drive(consensus::TimeoutFired{timeout});
     });
 }
@@ -375,7 +362,7 @@ void NodeImpl::arm_proposal_timer(std::int64_t wait_ms) {
 }
 
 std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::ProposalRequest& request) {
-    if (request.height != core->height() || request.round != core->round()) return std::nullopt;
+    if (!core || request.height != core->height() || request.round != core->round()) return std::nullopt;
     const auto& limits = genesis.params;
     auto context = store->next_block_context();
     context.verify_signatures = false;  // Every mempool event was verified at admission.
@@ -543,12 +530,12 @@ NodeSnapshot Node::snapshot() const {
     out.genesis_hash_hex = impl.genesis_hash_hex;
     out.node_name = impl.signer->name();
     out.height = impl.store->height().value;
-    out.consensus_round = impl.core->round().value;
+    out.consensus_round = impl.core ? impl.core->round().value : 0;
     out.log_size = impl.store->log_size();
     out.mempool_events = impl.mempool->size();
     out.mempool_bytes = impl.mempool->bytes();
     out.peers_connected = impl.peers_up.size();
-    for (const auto& validator : impl.genesis.validators.validators) {
+    for (const auto& validator : impl.params.validators.validators) {  // The set in force next.
         bool connected =
             validator.key == impl.signer->public_key() || impl.peers_up.count(validator.key) != 0;
         out.validators.push_back(

@@ -13,6 +13,9 @@
 //   3. messages are sent, timeouts scheduled, proposal and validation requests answered.
 // Decisions come before the signing state so that a crash between the two never leaves a
 // signing record ahead of the store (the core refuses that on restart).
+// When a decision reaches a height whose validator set differs from the core's, the core is
+// rebuilt after step 2 for the new set and step 3 is dropped (node_sets.cpp); a node whose key is
+// not in the set of its next height runs without a core, as an observer that only syncs.
 //
 // Wire (over the authenticated transport), one type byte then the payload:
 //   0x01 consensus message (consensus::encode), including commits sent to laggards

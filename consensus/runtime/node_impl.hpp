@@ -30,6 +30,36 @@ inline constexpr std::uint8_t status = 0x03;
 inline constexpr std::uint8_t sync_request = 0x04;
 }  // namespace wire
 
+// The node's signing identity. Its name is the validator name the key has in the set in force
+// (which a validator-set change may give it later: an observer has the key file's name until
+// then); it is renamed only while no core exists, so a core never sees its signer change.
+class NodeSigner final : public consensus::Signer {
+public:
+    NodeSigner(std::string name, crypto::SecretKey key) : name_(std::move(name)), key_(std::move(key)) {}
+    [[nodiscard]] const std::string& name() const override { return name_; }
+    [[nodiscard]] const crypto::PublicKey& public_key() const override { return key_.public_key(); }
+    [[nodiscard]] crypto::Signature sign(std::string_view bytes) const override {
+        return key_.sign(as_bytes(bytes));
+    }
+    void rename(std::string name) { name_ = std::move(name); }
+
+private:
+    std::string name_;
+    crypto::SecretKey key_;
+};
+
+// A validator set the store returned, with what the runtime derives from it once: its hash and
+// a verifier of consensus messages signed by its members.
+// Copied out of the cache (shared pointers), so an entry stays valid when the cache is cleared.
+struct SetEntry {
+    std::shared_ptr<const ledger::ValidatorSet> set;
+    Hash32 hash;
+    std::shared_ptr<const consensus::MessageVerifier> verifier;
+};
+// Distinct sets cached at once (the sets of the heights around the store's top; older entries
+// are dropped wholesale when this is exceeded).
+inline constexpr std::size_t set_cache_max = 8;
+
 struct NodeCounters {
     std::uint64_t blocks_committed = 0;
     std::uint64_t events_committed = 0;
@@ -57,10 +87,22 @@ public:
     ledger::Genesis genesis;
     std::string genesis_hash_hex;
     std::optional<ledger::Store> store;
-    std::unique_ptr<consensus::KeySigner> signer;
+    std::unique_ptr<NodeSigner> signer;
+    // Timeouts and chain id of the core; `params.validators` is the set of the core in force.
     consensus::Params params;
-    std::unique_ptr<consensus::MessageVerifier> verifier;
+    // Set cache keyed by the store's shared pointer (the entry holds it, so the address cannot be
+    // reused while cached).
+    std::map<const ledger::ValidatorSet*, SetEntry> set_cache;
+    // The core for the height store.height() + 1, built with the set in force at that height;
+    // null while this node's key is not in that set (an observer: it syncs, never signs).
     std::unique_ptr<consensus::Core> core;
+    Hash32 core_set_hash;          // hash() of params.validators while a core exists.
+    std::uint64_t core_epoch = 0;  // Bumped by each core rebuild; older timeouts are dropped.
+    // The last PersistentState saved (moved from the Ready after it is durable): a rebuilt core
+    // starts from it exactly as after a restart.
+    std::optional<consensus::PersistentState> persisted_state;
+    // Sets the transport allow-list and dial targets were last made from (heights top+1, top+2).
+    std::pair<const ledger::ValidatorSet*, const ledger::ValidatorSet*> peer_sets{nullptr, nullptr};
     std::unique_ptr<SigningStateFile> signing_state;
     std::unique_ptr<Mempool> mempool;
     std::unique_ptr<Transport> transport;
@@ -114,6 +156,19 @@ public:
     Result<ledger::EventId> admit(ledger::Envelope envelope, bool local);
     [[nodiscard]] std::int64_t now_ms() const;
     void fatal(const std::string& what);
+
+    // node_sets.cpp: validator-set changes.
+    // The entry for the set in force at `height`; nullptr beyond store height + 2.
+    std::optional<SetEntry> set_at(ledger::Height height);
+    // Verifies a consensus message against the set of its height and hands it on: to the core
+    // when that set is the core's, applied directly when it is the next commit of an observer.
+    void on_consensus_message(std::string_view payload);
+    // Builds the core for store height + 1 when there is none or its set is not the one in force
+    // there (or drops it when this key is not in that set). Returns whether it changed anything.
+    // With `run`, the new core's start() Ready is carried out at once (not yet while opening).
+    bool refresh_core(std::deque<consensus::Input>& follow_ups, bool run = true);
+    // Allow-list and dial targets from the sets of heights top + 1 and top + 2 (when changed).
+    void refresh_peers();
 
     // node_net.cpp
     void on_message(const crypto::PublicKey& peer, Bytes message);

@@ -39,17 +39,9 @@ void NodeImpl::on_message(const crypto::PublicKey& peer, Bytes message) {
     if (stopping || message.empty()) return;
     std::string_view payload(reinterpret_cast<const char*>(message.data()) + 1, message.size() - 1);
     switch (message[0]) {
-        case wire::consensus: {
-            auto verified = verifier->verify(payload);
-            if (!verified) {
-                ++counters.messages_refused;
-                log_line(LogLevel::debug, "message_refused").field("reason", verified.error().message);
-                return;
-            }
-            drive(consensus::MessageReceived{std::move(*verified)});
-            maybe_request_sync();
+        case wire::consensus:
+            on_consensus_message(payload);  // node_sets.cpp
             return;
-        }
         case wire::events:
             on_gossip(payload);
             return;
@@ -147,7 +139,8 @@ bool NodeImpl::wants_voting(std::string& reason) {
         // Right after a start the node does not know where the others are: it waits for the
         // statuses of peers that, with itself, hold more than 2/3 of the power (without them no
         // height can be decided anyway). Once heard, this gate stays open.
-        std::uint64_t heard = params.validators.find(signer->public_key())->power;
+        const auto* self = params.validators.find(signer->public_key());
+        std::uint64_t heard = self == nullptr ? 0 : self->power;
         for (const auto& [key, height] : peer_heights) {
             if (const auto* validator = params.validators.find(key)) heard += validator->power;
         }
@@ -165,6 +158,7 @@ bool NodeImpl::wants_voting(std::string& reason) {
 }
 
 std::optional<consensus::Input> NodeImpl::voting_change() {
+    if (!core) return std::nullopt;
     std::string reason;
     const bool wanted = wants_voting(reason);
     if (wanted == core->voting()) {
@@ -280,8 +274,9 @@ std::string NodeImpl::metrics() const {
         out += std::string(name) + " " + std::to_string(value) + "\n";
     };
     gauge("custos_height", "Last committed block height.", store->height().value);
-    gauge("custos_consensus_height", "Height the consensus core is deciding.", core->height().value);
-    gauge("custos_consensus_round", "Current consensus round.", core->round().value);
+    gauge("custos_consensus_height", "Height the consensus core is deciding.",
+          core ? core->height().value : store->height().value + 1);
+    gauge("custos_consensus_round", "Current consensus round.", core ? core->round().value : 0);
     gauge("custos_log_size", "Events in the global log.", store->log_size());
     gauge("custos_mempool_events", "Events pending in the mempool.", mempool->size());
     gauge("custos_mempool_bytes", "Bytes pending in the mempool.", mempool->bytes());
@@ -295,7 +290,11 @@ std::string NodeImpl::metrics() const {
     gauge("custos_messages_refused_total", "Peer messages refused.", counters.messages_refused, true);
     gauge("custos_evidence_total", "Equivocations seen.", counters.evidence, true);
     gauge("custos_syncing", "1 while behind the other validators.", syncing() ? 1 : 0);
-    gauge("custos_voting", "1 while this validator takes part in voting.", core->voting() ? 1 : 0);
+    gauge("custos_voting", "1 while this validator takes part in voting.", core && core->voting() ? 1 : 0);
+    gauge("custos_observer", "1 while this node's key is not in the validator set of its next height.",
+          core ? 0 : 1);
+    gauge("custos_validators", "Validators in the set of the next height.",
+          params.validators.validators.size());
     gauge("custos_signed_messages_total", "Proposals and votes this validator signed.",
           counters.messages_signed, true);
     out += "# HELP custos_commit_latency_seconds Local submit to commit.\n";

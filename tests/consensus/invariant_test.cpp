@@ -152,3 +152,42 @@ TEST_CASE("simulator: the same seed replays the same run; a few seeds hold every
         CHECK(first.stats.heights_decided >= config.liveness_heights);
     }
 }
+
+TEST_CASE("invariants: certificate fails against the set in force when that set changed") {
+    // Signed by validators 0..2 of the genesis set; in force at this height is a set without
+    // validator 2 and with two others: 0 and 1 hold 20 of 40, not more than 2/3.
+    Fixture fixture;
+    auto changed = test_validators(5);
+    changed.validators.erase(changed.validators.begin() + 2);
+    auto in_force_decision = fixture.good(1);
+    in_force_decision.block.header.validators_hash = changed.hash();
+    fixture.checker.on_decision(0, in_force_decision, ok, &changed);
+    REQUIRE(fixture.checker.violation().has_value());
+    CHECK(fixture.checker.violation()->invariant == Invariant::certificate);
+
+    // The same certificate with the genesis set given as the set in force passes, unless the
+    // header names another set.
+    Fixture second;
+    const auto genesis_set = test_validators(4);
+    auto named = second.good(1);
+    named.block.header.validators_hash = genesis_set.hash();
+    second.checker.on_decision(0, named, ok, &genesis_set);
+    CHECK_FALSE(second.checker.violation().has_value());
+    Fixture third;
+    third.checker.on_decision(0, second.good(2), ok, &genesis_set);  // validators_hash not the set's
+    REQUIRE(third.checker.violation().has_value());
+    CHECK(third.checker.violation()->invariant == Invariant::certificate);
+}
+
+TEST_CASE("simulator: validator-set changes by governance switch sets twice and hold every invariant") {
+    custos::sim::SimConfig config;
+    config.set_change = true;
+    config.byzantine = 1;
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        config.seed = seed;
+        const auto result = custos::sim::run_simulation(config);
+        CHECK_MESSAGE(!result.violation.has_value(),
+                      (result.violation ? result.violation->detail : std::string()));
+        CHECK(result.stats.set_changes == 2);
+    }
+}

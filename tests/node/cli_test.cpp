@@ -52,8 +52,11 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
     fs::remove_all(work);
     fs::create_directories(work);
     const fs::path net = work / "net";
-    const auto rest_base = static_cast<std::uint16_t>(36000 + (::getpid() % 1000) * 8);
-    const auto peer_base = static_cast<std::uint16_t>(rest_base + 10000);
+    // Ports from the process id, below Linux's ephemeral range (32768..60999) so an outgoing
+    // connection cannot take one first, and apart from the other node tests' ranges (api read
+    // cache 3000..6999, bundle 12000..19999, tests/node/localnet.cpp 20000..32767).
+    const auto rest_base = static_cast<std::uint16_t>(7000 + (::getpid() % 600) * 8);
+    const auto peer_base = static_cast<std::uint16_t>(rest_base + 4);
     Run init =
         run_custos(work, "localnet init --dir " + net.string() + " --rest-port-base " +
                              std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));

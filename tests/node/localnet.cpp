@@ -38,7 +38,7 @@ void sleep_ms(int ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-Localnet::Localnet() : pids_(validator_count, 0) {
+Localnet::Localnet(LocalnetOptions options) : pids_(validator_count + options.spare_nodes, 0) {
     REQUIRE(sodium_init() >= 0);
     char pattern[] = "/tmp/custos-node-test-XXXXXX";
     REQUIRE(::mkdtemp(pattern) != nullptr);
@@ -50,6 +50,26 @@ Localnet::Localnet() : pids_(validator_count, 0) {
     genesis_.chain_id = "custos-node-test";
     genesis_.genesis_time = ledger::TimeMs{now_ms() - 3'600'000};
     genesis_.agencies = {{"DE-BKA", "Bundeskriminalamt", "DE"}, {"NL-POL", "Politie Nederland", "NL"}};
+    const bool governance = options.spare_nodes > 0;
+    for (std::size_t index = 0; index < pids_.size(); ++index)
+        agencies_.push_back(index % 2 == 0 ? "NL-POL" : "DE-BKA");
+    if (governance) {
+        REQUIRE(options.spare_nodes <= 2);
+        agencies_ = {"NL-POL", "DE-BKA", "FR-PN", "BE-POL", "ES-PN", "IT-PS"};
+        agencies_.resize(pids_.size());
+        genesis_.agencies.clear();
+        for (const auto& agency : agencies_)
+            genesis_.agencies.push_back({agency, agency + " (test)", agency.substr(0, 2)});
+        std::sort(genesis_.agencies.begin(), genesis_.agencies.end(),
+                  [](const auto& a, const auto& b) { return a.id < b.id; });
+        for (const auto& agency : agencies_) {
+            if (agency == "NL-POL") continue;  // NL-POL's admin is the auditor key below.
+            auto key = crypto::SecretKey::generate();
+            genesis_.officers.push_back(
+                ledger::Officer{key.public_key(), agency, {ledger::Role::admin}, agency + ".admin"});
+            admins_.emplace(agency, std::move(key));
+        }
+    }
     officer_.emplace(crypto::SecretKey::generate());
     genesis_.officers.push_back(
         ledger::Officer{officer_->public_key(), "NL-POL", {ledger::Role::custodian}, "nl.custodian"});
@@ -60,13 +80,16 @@ Localnet::Localnet() : pids_(validator_count, 0) {
     std::sort(genesis_.officers.begin(), genesis_.officers.end(),
               [](const auto& a, const auto& b) { return a.key < b.key; });
     std::vector<crypto::SecretKey> keys;
-    for (std::size_t index = 0; index < validator_count; ++index)
+    for (std::size_t index = 0; index < pids_.size(); ++index)
         keys.push_back(crypto::SecretKey::generate());
-    for (std::size_t index = 0; index < validator_count; ++index) {
-        genesis_.validators.validators.push_back(
-            ledger::Validator{"validator-" + std::to_string(index + 1), index % 2 == 0 ? "NL-POL" : "DE-BKA",
-                              keys[index].public_key(), 1, "127.0.0.1:" + std::to_string(base + 5 + index)});
+    std::vector<ledger::Validator> entries;  // Every node's entry, by index.
+    for (std::size_t index = 0; index < pids_.size(); ++index) {
+        entries.push_back(ledger::Validator{"validator-" + std::to_string(index + 1), agencies_[index],
+                                            keys[index].public_key(), 1,
+                                            "127.0.0.1:" + std::to_string(base + 5 + index)});
     }
+    genesis_.validators.validators.assign(entries.begin(), entries.begin() + validator_count);
+    spares_.assign(entries.begin() + validator_count, entries.end());
     // Small timeouts: the tests run in seconds.
     auto& params = genesis_.params;
     params.timeout_propose_ms = 600;
@@ -79,17 +102,16 @@ Localnet::Localnet() : pids_(validator_count, 0) {
     auto valid = ledger::validate_genesis(genesis_);
     REQUIRE_MESSAGE(valid.has_value(), (valid ? std::string() : valid.error().message));
     write_text(dir_ / "genesis.json", ledger::canonical_genesis(genesis_));
-    for (std::size_t index = 0; index < validator_count; ++index) {
+    for (std::size_t index = 0; index < pids_.size(); ++index) {
         auto node_dir = dir_ / ("node" + std::to_string(index));
         std::filesystem::create_directories(node_dir);
-        REQUIRE(crypto::write_secret_key_file(node_dir / "validator.key",
-                                              genesis_.validators.validators[index].name, keys[index])
+        REQUIRE(crypto::write_secret_key_file(node_dir / "validator.key", entries[index].name, keys[index])
                     .has_value());
         runtime::NodeConfig config;
         config.data_dir = "node" + std::to_string(index) + "/data";
         config.genesis_file = "genesis.json";
         config.validator_key_file = "node" + std::to_string(index) + "/validator.key";
-        config.peer_listen = genesis_.validators.validators[index].address;
+        config.peer_listen = entries[index].address;
         rest_ports_.push_back(static_cast<std::uint16_t>(base + index));
         config.rest_listen = "127.0.0.1:" + std::to_string(rest_ports_.back());
         for (std::size_t peer = 0; peer < validator_count; ++peer) {
@@ -102,7 +124,7 @@ Localnet::Localnet() : pids_(validator_count, 0) {
 }
 
 Localnet::~Localnet() {
-    for (std::size_t index = 0; index < validator_count; ++index) {
+    for (std::size_t index = 0; index < pids_.size(); ++index) {
         if (pids_[index] > 0) kill_node(index, SIGKILL);
     }
     if (std::getenv("CUSTOS_KEEP_TEST_DIR") == nullptr) {
@@ -164,6 +186,19 @@ unsigned Localnet::submit(std::size_t index, const std::string& envelope_json) {
     return response ? response->status : 0;
 }
 
+unsigned Localnet::submit_admin(std::size_t index, const std::string& agency,
+                                const std::string& envelope_json) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.method = "POST";
+    request.target = "/v1/events";
+    request.content_type = "application/json";
+    request.body = envelope_json;
+    request.signing_key = agency == "NL-POL" ? &*auditor_ : &admins_.at(agency);
+    auto response = api::http_request(request);
+    return response ? response->status : 0;
+}
+
 std::optional<crypto::Json> Localnet::status(std::size_t index) {
     api::ClientRequest request;
     request.port = rest_ports_[index];
@@ -175,6 +210,19 @@ std::optional<crypto::Json> Localnet::status(std::size_t index) {
     auto json = crypto::parse_json(response->body);
     if (!json) return std::nullopt;
     return *json;
+}
+
+std::string Localnet::admin_envelope(ledger::Event& event) {
+    event.chain_id = genesis_.chain_id;
+    if (event.time.value == 0) event.time = ledger::TimeMs{now_ms() - 1'000};
+    const crypto::SecretKey& key = event.agency == "NL-POL" ? *auditor_ : admins_.at(event.agency);
+    return ledger::envelope_to_json(ledger::sign_event(event, key)).dump();
+}
+
+ledger::Validator Localnet::spare_validator(std::size_t index, std::uint64_t power) const {
+    auto entry = spares_.at(index - validator_count);
+    entry.power = power;
+    return entry;
 }
 
 std::optional<std::uint64_t> Localnet::log_size(std::size_t index) {

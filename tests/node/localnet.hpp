@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,9 +21,16 @@ namespace custos::node_test {
 
 inline constexpr std::size_t validator_count = 4;
 
+struct LocalnetOptions {
+    // Nodes after the validators (indices validator_count...) whose keys are not in the genesis
+    // set, each with an agency of its own; with any, the four validators belong to four distinct
+    // agencies and every agency has an admin officer (validator-set governance tests).
+    std::size_t spare_nodes = 0;
+};
+
 class Localnet {
 public:
-    Localnet();
+    explicit Localnet(LocalnetOptions options = {});
     ~Localnet();
     Localnet(const Localnet&) = delete;
     Localnet& operator=(const Localnet&) = delete;
@@ -33,8 +41,19 @@ public:
 
     // A fresh, valid register event for a new item, signed by the custodian officer.
     [[nodiscard]] std::string next_register_envelope();
+    // A signed envelope of `event` by the admin of `event.agency` (spare-node localnets; NL-POL's
+    // admin is the auditor). Sets the chain id and, when zero, the time (so the caller can take
+    // the event id afterwards).
+    [[nodiscard]] std::string admin_envelope(ledger::Event& event);
+    // The spare node's validator entry: name, agency, key and peer address (power as given).
+    [[nodiscard]] ledger::Validator spare_validator(std::size_t index, std::uint64_t power) const;
+    [[nodiscard]] const std::vector<std::string>& agencies() const { return agencies_; }
+    [[nodiscard]] std::size_t node_count() const { return pids_.size(); }
     // HTTP status of POST /v1/events on node `index` (0 when the node cannot be reached).
     [[nodiscard]] unsigned submit(std::size_t index, const std::string& envelope_json);
+    // The same, the request signed by the admin of `agency` (governance events need it).
+    [[nodiscard]] unsigned submit_admin(std::size_t index, const std::string& agency,
+                                        const std::string& envelope_json);
     // GET /v1/status; nullopt when unreachable.
     [[nodiscard]] std::optional<crypto::Json> status(std::size_t index);
     [[nodiscard]] std::optional<std::uint64_t> log_size(std::size_t index);
@@ -60,6 +79,9 @@ private:
     std::optional<crypto::SecretKey> officer_;
     std::optional<crypto::SecretKey> auditor_;
     std::uint64_t items_ = 0;
+    std::vector<std::string> agencies_;                // Agency of each node, by index.
+    std::map<std::string, crypto::SecretKey> admins_;  // Spare-node localnets: admin by agency.
+    std::vector<ledger::Validator> spares_;            // Spare nodes' entries (power 1).
 };
 
 void sleep_ms(int ms);

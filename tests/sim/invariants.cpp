@@ -37,18 +37,21 @@ void InvariantChecker::fail(Invariant invariant, std::string detail) {
 }
 
 void InvariantChecker::on_decision(std::size_t node, const consensus::Decision& decision,
-                                   const Status& applied) {
+                                   const Status& applied, const ledger::ValidatorSet* in_force) {
+    const ledger::ValidatorSet& validators = in_force != nullptr ? *in_force : validators_;
     if (!honest_[node]) return;
     const auto height = decision.block.header.height.value;
     const auto where = "node " + std::to_string(node) + " height " + std::to_string(height);
     if (!applied) fail(Invariant::validity, where + ": " + applied.error().to_string());
-    auto certificate = ledger::verify_certificate(decision.certificate, chain_id_, validators_);
+    auto certificate = ledger::verify_certificate(decision.certificate, chain_id_, validators);
     if (!certificate) {
         fail(Invariant::certificate, where + ": " + certificate.error().to_string());
     } else if (certificate->block != decision.block_id ||
                certificate->height != decision.block.header.height || certificate->round != decision.round ||
-               !ledger::exceeds_two_thirds(certificate->signed_power, validators_.total_power())) {
-        fail(Invariant::certificate, where + ": certificate does not certify this block with > 2/3");
+               !ledger::exceeds_two_thirds(certificate->signed_power, validators.total_power()) ||
+               (in_force != nullptr && decision.block.header.validators_hash != in_force->hash())) {
+        fail(Invariant::certificate,
+             where + ": certificate does not certify this block with > 2/3 of the set in force");
     }
     auto& mine = node_decided_[node];
     if (auto before = mine.find(height); before != mine.end() && before->second != decision.block_id) {
@@ -66,11 +69,17 @@ void InvariantChecker::on_decision(std::size_t node, const consensus::Decision& 
 void InvariantChecker::on_signed(std::size_t node, const consensus::SignedMessage& message) {
     if (std::holds_alternative<consensus::Commit>(message.body)) return;
     // Judge the signer, not the sender: honest nodes relay other validators' votes.
-    std::size_t signer = validators_.validators.size();
-    for (std::size_t index = 0; index < validators_.validators.size(); ++index) {
-        if (validators_.validators[index].name == message.validator) signer = index;
+    std::size_t signer = honest_.size();
+    if (names_.empty()) {
+        for (std::size_t index = 0; index < validators_.validators.size(); ++index) {
+            if (validators_.validators[index].name == message.validator) signer = index;
+        }
+    } else {
+        for (std::size_t index = 0; index < names_.size(); ++index) {
+            if (names_[index] == message.validator) signer = index;
+        }
     }
-    if (signer == validators_.validators.size() || !honest_[signer]) return;
+    if (signer >= honest_.size() || !honest_[signer]) return;
     std::tuple<std::string, std::uint64_t, std::uint32_t, int> slot;
     std::string content;
     if (const auto* proposal = std::get_if<consensus::Proposal>(&message.body)) {

@@ -36,7 +36,11 @@ public:
     InvariantChecker(std::string chain_id, ledger::ValidatorSet validators, std::vector<bool> honest);
 
     // A node decided. `applied` is the ledger's verdict on the block (validity).
-    void on_decision(std::size_t node, const consensus::Decision& decision, const Status& applied);
+    // `in_force` is the validator set in force at the decided height (default: the genesis set).
+    void on_decision(std::size_t node, const consensus::Decision& decision, const Status& applied,
+                     const ledger::ValidatorSet* in_force = nullptr);
+    // Validator name of each node, when nodes are not the genesis set in order (set changes).
+    void set_node_names(std::vector<std::string> names) { names_ = std::move(names); }
     // A node sent a signed proposal or vote (honest nodes only are held to "never twice").
     void on_signed(std::size_t node, const consensus::SignedMessage& message);
     // A node's current height after a step or a restart.
@@ -51,6 +55,7 @@ private:
     std::string chain_id_;
     ledger::ValidatorSet validators_;
     std::vector<bool> honest_;
+    std::vector<std::string> names_;  // By node index.
     std::optional<Violation> violation_;
     std::map<std::uint64_t, ledger::BlockHash> decided_;  // The one global list of decisions.
     std::vector<std::map<std::uint64_t, ledger::BlockHash>> node_decided_;  // Survives restarts.

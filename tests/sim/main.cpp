@@ -31,6 +31,11 @@ constexpr std::string_view usage = R"(usage: custos-sim [options]
   --heights N          heights to decide before the faults heal (default 6)
   --steps N            bound on simulator events per run (default 2000000)
   --fault-ms N         longest fault phase in simulated ms (default 30000)
+  --set-change         validator-set changes by governance events: one more agency's validator
+                       is added from height K, later one genesis validator is removed and
+                       another's power doubled; cores are rebuilt at each boundary and nodes
+                       catch up by block sync (equal powers only)
+  --set-change-height K  first height whose proposer includes the changes (default 2)
   --sabotage-double-sign  make node 0 sign two prevotes (the check must catch it)
   --bench              no delay, no faults: print heights per CPU second and core votes/s
   --verbose            print every run
@@ -118,6 +123,10 @@ int main(int argc, char** argv) {
             config.steps_max = std::strtoull(need().data(), nullptr, 10);
         } else if (arg == "--fault-ms") {
             config.fault_ms = std::strtoll(need().data(), nullptr, 10);
+        } else if (arg == "--set-change") {
+            config.set_change = true;
+        } else if (arg == "--set-change-height") {
+            config.set_change_height = std::strtoull(need().data(), nullptr, 10);
         } else if (arg == "--sabotage-double-sign") {
             config.sabotage_double_sign = true;
         } else if (arg == "--bench") {
@@ -131,6 +140,10 @@ int main(int argc, char** argv) {
     }
     if (config.validators < 4 || config.validators > 10) {
         std::fprintf(stderr, "custos-sim: --validators must be 4 to 10\n");
+        return 2;
+    }
+    if (config.set_change && (config.unequal_power || config.validators > 9)) {
+        std::fprintf(stderr, "custos-sim: --set-change needs equal powers and at most 9 validators\n");
         return 2;
     }
     if (config.byzantine * 3 >= config.validators) {
@@ -157,6 +170,7 @@ int main(int argc, char** argv) {
         total.sign_seconds += result.stats.sign_seconds;
         total.evidence_found += result.stats.evidence_found;
         total.crashes += result.stats.crashes;
+        total.set_changes += result.stats.set_changes;
         if (result.violation) {
             ++failures;
             std::printf("FAIL seed=%llu invariant=%s: %s\n", static_cast<unsigned long long>(seed),
@@ -177,11 +191,11 @@ int main(int argc, char** argv) {
     const std::uint64_t runs = last - first + 1;
     std::printf(
         "custos-sim: %llu runs, %llu failed, validators=%zu byzantine=%zu, %.1f s CPU, "
-        "%llu heights, %llu evidence, %llu crashes\n",
+        "%llu heights, %llu evidence, %llu crashes, %llu set changes\n",
         static_cast<unsigned long long>(runs), static_cast<unsigned long long>(failures), config.validators,
         config.byzantine, cpu, static_cast<unsigned long long>(total.heights_decided),
-        static_cast<unsigned long long>(total.evidence_found),
-        static_cast<unsigned long long>(total.crashes));
+        static_cast<unsigned long long>(total.evidence_found), static_cast<unsigned long long>(total.crashes),
+        static_cast<unsigned long long>(total.set_changes));
     if (bench) {
         const double core_logic = total.core_seconds - total.sign_seconds;
         std::printf(

@@ -47,6 +47,8 @@ World::World(const SimConfig& config, bool measure_core)
 void World::setup() {
     const std::size_t count = config_.validators;
     CUSTOS_ASSERT(count >= 1 && count <= 10, "validators in 1..10");
+    // With set changes one more node (and agency) exists, outside the genesis set.
+    const std::size_t node_count = config_.set_change ? count + 1 : count;
     genesis_ = std::make_unique<ledger::Genesis>();
     genesis_->chain_id = std::string(sim_chain_id);
     genesis_->genesis_time = ledger::TimeMs{sim_genesis_time_ms};
@@ -58,6 +60,12 @@ void World::setup() {
         genesis_->validators.validators.push_back(
             ledger::Validator{validator_name(index), "AG" + std::to_string(index), keys.back().public_key(),
                               power, "127.0.0.1:" + std::to_string(9000 + index)});
+    }
+    if (config_.set_change) {
+        genesis_->agencies.push_back(ledger::Agency{"AG" + std::to_string(count), "Agency", "EU"});
+        keys.push_back(validator_key(count));
+        std::vector<crypto::SecretKey> admin_keys;
+        setup_governance(admin_keys);
     }
     auto valid = ledger::validate_genesis(*genesis_);
     CUSTOS_ASSERT(valid.has_value(), "the simulator's genesis is valid");
@@ -77,7 +85,7 @@ void World::setup() {
     });
     const std::uint64_t total = params_.validators.total_power();
     std::uint64_t byzantine_power = 0;
-    std::vector<bool> honest(count, true);
+    std::vector<bool> honest(node_count, true);
     for (std::size_t chosen = 0; chosen < config_.byzantine && chosen < count; ++chosen) {
         const auto power = params_.validators.validators[order[chosen]].power;
         if ((byzantine_power + power) * 3 >= total) break;
@@ -85,9 +93,17 @@ void World::setup() {
         honest[order[chosen]] = false;
     }
     checker_ = std::make_unique<InvariantChecker>(params_.chain_id, params_.validators, honest);
-    blocked_.assign(count, std::vector<bool>(count, false));
-    nodes_.resize(count);
-    for (std::size_t index = 0; index < count; ++index) {
+    if (config_.set_change) {
+        std::vector<std::string> names;
+        for (std::size_t index = 0; index < node_count; ++index) {
+            names.push_back(validator_name(index));
+            node_of_name_[validator_name(index)] = index;
+        }
+        checker_->set_node_names(std::move(names));
+    }
+    blocked_.assign(node_count, std::vector<bool>(node_count, false));
+    nodes_.resize(node_count);
+    for (std::size_t index = 0; index < node_count; ++index) {
         Node& node = nodes_[index];
         node.index = index;
         node.honest = honest[index];
@@ -108,21 +124,43 @@ ledger::ApplyContext World::apply_context(const Node& node) const {
 void World::start_node(std::size_t index) {
     Node& node = nodes_[index];
     node.up = true;
-    const auto* last = node.ledger->last_header();
-    consensus::StartState start{ledger::Height{node.ledger->height().value + 1},
-                                last ? last->time : ledger::TimeMs{sim_genesis_time_ms - 1},
-                                last ? ledger::block_hash(*last) : ledger::BlockHash{}, node.persisted};
-    node.core = std::make_unique<consensus::Core>(params_, *node.signer, std::move(start));
-    checker_->on_height(index, node.core->height());
-    auto ready = node.core->start(local_time(node));
     std::deque<consensus::Input> follow_ups;
-    carry_out(index, ready, follow_ups);
-    while (!follow_ups.empty() && node.up) {
+    build_core(index, follow_ups);
+    while (!follow_ups.empty() && node.up && node.core) {
         auto input = std::move(follow_ups.front());
         follow_ups.pop_front();
         auto next = node.core->step(std::move(input), local_time(node));
         carry_out(index, next, follow_ups);
     }
+}
+
+void World::build_core(std::size_t index, std::deque<consensus::Input>& follow_ups) {
+    Node& node = nodes_[index];
+    node.core.reset();
+    const auto* last = node.ledger->last_header();
+    const ledger::Height next{node.ledger->height().value + 1};
+    if (!config_.set_change) {
+        consensus::StartState start{next, last ? last->time : ledger::TimeMs{sim_genesis_time_ms - 1},
+                                    last ? ledger::block_hash(*last) : ledger::BlockHash{}, node.persisted};
+        node.core = std::make_unique<consensus::Core>(params_, *node.signer, std::move(start));
+    } else {
+        // The set in force at the next height; a node outside it is an observer (no core) that
+        // only syncs, exactly as custos-node runs.
+        const auto& set = node.ledger->validators();
+        node.core_set_hash = set_info(set).hash;
+        if (set.find(node.signer->public_key()) == nullptr) {
+            checker_->on_height(index, next);
+            return;
+        }
+        consensus::Params params = params_;
+        params.validators = set;
+        consensus::StartState start{next, last ? last->time : ledger::TimeMs{sim_genesis_time_ms - 1},
+                                    last ? ledger::block_hash(*last) : ledger::BlockHash{}, node.persisted};
+        node.core = std::make_unique<consensus::Core>(std::move(params), *node.signer, std::move(start));
+    }
+    checker_->on_height(index, node.core->height());
+    auto ready = node.core->start(local_time(node));
+    carry_out(index, ready, follow_ups);
 }
 
 void World::crash_node(std::size_t index) {
@@ -138,7 +176,7 @@ void World::drive(std::size_t index, consensus::Input input) {
     Node& node = nodes_[index];
     std::deque<consensus::Input> follow_ups;
     follow_ups.push_back(std::move(input));
-    while (!follow_ups.empty() && node.up) {
+    while (!follow_ups.empty() && node.up && node.core) {
         auto next_input = std::move(follow_ups.front());
         follow_ups.pop_front();
         if (const auto* received = std::get_if<consensus::MessageReceived>(&next_input)) {
@@ -155,22 +193,24 @@ void World::drive(std::size_t index, consensus::Input input) {
         }
         carry_out(index, ready, follow_ups);
     }
-    if (trace_ && node.up) {
+    if (trace_ && node.up && node.core) {
         std::fprintf(stderr, "t=%lld node %zu h=%llu r=%u step=%d locked=%d\n", static_cast<long long>(now_),
                      index, static_cast<unsigned long long>(node.core->height().value),
                      node.core->round().value, static_cast<int>(node.core->current_step()),
                      node.core->locked_round() ? static_cast<int>(node.core->locked_round()->value) : -1);
     }
-    if (node.up) checker_->on_height(index, node.core->height());
+    if (node.up && node.core) checker_->on_height(index, node.core->height());
 }
 
 void World::carry_out(std::size_t index, consensus::Ready& ready, std::deque<consensus::Input>& follow_ups) {
     Node& node = nodes_[index];
     // 1. Persist: decided blocks and the consensus state, before anything leaves the node.
     for (const auto& decision : ready.decisions) {
+        // The set in force at the decided height, read before the block is applied.
+        const ledger::ValidatorSet in_force = node.ledger->validators();
         auto applied = node.ledger->apply(decision.block);
         Status status = applied ? Status{} : Status{tl::unexpected(applied.error())};
-        checker_->on_decision(index, decision, status);
+        checker_->on_decision(index, decision, status, &in_force);
         node.commits.emplace(decision.block.header.height.value,
                              consensus::Commit{decision.block, decision.round, decision.certificate});
     }
@@ -180,27 +220,40 @@ void World::carry_out(std::size_t index, consensus::Ready& ready, std::deque<con
         crash_node(index);  // Persisted, but nothing sent: the restart must cope.
         return;
     }
+    // A set boundary: rebuild the core from the persisted state (as after a restart) and drop
+    // the rest of this Ready, as the node runtime does (consensus/runtime/node_sets.cpp).
+    if (config_.set_change && !ready.decisions.empty() &&
+        set_info(node.ledger->validators()).hash != node.core_set_hash) {
+        ++node.epoch;  // The old core's timeouts are dropped with it.
+        follow_ups.clear();
+        build_core(index, follow_ups);
+        return;
+    }
     // 2. Then send, schedule and answer.
     for (const auto& outbound : ready.messages) {
+        // Validator indices are into the core's set; the network addresses nodes.
+        const consensus::Outbound addressed{node_for(node, outbound.to), outbound.message};
+        if (outbound.to && !addressed.to) continue;
         if (node.honest) {
-            send_honest(index, outbound);
+            send_honest(index, addressed);
         } else {
-            send_byzantine(index, outbound);
+            send_byzantine(index, addressed);
         }
     }
     for (const auto& behind : ready.peers_behind) {
         auto found = node.commits.find(behind.height.value);
-        if (found != node.commits.end()) {
-            transmit(index, behind.validator,
-                     consensus::encode(consensus::SignedMessage{found->second, {}, {}}));
+        const auto to = node_for(node, behind.validator);
+        if (found != node.commits.end() && to) {
+            transmit(index, *to, consensus::encode(consensus::SignedMessage{found->second, {}, {}}));
         }
     }
     for (const auto& timeout : ready.timeouts) {
         push(Event{now_ + timeout.delay_ms, 0, EventKind::timeout, index, index, node.epoch, {}, timeout});
     }
     for (const auto& request : ready.proposal_requests) {
-        auto built = node.ledger->build(ledger::BlockProposal{{}, request.time, node.signer->name()});
-        CUSTOS_ASSERT(built.has_value(), "an empty block always builds");
+        auto built = node.ledger->build(
+            ledger::BlockProposal{governance_candidates(node), request.time, node.signer->name()});
+        CUSTOS_ASSERT(built.has_value(), "a block of valid or dropped candidates always builds");
         follow_ups.push_back(
             consensus::ProposalBuilt{request.height, request.round, std::move(built->block)});
     }
@@ -279,6 +332,10 @@ void World::handle(Event& event) {
     switch (event.kind) {
         case EventKind::deliver: {
             if (!node.up) return;
+            if (config_.set_change) {
+                deliver_with_sets(event);
+                return;
+            }
             ++stats_.messages_delivered;
             if (event.bytes->size() > consensus::message_bytes_max) return;  // Refused by size alone.
             const Hash32 digest = crypto::sha256(*event.bytes);
@@ -309,6 +366,9 @@ void World::handle(Event& event) {
             return;
         case EventKind::heal:
             heal();
+            return;
+        case EventKind::sync_tick:
+            sync_tick();
             return;
     }
 }
@@ -361,7 +421,8 @@ bool World::liveness_reached() const {
     for (const auto& node : nodes_) {
         if (node.honest && node.ledger->height().value < liveness_target_) return false;
     }
-    return true;
+    // A set-change run must also see both changes in force (the network really switched sets).
+    return !config_.set_change || count_set_changes() >= 2;
 }
 
 SimResult World::run() {
@@ -370,6 +431,7 @@ SimResult World::run() {
         start_node(index);
     push(Event{rng_.range(fault_tick_min_ms, fault_tick_max_ms), 0, EventKind::fault_tick});
     push(Event{config_.fault_ms, 0, EventKind::heal});
+    if (config_.set_change) push(Event{sync_interval_ms, 0, EventKind::sync_tick});
     SimResult result;
     while (!queue_.empty() && !checker_->violation()) {
         if (stats_.steps++ >= config_.steps_max) {
@@ -385,15 +447,17 @@ SimResult World::run() {
         if (!faults_active_ && liveness_reached()) break;
         if (!faults_active_ && now_ > heal_time_ + config_.liveness_ms) {
             result.violation = Violation{
-                Invariant::liveness, "honest nodes did not reach height " + std::to_string(liveness_target_) +
-                                         " within " + std::to_string(config_.liveness_ms) +
-                                         " ms after the faults healed"};
+                Invariant::liveness,
+                "honest nodes did not reach height " + std::to_string(liveness_target_) +
+                    (config_.set_change ? " with both validator-set changes in force" : "") + " within " +
+                    std::to_string(config_.liveness_ms) + " ms after the faults healed"};
             break;
         }
     }
     if (checker_->violation()) result.violation = checker_->violation();
     stats_.heights_decided = checker_->decided().empty() ? 0 : checker_->decided().rbegin()->first;
     stats_.simulated_ms = now_;
+    if (config_.set_change) stats_.set_changes = count_set_changes();
     result.stats = stats_;
     return result;
 }

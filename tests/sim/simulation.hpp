@@ -35,6 +35,14 @@ struct SimConfig {
     std::uint64_t liveness_heights = 2;   // New heights every honest node must decide after healing.
     std::int64_t liveness_ms = 120'000;   // ... within this simulated time.
     std::int64_t delay_max_ms = 200;
+    // Validator-set changes by governance events (sim/governance.cpp): genesis has `validators`
+    // validators and one more agency whose node starts as an observer; from height
+    // `set_change_height` proposers include events adding that agency's validator, and three
+    // heights after it is on the ledger, events removing the last genesis validator and doubling
+    // the first honest one's power. Cores are rebuilt at each boundary as the node runtime does,
+    // and nodes catch up by block sync. Equal powers only.
+    bool set_change = false;
+    std::uint64_t set_change_height = 2;
     // Sabotage for tests that show an invariant check fails when its property is broken.
     bool sabotage_double_sign = false;
     bool quiet = true;
@@ -47,8 +55,9 @@ struct SimStats {
     std::uint64_t heights_decided = 0;  // Highest height in the global list.
     std::uint64_t evidence_found = 0;
     std::uint64_t crashes = 0;
-    double core_seconds = 0;  // CPU time inside Core::step (bench only).
-    double sign_seconds = 0;  // ... of which spent signing.
+    std::uint64_t set_changes = 0;  // Validator sets in force beyond genesis (set_change runs).
+    double core_seconds = 0;        // CPU time inside Core::step (bench only).
+    double sign_seconds = 0;        // ... of which spent signing.
     std::int64_t simulated_ms = 0;
 };
 

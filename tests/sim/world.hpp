@@ -19,6 +19,9 @@ namespace custos::sim {
 
 inline constexpr std::string_view sim_chain_id = "custos-sim";
 inline constexpr std::int64_t sim_genesis_time_ms = 1'800'000'000'000;
+inline constexpr std::int64_t sync_interval_ms = 500;  // Block sync requests (set_change runs).
+inline constexpr std::uint64_t sync_batch = 4;         // Commits sent per sync request.
+inline constexpr std::size_t set_cache_entries_max = 4096;
 
 // Signs with the validator's key and, for the benchmark, counts the time spent signing.
 class MeteredSigner final : public consensus::Signer {
@@ -54,9 +57,17 @@ struct Node {
     bool up = true;
     std::uint64_t epoch = 0;  // Bumped by each crash; timeouts of an older epoch are dropped.
     std::int64_t skew_ms = 0;
+    Hash32 core_set_hash;  // The set the core was built with (no core: not a member).
 };
 
-enum class EventKind : std::uint8_t { deliver, timeout, fault_tick, restart, heal };
+// A validator set some node's ledger holds, with its hash and a verifier for its members.
+struct SetInfo {
+    ledger::ValidatorSet set;  // A copy: a cache hit is checked against it (addresses are reused).
+    Hash32 hash;
+    std::unique_ptr<consensus::MessageVerifier> verifier;
+};
+
+enum class EventKind : std::uint8_t { deliver, timeout, fault_tick, restart, heal, sync_tick };
 
 struct Event {
     std::int64_t time = 0;
@@ -83,6 +94,18 @@ public:
 private:
     void setup();
     void start_node(std::size_t index);
+    // Builds the core for the node's next height with the set in force there (none when the node
+    // is not a member), as the runtime does at start and at a set boundary; runs its start().
+    void build_core(std::size_t index, std::deque<consensus::Input>& follow_ups);
+    // sim/governance.cpp (set_change runs only).
+    void setup_governance(std::vector<crypto::SecretKey>& admin_keys);
+    [[nodiscard]] std::vector<ledger::Envelope> governance_candidates(const Node& node) const;
+    void deliver_with_sets(Event& event);
+    void apply_commit(std::size_t index, const consensus::Commit& commit);
+    void sync_tick();
+    [[nodiscard]] std::uint64_t count_set_changes() const;
+    [[nodiscard]] const SetInfo& set_info(const ledger::ValidatorSet& set);
+    [[nodiscard]] std::optional<std::size_t> node_for(const Node& node, std::optional<std::size_t> to) const;
     void crash_node(std::size_t index);
     void handle(Event& event);
     void fault_tick();
@@ -113,6 +136,15 @@ private:
     // the bytes, so one verdict per distinct message serves all receivers (bounded).
     std::map<Hash32, std::optional<consensus::VerifiedMessage>> verified_cache_;
     std::unique_ptr<InvariantChecker> checker_;
+    // set_change runs: sets by address (every node's ledger keeps its sets for the whole run).
+    std::map<const ledger::ValidatorSet*, SetInfo> set_infos_;
+    std::map<std::string, std::size_t> node_of_name_;
+    std::map<Hash32, std::optional<ledger::Height>> message_heights_;  // By message digest.
+    std::map<std::pair<Hash32, Hash32>, std::optional<consensus::VerifiedMessage>> set_verified_;
+    // The governance events, in two phases (add; then remove and change power).
+    std::vector<ledger::Envelope> governance_add_;
+    std::vector<ledger::Envelope> governance_change_;
+    ledger::EventId add_proposal_id_;
     std::vector<Node> nodes_;
     std::priority_queue<Event, std::vector<Event>, EventLater> queue_;
     std::uint64_t sequence_ = 0;

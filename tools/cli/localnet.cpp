@@ -36,7 +36,7 @@ constexpr std::size_t layout_bytes_max = 1024 * 1024;
 
 constexpr std::string_view init_usage =
     "usage: custos localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
-    "                            [--rest-port-base P] [--peer-port-base P]\n"
+    "                            [--rest-port-base P] [--peer-port-base P] [--joiners N]\n"
     "\n"
     "Writes a local Custos network into DIR (which must not hold a genesis yet):\n"
     "  DIR/genesis.json                       the genesis (chain custos-localnet); its hash is printed\n"
@@ -55,6 +55,11 @@ constexpr std::string_view init_usage =
     "                        the first two play the demo; a prefix of 2-3 capitals is the country\n"
     "  --rest-port-base P    first REST port (default 8081)\n"
     "  --peer-port-base P    first peer port (default 26657)\n"
+    "  --joiners N           also write N nodes (node<V>.., 0..4, default 0) whose validator keys\n"
+    "                        are NOT in the genesis: agencies that join later by a validator.propose\n"
+    "                        and approvals (docs/OPERATIONS.md 2.1). Each gets node<i>/config.json,\n"
+    "                        its key and node<i>/validator_entry.json (the proposal's \"validator\");\n"
+    "                        'run' does not start them: custos-node --config DIR/node<i>/config.json\n"
     "  -h, --help            show this help\n"
     "\n"
     "exit status: 0 written, 1 DIR already holds a genesis or a file could not be written,\n"
@@ -73,6 +78,7 @@ struct InitOptions {
     std::vector<std::string> agencies;
     std::uint16_t rest_port_base = default_rest_port_base;
     std::uint16_t peer_port_base = default_peer_port_base;
+    std::size_t joiners = 0;
 };
 
 int usage_error(const std::string& message) {
@@ -120,6 +126,8 @@ std::optional<InitOptions> parse_init_args(const Args& args, int& exit_code) {
             options.rest_port_base = static_cast<std::uint16_t>(*number);
         } else if (arg == "--peer-port-base" && number && *number >= 1 && *number + validators_max <= 65535) {
             options.peer_port_base = static_cast<std::uint16_t>(*number);
+        } else if (arg == "--joiners" && number && *number <= joiners_max) {
+            options.joiners = *number;
         } else {
             exit_code = usage_error("bad argument '" + arg + " " + value + "'");
             return std::nullopt;
@@ -127,6 +135,11 @@ std::optional<InitOptions> parse_init_args(const Args& args, int& exit_code) {
     }
     if (options.dir.empty()) {
         exit_code = usage_error("--dir DIR is required");
+        return std::nullopt;
+    }
+    if (options.validators + options.joiners > validators_max) {  // Ports are base + node index.
+        exit_code =
+            usage_error("--validators plus --joiners must be at most " + std::to_string(validators_max));
         return std::nullopt;
     }
     std::vector<std::string> sorted = options.agencies;
@@ -214,9 +227,10 @@ Result<std::vector<ledger::Officer>> make_officers(const InitOptions& options) {
     return officers;
 }
 
+// Validators 0..V-1, then the joiners' entries (V..V+J-1), by node index.
 Result<std::vector<ledger::Validator>> make_validators(const InitOptions& options) {
     std::vector<ledger::Validator> validators;
-    for (std::size_t i = 0; i < options.validators; ++i) {
+    for (std::size_t i = 0; i < options.validators + options.joiners; ++i) {
         const std::string& agency = options.agencies[i % options.agencies.size()];
         fs::path node_dir = options.dir / ("node" + std::to_string(i));
         std::error_code error;
@@ -263,6 +277,17 @@ Status write_configs(const InitOptions& options, const std::vector<ledger::Valid
             !written) {
             return written;
         }
+        if (i >= options.validators) {  // A joiner: not started by run; its entry for the proposal.
+            const Json entry =
+                ledger::validator_set_to_json(ledger::ValidatorSet{{by_index[i]}})["validators"][0];
+            if (auto written =
+                    write_text_file(options.dir / ("node" + std::to_string(i)) / "validator_entry.json",
+                                    entry.dump(2) + "\n", 0644);
+                !written) {
+                return written;
+            }
+            continue;
+        }
         nodes.push_back({{"name", by_index[i].name},
                          {"config", config.string()},
                          {"rest", address(static_cast<std::uint16_t>(options.rest_port_base + i))}});
@@ -296,7 +321,8 @@ int init(const InitOptions& options) {
     std::sort(genesis.agencies.begin(), genesis.agencies.end(),
               [](const auto& a, const auto& b) { return a.id < b.id; });
     genesis.officers = *officers;
-    genesis.validators.validators = *validators;
+    genesis.validators.validators.assign(
+        validators->begin(), validators->begin() + static_cast<std::ptrdiff_t>(options.validators));
     std::sort(genesis.validators.validators.begin(), genesis.validators.validators.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
     if (auto valid = ledger::validate_genesis(genesis); !valid) return fail(valid.error());
@@ -313,6 +339,13 @@ int init(const InitOptions& options) {
               << "genesis hash: " << crypto::hex_encode(hash.view()) << "\n"
               << "officer keys: " << (options.dir / "keys").string() << "/<AGENCY>/<role>.key\n"
               << "start it with: custos localnet run --dir " << options.dir.string() << "\n";
+    for (std::size_t i = options.validators; i < validators->size(); ++i) {
+        std::cout << "joiner (not a validator yet): " << (*validators)[i].name << " of "
+                  << (*validators)[i].agency << ", config "
+                  << (options.dir / ("node" + std::to_string(i)) / "config.json").string()
+                  << ", entry for validator.propose in "
+                  << (options.dir / ("node" + std::to_string(i)) / "validator_entry.json").string() << "\n";
+    }
     return exit_ok;
 }
 

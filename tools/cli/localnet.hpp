@@ -11,6 +11,9 @@
 //   DIR/node<i>/validator.key (+.pub)     the validator's key
 //   DIR/node<i>/data/                     the node's store (made by custos-node)
 //   DIR/node<i>/node.log                  the node's output (appended by run)
+//   DIR/node<i>/validator_entry.json      init --joiners only, for nodes i >= V whose keys are not in
+//                                         the genesis: their entry for a validator.propose (run does
+//                                         not start them; docs/OPERATIONS.md 2.1)
 #pragma once
 
 #include <cstdint>
@@ -24,6 +27,7 @@
 namespace custos::cli::localnet {
 
 inline constexpr std::size_t validators_max = 32;
+inline constexpr std::size_t joiners_max = 4;  // init --joiners: nodes outside the genesis set.
 inline constexpr std::uint16_t default_rest_port_base = 8081;
 inline constexpr std::uint16_t default_peer_port_base = 26657;
 inline constexpr std::string_view chain_id = "custos-localnet";
