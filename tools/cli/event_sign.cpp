@@ -26,7 +26,7 @@ constexpr std::string_view event_usage =
     "\n"
     "EVENT.json is the event object of docs/FORMAT.md section 6, including \"type\":\n"
     "\"custos.event.v1\", \"chain_id\" and, except for register, \"prev\" (the item's current head).\n"
-    "It is checked against the schema (rule R1) before signing; the custody rules (R3..R22) are\n"
+    "It is checked against the schema (rule R1) before signing; the custody and governance rules (R3..R32) are\n"
     "checked by the ledger when the envelope is submitted.\n"
     "\n"
     "options:\n"
