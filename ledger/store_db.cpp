@@ -24,8 +24,8 @@ constexpr std::array<std::string_view, column_count> column_names = {
 // Memory RocksDB may hold, whatever the ledger's size: a node's resident memory must stay flat.
 constexpr std::size_t block_cache_bytes = std::size_t{32} << 20;
 constexpr std::size_t memtables_bytes_max = std::size_t{64} << 20;  // All families together.
-constexpr double bloom_bits_per_key = 10.0;                          // ~1% false positives.
-constexpr double memtable_bloom_ratio = 0.02;                        // Of each write buffer.
+constexpr double bloom_bits_per_key = 10.0;                         // ~1% false positives.
+constexpr double memtable_bloom_ratio = 0.02;                       // Of each write buffer.
 
 // Every read on the hot path is a point lookup, and the most frequent one misses: admission asks
 // whether an event id is already stored (it almost never is). Whole-key Bloom filters, in the

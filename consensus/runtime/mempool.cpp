@@ -33,7 +33,8 @@ Result<std::uint64_t> OverlayState::admin_keys(std::string_view agency) const {
     return base_->admin_keys(agency);
 }
 
-Result<std::optional<ledger::ValidatorProposal>> OverlayState::validator_proposal(const ledger::EventId& id) const {
+Result<std::optional<ledger::ValidatorProposal>> OverlayState::validator_proposal(
+    const ledger::EventId& id) const {
     if (const ledger::ValidatorProposal* found = validators_.find(id))
         return std::optional<ledger::ValidatorProposal>(*found);
     return base_->validator_proposal(id);

@@ -74,12 +74,6 @@ struct Client {
     }
 };
 
-bool healthy(std::uint16_t port) {
-    auto response =
-        api::http_request(api::ClientRequest{.port = port, .target = "/healthz", .timeout_ms = 1000});
-    return response && response->status == 200;
-}
-
 crypto::SecretKey key_of(const fs::path& net, std::string_view role) {
     auto file = crypto::read_secret_key_file(net / "keys" / "NL-POL" / (std::string(role) + ".key"));
     REQUIRE_MESSAGE(file.has_value(), (file ? "" : file.error().message));
@@ -96,19 +90,11 @@ TEST_CASE("api read cache: a commit is seen by the next request (new trail event
     const fs::path net = work / "net";
     const auto rest_base = static_cast<std::uint16_t>(3000 + (::getpid() % 250) * 8);
     const auto peer_base = static_cast<std::uint16_t>(rest_base + 2000);
-    Run init =
-        run_custos(work, "localnet init --dir " + net.string() + " --rest-port-base " +
-                             std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+    Run init = init_localnet(work, net, rest_base, peer_base);
     REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     {
         RunningLocalnet running(work, net, /*demo=*/false);
-        bool up = false;
-        for (int tick = 0; tick < 300 && !up; ++tick) {
-            up = healthy(rest_base) && healthy(rest_base + 1) && healthy(rest_base + 2) &&
-                 healthy(rest_base + 3);
-            if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        REQUIRE_MESSAGE(up, read_file(work / "run.log"));
+        REQUIRE_MESSAGE(wait_healthy(rest_base, 4), read_file(work / "run.log"));
         const Client node{rest_base};
         const auto custodian = key_of(net, "custodian");
         const auto prosecutor = key_of(net, "prosecutor");

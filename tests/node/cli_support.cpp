@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "api/http_client.hpp"
+
 namespace custos::node_test {
 
 namespace fs = std::filesystem;
@@ -43,6 +45,28 @@ Run run_command(const fs::path& work, const std::string& command_line) {
 
 Run run_custos(const fs::path& work, const std::string& arguments) {
     return run_command(work, custos_binary().string() + " " + arguments);
+}
+
+Run init_localnet(const fs::path& work, const fs::path& dir, std::uint16_t rest_base,
+                  std::uint16_t peer_base) {
+    return run_custos(work, "localnet init --dir " + dir.string() + " --rest-port-base " +
+                                std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+}
+
+bool wait_healthy(std::uint16_t rest_base, int nodes) {
+    auto healthy = [](int port) {
+        auto response = api::http_request(api::ClientRequest{
+            .port = static_cast<std::uint16_t>(port), .target = "/healthz", .timeout_ms = 1000});
+        return response && response->status == 200;
+    };
+    for (int tick = 0; tick < 300; ++tick) {
+        bool all = true;
+        for (int index = 0; index < nodes && all; ++index)
+            all = healthy(rest_base + index);
+        if (all) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
 }
 
 RunningLocalnet::RunningLocalnet(const fs::path& work, const fs::path& dir, bool demo)

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -25,6 +26,14 @@ struct Run {
 [[nodiscard]] Run run_command(const std::filesystem::path& work, const std::string& command_line);
 // run_command for `custos <arguments>`.
 [[nodiscard]] Run run_custos(const std::filesystem::path& work, const std::string& arguments);
+
+// `custos localnet init` of the default 4-validator localnet in `dir`, REST ports from
+// `rest_base`, peer ports from `peer_base`.
+[[nodiscard]] Run init_localnet(const std::filesystem::path& work, const std::filesystem::path& dir,
+                                std::uint16_t rest_base, std::uint16_t peer_base);
+// Polls GET /healthz on the `nodes` REST ports from `rest_base` until all answer 200 (true) or
+// 30 s passed (false).
+[[nodiscard]] bool wait_healthy(std::uint16_t rest_base, int nodes);
 
 // `custos localnet run --dir DIR` (with --no-demo unless `demo`) in the background, its output in
 // work/run.log; SIGTERM on destruction, SIGKILL if it has not exited 10 s later, always reaped.

@@ -26,12 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace custos::node_test;
 
-bool healthy(std::uint16_t port) {
-    auto response = custos::api::http_request(
-        custos::api::ClientRequest{.port = port, .target = "/healthz", .timeout_ms = 1000});
-    return response && response->status == 200;
-}
-
 std::string time_now_minus_2s() {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::system_clock::now().time_since_epoch())
@@ -57,19 +51,11 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
     // cache 3000..6999, bundle 12000..19999, tests/node/localnet.cpp 20000..32767).
     const auto rest_base = static_cast<std::uint16_t>(7000 + (::getpid() % 600) * 8);
     const auto peer_base = static_cast<std::uint16_t>(rest_base + 4);
-    Run init =
-        run_custos(work, "localnet init --dir " + net.string() + " --rest-port-base " +
-                             std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+    Run init = init_localnet(work, net, rest_base, peer_base);
     REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     {
         RunningLocalnet running(work, net, /*demo=*/false);
-        bool up = false;
-        for (int tick = 0; tick < 300 && !up; ++tick) {
-            up = healthy(rest_base) && healthy(rest_base + 1) && healthy(rest_base + 2) &&
-                 healthy(rest_base + 3);
-            if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        REQUIRE_MESSAGE(up, read_file(work / "run.log"));
+        REQUIRE_MESSAGE(wait_healthy(rest_base, 4), read_file(work / "run.log"));
         auto node = [&](int index) {
             return " --node http://127.0.0.1:" + std::to_string(rest_base + index);
         };
