@@ -56,10 +56,6 @@ Result<std::optional<Hash32>> get_optional_hash(const Json& object, const char* 
 
 constexpr std::uint64_t json_int_max = (std::uint64_t{1} << 53) - 1;
 
-Json block_json(const Block& block) {
-    return ledger::block_to_json(block);
-}
-
 Result<Block> block_from_json(const Json& object) {
     auto found = object.find("block");
     if (found == object.end()) return make_error(ErrorCode::invalid_argument, "missing block");
@@ -210,24 +206,41 @@ Vote make_precommit(Height height, Round round, const std::optional<CheckpointRe
     return vote;
 }
 
+namespace {
+
+// `{"block":<canonical block>,` + the rest of `object`'s canonical text: "block" sorts before
+// every other member of a proposal or commit, so this is the canonical text of the whole message
+// without building the block (up to megabytes of events) as a JSON tree.
+std::string with_block_first(const Block& block, const Json& object) {
+    std::string rest = canonical(object);
+    CUSTOS_ASSERT(rest.size() > 2 && rest.front() == '{' && rest.compare(1, 8, "\"block\":") != 0,
+                  "the message has members besides the block");
+    std::string out = R"({"block":)";
+    out += ledger::canonical_block(block);
+    out += ',';
+    out.append(rest, 1);
+    return out;
+}
+
+}  // namespace
+
 std::string encode(const SignedMessage& message) {
     Json object;
     if (const auto* commit = std::get_if<Commit>(&message.body)) {
-        object = Json{{"kind", "commit"},
-                      {"round", commit->round.value},
-                      {"block", block_json(commit->block)},
-                      {"certificate", commit->certificate.note}};
-        return canonical(object);
+        object = Json{
+            {"kind", "commit"}, {"round", commit->round.value}, {"certificate", commit->certificate.note}};
+        return with_block_first(commit->block, object);
     }
     if (const auto* proposal = std::get_if<Proposal>(&message.body)) {
         object = Json{{"kind", "proposal"},
                       {"height", proposal->height.value},
                       {"round", proposal->round.value},
                       {"pol_round", proposal->pol_round ? Json(proposal->pol_round->value) : Json(nullptr)},
-                      {"block", block_json(proposal->block)}};
-    } else {
-        object = vote_json(std::get<Vote>(message.body));
+                      {"validator", message.validator},
+                      {"sig", crypto::base64_encode(message.signature.view())}};
+        return with_block_first(proposal->block, object);
     }
+    object = vote_json(std::get<Vote>(message.body));
     object["validator"] = message.validator;
     object["sig"] = crypto::base64_encode(message.signature.view());
     return canonical(object);

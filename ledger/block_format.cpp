@@ -150,7 +150,20 @@ Result<Block> parse_block(std::string_view text) {
 }
 
 std::string canonical_block(const Block& block) {
-    return detail::canonical_text(block_to_json(block));
+    // Written directly (no JSON tree): {"events":[<canonical envelope>,...],"header":<header>},
+    // the members in canonical order; byte-identical to canonicalizing block_to_json(block).
+    std::string header = canonical_block_header(block.header);
+    std::string out;
+    out.reserve(header.size() + 32 + block.events.size() * 640);
+    out += R"({"events":[)";
+    for (std::size_t index = 0; index < block.events.size(); ++index) {
+        if (index != 0) out += ',';
+        out += canonical_envelope(block.events[index]);
+    }
+    out += R"(],"header":)";
+    out += header;
+    out += '}';
+    return out;
 }
 
 }  // namespace custos::ledger

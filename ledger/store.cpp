@@ -227,6 +227,13 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
 }
 
 Result<std::optional<ItemState>> Store::item(std::string_view item_id) const {
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(impl_->item_cache_mutex);
+        auto cached = impl_->item_cache.find(std::string(item_id));
+        if (cached != impl_->item_cache.end()) return std::optional<ItemState>(cached->second);
+        generation = impl_->item_cache_generation;
+    }
     auto value = impl_->db.get(Column::items, item_id);
     if (!value) return tl::unexpected(value.error());
     if (!value->has_value()) return std::optional<ItemState>();
@@ -234,6 +241,13 @@ Result<std::optional<ItemState>> Store::item(std::string_view item_id) const {
     if (!json) return tl::unexpected(corrupt("item " + std::string(item_id) + ": " + json.error().message));
     auto state = item_state_from_json(*json);
     if (!state) return tl::unexpected(corrupt("item " + std::string(item_id) + ": " + state.error().message));
+    {
+        std::lock_guard lock(impl_->item_cache_mutex);
+        if (impl_->item_cache_generation == generation) {
+            if (impl_->item_cache.size() >= Impl::item_cache_max) impl_->item_cache.clear();
+            impl_->item_cache.emplace(std::string(item_id), *state);
+        }
+    }
     return std::optional<ItemState>(std::move(*state));
 }
 

@@ -118,6 +118,13 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     if (!written) return written;
     impl_->height = header.height;
     impl_->last_header = header;
+    {
+        std::lock_guard lock(impl_->item_cache_mutex);
+        ++impl_->item_cache_generation;
+        if (impl_->item_cache.size() + effects.items.size() > Impl::item_cache_max) impl_->item_cache.clear();
+        for (const auto& state : effects.items)
+            impl_->item_cache.insert_or_assign(state.item, state);
+    }
     for (const auto& record : effects.officers)
         impl_->officers.put(record);
     for (const auto& count : effects.admin_counts)

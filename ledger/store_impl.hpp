@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "ledger/officers.hpp"
@@ -30,6 +33,16 @@ struct Store::Impl {
     std::map<std::uint64_t, std::shared_ptr<const ValidatorSet>> validator_sets;
     // Validator proposals (meta "proposal/") and the latest adopted set, for the rules.
     ValidatorTable validators;
+
+    // Item states recently read or written. The rule engine reads an item for every event on it
+    // (at admission, and again in each proposal and block), so most reads then neither touch
+    // RocksDB nor parse JSON. append_block writes the new states through; API threads read the
+    // store too, hence the mutex and the generation: a read that missed inserts what it read only
+    // if no block was appended meanwhile, so the cache never holds a state older than the store.
+    static constexpr std::size_t item_cache_max = 65536;  // Emptied whole when full.
+    mutable std::mutex item_cache_mutex;
+    mutable std::unordered_map<std::string, ItemState> item_cache;
+    std::uint64_t item_cache_generation = 0;
 
     Impl(store::Db database, Genesis genesis_value, Hash32 hash)
         : db(std::move(database)),

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <random>
 #include <set>
 
 #include "common/assert.hpp"
@@ -186,6 +188,19 @@ Result<VerifiedCertificate> verify_certificate(const Certificate& certificate, s
                                std::to_string(total) + " is not more than 2/3");
     }
     return verified;
+}
+
+std::size_t EventIdHash::operator()(const EventId& id) const noexcept {
+    // Multiply-xorshift of the id's first 8 bytes under a per-process secret (odd multiplier).
+    static const std::pair<std::uint64_t, std::uint64_t> secret = [] {
+        std::random_device device;
+        auto word = [&device] { return (std::uint64_t{device()} << 32) | device(); };
+        return std::pair{word(), word() | 1};
+    }();
+    std::uint64_t prefix = 0;
+    std::memcpy(&prefix, id.hash.bytes.data(), sizeof prefix);
+    std::uint64_t mixed = (prefix ^ secret.first) * secret.second;
+    return static_cast<std::size_t>(mixed ^ (mixed >> 29));
 }
 
 }  // namespace custos::ledger

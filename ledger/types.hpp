@@ -44,6 +44,13 @@ struct EventId {
     friend auto operator<=>(const EventId&, const EventId&) = default;
 };
 
+// Hash for unordered containers of event ids. An id is a SHA-256, but a caller chooses the event,
+// so the table position is keyed with a secret drawn once per process: a submitter cannot grind
+// ids into one bucket.
+struct EventIdHash {
+    [[nodiscard]] std::size_t operator()(const EventId& id) const noexcept;
+};
+
 // Milliseconds since the Unix epoch, UTC. Rendered as RFC 3339 with milliseconds
 // ("2026-11-27T21:00:00.000Z") wherever it is hashed or shown.
 struct TimeMs {

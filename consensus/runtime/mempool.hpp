@@ -17,6 +17,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.hpp"
@@ -62,7 +64,7 @@ public:
 private:
     const ledger::StateView* base_;
     std::map<std::string, ledger::ItemState, std::less<>> items_;
-    std::set<ledger::EventId> events_;
+    std::unordered_set<ledger::EventId, ledger::EventIdHash> events_;
     ledger::OfficerTable officers_;      // Pending governance events' changes.
     ledger::ValidatorTable validators_;  // Pending validator proposals, approvals and adoptions.
 };
@@ -99,7 +101,7 @@ private:
     const ledger::Genesis& genesis_;
     MempoolLimits limits_;
     std::list<PendingEvent> events_;
-    std::map<ledger::EventId, std::list<PendingEvent>::iterator> index_;
+    std::unordered_map<ledger::EventId, std::list<PendingEvent>::iterator, ledger::EventIdHash> index_;
     OverlayState overlay_;  // Reads through to the committed state.
     std::size_t bytes_ = 0;
 };

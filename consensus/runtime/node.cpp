@@ -46,6 +46,7 @@ consensus::Params params_from(const ledger::Genesis& genesis) {
 Status NodeImpl::open() {
     if (auto allowed = check_test_only_settings(config); !allowed) return allowed;
     byzantine = byzantine_mode(config.test_byzantine);
+    verified_ids.reserve(verified_cache_max + 1);
     set_log_level(config.log_level);
     auto genesis_text = read_text(config.genesis_file);
     if (!genesis_text) return tl::unexpected(genesis_text.error());
@@ -231,7 +232,7 @@ void NodeImpl::carry_out(consensus::Ready& ready, std::deque<consensus::Input>& 
         send_consensus(outbound);
     for (const auto& behind : ready.peers_behind) {  // Indices into the core's set.
         if (behind.validator < params.validators.validators.size()) {
-            send_commit(params.validators.validators[behind.validator].key, behind.height);
+            answer_laggard(params.validators.validators[behind.validator].key, behind.height);
         }
     }
     for (const auto& timeout : ready.timeouts)

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_set>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -110,7 +111,7 @@ public:
     std::set<std::shared_ptr<boost::asio::steady_timer>> timers;
 
     // Events whose signature this node verified (once per node), oldest first for eviction.
-    std::set<ledger::EventId> verified_ids;
+    std::unordered_set<ledger::EventId, ledger::EventIdHash> verified_ids;
     std::deque<ledger::EventId> verified_order;
     // Effects of the latest validated or built block, reused at commit.
     std::optional<std::pair<ledger::BlockHash, ledger::BlockEffects>> cached_effects;
@@ -128,6 +129,8 @@ public:
     std::map<crypto::PublicKey, std::uint64_t> peer_heights;
     std::set<crypto::PublicKey> peers_up;
     std::int64_t last_sync_request_ms = 0;
+    // Laggard answers waiting for their delay (peer, height), so one is sent at most per delay.
+    std::set<std::pair<crypto::PublicKey, std::uint64_t>> laggard_answers;
     std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit
     NodeCounters counters;
     // Voting gate (node_net.cpp, wants_voting): set once statuses from peers that with this node
@@ -174,6 +177,9 @@ public:
     void on_message(const crypto::PublicKey& peer, Bytes message);
     void send_consensus(const consensus::Outbound& outbound);
     void send_commit(const crypto::PublicKey& peer, ledger::Height height);
+    // Sends `peer` the commit of `height` after laggard_answer_delay_ms unless its status shows
+    // it has committed that height by then.
+    void answer_laggard(const crypto::PublicKey& peer, ledger::Height height);
     void send_status(const std::optional<crypto::PublicKey>& peer);
     void maybe_request_sync();
     void queue_gossip(std::string_view canonical_envelope);

@@ -111,6 +111,21 @@ void NodeImpl::send_commit(const crypto::PublicKey& peer, ledger::Height height)
     (void)transport->send(peer, frame_message(wire::consensus, consensus::encode(message)));
 }
 
+void NodeImpl::answer_laggard(const crypto::PublicKey& peer, ledger::Height height) {
+    if (!laggard_answers.emplace(peer, height.value).second) return;  // Already waiting.
+    auto timer =
+        std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(laggard_answer_delay_ms));
+    timers.insert(timer);
+    timer->async_wait([this, timer, peer, height](const boost::system::error_code& error) {
+        timers.erase(timer);
+        laggard_answers.erase({peer, height.value});
+        if (error || stopping) return;
+        auto known = peer_heights.find(peer);
+        if (known != peer_heights.end() && known->second >= height.value) return;  // Caught up.
+        send_commit(peer, height);
+    });
+}
+
 void NodeImpl::send_status(const std::optional<crypto::PublicKey>& peer) {
     auto bytes = frame_message(wire::status, height_bytes(store->height().value));
     if (peer) {

@@ -257,7 +257,7 @@ Result<ScannedLog> scan_log(std::string_view text, const std::filesystem::path& 
 }
 
 std::string block_file_text(const ledger::Block& block) {
-    std::string body = ledger::block_to_json(block).dump();
+    std::string body = ledger::canonical_block(block);
     std::string text(block_magic);
     text += hex(crypto::sha256(body));
     text += '\n';

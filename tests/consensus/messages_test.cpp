@@ -3,6 +3,8 @@
 #include <type_traits>
 
 #include "cluster.hpp"
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
 #include "crypto/signed_note.hpp"
 
 using namespace custos::test;
@@ -84,4 +86,37 @@ TEST_CASE("messages: a precommit for a block is a signed-note signature over the
     auto opened = custos::crypto::open_note(custos::crypto::format_note(note), keys);
     REQUIRE(opened.has_value());
     CHECK(opened->verified == std::vector<std::string>{test_name(2)});
+}
+
+TEST_CASE("messages: proposal and commit wire text is the canonical JSON of the message, block included") {
+    KeySigner signer(test_name(2), test_key(2));
+    Block block = test_block(Height{4}, TimeMs{test_genesis_time_ms + 4}, BlockHash{}, test_name(2), 9);
+    for (std::uint8_t index = 0; index < 3; ++index) {
+        custos::ledger::Envelope envelope;
+        envelope.event.chain_id = std::string(test_chain_id);
+        envelope.event.kind = custos::ledger::EventKind::verify;
+        envelope.event.item = "ITEM-" + std::to_string(index);
+        envelope.event.case_id = "CASE-\u00e9\"";
+        envelope.event.agency = "NL-POL";
+        envelope.signature.bytes[0] = index;
+        block.events.push_back(envelope);
+    }
+    const auto message =
+        sign_proposal(signer, test_chain_id, Proposal{Height{4}, Round{1}, Round{0}, block, {}});
+    const custos::crypto::Json tree{{"kind", "proposal"},
+                                    {"height", 4},
+                                    {"round", 1},
+                                    {"pol_round", 0},
+                                    {"block", custos::ledger::block_to_json(block)},
+                                    {"validator", message.validator},
+                                    {"sig", custos::crypto::base64_encode(message.signature.view())}};
+    CHECK(encode(message) == custos::crypto::canonicalize(tree).value());
+    // (Decoding is covered where blocks hold valid events: these placeholder events are not.)
+
+    const SignedMessage commit{Commit{block, Round{1}, custos::ledger::Certificate{"note\n"}}, {}, {}};
+    const custos::crypto::Json commit_tree{{"kind", "commit"},
+                                           {"round", 1},
+                                           {"block", custos::ledger::block_to_json(block)},
+                                           {"certificate", "note\n"}};
+    CHECK(encode(commit) == custos::crypto::canonicalize(commit_tree).value());
 }

@@ -77,6 +77,13 @@ TEST_CASE("block: the same blocks give byte-identical state and roots") {
     // A replica fed the first world's blocks reaches the same bytes.
     MemoryLedger replica(first.genesis);
     for (const auto& block : first.ledger->blocks()) {
+        // The direct writer gives exactly the canonical text of the block's JSON tree.
+        auto tree_text = crypto::canonicalize(block_to_json(block));
+        REQUIRE(tree_text.has_value());
+        CHECK(canonical_block(block) == *tree_text);
+        Block escaped = block;  // Escapes and non-ASCII text too (signatures do not matter here).
+        escaped.events.front().event.location = "K\u00fcche \"3\"\\ \x01\t \u8a3c\u62e0 \U0001F512";
+        CHECK(canonical_block(escaped) == crypto::canonicalize(block_to_json(escaped)).value());
         auto parsed = parse_block(canonical_block(block));
         REQUIRE(parsed.has_value());
         CHECK(*parsed == block);
