@@ -1,6 +1,7 @@
 #include "consensus/runtime/mempool.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace custos::runtime {
 
@@ -85,6 +86,7 @@ Result<ledger::EventId> Mempool::admit(PendingEvent event, ledger::TimeMs now) {
     }
     overlay_.add(*effects);
     event.effects = std::move(*effects);
+    event.seq = next_seq_++;
     bytes_ += event.bytes;
     auto id = event.id;
     events_.push_back(std::move(event));
@@ -109,10 +111,25 @@ std::vector<ledger::Envelope> Mempool::candidates(std::size_t events_max) const 
 
 std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
                                         const ledger::BlockEffects* committed) {
+    // Items the removed (committed) events of this pool touched, with the latest admission order
+    // among them; an item whose committed events came out of admission order is `touched` below.
+    std::unordered_map<std::string, std::uint64_t> removed_seq;
+    std::set<std::string, std::less<>> touched;
+    bool foreign = false;  // The block holds an event this pool did not have.
     for (const auto& id : ids) {
         auto found = index_.find(id);
-        if (found == index_.end()) continue;
-        bytes_ -= found->second->bytes;
+        if (found == index_.end()) {
+            foreign = true;
+            continue;
+        }
+        const PendingEvent& event = *found->second;
+        for (const auto& state : event.effects.items) {
+            auto [entry, inserted] = removed_seq.try_emplace(state.item, event.seq);
+            if (inserted) continue;
+            if (event.seq < entry->second) touched.insert(state.item);  // Reordered by the block.
+            entry->second = std::max(entry->second, event.seq);
+        }
+        bytes_ -= event.bytes;
         events_.erase(found->second);
         index_.erase(found);
     }
@@ -121,25 +138,38 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
     const bool everything = committed == nullptr || !committed->officers.empty() ||
                             !committed->admin_counts.empty() || !committed->proposals.empty() ||
                             committed->adopted_validators.has_value();
-    std::set<std::string, std::less<>> touched;
     if (!everything) {
-        for (const auto& state : committed->items)
-            touched.insert(state.item);
+        // An item the block changed is as expected only if every change to it came from this
+        // pool's events (a foreign event's items are not known here, so then none is).
+        for (const auto& state : committed->items) {
+            if (foreign || !removed_seq.contains(state.item)) touched.insert(state.item);
+        }
     }
     auto touches = [&touched](const ledger::EventEffects& effects) {
         return std::any_of(
             effects.items.begin(), effects.items.end(),
             [&touched](const ledger::ItemState& state) { return touched.contains(state.item); });
     };
+    // A survivor admitted before a committed event on one of its items was checked against a
+    // state without that event: it (and what follows it on those items) is checked again.
+    auto overtaken = [&removed_seq](const PendingEvent& event) {
+        return std::any_of(event.effects.items.begin(), event.effects.items.end(),
+                           [&](const ledger::ItemState& state) {
+                               auto found = removed_seq.find(state.item);
+                               return found != removed_seq.end() && event.seq < found->second;
+                           });
+    };
     // The committed state moved: rebuild the overlay from the survivors, in admission order.
     overlay_.clear();
     std::size_t dropped = 0;
+    last_rechecked_ = 0;
     for (auto it = events_.begin(); it != events_.end();) {
-        if (!everything && !touches(it->effects)) {
+        if (!everything && !touches(it->effects) && !overtaken(*it)) {
             overlay_.add(it->effects);
             ++it;
             continue;
         }
+        ++last_rechecked_;
         for (const auto& state : it->effects.items)  // Later events on these items: re-check too.
             touched.insert(state.item);
         auto effects = ledger::check_event(overlay_, it->envelope, it->id, now, genesis_);

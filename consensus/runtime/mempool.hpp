@@ -43,6 +43,7 @@ struct PendingEvent {
     ledger::EventId id;
     std::size_t bytes = 0;         // Canonical envelope size.
     ledger::EventEffects effects;  // What admission computed; reused by remove_and_recheck.
+    std::uint64_t seq = 0;         // Admission order (set by Mempool::admit).
 };
 
 // The committed state seen through the pending events' effects.
@@ -86,9 +87,12 @@ public:
     // rest in order against the new committed state and drops those that no longer pass.
     // With `committed` (the block's effects, governance-free), only events on items the block
     // changed (or on items of an event re-checked before them) are re-checked; the others keep
-    // the effects admission computed, since nothing they depend on moved. This keeps a commit's
-    // cost proportional to the block, not to the pool. Events that went stale for another reason
-    // (their time window) are dropped when a proposer's build_block refuses them.
+    // the effects admission computed, since nothing they depend on moved. An item the block
+    // changed only with this pool's own oldest pending events on it, in admission order, counts
+    // as unchanged too: the events pending after them were admitted against exactly that state.
+    // This keeps a commit's cost proportional to what the block changed unexpectedly, not to the
+    // pool. Events that went stale for another reason (their time window) are dropped when a
+    // proposer's build_block refuses them.
     // Returns how many were dropped by the re-check.
     std::size_t remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
                                    const ledger::BlockEffects* committed = nullptr);
@@ -96,6 +100,8 @@ public:
     [[nodiscard]] std::size_t size() const { return events_.size(); }
     [[nodiscard]] std::size_t bytes() const { return bytes_; }
     [[nodiscard]] bool empty() const { return events_.empty(); }
+    // Events the last remove_and_recheck ran through the rules again.
+    [[nodiscard]] std::size_t last_rechecked() const { return last_rechecked_; }
 
 private:
     const ledger::Genesis& genesis_;
@@ -104,6 +110,8 @@ private:
     std::unordered_map<ledger::EventId, std::list<PendingEvent>::iterator, ledger::EventIdHash> index_;
     OverlayState overlay_;  // Reads through to the committed state.
     std::size_t bytes_ = 0;
+    std::uint64_t next_seq_ = 0;
+    std::size_t last_rechecked_ = 0;
 };
 
 }  // namespace custos::runtime

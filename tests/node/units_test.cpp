@@ -13,6 +13,7 @@
 #include "crypto/sha256.hpp"
 #include "ledger/block.hpp"
 #include "localnet.hpp"
+#include "tests/ledger/ledger_fixture.hpp"
 
 using namespace custos;
 
@@ -314,4 +315,44 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         doubled.header.events_hash = ledger::events_hash(doubled.events);
         CHECK_FALSE(node.validate_block(doubled, ledger::block_hash(doubled.header)));
     }
+}
+
+TEST_CASE(
+    "mempool: committing the pool's own oldest events re-checks nothing; a foreign event re-checks its "
+    "item") {
+    custos::test::LedgerWorld world;
+    runtime::Mempool pool(world.ledger->state(), world.genesis);
+    const auto now = custos::test::at("2026-02-01T10:00:05.000Z");
+    auto pend = [&](const ledger::Envelope& envelope) {
+        const auto id = ledger::event_bytes(envelope).id;
+        REQUIRE(pool.admit(runtime::PendingEvent{envelope, id, 600}, now).has_value());
+        return id;
+    };
+    auto verify_after = [&](const ledger::EventId& prev, const char* time) {
+        ledger::Event event = world.next_event(ledger::EventKind::verify, "ITEM-1", "NL-POL", time);
+        event.prev = prev;
+        return world.sign(event, "nl.custodian");
+    };
+    // ITEM-1: a register and two verifies chained on it, all pending; ITEM-2: a register.
+    const auto register1 = world.sign(world.register_event("ITEM-1"), "nl.custodian");
+    const auto register1_id = pend(register1);
+    const auto verify1_id = pend(verify_after(register1_id, "2026-02-01T10:00:01.000Z"));
+    pend(verify_after(verify1_id, "2026-02-01T10:00:02.000Z"));
+    pend(world.sign(world.register_event("ITEM-2"), "nl.custodian"));
+    REQUIRE(pool.size() == 4);
+
+    // The block holds the oldest pending event of ITEM-1: the verifies were admitted against
+    // exactly the state it leaves, so nothing is checked again.
+    auto effects = world.commit({register1}, "2026-02-01T10:00:03.000Z");
+    CHECK(pool.remove_and_recheck({register1_id}, now, &effects) == 0);
+    CHECK(pool.last_rechecked() == 0);
+    CHECK(pool.size() == 3);
+
+    // Another node's verify on ITEM-1 (not in this pool) moves its head: both pending verifies
+    // are checked again and refused (their prev is no longer the head); ITEM-2 is not touched.
+    const auto foreign = verify_after(register1_id, "2026-02-01T10:00:01.500Z");
+    effects = world.commit({foreign}, "2026-02-01T10:00:04.000Z");
+    CHECK(pool.remove_and_recheck({ledger::event_bytes(foreign).id}, now, &effects) == 2);
+    CHECK(pool.last_rechecked() == 2);
+    CHECK(pool.size() == 1);
 }
