@@ -24,6 +24,7 @@ struct Call {
 [[nodiscard]] ApiResponse metrics(const Call& call);
 [[nodiscard]] ApiResponse status(const Call& call);
 [[nodiscard]] ApiResponse submit_event(const Call& call);
+[[nodiscard]] ApiResponse submit_batch(const Call& call);  // batch.cpp
 [[nodiscard]] ApiResponse event(const Call& call);
 [[nodiscard]] ApiResponse item_trail(const Call& call);
 [[nodiscard]] ApiResponse item_bundle(const Call& call);

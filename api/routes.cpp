@@ -27,13 +27,16 @@ struct Route {
     bool open;                              // Served without a request signature.
     std::array<std::string_view, 2> query;  // Accepted query parameters ("" = none).
     Handler handler;
+    std::size_t body_bytes_max = request_body_bytes_max;  // Larger bodies: 413.
 };
 
-constexpr std::array<Route, 13> routes = {{
+constexpr std::array<Route, 14> routes = {{
     {{"healthz"}, "", http::verb::get, true, {}, handlers::healthz},
     {{"metrics"}, "", http::verb::get, true, {}, handlers::metrics},
     {{"v1", "status"}, "", http::verb::get, false, {}, handlers::status},
     {{"v1", "events"}, "", http::verb::post, false, {"wait"}, handlers::submit_event},
+    // No wait=commit on batches: a batch is admitted at once, its events commit over many blocks.
+    {{"v1", "batches"}, "", http::verb::post, false, {}, handlers::submit_batch, batch_body_bytes_max},
     {{"v1", "events", "{}"}, "id", http::verb::get, false, {}, handlers::event},
     {{"v1", "items", "{}", "trail"}, "item", http::verb::get, false, {}, handlers::item_trail},
     {{"v1", "items", "{}", "bundle"}, "item", http::verb::get, false, {}, handlers::item_bundle},
@@ -46,6 +49,16 @@ constexpr std::array<Route, 13> routes = {{
 }};
 
 constexpr std::size_t route_count = routes.size();
+
+// The server reads every header under the largest route limit (server.cpp), so no route may
+// have a larger one.
+constexpr bool body_limits_within_any_route() {
+    for (const Route& route : routes) {
+        if (route.body_bytes_max > request_body_bytes_max_any_route) return false;
+    }
+    return true;
+}
+static_assert(body_limits_within_any_route());
 
 struct Match {
     const Route* route = nullptr;
@@ -186,6 +199,12 @@ std::vector<RouteInfo> route_table() {
         table.push_back(std::move(info));
     }
     return table;
+}
+
+std::size_t request_body_limit(const ApiRequest& request) {
+    auto found = find_routes(request.target);
+    const Match* match = same_method(found, request.method);
+    return match == nullptr ? request_body_bytes_max : match->route->body_bytes_max;
 }
 
 std::optional<ApiResponse> check_head(const ApiRequest& request) {

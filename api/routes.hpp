@@ -24,9 +24,15 @@
 
 namespace custos::api {
 
-// Largest request body the API reads (an event envelope is far smaller); a larger declared
-// Content-Length is refused from the header with 413.
+// Largest request body a route reads unless it says otherwise (an event envelope is far
+// smaller); a larger declared Content-Length is refused from the header with 413.
 inline constexpr std::size_t request_body_bytes_max = 64 * 1024;
+// POST /v1/batches: its own body limit, and the most envelopes one batch may carry.
+inline constexpr std::size_t batch_body_bytes_max = 4 * 1024 * 1024;
+inline constexpr std::size_t batch_events_max = 1000;
+// The largest body limit of any route: what the server allows while it reads a header, before it
+// knows the route (it then holds the body to the route's own limit, request_body_limit()).
+inline constexpr std::size_t request_body_bytes_max_any_route = batch_body_bytes_max;
 // Largest request header block; larger is refused with 431.
 inline constexpr std::size_t request_header_bytes_max = 8 * 1024;
 // Path ids (items, cases, events) match [A-Za-z0-9._:-]{1,path_id_bytes_max}.
@@ -55,6 +61,10 @@ struct RouteInfo {
     std::vector<std::string> query;  // Query parameters the route accepts.
 };
 [[nodiscard]] std::vector<RouteInfo> route_table();
+
+// The body limit of the route a request names (method and path): request_body_bytes_max unless
+// the route sets its own; request_body_bytes_max for a request no route serves.
+[[nodiscard]] std::size_t request_body_limit(const ApiRequest& request);
 
 // The refusal to send once the header is known, or nullopt to go on and read the body.
 [[nodiscard]] std::optional<ApiResponse> check_head(const ApiRequest& request);

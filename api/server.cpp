@@ -106,12 +106,14 @@ std::string_view title_for(unsigned status) {
     }
 }
 
-std::string_view detail_for(unsigned status) {
+// `body_limit` is the limit of the request's route (413 names it).
+std::string detail_for(unsigned status, std::size_t body_limit) {
     switch (status) {
         case 413:
-            return "the body is over the limit of 65536 bytes";
+            return "the body is over the limit of " + std::to_string(body_limit) + " bytes";
         case 431:
-            return "the header block is over the limit of 8192 bytes";
+            return "the header block is over the limit of " + std::to_string(request_header_bytes_max) +
+                   " bytes";
         default:
             return "the request is not valid HTTP/1.1";
     }
@@ -193,7 +195,10 @@ private:
         set_awaiting_header(true);
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(request_header_bytes_max));
-        parser_->body_limit(request_body_bytes_max);
+        // The route is not known yet: a declared length over every route's limit is refused while
+        // the header is parsed; on_header() then holds the body to its route's limit.
+        body_limit_ = request_body_bytes_max_any_route;
+        parser_->body_limit(body_limit_);
         stream_.expires_after(ms(timeout_ms));
         http::async_read_header(
             stream_, buffer_, *parser_,
@@ -215,8 +220,21 @@ private:
 
     void on_header(const beast::error_code& error) {
         set_awaiting_header(false);
+        if (error && error != http::error::body_limit) return refuse(error);
+        // body_limit: the declared length is over every route's limit. The parser reports it once
+        // the whole header is in, so the head is complete and names the route (and its limit).
+        ApiRequest head = request_of(parser_->get());
+        // The route's body limit comes first, as the single limit did before routes had their own:
+        // 413 from the declared length, whatever else is wrong with the request.
+        body_limit_ = request_body_limit(head);
         if (error) return refuse(error);
-        if (auto refused = check_head(request_of(parser_->get()))) {
+        if (auto length = parser_->content_length(); length && *length > body_limit_) {
+            return refuse(http::error::body_limit);
+        }
+        // No body byte has been parsed yet (async_read_header stops at the header's end), so the
+        // limit may still be lowered: a chunked body is cut off at the route's limit.
+        parser_->body_limit(body_limit_);
+        if (auto refused = check_head(head)) {
             // The body (if any) is not read, so the connection cannot be reused.
             return send(std::move(*refused), false);
         }
@@ -263,7 +281,7 @@ private:
         if (!status) return close();
         send(problem_response(Problem{.status = *status,
                                       .title = std::string(title_for(*status)),
-                                      .detail = std::string(detail_for(*status))}),
+                                      .detail = detail_for(*status, body_limit_)}),
              false);
     }
 
@@ -291,6 +309,7 @@ private:
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_{request_header_bytes_max + request_body_bytes_max};
     std::optional<http::request_parser<http::string_body>> parser_;
+    std::size_t body_limit_ = request_body_bytes_max;  // Of the request being read.
     http::response<http::string_body> response_;
     asio::ip::address address_;
     asio::steady_timer timer_{stream_.get_executor()};

@@ -3,8 +3,9 @@
 // served by api::handle_request() (routes.hpp) over an api::NodeService.
 //
 // Hard edges enforced here, before any route code runs:
-// - header block over request_header_bytes_max -> 431; a declared Content-Length over
-//   request_body_bytes_max -> 413 without reading the body (a chunked body over it -> 413 too);
+// - header block over request_header_bytes_max -> 431; a declared Content-Length over the
+//   route's body limit (request_body_limit(): request_body_bytes_max, batch_body_bytes_max for
+//   POST /v1/batches) -> 413 without reading the body (a chunked body over it -> 413 too);
 //   Content-Length together with chunked -> 400; other malformed HTTP -> 400. Each closes the
 //   connection.
 // - a deadline for the whole header and one for the whole body (not per byte): a client that

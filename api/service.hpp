@@ -5,7 +5,8 @@
 // Threading: the server calls these from its io_context threads (ServerOptions::threads, so
 // several calls may run at once). An implementation must be safe to call from those threads
 // while the node runs on its own (post to the node's strand, or take a lock). Calls should return quickly:
-// reads come from the store, submit_event only admits to the mempool (it never waits for a commit).
+// reads come from the store, submit_envelopes only admits to the mempool (it never waits for a
+// commit).
 //
 // Errors (Result / Error codes, which the server maps to HTTP statuses, RFC 9457 bodies):
 //   invalid_argument    -> 400  malformed input; message names the field: "R1 <field>: <reason>"
@@ -33,6 +34,7 @@
 
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
+#include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/types.hpp"
 
@@ -71,10 +73,15 @@ class NodeService {
 public:
     virtual ~NodeService() = default;
 
-    // Admits one signed event envelope (the JSON text as received, at most the API body limit)
-    // to the mempool: parse (R1), signature (R2), custody rules against committed + pending
-    // state. Returns the event id. Never waits for a commit.
-    [[nodiscard]] virtual Result<ledger::EventId> submit_event(std::string_view envelope_json) = 0;
+    // Admits signed event envelopes, already parsed (rule R1) at the edge, to the mempool, in
+    // order and each on its own: signature (R2), custody rules against committed + pending state,
+    // so an envelope may chain on an earlier one of the same call, and one refused does not
+    // refuse the others. One result per envelope, in order: its event id or why it was refused.
+    // Once the mempool is full (resource_exhausted) the remaining envelopes get that same error
+    // without being tried. Never waits for a commit. POST /v1/events calls it with one envelope,
+    // POST /v1/batches with up to batch_events_max (one hop to the node for the whole batch).
+    [[nodiscard]] virtual std::vector<Result<ledger::EventId>> submit_envelopes(
+        std::vector<ledger::Envelope> envelopes) = 0;
 
     // {"id", "status": "pending"|"committed", "envelope": {...}, "height"?, "leaf_index"?}
     // not_found if neither pending nor committed.

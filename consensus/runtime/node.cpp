@@ -508,12 +508,6 @@ bool Node::post(std::function<void()> job) {
     return true;
 }
 
-Result<ledger::EventId> Node::submit_event(std::string_view envelope_json) {
-    auto envelope = ledger::parse_envelope(envelope_json);
-    if (!envelope) return tl::unexpected(envelope.error());
-    return impl_->admit(std::move(*envelope), true);
-}
-
 const ledger::Store& Node::store() const {
     return *impl_->store;
 }
@@ -549,6 +543,24 @@ NodeSnapshot Node::snapshot() const {
 
 std::string Node::metrics_text() const {
     return impl_->metrics();
+}
+
+std::vector<Result<ledger::EventId>> Node::submit_envelopes(std::vector<ledger::Envelope> envelopes) {
+    std::vector<Result<ledger::EventId>> results;
+    results.reserve(envelopes.size());
+    std::optional<Error> full;
+    for (auto& envelope : envelopes) {
+        // A full mempool stays full for the rest of this call (nothing commits meanwhile on this
+        // thread): the remaining envelopes are refused alike, and the client retries them.
+        if (full) {
+            results.emplace_back(tl::unexpected(*full));
+            continue;
+        }
+        auto admitted = impl_->admit(std::move(envelope), true);
+        if (!admitted && admitted.error().code == ErrorCode::resource_exhausted) full = admitted.error();
+        results.push_back(std::move(admitted));
+    }
+    return results;
 }
 
 }  // namespace custos::runtime

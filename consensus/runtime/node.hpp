@@ -32,6 +32,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "consensus/runtime/config.hpp"
@@ -116,7 +117,10 @@ public:
     }
 
     // Node-thread-only (use inside call()).
-    [[nodiscard]] Result<ledger::EventId> submit_event(std::string_view envelope_json);
+    // Admits parsed envelopes in order, each on its own (a later one may chain on an earlier one);
+    // one result per envelope. Once the mempool is full the rest get that error untried.
+    [[nodiscard]] std::vector<Result<ledger::EventId>> submit_envelopes(
+        std::vector<ledger::Envelope> envelopes);
     [[nodiscard]] const ledger::Store& store() const;
     // Pending envelope if the event is in the mempool.
     [[nodiscard]] std::optional<ledger::Envelope> pending(const ledger::EventId& id) const;

@@ -16,12 +16,30 @@ FakeService::FakeService() {
         officers_.emplace(name, std::make_unique<TestOfficer>(make_officer(agency, role)));
 }
 
-Result<ledger::EventId> FakeService::submit_event(std::string_view envelope_json) {
+std::vector<Result<ledger::EventId>> FakeService::submit_envelopes(std::vector<ledger::Envelope> envelopes) {
     std::lock_guard lock(mutex_);
-    ++submits;
-    last_body_ = std::string(envelope_json);
-    if (submit_error_) return tl::unexpected(*submit_error_);
-    return ledger::event_id_from_hex(event_hex);
+    ++submit_calls;
+    last_envelopes_ = envelopes;
+    std::vector<Result<ledger::EventId>> results;
+    std::optional<Error> full;
+    for (const auto& envelope : envelopes) {
+        ++submits;
+        const ledger::EventId id = ledger::event_id(envelope.event);
+        if (!full && mempool_room_ && *mempool_room_ == 0) {
+            full = Error{ErrorCode::resource_exhausted, "mempool full (2 events, 900 bytes)"};
+        }
+        if (full) {
+            results.emplace_back(tl::unexpected(*full));
+        } else if (submit_error_) {
+            results.emplace_back(tl::unexpected(*submit_error_));
+        } else if (auto refused = refused_events_.find(id); refused != refused_events_.end()) {
+            results.emplace_back(tl::unexpected(refused->second));
+        } else {
+            if (mempool_room_) --*mempool_room_;
+            results.emplace_back(real_ids ? id : ledger::event_id_from_hex(event_hex).value());
+        }
+    }
+    return results;
 }
 
 Result<Json> FakeService::event_by_id(const ledger::EventId& id) {
@@ -121,9 +139,19 @@ NodeStatus FakeService::status() {
         .chain_id = "custos-test", .genesis_hash_hex = std::string(64, 'b'), .height = ledger::Height{7}};
 }
 
-std::string FakeService::body() {
+std::vector<ledger::Envelope> FakeService::submitted() {
     std::lock_guard lock(mutex_);
-    return last_body_;
+    return last_envelopes_;
+}
+
+void FakeService::refuse_event(const ledger::EventId& id, Error error) {
+    std::lock_guard lock(mutex_);
+    refused_events_.insert_or_assign(id, std::move(error));
+}
+
+void FakeService::set_mempool_room(std::size_t room) {
+    std::lock_guard lock(mutex_);
+    mempool_room_ = room;
 }
 
 void FakeService::fail_submits_with(Error error) {
@@ -141,11 +169,11 @@ void FakeService::revoke(const crypto::PublicKey& key) {
     revoked_.insert(key);
 }
 
-std::string envelope_for(const crypto::SecretKey& key, const std::string& agency) {
+std::string envelope_for(const crypto::SecretKey& key, const std::string& agency, const std::string& item) {
     ledger::Event event;
     event.chain_id = "custos-test";
     event.kind = ledger::EventKind::register_item;
-    event.item = "ITEM-1";
+    event.item = item;
     event.case_id = "CASE-1";
     event.agency = agency;
     event.time = ledger::TimeMs{test_now * 1000};

@@ -56,7 +56,7 @@ class FakeService final : public NodeService {
 public:
     FakeService();
 
-    Result<ledger::EventId> submit_event(std::string_view envelope_json) override;
+    std::vector<Result<ledger::EventId>> submit_envelopes(std::vector<ledger::Envelope> envelopes) override;
     Result<Json> event_by_id(const ledger::EventId& id) override;
     Result<Json> item_trail(std::string_view item_id) override;
     Result<Json> case_items(std::string_view case_id) override;
@@ -73,16 +73,27 @@ public:
     std::string metrics_text() override { return "custos_height 7\n"; }
     bool healthy() override { return is_healthy.load(); }
 
-    std::string body();
+    // The envelopes of the last submit_envelopes() call, as the service received them.
+    std::vector<ledger::Envelope> submitted();
+    // Every submitted envelope is refused with `error` (until cleared).
     void fail_submits_with(Error error);
     void clear_submit_error();
+    // The envelope whose event has this id is refused with `error`.
+    void refuse_event(const ledger::EventId& id, Error error);
+    // The mempool holds `room` more events: the envelopes after that are refused as full, the
+    // node's way (each later one of the call gets the same 503 error, untried).
+    void set_mempool_room(std::size_t room);
     void revoke(const crypto::PublicKey& key);
     // The submitted event becomes committed (height 7, leaf 8) on the next read.
     void commit_submitted() { committed = true; }
 
     const TestOfficer& officer_named(const std::string& name) const { return *officers_.at(name); }
 
-    std::atomic<int> submits{0};
+    std::atomic<int> submits{0};  // Envelopes submitted.
+    std::atomic<int> submit_calls{0};
+    // Answer each envelope's own event id (batches); otherwise every submission answers
+    // `event_hex`, the event the read routes know.
+    std::atomic<bool> real_ids{false};
     std::atomic<int> reads{0};
     std::atomic<bool> is_healthy{true};
     std::atomic<bool> committed{false};
@@ -91,14 +102,18 @@ public:
 
 private:
     std::mutex mutex_;
-    std::string last_body_;
+    std::vector<ledger::Envelope> last_envelopes_;
     std::optional<Error> submit_error_;
+    std::map<ledger::EventId, Error> refused_events_;
+    std::optional<std::size_t> mempool_room_;
     std::map<std::string, std::unique_ptr<TestOfficer>> officers_;
     std::set<crypto::PublicKey> revoked_;
 };
 
-// A valid envelope of an event of `agency` on ITEM-1 / CASE-1, signed by `key`.
-std::string envelope_for(const crypto::SecretKey& key, const std::string& agency);
+// A valid envelope of an event of `agency` registering `item` of CASE-1, signed by `key`
+// (canonical JSON text).
+std::string envelope_for(const crypto::SecretKey& key, const std::string& agency,
+                         const std::string& item = "ITEM-1");
 
 struct Fixture {
     explicit Fixture(ServerOptions options = {});

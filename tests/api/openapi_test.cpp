@@ -171,6 +171,23 @@ Seen exercise_routes() {
     post("nl.custodian", "/v1/events", envelope);
     f.service.fail_submits_with(Error{ErrorCode::resource_exhausted, "mempool full"});
     post("nl.custodian", "/v1/events", envelope);
+    // Batches: 200 (entries admitted or refused alike), 400, 401, 413, 415, 503 (replay cache).
+    auto batch = [&](Fixture& fixture, const std::string& officer, const std::string& target,
+                     const std::string& body, const std::string& type = "application/json") {
+        note("/v1/batches", "POST", fixture.signed_request(officer, "POST", target, body, type));
+    };
+    const std::string batch_body = R"({"events":[)" + envelope + "]}";
+    batch(f, "nl.custodian", "/v1/batches", batch_body);
+    batch(f, "de.custodian", "/v1/batches", batch_body);  // 200: the entry refused (403) inside.
+    batch(f, "nl.custodian", "/v1/batches", R"({"events":[]})");
+    batch(f, "nl.custodian", "/v1/batches?wait=commit", batch_body);
+    batch(f, "nl.custodian", "/v1/batches", batch_body, "text/plain");
+    batch(full, "nl.custodian", "/v1/batches", batch_body);
+    note("/v1/batches", "POST", f.request("POST", "/v1/batches", batch_body, "application/json"));
+    seen.emplace("/v1/batches", "POST",
+                 raw_status(f.port,
+                            "POST /v1/batches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                            "Content-Length: 4194305\r\n\r\n"));
     // Unavailable reads on the open routes; the unhealthy node; no block yet; the commit seen.
     f.service.reads_unavailable = true;
     note("/v1/checkpoints/latest", "GET", f.request("GET", "/v1/checkpoints/latest"));

@@ -39,7 +39,7 @@ TEST_CASE("GET /healthz and /metrics are open; /v1/status answers an admin or au
     }
 }
 
-TEST_CASE("POST /v1/events: 202 with the id, the body reaches the service unchanged") {
+TEST_CASE("POST /v1/events: 202 with the id, the envelope reaches the service as parsed, once") {
     Fixture fixture;
     std::string envelope = envelope_for(fixture.service.officer_named("nl.custodian").key, "NL-POL");
     auto response = fixture.signed_request("nl.custodian", "POST", "/v1/events", envelope,
@@ -50,7 +50,10 @@ TEST_CASE("POST /v1/events: 202 with the id, the body reaches the service unchan
     REQUIRE(json.has_value());
     CHECK((*json)["id"] == event_hex);
     CHECK((*json)["status"] == "pending");
-    CHECK(fixture.service.body() == envelope);
+    auto submitted = fixture.service.submitted();
+    REQUIRE(submitted.size() == 1);
+    CHECK(submitted.front() == ledger::parse_envelope(envelope).value());
+    CHECK(fixture.service.submit_calls == 1);
 }
 
 TEST_CASE("POST /v1/events: service errors become problems with the right status") {

@@ -3,6 +3,8 @@
 // answers officer lookups, item cases, case participants and trail bodies from a cache; these
 // check that a commit is seen by the very next request on the same node: a trail read after a new
 // event commits shows it, and a key revoked by a committed officer.revoke is refused at once.
+// Also, on a localnet of its own: a batch (POST /v1/batches) of chained events admitted in order
+// by the real node, one entry refused alone, and every admitted one committed in that order.
 #include <doctest/doctest.h>
 #include <sodium.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api/http_client.hpp"
 #include "cli_support.hpp"
@@ -142,6 +145,95 @@ TEST_CASE("api read cache: a commit is seen by the next request (new trail event
         REQUIRE(problem.has_value());
         CHECK((*problem)["field"] == "keyid");
         CHECK(node.trail(custodian, item)["events"].size() == 2);
+    }
+    fs::remove_all(work);
+}
+
+TEST_CASE("batch: 20 chained events of one item in one POST /v1/batches are admitted in order and commit") {
+    REQUIRE(sodium_init() >= 0);
+    fs::path work = fs::temp_directory_path() / ("custos-batch-test-" + std::to_string(::getpid()));
+    fs::remove_all(work);
+    fs::create_directories(work);
+    const fs::path net = work / "net";
+    // The upper half of this process's slot of 8 ports in the test above (which uses the lower).
+    const auto rest_base = static_cast<std::uint16_t>(3000 + (::getpid() % 250) * 8 + 4);
+    const auto peer_base = static_cast<std::uint16_t>(rest_base + 2000);
+    Run init = init_localnet(work, net, rest_base, peer_base);
+    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+    {
+        RunningLocalnet running(work, net, /*demo=*/false);
+        REQUIRE_MESSAGE(wait_healthy(rest_base, 4), read_file(work / "run.log"));
+        const auto custodian = key_of(net, "custodian");
+        const std::string item = "BATCH-ITEM-" + std::to_string(::getpid());
+
+        // A register, then verifies each chained on the one before it: a later entry chains on an
+        // earlier one of the same batch, still pending. Entry 10 names a wrong prev and is refused
+        // alone; entry 11 chains on entry 9.
+        const ledger::TimeMs start = two_seconds_ago();
+        std::vector<std::string> entries;
+        std::vector<std::string> admitted_ids;
+        ledger::EventId head;
+        for (int index = 0; index <= 20; ++index) {
+            auto event =
+                base_event(index == 0 ? ledger::EventKind::register_item : ledger::EventKind::verify);
+            event.item = item;
+            event.case_id = item + "-CASE";
+            event.time = ledger::TimeMs{start.value + index};
+            event.digests = ledger::Digests{.sha256 = crypto::sha256(item)};
+            if (index == 0) {
+                event.location = "Room 1";
+                event.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-1"};
+                event.description = "a phone";
+            } else {
+                event.prev = index == 10 ? ledger::EventId{} : head;
+            }
+            auto envelope = ledger::sign_event(event, custodian);
+            entries.push_back(ledger::canonical_envelope(envelope));
+            if (index == 10) continue;
+            head = ledger::event_id(envelope.event);
+            admitted_ids.push_back(ledger::event_id_hex(head));
+        }
+        std::string body = R"({"events":[)";
+        for (std::size_t index = 0; index < entries.size(); ++index)
+            body += (index == 0 ? "" : ",") + entries[index];
+        body += "]}";
+
+        auto response = Client{rest_base}.send(custodian, "POST", "/v1/batches", body);
+        REQUIRE_MESSAGE(response.status == 200, response.body);
+        auto answer = crypto::parse_json(response.body);
+        REQUIRE(answer.has_value());
+        CHECK((*answer)["accepted"] == 20);
+        CHECK((*answer)["refused"] == 1);
+        const auto& results = (*answer)["results"];
+        REQUIRE(results.size() == 21);
+        const auto& refused = results[10];
+        CHECK(refused["status"] == "refused");
+        CHECK(refused["problem"]["status"] == 409);
+        CHECK(refused["problem"]["field"] == "events[10].event.prev");
+        std::vector<std::string> answered_ids;
+        for (std::size_t index = 0; index < results.size(); ++index) {
+            if (index == 10) continue;
+            CHECK(results[index]["status"] == "pending");
+            answered_ids.push_back(results[index].value("id", ""));
+        }
+        CHECK(answered_ids == admitted_ids);
+
+        // All 20 commit, in batch order, as another node sees them.
+        const Client other{static_cast<std::uint16_t>(rest_base + 1)};
+        std::vector<std::string> committed_ids;
+        for (int attempt = 0; attempt < 300 && committed_ids.size() < admitted_ids.size(); ++attempt) {
+            auto trail = other.send(custodian, "GET", "/v1/items/" + item + "/trail");
+            if (trail.status == 200) {
+                auto parsed = crypto::parse_json(trail.body);
+                REQUIRE(parsed.has_value());
+                committed_ids.clear();
+                for (const auto& event : (*parsed)["events"])
+                    committed_ids.push_back(event.value("id", ""));
+            }
+            if (committed_ids.size() < admitted_ids.size())
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        CHECK(committed_ids == admitted_ids);
     }
     fs::remove_all(work);
 }

@@ -1,7 +1,9 @@
-// custos bench load: signed custody events against running validators. The events (and, when the
-// run is short enough, the HTTP request signatures) are made before the timed phase, so the timed
-// phase costs the generator little more than socket writes. Commits are observed by fetching
-// each new certified block (GET /v1/blocks/{height}) as the latest checkpoint moves.
+// custos bench load: signed custody events against running validators, one request per event
+// (POST /v1/events) or per batch of a connection's consecutive events (POST /v1/batches, --batch).
+// The events (and, when the run is short enough, the HTTP request signatures) are made before the
+// timed phase, so the timed phase costs the generator little more than socket writes. Commits are
+// observed by fetching each new certified block (GET /v1/blocks/{height}) as the latest checkpoint
+// moves.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -12,6 +14,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "api/routes.hpp"
+#include "crypto/canonical_json.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/event.hpp"
 #include "tools/cli/api_client.hpp"
@@ -35,16 +39,20 @@ constexpr std::string_view load_usage =
     "usage: custos bench load --nodes URL,... --key FILE [--rate N | --max] [--duration S]\n"
     "                         [--events N] [--connections C] [--items K] [--observer-key FILE]\n"
     "                         [--agency ID] [--chain-id ID] [--pids PID,...] [--drain S]\n"
+    "                         [--batch N]\n"
     "\n"
     "Submits signed custody events to the nodes and prints committed events/s, commit latency\n"
-    "p50/p90/p99/max (from sending the request to the event's block being certified), the\n"
-    "submissions refused, and each node's CPU and resident memory. Nothing is asserted.\n"
+    "p50/p90/p99/max (from sending the event's request to the event's block being certified),\n"
+    "the submissions refused, and each node's CPU and resident memory. Nothing is asserted.\n"
     "\n"
     "Workload: K new items are registered, then each gets 'verify' events chained on its last one\n"
     "(round after round), all by the agency of --key (a custodian key). Each item always goes to\n"
     "the same node over the same connection, so its events arrive in order; an item's next event\n"
     "is sent about K/rate seconds after its previous one. Every event is signed before the timed\n"
     "phase; so are the HTTP request signatures when the whole run fits in their 300 s lifetime.\n"
+    "With --batch N each connection sends its events N at a time, in order, as one signed\n"
+    "POST /v1/batches; the batch leaves when its first event is due, and each of its events'\n"
+    "latencies is measured from that send.\n"
     "\n"
     "options:\n"
     "  --nodes LIST         comma-separated REST base URLs; connections are spread over all\n"
@@ -61,6 +69,8 @@ constexpr std::string_view load_usage =
     "  --pids LIST          the nodes' process ids for CPU and memory (default: the processes\n"
     "                       listening on the nodes' REST ports, from /proc)\n"
     "  --drain S            after sending, wait up to S seconds for outstanding commits (default 20)\n"
+    "  --batch N            events per request, 1 to 1000 (default 1: POST /v1/events per event;\n"
+    "                       above 1: POST /v1/batches)\n"
     "  -h, --help           show this help\n"
     "\n"
     "exit status: 0 ran (whatever the figures), 1 could not run, 2 bad usage.\n";
@@ -76,6 +86,7 @@ struct LoadOptions {
     std::uint64_t items = 0;
     std::vector<int> pids;
     double drain_s = 20;
+    std::size_t batch = 1;  // Events per request.
 };
 
 int usage(const std::string& message) {
@@ -121,6 +132,9 @@ int parse_load_options(const Args& args, LoadOptions& options) {
             options.items = static_cast<std::uint64_t>(*positive);
         } else if (arg == "--drain" && positive) {
             options.drain_s = *positive;
+        } else if (arg == "--batch" && positive && *positive <= static_cast<double>(api::batch_events_max) &&
+                   *positive == static_cast<double>(static_cast<std::size_t>(*positive))) {
+            options.batch = static_cast<std::size_t>(*positive);
         } else {
             return usage("bad argument '" + arg + " " + value + "'");
         }
@@ -153,16 +167,24 @@ int parse_load_options(const Args& args, LoadOptions& options) {
     return exit_ok;
 }
 
-// One prepared submission: which connection sends it, and the request (signed or to be signed).
+// One prepared event: which connection sends it (and so which node), and its envelope.
 struct Job {
     std::uint32_t connection = 0;
-    api::ClientRequest request;
+    std::string envelope;  // Canonical envelope text; moved into its request's body.
 };
 
 struct Workload {
     std::vector<Job> jobs;                                 // in global send order
     std::unordered_map<std::string, std::uint32_t> by_id;  // event id hex -> job index
     std::string case_id;
+};
+
+// One prepared request (signed, or to be signed when sent): one event (POST /v1/events), or a
+// batch of consecutive events of one connection (POST /v1/batches).
+struct Send {
+    std::vector<std::uint32_t> jobs;  // Job indexes, in the connection's order.
+    std::size_t position = 0;         // Place of its first event in the connection's order (pacing).
+    api::ClientRequest request;
 };
 
 ledger::Event bench_event(const LoadOptions& options, ledger::EventKind kind, const std::string& item,
@@ -207,16 +229,40 @@ Workload prepare(const LoadOptions& options, const crypto::SecretKey& key, std::
         ledger::Envelope envelope = ledger::sign_event(event, key);
         heads[item_index] = ledger::event_id(envelope.event);
         workload.by_id.emplace(ledger::event_id_hex(heads[item_index]), static_cast<std::uint32_t>(n));
-        Job job;
-        job.connection = static_cast<std::uint32_t>(item_index % connections);
-        job.request = api::ClientRequest{.method = "POST",
-                                         .target = "/v1/events",
-                                         .content_type = "application/json",
-                                         .body = ledger::canonical_envelope(envelope),
-                                         .timeout_ms = request_timeout_ms};
-        workload.jobs.push_back(std::move(job));
+        workload.jobs.push_back(Job{.connection = static_cast<std::uint32_t>(item_index % connections),
+                                    .envelope = ledger::canonical_envelope(envelope)});
     }
     return workload;
+}
+
+// Groups each connection's jobs, in order, into requests of `batch` events (the last may hold
+// fewer): POST /v1/events when batch is 1, else POST /v1/batches. An item's events all go to one
+// connection, so a batch keeps their order. The envelopes move into the request bodies.
+std::vector<std::vector<Send>> make_sends(Workload& workload,
+                                          const std::vector<std::vector<std::uint32_t>>& per_connection,
+                                          std::size_t batch) {
+    std::vector<std::vector<Send>> sends(per_connection.size());
+    for (std::size_t c = 0; c < per_connection.size(); ++c) {
+        const auto& mine = per_connection[c];
+        for (std::size_t first = 0; first < mine.size(); first += batch) {
+            Send send{.position = first,
+                      .request = api::ClientRequest{.method = "POST",
+                                                    .target = batch == 1 ? "/v1/events" : "/v1/batches",
+                                                    .content_type = "application/json",
+                                                    .timeout_ms = request_timeout_ms}};
+            std::string& body = send.request.body;
+            if (batch > 1) body = R"({"events":[)";
+            for (std::size_t k = first; k < std::min(mine.size(), first + batch); ++k) {
+                if (k > first) body += ',';
+                body += workload.jobs[mine[k]].envelope;
+                std::string().swap(workload.jobs[mine[k]].envelope);
+                send.jobs.push_back(mine[k]);
+            }
+            if (batch > 1) body += "]}";
+            sends[c].push_back(std::move(send));
+        }
+    }
+    return sends;
 }
 
 struct Outcome {
@@ -230,28 +276,60 @@ std::int64_t now_ns(SteadyClock::time_point start) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count();
 }
 
-// One sender: its jobs in order, paced at `rate` (0 = as fast as answers come).
-void send_jobs(const std::vector<std::uint32_t>& mine, Workload& workload, Outcome& outcome,
-               const api::ParsedUrl& node, double rate, SteadyClock::time_point start, double duration_s,
-               const crypto::SecretKey* sign_now) {
+// Each event's outcome from its request's answer: the HTTP status for one event (202 admitted);
+// for a batch, 202 for an entry admitted ("pending") and the entry's problem status for one
+// refused, or the HTTP status for all when the whole batch was refused. 0: no answer.
+void record_answer(const Send& send, const Result<api::ClientResponse>& response, Outcome& outcome) {
+    auto set_all = [&](std::uint16_t status) {
+        for (auto index : send.jobs)
+            outcome.status[index] = status;
+    };
+    if (!response) return set_all(0);
+    if (send.request.target != "/v1/batches" || response->status != 200) {
+        return set_all(static_cast<std::uint16_t>(response->status));
+    }
+    auto answer = crypto::parse_json(response->body,
+                                     crypto::JsonParseOptions{.bytes_max = api::client_response_bytes_max});
+    if (!answer || !answer->is_object() || !answer->contains("results") || !(*answer)["results"].is_array() ||
+        (*answer)["results"].size() != send.jobs.size()) {
+        return set_all(0);
+    }
+    for (std::size_t k = 0; k < send.jobs.size(); ++k) {
+        const auto& entry = (*answer)["results"][k];
+        std::uint16_t status = 0;
+        if (entry.value("status", "") == "pending") {
+            status = 202;
+        } else if (entry.contains("problem") && entry["problem"].is_object()) {
+            status = entry["problem"].value("status", std::uint16_t{0});
+        }
+        outcome.status[send.jobs[k]] = status;
+    }
+}
+
+// One sender: its requests in order, paced so its events go at `rate` (0 = as fast as answers
+// come); a batch leaves when its first event is due.
+void send_requests(std::vector<Send>& mine, Outcome& outcome, const api::ParsedUrl& node, double rate,
+                   SteadyClock::time_point start, double duration_s, const crypto::SecretKey* sign_now) {
     api::HttpConnection connection(node.host, node.port);
-    for (std::size_t k = 0; k < mine.size(); ++k) {
+    for (Send& send : mine) {
         if (rate > 0) {
-            auto due = start + std::chrono::nanoseconds(
-                                   static_cast<std::int64_t>(1e9 * static_cast<double>(k) / rate));
+            auto due = start + std::chrono::nanoseconds(static_cast<std::int64_t>(
+                                   1e9 * static_cast<double>(send.position) / rate));
             std::this_thread::sleep_until(due);
         }
         if (std::chrono::duration<double>(SteadyClock::now() - start).count() >= duration_s) break;
-        std::uint32_t index = mine[k];
-        api::ClientRequest& request = workload.jobs[index].request;
+        api::ClientRequest& request = send.request;
         request.signing_key = sign_now;
         request.signature_lifetime_s = send_time_lifetime_s;
-        outcome.sent_ns[index] = now_ns(start);
+        const std::int64_t sent = now_ns(start);
+        for (auto index : send.jobs)
+            outcome.sent_ns[index] = sent;
         auto response = connection.request(request);
-        outcome.answered_ns[index] = now_ns(start);
-        outcome.status[index] = response ? static_cast<std::uint16_t>(response->status) : 0;
-        request.body.clear();
-        request.body.shrink_to_fit();
+        const std::int64_t answered = now_ns(start);
+        for (auto index : send.jobs)
+            outcome.answered_ns[index] = answered;
+        record_answer(send, response, outcome);
+        std::string().swap(request.body);
     }
 }
 
@@ -287,8 +365,8 @@ struct TimedPhase {
     const LoadOptions& options;
     const crypto::SecretKey& key;
     const crypto::SecretKey& observer_key;
-    Workload& workload;
-    const std::vector<std::vector<std::uint32_t>>& per_connection;
+    const Workload& workload;
+    std::vector<std::vector<Send>>& per_connection;
     bool presigned = false;
     std::uint64_t start_height = 0;
 };
@@ -309,10 +387,9 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
     std::vector<std::thread> senders;
     double per_connection_rate = options.max ? 0 : options.rate / static_cast<double>(connections);
     for (std::size_t c = 0; c < connections; ++c) {
-        senders.emplace_back(send_jobs, std::cref(phase.per_connection[c]), std::ref(phase.workload),
-                             std::ref(outcome), std::cref(options.nodes[c % options.nodes.size()]),
-                             per_connection_rate, start, options.duration_s,
-                             phase.presigned ? nullptr : &phase.key);
+        senders.emplace_back(send_requests, std::ref(phase.per_connection[c]), std::ref(outcome),
+                             std::cref(options.nodes[c % options.nodes.size()]), per_connection_rate, start,
+                             options.duration_s, phase.presigned ? nullptr : &phase.key);
     }
     for (auto& sender : senders)
         sender.join();
@@ -355,11 +432,14 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
                 connections,
                 options.max ? "max" : (std::to_string(static_cast<long>(options.rate)) + " events/s").c_str(),
                 send_s);
-    std::printf("sent %llu (%.0f/s), admitted (202) %llu, transport errors %llu\n",
+    std::printf("sent %llu (%.0f/s), admitted (202%s) %llu, transport errors %llu\n",
                 static_cast<unsigned long long>(sent), static_cast<double>(sent) / send_s,
-                static_cast<unsigned long long>(accepted), static_cast<unsigned long long>(transport_errors));
+                options.batch > 1 ? " or pending in a batch" : "", static_cast<unsigned long long>(accepted),
+                static_cast<unsigned long long>(transport_errors));
     for (const auto& [status, count] : refused) {
-        std::printf("  refused with HTTP %u: %llu\n", status, static_cast<unsigned long long>(count));
+        std::printf("  refused with HTTP %u%s: %llu\n", status,
+                    options.batch > 1 ? " (or an entry's problem)" : "",
+                    static_cast<unsigned long long>(count));
     }
     double span_s = committed > 0 ? static_cast<double>(last_commit - first_sent) / 1e9 : 0;
     std::printf(
@@ -367,7 +447,9 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
         static_cast<unsigned long long>(committed), static_cast<unsigned long long>(accepted),
         span_s > 0 ? static_cast<double>(committed) / span_s : 0.0, span_s);
     print_percentiles("commit latency (send -> certified block)", latencies_ms);
-    print_percentiles("admission latency (send -> 202)", answer_ms);
+    print_percentiles(
+        options.batch > 1 ? "admission latency (send -> batch answer)" : "admission latency (send -> 202)",
+        answer_ms);
 }
 
 }  // namespace
@@ -399,23 +481,29 @@ int run_bench_load(const Args& args) {
     // Pre-sign the HTTP requests too when the run fits in their lifetime (with margin for the
     // signing itself and the drain) and each node's replay cache can hold all their nonces until
     // they expire; otherwise each sender signs just before sending, with a short lifetime.
-    double run_bound_s = options.duration_s + options.drain_s + 30;
-    bool presign = run_bound_s + 0.0001 * static_cast<double>(options.events) < 280 &&
-                   options.events / options.nodes.size() < presigned_per_node_max;
     std::vector<std::vector<std::uint32_t>> per_connection(connections);
     for (std::uint32_t i = 0; i < workload.jobs.size(); ++i)
         per_connection[workload.jobs[i].connection].push_back(i);
+    std::vector<std::vector<Send>> sends = make_sends(workload, per_connection, options.batch);
+    std::uint64_t requests = 0;
+    for (const auto& mine : sends)
+        requests += mine.size();
+    double run_bound_s = options.duration_s + options.drain_s + 30;
+    bool presign = run_bound_s + 0.0001 * static_cast<double>(requests) < 280 &&
+                   requests / options.nodes.size() < presigned_per_node_max;
     std::int64_t created = api::unix_time_s();
-    for (auto& job : workload.jobs) {
-        const auto& node = options.nodes[job.connection % options.nodes.size()];
-        job.request.host = node.host;
-        job.request.port = node.port;
-        if (presign) api::sign_client_request(job.request, key->key, created, 290);
+    for (std::size_t c = 0; c < sends.size(); ++c) {
+        const auto& node = options.nodes[c % options.nodes.size()];
+        for (auto& send : sends[c]) {
+            send.request.host = node.host;
+            send.request.port = node.port;
+            if (presign) api::sign_client_request(send.request, key->key, created, 290);
+        }
     }
-    std::printf("custos bench load: %llu events over %llu items (case %s), agency %s, chain %s\n",
+    std::printf("custos bench load: %llu events over %llu items (case %s), agency %s, chain %s, batch %zu\n",
                 static_cast<unsigned long long>(options.events),
                 static_cast<unsigned long long>(options.items), workload.case_id.c_str(),
-                options.agency.c_str(), options.chain_id.c_str());
+                options.agency.c_str(), options.chain_id.c_str(), options.batch);
     std::printf("prepared in %.1f s (events signed%s)\n",
                 std::chrono::duration<double>(SteadyClock::now() - prepare_start).count(),
                 presign ? ", HTTP requests signed" : "; HTTP requests are signed while sending");
@@ -427,7 +515,7 @@ int run_bench_load(const Args& args) {
                      .key = key->key,
                      .observer_key = observer->key,
                      .workload = workload,
-                     .per_connection = per_connection,
+                     .per_connection = sends,
                      .presigned = presign,
                      .start_height = *start_height};
     double send_s = run_timed_phase(phase, outcome, processes);

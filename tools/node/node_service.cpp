@@ -1,6 +1,8 @@
 #include "tools/node/node_service.hpp"
 
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "api/access.hpp"
 #include "api/problem.hpp"
@@ -144,9 +146,17 @@ Result<T> NodeServiceAdapter::cached_read(Lookup lookup, Insert insert, Compute 
     return std::move(computed->first);
 }
 
-Result<ledger::EventId> NodeServiceAdapter::submit_event(std::string_view envelope_json) {
-    std::string text(envelope_json);
-    return node_.call<ledger::EventId>([this, text] { return node_.submit_event(text); });
+std::vector<Result<ledger::EventId>> NodeServiceAdapter::submit_envelopes(
+    std::vector<ledger::Envelope> envelopes) {
+    using Results = std::vector<Result<ledger::EventId>>;
+    const std::size_t count = envelopes.size();
+    // One hop for the whole batch. Node::call takes a std::function, which must be copyable: the
+    // envelopes ride in a shared_ptr rather than being copied.
+    auto batch = std::make_shared<std::vector<ledger::Envelope>>(std::move(envelopes));
+    auto admitted = node_.call<Results>(
+        [this, batch]() -> Result<Results> { return node_.submit_envelopes(std::move(*batch)); });
+    if (!admitted) return Results(count, Result<ledger::EventId>(tl::unexpected(admitted.error())));
+    return std::move(*admitted);
 }
 
 Result<Json> NodeServiceAdapter::event_by_id(const ledger::EventId& id) {

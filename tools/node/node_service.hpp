@@ -31,7 +31,7 @@ inline constexpr std::size_t read_cache_trail_bytes_max = 32 * 1024 * 1024;
 class NodeServiceAdapter final : public api::NodeService {
 public:
     explicit NodeServiceAdapter(runtime::Node& node) : node_(node) {}
-    Result<ledger::EventId> submit_event(std::string_view envelope_json) override;
+    std::vector<Result<ledger::EventId>> submit_envelopes(std::vector<ledger::Envelope> envelopes) override;
     Result<crypto::Json> event_by_id(const ledger::EventId& id) override;
     Result<crypto::Json> item_trail(std::string_view item_id) override;
     Result<std::string> item_trail_text(std::string_view item_id) override;
