@@ -1,5 +1,6 @@
 #include "ledger/store_db.hpp"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -219,8 +220,18 @@ Cursor Db::cursor(Column column) const {
 }
 
 Status Db::write(Batch batch, bool sync) {
+    // Applied in (column, key) order: the memtable's skip list inserts a sorted run far faster
+    // than scattered keys. The sort is stable, so a key written twice keeps its last value.
+    std::vector<const Batch::Op*> sorted;
+    sorted.reserve(batch.ops().size());
+    for (const auto& op : batch.ops())
+        sorted.push_back(&op);
+    std::stable_sort(sorted.begin(), sorted.end(), [](const Batch::Op* a, const Batch::Op* b) {
+        return a->column != b->column ? a->column < b->column : a->key < b->key;
+    });
     rocksdb::WriteBatch write_batch;
-    for (const auto& op : batch.ops()) {
+    for (const auto* op_pointer : sorted) {
+        const auto& op = *op_pointer;
         auto status = op.remove ? write_batch.Delete(impl_->handle(op.column), slice(op.key))
                                 : write_batch.Put(impl_->handle(op.column), slice(op.key), slice(op.value));
         if (!status.ok()) return tl::unexpected(to_error(status, "build batch"));
