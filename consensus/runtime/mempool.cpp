@@ -56,6 +56,15 @@ void OverlayState::add(const ledger::EventEffects& effects) {
     if (effects.adopted) validators_.put(*effects.adopted);
 }
 
+void OverlayState::erase_item(std::string_view item_id) {
+    auto found = items_.find(item_id);
+    if (found != items_.end()) items_.erase(found);
+}
+
+void OverlayState::erase_event(const ledger::EventId& id) {
+    events_.erase(id);
+}
+
 void OverlayState::clear() {
     items_.clear();
     events_.clear();
@@ -159,30 +168,73 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
                                return found != removed_seq.end() && event.seq < found->second;
                            });
     };
-    // The committed state moved: rebuild the overlay from the survivors, in admission order.
-    overlay_.clear();
     std::size_t dropped = 0;
     last_rechecked_ = 0;
-    for (auto it = events_.begin(); it != events_.end();) {
-        if (!everything && !touches(it->effects) && !overtaken(*it)) {
-            overlay_.add(it->effects);
-            ++it;
-            continue;
-        }
+    // Checks a survivor again against the overlay as rebuilt up to it; drops it if it fails now.
+    auto recheck = [&](std::list<PendingEvent>::iterator& it) {
         ++last_rechecked_;
         for (const auto& state : it->effects.items)  // Later events on these items: re-check too.
             touched.insert(state.item);
+        overlay_.erase_event(it->id);  // Its own id must not count as a duplicate (R7).
         auto effects = ledger::check_event(overlay_, it->envelope, it->id, now, genesis_);
         if (effects) {
             overlay_.add(*effects);
             it->effects = std::move(*effects);
             ++it;
-            continue;
+            return;
         }
         bytes_ -= it->bytes;
         index_.erase(it->id);
         it = events_.erase(it);
         ++dropped;
+    };
+    if (everything) {
+        // The committed state moved in ways the items do not show: rebuild the whole overlay,
+        // checking every survivor again in admission order.
+        overlay_.clear();
+        for (auto it = events_.begin(); it != events_.end();)
+            recheck(it);
+        return dropped;
+    }
+    // Only the overlay entries of the items the commit affected are rebuilt (the others still
+    // hold the state after their last pending event): the removed events' items and the items the
+    // block changed, closed over survivors that touch several items (a derive touches two), so a
+    // rebuilt entry never mixes states from before and after a survivor. This keeps a commit's
+    // cost proportional to the block and the pending events on its items, not to the pool.
+    std::set<std::string, std::less<>> affected(touched.begin(), touched.end());
+    for (const auto& entry : removed_seq)
+        affected.insert(entry.first);
+    auto in_affected = [&affected](const PendingEvent& event) {
+        return std::any_of(
+            event.effects.items.begin(), event.effects.items.end(),
+            [&affected](const ledger::ItemState& state) { return affected.contains(state.item); });
+    };
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& event : events_) {
+            if (event.effects.items.size() < 2 || !in_affected(event)) continue;
+            for (const auto& state : event.effects.items)
+                grew = affected.insert(state.item).second || grew;
+        }
+    }
+    for (const auto& item : affected)
+        overlay_.erase_item(item);
+    for (const auto& id : ids)
+        overlay_.erase_event(id);
+    for (auto it = events_.begin(); it != events_.end();) {
+        if (!in_affected(*it)) {
+            ++it;
+            continue;
+        }
+        if (!touches(it->effects) && !overtaken(*it)) {
+            overlay_.add(it->effects);
+            ++it;
+            continue;
+        }
+        const ledger::EventId id = it->id;
+        const std::size_t before = dropped;
+        recheck(it);
+        if (dropped != before) overlay_.erase_event(id);
     }
     return dropped;
 }

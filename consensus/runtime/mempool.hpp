@@ -60,6 +60,9 @@ public:
         const ledger::EventId& id) const override;
     [[nodiscard]] Result<ledger::ValidatorEpoch> latest_validators() const override;
     void add(const ledger::EventEffects& effects);
+    // Forget one item's pending state (reads fall through to the committed state) or one id.
+    void erase_item(std::string_view item_id);
+    void erase_event(const ledger::EventId& id);
     void clear();
 
 private:

@@ -337,7 +337,7 @@ TEST_CASE(
     const auto register1 = world.sign(world.register_event("ITEM-1"), "nl.custodian");
     const auto register1_id = pend(register1);
     const auto verify1_id = pend(verify_after(register1_id, "2026-02-01T10:00:01.000Z"));
-    pend(verify_after(verify1_id, "2026-02-01T10:00:02.000Z"));
+    const auto verify2_id = pend(verify_after(verify1_id, "2026-02-01T10:00:02.000Z"));
     pend(world.sign(world.register_event("ITEM-2"), "nl.custodian"));
     REQUIRE(pool.size() == 4);
 
@@ -347,12 +347,24 @@ TEST_CASE(
     CHECK(pool.remove_and_recheck({register1_id}, now, &effects) == 0);
     CHECK(pool.last_rechecked() == 0);
     CHECK(pool.size() == 3);
+    // The pending state of ITEM-1 is still the one after the second verify: a verify chained on
+    // it is admitted, one chained on the first verify is not.
+    const auto stale = verify_after(verify1_id, "2026-02-01T10:00:02.500Z");
+    CHECK_FALSE(
+        pool.admit(runtime::PendingEvent{stale, ledger::event_bytes(stale).id, 600}, now).has_value());
+    const auto verify3 = verify_after(verify2_id, "2026-02-01T10:00:02.600Z");
+    const auto verify3_id = pend(verify3);
+    CHECK(pool.size() == 4);
 
     // Another node's verify on ITEM-1 (not in this pool) moves its head: both pending verifies
     // are checked again and refused (their prev is no longer the head); ITEM-2 is not touched.
     const auto foreign = verify_after(register1_id, "2026-02-01T10:00:01.500Z");
     effects = world.commit({foreign}, "2026-02-01T10:00:04.000Z");
-    CHECK(pool.remove_and_recheck({ledger::event_bytes(foreign).id}, now, &effects) == 2);
-    CHECK(pool.last_rechecked() == 2);
+    CHECK(pool.remove_and_recheck({ledger::event_bytes(foreign).id}, now, &effects) == 3);
+    CHECK(pool.last_rechecked() == 3);
     CHECK(pool.size() == 1);
+    CHECK_FALSE(pool.contains(verify3_id));
+    // ITEM-1 reads the committed state again: a verify chained on the foreign event is admitted.
+    pend(verify_after(ledger::event_bytes(foreign).id, "2026-02-01T10:00:04.500Z"));
+    CHECK(pool.size() == 2);
 }
