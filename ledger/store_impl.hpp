@@ -39,7 +39,7 @@ struct Store::Impl {
     // RocksDB nor parse JSON. append_block writes the new states through; API threads read the
     // store too, hence the mutex and the generation: a read that missed inserts what it read only
     // if no block was appended meanwhile, so the cache never holds a state older than the store.
-    static constexpr std::size_t item_cache_max = 65536;  // Emptied whole when full.
+    static constexpr std::size_t item_cache_max = 16384;  // Emptied whole when full.
     mutable std::mutex item_cache_mutex;
     mutable std::unordered_map<std::string, ItemState> item_cache;
     std::uint64_t item_cache_generation = 0;

@@ -129,6 +129,9 @@ public:
     std::map<crypto::PublicKey, std::uint64_t> peer_heights;
     std::set<crypto::PublicKey> peers_up;
     std::int64_t last_sync_request_ms = 0;
+    // Since when a peer has been exactly one block ahead of `one_behind_height` (our height then).
+    std::uint64_t one_behind_height = 0;
+    std::int64_t one_behind_since_ms = 0;
     // Laggard answers waiting for their delay (peer, height), so one is sent at most per delay.
     std::set<std::pair<crypto::PublicKey, std::uint64_t>> laggard_answers;
     std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit

@@ -219,6 +219,13 @@ void NodeImpl::maybe_request_sync() {
     }
     if (!best) return;
     const auto now = now_ms();
+    if (best_height == mine + 1) {
+        if (one_behind_height != mine || one_behind_since_ms == 0) {
+            one_behind_height = mine;
+            one_behind_since_ms = now;
+        }
+        if (now - one_behind_since_ms < sync_one_behind_grace_ms) return;
+    }
     if (now - last_sync_request_ms < sync_request_interval_ms) return;
     last_sync_request_ms = now;
     log_line(LogLevel::info, "sync_request").field("height", mine).field("peer_height", best_height);
