@@ -33,6 +33,10 @@ inline constexpr std::size_t batch_events_max = 1000;
 // The largest body limit of any route: what the server allows while it reads a header, before it
 // knows the route (it then holds the body to the route's own limit, request_body_limit()).
 inline constexpr std::size_t request_body_bytes_max_any_route = batch_body_bytes_max;
+// Large bodies (routes with a limit above request_body_bytes_max) read at once by one server,
+// reserved from the header's declared length (or the route's limit when chunked): a request that
+// would pass it gets 503 with Retry-After.
+inline constexpr std::size_t large_bodies_bytes_max = 64 * 1024 * 1024;
 // Largest request header block; larger is refused with 431.
 inline constexpr std::size_t request_header_bytes_max = 8 * 1024;
 // Path ids (items, cases, events) match [A-Za-z0-9._:-]{1,path_id_bytes_max}.

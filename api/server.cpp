@@ -50,6 +50,10 @@ struct Server::Impl {
     std::size_t connections = 0;
     std::map<asio::ip::address, std::size_t> connections_by_address;
     std::list<std::weak_ptr<Session>> sessions;
+    // Bytes reserved by requests being read whose route allows more than request_body_bytes_max
+    // (POST /v1/batches): at most large_bodies_bytes_max at once, so many large bodies (the
+    // signature is checked only once a body is in) cannot exhaust memory.
+    std::size_t large_body_bytes = 0;
     asio::io_context io;
     // Each session runs on its own strand (its handlers never run at once); the acceptor on one.
     tcp::acceptor acceptor{asio::make_strand(io)};
@@ -127,6 +131,7 @@ public:
     ~Session() {
         std::lock_guard lock(server_.mutex);
         release();
+        release_body();
     }
 
     Session(const Session&) = delete;
@@ -159,6 +164,21 @@ private:
         std::lock_guard lock(server_.mutex);
         awaiting_header_ = awaiting;
         if (awaiting) waiting_since_ = std::chrono::steady_clock::now();
+    }
+
+    // Under the server mutex: returns this request's share of the large-body budget.
+    void release_body() {
+        server_.large_body_bytes -= body_reserved_;
+        body_reserved_ = 0;
+    }
+
+    // Reserves `bytes` of the large-body budget for the request being read; false when full.
+    bool reserve_body(std::size_t bytes) {
+        std::lock_guard lock(server_.mutex);
+        if (server_.large_body_bytes + bytes > large_bodies_bytes_max) return false;
+        server_.large_body_bytes += bytes;
+        body_reserved_ += bytes;
+        return true;
     }
 
     // Under the server mutex.
@@ -238,6 +258,18 @@ private:
             // The body (if any) is not read, so the connection cannot be reused.
             return send(std::move(*refused), false);
         }
+        if (body_limit_ > request_body_bytes_max) {
+            const auto declared = parser_->content_length();
+            if (!reserve_body(declared ? static_cast<std::size_t>(*declared) : body_limit_)) {
+                ApiResponse busy = problem_response(
+                    Problem{.status = 503,
+                            .title = "Too many large requests",
+                            .detail = "the node is reading " + std::to_string(large_bodies_bytes_max) +
+                                      " bytes of large request bodies already; retry"});
+                busy.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+                return send(std::move(busy), false);
+            }
+        }
         stream_.expires_after(ms(server_.options.body_timeout_ms));
         http::async_read(stream_, buffer_, *parser_,
                          [self = shared_from_this()](beast::error_code body_error, std::size_t) {
@@ -252,6 +284,10 @@ private:
         request.body = std::move(message.body());
         bool keep_alive = message.keep_alive();
         ApiResponse answer = handle_request(server_.service, server_.auth, request);
+        if (body_reserved_ != 0) {
+            std::lock_guard lock(server_.mutex);
+            release_body();
+        }
         if (answer.await_commit) {
             auto deadline = std::chrono::steady_clock::now() + ms(server_.options.commit_wait_ms);
             return wait_commit(*answer.await_commit, deadline, keep_alive);
@@ -310,6 +346,7 @@ private:
     beast::flat_buffer buffer_{request_header_bytes_max + request_body_bytes_max};
     std::optional<http::request_parser<http::string_body>> parser_;
     std::size_t body_limit_ = request_body_bytes_max;  // Of the request being read.
+    std::size_t body_reserved_ = 0;                    // Of the large-body budget (under mutex).
     http::response<http::string_body> response_;
     asio::ip::address address_;
     asio::steady_timer timer_{stream_.get_executor()};

@@ -8,6 +8,9 @@
 //   POST /v1/batches) -> 413 without reading the body (a chunked body over it -> 413 too);
 //   Content-Length together with chunked -> 400; other malformed HTTP -> 400. Each closes the
 //   connection.
+// - large bodies (a route limit above request_body_bytes_max) reserve their declared length (or
+//   the route's limit when chunked) from large_bodies_bytes_max, shared by the server, until the
+//   request is handled; a request that does not fit -> 503 with Retry-After, before its body.
 // - a deadline for the whole header and one for the whole body (not per byte): a client that
 //   dribbles a byte every few seconds is cut off when the deadline passes.
 // - a cap on open connections in total and per client address. When a new connection would pass

@@ -2,7 +2,10 @@
 // each refused on its own with the problem POST /v1/events would give (its field prefixed with
 // the entry), whole-request refusals (400 naming the field), the route's own 4 MiB body limit
 // while every other route keeps 64 KiB, and no wait=commit.
+#include <chrono>
+#include <memory>
 #include <sstream>
+#include <thread>
 
 #include "api_support.hpp"
 
@@ -314,6 +317,48 @@ TEST_CASE("POST /v1/batches: an entry over the envelope limit is refused alone, 
     auto fits =
         batch_answer(post_batch(fixture, "{ \"events\" : [ \n" + padded + " ,\t" + tricky_text + "  ] }"));
     CHECK(fits["accepted"] == 2);
+}
+
+TEST_CASE("large bodies in flight are bounded: past the budget a batch gets 503 with Retry-After") {
+    Fixture fixture;
+    auto header_only = [&](std::size_t length) {
+        auto connection = std::make_unique<RawConnection>(fixture.port);
+        CHECK(
+            connection->send("POST /v1/batches HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             "Content-Length: " +
+                             std::to_string(length) + "\r\n\r\n"));
+        return connection;
+    };
+    // Sixteen 4 MiB batches whose bodies never come hold the whole 64 MiB budget.
+    std::vector<std::unique_ptr<RawConnection>> holders;
+    for (std::size_t i = 0; i < large_bodies_bytes_max / batch_body_bytes_max; ++i)
+        holders.push_back(header_only(batch_body_bytes_max));
+    // Once their headers are read, a further batch (here a small invalid one, 400 when served) is
+    // refused before its body is read.
+    std::string raw;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        RawConnection probe(fixture.port);
+        CHECK(
+            probe.send("POST /v1/batches HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                       "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"));
+        bool closed = false;
+        raw = probe.read_all(closed);
+        if (status_line(raw) != "HTTP/1.1 400 Bad Request") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    CHECK(status_line(raw) == "HTTP/1.1 503 Service Unavailable");
+    CHECK(raw.find("Retry-After: 1") != std::string::npos);
+    CHECK(raw.find("Too many large requests") != std::string::npos);
+    CHECK(fixture.service.submits == 0);
+    // One holder goes away: its share returns and a batch is served again.
+    holders.pop_back();
+    auto envelopes = nl_envelopes(fixture, 1);
+    bool served = false;
+    for (int attempt = 0; attempt < 40 && !served; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        served = post_batch(fixture, batch_of(envelopes)).status == 200;
+    }
+    CHECK(served);
 }
 
 }  // namespace custos::api::test
