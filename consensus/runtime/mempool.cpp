@@ -100,7 +100,30 @@ Result<ledger::EventId> Mempool::admit(PendingEvent event, ledger::TimeMs now) {
     auto id = event.id;
     events_.push_back(std::move(event));
     index_.emplace(id, std::prev(events_.end()));
+    index_items(std::prev(events_.end()));
     return id;
+}
+
+void Mempool::index_items(Pending event) {
+    for (const auto& state : event->effects.items)
+        by_item_[state.item].push_back(event);
+}
+
+void Mempool::unindex_items(Pending event) {
+    for (const auto& state : event->effects.items) {
+        auto found = by_item_.find(state.item);
+        if (found == by_item_.end()) continue;
+        auto& pending = found->second;
+        pending.erase(std::remove(pending.begin(), pending.end(), event), pending.end());
+        if (pending.empty()) by_item_.erase(found);
+    }
+}
+
+Mempool::Pending Mempool::erase(Pending event) {
+    bytes_ -= event->bytes;
+    unindex_items(event);
+    index_.erase(event->id);
+    return events_.erase(event);
 }
 
 const PendingEvent* Mempool::find(const ledger::EventId& id) const {
@@ -138,9 +161,7 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
             if (event.seq < entry->second) touched.insert(state.item);  // Reordered by the block.
             entry->second = std::max(entry->second, event.seq);
         }
-        bytes_ -= event.bytes;
-        events_.erase(found->second);
-        index_.erase(found);
+        erase(found->second);
     }
     // Governance changes who may sign what (officers) or what a proposal needs (validators): then
     // every survivor is checked again.
@@ -171,7 +192,7 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
     std::size_t dropped = 0;
     last_rechecked_ = 0;
     // Checks a survivor again against the overlay as rebuilt up to it; drops it if it fails now.
-    auto recheck = [&](std::list<PendingEvent>::iterator& it) {
+    auto recheck = [&](Pending& it) {
         ++last_rechecked_;
         for (const auto& state : it->effects.items)  // Later events on these items: re-check too.
             touched.insert(state.item);
@@ -179,13 +200,13 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
         auto effects = ledger::check_event(overlay_, it->envelope, it->id, now, genesis_);
         if (effects) {
             overlay_.add(*effects);
+            unindex_items(it);
             it->effects = std::move(*effects);
+            index_items(it);
             ++it;
             return;
         }
-        bytes_ -= it->bytes;
-        index_.erase(it->id);
-        it = events_.erase(it);
+        it = erase(it);
         ++dropped;
     };
     if (everything) {
@@ -204,31 +225,33 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
     std::set<std::string, std::less<>> affected(touched.begin(), touched.end());
     for (const auto& entry : removed_seq)
         affected.insert(entry.first);
-    auto in_affected = [&affected](const PendingEvent& event) {
-        return std::any_of(
-            event.effects.items.begin(), event.effects.items.end(),
-            [&affected](const ledger::ItemState& state) { return affected.contains(state.item); });
-    };
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (const auto& event : events_) {
-            if (event.effects.items.size() < 2 || !in_affected(event)) continue;
-            for (const auto& state : event.effects.items)
-                grew = affected.insert(state.item).second || grew;
+    // Closed over survivors that touch several items, through the per-item index.
+    std::vector<std::string> frontier(affected.begin(), affected.end());
+    while (!frontier.empty()) {
+        auto found = by_item_.find(frontier.back());
+        frontier.pop_back();
+        if (found == by_item_.end()) continue;
+        for (const Pending& event : found->second) {
+            if (event->effects.items.size() < 2) continue;
+            for (const auto& state : event->effects.items)
+                if (affected.insert(state.item).second) frontier.push_back(state.item);
         }
     }
     for (const auto& item : affected)
         overlay_.erase_item(item);
     for (const auto& id : ids)
         overlay_.erase_event(id);
-    for (auto it = events_.begin(); it != events_.end();) {
-        if (!in_affected(*it)) {
-            ++it;
-            continue;
-        }
+    // The survivors on affected items, in admission order.
+    std::vector<Pending> visit;
+    for (const auto& item : affected) {
+        auto found = by_item_.find(item);
+        if (found != by_item_.end()) visit.insert(visit.end(), found->second.begin(), found->second.end());
+    }
+    std::sort(visit.begin(), visit.end(), [](const Pending& a, const Pending& b) { return a->seq < b->seq; });
+    visit.erase(std::unique(visit.begin(), visit.end()), visit.end());
+    for (Pending it : visit) {
         if (!touches(it->effects) && !overtaken(*it)) {
             overlay_.add(it->effects);
-            ++it;
             continue;
         }
         const ledger::EventId id = it->id;

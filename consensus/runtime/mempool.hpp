@@ -107,10 +107,19 @@ public:
     [[nodiscard]] std::size_t last_rechecked() const { return last_rechecked_; }
 
 private:
+    using Pending = std::list<PendingEvent>::iterator;
+    void index_items(Pending event);
+    void unindex_items(Pending event);
+    // Removes `event` from the pool and its indexes (not from the overlay).
+    Pending erase(Pending event);
+
     const ledger::Genesis& genesis_;
     MempoolLimits limits_;
     std::list<PendingEvent> events_;
-    std::unordered_map<ledger::EventId, std::list<PendingEvent>::iterator, ledger::EventIdHash> index_;
+    std::unordered_map<ledger::EventId, Pending, ledger::EventIdHash> index_;
+    // The pending events on each item (of their admission effects), so that a commit visits only
+    // the events on the items it affected, never the whole pool.
+    std::unordered_map<std::string, std::vector<Pending>> by_item_;
     OverlayState overlay_;  // Reads through to the committed state.
     std::size_t bytes_ = 0;
     std::uint64_t next_seq_ = 0;

@@ -368,3 +368,44 @@ TEST_CASE(
     pend(verify_after(ledger::event_bytes(foreign).id, "2026-02-01T10:00:04.500Z"));
     CHECK(pool.size() == 2);
 }
+
+TEST_CASE("mempool: a commit re-checks the events on items tied to its items by a pending derive") {
+    custos::test::LedgerWorld world;
+    world.commit({world.sign(world.register_event("ITEM-1"), "nl.custodian")}, "2026-02-01T10:00:00.500Z");
+    runtime::Mempool pool(world.ledger->state(), world.genesis);
+    const auto now = custos::test::at("2026-02-01T10:00:05.000Z");
+    auto pend = [&](const ledger::Envelope& envelope) {
+        const auto id = ledger::event_bytes(envelope).id;
+        REQUIRE(pool.admit(runtime::PendingEvent{envelope, id, 600}, now).has_value());
+        return id;
+    };
+    // Pending: a derive of ITEM-1 into ITEM-1.image (it touches both), a verify of the image
+    // chained on it, and an unrelated register.
+    const auto derive_id = pend(world.sign(
+        world.next_event(ledger::EventKind::derive, "ITEM-1", "NL-POL", "2026-02-01T10:00:01.000Z"),
+        "nl.custodian"));
+    ledger::Event verify_image =
+        world.next_event(ledger::EventKind::verify, "ITEM-1.image", "NL-POL", "2026-02-01T10:00:02.000Z");
+    verify_image.prev = derive_id;
+    const auto verify_image_id = pend(world.sign(verify_image, "nl.custodian"));
+    const auto register2_id = pend(world.sign(world.register_event("ITEM-2"), "nl.custodian"));
+    REQUIRE(pool.size() == 3);
+
+    // Another node's verify of ITEM-1 commits: the derive is refused (its prev is no longer the
+    // head), and so is the verify of the image it would have made, although the block never named
+    // ITEM-1.image; the register of ITEM-2 is not checked again.
+    const auto foreign = world.sign(
+        world.next_event(ledger::EventKind::verify, "ITEM-1", "NL-POL", "2026-02-01T10:00:01.500Z"),
+        "nl.custodian");
+    auto effects = world.commit({foreign}, "2026-02-01T10:00:03.000Z");
+    CHECK(pool.remove_and_recheck({ledger::event_bytes(foreign).id}, now, &effects) == 2);
+    CHECK(pool.last_rechecked() == 2);
+    CHECK_FALSE(pool.contains(derive_id));
+    CHECK_FALSE(pool.contains(verify_image_id));
+    CHECK(pool.contains(register2_id));
+    // The overlay forgot the image: a derive from the new head may create it again.
+    pend(world.sign(
+        world.next_event(ledger::EventKind::derive, "ITEM-1", "NL-POL", "2026-02-01T10:00:04.000Z"),
+        "nl.custodian"));
+    CHECK(pool.size() == 2);
+}
