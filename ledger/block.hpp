@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -32,9 +34,63 @@ inline constexpr std::uint64_t height_max = std::uint64_t{1} << 53;
 // canonical envelopes; the header and array syntax add little).
 inline constexpr std::size_t block_json_bytes_max = 64 * 1024 * 1024;
 
+// A block's envelopes, shared between copies of the block: a block passes through the consensus
+// core's locks, its persisted state, validation and the decision, and a copy of 1,000 envelopes
+// at each step was measurable. Reading never copies. Writing goes through the few mutators below
+// (or mutable_events()), which first give this list its own vector if another block shares it,
+// so a copy never sees a later change to the block it was copied from. Not for concurrent use of
+// one object; distinct objects sharing a vector may live on different threads.
+class BlockEvents {
+public:
+    using value_type = Envelope;
+    using const_iterator = std::vector<Envelope>::const_iterator;
+    using iterator = const_iterator;  // Reading only; see mutable_events().
+
+    BlockEvents() = default;
+    BlockEvents(std::vector<Envelope> events)  // NOLINT(google-explicit-constructor): a vector is a list.
+        : events_(events.empty() ? nullptr : std::make_shared<std::vector<Envelope>>(std::move(events))) {}
+    BlockEvents(std::initializer_list<Envelope> events) : BlockEvents(std::vector<Envelope>(events)) {}
+
+    [[nodiscard]] std::size_t size() const { return events_ ? events_->size() : 0; }
+    [[nodiscard]] bool empty() const { return size() == 0; }
+    [[nodiscard]] const_iterator begin() const { return view().begin(); }
+    [[nodiscard]] const_iterator end() const { return view().end(); }
+    [[nodiscard]] const Envelope* data() const { return view().data(); }
+    [[nodiscard]] const Envelope& operator[](std::size_t i) const { return view()[i]; }
+    [[nodiscard]] const Envelope& front() const { return view().front(); }
+    [[nodiscard]] const Envelope& back() const { return view().back(); }
+    [[nodiscard]] const std::vector<Envelope>& view() const { return events_ ? *events_ : empty_list(); }
+    operator std::span<const Envelope>() const { return view(); }  // NOLINT(google-explicit-constructor)
+
+    void push_back(Envelope envelope) { mutable_events().push_back(std::move(envelope)); }
+    void reserve(std::size_t count) { mutable_events().reserve(count); }
+    void clear() { events_.reset(); }
+    // This list's own vector (copied first if another block shares it). The reference is valid
+    // until the list is next assigned or copied into.
+    std::vector<Envelope>& mutable_events() {
+        if (!events_) {
+            events_ = std::make_shared<std::vector<Envelope>>();
+        } else if (events_.use_count() > 1) {
+            events_ = std::make_shared<std::vector<Envelope>>(*events_);
+        }
+        return *events_;
+    }
+
+    friend bool operator==(const BlockEvents& a, const BlockEvents& b) {
+        return a.events_ == b.events_ || a.view() == b.view();
+    }
+
+private:
+    static const std::vector<Envelope>& empty_list() {
+        static const std::vector<Envelope> none;
+        return none;
+    }
+    std::shared_ptr<std::vector<Envelope>> events_;  // Null when empty.
+};
+
 struct Block {
     BlockHeader header;
-    std::vector<Envelope> events;
+    BlockEvents events;
     friend bool operator==(const Block&, const Block&) = default;
 };
 

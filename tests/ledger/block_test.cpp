@@ -82,7 +82,8 @@ TEST_CASE("block: the same blocks give byte-identical state and roots") {
         REQUIRE(tree_text.has_value());
         CHECK(canonical_block(block) == *tree_text);
         Block escaped = block;  // Escapes and non-ASCII text too (signatures do not matter here).
-        escaped.events.front().event.location = "K\u00fcche \"3\"\\ \x01\t \u8a3c\u62e0 \U0001F512";
+        escaped.events.mutable_events().front().event.location =
+            "K\u00fcche \"3\"\\ \x01\t \u8a3c\u62e0 \U0001F512";
         CHECK(canonical_block(escaped) == crypto::canonicalize(block_to_json(escaped)).value());
         auto parsed = parse_block(canonical_block(block));
         REQUIRE(parsed.has_value());
@@ -187,7 +188,7 @@ TEST_CASE("block: header links and commitments are checked") {
     bad.header.log_size += 1;
     CHECK(contains(refusal(world, bad), "log_size"));
     bad = good;
-    bad.events[0].signature.bytes[10] ^= 1;
+    bad.events.mutable_events()[0].signature.bytes[10] ^= 1;
     CHECK(contains(refusal(world, bad), "R2 sig"));
     CHECK(world.ledger->apply(good).has_value());
 }

@@ -306,12 +306,12 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         node.cached_effects.reset();
         node.verified_ids.clear();
         auto forged = built->block;
-        forged.events[1].signature.bytes[5] ^= 1;
+        forged.events.mutable_events()[1].signature.bytes[5] ^= 1;
         CHECK_FALSE(node.validate_block(forged, id));
 
         // An event the rules refuse (a second register of the same item).
         auto doubled = built->block;
-        doubled.events[1] = doubled.events[0];
+        doubled.events.mutable_events()[1] = doubled.events[0];
         doubled.header.events_hash = ledger::events_hash(doubled.events);
         CHECK_FALSE(node.validate_block(doubled, ledger::block_hash(doubled.header)));
     }
