@@ -268,3 +268,28 @@ TEST_CASE("block: the first block follows genesis") {
     REQUIRE(header.has_value());
     CHECK(*header == built->block.header);
 }
+
+TEST_CASE("block: copies share their envelopes until one is changed, and never see the other's change") {
+    LedgerWorld world;
+    Block original;
+    original.events.push_back(world.sign(world.register_event("ITEM-1"), "nl.custodian"));
+    original.events.push_back(world.sign(world.register_event("ITEM-2"), "nl.custodian"));
+    const Block copy = original;  // NOLINT(performance-unnecessary-copy-initialization)
+    CHECK(copy.events.data() == original.events.data());  // Shared, not copied.
+    CHECK(copy == original);
+
+    original.events.mutable_events()[0].event.location = "changed";
+    CHECK(copy.events.data() != original.events.data());
+    CHECK(copy.events[0].event.location != "changed");
+    CHECK(original.events[0].event.location == "changed");
+    CHECK_FALSE(copy == original);
+
+    Block appended = copy;
+    appended.events.push_back(world.sign(world.register_event("ITEM-3"), "nl.custodian"));
+    CHECK(copy.events.size() == 2);
+    CHECK(appended.events.size() == 3);
+    appended.events.clear();
+    CHECK(appended.events.empty());
+    CHECK(copy.events.size() == 2);
+    CHECK(Block{} == appended);  // An emptied list equals one that never held events.
+}
