@@ -75,16 +75,21 @@ void OverlayState::clear() {
 Mempool::Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits)
     : genesis_(genesis), limits_(limits), overlay_(committed) {}
 
+Status Mempool::room_for(std::size_t bytes) const {
+    if (events_.size() >= limits_.events_max || bytes_ + bytes > limits_.bytes_max) {
+        return make_error(ErrorCode::resource_exhausted, "mempool full (" + std::to_string(events_.size()) +
+                                                             " events, " + std::to_string(bytes_) +
+                                                             " bytes)");
+    }
+    return {};
+}
+
 Result<ledger::EventId> Mempool::admit(PendingEvent event, ledger::TimeMs now) {
     if (contains(event.id)) {
         return make_error(ErrorCode::already_exists,
                           "event " + ledger::event_id_hex(event.id) + " is already pending");
     }
-    if (events_.size() >= limits_.events_max || bytes_ + event.bytes > limits_.bytes_max) {
-        return make_error(ErrorCode::resource_exhausted, "mempool full (" + std::to_string(events_.size()) +
-                                                             " events, " + std::to_string(bytes_) +
-                                                             " bytes)");
-    }
+    if (auto room = room_for(event.bytes); !room) return tl::unexpected(room.error());
     auto effects = ledger::check_event(overlay_, event.envelope, event.id, now, genesis_);
     if (!effects) {
         // R7 (unique event) against committed state means "already committed": a duplicate.

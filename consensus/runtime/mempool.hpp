@@ -81,6 +81,8 @@ public:
     // rules use (the node's clock).
     [[nodiscard]] Result<ledger::EventId> admit(PendingEvent event, ledger::TimeMs now);
 
+    // resource_exhausted ("mempool full") when an event of `bytes` would pass a limit.
+    [[nodiscard]] Status room_for(std::size_t bytes) const;
     [[nodiscard]] bool contains(const ledger::EventId& id) const { return index_.count(id) != 0; }
     [[nodiscard]] const PendingEvent* find(const ledger::EventId& id) const;
     // Pending envelopes in admission order, at most `events_max`.

@@ -435,6 +435,13 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         return make_error(ErrorCode::already_exists,
                           "event " + ledger::event_id_hex(bytes.id) + " is already pending");
     }
+    const std::size_t size = bytes.canonical_envelope.size();
+    // A full pool refuses before the signature check: under overload a refusal costs no
+    // verification, and the CPU stays with the consensus that empties the pool.
+    if (auto room = mempool->room_for(size); !room) {
+        ++counters.events_refused;
+        return tl::unexpected(room.error());
+    }
     if (verified_ids.count(bytes.id) == 0) {
         if (auto ok = ledger::verify_envelope_signature(envelope, bytes); !ok) {
             ++counters.events_refused;
@@ -442,7 +449,6 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         }
         remember_verified(bytes.id);
     }
-    const std::size_t size = bytes.canonical_envelope.size();
     auto admitted =
         mempool->admit(PendingEvent{std::move(envelope), bytes.id, size}, ledger::TimeMs{now_ms()});
     if (!admitted) {

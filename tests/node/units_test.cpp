@@ -290,6 +290,23 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         CHECK(small.empty());
     }
 
+    SUBCASE("a full pool refuses before the signature check") {
+        node.mempool =
+            std::make_unique<runtime::Mempool>(*node.store, node.genesis, runtime::MempoolLimits{1, 1 << 20});
+        REQUIRE(node.admit(*first, true).has_value());
+        // A forged event is refused as "full", not as forged: its signature was never checked.
+        auto forged = *second;
+        forged.signature.bytes[0] ^= 1;
+        auto refused = node.admit(forged, true);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::resource_exhausted);
+        // A valid one is refused alike, and it is not remembered as verified.
+        refused = node.admit(*second, true);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::resource_exhausted);
+        CHECK(node.verified_ids.count(ledger::event_bytes(*second).id) == 0);
+    }
+
     SUBCASE("a follower refuses a proposal carrying a forged or invalid event") {
         auto context = node.store->next_block_context();
         auto built = ledger::build_block(
