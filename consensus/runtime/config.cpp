@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <tuple>
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
@@ -38,6 +39,22 @@ Status check_fields(const Json& object, const std::set<std::string>& known, std:
         }
     }
     return {};
+}
+
+// An optional integer field within [low, high]; nullopt when absent.
+Result<std::optional<std::uint64_t>> bounded_integer_field(const Json& object, std::string_view name,
+                                                           std::uint64_t low, std::uint64_t high) {
+    auto found = object.find(std::string(name));
+    if (found == object.end()) {
+        return std::optional<std::uint64_t>{};
+    }
+    if (!found->is_number_unsigned() || found->get<std::uint64_t>() < low ||
+        found->get<std::uint64_t>() > high) {
+        return make_error(ErrorCode::invalid_argument,
+                          "config: field \"" + std::string(name) + "\" must be an integer from " +
+                              std::to_string(low) + " to " + std::to_string(high) + ", got " + found->dump());
+    }
+    return std::optional<std::uint64_t>{found->get<std::uint64_t>()};
 }
 
 Status check_host_port(std::string_view value, std::string_view name) {
@@ -134,10 +151,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return make_error(ErrorCode::invalid_argument, "config: the top level must be a JSON object");
     }
     const Json& object = *document;
-    if (auto ok = check_fields(object,
-                               {"data_dir", "genesis_file", "validator_key_file", "peer_listen",
-                                "rest_listen", "peers", "log_level", "test_byzantine"},
-                               "the top level");
+    if (auto ok =
+            check_fields(object,
+                         {"data_dir", "genesis_file", "validator_key_file", "peer_listen", "rest_listen",
+                          "peers", "log_level", "mempool_events_max", "mempool_bytes_max", "test_byzantine"},
+                         "the top level");
         !ok) {
         return tl::unexpected(ok.error());
     }
@@ -177,6 +195,16 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
             return tl::unexpected(parsed.error());
         }
         config.log_level = *parsed;
+    }
+    for (auto [name, target, low, high] : {std::tuple{"mempool_events_max", &config.mempool_events_max,
+                                                      mempool_events_max_low, mempool_events_max_high},
+                                           std::tuple{"mempool_bytes_max", &config.mempool_bytes_max,
+                                                      mempool_bytes_max_low, mempool_bytes_max_high}}) {
+        auto value = bounded_integer_field(object, name, low, high);
+        if (!value) {
+            return tl::unexpected(value.error());
+        }
+        *target = *value;
     }
     auto byzantine = string_field(object, "test_byzantine", false);
     if (!byzantine) {
@@ -237,6 +265,12 @@ std::string node_config_to_json(const NodeConfig& config) {
                    {"rest_listen", config.rest_listen},
                    {"peers", peers},
                    {"log_level", std::string(log_level_name(config.log_level))}};
+    if (config.mempool_events_max) {
+        object["mempool_events_max"] = *config.mempool_events_max;
+    }
+    if (config.mempool_bytes_max) {
+        object["mempool_bytes_max"] = *config.mempool_bytes_max;
+    }
     if (!config.test_byzantine.empty()) {
         object["test_byzantine"] = config.test_byzantine;
     }

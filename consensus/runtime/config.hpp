@@ -37,7 +37,9 @@
 // node skips its own key).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +60,12 @@ struct PeerConfig {
     crypto::PublicKey public_key;
 };
 
+// Accepted ranges of the mempool bounds.
+inline constexpr std::uint64_t mempool_events_max_low = 1;
+inline constexpr std::uint64_t mempool_events_max_high = 10'000'000;
+inline constexpr std::uint64_t mempool_bytes_max_low = std::uint64_t{1} << 20;    // 1 MiB
+inline constexpr std::uint64_t mempool_bytes_max_high = std::uint64_t{64} << 30;  // 64 GiB
+
 struct NodeConfig {
     std::filesystem::path data_dir;
     std::filesystem::path genesis_file;
@@ -66,6 +74,9 @@ struct NodeConfig {
     std::string rest_listen;
     std::vector<PeerConfig> peers;
     LogLevel log_level = LogLevel::info;
+    // Bounds of the mempool (events and canonical bytes); unset: the defaults in mempool.hpp.
+    std::optional<std::uint64_t> mempool_events_max;
+    std::optional<std::uint64_t> mempool_bytes_max;
     std::string test_byzantine;  // Empty: honest (always, in production).
 };
 

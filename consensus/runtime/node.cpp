@@ -82,7 +82,10 @@ Status NodeImpl::open() {
 
     params = params_from(genesis);
     signing_state = std::make_unique<SigningStateFile>(config.data_dir);
-    mempool = std::make_unique<Mempool>(*store, store->genesis());
+    MempoolLimits limits;
+    if (config.mempool_events_max) limits.events_max = static_cast<std::size_t>(*config.mempool_events_max);
+    if (config.mempool_bytes_max) limits.bytes_max = static_cast<std::size_t>(*config.mempool_bytes_max);
+    mempool = std::make_unique<Mempool>(*store, store->genesis(), limits);
 
     auto persisted = signing_state->load();
     if (!persisted) return tl::unexpected(persisted.error());

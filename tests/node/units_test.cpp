@@ -62,6 +62,29 @@ TEST_CASE("config: strict parse, relative paths, clear errors") {
     CHECK(again->peers[0].public_key == ok->peers[0].public_key);
     CHECK(again->rest_listen == ok->rest_listen);
     CHECK(again->test_byzantine.empty());
+    CHECK_FALSE(again->mempool_events_max.has_value());
+}
+
+TEST_CASE("config: mempool bounds are optional integers in range, named when wrong") {
+    auto set = runtime::parse_node_config(
+        config_text(R"(,"mempool_events_max":20000,"mempool_bytes_max":67108864)"), "");
+    REQUIRE(set.has_value());
+    CHECK(set->mempool_events_max == 20000u);
+    CHECK(set->mempool_bytes_max == 67108864u);
+    auto again = runtime::parse_node_config(runtime::node_config_to_json(*set), "");
+    REQUIRE(again.has_value());
+    CHECK(again->mempool_events_max == 20000u);
+    CHECK(again->mempool_bytes_max == 67108864u);
+
+    for (const char* bad : {R"(,"mempool_events_max":0)", R"(,"mempool_events_max":-5)",
+                            R"(,"mempool_events_max":1.5)", R"(,"mempool_events_max":"100")",
+                            R"(,"mempool_events_max":10000001)", R"(,"mempool_bytes_max":1000)"}) {
+        CAPTURE(bad);
+        auto refused = runtime::parse_node_config(config_text(bad), "");
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().message.find("must be an integer from") != std::string::npos);
+        CHECK(refused.error().message.find(std::string(bad).substr(2, 10)) != std::string::npos);
+    }
 }
 
 TEST_CASE("config: test_byzantine parses but is refused without CUSTOS_TEST_BYZANTINE=1") {
@@ -425,4 +448,23 @@ TEST_CASE("mempool: a commit re-checks the events on items tied to its items by 
         world.next_event(ledger::EventKind::derive, "ITEM-1", "NL-POL", "2026-02-01T10:00:04.000Z"),
         "nl.custodian"));
     CHECK(pool.size() == 2);
+}
+
+TEST_CASE("config: a node's mempool takes its bounds from mempool_events_max") {
+    node_test::Localnet net;
+    auto config = runtime::load_node_config(net.dir() / "node0.json");
+    REQUIRE(config.has_value());
+    runtime::NodeImpl node;
+    node.config = *config;
+    node.config.mempool_events_max = 1;
+    auto opened = node.open();
+    REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : opened.error().to_string()));
+    auto first = ledger::parse_envelope(net.next_register_envelope());
+    auto second = ledger::parse_envelope(net.next_register_envelope());
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    REQUIRE(node.admit(*first, true).has_value());
+    auto refused = node.admit(*second, true);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::resource_exhausted);
 }
