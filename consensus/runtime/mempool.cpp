@@ -205,9 +205,13 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
         auto effects = ledger::check_event(overlay_, it->envelope, it->id, now, genesis_);
         if (effects) {
             overlay_.add(*effects);
-            unindex_items(it);
+            const bool same_items = std::equal(
+                effects->items.begin(), effects->items.end(), it->effects.items.begin(),
+                it->effects.items.end(),
+                [](const ledger::ItemState& a, const ledger::ItemState& b) { return a.item == b.item; });
+            if (!same_items) unindex_items(it);
             it->effects = std::move(*effects);
-            index_items(it);
+            if (!same_items) index_items(it);
             ++it;
             return;
         }
