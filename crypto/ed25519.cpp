@@ -37,11 +37,18 @@ std::string errno_text() {
     return std::strerror(errno);
 }
 
+// libsodium must be initialised before sodium_malloc and randombytes are used. sodium_init() is
+// idempotent and thread-safe; calling it here means no caller (test, tool, node) can forget it.
+void ensure_sodium() {
+    CUSTOS_ASSERT(sodium_init() >= 0, "libsodium failed to initialise");
+}
+
 // A base64 text of the seed in sodium_malloc memory: the seed is secret in every encoding.
 class SecretText {
 public:
-    explicit SecretText(std::size_t capacity)
-        : data_(static_cast<char*>(sodium_malloc(capacity))), capacity_(capacity) {
+    explicit SecretText(std::size_t capacity) : capacity_(capacity) {
+        ensure_sodium();
+        data_ = static_cast<char*>(sodium_malloc(capacity));
         CUSTOS_ASSERT(data_ != nullptr, "sodium_malloc failed for a key file buffer");
     }
     SecretText(const SecretText&) = delete;
@@ -52,7 +59,7 @@ public:
     [[nodiscard]] std::size_t capacity() const { return capacity_; }
 
 private:
-    char* data_;
+    char* data_ = nullptr;
     std::size_t capacity_;
 };
 
@@ -88,10 +95,8 @@ Result<Signature> signature_from_bytes(ByteView bytes) {
 
 namespace {
 
-// libsodium must be initialised before sodium_malloc and randombytes are used. sodium_init() is
-// idempotent and thread-safe; calling it here means no caller (test, tool, node) can forget it.
 std::uint8_t* allocate_secret() {
-    CUSTOS_ASSERT(sodium_init() >= 0, "libsodium failed to initialise");
+    ensure_sodium();
     return static_cast<std::uint8_t*>(sodium_malloc(secret_key_bytes));
 }
 

@@ -136,6 +136,10 @@ TEST_CASE(
     {
         RunningLocalnet running(work, net, /*demo=*/true);
         REQUIRE_MESSAGE(demo_done(running), running.log());
+        // The demo's last commit was confirmed on node 0: node 1 answers with the whole trail
+        // (the right head to chain the verify to) once it holds node 0's height.
+        const fs::path auditor_key = net / "keys" / "NL-POL" / "auditor.key";
+        REQUIRE(wait_height(rest_base, 4, auditor_key, node_height(rest_base, auditor_key)));
         record_hostile_verify(work, net, node(1));
         for (std::size_t index = 0; index < 4; ++index) {
             bundles.push_back(work / ("bundle-" + std::to_string(index) + ".json"));

@@ -34,6 +34,15 @@ struct Run {
 // Polls GET /healthz on the `nodes` REST ports from `rest_base` until all answer 200 (true) or
 // 30 s passed (false).
 [[nodiscard]] bool wait_healthy(std::uint16_t rest_base, int nodes);
+// Polls GET /v1/status (signed with the key in `key_file`) on the `nodes` REST ports from
+// `rest_base` until every one reports a height of at least `height` (true) or 30 s passed (false).
+// A commit one node acknowledged is applied by the others a moment later: a test that reads it
+// from another node waits for that node first.
+[[nodiscard]] bool wait_height(std::uint16_t rest_base, int nodes, const std::filesystem::path& key_file,
+                               std::uint64_t height);
+// The height of the node on REST port `port` (GET /v1/status signed with the key in `key_file`),
+// 0 when it does not answer.
+[[nodiscard]] std::uint64_t node_height(std::uint16_t port, const std::filesystem::path& key_file);
 
 // `custos localnet run --dir DIR` (with --no-demo unless `demo`) in the background, its output in
 // work/run.log; SIGTERM on destruction, SIGKILL if it has not exited 10 s later, always reaped.

@@ -75,7 +75,12 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
                                              key("NL-POL", "custodian") + " --sign-event --wait");
         CHECK_MESSAGE(submitted.exit_code == 0, submitted.err);
         CHECK(contains(submitted.out, "committed: event "));
-        CHECK(contains(submitted.out, "checkpoint: height "));
+        REQUIRE(contains(submitted.out, "checkpoint: height "));
+        const std::uint64_t committed_at = std::stoull(submitted.out.substr(
+            submitted.out.find("checkpoint: height ") + std::string("checkpoint: height ").size()));
+        CHECK(committed_at >= 1);
+        // Committed on node 0; the other nodes apply the block a moment later.
+        REQUIRE(wait_height(rest_base, 4, net / "keys" / "NL-POL" / "auditor.key", committed_at));
 
         // trail: the timeline (readable) and the node's JSON (--json), from another node.
         Run trail = run_custos(work, "trail CLI-ITEM-1" + node(1) + key("NL-POL", "custodian"));
