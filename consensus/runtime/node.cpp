@@ -1,5 +1,6 @@
 #include "consensus/runtime/node.hpp"
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 
@@ -17,6 +18,10 @@ static_assert(proposal_event_bytes_max + 512 * 1024 <= consensus::message_bytes_
               "a full proposal must fit in one consensus message");
 
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 Result<std::string> read_text(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -219,10 +224,12 @@ void NodeImpl::carry_out(consensus::Ready& ready, std::deque<consensus::Input>& 
     }
     // 2. The signing state, durably, before anything leaves the node.
     if (ready.persist) {
+        const auto save_started = std::chrono::steady_clock::now();
         if (auto saved = signing_state->save(*ready.persist); !saved) {
             fatal("saving the signing state: " + saved.error().message);
             return;
         }
+        counters.signing_state_save.observe(seconds_since(save_started));
         note_signed(*ready.persist);
         persisted_state = std::move(ready.persist);
     }
@@ -292,10 +299,13 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
     }
     cached_effects.reset();
     // append_block verifies the certificate against the validator set before writing.
+    const auto store_started = std::chrono::steady_clock::now();
     if (auto appended = store->append_block(block, decision.certificate, *effects); !appended) {
         fatal("append_block: " + appended.error().message);
         return;
     }
+    const double store_seconds = seconds_since(store_started);
+    counters.block_store.observe(store_seconds);
     std::vector<ledger::EventId> ids;
     ids.reserve(effects->events.size());
     const auto now = now_ms();
@@ -303,13 +313,7 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
         ids.push_back(event.id);
         auto submitted = submit_times.find(event.id);
         if (submitted != submit_times.end()) {
-            double seconds = static_cast<double>(now - submitted->second) / 1000.0;
-            std::size_t bucket = 0;
-            while (bucket < counters.latency_bounds.size() && seconds > counters.latency_bounds[bucket])
-                ++bucket;
-            ++counters.latency_buckets[bucket];
-            counters.latency_sum += seconds;
-            ++counters.latency_count;
+            counters.commit_latency.observe(static_cast<double>(now - submitted->second) / 1000.0);
             submit_times.erase(submitted);
         }
     }
@@ -325,7 +329,8 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
         .field("round", decision.round.value)
         .field("events", static_cast<std::uint64_t>(ids.size()))
         .field("hash", ledger::block_hash_hex(decision.block_id))
-        .field("mempool", static_cast<std::uint64_t>(mempool->size()));
+        .field("mempool", static_cast<std::uint64_t>(mempool->size()))
+        .field("store_ms", static_cast<std::uint64_t>(store_seconds * 1000.0));
 }
 
 void NodeImpl::schedule_timeout(const consensus::Timeout& timeout) {

@@ -61,6 +61,19 @@ struct SetEntry {
 // are dropped wholesale when this is exceeded).
 inline constexpr std::size_t set_cache_max = 8;
 
+// A Prometheus histogram of durations in seconds: fixed upper bounds, one count per bucket
+// (the last is +Inf), a sum and a count.
+struct Histogram {
+    std::vector<double> bounds;
+    std::vector<std::uint64_t> buckets = std::vector<std::uint64_t>(bounds.size() + 1, 0);
+    double sum = 0;
+    std::uint64_t count = 0;
+
+    void observe(double seconds);
+    // Appends the HELP, TYPE, cumulative bucket, sum and count lines of `name`.
+    void write(std::string& out, std::string_view name, std::string_view help) const;
+};
+
 struct NodeCounters {
     std::uint64_t blocks_committed = 0;
     std::uint64_t events_committed = 0;
@@ -70,11 +83,12 @@ struct NodeCounters {
     std::uint64_t evidence = 0;
     std::uint64_t messages_signed = 0;  // New proposals and votes this node signed.
     std::uint64_t blocks_synced_sent = 0;
-    // Commit latency (local submit -> committed) histogram, seconds.
-    std::vector<double> latency_bounds{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-    std::vector<std::uint64_t> latency_buckets = std::vector<std::uint64_t>(9, 0);
-    double latency_sum = 0;
-    std::uint64_t latency_count = 0;
+    // Commit latency: an event's submission to this node -> its block committed here.
+    Histogram commit_latency{{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
+    // The synced store write of a decided block (append_block), and the synced save of the
+    // signing state before a step's messages leave: the two disk waits on the consensus path.
+    Histogram block_store{{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
+    Histogram signing_state_save{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25}};
 };
 
 class NodeImpl {

@@ -287,6 +287,33 @@ void NodeImpl::on_gossip(std::string_view payload) {
     }
 }
 
+void Histogram::observe(double seconds) {
+    std::size_t bucket = 0;
+    while (bucket < bounds.size() && seconds > bounds[bucket])
+        ++bucket;
+    ++buckets[bucket];
+    sum += seconds;
+    ++count;
+}
+
+void Histogram::write(std::string& out, std::string_view name, std::string_view help) const {
+    const std::string metric(name);
+    out += "# HELP " + metric + " " + std::string(help) + "\n";
+    out += "# TYPE " + metric + " histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t index = 0; index < bounds.size(); ++index) {
+        cumulative += buckets[index];
+        char bound[32];
+        std::snprintf(bound, sizeof bound, "%g", bounds[index]);
+        out += metric + "_bucket{le=\"" + bound + "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += metric + "_bucket{le=\"+Inf\"} " + std::to_string(count) + "\n";
+    char total[64];
+    std::snprintf(total, sizeof total, "%.6f", sum);
+    out += metric + "_sum " + total + "\n";
+    out += metric + "_count " + std::to_string(count) + "\n";
+}
+
 std::string NodeImpl::metrics() const {
     std::string out;
     auto gauge = [&out](std::string_view name, std::string_view help, std::uint64_t value,
@@ -319,22 +346,12 @@ std::string NodeImpl::metrics() const {
           params.validators.validators.size());
     gauge("custos_signed_messages_total", "Proposals and votes this validator signed.",
           counters.messages_signed, true);
-    out += "# HELP custos_commit_latency_seconds Local submit to commit.\n";
-    out += "# TYPE custos_commit_latency_seconds histogram\n";
-    std::uint64_t cumulative = 0;
-    for (std::size_t index = 0; index < counters.latency_bounds.size(); ++index) {
-        cumulative += counters.latency_buckets[index];
-        char bound[32];
-        std::snprintf(bound, sizeof bound, "%g", counters.latency_bounds[index]);
-        out += "custos_commit_latency_seconds_bucket{le=\"" + std::string(bound) + "\"} " +
-               std::to_string(cumulative) + "\n";
-    }
-    out +=
-        "custos_commit_latency_seconds_bucket{le=\"+Inf\"} " + std::to_string(counters.latency_count) + "\n";
-    char sum[64];
-    std::snprintf(sum, sizeof sum, "%.6f", counters.latency_sum);
-    out += "custos_commit_latency_seconds_sum " + std::string(sum) + "\n";
-    out += "custos_commit_latency_seconds_count " + std::to_string(counters.latency_count) + "\n";
+    counters.commit_latency.write(out, "custos_commit_latency_seconds",
+                                  "An event's submission to this node to its block committed here.");
+    counters.block_store.write(out, "custos_block_store_seconds",
+                               "The synced store write of each committed block.");
+    counters.signing_state_save.write(out, "custos_signing_state_save_seconds",
+                                      "The synced save of the signing state before messages leave.");
     return out;
 }
 

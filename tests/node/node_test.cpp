@@ -128,6 +128,19 @@ TEST_CASE("node: four validators commit, survive kill -9, catch up and stop with
     CHECK(net.submit(0, duplicate) == 409);
     REQUIRE(all_reach(net, everyone, submitted, 30));
     CHECK(net.submit(2, duplicate) == 409);
+    // GET /metrics times the two disk waits of the consensus path: one store write per committed
+    // block, signing-state saves, and the commit latency of the events this node admitted.
+    for (std::size_t index = 0; index < validator_count; ++index) {
+        const auto blocks_before = net.metric(index, "custos_blocks_committed_total").value_or(-1);
+        const auto stored = net.metric(index, "custos_block_store_seconds_count").value_or(-1);
+        const auto blocks_after = net.metric(index, "custos_blocks_committed_total").value_or(-1);
+        CHECK(blocks_before >= 1);
+        CHECK(stored >= blocks_before);
+        CHECK(stored <= blocks_after);
+        CHECK(net.metric(index, "custos_block_store_seconds_sum").value_or(-1) > 0);
+        CHECK(net.metric(index, "custos_signing_state_save_seconds_count").value_or(0) >= stored);
+        CHECK(net.metric(index, "custos_commit_latency_seconds_count").value_or(0) >= 5);
+    }
 
     // 2. kill -9 one validator under load: the others keep committing.
     for (int load = 0; load < 30; ++load) {
