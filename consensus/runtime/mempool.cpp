@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace custos::runtime {
 
@@ -152,11 +153,11 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
     // among them; an item whose committed events came out of admission order is `touched` below.
     std::unordered_map<std::string, std::uint64_t> removed_seq;
     std::set<std::string, std::less<>> touched;
-    bool foreign = false;  // The block holds an event this pool did not have.
+    std::unordered_set<ledger::EventId, ledger::EventIdHash> foreign;  // Not from this pool.
     for (const auto& id : ids) {
         auto found = index_.find(id);
         if (found == index_.end()) {
-            foreign = true;
+            foreign.insert(id);
             continue;
         }
         const PendingEvent& event = *found->second;
@@ -175,9 +176,25 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
                             committed->adopted_validators.has_value();
     if (!everything) {
         // An item the block changed is as expected only if every change to it came from this
-        // pool's events (a foreign event's items are not known here, so then none is).
+        // pool's events: an item none of them touched is not, and neither is an item a foreign
+        // event touched (the block's item index names the items of each of its events). Under
+        // load a block often holds an event whose gossip has not reached this node yet; that
+        // must not send every pending event on the block's other items through the rules again.
         for (const auto& state : committed->items) {
-            if (foreign || !removed_seq.contains(state.item)) touched.insert(state.item);
+            if (!removed_seq.contains(state.item)) touched.insert(state.item);
+        }
+        std::size_t foreign_indexed = 0;
+        std::unordered_set<ledger::EventId, ledger::EventIdHash> seen;
+        for (const auto& entry : committed->item_events) {
+            if (!foreign.contains(entry.event)) continue;
+            touched.insert(entry.item);
+            if (seen.insert(entry.event).second) ++foreign_indexed;
+        }
+        // A foreign event the index does not name (it names no item) leaves nothing known to be
+        // as expected: every item the block changed is checked again.
+        if (foreign_indexed != foreign.size()) {
+            for (const auto& state : committed->items)
+                touched.insert(state.item);
         }
     }
     auto touches = [&touched](const ledger::EventEffects& effects) {

@@ -95,6 +95,7 @@ public:
     // the effects admission computed, since nothing they depend on moved. An item the block
     // changed only with this pool's own oldest pending events on it, in admission order, counts
     // as unchanged too: the events pending after them were admitted against exactly that state.
+    // An event of the block this pool did not hold makes only its own items changed.
     // This keeps a commit's cost proportional to what the block changed unexpectedly, not to the
     // pool. Events that went stale for another reason (their time window) are dropped when a
     // proposer's build_block refuses them.

@@ -330,6 +330,7 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
         .field("events", static_cast<std::uint64_t>(ids.size()))
         .field("hash", ledger::block_hash_hex(decision.block_id))
         .field("mempool", static_cast<std::uint64_t>(mempool->size()))
+        .field("rechecked", static_cast<std::uint64_t>(mempool->last_rechecked()))
         .field("store_ms", static_cast<std::uint64_t>(store_seconds * 1000.0));
 }
 

@@ -409,6 +409,50 @@ TEST_CASE(
     CHECK(pool.size() == 2);
 }
 
+TEST_CASE("mempool: a foreign event in a block re-checks only the pending events on its own items") {
+    custos::test::LedgerWorld world;
+    runtime::Mempool pool(world.ledger->state(), world.genesis);
+    const auto now = custos::test::at("2026-02-01T10:00:05.000Z");
+    auto pend = [&](const ledger::Envelope& envelope) {
+        const auto id = ledger::event_bytes(envelope).id;
+        REQUIRE(pool.admit(runtime::PendingEvent{envelope, id, 600}, now).has_value());
+        return id;
+    };
+    auto verify_after = [&](const char* item, const ledger::EventId& prev, const char* time) {
+        ledger::Event event = world.next_event(ledger::EventKind::verify, item, "NL-POL", time);
+        event.prev = prev;
+        return world.sign(event, "nl.custodian");
+    };
+    // ITEM-1 and ITEM-2: a register and a verify chained on it each, all pending.
+    const auto register1 = world.sign(world.register_event("ITEM-1"), "nl.custodian");
+    const auto register1_id = pend(register1);
+    const auto verify1_id = pend(verify_after("ITEM-1", register1_id, "2026-02-01T10:00:01.000Z"));
+    const auto register2 = world.sign(world.register_event("ITEM-2"), "nl.custodian");
+    const auto register2_id = pend(register2);
+    pend(verify_after("ITEM-2", register2_id, "2026-02-01T10:00:01.100Z"));
+    REQUIRE(pool.size() == 4);
+
+    // The block holds this pool's register of ITEM-1 and another node's register of ITEM-3,
+    // which this pool never saw: the verify pending on ITEM-1 was admitted against exactly the
+    // state the block leaves, so nothing is checked again.
+    const auto register3 = world.sign(world.register_event("ITEM-3"), "nl.custodian");
+    auto effects = world.commit({register1, register3}, "2026-02-01T10:00:03.000Z");
+    CHECK(pool.remove_and_recheck({register1_id, ledger::event_bytes(register3).id}, now, &effects) == 0);
+    CHECK(pool.last_rechecked() == 0);
+    CHECK(pool.size() == 3);
+    CHECK(pool.contains(verify1_id));
+
+    // The block holds this pool's register of ITEM-2 and, after it, another node's verify on
+    // ITEM-2: that item moved in a way this pool did not expect, so its pending verify (chained
+    // on the register, no longer the head) is checked again and dropped; ITEM-1's is not touched.
+    const auto foreign = verify_after("ITEM-2", register2_id, "2026-02-01T10:00:01.200Z");
+    effects = world.commit({register2, foreign}, "2026-02-01T10:00:04.000Z");
+    CHECK(pool.remove_and_recheck({register2_id, ledger::event_bytes(foreign).id}, now, &effects) == 1);
+    CHECK(pool.last_rechecked() == 1);
+    CHECK(pool.size() == 1);
+    CHECK(pool.contains(verify1_id));
+}
+
 TEST_CASE("mempool: a commit re-checks the events on items tied to its items by a pending derive") {
     custos::test::LedgerWorld world;
     world.commit({world.sign(world.register_event("ITEM-1"), "nl.custodian")}, "2026-02-01T10:00:00.500Z");
