@@ -125,6 +125,16 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     rocksdb::DB* raw = nullptr;
     CUSTOS_ASSERT(!(options.read_only && options.create_if_missing),
                   "a read-only open cannot create a store");
+    if (!options.read_only) {
+        // Compaction is background work: at a low CPU priority (nice 19) it yields to the
+        // threads that check, decide and commit blocks. At normal priority a compaction (seconds
+        // of a core on a large store) delayed the proposals and votes of a busy node by seconds
+        // (measured: docs/OPERATIONS.md, "Where the time goes"). Flushes (the HIGH pool) keep
+        // their priority: a memtable must reach disk before writes wait for room. The setting is
+        // the process's (RocksDB's default environment), and a node opens one store.
+        (void)db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
+                                                         rocksdb::CpuPriority::kLow);
+    }
     auto status =
         options.read_only
             ? rocksdb::DB::OpenForReadOnly(db_options, directory.string(), families, &impl->handles, &raw)

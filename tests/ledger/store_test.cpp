@@ -1,10 +1,21 @@
 // The RocksDB store: what is appended is read back whole after a reopen, it serves the reads
 // and proofs the API needs, it refuses another genesis, and a refused append writes nothing.
 #include <doctest/doctest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "crypto/merkle.hpp"
 #include "ledger/memory_ledger.hpp"
 #include "ledger/store.hpp"
+#include "ledger/store_db.hpp"
 #include "ledger/store_keys.hpp"
 #include "store_fixture.hpp"
 
@@ -238,4 +249,57 @@ TEST_CASE("store: a block stored above the committed height is corruption at ope
     REQUIRE_FALSE(reopened.has_value());
     CHECK(reopened.error().code == ErrorCode::corruption);
     CHECK(reopened.error().message.find("block 3") != std::string::npos);
+}
+
+namespace {
+
+// The nice values of this process's threads named `name` (from /proc/self/task/*/stat).
+std::vector<int> thread_nice_values(std::string_view name) {
+    std::vector<int> values;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string thread_name;
+        std::getline(comm, thread_name);
+        if (thread_name != name) continue;
+        std::ifstream stat_file(task.path() / "stat");
+        std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+        // After the ")" that closes the name: field 3 (state) onwards; nice is field 19.
+        std::istringstream fields(stat.substr(stat.rfind(')') + 1));
+        std::string field;
+        for (int index = 3; index <= 19 && fields >> field; ++index) {
+            if (index == 19) values.push_back(std::stoi(field));
+        }
+    }
+    return values;
+}
+
+}  // namespace
+
+TEST_CASE("store: compaction runs at a low CPU priority (nice 19), below the threads that commit") {
+    const int own_nice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    TempDir dir;
+    // Five flushed memtables (a writer flushes when it closes): past RocksDB's trigger of four
+    // level-0 files, the fifth open schedules a compaction on the LOW pool, whose thread takes
+    // the lowered priority before it runs a job.
+    for (int round = 0; round < 5; ++round) {
+        auto db = store::Db::open(dir.store(), store::DbOptions{.create_if_missing = true});
+        REQUIRE(db.has_value());
+        store::Batch batch;
+        for (int key = 0; key < 100; ++key)
+            batch.put(store::Column::events, "key-" + std::to_string(round * 100 + key),
+                      std::string(100, 'x'));
+        REQUIRE(db->write(std::move(batch), true).has_value());
+    }
+    auto db = store::Db::open(dir.store(), store::DbOptions{});
+    REQUIRE(db.has_value());
+    std::vector<int> low;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        low = thread_nice_values("rocksdb:low");
+        if (!low.empty() && low.front() == 19) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE_FALSE(low.empty());
+    CHECK(low.front() == 19);
+    // This thread (which commits blocks in a node) keeps its priority.
+    CHECK(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())) == own_nice);
 }
