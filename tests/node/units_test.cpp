@@ -357,27 +357,40 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
     }
 }
 
-TEST_CASE(
-    "mempool: committing the pool's own oldest events re-checks nothing; a foreign event re-checks its "
-    "item") {
+namespace {
+
+// A mempool over a LedgerWorld's committed state, at a fixed clock: what the mempool test cases
+// below share.
+struct PoolWorld {
     custos::test::LedgerWorld world;
-    runtime::Mempool pool(world.ledger->state(), world.genesis);
-    const auto now = custos::test::at("2026-02-01T10:00:05.000Z");
-    auto pend = [&](const ledger::Envelope& envelope) {
+    runtime::Mempool pool{world.ledger->state(), world.genesis};
+    const ledger::TimeMs now = custos::test::at("2026-02-01T10:00:05.000Z");
+
+    // Admits `envelope` (it must pass) and returns its id.
+    ledger::EventId pend(const ledger::Envelope& envelope) {
         const auto id = ledger::event_bytes(envelope).id;
         REQUIRE(pool.admit(runtime::PendingEvent{envelope, id, 600}, now).has_value());
         return id;
-    };
-    auto verify_after = [&](const ledger::EventId& prev, const char* time) {
-        ledger::Event event = world.next_event(ledger::EventKind::verify, "ITEM-1", "NL-POL", time);
+    }
+    // A verify of `item` by NL-POL chained on `prev`, signed by its custodian.
+    ledger::Envelope verify_after(const char* item, const ledger::EventId& prev, const char* time) {
+        ledger::Event event = world.next_event(ledger::EventKind::verify, item, "NL-POL", time);
         event.prev = prev;
         return world.sign(event, "nl.custodian");
-    };
+    }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(
+    PoolWorld,
+    "mempool: committing the pool's own oldest events re-checks nothing; a foreign event re-checks its "
+    "item") {
     // ITEM-1: a register and two verifies chained on it, all pending; ITEM-2: a register.
     const auto register1 = world.sign(world.register_event("ITEM-1"), "nl.custodian");
     const auto register1_id = pend(register1);
-    const auto verify1_id = pend(verify_after(register1_id, "2026-02-01T10:00:01.000Z"));
-    const auto verify2_id = pend(verify_after(verify1_id, "2026-02-01T10:00:02.000Z"));
+    const auto verify1_id = pend(verify_after("ITEM-1", register1_id, "2026-02-01T10:00:01.000Z"));
+    const auto verify2_id = pend(verify_after("ITEM-1", verify1_id, "2026-02-01T10:00:02.000Z"));
     pend(world.sign(world.register_event("ITEM-2"), "nl.custodian"));
     REQUIRE(pool.size() == 4);
 
@@ -389,40 +402,28 @@ TEST_CASE(
     CHECK(pool.size() == 3);
     // The pending state of ITEM-1 is still the one after the second verify: a verify chained on
     // it is admitted, one chained on the first verify is not.
-    const auto stale = verify_after(verify1_id, "2026-02-01T10:00:02.500Z");
+    const auto stale = verify_after("ITEM-1", verify1_id, "2026-02-01T10:00:02.500Z");
     CHECK_FALSE(
         pool.admit(runtime::PendingEvent{stale, ledger::event_bytes(stale).id, 600}, now).has_value());
-    const auto verify3 = verify_after(verify2_id, "2026-02-01T10:00:02.600Z");
+    const auto verify3 = verify_after("ITEM-1", verify2_id, "2026-02-01T10:00:02.600Z");
     const auto verify3_id = pend(verify3);
     CHECK(pool.size() == 4);
 
     // Another node's verify on ITEM-1 (not in this pool) moves its head: both pending verifies
     // are checked again and refused (their prev is no longer the head); ITEM-2 is not touched.
-    const auto foreign = verify_after(register1_id, "2026-02-01T10:00:01.500Z");
+    const auto foreign = verify_after("ITEM-1", register1_id, "2026-02-01T10:00:01.500Z");
     effects = world.commit({foreign}, "2026-02-01T10:00:04.000Z");
     CHECK(pool.remove_and_recheck({ledger::event_bytes(foreign).id}, now, &effects) == 3);
     CHECK(pool.last_rechecked() == 3);
     CHECK(pool.size() == 1);
     CHECK_FALSE(pool.contains(verify3_id));
     // ITEM-1 reads the committed state again: a verify chained on the foreign event is admitted.
-    pend(verify_after(ledger::event_bytes(foreign).id, "2026-02-01T10:00:04.500Z"));
+    pend(verify_after("ITEM-1", ledger::event_bytes(foreign).id, "2026-02-01T10:00:04.500Z"));
     CHECK(pool.size() == 2);
 }
 
-TEST_CASE("mempool: a foreign event in a block re-checks only the pending events on its own items") {
-    custos::test::LedgerWorld world;
-    runtime::Mempool pool(world.ledger->state(), world.genesis);
-    const auto now = custos::test::at("2026-02-01T10:00:05.000Z");
-    auto pend = [&](const ledger::Envelope& envelope) {
-        const auto id = ledger::event_bytes(envelope).id;
-        REQUIRE(pool.admit(runtime::PendingEvent{envelope, id, 600}, now).has_value());
-        return id;
-    };
-    auto verify_after = [&](const char* item, const ledger::EventId& prev, const char* time) {
-        ledger::Event event = world.next_event(ledger::EventKind::verify, item, "NL-POL", time);
-        event.prev = prev;
-        return world.sign(event, "nl.custodian");
-    };
+TEST_CASE_FIXTURE(PoolWorld,
+                  "mempool: a foreign event in a block re-checks only the pending events on its own items") {
     // ITEM-1 and ITEM-2: a register and a verify chained on it each, all pending.
     const auto register1 = world.sign(world.register_event("ITEM-1"), "nl.custodian");
     const auto register1_id = pend(register1);
@@ -453,16 +454,9 @@ TEST_CASE("mempool: a foreign event in a block re-checks only the pending events
     CHECK(pool.contains(verify1_id));
 }
 
-TEST_CASE("mempool: a commit re-checks the events on items tied to its items by a pending derive") {
-    custos::test::LedgerWorld world;
+TEST_CASE_FIXTURE(PoolWorld,
+                  "mempool: a commit re-checks the events on items tied to its items by a pending derive") {
     world.commit({world.sign(world.register_event("ITEM-1"), "nl.custodian")}, "2026-02-01T10:00:00.500Z");
-    runtime::Mempool pool(world.ledger->state(), world.genesis);
-    const auto now = custos::test::at("2026-02-01T10:00:05.000Z");
-    auto pend = [&](const ledger::Envelope& envelope) {
-        const auto id = ledger::event_bytes(envelope).id;
-        REQUIRE(pool.admit(runtime::PendingEvent{envelope, id, 600}, now).has_value());
-        return id;
-    };
     // Pending: a derive of ITEM-1 into ITEM-1.image (it touches both), a verify of the image
     // chained on it, and an unrelated register.
     const auto derive_id = pend(world.sign(
