@@ -177,22 +177,21 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
     if (!everything) {
         // An item the block changed is as expected only if every change to it came from this
         // pool's events: an item none of them touched is not, and neither is an item a foreign
-        // event touched (the block's item index names the items of each of its events). Under
-        // load a block often holds an event whose gossip has not reached this node yet; that
-        // must not send every pending event on the block's other items through the rules again.
+        // event touched (the block's item index names the items of each of its events). A block
+        // can hold an event whose gossip has not reached this node yet; that must not send every
+        // pending event on the block's other items through the rules again.
         for (const auto& state : committed->items) {
             if (!removed_seq.contains(state.item)) touched.insert(state.item);
         }
-        std::size_t foreign_indexed = 0;
-        std::unordered_set<ledger::EventId, ledger::EventIdHash> seen;
+        auto unindexed = foreign;  // Foreign events the block's item index does not name.
         for (const auto& entry : committed->item_events) {
             if (!foreign.contains(entry.event)) continue;
             touched.insert(entry.item);
-            if (seen.insert(entry.event).second) ++foreign_indexed;
+            unindexed.erase(entry.event);
         }
-        // A foreign event the index does not name (it names no item) leaves nothing known to be
-        // as expected: every item the block changed is checked again.
-        if (foreign_indexed != foreign.size()) {
+        // A foreign event that names no item leaves nothing known to be as expected: every item
+        // the block changed is checked again.
+        if (!unindexed.empty()) {
             for (const auto& state : committed->items)
                 touched.insert(state.item);
         }
