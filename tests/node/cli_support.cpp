@@ -71,22 +71,33 @@ bool wait_healthy(std::uint16_t rest_base, int nodes) {
     return false;
 }
 
-std::uint64_t node_height(std::uint16_t port, const fs::path& key_file) {
-    auto key = crypto::read_secret_key_file(key_file);
-    REQUIRE_MESSAGE(key, key_file.string());
-    auto response = api::http_request(api::ClientRequest{
-        .port = port, .target = "/v1/status", .timeout_ms = 1000, .signing_key = &key->key});
+namespace {
+
+// GET /v1/status signed with `key`: the node's height, 0 when it does not answer.
+std::uint64_t height_of(std::uint16_t port, const crypto::SecretKey& key) {
+    auto response = api::http_request(
+        api::ClientRequest{.port = port, .target = "/v1/status", .timeout_ms = 1000, .signing_key = &key});
     if (!response || response->status != 200) return 0;
     auto json = crypto::parse_json(response->body);
     if (!json || !json->contains("height") || !(*json)["height"].is_number_unsigned()) return 0;
     return (*json)["height"].get<std::uint64_t>();
 }
 
+}  // namespace
+
+std::uint64_t node_height(std::uint16_t port, const fs::path& key_file) {
+    auto key = crypto::read_secret_key_file(key_file);
+    REQUIRE_MESSAGE(key, key_file.string());
+    return height_of(port, key->key);
+}
+
 bool wait_height(std::uint16_t rest_base, int nodes, const fs::path& key_file, std::uint64_t height) {
+    auto key = crypto::read_secret_key_file(key_file);
+    REQUIRE_MESSAGE(key, key_file.string());
     for (int tick = 0; tick < 300; ++tick) {
         bool all = true;
         for (int index = 0; index < nodes && all; ++index)
-            all = node_height(static_cast<std::uint16_t>(rest_base + index), key_file) >= height;
+            all = height_of(static_cast<std::uint16_t>(rest_base + index), key->key) >= height;
         if (all) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
