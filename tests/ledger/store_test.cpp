@@ -7,7 +7,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -253,7 +252,7 @@ TEST_CASE("store: a block stored above the committed height is corruption at ope
 
 namespace {
 
-// The nice values of this process's threads named `name` (from /proc/self/task/*/stat).
+// The nice values of this process's threads named `name` (/proc/self/task/TID/comm).
 std::vector<int> thread_nice_values(std::string_view name) {
     std::vector<int> values;
     for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
@@ -261,14 +260,8 @@ std::vector<int> thread_nice_values(std::string_view name) {
         std::string thread_name;
         std::getline(comm, thread_name);
         if (thread_name != name) continue;
-        std::ifstream stat_file(task.path() / "stat");
-        std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
-        // After the ")" that closes the name: field 3 (state) onwards; nice is field 19.
-        std::istringstream fields(stat.substr(stat.rfind(')') + 1));
-        std::string field;
-        for (int index = 3; index <= 19 && fields >> field; ++index) {
-            if (index == 19) values.push_back(std::stoi(field));
-        }
+        const auto tid = static_cast<id_t>(std::stoul(task.path().filename().string()));
+        values.push_back(::getpriority(PRIO_PROCESS, tid));
     }
     return values;
 }
