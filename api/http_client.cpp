@@ -85,6 +85,9 @@ struct Exchange {
     void connect_then_send(const tcp::resolver::results_type& endpoints) {
         stream.async_connect(endpoints, [this](beast::error_code connect_error, const tcp::endpoint&) {
             if (connect_error) return finish(connect_error);
+            // A request is written whole: Nagle's algorithm could only delay its tail.
+            beast::error_code ignored;
+            stream.socket().set_option(tcp::no_delay(true), ignored);
             send();
         });
     }

@@ -386,6 +386,10 @@ void Server::Impl::on_accept(const beast::error_code& error, tcp::socket socket)
             beast::error_code ignored;
             socket.close(ignored);
         } else {
+            // A response is written whole (one gather write): Nagle's algorithm could only hold
+            // its tail back until the client's delayed ACK.
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
             auto session = std::make_shared<Session>(*this, std::move(socket), remote.address());
             {
                 std::lock_guard lock(mutex);

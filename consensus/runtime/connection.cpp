@@ -57,7 +57,7 @@ Connection::~Connection() {
 
 void Connection::start_inbound() {
     CUSTOS_ASSERT(direction_ == Direction::inbound, "inbound start on an outbound connection");
-    note_remote_address();
+    on_connected();
     deadline_.expires_after(std::chrono::milliseconds(context_->options.handshake_timeout_ms));
     deadline_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
         if (!error && !self->authenticated_) self->close(DropReason::handshake_timeout);
@@ -82,14 +82,19 @@ void Connection::start_outbound(const std::string& host, const std::string& port
                                 [self](const boost::system::error_code& connect_error, const tcp::endpoint&) {
                                     if (self->closed_) return;
                                     if (connect_error) return self->close(DropReason::connect_failed);
-                                    self->note_remote_address();
+                                    self->on_connected();
                                     self->start_handshake();
                                 });
         });
 }
 
-void Connection::note_remote_address() {
+void Connection::on_connected() {
     boost::system::error_code error;
+    // Frames are sealed into batches before they are written (pump_writes), so Nagle's algorithm
+    // has nothing left to coalesce; left on, it could hold the tail of a proposal back until the
+    // peer's delayed ACK. (A failure leaves the default: slower, not wrong.)
+    socket_.set_option(tcp::no_delay(true), error);
+    error.clear();
     const tcp::endpoint endpoint = socket_.remote_endpoint(error);
     if (!error) remote_address_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }

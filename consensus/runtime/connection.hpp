@@ -121,7 +121,7 @@ private:
     void on_keepalive_tick();
     void push_frame(QueuedFrame frame);
     void drop_queue();
-    void note_remote_address();
+    void on_connected();  // Socket options, and the remote address for the logs.
     [[nodiscard]] bool io_failed(const boost::system::error_code& error);
 
     std::shared_ptr<TransportContext> context_;

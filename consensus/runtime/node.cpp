@@ -355,6 +355,10 @@ void NodeImpl::handle_proposal_request(const consensus::ProposalRequest& request
     // timeout_commit (well inside the propose timeout) so an idle network does not spin out empty
     // blocks. An admission cuts either wait short (see admit()).
     waiting_proposal = request;
+    log_line(LogLevel::debug, "proposal_wait")
+        .field("height", request.height.value)
+        .field("round", request.round.value)
+        .field("mempool", static_cast<std::uint64_t>(mempool->size()));
     const auto idle_wait = std::min<std::int64_t>(static_cast<std::int64_t>(genesis.params.timeout_commit_ms),
                                                   params.timeout_propose_ms / 2);
     arm_proposal_timer(mempool->empty() ? idle_wait : std::min(idle_wait, proposal_batch_ms));
@@ -392,6 +396,10 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
         mempool->remove_and_recheck(dropped, ledger::TimeMs{now_ms()});
     }
     auto id = ledger::block_hash(built->block.header);
+    log_line(LogLevel::debug, "proposal_built")
+        .field("height", request.height.value)
+        .field("round", request.round.value)
+        .field("events", static_cast<std::uint64_t>(built->block.events.size()));
     cached_effects.emplace(id, std::move(built->effects));
     return consensus::ProposalBuilt{request.height, request.round, std::move(built->block)};
 }
@@ -481,6 +489,9 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
             });
         } else if (!proposal_batching) {
             // The first event after an idle wait opens a short batching window.
+            log_line(LogLevel::debug, "proposal_window")
+                .field("height", waiting_proposal->height.value)
+                .field("round", waiting_proposal->round.value);
             if (proposal_timer) proposal_timer->cancel();
             arm_proposal_timer(proposal_batch_ms);
         }

@@ -52,7 +52,8 @@ constexpr std::string_view load_usage =
     "phase; so are the HTTP request signatures when the whole run fits in their 300 s lifetime.\n"
     "With --batch N each connection sends its events N at a time, in order, as one signed\n"
     "POST /v1/batches; the batch leaves when its first event is due, and each of its events'\n"
-    "latencies is measured from that send.\n"
+    "latencies is measured from that send. The connections' schedules are staggered, so that\n"
+    "requests leave evenly spread in time rather than all connections at once.\n"
     "\n"
     "options:\n"
     "  --nodes LIST         comma-separated REST base URLs; connections are spread over all\n"
@@ -307,14 +308,15 @@ void record_answer(const Send& send, const Result<api::ClientResponse>& response
 }
 
 // One sender: its requests in order, paced so its events go at `rate` (0 = as fast as answers
-// come); a batch leaves when its first event is due.
+// come); a batch leaves when its first event is due, `offset_s` after the schedule's start.
 void send_requests(std::vector<Send>& mine, Outcome& outcome, const api::ParsedUrl& node, double rate,
-                   SteadyClock::time_point start, double duration_s, const crypto::SecretKey* sign_now) {
+                   double offset_s, SteadyClock::time_point start, double duration_s,
+                   const crypto::SecretKey* sign_now) {
     api::HttpConnection connection(node.host, node.port);
     for (Send& send : mine) {
         if (rate > 0) {
             auto due = start + std::chrono::nanoseconds(static_cast<std::int64_t>(
-                                   1e9 * static_cast<double>(send.position) / rate));
+                                   1e9 * (offset_s + static_cast<double>(send.position) / rate)));
             std::this_thread::sleep_until(due);
         }
         if (std::chrono::duration<double>(SteadyClock::now() - start).count() >= duration_s) break;
@@ -386,10 +388,16 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
                                 std::cref(stop_observer), std::ref(committed));
     std::vector<std::thread> senders;
     double per_connection_rate = options.max ? 0 : options.rate / static_cast<double>(connections);
+    // Connection c starts c/connections of a request's period late: with equal schedules every
+    // connection's request would leave at the same instant, a burst of connections x batch
+    // events each period instead of the offered rate.
+    const double request_period_s =
+        options.max ? 0 : static_cast<double>(options.batch) / per_connection_rate;
     for (std::size_t c = 0; c < connections; ++c) {
+        const double offset_s = request_period_s * static_cast<double>(c) / static_cast<double>(connections);
         senders.emplace_back(send_requests, std::ref(phase.per_connection[c]), std::ref(outcome),
-                             std::cref(options.nodes[c % options.nodes.size()]), per_connection_rate, start,
-                             options.duration_s, phase.presigned ? nullptr : &phase.key);
+                             std::cref(options.nodes[c % options.nodes.size()]), per_connection_rate, offset_s,
+                             start, options.duration_s, phase.presigned ? nullptr : &phase.key);
     }
     for (auto& sender : senders)
         sender.join();
