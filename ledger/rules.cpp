@@ -480,22 +480,32 @@ RuleResult<EventEffects> check_event(const StateView& state, const Envelope& env
     return check_event(state, envelope, event_id(envelope.event), ledger_time, genesis);
 }
 
-RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope, const EventId& id,
-                                     TimeMs ledger_time, const Genesis& genesis) {
-    const Event& event = envelope.event;
-    if (auto signer = check_identity(state, envelope, genesis); !signer)
-        return tl::unexpected(signer.error());
+namespace {
+
+// R7. A refusal of its own when `id` is already in the ledger (or among the pending events a view
+// adds); the state's error when it cannot tell.
+RuleResult<void> check_unique(const StateView& state, const EventId& id) {
     auto seen = state.has_event(id);
     if (!seen) return state_error(seen.error());
     if (*seen)
         return refuse(rule::unique_event, "event", "event " + event_id_hex(id) + " is already in the ledger");
+    return {};
+}
+
+RuleResult<void> check_not_ahead(const Event& event, TimeMs ledger_time, const Genesis& genesis) {
     if (event.time.value > ledger_time.value + static_cast<std::int64_t>(genesis.params.clock_skew_max_ms)) {
         return refuse(rule::not_ahead, "event.time",
                       format_time(event.time) + " is ahead of ledger time " + format_time(ledger_time) +
                           " by more than " + std::to_string(genesis.params.clock_skew_max_ms) + " ms");
     }
-    if (is_validator_governance(event.kind)) return check_validator_governance(state, event, id, genesis);
-    if (is_governance(event.kind)) return check_governance(state, event, id, genesis);
+    return {};
+}
+
+// R8 onwards for an event on an item (every kind but governance).
+RuleResult<EventEffects> check_item_event(const StateView& state, const Event& event, const EventId& id,
+                                          TimeMs ledger_time, const Genesis& genesis) {
+    if (auto status = check_not_ahead(event, ledger_time, genesis); !status)
+        return tl::unexpected(status.error());
     auto item = state.item(event.item);
     if (!item) return state_error(item.error());
     if (event.kind == EventKind::register_item) {
@@ -513,6 +523,33 @@ RuleResult<EventEffects> check_event(const StateView& state, const Envelope& env
         return tl::unexpected(status.error());
     // The state read is ours (a copy the view returned): the new state is made from it in place.
     return apply_event(std::move(**item), event, id);
+}
+
+}  // namespace
+
+RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope, const EventId& id,
+                                     TimeMs ledger_time, const Genesis& genesis) {
+    const Event& event = envelope.event;
+    if (auto signer = check_identity(state, envelope, genesis); !signer)
+        return tl::unexpected(signer.error());
+    if (is_validator_governance(event.kind) || is_governance(event.kind)) {
+        if (auto unique = check_unique(state, id); !unique) return tl::unexpected(unique.error());
+        if (auto status = check_not_ahead(event, ledger_time, genesis); !status)
+            return tl::unexpected(status.error());
+        return is_validator_governance(event.kind) ? check_validator_governance(state, event, id, genesis)
+                                                   : check_governance(state, event, id, genesis);
+    }
+    // An event on an item asks whether it is already in the ledger (R7, a point read of the store
+    // that almost always misses) only when a later rule refuses it, so that R7 still comes first.
+    // An event that passes every later rule cannot be in the ledger: a register names an item that
+    // would exist (R9), and any other event (derive included) names the item's head as `prev`
+    // (R10), which the event itself, once applied, moved on; the head never comes back, since that
+    // would take applying an event with an earlier head's id twice (the same argument one step
+    // back in the chain, down to the register). Tests: tests/ledger/rules_test.cpp, "R7 ...".
+    auto checked = check_item_event(state, event, id, ledger_time, genesis);
+    if (checked) return checked;
+    if (auto unique = check_unique(state, id); !unique) return tl::unexpected(unique.error());
+    return checked;
 }
 
 RuleResult<EventEffects> admit_event(const StateView& state, const Envelope& envelope, TimeMs ledger_time,

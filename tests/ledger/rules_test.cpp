@@ -168,6 +168,84 @@ TEST_CASE("R7: the same event is refused the second time") {
     CHECK(built->dropped[0].error.rule == rule::unique_event);
 }
 
+// Forwards to a view and counts R7's point reads (in a node, a store lookup per event checked).
+class CountingView final : public StateView {
+public:
+    explicit CountingView(const StateView& base) : base_(base) {}
+    Result<std::optional<ItemState>> item(std::string_view item_id) const override {
+        return base_.item(item_id);
+    }
+    Result<bool> has_event(const EventId& id) const override {
+        ++has_event_calls;
+        return base_.has_event(id);
+    }
+    Result<std::optional<Officer>> officer(const crypto::PublicKey& key) const override {
+        return base_.officer(key);
+    }
+    Result<std::optional<OfficerRecord>> officer_record(const crypto::PublicKey& key) const override {
+        return base_.officer_record(key);
+    }
+    Result<std::uint64_t> admin_keys(std::string_view agency) const override {
+        return base_.admin_keys(agency);
+    }
+    Result<std::optional<ValidatorProposal>> validator_proposal(const EventId& id) const override {
+        return base_.validator_proposal(id);
+    }
+    Result<ValidatorEpoch> latest_validators() const override { return base_.latest_validators(); }
+
+    mutable int has_event_calls = 0;
+
+private:
+    const StateView& base_;
+};
+
+TEST_CASE(
+    "R7: an event on an item already in the ledger is refused with R7, before the rules it also breaks") {
+    Registered world;
+    // A transfer offer continuing ITEM-1 from its head at the time of the call.
+    auto offer = [&] {
+        Event event = world.next_event(EventKind::transfer_offer, "ITEM-1", "NL-POL", now);
+        event.recipient = "DE-BKA";
+        return world.sign(event, "nl.custodian");
+    };
+    const Envelope verify =
+        world.sign(world.next_event(EventKind::verify, "ITEM-1", "NL-POL", now), "nl.custodian");
+    const Envelope stale_offer = offer();  // Its prev is the register, as verify's is.
+    world.commit({verify}, "2026-03-01T12:00:01.000Z");
+    const Envelope committed_offer = offer();
+    world.commit({committed_offer}, "2026-03-01T12:00:02.000Z");
+    // Each of these breaks R10 (the item's head moved on), the register R9 too.
+    CHECK(refused_rule(world.ledger->admit(verify, at(now))) == rule::unique_event);
+    CHECK(refused_rule(world.ledger->admit(committed_offer, at(now))) == rule::unique_event);
+    CHECK(refused_rule(world.ledger->admit(world.sign(world.register_event("ITEM-1"), "nl.custodian"),
+                                           at(now))) == rule::unique_event);
+    // Never committed, with a prev that is no longer the head: R10 itself.
+    CHECK(refused_rule(world.ledger->admit(stale_offer, at(now))) == rule::prev_is_head);
+}
+
+TEST_CASE("R7: an event on an item that passes every later rule costs no lookup of its id") {
+    Registered world;
+    const auto& genesis = world.ledger->genesis();
+    CountingView view(world.ledger->state());
+    const Envelope verify =
+        world.sign(world.next_event(EventKind::verify, "ITEM-1", "NL-POL", now), "nl.custodian");
+    require_admitted(check_event(view, verify, at(now), genesis));
+    require_admitted(
+        check_event(view, world.sign(world.register_event("ITEM-2"), "nl.custodian"), at(now), genesis));
+    CHECK(view.has_event_calls == 0);
+    // A refusal asks, so that R7 would come first.
+    Event forked = verify.event;
+    forked.prev = EventId{crypto::sha256("not the head")};
+    CHECK(refused_rule(check_event(view, world.sign(forked, "nl.custodian"), at(now), genesis)) ==
+          rule::prev_is_head);
+    CHECK(view.has_event_calls == 1);
+    // Governance events ask first, as before.
+    require_admitted(
+        check_event(view, world.sign(world.next_event(EventKind::officer_add, "", "NL-POL", now), "nl.admin"),
+                    at(now), genesis));
+    CHECK(view.has_event_calls == 2);
+}
+
 TEST_CASE("R8: an event may not be ahead of ledger time beyond the clock skew") {
     Registered world;
     // clock_skew_max_ms is 5000: exactly 5 s ahead is allowed, 5.001 s is not.
