@@ -30,7 +30,13 @@
 
 namespace custos::runtime {
 
-inline constexpr std::size_t mempool_events_max_default = 100'000;
+// Ten full blocks at the default block_events_max: a few seconds of backlog at the rate a network
+// commits. A larger pool does not commit more under overload, it commits less: while it fills,
+// every offered event is checked (signature and rules) at the offered rate, and consensus gets
+// what CPU is left (measured at 3,500 events/s offered against about 3,000 committable: a
+// 100,000-event pool committed 1,600-2,600/s as it grew, a 10,000-event one 2,800-3,400/s, its
+// excess refused with 503 before any check; docs/OPERATIONS.md, "Where the time goes").
+inline constexpr std::size_t mempool_events_max_default = 10'000;
 inline constexpr std::size_t mempool_bytes_max_default = 256 * 1024 * 1024;
 
 struct MempoolLimits {

@@ -36,7 +36,7 @@ void print_help() {
         "  peers               [{\"address\": \"host:port\", \"public_key\": \"<hex>\"}...] (optional;\n"
         "                      validators are also dialed at the address their set entry gives)\n"
         "  log_level           debug | info | warn | error (optional, default info)\n"
-        "  mempool_events_max  most events pending at once (optional, default 100000, 1..10000000);\n"
+        "  mempool_events_max  most events pending at once (optional, default 10000, 1..10000000);\n"
         "                      past it submissions get 503 with Retry-After\n"
         "  mempool_bytes_max   most canonical bytes pending at once (optional, default 268435456 =\n"
         "                      256 MiB, 1 MiB..64 GiB)\n"
