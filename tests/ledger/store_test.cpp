@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -295,4 +296,48 @@ TEST_CASE("store: compaction runs at a low CPU priority (nice 19), below the thr
     CHECK(low.front() == 19);
     // This thread (which commits blocks in a node) keeps its priority.
     CHECK(::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid())) == own_nice);
+}
+
+namespace {
+
+// compaction_style of every column family in the newest OPTIONS file RocksDB wrote in `store`.
+std::map<std::string, std::string> compaction_styles(const std::filesystem::path& store) {
+    std::filesystem::path newest;
+    for (const auto& entry : std::filesystem::directory_iterator(store)) {
+        const auto name = entry.path().filename().string();
+        if (name.rfind("OPTIONS-", 0) == 0 && (newest.empty() || name > newest.filename().string()))
+            newest = entry.path();
+    }
+    std::map<std::string, std::string> styles;
+    std::ifstream in(newest);
+    std::string line, family;
+    const std::string section = "[CFOptions \"", key = "compaction_style=";
+    while (std::getline(in, line)) {
+        line.erase(0, line.find_first_not_of(" \t"));
+        if (line.rfind(section, 0) == 0) {
+            family = line.substr(section.size(), line.find('"', section.size()) - section.size());
+        } else if (line.rfind("[", 0) == 0) {
+            family.clear();
+        } else if (!family.empty() && line.rfind(key, 0) == 0) {
+            styles[family] = line.substr(key.size());
+        }
+    }
+    return styles;
+}
+
+}  // namespace
+
+TEST_CASE("store: families written out of key order use universal compaction, the others leveled") {
+    TempDir dir;
+    {
+        auto db = store::Db::open(dir.store(), store::DbOptions{.create_if_missing = true});
+        REQUIRE(db.has_value());
+    }
+    const auto styles = compaction_styles(dir.store());
+    REQUIRE(styles.size() == store::column_count);
+    for (const char* family : {"event_positions", "items", "item_events"})
+        CHECK_MESSAGE(styles.at(family) == "kCompactionStyleUniversal", family);
+    for (const char* family :
+         {"default", "blocks", "events", "merkle", "certificates", "case_items", "agency_events"})
+        CHECK_MESSAGE(styles.at(family) == "kCompactionStyleLevel", family);
 }
