@@ -1,7 +1,9 @@
 #include "consensus/runtime/log.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 
 namespace custos::runtime {
@@ -70,10 +72,24 @@ void set_log_sink(std::function<void(std::string_view line)> sink) {
     g_sink = std::move(sink);
 }
 
+void append_log_time(std::string& out, std::chrono::system_clock::time_point now) {
+    const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
+    const std::time_t seconds = static_cast<std::time_t>(since_epoch.count() / 1000);
+    std::tm utc{};
+    ::gmtime_r(&seconds, &utc);
+    char text[32];
+    const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                                     utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                                     utc.tm_sec, static_cast<int>(since_epoch.count() % 1000));
+    out.append(text, static_cast<std::size_t>(length));
+}
+
 LogLine::LogLine(LogLevel level, std::string_view event) : enabled_(log_enabled(level)) {
     if (!enabled_) return;
-    text_.reserve(160);
-    text_ += "level=";
+    text_.reserve(192);
+    text_ += "ts=";
+    append_log_time(text_, std::chrono::system_clock::now());
+    text_ += " level=";
     text_ += log_level_name(level);
     field("event", event);
 }

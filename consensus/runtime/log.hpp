@@ -1,9 +1,11 @@
 // A tiny structured logger: one line per event on stderr, `key=value` pairs, so an operator can
-// grep and a machine can parse. Example:
-//   level=warn event=peer_dropped peer=1a5cd907143c384c addr=127.0.0.1:40112 reason=decrypt_failed
+// grep and a machine can parse. Each line starts with its UTC wall-clock time (RFC 3339, ms).
+// Example:
+//   ts=2026-11-29T10:12:00.123Z level=warn event=peer_dropped peer=1a5cd907143c384c reason=decrypt_failed
 // Values that hold spaces, quotes, '=' or control bytes are quoted with `"` and escaped.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -49,6 +51,9 @@ private:
     bool enabled_ = false;
     std::string text_;
 };
+
+// Appends `now` as the `ts` field shows it: 2026-11-29T10:12:00.123Z (UTC, milliseconds).
+void append_log_time(std::string& out, std::chrono::system_clock::time_point now);
 
 inline LogLine log_line(LogLevel level, std::string_view event) {
     return {level, event};
