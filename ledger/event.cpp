@@ -601,6 +601,24 @@ EventBytes event_bytes(const Envelope& envelope) {
     return bytes;
 }
 
+std::optional<std::string_view> canonical_event_of_envelope(std::string_view canonical_envelope) {
+    constexpr std::string_view head = R"({"event":)", sig = R"(,"sig":")", signer = R"(","signer":")",
+                               tail = R"("})";
+    constexpr std::size_t sig_chars = 88, key_chars = 64;
+    constexpr std::size_t after_event = sig.size() + sig_chars + signer.size() + key_chars + tail.size();
+    const std::string_view text = canonical_envelope;
+    if (text.size() < head.size() + 2 + after_event || !text.starts_with(head) || !text.ends_with(tail))
+        return std::nullopt;
+    const std::size_t event_end = text.size() - after_event;
+    if (text.substr(event_end, sig.size()) != sig ||
+        text.substr(event_end + sig.size() + sig_chars, signer.size()) != signer) {
+        return std::nullopt;
+    }
+    const auto event = text.substr(head.size(), event_end - head.size());
+    if (event.front() != '{' || event.back() != '}') return std::nullopt;
+    return event;
+}
+
 Status verify_envelope_signature(const Envelope& envelope, const EventBytes& bytes) {
     if (!crypto::verify(envelope.signer, as_bytes(bytes.canonical_event), envelope.signature)) {
         return make_error(ErrorCode::verification_failed,

@@ -177,6 +177,13 @@ struct EventBytes {
     std::string canonical_envelope;  // == canonical_envelope(envelope)
 };
 [[nodiscard]] EventBytes event_bytes(const Envelope& envelope);
+// The canonical event inside a canonical envelope's text (the log's leaf data), found by the
+// envelope's fixed layout (event_bytes(): the event, then an 88-character signature and a
+// 64-digit key id), without parsing it; nullopt when `canonical_envelope` does not have that
+// layout. Only for text that is known canonical (the store's leaves): it checks the layout, not
+// the JSON. Its SHA-256 is the event id.
+[[nodiscard]] std::optional<std::string_view> canonical_event_of_envelope(
+    std::string_view canonical_envelope);
 // R2 over bytes already computed by event_bytes().
 [[nodiscard]] Status verify_envelope_signature(const Envelope& envelope, const EventBytes& bytes);
 

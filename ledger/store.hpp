@@ -117,6 +117,9 @@ public:
         std::size_t limit = store_read_entries_max) const;
     [[nodiscard]] Result<BlockHeader> header(Height height) const;
     [[nodiscard]] Result<Block> block(Height height) const;
+    // The ids of a block's events in order: what block() would give, hashed from the stored
+    // canonical envelopes without parsing them (each event's bytes are read once).
+    [[nodiscard]] Result<std::vector<EventId>> block_event_ids(Height height) const;
     [[nodiscard]] Result<Certificate> certificate(Height height) const;
     [[nodiscard]] Result<Checkpoint> latest_checkpoint() const;
     // RFC 9162 proofs over the committed log; sizes at most log_size().
@@ -132,6 +135,8 @@ public:
 private:
     struct Impl;
     explicit Store(std::unique_ptr<Impl> impl);
+    // The header of `height` and the leaf index of its first event.
+    [[nodiscard]] Result<std::pair<BlockHeader, std::uint64_t>> block_span(Height height) const;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -4,6 +4,7 @@
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
 #include "ledger/store_impl.hpp"
 #include "ledger/store_keys.hpp"
 
@@ -178,7 +179,7 @@ Result<BlockHeader> Store::header(Height height) const {
     return header;
 }
 
-Result<Block> Store::block(Height height) const {
+Result<std::pair<BlockHeader, std::uint64_t>> Store::block_span(Height height) const {
     auto block_header = header(height);
     if (!block_header) return tl::unexpected(block_header.error());
     std::uint64_t first = 0;
@@ -190,15 +191,42 @@ Result<Block> Store::block(Height height) const {
     if (block_header->log_size < first) {
         return tl::unexpected(corrupt("block " + std::to_string(height.value) + " shrinks the log"));
     }
+    return std::pair{std::move(*block_header), first};
+}
+
+Result<Block> Store::block(Height height) const {
+    auto span = block_span(height);
+    if (!span) return tl::unexpected(span.error());
     Block result;
-    result.header = std::move(*block_header);
-    result.events.reserve(result.header.log_size - first);
-    for (std::uint64_t leaf = first; leaf < result.header.log_size; ++leaf) {
+    result.header = std::move(span->first);
+    result.events.reserve(result.header.log_size - span->second);
+    for (std::uint64_t leaf = span->second; leaf < result.header.log_size; ++leaf) {
         auto stored = event_at(leaf);
         if (!stored) return tl::unexpected(stored.error());
         result.events.push_back(std::move(stored->envelope));
     }
     return result;
+}
+
+Result<std::vector<EventId>> Store::block_event_ids(Height height) const {
+    auto span = block_span(height);
+    if (!span) return tl::unexpected(span.error());
+    std::vector<EventId> ids;
+    ids.reserve(span->first.log_size - span->second);
+    for (std::uint64_t leaf = span->second; leaf < span->first.log_size; ++leaf) {
+        auto data =
+            get_required(impl_->db, Column::events, store::be64(leaf), "leaf " + std::to_string(leaf));
+        if (!data) return tl::unexpected(corrupt(data.error().message));
+        if (auto event = canonical_event_of_envelope(*data)) {
+            ids.push_back(EventId{crypto::sha256(*event)});
+            continue;
+        }
+        // Not the layout a stored envelope has: the full decode names what is wrong.
+        auto stored = decode_event(std::move(*data), leaf);
+        if (!stored) return tl::unexpected(stored.error());
+        ids.push_back(stored->id);
+    }
+    return ids;
 }
 
 Result<Certificate> Store::certificate(Height height) const {

@@ -145,7 +145,30 @@ TEST_CASE("event: event_bytes gives exactly the separately computed id, event an
         CHECK(bytes.id == event_id(envelope.event));
         CHECK(bytes.canonical_envelope == canonical_envelope(envelope));
         CHECK(verify_envelope_signature(envelope, bytes).has_value());
+        // And back: the event inside the envelope text, found by the layout alone.
+        const auto inside = canonical_event_of_envelope(bytes.canonical_envelope);
+        REQUIRE(inside.has_value());
+        CHECK(*inside == bytes.canonical_event);
     }
+}
+
+TEST_CASE("event: canonical_event_of_envelope refuses text without the canonical envelope's layout") {
+    LedgerWorld world;
+    const std::string text = canonical_envelope(world.sign(world.register_event("ITEM-1"), "nl.custodian"));
+    REQUIRE(canonical_event_of_envelope(text).has_value());
+    CHECK_FALSE(canonical_event_of_envelope("").has_value());
+    CHECK_FALSE(canonical_event_of_envelope(text.substr(0, text.size() - 1)).has_value());  // cut short
+    CHECK_FALSE(canonical_event_of_envelope(" " + text).has_value());                       // leading space
+    CHECK_FALSE(canonical_event_of_envelope(text + " ").has_value());
+    // The members in another order (JSON that means the same, but not the canonical text).
+    const auto sig_at = text.find(R"(,"sig":")");
+    const std::string reordered = R"({"sig":)" + text.substr(sig_at + 7, 90) + R"(,"event":)" +
+                                  text.substr(9, sig_at - 9) + text.substr(sig_at + 97);
+    CHECK_FALSE(canonical_event_of_envelope(reordered).has_value());
+    // A signature one character short shifts the layout.
+    std::string short_sig = text;
+    short_sig.erase(sig_at + 8, 1);
+    CHECK_FALSE(canonical_event_of_envelope(short_sig).has_value());
 }
 
 TEST_CASE("event: canonical_event written from the struct equals the canonicalized JSON tree") {
