@@ -28,10 +28,10 @@ constexpr std::size_t memtables_bytes_max = std::size_t{64} << 20;  // All famil
 constexpr double bloom_bits_per_key = 10.0;                         // ~1% false positives.
 constexpr double memtable_bloom_ratio = 0.02;                       // Of each write buffer.
 
-// Every read on the hot path is a point lookup, and the most frequent one misses: admission asks
-// whether an event id is already stored (it almost never is). Whole-key Bloom filters, in the
-// memtable and in every table file, answer such misses without searching the memtable's skip
-// list or reading a block.
+// Every read on the hot path is a point lookup, and many miss: an item state for a new item's
+// register, an event id when a refused event is checked for R7 (ledger/rules.cpp), and every
+// sorted run or level but one for any key. Whole-key Bloom filters, in the memtable and in every
+// table file, answer such misses without searching the memtable's skip list or reading a block.
 //
 // Most families are written in key order (leaf index, height), so leveled compaction only moves
 // their files down. Three are written all over their key space: event ids, item ids (each item's
