@@ -583,7 +583,16 @@ Status verify_envelope_signature(const Envelope& envelope) {
     return {};
 }
 
+namespace envelope_text {
+// The canonical envelope's text around the canonical event: its keys are in code-unit order, and
+// base64 and hex need no escaping, so it is always this layout (FORMAT.md 6.1).
+constexpr std::string_view head = R"({"event":)", sig = R"(,"sig":")", signer = R"(","signer":")",
+                           tail = R"("})";
+constexpr std::size_t sig_chars = 88, key_chars = 64;  // Canonical base64 of 64 bytes; hex of 32.
+}  // namespace envelope_text
+
 EventBytes event_bytes(const Envelope& envelope) {
+    using namespace envelope_text;
     EventBytes bytes;
     bytes.canonical_event = canonical_event(envelope.event);
     bytes.id = EventId{crypto::sha256(bytes.canonical_event)};
@@ -591,20 +600,18 @@ EventBytes event_bytes(const Envelope& envelope) {
     // already in code-unit order and base64 and hex need no escaping, so this is exactly what
     // canonical_envelope() writes (asserted by tests/ledger/event_test.cpp).
     bytes.canonical_envelope.reserve(bytes.canonical_event.size() + 200);
-    bytes.canonical_envelope += R"({"event":)";
+    bytes.canonical_envelope += head;
     bytes.canonical_envelope += bytes.canonical_event;
-    bytes.canonical_envelope += R"(,"sig":")";
+    bytes.canonical_envelope += sig;
     bytes.canonical_envelope += crypto::base64_encode(envelope.signature.view());
-    bytes.canonical_envelope += R"(","signer":")";
+    bytes.canonical_envelope += signer;
     bytes.canonical_envelope += key_id(envelope.signer);
-    bytes.canonical_envelope += R"("})";
+    bytes.canonical_envelope += tail;
     return bytes;
 }
 
 std::optional<std::string_view> canonical_event_of_envelope(std::string_view canonical_envelope) {
-    constexpr std::string_view head = R"({"event":)", sig = R"(,"sig":")", signer = R"(","signer":")",
-                               tail = R"("})";
-    constexpr std::size_t sig_chars = 88, key_chars = 64;
+    using namespace envelope_text;
     constexpr std::size_t after_event = sig.size() + sig_chars + signer.size() + key_chars + tail.size();
     const std::string_view text = canonical_envelope;
     if (text.size() < head.size() + 2 + after_event || !text.starts_with(head) || !text.ends_with(tail))

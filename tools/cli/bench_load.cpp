@@ -396,8 +396,8 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
     for (std::size_t c = 0; c < connections; ++c) {
         const double offset_s = request_period_s * static_cast<double>(c) / static_cast<double>(connections);
         senders.emplace_back(send_requests, std::ref(phase.per_connection[c]), std::ref(outcome),
-                             std::cref(options.nodes[c % options.nodes.size()]), per_connection_rate, offset_s,
-                             start, options.duration_s, phase.presigned ? nullptr : &phase.key);
+                             std::cref(options.nodes[c % options.nodes.size()]), per_connection_rate,
+                             offset_s, start, options.duration_s, phase.presigned ? nullptr : &phase.key);
     }
     for (auto& sender : senders)
         sender.join();
