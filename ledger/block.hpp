@@ -156,6 +156,12 @@ struct BlockEffects {
     Hash32 log_root;
 };
 
+// canonical_block() of a block apply_block() accepted, from the canonical envelopes it returned
+// (`effects.events[i].leaf_data`) instead of serializing every event again; byte-identical to
+// canonical_block(block) when `effects` are apply_block's for that block (its header commits to
+// the envelopes through log_root).
+[[nodiscard]] std::string canonical_block(const BlockHeader& header, const BlockEffects& effects);
+
 struct ApplyContext {
     const Genesis& genesis;
     const ValidatorSet& validators;         // The set in force at this height.
@@ -171,6 +177,10 @@ struct ApplyContext {
 // log_size and log_root. Error messages name the height, the event index and id, and the rule.
 [[nodiscard]] Result<BlockEffects> apply_block(const StateView& state, const Block& block,
                                                const ApplyContext& context);
+// The same, for a caller that already has event_bytes() of each of the block's events, in order
+// (a node's signature check computes them): they are used, not computed again.
+[[nodiscard]] Result<BlockEffects> apply_block(const StateView& state, const Block& block,
+                                               const ApplyContext& context, std::vector<EventBytes> bytes);
 
 struct BlockProposal {
     std::vector<Envelope> candidates;  // In the order the proposer wants them.

@@ -190,17 +190,23 @@ tl::unexpected<Error> bad_event(const BlockHeader& header, std::size_t index, co
 }  // namespace
 
 Result<BlockEffects> apply_block(const StateView& state, const Block& block, const ApplyContext& context) {
-    if (auto status = check_header(block, context); !status) return tl::unexpected(status.error());
-    const BlockHeader& header = block.header;
     // One canonicalization per event gives its id, signed bytes and leaf data.
     std::vector<EventBytes> bytes;
     bytes.reserve(block.events.size());
+    for (const auto& envelope : block.events)
+        bytes.push_back(event_bytes(envelope));
+    return apply_block(state, block, context, std::move(bytes));
+}
+
+Result<BlockEffects> apply_block(const StateView& state, const Block& block, const ApplyContext& context,
+                                 std::vector<EventBytes> bytes) {
+    CUSTOS_ASSERT(bytes.size() == block.events.size(), "one event_bytes() per block event");
+    if (auto status = check_header(block, context); !status) return tl::unexpected(status.error());
+    const BlockHeader& header = block.header;
     std::vector<EventId> ids;
     ids.reserve(block.events.size());
-    for (const auto& envelope : block.events) {
-        bytes.push_back(event_bytes(envelope));
-        ids.push_back(bytes.back().id);
-    }
+    for (const auto& event : bytes)
+        ids.push_back(event.id);
     if (events_hash(ids) != header.events_hash) {
         return bad_block(header, ErrorCode::verification_failed,
                          "events_hash does not match the block's events");
@@ -281,6 +287,8 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     BuiltBlock built;
     OverlayState overlay(state);
     std::vector<Hash32> leaves;
+    std::vector<EventBytes> included;  // Of the block's events, for apply_block below.
+    std::vector<EventId> included_ids;
     std::uint64_t bytes = 0;
     const ConsensusParams& params = context.genesis.params;
     const std::uint64_t bytes_max = proposal.bytes_max == 0
@@ -312,6 +320,8 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
         overlay.apply(*checked);
         leaves.push_back(crypto::merkle_leaf_hash(as_bytes(event.canonical_envelope)));
         built.block.events.push_back(envelope);
+        included_ids.push_back(id);
+        included.push_back(std::move(event));
     }
     BlockHeader& header = built.block.header;
     header.chain_id = context.genesis.chain_id;
@@ -320,7 +330,7 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     header.previous = context.previous ? block_hash(*context.previous) : BlockHash{};
     header.validators_hash = context.validators.hash();
     header.proposer = proposal.proposer;
-    header.events_hash = events_hash(std::span<const Envelope>(built.block.events));
+    header.events_hash = events_hash(std::span<const EventId>(included_ids));
     auto log = append_leaves(context.log_nodes, context.previous ? context.previous->log_size : 0, leaves);
     if (!log) return tl::unexpected(log.error());
     header.log_size = log->size;
@@ -332,7 +342,7 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
                                   .log_nodes = context.log_nodes,
                                   .previous = context.previous,
                                   .verify_signatures = false};
-    auto effects = apply_block(state, built.block, verified_context);
+    auto effects = apply_block(state, built.block, verified_context, std::move(included));
     if (!effects) return tl::unexpected(effects.error());
     built.effects = std::move(*effects);
     return built;

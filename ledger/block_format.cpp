@@ -149,21 +149,37 @@ Result<Block> parse_block(std::string_view text) {
     return block_from_json(*json);
 }
 
-std::string canonical_block(const Block& block) {
-    // Written directly (no JSON tree): {"events":[<canonical envelope>,...],"header":<header>},
-    // the members in canonical order; byte-identical to canonicalizing block_to_json(block).
-    std::string header = canonical_block_header(block.header);
+namespace {
+
+// {"events":[<canonical envelope>,...],"header":<header>}: the members in canonical order,
+// byte-identical to canonicalizing block_to_json(block), without building a JSON tree.
+template <typename EnvelopeText>
+std::string write_canonical_block(const BlockHeader& header, std::size_t count, EnvelopeText&& envelope_text) {
+    std::string header_text = canonical_block_header(header);
     std::string out;
-    out.reserve(header.size() + 32 + block.events.size() * 640);
+    out.reserve(header_text.size() + 32 + count * 640);
     out += R"({"events":[)";
-    for (std::size_t index = 0; index < block.events.size(); ++index) {
+    for (std::size_t index = 0; index < count; ++index) {
         if (index != 0) out += ',';
-        out += canonical_envelope(block.events[index]);
+        out += envelope_text(index);
     }
     out += R"(],"header":)";
-    out += header;
+    out += header_text;
     out += '}';
     return out;
+}
+
+}  // namespace
+
+std::string canonical_block(const Block& block) {
+    return write_canonical_block(block.header, block.events.size(),
+                                 [&block](std::size_t index) { return canonical_envelope(block.events[index]); });
+}
+
+std::string canonical_block(const BlockHeader& header, const BlockEffects& effects) {
+    return write_canonical_block(header, effects.events.size(), [&effects](std::size_t index) -> std::string_view {
+        return effects.events[index].leaf_data;
+    });
 }
 
 }  // namespace custos::ledger

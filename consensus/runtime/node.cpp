@@ -87,6 +87,16 @@ Status NodeImpl::open() {
 
     params = params_from(genesis);
     signing_state = std::make_unique<SigningStateFile>(config.data_dir);
+    // The block this node proposed or validated last has its canonical envelopes in the cached
+    // effects: its signing-state file is written from them, not by serializing every event again.
+    signing_state->set_block_text_source(
+        [this](const ledger::Block& block, const ledger::BlockHash& id) -> std::optional<std::string> {
+            if (!cached_effects || cached_effects->first != id ||
+                cached_effects->second.events.size() != block.events.size()) {
+                return std::nullopt;
+            }
+            return ledger::canonical_block(block.header, cached_effects->second);
+        });
     MempoolLimits limits;
     if (config.mempool_events_max) limits.events_max = static_cast<std::size_t>(*config.mempool_events_max);
     if (config.mempool_bytes_max) limits.bytes_max = static_cast<std::size_t>(*config.mempool_bytes_max);
@@ -283,14 +293,15 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
     if (cached_effects && cached_effects->first == decision.block_id) {
         effects = std::move(cached_effects->second);
     } else {
-        if (!verify_signatures(block)) {
+        auto bytes = verify_signatures(block);
+        if (!bytes) {
             fatal("a certified block carries a bad event signature at height " +
                   std::to_string(block.header.height.value));
             return;
         }
         auto context = store->next_block_context();
         context.verify_signatures = false;
-        auto applied = ledger::apply_block(*store, block, context);
+        auto applied = ledger::apply_block(*store, block, context, std::move(*bytes));
         if (!applied) {
             fatal("a certified block does not apply: " + applied.error().message);
             return;
@@ -413,21 +424,26 @@ void NodeImpl::remember_verified(const ledger::EventId& id) {
     }
 }
 
-bool NodeImpl::verify_signatures(const ledger::Block& block) {
+std::optional<std::vector<ledger::EventBytes>> NodeImpl::verify_signatures(const ledger::Block& block) {
+    std::vector<ledger::EventBytes> all;
+    all.reserve(block.events.size());
     for (const auto& envelope : block.events) {
         auto bytes = ledger::event_bytes(envelope);
-        if (verified_ids.count(bytes.id) != 0) continue;
-        if (!ledger::verify_envelope_signature(envelope, bytes)) return false;
-        remember_verified(bytes.id);
+        if (verified_ids.count(bytes.id) == 0) {
+            if (!ledger::verify_envelope_signature(envelope, bytes)) return std::nullopt;
+            remember_verified(bytes.id);
+        }
+        all.push_back(std::move(bytes));
     }
-    return true;
+    return all;
 }
 
 bool NodeImpl::validate_block(const ledger::Block& block, const ledger::BlockHash& id) {
     if (block.header.height.value != store->height().value + 1) return false;
     if (cached_effects && cached_effects->first == id) return true;  // Our own proposal.
     // Every event is re-checked: signature (once per node), then the rules via apply_block.
-    if (!verify_signatures(block)) {
+    auto bytes = verify_signatures(block);
+    if (!bytes) {
         log_line(LogLevel::warn, "proposal_refused")
             .field("height", block.header.height.value)
             .field("reason", "bad event signature");
@@ -435,7 +451,7 @@ bool NodeImpl::validate_block(const ledger::Block& block, const ledger::BlockHas
     }
     auto context = store->next_block_context();
     context.verify_signatures = false;
-    auto applied = ledger::apply_block(*store, block, context);
+    auto applied = ledger::apply_block(*store, block, context, std::move(*bytes));
     if (!applied) {
         log_line(LogLevel::warn, "proposal_refused")
             .field("height", block.header.height.value)

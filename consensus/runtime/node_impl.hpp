@@ -171,7 +171,8 @@ public:
     void arm_proposal_timer(std::int64_t wait_ms);
     std::optional<consensus::Input> build_proposal(const consensus::ProposalRequest& request);
     bool validate_block(const ledger::Block& block, const ledger::BlockHash& id);
-    bool verify_signatures(const ledger::Block& block);
+    // event_bytes() of each of the block's events, nullopt when a signature does not verify.
+    std::optional<std::vector<ledger::EventBytes>> verify_signatures(const ledger::Block& block);
     void remember_verified(const ledger::EventId& id);
     Result<ledger::EventId> admit(ledger::Envelope envelope, bool local);
     [[nodiscard]] std::int64_t now_ms() const;

@@ -256,8 +256,7 @@ Result<ScannedLog> scan_log(std::string_view text, const std::filesystem::path& 
     return scanned;
 }
 
-std::string block_file_text(const ledger::Block& block) {
-    std::string body = ledger::canonical_block(block);
+std::string block_file_text(std::string body) {
     std::string text(block_magic);
     text += hex(crypto::sha256(body));
     text += '\n';
@@ -319,7 +318,8 @@ std::filesystem::path SigningStateFile::block_path(const ledger::BlockHash& id) 
 }
 
 Status SigningStateFile::write_block(const ledger::Block& block, const ledger::BlockHash& id) {
-    auto text = block_file_text(block);
+    std::optional<std::string> body = block_text_source_ ? block_text_source_(block, id) : std::nullopt;
+    auto text = block_file_text(body ? std::move(*body) : ledger::canonical_block(block));
     if (auto written = replace_file_synced(block_path(id), text); !written) return written;
     on_disk_.insert(id);
     ++stats_.blocks_written;

@@ -34,6 +34,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 
@@ -89,6 +90,13 @@ public:
     [[nodiscard]] std::filesystem::path block_path(const ledger::BlockHash& id) const;
     [[nodiscard]] const SigningStateStats& stats() const { return stats_; }
 
+    // Where a block file's text may come from without serializing the block again: the source
+    // returns canonical_block() of the block (whose hash is the id), or nullopt (then it is
+    // serialized here).
+    using BlockTextSource =
+        std::function<std::optional<std::string>(const ledger::Block&, const ledger::BlockHash&)>;
+    void set_block_text_source(BlockTextSource source) { block_text_source_ = std::move(source); }
+
 private:
     [[nodiscard]] Status write_block(const ledger::Block& block, const ledger::BlockHash& id);
     [[nodiscard]] Status rewrite_log(std::string_view record);
@@ -102,6 +110,7 @@ private:
     std::uint64_t record_height_ = 0;
     std::set<ledger::BlockHash> on_disk_;  // Block files known to be durable.
     SigningStateStats stats_;
+    BlockTextSource block_text_source_;
     bool loaded_ = false;
 };
 

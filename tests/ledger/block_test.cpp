@@ -293,3 +293,20 @@ TEST_CASE("block: copies share their envelopes until one is changed, and never s
     CHECK(copy.events.size() == 2);
     CHECK(Block{} == appended);  // An emptied list equals one that never held events.
 }
+
+TEST_CASE("block: the canonical block from apply_block's envelopes is canonical_block()'s text") {
+    LedgerWorld world;
+    world.commit({world.sign(world.register_event("ITEM-1"), "nl.custodian")}, "2026-02-01T10:00:01.000Z");
+    Event derive = world.next_event(EventKind::derive, "ITEM-1", "NL-POL", "2026-02-02T00:00:00.000Z");
+    auto built = world.ledger->build(
+        BlockProposal{{world.sign(world.register_event("ITEM-2"), "nl.custodian"), world.sign(derive, "nl.custodian")},
+                      at("2026-02-02T00:00:01.000Z"),
+                      "validator-2"});
+    REQUIRE(built.has_value());
+    REQUIRE(built->block.events.size() == 2);
+    const std::string text = canonical_block(built->block.header, built->effects);
+    CHECK(text == canonical_block(built->block));
+    auto parsed = parse_block(text);
+    REQUIRE(parsed.has_value());
+    CHECK(*parsed == built->block);
+}

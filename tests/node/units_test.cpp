@@ -274,6 +274,81 @@ TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, c
     }
 }
 
+TEST_CASE("a block's canonical envelopes, once computed, serve apply_block and the block file") {
+    node_test::Localnet net;
+    auto config = runtime::load_node_config(net.dir() / "node0.json");
+    REQUIRE(config.has_value());
+    runtime::NodeImpl node;
+    node.config = *config;
+    REQUIRE(node.open().has_value());
+    std::vector<ledger::Envelope> events;
+    for (int i = 0; i < 3; ++i) {
+        auto envelope = ledger::parse_envelope(net.next_register_envelope());
+        REQUIRE(envelope.has_value());
+        events.push_back(*envelope);
+    }
+    auto built = ledger::build_block(
+        *node.store,
+        ledger::BlockProposal{events, ledger::TimeMs{node.now_ms()}, node.genesis.validators.validators[0].name},
+        node.store->next_block_context());
+    REQUIRE(built.has_value());
+    const auto& block = built->block;
+    REQUIRE(block.events.size() == 3);
+    const auto block_id = ledger::block_hash(block.header);
+
+    SUBCASE("apply_block with the caller's event_bytes() gives the effects it computes itself") {
+        std::vector<ledger::EventBytes> bytes;
+        for (const auto& envelope : block.events)
+            bytes.push_back(ledger::event_bytes(envelope));
+        auto given = ledger::apply_block(*node.store, block, node.store->next_block_context(), bytes);
+        REQUIRE(given.has_value());
+        CHECK(given->log_root == built->effects.log_root);
+        REQUIRE(given->events.size() == 3);
+        for (std::size_t i = 0; i < 3; ++i) {
+            CHECK(given->events[i].id == built->effects.events[i].id);
+            CHECK(given->events[i].leaf_data == built->effects.events[i].leaf_data);
+        }
+        // Bytes of other events (out of order here) do not pass for the block's own.
+        std::swap(bytes[0], bytes[1]);
+        auto swapped = ledger::apply_block(*node.store, block, node.store->next_block_context(), bytes);
+        REQUIRE_FALSE(swapped.has_value());
+        CHECK(swapped.error().message.find("events_hash") != std::string::npos);
+    }
+
+    SUBCASE("the signing-state block file is written from the text source, byte for byte as without") {
+        consensus::PersistentState state;
+        state.height = ledger::Height{1};
+        state.round = ledger::Round{0};
+        state.locked_round = ledger::Round{0};
+        state.locked_block = block;
+        auto block_file_of = [&](const std::filesystem::path& dir, bool with_source, int& calls) {
+            std::filesystem::create_directories(dir);
+            runtime::SigningStateFile file(dir);
+            if (with_source) {
+                file.set_block_text_source([&](const ledger::Block& asked, const ledger::BlockHash& id) {
+                    ++calls;
+                    CHECK(id == block_id);
+                    return std::optional<std::string>(ledger::canonical_block(asked.header, built->effects));
+                });
+            }
+            REQUIRE(file.load().has_value());
+            REQUIRE(file.save(state).has_value());
+            return read_all(file.block_path(block_id));
+        };
+        int calls = 0;
+        const auto sourced = block_file_of(net.dir() / "sourced", true, calls);
+        CHECK(calls == 1);
+        int unused = 0;
+        CHECK(sourced == block_file_of(net.dir() / "serialized", false, unused));
+        runtime::SigningStateFile reread(net.dir() / "sourced");
+        auto loaded = reread.load();
+        REQUIRE(loaded.has_value());
+        REQUIRE(loaded->has_value());
+        REQUIRE((*loaded)->locked_block.has_value());
+        CHECK(*(*loaded)->locked_block == block);
+    }
+}
+
 TEST_CASE("mempool and proposal checks over a real node's store") {
     node_test::Localnet net;
     auto config = runtime::load_node_config(net.dir() / "node0.json");
