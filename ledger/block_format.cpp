@@ -154,7 +154,8 @@ namespace {
 // {"events":[<canonical envelope>,...],"header":<header>}: the members in canonical order,
 // byte-identical to canonicalizing block_to_json(block), without building a JSON tree.
 template <typename EnvelopeText>
-std::string write_canonical_block(const BlockHeader& header, std::size_t count, EnvelopeText&& envelope_text) {
+std::string write_canonical_block(const BlockHeader& header, std::size_t count,
+                                  EnvelopeText&& envelope_text) {
     std::string header_text = canonical_block_header(header);
     std::string out;
     out.reserve(header_text.size() + 32 + count * 640);
@@ -172,14 +173,15 @@ std::string write_canonical_block(const BlockHeader& header, std::size_t count, 
 }  // namespace
 
 std::string canonical_block(const Block& block) {
-    return write_canonical_block(block.header, block.events.size(),
-                                 [&block](std::size_t index) { return canonical_envelope(block.events[index]); });
+    return write_canonical_block(block.header, block.events.size(), [&block](std::size_t index) {
+        return canonical_envelope(block.events[index]);
+    });
 }
 
 std::string canonical_block(const BlockHeader& header, const BlockEffects& effects) {
-    return write_canonical_block(header, effects.events.size(), [&effects](std::size_t index) -> std::string_view {
-        return effects.events[index].leaf_data;
-    });
+    return write_canonical_block(
+        header, effects.events.size(),
+        [&effects](std::size_t index) -> std::string_view { return effects.events[index].leaf_data; });
 }
 
 }  // namespace custos::ledger

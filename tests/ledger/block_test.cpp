@@ -298,10 +298,10 @@ TEST_CASE("block: the canonical block from apply_block's envelopes is canonical_
     LedgerWorld world;
     world.commit({world.sign(world.register_event("ITEM-1"), "nl.custodian")}, "2026-02-01T10:00:01.000Z");
     Event derive = world.next_event(EventKind::derive, "ITEM-1", "NL-POL", "2026-02-02T00:00:00.000Z");
-    auto built = world.ledger->build(
-        BlockProposal{{world.sign(world.register_event("ITEM-2"), "nl.custodian"), world.sign(derive, "nl.custodian")},
-                      at("2026-02-02T00:00:01.000Z"),
-                      "validator-2"});
+    auto built = world.ledger->build(BlockProposal{
+        {world.sign(world.register_event("ITEM-2"), "nl.custodian"), world.sign(derive, "nl.custodian")},
+        at("2026-02-02T00:00:01.000Z"),
+        "validator-2"});
     REQUIRE(built.has_value());
     REQUIRE(built->block.events.size() == 2);
     const std::string text = canonical_block(built->block.header, built->effects);

@@ -287,10 +287,10 @@ TEST_CASE("a block's canonical envelopes, once computed, serve apply_block and t
         REQUIRE(envelope.has_value());
         events.push_back(*envelope);
     }
-    auto built = ledger::build_block(
-        *node.store,
-        ledger::BlockProposal{events, ledger::TimeMs{node.now_ms()}, node.genesis.validators.validators[0].name},
-        node.store->next_block_context());
+    auto built = ledger::build_block(*node.store,
+                                     ledger::BlockProposal{events, ledger::TimeMs{node.now_ms()},
+                                                           node.genesis.validators.validators[0].name},
+                                     node.store->next_block_context());
     REQUIRE(built.has_value());
     const auto& block = built->block;
     REQUIRE(block.events.size() == 3);
