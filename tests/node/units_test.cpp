@@ -121,6 +121,17 @@ void write_all(const std::filesystem::path& path, const std::string& text) {
     REQUIRE(out.good());
 }
 
+// Node 0 of `net` opened in this process (store, signing state, pool), not running.
+void open_node0(const node_test::Localnet& net, runtime::NodeImpl& node,
+                std::optional<std::uint64_t> mempool_events_max = std::nullopt) {
+    auto config = runtime::load_node_config(net.dir() / "node0.json");
+    REQUIRE(config.has_value());
+    node.config = *config;
+    if (mempool_events_max) node.config.mempool_events_max = mempool_events_max;
+    auto opened = node.open();
+    REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : opened.error().to_string()));
+}
+
 // The whole state as text (the v1 encoding includes the blocks): equal text, equal state.
 std::string state_text(const consensus::PersistentState& state) {
     return runtime::encode_persistent_state(state);
@@ -130,11 +141,8 @@ std::string state_text(const consensus::PersistentState& state) {
 
 TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, corruption, migration") {
     node_test::Localnet net;
-    auto config = runtime::load_node_config(net.dir() / "node0.json");
-    REQUIRE(config.has_value());
     runtime::NodeImpl node;
-    node.config = *config;
-    REQUIRE(node.open().has_value());
+    open_node0(net, node);
     auto envelope = ledger::parse_envelope(net.next_register_envelope());
     REQUIRE(envelope.has_value());
     auto context = node.store->next_block_context();
@@ -276,11 +284,8 @@ TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, c
 
 TEST_CASE("a block's canonical envelopes, once computed, serve apply_block and the block file") {
     node_test::Localnet net;
-    auto config = runtime::load_node_config(net.dir() / "node0.json");
-    REQUIRE(config.has_value());
     runtime::NodeImpl node;
-    node.config = *config;
-    REQUIRE(node.open().has_value());
+    open_node0(net, node);
     std::vector<ledger::Envelope> events;
     for (int i = 0; i < 3; ++i) {
         auto envelope = ledger::parse_envelope(net.next_register_envelope());
@@ -351,12 +356,8 @@ TEST_CASE("a block's canonical envelopes, once computed, serve apply_block and t
 
 TEST_CASE("mempool and proposal checks over a real node's store") {
     node_test::Localnet net;
-    auto config = runtime::load_node_config(net.dir() / "node0.json");
-    REQUIRE(config.has_value());
     runtime::NodeImpl node;
-    node.config = *config;
-    auto opened = node.open();
-    REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : opened.error().to_string()));
+    open_node0(net, node);
 
     auto first = ledger::parse_envelope(net.next_register_envelope());
     auto second = ledger::parse_envelope(net.next_register_envelope());
@@ -565,13 +566,8 @@ TEST_CASE_FIXTURE(PoolWorld,
 
 TEST_CASE("config: a node's mempool takes its bounds from mempool_events_max") {
     node_test::Localnet net;
-    auto config = runtime::load_node_config(net.dir() / "node0.json");
-    REQUIRE(config.has_value());
     runtime::NodeImpl node;
-    node.config = *config;
-    node.config.mempool_events_max = 1;
-    auto opened = node.open();
-    REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : opened.error().to_string()));
+    open_node0(net, node, 1);
     auto first = ledger::parse_envelope(net.next_register_envelope());
     auto second = ledger::parse_envelope(net.next_register_envelope());
     REQUIRE(first.has_value());
