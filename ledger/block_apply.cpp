@@ -288,7 +288,6 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     OverlayState overlay(state);
     std::vector<Hash32> leaves;
     std::vector<EventBytes> included;  // Of the block's events, for apply_block below.
-    std::vector<EventId> included_ids;
     std::uint64_t bytes = 0;
     const ConsensusParams& params = context.genesis.params;
     const std::uint64_t bytes_max = proposal.bytes_max == 0
@@ -320,7 +319,6 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
         overlay.apply(*checked);
         leaves.push_back(crypto::merkle_leaf_hash(as_bytes(event.canonical_envelope)));
         built.block.events.push_back(envelope);
-        included_ids.push_back(id);
         included.push_back(std::move(event));
     }
     BlockHeader& header = built.block.header;
@@ -330,7 +328,11 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     header.previous = context.previous ? block_hash(*context.previous) : BlockHash{};
     header.validators_hash = context.validators.hash();
     header.proposer = proposal.proposer;
-    header.events_hash = events_hash(std::span<const EventId>(included_ids));
+    std::vector<EventId> ids;
+    ids.reserve(included.size());
+    for (const auto& event : included)
+        ids.push_back(event.id);
+    header.events_hash = events_hash(ids);
     auto log = append_leaves(context.log_nodes, context.previous ? context.previous->log_size : 0, leaves);
     if (!log) return tl::unexpected(log.error());
     header.log_size = log->size;
