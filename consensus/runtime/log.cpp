@@ -1,10 +1,12 @@
 #include "consensus/runtime/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <mutex>
+
+#include "ledger/time.hpp"
 
 namespace custos::runtime {
 namespace {
@@ -73,15 +75,9 @@ void set_log_sink(std::function<void(std::string_view line)> sink) {
 }
 
 void append_log_time(std::string& out, std::chrono::system_clock::time_point now) {
-    const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch());
-    const std::time_t seconds = static_cast<std::time_t>(since_epoch.count() / 1000);
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
-    char text[32];
-    const int length = std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                                     utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                                     utc.tm_sec, static_cast<int>(since_epoch.count() % 1000));
-    out.append(text, static_cast<std::size_t>(length));
+    // The ledger's own format (ledger/time.hpp); a clock outside its years shows as the bound.
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    out += ledger::format_time(ledger::TimeMs{std::clamp<std::int64_t>(ms, 0, ledger::time_ms_max)});
 }
 
 LogLine::LogLine(LogLevel level, std::string_view event) : enabled_(log_enabled(level)) {
