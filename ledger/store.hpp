@@ -117,9 +117,13 @@ public:
         std::size_t limit = store_read_entries_max) const;
     [[nodiscard]] Result<BlockHeader> header(Height height) const;
     [[nodiscard]] Result<Block> block(Height height) const;
-    // The ids of a block's events in order: what block() would give, hashed from the stored
-    // canonical envelopes without parsing them (each event's bytes are read once).
-    [[nodiscard]] Result<std::vector<EventId>> block_event_ids(Height height) const;
+    // A block's header and the ids of its events in order: what block() would give, the ids
+    // hashed from the stored canonical envelopes without parsing them (each read once).
+    struct BlockEventIds {
+        BlockHeader header;
+        std::vector<EventId> ids;
+    };
+    [[nodiscard]] Result<BlockEventIds> block_event_ids(Height height) const;
     [[nodiscard]] Result<Certificate> certificate(Height height) const;
     [[nodiscard]] Result<Checkpoint> latest_checkpoint() const;
     // RFC 9162 proofs over the committed log; sizes at most log_size().

@@ -208,12 +208,13 @@ Result<Block> Store::block(Height height) const {
     return result;
 }
 
-Result<std::vector<EventId>> Store::block_event_ids(Height height) const {
+Result<Store::BlockEventIds> Store::block_event_ids(Height height) const {
     auto span = block_span(height);
     if (!span) return tl::unexpected(span.error());
-    std::vector<EventId> ids;
-    ids.reserve(span->first.log_size - span->second);
-    for (std::uint64_t leaf = span->second; leaf < span->first.log_size; ++leaf) {
+    BlockEventIds result{.header = std::move(span->first), .ids = {}};
+    std::vector<EventId>& ids = result.ids;
+    ids.reserve(result.header.log_size - span->second);
+    for (std::uint64_t leaf = span->second; leaf < result.header.log_size; ++leaf) {
         auto data =
             get_required(impl_->db, Column::events, store::be64(leaf), "leaf " + std::to_string(leaf));
         if (!data) return tl::unexpected(corrupt(data.error().message));
@@ -226,7 +227,7 @@ Result<std::vector<EventId>> Store::block_event_ids(Height height) const {
         if (!stored) return tl::unexpected(stored.error());
         ids.push_back(stored->id);
     }
-    return ids;
+    return result;
 }
 
 Result<Certificate> Store::certificate(Height height) const {

@@ -56,9 +56,10 @@ TEST_CASE("store: blocks, events, trails and certificates read back after reopen
         CHECK(canonical_block(*block) == canonical_block(blocks[height - 1].block));
         auto ids = store.block_event_ids(Height{height});
         REQUIRE(ids.has_value());
-        REQUIRE(ids->size() == block->events.size());
-        for (std::size_t i = 0; i < ids->size(); ++i)
-            CHECK((*ids)[i] == event_id(block->events[i].event));
+        CHECK(ids->header == block->header);
+        REQUIRE(ids->ids.size() == block->events.size());
+        for (std::size_t i = 0; i < ids->ids.size(); ++i)
+            CHECK(ids->ids[i] == event_id(block->events[i].event));
         auto certificate = store.certificate(Height{height});
         REQUIRE(certificate.has_value());
         CHECK(certificate->note == blocks[height - 1].certificate.note);

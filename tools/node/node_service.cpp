@@ -224,17 +224,15 @@ Result<Json> NodeServiceAdapter::case_items(std::string_view case_id) {
 Result<Json> NodeServiceAdapter::block_by_height(ledger::Height height) {
     return node_.call<Json>([this, height]() -> Result<Json> {
         const auto& store = node_.store();
-        auto header = store.header(height);
-        if (!header) return tl::unexpected(header.error());
-        auto event_ids = store.block_event_ids(height);
-        if (!event_ids) return tl::unexpected(event_ids.error());
+        auto block = store.block_event_ids(height);
+        if (!block) return tl::unexpected(block.error());
         auto certificate = store.certificate(height);
         if (!certificate) return tl::unexpected(certificate.error());
         Json ids = Json::array();
-        for (const auto& id : *event_ids)
+        for (const auto& id : block->ids)
             ids.push_back(ledger::event_id_hex(id));
-        return Json{{"header", ledger::block_header_to_json(*header)},
-                    {"hash", ledger::block_hash_hex(ledger::block_hash(*header))},
+        return Json{{"header", ledger::block_header_to_json(block->header)},
+                    {"hash", ledger::block_hash_hex(ledger::block_hash(block->header))},
                     {"events", ids},
                     {"certificate", certificate->note}};
     });
