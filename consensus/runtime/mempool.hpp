@@ -44,6 +44,11 @@ struct MempoolLimits {
     std::size_t bytes_max = mempool_bytes_max_default;
 };
 
+// Hash-table hash of a leaf hash (the keyed hash of event ids, as flooding-resistant).
+struct LeafHashHash {
+    std::size_t operator()(const Hash32& leaf) const noexcept { return ledger::EventIdHash{}({leaf}); }
+};
+
 struct PendingEvent {
     ledger::Envelope envelope;
     ledger::EventId id;

@@ -8,6 +8,7 @@
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node_impl.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/merkle.hpp"
 #include "ledger/block.hpp"
 
 namespace custos::runtime {
@@ -51,7 +52,7 @@ consensus::Params params_from(const ledger::Genesis& genesis) {
 Status NodeImpl::open() {
     if (auto allowed = check_test_only_settings(config); !allowed) return allowed;
     byzantine = byzantine_mode(config.test_byzantine);
-    verified_ids.reserve(verified_cache_max + 1);
+    verified_leaves.reserve(verified_cache_max + 1);
     set_log_level(config.log_level);
     auto genesis_text = read_text(config.genesis_file);
     if (!genesis_text) return tl::unexpected(genesis_text.error());
@@ -415,11 +416,11 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
     return consensus::ProposalBuilt{request.height, request.round, std::move(built->block)};
 }
 
-void NodeImpl::remember_verified(const ledger::EventId& id) {
-    if (!verified_ids.insert(id).second) return;
-    verified_order.push_back(id);
+void NodeImpl::remember_verified(const Hash32& leaf) {
+    if (!verified_leaves.insert(leaf).second) return;
+    verified_order.push_back(leaf);
     if (verified_order.size() > verified_cache_max) {
-        verified_ids.erase(verified_order.front());
+        verified_leaves.erase(verified_order.front());
         verified_order.pop_front();
     }
 }
@@ -429,9 +430,10 @@ std::optional<std::vector<ledger::EventBytes>> NodeImpl::verify_signatures(const
     all.reserve(block.events.size());
     for (const auto& envelope : block.events) {
         auto bytes = ledger::event_bytes(envelope);
-        if (verified_ids.count(bytes.id) == 0) {
+        const Hash32 leaf = crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope));
+        if (verified_leaves.count(leaf) == 0) {
             if (!ledger::verify_envelope_signature(envelope, bytes)) return std::nullopt;
-            remember_verified(bytes.id);
+            remember_verified(leaf);
         }
         all.push_back(std::move(bytes));
     }
@@ -475,12 +477,13 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         ++counters.events_refused;
         return tl::unexpected(room.error());
     }
-    if (verified_ids.count(bytes.id) == 0) {
+    const Hash32 leaf = crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope));
+    if (verified_leaves.count(leaf) == 0) {
         if (auto ok = ledger::verify_envelope_signature(envelope, bytes); !ok) {
             ++counters.events_refused;
             return make_error(ErrorCode::verification_failed, ok.error().message);
         }
-        remember_verified(bytes.id);
+        remember_verified(leaf);
     }
     auto admitted =
         mempool->admit(PendingEvent{std::move(envelope), bytes.id, size}, ledger::TimeMs{now_ms()});

@@ -124,9 +124,12 @@ public:
     std::optional<boost::asio::signal_set> signals;
     std::set<std::shared_ptr<boost::asio::steady_timer>> timers;
 
-    // Events whose signature this node verified (once per node), oldest first for eviction.
-    std::unordered_set<ledger::EventId, ledger::EventIdHash> verified_ids;
-    std::deque<ledger::EventId> verified_order;
+    // Envelopes whose signature this node verified (once per node), oldest first for eviction,
+    // by leaf hash: the hash of the whole canonical envelope, not the event id, which leaves out
+    // the signer and the signature. Keyed by id, a proposer could put a verified event in its
+    // block under a forged signature or another officer's key, and followers would not look.
+    std::unordered_set<Hash32, LeafHashHash> verified_leaves;
+    std::deque<Hash32> verified_order;
     // Effects of the latest validated or built block, reused at commit.
     std::optional<std::pair<ledger::BlockHash, ledger::BlockEffects>> cached_effects;
     // A proposal request waiting for events (empty mempool) until its timer fires.
@@ -173,7 +176,7 @@ public:
     bool validate_block(const ledger::Block& block, const ledger::BlockHash& id);
     // event_bytes() of each of the block's events, nullopt when a signature does not verify.
     std::optional<std::vector<ledger::EventBytes>> verify_signatures(const ledger::Block& block);
-    void remember_verified(const ledger::EventId& id);
+    void remember_verified(const Hash32& leaf);
     Result<ledger::EventId> admit(ledger::Envelope envelope, bool local);
     [[nodiscard]] std::int64_t now_ms() const;
     void fatal(const std::string& what);

@@ -10,6 +10,7 @@
 #include "consensus/runtime/node_impl.hpp"
 #include "consensus/runtime/wal.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/block.hpp"
 #include "localnet.hpp"
@@ -130,6 +131,11 @@ void open_node0(const node_test::Localnet& net, runtime::NodeImpl& node,
     if (mempool_events_max) node.config.mempool_events_max = mempool_events_max;
     auto opened = node.open();
     REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : opened.error().to_string()));
+}
+
+// The RFC 9162 leaf hash of an envelope: how the node remembers the envelopes it verified.
+Hash32 leaf_of(const ledger::Envelope& envelope) {
+    return crypto::merkle_leaf_hash(as_bytes(ledger::event_bytes(envelope).canonical_envelope));
 }
 
 // The whole state as text (the v1 encoding includes the blocks): equal text, equal state.
@@ -403,7 +409,7 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         refused = node.admit(*second, true);
         REQUIRE_FALSE(refused.has_value());
         CHECK(refused.error().code == ErrorCode::resource_exhausted);
-        CHECK(node.verified_ids.count(ledger::event_bytes(*second).id) == 0);
+        CHECK(node.verified_leaves.count(leaf_of(*second)) == 0);
     }
 
     SUBCASE("a follower refuses a proposal carrying a forged or invalid event") {
@@ -418,12 +424,24 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         const auto id = ledger::block_hash(built->block.header);
         CHECK(node.validate_block(built->block, id));
 
-        // Same header (the id covers events, not signatures), one signature forged.
+        // A Byzantine proposer's block: an event this node has just verified (that very id)
+        // under a forged signature, in a header made for it (log root included). The envelope is
+        // checked on its own: verified envelopes are remembered by leaf hash (the whole
+        // envelope), not by event id, which leaves the signature and the signer out.
         node.cached_effects.reset();
-        node.verified_ids.clear();
-        auto forged = built->block;
-        forged.events.mutable_events()[1].signature.bytes[5] ^= 1;
-        CHECK_FALSE(node.validate_block(forged, id));
+        auto tampered = *second;
+        tampered.signature.bytes[5] ^= 1;
+        auto unchecked = node.store->next_block_context();
+        unchecked.verify_signatures = false;
+        auto forged = ledger::build_block(
+            *node.store,
+            ledger::BlockProposal{
+                {*first, tampered}, built->block.header.time, node.genesis.validators.validators[1].name},
+            unchecked);
+        REQUIRE(forged.has_value());
+        REQUIRE(forged->block.events.size() == 2);
+        CHECK(forged->block.header.events_hash == built->block.header.events_hash);
+        CHECK_FALSE(node.validate_block(forged->block, ledger::block_hash(forged->block.header)));
 
         // An event the rules refuse (a second register of the same item).
         auto doubled = built->block;
