@@ -97,6 +97,45 @@ Result<Vote> vote_from_json(const Json& object, VoteType type) {
     return vote;
 }
 
+// The "validator" and "sig" members of a signed message.
+Result<std::pair<std::string, crypto::Signature>> signer_from_json(const Json& object) {
+    auto validator = get_string(object, "validator", validator_name_bytes_max);
+    auto sig_text = get_string(object, "sig", 100);
+    if (!validator || !sig_text) return make_error(ErrorCode::invalid_argument, "missing validator or sig");
+    auto sig_bytes = crypto::base64_decode(*sig_text);
+    if (!sig_bytes) return tl::unexpected(sig_bytes.error());
+    auto signature = crypto::signature_from_bytes(*sig_bytes);
+    if (!signature) return tl::unexpected(signature.error());
+    return std::pair{std::move(*validator), *signature};
+}
+
+// The "height", "round" and "pol_round" members of a proposal, full or compact.
+struct ProposalPlace {
+    Height height;
+    Round round;
+    std::optional<Round> pol_round;
+};
+
+Result<ProposalPlace> proposal_place_from_json(const Json& object) {
+    auto height = get_uint(object, "height", json_int_max);
+    auto round = get_uint(object, "round", round_max);
+    auto pol = object.find("pol_round");
+    if (!height || !round || pol == object.end()) {
+        return make_error(ErrorCode::invalid_argument, "malformed proposal");
+    }
+    ProposalPlace place{Height{*height}, Round{static_cast<std::uint32_t>(*round)}, std::nullopt};
+    if (!pol->is_null()) {
+        auto pol_round = get_uint(object, "pol_round", round_max);
+        if (!pol_round) return tl::unexpected(pol_round.error());
+        place.pol_round = Round{static_cast<std::uint32_t>(*pol_round)};
+    }
+    return place;
+}
+
+Json pol_round_json(const std::optional<Round>& pol_round) {
+    return pol_round ? Json(pol_round->value) : Json(nullptr);
+}
+
 Result<SignedMessage> decode_json(const Json& object) {
     if (!object.is_object()) return make_error(ErrorCode::invalid_argument, "message is not an object");
     auto kind = get_string(object, "kind", 16);
@@ -111,30 +150,15 @@ Result<SignedMessage> decode_json(const Json& object) {
             Commit{std::move(*block), Round{static_cast<std::uint32_t>(*round)}, {std::move(*note)}};
         return message;
     }
-    auto validator = get_string(object, "validator", validator_name_bytes_max);
-    auto sig_text = get_string(object, "sig", 100);
-    if (!validator || !sig_text) return make_error(ErrorCode::invalid_argument, "missing validator or sig");
-    auto sig_bytes = crypto::base64_decode(*sig_text);
-    if (!sig_bytes) return tl::unexpected(sig_bytes.error());
-    auto signature = crypto::signature_from_bytes(*sig_bytes);
-    if (!signature) return tl::unexpected(signature.error());
-    message.validator = std::move(*validator);
-    message.signature = *signature;
+    auto signer = signer_from_json(object);
+    if (!signer) return tl::unexpected(signer.error());
+    message.validator = std::move(signer->first);
+    message.signature = signer->second;
     if (*kind == "proposal") {
-        auto height = get_uint(object, "height", json_int_max);
-        auto round = get_uint(object, "round", round_max);
         auto block = block_from_json(object);
-        auto pol = object.find("pol_round");
-        if (!height || !round || !block || pol == object.end()) {
-            return make_error(ErrorCode::invalid_argument, "malformed proposal");
-        }
-        Proposal proposal{
-            Height{*height}, Round{static_cast<std::uint32_t>(*round)}, std::nullopt, std::move(*block), {}};
-        if (!pol->is_null()) {
-            auto pol_round = get_uint(object, "pol_round", round_max);
-            if (!pol_round) return tl::unexpected(pol_round.error());
-            proposal.pol_round = Round{static_cast<std::uint32_t>(*pol_round)};
-        }
+        auto place = proposal_place_from_json(object);
+        if (!block || !place) return make_error(ErrorCode::invalid_argument, "malformed proposal");
+        Proposal proposal{place->height, place->round, place->pol_round, std::move(*block), {}};
         proposal.block_id = block_hash(proposal.block.header);
         message.body = std::move(proposal);
         return message;
@@ -159,7 +183,7 @@ std::string proposal_signing_bytes(std::string_view chain_id, const Proposal& pr
                           {"chain_id", chain_id},
                           {"height", proposal.height.value},
                           {"round", proposal.round.value},
-                          {"pol_round", proposal.pol_round ? Json(proposal.pol_round->value) : Json(nullptr)},
+                          {"pol_round", pol_round_json(proposal.pol_round)},
                           {"block", hex(proposal.block_id.hash)}});
 }
 
@@ -235,7 +259,7 @@ std::string encode(const SignedMessage& message) {
         object = Json{{"kind", "proposal"},
                       {"height", proposal->height.value},
                       {"round", proposal->round.value},
-                      {"pol_round", proposal->pol_round ? Json(proposal->pol_round->value) : Json(nullptr)},
+                      {"pol_round", pol_round_json(proposal->pol_round)},
                       {"validator", message.validator},
                       {"sig", crypto::base64_encode(message.signature.view())}};
         return with_block_first(proposal->block, object);
@@ -244,6 +268,76 @@ std::string encode(const SignedMessage& message) {
     object["validator"] = message.validator;
     object["sig"] = crypto::base64_encode(message.signature.view());
     return canonical(object);
+}
+
+std::string encode_compact(const SignedMessage& message, std::span<const Hash32> leaves) {
+    const auto& proposal = std::get<Proposal>(message.body);
+    CUSTOS_ASSERT(leaves.size() == proposal.block.events.size(), "one leaf hash per event");
+    Json hashes = Json::array();
+    for (const auto& leaf : leaves)
+        hashes.push_back(hex(leaf));
+    return canonical(Json{{"kind", "compact_proposal"},
+                          {"height", proposal.height.value},
+                          {"round", proposal.round.value},
+                          {"pol_round", pol_round_json(proposal.pol_round)},
+                          {"header", ledger::block_header_to_json(proposal.block.header)},
+                          {"leaves", std::move(hashes)},
+                          {"validator", message.validator},
+                          {"sig", crypto::base64_encode(message.signature.view())}});
+}
+
+Result<CompactProposal> decode_compact(std::string_view bytes) {
+    if (bytes.size() > message_bytes_max) {
+        return make_error(ErrorCode::invalid_argument, "message larger than message_bytes_max");
+    }
+    auto json = crypto::parse_json(bytes, {.bytes_max = message_bytes_max, .depth_max = 8});
+    if (!json) return tl::unexpected(json.error());
+    try {
+        const Json& object = *json;
+        if (!object.is_object()) return make_error(ErrorCode::invalid_argument, "message is not an object");
+        auto kind = get_string(object, "kind", 16);
+        if (!kind || *kind != "compact_proposal") {
+            return make_error(ErrorCode::invalid_argument, "not a compact proposal");
+        }
+        auto signer = signer_from_json(object);
+        if (!signer) return tl::unexpected(signer.error());
+        auto place = proposal_place_from_json(object);
+        auto header = object.find("header");
+        auto leaves = object.find("leaves");
+        if (!place || header == object.end() || leaves == object.end() || !leaves->is_array()) {
+            return make_error(ErrorCode::invalid_argument, "malformed compact proposal");
+        }
+        auto parsed_header = ledger::block_header_from_json(*header);
+        if (!parsed_header) return tl::unexpected(parsed_header.error());
+        CompactProposal compact{place->height,
+                                place->round,
+                                place->pol_round,
+                                std::move(*parsed_header),
+                                {},
+                                std::move(signer->first),
+                                signer->second};
+        compact.leaves.reserve(leaves->size());
+        for (const auto& leaf : *leaves) {
+            if (!leaf.is_string())
+                return make_error(ErrorCode::invalid_argument, "a leaf hash is not a string");
+            auto hash = crypto::hash_from_hex(leaf.get_ref<const std::string&>());
+            if (!hash) return tl::unexpected(hash.error());
+            compact.leaves.push_back(*hash);
+        }
+        return compact;
+    } catch (const std::exception& error) {
+        return make_error(ErrorCode::invalid_argument, std::string("malformed message: ") + error.what());
+    }
+}
+
+SignedMessage expand(CompactProposal compact, ledger::BlockEvents events) {
+    Proposal proposal{compact.height,
+                      compact.round,
+                      compact.pol_round,
+                      Block{std::move(compact.header), std::move(events)},
+                      {}};
+    proposal.block_id = block_hash(proposal.block.header);
+    return SignedMessage{std::move(proposal), std::move(compact.validator), compact.signature};
 }
 
 Result<SignedMessage> decode(std::string_view bytes) {

@@ -10,8 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "common/result.hpp"
 #include "crypto/ed25519.hpp"
@@ -127,5 +129,29 @@ private:
 
 // Identity of a vote's content (what two votes must share to be the same vote).
 [[nodiscard]] std::string vote_content_key(const Vote& vote);
+
+// A signed proposal as its proposer sends it to validators that already hold its events
+// (FORMAT.md 8.4): the block header and, for each event in block order, the RFC 9162 leaf hash
+// of its canonical envelope (which names the envelope exactly, signature included) instead of
+// the envelopes. The signature is the proposal's own (8.1): it covers the block hash, which the
+// header gives. A receiver rebuilds the proposal from its pool (expand) and hands the core only
+// the full proposal; the core never sees this form.
+struct CompactProposal {
+    Height height;
+    Round round;
+    std::optional<Round> pol_round;
+    ledger::BlockHeader header;
+    std::vector<Hash32> leaves;
+    std::string validator;
+    crypto::Signature signature;
+};
+
+// `message` must hold a Proposal; `leaves` are its events' leaf hashes, in block order.
+[[nodiscard]] std::string encode_compact(const SignedMessage& message, std::span<const Hash32> leaves);
+// Structure and sizes only, as decode(): the signature is checked on the expanded proposal.
+[[nodiscard]] Result<CompactProposal> decode_compact(std::string_view bytes);
+// The full signed proposal, given the envelopes of `compact.leaves` in order; the caller checks
+// that their ids hash to the header's events_hash (ledger::events_hash).
+[[nodiscard]] SignedMessage expand(CompactProposal compact, ledger::BlockEvents events);
 
 }  // namespace custos::consensus

@@ -106,6 +106,7 @@ Result<ledger::EventId> Mempool::admit(PendingEvent event, ledger::TimeMs now) {
     auto id = event.id;
     events_.push_back(std::move(event));
     index_.emplace(id, std::prev(events_.end()));
+    by_leaf_.emplace(events_.back().leaf_hash, std::prev(events_.end()));
     index_items(std::prev(events_.end()));
     return id;
 }
@@ -129,12 +130,21 @@ Mempool::Pending Mempool::erase(Pending event) {
     bytes_ -= event->bytes;
     unindex_items(event);
     index_.erase(event->id);
+    // Only if it is this event's entry: callers that leave leaf_hash unset share one key.
+    if (auto leaf = by_leaf_.find(event->leaf_hash); leaf != by_leaf_.end() && leaf->second == event) {
+        by_leaf_.erase(leaf);
+    }
     return events_.erase(event);
 }
 
 const PendingEvent* Mempool::find(const ledger::EventId& id) const {
     auto found = index_.find(id);
     return found == index_.end() ? nullptr : &*found->second;
+}
+
+const PendingEvent* Mempool::find_leaf(const Hash32& leaf) const {
+    auto found = by_leaf_.find(leaf);
+    return found == by_leaf_.end() ? nullptr : &*found->second;
 }
 
 std::vector<ledger::Envelope> Mempool::candidates(std::size_t events_max) const {

@@ -53,6 +53,7 @@ struct PendingEvent {
     ledger::Envelope envelope;
     ledger::EventId id;
     std::size_t bytes = 0;         // Canonical envelope size.
+    Hash32 leaf_hash;              // RFC 9162 leaf hash of the canonical envelope: names it exactly.
     ledger::EventEffects effects;  // What admission computed; reused by remove_and_recheck.
     std::uint64_t seq = 0;         // Admission order (set by Mempool::admit).
 };
@@ -96,6 +97,8 @@ public:
     [[nodiscard]] Status room_for(std::size_t bytes) const;
     [[nodiscard]] bool contains(const ledger::EventId& id) const { return index_.count(id) != 0; }
     [[nodiscard]] const PendingEvent* find(const ledger::EventId& id) const;
+    // The pending envelope whose leaf hash is `leaf` (a compact proposal names events so).
+    [[nodiscard]] const PendingEvent* find_leaf(const Hash32& leaf) const;
     // Pending envelopes in admission order, at most `events_max`.
     [[nodiscard]] std::vector<ledger::Envelope> candidates(std::size_t events_max) const;
 
@@ -131,6 +134,7 @@ private:
     MempoolLimits limits_;
     std::list<PendingEvent> events_;
     std::unordered_map<ledger::EventId, Pending, ledger::EventIdHash> index_;
+    std::unordered_map<Hash32, Pending, LeafHashHash> by_leaf_;
     // The pending events on each item (of their admission effects), so that a commit visits only
     // the events on the items it affected, never the whole pool.
     std::unordered_map<std::string, std::vector<Pending>> by_item_;

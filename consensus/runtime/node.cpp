@@ -486,7 +486,7 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         remember_verified(leaf);
     }
     auto admitted =
-        mempool->admit(PendingEvent{std::move(envelope), bytes.id, size}, ledger::TimeMs{now_ms()});
+        mempool->admit(PendingEvent{std::move(envelope), bytes.id, size, leaf}, ledger::TimeMs{now_ms()});
     if (!admitted) {
         ++counters.events_refused;
         return admitted;

@@ -29,6 +29,8 @@ inline constexpr std::uint8_t consensus = 0x01;
 inline constexpr std::uint8_t events = 0x02;
 inline constexpr std::uint8_t status = 0x03;
 inline constexpr std::uint8_t sync_request = 0x04;
+inline constexpr std::uint8_t compact_proposal = 0x05;  // FORMAT.md 8.4
+inline constexpr std::uint8_t proposal_request = 0x06;  // u64 height, u32 round (big-endian)
 }  // namespace wire
 
 // The node's signing identity. Its name is the validator name the key has in the set in force
@@ -83,6 +85,12 @@ struct NodeCounters {
     std::uint64_t evidence = 0;
     std::uint64_t messages_signed = 0;  // New proposals and votes this node signed.
     std::uint64_t blocks_synced_sent = 0;
+    // Compact proposals (FORMAT.md 8.4): sent; received and rebuilt from the pool; received but
+    // not rebuildable here (the full proposal was asked of the sender); full ones sent on request.
+    std::uint64_t compact_sent = 0;
+    std::uint64_t compact_expanded = 0;
+    std::uint64_t compact_missed = 0;
+    std::uint64_t full_proposals_sent = 0;
     // Commit latency: an event's submission to this node -> its block committed here.
     Histogram commit_latency{{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
     // The synced store write of a decided block (append_block), and the synced save of the
@@ -149,6 +157,13 @@ public:
     // Since when a peer has been exactly one block ahead of `one_behind_height` (our height then).
     std::uint64_t one_behind_height = 0;
     std::int64_t one_behind_since_ms = 0;
+    // This node's own latest proposals by (height, round), to answer a peer that could not
+    // rebuild one from its pool (wire::proposal_request), each at most once per peer.
+    struct OwnProposal {
+        consensus::SignedMessage message;
+        std::set<crypto::PublicKey> answered;
+    };
+    std::map<std::pair<std::uint64_t, std::uint32_t>, OwnProposal> own_proposals;
     // Laggard answers waiting for their delay (peer, height), so one is sent at most per delay.
     std::set<std::pair<crypto::PublicKey, std::uint64_t>> laggard_answers;
     std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit
@@ -187,6 +202,7 @@ public:
     // Verifies a consensus message against the set of its height and hands it on: to the core
     // when that set is the core's, applied directly when it is the next commit of an observer.
     void on_consensus_message(std::string_view payload);
+    void handle_consensus(Result<consensus::SignedMessage> decoded);
     // Builds the core for store height + 1 when there is none or its set is not the one in force
     // there (or drops it when this key is not in that set). Returns whether it changed anything.
     // With `run`, the new core's start() Ready is carried out at once (not yet while opening).
@@ -198,6 +214,17 @@ public:
     void on_message(const crypto::PublicKey& peer, Bytes message);
     void send_consensus(const consensus::Outbound& outbound);
     void send_commit(const crypto::PublicKey& peer, ledger::Height height);
+    // Broadcasts this node's proposal in compact form (FORMAT.md 8.4) when the leaf hashes of its
+    // block's events are at hand (the block it built or validated last); false otherwise.
+    bool broadcast_compact(const consensus::SignedMessage& message);
+    // A compact proposal from `peer`: rebuilt from the pool and handled as the full one, or, when
+    // the pool lacks an event, the full proposal is asked of `peer`.
+    void on_compact_proposal(const crypto::PublicKey& peer, std::string_view payload);
+    // The full proposal from the pool's envelopes; nullopt when one is missing or the leaves do
+    // not give the header's events_hash.
+    [[nodiscard]] std::optional<consensus::SignedMessage> rebuild_compact(
+        consensus::CompactProposal compact) const;
+    void answer_proposal_request(const crypto::PublicKey& peer, std::string_view payload);
     // Sends `peer` the commit of `height` after laggard_answer_delay_ms unless its status shows
     // it has committed that height by then.
     void answer_laggard(const crypto::PublicKey& peer, ledger::Height height);

@@ -25,6 +25,26 @@ std::optional<std::uint64_t> read_height(std::string_view payload) {
     return height;
 }
 
+// A proposal request names (height, round): 8 + 4 bytes, big-endian.
+std::string place_bytes(ledger::Height height, ledger::Round round) {
+    std::string out = height_bytes(height.value);
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out.push_back(static_cast<char>((round.value >> shift) & 0xff));
+    return out;
+}
+
+std::optional<std::pair<std::uint64_t, std::uint32_t>> read_place(std::string_view payload) {
+    if (payload.size() != 12) return std::nullopt;
+    auto height = read_height(payload.substr(0, 8));
+    std::uint32_t round = 0;
+    for (char byte : payload.substr(8))
+        round = (round << 8) | static_cast<std::uint8_t>(byte);
+    return std::pair{*height, round};
+}
+
+// Own proposals kept for proposal requests: a few rounds of the height being decided.
+constexpr std::size_t own_proposals_max = 8;
+
 }  // namespace
 
 Bytes frame_message(std::uint8_t type, std::string_view payload) {
@@ -44,6 +64,12 @@ void NodeImpl::on_message(const crypto::PublicKey& peer, Bytes message) {
             return;
         case wire::events:
             on_gossip(payload);
+            return;
+        case wire::compact_proposal:
+            on_compact_proposal(peer, payload);
+            return;
+        case wire::proposal_request:
+            answer_proposal_request(peer, payload);
             return;
         case wire::status:
             if (auto height = read_height(payload)) {
@@ -86,6 +112,10 @@ void NodeImpl::send_consensus(const consensus::Outbound& outbound) {
             return;
         }
     }
+    if (!outbound.to && std::holds_alternative<consensus::Proposal>(outbound.message.body) &&
+        broadcast_compact(outbound.message)) {
+        return;
+    }
     auto bytes = frame_message(wire::consensus, consensus::encode(outbound.message));
     if (outbound.to) {
         if (*outbound.to < params.validators.validators.size()) {
@@ -94,6 +124,87 @@ void NodeImpl::send_consensus(const consensus::Outbound& outbound) {
         return;
     }
     (void)transport->broadcast(std::move(bytes));
+}
+
+bool NodeImpl::broadcast_compact(const consensus::SignedMessage& message) {
+    const auto& proposal = std::get<consensus::Proposal>(message.body);
+    if (!cached_effects || cached_effects->first != proposal.block_id ||
+        cached_effects->second.events.size() != proposal.block.events.size()) {
+        return false;
+    }
+    std::vector<Hash32> leaves;
+    leaves.reserve(proposal.block.events.size());
+    for (const auto& event : cached_effects->second.events)
+        leaves.push_back(event.leaf_hash);
+    // Kept for the peers whose pools miss an event: the latest rounds of this height only.
+    own_proposals.erase(own_proposals.begin(), own_proposals.lower_bound({proposal.height.value, 0}));
+    own_proposals.insert_or_assign({proposal.height.value, proposal.round.value}, OwnProposal{message, {}});
+    while (own_proposals.size() > own_proposals_max)
+        own_proposals.erase(own_proposals.begin());
+    // This node's pending gossip first: frames arrive in order on each connection, so every peer
+    // holds the events this node admitted itself before it reads their leaf hashes.
+    flush_gossip();
+    (void)transport->broadcast(
+        frame_message(wire::compact_proposal, consensus::encode_compact(message, leaves)));
+    ++counters.compact_sent;
+    return true;
+}
+
+std::optional<consensus::SignedMessage> NodeImpl::rebuild_compact(consensus::CompactProposal compact) const {
+    std::vector<ledger::Envelope> events;
+    std::vector<ledger::EventId> ids;
+    events.reserve(compact.leaves.size());
+    ids.reserve(compact.leaves.size());
+    for (const auto& leaf : compact.leaves) {
+        const PendingEvent* pending = mempool->find_leaf(leaf);
+        if (pending == nullptr) return std::nullopt;
+        events.push_back(pending->envelope);
+        ids.push_back(pending->id);
+    }
+    // Leaf hashes that do not give the header's events_hash come from a faulty proposer: the
+    // full proposal is asked for, and the core judges that.
+    if (ledger::events_hash(ids) != compact.header.events_hash) return std::nullopt;
+    return consensus::expand(std::move(compact), std::move(events));
+}
+
+void NodeImpl::on_compact_proposal(const crypto::PublicKey& peer, std::string_view payload) {
+    auto compact = consensus::decode_compact(payload);
+    if (!compact) {
+        ++counters.messages_refused;
+        log_line(LogLevel::debug, "message_refused").field("reason", compact.error().message);
+        return;
+    }
+    // Only the height being decided is worth rebuilding (or asking for): the pool holds the
+    // events of no other, and a node behind catches up by block sync.
+    if (compact->height.value != store->height().value + 1) return;
+    const auto height = compact->height;
+    const auto round = compact->round;
+    const auto events = compact->leaves.size();
+    auto rebuilt = rebuild_compact(std::move(*compact));
+    if (!rebuilt) {
+        ++counters.compact_missed;
+        log_line(LogLevel::debug, "compact_proposal_missed")
+            .field("height", height.value)
+            .field("round", round.value)
+            .field("events", static_cast<std::uint64_t>(events));
+        (void)transport->send(peer, frame_message(wire::proposal_request, place_bytes(height, round)));
+        return;
+    }
+    ++counters.compact_expanded;
+    handle_consensus(std::move(*rebuilt));
+}
+
+void NodeImpl::answer_proposal_request(const crypto::PublicKey& peer, std::string_view payload) {
+    auto place = read_place(payload);
+    if (!place) {
+        ++counters.messages_refused;
+        return;
+    }
+    auto found = own_proposals.find(*place);
+    // At most once per peer and proposal: a request costs this node a whole block's encoding.
+    if (found == own_proposals.end() || !found->second.answered.insert(peer).second) return;
+    ++counters.full_proposals_sent;
+    (void)transport->send(peer, frame_message(wire::consensus, consensus::encode(found->second.message)));
 }
 
 void NodeImpl::send_commit(const crypto::PublicKey& peer, ledger::Height height) {
@@ -346,6 +457,15 @@ std::string NodeImpl::metrics() const {
           params.validators.validators.size());
     gauge("custos_signed_messages_total", "Proposals and votes this validator signed.",
           counters.messages_signed, true);
+    gauge("custos_compact_proposals_sent_total", "Own proposals sent as header and leaf hashes.",
+          counters.compact_sent, true);
+    gauge("custos_compact_proposals_rebuilt_total", "Compact proposals rebuilt from the mempool.",
+          counters.compact_expanded, true);
+    gauge("custos_compact_proposals_missed_total",
+          "Compact proposals the mempool could not rebuild (the full proposal was requested).",
+          counters.compact_missed, true);
+    gauge("custos_full_proposals_sent_total", "Own full proposals sent to peers that requested them.",
+          counters.full_proposals_sent, true);
     counters.commit_latency.write(out, "custos_commit_latency_seconds",
                                   "An event's submission to this node to its block committed here.");
     counters.block_store.write(out, "custos_block_store_seconds",

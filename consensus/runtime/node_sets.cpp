@@ -53,7 +53,10 @@ std::optional<SetEntry> NodeImpl::set_at(ledger::Height height) {
 }
 
 void NodeImpl::on_consensus_message(std::string_view payload) {
-    auto decoded = consensus::decode(payload);
+    handle_consensus(consensus::decode(payload));
+}
+
+void NodeImpl::handle_consensus(Result<consensus::SignedMessage> decoded) {
     const auto entry = decoded ? set_at(height_of(decoded->body)) : std::nullopt;
     if (!entry) {
         // Undecodable, or of a height whose set this node does not know yet (more than two

@@ -120,3 +120,76 @@ TEST_CASE("messages: proposal and commit wire text is the canonical JSON of the 
                                            {"certificate", "note\n"}};
     CHECK(encode(commit) == custos::crypto::canonicalize(commit_tree).value());
 }
+
+TEST_CASE("messages: a compact proposal carries the header and leaf hashes, and expands to the proposal") {
+    KeySigner signer(test_name(2), test_key(2));
+    MessageVerifier verifier(std::string(test_chain_id), test_validators(4));
+    Block block = test_block(Height{4}, TimeMs{test_genesis_time_ms + 4}, BlockHash{}, test_name(2), 9);
+    std::vector<custos::Hash32> leaves;
+    for (std::uint8_t index = 0; index < 3; ++index) {
+        custos::ledger::Envelope envelope;
+        envelope.event.chain_id = std::string(test_chain_id);
+        envelope.event.kind = custos::ledger::EventKind::verify;
+        envelope.event.item = "ITEM-" + std::to_string(index);
+        envelope.signature.bytes[0] = index;
+        block.events.push_back(envelope);
+        custos::Hash32 leaf;
+        leaf.bytes[31] = index;
+        leaves.push_back(leaf);
+    }
+    const auto message =
+        sign_proposal(signer, test_chain_id, Proposal{Height{4}, Round{1}, Round{0}, block, {}});
+    custos::crypto::Json hashes = custos::crypto::Json::array();
+    for (const auto& leaf : leaves)
+        hashes.push_back(custos::crypto::hex_encode(leaf.view()));
+    const custos::crypto::Json tree{{"kind", "compact_proposal"},
+                                    {"height", 4},
+                                    {"round", 1},
+                                    {"pol_round", 0},
+                                    {"header", custos::ledger::block_header_to_json(block.header)},
+                                    {"leaves", hashes},
+                                    {"validator", message.validator},
+                                    {"sig", custos::crypto::base64_encode(message.signature.view())}};
+    const auto text = encode_compact(message, leaves);
+    CHECK(text == custos::crypto::canonicalize(tree).value());
+
+    auto compact = decode_compact(text);
+    REQUIRE(compact.has_value());
+    CHECK(compact->height == Height{4});
+    CHECK(compact->round == Round{1});
+    CHECK(compact->pol_round == Round{0});
+    CHECK(compact->header == block.header);
+    CHECK(compact->leaves == leaves);
+    CHECK(compact->validator == message.validator);
+    CHECK(compact->signature == message.signature);
+    // Expanded with the block's envelopes it is the signed proposal, byte for byte, and verifies.
+    const auto expanded = expand(*compact, block.events);
+    CHECK(encode(expanded) == encode(message));
+    REQUIRE(verifier.verify(SignedMessage(expanded)).has_value());
+    // The signature covers the header (the block hash), not the envelopes: whoever expands one
+    // must check the envelopes against the header's events_hash (the node does, see its tests).
+    CHECK(verifier.verify(expand(*compact, custos::ledger::BlockEvents{})).has_value());
+
+    // Malformed: another kind, a bad leaf, no header, leaves not a list, a full proposal, oversized.
+    auto without = [&](const char* key) {
+        auto copy = tree;
+        copy.erase(key);
+        return custos::crypto::canonicalize(copy).value();
+    };
+    auto with = [&](const char* key, custos::crypto::Json value) {
+        auto copy = tree;
+        copy[key] = std::move(value);
+        return custos::crypto::canonicalize(copy).value();
+    };
+    CHECK_FALSE(decode_compact(with("kind", "proposal")).has_value());
+    CHECK_FALSE(decode_compact(with("leaves", custos::crypto::Json::array({"00"}))).has_value());
+    CHECK_FALSE(decode_compact(with("leaves", custos::crypto::Json::array({7}))).has_value());
+    CHECK_FALSE(decode_compact(with("leaves", "00")).has_value());
+    CHECK_FALSE(decode_compact(without("header")).has_value());
+    CHECK_FALSE(decode_compact(without("pol_round")).has_value());
+    CHECK_FALSE(decode_compact(without("sig")).has_value());
+    CHECK_FALSE(decode_compact(with("header", custos::crypto::Json::object())).has_value());
+    CHECK_FALSE(decode_compact(encode(message)).has_value());
+    CHECK_FALSE(decode_compact(std::string(message_bytes_max + 1, '[')).has_value());
+    CHECK_FALSE(decode_compact("not json").has_value());
+}

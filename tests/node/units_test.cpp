@@ -451,6 +451,83 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
     }
 }
 
+TEST_CASE("compact proposals: rebuilt from the pool exactly or not at all; the full one on request") {
+    node_test::Localnet net;
+    runtime::NodeImpl node;
+    open_node0(net, node);
+    auto first = ledger::parse_envelope(net.next_register_envelope());
+    auto second = ledger::parse_envelope(net.next_register_envelope());
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    REQUIRE(node.admit(*first, false).has_value());
+    REQUIRE(node.admit(*second, false).has_value());
+
+    auto context = node.store->next_block_context();
+    auto built = ledger::build_block(
+        *node.store,
+        ledger::BlockProposal{{*first, *second}, ledger::TimeMs{node.now_ms()}, node.signer->name()},
+        context);
+    REQUIRE(built.has_value());
+    REQUIRE(built->block.events.size() == 2);
+    const auto message = consensus::sign_proposal(
+        *node.signer, node.genesis.chain_id,
+        consensus::Proposal{ledger::Height{1}, ledger::Round{0}, std::nullopt, built->block, {}});
+    std::vector<Hash32> leaves;
+    for (const auto& event : built->effects.events)
+        leaves.push_back(event.leaf_hash);
+    auto compact_of = [&](const std::vector<Hash32>& hashes) {
+        auto compact = consensus::decode_compact(consensus::encode_compact(message, hashes));
+        REQUIRE(compact.has_value());
+        return std::move(*compact);
+    };
+
+    // Every envelope pending here: the proposal, byte for byte.
+    auto rebuilt = node.rebuild_compact(compact_of(leaves));
+    REQUIRE(rebuilt.has_value());
+    CHECK(consensus::encode(*rebuilt) == consensus::encode(message));
+
+    // A leaf this pool does not hold: nothing (the caller asks for the full proposal).
+    auto unknown = leaves;
+    unknown[1].bytes[0] ^= 1;
+    CHECK_FALSE(node.rebuild_compact(compact_of(unknown)).has_value());
+    // The same event with another signature is another envelope, so another leaf: the pool's
+    // envelope is never put in its place.
+    auto resigned = *second;
+    resigned.signature.bytes[7] ^= 1;
+    auto other_leaf = leaves;
+    other_leaf[1] = leaf_of(resigned);
+    CHECK_FALSE(node.rebuild_compact(compact_of(other_leaf)).has_value());
+    // Pending envelopes in another order than the header's events_hash: nothing either.
+    CHECK_FALSE(node.rebuild_compact(compact_of({leaves[1], leaves[0]})).has_value());
+    // Once committed (or dropped), an event is no longer there to rebuild from.
+    node.mempool->remove_and_recheck({ledger::event_bytes(*first).id}, ledger::TimeMs{node.now_ms()});
+    CHECK_FALSE(node.rebuild_compact(compact_of(leaves)).has_value());
+
+    // Sent compact only when this node holds the block's leaf hashes (it built or validated it).
+    node.cached_effects.reset();
+    CHECK_FALSE(node.broadcast_compact(message));
+    node.cached_effects.emplace(std::get<consensus::Proposal>(message.body).block_id, built->effects);
+    REQUIRE(node.broadcast_compact(message));
+    CHECK(node.counters.compact_sent == 1);
+    // A peer that could not rebuild it gets the full proposal once; malformed requests are refused.
+    const auto& peer = node.genesis.validators.validators[1].key;
+    std::string request(8, '\0');
+    request[7] = 1;                   // height 1
+    request += std::string(4, '\0');  // round 0
+    node.answer_proposal_request(peer, request);
+    node.answer_proposal_request(peer, request);
+    CHECK(node.counters.full_proposals_sent == 1);
+    node.answer_proposal_request(node.genesis.validators.validators[2].key, request);
+    CHECK(node.counters.full_proposals_sent == 2);
+    std::string other_round = request;
+    other_round[11] = 1;
+    node.answer_proposal_request(peer, other_round);
+    CHECK(node.counters.full_proposals_sent == 2);
+    const auto refused = node.counters.messages_refused;
+    node.answer_proposal_request(peer, request.substr(0, 5));
+    CHECK(node.counters.messages_refused == refused + 1);
+}
+
 namespace {
 
 // A mempool over a LedgerWorld's committed state, at a fixed clock: what the mempool test cases
