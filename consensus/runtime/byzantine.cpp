@@ -10,6 +10,7 @@ ByzantineMode byzantine_mode(std::string_view setting) {
     ByzantineMode mode;
     mode.equivocate_proposals = setting == "equivocate" || setting == "equivocate_proposals";
     mode.equivocate_votes = setting == "equivocate" || setting == "equivocate_votes";
+    mode.forge_signatures = setting == "forge_signatures";
     return mode;
 }
 

@@ -13,11 +13,15 @@ namespace custos::runtime {
 struct ByzantineMode {
     bool equivocate_proposals = false;
     bool equivocate_votes = false;
-    [[nodiscard]] bool any() const { return equivocate_proposals || equivocate_votes; }
+    // As proposer, put the first event of each block under a forged signature (one bit flipped),
+    // in a header made for it: the block of a proposer that passes off an event the others have
+    // verified as signed otherwise (node.cpp, build_proposal).
+    bool forge_signatures = false;
+    [[nodiscard]] bool any() const { return equivocate_proposals || equivocate_votes || forge_signatures; }
 };
 
-// "" (honest), "equivocate_proposals", "equivocate_votes" or "equivocate" (config already
-// checked the spelling).
+// "" (honest), "equivocate_proposals", "equivocate_votes", "equivocate" or "forge_signatures"
+// (config already checked the spelling).
 [[nodiscard]] ByzantineMode byzantine_mode(std::string_view setting);
 
 // The conflicting twin of a message this validator signed, when `mode` equivocates on its kind:

@@ -211,10 +211,10 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return tl::unexpected(byzantine.error());
     }
     if (!byzantine->empty() && *byzantine != "equivocate" && *byzantine != "equivocate_proposals" &&
-        *byzantine != "equivocate_votes") {
+        *byzantine != "equivocate_votes" && *byzantine != "forge_signatures") {
         return make_error(ErrorCode::invalid_argument,
-                          "config: \"test_byzantine\" must be equivocate, equivocate_proposals or "
-                          "equivocate_votes, got \"" +
+                          "config: \"test_byzantine\" must be equivocate, equivocate_proposals, "
+                          "equivocate_votes or forge_signatures, got \"" +
                               *byzantine + "\"");
     }
     config.test_byzantine = std::move(*byzantine);
@@ -231,7 +231,8 @@ Status check_test_only_settings(const NodeConfig& config) {
     }
     return make_error(ErrorCode::invalid_argument,
                       "config: \"test_byzantine\" is a test-only setting that makes this validator "
-                      "equivocate (sign conflicting proposals and votes); a production node refuses it. "
+                      "misbehave (sign conflicting proposals and votes, or forged blocks); a production "
+                      "node refuses it. "
                       "Remove it from the config (it is accepted only with " +
                           std::string(test_byzantine_env) + "=1 in the environment, for tests)");
 }

@@ -21,9 +21,10 @@
 // "test_byzantine" makes this validator misbehave on purpose, for the multi-process tests of
 // the honest validators: "equivocate_proposals" (as proposer it sends two different blocks for
 // one height and round, each to a different half of its peers first), "equivocate_votes" (each
-// prevote and precommit goes out together with a conflicting one for another value), or
-// "equivocate" (both). The field parses, but Node::create refuses it unless the environment
-// also holds CUSTOS_TEST_BYZANTINE=1 (check_test_only_settings): a production config that
+// prevote and precommit goes out together with a conflicting one for another value),
+// "equivocate" (both), or "forge_signatures" (as proposer, the first event of each block goes
+// under a forged signature, in a header made for it). The field parses, but Node::create refuses it unless
+// the environment also holds CUSTOS_TEST_BYZANTINE=1 (check_test_only_settings): a production config that
 // carries it, by mistake or by tampering, exits with status 2 and a message naming the field,
 // because an equivocating validator is exactly what the other validators record as evidence.
 //

@@ -392,11 +392,14 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
     const auto& limits = genesis.params;
     auto context = store->next_block_context();
     context.verify_signatures = false;  // Every mempool event was verified at admission.
-    auto built =
-        ledger::build_block(*store,
-                            ledger::BlockProposal{mempool->candidates(limits.block_events_max), request.time,
-                                                  signer->name(), proposal_event_bytes_max},
-                            context);
+    auto candidates = mempool->candidates(limits.block_events_max);
+    if (byzantine.forge_signatures && !candidates.empty()) {
+        candidates.front().signature.bytes[0] ^= 1;  // TEST ONLY (config "test_byzantine").
+    }
+    auto built = ledger::build_block(
+        *store,
+        ledger::BlockProposal{std::move(candidates), request.time, signer->name(), proposal_event_bytes_max},
+        context);
     if (!built) {
         fatal("build_block: " + built.error().message);
         return std::nullopt;

@@ -11,20 +11,21 @@
 
 #include <doctest/doctest.h>
 
+#include "ledger/audit.hpp"
 #include "localnet.hpp"
 
 using custos::node_test::Localnet;
 
 namespace {
 
-void add_test_byzantine(Localnet& net, std::size_t index) {
+void add_test_byzantine(Localnet& net, std::size_t index, const char* mode = "equivocate") {
     const auto path = net.dir() / ("node" + std::to_string(index) + ".json");
     std::ifstream in(path);
     std::stringstream text;
     text << in.rdbuf();
     auto config = custos::crypto::parse_json(text.str());
     REQUIRE(config.has_value());
-    (*config)["test_byzantine"] = "equivocate";
+    (*config)["test_byzantine"] = mode;
     std::ofstream(path, std::ios::trunc) << config->dump(2);
 }
 
@@ -90,6 +91,49 @@ TEST_CASE("node: with one validator equivocating proposals and votes, the honest
     CHECK(any_log_has(net, proposal_evidence));
     CHECK((any_log_has(net, "validator=validator-4 kind=prevote") ||
            any_log_has(net, "validator=validator-4 kind=precommit")));
+}
+
+TEST_CASE("node: a proposer passing off a verified event under a forged signature gets its blocks refused") {
+    // Validator-4 proposes blocks whose first event is one the others have verified, with one
+    // bit of its signature flipped and a header made for it. Had the honest validators
+    // remembered verified events by id (not by the whole envelope), they would have skipped the
+    // check and committed an envelope whose signature does not verify.
+    Localnet net;
+    add_test_byzantine(net, 3, "forge_signatures");
+    for (std::size_t index = 0; index < 3; ++index)
+        net.start(index);
+    ::setenv("CUSTOS_TEST_BYZANTINE", "1", 1);  // Inherited by the next child only.
+    net.start(3);
+    ::unsetenv("CUSTOS_TEST_BYZANTINE");
+
+    // One event per block (submitted to honest validators, gossiped to all), until validator-4
+    // has had its turn (round robin) and its block was refused, and eight heights are decided.
+    std::uint64_t submitted = 0;
+    const std::string refused = "event=proposal_refused";
+    for (int block = 0; block < 24; ++block) {
+        REQUIRE(net.submit(static_cast<std::size_t>(block % 3), net.next_register_envelope()) == 202);
+        ++submitted;
+        REQUIRE_MESSAGE(honest_reach(net, submitted), net.log_tail(0));
+        if (block >= 7 && any_log_has(net, refused)) break;
+    }
+    REQUIRE_MESSAGE(any_log_has(net, refused), net.log_tail(0));
+    for (std::size_t index = 0; index < 3; ++index) {
+        // Each honest validator that was asked refused it for the signature, never for anything else.
+        if (net.log_contains(index, refused)) {
+            CHECK(net.log_contains(index, "event=proposal_refused height="));
+            CHECK(net.log_contains(index, "reason=\"bad event signature\""));
+        }
+        CHECK_FALSE(net.log_contains(index, "event=fatal"));
+    }
+    // Nothing forged was committed: every honest store passes the audit (each signature checked),
+    // with every submitted event in it.
+    for (std::size_t index = 0; index < 3; ++index) {
+        net.kill_node(index, SIGTERM);
+        auto report = custos::ledger::audit_directory(net.store_dir(index), {});
+        REQUIRE_MESSAGE(report.has_value(), (report ? std::string() : report.error().to_string()));
+        CHECK_MESSAGE(report->verified(), custos::ledger::audit_summary(*report));
+        CHECK(report->events == submitted);
+    }
 }
 
 TEST_CASE("node: a production config with test_byzantine is refused with exit status 2") {

@@ -93,6 +93,8 @@ TEST_CASE("config: test_byzantine parses but is refused without CUSTOS_TEST_BYZA
     REQUIRE(byzantine.has_value());
     CHECK(byzantine->test_byzantine == "equivocate");
     CHECK_FALSE(runtime::parse_node_config(config_text(R"(,"test_byzantine":"lie")"), ""));
+    CHECK(runtime::parse_node_config(config_text(R"(,"test_byzantine":"forge_signatures")"), "")
+              ->test_byzantine == "forge_signatures");
     CHECK(runtime::parse_node_config(runtime::node_config_to_json(*byzantine), "")->test_byzantine ==
           "equivocate");
 

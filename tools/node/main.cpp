@@ -41,7 +41,8 @@ void print_help() {
         "  mempool_bytes_max   most canonical bytes pending at once (optional, default 268435456 =\n"
         "                      256 MiB, 1 MiB..64 GiB)\n"
         "  test_byzantine      TEST ONLY: equivocate | equivocate_proposals | equivocate_votes makes\n"
-        "                      this validator sign conflicting messages; refused (exit 2) unless\n"
+        "                      this validator sign conflicting messages, forge_signatures makes it\n"
+        "                      propose blocks with a forged event signature; refused (exit 2) unless\n"
         "                      CUSTOS_TEST_BYZANTINE=1 is set. Never use it on a real network.\n"
         "\n"
         "Exit status: 0 clean stop, 1 runtime failure, 2 bad command line or configuration.");
