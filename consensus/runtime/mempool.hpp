@@ -52,8 +52,11 @@ struct LeafHashHash {
 struct PendingEvent {
     ledger::Envelope envelope;
     ledger::EventId id;
-    std::size_t bytes = 0;         // Canonical envelope size.
-    Hash32 leaf_hash;              // RFC 9162 leaf hash of the canonical envelope: names it exactly.
+    std::size_t bytes = 0;  // Canonical envelope size.
+    Hash32 leaf_hash;       // RFC 9162 leaf hash of the canonical envelope: names it exactly.
+    // The canonical envelope text admission computed (empty if the caller did not keep it): a
+    // compact proposal rebuilt from the pool reuses it instead of canonicalizing again.
+    std::string canonical_envelope;
     ledger::EventEffects effects;  // What admission computed; reused by remove_and_recheck.
     std::uint64_t seq = 0;         // Admission order (set by Mempool::admit).
 };

@@ -447,7 +447,15 @@ bool NodeImpl::validate_block(const ledger::Block& block, const ledger::BlockHas
     if (block.header.height.value != store->height().value + 1) return false;
     if (cached_effects && cached_effects->first == id) return true;  // Our own proposal.
     // Every event is re-checked: signature (once per node), then the rules via apply_block.
-    auto bytes = verify_signatures(block);
+    std::optional<std::vector<ledger::EventBytes>> bytes;
+    if (rebuilt_proposal && !block.events.empty() && rebuilt_proposal->events.data() == block.events.data()) {
+        // The very envelopes (one shared list) of a compact proposal rebuilt from this node's
+        // pool: each was verified at admission, and rebuild_compact kept its canonical bytes.
+        bytes = std::move(rebuilt_proposal->bytes);
+        rebuilt_proposal.reset();
+    } else {
+        bytes = verify_signatures(block);
+    }
     if (!bytes) {
         log_line(LogLevel::warn, "proposal_refused")
             .field("height", block.header.height.value)
@@ -489,7 +497,8 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         remember_verified(leaf);
     }
     auto admitted =
-        mempool->admit(PendingEvent{std::move(envelope), bytes.id, size, leaf}, ledger::TimeMs{now_ms()});
+        mempool->admit(PendingEvent{std::move(envelope), bytes.id, size, leaf, bytes.canonical_envelope},
+                       ledger::TimeMs{now_ms()});
     if (!admitted) {
         ++counters.events_refused;
         return admitted;

@@ -138,6 +138,14 @@ public:
     // block under a forged signature or another officer's key, and followers would not look.
     std::unordered_set<Hash32, LeafHashHash> verified_leaves;
     std::deque<Hash32> verified_order;
+    // The envelopes of the last compact proposal rebuilt from the pool (a list shared with the
+    // block handed to the core) and their canonical bytes, kept from admission: validate_block
+    // uses them for that very list instead of computing them again.
+    struct Rebuilt {
+        ledger::BlockEvents events;
+        std::vector<ledger::EventBytes> bytes;
+    };
+    std::optional<Rebuilt> rebuilt_proposal;
     // Effects of the latest validated or built block, reused at commit.
     std::optional<std::pair<ledger::BlockHash, ledger::BlockEffects>> cached_effects;
     // A proposal request waiting for events (empty mempool) until its timer fires.
@@ -220,10 +228,9 @@ public:
     // A compact proposal from `peer`: rebuilt from the pool and handled as the full one, or, when
     // the pool lacks an event, the full proposal is asked of `peer`.
     void on_compact_proposal(const crypto::PublicKey& peer, std::string_view payload);
-    // The full proposal from the pool's envelopes; nullopt when one is missing or the leaves do
-    // not give the header's events_hash.
-    [[nodiscard]] std::optional<consensus::SignedMessage> rebuild_compact(
-        consensus::CompactProposal compact) const;
+    // The full proposal from the pool's envelopes (their canonical bytes kept in `rebuilt_proposal`);
+    // nullopt when one is missing or the leaves do not give the header's events_hash.
+    [[nodiscard]] std::optional<consensus::SignedMessage> rebuild_compact(consensus::CompactProposal compact);
     void answer_proposal_request(const crypto::PublicKey& peer, std::string_view payload);
     // Sends `peer` the commit of `height` after laggard_answer_delay_ms unless its status shows
     // it has committed that height by then.

@@ -150,21 +150,34 @@ bool NodeImpl::broadcast_compact(const consensus::SignedMessage& message) {
     return true;
 }
 
-std::optional<consensus::SignedMessage> NodeImpl::rebuild_compact(consensus::CompactProposal compact) const {
+std::optional<consensus::SignedMessage> NodeImpl::rebuild_compact(consensus::CompactProposal compact) {
     std::vector<ledger::Envelope> events;
     std::vector<ledger::EventId> ids;
+    std::vector<ledger::EventBytes> bytes;
     events.reserve(compact.leaves.size());
     ids.reserve(compact.leaves.size());
+    bytes.reserve(compact.leaves.size());
+    bool kept = true;  // Every pending event kept its canonical envelope.
     for (const auto& leaf : compact.leaves) {
         const PendingEvent* pending = mempool->find_leaf(leaf);
         if (pending == nullptr) return std::nullopt;
         events.push_back(pending->envelope);
         ids.push_back(pending->id);
+        const auto event_text = ledger::canonical_event_of_envelope(pending->canonical_envelope);
+        kept = kept && event_text.has_value();
+        if (kept) bytes.push_back({std::string(*event_text), pending->id, pending->canonical_envelope});
     }
     // Leaf hashes that do not give the header's events_hash come from a faulty proposer: the
     // full proposal is asked for, and the core judges that.
     if (ledger::events_hash(ids) != compact.header.events_hash) return std::nullopt;
-    return consensus::expand(std::move(compact), std::move(events));
+    auto message = consensus::expand(std::move(compact), std::move(events));
+    const auto& shared = std::get<consensus::Proposal>(message.body).block.events;
+    if (kept && !shared.empty()) {
+        rebuilt_proposal = Rebuilt{shared, std::move(bytes)};
+    } else {
+        rebuilt_proposal.reset();
+    }
+    return message;
 }
 
 void NodeImpl::on_compact_proposal(const crypto::PublicKey& peer, std::string_view payload) {

@@ -487,6 +487,29 @@ TEST_CASE("compact proposals: rebuilt from the pool exactly or not at all; the f
     auto rebuilt = node.rebuild_compact(compact_of(leaves));
     REQUIRE(rebuilt.has_value());
     CHECK(consensus::encode(*rebuilt) == consensus::encode(message));
+    // Its envelopes' canonical bytes are those admission computed, kept for validate_block,
+    // which takes them only for that very list of envelopes.
+    const auto& rebuilt_block = std::get<consensus::Proposal>(rebuilt->body).block;
+    const auto block_id = ledger::block_hash(rebuilt_block.header);
+    REQUIRE(node.rebuilt_proposal.has_value());
+    REQUIRE(node.rebuilt_proposal->bytes.size() == 2);
+    for (std::size_t index = 0; index < 2; ++index) {
+        const auto expected = ledger::event_bytes(rebuilt_block.events[index]);
+        const auto& kept = node.rebuilt_proposal->bytes[index];
+        CHECK(kept.canonical_event == expected.canonical_event);
+        CHECK(kept.id == expected.id);
+        CHECK(kept.canonical_envelope == expected.canonical_envelope);
+    }
+    auto tampered = rebuilt_block;  // Its own list (copied on write): not the kept one.
+    tampered.events.mutable_events()[1].signature.bytes[3] ^= 1;
+    CHECK_FALSE(node.validate_block(tampered, block_id));
+    CHECK(node.rebuilt_proposal.has_value());
+    CHECK(node.validate_block(rebuilt_block, block_id));
+    CHECK_FALSE(node.rebuilt_proposal.has_value());
+    REQUIRE(node.cached_effects.has_value());
+    CHECK(node.cached_effects->first == block_id);
+    CHECK(node.cached_effects->second.events[1].leaf_hash == leaves[1]);
+    node.cached_effects.reset();
 
     // A leaf this pool does not hold: nothing (the caller asks for the full proposal).
     auto unknown = leaves;
