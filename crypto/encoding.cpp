@@ -10,10 +10,19 @@ constexpr std::string_view hex_digits = "0123456789abcdef";
 constexpr std::string_view base64_alphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-constexpr int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
+// Value of each lowercase hex digit, -1 for any other byte (uppercase included: refused).
+constexpr std::array<std::int8_t, 256> make_hex_table() {
+    std::array<std::int8_t, 256> table{};
+    for (auto& entry : table)
+        entry = -1;
+    for (std::size_t i = 0; i < hex_digits.size(); ++i)
+        table[static_cast<std::uint8_t>(hex_digits[i])] = static_cast<std::int8_t>(i);
+    return table;
+}
+constexpr auto hex_table = make_hex_table();
+
+int hex_value(char c) {
+    return hex_table[static_cast<std::uint8_t>(c)];
 }
 
 constexpr std::array<std::int8_t, 256> make_base64_table() {
@@ -30,11 +39,11 @@ constexpr auto base64_table = make_base64_table();
 }  // namespace
 
 std::string hex_encode(ByteView bytes) {
-    std::string out;
-    out.reserve(bytes.size() * 2);
+    std::string out(bytes.size() * 2, '\0');
+    char* next = out.data();
     for (std::uint8_t byte : bytes) {
-        out.push_back(hex_digits[byte >> 4]);
-        out.push_back(hex_digits[byte & 0x0f]);
+        *next++ = hex_digits[byte >> 4];
+        *next++ = hex_digits[byte & 0x0f];
     }
     return out;
 }
@@ -71,13 +80,16 @@ Result<Hash32> hash_from_hex(std::string_view text) {
 std::string base64_encode(ByteView bytes) {
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
+    const std::size_t whole = bytes.size() / 3 * 3;
+    out.resize(whole / 3 * 4);
+    char* next = out.data();
     std::size_t i = 0;
-    for (; i + 3 <= bytes.size(); i += 3) {
+    for (; i < whole; i += 3) {
         std::uint32_t group = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-        out.push_back(base64_alphabet[(group >> 18) & 63]);
-        out.push_back(base64_alphabet[(group >> 12) & 63]);
-        out.push_back(base64_alphabet[(group >> 6) & 63]);
-        out.push_back(base64_alphabet[group & 63]);
+        *next++ = base64_alphabet[(group >> 18) & 63];
+        *next++ = base64_alphabet[(group >> 12) & 63];
+        *next++ = base64_alphabet[(group >> 6) & 63];
+        *next++ = base64_alphabet[group & 63];
     }
     std::size_t rest = bytes.size() - i;
     if (rest == 1) {

@@ -2,7 +2,6 @@
 #include "ledger/time.hpp"
 
 #include <array>
-#include <cstdio>
 
 #include "common/assert.hpp"
 
@@ -110,12 +109,19 @@ std::string format_time(TimeMs time) {
     const std::int64_t days = seconds / seconds_per_day;
     const std::int64_t second_of_day = seconds % seconds_per_day;
     const Civil civil = civil_from_days(days);
-    char text[80];
-    std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ",
-                  static_cast<long long>(civil.year), civil.month, civil.day,
-                  static_cast<long long>(second_of_day / 3600),
-                  static_cast<long long>(second_of_day / 60 % 60), static_cast<long long>(second_of_day % 60),
-                  static_cast<long long>(milli));
+    // "YYYY-MM-DDTHH:MM:SS.mmmZ", written digit by digit (it is on every event's canonical path).
+    std::string text = "0000-00-00T00:00:00.000Z";
+    auto put = [&text](std::size_t at, std::int64_t value, std::size_t width) {
+        for (std::size_t i = width; i-- > 0; value /= 10)
+            text[at + i] = static_cast<char>('0' + value % 10);
+    };
+    put(0, civil.year, 4);
+    put(5, civil.month, 2);
+    put(8, civil.day, 2);
+    put(11, second_of_day / 3600, 2);
+    put(14, second_of_day / 60 % 60, 2);
+    put(17, second_of_day % 60, 2);
+    put(20, milli, 3);
     return text;
 }
 
