@@ -39,7 +39,7 @@ constexpr std::string_view load_usage =
     "usage: custos bench load --nodes URL,... --key FILE [--rate N | --max] [--duration S]\n"
     "                         [--events N] [--connections C] [--items K] [--observer-key FILE]\n"
     "                         [--agency ID] [--chain-id ID] [--pids PID,...] [--drain S]\n"
-    "                         [--batch N]\n"
+    "                         [--batch N] [--retries N]\n"
     "\n"
     "Submits signed custody events to the nodes and prints committed events/s, commit latency\n"
     "p50/p90/p99/max (from sending the event's request to the event's block being certified),\n"
@@ -54,6 +54,10 @@ constexpr std::string_view load_usage =
     "POST /v1/batches; the batch leaves when its first event is due, and each of its events'\n"
     "latencies is measured from that send. The connections' schedules are staggered, so that\n"
     "requests leave evenly spread in time rather than all connections at once.\n"
+    "A submission refused with 503 (the node's mempool is full) is sent again, as a client\n"
+    "should, after 100 ms, then 200, 400 ms and 1 s at most between tries (the connection's\n"
+    "next requests wait for it), up to --retries times; its latency still counts from its first\n"
+    "send, and the retries are reported.\n"
     "\n"
     "options:\n"
     "  --nodes LIST         comma-separated REST base URLs; connections are spread over all\n"
@@ -72,6 +76,7 @@ constexpr std::string_view load_usage =
     "  --drain S            after sending, wait up to S seconds for outstanding commits (default 20)\n"
     "  --batch N            events per request, 1 to 1000 (default 1: POST /v1/events per event;\n"
     "                       above 1: POST /v1/batches)\n"
+    "  --retries N          tries again after a 503, at most N times per request (default 10; 0: never)\n"
     "  -h, --help           show this help\n"
     "\n"
     "exit status: 0 ran (whatever the figures), 1 could not run, 2 bad usage.\n";
@@ -87,7 +92,8 @@ struct LoadOptions {
     std::uint64_t items = 0;
     std::vector<int> pids;
     double drain_s = 20;
-    std::size_t batch = 1;  // Events per request.
+    std::size_t batch = 1;       // Events per request.
+    std::uint64_t retries = 10;  // Further tries of a submission refused with 503.
 };
 
 int usage(const std::string& message) {
@@ -131,6 +137,11 @@ int parse_load_options(const Args& args, LoadOptions& options) {
             options.connections_per_node = static_cast<std::size_t>(*positive);
         } else if (arg == "--items" && positive) {
             options.items = static_cast<std::uint64_t>(*positive);
+        } else if (arg == "--retries" &&
+                   (value == "0" ||
+                    (positive && *positive <= 1000 &&
+                     *positive == static_cast<double>(static_cast<std::uint64_t>(*positive))))) {
+            options.retries = value == "0" ? 0 : static_cast<std::uint64_t>(*positive);
         } else if (arg == "--drain" && positive) {
             options.drain_s = *positive;
         } else if (arg == "--batch" && positive && *positive <= static_cast<double>(api::batch_events_max) &&
@@ -186,6 +197,8 @@ struct Send {
     std::vector<std::uint32_t> jobs;  // Job indexes, in the connection's order.
     std::size_t position = 0;         // Place of its first event in the connection's order (pacing).
     api::ClientRequest request;
+    // Where each job's envelope lies in the body (offset, length), to send refused ones again.
+    std::vector<std::pair<std::size_t, std::size_t>> envelopes;
 };
 
 ledger::Event bench_event(const LoadOptions& options, ledger::EventKind kind, const std::string& item,
@@ -255,6 +268,7 @@ std::vector<std::vector<Send>> make_sends(Workload& workload,
             if (batch > 1) body = R"({"events":[)";
             for (std::size_t k = first; k < std::min(mine.size(), first + batch); ++k) {
                 if (k > first) body += ',';
+                send.envelopes.emplace_back(body.size(), workload.jobs[mine[k]].envelope.size());
                 body += workload.jobs[mine[k]].envelope;
                 std::string().swap(workload.jobs[mine[k]].envelope);
                 send.jobs.push_back(mine[k]);
@@ -267,10 +281,12 @@ std::vector<std::vector<Send>> make_sends(Workload& workload,
 }
 
 struct Outcome {
-    std::vector<std::int64_t> sent_ns;       // per job, 0 = not sent
-    std::vector<std::int64_t> answered_ns;   // per job, the 202 (or refusal) arrived
-    std::vector<std::int64_t> committed_ns;  // per job, 0 = not seen committed
-    std::vector<std::uint16_t> status;       // per job, HTTP status, 0 = transport error or not sent
+    std::vector<std::int64_t> sent_ns;               // per job, 0 = not sent
+    std::vector<std::int64_t> answered_ns;           // per job, the 202 (or refusal) arrived
+    std::vector<std::int64_t> committed_ns;          // per job, 0 = not seen committed
+    std::vector<std::uint16_t> status;               // per job, HTTP status, 0 = transport error or not sent
+    std::atomic<std::uint64_t> retried_requests{0};  // Requests sent again after a 503.
+    std::atomic<std::uint64_t> retried_events{0};    // Events in them.
 };
 
 std::int64_t now_ns(SteadyClock::time_point start) {
@@ -307,11 +323,44 @@ void record_answer(const Send& send, const Result<api::ClientResponse>& response
     }
 }
 
+// The request that sends `send`'s events at `positions` again (signed now: a nonce is used once).
+Send resend(const Send& send, const std::vector<std::size_t>& positions, const crypto::SecretKey& key) {
+    Send again{.request = api::ClientRequest{.host = send.request.host,
+                                             .port = send.request.port,
+                                             .method = send.request.method,
+                                             .target = send.request.target,
+                                             .content_type = send.request.content_type,
+                                             .timeout_ms = send.request.timeout_ms}};
+    const bool batch = send.request.target == "/v1/batches";
+    std::string& body = again.request.body;
+    for (std::size_t k : positions) {
+        body += body.empty() ? (batch ? R"({"events":[)" : "") : ",";
+        const auto [offset, length] = send.envelopes[k];
+        body.append(send.request.body, offset, length);
+        again.jobs.push_back(send.jobs[k]);
+    }
+    if (batch) body += "]}";
+    again.request.signing_key = &key;
+    again.request.signature_lifetime_s = send_time_lifetime_s;
+    return again;
+}
+
+// The positions in `send` of the events refused with 503 (a full mempool).
+std::vector<std::size_t> refused_full(const Send& send, const Outcome& outcome) {
+    std::vector<std::size_t> positions;
+    for (std::size_t k = 0; k < send.jobs.size(); ++k) {
+        if (outcome.status[send.jobs[k]] == 503) positions.push_back(k);
+    }
+    return positions;
+}
+
 // One sender: its requests in order, paced so its events go at `rate` (0 = as fast as answers
-// come); a batch leaves when its first event is due, `offset_s` after the schedule's start.
+// come); a batch leaves when its first event is due, `offset_s` after the schedule's start. The
+// events of a request refused with 503 are sent again (up to `retries` times, backing off)
+// before the next request.
 void send_requests(std::vector<Send>& mine, Outcome& outcome, const api::ParsedUrl& node, double rate,
                    double offset_s, SteadyClock::time_point start, double duration_s,
-                   const crypto::SecretKey* sign_now) {
+                   const crypto::SecretKey* sign_now, const crypto::SecretKey& key, std::uint64_t retries) {
     api::HttpConnection connection(node.host, node.port);
     for (Send& send : mine) {
         if (rate > 0) {
@@ -331,6 +380,21 @@ void send_requests(std::vector<Send>& mine, Outcome& outcome, const api::ParsedU
         for (auto index : send.jobs)
             outcome.answered_ns[index] = answered;
         record_answer(send, response, outcome);
+        auto backoff = std::chrono::milliseconds(100);
+        for (std::uint64_t attempt = 0; attempt < retries; ++attempt) {
+            const auto positions = refused_full(send, outcome);
+            if (positions.empty()) break;
+            std::this_thread::sleep_for(backoff);
+            backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+            Send again = resend(send, positions, key);
+            outcome.retried_requests.fetch_add(1);
+            outcome.retried_events.fetch_add(again.jobs.size());
+            auto retried = connection.request(again.request);
+            const std::int64_t retried_at = now_ns(start);
+            for (auto index : again.jobs)
+                outcome.answered_ns[index] = retried_at;
+            record_answer(again, retried, outcome);
+        }
         std::string().swap(request.body);
     }
 }
@@ -397,7 +461,8 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
         const double offset_s = request_period_s * static_cast<double>(c) / static_cast<double>(connections);
         senders.emplace_back(send_requests, std::ref(phase.per_connection[c]), std::ref(outcome),
                              std::cref(options.nodes[c % options.nodes.size()]), per_connection_rate,
-                             offset_s, start, options.duration_s, phase.presigned ? nullptr : &phase.key);
+                             offset_s, start, options.duration_s, phase.presigned ? nullptr : &phase.key,
+                             std::cref(phase.key), options.retries);
     }
     for (auto& sender : senders)
         sender.join();
@@ -448,6 +513,11 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
         std::printf("  refused with HTTP %u%s: %llu\n", status,
                     options.batch > 1 ? " (or an entry's problem)" : "",
                     static_cast<unsigned long long>(count));
+    }
+    if (outcome.retried_requests.load() > 0) {
+        std::printf("  sent again after a 503 (mempool full): %llu requests, %llu events\n",
+                    static_cast<unsigned long long>(outcome.retried_requests.load()),
+                    static_cast<unsigned long long>(outcome.retried_events.load()));
     }
     double span_s = committed > 0 ? static_cast<double>(last_commit - first_sent) / 1e9 : 0;
     std::printf(
