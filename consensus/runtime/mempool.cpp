@@ -85,7 +85,7 @@ Status Mempool::room_for(std::size_t bytes) const {
     return {};
 }
 
-Result<ledger::EventId> Mempool::admit(PendingEvent event, ledger::TimeMs now) {
+Result<ledger::EventId> Mempool::admit(PendingEvent&& event, ledger::TimeMs now) {
     if (contains(event.id)) {
         return make_error(ErrorCode::already_exists,
                           "event " + ledger::event_id_hex(event.id) + " is already pending");

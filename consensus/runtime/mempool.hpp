@@ -93,8 +93,9 @@ public:
     Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits = {});
 
     // Admits an envelope whose signature the caller has verified. `now` is the ledger time the
-    // rules use (the node's clock).
-    [[nodiscard]] Result<ledger::EventId> admit(PendingEvent event, ledger::TimeMs now);
+    // rules use (the node's clock). `event` is moved from only when admitted: on a refusal the
+    // caller still holds it.
+    [[nodiscard]] Result<ledger::EventId> admit(PendingEvent&& event, ledger::TimeMs now);
 
     // resource_exhausted ("mempool full") when an event of `bytes` would pass a limit.
     [[nodiscard]] Status room_for(std::size_t bytes) const;

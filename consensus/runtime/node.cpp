@@ -419,6 +419,15 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
     return consensus::ProposalBuilt{request.height, request.round, std::move(built->block)};
 }
 
+void NodeImpl::keep_overflow(ledger::Envelope envelope, const Hash32& leaf) {
+    if (!overflow.emplace(leaf, std::move(envelope)).second) return;
+    overflow_order.push_back(leaf);
+    if (overflow_order.size() > overflow_events_max) {
+        overflow.erase(overflow_order.front());
+        overflow_order.pop_front();
+    }
+}
+
 void NodeImpl::remember_verified(const Hash32& leaf) {
     if (!verified_leaves.insert(leaf).second) return;
     verified_order.push_back(leaf);
@@ -486,6 +495,10 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
     // verification, and the CPU stays with the consensus that empties the pool.
     if (auto room = mempool->room_for(size); !room) {
         ++counters.events_refused;
+        // A gossiped event is in the other pools, so likely in a coming proposal: kept aside
+        // (unverified) to rebuild that compact proposal without asking for the full one.
+        if (!local)
+            keep_overflow(std::move(envelope), crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope)));
         return tl::unexpected(room.error());
     }
     const Hash32 leaf = crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope));
@@ -496,11 +509,15 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         }
         remember_verified(leaf);
     }
-    auto admitted =
-        mempool->admit(PendingEvent{std::move(envelope), bytes.id, size, leaf, bytes.canonical_envelope},
-                       ledger::TimeMs{now_ms()});
+    PendingEvent pending{std::move(envelope), bytes.id, size, leaf, bytes.canonical_envelope};
+    auto admitted = mempool->admit(std::move(pending), ledger::TimeMs{now_ms()});
     if (!admitted) {
         ++counters.events_refused;
+        // A gossiped event the rules refuse against this pool (its predecessor was refused
+        // here, say) may still be in another's proposal: kept aside like a full pool's refusals.
+        if (!local && admitted.error().code != ErrorCode::already_exists) {
+            keep_overflow(std::move(pending.envelope), leaf);
+        }
         return admitted;
     }
     ++counters.events_admitted;

@@ -58,6 +58,8 @@ inline constexpr std::uint64_t proposal_event_bytes_max = 1536 * 1024;
 // How long the proposer waits for more events before proposing a block that is not full.
 inline constexpr std::int64_t proposal_batch_ms = 25;
 inline constexpr std::size_t verified_cache_max = 200'000;
+// Gossiped envelopes kept aside while the pool is full (NodeImpl::overflow): one default pool.
+inline constexpr std::size_t overflow_events_max = 10'000;
 // A peer prevoting at a height this node has committed is usually only a moment behind (the
 // precommits are on their way): the commit (a whole block) is sent only if, this long after, the
 // peer's status still says it has not committed that height.

@@ -146,6 +146,13 @@ public:
         std::vector<ledger::EventBytes> bytes;
     };
     std::optional<Rebuilt> rebuilt_proposal;
+    // Gossiped envelopes a full pool refused (not verified, not checked), by leaf hash, oldest
+    // first for eviction: a compact proposal naming them is rebuilt from here, and its block's
+    // validation then verifies them. Under overload the pools are full and a proposer's events
+    // are often not in a follower's pool; asking for each full proposal costs a round trip per
+    // height just when heights should be fast.
+    std::unordered_map<Hash32, ledger::Envelope, LeafHashHash> overflow;
+    std::deque<Hash32> overflow_order;
     // Effects of the latest validated or built block, reused at commit.
     std::optional<std::pair<ledger::BlockHash, ledger::BlockEffects>> cached_effects;
     // A proposal request waiting for events (empty mempool) until its timer fires.
@@ -200,6 +207,7 @@ public:
     // event_bytes() of each of the block's events, nullopt when a signature does not verify.
     std::optional<std::vector<ledger::EventBytes>> verify_signatures(const ledger::Block& block);
     void remember_verified(const Hash32& leaf);
+    void keep_overflow(ledger::Envelope envelope, const Hash32& leaf);
     Result<ledger::EventId> admit(ledger::Envelope envelope, bool local);
     [[nodiscard]] std::int64_t now_ms() const;
     void fatal(const std::string& what);

@@ -157,10 +157,18 @@ std::optional<consensus::SignedMessage> NodeImpl::rebuild_compact(consensus::Com
     events.reserve(compact.leaves.size());
     ids.reserve(compact.leaves.size());
     bytes.reserve(compact.leaves.size());
-    bool kept = true;  // Every pending event kept its canonical envelope.
+    bool kept = true;  // Every event is pending (verified) and kept its canonical envelope.
     for (const auto& leaf : compact.leaves) {
         const PendingEvent* pending = mempool->find_leaf(leaf);
-        if (pending == nullptr) return std::nullopt;
+        if (pending == nullptr) {
+            // Refused by a full pool, never verified: validate_block verifies it.
+            auto aside = overflow.find(leaf);
+            if (aside == overflow.end()) return std::nullopt;
+            events.push_back(aside->second);
+            ids.push_back(ledger::event_id(aside->second.event));
+            kept = false;
+            continue;
+        }
         events.push_back(pending->envelope);
         ids.push_back(pending->id);
         const auto event_text = ledger::canonical_event_of_envelope(pending->canonical_envelope);

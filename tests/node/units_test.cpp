@@ -553,6 +553,79 @@ TEST_CASE("compact proposals: rebuilt from the pool exactly or not at all; the f
     CHECK(node.counters.messages_refused == refused + 1);
 }
 
+TEST_CASE("compact proposals: gossip a full pool refused is kept aside, rebuilt from, then verified") {
+    node_test::Localnet net;
+    runtime::NodeImpl node;
+    open_node0(net, node, 1);  // Room for one pending event.
+    auto first = ledger::parse_envelope(net.next_register_envelope());
+    auto second = ledger::parse_envelope(net.next_register_envelope());
+    auto third = ledger::parse_envelope(net.next_register_envelope());
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    REQUIRE(third.has_value());
+    // Gossip the rules refuse here (an auditor's register: not its role) is kept aside too: a
+    // pool that refused an event's predecessor refuses the event, which others may propose.
+    ledger::Event by_auditor = first->event;
+    by_auditor.item += "-AUDITOR";
+    by_auditor.time = ledger::TimeMs{0};
+    auto refused_by_rules = ledger::parse_envelope(net.admin_envelope(by_auditor));
+    REQUIRE(refused_by_rules.has_value());
+    auto refusal = node.admit(*refused_by_rules, false);
+    REQUIRE_FALSE(refusal.has_value());
+    CHECK(refusal.error().code != ErrorCode::resource_exhausted);
+    CHECK(node.overflow.count(leaf_of(*refused_by_rules)) == 1);
+    REQUIRE(node.admit(*first, false).has_value());
+    // Gossip refused by the full pool is kept aside, unverified; a local submission is not (its
+    // client gets the 503 and sends it again; no other node has it).
+    CHECK(node.admit(*second, false).error().code == ErrorCode::resource_exhausted);
+    CHECK(node.admit(*third, true).error().code == ErrorCode::resource_exhausted);
+    CHECK(node.overflow.count(leaf_of(*second)) == 1);
+    CHECK(node.overflow.count(leaf_of(*third)) == 0);
+    CHECK(node.verified_leaves.count(leaf_of(*second)) == 0);
+
+    auto propose = [&](std::vector<ledger::Envelope> events) {
+        auto context = node.store->next_block_context();
+        context.verify_signatures = false;  // A Byzantine proposer's block may hold anything.
+        auto built = ledger::build_block(
+            *node.store,
+            ledger::BlockProposal{std::move(events), ledger::TimeMs{node.now_ms()}, node.signer->name()},
+            context);
+        REQUIRE(built.has_value());
+        REQUIRE(built->block.events.size() == 2);
+        auto message = consensus::sign_proposal(
+            *node.signer, node.genesis.chain_id,
+            consensus::Proposal{ledger::Height{1}, ledger::Round{0}, std::nullopt, built->block, {}});
+        std::vector<Hash32> leaves;
+        for (const auto& event : built->effects.events)
+            leaves.push_back(event.leaf_hash);
+        auto compact = consensus::decode_compact(consensus::encode_compact(message, leaves));
+        REQUIRE(compact.has_value());
+        return std::pair{message, std::move(*compact)};
+    };
+    // One event from the pool, one from the side table: rebuilt exactly, and since one was
+    // never verified, validate_block does not take kept bytes but checks every signature.
+    auto [message, compact] = propose({*first, *second});
+    auto rebuilt = node.rebuild_compact(compact);
+    REQUIRE(rebuilt.has_value());
+    CHECK(consensus::encode(*rebuilt) == consensus::encode(message));
+    CHECK_FALSE(node.rebuilt_proposal.has_value());
+    const auto& block = std::get<consensus::Proposal>(rebuilt->body).block;
+    CHECK(node.validate_block(block, ledger::block_hash(block.header)));
+    CHECK(node.verified_leaves.count(leaf_of(*second)) == 1);
+
+    // A forged envelope a Byzantine peer gossiped while the pool was full is kept aside too
+    // (nothing was checked), rebuilt from, and refused by the block's validation.
+    node.cached_effects.reset();
+    auto forged = *third;
+    forged.signature.bytes[9] ^= 1;
+    CHECK(node.admit(forged, false).error().code == ErrorCode::resource_exhausted);
+    auto [bad_message, bad_compact] = propose({*first, forged});
+    auto bad = node.rebuild_compact(bad_compact);
+    REQUIRE(bad.has_value());
+    const auto& bad_block = std::get<consensus::Proposal>(bad->body).block;
+    CHECK_FALSE(node.validate_block(bad_block, ledger::block_hash(bad_block.header)));
+}
+
 namespace {
 
 // A mempool over a LedgerWorld's committed state, at a fixed clock: what the mempool test cases
