@@ -195,9 +195,12 @@ void NodeImpl::on_compact_proposal(const crypto::PublicKey& peer, std::string_vi
         log_line(LogLevel::debug, "message_refused").field("reason", compact.error().message);
         return;
     }
-    // Only the height being decided is worth rebuilding (or asking for): the pool holds the
-    // events of no other, and a node behind catches up by block sync.
-    if (compact->height.value != store->height().value + 1) return;
+    // The heights the core takes messages for: the one it decides and the next (a node a block
+    // behind must not lose the proposal the others are already voting on: it would wait for
+    // block sync, and the heights it proposes with them). Earlier ones are decided; later ones
+    // come again, or by block sync.
+    const std::uint64_t top = store->height().value;
+    if (compact->height.value <= top || compact->height.value > top + 2) return;
     const auto height = compact->height;
     const auto round = compact->round;
     const auto events = compact->leaves.size();

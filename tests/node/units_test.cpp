@@ -528,6 +528,23 @@ TEST_CASE("compact proposals: rebuilt from the pool exactly or not at all; the f
     node.mempool->remove_and_recheck({ledger::event_bytes(*first).id}, ledger::TimeMs{node.now_ms()});
     CHECK_FALSE(node.rebuild_compact(compact_of(leaves)).has_value());
 
+    // Compact proposals are taken for the heights the core takes messages for: the next one and
+    // the one after it (a node a block behind must not drop the proposal the others vote on).
+    // Here with a leaf no pool holds, so each one taken counts a miss (and asks for the full one).
+    auto at_height = [&](std::uint64_t height) {
+        auto moved = message;
+        std::get<consensus::Proposal>(moved.body).height = ledger::Height{height};
+        return consensus::encode_compact(moved, unknown);
+    };
+    const auto& sender = node.genesis.validators.validators[1].key;
+    const auto missed = node.counters.compact_missed;
+    node.on_compact_proposal(sender, at_height(0));
+    node.on_compact_proposal(sender, at_height(3));
+    CHECK(node.counters.compact_missed == missed);
+    node.on_compact_proposal(sender, at_height(1));
+    node.on_compact_proposal(sender, at_height(2));
+    CHECK(node.counters.compact_missed == missed + 2);
+
     // Sent compact only when this node holds the block's leaf hashes (it built or validated it).
     node.cached_effects.reset();
     CHECK_FALSE(node.broadcast_compact(message));
