@@ -23,6 +23,22 @@ std::string canonical(const Json& value) {
     return std::move(*text);
 }
 
+// A wire message: the size limit, the strict parse, then `read` on the tree. nlohmann throws on
+// type mismatches the field readers did not foresee; they are refusals like any other.
+template <typename T, typename Read>
+Result<T> read_message(std::string_view bytes, Read read) {
+    if (bytes.size() > message_bytes_max) {
+        return make_error(ErrorCode::invalid_argument, "message larger than message_bytes_max");
+    }
+    auto json = crypto::parse_json(bytes, {.bytes_max = message_bytes_max, .depth_max = 8});
+    if (!json) return tl::unexpected(json.error());
+    try {
+        return read(*json);
+    } catch (const std::exception& error) {
+        return make_error(ErrorCode::invalid_argument, std::string("malformed message: ") + error.what());
+    }
+}
+
 Result<std::uint64_t> get_uint(const Json& object, const char* key, std::uint64_t max) {
     auto found = object.find(key);
     if (found == object.end() || !found->is_number_unsigned() || found->get<std::uint64_t>() > max) {
@@ -286,48 +302,45 @@ std::string encode_compact(const SignedMessage& message, std::span<const Hash32>
                           {"sig", crypto::base64_encode(message.signature.view())}});
 }
 
+namespace {
+
+Result<CompactProposal> compact_from_json(const Json& object) {
+    if (!object.is_object()) return make_error(ErrorCode::invalid_argument, "message is not an object");
+    auto kind = get_string(object, "kind", 16);
+    if (!kind || *kind != "compact_proposal") {
+        return make_error(ErrorCode::invalid_argument, "not a compact proposal");
+    }
+    auto signer = signer_from_json(object);
+    if (!signer) return tl::unexpected(signer.error());
+    auto place = proposal_place_from_json(object);
+    auto header = object.find("header");
+    auto leaves = object.find("leaves");
+    if (!place || header == object.end() || leaves == object.end() || !leaves->is_array()) {
+        return make_error(ErrorCode::invalid_argument, "malformed compact proposal");
+    }
+    auto parsed_header = ledger::block_header_from_json(*header);
+    if (!parsed_header) return tl::unexpected(parsed_header.error());
+    CompactProposal compact{place->height,
+                            place->round,
+                            place->pol_round,
+                            std::move(*parsed_header),
+                            {},
+                            std::move(signer->first),
+                            signer->second};
+    compact.leaves.reserve(leaves->size());
+    for (const auto& leaf : *leaves) {
+        if (!leaf.is_string()) return make_error(ErrorCode::invalid_argument, "a leaf hash is not a string");
+        auto hash = crypto::hash_from_hex(leaf.get_ref<const std::string&>());
+        if (!hash) return tl::unexpected(hash.error());
+        compact.leaves.push_back(*hash);
+    }
+    return compact;
+}
+
+}  // namespace
+
 Result<CompactProposal> decode_compact(std::string_view bytes) {
-    if (bytes.size() > message_bytes_max) {
-        return make_error(ErrorCode::invalid_argument, "message larger than message_bytes_max");
-    }
-    auto json = crypto::parse_json(bytes, {.bytes_max = message_bytes_max, .depth_max = 8});
-    if (!json) return tl::unexpected(json.error());
-    try {
-        const Json& object = *json;
-        if (!object.is_object()) return make_error(ErrorCode::invalid_argument, "message is not an object");
-        auto kind = get_string(object, "kind", 16);
-        if (!kind || *kind != "compact_proposal") {
-            return make_error(ErrorCode::invalid_argument, "not a compact proposal");
-        }
-        auto signer = signer_from_json(object);
-        if (!signer) return tl::unexpected(signer.error());
-        auto place = proposal_place_from_json(object);
-        auto header = object.find("header");
-        auto leaves = object.find("leaves");
-        if (!place || header == object.end() || leaves == object.end() || !leaves->is_array()) {
-            return make_error(ErrorCode::invalid_argument, "malformed compact proposal");
-        }
-        auto parsed_header = ledger::block_header_from_json(*header);
-        if (!parsed_header) return tl::unexpected(parsed_header.error());
-        CompactProposal compact{place->height,
-                                place->round,
-                                place->pol_round,
-                                std::move(*parsed_header),
-                                {},
-                                std::move(signer->first),
-                                signer->second};
-        compact.leaves.reserve(leaves->size());
-        for (const auto& leaf : *leaves) {
-            if (!leaf.is_string())
-                return make_error(ErrorCode::invalid_argument, "a leaf hash is not a string");
-            auto hash = crypto::hash_from_hex(leaf.get_ref<const std::string&>());
-            if (!hash) return tl::unexpected(hash.error());
-            compact.leaves.push_back(*hash);
-        }
-        return compact;
-    } catch (const std::exception& error) {
-        return make_error(ErrorCode::invalid_argument, std::string("malformed message: ") + error.what());
-    }
+    return read_message<CompactProposal>(bytes, compact_from_json);
 }
 
 SignedMessage expand(CompactProposal compact, ledger::BlockEvents events) {
@@ -341,17 +354,7 @@ SignedMessage expand(CompactProposal compact, ledger::BlockEvents events) {
 }
 
 Result<SignedMessage> decode(std::string_view bytes) {
-    if (bytes.size() > message_bytes_max) {
-        return make_error(ErrorCode::invalid_argument, "message larger than message_bytes_max");
-    }
-    auto json = crypto::parse_json(bytes, {.bytes_max = message_bytes_max, .depth_max = 8});
-    if (!json) return tl::unexpected(json.error());
-    try {
-        return decode_json(*json);
-    } catch (const std::exception& error) {
-        // nlohmann throws on type mismatches the field readers did not foresee.
-        return make_error(ErrorCode::invalid_argument, std::string("malformed message: ") + error.what());
-    }
+    return read_message<SignedMessage>(bytes, decode_json);
 }
 
 std::string vote_content_key(const Vote& vote) {

@@ -18,7 +18,7 @@ using custos::node_test::Localnet;
 
 namespace {
 
-void add_test_byzantine(Localnet& net, std::size_t index, const char* mode = "equivocate") {
+void add_test_byzantine(Localnet& net, std::size_t index, const char* mode) {
     const auto path = net.dir() / ("node" + std::to_string(index) + ".json");
     std::ifstream in(path);
     std::stringstream text;
@@ -47,27 +47,38 @@ bool any_log_has(const Localnet& net, const std::string& text) {
     return false;
 }
 
-}  // namespace
-
-TEST_CASE("node: with one validator equivocating proposals and votes, the honest three agree and record it") {
-    Localnet net;
-    add_test_byzantine(net, 3);
+// Validators 1-3 honest, validator-4 (index 3) in the Byzantine `mode`.
+void start_with_byzantine(Localnet& net, const char* mode) {
+    add_test_byzantine(net, 3, mode);
     for (std::size_t index = 0; index < 3; ++index)
         net.start(index);
     ::setenv("CUSTOS_TEST_BYZANTINE", "1", 1);  // Inherited by the next child only.
     net.start(3);
     ::unsetenv("CUSTOS_TEST_BYZANTINE");
+}
 
-    // One event per block, until the Byzantine validator has proposed (round robin: every
-    // fourth height) and at least eight heights are decided.
+// One event per block, submitted to the honest validators in turn and committed by all three
+// before the next, until some honest log holds `seen` and at least eight heights are decided
+// (validator-4 proposes every fourth height, round robin), or 24 blocks. Returns the count.
+std::uint64_t submit_until_logged(Localnet& net, const std::string& seen) {
     std::uint64_t submitted = 0;
-    const std::string proposal_evidence = "event=equivocation validator=validator-4 kind=proposal";
     for (int block = 0; block < 24; ++block) {
         REQUIRE(net.submit(static_cast<std::size_t>(block % 3), net.next_register_envelope()) == 202);
         ++submitted;
         REQUIRE_MESSAGE(honest_reach(net, submitted), net.log_tail(0));
-        if (block >= 7 && any_log_has(net, proposal_evidence)) break;
+        if (block >= 7 && any_log_has(net, seen)) break;
     }
+    return submitted;
+}
+
+}  // namespace
+
+TEST_CASE("node: with one validator equivocating proposals and votes, the honest three agree and record it") {
+    Localnet net;
+    start_with_byzantine(net, "equivocate");
+    // Until the Byzantine validator has proposed and at least eight heights are decided.
+    const std::string proposal_evidence = "event=equivocation validator=validator-4 kind=proposal";
+    (void)submit_until_logged(net, proposal_evidence);
     // The honest validators hold identical blocks at every height.
     std::uint64_t top = UINT64_MAX;
     for (std::size_t index = 0; index < 3; ++index)
@@ -99,23 +110,11 @@ TEST_CASE("node: a proposer passing off a verified event under a forged signatur
     // remembered verified events by id (not by the whole envelope), they would have skipped the
     // check and committed an envelope whose signature does not verify.
     Localnet net;
-    add_test_byzantine(net, 3, "forge_signatures");
-    for (std::size_t index = 0; index < 3; ++index)
-        net.start(index);
-    ::setenv("CUSTOS_TEST_BYZANTINE", "1", 1);  // Inherited by the next child only.
-    net.start(3);
-    ::unsetenv("CUSTOS_TEST_BYZANTINE");
-
-    // One event per block (submitted to honest validators, gossiped to all), until validator-4
-    // has had its turn (round robin) and its block was refused, and eight heights are decided.
-    std::uint64_t submitted = 0;
+    start_with_byzantine(net, "forge_signatures");
+    // Until validator-4 has had its turn and its block was refused (the events go to the honest
+    // validators, which gossip them to all), and at least eight heights are decided.
     const std::string refused = "event=proposal_refused";
-    for (int block = 0; block < 24; ++block) {
-        REQUIRE(net.submit(static_cast<std::size_t>(block % 3), net.next_register_envelope()) == 202);
-        ++submitted;
-        REQUIRE_MESSAGE(honest_reach(net, submitted), net.log_tail(0));
-        if (block >= 7 && any_log_has(net, refused)) break;
-    }
+    const std::uint64_t submitted = submit_until_logged(net, refused);
     REQUIRE_MESSAGE(any_log_has(net, refused), net.log_tail(0));
     for (std::size_t index = 0; index < 3; ++index) {
         // Each honest validator that was asked refused it for the signature, never for anything else.
@@ -138,7 +137,7 @@ TEST_CASE("node: a proposer passing off a verified event under a forged signatur
 
 TEST_CASE("node: a production config with test_byzantine is refused with exit status 2") {
     Localnet net;
-    add_test_byzantine(net, 0);
+    add_test_byzantine(net, 0, "equivocate");
     ::unsetenv("CUSTOS_TEST_BYZANTINE");
     const auto config = (net.dir() / "node0.json").string();
     const auto errors = (net.dir() / "refused.log").string();
