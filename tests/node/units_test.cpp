@@ -135,6 +135,15 @@ void open_node0(const node_test::Localnet& net, runtime::NodeImpl& node,
     REQUIRE_MESSAGE(opened.has_value(), (opened ? std::string() : opened.error().to_string()));
 }
 
+// Two fresh register envelopes of `net`'s custodian.
+std::pair<ledger::Envelope, ledger::Envelope> two_registers(node_test::Localnet& net) {
+    auto first = ledger::parse_envelope(net.next_register_envelope());
+    auto second = ledger::parse_envelope(net.next_register_envelope());
+    REQUIRE(first.has_value());
+    REQUIRE(second.has_value());
+    return {std::move(*first), std::move(*second)};
+}
+
 // The RFC 9162 leaf hash of an envelope: how the node remembers the envelopes it verified.
 Hash32 leaf_of(const ledger::Envelope& envelope) {
     return crypto::merkle_leaf_hash(as_bytes(ledger::event_bytes(envelope).canonical_envelope));
@@ -367,18 +376,15 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
     runtime::NodeImpl node;
     open_node0(net, node);
 
-    auto first = ledger::parse_envelope(net.next_register_envelope());
-    auto second = ledger::parse_envelope(net.next_register_envelope());
-    REQUIRE(first.has_value());
-    REQUIRE(second.has_value());
+    const auto [first, second] = two_registers(net);
 
     SUBCASE("admission: duplicates, bad signature, full pool") {
-        REQUIRE(node.admit(*first, true).has_value());
-        auto duplicate = node.admit(*first, true);
+        REQUIRE(node.admit(first, true).has_value());
+        auto duplicate = node.admit(first, true);
         REQUIRE_FALSE(duplicate.has_value());
         CHECK(duplicate.error().code == ErrorCode::already_exists);
 
-        auto forged = *second;
+        auto forged = second;
         forged.signature.bytes[0] ^= 1;
         auto refused = node.admit(forged, true);
         REQUIRE_FALSE(refused.has_value());
@@ -386,11 +392,11 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         CHECK(node.mempool->size() == 1);
 
         runtime::Mempool small(*node.store, node.genesis, runtime::MempoolLimits{1, 1 << 20});
-        auto bytes = ledger::event_bytes(*first);
-        REQUIRE(small.admit(runtime::PendingEvent{*first, bytes.id, 100}, ledger::TimeMs{node.now_ms()})
+        auto bytes = ledger::event_bytes(first);
+        REQUIRE(small.admit(runtime::PendingEvent{first, bytes.id, 100}, ledger::TimeMs{node.now_ms()})
                     .has_value());
-        auto other = ledger::event_bytes(*second);
-        auto full = small.admit(runtime::PendingEvent{*second, other.id, 100}, ledger::TimeMs{node.now_ms()});
+        auto other = ledger::event_bytes(second);
+        auto full = small.admit(runtime::PendingEvent{second, other.id, 100}, ledger::TimeMs{node.now_ms()});
         REQUIRE_FALSE(full.has_value());
         CHECK(full.error().code == ErrorCode::resource_exhausted);
         small.remove_and_recheck({bytes.id}, ledger::TimeMs{node.now_ms()});
@@ -400,18 +406,18 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
     SUBCASE("a full pool refuses before the signature check") {
         node.mempool =
             std::make_unique<runtime::Mempool>(*node.store, node.genesis, runtime::MempoolLimits{1, 1 << 20});
-        REQUIRE(node.admit(*first, true).has_value());
+        REQUIRE(node.admit(first, true).has_value());
         // A forged event is refused as "full", not as forged: its signature was never checked.
-        auto forged = *second;
+        auto forged = second;
         forged.signature.bytes[0] ^= 1;
         auto refused = node.admit(forged, true);
         REQUIRE_FALSE(refused.has_value());
         CHECK(refused.error().code == ErrorCode::resource_exhausted);
         // A valid one is refused alike, and it is not remembered as verified.
-        refused = node.admit(*second, true);
+        refused = node.admit(second, true);
         REQUIRE_FALSE(refused.has_value());
         CHECK(refused.error().code == ErrorCode::resource_exhausted);
-        CHECK(node.verified_leaves.count(leaf_of(*second)) == 0);
+        CHECK(node.verified_leaves.count(leaf_of(second)) == 0);
     }
 
     SUBCASE("a follower refuses a proposal carrying a forged or invalid event") {
@@ -419,7 +425,7 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         auto built = ledger::build_block(
             *node.store,
             ledger::BlockProposal{
-                {*first, *second}, ledger::TimeMs{node.now_ms()}, node.genesis.validators.validators[1].name},
+                {first, second}, ledger::TimeMs{node.now_ms()}, node.genesis.validators.validators[1].name},
             context);
         REQUIRE(built.has_value());
         REQUIRE(built->block.events.size() == 2);
@@ -431,14 +437,14 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         // checked on its own: verified envelopes are remembered by leaf hash (the whole
         // envelope), not by event id, which leaves the signature and the signer out.
         node.cached_effects.reset();
-        auto tampered = *second;
+        auto tampered = second;
         tampered.signature.bytes[5] ^= 1;
         auto unchecked = node.store->next_block_context();
         unchecked.verify_signatures = false;
         auto forged = ledger::build_block(
             *node.store,
             ledger::BlockProposal{
-                {*first, tampered}, built->block.header.time, node.genesis.validators.validators[1].name},
+                {first, tampered}, built->block.header.time, node.genesis.validators.validators[1].name},
             unchecked);
         REQUIRE(forged.has_value());
         REQUIRE(forged->block.events.size() == 2);
@@ -457,18 +463,14 @@ TEST_CASE("compact proposals: rebuilt from the pool exactly or not at all; the f
     node_test::Localnet net;
     runtime::NodeImpl node;
     open_node0(net, node);
-    auto first = ledger::parse_envelope(net.next_register_envelope());
-    auto second = ledger::parse_envelope(net.next_register_envelope());
-    REQUIRE(first.has_value());
-    REQUIRE(second.has_value());
-    REQUIRE(node.admit(*first, false).has_value());
-    REQUIRE(node.admit(*second, false).has_value());
+    const auto [first, second] = two_registers(net);
+    REQUIRE(node.admit(first, false).has_value());
+    REQUIRE(node.admit(second, false).has_value());
 
     auto context = node.store->next_block_context();
     auto built = ledger::build_block(
         *node.store,
-        ledger::BlockProposal{{*first, *second}, ledger::TimeMs{node.now_ms()}, node.signer->name()},
-        context);
+        ledger::BlockProposal{{first, second}, ledger::TimeMs{node.now_ms()}, node.signer->name()}, context);
     REQUIRE(built.has_value());
     REQUIRE(built->block.events.size() == 2);
     const auto message = consensus::sign_proposal(
@@ -517,7 +519,7 @@ TEST_CASE("compact proposals: rebuilt from the pool exactly or not at all; the f
     CHECK_FALSE(node.rebuild_compact(compact_of(unknown)).has_value());
     // The same event with another signature is another envelope, so another leaf: the pool's
     // envelope is never put in its place.
-    auto resigned = *second;
+    auto resigned = second;
     resigned.signature.bytes[7] ^= 1;
     auto other_leaf = leaves;
     other_leaf[1] = leaf_of(resigned);
@@ -525,7 +527,7 @@ TEST_CASE("compact proposals: rebuilt from the pool exactly or not at all; the f
     // Pending envelopes in another order than the header's events_hash: nothing either.
     CHECK_FALSE(node.rebuild_compact(compact_of({leaves[1], leaves[0]})).has_value());
     // Once committed (or dropped), an event is no longer there to rebuild from.
-    node.mempool->remove_and_recheck({ledger::event_bytes(*first).id}, ledger::TimeMs{node.now_ms()});
+    node.mempool->remove_and_recheck({ledger::event_bytes(first).id}, ledger::TimeMs{node.now_ms()});
     CHECK_FALSE(node.rebuild_compact(compact_of(leaves)).has_value());
 
     // Compact proposals are taken for the heights the core takes messages for: the next one and
