@@ -491,17 +491,16 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
                           "event " + ledger::event_id_hex(bytes.id) + " is already pending");
     }
     const std::size_t size = bytes.canonical_envelope.size();
+    const Hash32 leaf = crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope));
     // A full pool refuses before the signature check: under overload a refusal costs no
     // verification, and the CPU stays with the consensus that empties the pool.
     if (auto room = mempool->room_for(size); !room) {
         ++counters.events_refused;
         // A gossiped event is in the other pools, so likely in a coming proposal: kept aside
         // (unverified) to rebuild that compact proposal without asking for the full one.
-        if (!local)
-            keep_overflow(std::move(envelope), crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope)));
+        if (!local) keep_overflow(std::move(envelope), leaf);
         return tl::unexpected(room.error());
     }
-    const Hash32 leaf = crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope));
     if (verified_leaves.count(leaf) == 0) {
         if (auto ok = ledger::verify_envelope_signature(envelope, bytes); !ok) {
             ++counters.events_refused;

@@ -146,11 +146,11 @@ public:
         std::vector<ledger::EventBytes> bytes;
     };
     std::optional<Rebuilt> rebuilt_proposal;
-    // Gossiped envelopes a full pool refused (not verified, not checked), by leaf hash, oldest
-    // first for eviction: a compact proposal naming them is rebuilt from here, and its block's
-    // validation then verifies them. Under overload the pools are full and a proposer's events
-    // are often not in a follower's pool; asking for each full proposal costs a round trip per
-    // height just when heights should be fast.
+    // Gossiped envelopes this node's pool refused (full, or the rules against its pending state;
+    // not necessarily verified), by leaf hash, oldest first for eviction: a compact proposal naming them is
+    // rebuilt from here, and its block's validation then verifies them. Under overload the pools are full and
+    // a proposer's events are often not in a follower's pool; asking for each full proposal costs a round
+    // trip per height just when heights should be fast.
     std::unordered_map<Hash32, ledger::Envelope, LeafHashHash> overflow;
     std::deque<Hash32> overflow_order;
     // Effects of the latest validated or built block, reused at commit.

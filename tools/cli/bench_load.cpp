@@ -55,7 +55,7 @@ constexpr std::string_view load_usage =
     "latencies is measured from that send. The connections' schedules are staggered, so that\n"
     "requests leave evenly spread in time rather than all connections at once.\n"
     "A submission refused with 503 (the node's mempool is full) is sent again, as a client\n"
-    "should, after 100 ms, then 200, 400 ms and 1 s at most between tries (the connection's\n"
+    "should, after 100 ms, then 200, 400, 800 ms and 1 s at most between tries (the connection's\n"
     "next requests wait for it), up to --retries times; its latency still counts from its first\n"
     "send, and the retries are reported.\n"
     "\n"
