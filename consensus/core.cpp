@@ -267,9 +267,21 @@ void Core::on_set_voting(bool allowed) {
     if (!voting_) return;
     if (step_ == Step::propose) {
         act_as_proposer();  // The propose timeout of this round is already scheduled.
-    } else {
-        start_round(Round{round_.value + 1});
+        return;
     }
+    // Past the propose step, this validator signed nothing new in the round while it paused, and
+    // the others may be waiting for exactly its votes (with only 2f+1 of the power up, they are).
+    // Moving on to the next round alone would leave it there by itself, waiting for them, and
+    // them in this round, waiting for it. It takes this round up again from the propose step,
+    // as a validator late to it would: the rules run again over the messages it holds, and what
+    // it signed here before pausing is re-sent, never replaced (sign_guarded).
+    auto& round = round_state(round_);
+    round.prevote_timeout_scheduled = false;
+    round.locked_or_valid_updated = false;
+    step_ = Step::propose;
+    dirty_ = true;
+    schedule(TimeoutKind::propose, round_);
+    act_as_proposer();
 }
 
 void Core::request_verdict(const Proposal& proposal) {

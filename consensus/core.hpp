@@ -164,8 +164,8 @@ struct Tick {};
 // syncing, more than one block behind the others), the core follows rounds and decides from
 // commits and precommits as usual but signs nothing new: no proposal request, proposal, prevote
 // or precommit. Not signing is always safe (it looks like lost messages). When voting resumes in
-// a step past propose, the core moves to the next round so that it votes again at once instead
-// of waiting for messages it will not get.
+// a step past propose, the core takes the current round up again from its propose step (a
+// validator late to the round): never the next round alone, where nobody else may come.
 struct SetVoting {
     bool allowed = true;
 };

@@ -6,10 +6,12 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -109,7 +111,52 @@ public:
         for (std::size_t guard = 0; guard < 100'000 && !queue_.empty(); ++guard) {
             auto [from, to, message] = queue_.front();
             queue_.pop_front();
-            if (link_up(from, to)) deliver(to, message);
+            if (link_up(from, to) && !crashed_.contains(from) && !crashed_.contains(to)) deliver(to, message);
+        }
+    }
+
+    // A crashed node hears nothing, sends nothing, and its timers die with it.
+    void crash(std::size_t node) {
+        crashed_.insert(node);
+        std::erase_if(timeouts_, [node](const Pending& pending) { return pending.node == node; });
+        std::erase_if(queue_,
+                      [node](const Queued& queued) { return queued.from == node || queued.to == node; });
+    }
+
+    // A new core from what the node persisted (at height 1, as the tests using it need).
+    void restart(std::size_t node, bool voting) {
+        crashed_.erase(node);
+        StartState state{Height{1}, TimeMs{test_genesis_time_ms - 1}, BlockHash{}, persisted_[node], voting};
+        cores_[node] = std::make_unique<Core>(params_, *signers_[node], state);
+        auto ready = cores_[node]->start(now());
+        carry_out(node, ready);
+    }
+
+    // Fires the timeouts due in the next `ms` of simulated time.
+    void run_for(std::int64_t ms) {
+        const auto until = elapsed_ms_ + ms;
+        flush();
+        while (!timeouts_.empty()) {
+            const auto earliest =
+                std::min_element(timeouts_.begin(), timeouts_.end(),
+                                 [](const Pending& a, const Pending& b) { return a.at_ms < b.at_ms; });
+            if (earliest->at_ms > until) break;
+            fire_next_timeout();
+        }
+        elapsed_ms_ = std::max(elapsed_ms_, until);
+    }
+
+    // Block sync as the runtime does it: a running node behind another gets the commit it misses.
+    void sync_commits() {
+        for (std::size_t node = 0; node < cores_.size(); ++node) {
+            for (std::size_t peer = 0; peer < cores_.size(); ++peer) {
+                const auto have = decided_[node].size();
+                if (crashed_.contains(node) || crashed_.contains(peer) || decided_[peer].size() <= have)
+                    continue;
+                const auto& decision = decided_[peer][have];
+                deliver(node,
+                        SignedMessage{Commit{decision.block, decision.round, decision.certificate}, {}, {}});
+            }
         }
     }
 
@@ -152,6 +199,7 @@ public:
             }
         }
         for (const auto& timeout : ready.timeouts) {
+            if (crashed_.contains(index)) break;
             if (timeout.kind != TimeoutKind::rebroadcast || rebroadcast) {
                 timeouts_.push_back({index, elapsed_ms_ + timeout.delay_ms, timeout});
             }
@@ -189,6 +237,7 @@ public:
         Timeout timeout;
     };
     std::vector<Pending> timeouts_;
+    std::set<std::size_t> crashed_;
     std::int64_t elapsed_ms_ = 0;
     std::uint8_t next_salt_ = 1;
     bool rebroadcast = false;

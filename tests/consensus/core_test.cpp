@@ -156,3 +156,49 @@ TEST_CASE("core: a validator that is not voting signs nothing, still decides, an
     for (std::size_t height = 0; height < 6; ++height)
         CHECK(cluster.decided_[3][height].block_id == cluster.decided_[1][height].block_id);
 }
+
+TEST_CASE("core: two of four crash anywhere in a height, one restarts paused, and the three decide") {
+    // With only 2f+1 of the power up, the three must meet in one round. A restarted validator
+    // first follows without voting (the runtime waits to hear its peers); if meanwhile it passed
+    // the propose step, resuming must not take it to the next round alone: the two others wait
+    // in this round for its votes, and it would wait there for theirs. Every cut point of the
+    // first height is tried, with pauses shorter and longer than the propose timeout.
+    for (std::size_t cut = 0; cut < 40; ++cut) {
+        for (const std::int64_t pause_ms : {0, 100, 1500}) {
+            for (const std::int64_t down_ms : {200, 3000}) {
+                CAPTURE(cut);
+                CAPTURE(pause_ms);
+                CAPTURE(down_ms);
+                Cluster cluster(4);
+                cluster.rebroadcast = true;
+                cluster.start_all();
+                for (std::size_t delivered = 0; delivered < cut && !cluster.queue_.empty(); ++delivered) {
+                    auto [from, to, message] = cluster.queue_.front();
+                    cluster.queue_.pop_front();
+                    cluster.deliver(to, message);
+                }
+                cluster.crash(2);
+                cluster.crash(3);
+                cluster.run_for(down_ms);
+                if (!cluster.decided_[2].empty()) continue;  // Decided before the crash: block sync's case.
+                cluster.restart(2, pause_ms == 0);
+                if (pause_ms > 0) {
+                    cluster.run_for(pause_ms);
+                    auto resumed = cluster.cores_[2]->step(SetVoting{true}, cluster.now());
+                    cluster.carry_out(2, resumed);
+                }
+                const bool decided = cluster.run_until([&] {
+                    cluster.sync_commits();
+                    return cluster.decided_[0].size() >= 3 && cluster.decided_[1].size() >= 3 &&
+                           cluster.decided_[2].size() >= 3;
+                });
+                CHECK(decided);
+                if (!decided) continue;
+                for (std::size_t height = 0; height < 3; ++height) {
+                    CHECK(cluster.decided_[2][height].block_id == cluster.decided_[0][height].block_id);
+                    CHECK(cluster.decided_[1][height].block_id == cluster.decided_[0][height].block_id);
+                }
+            }
+        }
+    }
+}

@@ -220,7 +220,10 @@ TEST_CASE("node: four validators commit, survive kill -9, catch up and stop with
     CHECK(net.log_size(0).value_or(0) == before);
     CHECK(net.log_size(1).value_or(0) == before);
     net.start(2);
-    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2}, submitted, 30), net.log_tail(0));
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2}, submitted, 30), "node 0:\n"
+                                                                  << net.log_tail(0) << "\nnode 1:\n"
+                                                                  << net.log_tail(1) << "\nnode 2:\n"
+                                                                  << net.log_tail(2));
     check_identical_blocks(net, {0, 1, 2});
     // Restarts after kill -9 never made a validator sign twice: no node saw an equivocation.
     for (std::size_t index = 0; index < validator_count; ++index) {
