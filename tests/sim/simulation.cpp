@@ -19,6 +19,8 @@ constexpr std::int64_t fault_tick_min_ms = 500;
 constexpr std::int64_t fault_tick_max_ms = 3000;
 constexpr std::int64_t restart_min_ms = 200;
 constexpr std::int64_t restart_max_ms = 5000;
+// A restarted node votes again after up to this long (custos-node: once it heard its peers).
+constexpr std::int64_t resume_voting_max_ms = 2000;
 constexpr std::int64_t reorder_delay_max_ms = 2000;
 constexpr std::size_t verified_cache_max = 4096;
 
@@ -134,6 +136,15 @@ void World::start_node(std::size_t index) {
     }
 }
 
+void World::restart_node(std::size_t index) {
+    Node& node = nodes_[index];
+    node.paused = true;
+    ++node.restarts;
+    start_node(index);
+    push(Event{now_ + rng_.range(0, resume_voting_max_ms), 0, EventKind::resume_voting, index, index,
+               node.restarts});
+}
+
 void World::build_core(std::size_t index, std::deque<consensus::Input>& follow_ups) {
     Node& node = nodes_[index];
     node.core.reset();
@@ -141,7 +152,8 @@ void World::build_core(std::size_t index, std::deque<consensus::Input>& follow_u
     const ledger::Height next{node.ledger->height().value + 1};
     if (!config_.set_change) {
         consensus::StartState start{next, last ? last->time : ledger::TimeMs{sim_genesis_time_ms - 1},
-                                    last ? ledger::block_hash(*last) : ledger::BlockHash{}, node.persisted};
+                                    last ? ledger::block_hash(*last) : ledger::BlockHash{}, node.persisted,
+                                    !node.paused};
         node.core = std::make_unique<consensus::Core>(params_, *node.signer, std::move(start));
     } else {
         // The set in force at the next height; a node outside it is an observer (no core) that
@@ -155,7 +167,8 @@ void World::build_core(std::size_t index, std::deque<consensus::Input>& follow_u
         consensus::Params params = params_;
         params.validators = set;
         consensus::StartState start{next, last ? last->time : ledger::TimeMs{sim_genesis_time_ms - 1},
-                                    last ? ledger::block_hash(*last) : ledger::BlockHash{}, node.persisted};
+                                    last ? ledger::block_hash(*last) : ledger::BlockHash{}, node.persisted,
+                                    !node.paused};
         node.core = std::make_unique<consensus::Core>(std::move(params), *node.signer, std::move(start));
     }
     checker_->on_height(index, node.core->height());
@@ -359,7 +372,12 @@ void World::handle(Event& event) {
                 drive(event.node, consensus::TimeoutFired{event.timeout});
             return;
         case EventKind::restart:
-            if (!node.up) start_node(event.node);
+            if (!node.up) restart_node(event.node);
+            return;
+        case EventKind::resume_voting:
+            if (!node.up || event.epoch != node.restarts || !node.paused) return;
+            node.paused = false;
+            if (node.core) drive(event.node, consensus::SetVoting{true});
             return;
         case EventKind::fault_tick:
             fault_tick();
@@ -413,8 +431,25 @@ void World::heal() {
     const auto& decided = checker_->decided();
     liveness_target_ = (decided.empty() ? 0 : decided.rbegin()->first) + config_.liveness_heights;
     for (std::size_t index = 0; index < nodes_.size(); ++index) {
-        if (!nodes_[index].up) start_node(index);
+        if (!nodes_[index].up) restart_node(index);
     }
+}
+
+std::string World::describe_nodes() const {
+    static constexpr const char* steps[] = {"propose", "prevote", "precommit"};
+    std::string out = "nodes:";
+    for (const auto& node : nodes_) {
+        out += " [" + std::to_string(node.index) + (node.honest ? "" : " byzantine") +
+               (node.up ? "" : " down") + " stored=" + std::to_string(node.ledger->height().value);
+        if (node.core) {
+            out += " h=" + std::to_string(node.core->height().value) +
+                   " r=" + std::to_string(node.core->round().value) + " " +
+                   steps[static_cast<std::size_t>(node.core->current_step())] +
+                   (node.core->voting() ? "" : " not-voting");
+        }
+        out += "]";
+    }
+    return out;
 }
 
 bool World::liveness_reached() const {
@@ -450,7 +485,7 @@ SimResult World::run() {
                 Invariant::liveness,
                 "honest nodes did not reach height " + std::to_string(liveness_target_) +
                     (config_.set_change ? " with both validator-set changes in force" : "") + " within " +
-                    std::to_string(config_.liveness_ms) + " ms after the faults healed"};
+                    std::to_string(config_.liveness_ms) + " ms after the faults healed; " + describe_nodes()};
             break;
         }
     }

@@ -55,7 +55,11 @@ struct Node {
     // Volatile: lost in a crash.
     std::unique_ptr<consensus::Core> core;
     bool up = true;
-    std::uint64_t epoch = 0;  // Bumped by each crash; timeouts of an older epoch are dropped.
+    // After a restart the node follows without voting until a resume event, as custos-node
+    // waits to hear its peers' heights before it signs anything (SetVoting).
+    bool paused = false;
+    std::uint64_t restarts = 0;  // Matches a resume_voting event to its restart.
+    std::uint64_t epoch = 0;     // Bumped by each crash; timeouts of an older epoch are dropped.
     std::int64_t skew_ms = 0;
     Hash32 core_set_hash;  // The set the core was built with (no core: not a member).
 };
@@ -67,7 +71,7 @@ struct SetInfo {
     std::unique_ptr<consensus::MessageVerifier> verifier;
 };
 
-enum class EventKind : std::uint8_t { deliver, timeout, fault_tick, restart, heal, sync_tick };
+enum class EventKind : std::uint8_t { deliver, timeout, fault_tick, restart, resume_voting, heal, sync_tick };
 
 struct Event {
     std::int64_t time = 0;
@@ -94,6 +98,8 @@ public:
 private:
     void setup();
     void start_node(std::size_t index);
+    [[nodiscard]] std::string describe_nodes() const;  // Each node's height, round and step.
+    void restart_node(std::size_t index);              // After a crash: paused until a resume_voting event.
     // Builds the core for the node's next height with the set in force there (none when the node
     // is not a member), as the runtime does at start and at a set boundary; runs its start().
     void build_core(std::size_t index, std::deque<consensus::Input>& follow_ups);
