@@ -1,6 +1,7 @@
 // The deterministic simulator: one 64-bit seed drives the network (delay, loss, duplication,
 // reordering, symmetric and asymmetric partitions), crashes and restarts that lose what was not
-// persisted, clock skew within the configured precision, and Byzantine validators. It runs the
+// persisted (a restarted validator follows without voting for up to 2 s, as custos-node waits to
+// hear its peers), clock skew within the configured precision, and Byzantine validators. It runs the
 // real core, real Ed25519 signatures, the real message verifier and the ledger's real block
 // building and application on an in-memory ledger per node.
 #pragma once
