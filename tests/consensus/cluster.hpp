@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <set>
@@ -136,12 +137,7 @@ public:
     void run_for(std::int64_t ms) {
         const auto until = elapsed_ms_ + ms;
         flush();
-        while (!timeouts_.empty()) {
-            const auto earliest =
-                std::min_element(timeouts_.begin(), timeouts_.end(),
-                                 [](const Pending& a, const Pending& b) { return a.at_ms < b.at_ms; });
-            if (earliest->at_ms > until) break;
-            fire_next_timeout();
+        while (fire_next_timeout(until)) {
         }
         elapsed_ms_ = std::max(elapsed_ms_, until);
     }
@@ -160,13 +156,12 @@ public:
         }
     }
 
-    // Fires the earliest pending timeout (advancing time), then flushes.
-    bool fire_next_timeout() {
-        if (timeouts_.empty()) return false;
-        auto earliest = timeouts_.begin();
-        for (auto it = timeouts_.begin(); it != timeouts_.end(); ++it) {
-            if (it->at_ms < earliest->at_ms) earliest = it;
-        }
+    // Fires the earliest pending timeout, if it is due by `until` (advancing time), then flushes.
+    bool fire_next_timeout(std::int64_t until = std::numeric_limits<std::int64_t>::max()) {
+        const auto earliest =
+            std::min_element(timeouts_.begin(), timeouts_.end(),
+                             [](const Pending& a, const Pending& b) { return a.at_ms < b.at_ms; });
+        if (earliest == timeouts_.end() || earliest->at_ms > until) return false;
         auto [node, at_ms, timeout] = *earliest;
         timeouts_.erase(earliest);
         if (at_ms > elapsed_ms_) elapsed_ms_ = at_ms;

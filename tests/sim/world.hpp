@@ -79,7 +79,7 @@ struct Event {
     EventKind kind = EventKind::deliver;
     std::size_t node = 0;
     std::size_t from = 0;
-    std::uint64_t epoch = 0;
+    std::uint64_t epoch = 0;  // timeout: the node's epoch; resume_voting: its restart count.
     std::shared_ptr<const std::string> bytes;
     consensus::Timeout timeout;
 };
