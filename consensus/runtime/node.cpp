@@ -419,24 +419,6 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
     return consensus::ProposalBuilt{request.height, request.round, std::move(built->block)};
 }
 
-void NodeImpl::keep_overflow(ledger::Envelope envelope, const Hash32& leaf) {
-    if (!overflow.emplace(leaf, std::move(envelope)).second) return;
-    overflow_order.push_back(leaf);
-    if (overflow_order.size() > overflow_events_max) {
-        overflow.erase(overflow_order.front());
-        overflow_order.pop_front();
-    }
-}
-
-void NodeImpl::remember_verified(const Hash32& leaf) {
-    if (!verified_leaves.insert(leaf).second) return;
-    verified_order.push_back(leaf);
-    if (verified_order.size() > verified_cache_max) {
-        verified_leaves.erase(verified_order.front());
-        verified_order.pop_front();
-    }
-}
-
 std::optional<std::vector<ledger::EventBytes>> NodeImpl::verify_signatures(const ledger::Block& block) {
     std::vector<ledger::EventBytes> all;
     all.reserve(block.events.size());
@@ -445,7 +427,7 @@ std::optional<std::vector<ledger::EventBytes>> NodeImpl::verify_signatures(const
         const Hash32 leaf = crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope));
         if (verified_leaves.count(leaf) == 0) {
             if (!ledger::verify_envelope_signature(envelope, bytes)) return std::nullopt;
-            remember_verified(leaf);
+            verified_leaves.insert(leaf, {});
         }
         all.push_back(std::move(bytes));
     }
@@ -498,7 +480,7 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         ++counters.events_refused;
         // A gossiped event is in the other pools, so likely in a coming proposal: kept aside
         // (unverified) to rebuild that compact proposal without asking for the full one.
-        if (!local) keep_overflow(std::move(envelope), leaf);
+        if (!local) overflow.insert(leaf, std::move(envelope));
         return tl::unexpected(room.error());
     }
     if (verified_leaves.count(leaf) == 0) {
@@ -506,7 +488,7 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
             ++counters.events_refused;
             return make_error(ErrorCode::verification_failed, ok.error().message);
         }
-        remember_verified(leaf);
+        verified_leaves.insert(leaf, {});
     }
     PendingEvent pending{std::move(envelope), bytes.id, size, leaf, bytes.canonical_envelope};
     auto admitted = mempool->admit(std::move(pending), ledger::TimeMs{now_ms()});
@@ -515,7 +497,7 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         // A gossiped event the rules refuse against this pool (its predecessor was refused
         // here, say) may still be in another's proposal: kept aside like a full pool's refusals.
         if (!local && admitted.error().code != ErrorCode::already_exists) {
-            keep_overflow(std::move(pending.envelope), leaf);
+            overflow.insert(leaf, std::move(pending.envelope));
         }
         return admitted;
     }

@@ -7,7 +7,7 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <unordered_set>
+#include <variant>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "consensus/core.hpp"
+#include "consensus/runtime/bounded_fifo.hpp"
 #include "consensus/runtime/byzantine.hpp"
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"
@@ -136,8 +137,7 @@ public:
     // by leaf hash: the hash of the whole canonical envelope, not the event id, which leaves out
     // the signer and the signature. Keyed by id, a proposer could put a verified event in its
     // block under a forged signature or another officer's key, and followers would not look.
-    std::unordered_set<Hash32, LeafHashHash> verified_leaves;
-    std::deque<Hash32> verified_order;
+    BoundedFifoMap<Hash32, std::monostate, LeafHashHash> verified_leaves{verified_cache_max};
     // The envelopes of the last compact proposal rebuilt from the pool (a list shared with the
     // block handed to the core) and their canonical bytes, kept from admission: validate_block
     // uses them for that very list instead of computing them again.
@@ -151,8 +151,7 @@ public:
     // rebuilt from here, and its block's validation then verifies them. Under overload the pools are full and
     // a proposer's events are often not in a follower's pool; asking for each full proposal costs a round
     // trip per height just when heights should be fast.
-    std::unordered_map<Hash32, ledger::Envelope, LeafHashHash> overflow;
-    std::deque<Hash32> overflow_order;
+    BoundedFifoMap<Hash32, ledger::Envelope, LeafHashHash> overflow{overflow_events_max};
     // Effects of the latest validated or built block, reused at commit.
     std::optional<std::pair<ledger::BlockHash, ledger::BlockEffects>> cached_effects;
     // A proposal request waiting for events (empty mempool) until its timer fires.
@@ -206,8 +205,6 @@ public:
     bool validate_block(const ledger::Block& block, const ledger::BlockHash& id);
     // event_bytes() of each of the block's events, nullopt when a signature does not verify.
     std::optional<std::vector<ledger::EventBytes>> verify_signatures(const ledger::Block& block);
-    void remember_verified(const Hash32& leaf);
-    void keep_overflow(ledger::Envelope envelope, const Hash32& leaf);
     Result<ledger::EventId> admit(ledger::Envelope envelope, bool local);
     [[nodiscard]] std::int64_t now_ms() const;
     void fatal(const std::string& what);

@@ -162,10 +162,10 @@ std::optional<consensus::SignedMessage> NodeImpl::rebuild_compact(consensus::Com
         const PendingEvent* pending = mempool->find_leaf(leaf);
         if (pending == nullptr) {
             // Refused by a full pool, never verified: validate_block verifies it.
-            auto aside = overflow.find(leaf);
-            if (aside == overflow.end()) return std::nullopt;
-            events.push_back(aside->second);
-            ids.push_back(ledger::event_id(aside->second.event));
+            const ledger::Envelope* aside = overflow.find(leaf);
+            if (aside == nullptr) return std::nullopt;
+            events.push_back(*aside);
+            ids.push_back(ledger::event_id(aside->event));
             kept = false;
             continue;
         }
