@@ -61,7 +61,9 @@ private:
     PublicKey public_key_;
 };
 
-// True only for a signature libsodium's strict verifier accepts.
+// True only for a signature libsodium's strict verifier accepts. For a key that has had two
+// signatures accepted, an equivalent table-based check (ed25519_tables.hpp, about 2x faster)
+// answers "accepted"; every rejection still comes from libsodium.
 [[nodiscard]] bool verify(const PublicKey& key, ByteView message, const Signature& signature);
 
 // Key files. A secret key file is JSON (see docs/FORMAT.md "Key files"), written with mode 0600

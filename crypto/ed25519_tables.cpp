@@ -1,0 +1,601 @@
+// Ed25519 verification by table additions: see ed25519_tables.hpp for what it promises.
+//
+// The arithmetic follows the published formulas, in the notation of the papers, so single capital
+// letters (X, Y, Z, T) are projective coordinates, as in Hisil, Wong, Carter and Dawson, "Twisted
+// Edwards Curves Revisited" (2008), and Bernstein et al., "High-speed high-security signatures"
+// (2011), section 4 (the radix-16 fixed-base method used here for both B and -A).
+//
+// Curve: -x^2 + y^2 = 1 + d x^2 y^2 over GF(p), p = 2^255 - 19, d = -121665/121666.
+// Field elements are five 51-bit limbs. Every function returns limbs below 2^51 + 2^12 ("loosely
+// reduced") and accepts such inputs: then a product's column sums stay below 2^109 and a
+// subtraction's a + 2p - b never goes negative.
+#include "crypto/ed25519_tables.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "common/assert.hpp"
+
+namespace custos::crypto::ed25519_tables {
+
+namespace {
+
+using Limb = std::uint64_t;
+__extension__ using Wide = unsigned __int128;  // GCC and Clang on 64-bit targets; not ISO C++.
+
+constexpr Limb low51 = (Limb{1} << 51) - 1;
+
+// ---------------------------------------------------------------------------------------------
+// GF(2^255 - 19).
+
+struct Field {
+    std::array<Limb, 5> limb{};
+};
+
+Field field_small(Limb value) {
+    return Field{{value, 0, 0, 0, 0}};
+}
+
+// Carries each limb into the next, one after another; the carry out of the top limb wraps around
+// times 19 (2^255 = 19 mod p). For exact reduction (field_to_bytes).
+Field field_carry_serial(std::array<Limb, 5> t) {
+    Limb carry = 0;
+    for (std::size_t i = 0; i < 5; ++i) {
+        t[i] += carry;
+        carry = t[i] >> 51;
+        t[i] &= low51;
+    }
+    t[0] += carry * 19;
+    return Field{t};
+}
+
+// The same carries taken all at once from the unreduced limbs (no chain of dependent steps): for
+// limbs below 2^54 (a sum of two loosely reduced elements, or a + 2p - b) this leaves every limb
+// below 2^51 + 2^7. Additions and subtractions took half the time of a verification with the
+// chained carries, so this must stay cheap.
+inline Field field_carry(const std::array<Limb, 5>& t) {
+    return Field{{(t[0] & low51) + (t[4] >> 51) * 19, (t[1] & low51) + (t[0] >> 51),
+                  (t[2] & low51) + (t[1] >> 51), (t[3] & low51) + (t[2] >> 51),
+                  (t[4] & low51) + (t[3] >> 51)}};
+}
+
+inline Field field_add(const Field& a, const Field& b) {
+    return field_carry({a.limb[0] + b.limb[0], a.limb[1] + b.limb[1], a.limb[2] + b.limb[2],
+                        a.limb[3] + b.limb[3], a.limb[4] + b.limb[4]});
+}
+
+// a + 2p - b: no limb goes negative for b's limbs below 2^52 - 38.
+inline Field field_sub(const Field& a, const Field& b) {
+    constexpr Limb two_p_low = 2 * ((Limb{1} << 51) - 19);
+    constexpr Limb two_p_other = 2 * low51;
+    return field_carry({a.limb[0] + two_p_low - b.limb[0], a.limb[1] + two_p_other - b.limb[1],
+                        a.limb[2] + two_p_other - b.limb[2], a.limb[3] + two_p_other - b.limb[3],
+                        a.limb[4] + two_p_other - b.limb[4]});
+}
+
+Field field_negate(const Field& a) {
+    return field_sub(Field{}, a);
+}
+
+Field field_reduce_wide(Wide r0, Wide r1, Wide r2, Wide r3, Wide r4) {
+    r1 += r0 >> 51;
+    r2 += r1 >> 51;
+    r3 += r2 >> 51;
+    r4 += r3 >> 51;
+    Wide low = (r4 >> 51) * 19 + (static_cast<Limb>(r0) & low51);
+    Field out;
+    out.limb[0] = static_cast<Limb>(low) & low51;
+    out.limb[1] = (static_cast<Limb>(r1) & low51) + static_cast<Limb>(low >> 51);
+    out.limb[2] = static_cast<Limb>(r2) & low51;
+    out.limb[3] = static_cast<Limb>(r3) & low51;
+    out.limb[4] = static_cast<Limb>(r4) & low51;
+    return out;
+}
+
+Field field_mul(const Field& a, const Field& b) {
+    const auto& x = a.limb;
+    const auto& y = b.limb;
+    const Limb y1_19 = y[1] * 19, y2_19 = y[2] * 19, y3_19 = y[3] * 19, y4_19 = y[4] * 19;
+    Wide r0 =
+        Wide{x[0]} * y[0] + Wide{x[1]} * y4_19 + Wide{x[2]} * y3_19 + Wide{x[3]} * y2_19 + Wide{x[4]} * y1_19;
+    Wide r1 =
+        Wide{x[0]} * y[1] + Wide{x[1]} * y[0] + Wide{x[2]} * y4_19 + Wide{x[3]} * y3_19 + Wide{x[4]} * y2_19;
+    Wide r2 =
+        Wide{x[0]} * y[2] + Wide{x[1]} * y[1] + Wide{x[2]} * y[0] + Wide{x[3]} * y4_19 + Wide{x[4]} * y3_19;
+    Wide r3 =
+        Wide{x[0]} * y[3] + Wide{x[1]} * y[2] + Wide{x[2]} * y[1] + Wide{x[3]} * y[0] + Wide{x[4]} * y4_19;
+    Wide r4 =
+        Wide{x[0]} * y[4] + Wide{x[1]} * y[3] + Wide{x[2]} * y[2] + Wide{x[3]} * y[1] + Wide{x[4]} * y[0];
+    return field_reduce_wide(r0, r1, r2, r3, r4);
+}
+
+Field field_square(const Field& a) {
+    const auto& x = a.limb;
+    const Limb x0_2 = x[0] * 2, x1_2 = x[1] * 2;
+    const Limb x1_38 = x[1] * 38, x2_38 = x[2] * 38, x3_38 = x[3] * 38;
+    const Limb x3_19 = x[3] * 19, x4_19 = x[4] * 19;
+    Wide r0 = Wide{x[0]} * x[0] + Wide{x1_38} * x[4] + Wide{x2_38} * x[3];
+    Wide r1 = Wide{x0_2} * x[1] + Wide{x2_38} * x[4] + Wide{x3_19} * x[3];
+    Wide r2 = Wide{x0_2} * x[2] + Wide{x[1]} * x[1] + Wide{x3_38} * x[4];
+    Wide r3 = Wide{x0_2} * x[3] + Wide{x1_2} * x[2] + Wide{x4_19} * x[4];
+    Wide r4 = Wide{x0_2} * x[4] + Wide{x1_2} * x[3] + Wide{x[2]} * x[2];
+    return field_reduce_wide(r0, r1, r2, r3, r4);
+}
+
+Field field_square_times(Field a, int times) {
+    for (int i = 0; i < times; ++i)
+        a = field_square(a);
+    return a;
+}
+
+// z^(2^250 - 1) and z^11, the shared start of inversion, square roots and sqrt(-1).
+struct PowerChain {
+    Field z_2_250_minus_1;
+    Field z_11;
+};
+
+PowerChain field_power_chain(const Field& z) {
+    Field z2 = field_square(z);
+    Field z9 = field_mul(field_square_times(z2, 2), z);
+    Field z11 = field_mul(z9, z2);
+    Field z_5 = field_mul(field_square(z11), z9);  // z^(2^5 - 1)
+    Field z_10 = field_mul(field_square_times(z_5, 5), z_5);
+    Field z_20 = field_mul(field_square_times(z_10, 10), z_10);
+    Field z_40 = field_mul(field_square_times(z_20, 20), z_20);
+    Field z_50 = field_mul(field_square_times(z_40, 10), z_10);
+    Field z_100 = field_mul(field_square_times(z_50, 50), z_50);
+    Field z_200 = field_mul(field_square_times(z_100, 100), z_100);
+    Field z_250 = field_mul(field_square_times(z_200, 50), z_50);
+    return {z_250, z11};
+}
+
+// z^(p - 2) = z^(2^255 - 21) = 1/z for z != 0.
+Field field_invert(const Field& z) {
+    PowerChain chain = field_power_chain(z);
+    return field_mul(field_square_times(chain.z_2_250_minus_1, 5), chain.z_11);
+}
+
+// z^((p - 5) / 8) = z^(2^252 - 3), for square roots.
+Field field_pow_p58(const Field& z) {
+    return field_mul(field_square_times(field_power_chain(z).z_2_250_minus_1, 2), z);
+}
+
+Limb load_le64(const std::uint8_t* bytes) {
+    Limb value = 0;
+    for (int i = 7; i >= 0; --i)
+        value = (value << 8) | bytes[i];
+    return value;
+}
+
+// The low 255 bits, little-endian; the top bit (a sign in point encodings) is ignored.
+Field field_from_bytes(const std::uint8_t* bytes) {
+    Field out;
+    out.limb[0] = load_le64(bytes) & low51;
+    out.limb[1] = (load_le64(bytes + 6) >> 3) & low51;
+    out.limb[2] = (load_le64(bytes + 12) >> 6) & low51;
+    out.limb[3] = (load_le64(bytes + 19) >> 1) & low51;
+    out.limb[4] = (load_le64(bytes + 24) >> 12) & low51;
+    return out;
+}
+
+// The unique representative in [0, p), little-endian.
+std::array<std::uint8_t, 32> field_to_bytes(const Field& a) {
+    // Two carry passes leave the value below 2^255 with every limb below 2^51.
+    Field h = field_carry_serial(field_carry_serial(a.limb).limb);
+    // q = 1 exactly when h >= p, i.e. when h + 19 reaches 2^255.
+    Limb q = (h.limb[0] + 19) >> 51;
+    for (std::size_t i = 1; i < 5; ++i)
+        q = (h.limb[i] + q) >> 51;
+    std::array<Limb, 5> t = h.limb;
+    t[0] += 19 * q;
+    for (std::size_t i = 0; i < 4; ++i) {
+        t[i + 1] += t[i] >> 51;
+        t[i] &= low51;
+    }
+    t[4] &= low51;  // Drops the 2^255 that subtracting p leaves.
+    const std::array<Limb, 4> words = {t[0] | (t[1] << 51), (t[1] >> 13) | (t[2] << 38),
+                                       (t[2] >> 26) | (t[3] << 25), (t[3] >> 39) | (t[4] << 12)};
+    std::array<std::uint8_t, 32> out{};
+    for (std::size_t w = 0; w < 4; ++w) {
+        for (std::size_t b = 0; b < 8; ++b)
+            out[w * 8 + b] = static_cast<std::uint8_t>(words[w] >> (8 * b));
+    }
+    return out;
+}
+
+bool field_is_zero(const Field& a) {
+    auto bytes = field_to_bytes(a);
+    std::uint8_t any = 0;
+    for (auto byte : bytes)
+        any |= byte;
+    return any == 0;
+}
+
+bool field_is_negative(const Field& a) {
+    return (field_to_bytes(a)[0] & 1) != 0;
+}
+
+bool field_equal(const Field& a, const Field& b) {
+    return field_to_bytes(a) == field_to_bytes(b);
+}
+
+struct Constants {
+    Field d;
+    Field d2;  // 2d
+    Field sqrt_minus_1;
+};
+
+Constants compute_constants() {
+    Constants c;
+    c.d = field_negate(field_mul(field_small(121665), field_invert(field_small(121666))));
+    c.d2 = field_add(c.d, c.d);
+    // 2 is not a square mod p (p = 5 mod 8), so 2^((p - 1) / 4) = 2^(2^253 - 5) squares to -1.
+    Field two = field_small(2);
+    PowerChain chain = field_power_chain(two);
+    c.sqrt_minus_1 =
+        field_mul(field_square_times(chain.z_2_250_minus_1, 3), field_mul(field_square(two), two));
+    CUSTOS_ASSERT(field_equal(field_square(c.sqrt_minus_1), field_negate(field_small(1))),
+                  "ed25519 tables: sqrt(-1) does not square to -1");
+    CUSTOS_ASSERT(field_is_zero(field_add(field_mul(c.d, field_small(121666)), field_small(121665))),
+                  "ed25519 tables: d * 121666 != -121665");
+    return c;
+}
+
+const Constants& constants() {
+    static const Constants computed = compute_constants();
+    return computed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Points.
+
+struct Extended {  // (X : Y : Z : T), x = X/Z, y = Y/Z, x*y = T/Z.
+    Field X, Y, Z, T;
+};
+struct Completed {  // x = X/Z, y = Y/T: what an addition or doubling gives before normalising.
+    Field X, Y, Z, T;
+};
+struct Projective {  // (X : Y : Z), enough to double.
+    Field X, Y, Z;
+};
+struct Precomputed {  // An affine point (x, y) as y + x, y - x, 2 d x y: a mixed addition's input.
+    Field y_plus_x, y_minus_x, xy_2d;
+};
+
+Extended identity() {
+    return {Field{}, field_small(1), field_small(1), Field{}};
+}
+
+Extended to_extended(const Completed& p) {
+    return {field_mul(p.X, p.T), field_mul(p.Y, p.Z), field_mul(p.Z, p.T), field_mul(p.X, p.Y)};
+}
+
+Projective to_projective(const Completed& p) {
+    return {field_mul(p.X, p.T), field_mul(p.Y, p.Z), field_mul(p.Z, p.T)};
+}
+
+Projective to_projective(const Extended& p) {
+    return {p.X, p.Y, p.Z};
+}
+
+// 2P for a = -1 ("dbl-2008-hwcd").
+Completed point_double(const Projective& p) {
+    Field xx = field_square(p.X);
+    Field yy = field_square(p.Y);
+    Field zz2 = field_square(p.Z);
+    zz2 = field_add(zz2, zz2);
+    Field sum_squared = field_square(field_add(p.X, p.Y));
+    Completed r;
+    r.Y = field_add(yy, xx);
+    r.Z = field_sub(yy, xx);
+    r.X = field_sub(sum_squared, r.Y);
+    r.T = field_sub(zz2, r.Z);
+    return r;
+}
+
+// P + Q, both extended ("add-2008-hwcd-3" for a = -1).
+Completed point_add(const Extended& p, const Extended& q) {
+    Field a = field_mul(field_sub(p.Y, p.X), field_sub(q.Y, q.X));
+    Field b = field_mul(field_add(p.Y, p.X), field_add(q.Y, q.X));
+    Field c = field_mul(field_mul(p.T, q.T), constants().d2);
+    Field zz = field_mul(p.Z, q.Z);
+    Field d = field_add(zz, zz);
+    return {field_sub(b, a), field_add(b, a), field_add(d, c), field_sub(d, c)};
+}
+
+// P + Q and P - Q with Q precomputed ("madd-2008-hwcd-3").
+Completed point_add_precomputed(const Extended& p, const Precomputed& q) {
+    Field a = field_mul(field_add(p.Y, p.X), q.y_plus_x);
+    Field b = field_mul(field_sub(p.Y, p.X), q.y_minus_x);
+    Field c = field_mul(q.xy_2d, p.T);
+    Field d = field_add(p.Z, p.Z);
+    return {field_sub(a, b), field_add(a, b), field_add(d, c), field_sub(d, c)};
+}
+
+Completed point_sub_precomputed(const Extended& p, const Precomputed& q) {
+    Field a = field_mul(field_add(p.Y, p.X), q.y_minus_x);
+    Field b = field_mul(field_sub(p.Y, p.X), q.y_plus_x);
+    Field c = field_mul(q.xy_2d, p.T);
+    Field d = field_add(p.Z, p.Z);
+    return {field_sub(a, b), field_add(a, b), field_sub(d, c), field_add(d, c)};
+}
+
+std::array<std::uint8_t, 32> point_encode(const Extended& p) {
+    Field z_inverse = field_invert(p.Z);
+    Field x = field_mul(p.X, z_inverse);
+    Field y = field_mul(p.Y, z_inverse);
+    auto bytes = field_to_bytes(y);
+    bytes[31] ^= static_cast<std::uint8_t>(field_is_negative(x) ? 0x80 : 0);
+    return bytes;
+}
+
+// RFC 8032 section 5.1.3. Callers re-encode the result and compare, so a non-canonical y never
+// gets through.
+bool point_decode(const std::uint8_t* bytes, Extended& out) {
+    const Constants& c = constants();
+    Field y = field_from_bytes(bytes);
+    Field yy = field_square(y);
+    Field u = field_sub(yy, field_small(1));
+    Field v = field_add(field_mul(yy, c.d), field_small(1));
+    Field v3 = field_mul(field_square(v), v);
+    Field uv7 = field_mul(field_mul(field_square(v3), v), u);
+    Field x = field_mul(field_mul(field_pow_p58(uv7), v3), u);  // u v^3 (u v^7)^((p-5)/8)
+    Field vxx = field_mul(field_square(x), v);
+    if (!field_equal(vxx, u)) {
+        if (!field_equal(vxx, field_negate(u))) return false;  // (y^2 - 1)/(d y^2 + 1) has no root.
+        x = field_mul(x, c.sqrt_minus_1);
+    }
+    const bool sign = (bytes[31] >> 7) != 0;
+    if (field_is_negative(x) != sign) {
+        if (field_is_zero(x)) return false;
+        x = field_negate(x);
+    }
+    out = {x, y, field_small(1), field_mul(x, y)};
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables: row i holds 1..8 times 256^i P, so that a scalar's 64 signed radix-16 digits e_k pick
+// one entry per digit: sum e_k 16^k P = 16 * (sum over odd k) + (sum over even k).
+
+constexpr std::size_t table_rows = 32;
+constexpr std::size_t table_columns = 8;
+
+struct Table {
+    std::array<std::array<Precomputed, table_columns>, table_rows> rows;
+};
+
+std::unique_ptr<Table> build_table(const Extended& point) {
+    std::vector<Extended> multiples(table_rows * table_columns);
+    Extended row_base = point;
+    for (std::size_t row = 0; row < table_rows; ++row) {
+        multiples[row * table_columns] = row_base;
+        for (std::size_t column = 1; column < table_columns; ++column) {
+            multiples[row * table_columns + column] =
+                to_extended(point_add(multiples[row * table_columns + column - 1], row_base));
+        }
+        Projective doubled = to_projective(row_base);
+        for (int i = 0; i < 7; ++i)
+            doubled = to_projective(point_double(doubled));
+        row_base = to_extended(point_double(doubled));  // 256 times the previous row's base.
+    }
+    // One inversion for all 256 points (Montgomery's trick): prefix[k] = Z_0 * ... * Z_k.
+    std::vector<Field> prefix(multiples.size());
+    prefix[0] = multiples[0].Z;
+    for (std::size_t k = 1; k < multiples.size(); ++k)
+        prefix[k] = field_mul(prefix[k - 1], multiples[k].Z);
+    Field inverse = field_invert(prefix.back());
+    auto table = std::make_unique<Table>();
+    const Field& d2 = constants().d2;
+    for (std::size_t k = multiples.size(); k-- > 0;) {
+        Field z_inverse = k == 0 ? inverse : field_mul(inverse, prefix[k - 1]);
+        inverse = field_mul(inverse, multiples[k].Z);
+        Field x = field_mul(multiples[k].X, z_inverse);
+        Field y = field_mul(multiples[k].Y, z_inverse);
+        table->rows[k / table_columns][k % table_columns] = {field_add(y, x), field_sub(y, x),
+                                                             field_mul(field_mul(x, y), d2)};
+    }
+    return table;
+}
+
+using Digits = std::array<std::int8_t, 64>;
+
+// Signed radix-16 digits in [-8, 8) of a scalar below 2^253 (the last digit is at most 2).
+Digits recode(const std::uint8_t* scalar) {
+    Digits e{};
+    for (std::size_t i = 0; i < 32; ++i) {
+        e[2 * i] = static_cast<std::int8_t>(scalar[i] & 15);
+        e[2 * i + 1] = static_cast<std::int8_t>(scalar[i] >> 4);
+    }
+    int carry = 0;
+    for (std::size_t i = 0; i < 63; ++i) {
+        int digit = e[i] + carry;
+        carry = (digit + 8) >> 4;
+        e[i] = static_cast<std::int8_t>(digit - carry * 16);
+    }
+    e[63] = static_cast<std::int8_t>(e[63] + carry);
+    return e;
+}
+
+void add_digit(Extended& accumulator, const std::array<Precomputed, table_columns>& row, int digit) {
+    if (digit > 0) {
+        accumulator =
+            to_extended(point_add_precomputed(accumulator, row[static_cast<std::size_t>(digit - 1)]));
+    } else if (digit < 0) {
+        accumulator =
+            to_extended(point_sub_precomputed(accumulator, row[static_cast<std::size_t>(-digit - 1)]));
+    }
+}
+
+// [a]P + [b]Q from the tables of P and Q.
+Extended double_scalar_multiply(const Table& p, const Digits& a, const Table& q, const Digits& b) {
+    Extended r = identity();
+    for (std::size_t k = 1; k < 64; k += 2) {
+        add_digit(r, p.rows[k / 2], a[k]);
+        add_digit(r, q.rows[k / 2], b[k]);
+    }
+    Projective times16 = to_projective(r);
+    for (int i = 0; i < 3; ++i)
+        times16 = to_projective(point_double(times16));
+    r = to_extended(point_double(times16));
+    for (std::size_t k = 0; k < 64; k += 2) {
+        add_digit(r, p.rows[k / 2], a[k]);
+        add_digit(r, q.rows[k / 2], b[k]);
+    }
+    return r;
+}
+
+// The base point: y = 4/5, x even.
+constexpr std::array<std::uint8_t, 32> base_point_bytes = {
+    0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+    0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66};
+
+const Table& base_table() {
+    static const std::unique_ptr<Table> table = [] {
+        Extended base;
+        CUSTOS_ASSERT(point_decode(base_point_bytes.data(), base) && point_encode(base) == base_point_bytes,
+                      "ed25519 tables: the base point does not decode");
+        return build_table(base);
+    }();
+    return *table;
+}
+
+// The table of -A, or null if the key is one this path leaves to libsodium.
+std::shared_ptr<const Table> build_key_table(const PublicKey& key) {
+    if (crypto_core_ed25519_is_valid_point(key.bytes.data()) != 1) return nullptr;
+    Extended a;
+    if (!point_decode(key.bytes.data(), a) || point_encode(a) != key.bytes) return nullptr;
+    a.X = field_negate(a.X);
+    a.T = field_negate(a.T);
+    return build_table(a);
+}
+
+Verdict verify_with_table(const Table& negated_key_table, const PublicKey& key, ByteView message,
+                          const Signature& signature) {
+    const std::uint8_t* r_bytes = signature.bytes.data();
+    const std::uint8_t* s_bytes = signature.bytes.data() + 32;
+    // S < 2^252 < L: canonical, and its digits fit the table. (An honest S is at or above 2^252
+    // with probability about 2^-127; libsodium decides those.)
+    if ((s_bytes[31] & 0xf0) != 0) return Verdict::ask_libsodium;
+
+    crypto_hash_sha512_state state;
+    crypto_hash_sha512_init(&state);
+    crypto_hash_sha512_update(&state, r_bytes, 32);
+    crypto_hash_sha512_update(&state, key.bytes.data(), key.bytes.size());
+    crypto_hash_sha512_update(&state, message.data(), message.size());
+    std::array<std::uint8_t, 64> digest{};
+    crypto_hash_sha512_final(&state, digest.data());
+    std::array<std::uint8_t, 32> h{};
+    crypto_core_ed25519_scalar_reduce(h.data(), digest.data());
+
+    Extended r = double_scalar_multiply(base_table(), recode(s_bytes), negated_key_table, recode(h.data()));
+    auto encoded = point_encode(r);
+    constexpr std::array<std::uint8_t, 32> identity_encoding = {1};
+    if (encoded == identity_encoding) return Verdict::ask_libsodium;
+    return std::memcmp(encoded.data(), r_bytes, 32) == 0 ? Verdict::accepted : Verdict::ask_libsodium;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache: a key earns a table on its second signature that libsodium accepted, so one-off keys
+// (or a flood of fresh ones) never cost a table build. Both tiers are bounded, oldest out first.
+
+constexpr std::size_t tables_max = 512;      // 30 KiB each: at most 15 MiB.
+constexpr std::size_t seen_once_max = 4096;  // 32-byte keys.
+
+class Cache {
+public:
+    std::shared_ptr<const Table> find(const PublicKey& key) {
+        std::lock_guard lock(mutex_);
+        auto found = tables_.find(key);
+        return found == tables_.end() ? nullptr : found->second;
+    }
+
+    void note_accepted(const PublicKey& key) {
+        {
+            std::lock_guard lock(mutex_);
+            if (tables_.contains(key)) return;
+            if (seen_once_.erase(key) == 0) {
+                remember(seen_once_, seen_once_order_, seen_once_max, key, true);
+                return;
+            }
+        }
+        // Outside the lock: about as long as a few verifications. A key this path leaves to
+        // libsodium is remembered with no table, so it is not examined again.
+        auto table = build_key_table(key);
+        std::lock_guard lock(mutex_);
+        remember(tables_, tables_order_, tables_max, key, std::move(table));
+    }
+
+    CacheFigures figures() {
+        std::lock_guard lock(mutex_);
+        return {
+            .keys_seen = seen_once_.size() + tables_.size(),
+            .tables = static_cast<std::size_t>(std::count_if(
+                tables_.begin(), tables_.end(), [](const auto& entry) { return entry.second != nullptr; })),
+            .capacity = seen_once_max + tables_max};
+    }
+
+private:
+    // Order queues may name keys already gone from their map (a promoted key); eviction skips them
+    // by checking the map, and the queue is compacted whenever it grows past twice the bound.
+    template <typename Value>
+    static void remember(std::map<PublicKey, Value>& entries, std::deque<PublicKey>& order, std::size_t bound,
+                         const PublicKey& key, Value value) {
+        if (!entries.emplace(key, std::move(value)).second) return;
+        order.push_back(key);
+        while (entries.size() > bound && !order.empty()) {
+            entries.erase(order.front());
+            order.pop_front();
+        }
+        if (order.size() > 2 * bound) {
+            std::deque<PublicKey> live;
+            for (const auto& remembered : order) {
+                if (entries.contains(remembered)) live.push_back(remembered);
+            }
+            order = std::move(live);
+        }
+    }
+
+    std::mutex mutex_;
+    std::map<PublicKey, bool> seen_once_;
+    std::deque<PublicKey> seen_once_order_;
+    std::map<PublicKey, std::shared_ptr<const Table>> tables_;
+    std::deque<PublicKey> tables_order_;
+};
+
+Cache& cache() {
+    static Cache instance;
+    return instance;
+}
+
+}  // namespace
+
+Verdict verify(const PublicKey& key, ByteView message, const Signature& signature) {
+    auto table = cache().find(key);
+    if (!table) return Verdict::ask_libsodium;
+    return verify_with_table(*table, key, message, signature);
+}
+
+void note_accepted(const PublicKey& key) {
+    cache().note_accepted(key);
+}
+
+Verdict verify_uncached(const PublicKey& key, ByteView message, const Signature& signature) {
+    auto table = build_key_table(key);
+    if (!table) return Verdict::ask_libsodium;
+    return verify_with_table(*table, key, message, signature);
+}
+
+CacheFigures cache_figures() {
+    return cache().figures();
+}
+
+}  // namespace custos::crypto::ed25519_tables
