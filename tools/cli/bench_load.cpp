@@ -41,8 +41,9 @@ constexpr std::string_view load_usage =
     "                         [--agency ID] [--chain-id ID] [--pids PID,...] [--drain S]\n"
     "                         [--batch N] [--retries N]\n"
     "\n"
-    "Submits signed custody events to the nodes and prints committed events/s, commit latency\n"
-    "p50/p90/p99/max (from sending the event's request to the event's block being certified),\n"
+    "Submits signed custody events to the nodes and prints committed events/s (over the run,\n"
+    "and the lowest and highest of its whole 10 s windows), commit latency p50/p90/p99/max\n"
+    "(from sending the event's request to the event's block being certified),\n"
     "the submissions refused, and each node's CPU and resident memory. Nothing is asserted.\n"
     "\n"
     "Workload: K new items are registered, then each gets 'verify' events chained on its last one\n"
@@ -479,6 +480,24 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
     return send_s;
 }
 
+// Whether the rate was sustained, not only reached on average: events committed in each whole
+// 10 s window from the first send (by the time the observer saw their block).
+void print_commit_windows(const Outcome& outcome, std::int64_t first_sent, std::int64_t last_commit) {
+    constexpr std::int64_t window_ns = 10'000'000'000;
+    if (last_commit <= first_sent) return;
+    const auto windows = static_cast<std::size_t>((last_commit - first_sent) / window_ns);
+    if (windows == 0) return;
+    std::vector<std::uint64_t> counts(windows, 0);
+    for (std::int64_t committed_ns : outcome.committed_ns) {
+        if (committed_ns == 0) continue;
+        auto window = static_cast<std::size_t>((committed_ns - first_sent) / window_ns);
+        if (window < windows) ++counts[window];
+    }
+    auto [lowest, highest] = std::minmax_element(counts.begin(), counts.end());
+    std::printf("committed per 10 s window (%zu whole windows from the first send): min %.0f/s, max %.0f/s\n",
+                windows, static_cast<double>(*lowest) / 10.0, static_cast<double>(*highest) / 10.0);
+}
+
 void print_results(const LoadOptions& options, const Outcome& outcome, double send_s,
                    std::size_t connections) {
     std::vector<double> latencies_ms, answer_ms;
@@ -524,6 +543,7 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
         "committed %llu of %llu admitted; committed events/s %.0f (over %.1f s, first send to last commit)\n",
         static_cast<unsigned long long>(committed), static_cast<unsigned long long>(accepted),
         span_s > 0 ? static_cast<double>(committed) / span_s : 0.0, span_s);
+    print_commit_windows(outcome, first_sent, last_commit);
     print_percentiles("commit latency (send -> certified block)", latencies_ms);
     print_percentiles(
         options.batch > 1 ? "admission latency (send -> batch answer)" : "admission latency (send -> 202)",
