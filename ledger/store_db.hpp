@@ -89,6 +89,13 @@ struct DbOptions {
     bool read_only = false;
 };
 
+// What RocksDB holds in memory now, in bytes (RocksDB's own estimates).
+struct DbMemory {
+    std::uint64_t block_cache = 0;    // Data, index and filter blocks: bounded by the cache size.
+    std::uint64_t memtables = 0;      // All families' write buffers: bounded by the write buffer size.
+    std::uint64_t table_readers = 0;  // Held by open table files outside the cache.
+};
+
 class Db {
 public:
     // Opens (or creates) the database in `directory` with every column family.
@@ -113,6 +120,8 @@ public:
     // Applies every write of `batch` atomically. With sync, the write-ahead log is synced before
     // returning, so the batch survives a crash of the process or the machine.
     [[nodiscard]] Status write(Batch batch, bool sync);
+
+    [[nodiscard]] DbMemory memory() const;
 
     // Test and repair tooling only: a single unsynced write outside any block commit.
     [[nodiscard]] Status put_raw(Column column, std::string_view key, std::string_view value);

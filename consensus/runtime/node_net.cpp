@@ -3,7 +3,9 @@
 
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node_impl.hpp"
+#include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
+#include "ledger/store_db.hpp"
 
 namespace custos::runtime {
 namespace {
@@ -462,6 +464,16 @@ std::string NodeImpl::metrics() const {
           core ? core->height().value : store->height().value + 1);
     gauge("custos_consensus_round", "Current consensus round.", core ? core->round().value : 0);
     gauge("custos_log_size", "Events in the global log.", store->log_size());
+    const auto store_memory = store->db().memory();
+    gauge("custos_store_block_cache_bytes", "RocksDB block cache in use (data, index and filter blocks).",
+          store_memory.block_cache);
+    gauge("custos_store_memtables_bytes", "RocksDB write buffers of all column families.",
+          store_memory.memtables);
+    gauge("custos_store_table_readers_bytes", "RocksDB memory held by open table files outside the cache.",
+          store_memory.table_readers);
+    gauge("custos_ed25519_key_tables",
+          "Signing keys checked from a per-key table (crypto/ed25519_tables.hpp).",
+          crypto::ed25519_tables::cache_figures().tables);
     gauge("custos_mempool_events", "Events pending in the mempool.", mempool->size());
     gauge("custos_mempool_bytes", "Bytes pending in the mempool.", mempool->bytes());
     gauge("custos_peers_connected", "Authenticated validator peers connected.", peers_up.size());

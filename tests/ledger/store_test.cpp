@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -346,4 +347,36 @@ TEST_CASE("store: families written out of key order use universal compaction, th
     for (const char* family :
          {"default", "blocks", "events", "merkle", "certificates", "case_items", "agency_events"})
         CHECK_MESSAGE(styles.at(family) == "kCompactionStyleLevel", family);
+}
+
+TEST_CASE("store: index and filter blocks are charged to the bounded block cache, not held per table file") {
+    // 200,000 random keys: their whole-key Bloom filters alone are about 250 KB. Held by the table
+    // readers (RocksDB's default) that memory would grow with the ledger; in the block cache it is
+    // bounded by the cache's size and only the partitions in use are resident.
+    TempDir dir;
+    std::mt19937_64 random(5);
+    std::vector<std::string> keys;
+    {
+        auto db = store::Db::open(dir.store(), store::DbOptions{.create_if_missing = true});
+        REQUIRE(db.has_value());
+        for (int chunk = 0; chunk < 20; ++chunk) {
+            store::Batch batch;
+            for (int i = 0; i < 10'000; ++i) {
+                std::string key(32, '\0');
+                for (auto& byte : key)
+                    byte = static_cast<char>(random());
+                if (keys.size() < 100) keys.push_back(key);
+                batch.put(store::Column::event_positions, key, "12345678");
+            }
+            REQUIRE(db->write(std::move(batch), false).has_value());
+        }
+    }  // Closing flushes the memtables into table files.
+    auto db = store::Db::open(dir.store(), store::DbOptions{});
+    REQUIRE(db.has_value());
+    for (const auto& key : keys)
+        CHECK(db->get(store::Column::event_positions, key).value().has_value());
+    const store::DbMemory memory = db->memory();
+    CHECK(memory.table_readers < 64 * 1024);
+    CHECK(memory.block_cache > 0);                       // The lookups went through the cache.
+    CHECK(memory.block_cache <= std::size_t{32} << 20);  // The cache's bound.
 }
