@@ -311,21 +311,19 @@ Completed point_add(const Extended& p, const Extended& q) {
     return {field_sub(b, a), field_add(b, a), field_add(d, c), field_sub(d, c)};
 }
 
-// P + Q and P - Q with Q precomputed ("madd-2008-hwcd-3").
-Completed point_add_precomputed(const Extended& p, const Precomputed& q) {
-    Field a = field_mul(field_add(p.Y, p.X), q.y_plus_x);
-    Field b = field_mul(field_sub(p.Y, p.X), q.y_minus_x);
+// P + Q, or P - Q, with Q precomputed ("madd-2008-hwcd-3"). -Q = (-x, y) swaps y + x with y - x
+// and negates 2dxy, which swaps the sum and difference of D and C.
+Completed point_add_precomputed(const Extended& p, const Precomputed& q, bool subtract) {
+    const Field& q_plus = subtract ? q.y_minus_x : q.y_plus_x;
+    const Field& q_minus = subtract ? q.y_plus_x : q.y_minus_x;
+    Field a = field_mul(field_add(p.Y, p.X), q_plus);
+    Field b = field_mul(field_sub(p.Y, p.X), q_minus);
     Field c = field_mul(q.xy_2d, p.T);
     Field d = field_add(p.Z, p.Z);
-    return {field_sub(a, b), field_add(a, b), field_add(d, c), field_sub(d, c)};
-}
-
-Completed point_sub_precomputed(const Extended& p, const Precomputed& q) {
-    Field a = field_mul(field_add(p.Y, p.X), q.y_minus_x);
-    Field b = field_mul(field_sub(p.Y, p.X), q.y_plus_x);
-    Field c = field_mul(q.xy_2d, p.T);
-    Field d = field_add(p.Z, p.Z);
-    return {field_sub(a, b), field_add(a, b), field_sub(d, c), field_add(d, c)};
+    Field d_plus_c = field_add(d, c);
+    Field d_minus_c = field_sub(d, c);
+    return {field_sub(a, b), field_add(a, b), subtract ? d_minus_c : d_plus_c,
+            subtract ? d_plus_c : d_minus_c};
 }
 
 std::array<std::uint8_t, 32> point_encode(const Extended& p) {
@@ -426,13 +424,9 @@ Digits recode(const std::uint8_t* scalar) {
 }
 
 void add_digit(Extended& accumulator, const std::array<Precomputed, table_columns>& row, int digit) {
-    if (digit > 0) {
-        accumulator =
-            to_extended(point_add_precomputed(accumulator, row[static_cast<std::size_t>(digit - 1)]));
-    } else if (digit < 0) {
-        accumulator =
-            to_extended(point_sub_precomputed(accumulator, row[static_cast<std::size_t>(-digit - 1)]));
-    }
+    if (digit == 0) return;
+    const auto column = static_cast<std::size_t>((digit > 0 ? digit : -digit) - 1);
+    accumulator = to_extended(point_add_precomputed(accumulator, row[column], digit < 0));
 }
 
 // [a]P + [b]Q from the tables of P and Q.

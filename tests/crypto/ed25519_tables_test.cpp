@@ -14,6 +14,7 @@
 #include "crypto/ed25519.hpp"
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto_test_support.hpp"
 #include "vectors_path.hpp"
 
 namespace {
@@ -22,16 +23,7 @@ using namespace custos;
 using namespace custos::crypto;
 using ed25519_tables::Verdict;
 
-[[maybe_unused]] const bool sodium_ready = [] {
-    if (sodium_init() < 0) std::abort();
-    return true;
-}();
-
-Bytes decode_hex(std::string_view text) {
-    auto bytes = hex_decode(text);
-    REQUIRE_MESSAGE(bytes.has_value(), "bad hex in test data: " << text);
-    return *bytes;
-}
+using test::decode_hex;
 
 bool libsodium_accepts(const PublicKey& key, ByteView message, const Signature& signature) {
     return crypto_sign_verify_detached(signature.bytes.data(), message.data(), message.size(),

@@ -15,6 +15,7 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto_test_support.hpp"
 #include "vectors_path.hpp"
 
 namespace {
@@ -22,17 +23,7 @@ namespace {
 using namespace custos;
 using namespace custos::crypto;
 
-// sodium_init() is idempotent; the CLI's main() calls it, the test binary must too.
-[[maybe_unused]] const bool sodium_ready = [] {
-    if (sodium_init() < 0) std::abort();
-    return true;
-}();
-
-Bytes decode_hex(std::string_view text) {
-    auto bytes = hex_decode(text);
-    REQUIRE_MESSAGE(bytes.has_value(), "bad hex in test data: " << text);
-    return *bytes;
-}
+using test::decode_hex;
 
 // A fresh directory per test, removed afterwards.
 struct TempDir {
