@@ -13,16 +13,15 @@
 
 #include <sodium.h>
 
-#include <algorithm>
 #include <array>
 #include <cstring>
-#include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
+#include <variant>
 #include <vector>
 
 #include "common/assert.hpp"
+#include "common/bounded_fifo_map.hpp"
 
 namespace custos::crypto::ed25519_tables {
 
@@ -503,66 +502,64 @@ Verdict verify_with_table(const Table& negated_key_table, const PublicKey& key, 
 
 constexpr std::size_t tables_max = 512;      // 30 KiB each: at most 15 MiB.
 constexpr std::size_t seen_once_max = 4096;  // 32-byte keys.
+constexpr std::size_t libsodium_only_max = 1024;
+
+// Keys come from anyone who can get a signature accepted, so the hash is keyed (SipHash-2-4 with
+// a random key per process): nobody can choose keys that all land in one bucket.
+class KeyHash {
+public:
+    KeyHash() { crypto_shorthash_keygen(secret_.data()); }
+    std::size_t operator()(const PublicKey& key) const {
+        std::array<std::uint8_t, crypto_shorthash_BYTES> digest{};
+        crypto_shorthash(digest.data(), key.bytes.data(), key.bytes.size(), secret_.data());
+        std::size_t value = 0;
+        std::memcpy(&value, digest.data(), sizeof value);
+        return value;
+    }
+
+private:
+    std::array<std::uint8_t, crypto_shorthash_KEYBYTES> secret_{};
+};
 
 class Cache {
 public:
     std::shared_ptr<const Table> find(const PublicKey& key) {
         std::lock_guard lock(mutex_);
-        auto found = tables_.find(key);
-        return found == tables_.end() ? nullptr : found->second;
+        const auto* found = tables_.find(key);
+        return found == nullptr ? nullptr : *found;
     }
 
     void note_accepted(const PublicKey& key) {
         {
             std::lock_guard lock(mutex_);
-            if (tables_.contains(key)) return;
-            if (seen_once_.erase(key) == 0) {
-                remember(seen_once_, seen_once_order_, seen_once_max, key, true);
+            if (tables_.count(key) != 0 || libsodium_only_.count(key) != 0) return;
+            if (!seen_once_.erase(key)) {
+                seen_once_.insert(key, std::monostate{});
                 return;
             }
         }
-        // Outside the lock: about as long as a few verifications. A key this path leaves to
-        // libsodium is remembered with no table, so it is not examined again.
-        auto table = build_key_table(key);
+        auto table = build_key_table(key);  // Outside the lock: about as long as a few verifications.
         std::lock_guard lock(mutex_);
-        remember(tables_, tables_order_, tables_max, key, std::move(table));
+        if (table) {
+            tables_.insert(key, std::move(table));
+        } else {
+            libsodium_only_.insert(key, std::monostate{});  // Not examined again.
+        }
     }
 
     CacheFigures figures() {
         std::lock_guard lock(mutex_);
-        return {
-            .keys_seen = seen_once_.size() + tables_.size(),
-            .tables = static_cast<std::size_t>(std::count_if(
-                tables_.begin(), tables_.end(), [](const auto& entry) { return entry.second != nullptr; })),
-            .capacity = seen_once_max + tables_max};
+        return {.keys_seen = seen_once_.size() + tables_.size() + libsodium_only_.size(),
+                .tables = tables_.size(),
+                .capacity = seen_once_max + tables_max + libsodium_only_max};
     }
 
 private:
-    // Order queues may name keys already gone from their map (a promoted key); eviction skips them
-    // by checking the map, and the queue is compacted whenever it grows past twice the bound.
-    template <typename Value>
-    static void remember(std::map<PublicKey, Value>& entries, std::deque<PublicKey>& order, std::size_t bound,
-                         const PublicKey& key, Value value) {
-        if (!entries.emplace(key, std::move(value)).second) return;
-        order.push_back(key);
-        while (entries.size() > bound && !order.empty()) {
-            entries.erase(order.front());
-            order.pop_front();
-        }
-        if (order.size() > 2 * bound) {
-            std::deque<PublicKey> live;
-            for (const auto& remembered : order) {
-                if (entries.contains(remembered)) live.push_back(remembered);
-            }
-            order = std::move(live);
-        }
-    }
-
     std::mutex mutex_;
-    std::map<PublicKey, bool> seen_once_;
-    std::deque<PublicKey> seen_once_order_;
-    std::map<PublicKey, std::shared_ptr<const Table>> tables_;
-    std::deque<PublicKey> tables_order_;
+    BoundedFifoMap<PublicKey, std::monostate, KeyHash> seen_once_{seen_once_max};
+    BoundedFifoMap<PublicKey, std::shared_ptr<const Table>, KeyHash> tables_{tables_max};
+    // Keys accepted twice that this path leaves to libsodium (outside the prime-order subgroup).
+    BoundedFifoMap<PublicKey, std::monostate, KeyHash> libsodium_only_{libsodium_only_max};
 };
 
 Cache& cache() {

@@ -35,7 +35,8 @@ enum class Verdict {
 
 // Tells the cache libsodium accepted a signature by this key: the second time, the key gets its
 // table (about 30 KiB), so one-off keys, or a flood of fresh ones, never cost a table build.
-// Bounded: 512 keys with tables and 4,096 seen once, the oldest forgotten first.
+// Bounded: 512 keys with tables, 4,096 seen once and 1,024 left to libsodium (keys outside the
+// prime-order subgroup), the oldest forgotten first.
 void note_accepted(const PublicKey& key);
 
 // The same computation with a table built for this call and no cache (for tests).

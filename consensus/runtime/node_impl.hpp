@@ -14,8 +14,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/bounded_fifo_map.hpp"
 #include "consensus/core.hpp"
-#include "consensus/runtime/bounded_fifo.hpp"
 #include "consensus/runtime/byzantine.hpp"
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"

@@ -1,13 +1,15 @@
-// A map that keeps at most a fixed number of entries and forgets the oldest inserted first:
-// the node's caches keyed by leaf hash (verified signatures, envelopes kept aside).
+// A map that keeps at most a fixed number of entries and forgets the oldest inserted first: the
+// node's caches keyed by leaf hash (verified signatures, envelopes kept aside) and the Ed25519
+// key tables (crypto/ed25519_tables.cpp).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <unordered_map>
 #include <utility>
 
-namespace custos::runtime {
+namespace custos {
 
 template <class Key, class Value, class Hash>
 class BoundedFifoMap {
@@ -26,6 +28,14 @@ public:
         return true;
     }
 
+    // Removes the entry, if held. Linear in the number of entries (its place in the order is
+    // searched): for rare removals, not a hot path.
+    bool erase(const Key& key) {
+        if (map_.erase(key) == 0) return false;
+        order_.erase(std::find(order_.begin(), order_.end(), key));
+        return true;
+    }
+
     [[nodiscard]] const Value* find(const Key& key) const {
         const auto found = map_.find(key);
         return found == map_.end() ? nullptr : &found->second;
@@ -40,4 +50,4 @@ private:
     std::deque<Key> order_;  // Oldest first.
 };
 
-}  // namespace custos::runtime
+}  // namespace custos
