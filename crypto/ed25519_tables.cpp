@@ -508,7 +508,11 @@ constexpr std::size_t libsodium_only_max = 1024;
 // a random key per process): nobody can choose keys that all land in one bucket.
 class KeyHash {
 public:
-    KeyHash() { crypto_shorthash_keygen(secret_.data()); }
+    KeyHash() {
+        // sodium_init() (idempotent) before randombytes, whichever caller builds the cache first.
+        CUSTOS_ASSERT(sodium_init() >= 0, "libsodium failed to initialise");
+        crypto_shorthash_keygen(secret_.data());
+    }
     std::size_t operator()(const PublicKey& key) const {
         std::array<std::uint8_t, crypto_shorthash_BYTES> digest{};
         crypto_shorthash(digest.data(), key.bytes.data(), key.bytes.size(), secret_.data());
