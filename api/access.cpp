@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "ledger/rules.hpp"
+
 namespace custos::api {
 
 namespace {
@@ -59,15 +61,24 @@ void add_case_participants(const ledger::Event& event, std::set<std::string>& ag
 }
 
 std::optional<ApiResponse> require_submit(const ledger::Officer& officer, const ledger::Envelope& envelope) {
-    // Governance events (officer.*, validator.*) are signed by admins (rule R6), custody events by
-    // custodians: the caller needs the role the event's kind needs.
-    const bool governance = ledger::is_governance(envelope.event.kind);
-    if (auto refused = governance
-                           ? require_role(officer, {ledger::Role::admin}, "submitting a governance event")
-                           : require_role(officer, {ledger::Role::custodian}, "submitting an event"))
-        return refused;
+    // The roles rule R6 gives the event's kind (ledger::roles_for, docs/CUSTODY_RULES.md), so the
+    // front end admits exactly what the rule engine would: a prosecutor's access, an admin's
+    // grant or revoke, a custodian's custody events, an admin's governance events.
+    const ledger::EventKind kind = envelope.event.kind;
+    const auto roles = ledger::roles_for(kind);
+    if (!std::any_of(roles.begin(), roles.end(), [&](ledger::Role role) { return officer.has_role(role); })) {
+        auto names = [](const std::vector<ledger::Role>& list, std::string_view joint) {
+            std::string out;
+            for (auto role : list)
+                out += (out.empty() ? "" : std::string(joint)) + std::string(ledger::role_name(role));
+            return out;
+        };
+        return forbidden("role", "submitting a " + std::string(ledger::event_kind_name(kind)) +
+                                     " event needs the role " + names(roles, " or ") +
+                                     " (rule R6); this key's officer holds " + names(officer.roles, ", "));
+    }
     if (envelope.event.agency != officer.agency) {
-        return forbidden("event.agency", "a custodian of " + officer.agency +
+        return forbidden("event.agency", "an officer of " + officer.agency +
                                              " may submit events for its own agency only, not for " +
                                              envelope.event.agency);
     }

@@ -1,5 +1,8 @@
 // Who may do what (issue #6), from the officer record of the request's key:
-//   custodian   submits events for its own agency only; reads the events, trails and cases of
+//   (writes)    every role submits, for its own agency only, the kinds rule R6 lets it sign:
+//               a custodian the custody events, a prosecutor an access, an admin a grant or
+//               revoke and the governance events (officer.*, validator.*)
+//   custodian   reads the events, trails and cases of
 //               cases its agency takes part in (it needs an item's head to chain the next event)
 //   prosecutor  reads the cases its agency takes part in and exports their bundles
 //   auditor     reads everything (events, trails, cases, bundles, blocks, status)
@@ -43,7 +46,8 @@ namespace custos::api {
 // the grantee of a grant. NodeService implementations fold this over the case's trails.
 void add_case_participants(const ledger::Event& event, std::set<std::string>& agencies);
 
-// POST /v1/events: the officer is a custodian of the event's acting agency.
+// POST /v1/events and each entry of POST /v1/batches: the officer holds a role rule R6 gives the
+// event's kind (ledger::roles_for) and belongs to the event's acting agency.
 [[nodiscard]] std::optional<ApiResponse> require_submit(const ledger::Officer& officer,
                                                         const ledger::Envelope& envelope);
 

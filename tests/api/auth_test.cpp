@@ -184,12 +184,14 @@ TEST_CASE("roles: custodians submit for their own agency only") {
     auto problem = problem_of(other_agency);
     CHECK(problem["field"] == "event.agency");
     CHECK(problem["detail"] ==
-          "a custodian of DE-BKA may submit events for its own agency only, not for NL-POL");
-    for (const std::string officer : {"nl.prosecutor", "nl.admin", "auditor"}) {
+          "an officer of DE-BKA may submit events for its own agency only, not for NL-POL");
+    // A register is a custodian's (rule R6; every other pair: roles_test.cpp).
+    for (const std::string officer : {"nl.prosecutor", "nl.admin"}) {
         auto refused = fixture.signed_request(officer, "POST", "/v1/events", nl_event, "application/json");
         CHECK(refused.status == 403);
         CHECK(problem_of(refused)["detail"] ==
-              "submitting an event needs the role custodian; this key's officer does not hold it");
+              "submitting a register event needs the role custodian (rule R6); this key's officer holds " +
+                  officer.substr(3));
     }
     CHECK(fixture.service.submits == 0);
     CHECK(fixture.signed_request("nl.custodian", "POST", "/v1/events", nl_event, "application/json").status ==

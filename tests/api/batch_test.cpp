@@ -144,7 +144,7 @@ TEST_CASE("POST /v1/batches: roles are checked per entry, as POST /v1/events che
     CHECK(agency["field"] == "events[1].event.agency");
     CHECK(fixture.service.submitted().size() == 2);
 
-    // A prosecutor submits nothing: every entry is refused for the role, the service not called.
+    // A prosecutor registers nothing (rule R6): every entry is refused for the role, the service not called.
     const int calls = fixture.service.submit_calls;
     auto prosecutor = batch_answer(post_batch(fixture, batch_of(entries), "nl.prosecutor"));
     CHECK(prosecutor["accepted"] == 0);

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -142,6 +143,34 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         CHECK(missing.exit_code == 1);
         CHECK(contains(missing.err, "(HTTP 404)"));
 
+        // A public key file given as --key is named as such, not as a secret key of the wrong mode.
+        const fs::path public_key = net / "keys" / "NL-POL" / "custodian.key.pub";
+        Run pub = run_custos(work, "trail CLI-ITEM-1" + node(0) + " --key " + public_key.string());
+        CHECK(pub.exit_code == 1);
+        CHECK(contains(pub.err, "is a public key file"));
+        CHECK(contains(pub.err, "custodian.key, mode 0600"));
+        CHECK(!contains(pub.err, "consider the key exposed"));
+
+        // bundle: a refusal is printed as the node's problem (a custodian may not export).
+        Run bundle_refused = run_custos(work, "bundle CLI-ITEM-1" + node(1) + key("NL-POL", "custodian") +
+                                                  " --out " + (work / "refused.bundle.json").string());
+        CHECK(bundle_refused.exit_code == 1);
+        CHECK(contains(bundle_refused.err, "error: Forbidden (HTTP 403)"));
+        CHECK(contains(bundle_refused.err, "field: role"));
+        CHECK(!contains(bundle_refused.err, "{"));
+
+        // audit: a node's data directory (its store is data/store), while the node runs, with
+        // the genesis hash in capitals.
+        REQUIRE(contains(init.out, "genesis hash: "));
+        std::string genesis_hash = init.out.substr(init.out.find("genesis hash: ") + 14, 64);
+        for (char& c : genesis_hash)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        Run audit = run_custos(work, "audit --data " + (net / "node2" / "data").string() + " --genesis-hash " +
+                                         genesis_hash);
+        CHECK_MESSAGE(audit.exit_code == 0, audit.err);
+        CHECK(contains(audit.out, "(matches --genesis-hash)"));
+        CHECK(contains(audit.out, "verified: "));
+
         // An event file without --sign-event is refused before anything is sent.
         Run unsigned_file =
             run_custos(work, "submit " + register_file.string() + node(0) + key("NL-POL", "custodian"));
@@ -149,11 +178,22 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         CHECK(contains(unsigned_file.err, "add --sign-event"));
     }
     // Usage: --help on each command (exit 0), a missing argument (exit 2).
-    for (std::string_view command : {"submit", "trail", "case", "status"}) {
+    for (std::string_view command : {"submit", "trail", "case", "status", "bundle"}) {
         Run help = run_custos(work, std::string(command) + " --help");
         CHECK(help.exit_code == 0);
         CHECK(contains(help.out, "usage: custos " + std::string(command)));
+        CHECK(contains(help.out, "http://127.0.0.1:8081"));
     }
+    // --version: the tool, each of its commands, and the node.
+    for (std::string_view arguments : {"--version", "trail --version", "bundle --version", "audit --version",
+                                       "event --version", "localnet --version", "bench --version"}) {
+        Run version = run_custos(work, std::string(arguments));
+        CHECK_MESSAGE(version.exit_code == 0, arguments);
+        CHECK(version.out.starts_with("custos "));
+    }
+    Run node_version = run_command(work, std::string(CUSTOS_NODE_BINARY) + " --version");
+    CHECK(node_version.exit_code == 0);
+    CHECK(node_version.out.starts_with("custos-node "));
     Run no_node = run_custos(work, "trail CLI-ITEM-1 --key x.key");
     CHECK(no_node.exit_code == 2);
     CHECK(contains(no_node.err, "--node URL is required"));

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/version.hpp"
 #include "sim/simulation.hpp"
 
 namespace {
@@ -39,6 +40,7 @@ constexpr std::string_view usage = R"(usage: custos-sim [options]
   --sabotage-double-sign  make node 0 sign two prevotes (the check must catch it)
   --bench              no delay, no faults: print heights per CPU second and core votes/s
   --verbose            print every run
+  --version            print the version
   --help               this text
 )";
 
@@ -84,6 +86,9 @@ int main(int argc, char** argv) {
         };
         if (arg == "--help" || arg == "-h") {
             std::fputs(usage.data(), stdout);
+            return 0;
+        } else if (arg == "--version") {
+            std::printf("custos-sim %s\n", std::string(custos::version).c_str());
             return 0;
         } else if (arg == "--seed") {
             first = last = std::strtoull(need().data(), nullptr, 10);

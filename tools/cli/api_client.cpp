@@ -120,7 +120,7 @@ std::optional<crypto::Json> json_body(const api::ClientResponse& response) {
 }
 
 int get_and_print(const Options& options, const std::string& target, void (*print)(const crypto::Json&)) {
-    auto key = crypto::read_secret_key_file(options.key_path);
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
     auto response = signed_call(options, key->key, "GET", target);
     if (!response) return fail(response.error().message);

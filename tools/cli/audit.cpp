@@ -31,10 +31,16 @@ constexpr std::string_view audit_usage =
     "leaf, event id, rule, expected and found) and exits 1. Progress goes to stderr as key=value\n"
     "lines on long runs.\n"
     "\n"
+    "The store is opened read-only: the audit writes nothing, so it may run beside the node. A\n"
+    "running node keeps committing meanwhile; the audit checks the store as it was when opened\n"
+    "(the blocks committed after that are not in its count). On a busy node a long audit may\n"
+    "stop with a read error if the node's compaction removes a file the audit had not opened\n"
+    "yet: run it again, or audit a copy (docs/OPERATIONS.md, \"Backup and restore\").\n"
+    "\n"
     "options:\n"
-    "  --data DIR          the store directory (a node's data directory holding ledger/ is accepted)\n"
-    "  --genesis-hash HEX  the genesis hash you trust (64 hex digits); without it the store's own\n"
-    "                      genesis is used and its hash printed, so compare it yourself\n"
+    "  --data DIR          a node's data directory (its store is DIR/store) or the store directory\n"
+    "  --genesis-hash HEX  the genesis hash you trust (64 hex digits, either case); without it the\n"
+    "                      store's own genesis is used and its hash printed, so compare it yourself\n"
     "  --json              print the result as one JSON object on stdout\n"
     "  -h, --help          show this help\n";
 
@@ -60,7 +66,7 @@ std::optional<std::string> parse_args(const Args& args, AuditArgs& out) {
         } else if (arg == "--data" && has_value) {
             out.data = args[++i];
         } else if (arg == "--genesis-hash" && has_value) {
-            auto hash = crypto::hash_from_hex(args[++i]);
+            auto hash = parse_hash_option(args[++i]);
             if (!hash) return "--genesis-hash: " + hash.error().message;
             out.genesis_hash = *hash;
         } else {
@@ -71,10 +77,13 @@ std::optional<std::string> parse_args(const Args& args, AuditArgs& out) {
     return std::nullopt;
 }
 
-// A node's data directory keeps its store in ledger/; a store directory is taken as it is.
+// A node's data directory keeps its store in store/ (consensus/runtime/node.cpp); a store
+// directory is taken as it is.
 std::filesystem::path store_directory(const std::filesystem::path& data) {
-    const auto nested = data / "ledger";
-    if (std::filesystem::exists(nested / "CURRENT")) return nested;
+    const auto nested = data / "store";
+    std::error_code error;
+    if (!std::filesystem::exists(data / "CURRENT", error) && std::filesystem::exists(nested / "CURRENT", error))
+        return nested;
     return data;
 }
 

@@ -537,12 +537,12 @@ int run_bench_api(const Args& args) {
     }
     ApiOptions options;
     if (int code = parse_api_options(args, options); code != exit_ok) return code;
-    auto key = crypto::read_secret_key_file(options.key_path);
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
     std::string agency = std::filesystem::path(options.key_path).parent_path().filename().string();
     if (agency.empty()) agency = key->name.substr(0, key->name.find('.'));
     if (options.chain_id.empty()) {
-        auto observer = crypto::read_secret_key_file(options.observer_key_path);
+        auto observer = read_key_option(options.observer_key_path);
         if (!observer) return fail("observer key: " + observer.error().message + " (give --chain-id ID)");
         api::HttpConnection probe(options.node.host, options.node.port);
         auto chain = chain_id_of(probe, observer->key);

@@ -559,9 +559,9 @@ int run_bench_load(const Args& args) {
     }
     LoadOptions options;
     if (int code = parse_load_options(args, options); code != exit_ok) return code;
-    auto key = crypto::read_secret_key_file(options.key_path);
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
-    auto observer = crypto::read_secret_key_file(options.observer_key_path);
+    auto observer = read_key_option(options.observer_key_path);
     if (!observer) return fail("observer key: " + observer.error().message + " (give --observer-key FILE)");
     api::HttpConnection probe(options.nodes[0].host, options.nodes[0].port);
     if (options.chain_id.empty()) {

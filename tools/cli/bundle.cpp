@@ -11,6 +11,7 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
 #include "ledger/genesis.hpp"
+#include "tools/cli/api_client.hpp"
 #include "tools/cli/verify.hpp"
 
 namespace custos::cli {
@@ -25,10 +26,13 @@ constexpr std::string_view bundle_usage =
     "ITEM, not verified: run 'custos verify FILE --genesis-hash HEX' for that.\n"
     "\n"
     "options:\n"
-    "  --node URL     the node's API, e.g. http://127.0.0.1:8080\n"
+    "  --node URL     the node's REST base URL, e.g. http://127.0.0.1:8081\n"
     "  --key FILE     your officer secret key file (custos keygen)\n"
     "  --out FILE     where to write the bundle\n"
-    "  -h, --help     show this help\n";
+    "  -h, --help     show this help\n"
+    "\n"
+    "exit status: 0 written, 1 refused or failed (the node's problem title and detail are printed),\n"
+    "2 bad usage.\n";
 
 constexpr std::int64_t request_lifetime_s = 60;
 constexpr std::uint32_t request_timeout_ms = 60000;
@@ -85,7 +89,7 @@ int run_bundle(const Args& args) {
     if (std::filesystem::exists(parsed.out)) return fail(parsed.out + " already exists");
     auto url = api::parse_url(parsed.node);
     if (!url) return usage_error("--node: " + url.error().message);
-    auto key = crypto::read_secret_key_file(parsed.key);
+    auto key = read_key_option(parsed.key);
     if (!key) return fail(key.error().message);
     api::ClientRequest request;
     request.host = url->host;
@@ -97,10 +101,8 @@ int run_bundle(const Args& args) {
     api::sign_client_request(request, key->key, api::unix_time_s(), request_lifetime_s);
     auto response = api::http_request(request);
     if (!response) return fail("node " + parsed.node + ": " + response.error().message);
-    if (response->status != 200) {
-        return fail("node answered " + std::to_string(response->status) + ": " +
-                    response->body.substr(0, 2000));
-    }
+    // A refusal is printed as submit and trail print it: the problem's title, detail and field.
+    if (response->status != 200) return api_cli::report_problem(*response);
     auto json =
         crypto::parse_json(response->body, crypto::JsonParseOptions{.bytes_max = ledger::bundle_bytes_max});
     if (!json || !json->is_object() || json->value("type", "") != ledger::bundle_type ||

@@ -6,6 +6,9 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.hpp"
+#include "crypto/ed25519.hpp"
+
 namespace custos::cli {
 
 using Args = std::vector<std::string>;
@@ -34,5 +37,11 @@ int run_localnet(const Args& args);
 
 // True if args hold --help or -h.
 bool wants_help(const Args& args);
+
+// A SHA-256 given on the command line (--genesis-hash): 64 hex digits, either case (options.cpp).
+[[nodiscard]] Result<Hash32> parse_hash_option(std::string_view text);
+// The officer's secret key file given by --key; a public key file given by mistake is named as
+// such (rather than refused for its mode 0644) (options.cpp).
+[[nodiscard]] Result<crypto::KeyFile> read_key_option(const std::string& path);
 
 }  // namespace custos::cli

@@ -91,7 +91,7 @@ int sign_command(const Args& args) {
         std::cerr << "error: the event is refused: " << event.error().message << "\n";
         return exit_failure;
     }
-    auto key = crypto::read_secret_key_file(*key_path);
+    auto key = read_key_option(*key_path);
     if (!key) {
         std::cerr << "error: " << key.error().message << "\n";
         return exit_failure;

@@ -3,11 +3,19 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/version.hpp"
 #include "tools/cli/api_client.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/verify.hpp"
 
 namespace custos::cli {
+
+bool wants_version(const Args& args) {
+    for (const auto& arg : args) {
+        if (arg == "--version") return true;
+    }
+    return false;
+}
 
 bool wants_help(const Args& args) {
     for (const auto& arg : args) {
@@ -44,7 +52,8 @@ void print_usage(std::ostream& out) {
             out << ' ';
         out << command.summary << "\n";
     }
-    out << "\nRun 'custos <command> --help' for a command's options.\n";
+    out << "\nRun 'custos <command> --help' for a command's options; 'custos --version' (or\n"
+           "'custos <command> --version') prints the version.\n";
 }
 
 }  // namespace
@@ -66,8 +75,17 @@ int main(int argc, char** argv) {
         return exit_ok;
     }
     Args args(argv + 2, argv + argc);
+    if (name == "--version" || name == "version") {
+        std::cout << "custos " << custos::version << "\n";
+        return exit_ok;
+    }
     for (const auto& command : commands) {
-        if (command.name == name) return command.run(args);
+        if (command.name != name) continue;
+        if (wants_version(args) && !wants_help(args)) {
+            std::cout << "custos " << custos::version << "\n";
+            return exit_ok;
+        }
+        return command.run(args);
     }
     std::cerr << "error: unknown command '" << name << "'\n\n";
     print_usage(std::cerr);

@@ -21,7 +21,9 @@ const OptionSpec submit_spec{
         "it) to the node with POST /v1/events. With --sign-event the file holds a bare event\n"
         "(docs/FORMAT.md section 6), which is signed here with the same key first. '-' reads stdin.\n"
         "The request is signed with the officer key FILE (RFC 9421, docs/FORMAT.md \"Request\n"
-        "signatures\"): a custodian key of the acting agency, for writes.\n"
+        "signatures\"): a key of the acting agency whose role may sign the event's kind (rule R6:\n"
+        "a custodian any custody event, a prosecutor an access, an admin a grant, a revoke or a\n"
+        "governance event).\n"
         "\n"
         "Without --wait the node answers once the event is admitted to its mempool (pending); with\n"
         "--wait it answers once the event is committed, with its height, leaf index and the\n"
@@ -106,7 +108,7 @@ int run_submit(const Args& args) {
     auto options = parse_options(args, submit_spec, exit_code);
     if (!options) return exit_code;
     const std::string& path = options->positional.front();
-    auto key = crypto::read_secret_key_file(options->key_path);
+    auto key = read_key_option(options->key_path);
     if (!key) return fail(key.error().message);
     auto text_in = read_input(path);
     if (!text_in) return fail("cannot read " + path);

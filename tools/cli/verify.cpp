@@ -59,8 +59,8 @@ std::optional<std::string> parse_args(const Args& args, VerifyArgs& out) {
         if (arg == "--json") {
             out.json = true;
         } else if (arg == "--genesis-hash" && has_value) {
-            auto hash = crypto::hash_from_hex(args[++i]);
-            if (!hash) return "--genesis-hash must be 64 lowercase hex digits";
+            auto hash = parse_hash_option(args[++i]);
+            if (!hash) return "--genesis-hash must be 64 hex digits";
             out.genesis_hash = *hash;
         } else if (arg == "--report" && has_value) {
             out.report = args[++i];

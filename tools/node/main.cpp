@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "common/version.hpp"
 #include "consensus/runtime/config.hpp"
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node.hpp"
@@ -45,6 +46,8 @@ void print_help() {
         "                      propose blocks with a forged event signature; refused (exit 2) unless\n"
         "                      CUSTOS_TEST_BYZANTINE=1 is set. Never use it on a real network.\n"
         "\n"
+        "--version prints the version; --help this text.\n"
+        "\n"
         "Exit status: 0 clean stop, 1 runtime failure, 2 bad command line or configuration.");
 }
 
@@ -60,6 +63,10 @@ int main(int argc, char** argv) {
     for (int index = 1; index < argc; ++index) {
         if (std::strcmp(argv[index], "--help") == 0 || std::strcmp(argv[index], "-h") == 0) {
             print_help();
+            return 0;
+        }
+        if (std::strcmp(argv[index], "--version") == 0) {
+            std::printf("custos-node %s\n", std::string(custos::version).c_str());
             return 0;
         }
         if (std::strcmp(argv[index], "--config") == 0 && index + 1 < argc) {

@@ -1,0 +1,57 @@
+// Option values several commands share: hashes given in either case, and officer key files
+// (with a clear word when a public key file is given where the secret one is needed).
+#include <fstream>
+
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace custos::cli {
+
+namespace {
+
+constexpr std::string_view public_key_file_type = "custos.ed25519.public-key.v1";
+// A public key file is one short line (docs/FORMAT.md section 2, "Key files").
+constexpr std::size_t public_key_file_bytes_max = 4096;
+
+// True when the file at `path` is a public key file as 'custos keygen' writes it.
+bool is_public_key_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::string text(public_key_file_bytes_max + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > public_key_file_bytes_max) return false;
+    auto json = crypto::parse_json(text);
+    if (!json || !json->is_object()) return false;
+    auto type = json->find("type");
+    return type != json->end() && type->is_string() && type->get<std::string>() == public_key_file_type;
+}
+
+}  // namespace
+
+Result<Hash32> parse_hash_option(std::string_view text) {
+    // Hashes are printed in lowercase, but one copied from elsewhere may be in capitals: the
+    // digits mean the same.
+    std::string lower(text);
+    for (char& c : lower) {
+        if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    }
+    auto hash = crypto::hash_from_hex(lower);
+    if (!hash) return make_error(ErrorCode::invalid_argument, "expected 64 hex digits (SHA-256)");
+    return hash;
+}
+
+Result<crypto::KeyFile> read_key_option(const std::string& path) {
+    auto key = crypto::read_secret_key_file(path);
+    if (key) return key;
+    if (is_public_key_file(path)) {
+        std::string secret = path.ends_with(".pub") ? path.substr(0, path.size() - 4) : "the secret key file";
+        return make_error(ErrorCode::invalid_argument,
+                          path + " is a public key file (" + std::string(public_key_file_type) +
+                              "): signing needs the secret key file (" + secret + ", mode 0600)");
+    }
+    return key;
+}
+
+}  // namespace custos::cli
