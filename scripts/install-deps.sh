@@ -9,6 +9,24 @@ packages=(
   chromium
 )
 
+# Node.js and npm build and test the browser side (web/: the offline verifier, the explorer).
+# Debian 12's nodejs (18) and npm are enough; a newer Node.js already installed (e.g. from
+# NodeSource, whose package conflicts with Debian's npm) is used as it is.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
+
+# web/node_modules from web/package-lock.json (npm ci), when missing or older than the lock file.
+web_deps() {
+  local web
+  web="$(cd "$(dirname "$0")/.." && pwd)/web"
+  if [ -f "$web/package-lock.json" ] && { [ ! -f "$web/node_modules/.package-lock.json" ] ||
+      [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; }; then
+    echo "deps: npm ci in web/"
+    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
@@ -18,6 +36,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#packages[@]} packages present"
+  web_deps
   exit 0
 fi
 
@@ -33,3 +52,4 @@ fi
 echo "deps: installing ${missing[*]}"
 "${sudo_cmd[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+web_deps

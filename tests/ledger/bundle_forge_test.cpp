@@ -8,6 +8,7 @@
 #include "crypto/merkle.hpp"
 #include "ledger/block.hpp"
 #include "ledger/bundle.hpp"
+#include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
 namespace custos::test {
@@ -113,9 +114,11 @@ private:
 };
 
 ledger::BundleReport verify(const Forger& forger) {
-    auto report = ledger::verify_bundle(forger.bundle("ITEM-1"),
-                                        {.pinned_genesis_hash = ledger::genesis_hash(forger.world.genesis)});
+    const Json bundle = forger.bundle("ITEM-1");
+    const Hash32 pinned = ledger::genesis_hash(forger.world.genesis);
+    auto report = ledger::verify_bundle(bundle, {.pinned_genesis_hash = pinned});
     REQUIRE(report.has_value());
+    record_bundle_case(bundle, pinned, *report);
     return *report;
 }
 

@@ -13,6 +13,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/bundle.hpp"
+#include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 
 namespace custos::test {
@@ -42,6 +43,7 @@ BundleReport verify(const Json& bundle, bool pinned = true) {
     if (pinned) options.pinned_genesis_hash = genuine_genesis_hash();
     auto report = ledger::verify_bundle(bundle, options);
     REQUIRE_MESSAGE(report.has_value(), (report ? std::string() : report.error().to_string()));
+    record_bundle_case(bundle, options.pinned_genesis_hash, *report);
     return *report;
 }
 

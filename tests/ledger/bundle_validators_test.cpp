@@ -21,6 +21,7 @@
 #include "ledger/bundle.hpp"
 #include "ledger/store.hpp"
 #include "ledger/validators.hpp"
+#include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 
@@ -115,6 +116,7 @@ Hash32 pinned() {
 std::string cpp_verdict(const Json& bundle) {
     auto report = ledger::verify_bundle(bundle, {.pinned_genesis_hash = pinned()});
     REQUIRE_MESSAGE(report.has_value(), (report ? std::string() : report.error().to_string()));
+    record_bundle_case(bundle, pinned(), *report);
     if (!report->failure) return "OK";
     INFO(report->failure->message());
     return std::string(ledger::bundle_check_name(report->failure->check));
@@ -166,6 +168,7 @@ TEST_CASE("bundle validators: a bundle across a set change lists the validator r
     auto report = ledger::verify_bundle(bundle, {.pinned_genesis_hash = pinned()});
     REQUIRE(report.has_value());
     CHECK_MESSAGE(report->ok(), (report->failure ? report->failure->message() : std::string()));
+    record_bundle_case(bundle, pinned(), *report);
     CHECK(report->checks[static_cast<std::size_t>(ledger::BundleCheck::proofs)].summary.find(
               "1 set change") != std::string::npos);
     CHECK(python_verdict(bundle) == "OK");

@@ -8,10 +8,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <system_error>
 
+#include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
 #include "ledger/bundle.hpp"
 #include "ledger/bundle_sample.hpp"
 #include "tools/cli/verify.hpp"
@@ -22,7 +26,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view bench_verify_usage =
-    "usage: custos bench verify [--dir DIR] [--runs N]\n"
+    "usage: custos bench verify [--dir DIR] [--runs N] [--bundles-out DIR]\n"
     "\n"
     "Times the offline bundle verifier (custos verify) on bundles of 10, 100 and 1,000 events of\n"
     "one item, with one event per block (a checkpoint and certificate per event: the slowest\n"
@@ -33,10 +37,13 @@ constexpr std::string_view bench_verify_usage =
     "  --dir DIR   where to build the sample stores (default: a new directory under the system\n"
     "              temp directory, removed afterwards)\n"
     "  --runs N    timed runs per bundle, 1..100\n"
+    "  --bundles-out DIR  also write each bundle to DIR/bundle-<events>x<per block>.json (the\n"
+    "              browser verifier's benchmark, web/test, reads them); its genesis hash is printed\n"
     "  -h, --help  show this help\n";
 
 struct BenchArgs {
     std::filesystem::path dir;
+    std::filesystem::path bundles_out;
     int runs = 5;
 };
 
@@ -52,7 +59,7 @@ double best_ms(const std::string& text, int runs, bool& verified) {
     return best;
 }
 
-int bench(const std::filesystem::path& root, int runs) {
+int bench(const std::filesystem::path& root, int runs, const std::filesystem::path& bundles_out) {
     std::printf("custos bench verify: one thread, best of %d runs, parse included\n\n", runs);
     std::printf("%-8s %-10s %12s %12s %12s %10s\n", "events", "per block", "checkpoints", "bundle bytes",
                 "verify ms", "verified");
@@ -72,6 +79,15 @@ int bench(const std::filesystem::path& root, int runs) {
                 return exit_failure;
             }
             const std::string text = bundle->dump();
+            if (!bundles_out.empty()) {
+                const auto file = bundles_out / ("bundle-" + std::to_string(events) + "x" +
+                                                 std::to_string(per_block) + ".json");
+                std::ofstream(file, std::ios::binary) << text;
+                auto genesis = crypto::canonicalize((*bundle)["genesis"]);
+                if (case_number == 1 && genesis)
+                    std::printf("bundles in %s, genesis hash %s\n\n", bundles_out.c_str(),
+                                crypto::hex_encode(crypto::sha256(std::string_view(*genesis)).view()).c_str());
+            }
             bool verified = false;
             const double ms = best_ms(text, runs, verified);
             std::printf("%-8zu %-10zu %12zu %12zu %12.1f %10s\n", events, per_block,
@@ -92,6 +108,8 @@ int run_bench_verify(const Args& args) {
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--dir" && i + 1 < args.size()) {
             parsed.dir = args[++i];
+        } else if (args[i] == "--bundles-out" && i + 1 < args.size()) {
+            parsed.bundles_out = args[++i];
         } else if (args[i] == "--runs" && i + 1 < args.size()) {
             try {
                 parsed.runs = std::stoi(args[++i]);
@@ -123,7 +141,14 @@ int run_bench_verify(const Args& args) {
         std::cerr << "error: cannot create " << parsed.dir << ": " << created.message() << "\n";
         return exit_failure;
     }
-    int status = bench(parsed.dir, parsed.runs);
+    if (!parsed.bundles_out.empty()) {
+        std::filesystem::create_directories(parsed.bundles_out, created);
+        if (created) {
+            std::cerr << "error: cannot create " << parsed.bundles_out << ": " << created.message() << "\n";
+            return exit_failure;
+        }
+    }
+    int status = bench(parsed.dir, parsed.runs, parsed.bundles_out);
     if (temporary) {
         std::error_code ignored;
         std::filesystem::remove_all(parsed.dir, ignored);

@@ -35,6 +35,9 @@ int run_bench_ledger(const Args& args);
 // `custos localnet init|run --dir DIR ...` (tools/cli/localnet*.cpp).
 int run_localnet(const Args& args);
 
+// `custos explorer --node URL --key FILE [--listen ADDR] [--assets DIR]` (tools/cli/explorer.cpp).
+int run_explorer(const Args& args);
+
 // True if args hold --help or -h.
 bool wants_help(const Args& args);
 

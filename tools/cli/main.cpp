@@ -40,6 +40,7 @@ constexpr Command commands[] = {
     {"status", "print a node's status: height, validators, mempool", run_status},
     {"bundle", "fetch an item's court bundle from a node (custos bundle ITEM --node URL ...)", run_bundle},
     {"verify", "verify a court bundle offline and print its timeline (--report FILE.html)", run_verify},
+    {"explorer", "serve the web explorer for an officer's key on this machine (loopback only)", run_explorer},
 };
 
 void print_usage(std::ostream& out) {

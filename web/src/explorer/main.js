@@ -1,0 +1,318 @@
+// The explorer: a single page over `custos explorer` (which signs its requests to the node). Pages,
+// by the URL's fragment: #/ cases, #/case/ID, #/item/ID, #/governance, #/blocks, #/block/H,
+// #/network, #/verify. What a page shows is what the officer's key may read; a refusal by the
+// node is shown as such, never as an empty page.
+import { h, clear, short } from '../ui/dom.js';
+import { timelineTable, kindText } from '../ui/timeline.js';
+import { custodyPath } from '../ui/custody_path.js';
+import { mountVerifier, renderReport } from '../ui/verify_page.js';
+import { verifyBundle } from '../verify/bundle.js';
+import { Ed25519Verifier } from '../verify/ed25519.js';
+import { get, getBytes, node, enc, ApiError } from './api.js';
+import { recentEvents } from './ledger_scan.js';
+
+const app = document.getElementById('app');
+const nav = h('nav', { class: 'top' });
+const page = h('main', { class: 'page', id: 'page' });
+clear(app, nav, page);
+let session = null;
+
+const PAGES = [
+  ['#/', 'Cases'],
+  ['#/governance', 'Governance'],
+  ['#/blocks', 'Blocks'],
+  ['#/network', 'Network'],
+  ['#/verify', 'Verify a bundle'],
+];
+
+function drawNav(active) {
+  clear(nav, h('strong', {}, 'Custos explorer'),
+    PAGES.map(([href, label]) => h('a', { href, class: active === href ? 'active' : null }, label)),
+    h('span', { class: 'who', id: 'who' }, session ? `${session.key_name} · ${short(session.key_id, 16)} · ${session.node}` : ''));
+}
+
+function errorBox(e) {
+  if (e instanceof ApiError && e.status === 403)
+    return h('div', { class: 'error-box' }, `Your key may not read this (HTTP 403): ${e.message}`);
+  if (e instanceof ApiError) return h('div', { class: 'error-box' }, `The node refused (HTTP ${e.status}): ${e.message}`);
+  return h('div', { class: 'error-box' }, `Error: ${e.message}`);
+}
+
+async function guarded(render) {
+  try {
+    await render();
+  } catch (e) {
+    page.append(errorBox(e));
+  }
+  page.dataset.ready = '1';
+}
+
+// ------------------------------------------------------------------ cases
+
+function searchForm() {
+  const input = h('input', { id: 'search', type: 'text', placeholder: 'item or case id, e.g. EXHIBIT-DEMO-0001' });
+  const form = h('form', { class: 'search' }, input,
+    h('button', { type: 'submit' }, 'Open item'),
+    h('button', { type: 'button', class: 'secondary', onclick: () => go(`#/case/${enc(input.value.trim())}`) }, 'Open case'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    go(`#/item/${enc(input.value.trim())}`);
+  });
+  return form;
+}
+
+async function casesPage() {
+  clear(page, h('h1', {}, 'Cases'), searchForm());
+  const holder = h('div', {}, h('p', { class: 'muted' }, 'Reading the recent ledger…'));
+  page.append(holder);
+  let scan;
+  try {
+    scan = await recentEvents();
+  } catch (e) {
+    clear(holder, e instanceof ApiError && e.status === 403
+      ? h('p', { class: 'muted' }, 'Listing cases needs a key that may read blocks (auditor or admin); with this key, open an item or a case by its id above.')
+      : errorBox(e));
+    return;
+  }
+  const cases = new Map();
+  for (const v of scan.events) {
+    const e = v.envelope?.event;
+    if (!e || !e.case) continue;
+    const c = cases.get(e.case) ?? { id: e.case, items: new Set(), agencies: new Set(), last: v };
+    c.items.add(e.item);
+    if (e.new_item) c.items.add(e.new_item);
+    for (const a of [e.agency, e.recipient, e.grantee]) if (a) c.agencies.add(a);
+    cases.set(e.case, c);
+  }
+  const me = await myOfficer();
+  const mine = [...cases.values()].filter((c) => !me || me.agency === undefined || c.agencies.has(me.agency));
+  clear(holder,
+    h('p', { class: 'muted' }, me?.agency ? `Cases in which ${me.agency} (your agency) takes part, from the newest ${scan.events.length} events of the ledger (height ${scan.status.height}).`
+      : `Cases from the newest ${scan.events.length} events of the ledger (height ${scan.status.height}).`),
+    mine.length === 0 ? h('p', {}, 'No case yet.') : h('div', { class: 'cards', id: 'cases' }, mine.map((c) => h('div', { class: 'card' },
+      h('h3', {}, h('a', { href: `#/case/${enc(c.id)}` }, c.id)),
+      h('dl', {}, h('dt', {}, 'participants'), h('dd', {}, [...c.agencies].join(', ')),
+        h('dt', {}, 'items'), h('dd', {}, [...c.items].map((it, i) => [i ? ', ' : '', h('a', { href: `#/item/${enc(it)}` }, it)])),
+        h('dt', {}, 'latest'), h('dd', {}, `${kindText(c.last.envelope.event.kind)} by ${c.last.envelope.event.agency} at ${c.last.block_time}`))))));
+}
+
+// The officer's own record (agency, roles), from the genesis and governance of any bundle the key
+// may read; null when none can be read.
+let meCache;
+async function myOfficer() {
+  if (meCache !== undefined) return meCache;
+  meCache = null;
+  try {
+    const scan = await recentEvents();
+    const item = scan.events.find((v) => v.envelope?.event?.item)?.envelope.event.item;
+    if (item) {
+      const report = await verifiedBundle(item);
+      meCache = report.officers?.find((o) => o.key === session.key_id) ?? null;
+    }
+  } catch {
+    meCache = null;
+  }
+  return meCache;
+}
+
+async function casePage(id) {
+  clear(page, h('h1', {}, `Case ${id}`));
+  const c = await node(`cases/${enc(id)}`);
+  const participants = new Set(c.items.map((i) => i.custodian));
+  const trails = await Promise.all(c.items.map((i) => node(`items/${enc(i.item)}/trail`).catch(() => null)));
+  for (const t of trails) for (const v of t?.events ?? []) for (const a of [v.envelope.event.agency, v.envelope.event.recipient, v.envelope.event.grantee]) if (a) participants.add(a);
+  page.append(
+    h('dl', { class: 'facts' }, h('dt', {}, 'participants'), h('dd', { id: 'participants' }, [...participants].sort().join(', '))),
+    h('h2', {}, 'Items'),
+    h('table', { id: 'case-items' }, h('thead', {}, h('tr', {}, ['item', 'custodian', 'state', 'events', 'integrity'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, c.items.map((i, n) => h('tr', { class: trails[n]?.integrity_alert ? 'alert-row' : null },
+        h('td', {}, h('a', { href: `#/item/${enc(i.item)}` }, i.item)), h('td', {}, i.custodian), h('td', {}, i.state),
+        h('td', {}, trails[n] ? trails[n].events.length : '?'),
+        h('td', {}, trails[n]?.integrity_alert ? h('span', { class: 'alert-badge' }, 'INTEGRITY ALERT') : 'no alert'))))));
+}
+
+// ------------------------------------------------------------------ item
+
+const bundleReports = new Map();
+async function verifiedBundle(item) {
+  if (!bundleReports.has(item)) {
+    const promise = (async () => {
+      const bytes = await getBytes(`/api/v1/items/${enc(item)}/bundle`);
+      const status = await node('status').catch(() => null);
+      // Pinned to the genesis hash the node reports: this checks the node's bundle against the
+      // node's own chain. A defence expert pins a hash obtained elsewhere (custos-verify.html).
+      const report = await verifyBundle(bytes, { pinnedGenesisHash: status?.genesis_hash ?? null, verifier: new Ed25519Verifier() });
+      return report;
+    })();
+    bundleReports.set(item, promise);
+    promise.catch(() => bundleReports.delete(item));
+  }
+  return bundleReports.get(item);
+}
+
+async function itemPage(id) {
+  clear(page, h('h1', {}, `Item ${id}`));
+  const trail = await node(`items/${enc(id)}/trail`);
+  const alertBanner = trail.integrity_alert
+    ? h('div', { class: 'banner-alert', id: 'integrity-alert' }, '⚠ INTEGRITY ALERT: a re-measured digest did not match, or a seal was found broken. See the marked events below.')
+    : null;
+  page.append(...[alertBanner].filter(Boolean),
+    h('dl', { class: 'facts' }, h('dt', {}, 'case'), h('dd', {}, h('a', { href: `#/case/${enc(trail.case)}` }, trail.case)),
+      h('dt', {}, 'custodian'), h('dd', {}, trail.custodian), h('dt', {}, 'state'), h('dd', {}, trail.state),
+      h('dt', {}, 'events'), h('dd', {}, String(trail.events.length))),
+    h('p', {}, h('a', { href: `/api/v1/items/${enc(id)}/bundle?download=1`, download: `${id}.bundle.json`, id: 'export', class: 'button' }, 'Export the court bundle'),
+      ' ', h('span', { class: 'muted small' }, 'a file a defence expert verifies offline in custos-verify.html')));
+  const holder = h('div', {}, h('p', { class: 'muted' }, 'Fetching and verifying the court bundle in this page…'));
+  page.append(holder);
+  let report = null;
+  try {
+    report = await verifiedBundle(id);
+  } catch (e) {
+    clear(holder, h('p', { class: 'muted' }, `No court bundle for this key (${e.message}): the timeline below is the node's trail, not verified here.`));
+  }
+  if (report) {
+    const state = report.item_states?.find((s) => s.item === id);
+    clear(holder,
+      report.verified
+        ? h('div', { class: report.integrity_alert ? 'verdict alert' : 'verdict ok', id: 'bundle-verdict' },
+          report.integrity_alert ? 'Court bundle VERIFIED here — integrity alert recorded' : 'Court bundle VERIFIED here: every check of FORMAT 11.4 holds',
+          h('div', { class: 'sub' }, `anchor height ${report.anchor.height}, log size ${report.anchor.log_size}, ${report.elapsed_ms.toFixed(0)} ms; genesis ${short(report.genesis_hash, 16)} (the node's)`))
+        : h('div', { class: 'verdict fail', id: 'bundle-verdict' }, `Court bundle NOT VERIFIED: ${report.failure.check}: ${report.failure.message}`),
+      h('h2', {}, 'Custody path'), custodyPath(report.timeline.filter((r) => !r.governance)),
+      h('h2', {}, 'Grants'), grantsTable(state),
+      h('h2', {}, 'Timeline'), timelineTable(report.timeline.filter((r) => !r.governance)));
+    return;
+  }
+  // Unverified fallback: the trail, with ledger times from the public checkpoints.
+  const rows = [];
+  for (const v of trail.events) {
+    const cp = await node(`checkpoints/${v.height}`).catch(() => null);
+    const time = /\ntime (\S+)\n/.exec(cp?.note ?? '')?.[1] ?? null;
+    rows.push({ ledger_time: time, height: v.height, leaf_index: v.leaf_index, event: v.envelope.event, event_id: v.id, signer: v.envelope.signer });
+  }
+  holder.append(h('h2', {}, 'Custody path'), custodyPath(rows), h('h2', {}, 'Timeline'), timelineTable(rows));
+}
+
+function grantsTable(state) {
+  if (!state || state.grants.length === 0) return h('p', { class: 'muted', id: 'grants' }, 'No access granted to another agency.');
+  const now = Date.now();
+  return h('table', { id: 'grants' }, h('thead', {}, h('tr', {}, ['grantee', 'scope', 'expires', ''].map((t) => h('th', {}, t)))),
+    h('tbody', {}, state.grants.map((g) => h('tr', {}, h('td', {}, g.grantee), h('td', {}, g.scope.join(', ')), h('td', {}, g.expires),
+      h('td', {}, Date.parse(g.expires) <= now ? h('span', { class: 'muted' }, 'expired') : h('span', { class: 'ok' }, 'in force'))))));
+}
+
+// ------------------------------------------------------------------ governance
+
+async function governancePage() {
+  clear(page, h('h1', {}, 'Governance'), h('p', { class: 'muted' }, 'Officer keys added and revoked, and validator-set changes, with the heights that recorded them.'));
+  const scan = await recentEvents();
+  const records = scan.events.filter((v) => v.envelope?.event?.kind && /^(officer|validator)\./.test(v.envelope.event.kind));
+  if (records.length === 0) {
+    page.append(h('p', { id: 'governance-empty' }, `No governance event among the newest ${scan.events.length} events: the officer keys and validators are the genesis ones.`));
+  } else {
+    page.append(h('table', { id: 'governance' }, h('thead', {}, h('tr', {}, ['height', 'time', 'agency', 'what', 'details'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, records.map((v) => {
+        const e = v.envelope.event;
+        const what = e.kind === 'officer.add' ? `key ${short(e.officer, 16)} for ${e.name} (${e.roles.join(', ')})`
+          : e.kind === 'officer.revoke' ? `key ${short(e.officer, 16)}: ${e.reason}`
+          : e.kind === 'validator.propose' ? `${e.validator.name} (${e.validator.agency}) power ${e.validator.power}: ${e.reason}`
+          : `approves ${short(e.proposal, 16)}`;
+        return h('tr', {}, h('td', {}, v.height), h('td', {}, v.block_time), h('td', {}, e.agency), h('td', {}, kindText(e.kind)), h('td', {}, what));
+      }))));
+  }
+  const status = scan.status;
+  page.append(h('h2', {}, 'Validator set in force'), validatorsTable(status.validators));
+}
+
+function validatorsTable(validators) {
+  return h('table', { id: 'validators' }, h('thead', {}, h('tr', {}, ['validator', 'agency', 'power', 'connected to this node'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, validators.map((v) => h('tr', {}, h('td', { class: 'mono' }, v.name), h('td', {}, v.agency), h('td', {}, v.power),
+      h('td', {}, v.connected ? h('span', { class: 'ok' }, 'yes') : h('span', { class: 'fail-text' }, 'no'))))));
+}
+
+// ------------------------------------------------------------------ blocks
+
+function noteSigners(note) {
+  const lines = (note ?? '').split('\n').filter((l) => l.startsWith('\u2014 '));
+  return lines.map((l) => l.slice(2).split(' ')[0]);
+}
+
+async function blocksPage() {
+  clear(page, h('h1', {}, 'Blocks and checkpoints'));
+  const latest = await node('checkpoints/latest');
+  const heights = [];
+  for (let height = latest.height; height >= 1 && heights.length < 15; height--) heights.push(height);
+  const checkpoints = await Promise.all(heights.map((height) => node(`checkpoints/${height}`)));
+  page.append(h('p', { class: 'muted' }, `Latest certified checkpoint: height ${latest.height}, log size ${latest.log_size}.`),
+    h('table', { id: 'blocks' }, h('thead', {}, h('tr', {}, ['height', 'time', 'log size', 'log root', 'block hash', 'signers'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, checkpoints.map((c) => h('tr', {},
+        h('td', {}, h('a', { href: `#/block/${c.height}` }, c.height)), h('td', {}, /\ntime (\S+)\n/.exec(c.note)?.[1] ?? ''),
+        h('td', {}, c.log_size), h('td', { class: 'mono small' }, short(c.log_root, 16)), h('td', { class: 'mono small' }, short(c.block_hash, 16)),
+        h('td', { class: 'small' }, noteSigners(c.note).join(', ')))))));
+}
+
+async function blockPage(height) {
+  clear(page, h('h1', {}, `Block ${height}`));
+  const cp = await node(`checkpoints/${enc(height)}`);
+  page.append(h('h2', {}, 'Checkpoint (certified)'),
+    h('dl', { class: 'facts' }, h('dt', {}, 'log size'), h('dd', {}, cp.log_size), h('dt', {}, 'log root'), h('dd', { class: 'mono' }, cp.log_root),
+      h('dt', {}, 'block hash'), h('dd', { class: 'mono' }, cp.block_hash), h('dt', {}, 'signers'), h('dd', { id: 'signers' }, noteSigners(cp.note).join(', '))),
+    h('h2', {}, 'Commit certificate (signed note)'), h('pre', { class: 'mono small', id: 'certificate' }, cp.note));
+  try {
+    const block = await node(`blocks/${enc(height)}`);
+    page.append(h('h2', {}, 'Header'),
+      h('dl', { class: 'facts', id: 'header' }, Object.entries(block.header).map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, String(v))])),
+      h('h2', {}, `Events (${block.events.length})`),
+      block.events.length === 0 ? h('p', { class: 'muted' }, 'An empty block.') : h('ul', { class: 'mono small' }, block.events.map((id) => h('li', {}, id))));
+  } catch (e) {
+    page.append(errorBox(e));
+  }
+}
+
+// ------------------------------------------------------------------ network
+
+async function networkPage() {
+  clear(page, h('h1', {}, 'Network'));
+  const s = await node('status');
+  page.append(h('dl', { class: 'facts', id: 'status' },
+    h('dt', {}, 'chain'), h('dd', {}, s.chain_id), h('dt', {}, 'genesis hash'), h('dd', { class: 'mono' }, s.genesis_hash),
+    h('dt', {}, 'this node'), h('dd', {}, s.node), h('dt', {}, 'height'), h('dd', {}, s.height), h('dt', {}, 'log size'), h('dd', {}, s.log_size),
+    h('dt', {}, 'syncing'), h('dd', {}, s.syncing ? 'yes (behind the network)' : 'no'),
+    h('dt', {}, 'mempool'), h('dd', {}, `${s.mempool.events} events, ${s.mempool.bytes} bytes`)),
+    h('h2', {}, 'Validators'), validatorsTable(s.validators));
+}
+
+// ------------------------------------------------------------------ router
+
+function go(hash) {
+  location.hash = hash;
+}
+
+async function route() {
+  const hash = location.hash || '#/';
+  const [, name = '', arg = ''] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
+  const id = decodeURIComponent(arg);
+  page.dataset.ready = '';
+  drawNav(name === '' ? '#/' : `#/${['case', 'item'].includes(name) ? '' : name === 'block' ? 'blocks' : name}`);
+  clear(page);
+  window.scrollTo(0, 0);
+  if (name === 'verify') {
+    mountVerifier(page, { title: 'Verify a court bundle (in this page)' });
+    page.dataset.ready = '1';
+    return;
+  }
+  const pages = { '': casesPage, case: () => casePage(id), item: () => itemPage(id), governance: governancePage, blocks: blocksPage, block: () => blockPage(id), network: networkPage };
+  await guarded(pages[name] ?? (async () => page.append(h('p', {}, 'No such page.'))));
+}
+
+window.addEventListener('hashchange', route);
+(async () => {
+  try {
+    session = await get('/api/session');
+  } catch (e) {
+    session = null;
+  }
+  await route();
+})();
+
+export { renderReport };

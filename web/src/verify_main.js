@@ -1,0 +1,4 @@
+// Entry of custos-verify.html, the offline verifier in one file.
+import { mountVerifier } from './ui/verify_page.js';
+
+mountVerifier(document.getElementById('app'));
