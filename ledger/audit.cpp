@@ -9,6 +9,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
+#include "ledger/audit_checkpoint.hpp"
 #include "ledger/audit_state.hpp"
 #include "ledger/block.hpp"
 #include "ledger/event.hpp"
@@ -66,6 +67,7 @@ public:
           events_(db.cursor(Column::events)) {
         events_.seek(store::be64(0));
         report_.genesis_hash = hash;
+        report_.head.log_root = tree_.root();
         set_hashes_.emplace(1, genesis_.validators.hash());
         next_progress_ = options_.progress_every_events;
     }
@@ -105,6 +107,7 @@ private:
     [[nodiscard]] Status check_item_states();
     [[nodiscard]] Status check_officer_states();
     [[nodiscard]] Status check_validator_states();
+    [[nodiscard]] Status check_expected_checkpoints();
     // The set in force at `height` and its hash (computed once per set).
     [[nodiscard]] const ValidatorSet& set_at(Height height) const { return *history_.at(height); }
     [[nodiscard]] const Hash32& set_hash_at(Height height) const {
@@ -162,6 +165,9 @@ Result<AuditReport> Auditor::run() {
     if (failed()) return report_;
     auto validators = check_validator_states();
     if (!validators) return tl::unexpected(validators.error());
+    if (failed()) return report_;
+    auto expected = check_expected_checkpoints();
+    if (!expected) return tl::unexpected(expected.error());
     return report_;
 }
 
@@ -271,6 +277,7 @@ Status Auditor::audit_block(Height height, const std::string& header_text) {
         return {};
     }
     record_adoption(height, adoptions_before);
+    report_.head = AuditHead{.height = height, .block_hash = hash, .log_size = header->log_size, .log_root = root};
     previous_ = std::move(*header);
     previous_hash_ = hash;
     return {};
@@ -579,6 +586,21 @@ Status Auditor::check_validator_states() {
     return {};
 }
 
+// The store must hold the block of every certified checkpoint the auditor brought
+// (ledger/audit_checkpoint.hpp).
+Status Auditor::check_expected_checkpoints() {
+    for (const Certificate& checkpoint : options_.expected_checkpoints) {
+        auto compared = compare_with_checkpoint(db_, checkpoint, genesis_.chain_id, history_, report_.head);
+        if (!compared) return tl::unexpected(compared.error());
+        if (compared->violation) {
+            violate(std::move(*compared->violation));
+            return {};
+        }
+        report_.checkpoints.push_back(*compared->match);
+    }
+    return {};
+}
+
 // Reads the genesis the store holds; a violation if it is not the one the auditor trusts.
 Result<std::pair<std::optional<Genesis>, AuditReport>> load_genesis(const store::Db& db,
                                                                     const AuditOptions& options) {
@@ -621,6 +643,10 @@ Result<AuditReport> audit_directory(const std::filesystem::path& directory, cons
     }
     auto db = store::Db::open(directory, store::DbOptions{.read_only = true});
     if (!db) return tl::unexpected(db.error());
+    // The replay reads some families only (not the Merkle nodes or the read indexes); a damaged
+    // table file must be an error wherever it is.
+    auto checked = db->verify_checksums();
+    if (!checked) return tl::unexpected(checked.error());
     return audit_store(*db, options);
 }
 

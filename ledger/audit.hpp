@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "crypto/bytes.hpp"
@@ -50,6 +51,10 @@ inline constexpr std::string_view meta_height = "meta.height";
 inline constexpr std::string_view item_state = "state.item";
 inline constexpr std::string_view officer_state = "state.officer";
 inline constexpr std::string_view validator_state = "state.validators";
+// A certified checkpoint given to compare with (AuditOptions::expected_checkpoints):
+inline constexpr std::string_view checkpoint_certificate = "checkpoint.certificate";  // does not verify
+inline constexpr std::string_view checkpoint_behind = "checkpoint.behind";  // store ends before it
+inline constexpr std::string_view checkpoint_fork = "checkpoint.fork";      // another block there
 }  // namespace audit_check
 
 struct AuditViolation {
@@ -63,10 +68,30 @@ struct AuditViolation {
     std::string message;   // One line for people.
 };
 
+// The last block an audit verified: what the store claims the ledger is. A store cut short
+// (a damaged or truncated copy, a stale backup) verifies up to an earlier head, so only a
+// certified checkpoint from elsewhere shows that it is short (AuditOptions::expected_checkpoints).
+struct AuditHead {
+    Height height;           // 0 when the store holds no block.
+    BlockHash block_hash;    // All zeros at height 0.
+    std::uint64_t log_size = 0;
+    Hash32 log_root;         // The empty log's root at height 0.
+};
+
+// A certified checkpoint the store was compared with and found consistent with.
+struct CheckpointMatch {
+    Height height;
+    BlockHash block_hash;
+    std::uint64_t signed_power = 0;
+    std::uint64_t total_power = 0;
+};
+
 struct AuditReport {
     Hash32 genesis_hash;
     std::uint64_t blocks = 0;  // Blocks verified.
     std::uint64_t events = 0;  // Events verified.
+    AuditHead head;            // The last block verified (when a violation stops the replay, the one before it).
+    std::vector<CheckpointMatch> checkpoints;  // Each expected checkpoint that held.
     std::optional<AuditViolation> violation;
 
     [[nodiscard]] bool verified() const { return !violation.has_value(); }
@@ -83,6 +108,12 @@ struct AuditOptions {
     // Called about every `progress_every_events` events.
     std::function<void(const AuditProgress&)> progress;
     std::uint64_t progress_every_events = 100000;
+    // Certified checkpoints (commit certificates: the signed-note text a node serves at
+    // /v1/checkpoints/...) obtained from elsewhere. After the replay each must verify against the
+    // validator set the replay found in force at its height, and the store must hold its block:
+    // a checkpoint above the head is a violation (checkpoint.behind: the store is truncated or
+    // stale), another block at its height too (checkpoint.fork).
+    std::vector<Certificate> expected_checkpoints;
 };
 
 // A violation is a successful audit with a violation in the report; the Result fails only when

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
 #include <vector>
 
 #include <rocksdb/cache.h>
@@ -76,6 +79,43 @@ rocksdb::ColumnFamilyOptions column_options(const std::shared_ptr<rocksdb::Cache
     if (written_out_of_order(family)) column.compaction_style = rocksdb::kCompactionStyleUniversal;
     return column;
 }
+
+// RocksDB reports a damaged write-ahead log record in its Status as "Corruption: checksum
+// mismatch", without the file; the file is only in the warning it logs ("<path>/000008.log:
+// dropping N bytes; Corruption: ..."). This logger keeps the last such line so a refused open
+// can name the file, and passes everything on to RocksDB's own LOG file when there is one (none
+// for a read-only open: an audit writes nothing into the copy it checks).
+class DamageNotingLogger final : public rocksdb::Logger {
+public:
+    explicit DamageNotingLogger(std::shared_ptr<rocksdb::Logger> inner)
+        : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), inner_(std::move(inner)) {}
+
+    using rocksdb::Logger::Logv;
+    void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+        va_list copy;
+        va_copy(copy, ap);
+        std::array<char, 1024> line{};
+        std::vsnprintf(line.data(), line.size(), format, copy);
+        va_end(copy);
+        if (std::string_view(line.data()).find(": dropping ") != std::string_view::npos) {
+            std::lock_guard lock(mutex_);
+            damage_ = line.data();
+        }
+        if (inner_) inner_->Logv(level, format, ap);
+    }
+    void Flush() override {
+        if (inner_) inner_->Flush();
+    }
+    [[nodiscard]] std::string damage() const {
+        std::lock_guard lock(mutex_);
+        return damage_;
+    }
+
+private:
+    std::shared_ptr<rocksdb::Logger> inner_;
+    mutable std::mutex mutex_;
+    std::string damage_;
+};
 
 rocksdb::Slice slice(std::string_view text) {
     return {text.data(), text.size()};
@@ -163,6 +203,13 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
     db_options.keep_log_file_num = 2;
     db_options.db_write_buffer_size = memtables_bytes_max;
+    if (options.read_only) {
+        // An audit must see damage, never a shorter ledger: with RocksDB's default
+        // (kPointInTimeRecovery) a damaged record ends recovery there and the open succeeds with
+        // every later block missing. A torn final record is tolerated: a live node may be in the
+        // middle of appending it (audit may run beside the node), and it was never acknowledged.
+        db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    }
 
     const auto cache = rocksdb::NewLRUCache(block_cache_bytes);
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
@@ -184,6 +231,15 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
         (void)db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
                                                          rocksdb::CpuPriority::kLow);
     }
+    std::shared_ptr<rocksdb::Logger> rocksdb_log;
+    std::error_code exists_error;
+    if (!options.read_only && (options.create_if_missing || std::filesystem::exists(directory, exists_error))) {
+        // RocksDB's own LOG file in the store directory, as it makes it when given no logger
+        // (which also creates the directory: not for a store that does not exist).
+        (void)rocksdb::CreateLoggerFromOptions(directory.string(), db_options, &rocksdb_log);
+    }
+    const auto logger = std::make_shared<DamageNotingLogger>(std::move(rocksdb_log));
+    db_options.info_log = logger;
     auto status =
         options.read_only
             ? rocksdb::DB::OpenForReadOnly(db_options, directory.string(), families, &impl->handles, &raw)
@@ -193,13 +249,22 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
             return make_error(ErrorCode::not_found,
                               "no store at " + directory.string() + ": " + status.ToString());
         }
-        return tl::unexpected(to_error(status, "open store " + directory.string()));
+        auto error = to_error(status, "open store " + directory.string());
+        if (const auto damage = logger->damage(); !damage.empty())
+            error.message += " (write-ahead log " + damage + ")";
+        return tl::unexpected(std::move(error));
     }
     impl->db.reset(raw);
     impl->cache = cache;
     impl->read_only = options.read_only;
     CUSTOS_ASSERT(impl->handles.size() == column_count, "RocksDB opened a different number of families");
     return Db(std::move(impl));
+}
+
+Status Db::verify_checksums() const {
+    auto status = impl_->db->VerifyChecksum();
+    if (!status.ok()) return tl::unexpected(to_error(status, "verify table checksums"));
+    return {};
 }
 
 Result<std::optional<std::string>> Db::get(Column column, std::string_view key) const {

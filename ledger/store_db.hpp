@@ -86,6 +86,13 @@ struct DbOptions {
     // Opens without writing anything (no recovered log written back, no compaction): an audit
     // must not change what it checks. RocksDB does not support this while a writer holds the
     // store open: audit a stopped node's store, or a copy.
+    //
+    // Either way the write-ahead log is recovered with RocksDB's kTolerateCorruptedTailRecords:
+    // a record cut short at the very end of the log (a write in progress at a crash, or by a
+    // live writer while a read-only copy opens) is left out; any other record that does not
+    // check out fails the open as corruption naming the log file, where RocksDB's default
+    // (kPointInTimeRecovery) drops the damaged record and everything after it and opens a
+    // silently shorter ledger.
     bool read_only = false;
 };
 
@@ -122,6 +129,10 @@ public:
     [[nodiscard]] Status write(Batch batch, bool sync);
 
     [[nodiscard]] DbMemory memory() const;
+
+    // Reads every table file whole and checks each block's checksum (RocksDB's VerifyChecksum):
+    // damage in a family no read touches is found too. corruption names the file.
+    [[nodiscard]] Status verify_checksums() const;
 
     // Test and repair tooling only: a single unsynced write outside any block commit.
     [[nodiscard]] Status put_raw(Column column, std::string_view key, std::string_view value);

@@ -66,6 +66,10 @@ public:
     bool wait_for(Predicate predicate, int seconds);
 
     [[nodiscard]] std::filesystem::path store_dir(std::size_t index) const;
+    [[nodiscard]] std::uint16_t rest_port(std::size_t index) const { return rest_ports_[index]; }
+    [[nodiscard]] std::string rest_url(std::size_t index) const {
+        return "http://127.0.0.1:" + std::to_string(rest_ports_[index]);
+    }
     [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
     [[nodiscard]] std::string log_tail(std::size_t index) const;
     [[nodiscard]] bool log_contains(std::size_t index, std::string_view text) const;

@@ -7,11 +7,13 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/event.hpp"
+#include "tools/cli/audit_expect.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace custos::cli {
@@ -19,7 +21,7 @@ namespace custos::cli {
 namespace {
 
 constexpr std::string_view audit_usage =
-    "usage: custos audit --data DIR [--genesis-hash HEX] [--json]\n"
+    "usage: custos audit --data DIR [--genesis-hash HEX] [--expect FILE] [--against URL] [--json]\n"
     "\n"
     "Replays the ledger store in DIR from its genesis and re-verifies everything: every event's\n"
     "signature, signer role and custody rules (R1-R32, officer keys as governance events changed\n"
@@ -27,9 +29,21 @@ constexpr std::string_view audit_usage =
     "certificate against the validator set in force at its height (validator changes adopted by\n"
     "the replay count from two blocks on), the Merkle log root at every block, and the stored\n"
     "item states, officer records and validator records against the replay.\n"
-    "Prints \"verified: N blocks, M events\" and exits 0, or prints the first violation (height,\n"
-    "leaf, event id, rule, expected and found) and exits 1. Progress goes to stderr as key=value\n"
-    "lines on long runs.\n"
+    "Prints the genesis, the head it verified (height, block hash, log size, log root) and\n"
+    "\"verified: N blocks, M events\", and exits 0; or prints the first violation (height, leaf,\n"
+    "event id, rule, expected and found) and exits 1. Progress goes to stderr as key=value lines\n"
+    "on long runs.\n"
+    "\n"
+    "Damage is an error, never a shorter ledger: a write-ahead log record that does not check\n"
+    "out and a table file that is short or fails its checksums are refused, naming the file\n"
+    "(exit 1). Only a record cut short at the very end of the log (a write in progress when the\n"
+    "node crashed or the copy was taken) is left out, as the node itself would.\n"
+    "A store cut short cleanly (an old backup, a copy truncated at an earlier block) still\n"
+    "verifies on its own: to prove it holds the whole ledger, compare it with a certified\n"
+    "checkpoint from elsewhere. --expect and --against do that: the checkpoint must verify\n"
+    "against the validator set in force at its height, and the store must hold that very block\n"
+    "(a checkpoint above the head: `checkpoint.behind`; another block there: `checkpoint.fork`;\n"
+    "a checkpoint that does not verify: `checkpoint.certificate`; each exits 1).\n"
     "\n"
     "The store is opened read-only: the audit writes nothing, so it may run beside the node. A\n"
     "running node keeps committing meanwhile; the audit checks the store as it was when opened\n"
@@ -41,19 +55,28 @@ constexpr std::string_view audit_usage =
     "  --data DIR          a node's data directory (its store is DIR/store) or the store directory\n"
     "  --genesis-hash HEX  the genesis hash you trust (64 hex digits, either case); without it the\n"
     "                      store's own genesis is used and its hash printed, so compare it yourself\n"
+    "  --expect FILE       a certified checkpoint to compare with: the signed note a node serves\n"
+    "                      (GET /v1/checkpoints/latest or /v1/checkpoints/HEIGHT), as its JSON\n"
+    "                      answer or the note's text (repeatable)\n"
+    "  --against URL       fetch the latest checkpoint from the node at URL (e.g.\n"
+    "                      http://127.0.0.1:8081) and compare with it (repeatable); the node need\n"
+    "                      not be trusted, its checkpoint's signatures are checked\n"
     "  --json              print the result as one JSON object on stdout\n"
     "  -h, --help          show this help\n";
 
 struct AuditArgs {
     std::filesystem::path data;
     std::optional<Hash32> genesis_hash;
+    std::vector<std::filesystem::path> expect;
+    std::vector<std::string> against;
     bool json = false;
 };
 
 int usage_error(const std::string& message) {
     std::cerr
         << "error: " << message << "\n"
-        << "usage: custos audit --data DIR [--genesis-hash HEX] [--json]   (custos audit --help for more)\n";
+        << "usage: custos audit --data DIR [--genesis-hash HEX] [--expect FILE] [--against URL] [--json]\n"
+           "       (custos audit --help for more)\n";
     return exit_usage;
 }
 
@@ -69,6 +92,10 @@ std::optional<std::string> parse_args(const Args& args, AuditArgs& out) {
             auto hash = parse_hash_option(args[++i]);
             if (!hash) return "--genesis-hash: " + hash.error().message;
             out.genesis_hash = *hash;
+        } else if (arg == "--expect" && has_value) {
+            out.expect.emplace_back(args[++i]);
+        } else if (arg == "--against" && has_value) {
+            out.against.push_back(args[++i]);
         } else {
             return "unexpected argument '" + arg + "'";
         }
@@ -88,10 +115,23 @@ std::filesystem::path store_directory(const std::filesystem::path& data) {
 }
 
 crypto::Json report_json(const ledger::AuditReport& report) {
+    crypto::Json checkpoints = crypto::Json::array();
+    for (const auto& match : report.checkpoints) {
+        checkpoints.push_back({{"height", match.height.value},
+                               {"block_hash", crypto::hex_encode(match.block_hash.hash.view())},
+                               {"signed_power", match.signed_power},
+                               {"total_power", match.total_power}});
+    }
     crypto::Json json = {{"verified", report.verified()},
                          {"blocks", report.blocks},
                          {"events", report.events},
                          {"genesis_hash", crypto::hex_encode(report.genesis_hash.view())},
+                         {"head",
+                          {{"height", report.head.height.value},
+                           {"block_hash", crypto::hex_encode(report.head.block_hash.hash.view())},
+                           {"log_size", report.head.log_size},
+                           {"log_root", crypto::hex_encode(report.head.log_root.view())}}},
+                         {"checkpoints", std::move(checkpoints)},
                          {"summary", ledger::audit_summary(report)}};
     if (report.violation) {
         const auto& v = *report.violation;
@@ -102,6 +142,56 @@ crypto::Json report_json(const ledger::AuditReport& report) {
         json["violation"] = std::move(violation);
     }
     return json;
+}
+
+// The checkpoints of --expect and --against; prints the error and returns false on failure.
+bool collect_checkpoints(const AuditArgs& parsed, std::vector<ledger::Certificate>& out) {
+    for (const auto& path : parsed.expect) {
+        auto checkpoint = read_checkpoint_file(path);
+        if (!checkpoint) {
+            std::cerr << "error: " << checkpoint.error().message << "\n";
+            return false;
+        }
+        out.push_back(std::move(*checkpoint));
+    }
+    for (const auto& url : parsed.against) {
+        auto checkpoint = fetch_latest_checkpoint(url);
+        if (!checkpoint) {
+            std::cerr << "error: " << checkpoint.error().message << "\n";
+            return false;
+        }
+        out.push_back(std::move(*checkpoint));
+    }
+    return true;
+}
+
+void print_text(const AuditArgs& parsed, const ledger::AuditReport& report) {
+    const bool genesis_refused = report.violation && report.violation->rule == ledger::audit_check::genesis;
+    std::cout << "genesis: " << crypto::hex_encode(report.genesis_hash.view())
+              << (!parsed.genesis_hash ? " (not checked: no --genesis-hash given)"
+                  : genesis_refused    ? " (does NOT match --genesis-hash)"
+                                       : " (matches --genesis-hash)")
+              << "\n";
+    if (!genesis_refused) {
+        const auto& head = report.head;
+        std::cout << "head: height " << head.height.value << ", block "
+                  << crypto::hex_encode(head.block_hash.hash.view()) << ", log size " << head.log_size
+                  << ", log root " << crypto::hex_encode(head.log_root.view())
+                  << (report.violation && !report.violation->rule.starts_with("checkpoint.")
+                          ? " (the last block verified before the violation)"
+                          : "")
+                  << "\n";
+    }
+    for (const auto& match : report.checkpoints) {
+        std::cout << "checkpoint: height " << match.height.value << " block "
+                  << crypto::hex_encode(match.block_hash.hash.view()) << " matches (signed by "
+                  << match.signed_power << " of " << match.total_power << " voting power)\n";
+    }
+    if (report.verified() && parsed.expect.empty() && parsed.against.empty()) {
+        std::cout << "note: not compared with a certified checkpoint (--expect, --against): a store "
+                     "cut short at an earlier block verifies too\n";
+    }
+    std::cout << ledger::audit_summary(report) << "\n";
 }
 
 }  // namespace
@@ -117,6 +207,7 @@ int run_audit(const Args& args) {
     const auto start = std::chrono::steady_clock::now();
     ledger::AuditOptions options;
     options.expected_genesis_hash = parsed.genesis_hash;
+    if (!collect_checkpoints(parsed, options.expected_checkpoints)) return exit_failure;
     options.progress = [&](const ledger::AuditProgress& progress) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -133,14 +224,7 @@ int run_audit(const Args& args) {
     if (parsed.json) {
         std::cout << report_json(*report).dump() << "\n";
     } else {
-        const bool genesis_refused =
-            report->violation && report->violation->rule == ledger::audit_check::genesis;
-        std::cout << "genesis: " << crypto::hex_encode(report->genesis_hash.view())
-                  << (!parsed.genesis_hash ? " (not checked: no --genesis-hash given)"
-                      : genesis_refused    ? " (does NOT match --genesis-hash)"
-                                           : " (matches --genesis-hash)")
-                  << "\n"
-                  << ledger::audit_summary(*report) << "\n";
+        print_text(parsed, *report);
     }
     return report->verified() ? exit_ok : exit_failure;
 }
