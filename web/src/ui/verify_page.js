@@ -68,9 +68,9 @@ export function renderReport(report, fileName) {
   const alertRows = (report.timeline ?? []).filter((r) => r.alert);
   const verdict = report.verified
     ? alert
-      ? h('div', { class: 'verdict alert', id: 'verdict' }, 'VERIFIED — INTEGRITY ALERT RECORDED',
+      ? h('div', { class: 'verdict alert', id: 'verdict' }, 'VERIFIED — INTEGRITY ALERT RECORDED', completeLine(report),
           h('div', { class: 'sub' }, alertRows.map((r) => `${r.event.kind} of ${r.event.item} by ${r.event.agency} at ${r.ledger_time} (leaf ${r.leaf_index})`).join('; ')))
-      : h('div', { class: 'verdict ok', id: 'verdict' }, 'VERIFIED: every check holds')
+      : h('div', { class: 'verdict ok', id: 'verdict' }, 'VERIFIED: every check holds', completeLine(report))
     : h('div', { class: 'verdict fail', id: 'verdict' }, `NOT VERIFIED: check ${report.checks.find((c) => c.name === report.failure.check).number} (${report.failure.check}) failed`,
         h('div', { class: 'sub' }, report.failure.message), h('div', { class: 'sub mono' }, locationText(report.failure.location)));
   const pinWarning = report.genesis_pinned ? null
@@ -98,6 +98,13 @@ export function renderReport(report, fileName) {
       h('h2', {}, report.verified ? 'Timeline' : 'Timeline as the file states it (NOT verified)'), timelineTable(report.timeline),
       h('p', { class: 'muted small' }, 'What a valid bundle cannot prove: that nothing happened after its last event, or that no governance record was left out (docs/VERIFYING.md section 4). Compare the anchor with a bundle from another agency\'s node.'),
     ] : null);
+}
+
+// Check 6 (bundles v2): the certified state shows the trail is whole up to the anchor.
+function completeLine(report) {
+  const complete = report.checks.find((c) => c.name === 'completeness');
+  if (!complete?.passed || !report.anchor) return h('div', { class: 'sub' }, 'Completeness not proven: this bundle has no certified state (v1); compare its anchor with a fresh bundle.');
+  return h('div', { class: 'sub' }, `The trail is complete as of height ${report.anchor.height}, ledger time ${report.anchor.time}.`);
 }
 
 const fact = (label, value) => [h('dt', {}, label), h('dd', {}, value ?? '')];

@@ -13,6 +13,7 @@ import { parseNote, matchLines, judgeNote } from './note.js';
 import { checkGenesis, checkHeaderShape, checkEnvelope, validatorSetHash, blockHash, parseTime, isId, isGovernanceKind, FieldError } from './schema.js';
 import { LedgerState, RuleError, CHECK2_RULES } from './rules.js';
 import { Ed25519Verifier } from './ed25519.js';
+import { smtVerify, stateKey } from './smt.js';
 
 export const bundle_bytes_max = 64 * 1024 * 1024;
 
@@ -36,10 +37,12 @@ function checkFormat(ctx) {
   const b = ctx.bundle;
   const where = (field) => ({ field });
   if (!isObject(b)) failAt('the document is not a JSON object', where('$'));
-  const fields = ['type', 'item', 'items', 'genesis', 'checkpoints', 'governance', 'events'];
+  // custos.bundle.v2 adds `state` (11.5) and certified state roots in its headers (7.5).
+  if (b.type !== 'custos.bundle.v1' && b.type !== 'custos.bundle.v2') failAt('type is not custos.bundle.v2 (or v1)', where('type'));
+  ctx.v2 = b.type === 'custos.bundle.v2';
+  const fields = ['type', 'item', 'items', 'genesis', 'checkpoints', 'governance', 'events', ...(ctx.v2 ? ['state'] : [])];
   for (const k of Object.keys(b)) if (!fields.includes(k)) failAt(`unknown field ${k}`, where(k));
   for (const k of fields) if (!(k in b)) failAt(`missing field ${k}`, where(k));
-  if (b.type !== 'custos.bundle.v1') failAt('type is not custos.bundle.v1', where('type'));
   if (!isId(b.item)) failAt('item is not an id', where('item'));
   if (!Array.isArray(b.items) || b.items.length < 1 || b.items.length > 1000) failAt('items must hold 1..1,000 item ids', where('items'));
   b.items.forEach((it, i) => {
@@ -57,6 +60,7 @@ function checkFormat(ctx) {
     if (!isInteger(c.height, 1)) failAt('height is not an integer 1..2^53', where(`${f}.height`));
     if (i > 0 && !(c.height > b.checkpoints[i - 1].height)) failAt('heights do not strictly increase', where(`${f}.height`));
     shape(() => checkHeaderShape(c.header, `${f}.header`));
+    if (ctx.v2 && c.header.type !== 'custos.block.v2') failAt('a custos.bundle.v2 holds custos.block.v2 headers', where(`${f}.header.type`));
     if (!('previous_header' in c)) failAt('missing previous_header', where(`${f}.previous_header`));
     if (c.height === 1 && c.previous_header !== null) failAt('previous_header must be null at height 1', where(`${f}.previous_header`));
     if (c.height > 1) shape(() => checkHeaderShape(c.previous_header, `${f}.previous_header`));
@@ -77,6 +81,43 @@ function checkFormat(ctx) {
       hashList(r.inclusion_proof, `${f}.inclusion_proof`);
     });
   }
+  if (ctx.v2) checkStateShape(b.state);
+}
+
+// 11.5: {"items": [{item, value, proof}], "officers": [{key, value, proof}], "governance": {value, proof}}
+function checkStateShape(state) {
+  const exact = (o, field, keys) => {
+    if (!isObject(o)) failAt('not an object', { field });
+    for (const k of Object.keys(o)) if (!keys.includes(k)) failAt(`unknown field ${k}`, { field: `${field}.${k}` });
+    for (const k of keys) if (!(k in o)) failAt(`missing field ${k}`, { field: `${field}.${k}` });
+  };
+  const proof = (p, field) => {
+    exact(p, field, ['leaf', 'siblings']);
+    if (p.leaf !== null) {
+      exact(p.leaf, `${field}.leaf`, ['key', 'value_hash']);
+      if (!isHex(p.leaf.key, 32) || !isHex(p.leaf.value_hash, 32)) failAt('not 64 lowercase hex digits', { field: `${field}.leaf` });
+    }
+    if (!Array.isArray(p.siblings) || p.siblings.length > 256) failAt('not an array of at most 256 hashes', { field: `${field}.siblings` });
+    p.siblings.forEach((x, i) => {
+      if (!isHex(x, 32)) failAt('not 64 lowercase hex digits', { field: `${field}.siblings[${i}]` });
+    });
+  };
+  exact(state, 'state', ['items', 'officers', 'governance']);
+  if (!Array.isArray(state.items)) failAt('not an array', { field: 'state.items' });
+  state.items.forEach((e, i) => {
+    exact(e, `state.items[${i}]`, ['item', 'value', 'proof']);
+    if (!isId(e.item)) failAt('not an id', { field: `state.items[${i}].item` });
+    proof(e.proof, `state.items[${i}].proof`);
+  });
+  if (!Array.isArray(state.officers)) failAt('not an array', { field: 'state.officers' });
+  state.officers.forEach((e, i) => {
+    exact(e, `state.officers[${i}]`, ['key', 'value', 'proof']);
+    if (!isHex(e.key, 32)) failAt('not a key id', { field: `state.officers[${i}].key` });
+    if (i > 0 && !(state.officers[i - 1].key < e.key)) failAt('officers are not sorted by key id without repeats', { field: `state.officers[${i}].key` });
+    proof(e.proof, `state.officers[${i}].proof`);
+  });
+  exact(state.governance, 'state.governance', ['value', 'proof']);
+  proof(state.governance.proof, 'state.governance.proof');
 }
 
 function shape(fn) {
@@ -166,6 +207,7 @@ async function prepare(ctx) {
     }
   }
   ctx.state = full;
+  ctx.governanceState = governance;
   const state = governance;
   // Certificates: every line by a validator of the set in force, in one batch.
   const notes = [];
@@ -320,15 +362,74 @@ function checkCustodyRules(ctx) {
   for (const rec of ctx.merged) if (rec.rule) failAt(rec.rule, recordLocation(rec));
 }
 
+// ---------------------------------------------------------------- check 6: completeness (v2)
+
+// 11.4 check 6: the state proven under the anchor's state_root says the bundle holds every event
+// of its items and every governance record up to the anchor. Returns 'not run' for a v1 bundle
+// (which has no state) and when check 5 did not replay every record.
+function checkCompleteness(ctx) {
+  if (!ctx.v2) return 'not run';
+  if (ctx.merged.some((r) => r.r1 || r.r2 || r.signerRule || r.rule)) return 'not run';
+  const b = ctx.bundle;
+  const root = hexDecode(ctx.anchor.header.state_root);
+  const anchorHeight = ctx.anchor.height;
+  const proven = (entry, key, field) => {
+    const p = entry.proof;
+    let valueHash;
+    try {
+      valueHash = smtVerify(root, key, p.leaf === null ? null : { key: hexDecode(p.leaf.key), valueHash: hexDecode(p.leaf.value_hash) }, p.siblings.map((x) => hexDecode(x)));
+    } catch (e) {
+      failAt(`the state proof is refused: ${e.message}`, { field: `${field}.proof`, height: anchorHeight });
+    }
+    if (entry.value === null) {
+      if (valueHash !== null) failAt('the value is null but the proof shows the key present', { field, height: anchorHeight });
+      return;
+    }
+    if (valueHash === null || hexEncode(valueHash) !== hexH(canonicalBytes(entry.value)))
+      failAt('the value is not the one the state root certifies', { field: `${field}.value`, height: anchorHeight });
+  };
+  if (b.state.items.length !== b.items.length) failAt('state.items does not hold one entry per item of items', { field: 'state.items' });
+  const events = ctx.records.filter((r) => r.list === 'events');
+  b.state.items.forEach((entry, i) => {
+    const field = `state.items[${i}]`;
+    if (entry.item !== b.items[i]) failAt(`expected the state of ${b.items[i]}`, { field: `${field}.item` });
+    proven(entry, stateKey('item', utf8(entry.item)), field);
+    const trail = events.filter((r) => r.envelope.event.item === entry.item || (r.envelope.event.kind === 'derive' && r.envelope.event.new_item === entry.item));
+    const v = entry.value;
+    if (!isObject(v)) failAt(`${entry.item} has no state at the anchor`, { field, height: anchorHeight });
+    if (v.event_count !== trail.length)
+      failAt(`the ledger holds ${v.event_count} events of ${entry.item} at height ${anchorHeight}; the bundle has ${trail.length}`, { field: `${field}.value.event_count`, height: anchorHeight });
+    if (v.head !== trail.at(-1)?.eventId)
+      failAt(`the last event of ${entry.item} at height ${anchorHeight} is ${v.head}, not the bundle's last`, { field: `${field}.value.head`, height: anchorHeight });
+  });
+  const signers = [...new Set(ctx.records.map((r) => r.envelope.signer))].sort();
+  const listed = b.state.officers.map((o) => o.key);
+  if (signers.join() !== listed.join()) failAt('state.officers does not list exactly the keys that signed a record', { field: 'state.officers' });
+  b.state.officers.forEach((entry, i) => {
+    const field = `state.officers[${i}]`;
+    proven(entry, stateKey('officer', hexDecode(entry.key)), field);
+    const record = ctx.governanceState.officers.get(entry.key);
+    const expected = record ? canonical(Object.fromEntries(Object.entries(record).filter(([, x]) => x !== undefined))) : 'null';
+    if (canonical(entry.value) !== expected)
+      failAt(`the key's record at the anchor is not what the bundle's governance records give (a governance record left out?)`, { field: `${field}.value`, height: anchorHeight });
+  });
+  proven(b.state.governance, stateKey('governance'), 'state.governance');
+  const governance = ctx.records.filter((r) => r.list === 'governance');
+  const expected = { count: governance.length, head: governance.at(-1)?.eventId ?? null, type: 'custos.state.governance.v1' };
+  if (canonical(b.state.governance.value) !== canonical(expected))
+    failAt(`the ledger holds ${b.state.governance.value?.count} governance records at height ${anchorHeight}; the bundle has ${governance.length}`, { field: 'state.governance.value', height: anchorHeight });
+}
+
 // ---------------------------------------------------------------- the list
 
 export const CHECKS = [
-  { number: 0, name: 'format', title: 'The file is a custos.bundle.v1 court bundle', run: checkFormat, stops: true },
+  { number: 0, name: 'format', title: 'The file is a Custos court bundle (custos.bundle.v2, or v1) within its limits', run: checkFormat, stops: true },
   { number: 1, name: 'genesis', title: 'The genesis document is valid (and its hash the pinned one)', run: checkGenesisStep, stops: true },
   { number: 2, name: 'signatures', title: 'Every record is well formed and signed by an officer entitled to sign it then', run: checkSignatures },
   { number: 3, name: 'proofs', title: 'Every block is certified by the validators and every record proven in the log', run: checkProofs },
   { number: 4, name: 'chain', title: 'Each item\'s events run from its origin through unbroken prev links', run: checkChain },
   { number: 5, name: 'custody_rules', title: 'Replayed in log order, every event obeys the custody rules', run: checkCustodyRules },
+  { number: 6, name: 'completeness', title: 'The certified state shows the bundle holds every event of its items and every governance record up to the anchor', run: checkCompleteness },
 ];
 
 // Verifies a bundle given as bytes (Uint8Array), text or an already parsed value. Options:
@@ -360,8 +461,8 @@ export async function verifyBundle(input, { pinnedGenesisHash = null, verifier =
     const out = report.checks[i];
     out.ran = true;
     try {
-      await check.run(ctx);
-      out.passed = true;
+      if ((await check.run(ctx)) === 'not run') out.ran = false;
+      else out.passed = true;
     } catch (e) {
       if (!(e instanceof CheckFailure)) throw e;
       out.failure = { message: e.message, location: e.location };

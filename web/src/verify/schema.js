@@ -151,14 +151,17 @@ export function validatorSetHash(validators) {
   return hexH(canonicalBytes({ type: 'custos.validators.v1', validators: entries }));
 }
 
-// FORMAT.md 7.1, the header on its own (the chain checks are the caller's).
+// FORMAT.md 7.1, the header on its own (the chain checks are the caller's). `custos.block.v2`
+// headers carry `state_root` (7.5); `custos.block.v1` headers, from before it, do not.
+const HEADER_FIELDS = ['type', 'chain_id', 'height', 'time', 'previous', 'log_size', 'log_root', 'validators_hash', 'proposer', 'events_hash'];
 export function checkHeaderShape(h, field) {
-  exactFields(h, field, ['type', 'chain_id', 'height', 'time', 'previous', 'log_size', 'log_root', 'validators_hash', 'proposer', 'events_hash']);
-  if (h.type !== 'custos.block.v1') fail(`${field}.type`, 'not custos.block.v1');
+  const v2 = isObject(h) && h.type === 'custos.block.v2';
+  exactFields(h, field, v2 ? [...HEADER_FIELDS, 'state_root'] : HEADER_FIELDS);
+  if (h.type !== 'custos.block.v1' && !v2) fail(`${field}.type`, 'not custos.block.v2 (or v1)');
   if (!isId(h.chain_id, 64)) fail(`${field}.chain_id`, 'not an id');
   if (!isInteger(h.height, 1)) fail(`${field}.height`, 'not an integer 1..2^53');
   if (parseTime(h.time) === null) fail(`${field}.time`, 'not a time');
-  for (const k of ['previous', 'log_root', 'validators_hash', 'events_hash'])
+  for (const k of ['previous', 'log_root', 'validators_hash', 'events_hash', ...(v2 ? ['state_root'] : [])])
     if (!isHex(h[k], 32)) fail(`${field}.${k}`, 'not 64 lowercase hex digits');
   if (!isInteger(h.log_size, 0)) fail(`${field}.log_size`, 'not an integer 0..2^53');
   if (!isId(h.proposer, 256)) fail(`${field}.proposer`, 'not a validator name');
@@ -215,7 +218,7 @@ function checkDigests(v, field) {
 }
 
 const text1024 = (v, field) => {
-  if (!isText(v, 0, 1024)) fail(field, 'not text of at most 1024 bytes');
+  if (!isText(v, 1, 1024)) fail(field, 'not text of 1..1024 bytes');
 };
 
 const VALUE_CHECKS = {
@@ -236,7 +239,7 @@ const VALUE_CHECKS = {
   },
   digests: checkDigests,
   description: (v, field) => {
-    if (!isText(v, 0, 4096)) fail(field, 'not text of at most 4096 bytes');
+    if (!isText(v, 1, 4096)) fail(field, 'not text of 1..4096 bytes');
   },
   seal: text1024,
   recipient: (v, field) => {
@@ -288,7 +291,7 @@ const VALUE_CHECKS = {
   },
   validator: (v, field) => {
     checkValidatorEntry(v, field, { powerMin: 0 });
-    if (!isText(v.address, 0, 256)) fail(`${field}.address`, 'not text of at most 256 bytes');
+    if (!isText(v.address, 1, 256)) fail(`${field}.address`, 'not text of 1..256 bytes');
   },
   proposal: (v, field) => {
     if (!isHex(v, 32)) fail(field, 'not 64 lowercase hex digits');
