@@ -218,7 +218,15 @@ TEST_CASE(
                               " --user-data-dir=" +
                               (work / "chromium").string() + " --dump-dom file://" + html.string());
     REQUIRE_MESSAGE(dom.exit_code == 0, dom.err);
-    CHECK(contains(dom.out, "VERIFIED: every check holds."));
+    // The headline states the integrity alert, not only that every check holds; the report says
+    // when and by what it was made, and that the genesis hash was pinned.
+    CHECK(contains(dom.out, "integrity alert recorded</span> on EXHIBIT-DEMO-0001 at "));
+    CHECK(contains(dom.out, "Every check holds."));
+    CHECK_FALSE(contains(dom.out, "VERIFIED: every check holds."));
+    CHECK(contains(dom.out, "Report made 20"));
+    CHECK(contains(dom.out, " by custos "));
+    CHECK(contains(dom.out, "<strong>pinned</strong> by the reader"));
+    CHECK(contains(dom.out, "@media print"));
     CHECK(contains(dom.out, "<dd id=\"item\">EXHIBIT-DEMO-0001</dd>"));
     CHECK(contains(dom.out, "INTEGRITY ALERT"));
     CHECK(contains(dom.out, genesis_hash));
@@ -228,5 +236,28 @@ TEST_CASE(
     CHECK(contains(dom.out, "&lt;script&gt;alert('x')&lt;/script&gt; &amp; &lt;b&gt;Lab 2&lt;/b&gt;"));
     CHECK_FALSE(contains(dom.out, "<script"));
     CHECK_FALSE(contains(dom.out, "<b>Lab 2"));
+
+    // A failed check is worded as a failure in the report.
+    const fs::path failed_html = work / "tampered.html";
+    Run failed = run_custos(work, "verify " + (work / "tampered.json").string() + " --genesis-hash " +
+                                      genesis_hash + " --report " + failed_html.string());
+    CHECK(failed.exit_code == 1);
+    const std::string failed_page = read_file(failed_html);
+    CHECK(contains(failed_page, "NOT VERIFIED: check 2 (signatures) failed"));
+    CHECK(contains(failed_page, "<span class=alert>FAILED</span>"));
+    CHECK(contains(failed_page, "<span class=alert>Failed: check 2 (signatures) failed"));
+
+    // The same report as PDF, printed by headless Chromium; an existing file is refused.
+    const fs::path pdf = work / "report.pdf";
+    Run printed = run_custos(work, "verify " + bundles[0].string() + " --genesis-hash " + genesis_hash +
+                                       " --report " + pdf.string());
+    REQUIRE_MESSAGE(printed.exit_code == 0, printed.err);
+    const std::string pdf_bytes = read_file(pdf);
+    CHECK(pdf_bytes.starts_with("%PDF-"));
+    CHECK(pdf_bytes.size() > 10000);
+    CHECK(contains(pdf_bytes, "%%EOF"));
+    Run again = run_custos(work, "verify " + bundles[0].string() + " --report " + pdf.string());
+    CHECK(again.exit_code == 1);
+    CHECK(contains(again.err, "already exists"));
     fs::remove_all(work);
 }

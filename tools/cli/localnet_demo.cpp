@@ -177,7 +177,10 @@ Status run_demo(const DemoOptions& options) {
     if (!accept_id) return tl::unexpected(accept_id.error());
 
     std::cout << "demo done; the item's trail (requests are signed, so use the CLI rather than curl):\n  "
-              << trail_command(options.dir, node(0), to) << "\n";
+              << trail_command(options.dir, node(0), to) << "\n"
+              << "or in a browser, as " << to << "'s prosecutor (open the URL it prints, then the item):\n  "
+              << self_command() << " explorer --node " << url(node(0), "") << " --key "
+              << officer_key_path(options.dir, to, "prosecutor").string() << "\n";
     return {};
 }
 

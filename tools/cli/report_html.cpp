@@ -2,8 +2,11 @@
 // no external assets) a judge can read: the exhibit, its case, the custody timeline, transfers as
 // released-by / received-by pairs, the verdict with what was checked, and the fingerprints needed
 // to re-run the check. Every value from the bundle passes through html_escape().
+#include <chrono>
 #include <map>
 #include <sstream>
+
+#include "common/version.hpp"
 
 #include "crypto/encoding.hpp"
 #include "ledger/genesis.hpp"
@@ -57,7 +60,12 @@ th{background:#eee}.mono{font-family:'DejaVu Sans Mono',monospace;font-size:.85e
 .ok{border-color:#1a7f37;background:#e9f7ee}.bad{border-color:#b3261e;background:#fdecea}
 .warn{border:2px solid #b26a00;background:#fff4e0;padding:.7em;margin:1em 0}
 .alert{color:#b3261e;font-weight:bold}dl{display:grid;grid-template-columns:14em 1fr;gap:.2em 1em}
-dt{font-weight:bold}dd{margin:0}
+dt{font-weight:bold}dd{margin:0}.made{color:#444;font-size:.9em}
+.verdict.alertv{border-color:#b3261e;background:#fff4e0}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{margin:0;max-width:none;font-size:9.5pt}table{font-size:8.5pt}
+thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}
+.verdict,.warn{break-inside:avoid}a{color:inherit;text-decoration:none}}
 )";
 
 std::string hex(const Hash32& hash) {
@@ -88,6 +96,15 @@ std::string details_text(const TimelineEntry& entry) {
     std::vector<std::string> parts;
     if (event.purpose) parts.push_back("purpose: " + *event.purpose);
     if (event.tool) parts.push_back("tool: " + *event.tool);
+    for (const auto& result : event.results)
+        parts.push_back("result: SHA-256 " + crypto::hex_encode(result.sha256.view()));
+    if (!event.scope.empty()) {
+        std::string scope;
+        for (auto action : event.scope)
+            scope += (scope.empty() ? "" : ", ") + std::string(ledger::access_action_name(action));
+        parts.push_back("scope: " + scope);
+    }
+    if (event.expires) parts.push_back("expires: " + ledger::format_time(*event.expires));
     if (event.released_by) parts.push_back("released by: " + *event.released_by);
     if (event.received_by) parts.push_back("received by: " + *event.received_by);
     if (event.reason) parts.push_back("reason: " + *event.reason);
@@ -101,9 +118,9 @@ std::string details_text(const TimelineEntry& entry) {
 }
 
 void timeline_table(std::ostringstream& out, const BundleReport& report) {
-    out << "<h2>Custody timeline</h2>\n<table><tr><th>Ledger time</th><th>Item</th><th>Action</th>"
+    out << "<h2>Custody timeline</h2>\n<table><thead><tr><th>Ledger time</th><th>Item</th><th>Action</th>"
            "<th>Agency</th><th>Officer</th><th>Location</th><th>Legal authority</th><th>Checks</th>"
-           "<th>Record</th></tr>\n";
+           "<th>Record</th></tr></thead>\n";
     for (const auto& entry : report.timeline) {
         const Event& event = entry.envelope.event;
         out << "<tr class=event><td>" << ledger::format_time(entry.ledger_time) << "<br><small>event time "
@@ -157,10 +174,29 @@ void transfers_table(std::ostringstream& out, const BundleReport& report) {
     out << "</table>\n";
 }
 
+// The headline says what a court must not miss: a failure as a failure, and an integrity alert
+// even when every check holds.
 void verdict_section(std::ostringstream& out, const BundleReport& report) {
-    out << "<div id=verdict class='verdict "
-        << (report.ok() ? "ok'>VERIFIED: every check holds." : "bad'>NOT VERIFIED: ")
-        << (report.failure ? html_escape(report.failure->message()) : std::string()) << "</div>\n";
+    if (!report.ok()) {
+        out << "<div id=verdict class='verdict bad'>NOT VERIFIED: "
+            << (report.failure ? html_escape(report.failure->message()) : std::string()) << "</div>\n";
+    } else if (report.integrity_alert) {
+        out << "<div id=verdict class='verdict alertv'>VERIFIED &mdash; <span class=alert>integrity alert "
+               "recorded</span>";
+        std::string separator = " on ";
+        for (const auto& entry : report.timeline) {
+            if (!entry.integrity_alert) continue;
+            const Event& event = entry.envelope.event;
+            out << separator << html_escape(event.item) << " at " << ledger::format_time(entry.ledger_time) << " ("
+                << html_escape(std::string(ledger::event_kind_name(event.kind))) << " by "
+                << html_escape(event.agency) << (entry.digest_check.empty() ? "" : ": " + html_escape(entry.digest_check))
+                << (entry.seal_check.empty() ? "" : ", " + html_escape(entry.seal_check)) << ")";
+            separator = "; ";
+        }
+        out << ". Every check holds.</div>\n";
+    } else {
+        out << "<div id=verdict class='verdict ok'>VERIFIED: every check holds.</div>\n";
+    }
     if (!report.genesis_pinned) {
         out << "<div class=warn><strong>Warning: the genesis hash was not pinned.</strong> The verifier took "
                "the genesis (validators and officer keys) from the bundle itself; a forged bundle with its "
@@ -168,12 +204,16 @@ void verdict_section(std::ostringstream& out, const BundleReport& report) {
                "trusts.</div>\n";
     }
     out << "<h2>What was "
-           "checked</h2>\n<table><tr><th>#</th><th>Check</th><th>Result</th><th>Details</th></tr>\n";
+           "checked</h2>\n<table><thead><tr><th>#</th><th>Check</th><th>Result</th><th>Details</th></tr></thead>\n";
     for (const auto& check : report.checks) {
+        const bool failed_here = report.failure && report.failure->check == check.check;
         out << "<tr class=check><td>" << static_cast<int>(check.check) << "</td><td>"
             << ledger::bundle_check_name(check.check) << "</td><td>"
             << (!check.ran ? "not run" : (check.passed ? "passed" : "<span class=alert>FAILED</span>"))
-            << "</td><td>" << html_escape(check.summary) << "</td></tr>\n";
+            << "</td><td>"
+            << (failed_here ? "<span class=alert>Failed: " + html_escape(report.failure->message()) + "</span>"
+                            : html_escape(check.summary))
+            << "</td></tr>\n";
     }
     out << "</table>\n";
 }
@@ -202,7 +242,12 @@ std::string render_report_html(const BundleReport& report, const std::string& bu
            "'unsafe-inline'\">"
            "<title>Custody report: "
         << html_escape(report.item) << "</title><style>" << page_style << "</style></head><body>\n";
-    out << "<h1>Chain of custody report</h1>\n";
+    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    out << "<h1>Chain of custody report</h1>\n<p class=made id=made>Report made "
+        << ledger::format_time(ledger::TimeMs{now.time_since_epoch().count()}) << " by custos " << custos::version
+        << " (custos verify, offline). Genesis hash " << hex(report.genesis_hash)
+        << (report.genesis_pinned ? ": <strong>pinned</strong> by the reader." : ": <strong>NOT pinned</strong>.")
+        << "</p>\n";
     verdict_section(out, report);
     out << "<h2>Exhibit</h2>\n<dl><dt>Item</dt><dd id=item>" << html_escape(report.item) << "</dd>"
         << "<dt>Description</dt><dd>" << html_escape(report.description) << "</dd>"

@@ -20,7 +20,7 @@ namespace custos::cli {
 namespace {
 
 constexpr std::string_view verify_usage =
-    "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html]\n"
+    "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html|FILE.pdf]\n"
     "\n"
     "Verifies a court bundle (custos bundle, or GET /v1/items/{item}/bundle) offline: no network,\n"
     "no data directory. Checks, in order: 0 format; 1 the genesis hash; 2 every event's signature\n"
@@ -35,7 +35,10 @@ constexpr std::string_view verify_usage =
     "                       genesis is taken from the bundle itself and a forged validator set\n"
     "                       would pass: a loud warning is printed\n"
     "  --json               print the full report as JSON on stdout instead of the timeline\n"
-    "  --report FILE.html   also write a self-contained HTML report (refuses an existing file)\n"
+    "  --report FILE.html   also write the court report: a self-contained HTML page (refuses an\n"
+    "                       existing file). A name ending in .pdf writes it as PDF instead,\n"
+    "                       printed by headless Chromium (make deps installs chromium;\n"
+    "                       CUSTOS_CHROMIUM names another browser binary)\n"
     "  -h, --help           show this help\n";
 
 struct VerifyArgs {
@@ -47,7 +50,7 @@ struct VerifyArgs {
 
 int usage_error(const std::string& message) {
     std::cerr << "error: " << message << "\n"
-              << "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html]"
+              << "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html|FILE.pdf]"
                  "   (custos verify --help for more)\n";
     return exit_usage;
 }
@@ -186,8 +189,10 @@ int run_verify(const Args& args) {
     }
     if (!parsed.genesis_hash) warn_not_pinned();
     if (parsed.report) {
-        if (auto written = write_new_file(*parsed.report, render_report_html(*report, parsed.file));
-            !written) {
+        const std::string html = render_report_html(*report, parsed.file);
+        auto written = parsed.report->ends_with(".pdf") ? write_report_pdf(html, *parsed.report)
+                                                        : write_new_file(*parsed.report, html);
+        if (!written) {
             std::cerr << "error: " << written.error().message << "\n";
             return exit_failure;
         }

@@ -10,7 +10,7 @@
 
 namespace custos::cli {
 
-// `custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html]` (verify.cpp).
+// `custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html|FILE.pdf]` (verify.cpp).
 int run_verify(const Args& args);
 // `custos bundle ITEM --node URL --key FILE --out FILE` (bundle.cpp).
 int run_bundle(const Args& args);
@@ -23,5 +23,7 @@ int run_bench_verify(const Args& args);
 [[nodiscard]] std::string render_report_html(const ledger::BundleReport& report,
                                              const std::string& bundle_name);
 [[nodiscard]] std::string html_escape(std::string_view text);
+// The same page printed to PDF by headless Chromium (report_pdf.cpp); refuses an existing file.
+[[nodiscard]] Status write_report_pdf(const std::string& html, const std::string& path);
 
 }  // namespace custos::cli

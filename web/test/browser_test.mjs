@@ -180,6 +180,28 @@ try {
   await show('#/verify', 'explorer-verify', (t) => [['offers the verifier', t.includes('Pin the genesis hash')]]);
   check(outside.length === 0, `no request left 127.0.0.1 (${outside.join(', ')})`);
 
+  // A prosecutor's key (what the demo suggests): it may not read blocks or the status, so the
+  // cases page offers the search; the item's timeline and bundle are there.
+  const prosecutor = startProcess(custos, ['explorer', '--node', nodeUrl, '--key', join(keys, 'DE-BKA', 'prosecutor.key'), '--listen', '127.0.0.1:0', '--assets', join(web, 'explorer')], join(out, 'explorer-prosecutor.log'));
+  children.push(prosecutor);
+  await waitFor(() => /open: (http:\S+)/.test(prosecutor.output) || prosecutor.exitCode !== null, 20000, 'the prosecutor explorer URL');
+  const prosecutorPage = await watchedPage(browser);
+  await prosecutorPage.goto(/open: (http:\S+)/.exec(prosecutor.output)[1], { waitUntil: 'load' });
+  await prosecutorPage.waitForFunction(() => document.getElementById('page')?.dataset.ready === '1', { timeout: 60000 });
+  const home = await prosecutorPage.evaluate(() => document.getElementById('page').innerText);
+  check(home.includes('open an item or a case by its id'), 'prosecutor: the cases page offers the search when the key may not list blocks');
+  await prosecutorPage.type('#search', 'EXHIBIT-DEMO-0001');
+  await prosecutorPage.evaluate(() => {
+    document.getElementById('page').dataset.ready = '';
+    document.querySelector('form.search button[type=submit]').click();
+  });
+  await prosecutorPage.waitForFunction(() => document.getElementById('page')?.dataset.ready === '1', { timeout: 60000 });
+  const item = await prosecutorPage.evaluate(() => document.getElementById('page').innerText);
+  await prosecutorPage.screenshot({ path: join(out, 'explorer-item-prosecutor.png'), fullPage: true });
+  check(item.includes('Court bundle VERIFIED here') && item.includes('DIGEST MISMATCH'), 'prosecutor: the item page verifies the bundle and shows the alert');
+  check(prosecutorPage.problems.every((p) => /HTTP 403: .*\/api\/v1\/(blocks|status)/.test(p) || /status of 403/.test(p)),
+    `prosecutor: the only refusals are the reads the key may not make (${prosecutorPage.problems.join('; ')})`);
+
   // --- custos-verify.html from a file
   const verifyUrl = `file://${join(web, 'custos-verify.html')}`;
   const verifyFile = async (file, pin, name) => {

@@ -176,7 +176,7 @@ async function itemPage(id) {
       report.verified
         ? h('div', { class: report.integrity_alert ? 'verdict alert' : 'verdict ok', id: 'bundle-verdict' },
           report.integrity_alert ? 'Court bundle VERIFIED here — integrity alert recorded' : 'Court bundle VERIFIED here: every check of FORMAT 11.4 holds',
-          h('div', { class: 'sub' }, `anchor height ${report.anchor.height}, log size ${report.anchor.log_size}, ${report.elapsed_ms.toFixed(0)} ms; genesis ${short(report.genesis_hash, 16)} (the node's)`))
+          h('div', { class: 'sub' }, `anchor height ${report.anchor.height}, log size ${report.anchor.log_size}, ${report.elapsed_ms.toFixed(0)} ms; genesis ${short(report.genesis_hash, 16)} ${report.genesis_pinned ? "(pinned to the node's)" : '(NOT pinned: this key may not read the node\'s status; pin the hash you trust in custos-verify.html)'}`))
         : h('div', { class: 'verdict fail', id: 'bundle-verdict' }, `Court bundle NOT VERIFIED: ${report.failure.check}: ${report.failure.message}`),
       h('h2', {}, 'Custody path'), custodyPath(report.timeline.filter((r) => !r.governance)),
       h('h2', {}, 'Grants'), grantsTable(state),
