@@ -97,9 +97,13 @@ public:
         std::array<char, 1024> line{};
         std::vsnprintf(line.data(), line.size(), format, copy);
         va_end(copy);
-        if (std::string_view(line.data()).find(": dropping ") != std::string_view::npos) {
+        std::string_view text(line.data());
+        if (text.find(": dropping ") != std::string_view::npos) {
+            // RocksDB prefixes its source place ("[db/db_impl/db_impl_open.cc:982] "): not ours to show.
+            if (text.starts_with('[') && text.find("] ") != std::string_view::npos)
+                text.remove_prefix(text.find("] ") + 2);
             std::lock_guard lock(mutex_);
-            damage_ = line.data();
+            damage_ = std::string(text);
         }
         if (inner_) inner_->Logv(level, format, ap);
     }
@@ -203,13 +207,17 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
     db_options.keep_log_file_num = 2;
     db_options.db_write_buffer_size = memtables_bytes_max;
-    if (options.read_only) {
-        // An audit must see damage, never a shorter ledger: with RocksDB's default
-        // (kPointInTimeRecovery) a damaged record ends recovery there and the open succeeds with
-        // every later block missing. A torn final record is tolerated: a live node may be in the
-        // middle of appending it (audit may run beside the node), and it was never acknowledged.
-        db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
-    }
+    // Damage must be an error, never a shorter ledger: with RocksDB's default
+    // (kPointInTimeRecovery) a damaged record ends recovery there and the open succeeds with every
+    // later block missing; a node would then sync them again and carry on as if nothing happened,
+    // and an audit would verify the shorter store. kAbsoluteConsistency refuses a torn final
+    // record too, which after a power cut is the normal case. kTolerateCorruptedTailRecords gives
+    // both: a record cut short at the very end of the log is left out, any other record that does
+    // not check out (a flipped byte in the last record included) fails the open. The record left
+    // out was never acknowledged: every block is written with a synced batch, and nothing that
+    // depends on it (the next height's signing state, a 201 answer) happens before that sync
+    // returns. A live node may also be mid-append while an audit opens its store read-only.
+    db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
 
     const auto cache = rocksdb::NewLRUCache(block_cache_bytes);
     std::vector<rocksdb::ColumnFamilyDescriptor> families;

@@ -87,12 +87,12 @@ struct DbOptions {
     // must not change what it checks. RocksDB does not support this while a writer holds the
     // store open: audit a stopped node's store, or a copy.
     //
-    // Either way the write-ahead log is recovered with RocksDB's kTolerateCorruptedTailRecords:
-    // a record cut short at the very end of the log (a write in progress at a crash, or by a
-    // live writer while a read-only copy opens) is left out; any other record that does not
-    // check out fails the open as corruption naming the log file, where RocksDB's default
-    // (kPointInTimeRecovery) drops the damaged record and everything after it and opens a
-    // silently shorter ledger.
+    // Either way (a writer too) the write-ahead log is recovered with RocksDB's
+    // kTolerateCorruptedTailRecords: a record cut short at the very end of the log (a write in
+    // progress at a crash, or by a live writer while a read-only copy opens) is left out; any
+    // other record that does not check out fails the open as corruption naming the log file,
+    // where RocksDB's default (kPointInTimeRecovery) drops the damaged record and everything
+    // after it and opens a silently shorter ledger.
     bool read_only = false;
 };
 

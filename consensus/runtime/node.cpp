@@ -83,7 +83,14 @@ Status NodeImpl::open() {
         return make_error(ErrorCode::io_error, "create " + config.data_dir.string() + ": " + error.message());
     auto opened = ledger::Store::open(config.data_dir / "store",
                                       ledger::StoreOpenOptions{&genesis, std::nullopt, true});
-    if (!opened) return make_error(opened.error().code, "store: " + opened.error().message);
+    if (!opened) {
+        std::string message = "store: " + opened.error().message;
+        if (opened.error().code == ErrorCode::corruption) {
+            message += "; the store is damaged and the node does not start on it (it would otherwise "
+                       "run on a silently shorter ledger): see docs/OPERATIONS.md, \"A damaged store\"";
+        }
+        return make_error(opened.error().code, std::move(message));
+    }
     store.emplace(std::move(*opened));
 
     params = params_from(genesis);
@@ -129,6 +136,28 @@ void NodeImpl::fatal(const std::string& what) {
     log_line(LogLevel::error, "fatal").field("error", what);
     exit_status = 1;
     stop();
+}
+
+// Neither the block nor the signing state is durable, so nothing more may be committed or
+// signed. The node stops taking part in consensus (to its peers it looks crashed: with at most f
+// such validators the others go on), keeps serving what it has committed, and refuses
+// submissions (503) until an operator frees or replaces the disk and restarts it. It never
+// retries the write: after a failed fsync the kernel may have dropped the unwritten pages, so a
+// retry that succeeds proves nothing. A restart recovers the store to its last synced block, and
+// the node syncs the rest from its peers. Nothing it acknowledged is lost: a 201 is answered only
+// after the block's synced write returned.
+void NodeImpl::storage_failed(const std::string& what) {
+    if (halted.exchange(true)) return;
+    halt_reason = what;
+    log_line(LogLevel::error, "storage_failed")
+        .field("error", what)
+        .field("height", store->height().value)
+        .field("action", "stopped committing and signing; free or replace the disk, then restart the node");
+    if (transport) transport->stop();
+    for (const auto& timer : timers)
+        timer->cancel();
+    timers.clear();
+    if (proposal_timer) proposal_timer->cancel();
 }
 
 void NodeImpl::start() {
@@ -191,7 +220,7 @@ void NodeImpl::drive(consensus::Input input) {
     if (!core) return;  // An observer has no core to drive.
     std::deque<consensus::Input> follow_ups;
     follow_ups.push_back(std::move(input));
-    while (!stopping && core) {
+    while (!stopping && !halted && core) {
         if (follow_ups.empty()) {
             // A decision may have brought this node within a block of the others.
             auto change = voting_change();
@@ -231,13 +260,13 @@ void NodeImpl::carry_out(consensus::Ready& ready, std::deque<consensus::Input>& 
     // 1. Decided blocks to the store (see node.hpp for why before the signing state).
     for (const auto& decision : ready.decisions) {
         commit_decision(decision);
-        if (stopping) return;
+        if (stopping || halted) return;
     }
     // 2. The signing state, durably, before anything leaves the node.
     if (ready.persist) {
         const auto save_started = std::chrono::steady_clock::now();
         if (auto saved = signing_state->save(*ready.persist); !saved) {
-            fatal("saving the signing state: " + saved.error().message);
+            storage_failed("saving the signing state: " + saved.error().message);
             return;
         }
         counters.signing_state_save.observe(seconds_since(save_started));
@@ -313,7 +342,7 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
     // append_block verifies the certificate against the validator set before writing.
     const auto store_started = std::chrono::steady_clock::now();
     if (auto appended = store->append_block(block, decision.certificate, *effects); !appended) {
-        fatal("append_block: " + appended.error().message);
+        storage_failed("append_block: " + appended.error().message);
         return;
     }
     const double store_seconds = seconds_since(store_started);
@@ -592,7 +621,7 @@ NodeSnapshot Node::snapshot() const {
             NodeSnapshot::Peer{validator.name, validator.agency, validator.power, connected});
     }
     out.syncing = impl.syncing();
-    out.running = impl.running;
+    out.running = impl.running && !impl.halted;
     return out;
 }
 
@@ -604,6 +633,11 @@ std::vector<Result<ledger::EventId>> Node::submit_envelopes(std::vector<ledger::
     std::vector<Result<ledger::EventId>> results;
     results.reserve(envelopes.size());
     std::optional<Error> full;
+    if (impl_->halted) {
+        full = Error{ErrorCode::unavailable, "this node's storage failed (" + impl_->halt_reason +
+                                                 "): it commits nothing until an operator frees or "
+                                                 "replaces the disk and restarts it; submit to another node"};
+    }
     for (auto& envelope : envelopes) {
         // A full mempool stays full for the rest of this call (nothing commits meanwhile on this
         // thread): the remaining envelopes are refused alike, and the client retries them.

@@ -106,6 +106,9 @@ public:
     boost::asio::io_context io{1};
     std::atomic<bool> running{false};
     std::atomic<bool> stopping{false};
+    // Set once the disk refused a write (storage_failed): no more commits or signatures.
+    std::atomic<bool> halted{false};
+    std::string halt_reason;  // Node thread only.
     int exit_status = 0;
 
     ledger::Genesis genesis;
@@ -208,6 +211,9 @@ public:
     Result<ledger::EventId> admit(ledger::Envelope envelope, bool local);
     [[nodiscard]] std::int64_t now_ms() const;
     void fatal(const std::string& what);
+    // The disk refused a block or the signing state (full, or an I/O error such as a failed
+    // fsync): stop taking part in consensus, keep serving what is committed (node.cpp).
+    void storage_failed(const std::string& what);
 
     // node_sets.cpp: validator-set changes.
     // The entry for the set in force at `height`; nullptr beyond store height + 2.

@@ -1,12 +1,19 @@
 // Storage faults and operator mistakes on real custos-node processes (issue 20). Each refusal is
 // paired with the same thing done right passing.
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "api/http_client.hpp"
 #include "cli_support.hpp"
@@ -29,6 +36,95 @@ bool all_reach(Localnet& net, const std::vector<std::size_t>& nodes, std::uint64
             return true;
         },
         seconds);
+}
+
+// Every block up to the lowest height of `nodes` has one hash on all of them.
+void check_identical_blocks(Localnet& net, const std::vector<std::size_t>& nodes) {
+    std::uint64_t top = UINT64_MAX;
+    for (auto index : nodes)
+        top = std::min(top, net.height(index).value_or(0));
+    REQUIRE(top > 0);
+    for (std::uint64_t height = 1; height <= top; ++height) {
+        auto first = net.block_hash(nodes[0], height);
+        REQUIRE(first.has_value());
+        for (auto index : nodes)
+            CHECK_MESSAGE(net.block_hash(index, height) == first, "block " << height << " differs on node " << index);
+    }
+}
+
+// No node saw an equivocation (no honest validator signed twice) and none stopped on a fatal error.
+void check_no_double_sign(Localnet& net) {
+    for (std::size_t index = 0; index < validator_count; ++index) {
+        CHECK_FALSE_MESSAGE(net.log_contains(index, "event=equivocation"), net.log_tail(index));
+        CHECK_FALSE_MESSAGE(net.log_contains(index, "event=fatal"), net.log_tail(index));
+    }
+}
+
+std::filesystem::path largest_log(const std::filesystem::path& store) {
+    std::optional<std::filesystem::path> found;
+    for (const auto& entry : std::filesystem::directory_iterator(store)) {
+        if (!entry.path().filename().string().ends_with(".log")) continue;
+        if (!found || entry.file_size() > std::filesystem::file_size(*found)) found = entry.path();
+    }
+    REQUIRE(found.has_value());
+    REQUIRE(std::filesystem::file_size(*found) > 0);
+    return *found;
+}
+
+void flip_byte(const std::filesystem::path& file, std::uintmax_t offset) {
+    std::fstream stream(file, std::ios::in | std::ios::out | std::ios::binary);
+    stream.seekg(static_cast<std::streamoff>(offset));
+    char byte = 0;
+    REQUIRE(stream.get(byte));
+    stream.seekp(static_cast<std::streamoff>(offset));
+    stream.put(static_cast<char>(byte ^ 0x10));
+    REQUIRE(stream.good());
+}
+
+// Submits `count` new events to the first three nodes in turn and waits until those three
+// committed them; returns the new total.
+std::uint64_t load_three(Localnet& net, std::uint64_t submitted, int count) {
+    for (int event = 0; event < count; ++event) {
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % 3, net.next_register_envelope()) == 202);
+        ++submitted;
+    }
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2}, submitted, 30), net.log_tail(0));
+    return submitted;
+}
+
+// A small tmpfs mounted over a directory for the test's life (CI runs as root). Detached on
+// exit even while a process still has files open in it.
+class Tmpfs {
+public:
+    Tmpfs(std::filesystem::path where, const std::string& size) : where_(std::move(where)) {
+        std::filesystem::create_directories(where_);
+        const std::string options = "size=" + size;
+        mounted_ = ::mount("tmpfs", where_.c_str(), "tmpfs", 0, options.c_str()) == 0;
+        REQUIRE_MESSAGE(mounted_, "mount -t tmpfs failed (the storage tests run as root): " << std::strerror(errno));
+    }
+    ~Tmpfs() {
+        if (mounted_) (void)::umount2(where_.c_str(), MNT_DETACH);
+    }
+    Tmpfs(const Tmpfs&) = delete;
+    Tmpfs& operator=(const Tmpfs&) = delete;
+
+private:
+    std::filesystem::path where_;
+    bool mounted_ = false;
+};
+
+// Writes zeros into `file` until the file system refuses (ENOSPC).
+void fill_disk(const std::filesystem::path& file) {
+    std::FILE* out = std::fopen(file.c_str(), "wb");
+    REQUIRE(out != nullptr);
+    std::setvbuf(out, nullptr, _IONBF, 0);
+    std::vector<char> zeros(64 * 1024, 0);
+    for (std::size_t chunk = zeros.size(); chunk >= 512; chunk /= 2) {
+        while (std::fwrite(zeros.data(), 1, chunk, out) == chunk) {
+        }
+        std::clearerr(out);
+    }
+    std::fclose(out);
 }
 
 // GET /v1/checkpoints/{height} of node `index` (an open route), written to `file` as served.
@@ -86,3 +182,125 @@ TEST_CASE("faults: custos audit refuses a validator's store copied at an earlier
     CHECK_MESSAGE(contains(matched.out, "checkpoint: height " + std::to_string(head)), matched.out);
     CHECK(contains(matched.out, "verified: "));
 }
+
+TEST_CASE("faults: a validator refuses to start on a store with a damaged log record, naming the file; "
+          "repaired from a peer's store it catches up without signing twice") {
+    Localnet net;
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    std::uint64_t submitted = 0;
+    for (int event = 0; event < 8; ++event) {
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) == 202);
+        ++submitted;
+    }
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(0));
+    net.kill_node(3, SIGKILL);  // Its recent blocks are in the write-ahead log only.
+    const auto log = largest_log(net.store_dir(3));
+    flip_byte(log, std::filesystem::file_size(log) / 2);
+
+    const auto before = net.log_text(3).size();
+    net.launch(3);
+    const auto status = net.wait_exit(3, 20);
+    REQUIRE_MESSAGE(status.has_value(), "the node started on a damaged store: " << net.log_tail(3));
+    CHECK(*status == 1);
+    const auto text = net.log_text(3).substr(before);
+    CHECK_MESSAGE(contains(text, "Corruption"), text);
+    CHECK_MESSAGE(contains(text, log.filename().string()), text);
+    CHECK_MESSAGE(contains(text, "A damaged store"), text);
+    CHECK_FALSE(contains(text, "event=node_started"));
+
+    // The others go on; then the operator replaces the damaged store with a healthy validator's
+    // (stopped cleanly for the copy) and keeps the node's own signing state.
+    submitted = load_three(net, submitted, 4);
+    net.kill_node(2, SIGTERM);
+    std::filesystem::remove_all(net.store_dir(3));
+    std::filesystem::copy(net.store_dir(2), net.store_dir(3), std::filesystem::copy_options::recursive);
+    net.start(2);
+    net.start(3);
+    for (int event = 0; event < 4; ++event) {
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) == 202);
+        ++submitted;
+    }
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(3));
+    check_identical_blocks(net, {0, 1, 2, 3});
+    check_no_double_sign(net);
+}
+
+TEST_CASE("faults: a validator whose disk is full stops committing, answers submissions 503 and serves reads; "
+          "with room again and restarted it catches up") {
+    Localnet net;
+    Tmpfs data(net.dir() / "node3" / "data", "256m");
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    std::uint64_t submitted = 0;
+    for (int event = 0; event < 4; ++event) {
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) == 202);
+        ++submitted;
+    }
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(3));
+
+    const auto filler = net.dir() / "node3" / "data" / "filler";
+    fill_disk(filler);
+    REQUIRE_MESSAGE(net.wait_for(
+                        [&] {
+                            submitted = load_three(net, submitted, 1);
+                            return net.log_contains(3, "event=storage_failed");
+                        },
+                        30),
+                    net.log_tail(3));
+    CHECK_MESSAGE(contains(net.log_text(3), "No space left on device"), net.log_tail(3));
+    CHECK_FALSE(net.wait_exit(3, 1).has_value());  // Still running: no crash.
+    CHECK(net.submit(3, net.next_register_envelope()) == 503);
+    CHECK(net.healthz(3) == 503);
+    CHECK(net.metric(3, "custos_storage_failed") == 1.0);
+    CHECK(net.height(3).has_value());  // Reads are served from what it committed.
+    submitted = load_three(net, submitted, 3);  // The others go on.
+
+    std::filesystem::remove(filler);
+    net.kill_node(3, SIGTERM);
+    net.start(3);
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(3));
+    check_identical_blocks(net, {0, 1, 2, 3});
+    check_no_double_sign(net);
+}
+
+#ifdef CUSTOS_EIO_SHIM
+TEST_CASE("faults: when fsync fails with EIO a validator stops committing and says so; "
+          "no event it acknowledged is lost") {
+    Localnet net;
+    const auto trigger = net.dir() / "fsync-fails";
+    net.set_environment(3, "LD_PRELOAD", CUSTOS_EIO_SHIM);
+    net.set_environment(3, "CUSTOS_EIO_TRIGGER", trigger.string());
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    std::uint64_t submitted = 0;
+    for (int event = 0; event < 4; ++event) {
+        REQUIRE(net.submit_and_wait(3, net.next_register_envelope()) == 201);  // Acknowledged.
+        ++submitted;
+    }
+
+    std::ofstream(trigger) << "fail\n";
+    REQUIRE_MESSAGE(net.wait_for(
+                        [&] {
+                            submitted = load_three(net, submitted, 1);
+                            return net.log_contains(3, "event=storage_failed");
+                        },
+                        30),
+                    net.log_tail(3));
+    CHECK_MESSAGE(contains(net.log_text(3), "Input/output error"), net.log_tail(3));
+    CHECK_FALSE(net.wait_exit(3, 1).has_value());
+    // Nothing is acknowledged once its disk failed.
+    CHECK(net.submit_and_wait(3, net.next_register_envelope()) == 503);
+    CHECK(net.healthz(3) == 503);
+
+    std::filesystem::remove(trigger);
+    net.kill_node(3, SIGTERM);
+    net.set_environment(3, "LD_PRELOAD", "");
+    net.start(3);
+    // Every event acknowledged (by node 3 or the others) is in node 3's ledger after the restart:
+    // each is a distinct registration, and the log holds at least as many.
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(3));
+    check_identical_blocks(net, {0, 1, 2, 3});
+    check_no_double_sign(net);
+}
+#endif

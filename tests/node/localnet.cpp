@@ -133,19 +133,50 @@ Localnet::~Localnet() {
     }
 }
 
-void Localnet::start(std::size_t index) {
+void Localnet::launch(std::size_t index) {
     REQUIRE(pids_[index] == 0);
     auto config = (dir_ / ("node" + std::to_string(index) + ".json")).string();
     auto log = (dir_ / ("node" + std::to_string(index) + ".log")).string();
+    std::vector<std::string> environment;  // Made before fork: the child only calls putenv.
+    for (const auto& [name, value] : environment_[index])
+        environment.push_back(name + "=" + value);
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
         FILE* out = std::freopen(log.c_str(), "a", stderr);
         (void)out;
+        for (auto& entry : environment)
+            ::putenv(entry.data());
         ::execl(CUSTOS_NODE_BINARY, "custos-node", "--config", config.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
     pids_[index] = pid;
+}
+
+std::optional<int> Localnet::wait_exit(std::size_t index, int seconds) {
+    REQUIRE(pids_[index] > 0);
+    for (int tick = 0; tick <= seconds * 10; ++tick) {
+        int wstatus = 0;
+        const pid_t done = ::waitpid(pids_[index], &wstatus, WNOHANG);
+        if (done == pids_[index]) {
+            pids_[index] = 0;
+            return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+        }
+        sleep_ms(100);
+    }
+    return std::nullopt;
+}
+
+void Localnet::set_environment(std::size_t index, const std::string& name, const std::string& value) {
+    if (value.empty()) {
+        environment_[index].erase(name);
+    } else {
+        environment_[index][name] = value;
+    }
+}
+
+void Localnet::start(std::size_t index) {
+    launch(index);
     // Wait for the REST API to answer.
     bool up = wait_for([&] { return status(index).has_value(); }, 20);
     REQUIRE_MESSAGE(up, "node " << index << " did not start: " << log_tail(index));
@@ -182,6 +213,27 @@ unsigned Localnet::submit(std::size_t index, const std::string& envelope_json) {
     request.content_type = "application/json";
     request.body = envelope_json;
     request.signing_key = &*officer_;  // The REST API needs an RFC 9421 signature.
+    auto response = api::http_request(request);
+    return response ? response->status : 0;
+}
+
+unsigned Localnet::submit_and_wait(std::size_t index, const std::string& envelope_json) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.method = "POST";
+    request.target = "/v1/events?wait=commit";
+    request.content_type = "application/json";
+    request.body = envelope_json;
+    request.signing_key = &*officer_;
+    request.timeout_ms = 20000;
+    auto response = api::http_request(request);
+    return response ? response->status : 0;
+}
+
+unsigned Localnet::healthz(std::size_t index) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.target = "/healthz";
     auto response = api::http_request(request);
     return response ? response->status : 0;
 }

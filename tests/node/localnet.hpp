@@ -36,6 +36,14 @@ public:
     Localnet& operator=(const Localnet&) = delete;
 
     void start(std::size_t index);
+    // Starts the process without waiting for its REST API (a node expected to refuse to start).
+    void launch(std::size_t index);
+    // Waits up to `seconds` for node `index` to exit and reaps it: its exit status (128 + signal
+    // when killed), or nullopt while it still runs.
+    [[nodiscard]] std::optional<int> wait_exit(std::size_t index, int seconds);
+    // An environment variable for node `index`'s later starts (e.g. LD_PRELOAD); an empty value
+    // removes it.
+    void set_environment(std::size_t index, const std::string& name, const std::string& value);
     void kill_node(std::size_t index, int signal);  // Sends the signal and reaps the process.
     [[nodiscard]] bool running(std::size_t index) const { return pids_[index] > 0; }
 
@@ -51,6 +59,10 @@ public:
     [[nodiscard]] std::size_t node_count() const { return pids_.size(); }
     // HTTP status of POST /v1/events on node `index` (0 when the node cannot be reached).
     [[nodiscard]] unsigned submit(std::size_t index, const std::string& envelope_json);
+    // POST /v1/events?wait=commit: 201 once this node committed it (0 when unreachable).
+    [[nodiscard]] unsigned submit_and_wait(std::size_t index, const std::string& envelope_json);
+    // GET /healthz status (0 when unreachable).
+    [[nodiscard]] unsigned healthz(std::size_t index);
     // The same, the request signed by the admin of `agency` (governance events need it).
     [[nodiscard]] unsigned submit_admin(std::size_t index, const std::string& agency,
                                         const std::string& envelope_json);
@@ -78,6 +90,7 @@ public:
 private:
     std::filesystem::path dir_;
     std::vector<pid_t> pids_;
+    std::map<std::size_t, std::map<std::string, std::string>> environment_;
     std::vector<std::uint16_t> rest_ports_;
     ledger::Genesis genesis_;
     std::optional<crypto::SecretKey> officer_;

@@ -48,7 +48,15 @@ void print_help() {
         "\n"
         "--version prints the version; --help this text.\n"
         "\n"
-        "Exit status: 0 clean stop, 1 runtime failure, 2 bad command line or configuration.");
+        "A damaged store (a write-ahead log record that does not check out, a missing or truncated\n"
+        "table file) is refused at start, naming the file (exit 1): the node never runs on a silently\n"
+        "shorter ledger. If the\n"
+        "disk refuses a write (full, or an I/O error) the node stops committing and signing, logs\n"
+        "event=storage_failed, keeps serving what it committed and answers submissions 503 until it\n"
+        "is restarted (docs/OPERATIONS.md, \"When something goes wrong\").\n"
+        "\n"
+        "Exit status: 0 clean stop, 1 runtime failure or a damaged store, 2 bad command line or\n"
+        "configuration.");
 }
 
 }  // namespace
@@ -89,7 +97,9 @@ int main(int argc, char** argv) {
     auto node = runtime::Node::create(*config);
     if (!node) {
         std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());
-        return exit_usage;
+        // A damaged store or a failing disk is not a configuration mistake.
+        const auto code = node.error().code;
+        return code == ErrorCode::corruption || code == ErrorCode::io_error ? 1 : exit_usage;
     }
 #ifdef CUSTOS_HAVE_API
     node_tool::NodeServiceAdapter service(**node);
