@@ -23,8 +23,10 @@ const out = resolve(args.out ?? 'web-test-output');
 mkdirSync(out, { recursive: true });
 const custos = join(bin, 'custos');
 const work = mkdtempSync(join(tmpdir(), 'custos-web-test-'));
-const restBase = 41000 + (process.pid % 500) * 8;
-const peerBase = restBase + 5000;
+// Ports from the process id, below Linux's ephemeral range (32768..60999, where an outgoing
+// connection could take one first) and below the ranges the tests in tests/ use (3000 and up).
+const restBase = 1100 + (process.pid % 230) * 8;
+const peerBase = restBase + 4;
 
 let failures = 0;
 const check = (ok, what) => {
@@ -90,6 +92,12 @@ try {
   const expires = new Date(Date.now() + 30 * 86400000).toISOString();
   submit({ ...demoItem, kind: 'grant', prev: head(), grantee: 'NL-POL', scope: ['view', 'copy'], expires, legal_authority: { kind: 'eio', reference: 'EIO-DEMO-2026-17' } }, join(keys, 'DE-BKA', 'custodian.key'));
   submit({ ...demoItem, kind: 'verify', prev: head(), digests: { sha256: '0'.repeat(64) }, tool: 'sha256sum 9.1' }, join(keys, 'DE-BKA', 'custodian.key'));
+  // The grantee reads it (rule R17), the custodian breaks the seal, images it (a derived item),
+  // and seals it again.
+  submit({ ...demoItem, agency: 'NL-POL', kind: 'access', prev: head(), action: 'view', purpose: 'review for the hearing', legal_authority: { kind: 'mlat', reference: 'MLAT-2026-3' } }, join(keys, 'NL-POL', 'prosecutor.key'));
+  submit({ ...demoItem, kind: 'unseal', prev: head(), seal: 'SEAL-DEMO-0001', reason: 'imaging' }, join(keys, 'DE-BKA', 'custodian.key'));
+  submit({ ...demoItem, kind: 'derive', prev: head(), new_item: 'EXHIBIT-DEMO-0001.img', digests: { sha256: 'ab'.repeat(32) }, description: 'Forensic image of the laptop disk', tool: 'ewfacquire 20140608', legal_authority: { kind: 'warrant', reference: 'W-DEMO-2026-001' } }, join(keys, 'DE-BKA', 'custodian.key'));
+  submit({ ...demoItem, kind: 'seal', prev: head(), seal: 'SEAL-DE-0002' }, join(keys, 'DE-BKA', 'custodian.key'));
   execFileSync(custos, ['keygen', '--out', join(work, 'officer.key'), '--name', 'NL-POL.officer-2'], { stdio: 'ignore' });
   const newKey = JSON.parse(readFileSync(join(work, 'officer.key.pub'), 'utf8')).public_key;
   submit({ kind: 'officer.add', agency: 'NL-POL', officer: newKey, roles: ['custodian'], name: 'Officer A. de Boer' }, join(keys, 'NL-POL', 'admin.key'));
@@ -157,6 +165,7 @@ try {
     ['verifies the court bundle in the page, with the integrity alert', t.includes('Court bundle VERIFIED here — integrity alert recorded')],
     ['puts the integrity alert at the top of the page', t.indexOf('INTEGRITY ALERT') >= 0 && t.indexOf('INTEGRITY ALERT') < t.indexOf('Timeline')],
     ['marks the mismatching event', t.includes('DIGEST MISMATCH')],
+    ['shows the grantee\'s access, the seal broken and renewed, and the derived image', t.includes('accessed') && t.includes('MLAT-2026-3') && t.includes('unsealed') && t.includes('SEAL-DE-0002') && t.includes('derived a new item') && t.includes('EXHIBIT-DEMO-0001.img')],
     ['shows the grant with its scope and expiry', t.includes('view, copy') && t.includes(expires)],
     ['shows every event with officer, action, location and legal authority', t.includes('registered') && t.includes('accepted the transfer') && t.includes('W-DEMO-2026-001') && t.includes('Evidence room 3') && t.includes('custodian')],
     ['shows the seal and digest checks', t.includes('seal intact') && t.includes('digest matches the reference')],
@@ -171,6 +180,13 @@ try {
   check(exported.status === 200 && /attachment; filename="EXHIBIT-DEMO-0001.bundle.json"/.test(exported.disposition ?? '') && JSON.parse(exported.text).type === 'custos.bundle.v1',
     'the export button downloads the item\'s court bundle');
   writeFileSync(join(work, 'exported.bundle.json'), exported.text);
+  let cppVerdict = 'OK';
+  try {
+    execFileSync(custos, ['verify', join(work, 'exported.bundle.json'), '--genesis-hash', genesisHash], { stdio: 'ignore' });
+  } catch {
+    cppVerdict = 'FAIL';
+  }
+  check(cppVerdict === 'OK', 'custos verify agrees: the exported bundle (grant, grantee access, alert, unseal, derive, seal) verifies');
   await show('#/governance', 'explorer-governance', (t) => [
     ['shows the officer key added, with its height', t.includes('added an officer key') && t.includes('Officer A. de Boer')],
     ['shows the validator set in force', t.includes('NL-POL.validator-0') && t.includes('BE-POL.validator-3')]]);
