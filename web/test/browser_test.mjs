@@ -14,7 +14,9 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, existsSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import http from 'node:http';
+import { build } from 'esbuild';
 import { launch, watchedPage } from './browser.mjs';
+import { wycheproofCases, edgeCases } from './ed25519_cases.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const bin = resolve(args.bin ?? 'build/bin');
@@ -246,6 +248,28 @@ try {
   check(wrongPin.verdict === 'failed:genesis', `another pinned genesis hash fails check 1 (${wrongPin.verdict})`);
   const unpinned = await verifyFile(demoBundle, null, 'verify-unpinned');
   check(unpinned.verdict === 'verified' && unpinned.text.includes('NOT pinned'), 'without a pinned hash it verifies but warns that nothing is pinned');
+
+  // --- Ed25519 in Chromium: the verifier's verdicts equal libsodium's with the browser's own
+  // WebCrypto (not the same code as Node.js's) and with noble, on every Wycheproof and edge case.
+  const bundled = await build({ entryPoints: [new URL('../src/verify/ed25519.js', import.meta.url).pathname], bundle: true, format: 'iife', globalName: 'CustosEd25519', write: false });
+  const edPage = await watchedPage(browser);
+  await edPage.goto(verifyUrl, { waitUntil: 'load' });
+  await edPage.evaluate(bundled.outputFiles[0].text + ';window.CustosEd25519 = CustosEd25519;');
+  const edCases = [...wycheproofCases(), ...edgeCases()];
+  for (const engine of ['webcrypto', 'noble']) {
+    const result = await edPage.evaluate(async (cases, engineName) => {
+      const fromHex = (h) => (h.length % 2 ? new Uint8Array(0) : Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16)));
+      const verifier = new window.CustosEd25519.Ed25519Verifier({ engine: engineName });
+      const used = await verifier.engineName();
+      const wrong = [];
+      for (const c of cases) if ((await verifier.verify(fromHex(c.pk), fromHex(c.msg), fromHex(c.sig))) !== c.valid) wrong.push(c.name);
+      return { used, wrong };
+    }, edCases, engine);
+    check(result.used === engine && result.wrong.length === 0,
+      `Chromium, ${engine}: ${edCases.length - result.wrong.length}/${edCases.length} Ed25519 verdicts equal libsodium's (Wycheproof and edge cases)${result.wrong.length ? ': ' + result.wrong.slice(0, 5).join('; ') : ''}`);
+  }
+  check(edPage.problems.length === 0, `Ed25519 page: no console error (${edPage.problems.join('; ')})`);
+  await edPage.close();
 
   // --- benchmark (printed, not asserted)
   const benchDir = join(work, 'bench');
