@@ -217,6 +217,21 @@ try {
   const item = await prosecutorPage.evaluate(() => document.getElementById('page').innerText);
   await prosecutorPage.screenshot({ path: join(out, 'explorer-item-prosecutor.png'), fullPage: true });
   check(item.includes('Court bundle VERIFIED here') && item.includes('DIGEST MISMATCH'), 'prosecutor: the item page verifies the bundle and shows the alert');
+  await prosecutorPage.evaluate(() => {
+    document.getElementById('page').dataset.ready = '';
+    location.hash = '#/governance';
+  });
+  await prosecutorPage.waitForFunction(() => document.getElementById('page')?.dataset.ready === '1', { timeout: 60000 });
+  const governance = await prosecutorPage.evaluate(() => document.getElementById('page').innerText);
+  await prosecutorPage.screenshot({ path: join(out, 'explorer-governance-prosecutor.png'), fullPage: true });
+  check(governance.includes('From the court bundle of EXHIBIT-DEMO-0001') && governance.includes('added an officer key'),
+    'prosecutor: governance comes from the verified court bundle of the item opened before');
+  await prosecutorPage.evaluate(() => {
+    document.getElementById('page').dataset.ready = '';
+    location.hash = '#/';
+  });
+  await prosecutorPage.waitForFunction(() => document.getElementById('page')?.dataset.ready === '1', { timeout: 60000 });
+  check((await prosecutorPage.evaluate(() => document.getElementById('page').innerText)).includes('Recently opened'), 'prosecutor: the cases page lists the item opened before');
   check(prosecutorPage.problems.every((p) => /HTTP 403: .*\/api\/v1\/(blocks|status)/.test(p) || /status of 403/.test(p)),
     `prosecutor: the only refusals are the reads the key may not make (${prosecutorPage.problems.join('; ')})`);
 

@@ -47,6 +47,34 @@ async function guarded(render) {
   page.dataset.ready = '1';
 }
 
+// ------------------------------------------------------------------ recently opened
+
+// Items and cases this browser opened (localStorage, per explorer origin): how a key that may not
+// list the ledger finds its way back.
+const RECENT_KEY = 'custos.explorer.recent';
+function recent() {
+  try {
+    const list = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]');
+    return Array.isArray(list) ? list.filter((r) => r && typeof r.id === 'string' && ['item', 'case'].includes(r.kind)) : [];
+  } catch {
+    return [];
+  }
+}
+function remember(kind, id) {
+  const list = [{ kind, id }, ...recent().filter((r) => !(r.kind === kind && r.id === id))].slice(0, 12);
+  try {
+    localStorage.setItem(RECENT_KEY, JSON.stringify(list));
+  } catch {
+    // storage refused (private mode): nothing to remember
+  }
+}
+function recentList() {
+  const list = recent();
+  if (list.length === 0) return null;
+  return h('div', { id: 'recent' }, h('h2', {}, 'Recently opened'),
+    h('ul', {}, list.map((r) => h('li', {}, `${r.kind} `, h('a', { href: `#/${r.kind}/${enc(r.id)}` }, r.id)))));
+}
+
 // ------------------------------------------------------------------ cases
 
 function searchForm() {
@@ -71,7 +99,7 @@ async function casesPage() {
   } catch (e) {
     clear(holder, e instanceof ApiError && e.status === 403
       ? h('p', { class: 'muted' }, 'Listing cases needs a key that may read blocks (auditor or admin); with this key, open an item or a case by its id above.')
-      : errorBox(e));
+      : errorBox(e), recentList());
     return;
   }
   const cases = new Map();
@@ -118,6 +146,7 @@ async function myOfficer() {
 async function casePage(id) {
   clear(page, h('h1', {}, `Case ${id}`));
   const c = await node(`cases/${enc(id)}`);
+  remember('case', id);
   const participants = new Set(c.items.map((i) => i.custodian));
   const trails = await Promise.all(c.items.map((i) => node(`items/${enc(i.item)}/trail`).catch(() => null)));
   for (const t of trails) for (const v of t?.events ?? []) for (const a of [v.envelope.event.agency, v.envelope.event.recipient, v.envelope.event.grantee]) if (a) participants.add(a);
@@ -153,6 +182,7 @@ async function verifiedBundle(item) {
 async function itemPage(id) {
   clear(page, h('h1', {}, `Item ${id}`));
   const trail = await node(`items/${enc(id)}/trail`);
+  remember('item', id);
   const alertBanner = trail.integrity_alert
     ? h('div', { class: 'banner-alert', id: 'integrity-alert' }, '⚠ INTEGRITY ALERT: a re-measured digest did not match, or a seal was found broken. See the marked events below.')
     : null;
@@ -205,7 +235,14 @@ function grantsTable(state) {
 
 async function governancePage() {
   clear(page, h('h1', {}, 'Governance'), h('p', { class: 'muted' }, 'Officer keys added and revoked, and validator-set changes, with the heights that recorded them.'));
-  const scan = await recentEvents();
+  let scan;
+  try {
+    scan = await recentEvents();
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 403)) throw e;
+    await governanceFromBundle();
+    return;
+  }
   const records = scan.events.filter((v) => v.envelope?.event?.kind && /^(officer|validator)\./.test(v.envelope.event.kind));
   if (records.length === 0) {
     page.append(h('p', { id: 'governance-empty' }, `No governance event among the newest ${scan.events.length} events: the officer keys and validators are the genesis ones.`));
@@ -222,6 +259,24 @@ async function governancePage() {
   }
   const status = scan.status;
   page.append(h('h2', {}, 'Validator set in force'), validatorsTable(status.validators));
+}
+
+// For a key that may not read blocks: every governance record up to its anchor is in any court
+// bundle (FORMAT.md 11.1), verified here; take the bundle of an item opened before.
+async function governanceFromBundle() {
+  const item = recent().find((r) => r.kind === 'item')?.id;
+  if (!item) {
+    page.append(h('p', { class: 'muted', id: 'governance-empty' }, 'This key may not read blocks. Open an item first: its court bundle carries every governance record up to its anchor.'));
+    return;
+  }
+  const report = await verifiedBundle(item);
+  const records = report.timeline.filter((r) => r.governance);
+  page.append(h('p', { class: 'muted' }, `From the court bundle of ${item} (${report.verified ? 'verified here' : 'NOT verified'}), up to height ${report.anchor.height}.`));
+  page.append(records.length === 0 ? h('p', { id: 'governance-empty' }, 'No governance record: the officer keys and validators are the genesis ones.')
+    : timelineTable(records));
+  page.append(h('h2', {}, 'Validators of the genesis'),
+    h('table', { id: 'validators' }, h('thead', {}, h('tr', {}, ['validator', 'agency', 'power'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, report.genesis.validators.map((v) => h('tr', {}, h('td', { class: 'mono' }, v.name), h('td', {}, v.agency), h('td', {}, v.power))))));
 }
 
 function validatorsTable(validators) {
