@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "consensus/messages.hpp"
+#include "consensus/runtime/data_dir.hpp"
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node_impl.hpp"
 #include "crypto/encoding.hpp"
@@ -81,11 +82,21 @@ Status NodeImpl::open() {
     std::filesystem::create_directories(config.data_dir, error);
     if (error)
         return make_error(ErrorCode::io_error, "create " + config.data_dir.string() + ": " + error.message());
+    // Operator mistakes, refused before anything in the directory is opened (data_dir.hpp).
+    auto locked = PidLock::acquire(config.data_dir / data_dir_pid_file_name);
+    if (!locked) return make_error(locked.error().code, "data_dir: " + locked.error().message);
+    data_dir_lock.emplace(std::move(*locked));
+    if (auto owner = check_data_dir_key(config.data_dir, signer->public_key(), config.validator_key_file); !owner)
+        return tl::unexpected(owner.error());
     auto opened = ledger::Store::open(config.data_dir / "store",
                                       ledger::StoreOpenOptions{&genesis, std::nullopt, true});
     if (!opened) {
         std::string message = "store: " + opened.error().message;
-        if (opened.error().code == ErrorCode::corruption) {
+        if (opened.error().code == ErrorCode::verification_failed) {
+            message += " (genesis_file " + config.genesis_file.string() +
+                       " is not the genesis this data directory was made with: another network's, or a "
+                       "changed file; use the network's genesis, or another data_dir for another network)";
+        } else if (opened.error().code == ErrorCode::corruption) {
             message += "; the store is damaged and the node does not start on it (it would otherwise "
                        "run on a silently shorter ledger): see docs/OPERATIONS.md, \"A damaged store\"";
         }

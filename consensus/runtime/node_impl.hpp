@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/bounded_fifo_map.hpp"
+#include "common/pid_lock.hpp"
 #include "consensus/core.hpp"
 #include "consensus/runtime/byzantine.hpp"
 #include "consensus/runtime/mempool.hpp"
@@ -113,6 +114,8 @@ public:
 
     ledger::Genesis genesis;
     std::string genesis_hash_hex;
+    // Held for the node's life: one process per data directory ("already running (pid N)").
+    std::optional<PidLock> data_dir_lock;
     std::optional<ledger::Store> store;
     std::unique_ptr<NodeSigner> signer;
     // Timeouts and chain id of the core; `params.validators` is the set of the core in force.

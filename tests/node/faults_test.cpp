@@ -15,12 +15,16 @@
 #include <cstdio>
 #include <cstring>
 
+#include <unistd.h>
+
 #include "api/http_client.hpp"
+#include "ledger/genesis.hpp"
 #include "cli_support.hpp"
 #include "localnet.hpp"
 
 using custos::node_test::contains;
 using custos::node_test::Localnet;
+using custos::node_test::run_command;
 using custos::node_test::run_custos;
 using custos::node_test::validator_count;
 
@@ -304,3 +308,82 @@ TEST_CASE("faults: when fsync fails with EIO a validator stops committing and sa
     check_no_double_sign(net);
 }
 #endif
+
+TEST_CASE("faults: a second custos-node on a running node's data directory is refused with its pid; "
+          "another network's genesis and another validator's key are refused at start") {
+    Localnet net;
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    REQUIRE(net.submit(0, net.next_register_envelope()) == 202);
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, 1, 30), net.log_tail(0));
+
+    // Twice on one directory: refused before it opens anything, naming the running one.
+    const auto node0 = net.dir() / "node0.json";
+    const auto twice = run_command(net.dir(), std::string(CUSTOS_NODE_BINARY) + " --config " + node0.string());
+    CHECK(twice.exit_code == 1);
+    CHECK_MESSAGE(contains(twice.err, "already running (pid " + std::to_string(net.pid(0)) + ")"), twice.err);
+    CHECK_FALSE(contains(twice.err, "LOCK"));
+    CHECK(net.healthz(0) == 200);  // The running one is untouched.
+
+    // Another validator's key on node 3's directory (configs swapped): refused, naming both keys.
+    net.kill_node(3, SIGTERM);
+    const auto node3 = net.dir() / "node3.json";
+    const std::string config = custos::node_test::read_file(node3);
+    auto swapped = custos::crypto::parse_json(config);
+    REQUIRE(swapped.has_value());
+    (*swapped)["validator_key_file"] = "node2/validator.key";
+    std::ofstream(node3, std::ios::trunc) << swapped->dump(2);
+    const auto key_before = net.log_text(3).size();
+    net.launch(3);
+    const auto wrong_key = net.wait_exit(3, 20);
+    REQUIRE_MESSAGE(wrong_key.has_value(), "started with another validator's key: " << net.log_tail(3));
+    CHECK(*wrong_key == 2);
+    const auto key_log = net.log_text(3).substr(key_before);
+    CHECK_MESSAGE(contains(key_log, "belongs to validator key"), key_log);
+    CHECK(contains(key_log, "could sign twice"));
+
+    // Another network's genesis (another chain id): refused by the store, which says so.
+    auto genesis = custos::crypto::parse_json(custos::node_test::read_file(net.dir() / "genesis.json"));
+    REQUIRE(genesis.has_value());
+    (*genesis)["chain_id"] = "custos-other-network";
+    auto other = custos::ledger::genesis_from_json(*genesis);
+    REQUIRE_MESSAGE(other.has_value(), (other ? std::string() : other.error().message));
+    std::ofstream(net.dir() / "genesis-other.json") << custos::ledger::canonical_genesis(*other);
+    auto foreign = custos::crypto::parse_json(config);
+    (*foreign)["genesis_file"] = "genesis-other.json";
+    std::ofstream(node3, std::ios::trunc) << foreign->dump(2);
+    const auto genesis_before = net.log_text(3).size();
+    net.launch(3);
+    const auto wrong_genesis = net.wait_exit(3, 20);
+    REQUIRE_MESSAGE(wrong_genesis.has_value(), "started with another network's genesis: " << net.log_tail(3));
+    CHECK(*wrong_genesis == 2);
+    const auto genesis_log = net.log_text(3).substr(genesis_before);
+    CHECK_MESSAGE(contains(genesis_log, "belongs to genesis"), genesis_log);
+    CHECK(contains(genesis_log, "is not the genesis this data directory was made with"));
+
+    // The pair: its own config starts it, and it catches up.
+    std::ofstream(node3, std::ios::trunc) << config;
+    net.start(3);
+    REQUIRE(net.submit(3, net.next_register_envelope()) == 202);
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, 2, 30), net.log_tail(3));
+    check_no_double_sign(net);
+}
+
+TEST_CASE("faults: custos localnet run twice on one directory: the second says already running (pid N)") {
+    const auto work = std::filesystem::temp_directory_path() / ("custos-faults-localnet-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(work);
+    std::filesystem::create_directories(work);
+    const auto dir = work / "net";
+    const auto rest_base = static_cast<std::uint16_t>(31000 + (::getpid() % 100) * 8);
+    auto init = custos::node_test::init_localnet(work, dir, rest_base, static_cast<std::uint16_t>(rest_base + 4));
+    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+    {
+        custos::node_test::RunningLocalnet first(work, dir, false);
+        REQUIRE_MESSAGE(custos::node_test::wait_healthy(rest_base, 4), first.log());
+        const auto second = run_custos(work, "localnet run --dir " + dir.string() + " --no-demo");
+        CHECK(second.exit_code == 1);
+        CHECK_MESSAGE(contains(second.err, "already running (pid "), second.err << second.out);
+        CHECK(custos::node_test::wait_healthy(rest_base, 4));  // The first network is untouched.
+    }
+    std::filesystem::remove_all(work);
+}

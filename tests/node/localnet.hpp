@@ -46,6 +46,7 @@ public:
     void set_environment(std::size_t index, const std::string& name, const std::string& value);
     void kill_node(std::size_t index, int signal);  // Sends the signal and reaps the process.
     [[nodiscard]] bool running(std::size_t index) const { return pids_[index] > 0; }
+    [[nodiscard]] pid_t pid(std::size_t index) const { return pids_[index]; }
 
     // A fresh, valid register event for a new item, signed by the custodian officer.
     [[nodiscard]] std::string next_register_envelope();

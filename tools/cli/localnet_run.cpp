@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/pid_lock.hpp"
 #include "api/http_client.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/genesis.hpp"
@@ -206,6 +207,12 @@ int run(const fs::path& dir, bool demo) {
     if (!layout) {
         std::cerr << "error: " << layout.error().message << " (run 'custos localnet init --dir "
                   << dir.string() << "' first)\n";
+        return exit_failure;
+    }
+    // One `localnet run` per directory: a second one is refused before it starts any node.
+    auto locked = PidLock::acquire(dir / "localnet.pid");
+    if (!locked) {
+        std::cerr << "error: custos localnet run: " << locked.error().message << "\n";
         return exit_failure;
     }
     fs::path binary = node_binary();

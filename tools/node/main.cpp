@@ -55,8 +55,12 @@ void print_help() {
         "event=storage_failed, keeps serving what it committed and answers submissions 503 until it\n"
         "is restarted (docs/OPERATIONS.md, \"When something goes wrong\").\n"
         "\n"
-        "Exit status: 0 clean stop, 1 runtime failure or a damaged store, 2 bad command line or\n"
-        "configuration.");
+        "A second custos-node on the same data_dir is refused with \"already running (pid N)\" (exit\n"
+        "1); so is a data_dir made with another genesis or used by another validator key (exit 2).\n"
+        "\n"
+        "Exit status: 0 clean stop, 1 runtime failure, a damaged store or already running, 2 bad\n"
+        "command line or configuration (another network's store or another key's data_dir included).\n"
+        );
 }
 
 }  // namespace
@@ -99,7 +103,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());
         // A damaged store or a failing disk is not a configuration mistake.
         const auto code = node.error().code;
-        return code == ErrorCode::corruption || code == ErrorCode::io_error ? 1 : exit_usage;
+        // "already running" is not one either.
+        return code == ErrorCode::corruption || code == ErrorCode::io_error || code == ErrorCode::unavailable
+                   ? 1
+                   : exit_usage;
     }
 #ifdef CUSTOS_HAVE_API
     node_tool::NodeServiceAdapter service(**node);
