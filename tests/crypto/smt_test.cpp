@@ -1,0 +1,232 @@
+// Sparse Merkle map (docs/FORMAT.md 3.5) against tests/vectors/smt.json, which an independent
+// Python implementation computed from the spec (tests/crypto/smt_vectors.py): roots however the
+// map was written (one batch, one key at a time, forwards, backwards, with keys added and
+// removed again), proofs byte for byte, every forged proof refused, and updates that read
+// O(log n) nodes.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
+#include "crypto/smt.hpp"
+#include "vectors_path.hpp"
+
+using namespace custos;
+using namespace custos::crypto;
+
+namespace {
+
+Hash32 hash_hex(const nlohmann::json& text) {
+    auto hash = hash_from_hex(text.get<std::string>());
+    REQUIRE_MESSAGE(hash.has_value(), "bad hash in vector: " << text);
+    return *hash;
+}
+
+std::optional<Hash32> optional_hash(const nlohmann::json& value) {
+    if (value.is_null()) return std::nullopt;
+    return hash_hex(value);
+}
+
+SmtProof proof_of(const nlohmann::json& json) {
+    SmtProof proof;
+    if (!json["leaf"].is_null())
+        proof.leaf = SmtLeaf{hash_hex(json["leaf"]["key"]), hash_hex(json["leaf"]["value_hash"])};
+    for (const auto& sibling : json["siblings"])
+        proof.siblings.push_back(hash_hex(sibling));
+    return proof;
+}
+
+nlohmann::json load_vectors() {
+    return nlohmann::json::parse(test::read_vector("smt.json"));
+}
+
+std::vector<SmtUpdate> entries_of(const nlohmann::json& map) {
+    std::vector<SmtUpdate> entries;
+    for (const auto& entry : map["entries"])
+        entries.push_back(SmtUpdate{hash_hex(entry["key"]), hash_hex(entry["value_hash"])});
+    return entries;
+}
+
+Hash32 apply(MemorySmtNodeStore& store, std::span<const SmtUpdate> updates) {
+    auto changes = smt_update(store, updates);
+    REQUIRE_MESSAGE(changes.has_value(), changes.error().to_string());
+    store.apply(changes->nodes);
+    auto root = smt_root(store);
+    REQUIRE(root.has_value());
+    CHECK(*root == changes->root);
+    return changes->root;
+}
+
+// A store that counts reads, to show an update touches one path per key.
+class CountingStore final : public SmtNodeStore {
+public:
+    explicit CountingStore(const SmtNodeStore& base) : base_(base) {}
+    Result<std::optional<SmtNode>> get(const SmtPosition& position) const override {
+        ++reads;
+        return base_.get(position);
+    }
+    mutable std::size_t reads = 0;
+
+private:
+    const SmtNodeStore& base_;
+};
+
+}  // namespace
+
+TEST_CASE("smt: the hashes of FORMAT.md 3.5, from the vector file") {
+    const auto vectors = load_vectors();
+    CHECK(smt_empty_hash() == hash_hex(vectors["empty_hash"]));
+    const auto& leaf = vectors["leaf_hash_example"];
+    CHECK(smt_leaf_hash(hash_hex(leaf["key"]), hash_hex(leaf["value_hash"])) == hash_hex(leaf["hash"]));
+    const auto& node = vectors["node_hash_example"];
+    CHECK(smt_node_hash(hash_hex(node["left"]), hash_hex(node["right"])) == hash_hex(node["hash"]));
+    // Domain separation: a map leaf is not the RFC 9162 hash of the same bytes.
+    CHECK(smt_leaf_hash(Hash32{}, Hash32{}) != sha256(std::string(65, '\0')));
+}
+
+TEST_CASE("smt: roots equal the independent implementation's, whatever order the map was written in") {
+    for (const auto& map : load_vectors()["maps"]) {
+        const std::string name = map["name"];
+        CAPTURE(name);
+        const Hash32 root = hash_hex(map["root"]);
+        const auto entries = entries_of(map);
+
+        MemorySmtNodeStore batch;
+        CHECK(apply(batch, entries) == root);
+
+        MemorySmtNodeStore one_by_one;
+        for (const auto& entry : entries)
+            apply(one_by_one, std::span(&entry, 1));
+        CHECK(*smt_root(one_by_one) == root);
+        CHECK(one_by_one.node_count() == batch.node_count());
+
+        // Backwards, with every proof's absent key first added and later removed, and every
+        // entry first written with another value: removals collapse the tree back exactly.
+        MemorySmtNodeStore churned;
+        std::vector<SmtUpdate> extra;
+        for (const auto& proof : map["proofs"]) {
+            if (proof["value_hash"].is_null())
+                extra.push_back(SmtUpdate{hash_hex(proof["key"]), sha256(std::string("extra"))});
+        }
+        apply(churned, extra);
+        for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+            SmtUpdate wrong{it->key, sha256(std::string("wrong"))};
+            apply(churned, std::span(&wrong, 1));
+            apply(churned, std::span(&*it, 1));
+        }
+        for (auto& update : extra)
+            update.value_hash.reset();
+        CHECK(apply(churned, extra) == root);
+        CHECK(churned.node_count() == batch.node_count());
+
+        // Removing everything leaves the empty map and no node.
+        std::vector<SmtUpdate> removals = entries;
+        for (auto& update : removals)
+            update.value_hash.reset();
+        CHECK(apply(churned, removals) == smt_empty_hash());
+        CHECK(churned.node_count() == 0);
+    }
+}
+
+TEST_CASE("smt: proofs equal the independent implementation's and verify") {
+    for (const auto& map : load_vectors()["maps"]) {
+        const std::string name = map["name"];
+        CAPTURE(name);
+        const Hash32 root = hash_hex(map["root"]);
+        MemorySmtNodeStore store;
+        apply(store, entries_of(map));
+        for (const auto& vector : map["proofs"]) {
+            const Hash32 key = hash_hex(vector["key"]);
+            const auto value = optional_hash(vector["value_hash"]);
+            const SmtProof expected = proof_of(vector);
+            auto proof = smt_prove(store, key);
+            REQUIRE(proof.has_value());
+            CHECK(*proof == expected);
+            CHECK(smt_verify(root, key, value, expected).has_value());
+            auto proven = smt_proven_value(root, key, expected);
+            REQUIRE(proven.has_value());
+            CHECK(*proven == value);
+        }
+    }
+}
+
+TEST_CASE("smt: every forged proof of the vector file is refused") {
+    std::size_t refused = 0;
+    for (const auto& map : load_vectors()["maps"]) {
+        const Hash32 root = hash_hex(map["root"]);
+        for (const auto& forged : map["forged"]) {
+            const std::string what = forged["what"];
+            CAPTURE(what);
+            auto status =
+                smt_verify(root, hash_hex(forged["key"]), optional_hash(forged["claimed"]), proof_of(forged));
+            CHECK_FALSE(status.has_value());
+            if (!status) {
+                CHECK(status.error().code == ErrorCode::verification_failed);
+                ++refused;
+            }
+        }
+    }
+    CHECK(refused > 100);
+}
+
+TEST_CASE("smt: updating one key of a map of 4,096 reads one path, not the map") {
+    MemorySmtNodeStore store;
+    std::vector<SmtUpdate> entries;
+    for (int i = 0; i < 4096; ++i)
+        entries.push_back(SmtUpdate{sha256("k" + std::to_string(i)), sha256("v" + std::to_string(i))});
+    apply(store, entries);
+    CountingStore counting(store);
+    const SmtUpdate one{sha256(std::string("k7")), sha256(std::string("new"))};
+    auto changes = smt_update(counting, std::span(&one, 1));
+    REQUIRE(changes.has_value());
+    // Depth is about log2(4096) = 12 plus a few shared bits; one read per level.
+    CHECK(counting.reads <= 40);
+    CHECK(changes->nodes.size() <= 40);
+    counting.reads = 0;
+    auto proof = smt_prove(counting, one.key);
+    REQUIRE(proof.has_value());
+    CHECK(counting.reads == proof->siblings.size() + 1);
+}
+
+TEST_CASE("smt: a duplicate key in one update and a corrupt store are refused, not guessed") {
+    MemorySmtNodeStore store;
+    const SmtUpdate twice[2] = {{sha256(std::string("a")), sha256(std::string("1"))},
+                                {sha256(std::string("a")), sha256(std::string("2"))}};
+    auto duplicate = smt_update(store, twice);
+    REQUIRE_FALSE(duplicate.has_value());
+    CHECK(duplicate.error().code == ErrorCode::invalid_argument);
+
+    // A root whose child records disagree with its hashes.
+    const SmtUpdate pair[2] = {{sha256(std::string("a")), sha256(std::string("1"))},
+                               {sha256(std::string("b")), sha256(std::string("2"))}};
+    apply(store, pair);
+    auto root_node = store.get(SmtPosition{});
+    REQUIRE(root_node.has_value());
+    REQUIRE(root_node->has_value());
+    SmtNode bad = **root_node;
+    bad.first.bytes[0] ^= 1;
+    const SmtNodeChange change{SmtPosition{}, bad};
+    store.apply(std::span(&change, 1));
+    auto proof_a = smt_prove(store, sha256(std::string("a")));
+    auto proof_b = smt_prove(store, sha256(std::string("b")));
+    CHECK((!proof_a.has_value() || !proof_b.has_value()));
+    const auto& failed = proof_a.has_value() ? proof_b : proof_a;
+    CHECK(failed.error().code == ErrorCode::corruption);
+}
+
+TEST_CASE("smt: node records round-trip and malformed ones are refused") {
+    const SmtNode node{SmtNode::Kind::leaf, sha256(std::string("k")), sha256(std::string("v"))};
+    auto back = smt_node_from_bytes(smt_node_bytes(node));
+    REQUIRE(back.has_value());
+    CHECK(*back == node);
+    CHECK_FALSE(smt_node_from_bytes(std::string(65, '\x03')).has_value());
+    CHECK_FALSE(smt_node_from_bytes(smt_node_bytes(node).substr(1)).has_value());
+    SmtPosition position{.depth = 300};
+    CHECK(smt_position_key(position).substr(0, 2) == std::string("\x01\x2c", 2));
+}
