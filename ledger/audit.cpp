@@ -9,6 +9,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
+#include "crypto/smt.hpp"
 #include "ledger/audit_checkpoint.hpp"
 #include "ledger/audit_state.hpp"
 #include "ledger/block.hpp"
@@ -16,6 +17,7 @@
 #include "ledger/genesis.hpp"
 #include "ledger/rules.hpp"
 #include "ledger/state.hpp"
+#include "ledger/state_map.hpp"
 #include "ledger/store.hpp"
 #include "ledger/store_keys.hpp"
 #include "ledger/time.hpp"
@@ -65,6 +67,9 @@ public:
           history_(genesis_.validators),
           tree_(open_tree(nodes_)),
           events_(db.cursor(Column::events)) {
+        auto map = crypto::smt_update(state_map_, genesis_state_updates(genesis_));
+        CUSTOS_ASSERT(map.has_value(), "the genesis state map builds in memory");
+        state_map_.apply(map->nodes);
         events_.seek(store::be64(0));
         report_.genesis_hash = hash;
         report_.head.log_root = tree_.root();
@@ -115,6 +120,8 @@ private:
     }
     // After a block's events: a validator change its events adopted is in force from height + 2.
     void record_adoption(Height height, std::uint64_t adoptions_before);
+    // After a block's events: the state map they give must have the header's state_root.
+    [[nodiscard]] Status check_state_root(const BlockHeader& header, std::uint64_t adoptions_before);
 
     const store::Db& db_;
     const AuditOptions& options_;
@@ -139,6 +146,14 @@ private:
         std::uint64_t leaf = 0;
     };
     std::vector<Placed> placed_;
+    // The state map recomputed from the replay alone (docs/FORMAT.md 7.5), and what the current
+    // block's events changed in it.
+    crypto::MemorySmtNodeStore state_map_;
+    GovernanceHead governance_;
+    std::map<std::string, ItemState, std::less<>> block_items_;
+    std::map<crypto::PublicKey, OfficerRecord> block_officers_;
+    std::map<EventId, ValidatorProposal> block_proposals_;
+    bool block_governance_ = false;
 };
 
 Result<AuditReport> Auditor::run() {
@@ -276,10 +291,38 @@ Status Auditor::audit_block(Height height, const std::string& header_text) {
             "block " + std::to_string(height.value) + ": recomputed log root differs from the header");
         return {};
     }
+    auto state_root = check_state_root(*header, adoptions_before);
+    if (!state_root || failed()) return state_root;
     record_adoption(height, adoptions_before);
     report_.head = AuditHead{.height = height, .block_hash = hash, .log_size = header->log_size, .log_root = root};
     previous_ = std::move(*header);
     previous_hash_ = hash;
+    return {};
+}
+
+Status Auditor::check_state_root(const BlockHeader& header, std::uint64_t adoptions_before) {
+    StateChanges changes;
+    for (auto& [id, item] : block_items_)
+        changes.items.push_back(std::move(item));
+    for (auto& [key, record] : block_officers_)
+        changes.officers.push_back(std::move(record));
+    for (auto& [id, proposal] : block_proposals_)
+        changes.proposals.push_back(std::move(proposal));
+    const ValidatorEpoch& latest = *state_.validators().latest();
+    if (latest.adoptions != adoptions_before) changes.adopted = latest;
+    if (block_governance_) changes.governance = governance_;
+    block_items_.clear();
+    block_officers_.clear();
+    block_proposals_.clear();
+    block_governance_ = false;
+    auto map = crypto::smt_update(state_map_, state_updates(changes));
+    if (!map) return tl::unexpected(map.error());
+    state_map_.apply(map->nodes);
+    if (map->root != header.state_root) {
+        violate_block(header.height, audit_check::block_state_root, hex(map->root), hex(header.state_root),
+                      "block " + std::to_string(header.height.value) +
+                          ": the state root recomputed from the replay differs from the header");
+    }
     return {};
 }
 
@@ -380,6 +423,14 @@ void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const E
         return;
     }
     CUSTOS_ASSERT(effects->id == id, "the rule engine and the audit agree on the event id");
+    for (const auto& item : effects->items)
+        block_items_.insert_or_assign(item.item, item);
+    if (effects->officer) block_officers_.insert_or_assign(effects->officer->officer.key, *effects->officer);
+    if (effects->proposal) block_proposals_.insert_or_assign(effects->proposal->id, *effects->proposal);
+    if (is_governance(envelope.event.kind)) {
+        governance_ = GovernanceHead{id, governance_.count + 1};
+        block_governance_ = true;
+    }
     for (auto& item : effects->items)
         state_.put_item(std::move(item));
     if (effects->officer) state_.put_officer(*effects->officer);

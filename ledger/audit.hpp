@@ -42,6 +42,7 @@ inline constexpr std::string_view block_events_max = "block.events_max";
 inline constexpr std::string_view block_log_size = "block.log_size";
 inline constexpr std::string_view block_events_hash = "block.events_hash";
 inline constexpr std::string_view block_log_root = "block.log_root";
+inline constexpr std::string_view block_state_root = "block.state_root";
 inline constexpr std::string_view certificate = "certificate";
 inline constexpr std::string_view leaf_missing = "log.leaf_missing";
 inline constexpr std::string_view leaf_extra = "log.leaf_extra";

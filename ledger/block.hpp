@@ -19,15 +19,17 @@
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/merkle.hpp"
+#include "crypto/smt.hpp"
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/rules.hpp"
 #include "ledger/state.hpp"
+#include "ledger/state_map.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::ledger {
 
-inline constexpr std::string_view block_type = "custos.block.v1";
+inline constexpr std::string_view block_type = "custos.block.v2";
 // Heights and log sizes stay exact JSON numbers.
 inline constexpr std::uint64_t height_max = std::uint64_t{1} << 53;
 // Largest block JSON text parse_block() reads (genesis caps block_bytes_max at 32 MiB of
@@ -94,7 +96,7 @@ struct Block {
     friend bool operator==(const Block&, const Block&) = default;
 };
 
-// Header JSON: {"type":"custos.block.v1","chain_id",...} (FORMAT.md section 7).
+// Header JSON: {"type":"custos.block.v2","chain_id",...} (FORMAT.md section 7).
 [[nodiscard]] crypto::Json block_header_to_json(const BlockHeader& header);
 [[nodiscard]] Result<BlockHeader> block_header_from_json(const crypto::Json& json);
 [[nodiscard]] std::string canonical_block_header(const BlockHeader& header);
@@ -154,6 +156,11 @@ struct BlockEffects {
     std::vector<std::pair<crypto::NodeKey, Hash32>> log_nodes;  // new complete Merkle subtrees
     std::uint64_t log_size = 0;
     Hash32 log_root;
+    // The state map after the block (docs/FORMAT.md 7.5): its nodes written and removed, its
+    // root (the header's state_root) and the governance head it holds.
+    std::vector<crypto::SmtNodeChange> state_nodes;
+    Hash32 state_root;
+    GovernanceHead governance;
 };
 
 // canonical_block() of a block apply_block() accepted, from the canonical envelopes it returned
@@ -168,13 +175,16 @@ struct ApplyContext {
     const crypto::NodeStore& log_nodes;     // The log's Merkle nodes before the block.
     const BlockHeader* previous = nullptr;  // nullptr for height 1.
     bool verify_signatures = true;          // false only if every envelope was already checked.
+    // The state map's nodes and governance head before the block (never null in use).
+    const crypto::SmtNodeStore* state_nodes = nullptr;
+    GovernanceHead governance;
 };
 
 // Checks the header against the previous block, the genesis and the set (chain id, height,
 // previous hash, time strictly after the previous block's (at height 1: not before genesis
 // time), validators_hash, proposer in the set, events_hash, limits), then every event (R1..R32
 // with ledger time = header time, each against the state left by the events before it), then
-// log_size and log_root. Error messages name the height, the event index and id, and the rule.
+// log_size, log_root and state_root. Error messages name the height, the event index and id, and the rule.
 [[nodiscard]] Result<BlockEffects> apply_block(const StateView& state, const Block& block,
                                                const ApplyContext& context);
 // The same, for a caller that already has event_bytes() of each of the block's events, in order

@@ -5,6 +5,7 @@
 
 #include "common/assert.hpp"
 #include "crypto/merkle.hpp"
+#include "crypto/smt.hpp"
 #include "ledger/block.hpp"
 #include "ledger/time.hpp"
 
@@ -132,6 +133,30 @@ Result<LogAppend> append_leaves(const crypto::NodeStore& nodes, std::uint64_t si
     return LogAppend{tree->size(), tree->root(), overlay.added()};
 }
 
+// The state map after a block (docs/FORMAT.md 7.5): the entries of what the block's events
+// touched, over the map before it.
+Result<crypto::SmtChanges> state_after(const OverlayState& overlay, const ApplyContext& context,
+                                       const std::optional<GovernanceHead>& governance) {
+    CUSTOS_ASSERT(context.state_nodes != nullptr, "apply_block needs the state map's nodes");
+    StateChanges changes{.items = overlay.touched_items(),
+                         .officers = overlay.touched_officers(),
+                         .proposals = overlay.touched_proposals(),
+                         .adopted = overlay.adopted(),
+                         .governance = governance};
+    auto map = crypto::smt_update(*context.state_nodes, state_updates(changes));
+    if (!map) return make_error(map.error().code, "state map: " + map.error().message);
+    return map;
+}
+
+// The governance head after `event`, when it is a governance event.
+void count_governance(std::optional<GovernanceHead>& after, const ApplyContext& context, const Event& event,
+                      const EventId& id) {
+    if (!is_governance(event.kind)) return;
+    if (!after) after = context.governance;
+    after->head = id;
+    ++after->count;
+}
+
 tl::unexpected<Error> bad_block(const BlockHeader& header, ErrorCode code, const std::string& why) {
     return make_error(code, "block " + std::to_string(header.height.value) + ": " + why);
 }
@@ -218,6 +243,7 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
     std::vector<Hash32> leaves;
     leaves.reserve(block.events.size());
     std::uint64_t total_bytes = 0;
+    std::optional<GovernanceHead> governance;  // Set when the block holds a governance event.
     for (std::size_t i = 0; i < block.events.size(); ++i) {
         const Envelope& envelope = block.events[i];
         if (context.verify_signatures && !verify_envelope_signature(envelope, bytes[i])) {
@@ -251,6 +277,7 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
             effects.case_items.push_back({event.case_id, *event.new_item});
         }
         effects.agency_events.push_back({event.agency, applied.leaf_index, applied.id});
+        count_governance(governance, context, event, applied.id);
         leaves.push_back(applied.leaf_hash);
         effects.events.push_back(std::move(applied));
     }
@@ -265,6 +292,15 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
         return bad_block(header, ErrorCode::verification_failed,
                          "log_root " + hex_of(header.log_root) + ", expected " + hex_of(log->root));
     }
+    auto map = state_after(overlay, context, governance);
+    if (!map) return bad_block(header, map.error().code, map.error().message);
+    if (header.state_root != map->root) {
+        return bad_block(header, ErrorCode::verification_failed,
+                         "state_root " + hex_of(header.state_root) + ", expected " + hex_of(map->root));
+    }
+    effects.state_nodes = std::move(map->nodes);
+    effects.state_root = map->root;
+    effects.governance = governance.value_or(context.governance);
     effects.items = overlay.touched_items();
     effects.officers = overlay.touched_officers();
     effects.admin_counts = overlay.touched_admin_counts();
@@ -289,6 +325,7 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     std::vector<Hash32> leaves;
     std::vector<EventBytes> included;  // Of the block's events, for apply_block below.
     std::uint64_t bytes = 0;
+    std::optional<GovernanceHead> governance;
     const ConsensusParams& params = context.genesis.params;
     const std::uint64_t bytes_max = proposal.bytes_max == 0
                                         ? params.block_bytes_max
@@ -317,6 +354,7 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
         }
         bytes += event.canonical_envelope.size();
         overlay.apply(*checked);
+        count_governance(governance, context, envelope.event, id);
         leaves.push_back(crypto::merkle_leaf_hash(as_bytes(event.canonical_envelope)));
         built.block.events.push_back(envelope);
         included.push_back(std::move(event));
@@ -337,13 +375,18 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     if (!log) return tl::unexpected(log.error());
     header.log_size = log->size;
     header.log_root = log->root;
+    auto map = state_after(overlay, context, governance);
+    if (!map) return tl::unexpected(map.error());
+    header.state_root = map->root;
     // The block is applied once more exactly as every validator will apply it, which also
     // checks the header inputs (time, proposer) the caller gave.
     ApplyContext verified_context{.genesis = context.genesis,
                                   .validators = context.validators,
                                   .log_nodes = context.log_nodes,
                                   .previous = context.previous,
-                                  .verify_signatures = false};
+                                  .verify_signatures = false,
+                                  .state_nodes = context.state_nodes,
+                                  .governance = context.governance};
     auto effects = apply_block(state, built.block, verified_context, std::move(included));
     if (!effects) return tl::unexpected(effects.error());
     built.effects = std::move(*effects);

@@ -28,13 +28,14 @@ Json block_header_to_json(const BlockHeader& header) {
                 {"log_root", detail::hex(header.log_root)},
                 {"validators_hash", detail::hex(header.validators_hash)},
                 {"proposer", header.proposer},
-                {"events_hash", detail::hex(header.events_hash)}};
+                {"events_hash", detail::hex(header.events_hash)},
+                {"state_root", detail::hex(header.state_root)}};
 }
 
 Result<BlockHeader> block_header_from_json(const Json& json) {
     if (auto status = reader.object(json, "header",
                                     {"type", "chain_id", "height", "time", "previous", "log_size", "log_root",
-                                     "validators_hash", "proposer", "events_hash"});
+                                     "validators_hash", "proposer", "events_hash", "state_root"});
         !status) {
         return tl::unexpected(status.error());
     }
@@ -69,7 +70,7 @@ Result<BlockHeader> block_header_from_json(const Json& json) {
     for (const HashField& hash_field :
          {HashField{"previous", &header.previous.hash}, HashField{"log_root", &header.log_root},
           HashField{"validators_hash", &header.validators_hash},
-          HashField{"events_hash", &header.events_hash}}) {
+          HashField{"events_hash", &header.events_hash}, HashField{"state_root", &header.state_root}}) {
         auto hash = field(hash_field.key).and_then([&](const Json* v) {
             return reader.hash(*v, "header." + std::string(hash_field.key));
         });

@@ -8,6 +8,7 @@
 #include "crypto/encoding.hpp"
 #include "ledger/block.hpp"
 #include "ledger/officers.hpp"
+#include "ledger/state_map.hpp"
 #include "ledger/store.hpp"
 #include "ledger/time.hpp"
 #include "ledger/validators.hpp"
@@ -164,6 +165,48 @@ Result<Json> records_json(const Store& store, const std::map<std::uint64_t, Stor
     return array;
 }
 
+Result<Json> state_entry(const Store& store, const Hash32& key, Json value, std::string_view id_key,
+                         const std::string& id) {
+    auto proof = crypto::smt_prove(store.state_nodes(), key);
+    if (!proof) return tl::unexpected(proof.error());
+    Json entry{{"value", std::move(value)}, {"proof", smt_proof_to_json(*proof)}};
+    if (!id_key.empty()) entry[std::string(id_key)] = id;
+    return entry;
+}
+
+// The bundle's `state` (FORMAT.md 11.5): map proofs at the anchor, which is the store's last
+// block, so the store's map is the anchor's.
+Result<Json> state_json(const Store& store, const std::set<std::string>& family,
+                        const std::map<std::uint64_t, StoredEvent>& events,
+                        const std::map<std::uint64_t, StoredEvent>& governance) {
+    Json items = Json::array();
+    for (const auto& item : family) {
+        auto state = store.item(item);
+        if (!state) return tl::unexpected(state.error());
+        if (!state->has_value()) return make_error(ErrorCode::corruption, "item " + item + " has no state");
+        auto entry = state_entry(store, item_state_key(item), item_state_to_json(**state), "item", item);
+        if (!entry) return tl::unexpected(entry.error());
+        items.push_back(std::move(*entry));
+    }
+    std::set<crypto::PublicKey> signers;
+    for (const auto* list : {&events, &governance}) {
+        for (const auto& [leaf, stored] : *list)
+            signers.insert(stored.envelope.signer);
+    }
+    Json officers = Json::array();
+    for (const auto& key : signers) {
+        auto record = store.officer_record(key);
+        if (!record) return tl::unexpected(record.error());
+        Json value = *record ? officer_record_to_json(**record) : Json(nullptr);
+        auto entry = state_entry(store, officer_state_key(key), std::move(value), "key", key_id(key));
+        if (!entry) return tl::unexpected(entry.error());
+        officers.push_back(std::move(*entry));
+    }
+    auto head = state_entry(store, governance_state_key(), governance_head_to_json(store.governance()), "", "");
+    if (!head) return tl::unexpected(head.error());
+    return Json{{"items", std::move(items)}, {"officers", std::move(officers)}, {"governance", std::move(*head)}};
+}
+
 }  // namespace
 
 Result<crypto::Json> make_bundle(const Store& store, std::string_view item_id) {
@@ -199,6 +242,8 @@ Result<crypto::Json> make_bundle(const Store& store, std::string_view item_id) {
         if (!entry) return tl::unexpected(entry.error());
         checkpoints.push_back(std::move(*entry));
     }
+    auto proven_state = state_json(store, *family, events, *governance);
+    if (!proven_state) return tl::unexpected(proven_state.error());
     auto genesis = genesis_to_json(store.genesis());
     return Json{{"type", bundle_type},
                 {"item", std::string(item_id)},
@@ -206,7 +251,8 @@ Result<crypto::Json> make_bundle(const Store& store, std::string_view item_id) {
                 {"genesis", std::move(genesis)},
                 {"checkpoints", std::move(checkpoints)},
                 {"governance", std::move(*governance_records)},
-                {"events", std::move(*event_records)}};
+                {"events", std::move(*event_records)},
+                {"state", std::move(*proven_state)}};
 }
 
 std::string_view bundle_check_name(BundleCheck check) {
@@ -223,8 +269,16 @@ std::string_view bundle_check_name(BundleCheck check) {
             return "chain";
         case BundleCheck::custody_rules:
             return "custody_rules";
+        case BundleCheck::completeness:
+            return "completeness";
     }
     return "unknown";
+}
+
+std::string BundleReport::completeness_claim() const {
+    if (!complete) return "completeness NOT shown: " + (failure ? failure->message() : std::string("not checked"));
+    return "the trail is complete as of height " + std::to_string(checkpoint_height) + ", ledger time " +
+           format_time(checkpoint_time);
 }
 
 std::string BundleFailure::message() const {

@@ -22,7 +22,7 @@ namespace custos::ledger {
 
 class Store;
 
-inline constexpr std::string_view bundle_type = "custos.bundle.v1";
+inline constexpr std::string_view bundle_type = "custos.bundle.v2";
 // Largest bundle the verifier reads, and the most events / checkpoints / governance records it
 // holds. A bundle over a limit is refused before anything else is checked.
 inline constexpr std::size_t bundle_bytes_max = 64 * 1024 * 1024;
@@ -41,9 +41,10 @@ enum class BundleCheck {
     signatures,    // 2: every event signature; signer key of its agency with the role then.
     proofs,        // 3: inclusion + consistency proofs, checkpoint certificates.
     chain,         // 4: the item's prev links unbroken, no gaps.
-    custody_rules  // 5: replay through the ledger's rule engine.
+    custody_rules,  // 5: replay through the ledger's rule engine.
+    completeness    // 6: the certified state at the anchor counts exactly the bundle's events.
 };
-inline constexpr std::size_t bundle_check_count = 6;
+inline constexpr std::size_t bundle_check_count = 7;
 [[nodiscard]] std::string_view bundle_check_name(BundleCheck check);
 
 // Where a failure was found. Unset members do not apply.
@@ -102,6 +103,10 @@ struct BundleReport {
     std::vector<TimelineEntry> timeline;     // Every event in leaf order (as far as verified).
     std::string current_custodian;
     bool integrity_alert = false;
+    // Check 6 passed: every event of the family and every governance record up to the anchor
+    // is in the bundle ("the trail is complete as of height H, ledger time T").
+    bool complete = false;
+    [[nodiscard]] std::string completeness_claim() const;
 
     [[nodiscard]] bool ok() const { return !failure.has_value(); }
 };

@@ -12,7 +12,9 @@
 #include "crypto/canonical_json.hpp"
 #include "ledger/bundle.hpp"
 #include "ledger/event.hpp"
+#include "crypto/smt.hpp"
 #include "ledger/genesis.hpp"
+#include "ledger/state.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::ledger::bundle_detail {
@@ -40,6 +42,14 @@ struct Record {
     EventBytes bytes;
 };
 
+// One entry of the bundle's `state` (FORMAT.md 11.5): a value and its map proof at the anchor.
+struct StateEntry {
+    std::string path;                    // "state.items[i]", "state.officers[i]", "state.governance"
+    std::string id;                      // The item id, the officer key id; "" for governance.
+    const crypto::Json* value = nullptr;  // Points into the bundle JSON; a JSON null for "absent".
+    crypto::SmtProof proof;
+};
+
 struct ParsedBundle {
     std::string item;
     std::vector<std::string> items;
@@ -47,6 +57,9 @@ struct ParsedBundle {
     std::vector<CheckpointEntry> checkpoints;  // Heights strictly increasing; back() is the anchor.
     std::vector<Record> governance;
     std::vector<Record> events;
+    std::vector<StateEntry> item_states;     // One per `items`, same order.
+    std::vector<StateEntry> officer_states;  // Sorted by key id, unique.
+    StateEntry governance_state;
 };
 
 // Check 0 (format): structure, types, limits, hex; every record's height has an entry. On
@@ -63,6 +76,8 @@ struct Verification {
     // Every record (governance and events) by leaf index, then list order; check 4 refuses
     // repeats, so the replay order is the log order whenever check 4 holds.
     std::vector<Record*> log_order;
+    // The state the replay (check 5) left after the last record, when every record passed.
+    std::optional<MemoryState> replayed;
 
     // Keeps the first failure of `check` (later ones of the same check add nothing).
     void fail(BundleCheck check, BundleLocation where, std::string reason);
@@ -75,6 +90,9 @@ struct Verification {
 
 // Check 4: leaf order, items, per-item prev links. Needs every envelope parsed (check 2).
 void check_chain(Verification& verification);
+// Check 6: the bundle's state proofs hold at the anchor, and the bundle holds exactly the item
+// events and governance records they count (bundle_complete.cpp).
+void check_completeness(Verification& verification);
 // Check 5 (and the signer rules of check 2): the replay through the ledger's rule engine;
 // fills the timeline's officer names, alerts and seal/digest notes, and the item summary.
 void check_custody_rules(Verification& verification);

@@ -6,6 +6,7 @@
 #include "ledger/block.hpp"
 #include "ledger/bundle_internal.hpp"
 #include "ledger/json_fields.hpp"
+#include "ledger/state_map.hpp"
 
 namespace custos::ledger::bundle_detail {
 namespace {
@@ -171,11 +172,82 @@ Status link_records(std::vector<Record>& records, const std::vector<CheckpointEn
     return {};
 }
 
+Result<StateEntry> read_state_entry(const Json& value, const std::string& path, std::string_view id_key) {
+    if (id_key.empty()) {
+        if (auto ok = fields.object(value, path, {"value", "proof"}); !ok) return tl::unexpected(ok.error());
+    } else if (auto ok = fields.object(value, path, {id_key, "value", "proof"}); !ok) {
+        return tl::unexpected(ok.error());
+    }
+    StateEntry entry;
+    entry.path = path;
+    if (!id_key.empty()) {
+        auto id = fields.required(value, id_key, path);
+        if (!id) return tl::unexpected(id.error());
+        if (id_key == "key") {
+            auto key = fields.key(**id, path_join(path, id_key));
+            if (!key) return tl::unexpected(key.error());
+            entry.id = key_id(*key);
+        } else {
+            auto item = fields.id(**id, path_join(path, id_key), id_bytes_max);
+            if (!item) return tl::unexpected(item.error());
+            entry.id = *item;
+        }
+    }
+    auto state_value = fields.required(value, "value", path);
+    if (!state_value) return tl::unexpected(state_value.error());
+    if (!(*state_value)->is_object() && !(*state_value)->is_null())
+        return fields.fail(path_join(path, "value"), "must be an object, or null for a key the map does not hold");
+    entry.value = *state_value;
+    auto proof = fields.required(value, "proof", path).and_then([&](const Json* json) {
+        return smt_proof_from_json(*json, path_join(path, "proof"));
+    });
+    if (!proof) return tl::unexpected(proof.error());
+    entry.proof = std::move(*proof);
+    return entry;
+}
+
+Status read_state(const Json& bundle, ParsedBundle& parsed) {
+    auto state = fields.required(bundle, "state", "");
+    if (!state) return tl::unexpected(state.error());
+    if (auto ok = fields.object(**state, "state", {"items", "officers", "governance"}); !ok) return ok;
+    auto items = fields.required(**state, "items", "state").and_then([](const Json* json) {
+        return fields.array(*json, "state.items", bundle_items_max);
+    });
+    if (!items) return tl::unexpected(items.error());
+    if ((*items)->size() != parsed.items.size())
+        return fields.fail("state.items", "must hold one entry per item of items, in the same order");
+    for (std::size_t i = 0; i < (*items)->size(); ++i) {
+        auto entry = read_state_entry((**items)[i], path_index("state.items", i), "item");
+        if (!entry) return tl::unexpected(entry.error());
+        if (entry->id != parsed.items[i])
+            return fields.fail(path_index("state.items", i) + ".item", "must be " + parsed.items[i]);
+        parsed.item_states.push_back(std::move(*entry));
+    }
+    auto officers = fields.required(**state, "officers", "state").and_then([](const Json* json) {
+        return fields.array(*json, "state.officers", bundle_events_max + bundle_governance_max);
+    });
+    if (!officers) return tl::unexpected(officers.error());
+    for (std::size_t i = 0; i < (*officers)->size(); ++i) {
+        auto entry = read_state_entry((**officers)[i], path_index("state.officers", i), "key");
+        if (!entry) return tl::unexpected(entry.error());
+        if (!parsed.officer_states.empty() && !(parsed.officer_states.back().id < entry->id))
+            return fields.fail(path_index("state.officers", i) + ".key", "keys must be sorted and unique");
+        parsed.officer_states.push_back(std::move(*entry));
+    }
+    auto governance = fields.required(**state, "governance", "state").and_then([](const Json* json) {
+        return read_state_entry(*json, "state.governance", "");
+    });
+    if (!governance) return tl::unexpected(governance.error());
+    parsed.governance_state = std::move(*governance);
+    return {};
+}
+
 }  // namespace
 
 Result<ParsedBundle> parse_bundle(const Json& bundle) {
     if (auto ok = fields.object(bundle, "bundle",
-                                {"type", "item", "items", "genesis", "checkpoints", "governance", "events"});
+                                {"type", "item", "items", "genesis", "checkpoints", "governance", "events",
+                                 "state"});
         !ok)
         return tl::unexpected(ok.error());
     ParsedBundle parsed;
@@ -203,6 +275,7 @@ Result<ParsedBundle> parse_bundle(const Json& bundle) {
     auto events = read_records(bundle, "events", bundle_events_max, false);
     if (!events) return tl::unexpected(events.error());
     parsed.events = std::move(*events);
+    if (auto ok = read_state(bundle, parsed); !ok) return tl::unexpected(ok.error());
     if (auto ok = link_records(parsed.governance, parsed.checkpoints); !ok) return tl::unexpected(ok.error());
     if (auto ok = link_records(parsed.events, parsed.checkpoints); !ok) return tl::unexpected(ok.error());
     return parsed;

@@ -105,6 +105,7 @@ void check_chain(Verification& verification) {
             trails[item].push_back(&record);
     }
     std::size_t links = 0;
+    std::size_t registered = 0;  // Items whose origin is a register: one per derivation family.
     for (const auto& [item, trail] : trails) {
         if (trail.empty()) {
             verification.fail(BundleCheck::chain, BundleLocation{.field = "items"},
@@ -116,6 +117,7 @@ void check_chain(Verification& verification) {
                               "the first event of item " + item + " is not its register or derive event");
             break;
         }
+        if (trail.front()->envelope->event.kind == EventKind::register_item) ++registered;
         for (std::size_t i = 1; i < trail.size(); ++i) {
             const Event& event = trail[i]->envelope->event;
             const EventId& expected = trail[i - 1]->bytes.id;
@@ -129,6 +131,13 @@ void check_chain(Verification& verification) {
             ++links;
         }
         if (verification.failed(BundleCheck::chain)) break;
+    }
+    // Every other item's origin is a derive from a listed item (membership above), so one
+    // registered item makes `items` one derivation family (FORMAT.md 11.1).
+    if (!verification.failed(BundleCheck::chain) && registered != 1) {
+        verification.fail(BundleCheck::chain, BundleLocation{.field = "items"},
+                          "items holds " + std::to_string(registered) +
+                              " registered items: a bundle is about one derivation family");
     }
     verification.set_result(BundleCheck::chain, true,
                             std::to_string(trails.size()) + " item chains from their origin, " +
@@ -252,6 +261,7 @@ void check_custody_rules(Verification& verification) {
                             std::to_string(total) +
                                 " signatures (R1-R2), signer keys, agencies and roles at each "
                                 "event's log position (R3-R6, R23)");
+    if (replayed == verification.log_order.size()) verification.replayed = std::move(state);
     verification.set_result(BundleCheck::custody_rules, true,
                             std::to_string(replayed) + " of " + std::to_string(total) +
                                 " records replayed through the ledger's custody rules (R3-R32)");

@@ -71,6 +71,8 @@ crypto::Json bundle_report_to_json(const BundleReport& report) {
                                   {"log_size", report.checkpoint_log_size},
                                   {"log_root", hex(report.checkpoint_root)},
                                   {"time", format_time(report.checkpoint_time)}}},
+              {"complete", report.complete},
+              {"completeness", report.completeness_claim()},
               {"checks", std::move(checks)},
               {"timeline", std::move(timeline)}};
     // Null what the verifier never read: it stopped before the genesis or the checkpoints.

@@ -133,12 +133,20 @@ Status check_checkpoint(const Verification& verification, const CheckpointEntry&
     if (header.chain_id != genesis.chain_id) return fail("header: chain id is not the genesis chain id");
     if (header.validators_hash != validators_hash)
         return fail("header: validators_hash is not the hash of the validator set in force");
+    // The header rules of 7.1 a bundle can check on its own.
+    if (validators.find_name(header.proposer) == nullptr)
+        return fail("header: proposer '" + header.proposer + "' is not a validator of the set in force");
+    if (header.time < genesis.genesis_time) return fail("header: block time is before the genesis time");
     if (entry.previous) {
         if (entry.previous->height.value + 1 != entry.height.value ||
             block_hash(*entry.previous) != header.previous)
             return fail("previous_header: not the header of the block before (hash or height)");
         if (entry.previous->log_size > header.log_size)
             return fail("previous_header: log size above the block's");
+        if (!(entry.previous->time < header.time))
+            return fail("previous_header: its time is not before the block's");
+    } else if (header.previous != BlockHash{}) {
+        return fail("header: previous must be all zeros at height 1");
     }
     if (header.log_size == 0) {
         if (!entry.consistency_proof.empty())
@@ -212,6 +220,12 @@ void check_proofs(Verification& verification) {
         } else if (i > 0 && !(checkpoints[i - 1].header.time < entry.header.time)) {
             verification.fail(BundleCheck::proofs, location_of(entry, "header.time"),
                               "block times do not increase with height");
+        } else if (i > 0 && checkpoints[i - 1].height.value + 1 == entry.height.value &&
+                   entry.previous != checkpoints[i - 1].header) {
+            // Two certified headers of one height in one bundle: a fork.
+            verification.fail(BundleCheck::proofs, location_of(entry, "previous_header"),
+                              "not the certified header of height " +
+                                  std::to_string(checkpoints[i - 1].height.value) + " in this bundle");
         }
     }
     std::size_t proofs = 0;
@@ -295,7 +309,9 @@ Result<BundleReport> verify_bundle(const crypto::Json& bundle, const VerifyOptio
     check_proofs(verification);
     check_chain(verification);
     check_custody_rules(verification);
+    check_completeness(verification);
     set_first_failure(verification);
+    report.complete = report.complete && report.ok();
     return report;
 }
 

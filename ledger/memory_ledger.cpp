@@ -8,6 +8,15 @@ namespace custos::ledger {
 MemoryLedger::MemoryLedger(Genesis genesis)
     : genesis_(std::move(genesis)), state_(genesis_), history_(genesis_.validators) {
     CUSTOS_ASSERT(validate_genesis(genesis_).has_value(), "MemoryLedger needs a valid genesis");
+    auto map = crypto::smt_update(state_nodes_, genesis_state_updates(genesis_));
+    CUSTOS_ASSERT(map.has_value(), "the genesis state map builds in memory");
+    state_nodes_.apply(map->nodes);
+}
+
+Hash32 MemoryLedger::state_root() const {
+    auto root = crypto::smt_root(state_nodes_);
+    CUSTOS_ASSERT(root.has_value(), "the in-memory state map reads");
+    return *root;
 }
 
 Height MemoryLedger::height() const {
@@ -31,7 +40,9 @@ ApplyContext MemoryLedger::context() const {
                         .validators = validators(),
                         .log_nodes = nodes_,
                         .previous = last_header(),
-                        .verify_signatures = true};
+                        .verify_signatures = true,
+                        .state_nodes = &state_nodes_,
+                        .governance = governance_};
 }
 
 RuleResult<EventEffects> MemoryLedger::admit(const Envelope& envelope, TimeMs now) const {
@@ -47,6 +58,8 @@ Result<BlockEffects> MemoryLedger::apply(const Block& block) {
     if (!effects) return effects;
     for (const auto& [key, hash] : effects->log_nodes)
         nodes_.put(key, hash);
+    state_nodes_.apply(effects->state_nodes);
+    governance_ = effects->governance;
     for (const auto& state : effects->items)
         state_.put_item(state);
     for (const auto& record : effects->officers)

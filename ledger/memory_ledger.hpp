@@ -10,6 +10,7 @@
 
 #include "common/result.hpp"
 #include "crypto/merkle.hpp"
+#include "crypto/smt.hpp"
 #include "ledger/block.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/state.hpp"
@@ -34,6 +35,10 @@ public:
     [[nodiscard]] const std::vector<Block>& blocks() const { return blocks_; }
     [[nodiscard]] const MemoryState& state() const { return state_; }
     [[nodiscard]] const crypto::MemoryNodeStore& log_nodes() const { return nodes_; }
+    // The state map (docs/FORMAT.md 7.5) after the last block, and the governance head in it.
+    [[nodiscard]] const crypto::MemorySmtNodeStore& state_nodes() const { return state_nodes_; }
+    [[nodiscard]] const GovernanceHead& governance() const { return governance_; }
+    [[nodiscard]] Hash32 state_root() const;
     [[nodiscard]] std::uint64_t log_size() const;
     [[nodiscard]] Hash32 log_root() const;
 
@@ -58,6 +63,8 @@ private:
     MemoryState state_;
     ValidatorHistory history_;
     crypto::MemoryNodeStore nodes_;
+    crypto::MemorySmtNodeStore state_nodes_;
+    GovernanceHead governance_;
     std::vector<Block> blocks_;
     std::vector<std::string> leaf_data_;
     std::map<EventId, std::uint64_t> event_index_;

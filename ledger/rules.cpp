@@ -207,6 +207,13 @@ RuleResult<EventEffects> check_governance(const StateView& state, const Event& e
         if (genesis.validators.find(key) != nullptr) {
             return refuse(rule::new_officer, "event.officer", "key " + key_id(key) + " is a validator key");
         }
+        // Validator keys and officer keys stay apart (R29 keeps officer keys out of validator
+        // sets): a key governance made a validator is refused too.
+        auto latest = state.latest_validators();
+        if (latest && latest->set && latest->set->find(key) != nullptr) {
+            return refuse(rule::new_officer, "event.officer",
+                          "key " + key_id(key) + " is a validator key of the latest adopted set");
+        }
         if (record->has_value()) {
             return refuse(rule::never_readded, "event.officer",
                           "key " + key_id(key) + " was revoked by event " +

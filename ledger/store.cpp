@@ -67,6 +67,15 @@ Status initialise(store::Db& db, const Genesis& genesis) {
     batch.put(Column::meta, store::meta_key::genesis, canonical_genesis(genesis));
     batch.put(Column::meta, store::meta_key::genesis_hash, store::hash_key(genesis_hash(genesis)));
     batch.put(Column::meta, store::meta_key::height, store::be64(0));
+    batch.put(Column::meta, store::meta_key::governance, canonical_governance_head(GovernanceHead{}));
+    // The state map before the first block (docs/FORMAT.md 7.5), over an empty family.
+    store::DbSmtNodeStore nodes(db);
+    auto map = crypto::smt_update(nodes, genesis_state_updates(genesis));
+    if (!map) return tl::unexpected(map.error());
+    for (const auto& [position, node] : map->nodes) {
+        CUSTOS_ASSERT(node.has_value(), "building the genesis map removes nothing");
+        batch.put(Column::state_map, crypto::smt_position_key(position), crypto::smt_node_bytes(*node));
+    }
     return db.write(std::move(batch), true);
 }
 
@@ -211,6 +220,20 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
         if (!header) return tl::unexpected(header.error());
         impl->last_header = std::move(*header);
     }
+    auto governance = get_required(impl->db, Column::meta, store::meta_key::governance, "meta governance");
+    if (!governance) return tl::unexpected(governance.error());
+    auto governance_json = crypto::parse_json(*governance);
+    auto governance_head =
+        governance_json ? governance_head_from_json(*governance_json) : tl::unexpected(governance_json.error());
+    if (!governance_head) return tl::unexpected(corrupt("meta governance: " + governance_head.error().message));
+    impl->governance = *governance_head;
+    // The stored map must have the root the last header certifies (or the genesis map's).
+    auto root = crypto::smt_root(impl->state_nodes);
+    if (!root) return tl::unexpected(root.error());
+    if (impl->last_header && *root != impl->last_header->state_root) {
+        return tl::unexpected(corrupt("the stored state map has root " + hex(*root) + ", block " +
+                                      std::to_string(*height) + " certifies " + hex(impl->last_header->state_root)));
+    }
     if (auto officers = load_officers(impl->db, impl->officers); !officers)
         return tl::unexpected(officers.error());
     if (auto validators = load_validators(impl->db, impl->validator_sets, impl->validators); !validators)
@@ -309,6 +332,12 @@ const BlockHeader* Store::last_header() const {
 const crypto::NodeStore& Store::log_nodes() const {
     return impl_->nodes;
 }
+const crypto::SmtNodeStore& Store::state_nodes() const {
+    return impl_->state_nodes;
+}
+const GovernanceHead& Store::governance() const {
+    return impl_->governance;
+}
 store::Db& Store::db() {
     return impl_->db;
 }
@@ -322,6 +351,8 @@ ApplyContext Store::next_block_context() const {
         .validators = *validators_at(Height{impl_->height.value + 1}),
         .log_nodes = impl_->nodes,
         .previous = last_header(),
+        .state_nodes = &impl_->state_nodes,
+        .governance = impl_->governance,
     };
 }
 

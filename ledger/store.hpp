@@ -35,7 +35,7 @@
 namespace custos::ledger {
 
 // Version of the store layout written in meta "format"; a store of another version is refused.
-inline constexpr std::uint64_t store_format_version = 1;
+inline constexpr std::uint64_t store_format_version = 2;
 // Largest number of entries one index read returns (an item's trail, a case's items).
 inline constexpr std::size_t store_read_entries_max = 100000;
 
@@ -94,6 +94,9 @@ public:
     [[nodiscard]] const BlockHeader* last_header() const;
     // The log's committed Merkle nodes, for apply_block().
     [[nodiscard]] const crypto::NodeStore& log_nodes() const;
+    // The state map after the last block (docs/FORMAT.md 7.5) and the governance head in it.
+    [[nodiscard]] const crypto::SmtNodeStore& state_nodes() const;
+    [[nodiscard]] const GovernanceHead& governance() const;
     // The context apply_block() needs for the next block. Valid until the next append_block.
     [[nodiscard]] ApplyContext next_block_context() const;
 
@@ -150,6 +153,8 @@ inline constexpr std::string_view format = "format";
 inline constexpr std::string_view genesis = "genesis";
 inline constexpr std::string_view genesis_hash = "genesis_hash";
 inline constexpr std::string_view height = "height";
+// The governance head of the state map after the last block (canonical JSON, docs/FORMAT.md 7.5).
+inline constexpr std::string_view governance = "governance";
 // "officer/" + the 32 raw key bytes -> canonical officer record JSON, for every key governance
 // changed (officer.add, officer.revoke). Written in the block's WriteBatch; a genesis officer
 // no event changed has no record here.

@@ -22,6 +22,7 @@ void assert_effects_match(const Block& block, const BlockHash& hash, const Block
     CUSTOS_ASSERT(effects.events.size() == block.events.size(), "block effects miss events");
     CUSTOS_ASSERT(effects.log_size == header.log_size, "block effects disagree on the log size");
     CUSTOS_ASSERT(effects.log_root == header.log_root, "block effects disagree on the log root");
+    CUSTOS_ASSERT(effects.state_root == header.state_root, "block effects disagree on the state root");
     CUSTOS_ASSERT(header.log_size == log_size_before + block.events.size(), "log size does not add up");
     CUSTOS_ASSERT(!effects.adopted_validators || effects.adopted_validators->adopted_in == header.height,
                   "an adopted validator set belongs to another height");
@@ -57,6 +58,14 @@ void put_effects(store::Batch& batch, const BlockEffects& effects) {
     for (const auto& [key, hash] : effects.log_nodes) {
         batch.put(Column::merkle, store::merkle_key(key.level, key.index), store::hash_key(hash));
     }
+    for (const auto& [position, node] : effects.state_nodes) {
+        if (node) {
+            batch.put(Column::state_map, crypto::smt_position_key(position), crypto::smt_node_bytes(*node));
+        } else {
+            batch.remove(Column::state_map, crypto::smt_position_key(position));
+        }
+    }
+    batch.put(Column::meta, store::meta_key::governance, canonical_governance_head(effects.governance));
     for (const auto& state : effects.items)
         batch.put(Column::items, state.item, canonical_item_state(state));
     for (const auto& entry : effects.item_events) {
@@ -118,6 +127,11 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     if (!written) return written;
     impl_->height = header.height;
     impl_->last_header = header;
+    impl_->governance = effects.governance;
+    // The paired check on the read side: the map the store now holds has the header's root.
+    auto root = crypto::smt_root(impl_->state_nodes);
+    CUSTOS_ASSERT(root.has_value() && *root == header.state_root,
+                  "the stored state map does not have the root of the block just written");
     {
         std::lock_guard lock(impl_->item_cache_mutex);
         ++impl_->item_cache_generation;

@@ -28,8 +28,9 @@ enum class Column : std::size_t {
     case_items,       // (case id, leaf index of registration) -> item id.
     agency_events,    // (agency id, leaf index) -> empty.
     event_positions,  // event id -> (height, leaf index).
+    state_map,        // (depth, path) -> state map node (docs/FORMAT.md 3.5, 7.5).
 };
-inline constexpr std::size_t column_count = 10;
+inline constexpr std::size_t column_count = 11;
 
 [[nodiscard]] std::string_view column_name(Column column);
 

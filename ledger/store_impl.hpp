@@ -20,6 +20,9 @@ namespace custos::ledger {
 struct Store::Impl {
     store::Db db;
     store::DbNodeStore nodes;
+    store::DbSmtNodeStore state_nodes;
+    // The governance head in the state map after the last block (meta "governance").
+    GovernanceHead governance;
     Genesis genesis;
     Hash32 genesis_hash;
     Height height;
@@ -47,6 +50,7 @@ struct Store::Impl {
     Impl(store::Db database, Genesis genesis_value, Hash32 hash)
         : db(std::move(database)),
           nodes(db),
+          state_nodes(db),
           genesis(std::move(genesis_value)),
           genesis_hash(hash),
           officers(genesis),

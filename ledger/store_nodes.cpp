@@ -31,4 +31,13 @@ void DbNodeStore::flush_into(Batch& batch) {
     pending_.clear();
 }
 
+Result<std::optional<crypto::SmtNode>> DbSmtNodeStore::get(const crypto::SmtPosition& position) const {
+    auto value = db_->get(Column::state_map, crypto::smt_position_key(position));
+    if (!value) return tl::unexpected(value.error());
+    if (!value->has_value()) return std::optional<crypto::SmtNode>{};
+    auto node = crypto::smt_node_from_bytes(**value);
+    if (!node) return tl::unexpected(node.error());
+    return std::optional<crypto::SmtNode>{*node};
+}
+
 }  // namespace custos::ledger::store

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "crypto/merkle.hpp"
+#include "crypto/smt.hpp"
 #include "ledger/store_db.hpp"
 
 namespace custos::ledger::store {
@@ -26,6 +27,17 @@ public:
 private:
     const Db* db_;
     std::map<crypto::NodeKey, Hash32> pending_;
+};
+
+// crypto::SmtNodeStore over the store's state_map column family (read only: a block's changes
+// go into its WriteBatch from BlockEffects::state_nodes).
+class DbSmtNodeStore final : public crypto::SmtNodeStore {
+public:
+    explicit DbSmtNodeStore(const Db& db) : db_(&db) {}
+    [[nodiscard]] Result<std::optional<crypto::SmtNode>> get(const crypto::SmtPosition& position) const override;
+
+private:
+    const Db* db_;
 };
 
 }  // namespace custos::ledger::store

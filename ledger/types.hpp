@@ -97,6 +97,7 @@ struct BlockHeader {
     Hash32 validators_hash;      // ValidatorSet::hash() of the set that certifies this block.
     std::string proposer;        // Validator name.
     Hash32 events_hash;          // SHA-256 over the block's event ids in order (see docs/FORMAT.md).
+    Hash32 state_root;           // Root of the state map after this block (docs/FORMAT.md 7.5).
 
     friend bool operator==(const BlockHeader&, const BlockHeader&) = default;
 };

@@ -92,7 +92,7 @@ Result<Json> FakeService::item_bundle(std::string_view item_id) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (item_id != "ITEM-1" && item_id != "ITEM-2") return make_error(ErrorCode::not_found, "no such item");
-    return Json{{"type", "custos.bundle.v1"}, {"item", item_id}};
+    return Json{{"type", "custos.bundle.v2"}, {"item", item_id}};
 }
 
 Result<Json> FakeService::inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) {

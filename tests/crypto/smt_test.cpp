@@ -53,7 +53,7 @@ std::vector<SmtUpdate> entries_of(const nlohmann::json& map) {
     return entries;
 }
 
-Hash32 apply(MemorySmtNodeStore& store, std::span<const SmtUpdate> updates) {
+Hash32 apply_updates(MemorySmtNodeStore& store, std::span<const SmtUpdate> updates) {
     auto changes = smt_update(store, updates);
     REQUIRE_MESSAGE(changes.has_value(), changes.error().to_string());
     store.apply(changes->nodes);
@@ -91,18 +91,19 @@ TEST_CASE("smt: the hashes of FORMAT.md 3.5, from the vector file") {
 }
 
 TEST_CASE("smt: roots equal the independent implementation's, whatever order the map was written in") {
-    for (const auto& map : load_vectors()["maps"]) {
+    const auto vectors = load_vectors();
+    for (const auto& map : vectors["maps"]) {
         const std::string name = map["name"];
         CAPTURE(name);
         const Hash32 root = hash_hex(map["root"]);
         const auto entries = entries_of(map);
 
         MemorySmtNodeStore batch;
-        CHECK(apply(batch, entries) == root);
+        CHECK(apply_updates(batch, entries) == root);
 
         MemorySmtNodeStore one_by_one;
         for (const auto& entry : entries)
-            apply(one_by_one, std::span(&entry, 1));
+            apply_updates(one_by_one, std::span(&entry, 1));
         CHECK(*smt_root(one_by_one) == root);
         CHECK(one_by_one.node_count() == batch.node_count());
 
@@ -114,33 +115,34 @@ TEST_CASE("smt: roots equal the independent implementation's, whatever order the
             if (proof["value_hash"].is_null())
                 extra.push_back(SmtUpdate{hash_hex(proof["key"]), sha256(std::string("extra"))});
         }
-        apply(churned, extra);
+        apply_updates(churned, extra);
         for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
             SmtUpdate wrong{it->key, sha256(std::string("wrong"))};
-            apply(churned, std::span(&wrong, 1));
-            apply(churned, std::span(&*it, 1));
+            apply_updates(churned, std::span(&wrong, 1));
+            apply_updates(churned, std::span(&*it, 1));
         }
         for (auto& update : extra)
             update.value_hash.reset();
-        CHECK(apply(churned, extra) == root);
+        CHECK(apply_updates(churned, extra) == root);
         CHECK(churned.node_count() == batch.node_count());
 
         // Removing everything leaves the empty map and no node.
         std::vector<SmtUpdate> removals = entries;
         for (auto& update : removals)
             update.value_hash.reset();
-        CHECK(apply(churned, removals) == smt_empty_hash());
+        CHECK(apply_updates(churned, removals) == smt_empty_hash());
         CHECK(churned.node_count() == 0);
     }
 }
 
 TEST_CASE("smt: proofs equal the independent implementation's and verify") {
-    for (const auto& map : load_vectors()["maps"]) {
+    const auto vectors = load_vectors();
+    for (const auto& map : vectors["maps"]) {
         const std::string name = map["name"];
         CAPTURE(name);
         const Hash32 root = hash_hex(map["root"]);
         MemorySmtNodeStore store;
-        apply(store, entries_of(map));
+        apply_updates(store, entries_of(map));
         for (const auto& vector : map["proofs"]) {
             const Hash32 key = hash_hex(vector["key"]);
             const auto value = optional_hash(vector["value_hash"]);
@@ -158,7 +160,8 @@ TEST_CASE("smt: proofs equal the independent implementation's and verify") {
 
 TEST_CASE("smt: every forged proof of the vector file is refused") {
     std::size_t refused = 0;
-    for (const auto& map : load_vectors()["maps"]) {
+    const auto vectors = load_vectors();
+    for (const auto& map : vectors["maps"]) {
         const Hash32 root = hash_hex(map["root"]);
         for (const auto& forged : map["forged"]) {
             const std::string what = forged["what"];
@@ -180,7 +183,7 @@ TEST_CASE("smt: updating one key of a map of 4,096 reads one path, not the map")
     std::vector<SmtUpdate> entries;
     for (int i = 0; i < 4096; ++i)
         entries.push_back(SmtUpdate{sha256("k" + std::to_string(i)), sha256("v" + std::to_string(i))});
-    apply(store, entries);
+    apply_updates(store, entries);
     CountingStore counting(store);
     const SmtUpdate one{sha256(std::string("k7")), sha256(std::string("new"))};
     auto changes = smt_update(counting, std::span(&one, 1));
@@ -205,7 +208,7 @@ TEST_CASE("smt: a duplicate key in one update and a corrupt store are refused, n
     // A root whose child records disagree with its hashes.
     const SmtUpdate pair[2] = {{sha256(std::string("a")), sha256(std::string("1"))},
                                {sha256(std::string("b")), sha256(std::string("2"))}};
-    apply(store, pair);
+    apply_updates(store, pair);
     auto root_node = store.get(SmtPosition{});
     REQUIRE(root_node.has_value());
     REQUIRE(root_node->has_value());

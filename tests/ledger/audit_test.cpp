@@ -301,3 +301,25 @@ TEST_CASE("audit: a stored item state that differs from the replay is reported")
     CHECK(violation.rule == audit_check::item_state);
     CHECK(violation.found == canonical_item_state(changed));
 }
+
+TEST_CASE("audit: a stored state root that differs from the replay's is reported at its block") {
+    // The header of the last block is rewritten with another state_root and certified again, so
+    // every other check of the block holds: only the recomputed state map can tell.
+    AuditWorld world;
+    const std::string key = store::be64(blocks_made);
+    auto json = crypto::parse_json(world.raw(Column::blocks, key));
+    REQUIRE(json.has_value());
+    auto header = block_header_from_json(*json);
+    REQUIRE(header.has_value());
+    const Hash32 genuine = header->state_root;
+    header->state_root.bytes[0] ^= 1;
+    world.put(Column::blocks, key, canonical_block_header(*header));
+    world.put(Column::certificates, key, world.workload.certify(*header).note);
+    auto report = world.audit();
+    const auto& violation = violation_of(report);
+    CHECK(violation.height == Height{blocks_made});
+    CHECK(violation.rule == audit_check::block_state_root);
+    CHECK(violation.expected == crypto::hex_encode(genuine.view()));
+    CHECK(violation.found == crypto::hex_encode(header->state_root.view()));
+    CHECK(report.blocks == blocks_made - 1);
+}

@@ -188,6 +188,9 @@ TEST_CASE("block: header links and commitments are checked") {
     bad.header.log_size += 1;
     CHECK(contains(refusal(world, bad), "log_size"));
     bad = good;
+    bad.header.state_root.bytes[0] ^= 1;
+    CHECK(contains(refusal(world, bad), "state_root"));
+    bad = good;
     bad.events.mutable_events()[0].signature.bytes[10] ^= 1;
     CHECK(contains(refusal(world, bad), "R2 sig"));
     CHECK(world.ledger->apply(good).has_value());

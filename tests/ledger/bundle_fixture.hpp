@@ -3,7 +3,7 @@
 // validators (the smallest quorum, so one signature line less breaks a certificate), and:
 //   ITEM-1 registered by NL-POL, offered to and accepted by DE-BKA, imaged, derived into
 //   ITEM-1.image, which is verified; a new NL-POL officer key added by governance (it signs a
-//   later accept) and another revoked; ITEM-2 of
+//   later accept, and is revoked after it) and another revoked; ITEM-2 of
 //   another case interleaved, so leaf indexes in the bundle are not contiguous.
 #pragma once
 
@@ -48,8 +48,10 @@ public:
         Event accept =
             world.next_event(EventKind::transfer_accept, "ITEM-1", "NL-POL", "2026-02-08T08:00:00.000Z");
         commit({sign_event(accept, new_officer_key)}, "2026-02-08T08:00:01.000Z");
-        // A key revoked by governance (another record the bundle must list).
-        commit({world.sign(revoke_officer(world.key("nl.auditor").public_key()), "nl.admin")},
+        // Keys revoked by governance (more records the bundle must list): one that signed nothing,
+        // and the key that signed the accept above (its record at the anchor says revoked).
+        commit({world.sign(revoke_officer(world.key("nl.auditor").public_key()), "nl.admin"),
+                world.sign(revoke_officer(new_officer_key.public_key()), "nl.admin")},
                "2026-02-08T09:00:01.000Z");
         // An empty block on top: the anchor is later than the item's last event.
         commit({}, "2026-02-09T08:00:01.000Z");

@@ -4,10 +4,16 @@
 // so these tests show the verifier's replay catches what the certificates cannot.
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <map>
+#include <set>
+
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "ledger/block.hpp"
 #include "ledger/bundle.hpp"
+#include "ledger/rules.hpp"
+#include "ledger/state_map.hpp"
 #include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
@@ -23,13 +29,18 @@ Json hex_list(const std::vector<Hash32>& hashes) {
     return list;
 }
 
-// Builds blocks without the rule engine: a Merkle log, hash-chained headers, certificates.
+// Builds blocks without the rule engine's verdict: a Merkle log, hash-chained headers,
+// certificates, and a state root over what the events the rules accept change (so a faithful
+// forger's bundle is complete; a forbidden event fails check 5 before completeness is judged).
 class Forger {
 public:
-    Forger() {
+    Forger() : state_(world.genesis) {
         auto opened = crypto::MerkleTree::open(nodes_, 0);
         REQUIRE(opened.has_value());
         tree_.emplace(std::move(*opened));
+        auto map = crypto::smt_update(map_, ledger::genesis_state_updates(world.genesis));
+        REQUIRE(map.has_value());
+        map_.apply(map->nodes);
     }
 
     void block(const std::vector<Envelope>& envelopes, const char* time) {
@@ -47,6 +58,22 @@ public:
         header.validators_hash = world.genesis.validators.hash();
         header.proposer = "validator-1";
         header.events_hash = events_hash(std::span<const Envelope>(envelopes));
+        std::map<std::string, ledger::ItemState> touched;
+        for (const auto& envelope : envelopes) {
+            auto effects = ledger::check_event(state_, envelope, header.time, world.genesis);
+            if (!effects) continue;
+            state_.apply(*effects);
+            for (const auto& item : effects->items)
+                touched.insert_or_assign(item.item, item);
+        }
+        ledger::StateChanges changes;
+        for (const auto& [id, item] : touched)
+            changes.items.push_back(item);
+        auto map = crypto::smt_update(map_, ledger::state_updates(changes));
+        REQUIRE(map.has_value());
+        map_.apply(map->nodes);
+        header.state_root = map->root;
+        if (tweak_header) tweak_header(header);
         crypto::Note note;
         note.body = checkpoint_body(header, block_hash(header), Round{0});
         for (std::size_t i = 0; i < 3; ++i) {
@@ -81,7 +108,34 @@ public:
                                   {"envelope", envelope_to_json(record.envelope)},
                                   {"inclusion_proof", hex_list(*inclusion)}});
         }
-        return Json{{"type", "custos.bundle.v1"},
+        auto prove = [&](const Hash32& key, Json value, const char* id_key, const std::string& id) {
+            auto proof = crypto::smt_prove(map_, key);
+            REQUIRE(proof.has_value());
+            Json entry{{"value", std::move(value)}, {"proof", ledger::smt_proof_to_json(*proof)}};
+            if (id_key != nullptr) entry[id_key] = id;
+            return entry;
+        };
+        Json officers = Json::array();
+        std::set<crypto::PublicKey> signers;
+        for (const auto& record : records_)
+            signers.insert(record.envelope.signer);
+        for (const auto& key : signers) {
+            auto record = state_.officer_record(key);
+            REQUIRE(record.has_value());
+            officers.push_back(prove(ledger::officer_state_key(key),
+                                     *record ? ledger::officer_record_to_json(**record) : Json(nullptr), "key",
+                                     ledger::key_id(key)));
+        }
+        auto item_state = state_.item(item);
+        REQUIRE(item_state.has_value());
+        Json state{{"items", Json::array({prove(ledger::item_state_key(item),
+                                                *item_state ? ledger::item_state_to_json(**item_state) : Json(nullptr),
+                                                "item", item)})},
+                   {"officers", std::move(officers)},
+                   {"governance", prove(ledger::governance_state_key(),
+                                        ledger::governance_head_to_json(ledger::GovernanceHead{}), nullptr, "")}};
+        return Json{{"type", "custos.bundle.v2"},
+                    {"state", std::move(state)},
                     {"item", item},
                     {"items", Json::array({item})},
                     {"genesis", genesis_to_json(world.genesis)},
@@ -99,6 +153,8 @@ public:
     }
 
     LedgerWorld world;
+    // Changes a header before it is certified (a Byzantine two-thirds signs anything).
+    std::function<void(BlockHeader&)> tweak_header;
 
 private:
     struct Record {
@@ -107,6 +163,8 @@ private:
         Envelope envelope;
     };
     crypto::MemoryNodeStore nodes_;
+    ledger::MemoryState state_;
+    crypto::MemorySmtNodeStore map_;
     std::optional<crypto::MerkleTree> tree_;
     std::vector<BlockHeader> headers_;
     std::vector<std::string> certificates_;
@@ -188,6 +246,28 @@ TEST_CASE("bundle forge: a certified event signed by an officer without the role
     CHECK(report.failure->check == ledger::BundleCheck::signatures);
     CHECK(report.failure->reason.starts_with("R6"));
     CHECK(report.failure->where.event.has_value());
+}
+
+TEST_CASE("bundle forge: certified headers that break the header rules of 7.1 fail check proofs") {
+    Forger forger;
+    Envelope registered = forger.world.sign(forger.world.register_event("ITEM-1"), "nl.custodian");
+    SUBCASE("a proposer that is not a validator") {
+        forger.tweak_header = [](BlockHeader& header) { header.proposer = "nobody"; };
+    }
+    SUBCASE("a first block before the genesis time") {
+        forger.tweak_header = [&](BlockHeader& header) {
+            header.time = TimeMs{forger.world.genesis.genesis_time.value - 1};
+        };
+    }
+    SUBCASE("a previous hash that is not all zeros at height 1") {
+        forger.tweak_header = [](BlockHeader& header) { header.previous.hash.bytes[0] = 1; };
+    }
+    forger.block({registered}, "2026-02-01T10:00:01.000Z");
+    auto report = verify(forger);
+    REQUIRE(report.failure);
+    INFO(report.failure->message());
+    CHECK(report.failure->check == ledger::BundleCheck::proofs);
+    CHECK(report.failure->reason.starts_with("header: "));
 }
 
 }  // namespace custos::test

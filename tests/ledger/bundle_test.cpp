@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <map>
 
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
@@ -110,13 +111,47 @@ std::string python_verdict(const Json& bundle, const Hash32& pinned) {
     return output.substr(5, output.find(' ', 5) - 5);
 }
 
+// Two genuine bundles of unrelated items (ITEM-1's family and ITEM-2, another case) merged into
+// one, every list kept sorted: each event and proof is genuine, but `items` is not one family.
+Json merged_bundle() {
+    Json bundle = genuine();
+    const Json other = shared_world().bundle("ITEM-2");
+    auto merge_sorted = [](Json& into, const Json& from, const char* key) {
+        std::map<std::string, Json> sorted;
+        for (const Json* list : {static_cast<const Json*>(&into), &from})
+            for (const Json& entry : *list)
+                sorted.emplace(entry[key].is_number() ? std::to_string(100000000 + entry[key].get<std::uint64_t>())
+                                                      : entry[key].get<std::string>(),
+                               entry);
+        into = Json::array();
+        for (auto& [k, entry] : sorted)
+            into.push_back(entry);
+    };
+    merge_sorted(bundle["events"], other["events"], "leaf_index");
+    merge_sorted(bundle["checkpoints"], other["checkpoints"], "height");
+    merge_sorted(bundle["state"]["items"], other["state"]["items"], "item");
+    merge_sorted(bundle["state"]["officers"], other["state"]["officers"], "key");
+    bundle["items"] = Json::array({"ITEM-1", "ITEM-1.image", "ITEM-2"});
+    return bundle;
+}
+
 }  // namespace
+
+TEST_CASE("bundle: two genuine bundles of unrelated items merged into one fail check chain") {
+    const Json merged = merged_bundle();
+    const BundleReport report = verify(merged);
+    REQUIRE(report.failure);
+    INFO(report.failure->message());
+    CHECK(report.failure->check == BundleCheck::chain);
+    CHECK(report.failure->reason.find("one derivation family") != std::string::npos);
+    CHECK(python_verdict(merged, genuine_genesis_hash()) == "chain");
+}
 
 TEST_CASE("bundle: a genuine bundle verifies, with every check run and the trail as committed") {
     const Json& bundle = genuine();
-    CHECK(bundle["type"] == "custos.bundle.v1");
+    CHECK(bundle["type"] == "custos.bundle.v2");
     CHECK(bundle["items"] == Json::array({"ITEM-1", "ITEM-1.image"}));
-    CHECK(bundle["governance"].size() == 2);  // officer.add, officer.revoke
+    CHECK(bundle["governance"].size() == 3);  // officer.add, two officer.revoke
     // ITEM-1: register, offer, accept, access, derive, offer, accept; ITEM-1.image: verify.
     CHECK(bundle["events"].size() == 8);
     BundleReport report = verify(bundle);
@@ -132,12 +167,12 @@ TEST_CASE("bundle: a genuine bundle verifies, with every check run and the trail
     CHECK(report.current_custodian == "NL-POL");
     CHECK(report.related_items == std::vector<std::string>{"ITEM-1.image"});
     CHECK(report.checkpoint_height == shared_world().store().height().value);
-    REQUIRE(report.timeline.size() == 10);  // 8 events and 2 governance records, in log order
+    REQUIRE(report.timeline.size() == 11);  // 8 events and 3 governance records, in log order
     for (std::size_t i = 1; i < report.timeline.size(); ++i)
         CHECK(report.timeline[i - 1].leaf_index < report.timeline[i].leaf_index);
     CHECK(report.timeline.back().governance);
     CHECK(report.timeline.back().envelope.event.kind == ledger::EventKind::officer_revoke);
-    const auto& last = report.timeline[report.timeline.size() - 2];
+    const auto& last = report.timeline[report.timeline.size() - 3];
     CHECK(last.envelope.event.kind == ledger::EventKind::transfer_accept);
     CHECK(last.signer_name == "Officer P. Bakker");  // the key governance added
     CHECK(last.digest_check == "SHA-256 matches the reference");
@@ -300,13 +335,19 @@ TEST_CASE("bundle tamper: dropped, swapped and duplicated events fail check chai
     CHECK(failed_check([](Json& b) { b["events"].insert(b["events"].begin() + 2, b["events"][2]); }) ==
           "chain");
     CHECK(failed_check([](Json& b) { b["events"].push_back(b["governance"][0]); }) == "chain");
-    CHECK(failed_check([](Json& b) { b["items"] = Json::array({"ITEM-1"}); }) == "chain");
+    CHECK(failed_check([](Json& b) {
+              b["items"] = Json::array({"ITEM-1"});
+              b["state"]["items"].erase(1);
+          }) == "chain");
     CHECK(failed_check([](Json& b) { b["governance"] = Json::array(); }) ==
           "signatures");  // unknown officer key
 }
 
 TEST_CASE("bundle tamper: malformed bundles fail check format") {
-    CHECK(failed_check([](Json& b) { b["type"] = "custos.bundle.v2"; }) == "format");
+    CHECK(failed_check([](Json& b) { b["type"] = "custos.bundle.v1"; }) == "format");
+    CHECK(failed_check([](Json& b) { b.erase("state"); }) == "format");
+    CHECK(failed_check([](Json& b) { b["state"]["items"].erase(0); }) == "format");
+    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["proof"]["siblings"][0] = "XYZ"; }) == "format");
     CHECK(failed_check([](Json& b) { b["extra"] = 1; }) == "format");
     CHECK(failed_check([](Json& b) { b.erase("checkpoints"); }) == "format");
     CHECK(failed_check([](Json& b) { b["checkpoints"] = Json::array(); }) == "format");
@@ -319,10 +360,44 @@ TEST_CASE("bundle tamper: malformed bundles fail check format") {
     CHECK(report->failure->check == BundleCheck::format);
 }
 
-TEST_CASE("bundle: what a bundle cannot prove: events after its last one may be missing") {
-    // The log is not indexed by item, so a bundle cut short at the end still verifies; a reader
-    // compares its anchor with another node's (docs/VERIFYING.md). This pins that documented limit.
-    CHECK(failed_check([](Json& b) { b["events"].erase(b["events"].size() - 1); }) == "none (verified)");
+TEST_CASE("bundle completeness: a genuine bundle is shown complete as of its anchor") {
+    const BundleReport report = verify(genuine());
+    REQUIRE(report.ok());
+    CHECK(report.complete);
+    CHECK(report.checks[6].passed);
+    CHECK(report.completeness_claim() ==
+          "the trail is complete as of height 10, ledger time 2026-02-09T08:00:01.000Z");
+    // The derived item's bundle holds the same family and is complete too.
+    const BundleReport derived = verify(shared_world().bundle("ITEM-1.image"));
+    CHECK(derived.complete);
+}
+
+TEST_CASE("bundle completeness: a trail cut short, a revocation left out, a forged map proof fail check 6") {
+    // Every event left is genuine and chained: only the certified state shows what is missing.
+    CHECK(failed_check([](Json& b) { b["events"].erase(b["events"].size() - 1); }) == "completeness");
+    // The revocation of the key that signed the last accept (and, separately, another key's).
+    CHECK(failed_check([](Json& b) { b["governance"].erase(2); }) == "completeness");
+    CHECK(failed_check([](Json& b) { b["governance"].erase(1); }) == "completeness");
+    // Forged or mismatched state entries.
+    CHECK(failed_check([](Json& b) { flip_char(b["state"]["items"][0]["proof"]["siblings"][0], 3); }) ==
+          "completeness");
+    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["value"]["event_count"] = 6; }) == "completeness");
+    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["proof"]["leaf"] = nullptr; }) == "completeness");
+    CHECK(failed_check([](Json& b) { b["state"]["officers"].erase(0); }) == "completeness");
+    CHECK(failed_check([](Json& b) { b["state"]["governance"]["value"]["count"] = 2; }) == "completeness");
+    CHECK(failed_check([](Json& b) { b["state"]["officers"][0]["value"]["name"] = "Someone Else"; }) == "completeness");
+    // A state_root changed in the anchor's header no longer matches its certificate: check 3.
+    CHECK(failed_check([](Json& b) { flip_char(b["checkpoints"].back()["header"]["state_root"], 0); }) ==
+          "proofs");
+}
+
+TEST_CASE("bundle completeness: a bundle that drops the last event says which count differs") {
+    Json bundle = genuine();
+    bundle["events"].erase(bundle["events"].size() - 1);
+    const BundleReport report = verify(bundle);
+    REQUIRE(report.failure);
+    CHECK_FALSE(report.complete);
+    CHECK(report.failure->reason == "item ITEM-1 has 7 events at height 10, the bundle holds 6");
 }
 
 TEST_CASE("bundle: the report as JSON names the verdict, the failure and the fingerprints") {
@@ -356,6 +431,11 @@ TEST_CASE("bundle: an independent Python verifier written from FORMAT.md agrees 
          }},
         {"chain", [](Json& b) { b["events"].erase(3); }},
         {"chain", [](Json& b) { std::swap(b["events"][2], b["events"][3]); }},
+        {"completeness", [](Json& b) { b["events"].erase(b["events"].size() - 1); }},
+        {"completeness", [](Json& b) { b["governance"].erase(2); }},
+        {"completeness", [](Json& b) { b["governance"].erase(1); }},
+        {"completeness", [](Json& b) { flip_char(b["state"]["items"][0]["proof"]["siblings"][0], 3); }},
+        {"completeness", [](Json& b) { b["state"]["governance"]["value"]["count"] = 2; }},
     };
     for (const auto& [expected, change] : changes) {
         Json bundle = genuine();

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """An independent verifier of Custos court bundles, written from docs/FORMAT.md alone (sections 1,
-3, 4, 5.2, 6.1, 7 and 11), with libsodium through ctypes and no Custos code. It runs checks 1-4
-of section 11.4 and the signer half of check 2 (officer in force, agency, role, not revoked);
-the full custody rules of check 5 are left to docs/CUSTODY_RULES.md.
+3, 4, 5.2, 6.1, 6.5, 7 and 11), with libsodium through ctypes and no Custos code. It runs checks
+1-4 and 6 (completeness: the state proofs of 3.5 and 7.5 against the anchor's state_root) of
+section 11.4 and the signer half of check 2 (officer in force, agency, role, not revoked); the
+full custody rules of check 5 are left to docs/CUSTODY_RULES.md.
 
 usage: bundle_verify.py BUNDLE.json GENESIS_HASH_HEX
 prints "OK" and exits 0, or prints "FAIL <check> <reason>" and exits 1.
@@ -130,6 +131,46 @@ def verify_consistency(old_size, new_size, old_root, new_root, proof):
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+# --- Section 3.5: the sparse Merkle map ------------------------------------------------------
+EMPTY = bytes(32)
+
+
+def bit(key, i):
+    return (key[i // 8] >> (7 - i % 8)) & 1
+
+
+def smt_verify(root, key, proof):
+    """The value hash the proof shows for key (None: absent); raises if it does not hold."""
+    leaf, siblings = proof["leaf"], [unhex(s, "completeness") for s in proof["siblings"]]
+    n = len(siblings)
+    if n > 256:
+        raise Fail("completeness", "map proof with more than 256 siblings")
+    value, current = None, EMPTY
+    if leaf is not None:
+        leaf_key, leaf_value = unhex(leaf["key"], "completeness"), unhex(leaf["value_hash"], "completeness")
+        if leaf_key == key:
+            value = leaf_value
+        elif any(bit(leaf_key, i) != bit(key, i) for i in range(n)):
+            raise Fail("completeness", "map proof: the leaf is not on the key's path")
+        current = sha256(b"\x10" + leaf_key + leaf_value)
+    for i, sibling in enumerate(siblings):
+        depth = n - 1 - i
+        current = (sha256(b"\x11" + sibling + current) if bit(key, depth)
+                   else sha256(b"\x11" + current + sibling))
+    if current != root:
+        raise Fail("completeness", "map proof does not lead to the anchor's state_root")
+    return value
+
+
+def proven(root, key, entry):
+    """Checks entry["value"] (null: absent) against the map proof (FORMAT.md 7.5)."""
+    value = entry["value"]
+    expected = None if value is None else sha256(cbytes(value))
+    if smt_verify(root, key, entry["proof"]) != expected:
+        raise Fail("completeness", "map proof shows another value")
+    return value
 
 
 # --- Section 4 and 7.4: signed notes as commit certificates ----------------------------------
@@ -264,11 +305,19 @@ def check_checkpoints(bundle, genesis):
             raise Fail("proofs", "certificate does not sign this header")
         if h["height"] != c["height"] or h["chain_id"] != genesis["chain_id"] or h["validators_hash"] != vhash:
             raise Fail("proofs", "header height, chain or validators hash")
+        if h["proposer"] not in {v["name"] for v in validators} or h["time"] < genesis["genesis_time"]:
+            raise Fail("proofs", "header proposer not a validator, or time before the genesis")
         prev = c["previous_header"]
         if (prev is None) != (c["height"] == 1):
             raise Fail("format", "previous_header")
-        if prev is not None and (sha256(cbytes(prev)).hex() != h["previous"] or prev["height"] != h["height"] - 1):
+        if prev is None and h["previous"] != "0" * 64:
+            raise Fail("proofs", "previous not all zeros at height 1")
+        if prev is not None and (sha256(cbytes(prev)).hex() != h["previous"] or prev["height"] != h["height"] - 1
+                                 or not prev["time"] < h["time"]):
             raise Fail("proofs", "previous_header is not the block before")
+        before = entries.get(c["height"] - 1)
+        if before is not None and prev != before["header"]:
+            raise Fail("proofs", "previous_header is not the bundle's certified header of the height before")
         proof = [unhex(x, "proofs") for x in c["consistency_proof"]]
         if not verify_consistency(h["log_size"], anchor["log_size"], unhex(h["log_root"]),
                                   unhex(anchor["log_root"]), proof):
@@ -301,7 +350,10 @@ def check_records(bundle, entries):
 
 
 def check_signers(genesis, ordered):
+    """Also returns every officer record after the last record (FORMAT.md 6.5)."""
     officers = {o["key"]: dict(o, revoked=False) for o in genesis["officers"]}
+    records = {o["key"]: {"key": o["key"], "agency": o["agency"], "roles": o["roles"], "name": o["name"]}
+               for o in genesis["officers"]}
     for r in ordered:
         env, event = r["envelope"], r["envelope"]["event"]
         officer = officers.get(env["signer"])
@@ -309,11 +361,50 @@ def check_signers(genesis, ordered):
         if (officer is None or officer["revoked"] or officer["agency"] != event["agency"]
                 or not needed & set(officer["roles"])):
             raise Fail("signatures", "signer not entitled at leaf %d" % r["leaf_index"])
+        event_id = sha256(cbytes(event)).hex()
         if event["kind"] == "officer.add":
             officers[event["officer"]] = {"key": event["officer"], "agency": event["agency"],
                                           "roles": event["roles"], "name": event["name"], "revoked": False}
+            records[event["officer"]] = {"key": event["officer"], "agency": event["agency"],
+                                         "roles": event["roles"], "name": event["name"], "added_by": event_id}
         elif event["kind"] == "officer.revoke":
             officers[event["officer"]]["revoked"] = True
+            records[event["officer"]]["revoked_by"] = event_id
+    return records
+
+
+def check_completeness(bundle, officer_records):
+    """Check 6 (FORMAT.md 11.4): the anchor's certified state counts exactly the bundle's events
+    and governance records, and each signer's key record is what the governance records give."""
+    state, anchor = bundle["state"], bundle["checkpoints"][-1]["header"]
+    root = unhex(anchor["state_root"], "completeness")
+    trails = {item: [] for item in bundle["items"]}
+    for r in bundle["events"]:
+        event = r["envelope"]["event"]
+        for item in [event["item"]] + ([event["new_item"]] if event["kind"] == "derive" else []):
+            trails[item].append(sha256(cbytes(event)).hex())
+    if [e["item"] for e in state["items"]] != bundle["items"]:
+        raise Fail("format", "state.items does not follow items")
+    for entry in state["items"]:
+        value = proven(root, sha256(b"item\x00" + entry["item"].encode()), entry)
+        trail = trails[entry["item"]]
+        if value is None or value["event_count"] != len(trail) or not trail or value["head"] != trail[-1]:
+            raise Fail("completeness", "item %s: the ledger counts other events than the bundle holds"
+                       % entry["item"])
+    records = bundle["governance"] + bundle["events"]
+    signers = sorted({r["envelope"]["signer"] for r in records})
+    if [e["key"] for e in state["officers"]] != signers:
+        raise Fail("completeness", "state.officers does not list exactly the signers")
+    for entry in state["officers"]:
+        value = proven(root, sha256(b"officer\x00" + unhex(entry["key"], "format")), entry)
+        if value != officer_records.get(entry["key"]):
+            raise Fail("completeness", "officer key %s: the ledger's record differs from the bundle's"
+                       " governance records" % entry["key"])
+    value = proven(root, sha256(b"governance\x00"), state["governance"])
+    governance = sorted(bundle["governance"], key=lambda r: r["leaf_index"])
+    head = sha256(cbytes(governance[-1]["envelope"]["event"])).hex() if governance else None
+    if value is None or value["count"] != len(governance) or value["head"] != head:
+        raise Fail("completeness", "the ledger holds other governance records than the bundle")
 
 
 
@@ -348,17 +439,20 @@ def check_chain(bundle):
         for before, after in zip(trail, trail[1:]):
             if is_origin(after) or after.get("prev") != sha256(cbytes(before)).hex():
                 raise Fail("chain", "item %s: broken prev link" % item)
+    if sum(1 for trail in trails.values() if trail[0]["kind"] == "register") != 1:
+        raise Fail("chain", "items is not one derivation family")
 
 
 def verify(bundle, pinned):
-    if bundle.get("type") != "custos.bundle.v1" or not bundle.get("checkpoints"):
-        raise Fail("format", "not a custos.bundle.v1 bundle")
+    if bundle.get("type") != "custos.bundle.v2" or not bundle.get("checkpoints"):
+        raise Fail("format", "not a custos.bundle.v2 bundle")
     genesis = check_genesis(bundle, pinned)
     check_signatures(bundle)
     entries = check_checkpoints(bundle, genesis)
     ordered = check_records(bundle, entries)
-    check_signers(genesis, ordered)
+    officer_records = check_signers(genesis, ordered)
     check_chain(bundle)
+    check_completeness(bundle, officer_records)
 
 
 def main():

@@ -200,3 +200,17 @@ TEST_CASE("event: canonical_event written from the struct equals the canonicaliz
         same(event);
     }
 }
+
+TEST_CASE("event: text fields are 1..N bytes (FORMAT.md 5.1): an empty text is refused, N bytes taken") {
+    LedgerWorld world;
+    crypto::Json json = event_to_json(world.register_event("ITEM-1"));
+    json["location"] = "";
+    auto empty = event_from_json(json);
+    REQUIRE_FALSE(empty.has_value());
+    CHECK(empty.error().message.find("event.location") != std::string::npos);
+    json["location"] = std::string(1024, 'x');
+    CHECK(event_from_json(json).has_value());
+    json["location"] = std::string(1025, 'x');
+    CHECK_FALSE(event_from_json(json).has_value());
+}
+

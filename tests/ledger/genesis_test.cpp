@@ -142,3 +142,16 @@ TEST_CASE("genesis: the validator set hash covers every field of every validator
     CHECK(world.genesis.validators.find_name("validator-2")->agency == "DE-BKA");
     CHECK(world.genesis.validators.find(world.validator_keys[2].public_key())->name == "validator-3");
 }
+
+TEST_CASE("genesis: a validator name is an id of 1..256 bytes, other ids 1..128 (FORMAT.md 5.1)") {
+    LedgerWorld world;
+    Genesis genesis = world.genesis;
+    genesis.validators.validators.back().name = std::string(256, 'v');
+    CHECK(validate_genesis(genesis).has_value());
+    genesis.validators.validators.back().name = std::string(257, 'v');
+    CHECK(contains(refusal(genesis), ".name"));
+    crypto::Json json = genesis_to_json(world.genesis);
+    json["agencies"][0]["id"] = std::string(129, 'A');
+    CHECK(contains(refusal(json), "agencies[0].id"));
+}
+

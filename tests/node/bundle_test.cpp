@@ -185,7 +185,7 @@ TEST_CASE(
     Run readable = run_custos(work, "verify " + bundles[0].string());
     CHECK(readable.exit_code == 0);
     CHECK(contains(readable.err, "WARNING: NO GENESIS HASH PINNED"));
-    CHECK(contains(readable.out, "VERIFIED: every check holds."));
+    CHECK(contains(readable.out, "VERIFIED: every check holds; the trail is complete as of height "));
     CHECK(contains(readable.out, "transfer.accept"));
     CHECK(contains(readable.out, "INTEGRITY ALERT"));
 
@@ -227,6 +227,9 @@ TEST_CASE(
     CHECK(contains(dom.out, " by custos "));
     CHECK(contains(dom.out, "<strong>pinned</strong> by the reader"));
     CHECK(contains(dom.out, "@media print"));
+    // The completeness claim, in plain words at the top, with the anchor's height and time.
+    CHECK(contains(dom.out, "id=\"completeness\""));
+    CHECK(contains(dom.out, ": the trail is complete as of height "));
     CHECK(contains(dom.out, "<dd id=\"item\">EXHIBIT-DEMO-0001</dd>"));
     CHECK(contains(dom.out, "INTEGRITY ALERT"));
     CHECK(contains(dom.out, genesis_hash));

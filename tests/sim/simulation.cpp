@@ -119,8 +119,13 @@ void World::setup() {
 }
 
 ledger::ApplyContext World::apply_context(const Node& node) const {
-    return ledger::ApplyContext{node.ledger->genesis(), node.ledger->validators(), node.ledger->log_nodes(),
-                                node.ledger->last_header(), true};
+    return ledger::ApplyContext{.genesis = node.ledger->genesis(),
+                                .validators = node.ledger->validators(),
+                                .log_nodes = node.ledger->log_nodes(),
+                                .previous = node.ledger->last_header(),
+                                .verify_signatures = true,
+                                .state_nodes = &node.ledger->state_nodes(),
+                                .governance = node.ledger->governance()};
 }
 
 void World::start_node(std::size_t index) {

@@ -1,7 +1,9 @@
 // `custos bench ledger`: figures for the ledger on one thread. Prints, asserts nothing.
 //  1. admission checks (signature + custody rules against a state) per second;
 //  2. block application + synced RocksDB commit of 1,000-event blocks, events per second;
-//  3. audit replay of an N-event store (default 1,000,000), events per second.
+//  3. the state map (docs/FORMAT.md 7.5): its update per 1,000-event block, its stored bytes per
+//     event and the size of an item's proof in the N-event store;
+//  4. audit replay of an N-event store (default 1,000,000), events per second.
 // Events come from the deterministic synthetic workload (ledger/store_workload.hpp).
 #include <time.h>
 #include <unistd.h>
@@ -15,7 +17,9 @@
 #include <string>
 #include <system_error>
 
+#include "crypto/smt.hpp"
 #include "ledger/audit.hpp"
+#include "ledger/state_map.hpp"
 #include "ledger/rules.hpp"
 #include "ledger/state.hpp"
 #include "ledger/store.hpp"
@@ -38,7 +42,8 @@ constexpr std::string_view bench_ledger_usage =
     "usage: custos bench ledger [--events N] [--dir DIR]\n"
     "\n"
     "Prints events per second, on one thread, for: admission checks; block application with a\n"
-    "synced commit of 1,000-event blocks; audit replay of an N-event store. Asserts nothing.\n"
+    "synced commit of 1,000-event blocks; the state map (updates per block, stored bytes per\n"
+    "event, proof size); audit replay of an N-event store. Asserts nothing.\n"
     "\n"
     "options:\n"
     "  --events N   events in the store the audit replays (default 1000000, at least 20000)\n"
@@ -122,7 +127,9 @@ int fill(ledger::Store& store, ledger::SyntheticWorkload& workload, std::uint64_
                                      .validators = base.validators,
                                      .log_nodes = base.log_nodes,
                                      .previous = base.previous,
-                                     .verify_signatures = false};
+                                     .verify_signatures = false,
+                                     .state_nodes = base.state_nodes,
+                                     .governance = base.governance};
         auto next = workload.next_block(store, context, block_events);
         if (!next) return (std::cerr << "error: " << next.error().to_string() << "\n", exit_failure);
         auto appended = store.append_block(next->block, next->certificate, next->effects);
@@ -141,6 +148,8 @@ int bench_apply_commit(ledger::Store& store, ledger::SyntheticWorkload& workload
     double apply_seconds = 0;
     double apply_cpu_seconds = 0;
     double commit_seconds = 0;
+    double map_cpu_seconds = 0;
+    std::size_t map_nodes = 0;
     for (std::uint64_t i = 0; i < timed_blocks; ++i) {
         auto next = workload.next_block(store, store.next_block_context(), block_events);
         if (!next) return (std::cerr << "error: " << next.error().to_string() << "\n", exit_failure);
@@ -149,6 +158,17 @@ int bench_apply_commit(ledger::Store& store, ledger::SyntheticWorkload& workload
         apply_cpu_seconds += watch.cpu_seconds();
         const auto applied = Clock::now();
         if (!effects) return (std::cerr << "error: " << effects.error().to_string() << "\n", exit_failure);
+        // The state map's share of apply_block, timed alone: the same update again.
+        const Stopwatch map_watch;
+        auto map = crypto::smt_update(store.state_nodes(),
+                                      ledger::state_updates(ledger::StateChanges{.items = effects->items,
+                                                                                 .officers = effects->officers,
+                                                                                 .proposals = effects->proposals,
+                                                                                 .adopted = std::nullopt,
+                                                                                 .governance = std::nullopt}));
+        map_cpu_seconds += map_watch.cpu_seconds();
+        if (!map) return (std::cerr << "error: " << map.error().to_string() << "\n", exit_failure);
+        map_nodes += effects->state_nodes.size();
         auto appended = store.append_block(next->block, next->certificate, *effects);
         if (!appended) return (std::cerr << "error: " << appended.error().to_string() << "\n", exit_failure);
         apply_seconds += std::chrono::duration<double>(applied - watch.wall).count();
@@ -160,6 +180,38 @@ int bench_apply_commit(ledger::Store& store, ledger::SyntheticWorkload& workload
                  "ms");
     print_figure("apply + synced commit (wall), events/s", events / (apply_seconds + commit_seconds),
                  "events/s");
+    print_figure("state map updates per 1,000-event block, per CPU-second", timed_blocks / map_cpu_seconds,
+                 "blocks/s");
+    print_figure("state map nodes written per 1,000-event block", static_cast<double>(map_nodes) / timed_blocks,
+                 "nodes");
+    return exit_ok;
+}
+
+// The stored state map after the fill: bytes (keys and values) per event in the store, and the
+// proof of the last item's state (what a bundle carries per item).
+int bench_map_size(const ledger::Store& store) {
+    std::uint64_t bytes = 0;
+    std::uint64_t nodes = 0;
+    auto scanned = store.db().scan(ledger::store::Column::state_map, "", [&](std::string_view key, std::string_view value) {
+        bytes += key.size() + value.size();
+        ++nodes;
+        return true;
+    });
+    if (!scanned) return (std::cerr << "error: " << scanned.error().to_string() << "\n", exit_failure);
+    print_figure("state map nodes in the store", static_cast<double>(nodes), "nodes");
+    print_figure("state map bytes (keys + values) per event", static_cast<double>(bytes) / store.log_size(), "bytes");
+    std::size_t siblings = 0;
+    std::size_t proofs = 0;
+    for (int i = 1; i <= 1000; ++i) {
+        auto proof = crypto::smt_prove(store.state_nodes(), ledger::item_state_key("IT-" + std::to_string(i)));
+        if (!proof) continue;
+        siblings += proof->siblings.size();
+        ++proofs;
+    }
+    if (proofs > 0) {
+        print_figure("item proof, mean siblings (32 bytes each) over 1,000 items",
+                     static_cast<double>(siblings) / static_cast<double>(proofs), "hashes");
+    }
     return exit_ok;
 }
 
@@ -214,6 +266,7 @@ int run_bench_ledger(const Args& args) {
         if (!store) return (std::cerr << "error: " << store.error().to_string() << "\n", exit_failure);
         result = bench_apply_commit(*store, workload);
         if (result == exit_ok) result = fill(*store, workload, events);
+        if (result == exit_ok) result = bench_map_size(*store);
     }
     if (result == exit_ok) result = bench_audit(*dir);
     if (temporary) {

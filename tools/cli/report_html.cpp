@@ -197,6 +197,19 @@ void verdict_section(std::ostringstream& out, const BundleReport& report) {
     } else {
         out << "<div id=verdict class='verdict ok'>VERIFIED: every check holds.</div>\n";
     }
+    // The completeness claim, in plain words with the anchor's height and time (check 6).
+    if (report.complete) {
+        out << "<div id=completeness class='verdict ok'>Complete: this bundle holds every event of the item"
+               " (and of the items derived from or into it) and every governance record up to height "
+            << report.checkpoint_height << ", ledger time " << ledger::format_time(report.checkpoint_time)
+            << ": the trail is complete as of height " << report.checkpoint_height << ", ledger time "
+            << ledger::format_time(report.checkpoint_time)
+            << ". Events after that time, and events that were never submitted to the ledger, are not"
+               " covered.</div>\n";
+    } else {
+        out << "<div id=completeness class='verdict bad'>Completeness NOT shown: the bundle may leave out"
+               " events of the item or governance records.</div>\n";
+    }
     if (!report.genesis_pinned) {
         out << "<div class=warn><strong>Warning: the genesis hash was not pinned.</strong> The verifier took "
                "the genesis (validators and officer keys) from the bundle itself; a forged bundle with its "

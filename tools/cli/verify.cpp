@@ -206,7 +206,7 @@ int run_verify(const Args& args) {
         std::cerr << "NOT VERIFIED: " << report->failure->message() << "\n";
         return exit_failure;
     }
-    std::cout << (parsed.json ? "" : "\nVERIFIED: every check holds.\n");
+    if (!parsed.json) std::cout << "\nVERIFIED: every check holds; " << report->completeness_claim() << ".\n";
     if (!parsed.genesis_hash) std::cerr << "(verified against the bundle's own genesis: NOT PINNED)\n";
     return exit_ok;
 }

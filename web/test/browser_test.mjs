@@ -179,7 +179,7 @@ try {
     const r = await fetch(a.getAttribute('href'));
     return { status: r.status, disposition: r.headers.get('content-disposition'), text: await r.text() };
   });
-  check(exported.status === 200 && /attachment; filename="EXHIBIT-DEMO-0001.bundle.json"/.test(exported.disposition ?? '') && JSON.parse(exported.text).type === 'custos.bundle.v1',
+  check(exported.status === 200 && /attachment; filename="EXHIBIT-DEMO-0001.bundle.json"/.test(exported.disposition ?? '') && JSON.parse(exported.text).type === 'custos.bundle.v2',
     'the export button downloads the item\'s court bundle');
   writeFileSync(join(work, 'exported.bundle.json'), exported.text);
   let cppVerdict = 'OK';
@@ -193,7 +193,7 @@ try {
     ['shows the officer key added, with its height', t.includes('added an officer key') && t.includes('Officer A. de Boer')],
     ['shows the validator set in force', t.includes('NL-POL.validator-0') && t.includes('BE-POL.validator-3')]]);
   await show('#/blocks', 'explorer-blocks', (t) => [['lists checkpoints with log size, root and signers', /log size/i.test(t) && t.includes('validator-')]]);
-  await show('#/block/1', 'explorer-block', (t) => [['shows the header, the log size and root, and the certificate signers', t.includes('custos.block.v1') && t.includes('validators_hash') && t.includes('log_root') && /signers\s+\S*validator-/.test(t)]]);
+  await show('#/block/1', 'explorer-block', (t) => [['shows the header, the log size and root, and the certificate signers', t.includes('custos.block.v2') && t.includes('validators_hash') && t.includes('log_root') && /signers\s+\S*validator-/.test(t)]]);
   await show('#/network', 'explorer-network', (t) => [['shows the chain, the height, the mempool and four connected validators', t.includes('custos-localnet') && t.includes('mempool') && (t.match(/\byes\b/g) ?? []).length >= 4]]);
   await show('#/verify', 'explorer-verify', (t) => [['offers the verifier', t.includes('Pin the genesis hash')]]);
   check(outside.length === 0, `no request left 127.0.0.1 (${outside.join(', ')})`);

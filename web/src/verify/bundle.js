@@ -81,11 +81,11 @@ function checkFormat(ctx) {
       hashList(r.inclusion_proof, `${f}.inclusion_proof`);
     });
   }
-  if (ctx.v2) checkStateShape(b.state);
+  if (ctx.v2) checkStateShape(b.state, b.items);
 }
 
 // 11.5: {"items": [{item, value, proof}], "officers": [{key, value, proof}], "governance": {value, proof}}
-function checkStateShape(state) {
+function checkStateShape(state, items) {
   const exact = (o, field, keys) => {
     if (!isObject(o)) failAt('not an object', { field });
     for (const k of Object.keys(o)) if (!keys.includes(k)) failAt(`unknown field ${k}`, { field: `${field}.${k}` });
@@ -103,10 +103,17 @@ function checkStateShape(state) {
     });
   };
   exact(state, 'state', ['items', 'officers', 'governance']);
-  if (!Array.isArray(state.items)) failAt('not an array', { field: 'state.items' });
+  // One entry per item of `items`, in the same order (11.5): a structural rule, so check 0's.
+  if (!Array.isArray(state.items) || state.items.length !== items.length)
+    failAt('must hold one entry per item of items, in the same order', { field: 'state.items' });
+  const value = (e, field) => {
+    if (e.value !== null && !isObject(e.value)) failAt('must be an object, or null for a key the map does not hold', { field: `${field}.value` });
+  };
   state.items.forEach((e, i) => {
     exact(e, `state.items[${i}]`, ['item', 'value', 'proof']);
     if (!isId(e.item)) failAt('not an id', { field: `state.items[${i}].item` });
+    if (e.item !== items[i]) failAt(`must be ${items[i]}`, { field: `state.items[${i}].item` });
+    value(e, `state.items[${i}]`);
     proof(e.proof, `state.items[${i}].proof`);
   });
   if (!Array.isArray(state.officers)) failAt('not an array', { field: 'state.officers' });
@@ -114,9 +121,11 @@ function checkStateShape(state) {
     exact(e, `state.officers[${i}]`, ['key', 'value', 'proof']);
     if (!isHex(e.key, 32)) failAt('not a key id', { field: `state.officers[${i}].key` });
     if (i > 0 && !(state.officers[i - 1].key < e.key)) failAt('officers are not sorted by key id without repeats', { field: `state.officers[${i}].key` });
+    value(e, `state.officers[${i}]`);
     proof(e.proof, `state.officers[${i}].proof`);
   });
   exact(state.governance, 'state.governance', ['value', 'proof']);
+  value(state.governance, 'state.governance');
   proof(state.governance.proof, 'state.governance.proof');
 }
 
@@ -264,6 +273,7 @@ function checkProofs(ctx) {
     if (h.chain_id !== g.chain_id) at('.header.chain_id', `${h.chain_id} is not the genesis chain id`);
     const setHash = validatorSetHash(set);
     if (h.validators_hash !== setHash) at('.header.validators_hash', `not the hash of the validator set in force (${setHash})`);
+    if (!set.some((v) => v.name === h.proposer)) at('.header.proposer', `${h.proposer} is not a validator of the set in force`);
     const time = parseTime(h.time);
     if (c.height === 1) {
       if (h.previous !== ZERO_HASH) at('.header.previous', 'not 64 zeros at height 1');
@@ -273,6 +283,8 @@ function checkProofs(ctx) {
       if (blockHash(p) !== h.previous) at('.previous_header', 'its hash is not header.previous');
       if (p.height !== c.height - 1) at('.previous_header.height', `not ${c.height - 1}`);
       if (!(time > parseTime(p.time))) at('.header.time', 'not after the previous block');
+      const before = ctx.checkpoints.get(c.height - 1);
+      if (before && canonical(before.header) !== canonical(p)) at('.previous_header', `not the certified header of height ${c.height - 1} in this bundle`);
     }
     if (lastTime !== null && !(time > lastTime)) at('.header.time', 'block times do not increase with height');
     lastTime = time;
@@ -344,16 +356,19 @@ function checkChain(ctx) {
   for (const rec of events)
     if (!rec.r1 && rec.envelope.event.kind === 'derive' && !items.has(rec.envelope.event.new_item))
       failAt(`items does not hold the derived item ${rec.envelope.event.new_item}`, recordLocation(rec));
+  let registered = 0;
   for (const item of b.items) {
     const trail = events.filter((r) => !r.r1 && (r.envelope.event.item === item || (r.envelope.event.kind === 'derive' && r.envelope.event.new_item === item)));
     if (trail.length === 0) failAt(`no event of ${item}: its origin is missing`, { field: 'events' });
     const first = trail[0].envelope.event;
     const isOrigin = (first.kind === 'register' && first.item === item) || (first.kind === 'derive' && first.new_item === item);
     if (!isOrigin) failAt(`the first event of ${item} is a ${first.kind}, not its origin`, recordLocation(trail[0]));
+    if (first.kind === 'register') registered++;
     for (let i = 1; i < trail.length; i++)
       if (trail[i].envelope.event.prev !== trail[i - 1].eventId)
         failAt(`${item}: prev is not the event before it (${trail[i - 1].eventId})`, { ...recordLocation(trail[i]), field: `${trail[i].field}.envelope.event.prev` });
   }
+  if (registered !== 1) failAt(`items holds ${registered} registered items: a bundle is about one derivation family`, { field: 'items' });
 }
 
 // ---------------------------------------------------------------- check 5: custody rules

@@ -193,7 +193,7 @@ export class LedgerState {
   applyOfficer(e, eventId) {
     const target = this.officers.get(e.officer);
     if (e.kind === 'officer.add') {
-      if ((target && !target.revoked_by) || this.genesisValidatorKeys.has(e.officer))
+      if ((target && !target.revoked_by) || this.genesisValidatorKeys.has(e.officer) || this.latestSet.some((v) => v.key === e.officer))
         refuse('R24', 'event.officer', 'already an officer key in force or a validator key');
       if (target && target.revoked_by) refuse('R25', 'event.officer', `the key was revoked by ${target.revoked_by}`);
       this.officers.set(e.officer, { key: e.officer, agency: e.agency, roles: e.roles, name: e.name, added_by: eventId });
