@@ -12,7 +12,7 @@ WERROR ?= $(if $(filter true 1,$(CI)),ON,OFF)
 SANITIZE_FLAG := $(if $(filter 1,$(SANITIZE)),ON,OFF)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCUSTOS_WERROR=$(WERROR) -DCUSTOS_SANITIZE=$(SANITIZE_FLAG)
 
-.PHONY: all deps configure build test test-only test-sanitize run format soak clean help
+.PHONY: all deps configure build test test-only test-sanitize run format soak chaos clean help
 
 all: build
 
@@ -23,6 +23,7 @@ help:
 	@echo "make build    build into $(BUILD_DIR)/ (binaries in $(BUILD_DIR)/bin)"
 	@echo "make format   clang-format every C++ file"
 	@echo "make soak     long simulator soak (100,000 seeds)"
+	@echo "make chaos    long chaos run on real nodes (CHAOS_ROUNDS=200 pause rounds, about an hour)"
 
 deps:
 	@./scripts/install-deps.sh
@@ -66,6 +67,13 @@ format:
 # Any failing seed is printed with its invariant and makes the target fail; replay it with
 # custos-sim --seed N and the same options (see consensus/README.md).
 SOAK_SIM = $(BUILD_DIR)/bin/custos-sim
+# The chaos harness's long form (tests/node/chaos_test.cpp): CHAOS_ROUNDS rounds of SIGSTOP/SIGCONT
+# of each validator in turn under load (about 16 s a round), then the property checks and audits,
+# and the table. `make test` runs one round.
+CHAOS_ROUNDS ?= 200
+chaos: build
+	CUSTOS_CHAOS_ROUNDS=$(CHAOS_ROUNDS) $(BUILD_DIR)/bin/custos-test-node -tc='chaos: *'
+
 soak: build
 	@printf '%s\n' \
 		"--seeds 100000..119999 --validators 4 --byzantine 1" \

@@ -230,6 +230,37 @@ unsigned Localnet::submit_and_wait(std::size_t index, const std::string& envelop
     return response ? response->status : 0;
 }
 
+std::pair<unsigned, std::string> Localnet::submit_commit(std::size_t index, const std::string& envelope_json,
+                                                         std::uint32_t timeout_ms) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.method = "POST";
+    request.target = "/v1/events?wait=commit";
+    request.content_type = "application/json";
+    request.body = envelope_json;
+    request.signing_key = &*officer_;
+    request.timeout_ms = timeout_ms;
+    auto response = api::http_request(request);
+    if (!response) return {0, ""};
+    return {response->status, response->body};
+}
+
+std::optional<std::pair<std::string, std::vector<std::string>>> Localnet::block_events(std::size_t index,
+                                                                                      std::uint64_t at) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.target = "/v1/blocks/" + std::to_string(at);
+    request.signing_key = &*auditor_;
+    auto response = api::http_request(request);
+    if (!response || response->status != 200) return std::nullopt;
+    auto json = crypto::parse_json(response->body);
+    if (!json || !json->contains("hash") || !json->contains("events")) return std::nullopt;
+    std::vector<std::string> ids;
+    for (const auto& id : (*json)["events"])
+        ids.push_back(id.get<std::string>());
+    return std::pair{(*json)["hash"].get<std::string>(), std::move(ids)};
+}
+
 unsigned Localnet::healthz(std::size_t index) {
     api::ClientRequest request;
     request.port = rest_ports_[index];

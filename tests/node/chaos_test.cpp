@@ -1,0 +1,249 @@
+// The chaos harness (issue 20), first scenario: SIGSTOP/SIGCONT pauses of each validator in turn,
+// longer than the round timeouts, under a client that logs every answer. Every scenario is
+// judged by the same checker (chaos_check.hpp: agreement, nothing acknowledged lost, nothing
+// duplicated, no honest double-sign, liveness) and an audit of every store; each property has a
+// negative control below. `make test` runs one round (each validator paused once);
+// `make chaos` runs CUSTOS_CHAOS_ROUNDS rounds (default: about an hour) and prints the table.
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "chaos_check.hpp"
+#include "ledger/audit.hpp"
+#include "ledger/store.hpp"
+#include "ledger/store_keys.hpp"
+#include "localnet.hpp"
+
+using custos::chaos::Finding;
+using custos::chaos::History;
+using custos::chaos::NodeView;
+using custos::node_test::Localnet;
+using custos::node_test::sleep_ms;
+using custos::node_test::validator_count;
+
+namespace {
+
+constexpr int pause_ms = 2500;  // Longer than the localnet's propose + prevote + precommit timeouts.
+constexpr int between_pauses_ms = 1000;
+
+int chaos_rounds() {
+    const char* value = std::getenv("CUSTOS_CHAOS_ROUNDS");
+    const int rounds = value == nullptr ? 1 : std::atoi(value);
+    return rounds < 1 ? 1 : rounds;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Seconds until an event sent to `node` is answered 201, within the liveness limit plus a
+// second; nullopt if none is.
+std::optional<double> time_to_commit(Localnet& net, std::size_t node, History& history) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto limit_ms = static_cast<std::uint32_t>((custos::chaos::liveness_limit_seconds + 1) * 1000);
+    auto [status, body] = net.submit_commit(node, net.next_register_envelope(), limit_ms);
+    if (status != 201) return std::nullopt;
+    auto json = custos::crypto::parse_json(body);
+    REQUIRE(json.has_value());
+    history.acknowledged.push_back({(*json)["id"].get<std::string>(), (*json)["height"].get<std::uint64_t>()});
+    return seconds_since(start);
+}
+
+NodeView collect(Localnet& net, std::size_t index) {
+    NodeView view{.name = "node" + std::to_string(index), .hashes = {}, .event_heights = {}, .log = net.log_text(index)};
+    const auto top = net.height(index).value_or(0);
+    for (std::uint64_t height = 1; height <= top; ++height) {
+        auto block = net.block_events(index, height);
+        REQUIRE_MESSAGE(block.has_value(), "block " << height << " of node " << index);
+        view.hashes[height] = block->first;
+        for (const auto& id : block->second)
+            view.event_heights[id].push_back(height);
+    }
+    return view;
+}
+
+struct Tally {
+    int faults = 0;
+    std::size_t answered = 0, unanswered = 0;
+};
+
+void print_table(const std::string& scenario, const Tally& tally, const History& history,
+                 const std::vector<Finding>& findings, bool audits_pass) {
+    auto count = [&](const std::string& property) {
+        return std::count_if(findings.begin(), findings.end(),
+                             [&](const Finding& f) { return f.property == property; });
+    };
+    std::printf("%-28s %8s %13s %6s %11s %6s %7s %9s\n", "scenario", "faults", "acknowledged", "lost",
+                "duplicated", "forks", "audit", "recovery");
+    std::printf("%-28s %8d %13zu %6ld %11ld %6ld %7s %8.1fs\n", scenario.c_str(), tally.faults,
+                history.acknowledged.size(), count("acknowledged_lost"), count("duplicated"), count("agreement"),
+                audits_pass ? "pass" : "FAIL", history.recovery_seconds.value_or(-1));
+    for (const auto& finding : findings)
+        std::printf("  finding %s: %s\n", finding.property.c_str(), finding.detail.c_str());
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+TEST_CASE("chaos check: each property's checker reports a history that breaks it (negative controls)") {
+    auto sound = [] {
+        History history;
+        for (int index = 0; index < 2; ++index) {
+            NodeView node{.name = "node" + std::to_string(index), .hashes = {{1, "aa"}, {2, "bb"}},
+                          .event_heights = {{"e1", {1}}, {"e2", {2}}}, .log = "event=block_committed\n"};
+            history.nodes.push_back(node);
+        }
+        history.acknowledged = {{"e1", 1}, {"e2", 2}};
+        history.recovery_seconds = 0.4;
+        return history;
+    };
+    CHECK(custos::chaos::check(sound()).empty());
+
+    auto fork = sound();
+    fork.nodes[1].hashes[2] = "cc";
+    CHECK(custos::chaos::has(custos::chaos::check(fork), "agreement"));
+
+    auto lost = sound();
+    lost.nodes[0].event_heights.erase("e2");
+    CHECK(custos::chaos::has(custos::chaos::check(lost), "acknowledged_lost"));
+    auto moved = sound();
+    moved.nodes[0].event_heights["e1"] = {2};
+    CHECK(custos::chaos::has(custos::chaos::check(moved), "acknowledged_lost"));
+
+    auto twice = sound();
+    twice.nodes[1].event_heights["e3"] = {1, 2};  // An event whose answer never came, twice.
+    CHECK(custos::chaos::has(custos::chaos::check(twice), "duplicated"));
+
+    auto equivocated = sound();
+    equivocated.nodes[0].log += "event=equivocation validator=node1 kind=prevote height=2 round=0\n";
+    CHECK(custos::chaos::has(custos::chaos::check(equivocated), "double_sign"));
+
+    auto stalled = sound();
+    stalled.recovery_seconds.reset();
+    CHECK(custos::chaos::has(custos::chaos::check(stalled), "liveness"));
+    stalled.recovery_seconds = custos::chaos::liveness_limit_seconds + 1;
+    CHECK(custos::chaos::has(custos::chaos::check(stalled), "liveness"));
+}
+
+TEST_CASE("chaos: each validator in turn, the proposer among them, paused longer than the round timeouts under load") {
+    const int rounds = chaos_rounds();
+    Localnet net;
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    std::vector<pid_t> pids;
+    for (std::size_t index = 0; index < validator_count; ++index)
+        pids.push_back(net.pid(index));
+
+    // Faults on their own thread (signals only); the client logs every answer meanwhile. Each
+    // pause outlasts the round timeouts, and proposers rotate every height and round, so the
+    // rounds the paused validator should propose time out and move on without it.
+    std::atomic<bool> done{false};
+    Tally tally;
+    std::thread faults([&] {
+        for (int round = 0; round < rounds; ++round) {
+            for (std::size_t index = 0; index < validator_count; ++index) {
+                sleep_ms(between_pauses_ms);
+                ::kill(pids[index], SIGSTOP);
+                ++tally.faults;
+                sleep_ms(pause_ms);
+                ::kill(pids[index], SIGCONT);
+            }
+        }
+        done = true;
+    });
+    History history;
+    for (std::size_t sent = 0; !done; ++sent) {
+        auto [status, body] = net.submit_commit(sent % validator_count, net.next_register_envelope(), 15000);
+        if (status == 201) {
+            auto json = custos::crypto::parse_json(body);
+            REQUIRE(json.has_value());
+            history.acknowledged.push_back(
+                {(*json)["id"].get<std::string>(), (*json)["height"].get<std::uint64_t>()});
+            ++tally.answered;
+        } else {
+            ++tally.unanswered;  // 504, 503 or no answer: its outcome is unknown, at most once.
+        }
+    }
+    faults.join();
+
+    history.recovery_seconds = time_to_commit(net, 0, history);
+    const auto top = net.height(0).value_or(0);
+    REQUIRE(net.wait_for(
+        [&] {
+            for (std::size_t index = 0; index < validator_count; ++index)
+                if (net.height(index).value_or(0) < top) return false;
+            return true;
+        },
+        30));
+    for (std::size_t index = 0; index < validator_count; ++index)
+        history.nodes.push_back(collect(net, index));
+    const auto findings = custos::chaos::check(history);
+
+    bool audits_pass = true;
+    for (std::size_t index = 0; index < validator_count; ++index) {
+        net.kill_node(index, SIGTERM);
+        auto report = custos::ledger::audit_directory(net.store_dir(index), {});
+        const bool verified = report.has_value() && report->verified();
+        CHECK_MESSAGE(verified, "node " << index << ": "
+                                        << (report ? custos::ledger::audit_summary(*report) : report.error().to_string()));
+        audits_pass = audits_pass && verified;
+    }
+    print_table("pause (SIGSTOP/SIGCONT)", tally, history, findings, audits_pass);
+    CHECK(tally.faults == rounds * static_cast<int>(validator_count));
+    // A paused proposer's round timed out and a later round decided its height: the pauses hit
+    // proposers, not only followers.
+    bool later_round = false;
+    for (const auto& node : history.nodes) {
+        for (std::size_t at = node.log.find("event=block_committed"); at != std::string::npos;
+             at = node.log.find("event=block_committed", at + 1)) {
+            const auto line = node.log.substr(at, node.log.find('\n', at) - at);
+            if (line.find(" round=0") == std::string::npos && line.find(" round=") != std::string::npos)
+                later_round = true;
+        }
+    }
+    CHECK_MESSAGE(later_round, "no height was decided after round 0: no paused proposer was seen");
+    CHECK(history.acknowledged.size() >= 2);  // The load committed something besides the probe.
+    for (const auto& finding : findings)
+        CHECK_MESSAGE(false, finding.property << ": " << finding.detail);
+}
+
+TEST_CASE("chaos: negative controls on real nodes: two of four paused stall commits (liveness), "
+          "and a store edited on purpose fails the audit") {
+    Localnet net;
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    History history;
+    REQUIRE(time_to_commit(net, 0, history).has_value());
+
+    // Beyond f = 1: with two of four stopped no block can be decided, and the checker says so.
+    ::kill(net.pid(2), SIGSTOP);
+    ::kill(net.pid(3), SIGSTOP);
+    history.recovery_seconds = time_to_commit(net, 0, history);
+    ::kill(net.pid(2), SIGCONT);
+    ::kill(net.pid(3), SIGCONT);
+    for (std::size_t index = 0; index < 2; ++index)
+        history.nodes.push_back(collect(net, index));
+    CHECK(custos::chaos::has(custos::chaos::check(history), "liveness"));
+
+    // The audit run after every scenario catches a store edited on purpose.
+    net.kill_node(1, SIGTERM);
+    {
+        auto store = custos::ledger::Store::open(net.store_dir(1), {});
+        REQUIRE(store.has_value());
+        REQUIRE(store->db()
+                    .put_raw(custos::ledger::store::Column::meta, custos::ledger::store::meta_key::height,
+                             custos::ledger::store::be64(store->height().value + 5))
+                    .has_value());
+    }
+    auto report = custos::ledger::audit_directory(net.store_dir(1), {});
+    REQUIRE(report.has_value());
+    CHECK_FALSE(report->verified());
+}
