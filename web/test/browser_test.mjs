@@ -14,6 +14,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, existsSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import http from 'node:http';
+import net from 'node:net';
 import { build } from 'esbuild';
 import { launch, watchedPage } from './browser.mjs';
 import { wycheproofCases, edgeCases } from './ed25519_cases.mjs';
@@ -25,10 +26,31 @@ const out = resolve(args.out ?? 'web-test-output');
 mkdirSync(out, { recursive: true });
 const custos = join(bin, 'custos');
 const work = mkdtempSync(join(tmpdir(), 'custos-web-test-'));
-// Ports from the process id, below Linux's ephemeral range (32768..60999, where an outgoing
-// connection could take one first) and below the ranges the tests in tests/ use (3000 and up).
-const restBase = 1100 + (process.pid % 230) * 8;
-const peerBase = restBase + 4;
+// Ports below Linux's ephemeral range (32768..60999, where an outgoing connection could take one
+// first) and below the ranges the tests in tests/ use (3000 and up): a random block of eight
+// (four REST, four peer ports) that is free now; the localnet is tried again on another block if
+// its demo fails (another test run on this machine may have taken the ports meanwhile).
+let restBase = 0;
+let peerBase = 0;
+function portFree(port) {
+  return new Promise((resolvePort) => {
+    const server = net.createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolvePort(true)));
+  });
+}
+async function pickPorts() {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 1100 + Math.floor(Math.random() * 236) * 8;
+    const ports = Array.from({ length: 8 }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
+      restBase = base;
+      peerBase = base + 4;
+      return;
+    }
+  }
+  throw new Error('no free block of 8 ports in 1100..3000');
+}
 
 let failures = 0;
 const check = (ok, what) => {
@@ -73,15 +95,27 @@ const children = [];
 let browserHandle = null;
 try {
   // --- a localnet with the demo item
-  execFileSync(custos, ['localnet', 'init', '--dir', join(work, 'net'), '--rest-port-base', String(restBase), '--peer-port-base', String(peerBase)], { stdio: 'ignore' });
-  const net = startProcess(custos, ['localnet', 'run', '--dir', join(work, 'net')], join(out, 'localnet.log'));
-  children.push(net);
-  await waitFor(() => net.output.includes('demo done') || net.exitCode !== null, 90000, 'the localnet demo');
-  if (!net.output.includes('demo done')) throw new Error(`the localnet did not play its demo:\n${net.output}`);
-  const genesisHash = /genesis hash:?\s+([0-9a-f]{64})/.exec(net.output)?.[1];
+  let localnet = null;
+  let netDir = '';
+  for (let attempt = 1; attempt <= 3 && !localnet; attempt++) {
+    await pickPorts();
+    netDir = join(work, `net${attempt}`);
+    execFileSync(custos, ['localnet', 'init', '--dir', netDir, '--rest-port-base', String(restBase), '--peer-port-base', String(peerBase)], { stdio: 'ignore' });
+    const run = startProcess(custos, ['localnet', 'run', '--dir', netDir], join(out, 'localnet.log'));
+    children.push(run);
+    await waitFor(() => run.output.includes('demo done') || run.exitCode !== null, 90000, 'the localnet demo');
+    if (run.output.includes('demo done')) localnet = run;
+    else {
+      console.log(`note: the localnet on ports ${restBase}.. did not play its demo (attempt ${attempt}):\n${run.output}`);
+      run.kill('SIGTERM');
+      await waitFor(() => run.exitCode !== null, 15000, 'the localnet to stop').catch(() => run.kill('SIGKILL'));
+    }
+  }
+  if (!localnet) throw new Error('the localnet did not play its demo in three attempts');
+  const genesisHash = /genesis hash:?\s+([0-9a-f]{64})/.exec(localnet.output)?.[1];
   check(Boolean(genesisHash), 'the localnet printed its genesis hash');
   const nodeUrl = `http://127.0.0.1:${restBase}`;
-  const keys = join(work, 'net', 'keys');
+  const keys = join(netDir, 'keys');
   // More history for the pages: a grant with scope and expiry, a re-measured digest that does not
   // match (an integrity alert), and an officer key added by governance.
   const submit = (event, keyFile) => {
