@@ -6,6 +6,7 @@
 #include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "ledger/event.hpp"
+#include "ledger/officers.hpp"
 
 namespace custos::api::handlers {
 
@@ -19,6 +20,9 @@ constexpr std::string_view text_type = "text/plain; charset=utf-8";
 constexpr std::string_view metrics_type = "text/plain; version=0.0.4; charset=utf-8";
 // Roles that read a case's data when their agency takes part in it (auditors read all).
 constexpr std::initializer_list<Role> case_readers = {Role::custodian, Role::prosecutor, Role::admin};
+// Pages of GET /v1/agencies/{agency}/offers: `limit` by default and at most.
+constexpr std::uint64_t offers_page_default = 100;
+constexpr std::uint64_t offers_page_max = 1000;
 
 ApiResponse json_or_error(const Result<Json>& result) {
     if (!result) return error_response(result.error());
@@ -193,6 +197,68 @@ ApiResponse case_items(const Call& call) {
         return *refused;
     }
     return json_response(200, *items);
+}
+
+ApiResponse officer(const Call& call) {
+    // Any officer in force may look a key up: every event names its signer's key, and a client
+    // filling in an event needs its own key's agency and the chain id.
+    auto key = crypto::public_key_from_hex(call.parameter);
+    if (!key) return bad_request("Invalid key", "an officer key is 64 lowercase hex digits", "key");
+    auto record = call.service.officer_record(*key);
+    if (!record) return error_response(record.error());
+    if (!*record) {
+        return problem_response(Problem{
+            .status = 404, .title = "Not found", .detail = "no officer has this key", .field = "key"});
+    }
+    Json answer = ledger::officer_record_to_json(**record);
+    answer["status"] = (*record)->revoked() ? "revoked" : "in_force";
+    answer["chain_id"] = call.service.chain_id();
+    return json_response(200, answer);
+}
+
+ApiResponse agency_offers(const Call& call) {
+    // The inbox of an agency: its own officers read it; auditors read every agency's.
+    const std::string agency(call.parameter);
+    if (!call.officer->has_role(Role::auditor)) {
+        if (auto refused = require_role(*call.officer, case_readers, "reading an agency's offers"))
+            return *refused;
+        if (call.officer->agency != agency) {
+            return problem_response(Problem{.status = 403,
+                                            .title = "Forbidden",
+                                            .detail = "an officer of " + call.officer->agency +
+                                                      " reads the offers to its own agency only, not to " +
+                                                      agency,
+                                            .field = "agency"});
+        }
+    }
+    std::string after;
+    if (auto found = call.query.find("after"); found != call.query.end()) {
+        if (!is_valid_path_id(found->second)) {
+            return bad_request("Invalid query parameter", "after is an item id ([A-Za-z0-9._:-]{1,128})",
+                               "after");
+        }
+        after = found->second;
+    }
+    std::uint64_t limit = offers_page_default;
+    if (auto found = call.query.find("limit"); found != call.query.end()) {
+        auto value = parse_integer_parameter("limit", found->second, 1);
+        if (!value) return value.error();
+        if (*value > offers_page_max) {
+            return bad_request("Invalid query parameter",
+                               "limit is at most " + std::to_string(offers_page_max), "limit");
+        }
+        limit = *value;
+    }
+    auto offers = call.service.pending_offers(agency, after, limit);
+    if (!offers) return error_response(offers.error());
+    Json page = offers->is_array() ? std::move(*offers) : Json::array();
+    Json answer{{"agency", agency}};
+    if (page.size() > limit) {
+        page.erase(page.begin() + static_cast<std::ptrdiff_t>(limit), page.end());
+        answer["next"] = page.back().value("item", "");
+    }
+    answer["offers"] = std::move(page);
+    return json_response(200, answer);
 }
 
 ApiResponse block(const Call& call) {

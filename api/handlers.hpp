@@ -29,6 +29,8 @@ struct Call {
 [[nodiscard]] ApiResponse item_trail(const Call& call);
 [[nodiscard]] ApiResponse item_bundle(const Call& call);
 [[nodiscard]] ApiResponse case_items(const Call& call);
+[[nodiscard]] ApiResponse officer(const Call& call);
+[[nodiscard]] ApiResponse agency_offers(const Call& call);
 [[nodiscard]] ApiResponse block(const Call& call);
 [[nodiscard]] ApiResponse checkpoint(const Call& call);
 [[nodiscard]] ApiResponse inclusion_proof(const Call& call);

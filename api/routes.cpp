@@ -30,7 +30,7 @@ struct Route {
     std::size_t body_bytes_max = request_body_bytes_max;  // Larger bodies: 413.
 };
 
-constexpr std::array<Route, 14> routes = {{
+constexpr std::array<Route, 16> routes = {{
     {{"healthz"}, "", http::verb::get, true, {}, handlers::healthz},
     {{"metrics"}, "", http::verb::get, true, {}, handlers::metrics},
     {{"v1", "status"}, "", http::verb::get, false, {}, handlers::status},
@@ -41,6 +41,13 @@ constexpr std::array<Route, 14> routes = {{
     {{"v1", "items", "{}", "trail"}, "item", http::verb::get, false, {}, handlers::item_trail},
     {{"v1", "items", "{}", "bundle"}, "item", http::verb::get, false, {}, handlers::item_bundle},
     {{"v1", "cases", "{}"}, "case", http::verb::get, false, {}, handlers::case_items},
+    {{"v1", "officers", "{}"}, "key", http::verb::get, false, {}, handlers::officer},
+    {{"v1", "agencies", "{}", "offers"},
+     "agency",
+     http::verb::get,
+     false,
+     {"after", "limit"},
+     handlers::agency_offers},
     {{"v1", "blocks", "{}"}, "height", http::verb::get, false, {}, handlers::block},
     {{"v1", "checkpoints", "latest"}, "", http::verb::get, true, {}, handlers::checkpoint},
     {{"v1", "checkpoints", "{}"}, "height", http::verb::get, true, {}, handlers::checkpoint},

@@ -36,6 +36,7 @@
 #include "crypto/canonical_json.hpp"
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
+#include "ledger/officers.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::api {
@@ -123,6 +124,22 @@ public:
 
     // The officer record in force for a key: nullopt when the key is unknown or revoked.
     [[nodiscard]] virtual Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) = 0;
+
+    // The record of an officer key, revoked keys included (a trail names who signed each event,
+    // revoked or not); nullopt for a key that never was an officer.
+    [[nodiscard]] virtual Result<std::optional<ledger::OfficerRecord>> officer_record(
+        const crypto::PublicKey& key) = 0;
+
+    // The chain id of the genesis (what every event and request of this network carries).
+    [[nodiscard]] virtual std::string chain_id() = 0;
+
+    // The pending transfer offers to `agency` (the inbox), by item id in the store's key order
+    // (shorter ids first, then bytewise), after `after_item` ("" from the first), at most
+    // `limit` + 1 (the extra one tells the caller a next page exists):
+    // [{"item", "case", "custodian", "offer": {"id","height","leaf_index","envelope"}}...].
+    [[nodiscard]] virtual Result<crypto::Json> pending_offers(std::string_view agency,
+                                                              std::string_view after_item,
+                                                              std::size_t limit) = 0;
 
     // The agencies taking part in a case: every agency that registered, held, received (was
     // offered or accepted) or was granted an item of it, from the committed trails of its items.

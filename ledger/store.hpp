@@ -47,6 +47,12 @@ struct StoredEvent {
     std::string leaf_data;  // The canonical envelope, as hashed into the log.
 };
 
+// One pending transfer offer to an agency (the inbox index, meta "offer/").
+struct PendingOfferEntry {
+    std::string item;
+    EventId offer;  // The transfer.offer event.
+};
+
 struct Checkpoint {
     BlockHeader header;
     BlockHash hash;
@@ -118,6 +124,11 @@ public:
     [[nodiscard]] Result<std::vector<std::uint64_t>> agency_events(
         std::string_view agency, std::uint64_t from_leaf = 0,
         std::size_t limit = store_read_entries_max) const;
+    // The pending transfer offers to `agency`, by item in key order (shorter ids first, then
+    // bytewise), starting after `after_item` ("" from the first), at most `limit` (store_offers.cpp).
+    [[nodiscard]] Result<std::vector<PendingOfferEntry>> pending_offers(std::string_view agency,
+                                                                        std::string_view after_item,
+                                                                        std::size_t limit) const;
     [[nodiscard]] Result<BlockHeader> header(Height height) const;
     [[nodiscard]] Result<Block> block(Height height) const;
     // A block's header and the ids of its events in order: what block() would give, the ids
@@ -166,6 +177,10 @@ inline constexpr std::string_view proposal_prefix = "proposal/";
 // force from that height, written by the block two below it that adopted it. The genesis set
 // (in force from height 1) has no record.
 inline constexpr std::string_view validators_prefix = "validators/";
+// "offer/" + str recipient agency + str item -> the 32 raw bytes of the pending transfer.offer's
+// event id: the inbox. Put by the offer, removed by its accept, reject or cancel, in the block's
+// WriteBatch (store_offers.cpp).
+inline constexpr std::string_view offer_prefix = "offer/";
 }  // namespace store::meta_key
 
 }  // namespace custos::ledger

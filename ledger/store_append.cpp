@@ -122,6 +122,7 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     batch.put(Column::blocks, store::be64(header.height.value), canonical_block_header(header));
     batch.put(Column::certificates, store::be64(header.height.value), certificate.note);
     put_effects(batch, effects);
+    put_offer_index(batch, block, effects, *this);
     batch.put(Column::meta, store::meta_key::height, store::be64(header.height.value));
     auto written = impl_->db.write(std::move(batch), true);
     if (!written) return written;

@@ -66,4 +66,9 @@ struct Store::Impl {
     [[nodiscard]] std::uint64_t log_size() const { return last_header ? last_header->log_size : 0; }
 };
 
+// Adds to `batch` the inbox index changes of a block (meta "offer/"): each transfer.offer puts
+// its entry, each accept, reject or cancel removes the one it ends. `store` is read as it is
+// before the batch (store_offers.cpp).
+void put_offer_index(store::Batch& batch, const Block& block, const BlockEffects& effects, const Store& store);
+
 }  // namespace custos::ledger

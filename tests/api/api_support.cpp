@@ -121,6 +121,36 @@ Result<std::optional<ledger::Officer>> FakeService::officer(const crypto::Public
     return std::optional<ledger::Officer>();
 }
 
+Result<std::optional<ledger::OfficerRecord>> FakeService::officer_record(const crypto::PublicKey& key) {
+    std::lock_guard lock(mutex_);
+    for (const auto& [name, officer] : officers_) {
+        if (officer->record.key != key) continue;
+        ledger::OfficerRecord record{
+            .officer = officer->record, .added_by = std::nullopt, .revoked_by = std::nullopt};
+        if (revoked_.contains(key)) record.revoked_by = ledger::event_id_from_hex(event_hex).value();
+        return std::optional<ledger::OfficerRecord>(record);
+    }
+    return std::optional<ledger::OfficerRecord>();
+}
+
+// DE-BKA's inbox holds offers of OFFER-1..OFFER-3 (CASE-1, from NL-POL); no other agency has any.
+Result<Json> FakeService::pending_offers(std::string_view agency, std::string_view after_item,
+                                         std::size_t limit) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    Json offers = Json::array();
+    if (agency != "DE-BKA") return offers;
+    for (const std::string item : {"OFFER-1", "OFFER-2", "OFFER-3"}) {
+        if (!after_item.empty() && item <= after_item) continue;
+        if (offers.size() == limit + 1) break;
+        offers.push_back({{"item", item},
+                          {"case", "CASE-1"},
+                          {"custodian", "NL-POL"},
+                          {"offer", {{"id", event_hex}, {"height", 7}, {"leaf_index", 8}}}});
+    }
+    return offers;
+}
+
 Result<std::set<std::string>> FakeService::case_participants(std::string_view case_id) {
     if (case_id == "CASE-1") return std::set<std::string>{"NL-POL"};
     if (case_id == "CASE-2") return std::set<std::string>{"DE-BKA"};

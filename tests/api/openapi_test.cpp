@@ -151,6 +151,21 @@ Seen exercise_routes() {
         note(read.path, "GET", f.signed_request(read.forbidden_for, "GET", read.good));
         note(read.path, "GET", full.signed_request("auditor", "GET", read.good));
     }
+    // Officer records: any officer key may read them (no 403); a key no officer has is 404.
+    const std::string officer_path = "/v1/officers/" + f.service.officer_named("nl.custodian").key_id();
+    const std::string stranger = ledger::key_id(crypto::SecretKey::generate().public_key());
+    note("/v1/officers/{key}", "GET", f.signed_request("de.prosecutor", "GET", officer_path));
+    note("/v1/officers/{key}", "GET", f.signed_request("auditor", "GET", "/v1/officers/XYZ"));
+    note("/v1/officers/{key}", "GET", f.signed_request("auditor", "GET", "/v1/officers/" + stranger));
+    note("/v1/officers/{key}", "GET", f.request("GET", officer_path));
+    note("/v1/officers/{key}", "GET", full.signed_request("auditor", "GET", officer_path));
+    // Inboxes: an agency's own officers and auditors; an unknown agency's inbox is empty (200).
+    const std::string inbox = "/v1/agencies/DE-BKA/offers";
+    note("/v1/agencies/{agency}/offers", "GET", f.signed_request("de.custodian", "GET", inbox));
+    note("/v1/agencies/{agency}/offers", "GET", f.signed_request("de.custodian", "GET", inbox + "?limit=0"));
+    note("/v1/agencies/{agency}/offers", "GET", f.signed_request("nl.custodian", "GET", inbox));
+    note("/v1/agencies/{agency}/offers", "GET", f.request("GET", inbox));
+    note("/v1/agencies/{agency}/offers", "GET", full.signed_request("auditor", "GET", inbox));
     // Submissions.
     std::string envelope = envelope_for(f.service.officer_named("nl.custodian").key, "NL-POL");
     auto post = [&](const std::string& officer, const std::string& target, const std::string& body,

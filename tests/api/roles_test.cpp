@@ -154,11 +154,12 @@ TEST_CASE("roles: every (role, kind) pair of rule R6 is admitted, every other pa
             REQUIRE(ledger::validate_event(event).has_value());
             const auto& key = fixture.service.officer_named(officer).key;
             const std::string envelope = ledger::canonical_envelope(ledger::sign_event(event, key));
-            const std::string pair =
-                std::string(ledger::role_name(role)) + " / " + std::string(ledger::event_kind_name(entry.kind));
+            const std::string pair = std::string(ledger::role_name(role)) + " / " +
+                                     std::string(ledger::event_kind_name(entry.kind));
             CAPTURE(pair);
             const int submits_before = fixture.service.submits;
-            auto response = fixture.signed_request(officer, "POST", "/v1/events", envelope, "application/json");
+            auto response =
+                fixture.signed_request(officer, "POST", "/v1/events", envelope, "application/json");
             if (allowed(entry, role)) {
                 CHECK(response.status == 202);
                 CHECK(fixture.service.submits == submits_before + 1);
@@ -179,8 +180,10 @@ TEST_CASE("roles: a batch admits a prosecutor's access and an admin's grant, ref
         const auto& key = fixture.service.officer_named(officer).key;
         return ledger::canonical_envelope(ledger::sign_event(event_of_kind(kind, "NL-POL"), key));
     };
-    for (const auto& [officer, kind] : std::vector<std::pair<std::string, EventKind>>{
-             {"nl.prosecutor", EventKind::access}, {"nl.admin", EventKind::grant}, {"nl.admin", EventKind::revoke}}) {
+    for (const auto& [officer, kind] :
+         std::vector<std::pair<std::string, EventKind>>{{"nl.prosecutor", EventKind::access},
+                                                        {"nl.admin", EventKind::grant},
+                                                        {"nl.admin", EventKind::revoke}}) {
         CAPTURE(officer);
         const std::string body =
             "{\"events\":[" + entry(kind, officer) + "," + entry(EventKind::register_item, officer) + "]}";
@@ -197,10 +200,10 @@ TEST_CASE("roles: a batch admits a prosecutor's access and an admin's grant, ref
 
 TEST_CASE("roles: an officer submits for its own agency only, whatever its role") {
     Fixture fixture;
-    for (const auto& [officer, kind] : std::vector<std::pair<std::string, EventKind>>{
-             {"de.custodian", EventKind::register_item},
-             {"de.prosecutor", EventKind::access},
-             {"de.admin", EventKind::grant}}) {
+    for (const auto& [officer, kind] :
+         std::vector<std::pair<std::string, EventKind>>{{"de.custodian", EventKind::register_item},
+                                                        {"de.prosecutor", EventKind::access},
+                                                        {"de.admin", EventKind::grant}}) {
         CAPTURE(officer);
         const auto& key = fixture.service.officer_named(officer).key;
         const std::string envelope =
@@ -209,7 +212,8 @@ TEST_CASE("roles: an officer submits for its own agency only, whatever its role"
         CHECK(response.status == 403);
         auto problem = problem_of(response);
         CHECK(problem["field"] == "event.agency");
-        CHECK(problem["detail"] == "an officer of DE-BKA may submit events for its own agency only, not for NL-POL");
+        CHECK(problem["detail"] ==
+              "an officer of DE-BKA may submit events for its own agency only, not for NL-POL");
     }
     CHECK(fixture.service.submits == 0);
 }

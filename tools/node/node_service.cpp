@@ -317,6 +317,43 @@ Result<std::optional<ledger::Officer>> NodeServiceAdapter::officer(const crypto:
         [key](const ledger::Store& store) { return store.officer(key); });
 }
 
+Result<std::optional<ledger::OfficerRecord>> NodeServiceAdapter::officer_record(
+    const crypto::PublicKey& key) {
+    return node_.call<std::optional<ledger::OfficerRecord>>(
+        [this, key]() { return node_.store().officer_record(key); });
+}
+
+std::string NodeServiceAdapter::chain_id() {
+    auto id =
+        node_.call<std::string>([this]() -> Result<std::string> { return node_.store().genesis().chain_id; });
+    return id ? *id : std::string();
+}
+
+Result<Json> NodeServiceAdapter::pending_offers(std::string_view agency, std::string_view after_item,
+                                                std::size_t limit) {
+    std::string recipient(agency);
+    std::string after(after_item);
+    return node_.call<Json>([this, recipient, after, limit]() -> Result<Json> {
+        const auto& store = node_.store();
+        auto entries = store.pending_offers(recipient, after, limit + 1);
+        if (!entries) return tl::unexpected(entries.error());
+        Json offers = Json::array();
+        for (const auto& entry : *entries) {
+            auto state = store.item(entry.item);
+            if (!state) return tl::unexpected(state.error());
+            auto offer = store.event(entry.offer);
+            if (!offer) return tl::unexpected(offer.error());
+            if (!*state)
+                return make_error(ErrorCode::corruption, "an offer of an unknown item " + entry.item);
+            offers.push_back({{"item", entry.item},
+                              {"case", (*state)->case_id},
+                              {"custodian", (*state)->custodian},
+                              {"offer", stored_event_json(*offer)}});
+        }
+        return offers;
+    });
+}
+
 Result<std::set<std::string>> NodeServiceAdapter::case_participants(std::string_view case_id) {
     std::string id(case_id);
     using Answer = std::set<std::string>;

@@ -44,6 +44,10 @@ public:
                                          std::optional<std::uint64_t> size) override;
     Result<crypto::Json> consistency_proof(std::uint64_t from, std::uint64_t to) override;
     Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) override;
+    Result<std::optional<ledger::OfficerRecord>> officer_record(const crypto::PublicKey& key) override;
+    std::string chain_id() override;
+    Result<crypto::Json> pending_offers(std::string_view agency, std::string_view after_item,
+                                        std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
     api::NodeStatus status() override;

@@ -1,0 +1,96 @@
+// GET /v1/agencies/{agency}/offers (the inbox) and GET /v1/officers/{key} against the fake
+// service: who may read, pages and their cursor, and the refusals that name their field.
+#include "api_support.hpp"
+
+namespace custos::api::test {
+
+namespace {
+
+Json json_of(const ClientResponse& response) {
+    REQUIRE(response.status == 200);
+    auto json = crypto::parse_json(response.body);
+    REQUIRE(json.has_value());
+    return *json;
+}
+
+std::vector<std::string> items_of(const Json& page) {
+    std::vector<std::string> items;
+    for (const auto& offer : page["offers"])
+        items.push_back(offer["item"].get<std::string>());
+    return items;
+}
+
+}  // namespace
+
+TEST_CASE("inbox: an agency's officers and auditors read its pending offers, page by page") {
+    Fixture fixture;
+    for (const std::string officer : {"de.custodian", "de.prosecutor", "de.admin", "auditor"}) {
+        CAPTURE(officer);
+        Json all = json_of(fixture.signed_request(officer, "GET", "/v1/agencies/DE-BKA/offers"));
+        CHECK(all["agency"] == "DE-BKA");
+        CHECK(items_of(all) == std::vector<std::string>{"OFFER-1", "OFFER-2", "OFFER-3"});
+        CHECK(!all.contains("next"));
+        CHECK(all["offers"][0]["offer"]["id"] == event_hex);
+        CHECK(all["offers"][0]["custodian"] == "NL-POL");
+    }
+    // Pages of two: the cursor is the last item of a page, and the last page has no next.
+    Json first = json_of(fixture.signed_request("de.custodian", "GET", "/v1/agencies/DE-BKA/offers?limit=2"));
+    CHECK(items_of(first) == std::vector<std::string>{"OFFER-1", "OFFER-2"});
+    CHECK(first["next"] == "OFFER-2");
+    Json second = json_of(
+        fixture.signed_request("de.custodian", "GET", "/v1/agencies/DE-BKA/offers?limit=2&after=OFFER-2"));
+    CHECK(items_of(second) == std::vector<std::string>{"OFFER-3"});
+    CHECK(!second.contains("next"));
+    // An agency nothing was offered to has an empty inbox.
+    Json empty = json_of(fixture.signed_request("nl.custodian", "GET", "/v1/agencies/NL-POL/offers"));
+    CHECK(empty["offers"].empty());
+}
+
+TEST_CASE("inbox: another agency's officers are refused (403 agency); bad parameters are 400") {
+    Fixture fixture;
+    for (const std::string officer : {"nl.custodian", "nl.prosecutor", "nl.admin"}) {
+        auto refused = fixture.signed_request(officer, "GET", "/v1/agencies/DE-BKA/offers");
+        CHECK(refused.status == 403);
+        auto problem = problem_of(refused);
+        CHECK(problem["field"] == "agency");
+        CHECK(problem["detail"] ==
+              "an officer of NL-POL reads the offers to its own agency only, not to DE-BKA");
+    }
+    for (const auto& [query, field] :
+         std::vector<std::pair<std::string, std::string>>{{"?limit=0", "limit"},
+                                                          {"?limit=1001", "limit"},
+                                                          {"?limit=x", "limit"},
+                                                          {"?after=..", "after"},
+                                                          {"?page=2", "page"}}) {
+        CAPTURE(query);
+        auto refused = fixture.signed_request("de.custodian", "GET", "/v1/agencies/DE-BKA/offers" + query);
+        CHECK(refused.status == 400);
+        CHECK(problem_of(refused)["field"] == field);
+    }
+    CHECK(json_of(fixture.signed_request("de.custodian", "GET",
+                                         "/v1/agencies/DE-BKA/offers?limit=1000"))["offers"]
+              .size() == 3);
+}
+
+TEST_CASE("officers: any officer reads a key's record with the chain id; unknown keys 404, bad keys 400") {
+    Fixture fixture;
+    const auto& admin = fixture.service.officer_named("de.admin");
+    Json record = json_of(fixture.signed_request("nl.prosecutor", "GET", "/v1/officers/" + admin.key_id()));
+    CHECK(record["key"] == admin.key_id());
+    CHECK(record["agency"] == "DE-BKA");
+    CHECK(record["roles"] == Json::array({"admin"}));
+    CHECK(record["name"] == "DE-BKA.admin");
+    CHECK(record["status"] == "in_force");
+    CHECK(record["chain_id"] == "custos-test");
+    CHECK(!record.contains("revoked_by"));
+
+    const std::string stranger = ledger::key_id(crypto::SecretKey::generate().public_key());
+    auto missing = fixture.signed_request("auditor", "GET", "/v1/officers/" + stranger);
+    CHECK(missing.status == 404);
+    CHECK(problem_of(missing)["field"] == "key");
+    auto bad = fixture.signed_request("auditor", "GET", "/v1/officers/" + std::string(63, 'a'));
+    CHECK(bad.status == 400);
+    CHECK(problem_of(bad)["field"] == "key");
+}
+
+}  // namespace custos::api::test

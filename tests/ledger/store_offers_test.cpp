@@ -1,0 +1,137 @@
+// The inbox index (meta "offer/", Store::pending_offers): a transfer offer appears under its
+// recipient when its block is appended and disappears with the accept, reject or cancel that
+// ends it, also when both are in one block, and the index survives a reopen.
+#include <doctest/doctest.h>
+
+#include "ledger/block.hpp"
+#include "ledger/store.hpp"
+#include "tests/ledger/ledger_fixture.hpp"
+#include "tests/ledger/store_fixture.hpp"
+
+namespace custos::test {
+
+namespace {
+
+using namespace ledger;
+
+class OfferWorld {
+public:
+    OfferWorld() : store(create_store(directory.store(), world.genesis)) {}
+
+    // Commits to the world's memory ledger (which next_event reads) and appends the same block,
+    // certified by three validators, to the store.
+    void commit(const std::vector<Envelope>& envelopes, const char* time) {
+        world.commit(envelopes, time);
+        const Block& block = world.ledger->blocks().back();
+        auto effects = apply_block(store, block, store.next_block_context());
+        REQUIRE_MESSAGE(effects.has_value(), (effects ? std::string() : effects.error().to_string()));
+        crypto::Note note;
+        note.body = checkpoint_body(block.header, block_hash(block.header), Round{0});
+        for (std::size_t index : {0, 1, 2}) {
+            auto line = crypto::sign_note(note.body, world.genesis.validators.validators[index].name,
+                                          world.validator_keys[index]);
+            REQUIRE(line.has_value());
+            note.signatures.push_back(*line);
+        }
+        auto appended = store.append_block(block, Certificate{crypto::format_note(note)}, *effects);
+        REQUIRE_MESSAGE(appended.has_value(), (appended ? std::string() : appended.error().to_string()));
+    }
+
+    Envelope offer(const std::string& item, const std::string& from, const std::string& to, const char* time,
+                   const std::string& handle) {
+        Event event = world.next_event(EventKind::transfer_offer, item, from, time);
+        event.recipient = to;
+        return world.sign(event, handle);
+    }
+
+    Envelope next(EventKind kind, const std::string& item, const std::string& agency, const char* time,
+                  const std::string& handle) {
+        return world.sign(world.next_event(kind, item, agency, time), handle);
+    }
+
+    // "ITEM=offer-id-prefix" per pending offer to `agency`, in the store's order.
+    std::vector<std::string> inbox(const Store& from, const std::string& agency,
+                                   const std::string& after = "", std::size_t limit = 100) const {
+        auto entries = from.pending_offers(agency, after, limit);
+        REQUIRE_MESSAGE(entries.has_value(), (entries ? std::string() : entries.error().to_string()));
+        std::vector<std::string> out;
+        for (const auto& entry : *entries)
+            out.push_back(entry.item + "=" + event_id_hex(entry.offer).substr(0, 8));
+        return out;
+    }
+
+    LedgerWorld world;
+    TempDir directory;
+    Store store;
+};
+
+std::string short_id(const Envelope& envelope) {
+    return event_id_hex(event_id(envelope.event)).substr(0, 8);
+}
+
+}  // namespace
+
+TEST_CASE("store: pending offers by recipient, ended by accept, reject and cancel, paginated, persisted") {
+    OfferWorld w;
+    w.commit({w.world.sign(w.world.register_event("ITEM-1"), "nl.custodian"),
+              w.world.sign(w.world.register_event("ITEM-2"), "nl.custodian"),
+              w.world.sign(w.world.register_event("ITEM-10"), "nl.custodian")},
+             "2026-02-01T10:00:01.000Z");
+    CHECK(w.inbox(w.store, "DE-BKA").empty());
+
+    const Envelope offer1 = w.offer("ITEM-1", "NL-POL", "DE-BKA", "2026-02-02T08:00:00.000Z", "nl.custodian");
+    const Envelope offer2 = w.offer("ITEM-2", "NL-POL", "DE-BKA", "2026-02-02T08:00:00.000Z", "nl.custodian");
+    const Envelope offer10 =
+        w.offer("ITEM-10", "NL-POL", "BE-POL", "2026-02-02T08:00:00.000Z", "nl.custodian");
+    w.commit({offer1, offer2, offer10}, "2026-02-02T08:00:01.000Z");
+    CHECK(w.inbox(w.store, "DE-BKA") ==
+          std::vector<std::string>{"ITEM-1=" + short_id(offer1), "ITEM-2=" + short_id(offer2)});
+    CHECK(w.inbox(w.store, "BE-POL") == std::vector<std::string>{"ITEM-10=" + short_id(offer10)});
+    CHECK(w.inbox(w.store, "NL-POL").empty());
+    // Pages: a limit, then a cursor (the last item of the previous page).
+    CHECK(w.inbox(w.store, "DE-BKA", "", 1) == std::vector<std::string>{"ITEM-1=" + short_id(offer1)});
+    CHECK(w.inbox(w.store, "DE-BKA", "ITEM-1", 1) == std::vector<std::string>{"ITEM-2=" + short_id(offer2)});
+    CHECK(w.inbox(w.store, "DE-BKA", "ITEM-2", 1).empty());
+
+    // Accepted by the recipient, cancelled by the custodian (an offer of an earlier block), rejected.
+    w.commit(
+        {w.next(EventKind::transfer_accept, "ITEM-1", "DE-BKA", "2026-02-03T08:00:00.000Z", "de.custodian"),
+         w.world.sign(
+             [&] {
+                 Event cancel = w.world.next_event(EventKind::transfer_cancel, "ITEM-2", "NL-POL",
+                                                   "2026-02-03T08:00:00.000Z");
+                 cancel.reason = "sent by mistake";
+                 return cancel;
+             }(),
+             "nl.custodian"),
+         w.world.sign(
+             [&] {
+                 Event reject = w.world.next_event(EventKind::transfer_reject, "ITEM-10", "BE-POL",
+                                                   "2026-02-03T08:00:00.000Z");
+                 return reject;
+             }(),
+             "be.custodian")},
+        "2026-02-03T08:00:01.000Z");
+    CHECK(w.inbox(w.store, "DE-BKA").empty());
+    CHECK(w.inbox(w.store, "BE-POL").empty());
+
+    // One block: DE-BKA (now the custodian) offers ITEM-1 to NL-POL and cancels it; NL-POL offers
+    // ITEM-2 to BE-POL. Only the last stays.
+    const Envelope back = w.offer("ITEM-1", "DE-BKA", "NL-POL", "2026-02-04T08:00:00.000Z", "de.custodian");
+    Event cancel_back =
+        w.world.next_event(EventKind::transfer_cancel, "ITEM-1", "DE-BKA", "2026-02-04T08:00:00.000Z");
+    cancel_back.prev = event_id(back.event);
+    const Envelope offer2_again =
+        w.offer("ITEM-2", "NL-POL", "BE-POL", "2026-02-04T08:00:00.000Z", "nl.custodian");
+    w.commit({back, w.world.sign(cancel_back, "de.custodian"), offer2_again}, "2026-02-04T08:00:01.000Z");
+    CHECK(w.inbox(w.store, "NL-POL").empty());
+    CHECK(w.inbox(w.store, "BE-POL") == std::vector<std::string>{"ITEM-2=" + short_id(offer2_again)});
+
+    // The index is in the store, not in memory.
+    { Store closed = std::move(w.store); }
+    Store reopened = reopen_store(w.directory.store());
+    CHECK(w.inbox(reopened, "BE-POL") == std::vector<std::string>{"ITEM-2=" + short_id(offer2_again)});
+    CHECK(w.inbox(reopened, "DE-BKA").empty());
+}
+
+}  // namespace custos::test
