@@ -13,6 +13,7 @@
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
+#include "ledger/genesis.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace custos::cli {
@@ -23,6 +24,8 @@ int run_submit(const Args& args);
 int run_trail(const Args& args);
 // `custos case CASE --node URL --key FILE [--json]`
 int run_case(const Args& args);
+// `custos inbox --node URL --key FILE [--agency AGENCY] [--json]` (inbox.cpp)
+int run_inbox(const Args& args);
 // `custos status --node URL --key FILE [--json]`
 int run_status(const Args& args);
 // `custos bench load ...` and `custos bench api ...`: the arguments after "load" / "api".

@@ -11,6 +11,7 @@
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/cli/event_new.hpp"
 
 namespace custos::cli {
 
@@ -106,9 +107,10 @@ int sign_command(const Args& args) {
 }  // namespace
 
 int run_event(const Args& args) {
-    if (args.empty()) return usage_error("a subcommand is required (sign)");
+    if (args.empty()) return usage_error("a subcommand is required (new, sign)");
+    if (args[0] == "new") return run_event_new(args);
     if (args[0] == "--help" || args[0] == "-h" || wants_help(args)) {
-        std::cout << event_usage;
+        std::cout << event_usage << "\n" << event_new_usage;
         return exit_ok;
     }
     if (args[0] == "sign") return sign_command(args);

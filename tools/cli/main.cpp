@@ -29,7 +29,8 @@ namespace {
 constexpr Command commands[] = {
     {"keygen", "generate an Ed25519 key file (secret key written 0600)", run_keygen},
     {"genesis", "build or check a genesis document and print its hash", run_genesis},
-    {"event", "sign a custody event offline (custos event sign --key FILE EVENT.json)", run_event},
+    {"event", "make an event from options and submit it (event new KIND ...), or sign one offline (event sign)",
+     run_event},
     {"bench", "run a benchmark and print its figures (crypto, ledger, load, api)", run_bench},
     {"audit", "replay a store from genesis and verify everything in it", run_audit},
     {"localnet", "init or run a local network of validators on 127.0.0.1", run_localnet},
@@ -37,6 +38,7 @@ constexpr Command commands[] = {
      run_submit},
     {"trail", "print an item's custody trail as a timeline", run_trail},
     {"case", "print the items of a case with their custodians and states", run_case},
+    {"inbox", "print the transfer offers pending to your agency", run_inbox},
     {"status", "print a node's status: height, validators, mempool", run_status},
     {"bundle", "fetch an item's court bundle from a node (custos bundle ITEM --node URL ...)", run_bundle},
     {"verify", "verify a court bundle offline and print its timeline (--report FILE.html)", run_verify},

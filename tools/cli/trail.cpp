@@ -1,5 +1,6 @@
 // custos trail: an item's custody trail as a timeline (or the node's JSON with --json).
 #include <iostream>
+#include <map>
 
 #include "tools/cli/api_client.hpp"
 
@@ -15,8 +16,11 @@ const OptionSpec trail_spec{
         "usage: custos trail ITEM --node URL --key FILE [--json]\n"
         "\n"
         "Prints the custody trail of ITEM (GET /v1/items/ITEM/trail): its case, current custodian\n"
-        "and state, the integrity alert if any, and every committed event in order as a timeline\n"
-        "(time, kind, acting agency, the details that matter for that kind, height and leaf index).\n"
+        "and state, the integrity alert if any, and every committed event in order as a timeline:\n"
+        "time, kind, acting agency, the officer who signed it (name and roles, from GET\n"
+        "/v1/officers/{key}; a revoked key is marked so), the details that matter for that kind\n"
+        "(an access's action, purpose, tool and results; a grant's scope and expiry; ...), height\n"
+        "and leaf index. --json prints the node's trail document as it is.\n"
         "The request is signed with the officer key FILE; a custodian, prosecutor or admin reads\n"
         "the items of cases its agency takes part in, an auditor reads every item.\n"
         "\n"
@@ -30,6 +34,18 @@ const OptionSpec trail_spec{
     .positional = 1,
     .names = {"ITEM"},
 };
+
+// Who signed: "name (roles)" per key id, from the node's officer records.
+using Officers = std::map<std::string, std::string>;
+
+std::string join(const Json& array, std::string_view separator) {
+    std::string out;
+    if (!array.is_array()) return out;
+    for (const auto& value : array) {
+        if (value.is_string()) out += (out.empty() ? "" : std::string(separator)) + value.get<std::string>();
+    }
+    return out;
+}
 
 // The one line that says what an event did, by kind.
 std::string event_details(const Json& event) {
@@ -47,7 +63,16 @@ std::string event_details(const Json& event) {
         add("seal ", event["seal_intact"].get<bool>() ? "intact" : "NOT intact");
     }
     if (kind == "grant" || kind == "revoke") add("grantee ", text(event, "grantee"));
+    if (kind == "grant") add("scope ", join(event.value("scope", Json::array()), ","));
+    if (kind == "grant") add("expires ", text(event, "expires"));
     if (kind == "access") add("", text(event, "action") + " for " + text(event, "purpose"));
+    add("tool ", text(event, "tool"));
+    if (kind == "access" && event.contains("results") && event["results"].is_array()) {
+        std::string results;
+        for (const auto& result : event["results"])
+            results += (results.empty() ? "" : ", ") + text(result, "sha256").substr(0, 16) + "...";
+        add("results sha256 ", results);
+    }
     if (kind == "derive") add("new item ", text(event, "new_item"));
     if (kind == "dispose") add("outcome ", text(event, "outcome"));
     add("seal ", text(event, "seal"));
@@ -63,28 +88,61 @@ std::string event_details(const Json& event) {
     return out;
 }
 
-void print_timeline(const Json& trail) {
+const Json& events_of(const Json& trail) {
+    static const Json empty = Json::array();
+    return trail.contains("events") && trail["events"].is_array() ? trail["events"] : empty;
+}
+
+const Json& member(const Json& json, std::string_view name) {
+    static const Json empty = Json::object();
+    if (!json.is_object()) return empty;
+    auto found = json.find(name);
+    return found == json.end() ? empty : *found;
+}
+
+void print_timeline(const Json& trail, const Officers& officers) {
     std::cout << "item " << text(trail, "item") << " (case " << text(trail, "case") << ")\n"
               << "custodian: " << text(trail, "custodian") << "   state: " << text(trail, "state") << "\n";
     bool alert = trail.contains("integrity_alert") && trail["integrity_alert"].is_boolean() &&
                  trail["integrity_alert"].get<bool>();
     std::cout << "integrity: "
               << (alert ? "ALERT: a measured digest or seal did not match (rule R22)" : "no alert") << "\n";
-    const Json empty = Json::array();
-    const Json& events = trail.contains("events") && trail["events"].is_array() ? trail["events"] : empty;
+    const Json& events = events_of(trail);
     std::cout << "\n" << events.size() << (events.size() == 1 ? " event" : " events") << ":\n";
     std::size_t index = 0;
     for (const auto& stored : events) {
-        const Json& envelope = stored.contains("envelope") ? stored["envelope"] : empty;
-        const Json& event = envelope.is_object() && envelope.contains("event") ? envelope["event"] : empty;
+        const Json& envelope = member(stored, "envelope");
+        const Json& event = member(envelope, "event");
         std::string kind = text(event, "kind");
         std::cout << "  " << ++index << ". " << text(event, "time") << "  " << kind
-                  << std::string(kind.size() < 16 ? 16 - kind.size() : 1, ' ') << text(event, "agency")
+                  << std::string(kind.size() < 16 ? 16 - kind.size() : 1, ' ') << text(event, "agency");
+        auto officer = officers.find(text(envelope, "signer"));
+        std::cout << "   by "
+                  << (officer == officers.end() ? "key " + text(envelope, "signer").substr(0, 16) + "..."
+                                                : officer->second)
                   << "\n";
         if (auto details = event_details(event); !details.empty()) std::cout << "       " << details << "\n";
         std::cout << "       event " << text(stored, "id") << " (height " << number(stored, "height")
                   << ", leaf " << number(stored, "leaf_index") << ")\n";
     }
+}
+
+// "J. Jansen (custodian)" for each signer of the trail; a key the node does not answer for is
+// left out (the line then shows the key).
+Officers signers_of(const Options& options, const crypto::SecretKey& key, const Json& trail) {
+    Officers officers;
+    for (const auto& stored : events_of(trail)) {
+        std::string signer = text(member(stored, "envelope"), "signer");
+        if (signer.empty() || officers.contains(signer) || !is_path_id(signer)) continue;
+        auto response = signed_call(options, key, "GET", "/v1/officers/" + signer);
+        if (!response || response->status != 200) continue;
+        auto record = crypto::parse_json(response->body);
+        if (!record) continue;
+        std::string line = text(*record, "name", "?") + " (" + join(member(*record, "roles"), ", ") + ")";
+        if (text(*record, "status") == "revoked") line += " [key revoked since]";
+        officers.emplace(signer, line);
+    }
+    return officers;
 }
 
 }  // namespace
@@ -95,7 +153,19 @@ int run_trail(const Args& args) {
     if (!options) return exit_code;
     const std::string& item = options->positional.front();
     if (!is_path_id(item)) return usage_error(trail_spec, "ITEM must match [A-Za-z0-9._:-]{1,128}");
-    return get_and_print(*options, "/v1/items/" + item + "/trail", print_timeline);
+    auto key = read_key_option(options->key_path);
+    if (!key) return fail(key.error().message);
+    auto response = signed_call(*options, key->key, "GET", "/v1/items/" + item + "/trail");
+    if (!response) return fail(response.error().message);
+    if (response->status != 200) return report_problem(*response);
+    auto trail = json_body(*response);
+    if (!trail) return exit_failure;
+    if (options->json) {
+        std::cout << trail->dump(2) << "\n";
+        return exit_ok;
+    }
+    print_timeline(*trail, signers_of(*options, key->key, *trail));
+    return exit_ok;
 }
 
 }  // namespace custos::cli

@@ -1,0 +1,149 @@
+// Multi-process: the officers' and prosecutors' daily work on a localnet, with the `custos`
+// commands only (no hand-written JSON): NL-POL registers an item and offers it to DE-BKA with
+// `custos event new`; DE-BKA finds the offer in its inbox (another node) and accepts it; a DE-BKA
+// prosecutor records an access; a DE-BKA admin grants FR-PN a view; the trail names who signed
+// each event, the access's tool and the grant's scope and expiry.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "cli_support.hpp"
+#include "crypto/canonical_json.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace custos::node_test;
+
+constexpr std::string_view content_sha256 =
+    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+// The height in "committed: event ...\n  height H, leaf index L" (custos event new --wait).
+std::uint64_t committed_height(const Run& run) {
+    const std::string marker = "  height ";
+    auto at = run.out.find(marker);
+    REQUIRE_MESSAGE(at != std::string::npos, (run.out + run.err));
+    return std::stoull(run.out.substr(at + marker.size()));
+}
+
+}  // namespace
+
+TEST_CASE("journey: register and offer with event new, accept from the inbox, a prosecutor's access") {
+    fs::path work = fs::temp_directory_path() / ("custos-journey-test-" + std::to_string(::getpid()));
+    fs::remove_all(work);
+    fs::create_directories(work);
+    const fs::path net = work / "net";
+    // Ports 11800..11999, between the CLI test's range (7000..11799) and the bundle test's
+    // (12000..19999), below Linux's ephemeral range.
+    const auto rest_base = static_cast<std::uint16_t>(11800 + (::getpid() % 25) * 8);
+    const auto peer_base = static_cast<std::uint16_t>(rest_base + 4);
+    Run init = init_localnet(work, net, rest_base, peer_base);
+    REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+    RunningLocalnet running(work, net, /*demo=*/false);
+    REQUIRE_MESSAGE(wait_healthy(rest_base, 4), read_file(work / "run.log"));
+    auto node = [&](int index) { return " --node http://127.0.0.1:" + std::to_string(rest_base + index); };
+    auto key = [&](std::string_view agency, std::string_view role) {
+        return " --key " + (net / "keys" / agency / (std::string(role) + ".key")).string();
+    };
+    const fs::path auditor = net / "keys" / "NL-POL" / "auditor.key";
+
+    // NL-POL registers and offers, typing no JSON, id or time.
+    Run registered = run_custos(
+        work, "event new register --item J-1 --case J-CASE --sha256 " + std::string(content_sha256) +
+                  " --description phone --location Amsterdam --authority warrant:W-1 --seal S-1"
+                  " --wait" +
+                  node(0) + key("NL-POL", "custodian"));
+    REQUIRE_MESSAGE(registered.exit_code == 0, registered.err);
+    CHECK(contains(registered.out, "event: register of J-1 by NL-POL"));
+    CHECK(contains(registered.out, "committed: event "));
+
+    // --dry-run: prev and case come from the node, the event is printed and nothing submitted.
+    Run dry =
+        run_custos(work, "event new transfer.offer --item J-1 --to DE-BKA --authority eio:EIO-7 --dry-run" +
+                             node(1) + key("NL-POL", "custodian"));
+    REQUIRE_MESSAGE(dry.exit_code == 0, dry.err);
+    auto printed = custos::crypto::parse_json(dry.out);
+    REQUIRE(printed);
+    CHECK((*printed)["chain_id"] == "custos-localnet");
+    CHECK((*printed)["agency"] == "NL-POL");
+    CHECK((*printed)["case"] == "J-CASE");
+    CHECK((*printed)["released_by"] == "NL-POL custodian (localnet)");
+    CHECK((*printed)["prev"].get<std::string>().size() == 64);
+    CHECK(contains(dry.err, "dry run: not signed, not submitted"));
+
+    // A missing required field is refused here, naming the option.
+    Run incomplete = run_custos(work, "event new transfer.offer --item J-1 --authority eio:EIO-7" + node(0) +
+                                          key("NL-POL", "custodian"));
+    CHECK(incomplete.exit_code == 1);
+    CHECK(contains(incomplete.err, "event.recipient"));
+    CHECK(contains(incomplete.err, "(option --to)"));
+
+    Run offered =
+        run_custos(work, "event new transfer.offer --item J-1 --to DE-BKA --authority eio:EIO-7 --wait" +
+                             node(0) + key("NL-POL", "custodian"));
+    REQUIRE_MESSAGE(offered.exit_code == 0, offered.err);
+    REQUIRE(wait_height(rest_base, 4, auditor, committed_height(offered)));
+
+    // DE-BKA finds it in its inbox, on another node; NL-POL's inbox is empty.
+    Run inbox = run_custos(work, "inbox" + node(2) + key("DE-BKA", "custodian"));
+    REQUIRE_MESSAGE(inbox.exit_code == 0, inbox.err);
+    CHECK(contains(inbox.out, "inbox of DE-BKA: 1 pending offer"));
+    CHECK(contains(inbox.out, "J-1   case J-CASE, from NL-POL"));
+    CHECK(contains(inbox.out, "eio EIO-7"));
+    Run other_inbox = run_custos(work, "inbox" + node(2) + key("NL-POL", "admin"));
+    CHECK(contains(other_inbox.out, "inbox of NL-POL: 0 pending offers"));
+    Run foreign_inbox = run_custos(work, "inbox --agency DE-BKA" + node(2) + key("NL-POL", "custodian"));
+    CHECK(foreign_inbox.exit_code == 1);
+    CHECK(contains(foreign_inbox.err, "(HTTP 403)"));
+
+    // DE-BKA accepts; the inbox empties.
+    Run accepted = run_custos(
+        work, "event new transfer.accept --item J-1 --sha256 " + std::string(content_sha256) +
+                  " --seal-intact yes --location Wiesbaden --wait" + node(2) + key("DE-BKA", "custodian"));
+    REQUIRE_MESSAGE(accepted.exit_code == 0, accepted.err);
+    REQUIRE(wait_height(rest_base, 4, auditor, committed_height(accepted)));
+    Run emptied = run_custos(work, "inbox --json" + node(3) + key("DE-BKA", "prosecutor"));
+    REQUIRE_MESSAGE(emptied.exit_code == 0, emptied.err);
+    auto emptied_json = custos::crypto::parse_json(emptied.out);
+    REQUIRE(emptied_json);
+    CHECK((*emptied_json)["offers"].empty());
+
+    // A DE-BKA prosecutor records an access (rule R6 lets a prosecutor sign it); an admin grants.
+    Run access = run_custos(work,
+                            "event new access --item J-1 --action image --purpose 'forensic copy'"
+                            " --tool ddrescue --result " +
+                                std::string(content_sha256) + " --authority warrant:W-2 --wait" + node(3) +
+                                key("DE-BKA", "prosecutor"));
+    REQUIRE_MESSAGE(access.exit_code == 0, access.err);
+    Run grant = run_custos(work,
+                           "event new grant --item J-1 --grantee FR-PN --scope view,analyse --expires +30d"
+                           " --authority mlat:MLAT-3 --wait" +
+                               node(3) + key("DE-BKA", "admin"));
+    REQUIRE_MESSAGE(grant.exit_code == 0, grant.err);
+    // A prosecutor may not register (R6): the node's 403 is printed.
+    Run refused = run_custos(work, "event new register --item J-2 --case J-CASE --sha256 " +
+                                       std::string(content_sha256) +
+                                       " --description x --location y"
+                                       " --authority warrant:W-1" +
+                                       node(3) + key("DE-BKA", "prosecutor"));
+    CHECK(refused.exit_code == 1);
+    CHECK(contains(refused.err, "error: Forbidden (HTTP 403)"));
+    CHECK(contains(refused.err, "(rule R6)"));
+    REQUIRE(wait_height(rest_base, 4, auditor, committed_height(grant)));
+
+    // The trail names each event's officer, the access's action, tool and results, the grant's
+    // scope and expiry.
+    Run trail = run_custos(work, "trail J-1" + node(1) + key("DE-BKA", "custodian"));
+    REQUIRE_MESSAGE(trail.exit_code == 0, trail.err);
+    CHECK(contains(trail.out, "custodian: DE-BKA"));
+    CHECK(contains(trail.out, "5 events:"));
+    CHECK(contains(trail.out, "by NL-POL custodian (localnet) (custodian)"));
+    CHECK(contains(trail.out, "by DE-BKA custodian (localnet) (custodian)"));
+    CHECK(contains(trail.out, "by DE-BKA prosecutor (localnet) (prosecutor)"));
+    CHECK(contains(trail.out, "by DE-BKA admin (localnet) (admin)"));
+    CHECK(contains(trail.out, "image for forensic copy; tool ddrescue; results sha256 ba7816bf8f01cfea..."));
+    CHECK(contains(trail.out, "grantee FR-PN; scope view,analyse; expires "));
+    fs::remove_all(work);
+}

@@ -1,0 +1,115 @@
+// custos inbox: the transfer offers pending to an agency (GET /v1/agencies/{agency}/offers), so
+// the receiving agency learns of an offer from the ledger.
+#include <iostream>
+
+#include "tools/cli/api_client.hpp"
+
+namespace custos::cli {
+
+namespace {
+
+using namespace api_cli;
+using crypto::Json;
+
+const OptionSpec inbox_spec{
+    .usage =
+        "usage: custos inbox --node URL --key FILE [--agency AGENCY] [--json]\n"
+        "\n"
+        "Prints the transfer offers to your agency that are still pending (neither accepted,\n"
+        "rejected nor cancelled), from the committed ledger (GET /v1/agencies/{agency}/offers,\n"
+        "every page): the item, its case, the offering agency, when, by whom and on what\n"
+        "authority, and the command that accepts it. The agency is the key's own (an auditor names\n"
+        "one with --agency). A custodian, prosecutor or admin reads its own agency's inbox.\n"
+        "\n"
+        "options:\n"
+        "  --node URL       the node's REST base URL, e.g. http://127.0.0.1:8081\n"
+        "  --key FILE       the officer's secret key file (mode 0600)\n"
+        "  --agency AGENCY  whose inbox (default: the key's agency)\n"
+        "  --json           print the offers as one JSON document {\"agency\", \"offers\"}\n"
+        "  -h, --help       show this help\n"
+        "\n"
+        "exit status: 0 printed (also when empty), 1 refused or failed, 2 bad usage.\n",
+};
+
+// Pages read at most (1,000 offers each): an inbox larger than that is a sign of trouble.
+constexpr int inbox_pages_max = 100;
+
+void print_offer(const Json& entry) {
+    const Json empty = Json::object();
+    const Json& offer = entry.contains("offer") ? entry["offer"] : empty;
+    const Json& envelope = offer.contains("envelope") ? offer["envelope"] : empty;
+    const Json& event = envelope.is_object() && envelope.contains("event") ? envelope["event"] : empty;
+    const std::string item = text(entry, "item");
+    std::cout << "  " << item << "   case " << text(entry, "case") << ", from " << text(entry, "custodian")
+              << ", offered " << text(event, "time") << "\n";
+    std::string detail = "released by " + text(event, "released_by", "?");
+    if (event.contains("legal_authority") && event["legal_authority"].is_object()) {
+        detail +=
+            "; " + text(event["legal_authority"], "kind") + " " + text(event["legal_authority"], "reference");
+    }
+    if (auto location = text(event, "location"); !location.empty()) detail += "; at " + location;
+    std::cout << "     " << detail << "\n"
+              << "     offer " << text(offer, "id") << " (height " << number(offer, "height") << ")\n"
+              << "     accept: custos event new transfer.accept --item " << item
+              << " --sha256 HEX --seal-intact yes|no --location TEXT ...\n";
+}
+
+}  // namespace
+
+int run_inbox(const Args& args) {
+    // --agency is this command's own option; the rest are the API commands' common ones.
+    Args rest;
+    std::string agency;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--agency" && i + 1 < args.size() && agency.empty()) {
+            agency = args[++i];
+        } else {
+            rest.push_back(args[i]);
+        }
+    }
+    int exit_code = exit_ok;
+    auto options = parse_options(rest, inbox_spec, exit_code);
+    if (!options) return exit_code;
+    auto key = read_key_option(options->key_path);
+    if (!key) return fail(key.error().message);
+    if (agency.empty()) {
+        auto record =
+            signed_call(*options, key->key, "GET", "/v1/officers/" + ledger::key_id(key->key.public_key()));
+        if (!record) return fail(record.error().message);
+        if (record->status != 200) return report_problem(*record);
+        auto json = json_body(*record);
+        if (!json) return exit_failure;
+        agency = text(*json, "agency");
+    }
+    if (!is_path_id(agency)) return usage_error(inbox_spec, "AGENCY must match [A-Za-z0-9._:-]{1,128}");
+
+    Json offers = Json::array();
+    std::string after;
+    for (int page = 0; page < inbox_pages_max; ++page) {
+        std::string target = "/v1/agencies/" + agency + "/offers?limit=1000";
+        if (!after.empty()) target += "&after=" + after;
+        auto response = signed_call(*options, key->key, "GET", target);
+        if (!response) return fail(response.error().message);
+        if (response->status != 200) return report_problem(*response);
+        auto answer = json_body(*response);
+        if (!answer) return exit_failure;
+        if (answer->contains("offers") && (*answer)["offers"].is_array()) {
+            for (auto& entry : (*answer)["offers"])
+                offers.push_back(std::move(entry));
+        }
+        after = text(*answer, "next");
+        if (after.empty()) break;
+    }
+    if (options->json) {
+        std::cout << Json{{"agency", agency}, {"offers", offers}}.dump(2) << "\n";
+        return exit_ok;
+    }
+    std::cout << "inbox of " << agency << ": " << offers.size()
+              << (offers.size() == 1 ? " pending offer" : " pending offers") << "\n";
+    for (const auto& entry : offers)
+        print_offer(entry);
+    if (!after.empty()) std::cout << "  (more than " << offers.size() << " offers: the rest not shown)\n";
+    return exit_ok;
+}
+
+}  // namespace custos::cli
