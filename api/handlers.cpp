@@ -2,9 +2,12 @@
 // Reached only through handle_request() (routes.cpp), after check_head() and authentication.
 #include "api/handlers.hpp"
 
+#include <map>
+
 #include "api/access.hpp"
 #include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
 #include "ledger/event.hpp"
 #include "ledger/officers.hpp"
 
@@ -87,6 +90,19 @@ std::optional<ApiResponse> check_item_access(const Call& call, std::initializer_
     auto case_id = call.service.item_case(call.parameter);
     if (!case_id) return error_response(case_id.error());
     return require_case_access(call.service, *call.officer, roles, *case_id);
+}
+
+// `limit` of a paginated route: offers_page_default when absent, 1..offers_page_max.
+tl::expected<std::uint64_t, ApiResponse> page_limit(const Call& call) {
+    auto found = call.query.find("limit");
+    if (found == call.query.end()) return offers_page_default;
+    auto value = parse_integer_parameter("limit", found->second, 1);
+    if (!value) return tl::unexpected(value.error());
+    if (*value > offers_page_max) {
+        return tl::unexpected(bad_request("Invalid query parameter",
+                                          "limit is at most " + std::to_string(offers_page_max), "limit"));
+    }
+    return *value;
 }
 
 }  // namespace
@@ -239,16 +255,9 @@ ApiResponse agency_offers(const Call& call) {
         }
         after = found->second;
     }
-    std::uint64_t limit = offers_page_default;
-    if (auto found = call.query.find("limit"); found != call.query.end()) {
-        auto value = parse_integer_parameter("limit", found->second, 1);
-        if (!value) return value.error();
-        if (*value > offers_page_max) {
-            return bad_request("Invalid query parameter",
-                               "limit is at most " + std::to_string(offers_page_max), "limit");
-        }
-        limit = *value;
-    }
+    auto page_size = page_limit(call);
+    if (!page_size) return page_size.error();
+    const std::uint64_t limit = *page_size;
     auto offers = call.service.pending_offers(agency, after, limit);
     if (!offers) return error_response(offers.error());
     Json page = offers->is_array() ? std::move(*offers) : Json::array();
@@ -258,6 +267,58 @@ ApiResponse agency_offers(const Call& call) {
         answer["next"] = page.back().value("item", "");
     }
     answer["offers"] = std::move(page);
+    return json_response(200, answer);
+}
+
+ApiResponse search(const Call& call) {
+    // Events by evidence digest: an examiner holding a file's SHA-256 finds its item. Only the
+    // events of cases the reader may read are answered (auditors: all), so a search tells nothing
+    // of the others, not even that they exist.
+    // Every role may search (an officer holds at least one of the case readers' roles or is an
+    // auditor); what it finds is filtered by case below.
+    auto text = call.query.find("sha256");
+    if (text == call.query.end())
+        return bad_request("Invalid query parameter", "sha256 is required", "sha256");
+    std::string lower = text->second;
+    for (char& c : lower)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto sha256 = crypto::hash_from_hex(lower);
+    if (!sha256) return bad_request("Invalid query parameter", "sha256 is 64 hex digits", "sha256");
+    std::uint64_t from_leaf = 0;
+    if (auto found = call.query.find("cursor"); found != call.query.end()) {
+        auto value = parse_integer_parameter("cursor", found->second, 1);
+        if (!value) return value.error();
+        from_leaf = *value;
+    }
+    auto limit = page_limit(call);
+    if (!limit) return limit.error();
+    auto found = call.service.digest_events(*sha256, from_leaf, *limit + 1);
+    if (!found) return error_response(found.error());
+    Json page = found->is_array() ? std::move(*found) : Json::array();
+    Json answer{{"sha256", lower}};
+    if (page.size() > *limit) {
+        page.erase(page.begin() + static_cast<std::ptrdiff_t>(*limit), page.end());
+        answer["next"] = std::to_string(page.back().value("leaf_index", std::uint64_t{0}) + 1);
+    }
+    Json readable = Json::array();
+    std::map<std::string, bool> may_read;  // By case, for this page.
+    for (auto& entry : page) {
+        const std::string case_id = entry.value("case", "");
+        if (!call.officer->has_role(Role::auditor)) {
+            auto known = may_read.find(case_id);
+            if (known == may_read.end()) {
+                auto participants = call.service.case_participants(case_id);
+                if (!participants && participants.error().code != ErrorCode::not_found)
+                    return error_response(participants.error());
+                known =
+                    may_read.emplace(case_id, participants && participants->contains(call.officer->agency))
+                        .first;
+            }
+            if (!known->second) continue;
+        }
+        readable.push_back(std::move(entry));
+    }
+    answer["events"] = std::move(readable);
     return json_response(200, answer);
 }
 

@@ -31,6 +31,7 @@ struct Call {
 [[nodiscard]] ApiResponse case_items(const Call& call);
 [[nodiscard]] ApiResponse officer(const Call& call);
 [[nodiscard]] ApiResponse agency_offers(const Call& call);
+[[nodiscard]] ApiResponse search(const Call& call);
 [[nodiscard]] ApiResponse block(const Call& call);
 [[nodiscard]] ApiResponse checkpoint(const Call& call);
 [[nodiscard]] ApiResponse inclusion_proof(const Call& call);

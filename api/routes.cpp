@@ -25,12 +25,12 @@ struct Route {
     std::string_view parameter;               // Name of the "{}" segment ("item", "case", ...).
     http::verb method;
     bool open;                              // Served without a request signature.
-    std::array<std::string_view, 2> query;  // Accepted query parameters ("" = none).
+    std::array<std::string_view, 3> query;  // Accepted query parameters ("" = none).
     Handler handler;
     std::size_t body_bytes_max = request_body_bytes_max;  // Larger bodies: 413.
 };
 
-constexpr std::array<Route, 16> routes = {{
+constexpr std::array<Route, 17> routes = {{
     {{"healthz"}, "", http::verb::get, true, {}, handlers::healthz},
     {{"metrics"}, "", http::verb::get, true, {}, handlers::metrics},
     {{"v1", "status"}, "", http::verb::get, false, {}, handlers::status},
@@ -48,6 +48,7 @@ constexpr std::array<Route, 16> routes = {{
      false,
      {"after", "limit"},
      handlers::agency_offers},
+    {{"v1", "search"}, "", http::verb::get, false, {"sha256", "cursor", "limit"}, handlers::search},
     {{"v1", "blocks", "{}"}, "height", http::verb::get, false, {}, handlers::block},
     {{"v1", "checkpoints", "latest"}, "", http::verb::get, true, {}, handlers::checkpoint},
     {{"v1", "checkpoints", "{}"}, "height", http::verb::get, true, {}, handlers::checkpoint},

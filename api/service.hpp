@@ -141,6 +141,13 @@ public:
                                                               std::string_view after_item,
                                                               std::size_t limit) = 0;
 
+    // The committed events that record the SHA-256 `sha256` (an item's digests, digests measured
+    // again, an access's results), in log order from leaf `from_leaf`, at most `limit`:
+    // [{"leaf_index","id","height","item","case","kind","agency","time"}...] (search by evidence
+    // digest; the caller filters what the reader may see).
+    [[nodiscard]] virtual Result<crypto::Json> digest_events(const Hash32& sha256, std::uint64_t from_leaf,
+                                                             std::size_t limit) = 0;
+
     // The agencies taking part in a case: every agency that registered, held, received (was
     // offered or accepted) or was granted an item of it, from the committed trails of its items.
     // not_found for an unknown case.

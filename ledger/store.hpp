@@ -129,6 +129,12 @@ public:
     [[nodiscard]] Result<std::vector<PendingOfferEntry>> pending_offers(std::string_view agency,
                                                                         std::string_view after_item,
                                                                         std::size_t limit) const;
+    // Leaf indexes of the events that record `sha256` (as an item's digests, digests measured
+    // again, or an access's results), in log order, from `from_leaf`, at most `limit`
+    // (store_search.cpp).
+    [[nodiscard]] Result<std::vector<std::uint64_t>> events_with_digest(const Hash32& sha256,
+                                                                        std::uint64_t from_leaf,
+                                                                        std::size_t limit) const;
     [[nodiscard]] Result<BlockHeader> header(Height height) const;
     [[nodiscard]] Result<Block> block(Height height) const;
     // A block's header and the ids of its events in order: what block() would give, the ids
@@ -181,6 +187,9 @@ inline constexpr std::string_view validators_prefix = "validators/";
 // event id: the inbox. Put by the offer, removed by its accept, reject or cancel, in the block's
 // WriteBatch (store_offers.cpp).
 inline constexpr std::string_view offer_prefix = "offer/";
+// "digest/" + the 32 raw bytes of a SHA-256 + u64 leaf index -> empty: the events recording that
+// digest (search by evidence digest), in the block's WriteBatch (store_search.cpp).
+inline constexpr std::string_view digest_prefix = "digest/";
 }  // namespace store::meta_key
 
 }  // namespace custos::ledger

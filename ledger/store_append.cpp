@@ -123,6 +123,7 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     batch.put(Column::certificates, store::be64(header.height.value), certificate.note);
     put_effects(batch, effects);
     put_offer_index(batch, block, effects, *this);
+    put_search_index(batch, block, effects);
     batch.put(Column::meta, store::meta_key::height, store::be64(header.height.value));
     auto written = impl_->db.write(std::move(batch), true);
     if (!written) return written;

@@ -71,4 +71,8 @@ struct Store::Impl {
 // before the batch (store_offers.cpp).
 void put_offer_index(store::Batch& batch, const Block& block, const BlockEffects& effects, const Store& store);
 
+// Adds to `batch` the search index entries of a block's events (meta "digest/": each SHA-256 an
+// event records) (store_search.cpp).
+void put_search_index(store::Batch& batch, const Block& block, const BlockEffects& effects);
+
 }  // namespace custos::ledger

@@ -1,6 +1,7 @@
 #include "api_support.hpp"
 
 #include <chrono>
+#include <tuple>
 
 namespace custos::api::test {
 
@@ -149,6 +150,29 @@ Result<Json> FakeService::pending_offers(std::string_view agency, std::string_vi
                           {"offer", {{"id", event_hex}, {"height", 7}, {"leaf_index", 8}}}});
     }
     return offers;
+}
+
+// SHA-256("content") is recorded by leaves 3 (ITEM-1, CASE-1), 5 (ITEM-2, CASE-2) and 9 (ITEM-1);
+// no other digest by any event.
+Result<Json> FakeService::digest_events(const Hash32& sha256, std::uint64_t from_leaf, std::size_t limit) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    Json events = Json::array();
+    if (sha256 != crypto::sha256("content")) return events;
+    const std::vector<std::tuple<std::uint64_t, std::string, std::string>> recorded = {
+        {3, "ITEM-1", "CASE-1"}, {5, "ITEM-2", "CASE-2"}, {9, "ITEM-1", "CASE-1"}};
+    for (const auto& [leaf, item, case_id] : recorded) {
+        if (leaf < from_leaf || events.size() == limit) continue;
+        events.push_back({{"leaf_index", leaf},
+                          {"id", event_hex},
+                          {"height", 7},
+                          {"item", item},
+                          {"case", case_id},
+                          {"kind", "verify"},
+                          {"agency", "NL-POL"},
+                          {"time", "2026-02-01T10:00:00.000Z"}});
+    }
+    return events;
 }
 
 Result<std::set<std::string>> FakeService::case_participants(std::string_view case_id) {

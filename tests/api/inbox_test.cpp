@@ -1,6 +1,7 @@
 // GET /v1/agencies/{agency}/offers (the inbox) and GET /v1/officers/{key} against the fake
 // service: who may read, pages and their cursor, and the refusals that name their field.
 #include "api_support.hpp"
+#include "crypto/encoding.hpp"
 
 namespace custos::api::test {
 
@@ -91,6 +92,51 @@ TEST_CASE("officers: any officer reads a key's record with the chain id; unknown
     auto bad = fixture.signed_request("auditor", "GET", "/v1/officers/" + std::string(63, 'a'));
     CHECK(bad.status == 400);
     CHECK(problem_of(bad)["field"] == "key");
+}
+
+TEST_CASE("search: events by digest, only of the cases the reader may read, page by page") {
+    Fixture fixture;
+    const std::string content = crypto::hex_encode(crypto::sha256("content").view());
+    auto leaves = [](const Json& answer) {
+        std::vector<std::uint64_t> out;
+        for (const auto& event : answer["events"])
+            out.push_back(event["leaf_index"].get<std::uint64_t>());
+        return out;
+    };
+    const std::string target = "/v1/search?sha256=" + content;
+    CHECK(leaves(json_of(fixture.signed_request("auditor", "GET", target))) ==
+          std::vector<std::uint64_t>{3, 5, 9});
+    // NL-POL takes part in CASE-1 only, DE-BKA in CASE-2 only: the other case's events are left
+    // out, without a word.
+    Json nl = json_of(fixture.signed_request("nl.prosecutor", "GET", target));
+    CHECK(leaves(nl) == std::vector<std::uint64_t>{3, 9});
+    CHECK(nl["events"][0]["item"] == "ITEM-1");
+    CHECK(leaves(json_of(fixture.signed_request("de.custodian", "GET", target))) ==
+          std::vector<std::uint64_t>{5});
+    // Capitals are the same digest.
+    std::string upper = target;
+    for (auto i = upper.find('=') + 1; i < upper.size(); ++i)
+        upper[i] = static_cast<char>(std::toupper(static_cast<unsigned char>(upper[i])));
+    CHECK(leaves(json_of(fixture.signed_request("auditor", "GET", upper))) ==
+          std::vector<std::uint64_t>{3, 5, 9});
+    // Pages: the cursor `next` is where the next page starts.
+    Json first = json_of(fixture.signed_request("auditor", "GET", target + "&limit=2"));
+    CHECK(leaves(first) == std::vector<std::uint64_t>{3, 5});
+    CHECK(first["next"] == "6");
+    Json second = json_of(fixture.signed_request("auditor", "GET", target + "&limit=2&cursor=6"));
+    CHECK(leaves(second) == std::vector<std::uint64_t>{9});
+    CHECK(!second.contains("next"));
+    // Refusals: the sha256 missing or malformed, a bad cursor.
+    for (const auto& [query, field] :
+         std::vector<std::pair<std::string, std::string>>{{"/v1/search", "sha256"},
+                                                          {"/v1/search?sha256=abc", "sha256"},
+                                                          {target + "&cursor=0", "cursor"},
+                                                          {target + "&limit=0", "limit"}}) {
+        CAPTURE(query);
+        auto refused = fixture.signed_request("auditor", "GET", query);
+        CHECK(refused.status == 400);
+        CHECK(problem_of(refused)["field"] == field);
+    }
 }
 
 }  // namespace custos::api::test

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "api_support.hpp"
+#include "crypto/encoding.hpp"
 
 namespace custos::api::test {
 
@@ -166,6 +167,12 @@ Seen exercise_routes() {
     note("/v1/agencies/{agency}/offers", "GET", f.signed_request("nl.custodian", "GET", inbox));
     note("/v1/agencies/{agency}/offers", "GET", f.request("GET", inbox));
     note("/v1/agencies/{agency}/offers", "GET", full.signed_request("auditor", "GET", inbox));
+    // Search by digest: every role may search (no 403); what a key may not read is left out.
+    const std::string search = "/v1/search?sha256=" + crypto::hex_encode(crypto::sha256("content").view());
+    note("/v1/search", "GET", f.signed_request("nl.custodian", "GET", search));
+    note("/v1/search", "GET", f.signed_request("nl.custodian", "GET", "/v1/search?sha256=abc"));
+    note("/v1/search", "GET", f.request("GET", search));
+    note("/v1/search", "GET", full.signed_request("auditor", "GET", search));
     // Submissions.
     std::string envelope = envelope_for(f.service.officer_named("nl.custodian").key, "NL-POL");
     auto post = [&](const std::string& officer, const std::string& target, const std::string& body,

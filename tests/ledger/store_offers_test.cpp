@@ -1,6 +1,8 @@
-// The inbox index (meta "offer/", Store::pending_offers): a transfer offer appears under its
-// recipient when its block is appended and disappears with the accept, reject or cancel that
-// ends it, also when both are in one block, and the index survives a reopen.
+// The store's read indexes kept in each block's batch: the inbox (meta "offer/",
+// Store::pending_offers): a transfer offer appears under its recipient when its block is appended
+// and disappears with the accept, reject or cancel that ends it, also when both are in one block,
+// and the index survives a reopen; and the search by evidence digest (meta "digest/",
+// Store::events_with_digest).
 #include <doctest/doctest.h>
 
 #include "ledger/block.hpp"
@@ -132,6 +134,37 @@ TEST_CASE("store: pending offers by recipient, ended by accept, reject and cance
     Store reopened = reopen_store(w.directory.store());
     CHECK(w.inbox(reopened, "BE-POL") == std::vector<std::string>{"ITEM-2=" + short_id(offer2_again)});
     CHECK(w.inbox(reopened, "DE-BKA").empty());
+}
+
+TEST_CASE("store: events by evidence digest, in log order from a leaf, for every kind that records one") {
+    OfferWorld w;
+    const Digests content = digests_of("content of ITEM-1");  // register_event's digests
+    w.commit({w.world.sign(w.world.register_event("ITEM-1"), "nl.custodian"),
+              w.world.sign(w.world.register_event("ITEM-2"), "nl.custodian")},
+             "2026-02-01T10:00:01.000Z");
+    Event access = w.world.next_event(EventKind::access, "ITEM-1", "NL-POL", "2026-02-02T08:00:00.000Z");
+    access.results = {digests_of("image of ITEM-1"), digests_of("image of ITEM-1")};
+    w.commit({w.world.sign(access, "nl.custodian"),
+              w.next(EventKind::verify, "ITEM-2", "NL-POL", "2026-02-02T08:00:00.000Z", "nl.custodian")},
+             "2026-02-02T08:00:01.000Z");
+    w.commit({w.next(EventKind::verify, "ITEM-1", "NL-POL", "2026-02-03T08:00:00.000Z", "nl.custodian")},
+             "2026-02-03T08:00:01.000Z");
+    w.commit({w.next(EventKind::derive, "ITEM-1", "NL-POL", "2026-02-04T08:00:00.000Z", "nl.custodian")},
+             "2026-02-04T08:00:01.000Z");
+    // Leaves: 0 register ITEM-1, 1 register ITEM-2, 2 access (results), 3 verify ITEM-2, 4 verify
+    // ITEM-1, 5 derive ITEM-1.image (the derive's digests are "image of ITEM-1" too).
+    auto leaves = [&](const Digests& digests, std::uint64_t from, std::size_t limit = 100) {
+        auto found = w.store.events_with_digest(digests.sha256, from, limit);
+        REQUIRE(found.has_value());
+        return *found;
+    };
+    CHECK(leaves(content, 0) == std::vector<std::uint64_t>{0, 4});
+    CHECK(leaves(digests_of("content of ITEM-2"), 0) == std::vector<std::uint64_t>{1, 3});
+    CHECK(leaves(digests_of("image of ITEM-1"), 0) == std::vector<std::uint64_t>{2, 5});  // once per event
+    CHECK(leaves(content, 1) == std::vector<std::uint64_t>{4});
+    CHECK(leaves(content, 0, 1) == std::vector<std::uint64_t>{0});
+    CHECK(leaves(content, 5).empty());
+    CHECK(leaves(digests_of("never recorded"), 0).empty());
 }
 
 }  // namespace custos::test

@@ -1,8 +1,9 @@
 // Multi-process: the officers' and prosecutors' daily work on a localnet, with the `custos`
 // commands only (no hand-written JSON): NL-POL registers an item and offers it to DE-BKA with
 // `custos event new`; DE-BKA finds the offer in its inbox (another node) and accepts it; a DE-BKA
-// prosecutor records an access; a DE-BKA admin grants FR-PN a view; the trail names who signed
-// each event, the access's tool and the grant's scope and expiry.
+// prosecutor records an access; a DE-BKA admin grants FR-PN a view; an examiner finds the item by
+// its digest (`custos find`); the trail names who signed each event, the access's tool and the
+// grant's scope and expiry.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -30,7 +31,9 @@ std::uint64_t committed_height(const Run& run) {
 
 }  // namespace
 
-TEST_CASE("journey: register and offer with event new, accept from the inbox, a prosecutor's access") {
+TEST_CASE(
+    "journey: register and offer with event new, accept from the inbox, a prosecutor's access, find by "
+    "digest") {
     fs::path work = fs::temp_directory_path() / ("custos-journey-test-" + std::to_string(::getpid()));
     fs::remove_all(work);
     fs::create_directories(work);
@@ -132,6 +135,23 @@ TEST_CASE("journey: register and offer with event new, accept from the inbox, a 
     CHECK(contains(refused.err, "error: Forbidden (HTTP 403)"));
     CHECK(contains(refused.err, "(rule R6)"));
     REQUIRE(wait_height(rest_base, 4, auditor, committed_height(grant)));
+
+    // An examiner holding only the file's SHA-256 finds the item: FR-PN (granted a view) and
+    // DE-BKA do; BE-POL, which takes no part in the case, finds nothing.
+    Run found = run_custos(
+        work, "find --sha256 " + std::string(content_sha256) + node(1) + key("FR-PN", "prosecutor"));
+    REQUIRE_MESSAGE(found.exit_code == 0, found.err);
+    CHECK(contains(found.out, ": 3 events you may read"));  // register, accept, the access's result
+    CHECK(contains(found.out, "J-1 (case J-CASE): register by NL-POL"));
+    CHECK(contains(found.out, "J-1 (case J-CASE): access by DE-BKA"));
+    Run not_found =
+        run_custos(work, "find --sha256 " + std::string(content_sha256) + node(1) + key("BE-POL", "auditor"));
+    CHECK_MESSAGE(not_found.exit_code == 0, not_found.err);
+    CHECK(contains(not_found.out, ": 3 events you may read"));  // an auditor reads every case
+    Run outsider = run_custos(
+        work, "find --sha256 " + std::string(content_sha256) + node(1) + key("BE-POL", "custodian"));
+    CHECK_MESSAGE(outsider.exit_code == 0, outsider.err);
+    CHECK(contains(outsider.out, ": 0 events you may read"));
 
     // The trail names each event's officer, the access's action, tool and results, the grant's
     // scope and expiry.

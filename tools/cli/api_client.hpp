@@ -26,6 +26,8 @@ int run_trail(const Args& args);
 int run_case(const Args& args);
 // `custos inbox --node URL --key FILE [--agency AGENCY] [--json]` (inbox.cpp)
 int run_inbox(const Args& args);
+// `custos find --sha256 HEX|--sha256-of FILE --node URL --key FILE [--json]` (find.cpp)
+int run_find(const Args& args);
 // `custos status --node URL --key FILE [--json]`
 int run_status(const Args& args);
 // `custos bench load ...` and `custos bench api ...`: the arguments after "load" / "api".

@@ -43,6 +43,8 @@ bool wants_help(const Args& args);
 
 // A SHA-256 given on the command line (--genesis-hash): 64 hex digits, either case (options.cpp).
 [[nodiscard]] Result<Hash32> parse_hash_option(std::string_view text);
+// SHA-256 of a file (--sha256-of), read in pieces: the evidence itself never leaves this machine.
+[[nodiscard]] Result<Hash32> sha256_of_file(const std::string& path);
 // The officer's secret key file given by --key; a public key file given by mistake is named as
 // such (rather than refused for its mode 0644) (options.cpp).
 [[nodiscard]] Result<crypto::KeyFile> read_key_option(const std::string& path);

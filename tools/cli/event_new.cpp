@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "crypto/sha256.hpp"
 #include "ledger/event.hpp"
 #include "ledger/time.hpp"
 #include "tools/cli/api_client.hpp"
@@ -217,21 +216,6 @@ std::vector<std::string> split_commas(const std::string& text) {
         start = comma + 1;
     }
     return parts;
-}
-
-// SHA-256 of a file, read in pieces: the evidence itself never leaves this machine.
-Result<Hash32> sha256_of_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return make_error(ErrorCode::not_found, "--sha256-of: cannot read " + path);
-    crypto::Sha256 hasher;
-    std::vector<char> buffer(1 << 16);
-    while (in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        const auto got = static_cast<std::size_t>(in.gcount());
-        if (got > 0) hasher.update(std::string_view(buffer.data(), got));
-    }
-    if (in.bad()) return make_error(ErrorCode::io_error, "--sha256-of: error reading " + path);
-    return hasher.finish();
 }
 
 Result<ledger::Digests> digests_from(const NewArgs& args, const std::string& sha256_option,

@@ -4,6 +4,7 @@
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace custos::cli {
@@ -40,6 +41,19 @@ Result<Hash32> parse_hash_option(std::string_view text) {
     auto hash = crypto::hash_from_hex(lower);
     if (!hash) return make_error(ErrorCode::invalid_argument, "expected 64 hex digits (SHA-256)");
     return hash;
+}
+
+Result<Hash32> sha256_of_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return make_error(ErrorCode::not_found, "--sha256-of: cannot read " + path);
+    crypto::Sha256 hasher;
+    std::string buffer(1 << 16, '\0');
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(in.gcount())));
+    }
+    if (in.bad()) return make_error(ErrorCode::io_error, "--sha256-of: error reading " + path);
+    return hasher.finish();
 }
 
 Result<crypto::KeyFile> read_key_option(const std::string& path) {

@@ -8,6 +8,7 @@
 #include "api/problem.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/block.hpp"
+#include "ledger/time.hpp"
 #if __has_include("ledger/bundle.hpp")
 #include "ledger/bundle.hpp"
 #define CUSTOS_HAVE_BUNDLE 1
@@ -351,6 +352,30 @@ Result<Json> NodeServiceAdapter::pending_offers(std::string_view agency, std::st
                               {"offer", stored_event_json(*offer)}});
         }
         return offers;
+    });
+}
+
+Result<Json> NodeServiceAdapter::digest_events(const Hash32& sha256, std::uint64_t from_leaf,
+                                               std::size_t limit) {
+    return node_.call<Json>([this, sha256, from_leaf, limit]() -> Result<Json> {
+        const auto& store = node_.store();
+        auto leaves = store.events_with_digest(sha256, from_leaf, limit);
+        if (!leaves) return tl::unexpected(leaves.error());
+        Json events = Json::array();
+        for (std::uint64_t leaf : *leaves) {
+            auto stored = store.event_at(leaf);
+            if (!stored) return tl::unexpected(stored.error());
+            const ledger::Event& event = stored->envelope.event;
+            events.push_back({{"leaf_index", leaf},
+                              {"id", ledger::event_id_hex(stored->id)},
+                              {"height", stored->height.value},
+                              {"item", event.item},
+                              {"case", event.case_id},
+                              {"kind", ledger::event_kind_name(event.kind)},
+                              {"agency", event.agency},
+                              {"time", ledger::format_time(event.time)}});
+        }
+        return events;
     });
 }
 
