@@ -200,6 +200,17 @@ ApiResponse item_bundle(const Call& call) {
     return json_or_error(call.service.item_bundle(call.parameter));
 }
 
+// The same readers as the trail: the answer shows the item's state, which the trail shows too.
+ApiResponse item_state_proof(const Call& call) {
+    if (auto refused = check_item_access(call, case_readers, "reading a state proof")) return *refused;
+    auto found = call.query.find("from_size");
+    if (found == call.query.end())
+        return bad_request("Invalid query parameter", "from_size is required", "from_size");
+    auto from_size = parse_integer_parameter("from_size", found->second, 1);
+    if (!from_size) return from_size.error();
+    return json_or_error(call.service.item_state_proof(call.parameter, *from_size));
+}
+
 ApiResponse case_items(const Call& call) {
     if (auto refused =
             require_role(*call.officer, {Role::auditor, Role::custodian, Role::prosecutor, Role::admin},

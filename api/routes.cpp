@@ -30,7 +30,7 @@ struct Route {
     std::size_t body_bytes_max = request_body_bytes_max;  // Larger bodies: 413.
 };
 
-constexpr std::array<Route, 17> routes = {{
+constexpr std::array<Route, 18> routes = {{
     {{"healthz"}, "", http::verb::get, true, {}, handlers::healthz},
     {{"metrics"}, "", http::verb::get, true, {}, handlers::metrics},
     {{"v1", "status"}, "", http::verb::get, false, {}, handlers::status},
@@ -40,6 +40,8 @@ constexpr std::array<Route, 17> routes = {{
     {{"v1", "events", "{}"}, "id", http::verb::get, false, {}, handlers::event},
     {{"v1", "items", "{}", "trail"}, "item", http::verb::get, false, {}, handlers::item_trail},
     {{"v1", "items", "{}", "bundle"}, "item", http::verb::get, false, {}, handlers::item_bundle},
+    {{"v1", "items", "{}", "state-proof"}, "item", http::verb::get, false, {"from_size"},
+     handlers::item_state_proof},
     {{"v1", "cases", "{}"}, "case", http::verb::get, false, {}, handlers::case_items},
     {{"v1", "officers", "{}"}, "key", http::verb::get, false, {}, handlers::officer},
     {{"v1", "agencies", "{}", "offers"},

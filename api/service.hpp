@@ -111,6 +111,12 @@ public:
     // an unknown item.
     [[nodiscard]] virtual Result<crypto::Json> item_bundle(std::string_view item_id) = 0;
 
+    // The item's state proof (ledger::make_state_proof, docs/FORMAT.md 11.6): the latest certified
+    // checkpoint, the consistency proof from `from_size` to it and the item's map proof.
+    // not_found for an unknown item; invalid_argument "from_size: ..." beyond the log size.
+    [[nodiscard]] virtual Result<crypto::Json> item_state_proof(std::string_view item_id,
+                                                                std::uint64_t from_size) = 0;
+
     // RFC 9162 inclusion proof of a committed event in the log of size `size` (the latest log
     // size when nullopt): {"id", "leaf_index", "tree_size", "hashes": [base64...]}.
     // not_found for an event that is not committed; invalid_argument "size: <reason>" when the

@@ -126,4 +126,41 @@ struct VerifyOptions {
 
 [[nodiscard]] crypto::Json bundle_report_to_json(const BundleReport& report);
 
+// Fresh completeness (docs/FORMAT.md 11.6): the answer of GET /v1/items/{item}/state-proof.
+inline constexpr std::string_view state_proof_type = "custos.state_proof.v1";
+
+// The store's latest certified checkpoint (header and certificate), the RFC 9162 consistency
+// proof from log size `from_size` to it, and the map proof of the item's state in that header's
+// state_root. not_found for an unknown item; invalid_argument "from_size: ..." unless
+// 0 < from_size <= the latest log size.
+[[nodiscard]] Result<crypto::Json> make_state_proof(const Store& store, std::string_view item_id,
+                                                    std::uint64_t from_size);
+
+struct RefreshReport {
+    enum class Verdict {
+        still_complete,  // The item has exactly the bundle's events at the newer checkpoint.
+        later_events,    // The item has events the bundle does not hold.
+        set_changed,     // The newer checkpoint is of a validator set the bundle does not know.
+    };
+    Verdict verdict = Verdict::still_complete;
+    std::string item;
+    std::uint64_t anchor_height = 0;
+    std::uint64_t height = 0;  // Of the newer checkpoint.
+    TimeMs time;
+    std::uint64_t bundle_events = 0;  // The item's events in the bundle.
+    std::uint64_t ledger_events = 0;  // The item's events at the newer checkpoint.
+    EventId head;                     // The item's last event at the newer checkpoint.
+    [[nodiscard]] std::string message() const;
+};
+
+// Verifies the bundle offline (as verify_bundle), then checks `answer` (a state proof) against
+// it: the newer certificate against the validator set the bundle gives for that height, its
+// header against the certificate, the consistency proof from the anchor's log to the newer one,
+// and the item's map proof against the newer header's state_root. An error
+// (verification_failed) refuses the answer and names the field, or says the bundle itself does
+// not verify; set_changed is returned, not trusted, when the newer header names a validator set
+// the bundle's governance records do not give.
+[[nodiscard]] Result<RefreshReport> verify_bundle_refresh(const crypto::Json& bundle, const VerifyOptions& options,
+                                                          const crypto::Json& answer);
+
 }  // namespace custos::ledger

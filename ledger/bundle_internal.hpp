@@ -16,6 +16,7 @@
 #include "ledger/genesis.hpp"
 #include "ledger/state.hpp"
 #include "ledger/types.hpp"
+#include "ledger/validators.hpp"
 
 namespace custos::ledger::bundle_detail {
 
@@ -84,6 +85,13 @@ struct Verification {
     [[nodiscard]] bool failed(BundleCheck check) const;
     void set_result(BundleCheck check, bool ran, std::string summary);
 };
+
+// Runs checks 0-6 on `bundle` (kept alive by the caller: the verification points into it) and
+// fills verification.report; verify_bundle is this and the report.
+void run_checks(Verification& verification, const crypto::Json& bundle, const VerifyOptions& options);
+// The validator set in force at each height, from the genesis and the bundle's validator.*
+// records (bundle_verify.cpp). Needs checks 1-2 run.
+[[nodiscard]] ValidatorHistory validator_history(const Verification& verification);
 
 [[nodiscard]] BundleLocation location_of(const Record& record);
 [[nodiscard]] BundleLocation location_of(const CheckpointEntry& entry, std::string_view field = {});

@@ -54,6 +54,26 @@ BundleLocation location_of(const CheckpointEntry& entry, std::string_view field)
     return where;
 }
 
+// The validator set in force at each height: the genesis set changed by the validator.propose /
+// validator.approve records, replayed in log order with the ledger's rule engine over the
+// governance records alone (they touch no item, so this is exact), a proposal adopted at the
+// record's height H being in force from H + 2. A record the rules refuse changes nothing here
+// (check 2 or 5 reports it), and signatures are check 2's alone (a bad one fails the bundle
+// there); a record's height is the one its checkpoint entry proves.
+ValidatorHistory validator_history(const Verification& verification) {
+    ValidatorHistory history(verification.genesis.validators);
+    MemoryState state(verification.genesis);
+    for (const Record* record : verification.log_order) {
+        if (!record->in_governance_list || !record->envelope) continue;
+        auto effects = check_event(state, *record->envelope, record->bytes.id,
+                                   record->checkpoint->header.time, verification.genesis);
+        if (!effects) continue;
+        if (effects->adopted) history.adopt(record->height, effects->adopted->set);
+        state.apply(*effects);
+    }
+    return history;
+}
+
 namespace {
 
 std::string hex(const Hash32& hash) {
@@ -185,26 +205,6 @@ Status check_inclusion(const Record& record) {
                                     entry.header.log_size, record.inclusion_proof, entry.header.log_root);
 }
 
-// The validator set in force at each height: the genesis set changed by the validator.propose /
-// validator.approve records, replayed in log order with the ledger's rule engine over the
-// governance records alone (they touch no item, so this is exact), a proposal adopted at the
-// record's height H being in force from H + 2. A record the rules refuse changes nothing here
-// (check 2 or 5 reports it), and signatures are check 2's alone (a bad one fails the bundle
-// there); a record's height is the one its checkpoint entry proves.
-ValidatorHistory validator_history(const Verification& verification) {
-    ValidatorHistory history(verification.genesis.validators);
-    MemoryState state(verification.genesis);
-    for (const Record* record : verification.log_order) {
-        if (!record->in_governance_list || !record->envelope) continue;
-        auto effects = check_event(state, *record->envelope, record->bytes.id,
-                                   record->checkpoint->header.time, verification.genesis);
-        if (!effects) continue;
-        if (effects->adopted) history.adopt(record->height, effects->adopted->set);
-        state.apply(*effects);
-    }
-    return history;
-}
-
 void check_proofs(Verification& verification) {
     const auto& checkpoints = verification.bundle.checkpoints;
     const CheckpointEntry& anchor = checkpoints.back();
@@ -276,8 +276,7 @@ void set_first_failure(Verification& verification) {
 
 using namespace bundle_detail;
 
-Result<BundleReport> verify_bundle(const crypto::Json& bundle, const VerifyOptions& options) {
-    Verification verification;
+void bundle_detail::run_checks(Verification& verification, const crypto::Json& bundle, const VerifyOptions& options) {
     auto& report = verification.report;
     for (std::size_t i = 0; i < bundle_check_count; ++i)
         report.checks.push_back(BundleCheckResult{static_cast<BundleCheck>(i), false, false, "not run"});
@@ -286,7 +285,7 @@ Result<BundleReport> verify_bundle(const crypto::Json& bundle, const VerifyOptio
         verification.fail(BundleCheck::format, BundleLocation{}, parsed.error().message);
         verification.set_result(BundleCheck::format, true, "the bundle is malformed");
         set_first_failure(verification);
-        return report;
+        return;
     }
     verification.bundle = std::move(*parsed);
     const auto& parsed_bundle = verification.bundle;
@@ -301,7 +300,7 @@ Result<BundleReport> verify_bundle(const crypto::Json& bundle, const VerifyOptio
                                 " checkpoints");
     if (!check_genesis(verification, options)) {
         set_first_failure(verification);
-        return report;
+        return;
     }
     order_records(verification);
     check_envelopes(verification, verification.bundle.governance);
@@ -312,7 +311,12 @@ Result<BundleReport> verify_bundle(const crypto::Json& bundle, const VerifyOptio
     check_completeness(verification);
     set_first_failure(verification);
     report.complete = report.complete && report.ok();
-    return report;
+}
+
+Result<BundleReport> verify_bundle(const crypto::Json& bundle, const VerifyOptions& options) {
+    Verification verification;
+    run_checks(verification, bundle, options);
+    return std::move(verification.report);
 }
 
 Result<BundleReport> verify_bundle_text(std::string_view text, const VerifyOptions& options) {

@@ -79,6 +79,14 @@ public:
         return ledger::Certificate{crypto::format_note(note)};
     }
 
+    // One more event on `item` after the history above (for the refresh tests): an access by
+    // NL-POL, which holds ITEM-1 at the end.
+    void add_access(const std::string& item, const char* event_time, const char* block_time) {
+        commit({next("nl.custodian", EventKind::access, item, "NL-POL", event_time)}, block_time);
+    }
+    // An empty block (the log does not grow, the state does not change).
+    void add_empty_block(const char* block_time) { commit({}, block_time); }
+
     LedgerWorld world;
     crypto::SecretKey new_officer_key = seeded_key(60);
 

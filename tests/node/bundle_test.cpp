@@ -4,7 +4,8 @@
 // four nodes (`custos bundle`, signed by a prosecutor) verifies identically offline
 // (`custos verify --json`); a changed byte is refused naming the check; and the HTML report
 // renders in headless Chromium with the verdict, the item, every event, the integrity alert, and
-// the bundle's HTML shown as text, never as markup.
+// the bundle's HTML shown as text, never as markup. `custos verify --refresh-from` says bundle 0 is
+// still complete, then, after one more event, that a later event exists.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -161,6 +162,20 @@ TEST_CASE(
                                               " --out " + (work / "refused.json").string());
         CHECK(wrong_role.exit_code == 1);
         CHECK_FALSE(fs::exists(work / "refused.json"));
+
+        // Fresh completeness (FORMAT.md 11.6): node 0's state proof from bundle 0's anchor says it
+        // is still complete; after one more event on the item, that a later event exists.
+        const std::string refresh = "verify " + bundles[0].string() + " --genesis-hash " + genesis_hash +
+                                    " --refresh-from http://127.0.0.1:" + std::to_string(rest_base) +
+                                    prosecutor;
+        Run still = run_custos(work, refresh);
+        CHECK_MESSAGE(still.exit_code == 0, still.err);
+        CHECK(contains(still.out, "REFRESHED: still complete as of height "));
+        record_hostile_verify(work, net, node(0));
+        Run later = run_custos(work, refresh);
+        CHECK_MESSAGE(later.exit_code == 1, later.err);
+        CHECK(contains(later.out, "REFRESH: 1 later event(s) of EXHIBIT-DEMO-0001 exist (head "));
+        CHECK(contains(later.out, "the bundle is not the whole trail as of height "));
     }
 
     // Offline from here: the network is stopped.

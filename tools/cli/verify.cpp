@@ -14,6 +14,7 @@
 #include "ledger/bundle.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
+#include "tools/cli/api_client.hpp"
 #include "tools/cli/verify.hpp"
 
 namespace custos::cli {
@@ -21,13 +22,15 @@ namespace {
 
 constexpr std::string_view verify_usage =
     "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html|FILE.pdf]\n"
+    "                           [--refresh-from URL --key FILE]\n"
     "\n"
     "Verifies a court bundle (custos bundle, or GET /v1/items/{item}/bundle) offline: no network,\n"
     "no data directory. Checks, in order: 0 format; 1 the genesis hash; 2 every event's signature\n"
     "and that its key belonged to its agency with the needed role at that point of the log; 3 every\n"
     "inclusion and consistency proof and every checkpoint's certificate (> 2/3 of the validators);\n"
     "4 the item's prev links from registration to its latest event, no gaps; 5 the custody rules,\n"
-    "replayed by the ledger's own rule engine. Prints the custody timeline and the verdict.\n"
+    "replayed by the ledger's own rule engine; 6 completeness: the certified state at the anchor\n"
+    "counts exactly the bundle's events. Prints the custody timeline and the verdict.\n"
     "Exit 0 only when every check holds; 1 names the first failed check and where it failed.\n"
     "\n"
     "options:\n"
@@ -35,6 +38,17 @@ constexpr std::string_view verify_usage =
     "                       genesis is taken from the bundle itself and a forged validator set\n"
     "                       would pass: a loud warning is printed\n"
     "  --json               print the full report as JSON on stdout instead of the timeline\n"
+    "  --refresh-from URL   after the offline checks hold, ask the node at URL (http://HOST:PORT)\n"
+    "                       for the item's state proof from the bundle's anchor\n"
+    "                       (GET /v1/items/{item}/state-proof) and check it against the bundle:\n"
+    "                       the newer certificate by the validator set the bundle gives, the\n"
+    "                       consistency proof from the anchor's log, the item's map proof. Says\n"
+    "                       'still complete as of height H' (exit 0) or 'N later event(s) exist'\n"
+    "                       (exit 1); a state proof that does not hold is refused (exit 1), and a\n"
+    "                       validator set changed after the anchor is reported as not checkable\n"
+    "                       from the bundle alone (exit 1). The node is not trusted\n"
+    "  --key FILE           the officer key that signs that request (one that may read the\n"
+    "                       item's trail); needed with --refresh-from\n"
     "  --report FILE.html   also write the court report: a self-contained HTML page (refuses an\n"
     "                       existing file). A name ending in .pdf writes it as PDF instead,\n"
     "                       printed by headless Chromium (make deps installs chromium;\n"
@@ -46,6 +60,8 @@ struct VerifyArgs {
     std::optional<Hash32> genesis_hash;
     bool json = false;
     std::optional<std::string> report;
+    std::string refresh_from;
+    std::string key_path;
 };
 
 int usage_error(const std::string& message) {
@@ -67,6 +83,10 @@ std::optional<std::string> parse_args(const Args& args, VerifyArgs& out) {
             out.genesis_hash = *hash;
         } else if (arg == "--report" && has_value) {
             out.report = args[++i];
+        } else if (arg == "--refresh-from" && has_value) {
+            out.refresh_from = args[++i];
+        } else if (arg == "--key" && has_value) {
+            out.key_path = args[++i];
         } else if (arg.starts_with("-")) {
             return "unknown option or missing value: " + arg;
         } else if (out.file.empty()) {
@@ -76,6 +96,7 @@ std::optional<std::string> parse_args(const Args& args, VerifyArgs& out) {
         }
     }
     if (out.file.empty()) return "FILE is required";
+    if (out.refresh_from.empty() != out.key_path.empty()) return "--refresh-from and --key go together";
     return std::nullopt;
 }
 
@@ -167,6 +188,56 @@ void warn_not_pinned() {
            "WARNING: --genesis-hash HEX, the hash the court trusts.\n\n";
 }
 
+// The refresh (--refresh-from): fetches the item's state proof from the anchor's log size and
+// checks it against the bundle. Prints the verdict (or the refusal) and returns the exit status.
+int refresh(const VerifyArgs& parsed, const std::string& text, const ledger::BundleReport& report,
+            crypto::Json* json_report) {
+    auto note = [&](const std::string& verdict, const std::string& message) {
+        if (json_report) {
+            (*json_report)["refresh"] = crypto::Json{{"node", parsed.refresh_from}, {"verdict", verdict},
+                                                     {"message", message}};
+        }
+    };
+    auto url = api::parse_url(parsed.refresh_from);
+    if (!url || url->target != "/") {
+        std::cerr << "error: --refresh-from takes a base URL (http://HOST:PORT)\n";
+        return exit_usage;
+    }
+    auto key = read_key_option(parsed.key_path);
+    if (!key) return api_cli::fail(key.error().message);
+    api_cli::Options options;
+    options.node = *url;
+    options.node_url = parsed.refresh_from;
+    const std::string target = "/v1/items/" + report.item +
+                               "/state-proof?from_size=" + std::to_string(report.checkpoint_log_size);
+    auto response = api_cli::signed_call(options, key->key, "GET", target);
+    if (!response) return api_cli::fail("--refresh-from: " + response.error().message);
+    if (response->status != 200) return api_cli::report_problem(*response);
+    auto answer = api_cli::json_body(*response);
+    if (!answer) return exit_failure;
+    auto bundle = crypto::parse_json(text, crypto::JsonParseOptions{.bytes_max = ledger::bundle_bytes_max});
+    if (!bundle) return api_cli::fail(bundle.error().message);
+    auto refreshed = ledger::verify_bundle_refresh(
+        *bundle, ledger::VerifyOptions{.pinned_genesis_hash = parsed.genesis_hash}, *answer);
+    if (!refreshed) {
+        note("refused", refreshed.error().message);
+        std::cerr << "REFRESH REFUSED: the answer of " << parsed.refresh_from
+                  << " does not hold: " << refreshed.error().message << "\n";
+        return exit_failure;
+    }
+    using Verdict = ledger::RefreshReport::Verdict;
+    const std::string message = refreshed->message();
+    const char* verdict = refreshed->verdict == Verdict::still_complete ? "still_complete"
+                          : refreshed->verdict == Verdict::later_events ? "later_events"
+                                                                        : "set_changed";
+    note(verdict, message);
+    if (!json_report) {
+        std::cout << (refreshed->verdict == Verdict::still_complete ? "REFRESHED: " : "REFRESH: ") << message
+                  << " (checked against " << parsed.refresh_from << ").\n";
+    }
+    return refreshed->verdict == Verdict::still_complete ? exit_ok : exit_failure;
+}
+
 }  // namespace
 
 int run_verify(const Args& args) {
@@ -197,18 +268,19 @@ int run_verify(const Args& args) {
             return exit_failure;
         }
     }
-    if (parsed.json) {
-        std::cout << ledger::bundle_report_to_json(*report).dump(2) << "\n";
-    } else {
-        print_readable(*report, parsed.file);
-    }
+    crypto::Json json_report = parsed.json ? ledger::bundle_report_to_json(*report) : crypto::Json();
+    if (!parsed.json) print_readable(*report, parsed.file);
+    int status = exit_ok;
     if (report->failure) {
+        if (parsed.json) std::cout << json_report.dump(2) << "\n";
         std::cerr << "NOT VERIFIED: " << report->failure->message() << "\n";
         return exit_failure;
     }
     if (!parsed.json) std::cout << "\nVERIFIED: every check holds; " << report->completeness_claim() << ".\n";
+    if (!parsed.refresh_from.empty()) status = refresh(parsed, *text, *report, parsed.json ? &json_report : nullptr);
+    if (parsed.json) std::cout << json_report.dump(2) << "\n";
     if (!parsed.genesis_hash) std::cerr << "(verified against the bundle's own genesis: NOT PINNED)\n";
-    return exit_ok;
+    return status;
 }
 
 }  // namespace custos::cli

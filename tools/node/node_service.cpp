@@ -263,6 +263,19 @@ Result<Json> NodeServiceAdapter::item_bundle(std::string_view item_id) {
 #endif
 }
 
+Result<Json> NodeServiceAdapter::item_state_proof(std::string_view item_id, std::uint64_t from_size) {
+#ifdef CUSTOS_HAVE_BUNDLE
+    std::string item(item_id);
+    return node_.call<Json>([this, item, from_size]() -> Result<Json> {
+        return ledger::make_state_proof(node_.store(), item, from_size);
+    });
+#else
+    (void)item_id;
+    (void)from_size;
+    return make_error(ErrorCode::unavailable, "state proofs are not built into this node");
+#endif
+}
+
 Result<Json> NodeServiceAdapter::inclusion_proof(const ledger::EventId& id,
                                                  std::optional<std::uint64_t> size) {
     return node_.call<Json>([this, id, size]() -> Result<Json> {
