@@ -103,6 +103,7 @@ Ready Core::step(Input input, TimeMs now) {
             if constexpr (std::is_same_v<T, ProposalBuilt>) on_proposal_built(value);
             if constexpr (std::is_same_v<T, ValidityVerdict>) on_verdict(value);
             if constexpr (std::is_same_v<T, SetVoting>) on_set_voting(value.allowed);
+            if constexpr (std::is_same_v<T, EventsPending>) on_events_pending();
         },
         input);
     evaluate();
@@ -135,6 +136,10 @@ void Core::on_current_height(const VerifiedMessage& message) {
     } else {
         add_vote(message.message(), message.sender());
     }
+    // Another validator is at work on this height (it saw events, its heartbeat passed, or it
+    // holds a lock): an idle round 0 starts its propose timeout, so this node never sits out a
+    // height the others need it for.
+    if (idle_) wake();
 }
 
 void Core::add_proposal(const SignedMessage& message, std::size_t sender) {
@@ -205,6 +210,12 @@ void Core::on_timeout(const Timeout& timeout) {
         schedule(TimeoutKind::rebroadcast, round_);
         return;
     }
+    if (timeout.kind == TimeoutKind::heartbeat) {
+        if (timeout.height != height_) return;
+        heartbeat_fired_ = true;
+        wake();
+        return;
+    }
     if (timeout.height != height_ || timeout.round != round_) return;
     if (timeout.kind == TimeoutKind::propose && step_ == Step::propose) {  // Algorithm 1 line 57.
         send_prevote(std::nullopt);
@@ -253,6 +264,14 @@ void Core::on_proposal_built(const ProposalBuilt& built) {
     CUSTOS_ASSERT(
         header.height == height_ && header.time > previous_time_ && header.chain_id == params_.chain_id,
         "the application builds a block for this height, after the previous block");
+    if (!empty_block_allowed(built.block)) {
+        // The pool's events were all dropped when the block was built: nothing to order after
+        // all. Wait again for events or the heartbeat rather than propose what others refuse.
+        events_pending_ = false;
+        proposal_deferred_ = true;
+        schedule_heartbeat();
+        return;
+    }
     propose_block(built.block, std::nullopt);
 }
 
@@ -279,9 +298,16 @@ void Core::on_set_voting(bool allowed) {
     round.prevote_timeout_scheduled = false;
     round.locked_or_valid_updated = false;
     step_ = Step::propose;
+    idle_ = false;
     dirty_ = true;
     schedule(TimeoutKind::propose, round_);
     act_as_proposer();
+}
+
+void Core::on_events_pending() {
+    if (events_pending_) return;
+    events_pending_ = true;
+    wake();
 }
 
 void Core::request_verdict(const Proposal& proposal) {
@@ -289,8 +315,11 @@ void Core::request_verdict(const Proposal& proposal) {
     if (verdicts_.contains(id) || verdicts_requested_.contains(id)) return;
     const auto& header = proposal.block.header;
     // The checks the core can make itself; the ledger's checks are the application's verdict.
+    // A block without events before the heartbeat interval is invalid (consensus/README.md,
+    // "Quiet when idle"): a pure function of the block and the previous block's time, so every
+    // honest validator gives it the same verdict, whatever its clock or its pool.
     if (header.height != height_ || header.chain_id != params_.chain_id || header.time <= previous_time_ ||
-        header.previous != previous_block_) {
+        header.previous != previous_block_ || !empty_block_allowed(proposal.block)) {
         if (verdicts_.size() < verdicts_max) verdicts_.emplace(id, false);
         return;
     }

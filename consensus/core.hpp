@@ -54,10 +54,18 @@ struct Params {
     std::int64_t clock_precision_ms = 500;
     std::int64_t message_delay_ms = 1000;
     std::int64_t message_delay_delta_ms = 500;
+    // Quiet when idle (genesis `heartbeat_interval_ms`; 0: off, a block at every height at once).
+    // With a heartbeat, round 0 of a height waits before its propose step until the runtime
+    // reports events (EventsPending), another validator's proposal or vote of the height
+    // arrives, or heartbeat_ms has passed since the previous block's time; and a block without
+    // events is valid only with a time at least heartbeat_ms after the previous block's.
+    std::int64_t heartbeat_ms = 0;
 };
 
 enum class Step : std::uint8_t { propose, prevote, precommit };
-enum class TimeoutKind : std::uint8_t { propose, prevote, precommit, rebroadcast };
+// heartbeat: the height's heartbeat interval has passed (its delay is computed from the previous
+// block's time and the local time, not from the round).
+enum class TimeoutKind : std::uint8_t { propose, prevote, precommit, rebroadcast, heartbeat };
 
 struct Timeout {
     TimeoutKind kind = TimeoutKind::propose;
@@ -169,7 +177,12 @@ struct Tick {};
 struct SetVoting {
     bool allowed = true;
 };
-using Input = std::variant<MessageReceived, TimeoutFired, ProposalBuilt, ValidityVerdict, Tick, SetVoting>;
+// The runtime's pool holds events to order. Idempotent; the core forgets it at each new height
+// (and when the block its proposer built from the pool came out empty), so the runtime sends it
+// again whenever its pool holds events and events_pending() is false.
+struct EventsPending {};
+using Input = std::variant<MessageReceived, TimeoutFired, ProposalBuilt, ValidityVerdict, Tick, SetVoting,
+                           EventsPending>;
 
 class Core {
 public:
@@ -183,6 +196,9 @@ public:
     [[nodiscard]] Step current_step() const { return step_; }
     [[nodiscard]] std::optional<Round> locked_round() const { return locked_round_; }
     [[nodiscard]] bool voting() const { return voting_; }
+    [[nodiscard]] bool events_pending() const { return events_pending_; }
+    // Round 0 waiting for events or the heartbeat, its propose timeout not yet running.
+    [[nodiscard]] bool idle() const { return idle_; }
     [[nodiscard]] const std::deque<Evidence>& evidence() const { return evidence_; }
     [[nodiscard]] std::size_t buffered_messages() const { return buffered_.size(); }
     [[nodiscard]] std::size_t self_index() const { return self_; }
@@ -198,6 +214,7 @@ private:
     void on_proposal_built(const ProposalBuilt& built);
     void on_verdict(const ValidityVerdict& verdict);
     void on_set_voting(bool allowed);
+    void on_events_pending();
     void on_commit(const Commit& commit);
     void add_proposal(const SignedMessage& message, std::size_t sender);
     void add_vote(const SignedMessage& message, std::size_t sender);
@@ -212,6 +229,12 @@ private:
     bool try_prevote_rules();
     void start_round(Round round);
     void act_as_proposer();
+    // Quiet when idle (core_rules.cpp).
+    [[nodiscard]] bool heartbeat_passed() const;
+    [[nodiscard]] bool has_work() const;
+    [[nodiscard]] bool empty_block_allowed(const Block& block) const;
+    void schedule_heartbeat();
+    void wake();
     void decide(const Block& block, const BlockHash& block_id, Round round, ledger::Certificate certificate);
     [[nodiscard]] ledger::Certificate build_certificate(const Block& block, Round round) const;
     void propose_block(const Block& block, std::optional<Round> pol_round);
@@ -251,6 +274,12 @@ private:
     std::optional<SignedMessage> last_proposal_;
     std::optional<SignedMessage> last_prevote_;
     std::optional<SignedMessage> last_precommit_;
+    // Quiet when idle (Params::heartbeat_ms); all of it is for the current height only.
+    bool events_pending_ = false;
+    bool heartbeat_fired_ = false;
+    bool heartbeat_scheduled_ = false;
+    bool idle_ = false;               // Round 0 waits: its propose timeout is not running yet.
+    bool proposal_deferred_ = false;  // Proposer with nothing to propose yet in this round.
 
     std::map<std::uint32_t, RoundState> rounds_;
     std::map<BlockHash, bool> verdicts_;

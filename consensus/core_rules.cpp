@@ -127,6 +127,16 @@ void Core::start_round(Round round) {  // Line 11.
     round_ = round;
     step_ = Step::propose;
     dirty_ = true;
+    proposal_deferred_ = false;
+    if (round.value == 0 && !has_work()) {
+        // Quiet when idle: round 0 waits before its propose step (no propose timeout, so no nil
+        // votes and no later rounds) until wake(). Later rounds never wait: one only starts when
+        // round 0 did, and from then on the timeouts run as Algorithm 1 has them.
+        idle_ = true;
+        schedule_heartbeat();
+        return;
+    }
+    idle_ = false;
     schedule(TimeoutKind::propose, round_);
     act_as_proposer();
 }
@@ -135,10 +145,59 @@ void Core::act_as_proposer() {
     if (!voting_ || rotation_.proposer(height_, round_) != self_) return;
     if (valid_block_) {
         propose_block(*valid_block_, valid_round_);
-    } else {
-        const TimeMs earliest{previous_time_.value + 1};
-        ready_.proposal_requests.push_back(ProposalRequest{height_, round_, std::max(now_, earliest)});
+        return;
     }
+    if (!events_pending_ && !heartbeat_passed()) {
+        // Nothing to order and no heartbeat due: an empty block now would be invalid. Proposed
+        // once events are reported or the heartbeat fires (wake), within this round's timeout.
+        proposal_deferred_ = true;
+        schedule_heartbeat();
+        return;
+    }
+    proposal_deferred_ = false;
+    TimeMs time = std::max(now_, TimeMs{previous_time_.value + 1});
+    // Without events the block is a heartbeat: its time must show the interval passed (the
+    // heartbeat timer may fire a little before the local clock says so).
+    if (!events_pending_) time = std::max(time, TimeMs{previous_time_.value + params_.heartbeat_ms});
+    ready_.proposal_requests.push_back(ProposalRequest{height_, round_, time});
+}
+
+bool Core::heartbeat_passed() const {
+    return params_.heartbeat_ms <= 0 || heartbeat_fired_ ||
+           now_.value >= previous_time_.value + params_.heartbeat_ms;
+}
+
+bool Core::has_work() const {
+    // Signed something at this height already (before a restart): the others may need the rest.
+    const auto signed_here = [this](const std::optional<SignedMessage>& last) {
+        return last && std::holds_alternative<Vote>(last->body) &&
+               std::get<Vote>(last->body).height == height_;
+    };
+    return events_pending_ || heartbeat_passed() || valid_block_ || locked_block_ ||
+           signed_here(last_prevote_) || signed_here(last_precommit_);
+}
+
+bool Core::empty_block_allowed(const Block& block) const {
+    return !block.events.empty() || block.header.time.value >= previous_time_.value + params_.heartbeat_ms;
+}
+
+void Core::schedule_heartbeat() {
+    if (heartbeat_scheduled_ || params_.heartbeat_ms <= 0) return;
+    heartbeat_scheduled_ = true;
+    const std::int64_t due = previous_time_.value + params_.heartbeat_ms;
+    ready_.timeouts.push_back(
+        Timeout{TimeoutKind::heartbeat, height_, Round{0}, std::max<std::int64_t>(1, due - now_.value)});
+}
+
+void Core::wake() {
+    if (idle_ && round_.value == 0 && step_ == Step::propose) {
+        idle_ = false;
+        schedule(TimeoutKind::propose, round_);
+        act_as_proposer();
+        return;
+    }
+    idle_ = false;
+    if (proposal_deferred_ && step_ == Step::propose) act_as_proposer();
 }
 
 void Core::propose_block(const Block& block, std::optional<Round> pol_round) {
@@ -244,6 +303,9 @@ void Core::decide(const Block& block, const BlockHash& block_id, Round round,
     verdicts_.clear();
     verdicts_requested_.clear();
     proposed_blocks_.clear();
+    events_pending_ = false;  // The runtime reports its pool again for the new height.
+    heartbeat_fired_ = false;
+    heartbeat_scheduled_ = false;
     start_round(Round{0});
     // Messages that arrived early for the new height are handled now; later ones stay.
     std::deque<VerifiedMessage> waiting;

@@ -121,6 +121,7 @@ Status validate_params(const ConsensusParams& params) {
         {"block_events_max", params.block_events_max, block_events_limit},
         {"block_bytes_max", params.block_bytes_max, block_bytes_limit},
         {"clock_skew_max_ms", params.clock_skew_max_ms, timeout_ms_max},
+        {"heartbeat_interval_ms", params.heartbeat_interval_ms, timeout_ms_max},
     };
     for (const auto& bound : bounds) {
         if (bound.value == 0 || bound.value > bound.max) {

@@ -57,6 +57,9 @@ struct ConsensusParams {
     std::uint64_t block_events_max = 1000;
     std::uint64_t block_bytes_max = 8 * 1024 * 1024;
     std::uint64_t clock_skew_max_ms = 5000;
+    // Quiet when idle: no block without events, except one at least this long after the block
+    // before (a heartbeat, so a fresh checkpoint proves that nothing happened meanwhile).
+    std::uint64_t heartbeat_interval_ms = 60'000;
 };
 
 // Arrays are kept in canonical order: agencies by id, officers by key bytes (= key id hex

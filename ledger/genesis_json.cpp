@@ -90,6 +90,7 @@ constexpr ParamField param_fields[] = {
     {"block_events_max", &ConsensusParams::block_events_max},
     {"block_bytes_max", &ConsensusParams::block_bytes_max},
     {"clock_skew_max_ms", &ConsensusParams::clock_skew_max_ms},
+    {"heartbeat_interval_ms", &ConsensusParams::heartbeat_interval_ms},
 };
 
 Result<ConsensusParams> params_from_json(const Json& json) {

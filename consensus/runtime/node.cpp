@@ -43,6 +43,7 @@ consensus::Params params_from(const ledger::Genesis& genesis) {
     params.timeout_precommit_ms = static_cast<std::int64_t>(p.timeout_precommit_ms);
     params.timeout_precommit_delta_ms = static_cast<std::int64_t>(p.timeout_precommit_delta_ms);
     params.clock_precision_ms = static_cast<std::int64_t>(p.clock_skew_max_ms);
+    params.heartbeat_ms = static_cast<std::int64_t>(p.heartbeat_interval_ms);
     // Re-send own latest messages about as often as a prevote timeout: lost messages cost one.
     params.rebroadcast_ms = std::max<std::int64_t>(200, params.timeout_prevote_ms);
     return params;
@@ -211,6 +212,7 @@ void NodeImpl::start() {
         follow_ups.pop_front();
         drive(std::move(input));
     }
+    if (auto pending = pool_change()) drive(std::move(*pending));
     schedule_status();
 }
 
@@ -233,8 +235,10 @@ void NodeImpl::drive(consensus::Input input) {
     follow_ups.push_back(std::move(input));
     while (!stopping && !halted && core) {
         if (follow_ups.empty()) {
-            // A decision may have brought this node within a block of the others.
+            // A decision may have brought this node within a block of the others, and the core
+            // forgets at each height that the pool holds events.
             auto change = voting_change();
+            if (!change) change = pool_change();
             if (!change) break;
             follow_ups.push_back(std::move(*change));
         }
@@ -403,9 +407,10 @@ void NodeImpl::handle_proposal_request(const consensus::ProposalRequest& request
         return;
     }
     // Not a full block yet: with events pending, wait a short batching window so that a stream of
-    // submissions fills blocks instead of committing one event per height; with none, wait up to
-    // timeout_commit (well inside the propose timeout) so an idle network does not spin out empty
-    // blocks. An admission cuts either wait short (see admit()).
+    // submissions fills blocks instead of committing one event per height; with none (the core
+    // asks for a heartbeat block only once heartbeat_interval_ms passed, consensus/README.md),
+    // wait up to timeout_commit (well inside the propose timeout), so that an event arriving
+    // meanwhile still makes it a block with events. An admission cuts either wait short (see admit()).
     waiting_proposal = request;
     log_line(LogLevel::debug, "proposal_wait")
         .field("height", request.height.value)
@@ -425,6 +430,11 @@ void NodeImpl::arm_proposal_timer(std::int64_t wait_ms) {
         waiting_proposal.reset();
         if (auto built = build_proposal(request_now)) drive(std::move(*built));
     });
+}
+
+std::optional<consensus::Input> NodeImpl::pool_change() const {
+    if (!core || core->events_pending() || mempool->empty()) return std::nullopt;
+    return consensus::EventsPending{};
 }
 
 std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::ProposalRequest& request) {
@@ -545,6 +555,16 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
     if (local) {
         submit_times.emplace(bytes.id, now_ms());
         queue_gossip(bytes.canonical_envelope);
+    }
+    if (core && !core->events_pending() && !events_nudge_posted) {
+        // The first event of an idle height wakes the core (round 0 starts, a proposer proposes),
+        // on the next turn of the loop: admit() may run inside a batch or a core step.
+        events_nudge_posted = true;
+        boost::asio::post(io, [this] {
+            events_nudge_posted = false;
+            if (stopping) return;
+            if (auto nudge = pool_change()) drive(std::move(*nudge));
+        });
     }
     if (waiting_proposal) {
         if (mempool->size() >= genesis.params.block_events_max) {

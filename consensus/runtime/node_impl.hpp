@@ -163,7 +163,8 @@ public:
     // A proposal request waiting for events (empty mempool) until its timer fires.
     std::optional<consensus::ProposalRequest> waiting_proposal;
     std::shared_ptr<boost::asio::steady_timer> proposal_timer;
-    bool proposal_batching = false;  // The armed wait is the short batching window.
+    bool proposal_batching = false;    // The armed wait is the short batching window.
+    bool events_nudge_posted = false;  // An EventsPending for the core is posted (admit()).
     // Gossip batch of admitted envelopes not yet sent.
     // The JSON array text of the batch, built from the canonical envelope bytes admission
     // already computed (no re-serialization), without its closing bracket.
@@ -208,6 +209,8 @@ public:
                                  std::deque<consensus::Input>& follow_ups);
     void arm_proposal_timer(std::int64_t wait_ms);
     std::optional<consensus::Input> build_proposal(const consensus::ProposalRequest& request);
+    // EventsPending when the pool holds events the core does not know of (quiet when idle).
+    [[nodiscard]] std::optional<consensus::Input> pool_change() const;
     bool validate_block(const ledger::Block& block, const ledger::BlockHash& id);
     // event_bytes() of each of the block's events, nullopt when a signature does not verify.
     std::optional<std::vector<ledger::EventBytes>> verify_signatures(const ledger::Block& block);

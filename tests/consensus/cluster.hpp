@@ -20,6 +20,7 @@
 #include "consensus/verifier.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/block.hpp"
+#include "ledger/event.hpp"
 
 namespace custos::test {
 
@@ -72,10 +73,30 @@ inline Block test_block(Height height, TimeMs time, const BlockHash& previous, s
     return block;
 }
 
+// A signed custody event for blocks that must not be empty (quiet when idle); `number` makes
+// different ones. The core never looks inside it; the wire codec parses it strictly.
+inline ledger::Envelope test_envelope(std::size_t number) {
+    ledger::Event event;
+    event.chain_id = std::string(test_chain_id);
+    event.kind = ledger::EventKind::register_item;
+    event.item = "ITEM-" + std::to_string(number);
+    event.case_id = "CASE-1";
+    event.agency = "V0";
+    event.time = TimeMs{test_genesis_time_ms};
+    event.location = "Evidence room 1";
+    event.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-1"};
+    event.digests = ledger::Digests{crypto::sha256(event.item)};
+    event.description = "Exhibit " + event.item;
+    event.seal = "SEAL-" + event.item;
+    return ledger::sign_event(event, test_key(0));
+}
+
 class Cluster {
 public:
-    explicit Cluster(std::size_t count)
-        : params_(test_params(count)), verifier_(params_.chain_id, params_.validators) {
+    // `heartbeat_ms`: Params::heartbeat_ms (0: empty blocks at once, no idle wait).
+    explicit Cluster(std::size_t count, std::int64_t heartbeat_ms = 0)
+        : params_(with_heartbeat(test_params(count), heartbeat_ms)),
+          verifier_(params_.chain_id, params_.validators) {
         for (std::size_t index = 0; index < count; ++index) {
             signers_.push_back(std::make_unique<KeySigner>(test_name(index), test_key(index)));
         }
@@ -84,6 +105,19 @@ public:
         }
         decided_.resize(count);
         persisted_.resize(count);
+        pool_.resize(count, 0);
+    }
+
+    static Params with_heartbeat(Params params, std::int64_t heartbeat_ms) {
+        params.heartbeat_ms = heartbeat_ms;
+        return params;
+    }
+
+    // `events` events reach one node's pool, and its core hears of them as the runtime reports it.
+    void report_events(std::size_t node, std::size_t events = 1) {
+        pool_[node] += events;
+        auto ready = cores_[node]->step(EventsPending{}, now());
+        carry_out(node, ready);
     }
 
     [[nodiscard]] StartState start_state() const {
@@ -182,8 +216,10 @@ public:
 
     void carry_out(std::size_t index, Ready& ready) {
         if (ready.persist) persisted_[index] = *ready.persist;
-        for (auto& decision : ready.decisions)
+        for (auto& decision : ready.decisions) {
             decided_[index].push_back(decision);
+            if (!decision.block.events.empty()) pool_[index] = 0;  // Every test event is in it.
+        }
         for (auto& evidence : ready.evidence)
             evidence_.push_back(evidence);
         for (const auto& outbound : ready.messages) {
@@ -202,6 +238,8 @@ public:
         for (const auto& request : ready.proposal_requests) {
             const auto previous = decided_[index].empty() ? BlockHash{} : decided_[index].back().block_id;
             auto block = test_block(request.height, request.time, previous, test_name(index), next_salt_++);
+            for (std::size_t event = 0; event < pool_[index]; ++event)
+                block.events.push_back(test_envelope(event));
             auto next = cores_[index]->step(ProposalBuilt{request.height, request.round, block}, now());
             carry_out(index, next);
         }
@@ -218,6 +256,7 @@ public:
     std::vector<std::unique_ptr<Core>> cores_;
     std::vector<std::vector<Decision>> decided_;
     std::vector<std::optional<PersistentState>> persisted_;
+    std::vector<std::size_t> pool_;  // Events in each node's pool (report_events).
     std::vector<Evidence> evidence_;
     std::vector<std::pair<std::size_t, SignedMessage>> sent_;
     struct Queued {

@@ -191,3 +191,59 @@ TEST_CASE("simulator: validator-set changes by governance switch sets twice and 
         CHECK(result.stats.set_changes == 2);
     }
 }
+
+TEST_CASE(
+    "invariants: quiet-when-idle fails for an empty block before the heartbeat, not after it or with "
+    "events") {
+    Fixture fixture;
+    fixture.checker.set_heartbeat(1000, TimeMs{test_genesis_time_ms - 1000});
+    fixture.checker.on_decision(0, fixture.good(1), ok);  // 1,001 ms after: a heartbeat.
+    CHECK_FALSE(fixture.checker.violation().has_value());
+    auto with_events = fixture.good(2);  // 1 ms after, but not empty.
+    with_events.block.events.push_back(test_envelope(1));
+    fixture.checker.on_decision(0, with_events, ok);
+    CHECK_FALSE(fixture.checker.violation().has_value());
+    fixture.checker.on_decision(0, fixture.good(3), ok);  // Empty, 1 ms after.
+    REQUIRE(fixture.checker.violation().has_value());
+    CHECK(fixture.checker.violation()->invariant == Invariant::quiet);
+    CHECK(fixture.checker.empty_blocks() == 2);
+}
+
+TEST_CASE("simulator: long idle gaps then events hold every invariant; heartbeats only while idle") {
+    custos::sim::SimConfig config;
+    config.byzantine = 1;
+    config.heartbeat_ms = 20'000;
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+        config.seed = seed;
+        const auto result = custos::sim::run_simulation(config);
+        CHECK_MESSAGE(!result.violation.has_value(),
+                      (result.violation ? result.violation->detail : std::string()));
+        CHECK(result.stats.events_submitted > 0);
+        CHECK(result.stats.empty_blocks > 0);  // The idle gap after healing had heartbeats.
+        // An empty block per height would be one per ~2 s of simulated time; heartbeats are
+        // at least 20 s apart.
+        CHECK(result.stats.empty_blocks <=
+              static_cast<std::uint64_t>(result.stats.simulated_ms / 20'000) + 1);
+    }
+}
+
+TEST_CASE("simulator: cores without the heartbeat are caught by quiet-when-idle") {
+    custos::sim::SimConfig config;
+    config.seed = 3;
+    config.heartbeat_ms = 20'000;
+    config.sabotage_eager_empty = true;
+    const auto result = custos::sim::run_simulation(config);
+    REQUIRE(result.violation.has_value());
+    CHECK(result.violation->invariant == Invariant::quiet);
+}
+
+TEST_CASE("simulator: cores that never hear of events miss the probe's bound") {
+    custos::sim::SimConfig config;
+    config.seed = 3;
+    config.heartbeat_ms = 20'000;
+    config.sabotage_ignore_events = true;
+    const auto result = custos::sim::run_simulation(config);
+    REQUIRE(result.violation.has_value());
+    CHECK(result.violation->invariant == Invariant::liveness);
+    CHECK(result.violation->detail.find("probe") != std::string::npos);
+}

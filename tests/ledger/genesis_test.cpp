@@ -93,6 +93,12 @@ TEST_CASE("genesis: inconsistent documents are refused naming the field") {
     CHECK(contains(refusal(genesis), "params.block_events_max"));
 
     genesis = world.genesis;
+    genesis.params.heartbeat_interval_ms = 0;
+    CHECK(contains(refusal(genesis), "params.heartbeat_interval_ms"));
+    genesis.params.heartbeat_interval_ms = 3'600'001;
+    CHECK(contains(refusal(genesis), "params.heartbeat_interval_ms: must be 1..3600000"));
+
+    genesis = world.genesis;
     genesis.chain_id = "a chain";
     CHECK(contains(refusal(genesis), "chain_id"));
 }
@@ -113,6 +119,9 @@ TEST_CASE("genesis: unknown and missing fields are refused by name") {
     auto missing = json;
     missing["params"].erase("clock_skew_max_ms");
     CHECK(contains(refusal(missing), "params.clock_skew_max_ms: missing"));
+    auto no_heartbeat = json;  // A genesis written before the heartbeat existed is refused by name.
+    no_heartbeat["params"].erase("heartbeat_interval_ms");
+    CHECK(contains(refusal(no_heartbeat), "params.heartbeat_interval_ms: missing"));
 
     auto bad_type = json;
     bad_type["type"] = "custos.genesis.v2";

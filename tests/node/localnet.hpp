@@ -26,6 +26,8 @@ struct LocalnetOptions {
     // set, each with an agency of its own; with any, the four validators belong to four distinct
     // agencies and every agency has an admin officer (validator-set governance tests).
     std::size_t spare_nodes = 0;
+    // Genesis heartbeat_interval_ms: an idle network commits one empty block per interval.
+    std::uint64_t heartbeat_ms = 300;
 };
 
 class Localnet {
@@ -78,6 +80,8 @@ public:
     [[nodiscard]] std::optional<std::uint64_t> log_size(std::size_t index);
     [[nodiscard]] std::optional<std::uint64_t> height(std::size_t index);
     [[nodiscard]] std::optional<std::string> block_hash(std::size_t index, std::uint64_t height);
+    // GET /v1/blocks/{height}: {"header": {...}, "hash", "events": [ids], "certificate"}.
+    [[nodiscard]] std::optional<crypto::Json> block(std::size_t index, std::uint64_t height);
     // A counter or gauge from GET /metrics (open route); nullopt when unreachable or absent.
     [[nodiscard]] std::optional<double> metric(std::size_t index, const std::string& name);
     // Polls until `predicate` holds or `seconds` pass; returns whether it held.

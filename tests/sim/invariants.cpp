@@ -18,6 +18,8 @@ std::string_view invariant_name(Invariant invariant) {
             return "heights-only-grow";
         case Invariant::restart_consistent:
             return "restart-consistent";
+        case Invariant::quiet:
+            return "quiet-when-idle";
         case Invariant::liveness:
             return "liveness";
     }
@@ -58,11 +60,27 @@ void InvariantChecker::on_decision(std::size_t node, const consensus::Decision& 
         fail(Invariant::restart_consistent, where + ": decided a different block than before");
     }
     mine[height] = decision.block_id;
+    check_quiet(where, decision.block);
     auto [global, inserted] = decided_.emplace(height, decision.block_id);
+    if (inserted && decision.block.events.empty()) ++empty_blocks_;
     if (!inserted && global->second != decision.block_id) {
         fail(Invariant::agreement, where + ": decided " + crypto::hex_encode(decision.block_id.hash.view()) +
                                        " but another node decided " +
                                        crypto::hex_encode(global->second.hash.view()));
+    }
+}
+
+void InvariantChecker::check_quiet(const std::string& where, const consensus::Block& block) {
+    const auto height = block.header.height.value;
+    times_[height] = block.header.time;
+    if (heartbeat_ms_ <= 0 || !block.events.empty()) return;
+    auto previous = times_.find(height - 1);
+    if (previous == times_.end()) return;  // Not seen (cannot happen: every height is decided in order).
+    if (block.header.time.value < previous->second.value + heartbeat_ms_) {
+        fail(Invariant::quiet, where + ": a block without events " +
+                                   std::to_string(block.header.time.value - previous->second.value) +
+                                   " ms after the block before it, under the heartbeat interval of " +
+                                   std::to_string(heartbeat_ms_) + " ms");
     }
 }
 

@@ -22,6 +22,7 @@ enum class Invariant {
     double_sign,
     heights_grow,
     restart_consistent,
+    quiet,
     liveness
 };
 [[nodiscard]] std::string_view invariant_name(Invariant invariant);
@@ -45,12 +46,21 @@ public:
     void on_signed(std::size_t node, const consensus::SignedMessage& message);
     // A node's current height after a step or a restart.
     void on_height(std::size_t node, ledger::Height height);
+    // Quiet when idle: from now on a decided block without events must be at least `interval_ms`
+    // after the block before it (`genesis_before` stands for the block before height 1).
+    void set_heartbeat(std::int64_t interval_ms, ledger::TimeMs genesis_before) {
+        heartbeat_ms_ = interval_ms;
+        times_[0] = genesis_before;
+    }
+    // Decided heights whose block holds no event.
+    [[nodiscard]] std::uint64_t empty_blocks() const { return empty_blocks_; }
 
     [[nodiscard]] const std::optional<Violation>& violation() const { return violation_; }
     [[nodiscard]] const std::map<std::uint64_t, ledger::BlockHash>& decided() const { return decided_; }
 
 private:
     void fail(Invariant invariant, std::string detail);
+    void check_quiet(const std::string& where, const consensus::Block& block);
 
     std::string chain_id_;
     ledger::ValidatorSet validators_;
@@ -60,6 +70,9 @@ private:
     std::map<std::uint64_t, ledger::BlockHash> decided_;  // The one global list of decisions.
     std::vector<std::map<std::uint64_t, ledger::BlockHash>> node_decided_;  // Survives restarts.
     std::vector<std::uint64_t> node_height_;
+    std::int64_t heartbeat_ms_ = 0;
+    std::map<std::uint64_t, ledger::TimeMs> times_;  // Block time by decided height (0: before height 1).
+    std::uint64_t empty_blocks_ = 0;
     std::map<std::tuple<std::string, std::uint64_t, std::uint32_t, int>, std::string> signed_;
 };
 

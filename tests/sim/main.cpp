@@ -37,7 +37,13 @@ constexpr std::string_view usage = R"(usage: custos-sim [options]
                        another's power doubled; cores are rebuilt at each boundary and nodes
                        catch up by block sync (equal powers only)
   --set-change-height K  first height whose proposer includes the changes (default 2)
+  --heartbeat-ms N     quiet when idle: the cores run with this heartbeat; clients submit events
+                       in bursts with idle gaps, every empty block must come a heartbeat after
+                       the one before, and after healing, two idle heartbeats, a probe event must
+                       be committed within half a heartbeat (not with --set-change)
   --sabotage-double-sign  make node 0 sign two prevotes (the check must catch it)
+  --sabotage-ignore-events  cores never hear of pending events (the probe's bound must catch it)
+  --sabotage-eager-empty    cores run without the heartbeat (the quiet check must catch it)
   --bench              no delay, no faults: print heights per CPU second and core votes/s
   --verbose            print every run
   --version            print the version
@@ -134,6 +140,12 @@ int main(int argc, char** argv) {
             config.set_change_height = std::strtoull(need().data(), nullptr, 10);
         } else if (arg == "--sabotage-double-sign") {
             config.sabotage_double_sign = true;
+        } else if (arg == "--heartbeat-ms") {
+            config.heartbeat_ms = std::strtoll(need().data(), nullptr, 10);
+        } else if (arg == "--sabotage-ignore-events") {
+            config.sabotage_ignore_events = true;
+        } else if (arg == "--sabotage-eager-empty") {
+            config.sabotage_eager_empty = true;
         } else if (arg == "--bench") {
             bench = true;
         } else if (arg == "--verbose") {
@@ -149,6 +161,14 @@ int main(int argc, char** argv) {
     }
     if (config.set_change && (config.unequal_power || config.validators > 9)) {
         std::fprintf(stderr, "custos-sim: --set-change needs equal powers and at most 9 validators\n");
+        return 2;
+    }
+    if (config.heartbeat_ms < 0 || (config.heartbeat_ms > 0 && config.set_change)) {
+        std::fprintf(stderr, "custos-sim: --heartbeat-ms wants a non-negative value, and not --set-change\n");
+        return 2;
+    }
+    if ((config.sabotage_ignore_events || config.sabotage_eager_empty) && config.heartbeat_ms == 0) {
+        std::fprintf(stderr, "custos-sim: the idle sabotages need --heartbeat-ms\n");
         return 2;
     }
     if (config.byzantine * 3 >= config.validators) {
@@ -183,13 +203,17 @@ int main(int argc, char** argv) {
                         result.violation->detail.c_str());
             std::fflush(stdout);
         } else if (verbose) {
-            std::printf("ok seed=%llu heights=%llu steps=%llu simulated_ms=%lld evidence=%llu crashes=%llu\n",
-                        static_cast<unsigned long long>(seed),
-                        static_cast<unsigned long long>(result.stats.heights_decided),
-                        static_cast<unsigned long long>(result.stats.steps),
-                        static_cast<long long>(result.stats.simulated_ms),
-                        static_cast<unsigned long long>(result.stats.evidence_found),
-                        static_cast<unsigned long long>(result.stats.crashes));
+            std::printf(
+                "ok seed=%llu heights=%llu steps=%llu simulated_ms=%lld evidence=%llu crashes=%llu "
+                "events=%llu empty_blocks=%llu\n",
+                static_cast<unsigned long long>(seed),
+                static_cast<unsigned long long>(result.stats.heights_decided),
+                static_cast<unsigned long long>(result.stats.steps),
+                static_cast<long long>(result.stats.simulated_ms),
+                static_cast<unsigned long long>(result.stats.evidence_found),
+                static_cast<unsigned long long>(result.stats.crashes),
+                static_cast<unsigned long long>(result.stats.events_submitted),
+                static_cast<unsigned long long>(result.stats.empty_blocks));
         }
     }
     const double cpu = cpu_seconds() - cpu_begin;

@@ -69,12 +69,14 @@ void World::setup() {
         std::vector<crypto::SecretKey> admin_keys;
         setup_governance(admin_keys);
     }
+    if (config_.heartbeat_ms > 0) setup_workload();
     auto valid = ledger::validate_genesis(*genesis_);
     CUSTOS_ASSERT(valid.has_value(), "the simulator's genesis is valid");
 
     params_.chain_id = genesis_->chain_id;
     params_.validators = genesis_->validators;
     params_.clock_precision_ms = clock_precision_ms;
+    params_.heartbeat_ms = config_.sabotage_eager_empty ? 0 : config_.heartbeat_ms;
     verifier_ = std::make_unique<consensus::MessageVerifier>(params_.chain_id, params_.validators);
 
     // Byzantine validators: the lowest-power ones, as many as asked while their power stays
@@ -95,6 +97,8 @@ void World::setup() {
         honest[order[chosen]] = false;
     }
     checker_ = std::make_unique<InvariantChecker>(params_.chain_id, params_.validators, honest);
+    if (config_.heartbeat_ms > 0)
+        checker_->set_heartbeat(config_.heartbeat_ms, ledger::TimeMs{sim_genesis_time_ms - 1});
     if (config_.set_change) {
         std::vector<std::string> names;
         for (std::size_t index = 0; index < node_count; ++index) {
@@ -133,7 +137,12 @@ void World::start_node(std::size_t index) {
     node.up = true;
     std::deque<consensus::Input> follow_ups;
     build_core(index, follow_ups);
-    while (!follow_ups.empty() && node.up && node.core) {
+    while (node.up && node.core) {
+        if (follow_ups.empty()) {
+            auto change = pool_change(node);
+            if (!change) break;
+            follow_ups.push_back(std::move(*change));
+        }
         auto input = std::move(follow_ups.front());
         follow_ups.pop_front();
         auto next = node.core->step(std::move(input), local_time(node));
@@ -185,6 +194,7 @@ void World::crash_node(std::size_t index) {
     Node& node = nodes_[index];
     node.up = false;
     node.core.reset();  // Everything not persisted is gone.
+    node.pool.clear();
     ++node.epoch;
     ++stats_.crashes;
     push(Event{now_ + rng_.range(restart_min_ms, restart_max_ms), 0, EventKind::restart, index});
@@ -194,7 +204,13 @@ void World::drive(std::size_t index, consensus::Input input) {
     Node& node = nodes_[index];
     std::deque<consensus::Input> follow_ups;
     follow_ups.push_back(std::move(input));
-    while (!follow_ups.empty() && node.up && node.core) {
+    while (node.up && node.core) {
+        if (follow_ups.empty()) {
+            // As custos-node's runtime: the core forgets at each height that the pool holds events.
+            auto change = pool_change(node);
+            if (!change) break;
+            follow_ups.push_back(std::move(*change));
+        }
         auto next_input = std::move(follow_ups.front());
         follow_ups.pop_front();
         if (const auto* received = std::get_if<consensus::MessageReceived>(&next_input)) {
@@ -232,6 +248,7 @@ void World::carry_out(std::size_t index, consensus::Ready& ready, std::deque<con
         node.commits.emplace(decision.block.header.height.value,
                              consensus::Commit{decision.block, decision.round, decision.certificate});
     }
+    if (!ready.decisions.empty()) after_decision();
     if (ready.persist) node.persisted = *ready.persist;
     stats_.evidence_found += ready.evidence.size();
     if (faults_active_ && node.honest && rng_.chance(config_.crash_mid_ready)) {
@@ -269,8 +286,11 @@ void World::carry_out(std::size_t index, consensus::Ready& ready, std::deque<con
         push(Event{now_ + timeout.delay_ms, 0, EventKind::timeout, index, index, node.epoch, {}, timeout});
     }
     for (const auto& request : ready.proposal_requests) {
+        auto candidates = governance_candidates(node);
+        for (auto& envelope : pool_candidates(node))
+            candidates.push_back(std::move(envelope));
         auto built = node.ledger->build(
-            ledger::BlockProposal{governance_candidates(node), request.time, node.signer->name()});
+            ledger::BlockProposal{std::move(candidates), request.time, node.signer->name()});
         CUSTOS_ASSERT(built.has_value(), "a block of valid or dropped candidates always builds");
         follow_ups.push_back(
             consensus::ProposalBuilt{request.height, request.round, std::move(built->block)});
@@ -393,6 +413,15 @@ void World::handle(Event& event) {
         case EventKind::sync_tick:
             sync_tick();
             return;
+        case EventKind::submit:
+            submit_burst();
+            return;
+        case EventKind::event_arrival:
+            hear_event(event.node, event.item);
+            return;
+        case EventKind::probe:
+            submit_probe();
+            return;
     }
 }
 
@@ -438,6 +467,7 @@ void World::heal() {
     for (std::size_t index = 0; index < nodes_.size(); ++index) {
         if (!nodes_[index].up) restart_node(index);
     }
+    if (config_.heartbeat_ms > 0) resubmit_uncommitted();
 }
 
 std::string World::describe_nodes() const {
@@ -461,8 +491,9 @@ bool World::liveness_reached() const {
     for (const auto& node : nodes_) {
         if (node.honest && node.ledger->height().value < liveness_target_) return false;
     }
-    // A set-change run must also see both changes in force (the network really switched sets).
-    return !config_.set_change || count_set_changes() >= 2;
+    // A set-change run must also see both changes in force (the network really switched sets);
+    // a heartbeat run, every event committed and the probe ordered.
+    return (!config_.set_change || count_set_changes() >= 2) && workload_done();
 }
 
 SimResult World::run() {
@@ -470,8 +501,17 @@ SimResult World::run() {
     for (std::size_t index = 0; index < nodes_.size(); ++index)
         start_node(index);
     push(Event{rng_.range(fault_tick_min_ms, fault_tick_max_ms), 0, EventKind::fault_tick});
-    push(Event{config_.fault_ms, 0, EventKind::heal});
+    // A heartbeat run's fault phase spans a few heartbeats, so that idle gaps (and heartbeats)
+    // meet crashes and partitions.
+    const std::int64_t fault_ms =
+        config_.heartbeat_ms > 0 ? std::max(config_.fault_ms, 3 * config_.heartbeat_ms) : config_.fault_ms;
+    push(Event{fault_ms, 0, EventKind::heal});
     if (config_.set_change) push(Event{sync_interval_ms, 0, EventKind::sync_tick});
+    if (config_.heartbeat_ms > 0) push(Event{rng_.range(0, config_.heartbeat_ms), 0, EventKind::submit});
+    // A heartbeat run's liveness phase holds an idle gap of two heartbeats before its probe.
+    const std::int64_t liveness_ms = config_.heartbeat_ms > 0
+                                         ? std::max(config_.liveness_ms, 4 * config_.heartbeat_ms + 30'000)
+                                         : config_.liveness_ms;
     SimResult result;
     while (!queue_.empty() && !checker_->violation()) {
         if (stats_.steps++ >= config_.steps_max) {
@@ -485,12 +525,16 @@ SimResult World::run() {
         const auto& decided = checker_->decided();
         if (faults_active_ && !decided.empty() && decided.rbegin()->first >= config_.heights) heal();
         if (!faults_active_ && liveness_reached()) break;
-        if (!faults_active_ && now_ > heal_time_ + config_.liveness_ms) {
+        if (auto missed = workload_violation()) {
+            result.violation = std::move(missed);
+            break;
+        }
+        if (!faults_active_ && now_ > heal_time_ + liveness_ms) {
             result.violation = Violation{
                 Invariant::liveness,
                 "honest nodes did not reach height " + std::to_string(liveness_target_) +
                     (config_.set_change ? " with both validator-set changes in force" : "") + " within " +
-                    std::to_string(config_.liveness_ms) + " ms after the faults healed; " + describe_nodes()};
+                    std::to_string(liveness_ms) + " ms after the faults healed; " + describe_nodes()};
             break;
         }
     }
@@ -498,6 +542,7 @@ SimResult World::run() {
     stats_.heights_decided = checker_->decided().empty() ? 0 : checker_->decided().rbegin()->first;
     stats_.simulated_ms = now_;
     if (config_.set_change) stats_.set_changes = count_set_changes();
+    stats_.empty_blocks = checker_->empty_blocks();
     result.stats = stats_;
     return result;
 }

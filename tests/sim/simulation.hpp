@@ -44,6 +44,22 @@ struct SimConfig {
     // and nodes catch up by block sync. Equal powers only.
     bool set_change = false;
     std::uint64_t set_change_height = 2;
+    // Quiet when idle (sim/workload.cpp; not with set_change): the cores run with this heartbeat
+    // (0: off, empty blocks at once as before). Clients submit register events in bursts to one
+    // node, gossiped to the others (lost when a link is down), separated by idle gaps of up to
+    // 1.5 heartbeats; the fault phase lasts at least three heartbeats. Every decided block is
+    // checked: one without events must come at least a heartbeat after the block before it (the
+    // `quiet` invariant). After the faults heal, clients
+    // submit again what is not yet committed, the network stays idle for two heartbeats, and a
+    // probe event, submitted just after a block, must be committed by every honest node within
+    // half a heartbeat (proposers propose at once; not only with the next heartbeat).
+    std::int64_t heartbeat_ms = 0;
+    // Sabotage: the cores never hear of events (the runtime does not report its pool), so events
+    // wait for a heartbeat; the probe's bound must catch it.
+    bool sabotage_ignore_events = false;
+    // Sabotage: the cores run without a heartbeat (empty blocks at once) while the checker holds
+    // them to it; the quiet invariant must catch it.
+    bool sabotage_eager_empty = false;
     // Sabotage for tests that show an invariant check fails when its property is broken.
     bool sabotage_double_sign = false;
     bool quiet = true;
@@ -56,9 +72,11 @@ struct SimStats {
     std::uint64_t heights_decided = 0;  // Highest height in the global list.
     std::uint64_t evidence_found = 0;
     std::uint64_t crashes = 0;
-    std::uint64_t set_changes = 0;  // Validator sets in force beyond genesis (set_change runs).
-    double core_seconds = 0;        // CPU time inside Core::step (bench only).
-    double sign_seconds = 0;        // ... of which spent signing.
+    std::uint64_t set_changes = 0;       // Validator sets in force beyond genesis (set_change runs).
+    std::uint64_t events_submitted = 0;  // Workload events (heartbeat runs).
+    std::uint64_t empty_blocks = 0;      // Decided blocks without events (the global list).
+    double core_seconds = 0;             // CPU time inside Core::step (bench only).
+    double sign_seconds = 0;             // ... of which spent signing.
     std::int64_t simulated_ms = 0;
 };
 

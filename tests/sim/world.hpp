@@ -61,7 +61,8 @@ struct Node {
     std::uint64_t restarts = 0;  // Matches a resume_voting event to its restart.
     std::uint64_t epoch = 0;     // Bumped by each crash; timeouts of an older epoch are dropped.
     std::int64_t skew_ms = 0;
-    Hash32 core_set_hash;  // The set the core was built with (no core: not a member).
+    Hash32 core_set_hash;           // The set the core was built with (no core: not a member).
+    std::vector<std::size_t> pool;  // Workload events heard of (indices; volatile: lost in a crash).
 };
 
 // A validator set some node's ledger holds, with its hash and a verifier for its members.
@@ -71,7 +72,18 @@ struct SetInfo {
     std::unique_ptr<consensus::MessageVerifier> verifier;
 };
 
-enum class EventKind : std::uint8_t { deliver, timeout, fault_tick, restart, resume_voting, heal, sync_tick };
+enum class EventKind : std::uint8_t {
+    deliver,
+    timeout,
+    fault_tick,
+    restart,
+    resume_voting,
+    heal,
+    sync_tick,
+    submit,         // Heartbeat runs: a client submits a burst of events to one node.
+    event_arrival,  // ... an event reaches a node's pool (`item`: its workload index).
+    probe           // ... the probe event after the idle gap.
+};
 
 struct Event {
     std::int64_t time = 0;
@@ -82,6 +94,7 @@ struct Event {
     std::uint64_t epoch = 0;  // timeout: the node's epoch; resume_voting: its restart count.
     std::shared_ptr<const std::string> bytes;
     consensus::Timeout timeout;
+    std::size_t item = 0;  // event_arrival: the workload event.
 };
 
 struct EventLater {
@@ -130,6 +143,21 @@ private:
     [[nodiscard]] consensus::SignedMessage forge_conflict(std::size_t index,
                                                           const consensus::SignedMessage& message);
     [[nodiscard]] bool liveness_reached() const;
+    // sim/workload.cpp (heartbeat runs only).
+    void setup_workload();
+    void submit_burst();
+    std::size_t make_event();
+    void hear_event(std::size_t index, std::size_t item);
+    void gossip_event(std::size_t entry, std::size_t item);
+    void submit_probe();
+    void resubmit_uncommitted();
+    [[nodiscard]] bool committed_everywhere(std::size_t item) const;
+    [[nodiscard]] std::vector<ledger::Envelope> pool_candidates(Node& node) const;
+    // EventsPending for the node's core when its pool holds events the core does not know of.
+    [[nodiscard]] std::optional<consensus::Input> pool_change(Node& node) const;
+    void after_decision();  // Schedules the probe once the idle gap after healing has passed.
+    [[nodiscard]] std::optional<Violation> workload_violation() const;
+    [[nodiscard]] bool workload_done() const;
 
     SimConfig config_;
     bool measure_core_;
@@ -161,6 +189,13 @@ private:
     std::uint64_t liveness_target_ = 0;
     bool sabotaged_ = false;
     SimStats stats_;
+    // Heartbeat runs: the workload's events, when each was submitted, the custodian who signs them.
+    std::optional<crypto::SecretKey> custodian_;
+    std::vector<ledger::Envelope> workload_;
+    std::vector<ledger::EventId> workload_ids_;
+    std::optional<std::size_t> probe_;  // Workload index of the probe, once submitted.
+    std::int64_t probe_time_ = -1;
+    bool probe_scheduled_ = false;
 };
 
 }  // namespace custos::sim

@@ -33,10 +33,12 @@ using crypto::Json;
 constexpr std::string_view default_agencies = "NL-POL,DE-BKA,FR-PN,BE-POL";
 constexpr std::string_view public_key_type = "custos.ed25519.public-key.v1";
 constexpr std::size_t layout_bytes_max = 1024 * 1024;
+constexpr std::uint64_t heartbeat_ms_max = 3'600'000;  // docs/FORMAT.md 5.1
 
 constexpr std::string_view init_usage =
     "usage: custos localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
     "                            [--rest-port-base P] [--peer-port-base P] [--joiners N]\n"
+    "                            [--heartbeat-ms MS]\n"
     "\n"
     "Writes a local Custos network into DIR (which must not hold a genesis yet):\n"
     "  DIR/genesis.json                       the genesis (chain custos-localnet); its hash is printed\n"
@@ -60,6 +62,8 @@ constexpr std::string_view init_usage =
     "                        and approvals (docs/OPERATIONS.md 2.1). Each gets node<i>/config.json,\n"
     "                        its key and node<i>/validator_entry.json (the proposal's \"validator\");\n"
     "                        'run' does not start them: custos-node --config DIR/node<i>/config.json\n"
+    "  --heartbeat-ms MS     genesis heartbeat_interval_ms, 1..3600000 (default 60000): an idle\n"
+    "                        network commits one empty block per interval, none in between\n"
     "  -h, --help            show this help\n"
     "\n"
     "exit status: 0 written, 1 DIR already holds a genesis or a file could not be written,\n"
@@ -79,6 +83,7 @@ struct InitOptions {
     std::uint16_t rest_port_base = default_rest_port_base;
     std::uint16_t peer_port_base = default_peer_port_base;
     std::size_t joiners = 0;
+    std::uint64_t heartbeat_ms = ledger::ConsensusParams{}.heartbeat_interval_ms;
 };
 
 int usage_error(const std::string& message) {
@@ -128,6 +133,8 @@ std::optional<InitOptions> parse_init_args(const Args& args, int& exit_code) {
             options.peer_port_base = static_cast<std::uint16_t>(*number);
         } else if (arg == "--joiners" && number && *number <= joiners_max) {
             options.joiners = *number;
+        } else if (arg == "--heartbeat-ms" && number && *number >= 1 && *number <= heartbeat_ms_max) {
+            options.heartbeat_ms = *number;
         } else {
             exit_code = usage_error("bad argument '" + arg + " " + value + "'");
             return std::nullopt;
@@ -325,6 +332,7 @@ int init(const InitOptions& options) {
         validators->begin(), validators->begin() + static_cast<std::ptrdiff_t>(options.validators));
     std::sort(genesis.validators.validators.begin(), genesis.validators.validators.end(),
               [](const auto& a, const auto& b) { return a.name < b.name; });
+    genesis.params.heartbeat_interval_ms = options.heartbeat_ms;
     if (auto valid = ledger::validate_genesis(genesis); !valid) return fail(valid.error());
 
     if (auto written = write_configs(options, *validators); !written) return fail(written.error());

@@ -94,6 +94,7 @@ const PARAMS = [
   ['timeout_precommit_ms', 1, 3600000], ['timeout_precommit_delta_ms', 1, 3600000],
   ['timeout_commit_ms', 1, 3600000], ['block_events_max', 1, 100000],
   ['block_bytes_max', 1, 33554432], ['clock_skew_max_ms', 1, 3600000],
+  ['heartbeat_interval_ms', 1, 3600000],
 ];
 
 function strictlyIncreasing(list, key, field) {

@@ -1,0 +1,80 @@
+// Multi-process: quiet when idle (genesis heartbeat_interval_ms). Four real custos-node processes
+// with a 3 s heartbeat: over an idle span they commit only heartbeat blocks (no events, each at
+// least an interval after the one before; at most one per interval of the span), and an event
+// submitted right after a heartbeat is committed in a block of its own, not held for the next
+// heartbeat (its block time is less than an interval after the heartbeat's).
+#include <chrono>
+
+#include <doctest/doctest.h>
+
+#include "ledger/time.hpp"
+#include "localnet.hpp"
+
+using custos::node_test::Localnet;
+using custos::node_test::LocalnetOptions;
+using custos::node_test::validator_count;
+
+namespace {
+
+constexpr std::uint64_t heartbeat_ms = 3'000;
+constexpr int idle_span_seconds = 10;
+
+struct BlockInfo {
+    std::int64_t time_ms = 0;
+    std::size_t events = 0;
+};
+
+BlockInfo block_info(Localnet& net, std::uint64_t height) {
+    auto block = net.block(0, height);
+    REQUIRE_MESSAGE(block.has_value(), "block " << height);
+    auto time = custos::ledger::parse_time(block->at("header").at("time").get<std::string>());
+    REQUIRE(time.has_value());
+    return BlockInfo{time->value, block->at("events").size()};
+}
+
+}  // namespace
+
+TEST_CASE("node: an idle network commits only heartbeat blocks, and an event does not wait for one") {
+    Localnet net(LocalnetOptions{.heartbeat_ms = heartbeat_ms});
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    // The genesis is an hour old: the first heartbeat is due at once.
+    REQUIRE_MESSAGE(net.wait_for([&] { return net.height(0).value_or(0) >= 1; }, 30), net.log_tail(0));
+
+    const auto span_start = std::chrono::steady_clock::now();
+    const auto first = *net.height(0);
+    custos::node_test::sleep_ms(idle_span_seconds * 1000);
+    const auto span_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - span_start).count();
+    const auto last = net.height(0).value_or(0);
+    const auto added = last - first;
+    MESSAGE("idle span of " << span_seconds << " s with a " << heartbeat_ms << " ms heartbeat: " << added
+                            << " blocks (a block per height, as before, would be about one per 100 ms)");
+    // At most one heartbeat per interval of the span (plus one at its edge); and they do come.
+    CHECK(added <= static_cast<std::uint64_t>(span_seconds * 1000 / heartbeat_ms) + 1);
+    CHECK(added >= 1);
+    for (std::uint64_t height = first + 1; height <= last; ++height) {
+        const auto block = block_info(net, height);
+        const auto before = block_info(net, height - 1);
+        CHECK_MESSAGE(block.events == 0, "height " << height);
+        CHECK_MESSAGE(block.time_ms - before.time_ms >= static_cast<std::int64_t>(heartbeat_ms),
+                      "height " << height << " only " << block.time_ms - before.time_ms << " ms after");
+    }
+
+    // Right after a heartbeat, one event: it is proposed at once, in a block well before the next.
+    const auto heartbeat = *net.height(0);
+    REQUIRE(net.wait_for([&] { return net.height(0).value_or(0) > heartbeat; }, 15));
+    const auto after = *net.height(0);
+    REQUIRE(net.submit(1, net.next_register_envelope()) == 202);
+    REQUIRE_MESSAGE(net.wait_for([&] { return net.log_size(0).value_or(0) >= 1; }, 30), net.log_tail(0));
+    const auto top = *net.height(0);
+    std::uint64_t with_event = 0;
+    for (std::uint64_t height = after + 1; height <= top && with_event == 0; ++height) {
+        if (block_info(net, height).events > 0) with_event = height;
+    }
+    REQUIRE(with_event > after);
+    const auto gap = block_info(net, with_event).time_ms - block_info(net, with_event - 1).time_ms;
+    MESSAGE("the event's block came " << gap << " ms after the heartbeat before it");
+    CHECK(with_event == after + 1);  // No heartbeat in between.
+    CHECK(gap < static_cast<std::int64_t>(heartbeat_ms));
+}
