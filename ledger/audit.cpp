@@ -11,6 +11,7 @@
 #include "crypto/sha256.hpp"
 #include "crypto/smt.hpp"
 #include "ledger/audit_checkpoint.hpp"
+#include "ledger/audit_signatures.hpp"
 #include "ledger/audit_state.hpp"
 #include "ledger/block.hpp"
 #include "ledger/event.hpp"
@@ -66,11 +67,10 @@ public:
           state_(genesis_),
           history_(genesis_.validators),
           tree_(open_tree(nodes_)),
-          events_(db.cursor(Column::events)) {
+          events_(log_cursor(db), worker_threads(options.threads)) {
         auto map = crypto::smt_update(state_map_, genesis_state_updates(genesis_));
         CUSTOS_ASSERT(map.has_value(), "the genesis state map builds in memory");
         state_map_.apply(map->nodes);
-        events_.seek(store::be64(0));
         report_.genesis_hash = hash;
         report_.head.log_root = tree_.root();
         set_hashes_.emplace(1, genesis_.validators.hash());
@@ -80,6 +80,11 @@ public:
     [[nodiscard]] Result<AuditReport> run();
 
 private:
+    static store::Cursor log_cursor(const store::Db& db) {
+        auto cursor = db.cursor(Column::events);
+        cursor.seek(store::be64(0));
+        return cursor;
+    }
     static crypto::MerkleTree open_tree(crypto::NodeStore& nodes) {
         auto tree = crypto::MerkleTree::open(nodes, 0);
         CUSTOS_ASSERT(tree.has_value(), "an empty merkle tree always opens");
@@ -100,6 +105,7 @@ private:
     }
     [[nodiscard]] bool failed() const { return report_.violation.has_value(); }
 
+    void read_totals();
     [[nodiscard]] Status audit_block(Height height, const std::string& header_text);
     void check_header(const BlockHeader& header, Height height);
     [[nodiscard]] Status check_certificate(const BlockHeader& header, const BlockHash& hash);
@@ -136,8 +142,11 @@ private:
     BlockHash previous_hash_;
     AuditReport report_;
     std::uint64_t next_progress_ = 0;
-    // Leaves are read in order through one cursor rather than a lookup each.
-    store::Cursor events_;
+    std::uint64_t blocks_total_ = 0;  // For progress only: what the store says it holds.
+    std::uint64_t events_total_ = 0;
+    // Leaves are read in order through one cursor rather than a lookup each, parsed and their
+    // signatures verified ahead of the replay on worker threads (audit_signatures.hpp).
+    SignatureStage events_;
     // Where each replayed event is, checked against the event-id index in one sorted pass at
     // the end (cheaper than a random lookup per event).
     struct Placed {
@@ -156,7 +165,19 @@ private:
     bool block_governance_ = false;
 };
 
+void Auditor::read_totals() {
+    auto meta = db_.get(Column::meta, store::meta_key::height);
+    if (!meta || !meta->has_value()) return;
+    blocks_total_ = store::read_be64(**meta).value_or(0);
+    auto text = db_.get(Column::blocks, store::be64(blocks_total_));
+    if (!text || !text->has_value()) return;
+    auto json = crypto::parse_json(**text);
+    auto header = json ? block_header_from_json(*json) : tl::unexpected(json.error());
+    if (header) events_total_ = header->log_size;
+}
+
 Result<AuditReport> Auditor::run() {
+    if (options_.progress) read_totals();
     for (std::uint64_t height = 1; height < height_max; ++height) {
         auto text = db_.get(Column::blocks, store::be64(height));
         if (!text) return tl::unexpected(text.error());
@@ -358,8 +379,9 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
                            .message = at() + (stray ? "stray record in the log" : "event missing")});
         return {};
     }
-    const std::string_view stored = events_.value();
-    auto envelope = parse_envelope(stored);
+    const PreparedEvent& prepared = events_.prepared();
+    const std::string_view stored = prepared.stored;
+    const auto& envelope = prepared.envelope;  // parse_envelope(stored)
     if (!envelope) {
         violate(AuditViolation{.height = height,
                                .leaf_index = leaf,
@@ -369,8 +391,8 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
                                .message = at() + envelope.error().message});
         return {};
     }
-    const std::string event_bytes = canonical_event(envelope->event);
-    const EventId id{crypto::sha256(event_bytes)};
+    const std::string& event_bytes = prepared.event_bytes;  // canonical_event(envelope->event)
+    const EventId id = prepared.id;                         // SHA-256 of event_bytes
     auto place = [&](std::string rule) {
         return AuditViolation{.height = height, .leaf_index = leaf, .event = id, .rule = std::move(rule)};
     };
@@ -382,7 +404,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
         violate(std::move(violation));
         return {};
     }
-    if (!crypto::verify(envelope->signer, as_bytes(event_bytes), envelope->signature)) {
+    if (!prepared.signature_ok) {  // crypto::verify(signer, event_bytes, signature)
         auto violation = place("R2");
         violation.field = "sig";
         violation.expected = "a signature by " + key_id(envelope->signer);
@@ -398,7 +420,8 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
     placed_.push_back(Placed{id, height, leaf});
     events_.next();
     if (++report_.events >= next_progress_) {
-        if (options_.progress) options_.progress(AuditProgress{height, report_.events});
+        if (options_.progress)
+            options_.progress(AuditProgress{height, report_.events, blocks_total_, events_total_});
         next_progress_ += options_.progress_every_events;
     }
     return {};

@@ -101,6 +101,10 @@ struct AuditReport {
 struct AuditProgress {
     Height height;
     std::uint64_t events = 0;
+    // What the store says it holds (its committed height and that block's log size; 0 when it
+    // cannot tell): enough for a rate and the time left.
+    std::uint64_t blocks_total = 0;
+    std::uint64_t events_total = 0;
 };
 
 struct AuditOptions {
@@ -115,6 +119,10 @@ struct AuditOptions {
     // a checkpoint above the head is a violation (checkpoint.behind: the store is truncated or
     // stale), another block at its height too (checkpoint.fork).
     std::vector<Certificate> expected_checkpoints;
+    // Threads that parse events and verify their signatures ahead of the replay (0: one per
+    // core; 1: all on the calling thread). Blocks are still applied in order on the calling
+    // thread, so the verdict and the first violation do not depend on it.
+    unsigned threads = 1;
 };
 
 // A violation is a successful audit with a violation in the report; the Result fails only when

@@ -115,6 +115,9 @@ struct VerifyOptions {
     // The genesis hash the court trusts (--genesis-hash). Without it the genesis is taken on
     // trust from the bundle, and a forged validator set would pass: the report says so.
     std::optional<Hash32> pinned_genesis_hash;
+    // Threads that parse the envelopes and verify their signatures (check 2); 1: the caller's
+    // only. Failures are reported in record order, so the verdict does not depend on it.
+    unsigned threads = 1;
 };
 
 // Verifies a bundle. The Result fails only for a bug-level problem; a bundle that does not

@@ -7,6 +7,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
+#include "ledger/audit_signatures.hpp"
 #include "ledger/block.hpp"
 #include "ledger/bundle_internal.hpp"
 #include "ledger/rules.hpp"
@@ -113,24 +114,32 @@ bool check_genesis(Verification& verification, const VerifyOptions& options) {
 // Check 2, first half: each envelope is a valid event of this chain with a valid signature. The
 // signer's rights are judged by the replay (check_custody_rules), which knows the officer state
 // at the event's leaf position.
-void check_envelopes(Verification& verification, std::vector<Record>& records) {
-    for (auto& record : records) {
+// The records are independent: each is parsed and its signature verified on `threads` threads
+// (the expensive part), then the failures are reported in record order.
+void check_envelopes(Verification& verification, std::vector<Record>& records, unsigned threads) {
+    std::vector<std::optional<std::string>> problems(records.size());
+    parallel_for(records.size(), threads, [&](std::size_t index) {
+        auto& record = records[index];
         auto envelope = envelope_from_json(*record.envelope_json);
         if (!envelope) {
-            verification.fail(BundleCheck::signatures, location_of(record), envelope.error().message);
-            continue;
+            problems[index] = envelope.error().message;
+            return;
         }
         record.bytes = event_bytes(*envelope);
         record.envelope = std::move(*envelope);
         if (record.envelope->event.chain_id != verification.genesis.chain_id) {
-            verification.fail(BundleCheck::signatures, location_of(record),
-                              "R3 event.chain_id: the event is for chain '" +
-                                  record.envelope->event.chain_id + "', the genesis is of '" +
-                                  verification.genesis.chain_id + "'");
-            continue;
+            problems[index] = "R3 event.chain_id: the event is for chain '" +
+                              record.envelope->event.chain_id + "', the genesis is of '" +
+                              verification.genesis.chain_id + "'";
+            return;
         }
-        if (auto ok = verify_envelope_signature(*record.envelope, record.bytes); !ok)
-            verification.fail(BundleCheck::signatures, location_of(record), ok.error().message);
+        if (auto ok = verify_envelope_signature(*record.envelope, record.bytes); !ok) {
+            problems[index] = ok.error().message;
+        }
+    });
+    for (std::size_t index = 0; index < records.size(); ++index) {
+        if (problems[index])
+            verification.fail(BundleCheck::signatures, location_of(records[index]), *problems[index]);
     }
 }
 
@@ -303,8 +312,8 @@ void bundle_detail::run_checks(Verification& verification, const crypto::Json& b
         return;
     }
     order_records(verification);
-    check_envelopes(verification, verification.bundle.governance);
-    check_envelopes(verification, verification.bundle.events);
+    check_envelopes(verification, verification.bundle.governance, options.threads);
+    check_envelopes(verification, verification.bundle.events, options.threads);
     check_proofs(verification);
     check_chain(verification);
     check_custody_rules(verification);

@@ -19,6 +19,7 @@
 
 #include "crypto/smt.hpp"
 #include "ledger/audit.hpp"
+#include "ledger/audit_signatures.hpp"
 #include "ledger/state_map.hpp"
 #include "ledger/rules.hpp"
 #include "ledger/state.hpp"
@@ -39,16 +40,19 @@ constexpr std::uint64_t admission_events = 20000;
 constexpr std::uint64_t timed_blocks = 10;
 
 constexpr std::string_view bench_ledger_usage =
-    "usage: custos bench ledger [--events N] [--dir DIR]\n"
+    "usage: custos bench ledger [--events N] [--dir DIR] [--threads N]\n"
     "\n"
     "Prints events per second, on one thread, for: admission checks; block application with a\n"
     "synced commit of 1,000-event blocks; the state map (updates per block, stored bytes per\n"
-    "event, proof size); audit replay of an N-event store. Asserts nothing.\n"
+    "event, proof size); audit replay of an N-event store, on one thread and then with N\n"
+    "signature threads (custos audit --threads), and the speed-up. Asserts nothing.\n"
     "\n"
     "options:\n"
     "  --events N   events in the store the audit replays (default 1000000, at least 20000)\n"
     "  --dir DIR    where to build the store (must not exist; default: a temporary directory,\n"
-    "               removed afterwards)\n";
+    "               removed afterwards)\n"
+    "  --threads N  signature threads for the second audit run, 1..256 (default: one per core;\n"
+    "               1 runs the audit once)\n";
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -69,6 +73,12 @@ struct Stopwatch {
     [[nodiscard]] double wall_seconds() const { return seconds_since(wall); }
     [[nodiscard]] double cpu_seconds() const { return thread_cpu_seconds() - cpu; }
 };
+
+double process_cpu_seconds() {
+    timespec now{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
+}
 
 void print_figure(const std::string& name, double value, const char* unit) {
     std::printf("%-56s %12.0f %s\n", name.c_str(), value, unit);
@@ -215,19 +225,43 @@ int bench_map_size(const ledger::Store& store) {
     return exit_ok;
 }
 
-int bench_audit(const std::filesystem::path& directory) {
+// One audit replay with `threads` signature threads; its wall-clock seconds, or nullopt on failure.
+std::optional<double> bench_audit_once(const std::filesystem::path& directory, unsigned threads) {
     const Stopwatch watch;
     const auto start = watch.wall;
+    const double process_cpu_before = process_cpu_seconds();
     ledger::AuditOptions options;
+    options.threads = threads;
     options.progress = [&](const ledger::AuditProgress& at) { progress("audit", at.events, start); };
     auto report = ledger::audit_directory(directory, options);
     const double cpu_seconds = watch.cpu_seconds();
+    const double process_cpu = process_cpu_seconds() - process_cpu_before;
     const double seconds = watch.wall_seconds();
-    if (!report) return (std::cerr << "error: " << report.error().to_string() << "\n", exit_failure);
-    std::printf("audit: %s in %.1f s (%.1f CPU-s)\n", ledger::audit_summary(*report).c_str(), seconds,
-                cpu_seconds);
-    print_rate("audit replay", static_cast<double>(report->events), cpu_seconds, seconds);
-    return report->verified() ? exit_ok : exit_failure;
+    if (!report) return (std::cerr << "error: " << report.error().to_string() << "\n", std::nullopt);
+    std::printf("audit, %u thread%s: %s in %.1f s (replay thread %.1f CPU-s, all threads %.1f CPU-s)\n",
+                threads, threads == 1 ? "" : "s", ledger::audit_summary(*report).c_str(), seconds,
+                cpu_seconds, process_cpu);
+    const std::string name =
+        "audit replay, " + std::to_string(threads) + " thread" + (threads == 1 ? "" : "s");
+    if (threads == 1)
+        print_figure(name + ", per CPU-second", static_cast<double>(report->events) / cpu_seconds,
+                     "events/s");
+    print_figure(name + ", per wall second", static_cast<double>(report->events) / seconds, "events/s");
+    if (!report->verified()) return std::nullopt;
+    return seconds;
+}
+
+// The audit on one thread, then (with more than one) on `threads`, and the wall-clock speed-up.
+int bench_audit(const std::filesystem::path& directory, unsigned threads) {
+    auto one = bench_audit_once(directory, 1);
+    if (!one) return exit_failure;
+    if (threads <= 1) return exit_ok;
+    auto many = bench_audit_once(directory, threads);
+    if (!many) return exit_failure;
+    std::printf("%-56s %12.2f x\n",
+                ("audit speed-up, " + std::to_string(threads) + " threads over 1 (wall)").c_str(),
+                *one / *many);
+    return exit_ok;
 }
 
 }  // namespace
@@ -236,6 +270,7 @@ int run_bench_ledger(const Args& args) {
     if (wants_help(args)) return (std::cout << bench_ledger_usage, exit_ok);
     std::uint64_t events = default_events;
     std::optional<std::filesystem::path> dir;
+    unsigned threads = ledger::worker_threads(0);
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--events" && i + 1 < args.size()) {
             char* end = nullptr;
@@ -245,6 +280,13 @@ int run_bench_ledger(const Args& args) {
             }
         } else if (args[i] == "--dir" && i + 1 < args.size()) {
             dir = args[++i];
+        } else if (args[i] == "--threads" && i + 1 < args.size()) {
+            char* end = nullptr;
+            const auto value = std::strtoul(args[++i].c_str(), &end, 10);
+            if (*end != '\0' || value < 1 || value > 256) {
+                return (std::cerr << "error: --threads takes a number from 1 to 256\n", exit_usage);
+            }
+            threads = static_cast<unsigned>(value);
         } else {
             return (std::cerr << "error: unexpected argument '" << args[i] << "'\n"
                               << bench_ledger_usage,
@@ -268,7 +310,7 @@ int run_bench_ledger(const Args& args) {
         if (result == exit_ok) result = fill(*store, workload, events);
         if (result == exit_ok) result = bench_map_size(*store);
     }
-    if (result == exit_ok) result = bench_audit(*dir);
+    if (result == exit_ok) result = bench_audit(*dir, threads);
     if (temporary) {
         std::error_code ignored;
         std::filesystem::remove_all(*dir, ignored);

@@ -1,6 +1,7 @@
 // custos verify: checks a court bundle offline (no network, no data directory) and prints the
 // custody timeline and the verdict; --report writes the HTML page. Exit 0 only when every check
 // holds; 1 naming the failed check otherwise; 2 for bad usage.
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
+#include "ledger/audit_signatures.hpp"
 #include "ledger/bundle.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
@@ -21,7 +23,7 @@ namespace custos::cli {
 namespace {
 
 constexpr std::string_view verify_usage =
-    "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html|FILE.pdf]\n"
+    "usage: custos verify FILE [--genesis-hash HEX] [--threads N] [--json] [--report FILE.html|FILE.pdf]\n"
     "                           [--refresh-from URL --key FILE]\n"
     "\n"
     "Verifies a court bundle (custos bundle, or GET /v1/items/{item}/bundle) offline: no network,\n"
@@ -37,6 +39,8 @@ constexpr std::string_view verify_usage =
     "  --genesis-hash HEX   the genesis hash the court trusts (64 hex digits). Without it the\n"
     "                       genesis is taken from the bundle itself and a forged validator set\n"
     "                       would pass: a loud warning is printed\n"
+    "  --threads N          threads that parse the events and verify their signatures, 1..256\n"
+    "                       (default: one per core); the verdict does not depend on it\n"
     "  --json               print the full report as JSON on stdout instead of the timeline\n"
     "  --refresh-from URL   after the offline checks hold, ask the node at URL (http://HOST:PORT)\n"
     "                       for the item's state proof from the bundle's anchor\n"
@@ -58,6 +62,7 @@ constexpr std::string_view verify_usage =
 struct VerifyArgs {
     std::string file;
     std::optional<Hash32> genesis_hash;
+    unsigned threads = 0;  // 0: one per core.
     bool json = false;
     std::optional<std::string> report;
     std::string refresh_from;
@@ -66,7 +71,7 @@ struct VerifyArgs {
 
 int usage_error(const std::string& message) {
     std::cerr << "error: " << message << "\n"
-              << "usage: custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html|FILE.pdf]"
+              << "usage: custos verify FILE [--genesis-hash HEX] [--threads N] [--json] [--report FILE.html|FILE.pdf]"
                  "   (custos verify --help for more)\n";
     return exit_usage;
 }
@@ -81,6 +86,14 @@ std::optional<std::string> parse_args(const Args& args, VerifyArgs& out) {
             auto hash = parse_hash_option(args[++i]);
             if (!hash) return "--genesis-hash must be 64 hex digits";
             out.genesis_hash = *hash;
+        } else if (arg == "--threads" && has_value) {
+            const std::string& text = args[++i];
+            unsigned value = 0;
+            auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+            if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 256) {
+                return "--threads must be a whole number from 1 to 256";
+            }
+            out.threads = value;
         } else if (arg == "--report" && has_value) {
             out.report = args[++i];
         } else if (arg == "--refresh-from" && has_value) {
@@ -252,8 +265,9 @@ int run_verify(const Args& args) {
         std::cerr << "error: " << text.error().message << "\n";
         return exit_failure;
     }
-    auto report =
-        ledger::verify_bundle_text(*text, ledger::VerifyOptions{.pinned_genesis_hash = parsed.genesis_hash});
+    auto report = ledger::verify_bundle_text(
+        *text, ledger::VerifyOptions{.pinned_genesis_hash = parsed.genesis_hash,
+                                     .threads = ledger::worker_threads(parsed.threads)});
     if (!report) {
         std::cerr << "error: " << report.error().to_string() << "\n";
         return exit_failure;
