@@ -44,7 +44,10 @@ constexpr std::string_view load_usage =
     "Submits signed custody events to the nodes and prints committed events/s (over the run,\n"
     "and the lowest and highest of its whole 10 s windows), commit latency p50/p90/p99/max\n"
     "(from sending the event's request to the event's block being certified),\n"
-    "the submissions refused, and each node's CPU and resident memory. Nothing is asserted.\n"
+    "the submissions refused, each node's CPU and resident memory, and the nodes' CPU per\n"
+    "committed event (all nodes, from the start of sending to the last commit) with the committed\n"
+    "rate it implies for this machine's cores if they ran only the nodes: a ratio that holds on\n"
+    "another machine. Nothing is asserted.\n"
     "\n"
     "Workload: K new items are registered, then each gets 'verify' events chained on its last one\n"
     "(round after round), all by the agency of --key (a custodian key). Each item always goes to\n"
@@ -475,6 +478,7 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
         SteadyClock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(options.drain_s * 1000));
     while (committed.load() < admitted && SteadyClock::now() < drain_end)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    sample_processes(processes);  // After the last commit seen: the CPU per committed event.
     stop_observer = true;
     observer_thread.join();
     return send_s;
@@ -619,6 +623,9 @@ int run_bench_load(const Args& args) {
     double send_s = run_timed_phase(phase, outcome, processes);
     print_results(options, outcome, send_s, connections);
     print_processes(processes, send_s);
+    const auto committed = static_cast<std::uint64_t>(std::count_if(
+        outcome.committed_ns.begin(), outcome.committed_ns.end(), [](std::int64_t at) { return at != 0; }));
+    print_cpu_per_event(processes, committed, std::max(1u, std::thread::hardware_concurrency()));
     return exit_ok;
 }
 

@@ -237,13 +237,37 @@ void print_processes(const std::vector<ProcessInfo>& processes, double seconds) 
     const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
     for (const auto& process : processes) {
         if (process.cpu_ticks.size() < 2) continue;
-        double cpu =
-            static_cast<double>(process.cpu_ticks.back() - process.cpu_ticks.front()) / ticks_per_second;
+        double cpu = static_cast<double>(process.cpu_ticks[1] - process.cpu_ticks[0]) / ticks_per_second;
         std::printf("node %s (pid %d): CPU %.0f%% of a core, RSS %.0f MiB -> %.0f MiB\n",
                     process.label.c_str(), process.pid, 100.0 * cpu / seconds,
                     static_cast<double>(process.rss_kb.front()) / 1024.0,
                     static_cast<double>(process.rss_kb.back()) / 1024.0);
     }
+}
+
+void print_cpu_per_event(const std::vector<ProcessInfo>& processes, std::uint64_t committed, unsigned cores) {
+    const double ticks_per_second = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    double cpu = 0;
+    std::size_t measured = 0;
+    for (const auto& process : processes) {
+        if (process.cpu_ticks.size() < 2) continue;
+        cpu += static_cast<double>(process.cpu_ticks.back() - process.cpu_ticks.front()) / ticks_per_second;
+        ++measured;
+    }
+    if (measured == 0 || committed == 0 || cpu <= 0) {
+        std::printf(
+            "node CPU per committed event: not measured (no node process seen, or nothing committed)\n");
+        return;
+    }
+    const double per_event_s = cpu / static_cast<double>(committed);
+    std::printf(
+        "node CPU per committed event: %.0f us (%zu nodes, %.1f CPU-s for %llu events, from the start "
+        "of sending to the last commit)\n",
+        per_event_s * 1e6, measured, cpu, static_cast<unsigned long long>(committed));
+    std::printf(
+        "ceiling on this machine's %u cores: %.0f committed events/s (every core on the nodes alone, "
+        "none on load generation)\n",
+        cores, static_cast<double>(cores) / per_event_s);
 }
 
 }  // namespace custos::cli::bench

@@ -37,14 +37,19 @@ void print_percentiles(const char* what, std::vector<double>& values_ms);
 struct ProcessInfo {
     std::string label;  // e.g. "127.0.0.1:8081"
     int pid = 0;
-    // Samples of utime+stime (clock ticks) and resident set size (kB): first and last.
+    // Samples of utime+stime (clock ticks) and resident set size (kB): at the start of sending,
+    // at its end, and after the drain (the last commit seen).
     std::vector<std::uint64_t> cpu_ticks, rss_kb;
 };
 // The processes to watch: the given pids, or the owners of the nodes' REST listening sockets.
 [[nodiscard]] std::vector<ProcessInfo> find_node_processes(const std::vector<api::ParsedUrl>& nodes,
                                                            const std::vector<int>& pids);
 void sample_processes(std::vector<ProcessInfo>& processes);
-// CPU (% of one core over `seconds`, between the first and last samples) and RSS first -> last.
+// CPU (% of one core over `seconds`, between the first two samples: the sending) and RSS first -> last.
 void print_processes(const std::vector<ProcessInfo>& processes, double seconds);
+// The nodes' CPU per committed event (all of them, from the start of sending to the last commit
+// seen) and the committed rate it implies when the machine's `cores` do nothing else: a ratio
+// that carries over to another machine, unlike the rate measured on this one.
+void print_cpu_per_event(const std::vector<ProcessInfo>& processes, std::uint64_t committed, unsigned cores);
 
 }  // namespace custos::cli::bench
