@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -461,9 +462,11 @@ const Table& base_table() {
     return *table;
 }
 
+std::atomic<testing::PointCheck> libsodium_point_check{crypto_core_ed25519_is_valid_point};
+
 // The table of -A, or null if the key is one this path leaves to libsodium.
 std::shared_ptr<const Table> build_key_table(const PublicKey& key) {
-    if (crypto_core_ed25519_is_valid_point(key.bytes.data()) != 1) return nullptr;
+    if (libsodium_point_check.load()(key.bytes.data()) != 1) return nullptr;
     Extended a;
     if (!point_decode(key.bytes.data(), a) || point_encode(a) != key.bytes) return nullptr;
     a.X = field_negate(a.X);
@@ -591,6 +594,10 @@ Verdict verify_uncached(const PublicKey& key, ByteView message, const Signature&
 
 CacheFigures cache_figures() {
     return cache().figures();
+}
+
+testing::PointCheck testing::set_libsodium_point_check(PointCheck check) {
+    return libsodium_point_check.exchange(check);
 }
 
 }  // namespace custos::crypto::ed25519_tables

@@ -49,4 +49,11 @@ struct CacheFigures {
 };
 [[nodiscard]] CacheFigures cache_figures();
 
+namespace testing {
+// libsodium's crypto_core_ed25519_is_valid_point, replaceable so that a test can make this
+// libsodium behave like one without the CVE-2025-69277 fix. Returns the check it replaces.
+using PointCheck = int (*)(const unsigned char* point);
+PointCheck set_libsodium_point_check(PointCheck check);
+}  // namespace testing
+
 }  // namespace custos::crypto::ed25519_tables
