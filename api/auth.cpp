@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/http_signature.hpp"
+#include "crypto/ed25519_tables.hpp"
 
 namespace custos::api {
 
@@ -123,6 +124,7 @@ tl::expected<ledger::Officer, ApiResponse> Authenticator::authenticate(NodeServi
         return tl::unexpected(
             unauthorized("Signature", "the signature does not verify: " + verified.error().message));
     }
+    crypto::ed25519_tables::note_known_key(*key);  // An officer in force (looked up above).
     if (auto refused = remember(sig->key_id, sig->nonce, sig->expires, now)) return tl::unexpected(*refused);
     return **officer;
 }

@@ -61,9 +61,10 @@ private:
     PublicKey public_key_;
 };
 
-// True only for a signature libsodium's strict verifier accepts. For a key that has had two
-// signatures accepted, an equivalent table-based check (ed25519_tables.hpp, about 2x faster)
-// answers "accepted"; every rejection still comes from libsodium.
+// True only for a signature libsodium's strict verifier accepts. For a key the ledger knows (the
+// caller vouched for it twice with ed25519_tables::note_known_key), an equivalent table-based
+// check (ed25519_tables.hpp, about 2x faster) answers "accepted"; every rejection still comes
+// from libsodium. ed25519_tables::set_reference_only(true) makes every verdict libsodium's alone.
 [[nodiscard]] bool verify(const PublicKey& key, ByteView message, const Signature& signature);
 
 // Key files. A secret key file is JSON (see docs/FORMAT.md "Key files"), written with mode 0600

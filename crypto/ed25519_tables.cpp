@@ -13,16 +13,20 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "common/assert.hpp"
 #include "common/bounded_fifo_map.hpp"
+#include "common/bounded_lru_map.hpp"
+#include "crypto/encoding.hpp"
 
 namespace custos::crypto::ed25519_tables {
 
@@ -462,13 +466,126 @@ const Table& base_table() {
     return *table;
 }
 
-std::atomic<testing::PointCheck> libsodium_point_check{crypto_core_ed25519_is_valid_point};
+// ---------------------------------------------------------------------------------------------
+// What libsodium's verifier refuses, checked here with byte comparisons and this file's arithmetic
+// (never a libsodium helper), so that this path cannot accept what libsodium refuses whatever
+// libsodium build is loaded.
+
+using Bytes32 = std::array<std::uint8_t, 32>;
+
+// p = 2^255 - 19 and L = 2^252 + 27742317777372353535851937790883648493, little-endian.
+constexpr Bytes32 field_prime = {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+constexpr Bytes32 group_order = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+                                 0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
+                                 0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+
+// a < b, both little-endian 256-bit numbers.
+bool less_than(const Bytes32& a, const Bytes32& b) {
+    for (std::size_t i = 32; i-- > 0;) {
+        if (a[i] != b[i]) return a[i] < b[i];
+    }
+    return false;
+}
+
+Bytes32 load_32(const std::uint8_t* bytes) {
+    Bytes32 out{};
+    std::memcpy(out.data(), bytes, out.size());
+    return out;
+}
+
+Bytes32 without_sign_bit(const std::uint8_t* bytes) {
+    Bytes32 out = load_32(bytes);
+    out[31] &= 0x7f;
+    return out;
+}
+
+// S < L: libsodium refuses any other S (sc25519_is_canonical).
+bool scalar_is_canonical(const std::uint8_t* scalar) {
+    return less_than(load_32(scalar), group_order);
+}
+
+// A point encoding's y below p (libsodium refuses a key with y >= p; an R with y >= p never equals
+// the canonical encoding of R').
+bool point_y_is_canonical(const std::uint8_t* bytes) {
+    return less_than(without_sign_bit(bytes), field_prime);
+}
+
+// The encodings libsodium's verifier refuses as of small order, for R and for the key, compared
+// with the top (sign) bit masked as libsodium compares them: the points of order 1, 2, 4 and 8 by
+// their y (0, 1, p - 1 and the two y of the order-8 points, which sum to p), and y = p, p + 1 (0
+// and 1 written non-canonically). small_order_points() checks them with this file's arithmetic.
+constexpr std::array<Bytes32, 7> small_order_encodings = {{
+    {0},                                                           // y = 0: order 4
+    {1},                                                           // y = 1: the identity
+    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0,
+     0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},  // order 8
+    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f,
+     0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},  // order 8
+    {0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},  // p - 1: order 2
+    {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},  // p
+    {0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f},  // p + 1
+}};
+
+bool is_small_order_encoding(const std::uint8_t* bytes) {
+    const Bytes32 masked = without_sign_bit(bytes);
+    for (const auto& encoding : small_order_encodings) {
+        if (masked == encoding) return true;
+    }
+    return false;
+}
+
+bool is_identity(const Extended& p) {
+    return field_is_zero(p.X) && field_equal(p.Y, p.Z);
+}
+
+Extended point_double_extended(const Extended& p) {
+    return to_extended(point_double(to_projective(p)));
+}
+
+// [L]P by double-and-add on the bits of L (253 doublings): the identity exactly when P is in the
+// prime-order subgroup. Both coordinates are compared, X = 0 and Y = Z: the order-2 point (0, -1)
+// also has X = 0, which is what the check before CVE-2025-69277's fix missed.
+bool in_prime_order_subgroup(const Extended& p) {
+    Extended r = identity();
+    for (std::size_t bit = 253; bit-- > 0;) {
+        r = point_double_extended(r);
+        if (((group_order[bit / 8] >> (bit % 8)) & 1) != 0) r = to_extended(point_add(r, p));
+    }
+    return is_identity(r);
+}
+
+// Asserts, once, that the listed encodings are what they claim: each one with y < p decodes to a
+// point P with [8]P the identity.
+void check_small_order_encodings() {
+    static const bool checked = [] {
+        std::size_t canonical = 0;
+        for (const auto& encoding : small_order_encodings) {
+            if (!point_y_is_canonical(encoding.data())) continue;
+            Extended p;
+            CUSTOS_ASSERT(point_decode(encoding.data(), p), "ed25519 tables: a small-order encoding does not decode");
+            Extended times8 = point_double_extended(point_double_extended(point_double_extended(p)));
+            CUSTOS_ASSERT(is_identity(times8), "ed25519 tables: a listed small-order point is not of order 8");
+            ++canonical;
+        }
+        CUSTOS_ASSERT(canonical == 5, "ed25519 tables: expected five canonical small-order encodings");
+        return true;
+    }();
+    (void)checked;
+}
 
 // The table of -A, or null if the key is one this path leaves to libsodium.
 std::shared_ptr<const Table> build_key_table(const PublicKey& key) {
-    if (libsodium_point_check.load()(key.bytes.data()) != 1) return nullptr;
+    check_small_order_encodings();
+    const std::uint8_t* bytes = key.bytes.data();
+    if (!point_y_is_canonical(bytes) || is_small_order_encoding(bytes)) return nullptr;
     Extended a;
-    if (!point_decode(key.bytes.data(), a) || point_encode(a) != key.bytes) return nullptr;
+    if (!point_decode(bytes, a) || point_encode(a) != key.bytes) return nullptr;
+    if (!in_prime_order_subgroup(a)) return nullptr;  // A torsion component: libsodium decides.
     a.X = field_negate(a.X);
     a.T = field_negate(a.T);
     return build_table(a);
@@ -478,9 +595,10 @@ Verdict verify_with_table(const Table& negated_key_table, const PublicKey& key, 
                           const Signature& signature) {
     const std::uint8_t* r_bytes = signature.bytes.data();
     const std::uint8_t* s_bytes = signature.bytes.data() + 32;
-    // S < 2^252 < L: canonical, and its digits fit the table. (An honest S is at or above 2^252
-    // with probability about 2^-127; libsodium decides those.)
-    if ((s_bytes[31] & 0xf0) != 0) return Verdict::ask_libsodium;
+    // What libsodium refuses before any arithmetic. (S < L < 2^253 also keeps S's digits within
+    // the tables.)
+    if (!scalar_is_canonical(s_bytes)) return Verdict::ask_libsodium;
+    if (is_small_order_encoding(r_bytes) || !point_y_is_canonical(r_bytes)) return Verdict::ask_libsodium;
 
     crypto_hash_sha512_state state;
     crypto_hash_sha512_init(&state);
@@ -494,20 +612,79 @@ Verdict verify_with_table(const Table& negated_key_table, const PublicKey& key, 
 
     Extended r = double_scalar_multiply(base_table(), recode(s_bytes), negated_key_table, recode(h.data()));
     auto encoded = point_encode(r);
-    constexpr std::array<std::uint8_t, 32> identity_encoding = {1};
-    if (encoded == identity_encoding) return Verdict::ask_libsodium;
     return std::memcmp(encoded.data(), r_bytes, 32) == 0 ? Verdict::accepted : Verdict::ask_libsodium;
 }
 
 // ---------------------------------------------------------------------------------------------
-// The cache: a key earns a table on its second signature that libsodium accepted, so one-off keys
-// (or a flood of fresh ones) never cost a table build. Both tiers are bounded, oldest out first.
+// The self-test: known answers that a libsodium build, and this file, must give before any table
+// is built.
+
+// Issue 19's vector: A = aB + T2 (T2 the point of order 2), R = T2 and S = h a, so that
+// [S]B - [h]A = T2 = R for its odd h. libsodium refuses it (R is of small order); a
+// crypto_core_ed25519_is_valid_point without the CVE-2025-69277 fix takes A as valid.
+constexpr std::string_view torsion_key_hex = "a176f56a2d614db898a7a15d378df40742aaa905d9a5a25372bd0ad314f1d724";
+constexpr std::string_view torsion_message_hex = "637573746f647900";
+constexpr std::string_view torsion_signature_hex =
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"
+    "625d80b4725b3c63c1ac92ca9dfbc7c17d1be08f601d083da343e8a9feef8502";
+// RFC 8032 section 7.1, test 1 (empty message).
+constexpr std::string_view good_key_hex = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+constexpr std::string_view good_signature_hex =
+    "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f"
+    "0595bbe24655141438e7a100b";
+
+std::atomic<testing::PointCheck> libsodium_point_check{crypto_core_ed25519_is_valid_point};
+
+template <class Fixed>
+Fixed fixed_from_hex(std::string_view hex) {
+    auto bytes = hex_decode(hex);
+    CUSTOS_ASSERT(bytes && bytes->size() == Fixed{}.bytes.size(), "ed25519 tables: bad self-test constant");
+    Fixed out;
+    std::copy(bytes->begin(), bytes->end(), out.bytes.begin());
+    return out;
+}
+
+bool libsodium_accepts(const PublicKey& key, ByteView message, const Signature& signature) {
+    return crypto_sign_verify_detached(signature.bytes.data(), message.data(), message.size(),
+                                       key.bytes.data()) == 0;
+}
+
+TableStatus run_self_test(testing::PointCheck point_check) {
+    TableStatus status{.enabled = false, .reason = {}, .libsodium_version = sodium_version_string()};
+    const auto torsion_key = fixed_from_hex<PublicKey>(torsion_key_hex);
+    const auto torsion_signature = fixed_from_hex<Signature>(torsion_signature_hex);
+    const auto message = hex_decode(torsion_message_hex);
+    CUSTOS_ASSERT(message.has_value(), "ed25519 tables: bad self-test message");
+    const auto good_key = fixed_from_hex<PublicKey>(good_key_hex);
+    const auto good_signature = fixed_from_hex<Signature>(good_signature_hex);
+    if (point_check(torsion_key.bytes.data()) != 0) {
+        status.reason =
+            "libsodium's crypto_core_ed25519_is_valid_point accepts a key with a torsion component "
+            "(aB + T2): this libsodium lacks the fix for CVE-2025-69277";
+    } else if (libsodium_accepts(torsion_key, *message, torsion_signature)) {
+        status.reason = "libsodium's verifier accepts a signature whose R is of small order";
+    } else if (build_key_table(torsion_key) != nullptr) {
+        status.reason = "the table path takes a key with a torsion component";
+    } else if (!libsodium_accepts(good_key, {}, good_signature)) {
+        status.reason = "libsodium's verifier refuses RFC 8032's first test vector";
+    } else if (auto table = build_key_table(good_key);
+               !table || verify_with_table(*table, good_key, {}, good_signature) != Verdict::accepted) {
+        status.reason = "the table path refuses RFC 8032's first test vector";
+    } else {
+        status.enabled = true;
+    }
+    return status;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cache: a key the caller vouches for earns a table the second time, so a key that signs once
+// never costs a table build. Every tier is bounded; only vouched-for keys ever enter one.
 
 constexpr std::size_t tables_max = 512;      // 30 KiB each: at most 15 MiB.
 constexpr std::size_t seen_once_max = 4096;  // 32-byte keys.
 constexpr std::size_t libsodium_only_max = 1024;
 
-// Keys come from anyone who can get a signature accepted, so the hash is keyed (SipHash-2-4 with
+// Keys come from the ledger, but officers are many and the hash is cheap to key (SipHash-2-4 with
 // a random key per process): nobody can choose keys that all land in one bucket.
 class KeyHash {
 public:
@@ -530,15 +707,18 @@ private:
 
 class Cache {
 public:
+    Cache() { apply(run_self_test(libsodium_point_check.load())); }
+
     std::shared_ptr<const Table> find(const PublicKey& key) {
         std::lock_guard lock(mutex_);
-        const auto* found = tables_.find(key);
+        const auto* found = tables_.find(key);  // Marks the key's table as used.
         return found == nullptr ? nullptr : *found;
     }
 
-    void note_accepted(const PublicKey& key) {
+    void note_known_key(const PublicKey& key) {
         {
             std::lock_guard lock(mutex_);
+            if (!status_.enabled || reference_only_) return;
             if (tables_.count(key) != 0 || libsodium_only_.count(key) != 0) return;
             if (!seen_once_.erase(key)) {
                 seen_once_.insert(key, std::monostate{});
@@ -547,11 +727,35 @@ public:
         }
         auto table = build_key_table(key);  // Outside the lock: about as long as a few verifications.
         std::lock_guard lock(mutex_);
+        if (!status_.enabled || reference_only_) return;
         if (table) {
             tables_.insert(key, std::move(table));
         } else {
             libsodium_only_.insert(key, std::monostate{});  // Not examined again.
         }
+    }
+
+    // Tables on or off as the self-test found; off forgets every table.
+    void apply(TableStatus status) {
+        std::lock_guard lock(mutex_);
+        status_ = std::move(status);
+        if (!status_.enabled) forget_all();
+    }
+
+    void set_reference_only(bool reference_only) {
+        std::lock_guard lock(mutex_);
+        reference_only_ = reference_only;
+        if (reference_only_) forget_all();
+    }
+
+    TableStatus status() {
+        std::lock_guard lock(mutex_);
+        TableStatus status = status_;
+        if (status.enabled && reference_only_) {
+            status.enabled = false;
+            status.reason = "reference-only: every signature is checked by libsodium alone";
+        }
+        return status;
     }
 
     CacheFigures figures() {
@@ -562,11 +766,22 @@ public:
     }
 
 private:
+    using KeySet = BoundedFifoMap<PublicKey, std::monostate, KeyHash>;
+    using Tables = BoundedLruMap<PublicKey, std::shared_ptr<const Table>, KeyHash>;
+
+    void forget_all() {
+        seen_once_ = KeySet(seen_once_max);
+        tables_ = Tables(tables_max);
+        libsodium_only_ = KeySet(libsodium_only_max);
+    }
+
     std::mutex mutex_;
-    BoundedFifoMap<PublicKey, std::monostate, KeyHash> seen_once_{seen_once_max};
-    BoundedFifoMap<PublicKey, std::shared_ptr<const Table>, KeyHash> tables_{tables_max};
-    // Keys accepted twice that this path leaves to libsodium (outside the prime-order subgroup).
-    BoundedFifoMap<PublicKey, std::monostate, KeyHash> libsodium_only_{libsodium_only_max};
+    TableStatus status_;
+    bool reference_only_ = false;
+    KeySet seen_once_{seen_once_max};
+    Tables tables_{tables_max};
+    // Vouched-for keys this path leaves to libsodium (outside the prime-order subgroup).
+    KeySet libsodium_only_{libsodium_only_max};
 };
 
 Cache& cache() {
@@ -577,13 +792,22 @@ Cache& cache() {
 }  // namespace
 
 Verdict verify(const PublicKey& key, ByteView message, const Signature& signature) {
+    // No table for a key nobody vouched for, nor with tables off: nothing to look up or touch.
     auto table = cache().find(key);
     if (!table) return Verdict::ask_libsodium;
     return verify_with_table(*table, key, message, signature);
 }
 
-void note_accepted(const PublicKey& key) {
-    cache().note_accepted(key);
+void note_known_key(const PublicKey& key) {
+    cache().note_known_key(key);
+}
+
+void set_reference_only(bool reference_only) {
+    cache().set_reference_only(reference_only);
+}
+
+TableStatus status() {
+    return cache().status();
 }
 
 Verdict verify_uncached(const PublicKey& key, ByteView message, const Signature& signature) {
@@ -598,6 +822,12 @@ CacheFigures cache_figures() {
 
 testing::PointCheck testing::set_libsodium_point_check(PointCheck check) {
     return libsodium_point_check.exchange(check);
+}
+
+TableStatus testing::rerun_self_test() {
+    TableStatus status = run_self_test(libsodium_point_check.load());
+    cache().apply(status);
+    return status;
 }
 
 }  // namespace custos::crypto::ed25519_tables

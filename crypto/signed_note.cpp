@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "common/assert.hpp"
+#include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/utf8.hpp"
@@ -241,6 +242,8 @@ Result<OpenedNote> open_note(std::string_view text, std::span<const NoteKey> kno
         if (!signature || !verify(known[index].key, as_bytes(note->body), *signature)) {
             return make_error(ErrorCode::verification_failed, "invalid signature for key " + label);
         }
+        // The caller's known keys are the ones it trusts (validators): they sign every block.
+        ed25519_tables::note_known_key(known[index].key);
         opened.verified.push_back(line.name);
     }
     if (opened.verified.empty()) {

@@ -36,6 +36,14 @@ constexpr std::string_view order_8_point = "c7176a703d4dd84fba3c0b760d10670f2a20
 using Scalar = std::array<std::uint8_t, crypto_core_ed25519_SCALARBYTES>;
 using Point = std::array<std::uint8_t, crypto_core_ed25519_BYTES>;
 
+Point decode_hex_point(std::string_view hex) {
+    Bytes bytes = decode_hex(hex);
+    REQUIRE(bytes.size() == 32);
+    Point point{};
+    std::copy(bytes.begin(), bytes.end(), point.begin());
+    return point;
+}
+
 Scalar random_scalar() {
     Scalar scalar{};
     crypto_core_ed25519_scalar_random(scalar.data());
@@ -148,30 +156,51 @@ TEST_CASE("ed25519 tables: random keys and messages, and every kind of one-bit d
     CHECK(damaged_rejected == 800);
 }
 
-TEST_CASE("ed25519 tables: a key earns its table on the second accepted signature and then decides alone") {
+TEST_CASE("ed25519 tables: a key gets its table only when vouched for, on the second time, then decides alone") {
     SecretKey key = SecretKey::generate();
     const std::string text = "transfer.accept";
     ByteView message = as_bytes(text);
     Signature signature = key.sign(message);
+    // Accepted signatures alone never build a table: a stranger's handshakes and requests verify
+    // on libsodium and leave the cache as it was.
     auto before = ed25519_tables::cache_figures();
+    for (int i = 0; i < 3; ++i)
+        CHECK(verify(key.public_key(), message, signature));
     CHECK(ed25519_tables::verify(key.public_key(), message, signature) == Verdict::ask_libsodium);
-    CHECK(verify(key.public_key(), message, signature));  // First acceptance: remembered.
+    CHECK(ed25519_tables::cache_figures().keys_seen == before.keys_seen);
+
+    ed25519_tables::note_known_key(key.public_key());  // First: remembered.
     CHECK(ed25519_tables::verify(key.public_key(), message, signature) == Verdict::ask_libsodium);
-    CHECK(verify(key.public_key(), message, signature));  // Second: the table is built.
+    ed25519_tables::note_known_key(key.public_key());  // Second: the table is built.
     CHECK(ed25519_tables::verify(key.public_key(), message, signature) == Verdict::accepted);
+    CHECK(verify(key.public_key(), message, signature));
+    CHECK_FALSE(verify(key.public_key(), as_bytes(std::string("transfer.reject")), signature));
     auto after = ed25519_tables::cache_figures();
     CHECK(after.tables == std::min(before.tables + 1, std::size_t{512}));
+}
 
-    // A flood of fresh keys, each accepted twice, never holds more than the bound.
+TEST_CASE("ed25519 tables: past 512 tables the least recently used goes, so a key in use keeps its table") {
+    SecretKey validator = SecretKey::generate();
+    const std::string text = "precommit";
+    ByteView message = as_bytes(text);
+    Signature signature = validator.sign(message);
+    ed25519_tables::note_known_key(validator.public_key());
+    ed25519_tables::note_known_key(validator.public_key());
+    REQUIRE(ed25519_tables::verify(validator.public_key(), message, signature) == Verdict::accepted);
+    // 600 other known keys get tables one after another; the validator keeps signing meanwhile.
+    // Oldest-first eviction would have dropped its table after 512 of them.
     for (int i = 0; i < 600; ++i) {
-        SecretKey fresh = SecretKey::generate();
-        Signature fresh_signature = fresh.sign(message);
-        CHECK(verify(fresh.public_key(), message, fresh_signature));
-        CHECK(verify(fresh.public_key(), message, fresh_signature));
+        SecretKey officer = SecretKey::generate();
+        ed25519_tables::note_known_key(officer.public_key());
+        ed25519_tables::note_known_key(officer.public_key());
+        if (i % 50 == 0) {
+            CHECK(ed25519_tables::verify(validator.public_key(), message, signature) == Verdict::accepted);
+        }
     }
-    auto flooded = ed25519_tables::cache_figures();
-    CHECK(flooded.tables == 512);
-    CHECK(flooded.keys_seen <= flooded.capacity);
+    CHECK(ed25519_tables::verify(validator.public_key(), message, signature) == Verdict::accepted);
+    auto figures = ed25519_tables::cache_figures();
+    CHECK(figures.tables == 512);
+    CHECK(figures.keys_seen <= figures.capacity);
 }
 
 TEST_CASE("ed25519 tables: an R with a small-order component is rejected, as libsodium rejects it") {
@@ -216,13 +245,15 @@ TEST_CASE("ed25519 tables: a key with a small-order component is left to libsodi
         CHECK(libsodium_accepts(*key, message, signature));
         CHECK(ed25519_tables::verify_uncached(*key, message, signature) == Verdict::ask_libsodium);
         CHECK(verify(*key, message, signature));
-        CHECK(verify(*key, message, signature));  // Accepted twice: the key is remembered as tableless.
+        ed25519_tables::note_known_key(*key);
+        ed25519_tables::note_known_key(*key);  // Vouched for twice: remembered as tableless.
         CHECK(ed25519_tables::verify(*key, message, signature) == Verdict::ask_libsodium);
+        CHECK(verify(*key, message, signature));
         break;
     }
 }
 
-TEST_CASE("ed25519 tables: an S at or above 2^252 is left to libsodium") {
+TEST_CASE("ed25519 tables: an S at or above L is refused by the table path, as libsodium refuses it") {
     SecretKey key = SecretKey::generate();
     const std::string text = "access";
     Signature signature = key.sign(as_bytes(text));
@@ -241,4 +272,199 @@ TEST_CASE("ed25519 tables: an S at or above 2^252 is left to libsodium") {
     CHECK(ed25519_tables::verify_uncached(key.public_key(), as_bytes(text), signature) ==
           Verdict::ask_libsodium);
     CHECK_FALSE(verify(key.public_key(), as_bytes(text), signature));
+}
+
+namespace {
+
+// The point of order 2, (0, -1): y = p - 1.
+constexpr std::string_view order_2_point = "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f";
+
+// A test copy of crypto_core_ed25519_is_valid_point as libsodium shipped it before the fix for
+// CVE-2025-69277 (1.0.18-RELEASE, and distributions that ship it unpatched): its subgroup check
+// looked only at X of [L]P, which is 0 for the identity and for T2 = (0, -1) alike, so it let
+// P = aB + T2 through. Here: the patched check, on P or on P + T2.
+int unpatched_is_valid_point(const unsigned char* point) {
+    if (crypto_core_ed25519_is_valid_point(point) == 1) return 1;
+    // Canonical y only (the unpatched check refused y >= p too).
+    bool all_ones = (point[31] & 0x7f) == 0x7f && point[0] >= 0xed;
+    for (std::size_t i = 1; i < 31; ++i)
+        all_ones = all_ones && point[i] == 0xff;
+    if (all_ones) return 0;
+    Point shifted{};
+    const Bytes t2 = decode_hex(order_2_point);
+    if (crypto_core_ed25519_add(shifted.data(), point, t2.data()) != 0) return 0;
+    return crypto_core_ed25519_is_valid_point(shifted.data());
+}
+
+// Installs a libsodium point check for one test, and puts the real one back.
+class LibsodiumPointCheck {
+public:
+    explicit LibsodiumPointCheck(ed25519_tables::testing::PointCheck check)
+        : previous_(ed25519_tables::testing::set_libsodium_point_check(check)) {}
+    ~LibsodiumPointCheck() { ed25519_tables::testing::set_libsodium_point_check(previous_); }
+    LibsodiumPointCheck(const LibsodiumPointCheck&) = delete;
+    LibsodiumPointCheck& operator=(const LibsodiumPointCheck&) = delete;
+
+private:
+    ed25519_tables::testing::PointCheck previous_;
+};
+
+}  // namespace
+
+TEST_CASE("ed25519 tables: issue 19's vector is refused even where libsodium's subgroup check lets aB + T2 in") {
+    // The key is A = aB + T2; the signature's R is T2 itself and S = h a, so [S]B - [h]A = T2 = R
+    // for an odd h: it checks out on the curve, but libsodium refuses it (R is of small order).
+    auto key = public_key_from_hex("a176f56a2d614db898a7a15d378df40742aaa905d9a5a25372bd0ad314f1d724");
+    REQUIRE(key.has_value());
+    const Bytes message = decode_hex("637573746f647900");
+    auto signature = signature_from_bytes(
+        decode_hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"
+                   "625d80b4725b3c63c1ac92ca9dfbc7c17d1be08f601d083da343e8a9feef8502"));
+    REQUIRE(signature.has_value());
+    // The test copy behaves like the unpatched libsodium on this key, the real one (patched) not.
+    CHECK(unpatched_is_valid_point(key->bytes.data()) == 1);
+    CHECK(crypto_core_ed25519_is_valid_point(key->bytes.data()) == 0);
+    CHECK_FALSE(libsodium_accepts(*key, message, *signature));
+
+    LibsodiumPointCheck unpatched(unpatched_is_valid_point);
+    CHECK(ed25519_tables::verify_uncached(*key, message, *signature) == Verdict::ask_libsodium);
+    CHECK_FALSE(verify(*key, message, *signature));
+}
+
+namespace {
+
+// A key A = aB + T2 with a torsion component, and what its holder can sign: honest signatures
+// with an even h (libsodium accepts those: [h]T2 vanishes), and issue 19's kind of signature,
+// R = T2 and S = h a with an odd h, which checks out as [S]B - [h]A = T2 = R and which libsodium
+// refuses (R is of small order).
+struct TorsionKey {
+    Scalar a = random_scalar();
+    PublicKey key = public_key_from_bytes(add_points(times_base(a), decode_hex(order_2_point))).value();
+
+    // A message whose challenge for R has the wanted parity, and the signature R || h a (+ r).
+    std::pair<Bytes, Signature> sign(const Point& r_point, const Scalar& r, bool h_odd) const {
+        Bytes message(16, 0);
+        for (std::uint32_t attempt = 0; attempt < 1000; ++attempt) {
+            message[0] = static_cast<std::uint8_t>(attempt);
+            message[1] = static_cast<std::uint8_t>(attempt >> 8);
+            Scalar h = challenge(r_point, key, message);
+            if (((h[0] & 1) != 0) == h_odd) return {message, make_signature(r_point, r, h, a)};
+        }
+        FAIL("no message with the wanted challenge parity");
+        return {};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("ed25519 tables: a vouched-for key with a torsion component never gets a table, whatever libsodium says") {
+    REQUIRE(ed25519_tables::status().enabled);  // The self-test ran (with the real libsodium).
+    // From here on, libsodium's point check behaves like the unpatched one: the cache must not care.
+    LibsodiumPointCheck unpatched(unpatched_is_valid_point);
+    TorsionKey torsion;
+    REQUIRE(unpatched_is_valid_point(torsion.key.bytes.data()) == 1);
+    Scalar r = random_scalar();
+    auto [honest_message, honest] = torsion.sign(times_base(r), r, /*h_odd=*/false);
+    CHECK(libsodium_accepts(torsion.key, honest_message, honest));
+    // Its holder is an officer in force: the ledger vouches for the key twice.
+    ed25519_tables::note_known_key(torsion.key);
+    ed25519_tables::note_known_key(torsion.key);
+    auto [forged_message, forged] = torsion.sign(decode_hex_point(order_2_point), Scalar{}, /*h_odd=*/true);
+    CHECK_FALSE(libsodium_accepts(torsion.key, forged_message, forged));
+    CHECK(ed25519_tables::verify(torsion.key, forged_message, forged) == Verdict::ask_libsodium);
+    CHECK(ed25519_tables::verify_uncached(torsion.key, forged_message, forged) == Verdict::ask_libsodium);
+    CHECK_FALSE(verify(torsion.key, forged_message, forged));
+    CHECK(verify(torsion.key, honest_message, honest));  // libsodium's verdict, unchanged.
+}
+
+TEST_CASE("ed25519 tables: R of small order is refused, under each encoding and with the sign bit set") {
+    // libsodium's list: y = 0, 1, the two order-8 y, p - 1, p and p + 1 (the top bit masked).
+    const char* encodings[] = {
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    };
+    TorsionKey torsion;
+    for (const char* hex : encodings) {
+        for (std::uint8_t sign : {0x00, 0x80}) {
+            Point r_point = decode_hex_point(hex);
+            r_point[31] |= sign;
+            INFO(hex << " sign " << int(sign));
+            auto [message, signature] = torsion.sign(r_point, Scalar{}, /*h_odd=*/true);
+            CHECK_FALSE(libsodium_accepts(torsion.key, message, signature));
+            CHECK(ed25519_tables::verify_uncached(torsion.key, message, signature) == Verdict::ask_libsodium);
+            // The same R under an ordinary key with a table.
+            SecretKey key = SecretKey::generate();
+            Signature other = key.sign(message);
+            std::copy(r_point.begin(), r_point.end(), other.bytes.begin());
+            CHECK_FALSE(libsodium_accepts(key.public_key(), message, other));
+            CHECK(ed25519_tables::verify_uncached(key.public_key(), message, other) == Verdict::ask_libsodium);
+        }
+    }
+}
+
+TEST_CASE("ed25519 tables: non-canonical or small-order keys never get a table") {
+    const char* keys[] = {
+        // y = p + 2 (the encoding of y = 2 written with p added: non-canonical).
+        "efffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "0100000000000000000000000000000000000000000000000000000000000000",  // the identity
+        "0100000000000000000000000000000000000000000000000000000000000080",  // x = -0
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  // order 8
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",  // the other x
+    };
+    SecretKey signer = SecretKey::generate();
+    const std::string text = "register";
+    Signature signature = signer.sign(as_bytes(text));
+    for (const char* hex : keys) {
+        INFO(hex);
+        auto key = public_key_from_hex(hex);
+        REQUIRE(key.has_value());
+        CHECK(ed25519_tables::verify_uncached(*key, as_bytes(text), signature) == Verdict::ask_libsodium);
+        CHECK_FALSE(libsodium_accepts(*key, as_bytes(text), signature));
+    }
+}
+
+TEST_CASE("ed25519 tables: the self-test turns tables off when libsodium lets a torsion key through") {
+    SecretKey key = SecretKey::generate();
+    const std::string text = "seal";
+    Signature signature = key.sign(as_bytes(text));
+    {
+        LibsodiumPointCheck unpatched(unpatched_is_valid_point);
+        auto status = ed25519_tables::testing::rerun_self_test();
+        CHECK_FALSE(status.enabled);
+        CHECK(status.reason.find("CVE-2025-69277") != std::string::npos);
+        CHECK_FALSE(ed25519_tables::status().enabled);
+        ed25519_tables::note_known_key(key.public_key());
+        ed25519_tables::note_known_key(key.public_key());
+        CHECK(ed25519_tables::verify(key.public_key(), as_bytes(text), signature) == Verdict::ask_libsodium);
+        CHECK(ed25519_tables::cache_figures().tables == 0);  // Turning off forgot every table.
+        CHECK(verify(key.public_key(), as_bytes(text), signature));  // libsodium's verdict.
+    }
+    auto status = ed25519_tables::testing::rerun_self_test();  // The real libsodium again.
+    CHECK(status.enabled);
+    CHECK(status.reason.empty());
+    CHECK_FALSE(status.libsodium_version.empty());
+    ed25519_tables::note_known_key(key.public_key());
+    ed25519_tables::note_known_key(key.public_key());
+    CHECK(ed25519_tables::verify(key.public_key(), as_bytes(text), signature) == Verdict::accepted);
+}
+
+TEST_CASE("ed25519 tables: reference-only leaves every verdict to libsodium and builds nothing") {
+    SecretKey key = SecretKey::generate();
+    const std::string text = "access";
+    Signature signature = key.sign(as_bytes(text));
+    ed25519_tables::set_reference_only(true);
+    CHECK_FALSE(ed25519_tables::status().enabled);
+    CHECK(ed25519_tables::status().reason.find("reference-only") != std::string::npos);
+    ed25519_tables::note_known_key(key.public_key());
+    ed25519_tables::note_known_key(key.public_key());
+    CHECK(ed25519_tables::verify(key.public_key(), as_bytes(text), signature) == Verdict::ask_libsodium);
+    CHECK(ed25519_tables::cache_figures().tables == 0);
+    CHECK(verify(key.public_key(), as_bytes(text), signature));
+    ed25519_tables::set_reference_only(false);
+    CHECK(ed25519_tables::status().enabled);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crypto/canonical_json.hpp"
+#include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/audit_signatures.hpp"
@@ -24,7 +25,7 @@ namespace {
 
 constexpr std::string_view audit_usage =
     "usage: custos audit --data DIR [--genesis-hash HEX] [--expect FILE] [--against URL]\n"
-    "                    [--threads N] [--json]\n"
+    "                    [--threads N] [--json] [--reference-only]\n"
     "\n"
     "Replays the ledger store in DIR from its genesis and re-verifies everything: every event's\n"
     "signature, signer role and custody rules (R1-R32, officer keys as governance events changed\n"
@@ -55,6 +56,11 @@ constexpr std::string_view audit_usage =
     "stop with a read error if the node's compaction removes a file the audit had not opened\n"
     "yet: run it again, or audit a copy (docs/OPERATIONS.md, \"Backup and restore\").\n"
     "\n"
+    "Signatures: an officer's or validator's key (as the replay finds it in force) is checked on\n"
+    "Custos's Ed25519 table path once it has signed twice, every other one by libsodium's strict\n"
+    "verifier; the table path accepts only what libsodium accepts, and is off if libsodium fails\n"
+    "its self-test (crypto/ed25519_tables.hpp). --reference-only: libsodium alone.\n"
+    "\n"
     "options:\n"
     "  --data DIR          a node's data directory (its store is DIR/store) or the store directory\n"
     "  --genesis-hash HEX  the genesis hash you trust (64 hex digits, either case); without it the\n"
@@ -69,6 +75,7 @@ constexpr std::string_view audit_usage =
     "                      replay, 1..256 (default: one per core); blocks are still applied in\n"
     "                      order, so the verdict and the first violation do not depend on it\n"
     "  --json              print the result as one JSON object on stdout\n"
+    "  --reference-only    check every signature with libsodium alone (no table path)\n"
     "  -h, --help          show this help\n";
 
 struct AuditArgs {
@@ -78,6 +85,7 @@ struct AuditArgs {
     std::vector<std::string> against;
     unsigned threads = 0;  // 0: one per core.
     bool json = false;
+    bool reference_only = false;
 };
 
 constexpr unsigned threads_max = 256;
@@ -85,7 +93,7 @@ constexpr unsigned threads_max = 256;
 int usage_error(const std::string& message) {
     std::cerr << "error: " << message << "\n"
               << "usage: custos audit --data DIR [--genesis-hash HEX] [--expect FILE] [--against URL]\n"
-                 "                    [--threads N] [--json]   (custos audit --help for more)\n";
+                 "                    [--threads N] [--json] [--reference-only]   (custos audit --help for more)\n";
     return exit_usage;
 }
 
@@ -95,6 +103,8 @@ std::optional<std::string> parse_args(const Args& args, AuditArgs& out) {
         const bool has_value = i + 1 < args.size();
         if (arg == "--json") {
             out.json = true;
+        } else if (arg == "--reference-only") {
+            out.reference_only = true;
         } else if (arg == "--data" && has_value) {
             out.data = args[++i];
         } else if (arg == "--threads" && has_value) {
@@ -221,6 +231,7 @@ int run_audit(const Args& args) {
     }
     AuditArgs parsed;
     if (auto problem = parse_args(args, parsed)) return usage_error(*problem);
+    if (parsed.reference_only) crypto::ed25519_tables::set_reference_only(true);
 
     const auto start = std::chrono::steady_clock::now();
     ledger::AuditOptions options;

@@ -31,6 +31,9 @@ int run_bench(const Args& args);
 int run_audit(const Args& args);
 // `custos bench ledger [--events N] [--dir DIR]`: the arguments after "ledger" (bench_ledger.cpp).
 int run_bench_ledger(const Args& args);
+// `custos bench tables [--seconds N] [--seed N]`: the Ed25519 table path against libsodium
+// (bench_tables.cpp).
+int run_bench_tables(const Args& args);
 
 // `custos localnet init|run --dir DIR ...` (tools/cli/localnet*.cpp).
 int run_localnet(const Args& args);

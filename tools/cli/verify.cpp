@@ -11,6 +11,7 @@
 #include <string>
 
 #include "crypto/canonical_json.hpp"
+#include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/audit_signatures.hpp"
 #include "ledger/bundle.hpp"
@@ -24,7 +25,7 @@ namespace {
 
 constexpr std::string_view verify_usage =
     "usage: custos verify FILE [--genesis-hash HEX] [--threads N] [--json] [--report FILE.html|FILE.pdf]\n"
-    "                           [--refresh-from URL --key FILE]\n"
+    "                           [--refresh-from URL --key FILE] [--reference-only]\n"
     "\n"
     "Verifies a court bundle (custos bundle, or GET /v1/items/{item}/bundle) offline: no network,\n"
     "no data directory. Checks, in order: 0 format; 1 the genesis hash; 2 every event's signature\n"
@@ -34,6 +35,11 @@ constexpr std::string_view verify_usage =
     "replayed by the ledger's own rule engine; 6 completeness: the certified state at the anchor\n"
     "counts exactly the bundle's events. Prints the custody timeline and the verdict.\n"
     "Exit 0 only when every check holds; 1 names the first failed check and where it failed.\n"
+    "\n"
+    "Signatures: an officer's or validator's key (as the bundle's genesis and governance records\n"
+    "make it) is checked on Custos's Ed25519 table path once it has signed twice, every other one\n"
+    "by libsodium's strict verifier; the table path accepts only what libsodium accepts, and is\n"
+    "off if libsodium fails its self-test (docs/VERIFYING.md). --reference-only: libsodium alone.\n"
     "\n"
     "options:\n"
     "  --genesis-hash HEX   the genesis hash the court trusts (64 hex digits). Without it the\n"
@@ -57,6 +63,7 @@ constexpr std::string_view verify_usage =
     "                       existing file). A name ending in .pdf writes it as PDF instead,\n"
     "                       printed by headless Chromium (make deps installs chromium;\n"
     "                       CUSTOS_CHROMIUM names another browser binary)\n"
+    "  --reference-only     check every signature with libsodium alone (no table path)\n"
     "  -h, --help           show this help\n";
 
 struct VerifyArgs {
@@ -67,11 +74,13 @@ struct VerifyArgs {
     std::optional<std::string> report;
     std::string refresh_from;
     std::string key_path;
+    bool reference_only = false;
 };
 
 int usage_error(const std::string& message) {
     std::cerr << "error: " << message << "\n"
               << "usage: custos verify FILE [--genesis-hash HEX] [--threads N] [--json] [--report FILE.html|FILE.pdf]"
+                 " [--reference-only]"
                  "   (custos verify --help for more)\n";
     return exit_usage;
 }
@@ -82,6 +91,8 @@ std::optional<std::string> parse_args(const Args& args, VerifyArgs& out) {
         const bool has_value = i + 1 < args.size();
         if (arg == "--json") {
             out.json = true;
+        } else if (arg == "--reference-only") {
+            out.reference_only = true;
         } else if (arg == "--genesis-hash" && has_value) {
             auto hash = parse_hash_option(args[++i]);
             if (!hash) return "--genesis-hash must be 64 hex digits";
@@ -260,6 +271,7 @@ int run_verify(const Args& args) {
     }
     VerifyArgs parsed;
     if (auto error = parse_args(args, parsed)) return usage_error(*error);
+    if (parsed.reference_only) crypto::ed25519_tables::set_reference_only(true);
     auto text = read_file(parsed.file);
     if (!text) {
         std::cerr << "error: " << text.error().message << "\n";

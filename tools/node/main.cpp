@@ -9,6 +9,7 @@
 #include "consensus/runtime/config.hpp"
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node.hpp"
+#include "crypto/ed25519_tables.hpp"
 
 #ifdef CUSTOS_HAVE_API
 #include "api/server.hpp"
@@ -98,6 +99,13 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
     runtime::set_log_level(config->log_level);
+    // The Ed25519 table path's self-test (crypto/ed25519_tables.hpp): tables stay off, and every
+    // signature goes to libsodium alone, when the loaded libsodium misjudges a known torsion key.
+    const auto tables = crypto::ed25519_tables::status();
+    runtime::log_line(tables.enabled ? runtime::LogLevel::info : runtime::LogLevel::warn,
+                      tables.enabled ? "ed25519_tables_enabled" : "ed25519_tables_disabled")
+        .field("libsodium", tables.libsodium_version)
+        .field("reason", tables.enabled ? std::string("self-test passed") : tables.reason);
     auto node = runtime::Node::create(*config);
     if (!node) {
         std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());

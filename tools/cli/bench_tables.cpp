@@ -1,0 +1,262 @@
+// custos bench tables: a differential run of the Ed25519 table path against libsodium for a set
+// time (issue 19). Three kinds of input, each counted: valid signatures of random keys, the same
+// signatures damaged (one bit of R, S, message or key; S + L; R replaced by each small-order
+// encoding), and keys with a torsion component (aB + T for T of order 2, 4 and 8) with signatures
+// that satisfy the cofactorless equation (accepted by libsodium when R is not of small order) and
+// with R of small order (refused). The table path must never say "accepted" where libsodium
+// refuses, must say it for every valid signature of an ordinary key, and must never build a table
+// for a torsion key. Exit 1 on any disagreement.
+#include <sodium.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <string>
+
+#include "crypto/ed25519.hpp"
+#include "crypto/ed25519_tables.hpp"
+#include "crypto/encoding.hpp"
+#include "tools/cli/commands.hpp"
+
+namespace custos::cli {
+namespace {
+
+namespace tables = crypto::ed25519_tables;
+using Point = std::array<std::uint8_t, 32>;
+using Scalar = std::array<std::uint8_t, 32>;
+
+constexpr std::string_view usage =
+    "usage: custos bench tables [--seconds N] [--seed N]\n"
+    "\n"
+    "Runs the Ed25519 table path (crypto/ed25519_tables.hpp) against libsodium on valid, damaged\n"
+    "and torsion-key signatures for N seconds (default 10, at most 600) and prints the counts.\n"
+    "Exit 0 when the table path accepted every valid signature and nothing libsodium refuses;\n"
+    "1 otherwise. One thread.\n";
+
+// Small-order points: order 2, 4 and 8 (libsodium's encodings).
+constexpr std::array<std::string_view, 3> torsion_points = {
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+};
+constexpr std::array<std::string_view, 7> small_order_encodings = {
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+};
+constexpr Scalar group_order = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+                                0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
+                                0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
+
+Point point_from_hex(std::string_view hex) {
+    Point point{};
+    auto bytes = crypto::hex_decode(hex);
+    if (bytes && bytes->size() == point.size()) std::copy(bytes->begin(), bytes->end(), point.begin());
+    return point;
+}
+
+bool libsodium_accepts(const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature) {
+    return crypto_sign_verify_detached(signature.bytes.data(), message.data(), message.size(),
+                                       key.bytes.data()) == 0;
+}
+
+struct Counts {
+    std::uint64_t valid = 0, valid_table_accepted = 0;
+    std::uint64_t damaged = 0, damaged_libsodium_accepted = 0;
+    std::uint64_t torsion_keys = 0, torsion_table_accepted = 0;  // The latter must stay 0.
+    std::uint64_t torsion_signatures = 0, torsion_libsodium_accepted = 0;
+    std::uint64_t table_accepted_libsodium_refused = 0;  // Must stay 0.
+};
+
+// One verdict pair: the table path (from the cache, the key vouched for) against libsodium.
+void compare(Counts& counts, const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature,
+             bool& libsodium) {
+    libsodium = libsodium_accepts(key, message, signature);
+    const bool table = tables::verify(key, message, signature) == tables::Verdict::accepted;
+    if (table && !libsodium) ++counts.table_accepted_libsodium_refused;
+}
+
+void valid_and_damaged(Counts& counts, std::mt19937_64& random) {
+    auto key = crypto::SecretKey::generate();
+    tables::note_known_key(key.public_key());
+    tables::note_known_key(key.public_key());
+    for (int round = 0; round < 20; ++round) {
+        Bytes message(random() % 300);
+        for (auto& byte : message)
+            byte = static_cast<std::uint8_t>(random());
+        const crypto::Signature signature = key.sign(message);
+        bool libsodium = false;
+        compare(counts, key.public_key(), message, signature, libsodium);
+        ++counts.valid;
+        if (tables::verify(key.public_key(), message, signature) == tables::Verdict::accepted)
+            ++counts.valid_table_accepted;
+        for (int kind = 0; kind < 6; ++kind) {
+            crypto::PublicKey damaged_key = key.public_key();
+            crypto::Signature damaged = signature;
+            Bytes damaged_message = message;
+            const std::size_t bit = random();
+            if (kind == 0) {
+                damaged.bytes[(bit / 8) % 32] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+            } else if (kind == 1) {
+                damaged.bytes[32 + (bit / 8) % 32] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+            } else if (kind == 2 && !damaged_message.empty()) {
+                damaged_message[(bit / 8) % damaged_message.size()] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+            } else if (kind == 3) {
+                unsigned carry = 0;  // S + L: the same equation, S not canonical.
+                for (std::size_t i = 0; i < 32; ++i) {
+                    unsigned sum = damaged.bytes[32 + i] + group_order[i] + carry;
+                    damaged.bytes[32 + i] = static_cast<std::uint8_t>(sum);
+                    carry = sum >> 8;
+                }
+            } else if (kind == 4) {
+                Point r = point_from_hex(small_order_encodings[bit % small_order_encodings.size()]);
+                r[31] |= static_cast<std::uint8_t>((bit & 8) != 0 ? 0x80 : 0);
+                std::copy(r.begin(), r.end(), damaged.bytes.begin());
+            } else {
+                damaged_key.bytes[(bit / 8) % 32] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+                tables::note_known_key(damaged_key);  // As if the ledger knew the damaged key.
+                tables::note_known_key(damaged_key);
+            }
+            compare(counts, damaged_key, damaged_message, damaged, libsodium);
+            ++counts.damaged;
+            if (libsodium) ++counts.damaged_libsodium_accepted;
+        }
+    }
+}
+
+// A = aB + T; signatures R || S with S = r + h a, R = rB + kT where k + h = 0 mod 8 makes the
+// cofactorless equation hold ([S]B - [h]A = rB - hT = R); r = 0 gives R of small order.
+void torsion(Counts& counts, std::mt19937_64& random) {
+    Scalar a{};
+    crypto_core_ed25519_scalar_random(a.data());
+    Point a_point{};
+    if (crypto_scalarmult_ed25519_base_noclamp(a_point.data(), a.data()) != 0) return;
+    const Point t = point_from_hex(torsion_points[random() % torsion_points.size()]);
+    Point key_bytes{};
+    if (crypto_core_ed25519_add(key_bytes.data(), a_point.data(), t.data()) != 0) return;
+    crypto::PublicKey key;
+    std::copy(key_bytes.begin(), key_bytes.end(), key.bytes.begin());
+    ++counts.torsion_keys;
+    tables::note_known_key(key);
+    tables::note_known_key(key);
+    for (int round = 0; round < 8; ++round) {
+        Scalar r{};
+        const bool small_r = round % 2 == 1;
+        if (!small_r) crypto_core_ed25519_scalar_random(r.data());
+        Point r_base{};  // rB, or the identity for r = 0.
+        if (small_r) {
+            r_base = point_from_hex(small_order_encodings[1]);
+        } else if (crypto_scalarmult_ed25519_base_noclamp(r_base.data(), r.data()) != 0) {
+            continue;
+        }
+        Bytes message(24);
+        for (auto& byte : message)
+            byte = static_cast<std::uint8_t>(random());
+        for (unsigned k = 0; k < 8; ++k) {
+            // R = rB + kT.
+            Point r_point = r_base;
+            for (unsigned i = 0; i < k; ++i) {
+                Point sum{};
+                if (crypto_core_ed25519_add(sum.data(), r_point.data(), t.data()) != 0) break;
+                r_point = sum;
+            }
+            crypto_hash_sha512_state state;
+            crypto_hash_sha512_init(&state);
+            crypto_hash_sha512_update(&state, r_point.data(), r_point.size());
+            crypto_hash_sha512_update(&state, key.bytes.data(), key.bytes.size());
+            crypto_hash_sha512_update(&state, message.data(), message.size());
+            std::array<std::uint8_t, 64> digest{};
+            crypto_hash_sha512_final(&state, digest.data());
+            Scalar h{};
+            crypto_core_ed25519_scalar_reduce(h.data(), digest.data());
+            if (((k + h[0]) & 7) != 0) continue;
+            Scalar product{}, s{};
+            crypto_core_ed25519_scalar_mul(product.data(), h.data(), a.data());
+            crypto_core_ed25519_scalar_add(s.data(), r.data(), product.data());
+            crypto::Signature signature;
+            std::copy(r_point.begin(), r_point.end(), signature.bytes.begin());
+            std::copy(s.begin(), s.end(), signature.bytes.begin() + 32);
+            bool libsodium = false;
+            compare(counts, key, message, signature, libsodium);
+            ++counts.torsion_signatures;
+            if (libsodium) ++counts.torsion_libsodium_accepted;
+            // Never for a torsion key, on the cached path (the key was vouched for) or built anew.
+            if (tables::verify(key, message, signature) == tables::Verdict::accepted ||
+                tables::verify_uncached(key, message, signature) == tables::Verdict::accepted) {
+                ++counts.torsion_table_accepted;
+            }
+            break;
+        }
+    }
+}
+
+}  // namespace
+
+int run_bench_tables(const Args& args) {
+    if (wants_help(args)) {
+        std::cout << usage;
+        return exit_ok;
+    }
+    long seconds = 10;
+    std::uint64_t seed = std::random_device{}();
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const bool has_value = i + 1 < args.size();
+        try {
+            if (args[i] == "--seconds" && has_value) {
+                seconds = std::stol(args[++i]);
+            } else if (args[i] == "--seed" && has_value) {
+                seed = std::stoull(args[++i]);
+            } else {
+                std::cerr << "error: unexpected argument '" << args[i] << "'\n" << usage;
+                return exit_usage;
+            }
+        } catch (const std::exception&) {
+            std::cerr << "error: " << args[i - 1] << " needs a number\n";
+            return exit_usage;
+        }
+    }
+    if (seconds < 1 || seconds > 600) {
+        std::cerr << "error: --seconds must be 1 to 600\n";
+        return exit_usage;
+    }
+    const auto status = tables::status();
+    if (!status.enabled) {
+        std::cerr << "error: the table path is off: " << status.reason << "\n";
+        return exit_failure;
+    }
+    std::mt19937_64 random(seed);
+    Counts counts;
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+        valid_and_damaged(counts, random);
+        torsion(counts, random);
+    }
+    std::printf("custos bench tables: %ld s, seed %llu, libsodium %s\n", seconds,
+                static_cast<unsigned long long>(seed), status.libsodium_version.c_str());
+    std::printf("  valid signatures          %10llu  table path accepted %llu\n",
+                static_cast<unsigned long long>(counts.valid),
+                static_cast<unsigned long long>(counts.valid_table_accepted));
+    std::printf("  damaged signatures        %10llu  libsodium accepted %llu\n",
+                static_cast<unsigned long long>(counts.damaged),
+                static_cast<unsigned long long>(counts.damaged_libsodium_accepted));
+    std::printf("  torsion keys              %10llu\n", static_cast<unsigned long long>(counts.torsion_keys));
+    std::printf("  torsion-key signatures    %10llu  libsodium accepted %llu (R not of small order), "
+                "table path accepted %llu\n",
+                static_cast<unsigned long long>(counts.torsion_signatures),
+                static_cast<unsigned long long>(counts.torsion_libsodium_accepted),
+                static_cast<unsigned long long>(counts.torsion_table_accepted));
+    std::printf("  table accepted, libsodium refused: %llu\n",
+                static_cast<unsigned long long>(counts.table_accepted_libsodium_refused));
+    const bool ok = counts.table_accepted_libsodium_refused == 0 && counts.valid_table_accepted == counts.valid &&
+                    counts.torsion_table_accepted == 0;
+    std::printf("%s\n", ok ? "agree" : "DISAGREE");
+    return ok ? exit_ok : exit_failure;
+}
+
+}  // namespace custos::cli
