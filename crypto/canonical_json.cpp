@@ -21,9 +21,6 @@
 namespace custos::crypto {
 namespace {
 
-// Integers above 2^53 in magnitude have no exact double, so an ECMAScript verifier would
-// read a different number than the one signed: they are refused rather than rounded.
-constexpr std::uint64_t exact_integer_max = std::uint64_t{1} << 53;
 // A value deeper than the parser's limit could not be read back, so it is not canonicalized.
 constexpr std::size_t canonical_depth_max = limits::json_depth_max;
 // UTF-8 lead bytes of supplementary characters (U+10000 and up). Only these become surrogate
@@ -254,6 +251,13 @@ Status Writer::write(const Json& value, std::size_t depth) {
         case Json::value_t::number_float: {
             const double number = *value.get_ptr<const Json::number_float_t*>();
             if (!std::isfinite(number)) return refuse("number is not finite (NaN or Infinity)");
+            // ECMAScript writes a double below 1e21 without an exponent: above 2^53 that text is
+            // an integer the parser refuses, so the canonical text would not read back.
+            const double magnitude = std::fabs(number);
+            if (magnitude > static_cast<double>(exact_integer_max) && magnitude < 1e21) {
+                return refuse("number " + format_number(number) +
+                              " is written as an integer beyond 2^53, which parse_json refuses");
+            }
             append_number(out_, number);
             return {};
         }

@@ -123,6 +123,7 @@ private:
     Status parse_escape(std::string& out);
     Result<std::uint32_t> parse_hex4(std::size_t offset) const;
     Status parse_number(Json& slot);
+    Status parse_exact_integer(std::size_t start, Json& slot) const;
     Status parse_out_of_range_double(std::size_t start, Json& slot) const;
     Status parse_literal(Json& slot);
 
@@ -399,29 +400,39 @@ Status Parser::parse_number(Json& slot) {
     }
     const char* first = text_.data() + start;
     const char* last = text_.data() + pos_;
-    if (is_integer) {
-        // Integers that fit 64 bits stay exact; larger ones fall through to a double.
-        if (negative) {
-            std::int64_t value = 0;
-            const auto result = std::from_chars(first, last, value);
-            if (result.ec == std::errc{} && result.ptr == last) {
-                slot = value;
-                return {};
-            }
-        } else {
-            std::uint64_t value = 0;
-            const auto result = std::from_chars(first, last, value);
-            if (result.ec == std::errc{} && result.ptr == last) {
-                slot = value;
-                return {};
-            }
-        }
-    }
+    if (is_integer) return parse_exact_integer(start, slot);
     double value = 0;
     const auto result = std::from_chars(first, last, value);
     if (result.ec == std::errc::result_out_of_range) return parse_out_of_range_double(start, slot);
     if (result.ec != std::errc{} || result.ptr != last) return fail(start, "malformed number");
     slot = value;
+    return {};
+}
+
+// An integer (no fraction, no exponent) is kept exact, and only within +-2^53: beyond, a double
+// would round it (18446744073709551616 would read as 18446744073709552000), so two different texts
+// would canonicalize to the same bytes. Refused whatever its size, as canonicalize() refuses it.
+Status Parser::parse_exact_integer(std::size_t start, Json& slot) const {
+    const std::string_view token = text_.substr(start, pos_ - start);
+    const bool negative = token.front() == '-';
+    const std::string_view digits = token.substr(negative ? 1 : 0);
+    std::uint64_t magnitude = 0;
+    // 2^53 has 16 digits: a longer integer (no leading zeros) is beyond it, and is not parsed.
+    const bool fits = digits.size() <= 16 &&
+                      std::from_chars(digits.data(), digits.data() + digits.size(), magnitude).ec == std::errc{};
+    if (!fits || magnitude > exact_integer_max) {
+        constexpr std::size_t shown_max = 40;
+        const std::string shown = token.size() <= shown_max
+                                      ? std::string(token)
+                                      : std::string(token.substr(0, shown_max)) + "... (" +
+                                            std::to_string(digits.size()) + " digits)";
+        return fail(start, "integer " + shown + " is beyond 2^53 in magnitude (no exact double); refused");
+    }
+    if (negative) {
+        slot = -static_cast<std::int64_t>(magnitude);
+    } else {
+        slot = magnitude;
+    }
     return {};
 }
 
