@@ -3,13 +3,23 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "api/http_signature.hpp"
+#include "common/assert.hpp"
 #include "crypto/ed25519_tables.hpp"
 
 namespace custos::api {
 
 namespace {
+
+std::string ascii_lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
 
 ApiResponse unauthorized(std::string field, std::string detail) {
     return problem_response(Problem{
@@ -44,15 +54,31 @@ std::int64_t system_clock_seconds() {
         .count();
 }
 
-Authenticator::Authenticator(Clock clock, std::size_t replay_entries_max)
-    : clock_(clock ? std::move(clock) : Clock(system_clock_seconds)),
-      replay_entries_max_(replay_entries_max) {}
+Authenticator::Authenticator(Clock clock, AuthOptions options)
+    : clock_(clock ? std::move(clock) : Clock(system_clock_seconds)), options_(std::move(options)) {
+    for (auto& name : options_.public_names)
+        name = ascii_lower(name);
+}
 
 void Authenticator::forget_expired(std::int64_t now) {
     while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
-        by_nonce_.erase(by_expiry_.begin()->second);
+        const auto& [expires, replay_key] = *by_expiry_.begin();
+        auto window = by_key_.find(replay_key.substr(0, replay_key.find(' ')));
+        CUSTOS_ASSERT(window != by_key_.end() && window->second.live > 0, "replay cache: a nonce without its key");
+        if (--window->second.live == 0) {
+            by_key_.erase(window);
+        } else if (--window->second.expiring[expires] == 0) {
+            window->second.expiring.erase(expires);
+        }
+        by_nonce_.erase(replay_key);
         by_expiry_.erase(by_expiry_.begin());
     }
+}
+
+bool Authenticator::is_public_name(std::string_view authority) const {
+    const std::string lower = ascii_lower(authority);
+    return std::find(options_.public_names.begin(), options_.public_names.end(), lower) !=
+           options_.public_names.end();
 }
 
 std::optional<ApiResponse> Authenticator::remember(const std::string& key_id, const std::string& nonce,
@@ -63,19 +89,31 @@ std::optional<ApiResponse> Authenticator::remember(const std::string& key_id, co
     if (by_nonce_.contains(replay_key)) {
         return unauthorized("nonce", "this nonce was already used (a replayed request)");
     }
-    if (by_nonce_.size() >= replay_entries_max_) {
-        ApiResponse busy = problem_response(
-            Problem{.status = 503,
-                    .title = "Too many signed requests",
-                    .detail = "the node's replay cache is full; retry when older signatures have expired",
-                    .field = "nonce"});
-        // Room comes back when the oldest remembered signature expires.
-        const std::int64_t wait_s = by_expiry_.empty()
-                                        ? std::int64_t{retry_after_seconds}
-                                        : std::max<std::int64_t>(1, by_expiry_.begin()->first - now);
-        busy.headers.emplace_back("Retry-After", std::to_string(wait_s));
-        return busy;
+    // Room comes back when the oldest remembered signature (of the key, or of anyone) expires.
+    auto busy = [&](std::string detail, std::optional<std::int64_t> oldest) {
+        ApiResponse response = problem_response(Problem{
+            .status = 503, .title = "Too many signed requests", .detail = std::move(detail), .field = "nonce"});
+        const std::int64_t wait_s =
+            oldest ? std::max<std::int64_t>(1, *oldest - now) : std::int64_t{retry_after_seconds};
+        response.headers.emplace_back("Retry-After", std::to_string(wait_s));
+        return response;
+    };
+    auto window = by_key_.find(key_id);
+    if (window != by_key_.end() && window->second.live >= options_.replay_entries_per_key_max) {
+        return busy("this key's quota in the node's replay cache is full (" +
+                        std::to_string(window->second.live) +
+                        " of its signed requests are live); retry when its older signatures have expired, "
+                        "or sign with a shorter lifetime",
+                    window->second.expiring.begin()->first);
     }
+    if (by_nonce_.size() >= options_.replay_entries_max) {
+        return busy("the node's replay cache is full (signed requests of all keys); retry when older "
+                    "signatures have expired",
+                    by_expiry_.empty() ? std::nullopt : std::optional(by_expiry_.begin()->first));
+    }
+    KeyWindow& key_window = by_key_[key_id];
+    ++key_window.live;
+    ++key_window.expiring[expires];
     by_nonce_.emplace(replay_key, expires);
     by_expiry_.emplace(expires, std::move(replay_key));
     return std::nullopt;
@@ -116,6 +154,12 @@ tl::expected<ledger::Officer, ApiResponse> Authenticator::authenticate(NodeServi
     if (!*officer) {
         return tl::unexpected(
             unauthorized("keyid", "keyid is not the key of an officer in force (unknown or revoked)"));
+    }
+    if (!options_.public_names.empty() && !is_public_name(request.host)) {
+        return tl::unexpected(unauthorized(
+            "@target-uri", "the signed @target-uri names authority '" + request.host +
+                               "', which is not one of this node's public names: a request signed for "
+                               "another node is refused here (sign for this node's URL)"));
     }
     const std::string target_uri = "http://" + request.host + request.target;
     if (auto verified =

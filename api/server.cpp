@@ -38,7 +38,9 @@ struct Server::Impl {
     Impl(NodeService& service_in, ServerOptions options_in)
         : service(service_in),
           options(std::move(options_in)),
-          auth(options.clock, options.replay_entries_max) {}
+          auth(options.clock, AuthOptions{.replay_entries_max = options.replay_entries_max,
+                                          .replay_entries_per_key_max = options.replay_entries_per_key_max,
+                                          .public_names = options.public_names}) {}
 
     NodeService& service;
     ServerOptions options;

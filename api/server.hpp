@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/auth.hpp"
 #include "api/service.hpp"
@@ -55,6 +56,10 @@ struct ServerOptions {
     // the most nonces remembered at once (over it: 503, see api/auth.hpp).
     Clock clock;
     std::size_t replay_entries_max = replay_entries_default;
+    std::size_t replay_entries_per_key_max = replay_entries_per_key_default;
+    // The authorities a signed request may name in its @target-uri (api/auth.hpp); empty: any,
+    // for tests. custos-node sets them from its config ("rest_public_names").
+    std::vector<std::string> public_names;
 };
 
 class Server {

@@ -1,5 +1,6 @@
 #include "consensus/runtime/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -79,6 +80,41 @@ Status check_host_port(std::string_view value, std::string_view name) {
     return {};
 }
 
+// "rest_public_names": the authorities clients write in this node's URL; a signed request naming
+// another is refused (api/auth.hpp). Default: rest_listen itself, unless that is a wildcard.
+Result<std::vector<std::string>> parse_rest_public_names(const Json& object, const std::string& rest_listen) {
+    auto found = object.find("rest_public_names");
+    if (found == object.end()) {
+        const std::string host = rest_listen.substr(0, rest_listen.rfind(':'));
+        if (host == "0.0.0.0" || host == "::" || host == "[::]") {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: field \"rest_public_names\" is required when rest_listen is a "
+                              "wildcard address: list the host:port clients use to reach this node");
+        }
+        return std::vector<std::string>{rest_listen};
+    }
+    const auto fail = [](const std::string& detail) {
+        return make_error(ErrorCode::invalid_argument, "config: field \"rest_public_names\" " + detail);
+    };
+    if (!found->is_array() || found->empty() || found->size() > rest_public_names_max) {
+        return fail("must be an array of 1 to " + std::to_string(rest_public_names_max) + " strings");
+    }
+    std::vector<std::string> names;
+    for (const auto& entry : *found) {
+        if (!entry.is_string()) return fail("must hold strings");
+        const auto& name = entry.get_ref<const std::string&>();
+        const bool printable = std::all_of(name.begin(), name.end(), [](char c) {
+            return c > 0x20 && c < 0x7f && c != '/' && c != '@';
+        });
+        if (name.empty() || name.size() > 256 || !printable) {
+            return fail("entries must be host or host:port (printable ASCII, no '/' or '@', at most 256 "
+                        "bytes), got \"" + name + "\"");
+        }
+        names.push_back(name);
+    }
+    return names;
+}
+
 Result<std::vector<PeerConfig>> parse_peers(const Json& object) {
     std::vector<PeerConfig> peers;
     auto it = object.find("peers");
@@ -154,7 +190,8 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
     if (auto ok =
             check_fields(object,
                          {"data_dir", "genesis_file", "validator_key_file", "peer_listen", "rest_listen",
-                          "peers", "log_level", "mempool_events_max", "mempool_bytes_max", "test_byzantine"},
+                          "rest_public_names", "peers", "log_level", "mempool_events_max", "mempool_bytes_max",
+                          "test_byzantine"},
                          "the top level");
         !ok) {
         return tl::unexpected(ok.error());
@@ -180,6 +217,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         }
         *target = *value;
     }
+    auto public_names = parse_rest_public_names(object, config.rest_listen);
+    if (!public_names) {
+        return tl::unexpected(public_names.error());
+    }
+    config.rest_public_names = std::move(*public_names);
     auto peers = parse_peers(object);
     if (!peers) {
         return tl::unexpected(peers.error());
@@ -264,8 +306,12 @@ std::string node_config_to_json(const NodeConfig& config) {
                    {"validator_key_file", config.validator_key_file.string()},
                    {"peer_listen", config.peer_listen},
                    {"rest_listen", config.rest_listen},
+                   {"rest_public_names", config.rest_public_names},
                    {"peers", peers},
                    {"log_level", std::string(log_level_name(config.log_level))}};
+    if (config.rest_public_names.empty()) {
+        object.erase("rest_public_names");  // The default: rest_listen.
+    }
     if (config.mempool_events_max) {
         object["mempool_events_max"] = *config.mempool_events_max;
     }

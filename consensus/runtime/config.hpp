@@ -11,6 +11,13 @@
 //     "validator_key_file": "localnet/node0/validator.key",required; secret key file (mode 0600)
 //     "peer_listen":        "127.0.0.1:26657",             required; host:port for validators
 //     "rest_listen":        "127.0.0.1:8081",              required; host:port of the REST API
+//     "rest_public_names":  ["node1.police.example:8081"], optional; default [rest_listen], and
+//                                                           required if rest_listen is a wildcard.
+//                                                           The authorities (host:port, or host
+//                                                           alone for port 80) clients use in this
+//                                                           node's URL: a signed request whose
+//                                                           @target-uri names another is refused
+//                                                           (1 to 16, compared without case)
 //     "peers": [                                            optional; default []
 //       {"address": "127.0.0.1:26658", "public_key": "<64 hex chars, Ed25519>"}
 //     ],
@@ -54,6 +61,7 @@ namespace custos::runtime {
 inline constexpr std::uint16_t localnet_rest_port_base = 8081;
 inline constexpr std::uint16_t localnet_peer_port_base = 26657;
 inline constexpr std::size_t config_peers_max = 256;
+inline constexpr std::size_t rest_public_names_max = 16;
 inline constexpr std::size_t config_bytes_max = 1024 * 1024;
 
 struct PeerConfig {
@@ -73,6 +81,8 @@ struct NodeConfig {
     std::filesystem::path validator_key_file;
     std::string peer_listen;
     std::string rest_listen;
+    // Authorities a signed request may name (api/auth.hpp); parse_node_config fills the default.
+    std::vector<std::string> rest_public_names;
     std::vector<PeerConfig> peers;
     LogLevel log_level = LogLevel::info;
     // Bounds of the mempool (events and canonical bytes); unset: the defaults in mempool.hpp.

@@ -245,3 +245,85 @@ TEST_CASE("roles: bundles are for prosecutors of the case and auditors; blocks f
 }
 
 }  // namespace custos::api::test
+
+namespace custos::api::test {
+
+TEST_CASE("503 per key: one officer's quota in the replay cache leaves room for the others (issue 19)") {
+    Fixture fixture(ServerOptions{.replay_entries_max = 100, .replay_entries_per_key_max = 2});
+    Case c{fixture};
+    CHECK(fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 30, "a")).status ==
+          200);
+    CHECK(fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 90, "b")).status ==
+          200);
+    auto quota = fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 60, "c"));
+    CHECK(quota.status == 503);
+    CHECK(quota.header("Retry-After") == "30");  // When this key's oldest, "a", expires.
+    auto problem = problem_of(quota);
+    CHECK(problem["title"] == "Too many signed requests");
+    CHECK(problem["detail"].get<std::string>().starts_with("this key's quota in the node's replay cache is full"));
+    // Another officer is not held up by the auditor's requests.
+    for (const char* nonce : {"a", "b"}) {
+        CHECK(fixture.request("GET", c.target, {}, {}, c.headers("nl.custodian", test_now, test_now + 60, nonce))
+                  .status == 200);
+    }
+    // Once "a" has expired the auditor has room again, and "a" itself is forgotten with it.
+    fixture.now->store(test_now + 31);
+    CHECK(fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now + 31, test_now + 60, "c"))
+              .status == 200);
+    CHECK(fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now + 31, test_now + 60, "d"))
+              .status == 503);
+}
+
+TEST_CASE("503 for the whole cache names the cache, not the key") {
+    Fixture fixture(ServerOptions{.replay_entries_max = 1});
+    Case c{fixture};
+    CHECK(fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 60, "a")).status ==
+          200);
+    auto full = fixture.request("GET", c.target, {}, {}, c.headers("nl.custodian", test_now, test_now + 60, "b"));
+    CHECK(full.status == 503);
+    CHECK(problem_of(full)["detail"].get<std::string>().starts_with("the node's replay cache is full"));
+}
+
+TEST_CASE("401: a request signed for another node's authority is refused (issue 19)") {
+    FakeService service;
+    const auto& officer = service.officer_named("auditor");
+    Authenticator auth([] { return test_now; },
+                       AuthOptions{.public_names = {"Node-A.police.example:8081", "127.0.0.1:8081"}});
+    auto attempt = [&](const std::string& host, const std::string& nonce) {
+        auto headers = sign_request(officer.key, officer.key_id(), "GET", "http://" + host + "/v1/status", "",
+                                    test_now, test_now + 60, nonce);
+        return auth.authenticate(service, SignedRequest{.method = "GET",
+                                                        .host = host,
+                                                        .target = "/v1/status",
+                                                        .body = "",
+                                                        .content_digest = headers.content_digest,
+                                                        .signature_input = headers.signature_input,
+                                                        .signature = headers.signature});
+    };
+    CHECK(attempt("node-a.police.example:8081", "n1").has_value());  // Names compare without case.
+    CHECK(attempt("127.0.0.1:8081", "n2").has_value());
+    // A valid signature, but for node B (a captured request replayed here): refused, and its nonce
+    // is not spent.
+    auto other = attempt("node-b.police.example:8081", "n3");
+    REQUIRE_FALSE(other.has_value());
+    CHECK(other.error().status == 401);
+    auto problem = crypto::parse_json(other.error().body).value();
+    CHECK(problem["field"] == "@target-uri");
+    CHECK(problem["detail"].get<std::string>().find("node-b.police.example:8081") != std::string::npos);
+    CHECK(attempt("127.0.0.1:8082", "n4").has_value() == false);  // Another port is another node.
+    CHECK(auth.replay_entries() == 2);
+
+    // Without public names (tests only) any authority is taken: the negative control.
+    Authenticator open([] { return test_now; }, AuthOptions{});
+    auto headers = sign_request(officer.key, officer.key_id(), "GET", "http://elsewhere:1/v1/status", "", test_now,
+                                test_now + 60, "n5");
+    CHECK(open.authenticate(service, SignedRequest{.method = "GET",
+                                                   .host = "elsewhere:1",
+                                                   .target = "/v1/status",
+                                                   .content_digest = headers.content_digest,
+                                                   .signature_input = headers.signature_input,
+                                                   .signature = headers.signature})
+              .has_value());
+}
+
+}  // namespace custos::api::test

@@ -66,6 +66,35 @@ TEST_CASE("config: strict parse, relative paths, clear errors") {
     CHECK_FALSE(again->mempool_events_max.has_value());
 }
 
+TEST_CASE("config: rest_public_names binds signed requests to this node's names; default rest_listen") {
+    auto implicit = runtime::parse_node_config(config_text(""), "");
+    REQUIRE(implicit.has_value());
+    CHECK(implicit->rest_public_names == std::vector<std::string>{"127.0.0.1:8081"});
+    auto set = runtime::parse_node_config(
+        config_text(R"(,"rest_public_names":["node1.police.example:8081","127.0.0.1:8081"])"), "");
+    REQUIRE(set.has_value());
+    CHECK(set->rest_public_names ==
+          std::vector<std::string>{"node1.police.example:8081", "127.0.0.1:8081"});
+    auto again = runtime::parse_node_config(runtime::node_config_to_json(*set), "");
+    REQUIRE(again.has_value());
+    CHECK(again->rest_public_names == set->rest_public_names);
+    for (const char* bad : {R"(,"rest_public_names":[])", R"(,"rest_public_names":"x:1")",
+                            R"(,"rest_public_names":["a b:1"])", R"(,"rest_public_names":["u@h:1"])",
+                            R"(,"rest_public_names":[1])"}) {
+        INFO(bad);
+        auto refused = runtime::parse_node_config(config_text(bad), "");
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().message.find("rest_public_names") != std::string::npos);
+    }
+    // A wildcard listen address names no node: the field is then required.
+    const std::string wildcard =
+        R"({"data_dir":"d","genesis_file":"g.json","validator_key_file":"k","peer_listen":"127.0.0.1:26657",)"
+        R"("rest_listen":"0.0.0.0:8081"})";
+    auto missing = runtime::parse_node_config(wildcard, "");
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(missing.error().message.find("rest_public_names") != std::string::npos);
+}
+
 TEST_CASE("config: mempool bounds are optional integers in range, named when wrong") {
     auto set = runtime::parse_node_config(
         config_text(R"(,"mempool_events_max":20000,"mempool_bytes_max":67108864)"), "");

@@ -271,6 +271,9 @@ Json node_config(const InitOptions& options, std::size_t index,
                 {"validator_key_file", "validator.key"},
                 {"peer_listen", by_index[index].address},
                 {"rest_listen", address(static_cast<std::uint16_t>(options.rest_port_base + index))},
+                {"rest_public_names",
+                 Json::array({address(static_cast<std::uint16_t>(options.rest_port_base + index)),
+                              "localhost:" + std::to_string(options.rest_port_base + index)})},
                 {"peers", peers},
                 {"log_level", "info"}};
 }

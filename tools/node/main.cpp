@@ -35,6 +35,9 @@ void print_help() {
         "  validator_key_file  this validator's secret key file (mode 0600)\n"
         "  peer_listen         host:port for validator connections (localnet: 127.0.0.1:26657+i)\n"
         "  rest_listen         host:port of the REST API (localnet: 127.0.0.1:8081+i)\n"
+        "  rest_public_names   [\"host:port\"...]: the authorities clients put in this node's URL; a\n"
+        "                      signed request for any other is refused (optional, default\n"
+        "                      [rest_listen]; required when rest_listen is 0.0.0.0 or ::)\n"
         "  peers               [{\"address\": \"host:port\", \"public_key\": \"<hex>\"}...] (optional;\n"
         "                      validators are also dialed at the address their set entry gives)\n"
         "  log_level           debug | info | warn | error (optional, default info)\n"
@@ -123,6 +126,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "custos-node: rest_listen: %s\n", options.error().message.c_str());
         return exit_usage;
     }
+    options->public_names = config->rest_public_names;
     auto server = api::Server::start(service, *options);
     if (!server) {
         std::fprintf(stderr, "custos-node: REST server: %s\n", server.error().to_string().c_str());
