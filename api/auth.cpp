@@ -64,7 +64,8 @@ void Authenticator::forget_expired(std::int64_t now) {
     while (!by_expiry_.empty() && by_expiry_.begin()->first <= now) {
         const auto& [expires, replay_key] = *by_expiry_.begin();
         auto window = by_key_.find(replay_key.substr(0, replay_key.find(' ')));
-        CUSTOS_ASSERT(window != by_key_.end() && window->second.live > 0, "replay cache: a nonce without its key");
+        CUSTOS_ASSERT(window != by_key_.end() && window->second.live > 0,
+                      "replay cache: a nonce without its key");
         if (--window->second.live == 0) {
             by_key_.erase(window);
         } else if (--window->second.expiring[expires] == 0) {
@@ -91,8 +92,10 @@ std::optional<ApiResponse> Authenticator::remember(const std::string& key_id, co
     }
     // Room comes back when the oldest remembered signature (of the key, or of anyone) expires.
     auto busy = [&](std::string detail, std::optional<std::int64_t> oldest) {
-        ApiResponse response = problem_response(Problem{
-            .status = 503, .title = "Too many signed requests", .detail = std::move(detail), .field = "nonce"});
+        ApiResponse response = problem_response(Problem{.status = 503,
+                                                        .title = "Too many signed requests",
+                                                        .detail = std::move(detail),
+                                                        .field = "nonce"});
         const std::int64_t wait_s =
             oldest ? std::max<std::int64_t>(1, *oldest - now) : std::int64_t{retry_after_seconds};
         response.headers.emplace_back("Retry-After", std::to_string(wait_s));
@@ -107,9 +110,10 @@ std::optional<ApiResponse> Authenticator::remember(const std::string& key_id, co
                     window->second.expiring.begin()->first);
     }
     if (by_nonce_.size() >= options_.replay_entries_max) {
-        return busy("the node's replay cache is full (signed requests of all keys); retry when older "
-                    "signatures have expired",
-                    by_expiry_.empty() ? std::nullopt : std::optional(by_expiry_.begin()->first));
+        return busy(
+            "the node's replay cache is full (signed requests of all keys); retry when older "
+            "signatures have expired",
+            by_expiry_.empty() ? std::nullopt : std::optional(by_expiry_.begin()->first));
     }
     KeyWindow& key_window = by_key_[key_id];
     ++key_window.live;

@@ -31,14 +31,15 @@ public:
             std::string holder = read_pid(fd);
             ::close(fd);
             if (error == EWOULDBLOCK) {
-                return make_error(ErrorCode::unavailable,
-                                  file.parent_path().string() + " is in use: already running (pid " +
-                                      (holder.empty() ? "unknown" : holder) + ")");
+                return make_error(ErrorCode::unavailable, file.parent_path().string() +
+                                                              " is in use: already running (pid " +
+                                                              (holder.empty() ? "unknown" : holder) + ")");
             }
             return make_error(ErrorCode::io_error, "lock " + file.string() + ": " + std::strerror(error));
         }
         const std::string pid = std::to_string(::getpid()) + "\n";
-        if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+        if (::ftruncate(fd, 0) != 0 ||
+            ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
             const int error = errno;
             ::close(fd);
             return make_error(ErrorCode::io_error, "write " + file.string() + ": " + std::strerror(error));

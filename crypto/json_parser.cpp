@@ -418,8 +418,9 @@ Status Parser::parse_exact_integer(std::size_t start, Json& slot) const {
     const std::string_view digits = token.substr(negative ? 1 : 0);
     std::uint64_t magnitude = 0;
     // 2^53 has 16 digits: a longer integer (no leading zeros) is beyond it, and is not parsed.
-    const bool fits = digits.size() <= 16 &&
-                      std::from_chars(digits.data(), digits.data() + digits.size(), magnitude).ec == std::errc{};
+    const bool fits =
+        digits.size() <= 16 &&
+        std::from_chars(digits.data(), digits.data() + digits.size(), magnitude).ec == std::errc{};
     if (!fits || magnitude > exact_integer_max) {
         constexpr std::size_t shown_max = 40;
         const std::string shown = token.size() <= shown_max

@@ -91,7 +91,8 @@ Result<std::optional<SmtNode>> load_child(const SmtNodeStore& store, const SmtPo
     auto node = store.get(position);
     if (!node) return make_error(node.error().code, describe(position) + ": " + node.error().message);
     if (hash_of(*node) != expected) {
-        return make_error(ErrorCode::corruption, describe(position) + " does not hash to its parent's record");
+        return make_error(ErrorCode::corruption,
+                          describe(position) + " does not hash to its parent's record");
     }
     if (*node && (*node)->kind == SmtNode::Kind::leaf &&
         common_prefix_bits((*node)->first, position.path) < position.depth) {
@@ -126,7 +127,8 @@ public:
 
 private:
     // The entries of a subtree that was one leaf or empty, after the updates.
-    static std::vector<SmtLeaf> merge(const std::optional<SmtNode>& before, std::span<const SmtUpdate> updates) {
+    static std::vector<SmtLeaf> merge(const std::optional<SmtNode>& before,
+                                      std::span<const SmtUpdate> updates) {
         std::vector<SmtLeaf> entries;
         bool before_kept = before.has_value();
         for (const auto& update : updates) {
@@ -225,11 +227,12 @@ Result<std::optional<SmtNode>> load_root(const SmtNodeStore& store) {
 
 Result<SmtChanges> smt_update(const SmtNodeStore& store, std::span<const SmtUpdate> updates) {
     std::vector<SmtUpdate> sorted(updates.begin(), updates.end());
-    std::sort(sorted.begin(), sorted.end(), [](const SmtUpdate& a, const SmtUpdate& b) { return a.key < b.key; });
+    std::sort(sorted.begin(), sorted.end(),
+              [](const SmtUpdate& a, const SmtUpdate& b) { return a.key < b.key; });
     for (std::size_t i = 1; i < sorted.size(); ++i) {
         if (sorted[i].key == sorted[i - 1].key) {
-            return make_error(ErrorCode::invalid_argument, "map update names key " + hex(sorted[i].key) +
-                                                               " twice");
+            return make_error(ErrorCode::invalid_argument,
+                              "map update names key " + hex(sorted[i].key) + " twice");
         }
     }
     auto before = load_root(store);
@@ -254,7 +257,8 @@ Result<SmtProof> smt_prove(const SmtNodeStore& store, const Hash32& key) {
     SmtProof proof;
     while (*node && (*node)->kind == SmtNode::Kind::inner) {
         if (position.depth >= smt_depth_max) {
-            return make_error(ErrorCode::corruption, describe(position) + " is an inner node below depth 255");
+            return make_error(ErrorCode::corruption,
+                              describe(position) + " is an inner node below depth 255");
         }
         const int bit = smt_bit(key, position.depth);
         proof.siblings.push_back(bit != 0 ? (*node)->first : (*node)->second);
@@ -280,16 +284,15 @@ Result<std::optional<Hash32>> smt_proven_value(const Hash32& root, const Hash32&
         if (proof.leaf->key == key) {
             value = proof.leaf->value_hash;
         } else if (common_prefix_bits(proof.leaf->key, key) < depth) {
-            return make_error(ErrorCode::verification_failed,
-                              "map proof's leaf " + hex(proof.leaf->key) + " is not on the path of key " +
-                                  hex(key));
+            return make_error(ErrorCode::verification_failed, "map proof's leaf " + hex(proof.leaf->key) +
+                                                                  " is not on the path of key " + hex(key));
         }
         current = smt_leaf_hash(proof.leaf->key, proof.leaf->value_hash);
     }
     for (std::size_t i = 0; i < depth; ++i) {
         const Hash32& sibling = proof.siblings[i];
         current = smt_bit(key, depth - 1 - i) != 0 ? smt_node_hash(sibling, current)
-                                                  : smt_node_hash(current, sibling);
+                                                   : smt_node_hash(current, sibling);
     }
     if (current != root) {
         return make_error(ErrorCode::verification_failed, "map proof of key " + hex(key) + " leads to root " +

@@ -108,8 +108,8 @@ struct SmtProof {
 [[nodiscard]] Result<SmtProof> smt_prove(const SmtNodeStore& store, const Hash32& key);
 // Checks that `proof` shows, under `root`, `key` present with `value_hash`, or absent when
 // `value_hash` is nullopt. Fails with verification_failed naming what did not match.
-[[nodiscard]] Status smt_verify(const Hash32& root, const Hash32& key, const std::optional<Hash32>& value_hash,
-                                const SmtProof& proof);
+[[nodiscard]] Status smt_verify(const Hash32& root, const Hash32& key,
+                                const std::optional<Hash32>& value_hash, const SmtProof& proof);
 // What the proof says about `key` if it leads to `root`: the value hash, or nullopt for absent.
 [[nodiscard]] Result<std::optional<Hash32>> smt_proven_value(const Hash32& root, const Hash32& key,
                                                              const SmtProof& proof);

@@ -315,7 +315,8 @@ Status Auditor::audit_block(Height height, const std::string& header_text) {
     auto state_root = check_state_root(*header, adoptions_before);
     if (!state_root || failed()) return state_root;
     record_adoption(height, adoptions_before);
-    report_.head = AuditHead{.height = height, .block_hash = hash, .log_size = header->log_size, .log_root = root};
+    report_.head =
+        AuditHead{.height = height, .block_hash = hash, .log_size = header->log_size, .log_root = root};
     previous_ = std::move(*header);
     previous_hash_ = hash;
     return {};

@@ -54,8 +54,8 @@ inline constexpr std::string_view officer_state = "state.officer";
 inline constexpr std::string_view validator_state = "state.validators";
 // A certified checkpoint given to compare with (AuditOptions::expected_checkpoints):
 inline constexpr std::string_view checkpoint_certificate = "checkpoint.certificate";  // does not verify
-inline constexpr std::string_view checkpoint_behind = "checkpoint.behind";  // store ends before it
-inline constexpr std::string_view checkpoint_fork = "checkpoint.fork";      // another block there
+inline constexpr std::string_view checkpoint_behind = "checkpoint.behind";            // store ends before it
+inline constexpr std::string_view checkpoint_fork = "checkpoint.fork";                // another block there
 }  // namespace audit_check
 
 struct AuditViolation {
@@ -73,10 +73,10 @@ struct AuditViolation {
 // (a damaged or truncated copy, a stale backup) verifies up to an earlier head, so only a
 // certified checkpoint from elsewhere shows that it is short (AuditOptions::expected_checkpoints).
 struct AuditHead {
-    Height height;           // 0 when the store holds no block.
-    BlockHash block_hash;    // All zeros at height 0.
+    Height height;         // 0 when the store holds no block.
+    BlockHash block_hash;  // All zeros at height 0.
     std::uint64_t log_size = 0;
-    Hash32 log_root;         // The empty log's root at height 0.
+    Hash32 log_root;  // The empty log's root at height 0.
 };
 
 // A certified checkpoint the store was compared with and found consistent with.
@@ -91,7 +91,7 @@ struct AuditReport {
     Hash32 genesis_hash;
     std::uint64_t blocks = 0;  // Blocks verified.
     std::uint64_t events = 0;  // Events verified.
-    AuditHead head;            // The last block verified (when a violation stops the replay, the one before it).
+    AuditHead head;  // The last block verified (when a violation stops the replay, the one before it).
     std::vector<CheckpointMatch> checkpoints;  // Each expected checkpoint that held.
     std::optional<AuditViolation> violation;
 

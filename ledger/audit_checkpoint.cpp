@@ -64,8 +64,8 @@ Result<BlockHash> stored_block_hash(const store::Db& db, Height height) {
 }  // namespace
 
 Result<CheckpointComparison> compare_with_checkpoint(const store::Db& db, const Certificate& checkpoint,
-                                                     std::string_view chain_id, const ValidatorHistory& history,
-                                                     const AuditHead& head) {
+                                                     std::string_view chain_id,
+                                                     const ValidatorHistory& history, const AuditHead& head) {
     const std::string at_head = describe(head.height, head.block_hash);
     auto verified = verify_against_history(checkpoint, chain_id, history);
     if (!verified) {
@@ -103,7 +103,8 @@ Result<CheckpointComparison> compare_with_checkpoint(const store::Db& db, const 
                 .rule = std::string(audit_check::checkpoint_fork),
                 .expected = at_checkpoint,
                 .found = describe(certified.height, *stored),
-                .message = "the store holds another block at height " + std::to_string(certified.height.value) +
+                .message = "the store holds another block at height " +
+                           std::to_string(certified.height.value) +
                            " than the certified checkpoint: two certified histories (a fork beyond f "
                            "faulty validators) or a forged store"}};
     }

@@ -202,9 +202,11 @@ Result<Json> state_json(const Store& store, const std::set<std::string>& family,
         if (!entry) return tl::unexpected(entry.error());
         officers.push_back(std::move(*entry));
     }
-    auto head = state_entry(store, governance_state_key(), governance_head_to_json(store.governance()), "", "");
+    auto head =
+        state_entry(store, governance_state_key(), governance_head_to_json(store.governance()), "", "");
     if (!head) return tl::unexpected(head.error());
-    return Json{{"items", std::move(items)}, {"officers", std::move(officers)}, {"governance", std::move(*head)}};
+    return Json{
+        {"items", std::move(items)}, {"officers", std::move(officers)}, {"governance", std::move(*head)}};
 }
 
 }  // namespace
@@ -276,7 +278,8 @@ std::string_view bundle_check_name(BundleCheck check) {
 }
 
 std::string BundleReport::completeness_claim() const {
-    if (!complete) return "completeness NOT shown: " + (failure ? failure->message() : std::string("not checked"));
+    if (!complete)
+        return "completeness NOT shown: " + (failure ? failure->message() : std::string("not checked"));
     return "the trail is complete as of height " + std::to_string(checkpoint_height) + ", ledger time " +
            format_time(checkpoint_time);
 }

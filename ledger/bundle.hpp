@@ -36,11 +36,11 @@ inline constexpr std::size_t bundle_items_max = 1000;
 
 // The checks, in the order they run (docs/VERIFYING.md explains each).
 enum class BundleCheck {
-    format,        // 0: the bundle parses, its type/version, limits, fields.
-    genesis,       // 1: genesis hash (pinned or not), genesis document valid.
-    signatures,    // 2: every event signature; signer key of its agency with the role then.
-    proofs,        // 3: inclusion + consistency proofs, checkpoint certificates.
-    chain,         // 4: the item's prev links unbroken, no gaps.
+    format,         // 0: the bundle parses, its type/version, limits, fields.
+    genesis,        // 1: genesis hash (pinned or not), genesis document valid.
+    signatures,     // 2: every event signature; signer key of its agency with the role then.
+    proofs,         // 3: inclusion + consistency proofs, checkpoint certificates.
+    chain,          // 4: the item's prev links unbroken, no gaps.
     custody_rules,  // 5: replay through the ledger's rule engine.
     completeness    // 6: the certified state at the anchor counts exactly the bundle's events.
 };
@@ -163,7 +163,8 @@ struct RefreshReport {
 // (verification_failed) refuses the answer and names the field, or says the bundle itself does
 // not verify; set_changed is returned, not trusted, when the newer header names a validator set
 // the bundle's governance records do not give.
-[[nodiscard]] Result<RefreshReport> verify_bundle_refresh(const crypto::Json& bundle, const VerifyOptions& options,
+[[nodiscard]] Result<RefreshReport> verify_bundle_refresh(const crypto::Json& bundle,
+                                                          const VerifyOptions& options,
                                                           const crypto::Json& answer);
 
 }  // namespace custos::ledger

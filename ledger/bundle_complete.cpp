@@ -22,8 +22,8 @@ BundleLocation at(const StateEntry& entry) {
 
 // The proven value of an entry under the anchor's root, as canonical text; nullopt for a key the
 // map does not hold. Fails the check (and returns an error) if the proof does not hold.
-Result<std::optional<std::string>> proven(Verification& verification, const StateEntry& entry, const Hash32& key,
-                                          const Hash32& root) {
+Result<std::optional<std::string>> proven(Verification& verification, const StateEntry& entry,
+                                          const Hash32& key, const Hash32& root) {
     std::optional<std::string> canonical;
     std::optional<Hash32> value_hash;
     if (!entry.value->is_null()) {
@@ -36,8 +36,9 @@ Result<std::optional<std::string>> proven(Verification& verification, const Stat
         value_hash = state_value_hash(*canonical);
     }
     if (auto ok = crypto::smt_verify(root, key, value_hash, entry.proof); !ok) {
-        verification.fail(BundleCheck::completeness, BundleLocation{.field = entry.path + ".proof"},
-                          "the map proof does not hold against the anchor's state_root: " + ok.error().message);
+        verification.fail(
+            BundleCheck::completeness, BundleLocation{.field = entry.path + ".proof"},
+            "the map proof does not hold against the anchor's state_root: " + ok.error().message);
         return make_error(ErrorCode::verification_failed, "proof");
     }
     return canonical;
@@ -81,15 +82,15 @@ bool check_items(Verification& verification, const Hash32& root, std::uint64_t h
         }
         if (held == 0 || trail->second.back()->bytes.id != state->head) {
             verification.fail(BundleCheck::completeness, at(entry),
-                              "the last event of item " + entry.id + as_of + " is " + event_id_hex(state->head) +
-                                  ", not the bundle's last");
+                              "the last event of item " + entry.id + as_of + " is " +
+                                  event_id_hex(state->head) + ", not the bundle's last");
             return false;
         }
         auto replayed = verification.replayed->item(entry.id);
         if (!replayed || !replayed->has_value() || canonical_item_state(**replayed) != *value) {
-            verification.fail(BundleCheck::completeness, at(entry),
-                              "the state of item " + entry.id + as_of +
-                                  " differs from the state the bundle's events give");
+            verification.fail(
+                BundleCheck::completeness, at(entry),
+                "the state of item " + entry.id + as_of + " differs from the state the bundle's events give");
             return false;
         }
     }
@@ -118,8 +119,9 @@ bool check_officers(Verification& verification, const Hash32& root, std::uint64_
         auto value = proven(verification, entry, officer_state_key(*key), root);
         if (!value) return false;
         auto replayed = verification.replayed->officer_record(*key);
-        const std::optional<std::string> expected =
-            (replayed && replayed->has_value()) ? std::optional(canonical_officer_record(**replayed)) : std::nullopt;
+        const std::optional<std::string> expected = (replayed && replayed->has_value())
+                                                        ? std::optional(canonical_officer_record(**replayed))
+                                                        : std::nullopt;
         if (*value != expected) {
             verification.fail(BundleCheck::completeness, at(entry),
                               "the ledger's record of officer key " + entry.id + " at height " +
@@ -136,7 +138,8 @@ bool check_governance(Verification& verification, const Hash32& root, std::uint6
     const StateEntry& entry = verification.bundle.governance_state;
     auto value = proven(verification, entry, governance_state_key(), root);
     if (!value) return false;
-    auto head = *value ? governance_head_from_json(*entry.value) : make_error(ErrorCode::invalid_argument, "absent");
+    auto head =
+        *value ? governance_head_from_json(*entry.value) : make_error(ErrorCode::invalid_argument, "absent");
     if (!head) {
         verification.fail(BundleCheck::completeness, at(entry), "value is not a governance head");
         return false;
@@ -146,8 +149,8 @@ bool check_governance(Verification& verification, const Hash32& root, std::uint6
         records.empty() ? std::nullopt : std::optional<EventId>(records.back().bytes.id);
     if (head->count != records.size() || head->head != last) {
         verification.fail(BundleCheck::completeness, at(entry),
-                          "the ledger holds " + std::to_string(head->count) + " governance records at height " +
-                              std::to_string(height) + " (last " +
+                          "the ledger holds " + std::to_string(head->count) +
+                              " governance records at height " + std::to_string(height) + " (last " +
                               (head->head ? event_id_hex(*head->head) : std::string("none")) +
                               "), the bundle holds " + std::to_string(records.size()));
         return false;
@@ -166,17 +169,19 @@ void check_completeness(Verification& verification) {
     const CheckpointEntry& anchor = verification.bundle.checkpoints.back();
     const Hash32& root = anchor.header.state_root;
     const std::uint64_t height = anchor.height.value;
-    const bool complete = check_items(verification, root, height) && check_officers(verification, root, height) &&
+    const bool complete = check_items(verification, root, height) &&
+                          check_officers(verification, root, height) &&
                           check_governance(verification, root, height);
     verification.report.complete = complete;
     verification.set_result(
         BundleCheck::completeness, true,
-        complete ? std::to_string(verification.bundle.item_states.size()) + " item states, " +
-                       std::to_string(verification.bundle.officer_states.size()) +
-                       " signer key records and the governance head proven against the state_root of height " +
-                       std::to_string(height) + ": the trail is complete as of height " + std::to_string(height) +
-                       ", ledger time " + format_time(anchor.header.time)
-                 : "the certified state at the anchor does not match the bundle");
+        complete
+            ? std::to_string(verification.bundle.item_states.size()) + " item states, " +
+                  std::to_string(verification.bundle.officer_states.size()) +
+                  " signer key records and the governance head proven against the state_root of height " +
+                  std::to_string(height) + ": the trail is complete as of height " + std::to_string(height) +
+                  ", ledger time " + format_time(anchor.header.time)
+            : "the certified state at the anchor does not match the bundle");
 }
 
 }  // namespace custos::ledger::bundle_detail

@@ -10,9 +10,9 @@
 
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
+#include "crypto/smt.hpp"
 #include "ledger/bundle.hpp"
 #include "ledger/event.hpp"
-#include "crypto/smt.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/state.hpp"
 #include "ledger/types.hpp"
@@ -45,8 +45,8 @@ struct Record {
 
 // One entry of the bundle's `state` (FORMAT.md 11.5): a value and its map proof at the anchor.
 struct StateEntry {
-    std::string path;                    // "state.items[i]", "state.officers[i]", "state.governance"
-    std::string id;                      // The item id, the officer key id; "" for governance.
+    std::string path;                     // "state.items[i]", "state.officers[i]", "state.governance"
+    std::string id;                       // The item id, the officer key id; "" for governance.
     const crypto::Json* value = nullptr;  // Points into the bundle JSON; a JSON null for "absent".
     crypto::SmtProof proof;
 };

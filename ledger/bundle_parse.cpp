@@ -196,7 +196,8 @@ Result<StateEntry> read_state_entry(const Json& value, const std::string& path, 
     auto state_value = fields.required(value, "value", path);
     if (!state_value) return tl::unexpected(state_value.error());
     if (!(*state_value)->is_object() && !(*state_value)->is_null())
-        return fields.fail(path_join(path, "value"), "must be an object, or null for a key the map does not hold");
+        return fields.fail(path_join(path, "value"),
+                           "must be an object, or null for a key the map does not hold");
     entry.value = *state_value;
     auto proof = fields.required(value, "proof", path).and_then([&](const Json* json) {
         return smt_proof_from_json(*json, path_join(path, "proof"));
@@ -245,9 +246,9 @@ Status read_state(const Json& bundle, ParsedBundle& parsed) {
 }  // namespace
 
 Result<ParsedBundle> parse_bundle(const Json& bundle) {
-    if (auto ok = fields.object(bundle, "bundle",
-                                {"type", "item", "items", "genesis", "checkpoints", "governance", "events",
-                                 "state"});
+    if (auto ok = fields.object(
+            bundle, "bundle",
+            {"type", "item", "items", "genesis", "checkpoints", "governance", "events", "state"});
         !ok)
         return tl::unexpected(ok.error());
     ParsedBundle parsed;

@@ -43,14 +43,18 @@ struct Answer {
 };
 
 Result<Answer> parse_answer(const Json& json) {
-    if (auto ok = fields.object(json, "", {"type", "item", "from_size", "checkpoint", "consistency_proof", "state"});
+    if (auto ok = fields.object(json, "",
+                                {"type", "item", "from_size", "checkpoint", "consistency_proof", "state"});
         !ok)
         return tl::unexpected(ok.error());
     Answer answer;
     auto type = fields.required(json, "type", "");
     if (!type) return tl::unexpected(type.error());
-    if (**type != Json(std::string(state_proof_type))) return refuse("type", "must be " + std::string(state_proof_type));
-    auto item = fields.required(json, "item", "").and_then([](const Json* value) { return fields.id(*value, "item"); });
+    if (**type != Json(std::string(state_proof_type)))
+        return refuse("type", "must be " + std::string(state_proof_type));
+    auto item = fields.required(json, "item", "").and_then([](const Json* value) {
+        return fields.id(*value, "item");
+    });
     if (!item) return tl::unexpected(item.error());
     answer.item = *item;
     auto from = fields.required(json, "from_size", "").and_then([](const Json* value) {
@@ -72,10 +76,9 @@ Result<Answer> parse_answer(const Json& json) {
     if (!(*note)->is_string() || (*note)->get_ref<const std::string&>().size() > crypto::note_bytes_max)
         return refuse("checkpoint.certificate", "must be a signed note text of at most 1 MiB");
     answer.certificate.note = (*note)->get<std::string>();
-    auto proof_json = fields.required(json, "consistency_proof", "")
-                          .and_then([](const Json* value) {
-                              return fields.array(*value, "consistency_proof", proof_hashes_max);
-                          });
+    auto proof_json = fields.required(json, "consistency_proof", "").and_then([](const Json* value) {
+        return fields.array(*value, "consistency_proof", proof_hashes_max);
+    });
     if (!proof_json) return tl::unexpected(proof_json.error());
     for (std::size_t i = 0; i < (*proof_json)->size(); ++i) {
         auto hash = fields.hash((**proof_json)[i], path_index("consistency_proof", i));
@@ -108,7 +111,8 @@ Status check_certified(const Answer& answer, const Genesis& genesis, const Valid
     if (header.log_size != certified->log_size || header.log_root != certified->log_root ||
         header.time != certified->time)
         return refuse("checkpoint.header", "log size, log root or time differ from the certified checkpoint");
-    if (header.chain_id != genesis.chain_id) return refuse("checkpoint.header", "chain id is not the genesis chain id");
+    if (header.chain_id != genesis.chain_id)
+        return refuse("checkpoint.header", "chain id is not the genesis chain id");
     return {};
 }
 
@@ -137,24 +141,26 @@ Result<crypto::Json> make_state_proof(const Store& store, std::string_view item_
     // The store's map is its last block's, whose checkpoint this is.
     auto proof = crypto::smt_prove(store.state_nodes(), item_state_key(item_id));
     if (!proof) return tl::unexpected(proof.error());
-    return Json{{"type", state_proof_type},
-                {"item", std::string(item_id)},
-                {"from_size", from_size},
-                {"checkpoint",
-                 Json{{"header", block_header_to_json(latest->header)}, {"certificate", latest->certificate.note}}},
-                {"consistency_proof", std::move(hashes)},
-                {"state", Json{{"value", item_state_to_json(**state)}, {"proof", smt_proof_to_json(*proof)}}}};
+    return Json{
+        {"type", state_proof_type},
+        {"item", std::string(item_id)},
+        {"from_size", from_size},
+        {"checkpoint",
+         Json{{"header", block_header_to_json(latest->header)}, {"certificate", latest->certificate.note}}},
+        {"consistency_proof", std::move(hashes)},
+        {"state", Json{{"value", item_state_to_json(**state)}, {"proof", smt_proof_to_json(*proof)}}}};
 }
 
 std::string RefreshReport::message() const {
     const std::string as_of = "height " + std::to_string(height) + ", ledger time " + format_time(time);
     switch (verdict) {
         case Verdict::still_complete:
-            return "still complete as of " + as_of + " (no event of " + item + " after the anchor at height " +
-                   std::to_string(anchor_height) + ")";
+            return "still complete as of " + as_of + " (no event of " + item +
+                   " after the anchor at height " + std::to_string(anchor_height) + ")";
         case Verdict::later_events:
             return std::to_string(ledger_events - bundle_events) + " later event(s) of " + item +
-                   " exist (head " + event_id_hex(head) + "): the bundle is not the whole trail as of " + as_of;
+                   " exist (head " + event_id_hex(head) + "): the bundle is not the whole trail as of " +
+                   as_of;
         case Verdict::set_changed:
             return "the validator set changed after the anchor (height " + std::to_string(height) +
                    " names a set the bundle's governance records do not give): the refresh cannot be checked "
@@ -170,9 +176,10 @@ Result<RefreshReport> verify_bundle_refresh(const crypto::Json& bundle, const Ve
     run_checks(verification, bundle, options);
     const BundleReport& report = verification.report;
     if (!report.ok() || !report.complete) {
-        return make_error(ErrorCode::verification_failed,
-                          "the bundle does not verify offline, so nothing can be refreshed: " +
-                              (report.failure ? report.failure->message() : std::string("completeness not shown")));
+        return make_error(
+            ErrorCode::verification_failed,
+            "the bundle does not verify offline, so nothing can be refreshed: " +
+                (report.failure ? report.failure->message() : std::string("completeness not shown")));
     }
     auto answer = parse_answer(answer_json);
     if (!answer) return tl::unexpected(answer.error());
@@ -183,8 +190,8 @@ Result<RefreshReport> verify_bundle_refresh(const crypto::Json& bundle, const Ve
         return refuse("from_size", "is not the anchor's log size " + std::to_string(anchor.header.log_size));
     const BlockHeader& header = answer->header;
     if (header.height.value < anchor.height.value)
-        return refuse("checkpoint.header", "older than the bundle's anchor at height " +
-                                               std::to_string(anchor.height.value));
+        return refuse("checkpoint.header",
+                      "older than the bundle's anchor at height " + std::to_string(anchor.height.value));
 
     RefreshReport refresh;
     refresh.item = answer->item;
@@ -200,7 +207,8 @@ Result<RefreshReport> verify_bundle_refresh(const crypto::Json& bundle, const Ve
         refresh.verdict = RefreshReport::Verdict::set_changed;
         return refresh;
     }
-    if (auto ok = check_certified(*answer, verification.genesis, validators); !ok) return tl::unexpected(ok.error());
+    if (auto ok = check_certified(*answer, verification.genesis, validators); !ok)
+        return tl::unexpected(ok.error());
     if (auto ok = crypto::verify_consistency(anchor.header.log_size, header.log_size, anchor.header.log_root,
                                              header.log_root, answer->consistency);
         !ok)
@@ -209,19 +217,22 @@ Result<RefreshReport> verify_bundle_refresh(const crypto::Json& bundle, const Ve
     // The item's state under the newer state_root.
     if (!answer->value->is_object()) return refuse("state.value", "must be the item's state (an object)");
     auto state = item_state_from_json(*answer->value);
-    if (!state || state->item != refresh.item) return refuse("state.value", "is not the state of item " + refresh.item);
+    if (!state || state->item != refresh.item)
+        return refuse("state.value", "is not the state of item " + refresh.item);
     auto canonical = crypto::canonicalize(*answer->value);
     if (!canonical) return refuse("state.value", "has no canonical form");
-    if (auto ok = crypto::smt_verify(header.state_root, item_state_key(refresh.item), state_value_hash(*canonical),
-                                     answer->proof);
+    if (auto ok = crypto::smt_verify(header.state_root, item_state_key(refresh.item),
+                                     state_value_hash(*canonical), answer->proof);
         !ok)
-        return refuse("state.proof", "does not hold against the newer header's state_root: " + ok.error().message);
+        return refuse("state.proof",
+                      "does not hold against the newer header's state_root: " + ok.error().message);
 
     // The item's state at the anchor, as check 6 proved it.
     const auto& entries = verification.bundle.item_states;
     auto entry = std::find_if(entries.begin(), entries.end(),
                               [&](const StateEntry& e) { return e.id == refresh.item; });
-    if (entry == entries.end()) return make_error(ErrorCode::internal, "the bundle's item has no state entry");
+    if (entry == entries.end())
+        return make_error(ErrorCode::internal, "the bundle's item has no state entry");
     auto then = item_state_from_json(*entry->value);
     if (!then) return make_error(ErrorCode::internal, "the bundle's item state does not parse");
     refresh.bundle_events = then->event_count;

@@ -285,7 +285,8 @@ void set_first_failure(Verification& verification) {
 
 using namespace bundle_detail;
 
-void bundle_detail::run_checks(Verification& verification, const crypto::Json& bundle, const VerifyOptions& options) {
+void bundle_detail::run_checks(Verification& verification, const crypto::Json& bundle,
+                               const VerifyOptions& options) {
     auto& report = verification.report;
     for (std::size_t i = 0; i < bundle_check_count; ++i)
         report.checks.push_back(BundleCheckResult{static_cast<BundleCheck>(i), false, false, "not run"});

@@ -21,7 +21,8 @@ Json governance_head_to_json(const GovernanceHead& head) {
 }
 
 Result<GovernanceHead> governance_head_from_json(const Json& json) {
-    if (auto status = reader.object(json, "", {"type", "count", "head"}); !status) return tl::unexpected(status.error());
+    if (auto status = reader.object(json, "", {"type", "count", "head"}); !status)
+        return tl::unexpected(status.error());
     auto type = reader.required(json, "type", "");
     if (!type) return tl::unexpected(type.error());
     if (!(*type)->is_string() || (*type)->get_ref<const std::string&>() != governance_state_type) {
@@ -40,7 +41,8 @@ Result<GovernanceHead> governance_head_from_json(const Json& json) {
         if (!hash) return tl::unexpected(hash.error());
         head.head = EventId{*hash};
     }
-    if (head.head.has_value() != (head.count > 0)) return reader.fail("head", "must be null exactly when count is 0");
+    if (head.head.has_value() != (head.count > 0))
+        return reader.fail("head", "must be null exactly when count is 0");
     return head;
 }
 
@@ -101,9 +103,11 @@ std::vector<crypto::SmtUpdate> state_updates(const StateChanges& changes) {
             {officer_state_key(record.officer.key), state_value_hash(canonical_officer_record(record))});
     }
     for (const auto& proposal : changes.proposals)
-        updates.push_back({proposal_state_key(proposal.id), state_value_hash(canonical_validator_proposal(proposal))});
+        updates.push_back(
+            {proposal_state_key(proposal.id), state_value_hash(canonical_validator_proposal(proposal))});
     if (changes.adopted)
-        updates.push_back({validators_state_key(), state_value_hash(canonical_validators_state(*changes.adopted))});
+        updates.push_back(
+            {validators_state_key(), state_value_hash(canonical_validators_state(*changes.adopted))});
     if (changes.governance) {
         updates.push_back(
             {governance_state_key(), state_value_hash(canonical_governance_head(*changes.governance))});
@@ -116,14 +120,17 @@ Json smt_proof_to_json(const crypto::SmtProof& proof) {
     for (const auto& sibling : proof.siblings)
         siblings.push_back(detail::hex(sibling));
     Json leaf = nullptr;
-    if (proof.leaf) leaf = Json{{"key", detail::hex(proof.leaf->key)}, {"value_hash", detail::hex(proof.leaf->value_hash)}};
+    if (proof.leaf)
+        leaf =
+            Json{{"key", detail::hex(proof.leaf->key)}, {"value_hash", detail::hex(proof.leaf->value_hash)}};
     return Json{{"leaf", std::move(leaf)}, {"siblings", std::move(siblings)}};
 }
 
 Result<crypto::SmtProof> smt_proof_from_json(const Json& json, std::string_view path) {
     const FieldReader proof_reader("");
     const std::string at(path);
-    if (auto status = proof_reader.object(json, at, {"leaf", "siblings"}); !status) return tl::unexpected(status.error());
+    if (auto status = proof_reader.object(json, at, {"leaf", "siblings"}); !status)
+        return tl::unexpected(status.error());
     crypto::SmtProof proof;
     auto leaf = proof_reader.required(json, "leaf", at);
     if (!leaf) return tl::unexpected(leaf.error());

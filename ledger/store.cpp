@@ -223,16 +223,18 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
     auto governance = get_required(impl->db, Column::meta, store::meta_key::governance, "meta governance");
     if (!governance) return tl::unexpected(governance.error());
     auto governance_json = crypto::parse_json(*governance);
-    auto governance_head =
-        governance_json ? governance_head_from_json(*governance_json) : tl::unexpected(governance_json.error());
-    if (!governance_head) return tl::unexpected(corrupt("meta governance: " + governance_head.error().message));
+    auto governance_head = governance_json ? governance_head_from_json(*governance_json)
+                                           : tl::unexpected(governance_json.error());
+    if (!governance_head)
+        return tl::unexpected(corrupt("meta governance: " + governance_head.error().message));
     impl->governance = *governance_head;
     // The stored map must have the root the last header certifies (or the genesis map's).
     auto root = crypto::smt_root(impl->state_nodes);
     if (!root) return tl::unexpected(root.error());
     if (impl->last_header && *root != impl->last_header->state_root) {
         return tl::unexpected(corrupt("the stored state map has root " + hex(*root) + ", block " +
-                                      std::to_string(*height) + " certifies " + hex(impl->last_header->state_root)));
+                                      std::to_string(*height) + " certifies " +
+                                      hex(impl->last_header->state_root)));
     }
     if (auto officers = load_officers(impl->db, impl->officers); !officers)
         return tl::unexpected(officers.error());

@@ -21,8 +21,8 @@ namespace custos::ledger::store {
 namespace {
 
 constexpr std::array<std::string_view, column_count> column_names = {
-    "meta",  "blocks",      "events",     "merkle",        "certificates",
-    "items", "item_events", "case_items", "agency_events", "event_positions", "state_map",
+    "meta",        "blocks",     "events",        "merkle",          "certificates", "items",
+    "item_events", "case_items", "agency_events", "event_positions", "state_map",
 };
 
 // Memory RocksDB may hold, whatever the ledger's size: a node's resident memory must stay flat.
@@ -242,7 +242,8 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     }
     std::shared_ptr<rocksdb::Logger> rocksdb_log;
     std::error_code exists_error;
-    if (!options.read_only && (options.create_if_missing || std::filesystem::exists(directory, exists_error))) {
+    if (!options.read_only &&
+        (options.create_if_missing || std::filesystem::exists(directory, exists_error))) {
         // RocksDB's own LOG file in the store directory, as it makes it when given no logger
         // (which also creates the directory: not for a store that does not exist).
         (void)rocksdb::CreateLoggerFromOptions(directory.string(), db_options, &rocksdb_log);

@@ -69,7 +69,8 @@ struct Store::Impl {
 // Adds to `batch` the inbox index changes of a block (meta "offer/"): each transfer.offer puts
 // its entry, each accept, reject or cancel removes the one it ends. `store` is read as it is
 // before the batch (store_offers.cpp).
-void put_offer_index(store::Batch& batch, const Block& block, const BlockEffects& effects, const Store& store);
+void put_offer_index(store::Batch& batch, const Block& block, const BlockEffects& effects,
+                     const Store& store);
 
 // Adds to `batch` the search index entries of a block's events (meta "digest/": each SHA-256 an
 // event records) (store_search.cpp).

@@ -34,7 +34,8 @@ private:
 class DbSmtNodeStore final : public crypto::SmtNodeStore {
 public:
     explicit DbSmtNodeStore(const Db& db) : db_(&db) {}
-    [[nodiscard]] Result<std::optional<crypto::SmtNode>> get(const crypto::SmtPosition& position) const override;
+    [[nodiscard]] Result<std::optional<crypto::SmtNode>> get(
+        const crypto::SmtPosition& position) const override;
 
 private:
     const Db* db_;

@@ -103,12 +103,13 @@ Result<std::vector<std::string>> parse_rest_public_names(const Json& object, con
     for (const auto& entry : *found) {
         if (!entry.is_string()) return fail("must hold strings");
         const auto& name = entry.get_ref<const std::string&>();
-        const bool printable = std::all_of(name.begin(), name.end(), [](char c) {
-            return c > 0x20 && c < 0x7f && c != '/' && c != '@';
-        });
+        const bool printable = std::all_of(
+            name.begin(), name.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '/' && c != '@'; });
         if (name.empty() || name.size() > 256 || !printable) {
-            return fail("entries must be host or host:port (printable ASCII, no '/' or '@', at most 256 "
-                        "bytes), got \"" + name + "\"");
+            return fail(
+                "entries must be host or host:port (printable ASCII, no '/' or '@', at most 256 "
+                "bytes), got \"" +
+                name + "\"");
         }
         names.push_back(name);
     }
@@ -187,12 +188,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return make_error(ErrorCode::invalid_argument, "config: the top level must be a JSON object");
     }
     const Json& object = *document;
-    if (auto ok =
-            check_fields(object,
-                         {"data_dir", "genesis_file", "validator_key_file", "peer_listen", "rest_listen",
-                          "rest_public_names", "peers", "log_level", "mempool_events_max", "mempool_bytes_max",
-                          "test_byzantine"},
-                         "the top level");
+    if (auto ok = check_fields(object,
+                               {"data_dir", "genesis_file", "validator_key_file", "peer_listen",
+                                "rest_listen", "rest_public_names", "peers", "log_level",
+                                "mempool_events_max", "mempool_bytes_max", "test_byzantine"},
+                               "the top level");
         !ok) {
         return tl::unexpected(ok.error());
     }

@@ -18,8 +18,8 @@ Status write_durably(const std::filesystem::path& file, const std::string& text)
     const auto temporary = file.string() + ".tmp";
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return make_error(ErrorCode::io_error, "create " + temporary);
-    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                         ::fsync(fd) == 0;
+    const bool written =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
     ::close(fd);
     if (!written || ::rename(temporary.c_str(), file.c_str()) != 0)
         return make_error(ErrorCode::io_error, "write " + file.string());
@@ -49,8 +49,8 @@ Status check_data_dir_key(const std::filesystem::path& data_dir, const crypto::P
     if (recorded == mine) return {};
     return make_error(ErrorCode::verification_failed,
                       "data_dir " + data_dir.string() + " belongs to validator key " + recorded + " (" +
-                          record.string() + "), but validator_key_file " + key_file.string() +
-                          " holds key " + mine +
+                          record.string() + "), but validator_key_file " + key_file.string() + " holds key " +
+                          mine +
                           ": refusing to start. The signing state in this directory records what the other "
                           "key signed; with this key the node could sign twice. Use the key this data "
                           "directory was made with, or this key's own data directory");

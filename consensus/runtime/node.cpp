@@ -87,7 +87,8 @@ Status NodeImpl::open() {
     auto locked = PidLock::acquire(config.data_dir / data_dir_pid_file_name);
     if (!locked) return make_error(locked.error().code, "data_dir: " + locked.error().message);
     data_dir_lock.emplace(std::move(*locked));
-    if (auto owner = check_data_dir_key(config.data_dir, signer->public_key(), config.validator_key_file); !owner)
+    if (auto owner = check_data_dir_key(config.data_dir, signer->public_key(), config.validator_key_file);
+        !owner)
         return tl::unexpected(owner.error());
     auto opened = ledger::Store::open(config.data_dir / "store",
                                       ledger::StoreOpenOptions{&genesis, std::nullopt, true});
@@ -98,8 +99,9 @@ Status NodeImpl::open() {
                        " is not the genesis this data directory was made with: another network's, or a "
                        "changed file; use the network's genesis, or another data_dir for another network)";
         } else if (opened.error().code == ErrorCode::corruption) {
-            message += "; the store is damaged and the node does not start on it (it would otherwise "
-                       "run on a silently shorter ledger): see docs/OPERATIONS.md, \"A damaged store\"";
+            message +=
+                "; the store is damaged and the node does not start on it (it would otherwise "
+                "run on a silently shorter ledger): see docs/OPERATIONS.md, \"A damaged store\"";
         }
         return make_error(opened.error().code, std::move(message));
     }

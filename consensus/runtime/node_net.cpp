@@ -486,8 +486,8 @@ std::string NodeImpl::metrics() const {
     gauge("custos_messages_refused_total", "Peer messages refused.", counters.messages_refused, true);
     gauge("custos_evidence_total", "Equivocations seen.", counters.evidence, true);
     gauge("custos_syncing", "1 while behind the other validators.", syncing() ? 1 : 0);
-    gauge("custos_storage_failed", "1 once the disk refused a write: the node commits and signs nothing more.",
-          halted ? 1 : 0);
+    gauge("custos_storage_failed",
+          "1 once the disk refused a write: the node commits and signs nothing more.", halted ? 1 : 0);
     gauge("custos_voting", "1 while this validator takes part in voting.", core && core->voting() ? 1 : 0);
     gauge("custos_observer", "1 while this node's key is not in the validator set of its next height.",
           core ? 0 : 1);

@@ -251,19 +251,23 @@ namespace custos::api::test {
 TEST_CASE("503 per key: one officer's quota in the replay cache leaves room for the others (issue 19)") {
     Fixture fixture(ServerOptions{.replay_entries_max = 100, .replay_entries_per_key_max = 2});
     Case c{fixture};
-    CHECK(fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 30, "a")).status ==
-          200);
-    CHECK(fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 90, "b")).status ==
-          200);
+    CHECK(
+        fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 30, "a")).status ==
+        200);
+    CHECK(
+        fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 90, "b")).status ==
+        200);
     auto quota = fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 60, "c"));
     CHECK(quota.status == 503);
     CHECK(quota.header("Retry-After") == "30");  // When this key's oldest, "a", expires.
     auto problem = problem_of(quota);
     CHECK(problem["title"] == "Too many signed requests");
-    CHECK(problem["detail"].get<std::string>().starts_with("this key's quota in the node's replay cache is full"));
+    CHECK(problem["detail"].get<std::string>().starts_with(
+        "this key's quota in the node's replay cache is full"));
     // Another officer is not held up by the auditor's requests.
     for (const char* nonce : {"a", "b"}) {
-        CHECK(fixture.request("GET", c.target, {}, {}, c.headers("nl.custodian", test_now, test_now + 60, nonce))
+        CHECK(fixture
+                  .request("GET", c.target, {}, {}, c.headers("nl.custodian", test_now, test_now + 60, nonce))
                   .status == 200);
     }
     // Once "a" has expired the auditor has room again, and "a" itself is forgotten with it.
@@ -277,9 +281,11 @@ TEST_CASE("503 per key: one officer's quota in the replay cache leaves room for 
 TEST_CASE("503 for the whole cache names the cache, not the key") {
     Fixture fixture(ServerOptions{.replay_entries_max = 1});
     Case c{fixture};
-    CHECK(fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 60, "a")).status ==
-          200);
-    auto full = fixture.request("GET", c.target, {}, {}, c.headers("nl.custodian", test_now, test_now + 60, "b"));
+    CHECK(
+        fixture.request("GET", c.target, {}, {}, c.headers("auditor", test_now, test_now + 60, "a")).status ==
+        200);
+    auto full =
+        fixture.request("GET", c.target, {}, {}, c.headers("nl.custodian", test_now, test_now + 60, "b"));
     CHECK(full.status == 503);
     CHECK(problem_of(full)["detail"].get<std::string>().starts_with("the node's replay cache is full"));
 }
@@ -315,8 +321,8 @@ TEST_CASE("401: a request signed for another node's authority is refused (issue 
 
     // Without public names (tests only) any authority is taken: the negative control.
     Authenticator open([] { return test_now; }, AuthOptions{});
-    auto headers = sign_request(officer.key, officer.key_id(), "GET", "http://elsewhere:1/v1/status", "", test_now,
-                                test_now + 60, "n5");
+    auto headers = sign_request(officer.key, officer.key_id(), "GET", "http://elsewhere:1/v1/status", "",
+                                test_now, test_now + 60, "n5");
     CHECK(open.authenticate(service, SignedRequest{.method = "GET",
                                                    .host = "elsewhere:1",
                                                    .target = "/v1/status",

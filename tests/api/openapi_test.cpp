@@ -142,7 +142,8 @@ Seen exercise_routes() {
         {"/v1/items/{item}/bundle", "/v1/items/ITEM-1/bundle", "/v1/items/../bundle",
          "/v1/items/ITEM-9/bundle", "nl.custodian"},
         {"/v1/items/{item}/state-proof", "/v1/items/ITEM-1/state-proof?from_size=9",
-         "/v1/items/ITEM-1/state-proof?from_size=0", "/v1/items/ITEM-9/state-proof?from_size=1", "de.prosecutor"},
+         "/v1/items/ITEM-1/state-proof?from_size=0", "/v1/items/ITEM-9/state-proof?from_size=1",
+         "de.prosecutor"},
         {"/v1/cases/{case}", "/v1/cases/CASE-1", "/v1/cases/a%00b", "/v1/cases/CASE-9", "de.admin"},
         {"/v1/blocks/{height}", "/v1/blocks/3", "/v1/blocks/1.5", "/v1/blocks/4", "nl.prosecutor"},
     };

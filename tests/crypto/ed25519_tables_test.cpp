@@ -156,7 +156,8 @@ TEST_CASE("ed25519 tables: random keys and messages, and every kind of one-bit d
     CHECK(damaged_rejected == 800);
 }
 
-TEST_CASE("ed25519 tables: a key gets its table only when vouched for, on the second time, then decides alone") {
+TEST_CASE(
+    "ed25519 tables: a key gets its table only when vouched for, on the second time, then decides alone") {
     SecretKey key = SecretKey::generate();
     const std::string text = "transfer.accept";
     ByteView message = as_bytes(text);
@@ -311,15 +312,16 @@ private:
 
 }  // namespace
 
-TEST_CASE("ed25519 tables: issue 19's vector is refused even where libsodium's subgroup check lets aB + T2 in") {
+TEST_CASE(
+    "ed25519 tables: issue 19's vector is refused even where libsodium's subgroup check lets aB + T2 in") {
     // The key is A = aB + T2; the signature's R is T2 itself and S = h a, so [S]B - [h]A = T2 = R
     // for an odd h: it checks out on the curve, but libsodium refuses it (R is of small order).
     auto key = public_key_from_hex("a176f56a2d614db898a7a15d378df40742aaa905d9a5a25372bd0ad314f1d724");
     REQUIRE(key.has_value());
     const Bytes message = decode_hex("637573746f647900");
-    auto signature = signature_from_bytes(
-        decode_hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"
-                   "625d80b4725b3c63c1ac92ca9dfbc7c17d1be08f601d083da343e8a9feef8502"));
+    auto signature =
+        signature_from_bytes(decode_hex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"
+                                        "625d80b4725b3c63c1ac92ca9dfbc7c17d1be08f601d083da343e8a9feef8502"));
     REQUIRE(signature.has_value());
     // The test copy behaves like the unpatched libsodium on this key, the real one (patched) not.
     CHECK(unpatched_is_valid_point(key->bytes.data()) == 1);
@@ -357,7 +359,9 @@ struct TorsionKey {
 
 }  // namespace
 
-TEST_CASE("ed25519 tables: a vouched-for key with a torsion component never gets a table, whatever libsodium says") {
+TEST_CASE(
+    "ed25519 tables: a vouched-for key with a torsion component never gets a table, whatever libsodium "
+    "says") {
     REQUIRE(ed25519_tables::status().enabled);  // The self-test ran (with the real libsodium).
     // From here on, libsodium's point check behaves like the unpatched one: the cache must not care.
     LibsodiumPointCheck unpatched(unpatched_is_valid_point);
@@ -402,7 +406,8 @@ TEST_CASE("ed25519 tables: R of small order is refused, under each encoding and 
             Signature other = key.sign(message);
             std::copy(r_point.begin(), r_point.end(), other.bytes.begin());
             CHECK_FALSE(libsodium_accepts(key.public_key(), message, other));
-            CHECK(ed25519_tables::verify_uncached(key.public_key(), message, other) == Verdict::ask_libsodium);
+            CHECK(ed25519_tables::verify_uncached(key.public_key(), message, other) ==
+                  Verdict::ask_libsodium);
         }
     }
 }
@@ -441,7 +446,7 @@ TEST_CASE("ed25519 tables: the self-test turns tables off when libsodium lets a 
         ed25519_tables::note_known_key(key.public_key());
         ed25519_tables::note_known_key(key.public_key());
         CHECK(ed25519_tables::verify(key.public_key(), as_bytes(text), signature) == Verdict::ask_libsodium);
-        CHECK(ed25519_tables::cache_figures().tables == 0);  // Turning off forgot every table.
+        CHECK(ed25519_tables::cache_figures().tables == 0);          // Turning off forgot every table.
         CHECK(verify(key.public_key(), as_bytes(text), signature));  // libsodium's verdict.
     }
     auto status = ed25519_tables::testing::rerun_self_test();  // The real libsodium again.

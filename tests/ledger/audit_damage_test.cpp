@@ -26,7 +26,8 @@ constexpr std::size_t damage_blocks = 20;
 constexpr std::size_t damage_events_per_block = 8;
 
 // Files of `directory` whose name ends in `suffix`, largest first.
-std::vector<std::filesystem::path> files_ending(const std::filesystem::path& directory, std::string_view suffix) {
+std::vector<std::filesystem::path> files_ending(const std::filesystem::path& directory,
+                                                std::string_view suffix) {
     std::vector<std::filesystem::path> found;
     for (const auto& entry : std::filesystem::directory_iterator(directory)) {
         if (entry.is_regular_file() && entry.path().filename().string().ends_with(suffix))
@@ -61,7 +62,9 @@ struct DamageWorld {
     std::optional<Store> store = test::create_store(dir.store(), workload.genesis());
 
     DamageWorld() { fill(damage_blocks); }
-    void fill(std::size_t blocks) { (void)test::fill_store(*store, workload, blocks, damage_events_per_block); }
+    void fill(std::size_t blocks) {
+        (void)test::fill_store(*store, workload, blocks, damage_events_per_block);
+    }
     [[nodiscard]] std::filesystem::path copy(const std::string& name) const {
         auto to = dir.path() / name;
         copy_store(dir.store(), to);
@@ -100,7 +103,9 @@ TEST_CASE("audit damage: an intact copy of a live store verifies to its head, wh
     CHECK(report.checkpoints[0].signed_power == report.checkpoints[0].total_power);
 }
 
-TEST_CASE("audit damage: a byte flipped in a write-ahead log record is corruption naming the log, not a shorter ledger") {
+TEST_CASE(
+    "audit damage: a byte flipped in a write-ahead log record is corruption naming the log, not a shorter "
+    "ledger") {
     DamageWorld world;
     const auto copy = world.copy("damaged-wal");
     const auto log = files_ending(copy, ".log").front();
@@ -177,7 +182,8 @@ TEST_CASE("audit damage: a certified checkpoint of another block at a stored hei
     REQUIRE(header.has_value());
     BlockHeader other = *header;
     other.time = TimeMs{other.time.value + 1};
-    auto report = audit_ok(world.copy("fork"), AuditOptions{.expected_checkpoints = {world.workload.certify(other)}});
+    auto report =
+        audit_ok(world.copy("fork"), AuditOptions{.expected_checkpoints = {world.workload.certify(other)}});
     REQUIRE(report.violation.has_value());
     CHECK(report.violation->rule == audit_check::checkpoint_fork);
     CHECK(report.violation->height == Height{7});
@@ -194,7 +200,8 @@ TEST_CASE("audit damage: an expected checkpoint whose signature does not verify 
     CHECK(report.violation->rule == audit_check::checkpoint_certificate);
 }
 
-TEST_CASE("audit damage: a final log record cut short (a write in progress) is left out, as a crash leaves it") {
+TEST_CASE(
+    "audit damage: a final log record cut short (a write in progress) is left out, as a crash leaves it") {
     DamageWorld world;
     const auto copy = world.copy("torn-tail");
     const auto log = files_ending(copy, ".log").front();

@@ -123,17 +123,19 @@ public:
             auto record = state_.officer_record(key);
             REQUIRE(record.has_value());
             officers.push_back(prove(ledger::officer_state_key(key),
-                                     *record ? ledger::officer_record_to_json(**record) : Json(nullptr), "key",
-                                     ledger::key_id(key)));
+                                     *record ? ledger::officer_record_to_json(**record) : Json(nullptr),
+                                     "key", ledger::key_id(key)));
         }
         auto item_state = state_.item(item);
         REQUIRE(item_state.has_value());
-        Json state{{"items", Json::array({prove(ledger::item_state_key(item),
-                                                *item_state ? ledger::item_state_to_json(**item_state) : Json(nullptr),
-                                                "item", item)})},
-                   {"officers", std::move(officers)},
-                   {"governance", prove(ledger::governance_state_key(),
-                                        ledger::governance_head_to_json(ledger::GovernanceHead{}), nullptr, "")}};
+        Json state{
+            {"items",
+             Json::array({prove(ledger::item_state_key(item),
+                                *item_state ? ledger::item_state_to_json(**item_state) : Json(nullptr),
+                                "item", item)})},
+            {"officers", std::move(officers)},
+            {"governance", prove(ledger::governance_state_key(),
+                                 ledger::governance_head_to_json(ledger::GovernanceHead{}), nullptr, "")}};
         return Json{{"type", "custos.bundle.v2"},
                     {"state", std::move(state)},
                     {"item", item},

@@ -72,7 +72,8 @@ TEST_CASE("bundle refresh: still complete, then later events after a further eve
     REQUIRE(head.has_value());
     REQUIRE(head->has_value());
     CHECK(later.head == (*head)->head);
-    CHECK(later.message().starts_with("1 later event(s) of ITEM-1 exist (head " + ledger::event_id_hex(later.head)));
+    CHECK(later.message().starts_with("1 later event(s) of ITEM-1 exist (head " +
+                                      ledger::event_id_hex(later.head)));
 
     // A bundle exported now is complete again as of now.
     const Json fresh = world.bundle();

@@ -120,8 +120,9 @@ Json merged_bundle() {
         std::map<std::string, Json> sorted;
         for (const Json* list : {static_cast<const Json*>(&into), &from})
             for (const Json& entry : *list)
-                sorted.emplace(entry[key].is_number() ? std::to_string(100000000 + entry[key].get<std::uint64_t>())
-                                                      : entry[key].get<std::string>(),
+                sorted.emplace(entry[key].is_number()
+                                   ? std::to_string(100000000 + entry[key].get<std::uint64_t>())
+                                   : entry[key].get<std::string>(),
                                entry);
         into = Json::array();
         for (auto& [k, entry] : sorted)
@@ -381,11 +382,13 @@ TEST_CASE("bundle completeness: a trail cut short, a revocation left out, a forg
     // Forged or mismatched state entries.
     CHECK(failed_check([](Json& b) { flip_char(b["state"]["items"][0]["proof"]["siblings"][0], 3); }) ==
           "completeness");
-    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["value"]["event_count"] = 6; }) == "completeness");
+    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["value"]["event_count"] = 6; }) ==
+          "completeness");
     CHECK(failed_check([](Json& b) { b["state"]["items"][0]["proof"]["leaf"] = nullptr; }) == "completeness");
     CHECK(failed_check([](Json& b) { b["state"]["officers"].erase(0); }) == "completeness");
     CHECK(failed_check([](Json& b) { b["state"]["governance"]["value"]["count"] = 2; }) == "completeness");
-    CHECK(failed_check([](Json& b) { b["state"]["officers"][0]["value"]["name"] = "Someone Else"; }) == "completeness");
+    CHECK(failed_check([](Json& b) { b["state"]["officers"][0]["value"]["name"] = "Someone Else"; }) ==
+          "completeness");
     // A state_root changed in the anchor's header no longer matches its certificate: check 3.
     CHECK(failed_check([](Json& b) { flip_char(b["checkpoints"].back()["header"]["state_root"], 0); }) ==
           "proofs");

@@ -213,4 +213,3 @@ TEST_CASE("event: text fields are 1..N bytes (FORMAT.md 5.1): an empty text is r
     json["location"] = std::string(1025, 'x');
     CHECK_FALSE(event_from_json(json).has_value());
 }
-

@@ -163,4 +163,3 @@ TEST_CASE("genesis: a validator name is an id of 1..256 bytes, other ids 1..128 
     json["agencies"][0]["id"] = std::string(129, 'A');
     CHECK(contains(refusal(json), "agencies[0].id"));
 }
-

@@ -60,7 +60,8 @@ TEST_CASE("signature paths: bundle verdicts are the same with tables and with li
     std::vector<std::pair<std::string, std::function<void(Json&)>>> changes = {
         {"genuine", [](Json&) {}},
         {"event signature", [](Json& b) { flip_base64_byte(b["events"][2]["envelope"]["sig"], 10); }},
-        {"event signature, last byte", [](Json& b) { flip_base64_byte(b["events"][4]["envelope"]["sig"], 63); }},
+        {"event signature, last byte",
+         [](Json& b) { flip_base64_byte(b["events"][4]["envelope"]["sig"], 63); }},
         {"signer swapped",
          [](Json& b) { b["events"][2]["envelope"]["signer"] = b["events"][0]["envelope"]["signer"]; }},
         {"event body", [](Json& b) { b["events"][1]["envelope"]["event"]["location"] = "elsewhere"; }},

@@ -40,7 +40,8 @@ Hash32 root_from_scratch(const LedgerWorld& world) {
 }  // namespace
 
 TEST_CASE("state map: the keys and values of FORMAT.md 7.5's examples") {
-    CHECK(hex(item_state_key("ITEM-1")) == "0c33fc2b80403d8e63984d3b63d28ebda025da2e5c6253ed8975a6da82b9b27e");
+    CHECK(hex(item_state_key("ITEM-1")) ==
+          "0c33fc2b80403d8e63984d3b63d28ebda025da2e5c6253ed8975a6da82b9b27e");
     CHECK(item_state_key("ITEM-1") == crypto::sha256(std::string("item\0ITEM-1", 11)));
     CHECK(canonical_governance_head(GovernanceHead{}) ==
           R"({"count":0,"head":null,"type":"custos.state.governance.v1"})");
@@ -48,7 +49,8 @@ TEST_CASE("state map: the keys and values of FORMAT.md 7.5's examples") {
           "1ed70288f502132e429ec6293132d300241eaad0430e61c648befdb0051bab8c");
     // Typed keys: the same id under two tags is two keys.
     CHECK(state_key("item", "x") != state_key("proposal", "x"));
-    auto head = governance_head_from_json(crypto::parse_json(R"({"count":1,"head":null,"type":"custos.state.governance.v1"})").value());
+    auto head = governance_head_from_json(
+        crypto::parse_json(R"({"count":1,"head":null,"type":"custos.state.governance.v1"})").value());
     CHECK_FALSE(head.has_value());  // a count without a head
 }
 

@@ -41,7 +41,8 @@ struct CrashedCopy {
     TempDir dir;
     SyntheticWorkload workload;
     Store store = test::create_store(dir.store(), workload.genesis());
-    std::vector<CertifiedBlock> blocks = test::fill_store(store, workload, written_blocks, written_events_per_block);
+    std::vector<CertifiedBlock> blocks =
+        test::fill_store(store, workload, written_blocks, written_events_per_block);
     std::filesystem::path copy = dir.path() / "copy";
 
     CrashedCopy() { std::filesystem::copy(dir.store(), copy, std::filesystem::copy_options::recursive); }
@@ -79,7 +80,9 @@ TEST_CASE("store damage: a byte flipped in a write-ahead log record refuses the 
     CHECK_FALSE(again.has_value());
 }
 
-TEST_CASE("store damage: a final log record cut short by a power cut is left out; the store goes on from the block before it") {
+TEST_CASE(
+    "store damage: a final log record cut short by a power cut is left out; the store goes on from the block "
+    "before it") {
     CrashedCopy crashed;
     const auto log = largest_log(crashed.copy);
     std::filesystem::resize_file(log, std::filesystem::file_size(log) - 7);

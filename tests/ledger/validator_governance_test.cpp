@@ -477,7 +477,7 @@ TEST_CASE("validator R24/R29: a key governance made a validator is never added a
     v.world.commit({propose}, t_block1);
     v.world.commit({v.sign(v.approve(event_id(propose.event), "DE-BKA"), "de.admin")}, t_block2);
     REQUIRE(v.world.ledger->state().latest_validators().value().set->find(fifth().key) != nullptr);
-    const Envelope add = v.sign(v.world.officer_event(EventKind::officer_add, fifth().key, "NL-POL", t_block3),
-                                "nl.admin");
+    const Envelope add =
+        v.sign(v.world.officer_event(EventKind::officer_add, fifth().key, "NL-POL", t_block3), "nl.admin");
     CHECK(refused_rule(v.world, add, t_block3) == rule::new_officer);
 }

@@ -13,7 +13,8 @@ void check_agreement(const History& history, std::vector<Finding>& out) {
             auto [seen, inserted] = first.emplace(height, std::pair{hash, node.name});
             if (!inserted && seen->second.first != hash) {
                 out.push_back({"agreement", "height " + std::to_string(height) + ": " + seen->second.second +
-                                                " has " + seen->second.first + ", " + node.name + " has " + hash});
+                                                " has " + seen->second.first + ", " + node.name + " has " +
+                                                hash});
             }
         }
     }
@@ -33,7 +34,8 @@ void check_events(const History& history, std::vector<Finding>& out) {
             auto found = node.event_heights.find(ack.id);
             if (found == node.event_heights.end() || found->second.empty()) {
                 out.push_back({"acknowledged_lost", node.name + " lacks event " + ack.id +
-                                                        " acknowledged at height " + std::to_string(ack.height)});
+                                                        " acknowledged at height " +
+                                                        std::to_string(ack.height)});
             } else if (found->second.front() != ack.height) {
                 out.push_back({"acknowledged_lost", node.name + " holds event " + ack.id + " at height " +
                                                         std::to_string(found->second.front()) +
@@ -54,16 +56,17 @@ std::vector<Finding> check(const History& history) {
             out.push_back({"double_sign", node.name + " recorded an equivocation"});
     }
     if (!history.recovery_seconds || *history.recovery_seconds > liveness_limit_seconds) {
-        out.push_back({"liveness", history.recovery_seconds
-                                       ? "first commit " + std::to_string(*history.recovery_seconds) +
-                                             " s after healing"
-                                       : "no commit after healing"});
+        out.push_back({"liveness",
+                       history.recovery_seconds
+                           ? "first commit " + std::to_string(*history.recovery_seconds) + " s after healing"
+                           : "no commit after healing"});
     }
     return out;
 }
 
 bool has(const std::vector<Finding>& findings, const std::string& property) {
-    return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.property == property; });
+    return std::any_of(findings.begin(), findings.end(),
+                       [&](const Finding& f) { return f.property == property; });
 }
 
 }  // namespace custos::chaos

@@ -14,9 +14,9 @@ namespace custos::chaos {
 // What one node holds after a scenario.
 struct NodeView {
     std::string name;
-    std::map<std::uint64_t, std::string> hashes;                       // height -> block hash
+    std::map<std::uint64_t, std::string> hashes;                      // height -> block hash
     std::map<std::string, std::vector<std::uint64_t>> event_heights;  // event id -> heights holding it
-    std::string log;                                                   // the node's whole log
+    std::string log;                                                  // the node's whole log
 };
 
 struct Acknowledged {
@@ -25,7 +25,7 @@ struct Acknowledged {
 };
 
 struct History {
-    std::vector<NodeView> nodes;            // Honest nodes only.
+    std::vector<NodeView> nodes;             // Honest nodes only.
     std::vector<Acknowledged> acknowledged;  // Every event answered 201 (committed).
     // Seconds from healing the last fault to the next commit, nullopt if none came.
     std::optional<double> recovery_seconds;

@@ -53,12 +53,16 @@ std::optional<double> time_to_commit(Localnet& net, std::size_t node, History& h
     if (status != 201) return std::nullopt;
     auto json = custos::crypto::parse_json(body);
     REQUIRE(json.has_value());
-    history.acknowledged.push_back({(*json)["id"].get<std::string>(), (*json)["height"].get<std::uint64_t>()});
+    history.acknowledged.push_back(
+        {(*json)["id"].get<std::string>(), (*json)["height"].get<std::uint64_t>()});
     return seconds_since(start);
 }
 
 NodeView collect(Localnet& net, std::size_t index) {
-    NodeView view{.name = "node" + std::to_string(index), .hashes = {}, .event_heights = {}, .log = net.log_text(index)};
+    NodeView view{.name = "node" + std::to_string(index),
+                  .hashes = {},
+                  .event_heights = {},
+                  .log = net.log_text(index)};
     const auto top = net.height(index).value_or(0);
     for (std::uint64_t height = 1; height <= top; ++height) {
         auto block = net.block_events(index, height);
@@ -84,8 +88,8 @@ void print_table(const std::string& scenario, const Tally& tally, const History&
     std::printf("%-28s %8s %13s %6s %11s %6s %7s %9s\n", "scenario", "faults", "acknowledged", "lost",
                 "duplicated", "forks", "audit", "recovery");
     std::printf("%-28s %8d %13zu %6ld %11ld %6ld %7s %8.1fs\n", scenario.c_str(), tally.faults,
-                history.acknowledged.size(), count("acknowledged_lost"), count("duplicated"), count("agreement"),
-                audits_pass ? "pass" : "FAIL", history.recovery_seconds.value_or(-1));
+                history.acknowledged.size(), count("acknowledged_lost"), count("duplicated"),
+                count("agreement"), audits_pass ? "pass" : "FAIL", history.recovery_seconds.value_or(-1));
     for (const auto& finding : findings)
         std::printf("  finding %s: %s\n", finding.property.c_str(), finding.detail.c_str());
     std::fflush(stdout);
@@ -97,8 +101,10 @@ TEST_CASE("chaos check: each property's checker reports a history that breaks it
     auto sound = [] {
         History history;
         for (int index = 0; index < 2; ++index) {
-            NodeView node{.name = "node" + std::to_string(index), .hashes = {{1, "aa"}, {2, "bb"}},
-                          .event_heights = {{"e1", {1}}, {"e2", {2}}}, .log = "event=block_committed\n"};
+            NodeView node{.name = "node" + std::to_string(index),
+                          .hashes = {{1, "aa"}, {2, "bb"}},
+                          .event_heights = {{"e1", {1}}, {"e2", {2}}},
+                          .log = "event=block_committed\n"};
             history.nodes.push_back(node);
         }
         history.acknowledged = {{"e1", 1}, {"e2", 2}};
@@ -133,7 +139,9 @@ TEST_CASE("chaos check: each property's checker reports a history that breaks it
     CHECK(custos::chaos::has(custos::chaos::check(stalled), "liveness"));
 }
 
-TEST_CASE("chaos: each validator in turn, the proposer among them, paused longer than the round timeouts under load") {
+TEST_CASE(
+    "chaos: each validator in turn, the proposer among them, paused longer than the round timeouts under "
+    "load") {
     const int rounds = chaos_rounds();
     Localnet net;
     for (std::size_t index = 0; index < validator_count; ++index)
@@ -193,7 +201,8 @@ TEST_CASE("chaos: each validator in turn, the proposer among them, paused longer
         auto report = custos::ledger::audit_directory(net.store_dir(index), {});
         const bool verified = report.has_value() && report->verified();
         CHECK_MESSAGE(verified, "node " << index << ": "
-                                        << (report ? custos::ledger::audit_summary(*report) : report.error().to_string()));
+                                        << (report ? custos::ledger::audit_summary(*report)
+                                                   : report.error().to_string()));
         audits_pass = audits_pass && verified;
     }
     print_table("pause (SIGSTOP/SIGCONT)", tally, history, findings, audits_pass);
@@ -215,8 +224,9 @@ TEST_CASE("chaos: each validator in turn, the proposer among them, paused longer
         CHECK_MESSAGE(false, finding.property << ": " << finding.detail);
 }
 
-TEST_CASE("chaos: negative controls on real nodes: two of four paused stall commits (liveness), "
-          "and a store edited on purpose fails the audit") {
+TEST_CASE(
+    "chaos: negative controls on real nodes: two of four paused stall commits (liveness), "
+    "and a store edited on purpose fails the audit") {
     Localnet net;
     for (std::size_t index = 0; index < validator_count; ++index)
         net.start(index);

@@ -165,8 +165,8 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         std::string genesis_hash = init.out.substr(init.out.find("genesis hash: ") + 14, 64);
         for (char& c : genesis_hash)
             c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        Run audit = run_custos(work, "audit --data " + (net / "node2" / "data").string() + " --genesis-hash " +
-                                         genesis_hash);
+        Run audit = run_custos(
+            work, "audit --data " + (net / "node2" / "data").string() + " --genesis-hash " + genesis_hash);
         CHECK_MESSAGE(audit.exit_code == 0, audit.err);
         CHECK(contains(audit.out, "(matches --genesis-hash)"));
         CHECK(contains(audit.out, "verified: "));

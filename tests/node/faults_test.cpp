@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "api/http_client.hpp"
-#include "ledger/genesis.hpp"
 #include "cli_support.hpp"
+#include "ledger/genesis.hpp"
 #include "localnet.hpp"
 
 using custos::node_test::contains;
@@ -52,7 +52,8 @@ void check_identical_blocks(Localnet& net, const std::vector<std::size_t>& nodes
         auto first = net.block_hash(nodes[0], height);
         REQUIRE(first.has_value());
         for (auto index : nodes)
-            CHECK_MESSAGE(net.block_hash(index, height) == first, "block " << height << " differs on node " << index);
+            CHECK_MESSAGE(net.block_hash(index, height) == first,
+                          "block " << height << " differs on node " << index);
     }
 }
 
@@ -104,7 +105,8 @@ public:
         std::filesystem::create_directories(where_);
         const std::string options = "size=" + size;
         mounted_ = ::mount("tmpfs", where_.c_str(), "tmpfs", 0, options.c_str()) == 0;
-        REQUIRE_MESSAGE(mounted_, "mount -t tmpfs failed (the storage tests run as root): " << std::strerror(errno));
+        REQUIRE_MESSAGE(mounted_,
+                        "mount -t tmpfs failed (the storage tests run as root): " << std::strerror(errno));
     }
     ~Tmpfs() {
         if (mounted_) (void)::umount2(where_.c_str(), MNT_DETACH);
@@ -132,7 +134,8 @@ void fill_disk(const std::filesystem::path& file) {
 }
 
 // GET /v1/checkpoints/{height} of node `index` (an open route), written to `file` as served.
-void save_checkpoint(Localnet& net, std::size_t index, std::uint64_t height, const std::filesystem::path& file) {
+void save_checkpoint(Localnet& net, std::size_t index, std::uint64_t height,
+                     const std::filesystem::path& file) {
     custos::api::ClientRequest request;
     request.port = net.rest_port(index);
     request.target = "/v1/checkpoints/" + std::to_string(height);
@@ -144,14 +147,16 @@ void save_checkpoint(Localnet& net, std::size_t index, std::uint64_t height, con
 
 }  // namespace
 
-TEST_CASE("faults: custos audit refuses a validator's store copied at an earlier head against the network, "
-          "and passes it against the checkpoint of its own head") {
+TEST_CASE(
+    "faults: custos audit refuses a validator's store copied at an earlier head against the network, "
+    "and passes it against the checkpoint of its own head") {
     Localnet net;
     for (std::size_t index = 0; index < validator_count; ++index)
         net.start(index);
     std::uint64_t submitted = 0;
     for (int event = 0; event < 8; ++event) {
-        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) == 202);
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) ==
+                202);
         ++submitted;
     }
     REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(0));
@@ -166,7 +171,8 @@ TEST_CASE("faults: custos audit refuses a validator's store copied at an earlier
         REQUIRE(all_reach(net, {0, 1, 2}, submitted, 30));  // One block each, at least.
     }
 
-    const auto behind = run_custos(net.dir(), "audit --data " + copy.string() + " --against " + net.rest_url(0));
+    const auto behind =
+        run_custos(net.dir(), "audit --data " + copy.string() + " --against " + net.rest_url(0));
     CHECK_MESSAGE(behind.exit_code == 1, behind.out << behind.err);
     CHECK_MESSAGE(contains(behind.out, "rule checkpoint.behind"), behind.out << behind.err);
     CHECK_MESSAGE(contains(behind.out, "the store ends at height"), behind.out);
@@ -181,20 +187,23 @@ TEST_CASE("faults: custos audit refuses a validator's store copied at an earlier
     REQUIRE(head >= 1);
     const auto checkpoint = net.dir() / "checkpoint.json";
     save_checkpoint(net, 1, head, checkpoint);
-    const auto matched = run_custos(net.dir(), "audit --data " + copy.string() + " --expect " + checkpoint.string());
+    const auto matched =
+        run_custos(net.dir(), "audit --data " + copy.string() + " --expect " + checkpoint.string());
     CHECK_MESSAGE(matched.exit_code == 0, matched.out << matched.err);
     CHECK_MESSAGE(contains(matched.out, "checkpoint: height " + std::to_string(head)), matched.out);
     CHECK(contains(matched.out, "verified: "));
 }
 
-TEST_CASE("faults: a validator refuses to start on a store with a damaged log record, naming the file; "
-          "repaired from a peer's store it catches up without signing twice") {
+TEST_CASE(
+    "faults: a validator refuses to start on a store with a damaged log record, naming the file; "
+    "repaired from a peer's store it catches up without signing twice") {
     Localnet net;
     for (std::size_t index = 0; index < validator_count; ++index)
         net.start(index);
     std::uint64_t submitted = 0;
     for (int event = 0; event < 8; ++event) {
-        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) == 202);
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) ==
+                202);
         ++submitted;
     }
     REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(0));
@@ -222,7 +231,8 @@ TEST_CASE("faults: a validator refuses to start on a store with a damaged log re
     net.start(2);
     net.start(3);
     for (int event = 0; event < 4; ++event) {
-        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) == 202);
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) ==
+                202);
         ++submitted;
     }
     REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(3));
@@ -230,15 +240,17 @@ TEST_CASE("faults: a validator refuses to start on a store with a damaged log re
     check_no_double_sign(net);
 }
 
-TEST_CASE("faults: a validator whose disk is full stops committing, answers submissions 503 and serves reads; "
-          "with room again and restarted it catches up") {
+TEST_CASE(
+    "faults: a validator whose disk is full stops committing, answers submissions 503 and serves reads; "
+    "with room again and restarted it catches up") {
     Localnet net;
     Tmpfs data(net.dir() / "node3" / "data", "256m");
     for (std::size_t index = 0; index < validator_count; ++index)
         net.start(index);
     std::uint64_t submitted = 0;
     for (int event = 0; event < 4; ++event) {
-        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) == 202);
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) ==
+                202);
         ++submitted;
     }
     REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(3));
@@ -257,7 +269,7 @@ TEST_CASE("faults: a validator whose disk is full stops committing, answers subm
     CHECK(net.submit(3, net.next_register_envelope()) == 503);
     CHECK(net.healthz(3) == 503);
     CHECK(net.metric(3, "custos_storage_failed") == 1.0);
-    CHECK(net.height(3).has_value());  // Reads are served from what it committed.
+    CHECK(net.height(3).has_value());           // Reads are served from what it committed.
     submitted = load_three(net, submitted, 3);  // The others go on.
 
     std::filesystem::remove(filler);
@@ -269,8 +281,9 @@ TEST_CASE("faults: a validator whose disk is full stops committing, answers subm
 }
 
 #ifdef CUSTOS_EIO_SHIM
-TEST_CASE("faults: when fsync fails with EIO a validator stops committing and says so; "
-          "no event it acknowledged is lost") {
+TEST_CASE(
+    "faults: when fsync fails with EIO a validator stops committing and says so; "
+    "no event it acknowledged is lost") {
     Localnet net;
     const auto trigger = net.dir() / "fsync-fails";
     net.set_environment(3, "LD_PRELOAD", CUSTOS_EIO_SHIM);
@@ -309,8 +322,9 @@ TEST_CASE("faults: when fsync fails with EIO a validator stops committing and sa
 }
 #endif
 
-TEST_CASE("faults: a second custos-node on a running node's data directory is refused with its pid; "
-          "another network's genesis and another validator's key are refused at start") {
+TEST_CASE(
+    "faults: a second custos-node on a running node's data directory is refused with its pid; "
+    "another network's genesis and another validator's key are refused at start") {
     Localnet net;
     for (std::size_t index = 0; index < validator_count; ++index)
         net.start(index);
@@ -319,7 +333,8 @@ TEST_CASE("faults: a second custos-node on a running node's data directory is re
 
     // Twice on one directory: refused before it opens anything, naming the running one.
     const auto node0 = net.dir() / "node0.json";
-    const auto twice = run_command(net.dir(), std::string(CUSTOS_NODE_BINARY) + " --config " + node0.string());
+    const auto twice =
+        run_command(net.dir(), std::string(CUSTOS_NODE_BINARY) + " --config " + node0.string());
     CHECK(twice.exit_code == 1);
     CHECK_MESSAGE(contains(twice.err, "already running (pid " + std::to_string(net.pid(0)) + ")"), twice.err);
     CHECK_FALSE(contains(twice.err, "LOCK"));
@@ -370,12 +385,14 @@ TEST_CASE("faults: a second custos-node on a running node's data directory is re
 }
 
 TEST_CASE("faults: custos localnet run twice on one directory: the second says already running (pid N)") {
-    const auto work = std::filesystem::temp_directory_path() / ("custos-faults-localnet-" + std::to_string(::getpid()));
+    const auto work =
+        std::filesystem::temp_directory_path() / ("custos-faults-localnet-" + std::to_string(::getpid()));
     std::filesystem::remove_all(work);
     std::filesystem::create_directories(work);
     const auto dir = work / "net";
     const auto rest_base = static_cast<std::uint16_t>(31000 + (::getpid() % 100) * 8);
-    auto init = custos::node_test::init_localnet(work, dir, rest_base, static_cast<std::uint16_t>(rest_base + 4));
+    auto init =
+        custos::node_test::init_localnet(work, dir, rest_base, static_cast<std::uint16_t>(rest_base + 4));
     REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     {
         custos::node_test::RunningLocalnet first(work, dir, false);

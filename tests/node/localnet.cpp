@@ -249,7 +249,7 @@ std::pair<unsigned, std::string> Localnet::submit_commit(std::size_t index, cons
 }
 
 std::optional<std::pair<std::string, std::vector<std::string>>> Localnet::block_events(std::size_t index,
-                                                                                      std::uint64_t at) {
+                                                                                       std::uint64_t at) {
     api::ClientRequest request;
     request.port = rest_ports_[index];
     request.target = "/v1/blocks/" + std::to_string(at);

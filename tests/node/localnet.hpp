@@ -65,7 +65,8 @@ public:
     // POST /v1/events?wait=commit: 201 once this node committed it (0 when unreachable).
     [[nodiscard]] unsigned submit_and_wait(std::size_t index, const std::string& envelope_json);
     // POST /v1/events?wait=commit with the answer's status and body ({0, ""} when unreachable).
-    [[nodiscard]] std::pair<unsigned, std::string> submit_commit(std::size_t index, const std::string& envelope_json,
+    [[nodiscard]] std::pair<unsigned, std::string> submit_commit(std::size_t index,
+                                                                 const std::string& envelope_json,
                                                                  std::uint32_t timeout_ms = 20000);
     // GET /v1/blocks/{height}: the block hash and its event ids; nullopt when not there.
     [[nodiscard]] std::optional<std::pair<std::string, std::vector<std::string>>> block_events(

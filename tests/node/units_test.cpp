@@ -73,14 +73,13 @@ TEST_CASE("config: rest_public_names binds signed requests to this node's names;
     auto set = runtime::parse_node_config(
         config_text(R"(,"rest_public_names":["node1.police.example:8081","127.0.0.1:8081"])"), "");
     REQUIRE(set.has_value());
-    CHECK(set->rest_public_names ==
-          std::vector<std::string>{"node1.police.example:8081", "127.0.0.1:8081"});
+    CHECK(set->rest_public_names == std::vector<std::string>{"node1.police.example:8081", "127.0.0.1:8081"});
     auto again = runtime::parse_node_config(runtime::node_config_to_json(*set), "");
     REQUIRE(again.has_value());
     CHECK(again->rest_public_names == set->rest_public_names);
-    for (const char* bad : {R"(,"rest_public_names":[])", R"(,"rest_public_names":"x:1")",
-                            R"(,"rest_public_names":["a b:1"])", R"(,"rest_public_names":["u@h:1"])",
-                            R"(,"rest_public_names":[1])"}) {
+    for (const char* bad :
+         {R"(,"rest_public_names":[])", R"(,"rest_public_names":"x:1")", R"(,"rest_public_names":["a b:1"])",
+          R"(,"rest_public_names":["u@h:1"])", R"(,"rest_public_names":[1])"}) {
         INFO(bad);
         auto refused = runtime::parse_node_config(config_text(bad), "");
         REQUIRE_FALSE(refused.has_value());

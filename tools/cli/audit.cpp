@@ -91,9 +91,10 @@ struct AuditArgs {
 constexpr unsigned threads_max = 256;
 
 int usage_error(const std::string& message) {
-    std::cerr << "error: " << message << "\n"
-              << "usage: custos audit --data DIR [--genesis-hash HEX] [--expect FILE] [--against URL]\n"
-                 "                    [--threads N] [--json] [--reference-only]   (custos audit --help for more)\n";
+    std::cerr
+        << "error: " << message << "\n"
+        << "usage: custos audit --data DIR [--genesis-hash HEX] [--expect FILE] [--against URL]\n"
+           "                    [--threads N] [--json] [--reference-only]   (custos audit --help for more)\n";
     return exit_usage;
 }
 
@@ -137,7 +138,8 @@ std::optional<std::string> parse_args(const Args& args, AuditArgs& out) {
 std::filesystem::path store_directory(const std::filesystem::path& data) {
     const auto nested = data / "store";
     std::error_code error;
-    if (!std::filesystem::exists(data / "CURRENT", error) && std::filesystem::exists(nested / "CURRENT", error))
+    if (!std::filesystem::exists(data / "CURRENT", error) &&
+        std::filesystem::exists(nested / "CURRENT", error))
         return nested;
     return data;
 }

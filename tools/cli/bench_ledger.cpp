@@ -20,9 +20,9 @@
 #include "crypto/smt.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/audit_signatures.hpp"
-#include "ledger/state_map.hpp"
 #include "ledger/rules.hpp"
 #include "ledger/state.hpp"
+#include "ledger/state_map.hpp"
 #include "ledger/store.hpp"
 #include "ledger/store_workload.hpp"
 #include "tools/cli/commands.hpp"
@@ -170,12 +170,12 @@ int bench_apply_commit(ledger::Store& store, ledger::SyntheticWorkload& workload
         if (!effects) return (std::cerr << "error: " << effects.error().to_string() << "\n", exit_failure);
         // The state map's share of apply_block, timed alone: the same update again.
         const Stopwatch map_watch;
-        auto map = crypto::smt_update(store.state_nodes(),
-                                      ledger::state_updates(ledger::StateChanges{.items = effects->items,
-                                                                                 .officers = effects->officers,
-                                                                                 .proposals = effects->proposals,
-                                                                                 .adopted = std::nullopt,
-                                                                                 .governance = std::nullopt}));
+        auto map = crypto::smt_update(
+            store.state_nodes(), ledger::state_updates(ledger::StateChanges{.items = effects->items,
+                                                                            .officers = effects->officers,
+                                                                            .proposals = effects->proposals,
+                                                                            .adopted = std::nullopt,
+                                                                            .governance = std::nullopt}));
         map_cpu_seconds += map_watch.cpu_seconds();
         if (!map) return (std::cerr << "error: " << map.error().to_string() << "\n", exit_failure);
         map_nodes += effects->state_nodes.size();
@@ -192,8 +192,8 @@ int bench_apply_commit(ledger::Store& store, ledger::SyntheticWorkload& workload
                  "events/s");
     print_figure("state map updates per 1,000-event block, per CPU-second", timed_blocks / map_cpu_seconds,
                  "blocks/s");
-    print_figure("state map nodes written per 1,000-event block", static_cast<double>(map_nodes) / timed_blocks,
-                 "nodes");
+    print_figure("state map nodes written per 1,000-event block",
+                 static_cast<double>(map_nodes) / timed_blocks, "nodes");
     return exit_ok;
 }
 
@@ -202,18 +202,21 @@ int bench_apply_commit(ledger::Store& store, ledger::SyntheticWorkload& workload
 int bench_map_size(const ledger::Store& store) {
     std::uint64_t bytes = 0;
     std::uint64_t nodes = 0;
-    auto scanned = store.db().scan(ledger::store::Column::state_map, "", [&](std::string_view key, std::string_view value) {
-        bytes += key.size() + value.size();
-        ++nodes;
-        return true;
-    });
+    auto scanned = store.db().scan(ledger::store::Column::state_map, "",
+                                   [&](std::string_view key, std::string_view value) {
+                                       bytes += key.size() + value.size();
+                                       ++nodes;
+                                       return true;
+                                   });
     if (!scanned) return (std::cerr << "error: " << scanned.error().to_string() << "\n", exit_failure);
     print_figure("state map nodes in the store", static_cast<double>(nodes), "nodes");
-    print_figure("state map bytes (keys + values) per event", static_cast<double>(bytes) / store.log_size(), "bytes");
+    print_figure("state map bytes (keys + values) per event", static_cast<double>(bytes) / store.log_size(),
+                 "bytes");
     std::size_t siblings = 0;
     std::size_t proofs = 0;
     for (int i = 1; i <= 1000; ++i) {
-        auto proof = crypto::smt_prove(store.state_nodes(), ledger::item_state_key("IT-" + std::to_string(i)));
+        auto proof =
+            crypto::smt_prove(store.state_nodes(), ledger::item_state_key("IT-" + std::to_string(i)));
         if (!proof) continue;
         siblings += proof->siblings.size();
         ++proofs;

@@ -75,8 +75,8 @@ struct Counts {
 };
 
 // One verdict pair: the table path (from the cache, the key vouched for) against libsodium.
-void compare(Counts& counts, const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature,
-             bool& libsodium) {
+void compare(Counts& counts, const crypto::PublicKey& key, ByteView message,
+             const crypto::Signature& signature, bool& libsodium) {
     libsodium = libsodium_accepts(key, message, signature);
     const bool table = tables::verify(key, message, signature) == tables::Verdict::accepted;
     if (table && !libsodium) ++counts.table_accepted_libsodium_refused;
@@ -106,7 +106,8 @@ void valid_and_damaged(Counts& counts, std::mt19937_64& random) {
             } else if (kind == 1) {
                 damaged.bytes[32 + (bit / 8) % 32] ^= static_cast<std::uint8_t>(1u << (bit % 8));
             } else if (kind == 2 && !damaged_message.empty()) {
-                damaged_message[(bit / 8) % damaged_message.size()] ^= static_cast<std::uint8_t>(1u << (bit % 8));
+                damaged_message[(bit / 8) % damaged_message.size()] ^=
+                    static_cast<std::uint8_t>(1u << (bit % 8));
             } else if (kind == 3) {
                 unsigned carry = 0;  // S + L: the same equation, S not canonical.
                 for (std::size_t i = 0; i < 32; ++i) {
@@ -246,15 +247,16 @@ int run_bench_tables(const Args& args) {
                 static_cast<unsigned long long>(counts.damaged),
                 static_cast<unsigned long long>(counts.damaged_libsodium_accepted));
     std::printf("  torsion keys              %10llu\n", static_cast<unsigned long long>(counts.torsion_keys));
-    std::printf("  torsion-key signatures    %10llu  libsodium accepted %llu (R not of small order), "
-                "table path accepted %llu\n",
-                static_cast<unsigned long long>(counts.torsion_signatures),
-                static_cast<unsigned long long>(counts.torsion_libsodium_accepted),
-                static_cast<unsigned long long>(counts.torsion_table_accepted));
+    std::printf(
+        "  torsion-key signatures    %10llu  libsodium accepted %llu (R not of small order), "
+        "table path accepted %llu\n",
+        static_cast<unsigned long long>(counts.torsion_signatures),
+        static_cast<unsigned long long>(counts.torsion_libsodium_accepted),
+        static_cast<unsigned long long>(counts.torsion_table_accepted));
     std::printf("  table accepted, libsodium refused: %llu\n",
                 static_cast<unsigned long long>(counts.table_accepted_libsodium_refused));
-    const bool ok = counts.table_accepted_libsodium_refused == 0 && counts.valid_table_accepted == counts.valid &&
-                    counts.torsion_table_accepted == 0;
+    const bool ok = counts.table_accepted_libsodium_refused == 0 &&
+                    counts.valid_table_accepted == counts.valid && counts.torsion_table_accepted == 0;
     std::printf("%s\n", ok ? "agree" : "DISAGREE");
     return ok ? exit_ok : exit_failure;
 }

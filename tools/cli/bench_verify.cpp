@@ -85,8 +85,9 @@ int bench(const std::filesystem::path& root, int runs, const std::filesystem::pa
                 std::ofstream(file, std::ios::binary) << text;
                 auto genesis = crypto::canonicalize((*bundle)["genesis"]);
                 if (case_number == 1 && genesis)
-                    std::printf("bundles in %s, genesis hash %s\n\n", bundles_out.c_str(),
-                                crypto::hex_encode(crypto::sha256(std::string_view(*genesis)).view()).c_str());
+                    std::printf(
+                        "bundles in %s, genesis hash %s\n\n", bundles_out.c_str(),
+                        crypto::hex_encode(crypto::sha256(std::string_view(*genesis)).view()).c_str());
             }
             bool verified = false;
             const double ms = best_ms(text, runs, verified);

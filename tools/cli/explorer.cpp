@@ -129,7 +129,8 @@ std::string find_parameter(std::string_view text, std::string_view name, char se
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
-Response make_response(const Request& request, http::status status, std::string content_type, std::string body) {
+Response make_response(const Request& request, http::status status, std::string content_type,
+                       std::string body) {
     Response response{status, request.version()};
     response.set(http::field::content_type, content_type);
     response.set("Content-Security-Policy", std::string(content_security_policy));
@@ -143,8 +144,10 @@ Response make_response(const Request& request, http::status status, std::string 
     return response;
 }
 
-Response problem(const Request& request, http::status status, const std::string& title, const std::string& detail) {
-    crypto::Json body = {{"type", "about:blank"}, {"title", title}, {"status", static_cast<int>(status)}, {"detail", detail}};
+Response problem(const Request& request, http::status status, const std::string& title,
+                 const std::string& detail) {
+    crypto::Json body = {
+        {"type", "about:blank"}, {"title", title}, {"status", static_cast<int>(status)}, {"detail", detail}};
     return make_response(request, status, "application/problem+json", body.dump());
 }
 
@@ -156,7 +159,8 @@ Response forward(Explorer& explorer, const Request& request, std::string_view ta
     if (download) node_target.resize(node_target.size() - std::string_view("?download=1").size());
     for (char c : node_target) {
         if (static_cast<unsigned char>(c) <= 0x20 || c == '#' || static_cast<unsigned char>(c) >= 0x7f)
-            return problem(request, http::status::bad_request, "Bad request target", "the path holds a character that is not allowed");
+            return problem(request, http::status::bad_request, "Bad request target",
+                           "the path holds a character that is not allowed");
     }
     api::ClientRequest call{.host = explorer.node.host,
                             .port = explorer.node.port,
@@ -169,11 +173,13 @@ Response forward(Explorer& explorer, const Request& request, std::string_view ta
         return problem(request, http::status::bad_gateway, "The node did not answer",
                        explorer.node_url + ": " + answer.error().message);
     std::string type = answer->content_type.empty() ? "application/octet-stream" : answer->content_type;
-    Response response = make_response(request, static_cast<http::status>(answer->status), type, std::move(answer->body));
+    Response response =
+        make_response(request, static_cast<http::status>(answer->status), type, std::move(answer->body));
     // The court bundle, asked for as a download (?download=1 after the path).
     if (download && answer->status == 200 && node_target.starts_with("/v1/items/")) {
         const std::string_view prefix = "/v1/items/";
-        auto item = node_target.substr(prefix.size(), node_target.size() - prefix.size() - std::string_view("/bundle").size());
+        auto item = node_target.substr(
+            prefix.size(), node_target.size() - prefix.size() - std::string_view("/bundle").size());
         response.set(http::field::content_disposition, "attachment; filename=\"" + item + ".bundle.json\"");
     }
     return response;
@@ -184,17 +190,19 @@ Response handle(Explorer& explorer, const Request& request) {
     // own name as Host.
     const std::string host(request[http::field::host]);
     if (host != explorer.host_port && host != "localhost:" + std::to_string(explorer.port))
-        return problem(request, http::status::forbidden, "Wrong host", "the explorer answers only to " + explorer.host_port);
+        return problem(request, http::status::forbidden, "Wrong host",
+                       "the explorer answers only to " + explorer.host_port);
     const std::string target_text(request.target());
     const std::string_view target = target_text;
     const auto question = target.find('?');
     const std::string_view path = target.substr(0, question);
-    const std::string_view query = question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+    const std::string_view query =
+        question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
     const std::string from_query = find_parameter(query, "token", '&');
     const std::string cookie(request[http::field::cookie]);
     const std::string from_cookie = find_parameter(cookie, cookie_name, ';');
-    if (!from_query.empty() && equal_constant_time(from_query, explorer.token) && request.method() == http::verb::get &&
-        !path.starts_with("/api/")) {
+    if (!from_query.empty() && equal_constant_time(from_query, explorer.token) &&
+        request.method() == http::verb::get && !path.starts_with("/api/")) {
         // The URL printed at start: set the cookie, then go to the page without the token in it.
         Response response = make_response(request, http::status::see_other, "text/plain; charset=utf-8", "");
         response.set(http::field::location, std::string(path));
@@ -206,7 +214,8 @@ Response handle(Explorer& explorer, const Request& request) {
         return problem(request, http::status::forbidden, "Token required",
                        "open the URL with ?token=... that custos explorer printed when it started");
     if (request.method() != http::verb::get)
-        return problem(request, http::status::method_not_allowed, "Read only", "the explorer only reads (GET)");
+        return problem(request, http::status::method_not_allowed, "Read only",
+                       "the explorer only reads (GET)");
     if (path.starts_with("/api/v1/")) return forward(explorer, request, target);
     if (path == "/api/session") {
         crypto::Json session = {{"node", explorer.node_url},
@@ -276,7 +285,9 @@ Result<Listen> parse_listen(const std::string& text) {
     auto address = asio::ip::make_address(host, parse_error);
     if (parse_error) return refuse("'" + host + "' is not an IP address");
     if (!address.is_loopback())
-        return refuse(host + " is not a loopback address: the explorer signs with your key, so it listens on this machine only");
+        return refuse(host +
+                      " is not a loopback address: the explorer signs with your key, so it listens on this "
+                      "machine only");
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
         std::stoul(port) > 65535)
         return refuse("the port must be 0..65535");
@@ -292,8 +303,10 @@ bool load_assets(Explorer& explorer, const std::filesystem::path& directory) {
     for (const auto& [name, type] : files) {
         auto body = read_file(directory / std::string(name).substr(1));
         if (!body) {
-            std::cerr << "error: the explorer's web files are missing: " << (directory / std::string(name).substr(1)).string()
-                      << "\n  build them with 'make build' (it needs Node.js: 'make deps'), or give --assets DIR\n";
+            std::cerr
+                << "error: the explorer's web files are missing: "
+                << (directory / std::string(name).substr(1)).string()
+                << "\n  build them with 'make build' (it needs Node.js: 'make deps'), or give --assets DIR\n";
             return false;
         }
         explorer.assets[name] = Asset{type, std::move(*body)};
@@ -330,7 +343,8 @@ int run_explorer(const Args& args) {
     if (key_path.empty()) return api_cli::usage_error(spec, "--key FILE is required");
     auto node = api::parse_url(node_url);
     if (!node) return api_cli::usage_error(spec, "--node " + node_url + ": " + node.error().message);
-    if (node->target != "/") return api_cli::usage_error(spec, "--node takes a base URL without a path (http://HOST:PORT)");
+    if (node->target != "/")
+        return api_cli::usage_error(spec, "--node takes a base URL without a path (http://HOST:PORT)");
     auto listen = parse_listen(listen_text);
     if (!listen) return api_cli::usage_error(spec, "--listen " + listen_text + ": " + listen.error().message);
     auto key = crypto::read_secret_key_file(key_path);
@@ -353,7 +367,8 @@ int run_explorer(const Args& args) {
     if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
     if (error) return api_cli::fail("cannot listen on " + listen_text + ": " + error.message());
     explorer.port = acceptor.local_endpoint().port();
-    const std::string host = listen->address.is_v6() ? "[" + listen->address.to_string() + "]" : listen->address.to_string();
+    const std::string host =
+        listen->address.is_v6() ? "[" + listen->address.to_string() + "]" : listen->address.to_string();
     explorer.host_port = host + ":" + std::to_string(explorer.port);
 
     std::cout << "custos explorer: reading " << node_url << " as " << explorer.key->name << " ("

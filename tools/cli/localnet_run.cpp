@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "common/pid_lock.hpp"
 #include "api/http_client.hpp"
+#include "common/pid_lock.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/genesis.hpp"
 #include "tools/cli/localnet.hpp"

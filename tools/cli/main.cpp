@@ -29,7 +29,8 @@ namespace {
 constexpr Command commands[] = {
     {"keygen", "generate an Ed25519 key file (secret key written 0600)", run_keygen},
     {"genesis", "build or check a genesis document and print its hash", run_genesis},
-    {"event", "make an event from options and submit it (event new KIND ...), or sign one offline (event sign)",
+    {"event",
+     "make an event from options and submit it (event new KIND ...), or sign one offline (event sign)",
      run_event},
     {"bench", "run a benchmark and print its figures (crypto, ledger, load, api)", run_bench},
     {"audit", "replay a store from genesis and verify everything in it", run_audit},

@@ -187,9 +187,10 @@ void verdict_section(std::ostringstream& out, const BundleReport& report) {
         for (const auto& entry : report.timeline) {
             if (!entry.integrity_alert) continue;
             const Event& event = entry.envelope.event;
-            out << separator << html_escape(event.item) << " at " << ledger::format_time(entry.ledger_time) << " ("
-                << html_escape(std::string(ledger::event_kind_name(event.kind))) << " by "
-                << html_escape(event.agency) << (entry.digest_check.empty() ? "" : ": " + html_escape(entry.digest_check))
+            out << separator << html_escape(event.item) << " at " << ledger::format_time(entry.ledger_time)
+                << " (" << html_escape(std::string(ledger::event_kind_name(event.kind))) << " by "
+                << html_escape(event.agency)
+                << (entry.digest_check.empty() ? "" : ": " + html_escape(entry.digest_check))
                 << (entry.seal_check.empty() ? "" : ", " + html_escape(entry.seal_check)) << ")";
             separator = "; ";
         }
@@ -217,15 +218,17 @@ void verdict_section(std::ostringstream& out, const BundleReport& report) {
                "trusts.</div>\n";
     }
     out << "<h2>What was "
-           "checked</h2>\n<table><thead><tr><th>#</th><th>Check</th><th>Result</th><th>Details</th></tr></thead>\n";
+           "checked</h2>\n<table><thead><tr><th>#</th><th>Check</th><th>Result</th><th>Details</th></tr></"
+           "thead>\n";
     for (const auto& check : report.checks) {
         const bool failed_here = report.failure && report.failure->check == check.check;
         out << "<tr class=check><td>" << static_cast<int>(check.check) << "</td><td>"
             << ledger::bundle_check_name(check.check) << "</td><td>"
             << (!check.ran ? "not run" : (check.passed ? "passed" : "<span class=alert>FAILED</span>"))
             << "</td><td>"
-            << (failed_here ? "<span class=alert>Failed: " + html_escape(report.failure->message()) + "</span>"
-                            : html_escape(check.summary))
+            << (failed_here
+                    ? "<span class=alert>Failed: " + html_escape(report.failure->message()) + "</span>"
+                    : html_escape(check.summary))
             << "</td></tr>\n";
     }
     out << "</table>\n";
@@ -255,11 +258,13 @@ std::string render_report_html(const BundleReport& report, const std::string& bu
            "'unsafe-inline'\">"
            "<title>Custody report: "
         << html_escape(report.item) << "</title><style>" << page_style << "</style></head><body>\n";
-    const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
     out << "<h1>Chain of custody report</h1>\n<p class=made id=made>Report made "
-        << ledger::format_time(ledger::TimeMs{now.time_since_epoch().count()}) << " by custos " << custos::version
-        << " (custos verify, offline). Genesis hash " << hex(report.genesis_hash)
-        << (report.genesis_pinned ? ": <strong>pinned</strong> by the reader." : ": <strong>NOT pinned</strong>.")
+        << ledger::format_time(ledger::TimeMs{now.time_since_epoch().count()}) << " by custos "
+        << custos::version << " (custos verify, offline). Genesis hash " << hex(report.genesis_hash)
+        << (report.genesis_pinned ? ": <strong>pinned</strong> by the reader."
+                                  : ": <strong>NOT pinned</strong>.")
         << "</p>\n";
     verdict_section(out, report);
     out << "<h2>Exhibit</h2>\n<dl><dt>Item</dt><dd id=item>" << html_escape(report.item) << "</dd>"

@@ -26,7 +26,8 @@ namespace fs = std::filesystem;
 constexpr auto print_timeout = std::chrono::seconds(90);
 
 std::optional<fs::path> find_chromium() {
-    if (const char* named = std::getenv("CUSTOS_CHROMIUM"); named != nullptr && *named != '\0') return fs::path(named);
+    if (const char* named = std::getenv("CUSTOS_CHROMIUM"); named != nullptr && *named != '\0')
+        return fs::path(named);
     const char* path = std::getenv("PATH");
     std::istringstream directories(path != nullptr ? path : "/usr/bin:/bin");
     std::string directory;
@@ -42,7 +43,8 @@ std::optional<fs::path> find_chromium() {
 // Runs the browser to completion (or kills it after print_timeout); its output goes to `log`.
 Result<int> run_browser(const fs::path& binary, std::vector<std::string> args, const fs::path& log) {
     int log_fd = ::open(log.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
-    if (log_fd < 0) return make_error(ErrorCode::io_error, "cannot open " + log.string() + ": " + std::strerror(errno));
+    if (log_fd < 0)
+        return make_error(ErrorCode::io_error, "cannot open " + log.string() + ": " + std::strerror(errno));
     args.insert(args.begin(), binary.string());
     std::vector<char*> argv;
     for (auto& arg : args)
@@ -94,7 +96,8 @@ Status write_report_pdf(const std::string& html, const std::string& path) {
                           "writing a PDF report needs chromium (make deps installs it; CUSTOS_CHROMIUM names "
                           "another): write FILE.html instead and print it from a browser");
     std::string pattern = (fs::temp_directory_path() / "custos-report-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) return make_error(ErrorCode::io_error, "cannot create a temporary directory");
+    if (::mkdtemp(pattern.data()) == nullptr)
+        return make_error(ErrorCode::io_error, "cannot create a temporary directory");
     const fs::path work = pattern;
     const fs::path page = work / "report.html";
     const fs::path printed = work / "report.pdf";
@@ -103,12 +106,13 @@ Status write_report_pdf(const std::string& html, const std::string& path) {
         fs::remove_all(work, ignored);
     };
     std::ofstream(page, std::ios::binary) << html;
-    auto status = run_browser(*chromium,
-                              {"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                               "--user-data-dir=" + (work / "profile").string(), "--no-pdf-header-footer",
-                               "--print-to-pdf=" + printed.string(), "file://" + page.string()},
-                              work / "chromium.log");
+    auto status =
+        run_browser(*chromium,
+                    {"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--user-data-dir=" + (work / "profile").string(), "--no-pdf-header-footer",
+                     "--print-to-pdf=" + printed.string(), "file://" + page.string()},
+                    work / "chromium.log");
     if (!status) {
         cleanup();
         return tl::unexpected(status.error());
@@ -117,7 +121,8 @@ Status write_report_pdf(const std::string& html, const std::string& path) {
     if (*status != 0 || !pdf.starts_with("%PDF-")) {
         std::string log = read_all(work / "chromium.log");
         cleanup();
-        return make_error(ErrorCode::io_error, "chromium (" + chromium->string() + ") did not print the report (exit " +
+        return make_error(ErrorCode::io_error, "chromium (" + chromium->string() +
+                                                   ") did not print the report (exit " +
                                                    std::to_string(*status) + "): " + log.substr(0, 400));
     }
     cleanup();

@@ -79,7 +79,8 @@ struct VerifyArgs {
 
 int usage_error(const std::string& message) {
     std::cerr << "error: " << message << "\n"
-              << "usage: custos verify FILE [--genesis-hash HEX] [--threads N] [--json] [--report FILE.html|FILE.pdf]"
+              << "usage: custos verify FILE [--genesis-hash HEX] [--threads N] [--json] [--report "
+                 "FILE.html|FILE.pdf]"
                  " [--reference-only]"
                  "   (custos verify --help for more)\n";
     return exit_usage;
@@ -218,8 +219,8 @@ int refresh(const VerifyArgs& parsed, const std::string& text, const ledger::Bun
             crypto::Json* json_report) {
     auto note = [&](const std::string& verdict, const std::string& message) {
         if (json_report) {
-            (*json_report)["refresh"] = crypto::Json{{"node", parsed.refresh_from}, {"verdict", verdict},
-                                                     {"message", message}};
+            (*json_report)["refresh"] =
+                crypto::Json{{"node", parsed.refresh_from}, {"verdict", verdict}, {"message", message}};
         }
     };
     auto url = api::parse_url(parsed.refresh_from);
@@ -232,8 +233,8 @@ int refresh(const VerifyArgs& parsed, const std::string& text, const ledger::Bun
     api_cli::Options options;
     options.node = *url;
     options.node_url = parsed.refresh_from;
-    const std::string target = "/v1/items/" + report.item +
-                               "/state-proof?from_size=" + std::to_string(report.checkpoint_log_size);
+    const std::string target =
+        "/v1/items/" + report.item + "/state-proof?from_size=" + std::to_string(report.checkpoint_log_size);
     auto response = api_cli::signed_call(options, key->key, "GET", target);
     if (!response) return api_cli::fail("--refresh-from: " + response.error().message);
     if (response->status != 200) return api_cli::report_problem(*response);
@@ -303,7 +304,8 @@ int run_verify(const Args& args) {
         return exit_failure;
     }
     if (!parsed.json) std::cout << "\nVERIFIED: every check holds; " << report->completeness_claim() << ".\n";
-    if (!parsed.refresh_from.empty()) status = refresh(parsed, *text, *report, parsed.json ? &json_report : nullptr);
+    if (!parsed.refresh_from.empty())
+        status = refresh(parsed, *text, *report, parsed.json ? &json_report : nullptr);
     if (parsed.json) std::cout << json_report.dump(2) << "\n";
     if (!parsed.genesis_hash) std::cerr << "(verified against the bundle's own genesis: NOT PINNED)\n";
     return status;

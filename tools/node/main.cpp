@@ -63,8 +63,7 @@ void print_help() {
         "1); so is a data_dir made with another genesis or used by another validator key (exit 2).\n"
         "\n"
         "Exit status: 0 clean stop, 1 runtime failure, a damaged store or already running, 2 bad\n"
-        "command line or configuration (another network's store or another key's data_dir included).\n"
-        );
+        "command line or configuration (another network's store or another key's data_dir included).\n");
 }
 
 }  // namespace
