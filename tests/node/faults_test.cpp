@@ -21,7 +21,10 @@
 #include "cli_support.hpp"
 #include "ledger/genesis.hpp"
 #include "localnet.hpp"
+#include "net_checks.hpp"
 
+using custos::node_test::all_reach;
+using custos::node_test::check_identical_blocks;
 using custos::node_test::contains;
 using custos::node_test::Localnet;
 using custos::node_test::run_command;
@@ -29,33 +32,6 @@ using custos::node_test::run_custos;
 using custos::node_test::validator_count;
 
 namespace {
-
-bool all_reach(Localnet& net, const std::vector<std::size_t>& nodes, std::uint64_t size, int seconds) {
-    return net.wait_for(
-        [&] {
-            for (auto index : nodes) {
-                auto have = net.log_size(index);
-                if (!have || *have < size) return false;
-            }
-            return true;
-        },
-        seconds);
-}
-
-// Every block up to the lowest height of `nodes` has one hash on all of them.
-void check_identical_blocks(Localnet& net, const std::vector<std::size_t>& nodes) {
-    std::uint64_t top = UINT64_MAX;
-    for (auto index : nodes)
-        top = std::min(top, net.height(index).value_or(0));
-    REQUIRE(top > 0);
-    for (std::uint64_t height = 1; height <= top; ++height) {
-        auto first = net.block_hash(nodes[0], height);
-        REQUIRE(first.has_value());
-        for (auto index : nodes)
-            CHECK_MESSAGE(net.block_hash(index, height) == first,
-                          "block " << height << " differs on node " << index);
-    }
-}
 
 // No node saw an equivocation (no honest validator signed twice) and none stopped on a fatal error.
 void check_no_double_sign(Localnet& net) {

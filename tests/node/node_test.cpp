@@ -10,40 +10,14 @@
 
 #include "ledger/audit.hpp"
 #include "localnet.hpp"
+#include "net_checks.hpp"
 
+using custos::node_test::all_reach;
+using custos::node_test::check_identical_blocks;
 using custos::node_test::Localnet;
 using custos::node_test::validator_count;
 
 namespace {
-
-// Waits until every listed node has at least `size` events committed.
-bool all_reach(Localnet& net, const std::vector<std::size_t>& nodes, std::uint64_t size, int seconds) {
-    return net.wait_for(
-        [&] {
-            for (auto index : nodes) {
-                auto have = net.log_size(index);
-                if (!have || *have < size) return false;
-            }
-            return true;
-        },
-        seconds);
-}
-
-// Every block up to the lowest height of `nodes` has one hash on all of them.
-void check_identical_blocks(Localnet& net, const std::vector<std::size_t>& nodes) {
-    std::uint64_t top = UINT64_MAX;
-    for (auto index : nodes)
-        top = std::min(top, net.height(index).value_or(0));
-    REQUIRE(top > 0);
-    for (std::uint64_t height = 1; height <= top; ++height) {
-        auto first = net.block_hash(nodes[0], height);
-        REQUIRE(first.has_value());
-        for (auto index : nodes) {
-            auto other = net.block_hash(index, height);
-            CHECK_MESSAGE(other == first, "block " << height << " differs on node " << index);
-        }
-    }
-}
 
 // Rewrites node `index`'s config with another log level (for the debug-level "signed" lines).
 void set_log_level(Localnet& net, std::size_t index, const std::string& level) {
