@@ -121,6 +121,13 @@ public:
     std::size_t remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
                                    const ledger::BlockEffects* committed = nullptr);
 
+    // Visits the pending events in admission order while `visit(event)` returns true.
+    template <typename Visit>
+    void for_each(Visit&& visit) const {
+        for (const auto& event : events_) {
+            if (!visit(event)) return;
+        }
+    }
     [[nodiscard]] std::size_t size() const { return events_.size(); }
     [[nodiscard]] std::size_t bytes() const { return bytes_; }
     [[nodiscard]] bool empty() const { return events_.empty(); }

@@ -180,6 +180,7 @@ void NodeImpl::start() {
     transport->on_peer_up([this](const crypto::PublicKey& peer) {
         peers_up.insert(peer);
         send_status(peer);
+        send_pool(peer);
     });
     transport->on_peer_down([this](const crypto::PublicKey& peer) {
         peers_up.erase(peer);

@@ -50,6 +50,12 @@ inline constexpr std::size_t gossip_batch_max = 512;
 // A gossip batch is sent before it grows past this (well under consensus::message_bytes_max).
 inline constexpr std::size_t gossip_batch_bytes_max = 1024 * 1024;
 inline constexpr std::int64_t gossip_flush_ms = 5;
+// A validator that connects gets the pending events of this node's pool (gossip goes out once,
+// so a peer that was down or not yet connected would never hear of them, and as a proposer it
+// would defer round after round until the rotation reached a node that holds them). Oldest
+// first, up to this many canonical bytes: well inside the peer's send queue, so the pool never
+// pushes consensus messages out of it.
+inline constexpr std::size_t pool_resend_bytes_max = 8 * 1024 * 1024;
 // A proposal carries its whole block in one consensus message (at most
 // consensus::message_bytes_max) beside the header and the proof of its lock. The proposer caps
 // the events' canonical bytes below that, whatever larger block_bytes_max the genesis allows:

@@ -256,6 +256,7 @@ public:
     void maybe_request_sync();
     void queue_gossip(std::string_view canonical_envelope);
     void flush_gossip();
+    void send_pool(const crypto::PublicKey& peer);  // On peer up: this node's pending events.
     void on_gossip(std::string_view payload);
     void schedule_status();
     [[nodiscard]] bool syncing() const;

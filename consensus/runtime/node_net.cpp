@@ -410,6 +410,41 @@ void NodeImpl::flush_gossip() {
     gossip_count = 0;
 }
 
+void NodeImpl::send_pool(const crypto::PublicKey& peer) {
+    std::string batch;
+    std::size_t count = 0;
+    std::size_t sent_bytes = 0;
+    std::size_t sent_events = 0;
+    const auto flush = [&] {
+        if (count == 0) return;
+        batch += ']';
+        (void)transport->send(peer, frame_message(wire::events, batch));
+        batch.clear();
+        count = 0;
+    };
+    mempool->for_each([&](const PendingEvent& event) {
+        const std::string fallback =
+            event.canonical_envelope.empty() ? ledger::canonical_envelope(event.envelope) : std::string();
+        const std::string_view text = event.canonical_envelope.empty() ? fallback : event.canonical_envelope;
+        if (sent_bytes + text.size() > pool_resend_bytes_max) return false;
+        batch += count == 0 ? '[' : ',';
+        batch += text;
+        ++count;
+        ++sent_events;
+        sent_bytes += text.size();
+        if (count >= gossip_batch_max || batch.size() >= gossip_batch_bytes_max) flush();
+        return true;
+    });
+    flush();
+    if (sent_events > 0) {
+        log_line(LogLevel::debug, "pool_sent")
+            .field("peer", crypto::hex_encode(peer.view().first(8)))
+            .field("events", static_cast<std::uint64_t>(sent_events))
+            .field("bytes", static_cast<std::uint64_t>(sent_bytes))
+            .field("pool", static_cast<std::uint64_t>(mempool->size()));
+    }
+}
+
 void NodeImpl::on_gossip(std::string_view payload) {
     auto parsed = crypto::parse_json(payload, {.bytes_max = consensus::message_bytes_max});
     if (!parsed || !parsed->is_array()) {

@@ -2,7 +2,10 @@
 // with a 3 s heartbeat: over an idle span they commit only heartbeat blocks (no events, each at
 // least an interval after the one before; at most one per interval of the span), and an event
 // submitted right after a heartbeat is committed in a block of its own, not held for the next
-// heartbeat (its block time is less than an interval after the heartbeat's).
+// heartbeat (its block time is less than an interval after the heartbeat's). And an event
+// admitted while a validator was not connected reaches that validator's pool when it connects:
+// with a long heartbeat, a proposer that never heard of the event would defer round after round
+// until the rotation reaches a node that holds it (a commit many seconds late).
 #include <chrono>
 
 #include <doctest/doctest.h>
@@ -77,4 +80,28 @@ TEST_CASE("node: an idle network commits only heartbeat blocks, and an event doe
     MESSAGE("the event's block came " << gap << " ms after the heartbeat before it");
     CHECK(with_event == after + 1);  // No heartbeat in between.
     CHECK(gap < static_cast<std::int64_t>(heartbeat_ms));
+}
+
+TEST_CASE("node: a validator that connects after an event was admitted gets it from its peers' pools") {
+    Localnet net;
+    net.start(0);
+    net.start(1);
+    REQUIRE_MESSAGE(
+        net.wait_for([&] { return net.metric(0, "custos_peers_connected").value_or(0) >= 1; }, 30),
+        net.log_tail(0));
+    // Two of four validators: no quorum, so the event stays pending in both pools.
+    REQUIRE(net.submit(0, net.next_register_envelope()) == 202);
+    REQUIRE_MESSAGE(
+        net.wait_for([&] { return net.metric(1, "custos_events_admitted_total").value_or(0) >= 1; }, 15),
+        net.log_tail(1));
+    CHECK(net.metric(0, "custos_mempool_events").value_or(0) == 1);
+
+    // Validator 2 connects after the gossip went out: its peers send it their pools, ahead of any
+    // proposal on the same connection, so it admits the event itself (not only through a block).
+    net.start(2);
+    REQUIRE_MESSAGE(
+        net.wait_for([&] { return net.metric(2, "custos_events_admitted_total").value_or(0) >= 1; }, 20),
+        net.log_tail(2));
+    CHECK(net.metric(2, "custos_events_admitted_total").value_or(0) == 1);  // Once, from two peers.
+    REQUIRE_MESSAGE(net.wait_for([&] { return net.log_size(2).value_or(0) >= 1; }, 30), net.log_tail(2));
 }
