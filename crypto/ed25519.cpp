@@ -17,6 +17,8 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/private_file.hpp"
+#include "crypto/sealed_key.hpp"
 #include "crypto/signed_note.hpp"
 
 namespace custos::crypto {
@@ -44,25 +46,9 @@ void ensure_sodium() {
     CUSTOS_ASSERT(sodium_init() >= 0, "libsodium failed to initialise");
 }
 
-// A base64 text of the seed in sodium_malloc memory: the seed is secret in every encoding.
-class SecretText {
-public:
-    explicit SecretText(std::size_t capacity) : capacity_(capacity) {
-        ensure_sodium();
-        data_ = static_cast<char*>(sodium_malloc(capacity));
-        CUSTOS_ASSERT(data_ != nullptr, "sodium_malloc failed for a key file buffer");
-    }
-    SecretText(const SecretText&) = delete;
-    SecretText& operator=(const SecretText&) = delete;
-    ~SecretText() { sodium_free(data_); }  // sodium_free wipes before freeing.
-
-    [[nodiscard]] char* data() { return data_; }
-    [[nodiscard]] std::size_t capacity() const { return capacity_; }
-
-private:
-    char* data_ = nullptr;
-    std::size_t capacity_;
-};
+// Secret text (a key file, the seed's base64) lives in guarded memory: the seed is secret in
+// every encoding.
+using SecretText = detail::SecretBuffer;
 
 }  // namespace
 
@@ -220,6 +206,29 @@ Status write_secret_key_file(const std::filesystem::path& path, std::string_view
     SecretText text(4096 + name.size() * 6);  // Room for the worst JSON escaping of the name.
     auto size = format_secret_key_file(name, key, text);
     if (!size) return tl::unexpected(size.error());
+    return detail::write_private_file(path, std::string_view(text.data(), *size));
+}
+
+Status write_sealed_secret_key_file(const std::filesystem::path& path, std::string_view name, const SecretKey& key,
+                                    const Passphrase& passphrase) {
+    auto text = seal_secret_key(name, key, passphrase);  // No secret in it: the seed is sealed.
+    if (!text) return tl::unexpected(text.error());
+    return detail::write_private_file(path, *text);
+}
+
+namespace detail {
+
+SecretBuffer::SecretBuffer(std::size_t capacity) : capacity_(capacity) {
+    ensure_sodium();
+    data_ = static_cast<char*>(sodium_malloc(capacity));
+    CUSTOS_ASSERT(data_ != nullptr, "sodium_malloc failed for a secret buffer");
+}
+
+SecretBuffer::~SecretBuffer() {
+    sodium_free(data_);  // Wipes before freeing.
+}
+
+Status write_private_file(const std::filesystem::path& path, std::string_view bytes) {
     // O_EXCL: an existing key file is never overwritten, not even by a race with another writer.
     int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -231,7 +240,7 @@ Status write_secret_key_file(const std::filesystem::path& path, std::string_view
     // The umask may only clear bits, never add them, but say 0600 explicitly all the same.
     Status status =
         ::fchmod(fd, 0600) == 0
-            ? write_all_and_sync(fd, text.data(), *size, path.string())
+            ? write_all_and_sync(fd, bytes.data(), bytes.size(), path.string())
             : make_error(ErrorCode::io_error, "cannot chmod " + path.string() + ": " + errno_text());
     if (::close(fd) != 0 && status) {
         status = make_error(ErrorCode::io_error, "cannot close " + path.string() + ": " + errno_text());
@@ -240,14 +249,15 @@ Status write_secret_key_file(const std::filesystem::path& path, std::string_view
     return status;
 }
 
-namespace {
-
-// Reads the whole file into guarded memory after checking that only its owner may read it.
-Result<std::size_t> read_private_file(const std::filesystem::path& path, SecretText& out) {
+// Reads the whole file into guarded memory after checking that only its owner may read it, and
+// that its owner is the user running this (a file of another user's, even 0600, is not one's own
+// key: root reading it would take a key that is not root's).
+Result<std::size_t> read_private_file(const std::filesystem::path& path, SecretBuffer& out, std::string_view what) {
+    const std::string kind(what);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         ErrorCode code = errno == ENOENT ? ErrorCode::not_found : ErrorCode::io_error;
-        return make_error(code, "cannot open key file " + path.string() + ": " + errno_text());
+        return make_error(code, "cannot open " + kind + " " + path.string() + ": " + errno_text());
     }
     struct FdCloser {
         int fd;
@@ -255,33 +265,42 @@ Result<std::size_t> read_private_file(const std::filesystem::path& path, SecretT
     } closer{fd};
     struct stat info {};
     if (::fstat(fd, &info) != 0) {
-        return make_error(ErrorCode::io_error, "cannot stat key file " + path.string() + ": " + errno_text());
+        return make_error(ErrorCode::io_error, "cannot stat " + kind + " " + path.string() + ": " + errno_text());
+    }
+    if (info.st_uid != ::geteuid()) {
+        return make_error(ErrorCode::permission_denied,
+                          kind + " " + path.string() + " is owned by uid " + std::to_string(info.st_uid) +
+                              ", not by the user running this (uid " + std::to_string(::geteuid()) +
+                              "): run as its owner, or 'chown' it to the user who holds the key");
     }
     if ((info.st_mode & 077) != 0) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
         return make_error(ErrorCode::permission_denied,
-                          "secret key file " + path.string() + " has mode " + mode +
+                          "secret " + kind + " " + path.string() + " has mode " + mode +
                               ": group or others may access it; run 'chmod 600 " + path.string() +
                               "' (and consider the key exposed)");
     }
     std::size_t size = 0;
     while (true) {
         if (size == out.capacity()) {
-            return make_error(ErrorCode::invalid_argument, "key file " + path.string() + " is over " +
-                                                               std::to_string(key_file_bytes_max) + " bytes");
+            return make_error(ErrorCode::invalid_argument, kind + " " + path.string() + " is over " +
+                                                               std::to_string(out.capacity()) + " bytes");
         }
         ssize_t got = ::read(fd, out.data() + size, out.capacity() - size);
         if (got < 0) {
             if (errno == EINTR) continue;
-            return make_error(ErrorCode::io_error,
-                              "cannot read key file " + path.string() + ": " + errno_text());
+            return make_error(ErrorCode::io_error, "cannot read " + kind + " " + path.string() + ": " + errno_text());
         }
         if (got == 0) break;
         size += static_cast<std::size_t>(got);
     }
     return size;
 }
+
+}  // namespace detail
+
+namespace {
 
 Result<std::string> string_field(const Json& object, const char* field, const std::string& where) {
     auto found = object.find(field);
@@ -367,16 +386,32 @@ Result<KeyFile> key_file_from_json(const Json& document, const std::string& wher
 
 Result<KeyFile> read_secret_key_file(const std::filesystem::path& path) {
     SecretText text(key_file_bytes_max);
-    auto size = read_private_file(path, text);
+    auto size = detail::read_private_file(path, text, "key file");
     if (!size) return tl::unexpected(size.error());
     auto document = parse_json(std::string_view(text.data(), *size));
     if (!document) {
         return make_error(ErrorCode::invalid_argument,
                           "key file " + path.string() + " is not valid JSON: " + document.error().message);
     }
-    auto key_file = key_file_from_json(*document, path.string());
+    const auto type = document->is_object() ? document->find("type") : document->end();
+    const bool sealed = type != document->end() && type->is_string() && type->get<std::string>() == sealed_key_type;
+    auto key_file = sealed ? open_sealed_key(*document, path) : key_file_from_json(*document, path.string());
     wipe_json_strings(*document);
     return key_file;
+}
+
+Result<bool> key_file_is_sealed(const std::filesystem::path& path) {
+    SecretText text(key_file_bytes_max);
+    auto size = detail::read_private_file(path, text, "key file");
+    if (!size) return tl::unexpected(size.error());
+    auto document = parse_json(std::string_view(text.data(), *size));
+    if (!document || !document->is_object()) {
+        return make_error(ErrorCode::invalid_argument, "key file " + path.string() + " is not a JSON object");
+    }
+    const auto type = document->find("type");
+    const bool sealed = type != document->end() && type->is_string() && type->get<std::string>() == sealed_key_type;
+    wipe_json_strings(*document);
+    return sealed;
 }
 
 }  // namespace custos::crypto

@@ -189,9 +189,10 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
     }
     const Json& object = *document;
     if (auto ok = check_fields(object,
-                               {"data_dir", "genesis_file", "validator_key_file", "peer_listen",
-                                "rest_listen", "rest_public_names", "peers", "log_level",
-                                "mempool_events_max", "mempool_bytes_max", "test_byzantine"},
+                               {"data_dir", "genesis_file", "validator_key_file",
+                                "validator_key_passphrase_file", "peer_listen", "rest_listen",
+                                "rest_public_names", "peers", "log_level", "mempool_events_max",
+                                "mempool_bytes_max", "test_byzantine"},
                                "the top level");
         !ok) {
         return tl::unexpected(ok.error());
@@ -217,6 +218,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         }
         *target = *value;
     }
+    auto passphrase_file = string_field(object, "validator_key_passphrase_file", false);
+    if (!passphrase_file) {
+        return tl::unexpected(passphrase_file.error());
+    }
+    if (!passphrase_file->empty()) config.validator_key_passphrase_file = resolve(base_dir, *passphrase_file);
     auto public_names = parse_rest_public_names(object, config.rest_listen);
     if (!public_names) {
         return tl::unexpected(public_names.error());
@@ -309,6 +315,9 @@ std::string node_config_to_json(const NodeConfig& config) {
                    {"rest_public_names", config.rest_public_names},
                    {"peers", peers},
                    {"log_level", std::string(log_level_name(config.log_level))}};
+    if (!config.validator_key_passphrase_file.empty()) {
+        object["validator_key_passphrase_file"] = config.validator_key_passphrase_file.string();
+    }
     if (config.rest_public_names.empty()) {
         object.erase("rest_public_names");  // The default: rest_listen.
     }

@@ -18,6 +18,10 @@
 //                                                           node's URL: a signed request whose
 //                                                           @target-uri names another is refused
 //                                                           (1 to 16, compared without case)
+//     "validator_key_passphrase_file": "/run/secrets/pass", optional; the passphrase of a sealed
+//                                                           validator key file (first line, mode
+//                                                           0600); without it custos-node asks on
+//                                                           its terminal
 //     "peers": [                                            optional; default []
 //       {"address": "127.0.0.1:26658", "public_key": "<64 hex chars, Ed25519>"}
 //     ],
@@ -79,6 +83,7 @@ struct NodeConfig {
     std::filesystem::path data_dir;
     std::filesystem::path genesis_file;
     std::filesystem::path validator_key_file;
+    std::filesystem::path validator_key_passphrase_file;  // Empty: ask on the terminal if sealed.
     std::string peer_listen;
     std::string rest_listen;
     // Authorities a signed request may name (api/auth.hpp); parse_node_config fills the default.

@@ -2,12 +2,15 @@
 // Exit codes: 0 success, 1 the operation failed (verification, I/O), 2 bad usage.
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
 #include "crypto/ed25519.hpp"
+#include "crypto/sealed_key.hpp"
 
 namespace custos::cli {
 
@@ -31,6 +34,18 @@ int run_bench(const Args& args);
 int run_audit(const Args& args);
 // `custos bench ledger [--events N] [--dir DIR]`: the arguments after "ledger" (bench_ledger.cpp).
 int run_bench_ledger(const Args& args);
+// Sealed key files' passphrases (tools/cli/passphrase.cpp). Takes the global options
+// --passphrase-file FILE / --passphrase-fd N out of args and installs the process's passphrase
+// source (those, or a prompt without echo); a usage problem is returned.
+std::optional<std::string> take_passphrase_options(Args& args);
+// A passphrase to seal a key with: from the global options when `from_options` and given, else
+// asked twice without echo.
+Result<crypto::Passphrase> new_passphrase(const std::string& for_what, bool from_options);
+// Prints a warning when the key file at `path` is not sealed and not inside a localnet directory.
+void warn_if_unsealed(const std::filesystem::path& path);
+// `custos key passwd FILE [--new-passphrase-file F]`.
+int run_key(const Args& args);
+
 // `custos bench tables [--seconds N] [--seed N]`: the Ed25519 table path against libsodium
 // (bench_tables.cpp).
 int run_bench_tables(const Args& args);

@@ -12,6 +12,7 @@
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
+#include "crypto/sealed_key.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/signed_note.hpp"
 #include "tools/cli/commands.hpp"
@@ -26,7 +27,7 @@ constexpr std::size_t key_name_bytes_max = 128;
 constexpr std::string_view public_key_type = "custos.ed25519.public-key.v1";
 
 constexpr std::string_view keygen_usage =
-    "usage: custos keygen --out FILE [--name NAME]\n"
+    "usage: custos keygen --out FILE [--name NAME] [--encrypt]\n"
     "\n"
     "Generates an Ed25519 key. Writes the secret key to FILE (mode 0600; an existing file is never\n"
     "overwritten) and the public key to FILE.pub, then prints the key's name, its public key in hex\n"
@@ -37,11 +38,16 @@ constexpr std::string_view keygen_usage =
     "  --out FILE    where to write the secret key file (required)\n"
     "  --name NAME   the key's name (default: FILE's name without its extension); printable ASCII,\n"
     "                no spaces, no '+', at most 128 characters, e.g. agency.example/officer-7\n"
+    "  --encrypt     seal the seed with a passphrase (Argon2id, 3 passes over 64 MiB, and\n"
+    "                XChaCha20-Poly1305; docs/FORMAT.md section 2): asked twice without echo, or\n"
+    "                read from --passphrase-file FILE / --passphrase-fd N. Every command that\n"
+    "                reads the key then asks for it the same way\n"
     "  -h, --help    show this help\n";
 
 struct KeygenOptions {
     std::filesystem::path out;
     std::string name;
+    bool encrypt = false;
 };
 
 int usage_error(const std::string& message) {
@@ -74,7 +80,9 @@ std::optional<KeygenOptions> parse_keygen_args(const Args& args, int& exit_code)
             exit_code = usage_error(arg + " needs a value");
             return std::nullopt;
         }
-        if (arg == "--out") {
+        if (arg == "--encrypt") {
+            options.encrypt = true;
+        } else if (arg == "--out") {
             options.out = args[++i];
         } else if (arg == "--name") {
             name = args[++i];
@@ -142,8 +150,19 @@ int run_keygen(const Args& args) {
         }
     }
 
+    std::optional<crypto::Passphrase> passphrase;
+    if (options->encrypt) {
+        auto asked = new_passphrase(options->out.string(), /*from_options=*/true);
+        if (!asked) {
+            std::cerr << "error: " << asked.error().message << "\n";
+            return exit_failure;
+        }
+        passphrase = std::move(*asked);
+    }
     crypto::SecretKey key = crypto::SecretKey::generate();
-    if (auto written = crypto::write_secret_key_file(options->out, options->name, key); !written) {
+    if (auto written = passphrase ? crypto::write_sealed_secret_key_file(options->out, options->name, key, *passphrase)
+                                  : crypto::write_secret_key_file(options->out, options->name, key);
+        !written) {
         std::cerr << "error: " << written.error().message << "\n";
         return exit_failure;
     }

@@ -27,7 +27,8 @@ bool wants_help(const Args& args) {
 namespace {
 
 constexpr Command commands[] = {
-    {"keygen", "generate an Ed25519 key file (secret key written 0600)", run_keygen},
+    {"keygen", "generate an Ed25519 key file (secret key written 0600; --encrypt seals it)", run_keygen},
+    {"key", "seal a key file with a passphrase or change it (custos key passwd FILE)", run_key},
     {"genesis", "build or check a genesis document and print its hash", run_genesis},
     {"event",
      "make an event from options and submit it (event new KIND ...), or sign one offline (event sign)",
@@ -58,7 +59,10 @@ void print_usage(std::ostream& out) {
         out << command.summary << "\n";
     }
     out << "\nRun 'custos <command> --help' for a command's options; 'custos --version' (or\n"
-           "'custos <command> --version') prints the version.\n";
+           "'custos <command> --version') prints the version.\n"
+           "\nA key file sealed with a passphrase (custos keygen --encrypt, custos key passwd) asks for\n"
+           "it without echo; for scripts and services every command also takes --passphrase-file FILE\n"
+           "(its first line; FILE mode 0600) or --passphrase-fd N. Never on the command line.\n";
 }
 
 }  // namespace
@@ -80,6 +84,10 @@ int main(int argc, char** argv) {
         return exit_ok;
     }
     Args args(argv + 2, argv + argc);
+    if (auto problem = take_passphrase_options(args)) {
+        std::cerr << "error: " << *problem << "\n";
+        return exit_usage;
+    }
     if (name == "--version" || name == "version") {
         std::cout << "custos " << custos::version << "\n";
         return exit_ok;

@@ -58,7 +58,10 @@ Result<Hash32> sha256_of_file(const std::string& path) {
 
 Result<crypto::KeyFile> read_key_option(const std::string& path) {
     auto key = crypto::read_secret_key_file(path);
-    if (key) return key;
+    if (key) {
+        warn_if_unsealed(path);
+        return key;
+    }
     if (is_public_key_file(path)) {
         std::string secret = path.ends_with(".pub") ? path.substr(0, path.size() - 4) : "the secret key file";
         return make_error(ErrorCode::invalid_argument,

@@ -1,6 +1,7 @@
 // custos-node: one validator process. See docs/OPERATIONS.md and consensus/runtime/config.hpp.
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 
 #include <sodium.h>
@@ -10,6 +11,7 @@
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node.hpp"
 #include "crypto/ed25519_tables.hpp"
+#include "crypto/sealed_key.hpp"
 
 #ifdef CUSTOS_HAVE_API
 #include "api/server.hpp"
@@ -17,6 +19,18 @@
 #endif
 
 namespace {
+
+// A localnet directory ('custos localnet init') holds localnet.json: its test keys stay unsealed.
+bool inside_localnet(const std::filesystem::path& path) {
+    std::error_code ignored;
+    std::filesystem::path dir = std::filesystem::absolute(path, ignored).parent_path();
+    for (int depth = 0; depth < 8 && !dir.empty(); ++depth) {
+        if (std::filesystem::exists(dir / "localnet.json", ignored)) return true;
+        if (dir == dir.root_path()) break;
+        dir = dir.parent_path();
+    }
+    return false;
+}
 
 constexpr int exit_usage = 2;
 
@@ -35,6 +49,9 @@ void print_help() {
         "  validator_key_file  this validator's secret key file (mode 0600)\n"
         "  peer_listen         host:port for validator connections (localnet: 127.0.0.1:26657+i)\n"
         "  rest_listen         host:port of the REST API (localnet: 127.0.0.1:8081+i)\n"
+        "  validator_key_passphrase_file  the passphrase of a sealed validator key (first line;\n"
+        "                      mode 0600). Optional: without it a sealed key is asked for on the\n"
+        "                      terminal\n"
         "  rest_public_names   [\"host:port\"...]: the authorities clients put in this node's URL; a\n"
         "                      signed request for any other is refused (optional, default\n"
         "                      [rest_listen]; required when rest_listen is 0.0.0.0 or ::)\n"
@@ -108,6 +125,19 @@ int main(int argc, char** argv) {
                       tables.enabled ? "ed25519_tables_enabled" : "ed25519_tables_disabled")
         .field("libsodium", tables.libsodium_version)
         .field("reason", tables.enabled ? std::string("self-test passed") : tables.reason);
+    // A sealed validator key: its passphrase from the file the config names, else asked on the
+    // terminal. An unsealed one outside a localnet directory gets a warning.
+    const std::filesystem::path passphrase_file = config->validator_key_passphrase_file;
+    crypto::set_passphrase_source([passphrase_file](const std::filesystem::path& key_file) {
+        if (!passphrase_file.empty()) return crypto::read_passphrase_file(passphrase_file);
+        return crypto::prompt_passphrase("Passphrase for " + key_file.string() + ": ");
+    });
+    if (auto sealed = crypto::key_file_is_sealed(config->validator_key_file);
+        sealed && !*sealed && !inside_localnet(config->validator_key_file)) {
+        runtime::log_line(runtime::LogLevel::warn, "validator_key_unsealed")
+            .field("file", config->validator_key_file.string())
+            .field("fix", "custos key passwd FILE, then validator_key_passphrase_file in the config");
+    }
     auto node = runtime::Node::create(*config);
     if (!node) {
         std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());
