@@ -209,8 +209,8 @@ Status write_secret_key_file(const std::filesystem::path& path, std::string_view
     return detail::write_private_file(path, std::string_view(text.data(), *size));
 }
 
-Status write_sealed_secret_key_file(const std::filesystem::path& path, std::string_view name, const SecretKey& key,
-                                    const Passphrase& passphrase) {
+Status write_sealed_secret_key_file(const std::filesystem::path& path, std::string_view name,
+                                    const SecretKey& key, const Passphrase& passphrase) {
     auto text = seal_secret_key(name, key, passphrase);  // No secret in it: the seed is sealed.
     if (!text) return tl::unexpected(text.error());
     return detail::write_private_file(path, *text);
@@ -252,7 +252,8 @@ Status write_private_file(const std::filesystem::path& path, std::string_view by
 // Reads the whole file into guarded memory after checking that only its owner may read it, and
 // that its owner is the user running this (a file of another user's, even 0600, is not one's own
 // key: root reading it would take a key that is not root's).
-Result<std::size_t> read_private_file(const std::filesystem::path& path, SecretBuffer& out, std::string_view what) {
+Result<std::size_t> read_private_file(const std::filesystem::path& path, SecretBuffer& out,
+                                      std::string_view what) {
     const std::string kind(what);
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -265,7 +266,8 @@ Result<std::size_t> read_private_file(const std::filesystem::path& path, SecretB
     } closer{fd};
     struct stat info {};
     if (::fstat(fd, &info) != 0) {
-        return make_error(ErrorCode::io_error, "cannot stat " + kind + " " + path.string() + ": " + errno_text());
+        return make_error(ErrorCode::io_error,
+                          "cannot stat " + kind + " " + path.string() + ": " + errno_text());
     }
     if (info.st_uid != ::geteuid()) {
         return make_error(ErrorCode::permission_denied,
@@ -290,7 +292,8 @@ Result<std::size_t> read_private_file(const std::filesystem::path& path, SecretB
         ssize_t got = ::read(fd, out.data() + size, out.capacity() - size);
         if (got < 0) {
             if (errno == EINTR) continue;
-            return make_error(ErrorCode::io_error, "cannot read " + kind + " " + path.string() + ": " + errno_text());
+            return make_error(ErrorCode::io_error,
+                              "cannot read " + kind + " " + path.string() + ": " + errno_text());
         }
         if (got == 0) break;
         size += static_cast<std::size_t>(got);
@@ -394,7 +397,8 @@ Result<KeyFile> read_secret_key_file(const std::filesystem::path& path) {
                           "key file " + path.string() + " is not valid JSON: " + document.error().message);
     }
     const auto type = document->is_object() ? document->find("type") : document->end();
-    const bool sealed = type != document->end() && type->is_string() && type->get<std::string>() == sealed_key_type;
+    const bool sealed =
+        type != document->end() && type->is_string() && type->get<std::string>() == sealed_key_type;
     auto key_file = sealed ? open_sealed_key(*document, path) : key_file_from_json(*document, path.string());
     wipe_json_strings(*document);
     return key_file;
@@ -409,7 +413,8 @@ Result<bool> key_file_is_sealed(const std::filesystem::path& path) {
         return make_error(ErrorCode::invalid_argument, "key file " + path.string() + " is not a JSON object");
     }
     const auto type = document->find("type");
-    const bool sealed = type != document->end() && type->is_string() && type->get<std::string>() == sealed_key_type;
+    const bool sealed =
+        type != document->end() && type->is_string() && type->get<std::string>() == sealed_key_type;
     wipe_json_strings(*document);
     return sealed;
 }

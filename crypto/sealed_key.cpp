@@ -57,9 +57,8 @@ Status derive(DerivedKey& out, const Passphrase& passphrase, const std::uint8_t*
     const auto text = passphrase.view();
     if (crypto_pwhash(out.data(), aead_key_bytes, text.data(), text.size(), salt, opslimit, memlimit_bytes,
                       crypto_pwhash_ALG_ARGON2ID13) != 0) {
-        return make_error(ErrorCode::resource_exhausted,
-                          "Argon2id could not run (out of memory for " + std::to_string(memlimit_bytes >> 20) +
-                              " MiB?)");
+        return make_error(ErrorCode::resource_exhausted, "Argon2id could not run (out of memory for " +
+                                                             std::to_string(memlimit_bytes >> 20) + " MiB?)");
     }
     return {};
 }
@@ -104,6 +103,23 @@ Result<Passphrase> passphrase_from_text(std::string_view text, const std::string
                                                            std::to_string(passphrase_bytes_max) + " bytes");
     }
     return Passphrase::from(text);
+}
+
+// A line from `fd` (up to its end or first line end); `where` names the source in errors.
+Result<Passphrase> read_passphrase_line(int fd, const std::string& where) {
+    detail::SecretBuffer buffer(passphrase_file_bytes_max);
+    std::size_t size = 0;
+    while (size < buffer.capacity()) {
+        ssize_t got = ::read(fd, buffer.data() + size, 1);  // One byte at a time: stop at the line end.
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            return make_error(ErrorCode::io_error,
+                              "cannot read the passphrase from " + where + ": " + std::strerror(errno));
+        }
+        if (got == 0 || buffer.data()[size] == '\n') break;
+        ++size;
+    }
+    return passphrase_from_text(std::string_view(buffer.data(), size), where);
 }
 
 }  // namespace
@@ -168,11 +184,12 @@ Result<std::string> seal_secret_key(std::string_view name, const SecretKey& key,
     std::array<std::uint8_t, sealed_seed_bytes> sealed{};
     unsigned long long sealed_size = 0;
     const ByteView seed = key.seed();
-    CUSTOS_ASSERT(crypto_aead_xchacha20poly1305_ietf_encrypt(sealed.data(), &sealed_size, seed.data(), seed.size(),
-                                                             reinterpret_cast<const std::uint8_t*>(ad.data()),
-                                                             ad.size(), nullptr, nonce.data(), derived.data()) == 0 &&
-                      sealed_size == sealed.size(),
-                  "XChaCha20-Poly1305 encryption failed");
+    CUSTOS_ASSERT(
+        crypto_aead_xchacha20poly1305_ietf_encrypt(sealed.data(), &sealed_size, seed.data(), seed.size(),
+                                                   reinterpret_cast<const std::uint8_t*>(ad.data()),
+                                                   ad.size(), nullptr, nonce.data(), derived.data()) == 0 &&
+            sealed_size == sealed.size(),
+        "XChaCha20-Poly1305 encryption failed");
     const Json document = {{"type", std::string(sealed_key_type)},
                            {"name", std::string(name)},
                            {"public_key", hex_encode(key.public_key().view())},
@@ -188,15 +205,16 @@ Result<std::string> seal_secret_key(std::string_view name, const SecretKey& key,
     return *text + "\n";
 }
 
-Result<KeyFile> open_sealed_key(const Json& document, const std::string& where, const Passphrase& passphrase) {
+Result<KeyFile> open_sealed_key(const Json& document, const std::string& where,
+                                const Passphrase& passphrase) {
     for (auto [field, expected] : {std::pair{"type", sealed_key_type}, std::pair{"kdf", sealed_key_kdf},
                                    std::pair{"aead", sealed_key_aead}}) {
         auto value = string_of(document, field, where);
         if (!value) return tl::unexpected(value.error());
         if (*value != expected) {
-            return make_error(ErrorCode::invalid_argument, "key file " + where + ": field '" + field + "' is '" +
-                                                               *value + "', expected '" + std::string(expected) +
-                                                               "'");
+            return make_error(ErrorCode::invalid_argument, "key file " + where + ": field '" + field +
+                                                               "' is '" + *value + "', expected '" +
+                                                               std::string(expected) + "'");
         }
     }
     auto name = string_of(document, "name", where);
@@ -216,8 +234,8 @@ Result<KeyFile> open_sealed_key(const Json& document, const std::string& where, 
     if (!opslimit) return tl::unexpected(opslimit.error());
     auto memlimit = integer_of(document, "memlimit", where);
     if (!memlimit) return tl::unexpected(memlimit.error());
-    if (*opslimit < seal_opslimit_min || *opslimit > seal_opslimit_max || *memlimit < seal_memlimit_bytes_min ||
-        *memlimit > seal_memlimit_bytes_max) {
+    if (*opslimit < seal_opslimit_min || *opslimit > seal_opslimit_max ||
+        *memlimit < seal_memlimit_bytes_min || *memlimit > seal_memlimit_bytes_max) {
         return make_error(ErrorCode::invalid_argument,
                           "key file " + where + ": opslimit " + std::to_string(*opslimit) + " and memlimit " +
                               std::to_string(*memlimit) + " must be within 1..10 and 8 MiB..1 GiB");
@@ -230,7 +248,8 @@ Result<KeyFile> open_sealed_key(const Json& document, const std::string& where, 
     if (!sealed) return tl::unexpected(sealed.error());
 
     DerivedKey derived;
-    if (auto ok = derive(derived, passphrase, salt->data(), *opslimit, static_cast<std::size_t>(*memlimit)); !ok)
+    if (auto ok = derive(derived, passphrase, salt->data(), *opslimit, static_cast<std::size_t>(*memlimit));
+        !ok)
         return tl::unexpected(ok.error());
     const std::string ad = associated_data(*name, *public_key);
     auto* seed = static_cast<std::uint8_t*>(sodium_malloc(seed_bytes));
@@ -238,12 +257,12 @@ Result<KeyFile> open_sealed_key(const Json& document, const std::string& where, 
     unsigned long long seed_size = 0;
     const bool opened =
         crypto_aead_xchacha20poly1305_ietf_decrypt(seed, &seed_size, nullptr, sealed->data(), sealed->size(),
-                                                   reinterpret_cast<const std::uint8_t*>(ad.data()), ad.size(),
-                                                   nonce->data(), derived.data()) == 0 &&
+                                                   reinterpret_cast<const std::uint8_t*>(ad.data()),
+                                                   ad.size(), nonce->data(), derived.data()) == 0 &&
         seed_size == seed_bytes;
-    Result<SecretKey> key = make_error(ErrorCode::verification_failed,
-                                       "key file " + where +
-                                           ": cannot open it: wrong passphrase, or the file was damaged or edited");
+    Result<SecretKey> key = make_error(
+        ErrorCode::verification_failed,
+        "key file " + where + ": cannot open it: wrong passphrase, or the file was damaged or edited");
     if (opened) key = SecretKey::from_seed(ByteView(seed, seed_bytes));
     sodium_free(seed);
     if (!key) return tl::unexpected(key.error());
@@ -272,6 +291,17 @@ Result<KeyFile> open_sealed_key(const Json& document, const std::filesystem::pat
     return open_sealed_key(document, path.string(), *passphrase);
 }
 
+bool in_localnet_directory(const std::filesystem::path& path) {
+    std::error_code ignored;
+    std::filesystem::path dir = std::filesystem::absolute(path, ignored).parent_path();
+    for (int depth = 0; depth < 8 && !dir.empty(); ++depth) {
+        if (std::filesystem::exists(dir / "localnet.json", ignored)) return true;
+        if (dir == dir.root_path()) break;
+        dir = dir.parent_path();
+    }
+    return false;
+}
+
 Result<Passphrase> read_passphrase_file(const std::filesystem::path& path) {
     detail::SecretBuffer buffer(passphrase_file_bytes_max);
     auto size = detail::read_private_file(path, buffer, "passphrase file");
@@ -280,27 +310,15 @@ Result<Passphrase> read_passphrase_file(const std::filesystem::path& path) {
 }
 
 Result<Passphrase> read_passphrase_fd(int fd) {
-    detail::SecretBuffer buffer(passphrase_file_bytes_max);
-    std::size_t size = 0;
-    while (size < buffer.capacity()) {
-        ssize_t got = ::read(fd, buffer.data() + size, 1);  // One byte at a time: stop at the line end.
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) {
-            return make_error(ErrorCode::io_error,
-                              "cannot read the passphrase from fd " + std::to_string(fd) + ": " + std::strerror(errno));
-        }
-        if (got == 0 || buffer.data()[size] == '\n') break;
-        ++size;
-    }
-    return passphrase_from_text(std::string_view(buffer.data(), size), "fd " + std::to_string(fd));
+    return read_passphrase_line(fd, "fd " + std::to_string(fd));
 }
 
 Result<Passphrase> prompt_passphrase(std::string_view prompt) {
     int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (tty < 0) {
+        // The caller adds how else to give it (CLI options, the node's config).
         return make_error(ErrorCode::invalid_argument,
-                          "a passphrase is needed and there is no terminal to ask on: use --passphrase-file "
-                          "FILE or --passphrase-fd N");
+                          "a passphrase is needed and there is no terminal to ask on");
     }
     struct Closer {
         int fd;
@@ -315,7 +333,7 @@ Result<Passphrase> prompt_passphrase(std::string_view prompt) {
         ::tcsetattr(tty, TCSAFLUSH, &silent);
     }
     [[maybe_unused]] auto written = ::write(tty, prompt.data(), prompt.size());
-    auto passphrase = read_passphrase_fd(tty);
+    auto passphrase = read_passphrase_line(tty, "the terminal");
     if (is_terminal) ::tcsetattr(tty, TCSAFLUSH, &saved);
     return passphrase;
 }

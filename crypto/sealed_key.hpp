@@ -72,7 +72,8 @@ struct SealOptions {
 
 // The sealed key file's text: one line of canonical JSON and "\n".
 [[nodiscard]] Result<std::string> seal_secret_key(std::string_view name, const SecretKey& key,
-                                                  const Passphrase& passphrase, const SealOptions& options = {});
+                                                  const Passphrase& passphrase,
+                                                  const SealOptions& options = {});
 // Writes it as write_secret_key_file() writes (mode 0600, never over an existing file).
 [[nodiscard]] Status write_sealed_secret_key_file(const std::filesystem::path& path, std::string_view name,
                                                   const SecretKey& key, const Passphrase& passphrase);
@@ -86,9 +87,15 @@ struct SealOptions {
 // when it is read).
 [[nodiscard]] Result<bool> key_file_is_sealed(const std::filesystem::path& path);
 
+// Whether the key file at `path` lies in a localnet directory (`custos localnet init`: a
+// directory holding localnet.json, up to 8 levels above the file). Its keys are test keys, left
+// unsealed on purpose, so the warning for an unsealed key (CLI and custos-node) is not given there.
+[[nodiscard]] bool in_localnet_directory(const std::filesystem::path& path);
+
 // Passphrase sources. A file: its first line (without the line end), and like a key file it must
 // be its owner's alone (mode 0600 or stricter). A file descriptor: read up to its end or first
-// line end. A prompt: on /dev/tty with echo off (refused when there is no terminal).
+// line end. A prompt: on /dev/tty with echo off (refused when there is no terminal; the caller's
+// message says how else to give it).
 [[nodiscard]] Result<Passphrase> read_passphrase_file(const std::filesystem::path& path);
 [[nodiscard]] Result<Passphrase> read_passphrase_fd(int fd);
 [[nodiscard]] Result<Passphrase> prompt_passphrase(std::string_view prompt);

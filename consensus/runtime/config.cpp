@@ -188,12 +188,12 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return make_error(ErrorCode::invalid_argument, "config: the top level must be a JSON object");
     }
     const Json& object = *document;
-    if (auto ok = check_fields(object,
-                               {"data_dir", "genesis_file", "validator_key_file",
-                                "validator_key_passphrase_file", "peer_listen", "rest_listen",
-                                "rest_public_names", "peers", "log_level", "mempool_events_max",
-                                "mempool_bytes_max", "test_byzantine"},
-                               "the top level");
+    if (auto ok =
+            check_fields(object,
+                         {"data_dir", "genesis_file", "validator_key_file", "validator_key_passphrase_file",
+                          "peer_listen", "rest_listen", "rest_public_names", "peers", "log_level",
+                          "mempool_events_max", "mempool_bytes_max", "test_byzantine"},
+                         "the top level");
         !ok) {
         return tl::unexpected(ok.error());
     }

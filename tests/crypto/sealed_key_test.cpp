@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/sealed_key.hpp"
 #include "crypto_test_support.hpp"
+#include "vectors_path.hpp"
 
 namespace {
 
@@ -101,6 +103,42 @@ TEST_CASE("sealed key: the FORMAT.md vector opens to its key, and sealing gives 
     CHECK(*sealed == vector_text);
 }
 
+// tests/vectors/sealed_key.json, made by tests/crypto/sealed_key_vectors.py (its own
+// XChaCha20-Poly1305, OpenSSL's or libsodium's Argon2id): each file opens to its seed with its
+// passphrase, and sealing that seed with the same salt, nonce and cost gives the file's bytes.
+TEST_CASE("sealed key: the independent vectors open to their seeds and seal to their bytes") {
+    const auto vectors = nlohmann::json::parse(test::read_vector("sealed_key.json"))["sealed_key_files"];
+    REQUIRE(vectors.size() == 2);
+    for (const auto& vector : vectors) {
+        const std::string file = vector["file"].get<std::string>();
+        CAPTURE(file);
+        auto document = parse_json(file);
+        REQUIRE(document.has_value());
+        auto opened =
+            open_sealed_key(*document, "vector", passphrase(vector["passphrase"].get<std::string>()));
+        REQUIRE_MESSAGE(opened.has_value(), opened.error().message);
+        CHECK(opened->name == vector["name"].get<std::string>());
+        CHECK(hex_encode(opened->key.seed()) == vector["seed"].get<std::string>());
+        CHECK(hex_encode(opened->key.public_key().view()) == vector["public_key"].get<std::string>());
+
+        SealOptions options;
+        options.salt.emplace();
+        options.nonce.emplace();
+        const Bytes salt = decode_hex(vector["salt"].get<std::string>());
+        const Bytes nonce = decode_hex(vector["nonce"].get<std::string>());
+        REQUIRE(salt.size() == options.salt->size());
+        REQUIRE(nonce.size() == options.nonce->size());
+        std::copy(salt.begin(), salt.end(), options.salt->begin());
+        std::copy(nonce.begin(), nonce.end(), options.nonce->begin());
+        options.opslimit = vector["opslimit"].get<unsigned long long>();
+        options.memlimit_bytes = vector["memlimit"].get<std::size_t>();
+        auto sealed = seal_secret_key(vector["name"].get<std::string>(), opened->key,
+                                      passphrase(vector["passphrase"].get<std::string>()), options);
+        REQUIRE(sealed.has_value());
+        CHECK(*sealed == file);
+    }
+}
+
 TEST_CASE("sealed key: a wrong passphrase, an edited field or a changed sealed seed is refused") {
     auto document = parse_json(vector_text).value();
     auto wrong = open_sealed_key(document, "vector", passphrase("correct horse battery stapler"));
@@ -108,8 +146,9 @@ TEST_CASE("sealed key: a wrong passphrase, an edited field or a changed sealed s
     CHECK(wrong.error().code == ErrorCode::verification_failed);
     CHECK(wrong.error().message.find("wrong passphrase") != std::string::npos);
     // The name and the public key are bound to the sealed seed (associated data).
-    for (auto [field, value] : {std::pair{"name", "agency.example/officer-8"},
-                                std::pair{"public_key", "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"}}) {
+    for (auto [field, value] :
+         {std::pair{"name", "agency.example/officer-8"},
+          std::pair{"public_key", "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c"}}) {
         Json edited = document;
         edited[field] = value;
         auto refused = open_sealed_key(edited, "vector", passphrase(vector_passphrase));
@@ -125,9 +164,9 @@ TEST_CASE("sealed key: a wrong passphrase, an edited field or a changed sealed s
 
 TEST_CASE("sealed key: a cost beyond the stated limits is refused before any work, naming it") {
     auto document = parse_json(vector_text).value();
-    for (auto [field, value] : {std::pair{"opslimit", std::uint64_t{11}}, std::pair{"opslimit", std::uint64_t{0}},
-                                std::pair{"memlimit", std::uint64_t{2} << 30},
-                                std::pair{"memlimit", std::uint64_t{1} << 20}}) {
+    for (auto [field, value] :
+         {std::pair{"opslimit", std::uint64_t{11}}, std::pair{"opslimit", std::uint64_t{0}},
+          std::pair{"memlimit", std::uint64_t{2} << 30}, std::pair{"memlimit", std::uint64_t{1} << 20}}) {
         Json costly = document;
         costly[field] = value;
         auto refused = open_sealed_key(costly, "vector", passphrase(vector_passphrase));

@@ -347,7 +347,7 @@ int run_explorer(const Args& args) {
         return api_cli::usage_error(spec, "--node takes a base URL without a path (http://HOST:PORT)");
     auto listen = parse_listen(listen_text);
     if (!listen) return api_cli::usage_error(spec, "--listen " + listen_text + ": " + listen.error().message);
-    auto key = crypto::read_secret_key_file(key_path);
+    auto key = read_key_option(key_path);
     if (!key) return api_cli::fail(key.error().message);
 
     Explorer explorer;

@@ -12,8 +12,8 @@
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
-#include "crypto/sealed_key.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/sealed_key.hpp"
 #include "crypto/signed_note.hpp"
 #include "tools/cli/commands.hpp"
 
@@ -160,8 +160,9 @@ int run_keygen(const Args& args) {
         passphrase = std::move(*asked);
     }
     crypto::SecretKey key = crypto::SecretKey::generate();
-    if (auto written = passphrase ? crypto::write_sealed_secret_key_file(options->out, options->name, key, *passphrase)
-                                  : crypto::write_secret_key_file(options->out, options->name, key);
+    if (auto written =
+            passphrase ? crypto::write_sealed_secret_key_file(options->out, options->name, key, *passphrase)
+                       : crypto::write_secret_key_file(options->out, options->name, key);
         !written) {
         std::cerr << "error: " << written.error().message << "\n";
         return exit_failure;

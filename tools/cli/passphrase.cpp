@@ -33,26 +33,25 @@ Result<crypto::Passphrase> passphrase_from_option() {
     static std::optional<Result<crypto::Passphrase>> cached;
     if (!cached) {
         const auto& option = passphrase_option();
-        cached = option.file ? crypto::read_passphrase_file(*option.file) : crypto::read_passphrase_fd(*option.fd);
+        cached =
+            option.file ? crypto::read_passphrase_file(*option.file) : crypto::read_passphrase_fd(*option.fd);
     }
     if (!*cached) return tl::unexpected(cached->error());
     return crypto::Passphrase::from((*cached)->view());
 }
 
-bool has_passphrase_option() {
-    return passphrase_option().file.has_value() || passphrase_option().fd.has_value();
+// A prompt without echo; without a terminal, the error says how else to give the passphrase.
+Result<crypto::Passphrase> prompt(const std::string& text) {
+    auto asked = crypto::prompt_passphrase(text);
+    if (!asked) {
+        return make_error(asked.error().code,
+                          asked.error().message + ": use --passphrase-file FILE or --passphrase-fd N");
+    }
+    return asked;
 }
 
-// A localnet directory ('custos localnet init') holds localnet.json: its test keys stay unsealed.
-bool in_localnet(const fs::path& path) {
-    std::error_code ignored;
-    fs::path dir = fs::absolute(path, ignored).parent_path();
-    for (int depth = 0; depth < 8 && !dir.empty(); ++depth) {
-        if (fs::exists(dir / "localnet.json", ignored)) return true;
-        if (dir == dir.root_path()) break;
-        dir = dir.parent_path();
-    }
-    return false;
+bool has_passphrase_option() {
+    return passphrase_option().file.has_value() || passphrase_option().fd.has_value();
 }
 
 constexpr std::string_view key_usage =
@@ -94,16 +93,16 @@ std::optional<std::string> take_passphrase_options(Args& args) {
     args = std::move(rest);
     crypto::set_passphrase_source([](const fs::path& key_file) -> Result<crypto::Passphrase> {
         if (has_passphrase_option()) return passphrase_from_option();
-        return crypto::prompt_passphrase("Passphrase for " + key_file.string() + ": ");
+        return prompt("Passphrase for " + key_file.string() + ": ");
     });
     return std::nullopt;
 }
 
 Result<crypto::Passphrase> new_passphrase(const std::string& for_what, bool from_options) {
     if (from_options && has_passphrase_option()) return passphrase_from_option();
-    auto first = crypto::prompt_passphrase("New passphrase for " + for_what + ": ");
+    auto first = prompt("New passphrase for " + for_what + ": ");
     if (!first) return first;
-    auto again = crypto::prompt_passphrase("The same again: ");
+    auto again = prompt("The same again: ");
     if (!again) return again;
     if (first->view() != again->view()) {
         return make_error(ErrorCode::invalid_argument, "the two passphrases differ; nothing was written");
@@ -113,7 +112,7 @@ Result<crypto::Passphrase> new_passphrase(const std::string& for_what, bool from
 
 void warn_if_unsealed(const fs::path& path) {
     auto sealed = crypto::key_file_is_sealed(path);
-    if (!sealed || *sealed || in_localnet(path)) return;
+    if (!sealed || *sealed || crypto::in_localnet_directory(path)) return;
     std::cerr << "warning: key file " << path.string()
               << " is not sealed with a passphrase; 'custos key passwd " << path.string() << "' seals it\n";
 }
@@ -148,15 +147,16 @@ int run_key(const Args& args) {
         std::cerr << "error: " << key.error().message << "\n";
         return exit_failure;
     }
-    auto passphrase =
-        new_file ? crypto::read_passphrase_file(*new_file) : new_passphrase(file->string(), /*from_options=*/false);
+    auto passphrase = new_file ? crypto::read_passphrase_file(*new_file)
+                               : new_passphrase(file->string(), /*from_options=*/false);
     if (!passphrase) {
         std::cerr << "error: " << passphrase.error().message << "\n";
         return exit_failure;
     }
     fs::path staged = *file;
     staged += ".passwd-new";
-    if (auto written = crypto::write_sealed_secret_key_file(staged, key->name, key->key, *passphrase); !written) {
+    if (auto written = crypto::write_sealed_secret_key_file(staged, key->name, key->key, *passphrase);
+        !written) {
         std::cerr << "error: " << written.error().message << "\n";
         return exit_failure;
     }

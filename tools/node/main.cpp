@@ -20,18 +20,6 @@
 
 namespace {
 
-// A localnet directory ('custos localnet init') holds localnet.json: its test keys stay unsealed.
-bool inside_localnet(const std::filesystem::path& path) {
-    std::error_code ignored;
-    std::filesystem::path dir = std::filesystem::absolute(path, ignored).parent_path();
-    for (int depth = 0; depth < 8 && !dir.empty(); ++depth) {
-        if (std::filesystem::exists(dir / "localnet.json", ignored)) return true;
-        if (dir == dir.root_path()) break;
-        dir = dir.parent_path();
-    }
-    return false;
-}
-
 constexpr int exit_usage = 2;
 
 void print_help() {
@@ -128,12 +116,19 @@ int main(int argc, char** argv) {
     // A sealed validator key: its passphrase from the file the config names, else asked on the
     // terminal. An unsealed one outside a localnet directory gets a warning.
     const std::filesystem::path passphrase_file = config->validator_key_passphrase_file;
-    crypto::set_passphrase_source([passphrase_file](const std::filesystem::path& key_file) {
+    crypto::set_passphrase_source([passphrase_file](
+                                      const std::filesystem::path& key_file) -> Result<crypto::Passphrase> {
         if (!passphrase_file.empty()) return crypto::read_passphrase_file(passphrase_file);
-        return crypto::prompt_passphrase("Passphrase for " + key_file.string() + ": ");
+        auto asked = crypto::prompt_passphrase("Passphrase for " + key_file.string() + ": ");
+        if (!asked) {
+            return make_error(asked.error().code,
+                              asked.error().message +
+                                  ": name a file holding it in the config as validator_key_passphrase_file");
+        }
+        return asked;
     });
     if (auto sealed = crypto::key_file_is_sealed(config->validator_key_file);
-        sealed && !*sealed && !inside_localnet(config->validator_key_file)) {
+        sealed && !*sealed && !crypto::in_localnet_directory(config->validator_key_file)) {
         runtime::log_line(runtime::LogLevel::warn, "validator_key_unsealed")
             .field("file", config->validator_key_file.string())
             .field("fix", "custos key passwd FILE, then validator_key_passphrase_file in the config");
