@@ -87,7 +87,8 @@ Result<std::pair<Genesis, Hash32>> load_genesis(const store::Db& db, const std::
     if (*format != store_format_version) {
         return make_error(ErrorCode::invalid_argument,
                           "store " + directory.string() + " has format version " + std::to_string(*format) +
-                              ", this build reads " + std::to_string(store_format_version));
+                              ", this build reads " + std::to_string(store_format_version) + ": " +
+                              store::other_format_advice(*format));
     }
     auto text = get_required(db, Column::meta, store::meta_key::genesis, "meta genesis");
     auto stored_hash = get_required(db, Column::meta, store::meta_key::genesis_hash, "meta genesis_hash");

@@ -34,8 +34,7 @@
 
 namespace custos::ledger {
 
-// Version of the store layout written in meta "format"; a store of another version is refused.
-inline constexpr std::uint64_t store_format_version = 2;
+using store::store_format_version;
 // Largest number of entries one index read returns (an item's trail, a case's items).
 inline constexpr std::size_t store_read_entries_max = 100000;
 
@@ -166,7 +165,6 @@ private:
 
 // Meta keys (column family "meta"); see docs/FORMAT.md section 9.
 namespace store::meta_key {
-inline constexpr std::string_view format = "format";
 inline constexpr std::string_view genesis = "genesis";
 inline constexpr std::string_view genesis_hash = "genesis_hash";
 inline constexpr std::string_view height = "height";

@@ -15,6 +15,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "common/assert.hpp"
+#include "ledger/store_keys.hpp"
 
 namespace custos::ledger::store {
 
@@ -199,6 +200,56 @@ Db::Db(Db&&) noexcept = default;
 Db& Db::operator=(Db&&) noexcept = default;
 Db::~Db() = default;
 
+std::string other_format_advice(std::uint64_t format) {
+    if (format > store_format_version) return "a newer Custos wrote it: open it with that release";
+    std::string why = format == 1 ? "format 1 predates the certified state root that this build's blocks "
+                                    "(custos.block.v2) carry; "
+                                  : "";
+    return why +
+           "a store is never converted in place: audit or run it with the Custos release that wrote it, "
+           "or start a new network with this build (a localnet: remove its directory and init it again)";
+}
+
+namespace {
+
+// Why a store that lacks some of this build's column families cannot be opened, with its format
+// version (read from a read-only open of its meta family, RocksDB's default one) and what to do;
+// nullopt when it lacks none.
+std::optional<Error> older_store(const std::filesystem::path& directory,
+                                 const rocksdb::DBOptions& db_options) {
+    std::vector<std::string> present;
+    if (!rocksdb::DB::ListColumnFamilies(db_options, directory.string(), &present).ok()) return std::nullopt;
+    std::string missing;
+    for (std::size_t i = 1; i < column_count; ++i) {
+        if (std::find(present.begin(), present.end(), column_names[i]) == present.end())
+            missing += (missing.empty() ? "" : ", ") + std::string(column_names[i]);
+    }
+    if (missing.empty()) return std::nullopt;
+    std::string format_text = "no format version";
+    std::uint64_t format = 0;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families{
+        {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    if (rocksdb::DB::OpenForReadOnly(db_options, directory.string(), families, &handles, &raw).ok()) {
+        std::string value;
+        if (raw->Get(rocksdb::ReadOptions(), handles[0], meta_key::format, &value).ok() &&
+            value.size() == 8) {
+            format = read_be64(value).value_or(0);
+            format_text = "format version " + std::to_string(format);
+        }
+        for (auto* handle : handles)
+            (void)raw->DestroyColumnFamilyHandle(handle);
+        delete raw;
+    }
+    return Error{ErrorCode::invalid_argument,
+                 "store " + directory.string() + " has " + format_text + ", this build reads " +
+                     std::to_string(store_format_version) + " (it has no column family " + missing +
+                     "): an older Custos wrote it; " + other_format_advice(format)};
+}
+
+}  // namespace
+
 Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     rocksdb::DBOptions db_options;
     db_options.create_if_missing = options.create_if_missing;
@@ -240,8 +291,14 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
         (void)db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
                                                          rocksdb::CpuPriority::kLow);
     }
-    std::shared_ptr<rocksdb::Logger> rocksdb_log;
+    // A store without one of this build's families is an older layout: refused before it is opened
+    // (opening it for writing would add the families, and the release that wrote it would then
+    // refuse it in turn).
     std::error_code exists_error;
+    if (std::filesystem::exists(directory / "CURRENT", exists_error)) {
+        if (auto older = older_store(directory, db_options)) return tl::unexpected(std::move(*older));
+    }
+    std::shared_ptr<rocksdb::Logger> rocksdb_log;
     if (!options.read_only &&
         (options.create_if_missing || std::filesystem::exists(directory, exists_error))) {
         // RocksDB's own LOG file in the store directory, as it makes it when given no logger

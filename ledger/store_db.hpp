@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -82,6 +83,15 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// Version of the store layout (its column families and records), written in meta "format"; a
+// store of another version is refused, naming both versions and what to do.
+inline constexpr std::uint64_t store_format_version = 2;
+namespace meta_key {
+inline constexpr std::string_view format = "format";  // meta: store_format_version, 8 bytes big-endian
+}  // namespace meta_key
+// What to do with a store of another format: it is never converted in place.
+[[nodiscard]] std::string other_format_advice(std::uint64_t format);
+
 struct DbOptions {
     bool create_if_missing = false;
     // Opens without writing anything (no recovered log written back, no compaction): an audit
@@ -106,7 +116,9 @@ struct DbMemory {
 
 class Db {
 public:
-    // Opens (or creates) the database in `directory` with every column family.
+    // Opens (or creates) the database in `directory` with every column family. A store an older
+    // Custos wrote (one without a family this build has) is refused with invalid_argument
+    // naming its format version and what to do (other_format_advice).
     [[nodiscard]] static Result<Db> open(const std::filesystem::path& directory, DbOptions options);
 
     Db(Db&&) noexcept;

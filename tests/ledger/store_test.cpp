@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -13,7 +14,10 @@
 #include <thread>
 #include <vector>
 
+#include <rocksdb/db.h>
+
 #include "crypto/merkle.hpp"
+#include "ledger/audit.hpp"
 #include "ledger/memory_ledger.hpp"
 #include "ledger/store.hpp"
 #include "ledger/store_db.hpp"
@@ -168,6 +172,67 @@ TEST_CASE("store: opening against another genesis is refused") {
     auto right =
         Store::open(dir.store(), StoreOpenOptions{.expected_genesis_hash = genesis_hash(workload.genesis())});
     CHECK(right.has_value());
+}
+
+namespace {
+
+// Turns a store of this build into the layout of store format 1 (before the certified state
+// root): no state_map column family, meta format 1. RocksDB directly, as an older build left it.
+std::vector<std::string> make_format_1(const std::filesystem::path& directory) {
+    std::vector<std::string> names;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), directory.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const auto& name : names)
+        families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), directory.string(), families, &handles, &db).ok());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i] == "state_map") REQUIRE(db->DropColumnFamily(handles[i]).ok());
+        if (names[i] == rocksdb::kDefaultColumnFamilyName)
+            REQUIRE(db->Put(rocksdb::WriteOptions(), handles[i], "format", store::be64(1)).ok());
+    }
+    for (auto* handle : handles)
+        REQUIRE(db->DestroyColumnFamilyHandle(handle).ok());
+    delete db;
+    names.clear();
+    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), directory.string(), &names).ok());
+    return names;
+}
+
+}  // namespace
+
+TEST_CASE("store: a store of format 1 is refused naming both versions and what to do, and left as it was") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    {
+        auto store = test::create_store(dir.store(), workload.genesis());
+        test::fill_store(store, workload, 2, 5);
+    }
+    const auto before = make_format_1(dir.store());
+    REQUIRE(std::find(before.begin(), before.end(), "state_map") == before.end());
+    const auto refused_clearly = [](const Error& error) {
+        CHECK(error.code == ErrorCode::invalid_argument);
+        CHECK(error.message.find("has format version 1, this build reads 2") != std::string::npos);
+        CHECK(error.message.find("an older Custos wrote it") != std::string::npos);
+        CHECK(error.message.find("the Custos release that wrote it") != std::string::npos);
+        CHECK(error.message.find("Column family") == std::string::npos);
+    };
+    // As a node opens it (creating what is missing), as a reader, and as custos audit does.
+    auto as_node =
+        Store::open(dir.store(), StoreOpenOptions{.genesis = &workload.genesis(), .create_if_missing = true});
+    REQUIRE_FALSE(as_node.has_value());
+    refused_clearly(as_node.error());
+    auto as_reader = Store::open(dir.store(), StoreOpenOptions{});
+    REQUIRE_FALSE(as_reader.has_value());
+    refused_clearly(as_reader.error());
+    auto audited = audit_directory(dir.store(), AuditOptions{});
+    REQUIRE_FALSE(audited.has_value());
+    refused_clearly(audited.error());
+    // Nothing was added: the release that wrote it can still open it.
+    std::vector<std::string> after;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.store().string(), &after).ok());
+    CHECK(after == before);
 }
 
 TEST_CASE("store: a missing store is not created unless asked") {
