@@ -3,11 +3,13 @@
 //  2. block application + synced RocksDB commit of 1,000-event blocks, events per second;
 //  3. the state map (docs/FORMAT.md 7.5): its update per 1,000-event block, its stored bytes per
 //     event and the size of an item's proof in the N-event store;
-//  4. audit replay of an N-event store (default 1,000,000), events per second.
+//  4. proofs in a map of M items (default 1,000,000, in memory): their sizes, min/median/max;
+//  5. audit replay of an N-event store (default 1,000,000), events per second.
 // Events come from the deterministic synthetic workload (ledger/store_workload.hpp).
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -38,21 +40,27 @@ constexpr std::uint64_t bench_events_max = 100000000;
 constexpr std::size_t block_events = 1000;
 constexpr std::uint64_t admission_events = 20000;
 constexpr std::uint64_t timed_blocks = 10;
+constexpr std::uint64_t default_map_items = 1000000;
+constexpr std::uint64_t map_items_max = 10000000;
+constexpr std::uint64_t map_chunk = 100000;  // Keys per update while the in-memory map is built.
 
 constexpr std::string_view bench_ledger_usage =
-    "usage: custos bench ledger [--events N] [--dir DIR] [--threads N]\n"
+    "usage: custos bench ledger [--events N] [--dir DIR] [--threads N] [--map-items M]\n"
     "\n"
     "Prints events per second, on one thread, for: admission checks; block application with a\n"
     "synced commit of 1,000-event blocks; the state map (updates per block, stored bytes per\n"
-    "event, proof size); audit replay of an N-event store, on one thread and then with N\n"
-    "signature threads (custos audit --threads), and the speed-up. Asserts nothing.\n"
+    "event, proof size); the sizes of every item's proof in a map of M items (smallest, median,\n"
+    "largest); audit replay of an N-event store, on one thread and then with N signature\n"
+    "threads (custos audit --threads), and the speed-up. Asserts nothing.\n"
     "\n"
     "options:\n"
     "  --events N   events in the store the audit replays (default 1000000, at least 20000)\n"
     "  --dir DIR    where to build the store (must not exist; default: a temporary directory,\n"
     "               removed afterwards)\n"
     "  --threads N  signature threads for the second audit run, 1..256 (default: one per core;\n"
-    "               1 runs the audit once)\n";
+    "               1 runs the audit once)\n"
+    "  --map-items M  items in the map whose proofs are measured, built in memory (default\n"
+    "               1000000, at most 10000000; 0 skips it; about 300 bytes of memory per item)\n";
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -228,6 +236,63 @@ int bench_map_size(const ledger::Store& store) {
     return exit_ok;
 }
 
+// A map of `items` item states (in memory; the keys as the ledger makes them, FORMAT.md 7.5), and
+// the proof of every item in it: siblings, and bytes as a bundle carries them (the JSON of
+// FORMAT.md 3.5) and as raw hashes (32 bytes a sibling, 64 for the leaf).
+int bench_proof_sizes(std::uint64_t items) {
+    if (items == 0) return exit_ok;
+    const Stopwatch watch;
+    crypto::MemorySmtNodeStore nodes;
+    std::vector<Hash32> keys;
+    keys.reserve(items);
+    for (std::uint64_t first = 0; first < items; first += map_chunk) {
+        std::vector<crypto::SmtUpdate> updates;
+        for (std::uint64_t i = first; i < std::min(items, first + map_chunk); ++i) {
+            keys.push_back(ledger::item_state_key("IT-" + std::to_string(i + 1)));
+            updates.push_back({keys.back(), ledger::state_value_hash("item " + std::to_string(i + 1))});
+        }
+        auto changes = crypto::smt_update(nodes, updates);
+        if (!changes) return (std::cerr << "error: " << changes.error().to_string() << "\n", exit_failure);
+        nodes.apply(changes->nodes);
+    }
+    std::printf("map of %llu items built in memory in %.1f CPU-s (%zu nodes)\n",
+                static_cast<unsigned long long>(items), watch.cpu_seconds(), nodes.node_count());
+    struct Sized {
+        std::size_t siblings;
+        std::size_t nonempty;
+        std::size_t index;
+    };
+    std::vector<Sized> sizes;
+    sizes.reserve(items);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto proof = crypto::smt_prove(nodes, keys[i]);
+        if (!proof || !proof->leaf || proof->leaf->key != keys[i]) {
+            return (std::cerr << "error: no presence proof for item IT-" << i + 1 << "\n", exit_failure);
+        }
+        const auto nonempty = static_cast<std::size_t>(
+            std::count_if(proof->siblings.begin(), proof->siblings.end(),
+                          [](const Hash32& sibling) { return sibling != crypto::smt_empty_hash(); }));
+        sizes.push_back({proof->siblings.size(), nonempty, i});
+    }
+    std::sort(sizes.begin(), sizes.end(),
+              [](const Sized& a, const Sized& b) { return a.siblings < b.siblings; });
+    std::printf("item proofs in a map of %llu items: %-10s %9s %9s %11s %10s\n",
+                static_cast<unsigned long long>(items), "", "siblings", "non-empty", "JSON bytes",
+                "raw bytes");
+    for (const auto& [name, at] :
+         {std::pair{"smallest", std::size_t{0}}, std::pair{"median", sizes.size() / 2},
+          std::pair{"largest", sizes.size() - 1}}) {
+        const Sized& sized = sizes[at];
+        auto proof = crypto::smt_prove(nodes, keys[sized.index]);
+        if (!proof) return (std::cerr << "error: " << proof.error().to_string() << "\n", exit_failure);
+        const std::size_t json_bytes = ledger::smt_proof_to_json(*proof).dump().size();
+        std::printf("%-46s %-10s %9zu %9zu %11zu %10zu\n", "", name, sized.siblings, sized.nonempty,
+                    json_bytes, 64 + 32 * sized.siblings);
+    }
+    std::fflush(stdout);
+    return exit_ok;
+}
+
 // One audit replay with `threads` signature threads; its wall-clock seconds, or nullopt on failure.
 std::optional<double> bench_audit_once(const std::filesystem::path& directory, unsigned threads) {
     const Stopwatch watch;
@@ -274,6 +339,7 @@ int run_bench_ledger(const Args& args) {
     std::uint64_t events = default_events;
     std::optional<std::filesystem::path> dir;
     unsigned threads = ledger::worker_threads(0);
+    std::uint64_t map_items = default_map_items;
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--events" && i + 1 < args.size()) {
             char* end = nullptr;
@@ -283,6 +349,12 @@ int run_bench_ledger(const Args& args) {
             }
         } else if (args[i] == "--dir" && i + 1 < args.size()) {
             dir = args[++i];
+        } else if (args[i] == "--map-items" && i + 1 < args.size()) {
+            char* end = nullptr;
+            map_items = std::strtoull(args[++i].c_str(), &end, 10);
+            if (args[i].empty() || *end != '\0' || map_items > map_items_max) {
+                return (std::cerr << "error: --map-items takes a number from 0 to 10000000\n", exit_usage);
+            }
         } else if (args[i] == "--threads" && i + 1 < args.size()) {
             char* end = nullptr;
             const auto value = std::strtoul(args[++i].c_str(), &end, 10);
@@ -313,6 +385,7 @@ int run_bench_ledger(const Args& args) {
         if (result == exit_ok) result = fill(*store, workload, events);
         if (result == exit_ok) result = bench_map_size(*store);
     }
+    if (result == exit_ok) result = bench_proof_sizes(map_items);
     if (result == exit_ok) result = bench_audit(*dir, threads);
     if (temporary) {
         std::error_code ignored;

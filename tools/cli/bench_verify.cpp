@@ -3,6 +3,7 @@
 // directory, exports each bundle with make_bundle, then times verify_bundle_text on the bytes
 // (parse included), best of several runs. Prints figures; asserts nothing.
 #include <stdlib.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -31,7 +32,8 @@ constexpr std::string_view bench_verify_usage =
     "Times the offline bundle verifier (custos verify) on bundles of 10, 100 and 1,000 events of\n"
     "one item, with one event per block (a checkpoint and certificate per event: the slowest\n"
     "shape) and ten events per block. Each block is certified by all four validators. Prints the\n"
-    "best of N runs (default 5) in milliseconds, for one thread.\n"
+    "best of N runs (default 5) in milliseconds, for one thread: wall-clock time, and the\n"
+    "thread's CPU time (the figure that holds on a machine other processes keep busy).\n"
     "\n"
     "options:\n"
     "  --dir DIR   where to build the sample stores (default: a new directory under the system\n"
@@ -47,22 +49,36 @@ struct BenchArgs {
     int runs = 5;
 };
 
-double best_ms(const std::string& text, int runs, bool& verified) {
-    double best = 1e300;
+double thread_cpu_ms() {
+    timespec now{};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
+}
+
+struct Best {
+    double wall_ms = 1e300;
+    double cpu_ms = 1e300;
+};
+
+Best best_ms(const std::string& text, int runs, bool& verified) {
+    Best best;
     for (int run = 0; run < runs; ++run) {
-        auto start = Clock::now();
+        const auto start = Clock::now();
+        const double cpu_start = thread_cpu_ms();
         auto report = ledger::verify_bundle_text(text, {});
+        const double cpu = thread_cpu_ms() - cpu_start;
         double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         verified = report && report->ok();
-        best = std::min(best, elapsed);
+        best.wall_ms = std::min(best.wall_ms, elapsed);
+        best.cpu_ms = std::min(best.cpu_ms, cpu);
     }
     return best;
 }
 
 int bench(const std::filesystem::path& root, int runs, const std::filesystem::path& bundles_out) {
     std::printf("custos bench verify: one thread, best of %d runs, parse included\n\n", runs);
-    std::printf("%-8s %-10s %12s %12s %12s %10s\n", "events", "per block", "checkpoints", "bundle bytes",
-                "verify ms", "verified");
+    std::printf("%-8s %-10s %12s %12s %12s %12s %10s\n", "events", "per block", "checkpoints", "bundle bytes",
+                "verify ms", "CPU ms", "verified");
     int case_number = 0;
     for (std::size_t per_block : {std::size_t{1}, std::size_t{10}}) {
         for (std::size_t events : {std::size_t{10}, std::size_t{100}, std::size_t{1000}}) {
@@ -90,9 +106,10 @@ int bench(const std::filesystem::path& root, int runs, const std::filesystem::pa
                         crypto::hex_encode(crypto::sha256(std::string_view(*genesis)).view()).c_str());
             }
             bool verified = false;
-            const double ms = best_ms(text, runs, verified);
-            std::printf("%-8zu %-10zu %12zu %12zu %12.1f %10s\n", events, per_block,
-                        (*bundle)["checkpoints"].size(), text.size(), ms, verified ? "yes" : "NO");
+            const Best best = best_ms(text, runs, verified);
+            std::printf("%-8zu %-10zu %12zu %12zu %12.1f %12.1f %10s\n", events, per_block,
+                        (*bundle)["checkpoints"].size(), text.size(), best.wall_ms, best.cpu_ms,
+                        verified ? "yes" : "NO");
         }
     }
     return exit_ok;
