@@ -178,6 +178,12 @@ struct ApplyContext {
     // The state map's nodes and governance head before the block (never null in use).
     const crypto::SmtNodeStore* state_nodes = nullptr;
     GovernanceHead governance;
+    // TEST ONLY, for benchmarks that measure what the state map costs (the same load with and
+    // without it, side by side): no map is kept and every header's state_root must be 32 zero
+    // bytes. Set only by a store opened with StoreOpenOptions::test_without_state_map, which a
+    // node takes only from config "test_without_state_map", refused outside tests (config.hpp).
+    // A block of such a network is refused by every other ledger (its state_root is wrong).
+    bool test_without_state_map = false;
 };
 
 // Checks the header against the previous block, the genesis and the set (chain id, height,

@@ -61,13 +61,17 @@ Store::~Store() = default;
 namespace {
 
 // Writes the meta records of a new store in one synced batch.
-Status initialise(store::Db& db, const Genesis& genesis) {
+Status initialise(store::Db& db, const Genesis& genesis, bool test_without_state_map) {
     store::Batch batch;
     batch.put(Column::meta, store::meta_key::format, store::be64(store_format_version));
     batch.put(Column::meta, store::meta_key::genesis, canonical_genesis(genesis));
     batch.put(Column::meta, store::meta_key::genesis_hash, store::hash_key(genesis_hash(genesis)));
     batch.put(Column::meta, store::meta_key::height, store::be64(0));
     batch.put(Column::meta, store::meta_key::governance, canonical_governance_head(GovernanceHead{}));
+    if (test_without_state_map) {  // TEST ONLY: no map, and a record that there is none.
+        batch.put(Column::meta, store::meta_key::test_without_state_map, "1");
+        return db.write(std::move(batch), true);
+    }
     // The state map before the first block (docs/FORMAT.md 7.5), over an empty family.
     store::DbSmtNodeStore nodes(db);
     auto map = crypto::smt_update(nodes, genesis_state_updates(genesis));
@@ -201,12 +205,24 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
         }
         auto valid = validate_genesis(*options.genesis);
         if (!valid) return tl::unexpected(valid.error());
-        auto written = initialise(*db, *options.genesis);
+        auto written = initialise(*db, *options.genesis, options.test_without_state_map);
         if (!written) return tl::unexpected(written.error());
     }
     auto loaded = load_genesis(*db, directory, options);
     if (!loaded) return tl::unexpected(loaded.error());
+    auto without_map = db->get(Column::meta, store::meta_key::test_without_state_map);
+    if (!without_map) return tl::unexpected(without_map.error());
+    if (without_map->has_value() != options.test_without_state_map) {
+        return make_error(ErrorCode::invalid_argument,
+                          "store " + directory.string() +
+                              (options.test_without_state_map
+                                   ? " keeps the state map: the test-only setting test_without_state_map "
+                                     "cannot be turned on for it"
+                                   : " was made by a test-only network without the state map "
+                                     "(test_without_state_map): it opens only with that setting"));
+    }
     auto impl = std::make_unique<Impl>(std::move(*db), std::move(loaded->first), loaded->second);
+    impl->test_without_state_map = options.test_without_state_map;
 
     auto height = read_meta_u64(impl->db, store::meta_key::height);
     if (!height) return tl::unexpected(height.error());
@@ -356,6 +372,7 @@ ApplyContext Store::next_block_context() const {
         .previous = last_header(),
         .state_nodes = &impl_->state_nodes,
         .governance = impl_->governance,
+        .test_without_state_map = impl_->test_without_state_map,
     };
 }
 

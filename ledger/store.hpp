@@ -65,6 +65,10 @@ struct StoreOpenOptions {
     // When set, the store's genesis hash must equal it (the value a court trusts).
     std::optional<Hash32> expected_genesis_hash;
     bool create_if_missing = false;
+    // TEST ONLY (ApplyContext::test_without_state_map): a store that keeps no state map, for a
+    // benchmark's network without it. Recorded at creation (meta "test_without_state_map"); a
+    // store is refused when opened with the other setting than it was made with.
+    bool test_without_state_map = false;
 };
 
 class Store final : public StateView {
@@ -170,6 +174,8 @@ inline constexpr std::string_view genesis_hash = "genesis_hash";
 inline constexpr std::string_view height = "height";
 // The governance head of the state map after the last block (canonical JSON, docs/FORMAT.md 7.5).
 inline constexpr std::string_view governance = "governance";
+// Present (value "1") only in a store made with StoreOpenOptions::test_without_state_map.
+inline constexpr std::string_view test_without_state_map = "test_without_state_map";
 // "officer/" + the 32 raw key bytes -> canonical officer record JSON, for every key governance
 // changed (officer.add, officer.revoke). Written in the block's WriteBatch; a genesis officer
 // no event changed has no record here.

@@ -21,6 +21,7 @@ struct Store::Impl {
     store::Db db;
     store::DbNodeStore nodes;
     store::DbSmtNodeStore state_nodes;
+    bool test_without_state_map = false;  // TEST ONLY: StoreOpenOptions::test_without_state_map.
     // The governance head in the state map after the last block (meta "governance").
     GovernanceHead governance;
     Genesis genesis;

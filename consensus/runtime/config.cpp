@@ -188,12 +188,12 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return make_error(ErrorCode::invalid_argument, "config: the top level must be a JSON object");
     }
     const Json& object = *document;
-    if (auto ok =
-            check_fields(object,
-                         {"data_dir", "genesis_file", "validator_key_file", "validator_key_passphrase_file",
-                          "peer_listen", "rest_listen", "rest_public_names", "peers", "log_level",
-                          "mempool_events_max", "mempool_bytes_max", "test_byzantine"},
-                         "the top level");
+    if (auto ok = check_fields(
+            object,
+            {"data_dir", "genesis_file", "validator_key_file", "validator_key_passphrase_file", "peer_listen",
+             "rest_listen", "rest_public_names", "peers", "log_level", "mempool_events_max",
+             "mempool_bytes_max", "test_byzantine", "test_without_state_map"},
+            "the top level");
         !ok) {
         return tl::unexpected(ok.error());
     }
@@ -266,10 +266,28 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
                               *byzantine + "\"");
     }
     config.test_byzantine = std::move(*byzantine);
+    if (const auto found = object.find("test_without_state_map"); found != object.end()) {
+        if (!found->is_boolean()) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: \"test_without_state_map\" must be true or false");
+        }
+        config.test_without_state_map = found->get<bool>();
+    }
     return config;
 }
 
 Status check_test_only_settings(const NodeConfig& config) {
+    if (config.test_without_state_map) {
+        const char* allowed = std::getenv(std::string(test_without_state_map_env).c_str());
+        if (allowed == nullptr || std::string_view(allowed) != "1") {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: \"test_without_state_map\" is a test-only setting for a benchmark "
+                              "network: this validator would keep no certified state map, so its blocks "
+                              "could prove no bundle complete; a production node refuses it. Remove it "
+                              "from the config (it is accepted only with " +
+                                  std::string(test_without_state_map_env) + "=1 in the environment)");
+        }
+    }
     if (config.test_byzantine.empty()) {
         return {};
     }
@@ -329,6 +347,9 @@ std::string node_config_to_json(const NodeConfig& config) {
     }
     if (!config.test_byzantine.empty()) {
         object["test_byzantine"] = config.test_byzantine;
+    }
+    if (config.test_without_state_map) {
+        object["test_without_state_map"] = true;
     }
     return object.dump(2);
 }

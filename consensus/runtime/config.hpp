@@ -27,6 +27,7 @@
 //     ],
 //     "log_level":          "info"                         optional; debug|info|warn|error
 //     "test_byzantine":     "equivocate"                   TEST ONLY, see below
+//     "test_without_state_map": true                       TEST ONLY, see below
 //   }
 //
 // "test_byzantine" makes this validator misbehave on purpose, for the multi-process tests of
@@ -38,6 +39,14 @@
 // the environment also holds CUSTOS_TEST_BYZANTINE=1 (check_test_only_settings): a production config that
 // carries it, by mistake or by tampering, exits with status 2 and a message naming the field,
 // because an equivocating validator is exactly what the other validators record as evidence.
+//
+// "test_without_state_map": true makes this validator keep no certified state map: every block
+// it builds carries a state_root of 32 zero bytes and it refuses any other (ledger::ApplyContext).
+// It exists for one benchmark, the same load with and without the map side by side (custos
+// localnet init --test-state-map off, docs/OPERATIONS.md); every validator of such a network must
+// set it, its bundles prove nothing about completeness and custos audit reports its roots. Like
+// test_byzantine it parses, but Node::create refuses it unless the environment holds
+// CUSTOS_TEST_WITHOUT_STATE_MAP=1, and a store made with it opens only with it (and vice versa).
 //
 // Relative paths are taken relative to the directory holding FILE, so a localnet directory can
 // be moved as a whole.
@@ -93,10 +102,12 @@ struct NodeConfig {
     // Bounds of the mempool (events and canonical bytes); unset: the defaults in mempool.hpp.
     std::optional<std::uint64_t> mempool_events_max;
     std::optional<std::uint64_t> mempool_bytes_max;
-    std::string test_byzantine;  // Empty: honest (always, in production).
+    std::string test_byzantine;           // Empty: honest (always, in production).
+    bool test_without_state_map = false;  // False always in production.
 };
 
 inline constexpr std::string_view test_byzantine_env = "CUSTOS_TEST_BYZANTINE";
+inline constexpr std::string_view test_without_state_map_env = "CUSTOS_TEST_WITHOUT_STATE_MAP";
 
 // Parses the JSON text of a config; relative paths are resolved against `base_dir`.
 [[nodiscard]] Result<NodeConfig> parse_node_config(std::string_view text,
@@ -106,7 +117,8 @@ inline constexpr std::string_view test_byzantine_env = "CUSTOS_TEST_BYZANTINE";
 // The JSON text of a config (paths written as given), for generators and tests.
 [[nodiscard]] std::string node_config_to_json(const NodeConfig& config);
 [[nodiscard]] Result<LogLevel> parse_log_level(std::string_view name);
-// Refuses test-only settings ("test_byzantine") unless CUSTOS_TEST_BYZANTINE=1 is set.
+// Refuses test-only settings ("test_byzantine" unless CUSTOS_TEST_BYZANTINE=1 is set,
+// "test_without_state_map" unless CUSTOS_TEST_WITHOUT_STATE_MAP=1 is).
 [[nodiscard]] Status check_test_only_settings(const NodeConfig& config);
 
 }  // namespace custos::runtime

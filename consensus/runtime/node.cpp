@@ -54,6 +54,10 @@ consensus::Params params_from(const ledger::Genesis& genesis) {
 Status NodeImpl::open() {
     if (auto allowed = check_test_only_settings(config); !allowed) return allowed;
     byzantine = byzantine_mode(config.test_byzantine);
+    if (config.test_without_state_map) {
+        log_line(LogLevel::warn, "test_without_state_map")
+            .field("note", "TEST ONLY: no certified state map, every state_root is zero");
+    }
     verified_leaves.reserve(verified_cache_max + 1);
     set_log_level(config.log_level);
     auto genesis_text = read_text(config.genesis_file);
@@ -90,8 +94,12 @@ Status NodeImpl::open() {
     if (auto owner = check_data_dir_key(config.data_dir, signer->public_key(), config.validator_key_file);
         !owner)
         return tl::unexpected(owner.error());
-    auto opened = ledger::Store::open(config.data_dir / "store",
-                                      ledger::StoreOpenOptions{&genesis, std::nullopt, true});
+    auto opened = ledger::Store::open(
+        config.data_dir / "store",
+        ledger::StoreOpenOptions{.genesis = &genesis,
+                                 .expected_genesis_hash = std::nullopt,
+                                 .create_if_missing = true,
+                                 .test_without_state_map = config.test_without_state_map});
     if (!opened) {
         std::string message = "store: " + opened.error().message;
         if (opened.error().code == ErrorCode::verification_failed) {

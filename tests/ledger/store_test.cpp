@@ -235,6 +235,59 @@ TEST_CASE("store: a store of format 1 is refused naming both versions and what t
     CHECK(after == before);
 }
 
+TEST_CASE(
+    "store: test_without_state_map (TEST ONLY) keeps no map, its blocks are refused elsewhere, and it "
+    "never changes") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    std::vector<CertifiedBlock> blocks;
+    {
+        auto store = Store::open(dir.store(), StoreOpenOptions{.genesis = &workload.genesis(),
+                                                               .create_if_missing = true,
+                                                               .test_without_state_map = true});
+        REQUIRE(store.has_value());
+        CHECK(store->next_block_context().test_without_state_map);
+        blocks = test::fill_store(*store, workload, 2, 5);
+        CHECK(crypto::smt_root(store->state_nodes()).value() == Hash32{});
+    }
+    for (const auto& made : blocks)
+        CHECK(made.block.header.state_root == Hash32{});
+
+    // A ledger that keeps the map (every production one) refuses such a block, naming state_root.
+    MemoryLedger keeps_map(workload.genesis());
+    auto refused = keeps_map.apply(blocks[0].block);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("state_root") != std::string::npos);
+
+    // The setting is the store's for life, either way.
+    auto without_flag = Store::open(dir.store(), StoreOpenOptions{});
+    REQUIRE_FALSE(without_flag.has_value());
+    CHECK(without_flag.error().message.find("test_without_state_map") != std::string::npos);
+    auto with_flag = Store::open(dir.store(), StoreOpenOptions{.test_without_state_map = true});
+    REQUIRE(with_flag.has_value());
+    CHECK(with_flag->height() == Height{2});
+
+    SyntheticWorkload again;
+    TempDir normal;
+    { auto store = test::create_store(normal.store(), again.genesis()); }
+    auto turned_on = Store::open(normal.store(), StoreOpenOptions{.test_without_state_map = true});
+    REQUIRE_FALSE(turned_on.has_value());
+    CHECK(turned_on.error().message.find("keeps the state map") != std::string::npos);
+    // And a store without the map refuses a block that carries a real root.
+    auto keeps = test::reopen_store(normal.store());
+    auto real = again.next_block(keeps, keeps.next_block_context(), 5);
+    REQUIRE(real.has_value());
+    REQUIRE(real->block.header.state_root != Hash32{});
+    TempDir other;
+    auto mapless = Store::open(other.store(), StoreOpenOptions{.genesis = &again.genesis(),
+                                                               .create_if_missing = true,
+                                                               .test_without_state_map = true});
+    REQUIRE(mapless.has_value());
+    auto wrong = apply_block(*mapless, real->block, mapless->next_block_context());
+    REQUIRE_FALSE(wrong.has_value());
+    CHECK(wrong.error().message.find("state_root") != std::string::npos);
+}
+
 TEST_CASE("store: a missing store is not created unless asked") {
     TempDir dir;
     auto missing = Store::open(dir.path() / "absent", StoreOpenOptions{});

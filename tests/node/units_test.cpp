@@ -139,6 +139,32 @@ TEST_CASE("config: test_byzantine parses but is refused without CUSTOS_TEST_BYZA
     CHECK(runtime::check_test_only_settings(*byzantine).has_value());
 }
 
+TEST_CASE("config: test_without_state_map parses but is refused without CUSTOS_TEST_WITHOUT_STATE_MAP=1") {
+    auto config = runtime::parse_node_config(config_text(R"(,"test_without_state_map":true)"), "");
+    REQUIRE(config.has_value());
+    CHECK(config->test_without_state_map);
+    auto wrong_type = runtime::parse_node_config(config_text(R"(,"test_without_state_map":"yes")"), "");
+    REQUIRE_FALSE(wrong_type.has_value());
+    CHECK(wrong_type.error().message.find("test_without_state_map") != std::string::npos);
+    CHECK_FALSE(runtime::parse_node_config(config_text(""), "")->test_without_state_map);
+    CHECK(runtime::parse_node_config(runtime::node_config_to_json(*config), "")->test_without_state_map);
+
+    ::unsetenv("CUSTOS_TEST_WITHOUT_STATE_MAP");
+    ::setenv("CUSTOS_TEST_BYZANTINE", "1", 1);  // The other test-only switch does not admit this one.
+    auto refused = runtime::check_test_only_settings(*config);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("test_without_state_map") != std::string::npos);
+    CHECK(refused.error().message.find("test-only") != std::string::npos);
+    ::unsetenv("CUSTOS_TEST_BYZANTINE");
+    ::setenv("CUSTOS_TEST_WITHOUT_STATE_MAP", "true", 1);
+    CHECK_FALSE(runtime::check_test_only_settings(*config).has_value());
+    ::setenv("CUSTOS_TEST_WITHOUT_STATE_MAP", "1", 1);
+    CHECK(runtime::check_test_only_settings(*config).has_value());
+    ::unsetenv("CUSTOS_TEST_WITHOUT_STATE_MAP");
+    config->test_without_state_map = false;
+    CHECK(runtime::check_test_only_settings(*config).has_value());
+}
+
 namespace {
 
 std::string read_all(const std::filesystem::path& path) {

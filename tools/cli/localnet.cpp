@@ -38,7 +38,7 @@ constexpr std::uint64_t heartbeat_ms_max = 3'600'000;  // docs/FORMAT.md 5.1
 constexpr std::string_view init_usage =
     "usage: custos localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
     "                            [--rest-port-base P] [--peer-port-base P] [--joiners N]\n"
-    "                            [--heartbeat-ms MS]\n"
+    "                            [--heartbeat-ms MS] [--test-state-map off]\n"
     "\n"
     "Writes a local Custos network into DIR (which must not hold a genesis yet):\n"
     "  DIR/genesis.json                       the genesis (chain custos-localnet); its hash is printed\n"
@@ -64,6 +64,10 @@ constexpr std::string_view init_usage =
     "                        'run' does not start them: custos-node --config DIR/node<i>/config.json\n"
     "  --heartbeat-ms MS     genesis heartbeat_interval_ms, 1..3600000 (default 60000): an idle\n"
     "                        network commits one empty block per interval, none in between\n"
+    "  --test-state-map off  TEST ONLY, for benchmarks: the validators keep no certified state\n"
+    "                        map (config test_without_state_map; every state_root is zero, no\n"
+    "                        bundle proves itself complete). They start only with\n"
+    "                        CUSTOS_TEST_WITHOUT_STATE_MAP=1 in the environment of 'run'\n"
     "  -h, --help            show this help\n"
     "\n"
     "exit status: 0 written, 1 DIR already holds a genesis or a file could not be written,\n"
@@ -84,6 +88,7 @@ struct InitOptions {
     std::uint16_t peer_port_base = default_peer_port_base;
     std::size_t joiners = 0;
     std::uint64_t heartbeat_ms = ledger::ConsensusParams{}.heartbeat_interval_ms;
+    bool test_without_state_map = false;
 };
 
 int usage_error(const std::string& message) {
@@ -135,6 +140,8 @@ std::optional<InitOptions> parse_init_args(const Args& args, int& exit_code) {
             options.joiners = *number;
         } else if (arg == "--heartbeat-ms" && number && *number >= 1 && *number <= heartbeat_ms_max) {
             options.heartbeat_ms = *number;
+        } else if (arg == "--test-state-map" && value == "off") {
+            options.test_without_state_map = true;
         } else {
             exit_code = usage_error("bad argument '" + arg + " " + value + "'");
             return std::nullopt;
@@ -266,7 +273,7 @@ Json node_config(const InitOptions& options, std::size_t index,
         if (j == index) continue;
         peers.push_back({{"address", by_index[j].address}, {"public_key", ledger::key_id(by_index[j].key)}});
     }
-    return Json{{"data_dir", "data"},
+    Json config{{"data_dir", "data"},
                 {"genesis_file", "../" + std::string(genesis_file)},
                 {"validator_key_file", "validator.key"},
                 {"peer_listen", by_index[index].address},
@@ -276,6 +283,8 @@ Json node_config(const InitOptions& options, std::size_t index,
                               "localhost:" + std::to_string(options.rest_port_base + index)})},
                 {"peers", peers},
                 {"log_level", "info"}};
+    if (options.test_without_state_map) config["test_without_state_map"] = true;  // TEST ONLY
+    return config;
 }
 
 Status write_configs(const InitOptions& options, const std::vector<ledger::Validator>& by_index) {
