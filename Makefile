@@ -12,7 +12,7 @@ WERROR ?= $(if $(filter true 1,$(CI)),ON,OFF)
 SANITIZE_FLAG := $(if $(filter 1,$(SANITIZE)),ON,OFF)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCUSTOS_WERROR=$(WERROR) -DCUSTOS_SANITIZE=$(SANITIZE_FLAG)
 
-.PHONY: all deps configure build test test-only test-sanitize run format soak chaos clean help
+.PHONY: all deps configure build test test-only test-sanitize test-fuzz fuzz fuzz-build run format soak chaos clean help
 
 all: build
 
@@ -24,6 +24,7 @@ help:
 	@echo "make format   clang-format every C++ file"
 	@echo "make soak     long simulator soak (100,000 seeds)"
 	@echo "make chaos    long chaos run on real nodes (CHAOS_ROUNDS=200 pause rounds, about an hour)"
+	@echo "make fuzz     build the libFuzzer targets (clang) into $(FUZZ_DIR)/, fuzz each FUZZ_SECONDS=60"
 
 deps:
 	@./scripts/install-deps.sh
@@ -38,6 +39,7 @@ test: build
 	@$(MAKE) --no-print-directory test-only
 ifneq ($(filter true 1,$(CI)),)
 	@$(MAKE) --no-print-directory test-sanitize
+	@$(MAKE) --no-print-directory test-fuzz
 endif
 
 test-only:
@@ -49,6 +51,25 @@ test-sanitize:
 	@cmake --build build-sanitize -j $(JOBS) --target custos-unit-tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) -L unit
+
+# The libFuzzer targets (fuzz/, docs/FUZZING.md): clang 14 with ASan+UBSan, in their own tree.
+# `make fuzz` fuzzes each target FUZZ_SECONDS (FUZZ_TARGETS="json bundle" to choose); in CI,
+# `make test` builds them, replays the committed corpus (fuzz/corpus/) and fuzzes each FUZZ_CI_SECONDS.
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CI_SECONDS ?= 5
+FUZZ_TARGETS ?=
+FUZZ_CXX ?= clang++-14
+fuzz-build: deps
+	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
+		-DCUSTOS_FUZZ=ON -DCUSTOS_WERROR=$(WERROR) > /dev/null
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target custos-fuzz
+
+fuzz: fuzz-build
+	@FUZZ_DIR=$(FUZZ_DIR) scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+test-fuzz: fuzz-build
+	@FUZZ_DIR=$(FUZZ_DIR) scripts/fuzz.sh run $(FUZZ_CI_SECONDS) $(FUZZ_TARGETS)
 
 # The local 4-validator network in ./localnet (LOCALNET=DIR to choose another directory):
 # initialised once, resumed on every later run. NO_DEMO=1 skips the demo custody trail.
@@ -89,4 +110,4 @@ soak: build
 	| xargs -P $(JOBS) -I{} sh -c '$(SOAK_SIM) {}'
 
 clean:
-	rm -rf build build-sanitize
+	rm -rf build build-sanitize build-fuzz

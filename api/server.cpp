@@ -18,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "api/http_exchange.hpp"
 #include "api/routes.hpp"
 #include "common/assert.hpp"
 
@@ -87,42 +88,6 @@ constexpr std::size_t linger_bytes_max = 256 * 1024;
 
 std::chrono::milliseconds ms(std::uint32_t value) {
     return std::chrono::milliseconds(value);
-}
-
-// The status for an HTTP parse error; nullopt when the peer just went away or timed out.
-std::optional<unsigned> status_for_parse_error(const beast::error_code& error) {
-    if (error == http::error::end_of_stream || error == beast::error::timeout ||
-        error == asio::error::operation_aborted || error == asio::error::connection_reset ||
-        error == asio::error::eof) {
-        return std::nullopt;
-    }
-    if (error == http::error::header_limit) return 431;
-    if (error == http::error::body_limit) return 413;
-    return 400;
-}
-
-std::string_view title_for(unsigned status) {
-    switch (status) {
-        case 413:
-            return "Content too large";
-        case 431:
-            return "Request header fields too large";
-        default:
-            return "Malformed HTTP request";
-    }
-}
-
-// `body_limit` is the limit of the request's route (413 names it).
-std::string detail_for(unsigned status, std::size_t body_limit) {
-    switch (status) {
-        case 413:
-            return "the body is over the limit of " + std::to_string(body_limit) + " bytes";
-        case 431:
-            return "the header block is over the limit of " + std::to_string(request_header_bytes_max) +
-                   " bytes";
-        default:
-            return "the request is not valid HTTP/1.1";
-    }
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -227,25 +192,12 @@ private:
             [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_header(error); });
     }
 
-    ApiRequest request_of(const http::request<http::string_body>& message) const {
-        ApiRequest request;
-        request.method = message.method();
-        request.target = std::string(message.target());
-        request.content_type = std::string(message[http::field::content_type]);
-        request.accept = std::string(message[http::field::accept]);
-        request.host = std::string(message[http::field::host]);
-        request.content_digest = std::string(message["Content-Digest"]);
-        request.signature_input = std::string(message["Signature-Input"]);
-        request.signature = std::string(message["Signature"]);
-        return request;
-    }
-
     void on_header(const beast::error_code& error) {
         set_awaiting_header(false);
         if (error && error != http::error::body_limit) return refuse(error);
         // body_limit: the declared length is over every route's limit. The parser reports it once
         // the whole header is in, so the head is complete and names the route (and its limit).
-        ApiRequest head = request_of(parser_->get());
+        ApiRequest head = request_from_message(parser_->get());
         // The route's body limit comes first, as the single limit did before routes had their own:
         // 413 from the declared length, whatever else is wrong with the request.
         body_limit_ = request_body_limit(head);
@@ -282,7 +234,7 @@ private:
     void on_body(const beast::error_code& error) {
         if (error) return refuse(error);
         auto& message = parser_->get();
-        ApiRequest request = request_of(message);
+        ApiRequest request = request_from_message(message);
         request.body = std::move(message.body());
         bool keep_alive = message.keep_alive();
         ApiResponse answer = handle_request(server_.service, server_.auth, request);
@@ -317,23 +269,11 @@ private:
     void refuse(const beast::error_code& error) {
         auto status = status_for_parse_error(error);
         if (!status) return close();
-        send(problem_response(Problem{.status = *status,
-                                      .title = std::string(title_for(*status)),
-                                      .detail = detail_for(*status, body_limit_)}),
-             false);
+        send(parse_error_response(*status, body_limit_), false);
     }
 
     void send(ApiResponse answer, bool keep_alive) {
-        response_ = {};
-        response_.result(answer.status);
-        response_.version(11);
-        response_.set(http::field::content_type, answer.content_type);
-        response_.set(http::field::cache_control, "no-store");
-        for (const auto& [name, value] : answer.headers)
-            response_.set(name, value);
-        response_.body() = std::move(answer.body);
-        response_.keep_alive(keep_alive);
-        response_.prepare_payload();
+        fill_response(response_, std::move(answer), keep_alive);
         stream_.expires_after(ms(server_.options.body_timeout_ms));
         http::async_write(stream_, response_,
                           [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {

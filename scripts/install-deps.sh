@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format python3 curl
   libsodium-dev libssl-dev libjemalloc-dev librocksdb-dev libboost-dev nlohmann-json3-dev doctest-dev libexpected-dev
   chromium
+  # clang 14 and its libFuzzer runtime: the fuzz targets (fuzz/, `make fuzz`, CI's `make test`).
+  clang-14 libclang-rt-14-dev
 )
 
 # Node.js and npm build and test the browser side (web/: the offline verifier, the explorer).
