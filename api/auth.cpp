@@ -165,7 +165,8 @@ tl::expected<ledger::Officer, ApiResponse> Authenticator::authenticate(NodeServi
                                "', which is not one of this node's public names: a request signed for "
                                "another node is refused here (sign for this node's URL)"));
     }
-    const std::string target_uri = "http://" + request.host + request.target;
+    const std::string target_uri =
+        std::string(request.tls ? "https://" : "http://") + request.host + request.target;
     if (auto verified =
             verify_request_signature(*sig, *key, request.method, target_uri, request.content_digest);
         !verified) {

@@ -57,6 +57,7 @@ struct AuthOptions {
 struct SignedRequest {
     std::string method;  // "GET", "POST"
     std::string host;    // The Host header.
+    bool tls = false;    // Came over TLS: the @target-uri is https://, else http://.
     std::string target;  // The request-target as received (path and query).
     std::string body;
     std::string content_digest;   // Content-Digest header.

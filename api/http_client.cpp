@@ -8,14 +8,18 @@
 #include <chrono>
 #include <optional>
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sodium.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "api/http_signature.hpp"
+#include "api/tls.hpp"
 #include "crypto/encoding.hpp"
 
 namespace custos::api {
@@ -71,54 +75,158 @@ ClientResponse to_client_response(http::response<http::string_body>&& message) {
     return response;
 }
 
-// One exchange (optionally connecting first) on a stream, run on its io_context until done or
-// the deadline passes; every step sets `error` or moves on to the next.
-struct Exchange {
-    beast::tcp_stream& stream;
-    beast::flat_buffer& buffer;
-    http::request<http::string_body>& message;
-    std::optional<http::response_parser<http::string_body>> parser;
-    beast::error_code error;
-    bool done = false;
-    bool answer_started = false;  // some response bytes arrived
+using TlsStream = beast::ssl_stream<beast::tcp_stream&>;
 
-    void connect_then_send(const tcp::resolver::results_type& endpoints) {
-        stream.async_connect(endpoints, [this](beast::error_code connect_error, const tcp::endpoint&) {
-            if (connect_error) return finish(connect_error);
-            // A request is written whole: Nagle's algorithm could only delay its tail.
-            beast::error_code ignored;
-            stream.socket().set_option(tcp::no_delay(true), ignored);
-            send();
-        });
-    }
+// One connection's transport: TCP, and TLS over it when the client has a ClientTls. Not movable
+// once TLS is set up (the TLS stream refers to the TCP one).
+struct Channel {
+    explicit Channel(asio::io_context& io) : tcp(io) {}
+    beast::tcp_stream tcp;
+    std::optional<TlsStream> tls;
 
-    void send() {
-        http::async_write(stream, message, [this](beast::error_code write_error, std::size_t) {
-            if (write_error) return finish(write_error);
-            http::async_read(stream, buffer, *parser, [this](beast::error_code read_error, std::size_t) {
-                answer_started = parser->got_some();
-                finish(read_error);
-            });
-        });
-    }
-
-    void finish(const beast::error_code& result) {
-        error = result;
-        done = true;
+    void close() {
+        tls.reset();  // No close_notify: the connection is dropped either way.
+        beast::error_code ignored;
+        tcp.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        tcp.close();
     }
 };
 
-Result<ClientResponse> exchange_result(Exchange& exchange, const ClientRequest& request,
-                                       const std::string& where) {
-    if (!exchange.done) return make_error(ErrorCode::internal, "request to " + where + " did not finish");
-    if (exchange.error == beast::error::timeout) {
+// Runs the io_context until the started operations are done (or the stream's deadline passed).
+void run(asio::io_context& io) {
+    io.restart();
+    io.run();
+}
+
+Status connect_failure(const beast::error_code& error, const std::string& what, const std::string& where) {
+    if (error == beast::error::timeout)
+        return make_error(ErrorCode::unavailable, "no answer from " + where + " in time");
+    return make_error(ErrorCode::io_error, what + " " + where + ": " + error.message());
+}
+
+// With a CA file: the certificate must name `host` (an IP address or a DNS name); a name is
+// also sent as SNI.
+void expect_host(SSL* ssl, const ClientTls& tls, const std::string& host) {
+    beast::error_code not_address;
+    asio::ip::make_address(host, not_address);
+    if (not_address) SSL_set_tlsext_host_name(ssl, host.c_str());
+    if (!tls.verify_chain) return;
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
+    if (!not_address) {
+        X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+    } else {
+        X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
+    }
+}
+
+// The TLS handshake and the checks of the server that the trust anchors ask for: the chain and
+// host name (CA file) during the handshake, the pin right after it, before any request byte.
+Status start_tls(asio::io_context& io, Channel& channel, const ClientTls& tls, const std::string& host,
+                 const std::string& where) {
+    channel.tls.emplace(channel.tcp, tls.context);
+    SSL* ssl = channel.tls->native_handle();
+    expect_host(ssl, tls, host);
+    beast::error_code error;
+    bool done = false;
+    channel.tls->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code handshake_error) {
+        error = handshake_error;
+        done = true;
+    });
+    run(io);
+    if (!done) return make_error(ErrorCode::internal, "TLS handshake with " + where + " did not finish");
+    if (error) {
+        const long verified = SSL_get_verify_result(ssl);
+        if (tls.verify_chain && verified != X509_V_OK) {
+            return make_error(ErrorCode::verification_failed,
+                              "TLS: the certificate of " + where +
+                                  " is not trusted by --cacert: " + X509_verify_cert_error_string(verified));
+        }
+        return connect_failure(error, "TLS handshake with", where);
+    }
+    if (tls.pin_sha256_hex) {
+        X509* peer = SSL_get0_peer_certificate(ssl);
+        const std::string pin = peer == nullptr ? std::string() : spki_pin_of(peer);
+        if (pin != "sha256:" + *tls.pin_sha256_hex) {
+            return make_error(ErrorCode::verification_failed,
+                              "TLS: the certificate of " + where + " has the public key pin " +
+                                  (pin.empty() ? std::string("(none)") : pin) + ", not the --pin given");
+        }
+    }
+    return {};
+}
+
+// Connects within the TCP stream's deadline (set by the caller), then starts TLS when asked.
+Status open_channel(asio::io_context& io, Channel& channel, const tcp::resolver::results_type& endpoints,
+                    const ClientTls* tls, const std::string& host, const std::string& where) {
+    beast::error_code error;
+    bool done = false;
+    channel.tcp.async_connect(endpoints, [&](beast::error_code connect_error, const tcp::endpoint&) {
+        error = connect_error;
+        done = true;
+    });
+    run(io);
+    if (!done) return make_error(ErrorCode::internal, "connecting to " + where + " did not finish");
+    if (error) return connect_failure(error, "cannot connect to", where);
+    // A request is written whole: Nagle's algorithm could only delay its tail.
+    beast::error_code ignored;
+    channel.tcp.socket().set_option(tcp::no_delay(true), ignored);
+    if (tls == nullptr) return {};
+    return start_tls(io, channel, *tls, host, where);
+}
+
+// What one request-response exchange on an open channel gave.
+struct Outcome {
+    beast::error_code error;
+    bool done = false;
+    bool answer_started = false;  // some response bytes arrived
+    bool keep_alive = false;
+    std::optional<http::response<http::string_body>> response;
+};
+
+// Writes the request and reads the answer on the channel (TLS or TCP) within its deadline.
+Outcome exchange(asio::io_context& io, Channel& channel, beast::flat_buffer& buffer,
+                 http::request<http::string_body>& message) {
+    Outcome outcome;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(client_response_bytes_max);
+    auto start = [&](auto& stream) {
+        http::async_write(stream, message, [&](beast::error_code write_error, std::size_t) {
+            if (write_error) {
+                outcome.error = write_error;
+                outcome.done = true;
+                return;
+            }
+            http::async_read(stream, buffer, parser, [&](beast::error_code read_error, std::size_t) {
+                outcome.answer_started = parser.got_some();
+                outcome.error = read_error;
+                outcome.done = true;
+            });
+        });
+    };
+    if (channel.tls) {
+        start(*channel.tls);
+    } else {
+        start(channel.tcp);
+    }
+    run(io);
+    if (outcome.done && !outcome.error) {
+        outcome.keep_alive = parser.keep_alive();
+        outcome.response = parser.release();
+    }
+    return outcome;
+}
+
+Result<ClientResponse> outcome_result(Outcome& outcome, const ClientRequest& request,
+                                      const std::string& where) {
+    if (!outcome.done) return make_error(ErrorCode::internal, "request to " + where + " did not finish");
+    if (outcome.error == beast::error::timeout) {
         return make_error(ErrorCode::unavailable, "no answer from " + where + " in time");
     }
-    if (exchange.error) {
+    if (outcome.error) {
         return make_error(ErrorCode::io_error,
-                          request.method + " " + where + request.target + ": " + exchange.error.message());
+                          request.method + " " + where + request.target + ": " + outcome.error.message());
     }
-    return to_client_response(exchange.parser->release());
+    return to_client_response(std::move(*outcome.response));
 }
 
 Result<tcp::resolver::results_type> resolve(asio::io_context& io, const std::string& host,
@@ -156,7 +264,8 @@ std::string random_nonce() {
 void sign_client_request(ClientRequest& request, const crypto::SecretKey& key, std::int64_t created_s,
                          std::int64_t lifetime_s) {
     std::string key_id = crypto::hex_encode(key.public_key().view());
-    std::string target_uri = "http://" + authority(request.host, request.port) + request.target;
+    std::string target_uri = std::string(request.tls ? "https://" : "http://") +
+                             authority(request.host, request.port) + request.target;
     SignedHeaders signed_headers = sign_request(key, key_id, request.method, target_uri, request.body,
                                                 created_s, created_s + lifetime_s, random_nonce());
     auto set = [&](std::string_view name, std::string value) {
@@ -177,37 +286,37 @@ Result<ClientResponse> http_request(const ClientRequest& request) {
     auto message = build_message(request, request.host, request.port, false);
     if (!message) return tl::unexpected(message.error());
     asio::io_context io;
-    beast::tcp_stream stream(io);
+    Channel channel(io);
     beast::flat_buffer buffer;
     auto endpoints = resolve(io, request.host, request.port);
     if (!endpoints) return tl::unexpected(endpoints.error());
-    Exchange exchange{stream, buffer, *message, std::nullopt, {}, false, false};
-    exchange.parser.emplace();
-    exchange.parser->body_limit(client_response_bytes_max);
-    stream.expires_after(std::chrono::milliseconds(request.timeout_ms));
-    exchange.connect_then_send(*endpoints);
-    io.run();
-    return exchange_result(exchange, request, authority(request.host, request.port));
+    const std::string where = authority(request.host, request.port);
+    // One deadline for the connection, the TLS handshake and the exchange.
+    channel.tcp.expires_after(std::chrono::milliseconds(request.timeout_ms));
+    if (auto opened = open_channel(io, channel, *endpoints, request.tls.get(), request.host, where);
+        !opened) {
+        return tl::unexpected(opened.error());
+    }
+    auto outcome = exchange(io, channel, buffer, *message);
+    return outcome_result(outcome, request, where);
 }
 
 struct HttpConnection::State {
     asio::io_context io;
-    beast::tcp_stream stream{io};
+    Channel channel{io};
     beast::flat_buffer buffer;
     std::optional<tcp::resolver::results_type> endpoints;
     bool open = false;
 
     void close() {
-        beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        stream.close();
+        channel.close();
         buffer.clear();
         open = false;
     }
 };
 
-HttpConnection::HttpConnection(std::string host, std::uint16_t port)
-    : host_(std::move(host)), port_(port), state_(std::make_unique<State>()) {}
+HttpConnection::HttpConnection(std::string host, std::uint16_t port, std::shared_ptr<const ClientTls> tls)
+    : host_(std::move(host)), port_(port), tls_(std::move(tls)), state_(std::make_unique<State>()) {}
 HttpConnection::~HttpConnection() = default;
 HttpConnection::HttpConnection(HttpConnection&&) noexcept = default;
 HttpConnection& HttpConnection::operator=(HttpConnection&&) noexcept = default;
@@ -220,32 +329,33 @@ Result<ClientResponse> HttpConnection::request(const ClientRequest& request) {
         state.endpoints = std::move(*endpoints);
     }
     const std::string where = authority(host_, port_);
+    ClientRequest signed_for = request;
+    signed_for.tls = tls_;  // The connection's scheme is the one signed (@target-uri).
     // At most two tries: the second only when a reused connection failed before any answer.
     for (int attempt = 0; attempt < 2; ++attempt) {
         bool reused = state.open;
-        auto message = build_message(request, host_, port_, true);
+        auto message = build_message(signed_for, host_, port_, true);
         if (!message) return tl::unexpected(message.error());
-        Exchange exchange{state.stream, state.buffer, *message, std::nullopt, {}, false, false};
-        exchange.parser.emplace();
-        exchange.parser->body_limit(client_response_bytes_max);
-        state.stream.expires_after(std::chrono::milliseconds(request.timeout_ms));
-        if (reused) {
-            exchange.send();
-        } else {
-            exchange.connect_then_send(*state.endpoints);
+        state.channel.tcp.expires_after(std::chrono::milliseconds(request.timeout_ms));
+        if (!reused) {
+            if (auto opened =
+                    open_channel(state.io, state.channel, *state.endpoints, tls_.get(), host_, where);
+                !opened) {
+                state.close();
+                return tl::unexpected(opened.error());
+            }
         }
-        state.io.restart();
-        state.io.run();
-        state.open = exchange.done && !exchange.error;
+        auto outcome = exchange(state.io, state.channel, state.buffer, *message);
+        state.open = outcome.done && !outcome.error;
         if (!state.open) {
-            bool retry = reused && exchange.done && exchange.error != beast::error::timeout &&
-                         !exchange.answer_started;
+            bool retry =
+                reused && outcome.done && outcome.error != beast::error::timeout && !outcome.answer_started;
             state.close();
             if (retry) continue;
-            return exchange_result(exchange, request, where);
+            return outcome_result(outcome, request, where);
         }
-        bool server_keeps_alive = exchange.parser->keep_alive();
-        auto response = exchange_result(exchange, request, where);
+        const bool server_keeps_alive = outcome.keep_alive;
+        auto response = outcome_result(outcome, request, where);
         if (!server_keeps_alive) state.close();
         return response;
     }
@@ -254,12 +364,16 @@ Result<ClientResponse> HttpConnection::request(const ClientRequest& request) {
 }
 
 Result<ParsedUrl> parse_url(std::string_view url) {
-    constexpr std::string_view scheme = "http://";
-    if (url.substr(0, scheme.size()) != scheme) {
-        return make_error(ErrorCode::invalid_argument, "URL must start with http://");
-    }
-    url.remove_prefix(scheme.size());
     ParsedUrl parsed;
+    if (url.starts_with("https://")) {
+        parsed.tls = true;
+        parsed.port = 443;
+        url.remove_prefix(8);
+    } else if (url.starts_with("http://")) {
+        url.remove_prefix(7);
+    } else {
+        return make_error(ErrorCode::invalid_argument, "URL must start with http:// or https://");
+    }
     auto slash = url.find('/');
     std::string_view authority = url.substr(0, slash);
     if (slash != std::string_view::npos) parsed.target = std::string(url.substr(slash));

@@ -2,7 +2,9 @@
 // (custos localnet run's demo, submit/trail/case/status, the benchmarks) and the tests use to
 // speak to a node. http_request() opens one connection per request; HttpConnection keeps one open
 // across requests (keep-alive). Either signs a request with an officer key (RFC 9421,
-// api/http_signature.hpp) when ClientRequest::signing_key is set. No TLS, no redirects.
+// api/http_signature.hpp) when ClientRequest::signing_key is set. HTTPS when given a ClientTls
+// (api/tls.hpp): the server is checked against its CA file and/or pin before any request byte is
+// sent. No redirects.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,8 @@
 #include "crypto/ed25519.hpp"
 
 namespace custos::api {
+
+struct ClientTls;  // api/tls.hpp
 
 // Largest response body the client reads (a long trail or block is far below it).
 inline constexpr std::size_t client_response_bytes_max = 64 * 1024 * 1024;
@@ -33,12 +37,15 @@ struct ClientRequest {
     // a fresh random nonce. The key must outlive the call.
     const crypto::SecretKey* signing_key = nullptr;
     std::int64_t signature_lifetime_s = 60;
+    // When set, HTTPS with these trust anchors (api/tls.hpp make_client_tls); the signed
+    // @target-uri then starts with https://.
+    std::shared_ptr<const ClientTls> tls;
 };
 
 // Adds Content-Digest, Signature-Input and Signature (label sig1) to `request` for the key, over
 // "@method" "@target-uri" "content-digest" where the target URI is
-// "http://" + host + ":" + port + target (what the server rebuilds from the Host header this
-// client sends). created_s is seconds since the Unix epoch.
+// "http://" (or "https://" when request.tls is set) + host + ":" + port + target (what the server
+// rebuilds from the Host header this client sends). created_s is seconds since the Unix epoch.
 void sign_client_request(ClientRequest& request, const crypto::SecretKey& key, std::int64_t created_s,
                          std::int64_t lifetime_s);
 // 128 random bits from libsodium as 32 lowercase hex digits (a signature nonce).
@@ -64,10 +71,11 @@ struct ClientResponse {
 // closed it. request() ignores ClientRequest::host/port (the connection's are used). A request
 // that fails on a reused connection before any answer arrives is sent once more on a fresh one
 // (the server may have closed an idle connection); a signed request is re-signed for that, since
-// its nonce may have been seen. Not thread-safe: one connection per thread.
+// its nonce may have been seen. With `tls`, HTTPS (ClientRequest::tls is ignored: the
+// connection's is used). Not thread-safe: one connection per thread.
 class HttpConnection {
 public:
-    HttpConnection(std::string host, std::uint16_t port);
+    HttpConnection(std::string host, std::uint16_t port, std::shared_ptr<const ClientTls> tls = nullptr);
     ~HttpConnection();
     HttpConnection(HttpConnection&&) noexcept;
     HttpConnection& operator=(HttpConnection&&) noexcept;
@@ -80,14 +88,17 @@ private:
     struct State;
     std::string host_;
     std::uint16_t port_;
+    std::shared_ptr<const ClientTls> tls_;
     std::unique_ptr<State> state_;
 };
 
-// Splits "http://host:port/path" into host, port and path ("/" when absent). Only http://.
+// Splits "http://host:port/path" or "https://host:port/path" into host, port (default 80 or
+// 443) and path ("/" when absent).
 struct ParsedUrl {
     std::string host;
     std::uint16_t port = 80;
     std::string target = "/";
+    bool tls = false;  // https://
 };
 [[nodiscard]] Result<ParsedUrl> parse_url(std::string_view url);
 

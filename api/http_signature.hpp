@@ -1,8 +1,9 @@
 // RFC 9421 HTTP Message Signatures (alg "ed25519", label "sig1") and RFC 9530 Content-Digest
 // (sha-256): how an officer's key authenticates a request to the REST API. The client signs with
 // sign_request(); the server parses with parse_request_signature(), checks the time window with
-// check_signature_time(), rebuilds the target URI as "http://" + Host + request-target and calls
-// verify_request_signature(). docs/FORMAT.md, "Request signatures", states the exact bytes.
+// check_signature_time(), rebuilds the target URI as "http://" (or "https://" over TLS) + Host +
+// request-target and calls verify_request_signature(). docs/FORMAT.md, "Request signatures", states the exact
+// bytes.
 //
 // The structured-field parser (RFC 8941, api/http_signature_fields.hpp) is strict and bounded: every header
 // value, dictionary, inner list, parameter list and string has a named limit; duplicate dictionary keys or

@@ -260,6 +260,7 @@ ApiResponse handle_request(NodeService& service, Authenticator& auth, const ApiR
         auto signer =
             auth.authenticate(service, SignedRequest{.method = std::string(method_name(request.method)),
                                                      .host = request.host,
+                                                     .tls = request.tls,
                                                      .target = request.target,
                                                      .body = request.body,
                                                      .content_digest = request.content_digest,

@@ -48,6 +48,7 @@ struct ApiRequest {
     std::string content_type;  // Content-Type header, empty if absent.
     std::string accept;        // Accept header, empty if absent.
     std::string host;          // Host header (part of the signed @target-uri).
+    bool tls = false;          // Came over TLS: the signed @target-uri starts with https://.
     std::string content_digest;
     std::string signature_input;
     std::string signature;

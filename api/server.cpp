@@ -17,9 +17,11 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "api/http_exchange.hpp"
 #include "api/routes.hpp"
+#include "api/tls.hpp"
 #include "common/assert.hpp"
 
 namespace custos::api {
@@ -93,7 +95,9 @@ std::chrono::milliseconds ms(std::uint32_t value) {
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(Server::Impl& server, tcp::socket socket, asio::ip::address address)
-        : server_(server), stream_(std::move(socket)), address_(std::move(address)) {}
+        : server_(server), stream_(std::move(socket)), address_(std::move(address)) {
+        if (server_.options.tls) tls_.emplace(stream_, server_.options.tls->context);
+    }
 
     ~Session() {
         std::lock_guard lock(server_.mutex);
@@ -104,7 +108,18 @@ public:
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
-    void start() { read_header(server_.options.header_timeout_ms); }
+    // With TLS the handshake comes first, under the header's deadline and counted as waiting for
+    // a header (a connection that never finishes it can be evicted to make room).
+    void start() {
+        if (!tls_) return read_header(server_.options.header_timeout_ms);
+        set_awaiting_header(true);
+        stream_.expires_after(ms(server_.options.header_timeout_ms));
+        tls_->async_handshake(
+            asio::ssl::stream_base::server, [self = shared_from_this()](beast::error_code error) {
+                if (error) return self->close();  // Not TLS 1.2+, no common cipher, or gone: no answer.
+                self->read_header(self->server_.options.header_timeout_ms);
+            });
+    }
 
     void close() {
         beast::error_code ignored;
@@ -126,6 +141,16 @@ public:
     [[nodiscard]] const asio::ip::address& address() const { return address_; }
 
 private:
+    // Calls `operation` with the stream HTTP goes over: the TLS stream, or the TCP one.
+    template <typename Operation>
+    void with_stream(Operation&& operation) {
+        if (tls_) {
+            operation(*tls_);
+        } else {
+            operation(stream_);
+        }
+    }
+
     // Under the server mutex.
     void set_awaiting_header(bool awaiting) {
         std::lock_guard lock(server_.mutex);
@@ -187,9 +212,12 @@ private:
         body_limit_ = request_body_bytes_max_any_route;
         parser_->body_limit(body_limit_);
         stream_.expires_after(ms(timeout_ms));
-        http::async_read_header(
-            stream_, buffer_, *parser_,
-            [self = shared_from_this()](beast::error_code error, std::size_t) { self->on_header(error); });
+        with_stream([this](auto& stream) {
+            http::async_read_header(stream, buffer_, *parser_,
+                                    [self = shared_from_this()](beast::error_code error, std::size_t) {
+                                        self->on_header(error);
+                                    });
+        });
     }
 
     void on_header(const beast::error_code& error) {
@@ -198,6 +226,7 @@ private:
         // body_limit: the declared length is over every route's limit. The parser reports it once
         // the whole header is in, so the head is complete and names the route (and its limit).
         ApiRequest head = request_from_message(parser_->get());
+        head.tls = tls_.has_value();
         // The route's body limit comes first, as the single limit did before routes had their own:
         // 413 from the declared length, whatever else is wrong with the request.
         body_limit_ = request_body_limit(head);
@@ -225,16 +254,19 @@ private:
             }
         }
         stream_.expires_after(ms(server_.options.body_timeout_ms));
-        http::async_read(stream_, buffer_, *parser_,
-                         [self = shared_from_this()](beast::error_code body_error, std::size_t) {
-                             self->on_body(body_error);
-                         });
+        with_stream([this](auto& stream) {
+            http::async_read(stream, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code body_error, std::size_t) {
+                                 self->on_body(body_error);
+                             });
+        });
     }
 
     void on_body(const beast::error_code& error) {
         if (error) return refuse(error);
         auto& message = parser_->get();
         ApiRequest request = request_from_message(message);
+        request.tls = tls_.has_value();  // The signed @target-uri is https:// over TLS.
         request.body = std::move(message.body());
         bool keep_alive = message.keep_alive();
         ApiResponse answer = handle_request(server_.service, server_.auth, request);
@@ -275,16 +307,20 @@ private:
     void send(ApiResponse answer, bool keep_alive) {
         fill_response(response_, std::move(answer), keep_alive);
         stream_.expires_after(ms(server_.options.body_timeout_ms));
-        http::async_write(stream_, response_,
-                          [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
-                              if (error) return self->close();
-                              if (!keep_alive) return self->linger_close();
-                              self->read_header(self->server_.options.idle_timeout_ms);
-                          });
+        with_stream([this, keep_alive](auto& stream) {
+            http::async_write(stream, response_,
+                              [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
+                                  if (error) return self->close();
+                                  if (!keep_alive) return self->linger_close();
+                                  self->read_header(self->server_.options.idle_timeout_ms);
+                              });
+        });
     }
 
     Server::Impl& server_;
     beast::tcp_stream stream_;
+    // TLS over stream_ when the server has a certificate (declared after it: destroyed first).
+    std::optional<beast::ssl_stream<beast::tcp_stream&>> tls_;
     beast::flat_buffer buffer_{request_header_bytes_max + request_body_bytes_max};
     std::optional<http::request_parser<http::string_body>> parser_;
     std::size_t body_limit_ = request_body_bytes_max;  // Of the request being read.

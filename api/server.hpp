@@ -37,6 +37,8 @@
 
 namespace custos::api {
 
+struct ServerTls;  // api/tls.hpp
+
 struct ServerOptions {
     std::string host = "127.0.0.1";
     std::uint16_t port = 0;  // 0: the OS picks one (tests); see Server::port().
@@ -60,6 +62,10 @@ struct ServerOptions {
     // The authorities a signed request may name in its @target-uri (api/auth.hpp); empty: any,
     // for tests. custos-node sets them from its config ("rest_public_names").
     std::vector<std::string> public_names;
+    // HTTPS (api/tls.hpp load_server_tls): every connection starts with a TLS 1.2+ handshake
+    // under the header deadline. Null: plain HTTP (custos-node allows it on loopback only, unless
+    // its config says otherwise).
+    std::shared_ptr<ServerTls> tls;
 };
 
 class Server {

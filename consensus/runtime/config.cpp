@@ -1,5 +1,7 @@
 #include "consensus/runtime/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -116,6 +118,63 @@ Result<std::vector<std::string>> parse_rest_public_names(const Json& object, con
     return names;
 }
 
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& value) {
+    std::filesystem::path path(value);
+    return path.is_absolute() || base.empty() ? path : base / path;
+}
+
+// Whether the host of "host:port" is a loopback address (127.0.0.0/8, ::1) or "localhost": the
+// only places the REST API may speak plain HTTP without the config saying so.
+bool is_loopback_listen(const std::string& host_port) {
+    std::string host = host_port.substr(0, host_port.rfind(':'));
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host == "localhost") return true;
+    unsigned char v4[4];
+    if (::inet_pton(AF_INET, host.c_str(), v4) == 1) return v4[0] == 127;
+    unsigned char v6[16];
+    if (::inet_pton(AF_INET6, host.c_str(), v6) == 1) {
+        static constexpr unsigned char loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+        return std::equal(std::begin(v6), std::end(v6), std::begin(loopback));
+    }
+    return false;
+}
+
+// "rest_tls_certificate_file" and "rest_tls_key_file" (both or neither), and plain HTTP refused
+// on a listen address that is not loopback unless "rest_plain_http_allowed" is true.
+Status parse_rest_tls(const Json& object, const std::filesystem::path& base_dir, NodeConfig& config) {
+    auto certificate = string_field(object, "rest_tls_certificate_file", false);
+    if (!certificate) return tl::unexpected(certificate.error());
+    auto key = string_field(object, "rest_tls_key_file", false);
+    if (!key) return tl::unexpected(key.error());
+    if (certificate->empty() != key->empty()) {
+        return make_error(
+            ErrorCode::invalid_argument,
+            "config: fields \"rest_tls_certificate_file\" and \"rest_tls_key_file\" go together: "
+            "give both (HTTPS) or neither (plain HTTP)");
+    }
+    if (!certificate->empty()) {
+        config.rest_tls_certificate_file = resolve(base_dir, *certificate);
+        config.rest_tls_key_file = resolve(base_dir, *key);
+    }
+    if (auto found = object.find("rest_plain_http_allowed"); found != object.end()) {
+        if (!found->is_boolean()) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: field \"rest_plain_http_allowed\" must be true or false");
+        }
+        config.rest_plain_http_allowed = found->get<bool>();
+    }
+    if (config.rest_tls_certificate_file.empty() && !config.rest_plain_http_allowed &&
+        !is_loopback_listen(config.rest_listen)) {
+        return make_error(ErrorCode::invalid_argument,
+                          "config: field \"rest_listen\" is " + config.rest_listen +
+                              ", not a loopback address, and the REST API has no TLS: give "
+                              "\"rest_tls_certificate_file\" and \"rest_tls_key_file\" (HTTPS), or set "
+                              "\"rest_plain_http_allowed\": true if plain HTTP is protected otherwise (a "
+                              "TLS proxy in front, a private network)");
+    }
+    return {};
+}
+
 Result<std::vector<PeerConfig>> parse_peers(const Json& object) {
     std::vector<PeerConfig> peers;
     auto it = object.find("peers");
@@ -154,11 +213,6 @@ Result<std::vector<PeerConfig>> parse_peers(const Json& object) {
     return peers;
 }
 
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& value) {
-    std::filesystem::path path(value);
-    return path.is_absolute() || base.empty() ? path : base / path;
-}
-
 }  // namespace
 
 Result<LogLevel> parse_log_level(std::string_view name) {
@@ -191,8 +245,9 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
     if (auto ok = check_fields(
             object,
             {"data_dir", "genesis_file", "validator_key_file", "validator_key_passphrase_file", "peer_listen",
-             "rest_listen", "rest_public_names", "peers", "log_level", "mempool_events_max",
-             "mempool_bytes_max", "test_byzantine", "test_without_state_map"},
+             "rest_listen", "rest_public_names", "rest_tls_certificate_file", "rest_tls_key_file",
+             "rest_plain_http_allowed", "peers", "log_level", "mempool_events_max", "mempool_bytes_max",
+             "test_byzantine", "test_without_state_map"},
             "the top level");
         !ok) {
         return tl::unexpected(ok.error());
@@ -228,6 +283,9 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return tl::unexpected(public_names.error());
     }
     config.rest_public_names = std::move(*public_names);
+    if (auto tls = parse_rest_tls(object, base_dir, config); !tls) {
+        return tl::unexpected(tls.error());
+    }
     auto peers = parse_peers(object);
     if (!peers) {
         return tl::unexpected(peers.error());
@@ -338,6 +396,13 @@ std::string node_config_to_json(const NodeConfig& config) {
     }
     if (config.rest_public_names.empty()) {
         object.erase("rest_public_names");  // The default: rest_listen.
+    }
+    if (!config.rest_tls_certificate_file.empty()) {
+        object["rest_tls_certificate_file"] = config.rest_tls_certificate_file.string();
+        object["rest_tls_key_file"] = config.rest_tls_key_file.string();
+    }
+    if (config.rest_plain_http_allowed) {
+        object["rest_plain_http_allowed"] = true;
     }
     if (config.mempool_events_max) {
         object["mempool_events_max"] = *config.mempool_events_max;

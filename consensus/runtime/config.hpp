@@ -22,6 +22,13 @@
 //                                                           validator key file (first line, mode
 //                                                           0600); without it custos-node asks on
 //                                                           its terminal
+//     "rest_tls_certificate_file": "tls/node.crt",         optional, with rest_tls_key_file: the
+//     "rest_tls_key_file":         "tls/node.key",         REST API speaks HTTPS (TLS 1.2+) with
+//                                                           this PEM certificate chain (leaf first)
+//                                                           and private key
+//     "rest_plain_http_allowed": false,                     optional; plain HTTP on a rest_listen
+//                                                           that is not loopback (127.0.0.0/8, ::1,
+//                                                           localhost) is refused unless true
 //     "peers": [                                            optional; default []
 //       {"address": "127.0.0.1:26658", "public_key": "<64 hex chars, Ed25519>"}
 //     ],
@@ -93,6 +100,11 @@ struct NodeConfig {
     std::filesystem::path genesis_file;
     std::filesystem::path validator_key_file;
     std::filesystem::path validator_key_passphrase_file;  // Empty: ask on the terminal if sealed.
+    // HTTPS for the REST API: both set, or both empty (plain HTTP, loopback only unless
+    // rest_plain_http_allowed).
+    std::filesystem::path rest_tls_certificate_file;
+    std::filesystem::path rest_tls_key_file;
+    bool rest_plain_http_allowed = false;
     std::string peer_listen;
     std::string rest_listen;
     // Authorities a signed request may name (api/auth.hpp); parse_node_config fills the default.

@@ -94,6 +94,51 @@ TEST_CASE("config: rest_public_names binds signed requests to this node's names;
     CHECK(missing.error().message.find("rest_public_names") != std::string::npos);
 }
 
+TEST_CASE("config: plain HTTP only on loopback unless rest_plain_http_allowed; TLS files go together") {
+    auto with_listen = [](const std::string& listen, const std::string& extra) {
+        return R"({"data_dir":"d","genesis_file":"g.json","validator_key_file":"k","peer_listen":"127.0.0.1:26657",)"
+               R"("rest_listen":")" +
+               listen + R"(","rest_public_names":["node.example:8081"])" + extra + "}";
+    };
+    // Loopback listeners speak plain HTTP as before (the localnet).
+    for (const char* loopback : {"127.0.0.1:8081", "127.3.2.1:8081", "[::1]:8081", "localhost:8081"}) {
+        INFO(loopback);
+        CHECK(runtime::parse_node_config(with_listen(loopback, ""), "").has_value());
+    }
+    // Any other address without TLS is refused, naming the fields that would fix it.
+    for (const char* open : {"0.0.0.0:8081", "10.1.2.3:8081", "[::]:8081", "node.example:8081"}) {
+        INFO(open);
+        auto refused = runtime::parse_node_config(with_listen(open, ""), "");
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().message.find("not a loopback address") != std::string::npos);
+        CHECK(refused.error().message.find("rest_tls_certificate_file") != std::string::npos);
+        CHECK(refused.error().message.find("rest_plain_http_allowed") != std::string::npos);
+        // With TLS, or when the config says plain HTTP is wanted, it parses.
+        auto tls = runtime::parse_node_config(
+            with_listen(open, R"(,"rest_tls_certificate_file":"tls/n.crt","rest_tls_key_file":"tls/n.key")"),
+            "/b");
+        REQUIRE(tls.has_value());
+        CHECK(tls->rest_tls_certificate_file == "/b/tls/n.crt");
+        CHECK(tls->rest_tls_key_file == "/b/tls/n.key");
+        auto again = runtime::parse_node_config(runtime::node_config_to_json(*tls), "");
+        REQUIRE(again.has_value());
+        CHECK(again->rest_tls_key_file == tls->rest_tls_key_file);
+        auto plain = runtime::parse_node_config(with_listen(open, R"(,"rest_plain_http_allowed":true)"), "");
+        REQUIRE(plain.has_value());
+        CHECK(plain->rest_plain_http_allowed);
+        CHECK(runtime::parse_node_config(runtime::node_config_to_json(*plain), "").has_value());
+        CHECK_FALSE(runtime::parse_node_config(with_listen(open, R"(,"rest_plain_http_allowed":false)"), ""));
+    }
+    auto half =
+        runtime::parse_node_config(with_listen("127.0.0.1:8081", R"(,"rest_tls_certificate_file":"c")"), "");
+    REQUIRE_FALSE(half.has_value());
+    CHECK(half.error().message.find("go together") != std::string::npos);
+    auto not_bool =
+        runtime::parse_node_config(with_listen("127.0.0.1:8081", R"(,"rest_plain_http_allowed":1)"), "");
+    REQUIRE_FALSE(not_bool.has_value());
+    CHECK(not_bool.error().message.find("rest_plain_http_allowed") != std::string::npos);
+}
+
 TEST_CASE("config: mempool bounds are optional integers in range, named when wrong") {
     auto set = runtime::parse_node_config(
         config_text(R"(,"mempool_events_max":20000,"mempool_bytes_max":67108864)"), "");

@@ -65,6 +65,9 @@ std::optional<Options> parse_options(const Args& args, const OptionSpec& spec, i
     if (!url) return stop("--node " + options.node_url + ": " + url.error().message);
     if (url->target != "/") return stop("--node takes a base URL without a path (http://HOST:PORT)");
     options.node = *url;
+    auto tls = node_tls(options.node);
+    if (!tls) return stop(tls.error().message);
+    options.tls = std::move(*tls);
     return options;
 }
 
@@ -86,7 +89,8 @@ Result<api::ClientResponse> signed_call(const Options& options, const crypto::Se
                                .content_type = body.empty() ? "" : "application/json",
                                .body = std::move(body),
                                .timeout_ms = timeout_ms,
-                               .signing_key = &key};
+                               .signing_key = &key,
+                               .tls = options.tls};
     return api::http_request(request);
 }
 

@@ -46,6 +46,7 @@ struct Options {
     api::ParsedUrl node;
     std::string node_url;
     std::string key_path;
+    std::shared_ptr<const api::ClientTls> tls;  // https:// (node_tls()); null for http://
     bool json = false;
     std::set<std::string> flags;
     std::vector<std::string> positional;

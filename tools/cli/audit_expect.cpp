@@ -5,6 +5,7 @@
 
 #include "api/http_client.hpp"
 #include "crypto/canonical_json.hpp"
+#include "tools/cli/commands.hpp"
 
 namespace custos::cli {
 
@@ -48,12 +49,15 @@ Result<ledger::Certificate> fetch_latest_checkpoint(std::string_view url) {
     const std::string where = "--against " + std::string(url);
     auto parsed = api::parse_url(url);
     if (!parsed) return make_error(ErrorCode::invalid_argument, where + ": " + parsed.error().message);
+    auto tls = node_tls(*parsed);
+    if (!tls) return make_error(ErrorCode::invalid_argument, where + ": " + tls.error().message);
     std::string target = parsed->target;
     if (!target.ends_with('/')) target += '/';
     api::ClientRequest request{.host = parsed->host,
                                .port = parsed->port,
                                .target = target + "v1/checkpoints/latest",
-                               .timeout_ms = checkpoint_fetch_timeout_ms};
+                               .timeout_ms = checkpoint_fetch_timeout_ms,
+                               .tls = std::move(*tls)};
     auto response = api::http_request(request);
     if (!response) return make_error(response.error().code, where + ": " + response.error().message);
     if (response->status != 200) {

@@ -128,6 +128,11 @@ Result<std::vector<api::ParsedUrl>> parse_node_list(const std::string& text) {
             return make_error(ErrorCode::invalid_argument, "--nodes: " + part + ": " + url.error().message);
         if (url->target != "/")
             return make_error(ErrorCode::invalid_argument, "--nodes: " + part + " has a path");
+        if (url->tls) {
+            return make_error(
+                ErrorCode::invalid_argument,
+                part + ": the benchmarks speak plain HTTP (a localnet on loopback), not https://");
+        }
         nodes.push_back(*url);
     }
     if (nodes.empty()) return make_error(ErrorCode::invalid_argument, "--nodes needs at least one URL");

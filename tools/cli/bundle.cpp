@@ -89,6 +89,8 @@ int run_bundle(const Args& args) {
     if (std::filesystem::exists(parsed.out)) return fail(parsed.out + " already exists");
     auto url = api::parse_url(parsed.node);
     if (!url) return usage_error("--node: " + url.error().message);
+    auto tls = node_tls(*url);
+    if (!tls) return usage_error(tls.error().message);
     auto key = read_key_option(parsed.key);
     if (!key) return fail(key.error().message);
     api::ClientRequest request;
@@ -98,6 +100,7 @@ int run_bundle(const Args& args) {
     // Item ids are [A-Za-z0-9._:-], all safe in a path segment.
     request.target = "/v1/items/" + parsed.item + "/bundle";
     request.timeout_ms = request_timeout_ms;
+    request.tls = *tls;  // Before signing: the signed @target-uri's scheme follows it.
     api::sign_client_request(request, key->key, api::unix_time_s(), request_lifetime_s);
     auto response = api::http_request(request);
     if (!response) return fail("node " + parsed.node + ": " + response.error().message);

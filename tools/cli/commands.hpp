@@ -3,11 +3,13 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "api/http_client.hpp"
 #include "common/result.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/sealed_key.hpp"
@@ -43,6 +45,12 @@ std::optional<std::string> take_passphrase_options(Args& args);
 Result<crypto::Passphrase> new_passphrase(const std::string& for_what, bool from_options);
 // Prints a warning when the key file at `path` is not sealed and not inside a localnet directory.
 void warn_if_unsealed(const std::filesystem::path& path);
+// HTTPS nodes (tools/cli/node_tls.cpp). Takes the global options --cacert FILE / --pin
+// sha256:HEX out of args; a usage problem is returned.
+std::optional<std::string> take_tls_options(Args& args);
+// The TLS setup for requests to `node`: null for http://; for https:// the trust anchors the
+// options gave (refused without one); refused when they were given for an http:// node.
+Result<std::shared_ptr<const api::ClientTls>> node_tls(const api::ParsedUrl& node);
 // `custos key passwd FILE [--new-passphrase-file F]`.
 int run_key(const Args& args);
 

@@ -509,6 +509,9 @@ int run_event_new(const Args& args) {
     auto url = api::parse_url(options.node_url);
     if (!url || url->target != "/") return usage_error("--node takes a base URL (http://HOST:PORT)");
     options.node = *url;
+    auto tls = node_tls(options.node);
+    if (!tls) return usage_error(tls.error().message);
+    options.tls = std::move(*tls);
     auto key = read_key_option(*parsed.value("--key"));
     if (!key) return fail(key.error().message);
 

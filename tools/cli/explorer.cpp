@@ -84,6 +84,7 @@ struct Asset {
 
 struct Explorer {
     api::ParsedUrl node;
+    std::shared_ptr<const api::ClientTls> node_tls;  // https:// nodes (--cacert / --pin)
     std::string node_url;
     std::optional<crypto::KeyFile> key;  // set before serving (SecretKey has no empty state)
     std::string token;
@@ -167,7 +168,8 @@ Response forward(Explorer& explorer, const Request& request, std::string_view ta
                             .method = "GET",
                             .target = node_target,
                             .timeout_ms = node_timeout_ms,
-                            .signing_key = &explorer.key->key};
+                            .signing_key = &explorer.key->key,
+                            .tls = explorer.node_tls};
     auto answer = api::http_request(call);
     if (!answer)
         return problem(request, http::status::bad_gateway, "The node did not answer",
@@ -345,6 +347,8 @@ int run_explorer(const Args& args) {
     if (!node) return api_cli::usage_error(spec, "--node " + node_url + ": " + node.error().message);
     if (node->target != "/")
         return api_cli::usage_error(spec, "--node takes a base URL without a path (http://HOST:PORT)");
+    auto tls = node_tls(*node);
+    if (!tls) return api_cli::usage_error(spec, tls.error().message);
     auto listen = parse_listen(listen_text);
     if (!listen) return api_cli::usage_error(spec, "--listen " + listen_text + ": " + listen.error().message);
     auto key = read_key_option(key_path);
@@ -352,6 +356,7 @@ int run_explorer(const Args& args) {
 
     Explorer explorer;
     explorer.node = *node;
+    explorer.node_tls = std::move(*tls);
     explorer.node_url = node_url;
     explorer.key = std::move(*key);
     explorer.token = api::random_nonce() + api::random_nonce();  // 256 random bits, hex

@@ -62,7 +62,11 @@ void print_usage(std::ostream& out) {
            "'custos <command> --version') prints the version.\n"
            "\nA key file sealed with a passphrase (custos keygen --encrypt, custos key passwd) asks for\n"
            "it without echo; for scripts and services every command also takes --passphrase-file FILE\n"
-           "(its first line; FILE mode 0600) or --passphrase-fd N. Never on the command line.\n";
+           "(its first line; FILE mode 0600) or --passphrase-fd N. Never on the command line.\n"
+           "\nA node reached over https:// (--node https://HOST:PORT) is checked against --cacert FILE\n"
+           "(PEM; the certificate must chain to it and name HOST) and/or --pin sha256:HEX (SHA-256 of\n"
+           "the certificate's public key, SubjectPublicKeyInfo; custos-node logs it at start as\n"
+           "event=rest_listening pin=...); one of the two is required. Every command takes them.\n";
 }
 
 }  // namespace
@@ -85,6 +89,10 @@ int main(int argc, char** argv) {
     }
     Args args(argv + 2, argv + argc);
     if (auto problem = take_passphrase_options(args)) {
+        std::cerr << "error: " << *problem << "\n";
+        return exit_usage;
+    }
+    if (auto problem = take_tls_options(args)) {
         std::cerr << "error: " << *problem << "\n";
         return exit_usage;
     }

@@ -228,10 +228,16 @@ int refresh(const VerifyArgs& parsed, const std::string& text, const ledger::Bun
         std::cerr << "error: --refresh-from takes a base URL (http://HOST:PORT)\n";
         return exit_usage;
     }
+    auto tls = node_tls(*url);
+    if (!tls) {
+        std::cerr << "error: --refresh-from: " << tls.error().message << "\n";
+        return exit_usage;
+    }
     auto key = read_key_option(parsed.key_path);
     if (!key) return api_cli::fail(key.error().message);
     api_cli::Options options;
     options.node = *url;
+    options.tls = std::move(*tls);
     options.node_url = parsed.refresh_from;
     const std::string target =
         "/v1/items/" + report.item + "/state-proof?from_size=" + std::to_string(report.checkpoint_log_size);

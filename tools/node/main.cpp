@@ -15,6 +15,7 @@
 
 #ifdef CUSTOS_HAVE_API
 #include "api/server.hpp"
+#include "api/tls.hpp"
 #include "tools/node/node_service.hpp"
 #endif
 
@@ -43,6 +44,11 @@ void print_help() {
         "  rest_public_names   [\"host:port\"...]: the authorities clients put in this node's URL; a\n"
         "                      signed request for any other is refused (optional, default\n"
         "                      [rest_listen]; required when rest_listen is 0.0.0.0 or ::)\n"
+        "  rest_tls_certificate_file, rest_tls_key_file  PEM certificate chain and private key: the\n"
+        "                      REST API speaks HTTPS (TLS 1.2 or later); the log line\n"
+        "                      event=rest_listening gives the pin clients may use (custos --pin)\n"
+        "  rest_plain_http_allowed  true to serve plain HTTP on a rest_listen that is not loopback\n"
+        "                      (refused otherwise, exit 2; e.g. behind a TLS proxy). Default false\n"
         "  peers               [{\"address\": \"host:port\", \"public_key\": \"<hex>\"}...] (optional;\n"
         "                      validators are also dialed at the address their set entry gives)\n"
         "  log_level           debug | info | warn | error (optional, default info)\n"
@@ -133,6 +139,19 @@ int main(int argc, char** argv) {
             .field("file", config->validator_key_file.string())
             .field("fix", "custos key passwd FILE, then validator_key_passphrase_file in the config");
     }
+#ifdef CUSTOS_HAVE_API
+    // HTTPS: the certificate and key are loaded before anything else starts, so a bad file is a
+    // configuration error (exit 2) naming it.
+    std::shared_ptr<api::ServerTls> rest_tls;
+    if (!config->rest_tls_certificate_file.empty()) {
+        auto loaded = api::load_server_tls(config->rest_tls_certificate_file, config->rest_tls_key_file);
+        if (!loaded) {
+            std::fprintf(stderr, "custos-node: %s\n", loaded.error().message.c_str());
+            return exit_usage;
+        }
+        rest_tls = std::move(*loaded);
+    }
+#endif
     auto node = runtime::Node::create(*config);
     if (!node) {
         std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());
@@ -151,12 +170,16 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
     options->public_names = config->rest_public_names;
+    options->tls = rest_tls;
     auto server = api::Server::start(service, *options);
     if (!server) {
         std::fprintf(stderr, "custos-node: REST server: %s\n", server.error().to_string().c_str());
         return 1;
     }
-    runtime::log_line(runtime::LogLevel::info, "rest_listening").field("address", config->rest_listen);
+    runtime::log_line(runtime::LogLevel::info, "rest_listening")
+        .field("address", config->rest_listen)
+        .field("scheme", rest_tls ? "https" : "http")
+        .field("pin", rest_tls ? rest_tls->pin : std::string("-"));
 #endif
     int status = (*node)->run();
 #ifdef CUSTOS_HAVE_API
