@@ -2,12 +2,14 @@
 #include "crypto/sealed_key.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sodium.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <utility>
 
@@ -313,6 +315,27 @@ Result<Passphrase> read_passphrase_fd(int fd) {
     return read_passphrase_line(fd, "fd " + std::to_string(fd));
 }
 
+namespace {
+
+// The terminal's settings while echo is off, for the signal handler below. A prompt is asked by
+// one thread at a time (the mutex), so one slot is enough.
+std::mutex prompt_mutex;
+int prompt_tty = -1;
+termios prompt_saved{};
+
+// Ctrl-C (or another terminating signal) while echo is off: put echo back, then die of the
+// signal as the default action would, so the user's shell is not left typing blind.
+// tcsetattr, signal and raise are async-signal-safe.
+void restore_echo_and_reraise(int signal_number) {
+    if (prompt_tty >= 0) ::tcsetattr(prompt_tty, TCSAFLUSH, &prompt_saved);
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
+}
+
+constexpr int prompt_signals[] = {SIGINT, SIGTERM, SIGQUIT, SIGHUP};
+
+}  // namespace
+
 Result<Passphrase> prompt_passphrase(std::string_view prompt) {
     int tty = ::open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (tty < 0) {
@@ -324,9 +347,18 @@ Result<Passphrase> prompt_passphrase(std::string_view prompt) {
         int fd;
         ~Closer() { ::close(fd); }
     } closer{tty};
+    std::lock_guard lock(prompt_mutex);
     termios saved{};
     const bool is_terminal = ::tcgetattr(tty, &saved) == 0;
+    struct sigaction previous[std::size(prompt_signals)] = {};
     if (is_terminal) {
+        prompt_tty = tty;
+        prompt_saved = saved;
+        struct sigaction restore {};
+        restore.sa_handler = restore_echo_and_reraise;
+        sigemptyset(&restore.sa_mask);
+        for (std::size_t i = 0; i < std::size(prompt_signals); ++i)
+            ::sigaction(prompt_signals[i], &restore, &previous[i]);
         termios silent = saved;
         silent.c_lflag &= ~static_cast<tcflag_t>(ECHO);
         silent.c_lflag |= ECHONL;
@@ -334,7 +366,12 @@ Result<Passphrase> prompt_passphrase(std::string_view prompt) {
     }
     [[maybe_unused]] auto written = ::write(tty, prompt.data(), prompt.size());
     auto passphrase = read_passphrase_line(tty, "the terminal");
-    if (is_terminal) ::tcsetattr(tty, TCSAFLUSH, &saved);
+    if (is_terminal) {
+        ::tcsetattr(tty, TCSAFLUSH, &saved);
+        for (std::size_t i = 0; i < std::size(prompt_signals); ++i)
+            ::sigaction(prompt_signals[i], &previous[i], nullptr);
+        prompt_tty = -1;
+    }
     return passphrase;
 }
 
