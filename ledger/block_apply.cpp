@@ -208,6 +208,10 @@ Status check_header(const Block& block, const ApplyContext& context) {
     return {};
 }
 
+Result<BlockEffects> apply_block_with_map(const StateView& state, const Block& block,
+                                          const ApplyContext& context, std::vector<EventBytes> bytes,
+                                          std::optional<crypto::SmtChanges> built_map);
+
 tl::unexpected<Error> bad_event(const BlockHeader& header, std::size_t index, const EventId& id,
                                 const RuleError& error) {
     return bad_block(header, error.code,
@@ -227,6 +231,17 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
 
 Result<BlockEffects> apply_block(const StateView& state, const Block& block, const ApplyContext& context,
                                  std::vector<EventBytes> bytes) {
+    return apply_block_with_map(state, block, context, std::move(bytes), std::nullopt);
+}
+
+namespace {
+
+// apply_block, given (by build_block only) the state map's changes that the same events applied
+// in the same order to the same state gave a moment ago: the map's update is then not computed a
+// second time. Everything else is checked again as for any block.
+Result<BlockEffects> apply_block_with_map(const StateView& state, const Block& block,
+                                          const ApplyContext& context, std::vector<EventBytes> bytes,
+                                          std::optional<crypto::SmtChanges> built_map) {
     CUSTOS_ASSERT(bytes.size() == block.events.size(), "one event_bytes() per block event");
     if (auto status = check_header(block, context); !status) return tl::unexpected(status.error());
     const BlockHeader& header = block.header;
@@ -294,7 +309,8 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
         return bad_block(header, ErrorCode::verification_failed,
                          "log_root " + hex_of(header.log_root) + ", expected " + hex_of(log->root));
     }
-    auto map = state_after(overlay, context, governance);
+    auto map = built_map ? Result<crypto::SmtChanges>(std::move(*built_map))
+                         : state_after(overlay, context, governance);
     if (!map) return bad_block(header, map.error().code, map.error().message);
     if (header.state_root != map->root) {
         return bad_block(header, ErrorCode::verification_failed,
@@ -319,6 +335,8 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
     effects.log_root = log->root;
     return effects;
 }
+
+}  // namespace
 
 Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& proposal,
                                const ApplyContext& context) {
@@ -380,8 +398,10 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     auto map = state_after(overlay, context, governance);
     if (!map) return tl::unexpected(map.error());
     header.state_root = map->root;
-    // The block is applied once more exactly as every validator will apply it, which also
-    // checks the header inputs (time, proposer) the caller gave.
+    // The block is applied once more as every validator will apply it, which also checks the
+    // header inputs (time, proposer) the caller gave; the state map's update, a function of the
+    // same events applied to the same state, is the one just computed (each other validator
+    // computes it for itself, and refuses the block if its root differs).
     ApplyContext verified_context{.genesis = context.genesis,
                                   .validators = context.validators,
                                   .log_nodes = context.log_nodes,
@@ -390,7 +410,8 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
                                   .state_nodes = context.state_nodes,
                                   .governance = context.governance,
                                   .test_without_state_map = context.test_without_state_map};
-    auto effects = apply_block(state, built.block, verified_context, std::move(included));
+    auto effects =
+        apply_block_with_map(state, built.block, verified_context, std::move(included), std::move(*map));
     if (!effects) return tl::unexpected(effects.error());
     built.effects = std::move(*effects);
     return built;

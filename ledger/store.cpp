@@ -253,6 +253,7 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
                                       std::to_string(*height) + " certifies " +
                                       hex(impl->last_header->state_root)));
     }
+    if (auto top = impl->state_nodes.load_top(); !top) return tl::unexpected(top.error());
     if (auto officers = load_officers(impl->db, impl->officers); !officers)
         return tl::unexpected(officers.error());
     if (auto validators = load_validators(impl->db, impl->validator_sets, impl->validators); !validators)

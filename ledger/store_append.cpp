@@ -130,10 +130,12 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     impl_->height = header.height;
     impl_->last_header = header;
     impl_->governance = effects.governance;
-    // The paired check on the read side: the map the store now holds has the header's root.
-    auto root = crypto::smt_root(impl_->state_nodes);
+    // The paired check on the read side: the map the store now holds (read from RocksDB, not
+    // from the copy of its top in memory) has the header's root; then the copy takes the changes.
+    auto root = crypto::smt_root(store::DbSmtNodeStore(impl_->db));
     CUSTOS_ASSERT(root.has_value() && *root == header.state_root,
                   "the stored state map does not have the root of the block just written");
+    impl_->state_nodes.apply(effects.state_nodes);
     {
         std::lock_guard lock(impl_->item_cache_mutex);
         ++impl_->item_cache_generation;

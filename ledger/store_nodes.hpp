@@ -3,7 +3,10 @@
 // WriteBatch; the tree nodes of a block are thus committed with the block or not at all.
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <shared_mutex>
+#include <span>
 
 #include "crypto/merkle.hpp"
 #include "crypto/smt.hpp"
@@ -31,14 +34,35 @@ private:
 
 // crypto::SmtNodeStore over the store's state_map column family (read only: a block's changes
 // go into its WriteBatch from BlockEffects::state_nodes).
+//
+// The top of the map is also kept in memory, whole: every node above depth smt_cached_depth
+// (at most 2^16 - 1 nodes, about 9 MiB, whatever the ledger's size). Every update reads the
+// top levels (1,000 keys share the first ten levels, and most of the next few), and a RocksDB
+// read of a map node (memtable skip list, then each sorted run's filter) cost a node under
+// load about as much as a signature check per event (docs/OPERATIONS.md, "The certified state
+// map's cost"). The copy is loaded from the family at open (load_top) and changed only by
+// apply, after the block's batch is written; until load_top every read goes to RocksDB.
+// Thread-safe: API threads prove items while the ledger thread applies blocks.
 class DbSmtNodeStore final : public crypto::SmtNodeStore {
 public:
+    static constexpr std::uint16_t smt_cached_depth = 16;
+
     explicit DbSmtNodeStore(const Db& db) : db_(&db) {}
     [[nodiscard]] Result<std::optional<crypto::SmtNode>> get(
         const crypto::SmtPosition& position) const override;
 
+    // Reads every stored node above smt_cached_depth into memory; later reads of them are
+    // served from there.
+    [[nodiscard]] Status load_top();
+    // The changes of a block whose batch was written, to the copy in memory.
+    void apply(std::span<const crypto::SmtNodeChange> changes);
+    [[nodiscard]] std::size_t cached_nodes() const;
+
 private:
     const Db* db_;
+    mutable std::shared_mutex top_mutex_;
+    bool top_loaded_ = false;
+    std::map<crypto::SmtPosition, crypto::SmtNode> top_;
 };
 
 }  // namespace custos::ledger::store

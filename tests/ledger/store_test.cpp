@@ -22,6 +22,7 @@
 #include "ledger/store.hpp"
 #include "ledger/store_db.hpp"
 #include "ledger/store_keys.hpp"
+#include "ledger/store_nodes.hpp"
 #include "store_fixture.hpp"
 
 using namespace custos;
@@ -286,6 +287,49 @@ TEST_CASE(
     auto wrong = apply_block(*mapless, real->block, mapless->next_block_context());
     REQUIRE_FALSE(wrong.has_value());
     CHECK(wrong.error().message.find("state_root") != std::string::npos);
+}
+
+namespace {
+
+// Every node above the cached depth that RocksDB holds, and the copy in memory, agree.
+void check_top_in_memory(const Store& store) {
+    const store::DbSmtNodeStore from_disk(store.db());
+    std::size_t stored_top = 0;
+    auto scanned = store.db().scan(store::Column::state_map, "", [&](std::string_view key, std::string_view) {
+        crypto::SmtPosition position{
+            .depth = static_cast<std::uint16_t>((static_cast<unsigned char>(key[0]) << 8) |
+                                                static_cast<unsigned char>(key[1])),
+            .path = {}};
+        std::copy_n(key.data() + 2, 32, reinterpret_cast<char*>(position.path.bytes.data()));
+        if (position.depth < store::DbSmtNodeStore::smt_cached_depth) {
+            ++stored_top;
+            CHECK(store.state_nodes().get(position).value() == from_disk.get(position).value());
+        }
+        return true;
+    });
+    REQUIRE(scanned.has_value());
+    CHECK(stored_top > 100);
+    const auto& cached = dynamic_cast<const store::DbSmtNodeStore&>(store.state_nodes());
+    CHECK(cached.cached_nodes() == stored_top);
+    CHECK(crypto::smt_root(store.state_nodes()).value() == store.last_header()->state_root);
+}
+
+}  // namespace
+
+TEST_CASE("store: the top of the state map kept in memory stays the stored one, across blocks and a reopen") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    {
+        auto store = test::create_store(dir.store(), workload.genesis());
+        test::fill_store(store, workload, 4, 200);
+        check_top_in_memory(store);
+        test::fill_store(store, workload, 2, 200);  // Later blocks rewrite cached nodes.
+        check_top_in_memory(store);
+    }
+    auto store = test::reopen_store(dir.store());
+    check_top_in_memory(store);
+    test::fill_store(store, workload, 1, 300);
+    check_top_in_memory(store);
 }
 
 TEST_CASE("store: a missing store is not created unless asked") {
