@@ -63,7 +63,7 @@ run_one() {
     running=$!
     local nodes="" i
     for i in 0 1 2 3; do nodes="$nodes${nodes:+,}http://127.0.0.1:$((base + i))"; done
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 600); do
         grep -q "nodes are healthy" "$work/$name-run.log" && break
         kill -0 "$running" 2>/dev/null || { cat "$work/$name-run.log" >&2; exit 1; }
         sleep 0.1
@@ -76,6 +76,11 @@ run_one() {
     local committed cpu
     committed="$(sed -n 's/.*committed events\/s \([0-9]*\).*/\1/p' "$out")"
     cpu="$(sed -n 's/^node CPU per committed event: \([0-9]*\) us.*/\1/p' "$out")"
+    if [ -z "$committed" ] || [ -z "$cpu" ]; then
+        echo "$name round $3: no figures; the end of custos bench load's output:" >&2
+        tail -5 "$out" >&2
+        return
+    fi
     printf '%-8s round %s: committed %6s events/s, node CPU per committed event %5s us\n' \
         "$name" "$3" "${committed:-?}" "${cpu:-?}"
     echo "$committed $cpu" >> "$work/$name.figures"
