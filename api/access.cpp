@@ -55,9 +55,8 @@ std::optional<ApiResponse> require_case_access(NodeService& service, const ledge
 }
 
 void add_case_participants(const ledger::Event& event, std::set<std::string>& agencies) {
-    agencies.insert(event.agency);
-    if (event.kind == ledger::EventKind::transfer_offer && event.recipient) agencies.insert(*event.recipient);
-    if (event.kind == ledger::EventKind::grant && event.grantee) agencies.insert(*event.grantee);
+    for (auto& agency : ledger::case_participants(event))
+        agencies.insert(std::move(agency));
 }
 
 std::optional<ApiResponse> require_submit(const ledger::Officer& officer, const ledger::Envelope& envelope) {

@@ -41,9 +41,8 @@ namespace custos::api {
                                                              const std::string& case_id,
                                                              std::string_view own_event_agency = {});
 
-// Adds the agencies one committed event of a case's item makes part of the case: the acting
-// agency (it registered, held, handed over, accepted, accessed...), the recipient of an offer,
-// the grantee of a grant. NodeService implementations fold this over the case's trails.
+// Adds the agencies one committed event of a case's item makes part of the case
+// (ledger::case_participants). NodeService implementations fold this over the case's trails.
 void add_case_participants(const ledger::Event& event, std::set<std::string>& agencies);
 
 // POST /v1/events and each entry of POST /v1/batches: the officer holds a role rule R6 gives the

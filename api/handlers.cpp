@@ -105,6 +105,36 @@ tl::expected<std::uint64_t, ApiResponse> page_limit(const Call& call) {
     return *value;
 }
 
+// An agency's own lists (its inbox, its cases): its own officers read them (a custodian,
+// prosecutor or admin), auditors every agency's. `what` is plural: "the offers to", "the cases of".
+std::optional<ApiResponse> require_own_agency(const Call& call, const std::string& agency,
+                                              std::string_view what) {
+    if (call.officer->has_role(Role::auditor)) return std::nullopt;
+    if (auto refused =
+            require_role(*call.officer, case_readers, "reading " + std::string(what) + " an agency"))
+        return refused;
+    if (call.officer->agency == agency) return std::nullopt;
+    const std::string_view preposition = what.substr(what.rfind(' ') + 1);
+    return problem_response(Problem{.status = 403,
+                                    .title = "Forbidden",
+                                    .detail = "an officer of " + call.officer->agency + " reads " +
+                                              std::string(what) + " its own agency only, not " +
+                                              std::string(preposition) + " " + agency,
+                                    .field = "agency"});
+}
+
+// The `after` cursor of an id-ordered page ("" when absent): an id of the kind named.
+tl::expected<std::string, ApiResponse> after_cursor(const Call& call, std::string_view kind) {
+    auto found = call.query.find("after");
+    if (found == call.query.end()) return std::string();
+    if (!is_valid_path_id(found->second)) {
+        return tl::unexpected(bad_request("Invalid query parameter",
+                                          "after is " + std::string(kind) + " id ([A-Za-z0-9._:-]{1,128})",
+                                          "after"));
+    }
+    return found->second;
+}
+
 }  // namespace
 
 Json checkpoint_json(const CheckpointView& checkpoint) {
@@ -246,26 +276,10 @@ ApiResponse officer(const Call& call) {
 ApiResponse agency_offers(const Call& call) {
     // The inbox of an agency: its own officers read it; auditors read every agency's.
     const std::string agency(call.parameter);
-    if (!call.officer->has_role(Role::auditor)) {
-        if (auto refused = require_role(*call.officer, case_readers, "reading an agency's offers"))
-            return *refused;
-        if (call.officer->agency != agency) {
-            return problem_response(Problem{.status = 403,
-                                            .title = "Forbidden",
-                                            .detail = "an officer of " + call.officer->agency +
-                                                      " reads the offers to its own agency only, not to " +
-                                                      agency,
-                                            .field = "agency"});
-        }
-    }
-    std::string after;
-    if (auto found = call.query.find("after"); found != call.query.end()) {
-        if (!is_valid_path_id(found->second)) {
-            return bad_request("Invalid query parameter", "after is an item id ([A-Za-z0-9._:-]{1,128})",
-                               "after");
-        }
-        after = found->second;
-    }
+    if (auto refused = require_own_agency(call, agency, "the offers to")) return *refused;
+    auto cursor = after_cursor(call, "an item");
+    if (!cursor) return cursor.error();
+    const std::string& after = *cursor;
     auto page_size = page_limit(call);
     if (!page_size) return page_size.error();
     const std::uint64_t limit = *page_size;
@@ -278,6 +292,31 @@ ApiResponse agency_offers(const Call& call) {
         answer["next"] = page.back().value("item", "");
     }
     answer["offers"] = std::move(page);
+    return json_response(200, answer);
+}
+
+ApiResponse agency_cases(const Call& call) {
+    // The cases an agency takes part in (its officers' front page); same readers as its inbox.
+    const std::string agency(call.parameter);
+    if (auto refused = require_own_agency(call, agency, "the cases of")) return *refused;
+    auto cursor = after_cursor(call, "a case");
+    if (!cursor) return cursor.error();
+    auto limit = page_limit(call);
+    if (!limit) return limit.error();
+    auto cases = call.service.agency_cases(agency, *cursor, *limit + 1);
+    if (!cases) return error_response(cases.error());
+    Json answer{{"agency", agency}};
+    if (cases->size() > *limit) {
+        cases->resize(*limit);
+        answer["next"] = cases->back();
+    }
+    Json page = Json::array();
+    for (const auto& id : *cases) {
+        auto participants = call.service.case_participants(id);
+        if (!participants) return error_response(participants.error());
+        page.push_back(Json{{"case", id}, {"participants", *participants}});
+    }
+    answer["cases"] = std::move(page);
     return json_response(200, answer);
 }
 

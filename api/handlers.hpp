@@ -32,6 +32,7 @@ struct Call {
 [[nodiscard]] ApiResponse case_items(const Call& call);
 [[nodiscard]] ApiResponse officer(const Call& call);
 [[nodiscard]] ApiResponse agency_offers(const Call& call);
+[[nodiscard]] ApiResponse agency_cases(const Call& call);
 [[nodiscard]] ApiResponse search(const Call& call);
 [[nodiscard]] ApiResponse block(const Call& call);
 [[nodiscard]] ApiResponse checkpoint(const Call& call);

@@ -30,7 +30,7 @@ struct Route {
     std::size_t body_bytes_max = request_body_bytes_max;  // Larger bodies: 413.
 };
 
-constexpr std::array<Route, 18> routes = {{
+constexpr std::array<Route, 19> routes = {{
     {{"healthz"}, "", http::verb::get, true, {}, handlers::healthz},
     {{"metrics"}, "", http::verb::get, true, {}, handlers::metrics},
     {{"v1", "status"}, "", http::verb::get, false, {}, handlers::status},
@@ -54,6 +54,12 @@ constexpr std::array<Route, 18> routes = {{
      false,
      {"after", "limit"},
      handlers::agency_offers},
+    {{"v1", "agencies", "{}", "cases"},
+     "agency",
+     http::verb::get,
+     false,
+     {"after", "limit"},
+     handlers::agency_cases},
     {{"v1", "search"}, "", http::verb::get, false, {"sha256", "cursor", "limit"}, handlers::search},
     {{"v1", "blocks", "{}"}, "height", http::verb::get, false, {}, handlers::block},
     {{"v1", "checkpoints", "latest"}, "", http::verb::get, true, {}, handlers::checkpoint},

@@ -147,6 +147,13 @@ public:
                                                               std::string_view after_item,
                                                               std::size_t limit) = 0;
 
+    // The cases `agency` takes part in (ledger::case_participants), by case id in the store's key
+    // order (shorter ids first, then bytewise), after `after_case` ("" from the first), at most
+    // `limit` (the caller asks for one more to know whether a next page exists).
+    [[nodiscard]] virtual Result<std::vector<std::string>> agency_cases(std::string_view agency,
+                                                                        std::string_view after_case,
+                                                                        std::size_t limit) = 0;
+
     // The committed events that record the SHA-256 `sha256` (an item's digests, digests measured
     // again, an access's results), in log order from leaf `from_leaf`, at most `limit`:
     // [{"leaf_index","id","height","item","case","kind","agency","time"}...] (search by evidence

@@ -154,6 +154,17 @@ public:
         }
         return offers;
     }
+    Result<std::vector<std::string>> agency_cases(std::string_view agency, std::string_view after,
+                                                  std::size_t limit) override {
+        std::vector<std::string> cases;
+        if (agency != "NL-POL" && agency != "DE-BKA") return cases;
+        for (const std::string id : {"CASE-1", "CASE-2"}) {
+            if ((!after.empty() && id <= after) || cases.size() == limit) continue;
+            if (agency == "NL-POL" && id == "CASE-2") continue;
+            cases.push_back(id);
+        }
+        return cases;
+    }
     Result<Json> digest_events(const Hash32&, std::uint64_t from_leaf, std::size_t limit) override {
         Json events = Json::array();
         for (std::uint64_t leaf : {3, 5, 9}) {

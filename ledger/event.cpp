@@ -644,4 +644,12 @@ Result<EventId> event_id_from_hex(std::string_view text) {
     return EventId{*hash};
 }
 
+std::vector<std::string> case_participants(const Event& event) {
+    if (event.case_id.empty()) return {};
+    std::vector<std::string> agencies{event.agency};
+    if (event.kind == EventKind::transfer_offer && event.recipient) agencies.push_back(*event.recipient);
+    if (event.kind == EventKind::grant && event.grantee) agencies.push_back(*event.grantee);
+    return agencies;
+}
+
 }  // namespace custos::ledger

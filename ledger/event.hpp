@@ -157,6 +157,11 @@ struct Envelope {
 
 [[nodiscard]] crypto::Json event_to_json(const Event& event);
 [[nodiscard]] crypto::Json envelope_to_json(const Envelope& envelope);
+// The agencies one committed event of a case's item makes part of the case: the acting agency
+// (it registered, held, handed over, accepted, accessed...), the recipient of an offer, the
+// grantee of a grant (a revoke names a grantee but grants nothing). Empty for governance events.
+[[nodiscard]] std::vector<std::string> case_participants(const Event& event);
+
 // Canonical bytes: what the signature covers.
 [[nodiscard]] std::string canonical_event(const Event& event);
 // Canonical envelope: the Merkle leaf data of the event.

@@ -132,6 +132,12 @@ public:
     [[nodiscard]] Result<std::vector<PendingOfferEntry>> pending_offers(std::string_view agency,
                                                                         std::string_view after_item,
                                                                         std::size_t limit) const;
+    // The cases `agency` takes part in (ledger::case_participants), by case id in key order
+    // (shorter ids first, then bytewise), starting after `after_case` ("" from the first), at most
+    // `limit` (store_cases.cpp).
+    [[nodiscard]] Result<std::vector<std::string>> agency_cases(std::string_view agency,
+                                                                std::string_view after_case,
+                                                                std::size_t limit) const;
     // Leaf indexes of the events that record `sha256` (as an item's digests, digests measured
     // again, or an access's results), in log order, from `from_leaf`, at most `limit`
     // (store_search.cpp).
@@ -194,6 +200,9 @@ inline constexpr std::string_view offer_prefix = "offer/";
 // "digest/" + the 32 raw bytes of a SHA-256 + u64 leaf index -> empty: the events recording that
 // digest (search by evidence digest), in the block's WriteBatch (store_search.cpp).
 inline constexpr std::string_view digest_prefix = "digest/";
+// "case/" + str agency + str case -> empty: the cases the agency takes part in
+// (ledger::case_participants of any of their events), in the block's WriteBatch (store_cases.cpp).
+inline constexpr std::string_view agency_case_prefix = "case/";
 }  // namespace store::meta_key
 
 }  // namespace custos::ledger

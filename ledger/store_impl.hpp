@@ -76,5 +76,7 @@ void put_offer_index(store::Batch& batch, const Block& block, const BlockEffects
 // Adds to `batch` the search index entries of a block's events (meta "digest/": each SHA-256 an
 // event records) (store_search.cpp).
 void put_search_index(store::Batch& batch, const Block& block, const BlockEffects& effects);
+// The cases of each agency (meta "case/", store_cases.cpp).
+void put_case_index(store::Batch& batch, const Block& block);
 
 }  // namespace custos::ledger

@@ -160,6 +160,25 @@ Result<Json> FakeService::pending_offers(std::string_view agency, std::string_vi
     return offers;
 }
 
+// NL-POL takes part in CASE-1 and CASE-10, DE-BKA in CASE-2, BE-POL in CASE-10 (the participants
+// of case_participants below); no other agency in any.
+Result<std::vector<std::string>> FakeService::agency_cases(std::string_view agency,
+                                                           std::string_view after_case, std::size_t limit) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    std::vector<std::string> all;
+    if (agency == "NL-POL") all = {"CASE-1", "CASE-10"};  // Key order: shorter ids first.
+    if (agency == "DE-BKA") all = {"CASE-2"};
+    if (agency == "BE-POL") all = {"CASE-10"};
+    std::vector<std::string> cases;
+    bool after = after_case.empty();
+    for (const auto& id : all) {
+        if (after && cases.size() < limit) cases.push_back(id);
+        if (id == after_case) after = true;
+    }
+    return cases;
+}
+
 // SHA-256("content") is recorded by leaves 3 (ITEM-1, CASE-1), 5 (ITEM-2, CASE-2) and 9 (ITEM-1);
 // no other digest by any event.
 Result<Json> FakeService::digest_events(const Hash32& sha256, std::uint64_t from_leaf, std::size_t limit) {
@@ -186,6 +205,7 @@ Result<Json> FakeService::digest_events(const Hash32& sha256, std::uint64_t from
 Result<std::set<std::string>> FakeService::case_participants(std::string_view case_id) {
     if (case_id == "CASE-1") return std::set<std::string>{"NL-POL"};
     if (case_id == "CASE-2") return std::set<std::string>{"DE-BKA"};
+    if (case_id == "CASE-10") return std::set<std::string>{"BE-POL", "NL-POL"};
     return make_error(ErrorCode::not_found, "no such case");
 }
 

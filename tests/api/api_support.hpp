@@ -70,6 +70,8 @@ public:
     Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) override;
     Result<std::optional<ledger::OfficerRecord>> officer_record(const crypto::PublicKey& key) override;
     std::string chain_id() override { return "custos-test"; }
+    Result<std::vector<std::string>> agency_cases(std::string_view agency, std::string_view after_case,
+                                                  std::size_t limit) override;
     Result<Json> pending_offers(std::string_view agency, std::string_view after_item,
                                 std::size_t limit) override;
     Result<Json> digest_events(const Hash32& sha256, std::uint64_t from_leaf, std::size_t limit) override;

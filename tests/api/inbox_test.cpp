@@ -1,5 +1,6 @@
-// GET /v1/agencies/{agency}/offers (the inbox) and GET /v1/officers/{key} against the fake
-// service: who may read, pages and their cursor, and the refusals that name their field.
+// GET /v1/agencies/{agency}/offers (the inbox), GET /v1/agencies/{agency}/cases and
+// GET /v1/officers/{key} against the fake service: who may read, pages and their cursor, and the
+// refusals that name their field.
 #include "api_support.hpp"
 #include "crypto/encoding.hpp"
 
@@ -71,6 +72,44 @@ TEST_CASE("inbox: another agency's officers are refused (403 agency); bad parame
     CHECK(json_of(fixture.signed_request("de.custodian", "GET",
                                          "/v1/agencies/DE-BKA/offers?limit=1000"))["offers"]
               .size() == 3);
+}
+
+TEST_CASE("agency cases: its officers and auditors list the cases it takes part in, page by page") {
+    Fixture fixture;
+    auto cases_of = [](const Json& page) {
+        std::vector<std::string> out;
+        for (const auto& entry : page["cases"])
+            out.push_back(entry["case"].get<std::string>());
+        return out;
+    };
+    for (const std::string officer : {"nl.custodian", "nl.prosecutor", "nl.admin", "auditor"}) {
+        CAPTURE(officer);
+        Json all = json_of(fixture.signed_request(officer, "GET", "/v1/agencies/NL-POL/cases"));
+        CHECK(all["agency"] == "NL-POL");
+        CHECK(cases_of(all) == std::vector<std::string>{"CASE-1", "CASE-10"});
+        CHECK(all["cases"][1]["participants"] == Json{"BE-POL", "NL-POL"});
+        CHECK(!all.contains("next"));
+    }
+    Json first = json_of(fixture.signed_request("nl.custodian", "GET", "/v1/agencies/NL-POL/cases?limit=1"));
+    CHECK(cases_of(first) == std::vector<std::string>{"CASE-1"});
+    CHECK(first["next"] == "CASE-1");
+    Json second = json_of(
+        fixture.signed_request("nl.custodian", "GET", "/v1/agencies/NL-POL/cases?limit=1&after=CASE-1"));
+    CHECK(cases_of(second) == std::vector<std::string>{"CASE-10"});
+    CHECK(!second.contains("next"));
+    // Another agency's list is refused, naming the agency; bad cursors and limits name theirs.
+    auto refused = fixture.signed_request("de.custodian", "GET", "/v1/agencies/NL-POL/cases");
+    CHECK(refused.status == 403);
+    CHECK(problem_of(refused)["field"] == "agency");
+    CHECK(problem_of(refused)["detail"] ==
+          "an officer of DE-BKA reads the cases of its own agency only, not of NL-POL");
+    for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+             {"?limit=0", "limit"}, {"?after=a/b", "after"}, {"?after=..", "after"}}) {
+        CAPTURE(query);
+        auto bad = fixture.signed_request("nl.custodian", "GET", "/v1/agencies/NL-POL/cases" + query);
+        CHECK(bad.status == 400);
+        CHECK(problem_of(bad)["field"] == field);
+    }
 }
 
 TEST_CASE("officers: any officer reads a key's record with the chain id; unknown keys 404, bad keys 400") {

@@ -170,6 +170,12 @@ Seen exercise_routes() {
     note("/v1/agencies/{agency}/offers", "GET", f.signed_request("nl.custodian", "GET", inbox));
     note("/v1/agencies/{agency}/offers", "GET", f.request("GET", inbox));
     note("/v1/agencies/{agency}/offers", "GET", full.signed_request("auditor", "GET", inbox));
+    const std::string cases = "/v1/agencies/NL-POL/cases";
+    note("/v1/agencies/{agency}/cases", "GET", f.signed_request("nl.prosecutor", "GET", cases));
+    note("/v1/agencies/{agency}/cases", "GET", f.signed_request("nl.prosecutor", "GET", cases + "?after=.."));
+    note("/v1/agencies/{agency}/cases", "GET", f.signed_request("de.custodian", "GET", cases));
+    note("/v1/agencies/{agency}/cases", "GET", f.request("GET", cases));
+    note("/v1/agencies/{agency}/cases", "GET", full.signed_request("auditor", "GET", cases));
     // Search by digest: every role may search (no 403); what a key may not read is left out.
     const std::string search = "/v1/search?sha256=" + crypto::hex_encode(crypto::sha256("content").view());
     note("/v1/search", "GET", f.signed_request("nl.custodian", "GET", search));

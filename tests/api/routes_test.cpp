@@ -28,6 +28,7 @@ TEST_CASE("case participants: who registered, held, was offered or granted an it
     auto event = [](ledger::EventKind kind, std::string agency) {
         ledger::Event out;
         out.kind = kind;
+        out.case_id = "CASE-1";
         out.agency = std::move(agency);
         return out;
     };
@@ -45,6 +46,11 @@ TEST_CASE("case participants: who registered, held, was offered or granted an it
     revoke.grantee = "FR-PN";  // A revoke names a grantee but grants nothing.
     add_case_participants(revoke, agencies);
     add_case_participants(event(ledger::EventKind::access, "DE-BKA"), agencies);
+    CHECK(agencies == std::set<std::string>{"BE-FGP", "DE-BKA", "NL-POL"});
+    // A governance event names no case: it makes no agency part of one.
+    auto governance = event(ledger::EventKind::officer_add, "FR-PN");
+    governance.case_id.clear();
+    add_case_participants(governance, agencies);
     CHECK(agencies == std::set<std::string>{"BE-FGP", "DE-BKA", "NL-POL"});
 }
 

@@ -2,7 +2,7 @@
 // Store::pending_offers): a transfer offer appears under its recipient when its block is appended
 // and disappears with the accept, reject or cancel that ends it, also when both are in one block,
 // and the index survives a reopen; and the search by evidence digest (meta "digest/",
-// Store::events_with_digest).
+// Store::events_with_digest); and the cases of each agency (meta "case/", Store::agency_cases).
 #include <doctest/doctest.h>
 
 #include "ledger/block.hpp"
@@ -134,6 +134,49 @@ TEST_CASE("store: pending offers by recipient, ended by accept, reject and cance
     Store reopened = reopen_store(w.directory.store());
     CHECK(w.inbox(reopened, "BE-POL") == std::vector<std::string>{"ITEM-2=" + short_id(offer2_again)});
     CHECK(w.inbox(reopened, "DE-BKA").empty());
+}
+
+TEST_CASE("store: the cases of each agency: who registered, was offered, accepted; paginated, persisted") {
+    OfferWorld w;
+    auto cases = [&](const Store& from, const std::string& agency, const std::string& after = "",
+                     std::size_t limit = 100) {
+        auto found = from.agency_cases(agency, after, limit);
+        REQUIRE_MESSAGE(found.has_value(), (found ? std::string() : found.error().to_string()));
+        return *found;
+    };
+    Event other = w.world.register_event("ITEM-2");
+    other.case_id = "CASE-10";
+    Event third = w.world.register_event("ITEM-3");
+    third.case_id = "CASE-2";
+    w.commit({w.world.sign(w.world.register_event("ITEM-1"), "nl.custodian"),
+              w.world.sign(other, "nl.custodian"), w.world.sign(third, "nl.custodian")},
+             "2026-02-01T10:00:01.000Z");
+    // Key order: shorter ids first, then bytewise.
+    CHECK(cases(w.store, "NL-POL") == std::vector<std::string>{"CASE-1", "CASE-2", "CASE-10"});
+    CHECK(cases(w.store, "DE-BKA").empty());
+    CHECK(cases(w.store, "NL-POL", "", 2) == std::vector<std::string>{"CASE-1", "CASE-2"});
+    CHECK(cases(w.store, "NL-POL", "CASE-2", 2) == std::vector<std::string>{"CASE-10"});
+    CHECK(cases(w.store, "NL-POL", "CASE-10").empty());
+
+    // An offer makes its recipient part of the case at once, even one that rejects it.
+    Event offer_other =
+        w.world.next_event(EventKind::transfer_offer, "ITEM-2", "NL-POL", "2026-02-02T08:00:00.000Z");
+    offer_other.case_id = "CASE-10";
+    offer_other.recipient = "BE-POL";
+    w.commit({w.offer("ITEM-1", "NL-POL", "DE-BKA", "2026-02-02T08:00:00.000Z", "nl.custodian"),
+              w.world.sign(offer_other, "nl.custodian")},
+             "2026-02-02T08:00:01.000Z");
+    Event reject =
+        w.world.next_event(EventKind::transfer_reject, "ITEM-2", "BE-POL", "2026-02-03T08:00:00.000Z");
+    reject.case_id = "CASE-10";
+    w.commit({w.world.sign(reject, "be.custodian")}, "2026-02-03T08:00:01.000Z");
+    CHECK(cases(w.store, "DE-BKA") == std::vector<std::string>{"CASE-1"});
+    CHECK(cases(w.store, "BE-POL") == std::vector<std::string>{"CASE-10"});
+
+    { Store closed = std::move(w.store); }
+    Store reopened = reopen_store(w.directory.store());
+    CHECK(cases(reopened, "NL-POL") == std::vector<std::string>{"CASE-1", "CASE-2", "CASE-10"});
+    CHECK(cases(reopened, "BE-POL") == std::vector<std::string>{"CASE-10"});
 }
 
 TEST_CASE("store: events by evidence digest, in log order from a leaf, for every kind that records one") {

@@ -101,6 +101,11 @@ TEST_CASE(
     CHECK(foreign_inbox.exit_code == 1);
     CHECK(contains(foreign_inbox.err, "(HTTP 403)"));
 
+    // The offer made DE-BKA part of the case: its cases list it, with both agencies.
+    Run cases = run_custos(work, "cases" + node(1) + key("DE-BKA", "prosecutor"));
+    REQUIRE_MESSAGE(cases.exit_code == 0, cases.err);
+    CHECK(contains(cases.out, "J-CASE   with DE-BKA, NL-POL"));
+
     // DE-BKA accepts; the inbox empties.
     Run accepted = run_custos(
         work, "event new transfer.accept --item J-1 --sha256 " + std::string(content_sha256) +

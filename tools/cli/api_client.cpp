@@ -123,6 +123,40 @@ std::optional<crypto::Json> json_body(const api::ClientResponse& response) {
     return std::move(*parsed);
 }
 
+tl::expected<std::string, int> own_agency(const Options& options, const crypto::SecretKey& key) {
+    auto record = signed_call(options, key, "GET", "/v1/officers/" + ledger::key_id(key.public_key()));
+    if (!record) return tl::unexpected(fail(record.error().message));
+    if (record->status != 200) return tl::unexpected(report_problem(*record));
+    auto json = json_body(*record);
+    if (!json) return tl::unexpected(exit_failure);
+    return text(*json, "agency");
+}
+
+tl::expected<crypto::Json, int> read_pages(const Options& options, const crypto::SecretKey& key,
+                                           const std::string& target, std::string_view field, int pages_max,
+                                           bool& more) {
+    crypto::Json entries = crypto::Json::array();
+    std::string after;
+    for (int page = 0; page < pages_max; ++page) {
+        std::string paged = target + "?limit=1000";
+        if (!after.empty()) paged += "&after=" + after;
+        auto response = signed_call(options, key, "GET", paged);
+        if (!response) return tl::unexpected(fail(response.error().message));
+        if (response->status != 200) return tl::unexpected(report_problem(*response));
+        auto answer = json_body(*response);
+        if (!answer) return tl::unexpected(exit_failure);
+        const std::string member(field);
+        if (answer->contains(member) && (*answer)[member].is_array()) {
+            for (auto& entry : (*answer)[member])
+                entries.push_back(std::move(entry));
+        }
+        after = text(*answer, "next");
+        if (after.empty()) break;
+    }
+    more = !after.empty();
+    return entries;
+}
+
 int get_and_print(const Options& options, const std::string& target, void (*print)(const crypto::Json&)) {
     auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);

@@ -26,6 +26,8 @@ int run_trail(const Args& args);
 int run_case(const Args& args);
 // `custos inbox --node URL --key FILE [--agency AGENCY] [--json]` (inbox.cpp)
 int run_inbox(const Args& args);
+// `custos cases --node URL --key FILE [--agency AGENCY] [--json]` (cases.cpp)
+int run_cases(const Args& args);
 // `custos find --sha256 HEX|--sha256-of FILE --node URL --key FILE [--json]` (find.cpp)
 int run_find(const Args& args);
 // `custos status --node URL --key FILE [--json]`
@@ -89,6 +91,18 @@ int report_problem(const api::ClientResponse& response);
 // answer printed as it is (--json) or by `print`; a refusal is reported as report_problem does.
 // Returns the command's exit status.
 int get_and_print(const Options& options, const std::string& target, void (*print)(const crypto::Json&));
+
+// The agency of the key's own officer record (GET /v1/officers/{key}); on a refusal or failure,
+// reported on stderr, the command's exit status instead.
+[[nodiscard]] tl::expected<std::string, int> own_agency(const Options& options, const crypto::SecretKey& key);
+
+// Every page of an id-ordered list route (`target` without a query; 1,000 entries a page, `after`
+// the answer's `next`), the entries of the answer's array `field` concatenated; at most
+// `pages_max` pages (`more` says whether entries remained). On a refusal or failure, reported on
+// stderr, the command's exit status instead.
+[[nodiscard]] tl::expected<crypto::Json, int> read_pages(const Options& options, const crypto::SecretKey& key,
+                                                         const std::string& target, std::string_view field,
+                                                         int pages_max, bool& more);
 
 // A string member, or `fallback` when absent or not a string.
 [[nodiscard]] std::string text(const crypto::Json& json, std::string_view member, std::string fallback = "");

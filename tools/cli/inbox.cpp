@@ -73,33 +73,17 @@ int run_inbox(const Args& args) {
     auto key = read_key_option(options->key_path);
     if (!key) return fail(key.error().message);
     if (agency.empty()) {
-        auto record =
-            signed_call(*options, key->key, "GET", "/v1/officers/" + ledger::key_id(key->key.public_key()));
-        if (!record) return fail(record.error().message);
-        if (record->status != 200) return report_problem(*record);
-        auto json = json_body(*record);
-        if (!json) return exit_failure;
-        agency = text(*json, "agency");
+        auto own = own_agency(*options, key->key);
+        if (!own) return own.error();
+        agency = *own;
     }
     if (!is_path_id(agency)) return usage_error(inbox_spec, "AGENCY must match [A-Za-z0-9._:-]{1,128}");
 
-    Json offers = Json::array();
-    std::string after;
-    for (int page = 0; page < inbox_pages_max; ++page) {
-        std::string target = "/v1/agencies/" + agency + "/offers?limit=1000";
-        if (!after.empty()) target += "&after=" + after;
-        auto response = signed_call(*options, key->key, "GET", target);
-        if (!response) return fail(response.error().message);
-        if (response->status != 200) return report_problem(*response);
-        auto answer = json_body(*response);
-        if (!answer) return exit_failure;
-        if (answer->contains("offers") && (*answer)["offers"].is_array()) {
-            for (auto& entry : (*answer)["offers"])
-                offers.push_back(std::move(entry));
-        }
-        after = text(*answer, "next");
-        if (after.empty()) break;
-    }
+    bool more = false;
+    auto read =
+        read_pages(*options, key->key, "/v1/agencies/" + agency + "/offers", "offers", inbox_pages_max, more);
+    if (!read) return read.error();
+    const Json& offers = *read;
     if (options->json) {
         std::cout << Json{{"agency", agency}, {"offers", offers}}.dump(2) << "\n";
         return exit_ok;
@@ -108,7 +92,7 @@ int run_inbox(const Args& args) {
               << (offers.size() == 1 ? " pending offer" : " pending offers") << "\n";
     for (const auto& entry : offers)
         print_offer(entry);
-    if (!after.empty()) std::cout << "  (more than " << offers.size() << " offers: the rest not shown)\n";
+    if (more) std::cout << "  (more than " << offers.size() << " offers: the rest not shown)\n";
     return exit_ok;
 }
 

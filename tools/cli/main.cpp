@@ -41,6 +41,7 @@ constexpr Command commands[] = {
     {"trail", "print an item's custody trail as a timeline", run_trail},
     {"case", "print the items of a case with their custodians and states", run_case},
     {"inbox", "print the transfer offers pending to your agency", run_inbox},
+    {"cases", "print the cases your agency takes part in", run_cases},
     {"find", "find the items and events that record an evidence digest (--sha256, --sha256-of)", run_find},
     {"status", "print a node's status: height, validators, mempool", run_status},
     {"bundle", "fetch an item's court bundle from a node (custos bundle ITEM --node URL ...)", run_bundle},

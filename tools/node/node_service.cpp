@@ -368,6 +368,15 @@ Result<Json> NodeServiceAdapter::pending_offers(std::string_view agency, std::st
     });
 }
 
+Result<std::vector<std::string>> NodeServiceAdapter::agency_cases(std::string_view agency,
+                                                                  std::string_view after_case,
+                                                                  std::size_t limit) {
+    std::string member(agency);
+    std::string after(after_case);
+    return node_.call<std::vector<std::string>>(
+        [this, member, after, limit]() { return node_.store().agency_cases(member, after, limit); });
+}
+
 Result<Json> NodeServiceAdapter::digest_events(const Hash32& sha256, std::uint64_t from_leaf,
                                                std::size_t limit) {
     return node_.call<Json>([this, sha256, from_leaf, limit]() -> Result<Json> {

@@ -49,6 +49,8 @@ public:
     std::string chain_id() override;
     Result<crypto::Json> pending_offers(std::string_view agency, std::string_view after_item,
                                         std::size_t limit) override;
+    Result<std::vector<std::string>> agency_cases(std::string_view agency, std::string_view after_case,
+                                                  std::size_t limit) override;
     Result<crypto::Json> digest_events(const Hash32& sha256, std::uint64_t from_leaf,
                                        std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;

@@ -195,7 +195,10 @@ try {
     for (const [what, ok] of assertions(text)) check(ok, `${name}: ${what}`);
     return text;
   };
-  await show('#/', 'explorer-cases', (t) => [['lists the demo case with its participants and item', t.includes('CASE-DEMO-2026') && t.includes('EXHIBIT-DEMO-0001') && t.includes('DE-BKA') && t.includes('NL-POL')]]);
+  await show('#/', 'explorer-cases', (t) => [
+    ['lists the cases of the key\'s agency from the node\'s index, once', t.split('Cases in which NL-POL (your agency) takes part').length === 2],
+    ['lists the demo case with its participants and item', t.includes('CASE-DEMO-2026') && t.includes('EXHIBIT-DEMO-0001') && /participants\s+DE-BKA, NL-POL/.test(t)]]);
+  await show('#/agency/DE-BKA', 'explorer-cases-other-agency', (t) => [['an auditor lists another agency\'s cases', t.includes('Cases in which DE-BKA takes part') && t.includes('CASE-DEMO-2026')]]);
   await show('#/case/CASE-DEMO-2026', 'explorer-case', (t) => [['shows the case\'s item, custodian and participants', t.includes('EXHIBIT-DEMO-0001') && t.includes('DE-BKA') && /participants\s+DE-BKA, NL-POL/.test(t)]]);
   await show('#/item/EXHIBIT-DEMO-0001', 'explorer-item', (t) => [
     ['verifies the court bundle in the page, with the integrity alert', t.includes('Court bundle VERIFIED here — integrity alert recorded')],
@@ -232,8 +235,9 @@ try {
   await show('#/verify', 'explorer-verify', (t) => [['offers the verifier', t.includes('Pin the genesis hash')]]);
   check(outside.length === 0, `no request left 127.0.0.1 (${outside.join(', ')})`);
 
-  // A prosecutor's key (what the demo suggests): it may not read blocks or the status, so the
-  // cases page offers the search; the item's timeline and bundle are there.
+  // A prosecutor's key (what the demo suggests): it may not read blocks or the status; its cases
+  // page lists its agency's cases from the node's index and offers the search; the item's timeline
+  // and bundle are there.
   const prosecutor = startProcess(custos, ['explorer', '--node', nodeUrl, '--key', join(keys, 'DE-BKA', 'prosecutor.key'), '--listen', '127.0.0.1:0', '--assets', join(web, 'explorer')], join(out, 'explorer-prosecutor.log'));
   children.push(prosecutor);
   await waitFor(() => /open: (http:\S+)/.test(prosecutor.output) || prosecutor.exitCode !== null, 20000, 'the prosecutor explorer URL');
@@ -241,7 +245,9 @@ try {
   await prosecutorPage.goto(/open: (http:\S+)/.exec(prosecutor.output)[1], { waitUntil: 'load' });
   await prosecutorPage.waitForFunction(() => document.getElementById('page')?.dataset.ready === '1', { timeout: 60000 });
   const home = await prosecutorPage.evaluate(() => document.getElementById('page').innerText);
-  check(home.includes('open an item or a case by its id'), 'prosecutor: the cases page offers the search when the key may not list blocks');
+  check(home.includes('Cases in which DE-BKA (your agency) takes part') && home.includes('CASE-DEMO-2026') && home.includes('EXHIBIT-DEMO-0001'),
+    'prosecutor: the cases page lists the demo case DE-BKA takes part in, with its item');
+  check(await prosecutorPage.$('#agency') === null, 'prosecutor: only an auditor is offered other agencies\' cases');
   await prosecutorPage.type('#search', 'EXHIBIT-DEMO-0001');
   await prosecutorPage.evaluate(() => {
     document.getElementById('page').dataset.ready = '';

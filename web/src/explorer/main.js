@@ -1,5 +1,5 @@
 // The explorer: a single page over `custos explorer` (which signs its requests to the node). Pages,
-// by the URL's fragment: #/ cases, #/case/ID, #/item/ID, #/governance, #/blocks, #/block/H,
+// by the URL's fragment: #/ cases (#/agency/ID: another agency's, for an auditor), #/case/ID, #/item/ID, #/governance, #/blocks, #/block/H,
 // #/network, #/verify. What a page shows is what the officer's key may read; a refusal by the
 // node is shown as such, never as an empty page.
 import { h, clear, short } from '../ui/dom.js';
@@ -38,13 +38,18 @@ function errorBox(e) {
   return h('div', { class: 'error-box' }, `Error: ${e.message}`);
 }
 
+// Routes started so far: a page marks itself ready (and shows its error) only while it is still
+// the latest, so a slow earlier page never speaks for the one that replaced it.
+let routeSeq = 0;
+
 async function guarded(render) {
+  const seq = ++routeSeq;
   try {
     await render();
   } catch (e) {
-    page.append(errorBox(e));
+    if (seq === routeSeq) page.append(errorBox(e));
   }
-  page.dataset.ready = '1';
+  if (seq === routeSeq) page.dataset.ready = '1';
 }
 
 // ------------------------------------------------------------------ recently opened
@@ -89,58 +94,62 @@ function searchForm() {
   return form;
 }
 
-async function casesPage() {
-  clear(page, h('h1', {}, 'Cases'), searchForm());
-  const holder = h('div', {}, h('p', { class: 'muted' }, 'Reading the recent ledger…'));
-  page.append(holder);
-  let scan;
-  try {
-    scan = await recentEvents();
-  } catch (e) {
-    clear(holder, e instanceof ApiError && e.status === 403
-      ? h('p', { class: 'muted' }, 'Listing cases needs a key that may read blocks (auditor or admin); with this key, open an item or a case by its id above.')
-      : errorBox(e), recentList());
-    return;
-  }
-  const cases = new Map();
-  for (const v of scan.events) {
-    const e = v.envelope?.event;
-    if (!e || !e.case) continue;
-    const c = cases.get(e.case) ?? { id: e.case, items: new Set(), agencies: new Set(), last: v };
-    c.items.add(e.item);
-    if (e.new_item) c.items.add(e.new_item);
-    for (const a of [e.agency, e.recipient, e.grantee]) if (a) c.agencies.add(a);
-    cases.set(e.case, c);
-  }
-  const me = await myOfficer();
-  const mine = [...cases.values()].filter((c) => !me || me.agency === undefined || c.agencies.has(me.agency));
-  clear(holder,
-    h('p', { class: 'muted' }, me?.agency ? `Cases in which ${me.agency} (your agency) takes part, from the newest ${scan.events.length} events of the ledger (height ${scan.status.height}).`
-      : `Cases from the newest ${scan.events.length} events of the ledger (height ${scan.status.height}).`),
-    mine.length === 0 ? h('p', {}, 'No case yet.') : h('div', { class: 'cards', id: 'cases' }, mine.map((c) => h('div', { class: 'card' },
-      h('h3', {}, h('a', { href: `#/case/${enc(c.id)}` }, c.id)),
-      h('dl', {}, h('dt', {}, 'participants'), h('dd', {}, [...c.agencies].join(', ')),
-        h('dt', {}, 'items'), h('dd', {}, [...c.items].map((it, i) => [i ? ', ' : '', h('a', { href: `#/item/${enc(it)}` }, it)])),
-        h('dt', {}, 'latest'), h('dd', {}, `${kindText(c.last.envelope.event.kind)} by ${c.last.envelope.event.agency} at ${c.last.block_time}`))))));
+// An auditor lists any agency's cases: the agency to list.
+function agencyForm(agency) {
+  const input = h('input', { id: 'agency', type: 'text', value: agency, placeholder: 'agency, e.g. NL-POL' });
+  const form = h('form', { class: 'search' }, input, h('button', { type: 'submit' }, 'List its cases'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    go(`#/agency/${enc(input.value.trim())}`);
+  });
+  return form;
 }
 
-// The officer's own record (agency, roles), from the genesis and governance of any bundle the key
-// may read; null when none can be read.
-let meCache;
-async function myOfficer() {
-  if (meCache !== undefined) return meCache;
-  meCache = null;
-  try {
-    const scan = await recentEvents();
-    const item = scan.events.find((v) => v.envelope?.event?.item)?.envelope.event.item;
-    if (item) {
-      const report = await verifiedBundle(item);
-      meCache = report.officers?.find((o) => o.key === session.key_id) ?? null;
-    }
-  } catch {
-    meCache = null;
+function caseCard(entry, detail) {
+  const items = detail?.items ?? [];
+  return h('div', { class: 'card' },
+    h('h3', {}, h('a', { href: `#/case/${enc(entry.case)}` }, entry.case)),
+    h('dl', {}, h('dt', {}, 'participants'), h('dd', {}, entry.participants.join(', ')),
+      h('dt', {}, 'items'), h('dd', {}, items.length === 0 ? h('span', { class: 'muted' }, detail ? 'none' : 'not readable with this key')
+        : items.map((it, i) => [i ? ', ' : '', h('a', { href: `#/item/${enc(it.item)}` }, it.item), ` (${it.custodian}, ${it.state})`]))));
+}
+
+// The cases the agency takes part in, from the node's index (GET /v1/agencies/{agency}/cases),
+// a page at a time; the officer's own agency unless an auditor names another (#/agency/ID).
+async function casesPage(agencyArg) {
+  // Everything after the first await goes into `body`: a newer route clears the page, and this
+  // one's late answers then land in a detached element, never beside the newer page.
+  const body = h('div', {});
+  clear(page, h('h1', {}, 'Cases'), searchForm(), body);
+  const me = await myOfficer();
+  const agency = agencyArg || me?.agency;
+  if (!agency) {
+    body.append(h('p', { class: 'muted' }, 'The node knows no officer record of this key: open an item or a case by its id above.'), recentList() ?? '');
+    return;
   }
-  return meCache;
+  if (me?.roles?.includes('auditor')) body.append(agencyForm(agency));
+  const cards = h('div', { class: 'cards', id: 'cases' });
+  const more = h('p', {});
+  body.append(h('p', { class: 'muted', id: 'cases-of' }, agency === me?.agency ? `Cases in which ${agency} (your agency) takes part.` : `Cases in which ${agency} takes part.`), cards, more);
+  let after = '';
+  const loadPage = async () => {
+    const list = await node(`agencies/${enc(agency)}/cases?limit=24${after ? `&after=${enc(after)}` : ''}`);
+    const details = await Promise.all(list.cases.map((c) => node(`cases/${enc(c.case)}`).catch(() => null)));
+    list.cases.forEach((c, n) => cards.append(caseCard(c, details[n])));
+    if (cards.childElementCount === 0) cards.append(h('p', {}, 'No case yet.'));
+    after = list.next ?? '';
+    clear(more, after ? h('button', { type: 'button', class: 'secondary', id: 'more-cases', onclick: () => loadPage().catch((e) => more.append(errorBox(e))) }, 'More cases') : null);
+  };
+  await loadPage();
+  const opened = recentList();
+  if (opened) body.append(opened);
+}
+
+// The officer's own record (agency, roles, status) from GET /v1/officers/{key}; null when the
+// node knows no such key.
+async function myOfficer() {
+  if (!session?.key_id) return null;
+  return node(`officers/${session.key_id}`).catch(() => null);  // get() keeps the answer.
 }
 
 async function casePage(id) {
@@ -348,26 +357,23 @@ async function route() {
   const [, name = '', arg = ''] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
   const id = decodeURIComponent(arg);
   page.dataset.ready = '';
-  drawNav(name === '' ? '#/' : `#/${['case', 'item'].includes(name) ? '' : name === 'block' ? 'blocks' : name}`);
+  drawNav(name === '' ? '#/' : `#/${['case', 'item', 'agency'].includes(name) ? '' : name === 'block' ? 'blocks' : name}`);
   clear(page);
   window.scrollTo(0, 0);
   if (name === 'verify') {
+    ++routeSeq;  // Supersedes any page still loading.
     mountVerifier(page, { title: 'Verify a court bundle (in this page)' });
     page.dataset.ready = '1';
     return;
   }
-  const pages = { '': casesPage, case: () => casePage(id), item: () => itemPage(id), governance: governancePage, blocks: blocksPage, block: () => blockPage(id), network: networkPage };
+  const pages = { '': () => casesPage(''), agency: () => casesPage(id), case: () => casePage(id), item: () => itemPage(id), governance: governancePage, blocks: blocksPage, block: () => blockPage(id), network: networkPage };
   await guarded(pages[name] ?? (async () => page.append(h('p', {}, 'No such page.'))));
 }
 
-window.addEventListener('hashchange', route);
-(async () => {
-  try {
-    session = await get('/api/session');
-  } catch (e) {
-    session = null;
-  }
-  await route();
-})();
+// Every route waits for the session (the key's name and id): a hash changed while it loads must
+// not render a page that thinks the key has none.
+const sessionLoaded = get('/api/session').then((s) => { session = s; }, () => { session = null; });
+window.addEventListener('hashchange', () => sessionLoaded.then(route));
+sessionLoaded.then(route);
 
 export { renderReport };

@@ -1,0 +1,87 @@
+// custos cases: the cases an agency takes part in (GET /v1/agencies/{agency}/cases), the front
+// page of an officer's day.
+#include <iostream>
+
+#include "tools/cli/api_client.hpp"
+
+namespace custos::cli {
+
+namespace {
+
+using namespace api_cli;
+using crypto::Json;
+
+const OptionSpec cases_spec{
+    .usage =
+        "usage: custos cases --node URL --key FILE [--agency AGENCY] [--json]\n"
+        "\n"
+        "Prints the cases your agency takes part in (it registered, held, was offered, accepted or\n"
+        "was granted an item of the case, or acted on one), from the node's index of the committed\n"
+        "ledger (GET /v1/agencies/{agency}/cases, every page), each with the agencies taking part.\n"
+        "`custos case CASE` prints a case's items. The agency is the key's own (an auditor names one\n"
+        "with --agency). A custodian, prosecutor or admin reads its own agency's cases.\n"
+        "\n"
+        "options:\n"
+        "  --node URL       the node's REST base URL, e.g. http://127.0.0.1:8081\n"
+        "  --key FILE       the officer's secret key file (mode 0600)\n"
+        "  --agency AGENCY  whose cases (default: the key's agency)\n"
+        "  --json           print the cases as one JSON document {\"agency\", \"cases\"}\n"
+        "  -h, --help       show this help\n"
+        "\n"
+        "exit status: 0 printed (also when none), 1 refused or failed, 2 bad usage.\n",
+};
+
+// Pages read at most (1,000 cases each).
+constexpr int cases_pages_max = 100;
+
+}  // namespace
+
+int run_cases(const Args& args) {
+    // --agency is this command's own option; the rest are the API commands' common ones.
+    Args rest;
+    std::string agency;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--agency" && i + 1 < args.size() && agency.empty()) {
+            agency = args[++i];
+        } else {
+            rest.push_back(args[i]);
+        }
+    }
+    int exit_code = exit_ok;
+    auto options = parse_options(rest, cases_spec, exit_code);
+    if (!options) return exit_code;
+    auto key = read_key_option(options->key_path);
+    if (!key) return fail(key.error().message);
+    if (agency.empty()) {
+        auto own = own_agency(*options, key->key);
+        if (!own) return own.error();
+        agency = *own;
+    }
+    if (!is_path_id(agency)) return usage_error(cases_spec, "AGENCY must match [A-Za-z0-9._:-]{1,128}");
+
+    bool more = false;
+    auto read =
+        read_pages(*options, key->key, "/v1/agencies/" + agency + "/cases", "cases", cases_pages_max, more);
+    if (!read) return read.error();
+    const Json& cases = *read;
+    if (options->json) {
+        std::cout << Json{{"agency", agency}, {"cases", cases}}.dump(2) << "\n";
+        return exit_ok;
+    }
+    std::cout << "cases of " << agency << ": " << cases.size() << (cases.size() == 1 ? " case" : " cases")
+              << "\n";
+    for (const auto& entry : cases) {
+        std::string participants;
+        if (entry.contains("participants") && entry["participants"].is_array()) {
+            for (const auto& name : entry["participants"]) {
+                if (!name.is_string()) continue;
+                participants += (participants.empty() ? "" : ", ") + name.get<std::string>();
+            }
+        }
+        std::cout << "  " << text(entry, "case") << "   with " << participants << "\n";
+    }
+    if (more) std::cout << "  (more than " << cases.size() << " cases: the rest not shown)\n";
+    return exit_ok;
+}
+
+}  // namespace custos::cli
