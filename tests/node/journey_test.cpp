@@ -61,6 +61,8 @@ TEST_CASE(
     REQUIRE_MESSAGE(registered.exit_code == 0, registered.err);
     CHECK(contains(registered.out, "event: register of J-1 by NL-POL"));
     CHECK(contains(registered.out, "committed: event "));
+    // Committed on node 0; the dry run below reads node 1, which may apply the block a moment later.
+    REQUIRE(wait_height(rest_base, 4, auditor, committed_height(registered)));
 
     // --dry-run: prev and case come from the node, the event is printed and nothing submitted.
     Run dry =
