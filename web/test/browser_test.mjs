@@ -197,7 +197,8 @@ try {
   };
   await show('#/', 'explorer-cases', (t) => [
     ['lists the cases of the key\'s agency from the node\'s index, once', t.split('Cases in which NL-POL (your agency) takes part').length === 2],
-    ['lists the demo case with its participants and item', t.includes('CASE-DEMO-2026') && t.includes('EXHIBIT-DEMO-0001') && /participants\s+DE-BKA, NL-POL/.test(t)]]);
+    ['lists the demo case with its participants and item', t.includes('CASE-DEMO-2026') && t.includes('EXHIBIT-DEMO-0001') && /participants\s+DE-BKA, NL-POL/.test(t)],
+    ['shows the agency\'s inbox (the demo\'s one offer was accepted)', t.includes('Transfer offers pending to NL-POL') && t.includes('None: every offer to this agency was accepted')]]);
   await show('#/agency/DE-BKA', 'explorer-cases-other-agency', (t) => [['an auditor lists another agency\'s cases', t.includes('Cases in which DE-BKA takes part') && t.includes('CASE-DEMO-2026')]]);
   await show('#/case/CASE-DEMO-2026', 'explorer-case', (t) => [['shows the case\'s item, custodian and participants', t.includes('EXHIBIT-DEMO-0001') && t.includes('DE-BKA') && /participants\s+DE-BKA, NL-POL/.test(t)]]);
   await show('#/item/EXHIBIT-DEMO-0001', 'explorer-item', (t) => [
@@ -219,6 +220,10 @@ try {
   check(exported.status === 200 && /attachment; filename="EXHIBIT-DEMO-0001.bundle.json"/.test(exported.disposition ?? '') && JSON.parse(exported.text).type === 'custos.bundle.v2',
     'the export button downloads the item\'s court bundle');
   writeFileSync(join(work, 'exported.bundle.json'), exported.text);
+  // The search by evidence digest, from the search box, with the demo item's reference SHA-256.
+  const demoSha256 = /"sha256":"([0-9a-f]{64})"/.exec(exported.text)?.[1] ?? '';
+  check(demoSha256.length === 64, 'the exported bundle records the demo item\'s SHA-256');
+  await show(`#/search/${demoSha256}`, 'explorer-search', (t) => [['finds the demo item and its case by the file\'s SHA-256', t.includes(`Events that record SHA-256 ${demoSha256}`) && t.includes('EXHIBIT-DEMO-0001') && t.includes('CASE-DEMO-2026') && t.includes('registered')]]);
   let cppVerdict = 'OK';
   try {
     execFileSync(custos, ['verify', join(work, 'exported.bundle.json'), '--genesis-hash', genesisHash], { stdio: 'ignore' });

@@ -1,5 +1,6 @@
 // The explorer: a single page over `custos explorer` (which signs its requests to the node). Pages,
-// by the URL's fragment: #/ cases (#/agency/ID: another agency's, for an auditor), #/case/ID, #/item/ID, #/governance, #/blocks, #/block/H,
+// by the URL's fragment: #/ cases and the inbox (#/agency/ID: another agency's, for an auditor),
+// #/search/SHA256, #/case/ID, #/item/ID, #/governance, #/blocks, #/block/H,
 // #/network, #/verify. What a page shows is what the officer's key may read; a refusal by the
 // node is shown as such, never as an empty page.
 import { h, clear, short } from '../ui/dom.js';
@@ -82,16 +83,65 @@ function recentList() {
 
 // ------------------------------------------------------------------ cases
 
+// An evidence file's SHA-256 (64 hex digits) opens the search by digest; anything else an item.
+const isSha256 = (text) => /^[0-9a-fA-F]{64}$/.test(text);
+
 function searchForm() {
-  const input = h('input', { id: 'search', type: 'text', placeholder: 'item or case id, e.g. EXHIBIT-DEMO-0001' });
+  const input = h('input', { id: 'search', type: 'text', placeholder: 'item or case id, or a file\'s SHA-256' });
   const form = h('form', { class: 'search' }, input,
     h('button', { type: 'submit' }, 'Open item'),
     h('button', { type: 'button', class: 'secondary', onclick: () => go(`#/case/${enc(input.value.trim())}`) }, 'Open case'));
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    go(`#/item/${enc(input.value.trim())}`);
+    const text = input.value.trim();
+    go(isSha256(text) ? `#/search/${text.toLowerCase()}` : `#/item/${enc(text)}`);
   });
   return form;
+}
+
+// The transfer offers pending to the agency (its inbox, GET /v1/agencies/{agency}/offers).
+async function inboxSection(agency) {
+  const list = await node(`agencies/${enc(agency)}/offers?limit=100`);
+  const title = h('h2', {}, `Transfer offers pending to ${agency}`);
+  if (list.offers.length === 0) return h('div', { id: 'inbox' }, title, h('p', { class: 'muted' }, 'None: every offer to this agency was accepted, rejected or cancelled.'));
+  return h('div', { id: 'inbox' }, title,
+    h('table', {}, h('thead', {}, h('tr', {}, ['item', 'case', 'from', 'offered', 'legal authority'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, list.offers.map((o) => {
+        const e = o.offer?.envelope?.event ?? {};
+        const authority = e.legal_authority ? `${e.legal_authority.kind} ${e.legal_authority.reference}` : '';
+        return h('tr', {}, h('td', {}, h('a', { href: `#/item/${enc(o.item)}` }, o.item)), h('td', {}, h('a', { href: `#/case/${enc(o.case)}` }, o.case)),
+          h('td', {}, o.custodian), h('td', {}, e.time ?? ''), h('td', {}, authority));
+      }))),
+    list.next ? h('p', { class: 'muted' }, `More than ${list.offers.length} offers: custos inbox lists them all.`) : null);
+}
+
+// ------------------------------------------------------------------ search by digest
+
+// The events that record a SHA-256 (GET /v1/search), in the cases this key may read: an examiner
+// holding only a file finds its item.
+async function searchPage(sha256) {
+  const body = h('div', {});
+  clear(page, h('h1', {}, 'Search by evidence digest'), searchForm(), body);
+  if (!isSha256(sha256)) {
+    body.append(h('div', { class: 'error-box' }, 'A SHA-256 is 64 hexadecimal digits.'));
+    return;
+  }
+  body.append(h('p', { class: 'muted', id: 'search-of' }, `Events that record SHA-256 ${sha256}, in the cases your key may read.`));
+  const rows = h('tbody', {});
+  const more = h('p', {});
+  body.append(h('table', { id: 'search-results' }, h('thead', {}, h('tr', {}, ['item', 'case', 'event', 'agency', 'time', 'height'].map((t) => h('th', {}, t)))), rows), more);
+  let cursor = '';
+  const loadPage = async () => {
+    const found = await node(`search?sha256=${sha256}&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+    for (const e of found.events) {
+      rows.append(h('tr', {}, h('td', {}, h('a', { href: `#/item/${enc(e.item)}` }, e.item)), h('td', {}, h('a', { href: `#/case/${enc(e.case)}` }, e.case)),
+        h('td', {}, kindText(e.kind)), h('td', {}, e.agency), h('td', {}, e.time), h('td', {}, String(e.height))));
+    }
+    if (rows.childElementCount === 0) rows.append(h('tr', {}, h('td', { colspan: 6 }, 'No event you may read records this digest.')));
+    cursor = found.next ?? '';
+    clear(more, cursor ? h('button', { type: 'button', class: 'secondary', onclick: () => loadPage().catch((e) => more.append(errorBox(e))) }, 'More') : null);
+  };
+  await loadPage();
 }
 
 // An auditor lists any agency's cases: the agency to list.
@@ -141,6 +191,7 @@ async function casesPage(agencyArg) {
     clear(more, after ? h('button', { type: 'button', class: 'secondary', id: 'more-cases', onclick: () => loadPage().catch((e) => more.append(errorBox(e))) }, 'More cases') : null);
   };
   await loadPage();
+  body.append(await inboxSection(agency).catch((e) => errorBox(e)));
   const opened = recentList();
   if (opened) body.append(opened);
 }
@@ -357,7 +408,7 @@ async function route() {
   const [, name = '', arg = ''] = /^#\/([^/]*)\/?(.*)$/.exec(hash) ?? [];
   const id = decodeURIComponent(arg);
   page.dataset.ready = '';
-  drawNav(name === '' ? '#/' : `#/${['case', 'item', 'agency'].includes(name) ? '' : name === 'block' ? 'blocks' : name}`);
+  drawNav(name === '' ? '#/' : `#/${['case', 'item', 'agency', 'search'].includes(name) ? '' : name === 'block' ? 'blocks' : name}`);
   clear(page);
   window.scrollTo(0, 0);
   if (name === 'verify') {
@@ -366,7 +417,7 @@ async function route() {
     page.dataset.ready = '1';
     return;
   }
-  const pages = { '': () => casesPage(''), agency: () => casesPage(id), case: () => casePage(id), item: () => itemPage(id), governance: governancePage, blocks: blocksPage, block: () => blockPage(id), network: networkPage };
+  const pages = { '': () => casesPage(''), agency: () => casesPage(id), search: () => searchPage(id), case: () => casePage(id), item: () => itemPage(id), governance: governancePage, blocks: blocksPage, block: () => blockPage(id), network: networkPage };
   await guarded(pages[name] ?? (async () => page.append(h('p', {}, 'No such page.'))));
 }
 
