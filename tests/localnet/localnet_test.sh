@@ -10,9 +10,11 @@ CUSTOS="$BIN_DIR/custos"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/custos-localnet-test.XXXXXX")
 NET="$WORK/net"
 # Ports away from the default 8081.. / 26657.. (a developer's `make run` may hold those), varied by
-# PID so two build trees can run the test at once.
+# PID so two build trees can run the test at once: REST on the first four ports of an 8-port slot,
+# peers on the last four, all in 20000..23999, below Linux's ephemeral range (32768..), where an
+# outgoing connection's local port could already hold a peer port we are about to listen on.
 REST_BASE=$((20000 + ($$ % 500) * 8))
-PEER_BASE=$((REST_BASE + 10000))
+PEER_BASE=$((REST_BASE + 4))
 RUN_PID=""
 CHILDREN=""
 

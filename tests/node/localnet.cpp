@@ -43,10 +43,12 @@ Localnet::Localnet(LocalnetOptions options) : pids_(validator_count + options.sp
     char pattern[] = "/tmp/custos-node-test-XXXXXX";
     REQUIRE(::mkdtemp(pattern) != nullptr);
     dir_ = pattern;
-    // Ports from the process id, so parallel test runs (and a running localnet on 8081) do not collide.
-    // Below Linux's ephemeral range (32768..60999), so an outgoing connection's local port cannot
-    // take a node's listening port before it binds.
-    const auto base = static_cast<std::uint16_t>(20000 + (::getpid() % 1270) * 10);
+    // Ports from the process id, so parallel test runs (and a running localnet on 8081) do not collide:
+    // a 16-port slot in 24000..32639, REST at base + index and peers at base + 8 + index (at most six
+    // nodes). Above tests/localnet's 20000..23999 (ctest runs it beside this binary) and below
+    // Linux's ephemeral range (32768..60999), so an outgoing connection's local port cannot take a
+    // node's listening port before it binds.
+    const auto base = static_cast<std::uint16_t>(24000 + (::getpid() % 540) * 16);
     genesis_.chain_id = "custos-node-test";
     genesis_.genesis_time = ledger::TimeMs{now_ms() - 3'600'000};
     genesis_.agencies = {{"DE-BKA", "Bundeskriminalamt", "DE"}, {"NL-POL", "Politie Nederland", "NL"}};
@@ -86,7 +88,7 @@ Localnet::Localnet(LocalnetOptions options) : pids_(validator_count + options.sp
     for (std::size_t index = 0; index < pids_.size(); ++index) {
         entries.push_back(ledger::Validator{"validator-" + std::to_string(index + 1), agencies_[index],
                                             keys[index].public_key(), 1,
-                                            "127.0.0.1:" + std::to_string(base + 5 + index)});
+                                            "127.0.0.1:" + std::to_string(base + 8 + index)});
     }
     genesis_.validators.validators.assign(entries.begin(), entries.begin() + validator_count);
     spares_.assign(entries.begin() + validator_count, entries.end());
