@@ -94,9 +94,10 @@ inline constexpr std::string_view format = "format";  // meta: store_format_vers
 
 struct DbOptions {
     bool create_if_missing = false;
-    // Opens without writing anything (no recovered log written back, no compaction): an audit
-    // must not change what it checks. RocksDB does not support this while a writer holds the
-    // store open: audit a stopped node's store, or a copy.
+    // Opens without writing anything (no recovered log written back, no compaction, no lock
+    // taken): an audit must not change what it checks. It may open beside a running node: it sees
+    // the store as it was when opened, and a long read may fail if the node's compaction deletes
+    // a table file it had not opened yet (`custos audit --help` says so; audit a copy then).
     //
     // Either way (a writer too) the write-ahead log is recovered with RocksDB's
     // kTolerateCorruptedTailRecords: a record cut short at the very end of the log (a write in
