@@ -15,10 +15,7 @@ namespace {
 
 // "case/" str agency str case.
 std::string agency_case_key(std::string_view agency, std::string_view case_id) {
-    std::string key(store::meta_key::agency_case_prefix);
-    store::append_id(key, agency);
-    store::append_id(key, case_id);
-    return key;
+    return store::id_pair_key(store::meta_key::agency_case_prefix, agency, case_id);
 }
 
 }  // namespace

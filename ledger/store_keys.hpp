@@ -51,6 +51,15 @@ inline void append_id(std::string& out, std::string_view id) {
     return out;
 }
 
+// `prefix` then two ids: the meta index keys "offer/" (recipient, item) and "case/" (agency, case).
+[[nodiscard]] inline std::string id_pair_key(std::string_view prefix, std::string_view first,
+                                             std::string_view second) {
+    std::string out(prefix);
+    append_id(out, first);
+    append_id(out, second);
+    return out;
+}
+
 // (id, number) keys of the item_events, case_items and agency_events families.
 [[nodiscard]] inline std::string id_number_key(std::string_view id, std::uint64_t number) {
     std::string out = id_prefix(id);

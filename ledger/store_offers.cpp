@@ -15,10 +15,7 @@ namespace {
 
 // "offer/" str recipient str item.
 std::string offer_key(std::string_view recipient, std::string_view item) {
-    std::string key(store::meta_key::offer_prefix);
-    store::append_id(key, recipient);
-    store::append_id(key, item);
-    return key;
+    return store::id_pair_key(store::meta_key::offer_prefix, recipient, item);
 }
 
 }  // namespace

@@ -4,8 +4,13 @@
 #include <doctest/doctest.h>
 #include <sodium.h>
 
+#include <stdlib.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <string>
 #include <string_view>
+#include <system_error>
 
 #include "crypto/encoding.hpp"
 
@@ -22,5 +27,22 @@ inline Bytes decode_hex(std::string_view text) {
     REQUIRE_MESSAGE(bytes.has_value(), "bad hex in test data: " << text);
     return *bytes;
 }
+
+// A fresh directory per test (under the system's temporary directory, named custos-crypto-*),
+// removed afterwards.
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "custos-crypto-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+};
 
 }  // namespace custos::test

@@ -25,18 +25,7 @@ using namespace custos;
 using namespace custos::crypto;
 using test::decode_hex;
 
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "custos-sealed-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path, ignored);
-    }
-};
+using test::TempDir;
 
 void write_file_0600(const std::filesystem::path& path, const std::string& text) {
     int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);

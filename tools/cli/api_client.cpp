@@ -123,13 +123,34 @@ std::optional<crypto::Json> json_body(const api::ClientResponse& response) {
     return std::move(*parsed);
 }
 
-tl::expected<std::string, int> own_agency(const Options& options, const crypto::SecretKey& key) {
-    auto record = signed_call(options, key, "GET", "/v1/officers/" + ledger::key_id(key.public_key()));
-    if (!record) return tl::unexpected(fail(record.error().message));
-    if (record->status != 200) return tl::unexpected(report_problem(*record));
-    auto json = json_body(*record);
-    if (!json) return tl::unexpected(exit_failure);
-    return text(*json, "agency");
+tl::expected<AgencyCommand, int> start_agency_command(const Args& args, const OptionSpec& spec) {
+    // --agency is the command's own option; the rest are the API commands' common ones.
+    Args rest;
+    std::string agency;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--agency" && i + 1 < args.size() && agency.empty()) {
+            agency = args[++i];
+        } else {
+            rest.push_back(args[i]);
+        }
+    }
+    int exit_code = exit_ok;
+    auto options = parse_options(rest, spec, exit_code);
+    if (!options) return tl::unexpected(exit_code);
+    auto key = read_key_option(options->key_path);
+    if (!key) return tl::unexpected(fail(key.error().message));
+    if (agency.empty()) {
+        auto record =
+            signed_call(*options, key->key, "GET", "/v1/officers/" + ledger::key_id(key->key.public_key()));
+        if (!record) return tl::unexpected(fail(record.error().message));
+        if (record->status != 200) return tl::unexpected(report_problem(*record));
+        auto json = json_body(*record);
+        if (!json) return tl::unexpected(exit_failure);
+        agency = text(*json, "agency");
+    }
+    if (!is_path_id(agency))
+        return tl::unexpected(usage_error(spec, "AGENCY must match [A-Za-z0-9._:-]{1,128}"));
+    return AgencyCommand{std::move(*options), std::move(*key), std::move(agency)};
 }
 
 tl::expected<crypto::Json, int> read_pages(const Options& options, const crypto::SecretKey& key,

@@ -92,9 +92,16 @@ int report_problem(const api::ClientResponse& response);
 // Returns the command's exit status.
 int get_and_print(const Options& options, const std::string& target, void (*print)(const crypto::Json&));
 
-// The agency of the key's own officer record (GET /v1/officers/{key}); on a refusal or failure,
-// reported on stderr, the command's exit status instead.
-[[nodiscard]] tl::expected<std::string, int> own_agency(const Options& options, const crypto::SecretKey& key);
+// The start of a command about one agency (inbox, cases): takes `--agency AGENCY` out of `args`,
+// parses the rest, reads --key, and names the agency: the one given, else the key's own officer
+// record's (GET /v1/officers/{key}). On a usage error, a refusal or a failure, reported, the
+// command's exit status instead.
+struct AgencyCommand {
+    Options options;
+    crypto::KeyFile key;
+    std::string agency;
+};
+[[nodiscard]] tl::expected<AgencyCommand, int> start_agency_command(const Args& args, const OptionSpec& spec);
 
 // Every page of an id-ordered list route (`target` without a query; 1,000 entries a page, `after`
 // the answer's `next`), the entries of the answer's array `field` concatenated; at most

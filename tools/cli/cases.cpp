@@ -37,34 +37,15 @@ constexpr int cases_pages_max = 100;
 }  // namespace
 
 int run_cases(const Args& args) {
-    // --agency is this command's own option; the rest are the API commands' common ones.
-    Args rest;
-    std::string agency;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--agency" && i + 1 < args.size() && agency.empty()) {
-            agency = args[++i];
-        } else {
-            rest.push_back(args[i]);
-        }
-    }
-    int exit_code = exit_ok;
-    auto options = parse_options(rest, cases_spec, exit_code);
-    if (!options) return exit_code;
-    auto key = read_key_option(options->key_path);
-    if (!key) return fail(key.error().message);
-    if (agency.empty()) {
-        auto own = own_agency(*options, key->key);
-        if (!own) return own.error();
-        agency = *own;
-    }
-    if (!is_path_id(agency)) return usage_error(cases_spec, "AGENCY must match [A-Za-z0-9._:-]{1,128}");
-
+    auto command = start_agency_command(args, cases_spec);
+    if (!command) return command.error();
+    const auto& [options, key, agency] = *command;
     bool more = false;
     auto read =
-        read_pages(*options, key->key, "/v1/agencies/" + agency + "/cases", "cases", cases_pages_max, more);
+        read_pages(options, key.key, "/v1/agencies/" + agency + "/cases", "cases", cases_pages_max, more);
     if (!read) return read.error();
     const Json& cases = *read;
-    if (options->json) {
+    if (options.json) {
         std::cout << Json{{"agency", agency}, {"cases", cases}}.dump(2) << "\n";
         return exit_ok;
     }
