@@ -31,12 +31,25 @@ void write_file(const fs::path& path, std::string_view bytes) {
     FUZZ_CHECK(out.good(), "writing a file of the fuzz directory");
 }
 
-const fs::path& directory() {
-    static const fs::path made = [] {
+// The directory each input is written to (in memory where /dev/shm exists), removed when the
+// fuzzer exits normally (not after a crash: its files are then part of what to look at).
+struct FuzzDirectory {
+    fs::path path;
+    FuzzDirectory() {
         const fs::path base = fs::exists("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-        return base / ("custos-fuzz-signing-state-" + std::to_string(::getpid()));
-    }();
-    return made;
+        path = base / ("custos-fuzz-signing-state-" + std::to_string(::getpid()));
+    }
+    ~FuzzDirectory() {
+        std::error_code ignored;
+        fs::remove_all(path, ignored);
+    }
+    FuzzDirectory(const FuzzDirectory&) = delete;
+    FuzzDirectory& operator=(const FuzzDirectory&) = delete;
+};
+
+const fs::path& directory() {
+    static const FuzzDirectory made;
+    return made.path;
 }
 
 }  // namespace
