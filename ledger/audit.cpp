@@ -11,6 +11,7 @@
 #include "crypto/sha256.hpp"
 #include "crypto/smt.hpp"
 #include "ledger/audit_checkpoint.hpp"
+#include "ledger/audit_indexes.hpp"
 #include "ledger/audit_signatures.hpp"
 #include "ledger/audit_state.hpp"
 #include "ledger/block.hpp"
@@ -118,6 +119,7 @@ private:
     [[nodiscard]] Status check_item_states();
     [[nodiscard]] Status check_officer_states();
     [[nodiscard]] Status check_validator_states();
+    [[nodiscard]] Status check_indexes();
     [[nodiscard]] Status check_expected_checkpoints();
     // The set in force at `height` and its hash (computed once per set).
     [[nodiscard]] const ValidatorSet& set_at(Height height) const { return *history_.at(height); }
@@ -155,6 +157,8 @@ private:
         std::uint64_t leaf = 0;
     };
     std::vector<Placed> placed_;
+    // What the read indexes must hold, from the replayed events.
+    IndexReplay indexes_;
     // The state map recomputed from the replay alone (docs/FORMAT.md 7.5), and what the current
     // block's events changed in it.
     crypto::MemorySmtNodeStore state_map_;
@@ -201,6 +205,9 @@ Result<AuditReport> Auditor::run() {
     if (failed()) return report_;
     auto validators = check_validator_states();
     if (!validators) return tl::unexpected(validators.error());
+    if (failed()) return report_;
+    auto indexes = check_indexes();
+    if (!indexes) return tl::unexpected(indexes.error());
     if (failed()) return report_;
     auto expected = check_expected_checkpoints();
     if (!expected) return tl::unexpected(expected.error());
@@ -417,6 +424,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
     check_rules(header, leaf, id, *envelope);
     if (failed()) return {};
     tree_.append(crypto::merkle_leaf_hash(as_bytes(stored)));
+    indexes_.add_event(envelope->event, leaf);
     ids.push_back(id);
     placed_.push_back(Placed{id, height, leaf});
     events_.next();
@@ -663,6 +671,17 @@ Status Auditor::check_validator_states() {
 
 // The store must hold the block of every certified checkpoint the auditor brought
 // (ledger/audit_checkpoint.hpp).
+// The inbox, the agencies' cases and the digest search must answer what the replay gives.
+Status Auditor::check_indexes() {
+    auto mismatch = indexes_.check(db_, state_);
+    if (!mismatch) return tl::unexpected(mismatch.error());
+    if (*mismatch) {
+        violate_block(Height{report_.blocks}, (*mismatch)->index, std::move((*mismatch)->expected),
+                      std::move((*mismatch)->found), std::move((*mismatch)->message));
+    }
+    return {};
+}
+
 Status Auditor::check_expected_checkpoints() {
     for (const Certificate& checkpoint : options_.expected_checkpoints) {
         auto compared = compare_with_checkpoint(db_, checkpoint, genesis_.chain_id, history_, report_.head);

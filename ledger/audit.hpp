@@ -9,8 +9,9 @@
 // engine as admission, over a fresh in-memory state seeded with the genesis officers), the events hash, and
 // the RFC 9162 log root recomputed from the leaves. After the last block: nothing stored beyond it, the
 // committed height, every stored item state equal to the replayed one, and every stored officer record,
-// validator proposal and validator-set record equal to the one the replayed governance events produced. The
-// first violation stops the replay and is reported with its place.
+// validator proposal and validator-set record equal to the one the replayed governance events produced, and
+// every entry of the read indexes (inbox, agencies' cases, digest search) exactly those the replay gives
+// (audit_indexes.hpp). The first violation stops the replay and is reported with its place.
 #pragma once
 
 #include <cstdint>
@@ -52,6 +53,10 @@ inline constexpr std::string_view meta_height = "meta.height";
 inline constexpr std::string_view item_state = "state.item";
 inline constexpr std::string_view officer_state = "state.officer";
 inline constexpr std::string_view validator_state = "state.validators";
+// The read indexes (audit_indexes.hpp): the inbox, the agencies' cases, the digest search.
+inline constexpr std::string_view index_offer = "index.offer";
+inline constexpr std::string_view index_case = "index.case";
+inline constexpr std::string_view index_digest = "index.digest";
 // A certified checkpoint given to compare with (AuditOptions::expected_checkpoints):
 inline constexpr std::string_view checkpoint_certificate = "checkpoint.certificate";  // does not verify
 inline constexpr std::string_view checkpoint_behind = "checkpoint.behind";            // store ends before it

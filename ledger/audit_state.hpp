@@ -41,6 +41,12 @@ public:
     [[nodiscard]] const ValidatorTable& validators() const { return validators_; }
 
     [[nodiscard]] const ItemState* find(std::string_view item_id) const;
+    // Calls visit(const ItemState&) for every item, in no particular order.
+    template <class Visit>
+    void for_each_item(Visit&& visit) const {
+        for (const auto& entry : items_)
+            visit(entry.second);
+    }
     [[nodiscard]] std::size_t item_count() const { return items_.size(); }
     [[nodiscard]] std::size_t event_count() const { return events_.size(); }
 

@@ -652,4 +652,12 @@ std::vector<std::string> case_participants(const Event& event) {
     return agencies;
 }
 
+std::set<Hash32> event_digests(const Event& event) {
+    std::set<Hash32> digests;
+    if (event.digests) digests.insert(event.digests->sha256);
+    for (const auto& result : event.results)
+        digests.insert(result.sha256);
+    return digests;
+}
+
 }  // namespace custos::ledger

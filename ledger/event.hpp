@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -161,6 +162,9 @@ struct Envelope {
 // (it registered, held, handed over, accepted, accessed...), the recipient of an offer, the
 // grantee of a grant (a revoke names a grantee but grants nothing). Empty for governance events.
 [[nodiscard]] std::vector<std::string> case_participants(const Event& event);
+// The SHA-256 digests one event records, each once: an item's reference digests, digests
+// measured again, what an access produced. What the search by evidence digest finds it by.
+[[nodiscard]] std::set<Hash32> event_digests(const Event& event);
 
 // Canonical bytes: what the signature covers.
 [[nodiscard]] std::string canonical_event(const Event& event);

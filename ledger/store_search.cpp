@@ -2,7 +2,6 @@
 // that records a SHA-256 (an item's reference digests, digests measured again, what an access
 // produced), so that an examiner holding only a file's SHA-256 finds its item. Written in the
 // block's own batch; read by Store::events_with_digest.
-#include <set>
 #include <string>
 
 #include "common/assert.hpp"
@@ -27,11 +26,7 @@ void put_search_index(store::Batch& batch, const Block& block, const BlockEffect
     for (std::size_t i = 0; i < block.events.size(); ++i) {
         const Event& event = block.events[i].event;
         // One entry per distinct digest of the event (an access may list a result twice).
-        std::set<Hash32> digests;
-        if (event.digests) digests.insert(event.digests->sha256);
-        for (const auto& result : event.results)
-            digests.insert(result.sha256);
-        for (const auto& sha256 : digests) {
+        for (const auto& sha256 : event_digests(event)) {
             std::string key = digest_prefix(sha256);
             store::append_be64(key, effects.events[i].leaf_index);
             batch.put(Column::meta, key, {});

@@ -86,6 +86,10 @@ public:
     }
     // An empty block (the log does not grow, the state does not change).
     void add_empty_block(const char* block_time) { commit({}, block_time); }
+    // One more block of these events, for tests that need a state the history above lacks.
+    void add_block(const std::vector<Envelope>& envelopes, const char* block_time) {
+        commit(envelopes, block_time);
+    }
 
     LedgerWorld world;
     crypto::SecretKey new_officer_key = seeded_key(60);

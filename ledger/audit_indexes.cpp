@@ -1,0 +1,153 @@
+#include "ledger/audit_indexes.hpp"
+
+#include <algorithm>
+#include <functional>
+
+#include "crypto/encoding.hpp"
+#include "ledger/store.hpp"
+#include "ledger/store_keys.hpp"
+
+namespace custos::ledger {
+
+using store::Column;
+
+namespace {
+
+using Entries = std::vector<std::pair<std::string, std::string>>;  // Key, value; sorted by key.
+// An entry in words, for a mismatch: decodes the key after the index's prefix.
+using Describe = std::function<std::string(std::string_view rest, std::string_view value)>;
+
+std::string bytes_hex(std::string_view bytes) {
+    return crypto::hex_encode(ByteView(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+}
+
+// Reads one length-prefixed id (store::append_id) off the front of `rest`.
+std::optional<std::string_view> take_id(std::string_view& rest) {
+    if (rest.size() < 2) return std::nullopt;
+    const std::size_t size = (static_cast<std::size_t>(static_cast<std::uint8_t>(rest[0])) << 8) |
+                             static_cast<std::uint8_t>(rest[1]);
+    if (rest.size() < 2 + size) return std::nullopt;
+    const std::string_view id = rest.substr(2, size);
+    rest.remove_prefix(2 + size);
+    return id;
+}
+
+std::string malformed(std::string_view key) {
+    return "an entry that is no key of this index (" + bytes_hex(key) + ")";
+}
+
+std::string describe_offer(std::string_view key, std::string_view value) {
+    std::string_view rest = key;
+    auto recipient = take_id(rest);
+    auto item = recipient ? take_id(rest) : std::nullopt;
+    if (!item || !rest.empty()) return malformed(key);
+    return "a pending offer of item " + std::string(*item) + " to " + std::string(*recipient) + " (offer " +
+           (value.size() == 32 ? bytes_hex(value) : "of a malformed id " + bytes_hex(value)) + ")";
+}
+
+std::string describe_case(std::string_view key, std::string_view value) {
+    std::string_view rest = key;
+    auto agency = take_id(rest);
+    auto case_id = agency ? take_id(rest) : std::nullopt;
+    if (!case_id || !rest.empty() || !value.empty()) return malformed(key);
+    return std::string(*agency) + " taking part in case " + std::string(*case_id);
+}
+
+std::string describe_digest(std::string_view rest, std::string_view value) {
+    if (rest.size() != 32 + 8 || !value.empty()) return malformed(rest);
+    return "digest " + bytes_hex(rest.substr(0, 32)) + " at leaf " +
+           std::to_string(store::read_be64(rest, 32).value_or(0));
+}
+
+// Walks the stored entries under `prefix` beside the replay's, both in key order; the first
+// entry one side has and the other has not (or has with another value) is the mismatch.
+Result<std::optional<IndexMismatch>> compare(const store::Db& db, std::string_view prefix,
+                                             const Entries& expected, std::string_view index,
+                                             std::string_view what, const Describe& describe) {
+    std::optional<IndexMismatch> mismatch;
+    std::size_t next = 0;
+    auto words = [&](std::string_view key, std::string_view value) {
+        return describe(key.substr(prefix.size()), value);
+    };
+    auto differ = [&](std::string expected_text, std::string found_text, std::string message) {
+        mismatch = IndexMismatch{.index = std::string(index),
+                                 .expected = std::move(expected_text),
+                                 .found = std::move(found_text),
+                                 .message = std::move(message)};
+    };
+    auto scanned = db.scan(Column::meta, prefix, [&](std::string_view key, std::string_view value) {
+        if (next < expected.size() && expected[next].first == key) {
+            if (expected[next].second != value) {
+                differ(words(key, expected[next].second), words(key, value),
+                       "the " + std::string(what) + " index holds another value for " +
+                           words(key, expected[next].second));
+                return false;
+            }
+            ++next;
+            return true;
+        }
+        if (next == expected.size() || key < expected[next].first) {
+            differ(next == expected.size() ? "nothing" : words(expected[next].first, expected[next].second),
+                   words(key, value),
+                   "the " + std::string(what) + " index holds " + words(key, value) +
+                       ", which the replay does not give");
+        } else {
+            differ(words(expected[next].first, expected[next].second), "nothing",
+                   "the " + std::string(what) + " index lacks " +
+                       words(expected[next].first, expected[next].second));
+        }
+        return false;
+    });
+    if (!scanned) return tl::unexpected(scanned.error());
+    if (!mismatch && next < expected.size()) {
+        differ(words(expected[next].first, expected[next].second), "nothing",
+               "the " + std::string(what) + " index lacks " +
+                   words(expected[next].first, expected[next].second));
+    }
+    return mismatch;
+}
+
+}  // namespace
+
+void IndexReplay::add_event(const Event& event, std::uint64_t leaf) {
+    for (const auto& agency : case_participants(event))
+        cases_.insert(store::id_pair_key(store::meta_key::agency_case_prefix, agency, event.case_id));
+    for (const auto& sha256 : event_digests(event)) {
+        std::string key(store::meta_key::digest_prefix);
+        key += store::hash_key(sha256);
+        store::append_be64(key, leaf);
+        digests_.push_back(std::move(key));
+    }
+}
+
+Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, const AuditState& state) const {
+    Entries offers;
+    state.for_each_item([&](const ItemState& item) {
+        if (!item.pending_offer) return;
+        offers.emplace_back(
+            store::id_pair_key(store::meta_key::offer_prefix, item.pending_offer->recipient, item.item),
+            store::hash_key(item.pending_offer->offer.hash));
+    });
+    std::sort(offers.begin(), offers.end());
+    auto offer =
+        compare(db, store::meta_key::offer_prefix, offers, "index.offer", "inbox (offer/)", describe_offer);
+    if (!offer || *offer) return offer;
+
+    Entries cases;
+    cases.reserve(cases_.size());
+    for (const auto& key : cases_)
+        cases.emplace_back(key, std::string());
+    auto in_case = compare(db, store::meta_key::agency_case_prefix, cases, "index.case",
+                           "agency cases (case/)", describe_case);
+    if (!in_case || *in_case) return in_case;
+
+    Entries digests;
+    digests.reserve(digests_.size());
+    for (const auto& key : digests_)
+        digests.emplace_back(key, std::string());
+    std::sort(digests.begin(), digests.end());
+    return compare(db, store::meta_key::digest_prefix, digests, "index.digest", "evidence digest (digest/)",
+                   describe_digest);
+}
+
+}  // namespace custos::ledger

@@ -1,0 +1,45 @@
+// The audit of the store's read indexes (meta "offer/", "case/", "digest/", docs/FORMAT.md
+// section 9): what each must hold is rebuilt from the replay alone (the replayed events and the
+// final replayed item states), and the stored entries must be exactly those, key and value.
+// The indexes are not certified (no root covers them), but the inbox, an agency's cases and the
+// search by digest answer from them: an entry dropped hides an offer or an event from the
+// officer who looks for it, an entry added shows one that is not there.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "ledger/audit_state.hpp"
+#include "ledger/event.hpp"
+#include "ledger/store_db.hpp"
+
+namespace custos::ledger {
+
+// The first difference between a stored index and the replay's.
+struct IndexMismatch {
+    std::string index;     // The audit check's name: "index.offer", "index.case", "index.digest".
+    std::string expected;  // What the replay says is there (or "nothing").
+    std::string found;     // What the store holds there (or "nothing").
+    std::string message;   // One line for people.
+};
+
+class IndexReplay {
+public:
+    // Each replayed event, in log order, with its leaf index.
+    void add_event(const Event& event, std::uint64_t leaf);
+
+    // Compares every index with the store. The offers come from `state`: the pending offer of
+    // every item after the last block.
+    [[nodiscard]] Result<std::optional<IndexMismatch>> check(const store::Db& db,
+                                                             const AuditState& state) const;
+
+private:
+    std::set<std::string> cases_;       // Keys ("case/" agency case), each once.
+    std::vector<std::string> digests_;  // Keys ("digest/" sha256 leaf), in log order.
+};
+
+}  // namespace custos::ledger
