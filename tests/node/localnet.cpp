@@ -119,6 +119,7 @@ Localnet::Localnet(LocalnetOptions options) : pids_(validator_count + options.sp
         config.peer_listen = entries[index].address;
         rest_ports_.push_back(static_cast<std::uint16_t>(base + index));
         config.rest_listen = "127.0.0.1:" + std::to_string(rest_ports_.back());
+        config.mempool_events_max = options.mempool_events_max;
         for (std::size_t peer = 0; peer < validator_count; ++peer) {
             if (peer == index) continue;
             config.peers.push_back(runtime::PeerConfig{genesis_.validators.validators[peer].address,

@@ -28,6 +28,8 @@ struct LocalnetOptions {
     std::size_t spare_nodes = 0;
     // Genesis heartbeat_interval_ms: an idle network commits one empty block per interval.
     std::uint64_t heartbeat_ms = 300;
+    // Every node's mempool_events_max (unset: the node's default).
+    std::optional<std::uint64_t> mempool_events_max;
 };
 
 class Localnet {
