@@ -118,7 +118,11 @@ struct Decision {
 struct ProposalRequest {
     Height height;
     Round round;
-    TimeMs time;  // The time the block must carry.
+    // The earliest time the block may carry (after the previous block's; for a block without
+    // events, the heartbeat interval after it). The runtime builds the block after a batching
+    // wait and gives it the later of this and its clock then, so that the block's time is not
+    // before the events it orders were admitted.
+    TimeMs time;
 };
 
 struct ValidationRequest {

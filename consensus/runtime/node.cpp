@@ -457,9 +457,12 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
     if (byzantine.forge_signatures && !candidates.empty()) {
         candidates.front().signature.bytes[0] ^= 1;  // TEST ONLY (config "test_byzantine").
     }
+    // The block's time is when it is built, not when the core asked (ProposalRequest::time):
+    // events admitted during the batching wait are in it, and a block must not read as ordered
+    // before they were signed (docs/CUSTODY_RULES.md, "Ledger time").
+    const ledger::TimeMs time{std::max(request.time.value, now_ms())};
     auto built = ledger::build_block(
-        *store,
-        ledger::BlockProposal{std::move(candidates), request.time, signer->name(), proposal_event_bytes_max},
+        *store, ledger::BlockProposal{std::move(candidates), time, signer->name(), proposal_event_bytes_max},
         context);
     if (!built) {
         fatal("build_block: " + built.error().message);

@@ -105,3 +105,38 @@ TEST_CASE("node: a validator that connects after an event was admitted gets it f
     CHECK(net.metric(2, "custos_events_admitted_total").value_or(0) == 1);  // Once, from two peers.
     REQUIRE_MESSAGE(net.wait_for([&] { return net.log_size(2).value_or(0) >= 1; }, 30), net.log_tail(2));
 }
+
+TEST_CASE("node: a block's time is not before the events in it, signed on the validators' clock") {
+    // A proposer asked for a block (a heartbeat, or the next height) waits a while for events
+    // before it builds one; an event signed and admitted during that wait is in the block. The
+    // block's time is taken when it is built, so it never reads as ordered before such an event
+    // was signed. With a heartbeat of 300 ms the proposers are in that wait most of the time, so
+    // events sent at random moments land in it (the block time was the request's before the fix,
+    // up to the wait earlier than the event's).
+    Localnet net;  // Heartbeat 300 ms.
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    std::size_t checked = 0;
+    for (int n = 0; n < 24; ++n) {
+        custos::node_test::sleep_ms(37 * (n % 7));                   // Spread over the heartbeat's phases.
+        const std::string envelope = net.next_register_envelope(0);  // Signed now.
+        auto parsed = custos::crypto::parse_json(envelope);
+        REQUIRE(parsed.has_value());
+        auto event_time = custos::ledger::parse_time((*parsed)["event"]["time"].get<std::string>());
+        REQUIRE(event_time.has_value());
+        auto [status, body] = net.submit_commit(static_cast<std::size_t>(n) % validator_count, envelope);
+        REQUIRE_MESSAGE(status == 201, status << " " << body);
+        auto answer = custos::crypto::parse_json(body);
+        REQUIRE(answer.has_value());
+        auto block = net.block(static_cast<std::size_t>(n) % validator_count,
+                               (*answer)["height"].get<std::uint64_t>());
+        REQUIRE(block.has_value());
+        auto block_time = custos::ledger::parse_time(block->at("header").at("time").get<std::string>());
+        REQUIRE(block_time.has_value());
+        CHECK_MESSAGE(block_time->value >= event_time->value,
+                      "event " << n << " signed at " << event_time->value << " is in a block of time "
+                               << block_time->value);
+        ++checked;
+    }
+    CHECK(checked == 24);
+}

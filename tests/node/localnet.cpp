@@ -196,14 +196,14 @@ void Localnet::kill_node(std::size_t index, int signal) {
     pids_[index] = 0;
 }
 
-std::string Localnet::next_register_envelope() {
+std::string Localnet::next_register_envelope(std::int64_t ago_ms) {
     ledger::Event event;
     event.chain_id = genesis_.chain_id;
     event.kind = ledger::EventKind::register_item;
     event.item = "ITEM-" + std::to_string(++items_);
     event.case_id = "CASE-1";
     event.agency = "NL-POL";
-    event.time = ledger::TimeMs{now_ms() - 10'000};
+    event.time = ledger::TimeMs{now_ms() - ago_ms};
     event.location = "Amsterdam, evidence room 3";
     event.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-2026-001"};
     event.digests = ledger::Digests{crypto::sha256("content of " + event.item), std::nullopt, std::nullopt};

@@ -52,8 +52,9 @@ public:
     [[nodiscard]] bool running(std::size_t index) const { return pids_[index] > 0; }
     [[nodiscard]] pid_t pid(std::size_t index) const { return pids_[index]; }
 
-    // A fresh, valid register event for a new item, signed by the custodian officer.
-    [[nodiscard]] std::string next_register_envelope();
+    // A fresh, valid register event for a new item, signed by the custodian officer, its time
+    // `ago_ms` before the clock now.
+    [[nodiscard]] std::string next_register_envelope(std::int64_t ago_ms = 10'000);
     // A signed envelope of `event` by the admin of `event.agency` (spare-node localnets; NL-POL's
     // admin is the auditor). Sets the chain id and, when zero, the time (so the caller can take
     // the event id afterwards).

@@ -118,7 +118,12 @@ std::string details_text(const TimelineEntry& entry) {
 }
 
 void timeline_table(std::ostringstream& out, const BundleReport& report) {
-    out << "<h2>Custody timeline</h2>\n<table><thead><tr><th>Ledger time</th><th>Item</th><th>Action</th>"
+    out << "<h2>Custody timeline</h2>\n<p class=made>Ledger time: when the validators ordered the event (the "
+           "time of its block, taken by the proposer when it built the block and accepted by the other "
+           "validators only as close to their own clocks). Event time: the signer's clock when the event was "
+           "signed. It is not after the ledger time when the signer's clock agrees with the validators'; a "
+           "clock running ahead can put it later by at most the network's clock_skew_max_ms (custody rule "
+           "R8).</p>\n<table><thead><tr><th>Ledger time</th><th>Item</th><th>Action</th>"
            "<th>Agency</th><th>Officer</th><th>Location</th><th>Legal authority</th><th>Checks</th>"
            "<th>Record</th></tr></thead>\n";
     for (const auto& entry : report.timeline) {

@@ -59,10 +59,19 @@ export function eventDetails(e) {
   return out;
 }
 
+// What the two times of a row mean (docs/CUSTODY_RULES.md, "Ledger time"); the court report
+// (custos report) says the same above its timeline.
+const LEDGER_TIME_NOTE = 'Ledger time: when the validators ordered the event (the time of its block, taken by '
+  + 'the proposer when it built the block and accepted by the other validators only as close to their own '
+  + "clocks). Event time: the signer's clock when the event was signed. It is not after the ledger time when "
+  + "the signer's clock agrees with the validators'; a clock running ahead can put it later by at most the "
+  + "network's clock_skew_max_ms (custody rule R8).";
+
 // rows: [{ledger_time, height, leaf_index, event, event_id, officer:{name, roles}, signer, alert,
 // digest_check (true/false/null), seal_check, problem}]
 export function timelineTable(rows) {
   return h('table', { class: 'timeline' },
+    h('caption', { class: 'muted' }, LEDGER_TIME_NOTE),
     h('thead', {}, h('tr', {}, ['ledger time', 'agency', 'officer', 'action', 'details', 'record'].map((t) => h('th', {}, t)))),
     h('tbody', {}, rows.map((r) => {
       const e = r.event ?? {};
