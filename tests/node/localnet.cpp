@@ -122,8 +122,15 @@ Localnet::Localnet(LocalnetOptions options) : pids_(validator_count + options.sp
         config.mempool_events_max = options.mempool_events_max;
         for (std::size_t peer = 0; peer < validator_count; ++peer) {
             if (peer == index) continue;
-            config.peers.push_back(runtime::PeerConfig{genesis_.validators.validators[peer].address,
-                                                       genesis_.validators.validators[peer].key});
+            std::string address = genesis_.validators.validators[peer].address;
+            if (options.proxied_links && index < validator_count) {
+                // Node `index` dials `peer` at a loopback address of its own, same port.
+                const auto port = static_cast<std::uint16_t>(base + 8 + peer);
+                auto proxy = std::make_unique<LinkProxy>("127.0.0." + std::to_string(10 + index), port, port);
+                address = proxy->address();
+                links_.emplace(std::pair{index, peer}, std::move(proxy));
+            }
+            config.peers.push_back(runtime::PeerConfig{address, genesis_.validators.validators[peer].key});
         }
         write_text(dir_ / ("node" + std::to_string(index) + ".json"), runtime::node_config_to_json(config));
     }
@@ -186,6 +193,22 @@ void Localnet::start(std::size_t index) {
     // Wait for the REST API to answer.
     bool up = wait_for([&] { return status(index).has_value(); }, 20);
     REQUIRE_MESSAGE(up, "node " << index << " did not start: " << log_tail(index));
+}
+
+void Localnet::partition(const std::vector<std::size_t>& side, const std::vector<std::size_t>& other,
+                         bool cut) {
+    REQUIRE_MESSAGE(!links_.empty(), "partition needs LocalnetOptions::proxied_links");
+    for (auto a : side) {
+        for (auto b : other) {
+            links_.at({a, b})->set_cut(cut);
+            links_.at({b, a})->set_cut(cut);
+        }
+    }
+}
+
+void Localnet::heal_all() {
+    for (auto& [link, proxy] : links_)
+        proxy->set_cut(false);
 }
 
 void Localnet::kill_node(std::size_t index, int signal) {

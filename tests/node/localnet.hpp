@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "crypto/ed25519.hpp"
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
+#include "link_proxy.hpp"
 
 namespace custos::node_test {
 
@@ -30,6 +32,9 @@ struct LocalnetOptions {
     std::uint64_t heartbeat_ms = 300;
     // Every node's mempool_events_max (unset: the node's default).
     std::optional<std::uint64_t> mempool_events_max;
+    // Each validator reaches each other one through a LinkProxy of the test (link_proxy.hpp), on a
+    // loopback address of its own, so links can be cut (partitions) and healed. No spare nodes.
+    bool proxied_links = false;
 };
 
 class Localnet {
@@ -49,6 +54,11 @@ public:
     // removes it.
     void set_environment(std::size_t index, const std::string& name, const std::string& value);
     void kill_node(std::size_t index, int signal);  // Sends the signal and reaps the process.
+    // Proxied localnets: cuts (or heals) both directions of every link between two groups of
+    // validators; heal_all() heals every link.
+    void partition(const std::vector<std::size_t>& side, const std::vector<std::size_t>& other,
+                   bool cut = true);
+    void heal_all();
     [[nodiscard]] bool running(std::size_t index) const { return pids_[index] > 0; }
     [[nodiscard]] pid_t pid(std::size_t index) const { return pids_[index]; }
 
@@ -114,6 +124,7 @@ private:
     std::vector<std::string> agencies_;                // Agency of each node, by index.
     std::map<std::string, crypto::SecretKey> admins_;  // Spare-node localnets: admin by agency.
     std::vector<ledger::Validator> spares_;            // Spare nodes' entries (power 1).
+    std::map<std::pair<std::size_t, std::size_t>, std::unique_ptr<LinkProxy>> links_;  // (from, to).
 };
 
 void sleep_ms(int ms);

@@ -1,0 +1,45 @@
+// TEST ONLY: a TCP forwarder for one direction of one validator-to-validator link of a Localnet
+// (LocalnetOptions::proxied_links), so a test can cut the link (a partition) and heal it. Node i
+// reaches node j's peer port through the proxy of (i, j), which listens on a loopback address of
+// node i's own (127.0.0.(10+i), same port as j's), so the nodes dial peers by address as on
+// separate hosts. The handshake is end to end: the proxy only moves bytes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace custos::node_test {
+
+class LinkProxy {
+public:
+    // Listens on listen_host:port, forwards to 127.0.0.1:target_port.
+    LinkProxy(std::string listen_host, std::uint16_t port, std::uint16_t target_port);
+    ~LinkProxy();
+    LinkProxy(const LinkProxy&) = delete;
+    LinkProxy& operator=(const LinkProxy&) = delete;
+
+    // Cut: open connections are closed and new ones refused (closed on accept) until healed.
+    void set_cut(bool cut) { cut_.store(cut); }
+    [[nodiscard]] bool cut() const { return cut_.load(); }
+    [[nodiscard]] const std::string& address() const { return address_; }
+
+private:
+    void accept_loop();
+    void pump(int client, int server);
+
+    std::string address_;
+    std::uint16_t target_port_;
+    int listener_ = -1;
+    std::atomic<bool> cut_{false};
+    std::atomic<bool> stopping_{false};
+    std::mutex threads_mutex_;
+    std::vector<std::thread> pumps_;
+    std::thread acceptor_;
+};
+
+}  // namespace custos::node_test
