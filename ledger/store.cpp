@@ -74,12 +74,10 @@ Status initialise(store::Db& db, const Genesis& genesis, bool test_without_state
     }
     // The state map before the first block (docs/FORMAT.md 7.5), over an empty family.
     store::DbSmtNodeStore nodes(db);
+    if (auto top = nodes.load_top(); !top) return top;
     auto map = crypto::smt_update(nodes, genesis_state_updates(genesis));
     if (!map) return tl::unexpected(map.error());
-    for (const auto& [position, node] : map->nodes) {
-        CUSTOS_ASSERT(node.has_value(), "building the genesis map removes nothing");
-        batch.put(Column::state_map, crypto::smt_position_key(position), crypto::smt_node_bytes(*node));
-    }
+    nodes.put_changes(batch, map->nodes);
     return db.write(std::move(batch), true);
 }
 
@@ -245,7 +243,9 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
     if (!governance_head)
         return tl::unexpected(corrupt("meta governance: " + governance_head.error().message));
     impl->governance = *governance_head;
-    // The stored map must have the root the last header certifies (or the genesis map's).
+    // The stored map, its top rebuilt in memory, must have the root the last header certifies
+    // (or the genesis map's).
+    if (auto top = impl->state_nodes.load_top(); !top) return tl::unexpected(top.error());
     auto root = crypto::smt_root(impl->state_nodes);
     if (!root) return tl::unexpected(root.error());
     if (impl->last_header && *root != impl->last_header->state_root) {
@@ -253,7 +253,6 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
                                       std::to_string(*height) + " certifies " +
                                       hex(impl->last_header->state_root)));
     }
-    if (auto top = impl->state_nodes.load_top(); !top) return tl::unexpected(top.error());
     if (auto officers = load_officers(impl->db, impl->officers); !officers)
         return tl::unexpected(officers.error());
     if (auto validators = load_validators(impl->db, impl->validator_sets, impl->validators); !validators)

@@ -58,13 +58,6 @@ void put_effects(store::Batch& batch, const BlockEffects& effects) {
     for (const auto& [key, hash] : effects.log_nodes) {
         batch.put(Column::merkle, store::merkle_key(key.level, key.index), store::hash_key(hash));
     }
-    for (const auto& [position, node] : effects.state_nodes) {
-        if (node) {
-            batch.put(Column::state_map, crypto::smt_position_key(position), crypto::smt_node_bytes(*node));
-        } else {
-            batch.remove(Column::state_map, crypto::smt_position_key(position));
-        }
-    }
     batch.put(Column::meta, store::meta_key::governance, canonical_governance_head(effects.governance));
     for (const auto& state : effects.items)
         batch.put(Column::items, state.item, canonical_item_state(state));
@@ -122,6 +115,7 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     batch.put(Column::blocks, store::be64(header.height.value), canonical_block_header(header));
     batch.put(Column::certificates, store::be64(header.height.value), certificate.note);
     put_effects(batch, effects);
+    impl_->state_nodes.put_changes(batch, effects.state_nodes);
     put_offer_index(batch, block, effects, *this);
     put_search_index(batch, block, effects);
     put_case_index(batch, block);
@@ -131,12 +125,12 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     impl_->height = header.height;
     impl_->last_header = header;
     impl_->governance = effects.governance;
-    // The paired check on the read side: the map the store now holds (read from RocksDB, not
-    // from the copy of its top in memory) has the header's root; then the copy takes the changes.
-    auto root = crypto::smt_root(store::DbSmtNodeStore(impl_->db));
-    CUSTOS_ASSERT(root.has_value() && *root == header.state_root,
-                  "the stored state map does not have the root of the block just written");
+    // The copy of the map's top takes the changes and must then have the header's root (the
+    // paired check on the read side, from the stored records alone, is load_top's at each open).
     impl_->state_nodes.apply(effects.state_nodes);
+    auto root = crypto::smt_root(impl_->state_nodes);
+    CUSTOS_ASSERT(root.has_value() && *root == header.state_root,
+                  "the state map after the block just written does not have its root");
     {
         std::lock_guard lock(impl_->item_cache_mutex);
         ++impl_->item_cache_generation;

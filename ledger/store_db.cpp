@@ -204,7 +204,10 @@ std::string other_format_advice(std::uint64_t format) {
     if (format > store_format_version) return "a newer Custos wrote it: open it with that release";
     std::string why = format == 1 ? "format 1 predates the certified state root that this build's blocks "
                                     "(custos.block.v2) carry; "
-                                  : "";
+                      : format == 2
+                          ? "format 2 stores every node of the state map, format 3 only the leaves of "
+                            "its top 16 levels and every node below; "
+                          : "";
     return why +
            "a store is never converted in place: audit or run it with the Custos release that wrote it, "
            "or start a new network with this build (a localnet: remove its directory and init it again)";

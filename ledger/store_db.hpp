@@ -85,7 +85,7 @@ private:
 
 // Version of the store layout (its column families and records), written in meta "format"; a
 // store of another version is refused, naming both versions and what to do.
-inline constexpr std::uint64_t store_format_version = 2;
+inline constexpr std::uint64_t store_format_version = 3;
 namespace meta_key {
 inline constexpr std::string_view format = "format";  // meta: store_format_version, 8 bytes big-endian
 }  // namespace meta_key

@@ -7,6 +7,7 @@
 #include <map>
 #include <shared_mutex>
 #include <span>
+#include <vector>
 
 #include "crypto/merkle.hpp"
 #include "crypto/smt.hpp"
@@ -32,37 +33,57 @@ private:
     std::map<crypto::NodeKey, Hash32> pending_;
 };
 
-// crypto::SmtNodeStore over the store's state_map column family (read only: a block's changes
-// go into its WriteBatch from BlockEffects::state_nodes).
+// crypto::SmtNodeStore over the store's state_map column family and a copy of the map's top in
+// memory (store format 3, docs/FORMAT.md 9).
 //
-// The top of the map is also kept in memory, whole: every node above depth smt_cached_depth
-// (at most 2^16 - 1 nodes, about 9 MiB, whatever the ledger's size). Every update reads the
-// top levels (1,000 keys share the first ten levels, and most of the next few), and a RocksDB
-// read of a map node (memtable skip list, then each sorted run's filter) cost a node under
-// load about as much as a signature check per event (docs/OPERATIONS.md, "The certified state
-// map's cost"). The copy is loaded from the family at open (load_top) and changed only by
-// apply, after the block's batch is written; until load_top every read goes to RocksDB.
-// Thread-safe: API threads prove items while the ledger thread applies blocks.
+// The top of the map (every position above depth `cached_depth`, 16 in a store: at most
+// 2^16 - 1 nodes, about 4 MiB, whatever the ledger's size) lives in memory, in one array indexed
+// by position, and only its leaves are stored; below it every node is stored. Every update reads
+// and rewrites the top levels (1,000 keys share the first ten levels, and most of the next few),
+// and a RocksDB read or write of a map node (memtable skip list, then each sorted run's filter;
+// flushes and compactions afterwards) cost a node under load about as much as a signature check
+// per event (docs/OPERATIONS.md, "The certified state map's cost"). A map of up to some 10^5
+// entries thus stores about one record per changed entry (its leaf), not one per node of its path.
+//
+// load_top rebuilds the top at open from the stored leaves above `cached_depth` and the stored
+// nodes at it, and refuses a family that is not the stored form of one map (corruption). After a
+// block: put_changes puts what of the block's node changes the store keeps into its batch (it
+// reads the top as it was before the block), then, once the batch is written, apply changes the
+// copy. Thread-safe: API threads prove items while the ledger thread applies blocks.
 class DbSmtNodeStore final : public crypto::SmtNodeStore {
 public:
     static constexpr std::uint16_t smt_cached_depth = 16;
 
-    explicit DbSmtNodeStore(const Db& db) : db_(&db) {}
+    // `cached_depth` 1..16 (a store uses smt_cached_depth; tests take less to reach below it).
+    explicit DbSmtNodeStore(const Db& db, std::uint16_t cached_depth = smt_cached_depth);
     [[nodiscard]] Result<std::optional<crypto::SmtNode>> get(
         const crypto::SmtPosition& position) const override;
 
-    // Reads every stored node above smt_cached_depth into memory; later reads of them are
-    // served from there.
+    // Rebuilds the top from the family. Until it has run, reading the top is a bug (asserted).
     [[nodiscard]] Status load_top();
+    // The records of `changes` (one block's, or the genesis map's) that the family keeps: every
+    // node at or below cached_depth written or removed; above it, a leaf written, and the stored
+    // leaf removed where a leaf was and none is now.
+    void put_changes(Batch& batch, std::span<const crypto::SmtNodeChange> changes) const;
     // The changes of a block whose batch was written, to the copy in memory.
     void apply(std::span<const crypto::SmtNodeChange> changes);
-    [[nodiscard]] std::size_t cached_nodes() const;
+    [[nodiscard]] std::size_t cached_nodes() const;  // Nodes (inner and leaves) of the top.
+    [[nodiscard]] std::uint16_t cached_depth() const { return cached_depth_; }
 
 private:
+    // One position of the top: kind 0 (empty) or an SmtNode::Kind, and the node's two hashes.
+    struct Slot {
+        std::uint8_t kind = 0;
+        Hash32 first;
+        Hash32 second;
+    };
+    [[nodiscard]] std::size_t slot_index(const crypto::SmtPosition& position) const;
+
     const Db* db_;
+    std::uint16_t cached_depth_;
     mutable std::shared_mutex top_mutex_;
     bool top_loaded_ = false;
-    std::map<crypto::SmtPosition, crypto::SmtNode> top_;
+    std::vector<Slot> top_;  // Depth d, prefix p (the path's first d bits) at 2^d - 1 + p.
 };
 
 }  // namespace custos::ledger::store

@@ -6,10 +6,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "crypto/smt.hpp"
 #include "ledger/store.hpp"
 #include "ledger/store_workload.hpp"
 
@@ -62,6 +64,32 @@ inline std::vector<ledger::CertifiedBlock> fill_store(ledger::Store& store,
         made.push_back(std::move(*next));
     }
     return made;
+}
+
+using MapNodes = std::map<crypto::SmtPosition, crypto::SmtNode>;
+
+// Every node of a state map, walked from its root through the store's reads.
+inline MapNodes map_nodes(const crypto::SmtNodeStore& nodes) {
+    MapNodes all;
+    std::vector<crypto::SmtPosition> pending{crypto::SmtPosition{}};
+    while (!pending.empty()) {
+        const crypto::SmtPosition position = pending.back();
+        pending.pop_back();
+        auto node = nodes.get(position);
+        REQUIRE(node.has_value());
+        if (!node->has_value()) continue;
+        all.emplace(position, **node);
+        if ((*node)->kind != crypto::SmtNode::Kind::inner) continue;
+        for (int bit = 0; bit < 2; ++bit) {
+            crypto::SmtPosition child{.depth = static_cast<std::uint16_t>(position.depth + 1),
+                                      .path = position.path};
+            if (bit != 0)
+                child.path.bytes[position.depth / 8] |=
+                    static_cast<std::uint8_t>(0x80 >> (position.depth % 8));
+            pending.push_back(child);
+        }
+    }
+    return all;
 }
 
 }  // namespace custos::test

@@ -214,7 +214,7 @@ TEST_CASE("store: a store of format 1 is refused naming both versions and what t
     REQUIRE(std::find(before.begin(), before.end(), "state_map") == before.end());
     const auto refused_clearly = [](const Error& error) {
         CHECK(error.code == ErrorCode::invalid_argument);
-        CHECK(error.message.find("has format version 1, this build reads 2") != std::string::npos);
+        CHECK(error.message.find("has format version 1, this build reads 3") != std::string::npos);
         CHECK(error.message.find("an older Custos wrote it") != std::string::npos);
         CHECK(error.message.find("the Custos release that wrote it") != std::string::npos);
         CHECK(error.message.find("Column family") == std::string::npos);
@@ -289,47 +289,77 @@ TEST_CASE(
     CHECK(wrong.error().message.find("state_root") != std::string::npos);
 }
 
-namespace {
-
-// Every node above the cached depth that RocksDB holds, and the copy in memory, agree.
-void check_top_in_memory(const Store& store) {
-    const store::DbSmtNodeStore from_disk(store.db());
-    std::size_t stored_top = 0;
-    auto scanned = store.db().scan(store::Column::state_map, "", [&](std::string_view key, std::string_view) {
-        crypto::SmtPosition position{
-            .depth = static_cast<std::uint16_t>((static_cast<unsigned char>(key[0]) << 8) |
-                                                static_cast<unsigned char>(key[1])),
-            .path = {}};
-        std::copy_n(key.data() + 2, 32, reinterpret_cast<char*>(position.path.bytes.data()));
-        if (position.depth < store::DbSmtNodeStore::smt_cached_depth) {
-            ++stored_top;
-            CHECK(store.state_nodes().get(position).value() == from_disk.get(position).value());
-        }
-        return true;
-    });
-    REQUIRE(scanned.has_value());
-    CHECK(stored_top > 100);
-    const auto& cached = dynamic_cast<const store::DbSmtNodeStore&>(store.state_nodes());
-    CHECK(cached.cached_nodes() == stored_top);
-    CHECK(crypto::smt_root(store.state_nodes()).value() == store.last_header()->state_root);
-}
-
-}  // namespace
-
-TEST_CASE("store: the top of the state map kept in memory stays the stored one, across blocks and a reopen") {
+TEST_CASE("store: a store of format 2 (every map node stored) is refused naming both versions") {
     TempDir dir;
     SyntheticWorkload workload;
     {
         auto store = test::create_store(dir.store(), workload.genesis());
+        test::fill_store(store, workload, 1, 5);
+    }
+    {
+        auto db = store::Db::open(dir.store(), store::DbOptions{});
+        REQUIRE(db.has_value());
+        REQUIRE(db->put_raw(store::Column::meta, store::meta_key::format, store::be64(2)).has_value());
+    }
+    auto refused = Store::open(dir.store(), StoreOpenOptions{});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::invalid_argument);
+    CHECK(refused.error().message.find("has format version 2, this build reads 3") != std::string::npos);
+    CHECK(refused.error().message.find("format 2 stores every node of the state map") != std::string::npos);
+}
+
+namespace {
+
+using test::map_nodes;
+using test::MapNodes;
+
+// The family holds exactly the map's leaves above the cached depth and its nodes below; the map
+// has the last header's root. Returns the map's nodes.
+MapNodes check_stored_map(const Store& store) {
+    const MapNodes all = map_nodes(store.state_nodes());
+    MapNodes kept;
+    for (const auto& [position, node] : all) {
+        if (position.depth >= store::DbSmtNodeStore::smt_cached_depth ||
+            node.kind == crypto::SmtNode::Kind::leaf)
+            kept.emplace(position, node);
+    }
+    MapNodes stored;
+    auto scanned =
+        store.db().scan(store::Column::state_map, "", [&](std::string_view key, std::string_view value) {
+            REQUIRE(key.size() == 34);
+            crypto::SmtPosition position{
+                .depth = static_cast<std::uint16_t>((static_cast<unsigned char>(key[0]) << 8) |
+                                                    static_cast<unsigned char>(key[1])),
+                .path = {}};
+            std::copy_n(key.data() + 2, 32, reinterpret_cast<char*>(position.path.bytes.data()));
+            stored.emplace(position, crypto::smt_node_from_bytes(value).value());
+            return true;
+        });
+    REQUIRE(scanned.has_value());
+    CHECK(stored == kept);
+    CHECK(kept.size() < all.size());  // The inner nodes of the top are not stored.
+    CHECK(crypto::smt_root(store.state_nodes()).value() == store.last_header()->state_root);
+    return all;
+}
+
+}  // namespace
+
+TEST_CASE("store: the state map stores its top's leaves only, and a reopen rebuilds the same map") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    MapNodes before_reopen;
+    {
+        auto store = test::create_store(dir.store(), workload.genesis());
         test::fill_store(store, workload, 4, 200);
-        check_top_in_memory(store);
-        test::fill_store(store, workload, 2, 200);  // Later blocks rewrite cached nodes.
-        check_top_in_memory(store);
+        check_stored_map(store);
+        test::fill_store(store, workload, 2, 200);  // Later blocks change and move leaves.
+        before_reopen = check_stored_map(store);
+        CHECK(before_reopen.size() > 100);
     }
     auto store = test::reopen_store(dir.store());
-    check_top_in_memory(store);
+    CHECK(check_stored_map(store) == before_reopen);
     test::fill_store(store, workload, 1, 300);
-    check_top_in_memory(store);
+    check_stored_map(store);
 }
 
 TEST_CASE("store: a missing store is not created unless asked") {
