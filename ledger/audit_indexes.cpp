@@ -59,13 +59,28 @@ std::string describe_digest(std::string_view rest, std::string_view value) {
            std::to_string(store::read_be64(rest, 32).value_or(0));
 }
 
+// The replay's entries of one index, one at a time in key order: false when there are no more.
+using Next = std::function<bool(std::string& key, std::string& value)>;
+
+Next from_entries(const Entries& entries) {
+    return [&entries, at = std::size_t{0}](std::string& key, std::string& value) mutable {
+        if (at == entries.size()) return false;
+        key = entries[at].first;
+        value = entries[at].second;
+        ++at;
+        return true;
+    };
+}
+
 // Walks the stored entries under `prefix` beside the replay's, both in key order; the first
 // entry one side has and the other has not (or has with another value) is the mismatch.
-Result<std::optional<IndexMismatch>> compare(const store::Db& db, std::string_view prefix,
-                                             const Entries& expected, std::string_view index,
-                                             std::string_view what, const Describe& describe) {
+Result<std::optional<IndexMismatch>> compare(const store::Db& db, std::string_view prefix, const Next& next,
+                                             std::string_view index, std::string_view what,
+                                             const Describe& describe) {
     std::optional<IndexMismatch> mismatch;
-    std::size_t next = 0;
+    std::string key_expected;
+    std::string value_expected;
+    bool more = next(key_expected, value_expected);
     auto words = [&](std::string_view key, std::string_view value) {
         return describe(key.substr(prefix.size()), value);
     };
@@ -75,36 +90,52 @@ Result<std::optional<IndexMismatch>> compare(const store::Db& db, std::string_vi
                                  .found = std::move(found_text),
                                  .message = std::move(message)};
     };
+    auto lacks = [&] {
+        differ(words(key_expected, value_expected), "nothing",
+               "the " + std::string(what) + " index lacks " + words(key_expected, value_expected));
+    };
     auto scanned = db.scan(Column::meta, prefix, [&](std::string_view key, std::string_view value) {
-        if (next < expected.size() && expected[next].first == key) {
-            if (expected[next].second != value) {
-                differ(words(key, expected[next].second), words(key, value),
+        if (more && key_expected == key) {
+            if (value_expected != value) {
+                differ(words(key, value_expected), words(key, value),
                        "the " + std::string(what) + " index holds another value for " +
-                           words(key, expected[next].second));
+                           words(key, value_expected));
                 return false;
             }
-            ++next;
+            more = next(key_expected, value_expected);
             return true;
         }
-        if (next == expected.size() || key < expected[next].first) {
-            differ(next == expected.size() ? "nothing" : words(expected[next].first, expected[next].second),
-                   words(key, value),
+        if (!more || key < std::string_view(key_expected)) {
+            differ(more ? words(key_expected, value_expected) : "nothing", words(key, value),
                    "the " + std::string(what) + " index holds " + words(key, value) +
                        ", which the replay does not give");
         } else {
-            differ(words(expected[next].first, expected[next].second), "nothing",
-                   "the " + std::string(what) + " index lacks " +
-                       words(expected[next].first, expected[next].second));
+            lacks();
         }
         return false;
     });
     if (!scanned) return tl::unexpected(scanned.error());
-    if (!mismatch && next < expected.size()) {
-        differ(words(expected[next].first, expected[next].second), "nothing",
-               "the " + std::string(what) + " index lacks " +
-                   words(expected[next].first, expected[next].second));
-    }
+    if (!mismatch && more) lacks();
     return mismatch;
+}
+
+// Keys `prefix` + 32 bytes + u64 leaf, from a map of each 32-byte value to its leaves in log
+// order (so in key order: the map is ordered by the bytes, the leaves ascend).
+template <class Map>
+Next from_leaf_lists(std::string_view prefix, const Map& lists) {
+    return [prefix, &lists, list = lists.begin(), at = std::size_t{0}](std::string& key,
+                                                                       std::string& value) mutable {
+        while (list != lists.end() && at == list->second.size()) {
+            ++list;
+            at = 0;
+        }
+        if (list == lists.end()) return false;
+        key.assign(prefix);
+        key.append(reinterpret_cast<const char*>(list->first.bytes.data()), list->first.bytes.size());
+        store::append_be64(key, list->second[at++]);
+        value.clear();
+        return true;
+    };
 }
 
 }  // namespace
@@ -112,12 +143,8 @@ Result<std::optional<IndexMismatch>> compare(const store::Db& db, std::string_vi
 void IndexReplay::add_event(const Event& event, std::uint64_t leaf) {
     for (const auto& agency : case_participants(event))
         cases_.insert(store::id_pair_key(store::meta_key::agency_case_prefix, agency, event.case_id));
-    for (const auto& sha256 : event_digests(event)) {
-        std::string key(store::meta_key::digest_prefix);
-        key += store::hash_key(sha256);
-        store::append_be64(key, leaf);
-        digests_.push_back(std::move(key));
-    }
+    for (const auto& sha256 : event_digests(event))
+        digests_[sha256].push_back(leaf);
 }
 
 Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, const AuditState& state) const {
@@ -129,25 +156,21 @@ Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, con
             store::hash_key(item.pending_offer->offer.hash));
     });
     std::sort(offers.begin(), offers.end());
-    auto offer =
-        compare(db, store::meta_key::offer_prefix, offers, "index.offer", "inbox (offer/)", describe_offer);
+    auto offer = compare(db, store::meta_key::offer_prefix, from_entries(offers), "index.offer",
+                         "inbox (offer/)", describe_offer);
     if (!offer || *offer) return offer;
 
     Entries cases;
     cases.reserve(cases_.size());
     for (const auto& key : cases_)
         cases.emplace_back(key, std::string());
-    auto in_case = compare(db, store::meta_key::agency_case_prefix, cases, "index.case",
+    auto in_case = compare(db, store::meta_key::agency_case_prefix, from_entries(cases), "index.case",
                            "agency cases (case/)", describe_case);
     if (!in_case || *in_case) return in_case;
 
-    Entries digests;
-    digests.reserve(digests_.size());
-    for (const auto& key : digests_)
-        digests.emplace_back(key, std::string());
-    std::sort(digests.begin(), digests.end());
-    return compare(db, store::meta_key::digest_prefix, digests, "index.digest", "evidence digest (digest/)",
-                   describe_digest);
+    return compare(db, store::meta_key::digest_prefix,
+                   from_leaf_lists(store::meta_key::digest_prefix, digests_), "index.digest",
+                   "evidence digest (digest/)", describe_digest);
 }
 
 }  // namespace custos::ledger

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,8 +39,8 @@ public:
                                                              const AuditState& state) const;
 
 private:
-    std::set<std::string> cases_;       // Keys ("case/" agency case), each once.
-    std::vector<std::string> digests_;  // Keys ("digest/" sha256 leaf), in log order.
+    std::set<std::string> cases_;                           // Keys ("case/" agency case), each once.
+    std::map<Hash32, std::vector<std::uint64_t>> digests_;  // Each SHA-256's leaves, in log order.
 };
 
 }  // namespace custos::ledger
