@@ -1,6 +1,8 @@
 // The signing-state log and its block files (wal.hpp).
 #include "consensus/runtime/wal.hpp"
 
+#include "consensus/runtime/json_unsigned.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -146,7 +148,7 @@ tl::unexpected<Error> corrupt(std::string_view what) {
 
 std::optional<ledger::Round> read_round(const Json& json) {
     if (json.is_null()) return std::nullopt;
-    return ledger::Round{json.get<std::uint32_t>()};
+    return ledger::Round{json_unsigned<std::uint32_t>(json, "a round")};
 }
 
 std::optional<ledger::BlockHash> read_hash(const Json& json) {
@@ -165,8 +167,8 @@ std::optional<consensus::SignedMessage> read_message(const Json& json) {
 
 ProposalRef read_proposal(const Json& json) {
     ProposalRef ref;
-    ref.height = ledger::Height{json.at("height").get<std::uint64_t>()};
-    ref.round = ledger::Round{json.at("round").get<std::uint32_t>()};
+    ref.height = ledger::Height{json_unsigned<std::uint64_t>(json.at("height"), "height")};
+    ref.round = ledger::Round{json_unsigned<std::uint32_t>(json.at("round"), "round")};
     ref.pol_round = read_round(json.at("pol_round"));
     ref.block = *read_hash(json.at("block"));
     ref.validator = json.at("validator").get<std::string>();
@@ -185,8 +187,8 @@ Result<Record> decode_record(std::string_view payload) {
     Record record;
     auto& state = record.state;
     try {
-        state.height = ledger::Height{json.at("height").get<std::uint64_t>()};
-        state.round = ledger::Round{json.at("round").get<std::uint32_t>()};
+        state.height = ledger::Height{json_unsigned<std::uint64_t>(json.at("height"), "height")};
+        state.round = ledger::Round{json_unsigned<std::uint32_t>(json.at("round"), "round")};
         state.locked_round = read_round(json.at("locked_round"));
         state.valid_round = read_round(json.at("valid_round"));
         record.locked_block = read_hash(json.at("locked_block"));

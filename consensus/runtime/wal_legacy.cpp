@@ -2,6 +2,8 @@
 // file rewritten at every step). Read once to migrate to the log in wal.hpp.
 #include "consensus/runtime/wal.hpp"
 
+#include "consensus/runtime/json_unsigned.hpp"
+
 #include <fstream>
 #include <iterator>
 
@@ -31,7 +33,7 @@ Json optional_block(const std::optional<ledger::Block>& block) {
 Result<std::optional<ledger::Round>> read_round(const Json& json) {
     if (json.is_null()) return std::optional<ledger::Round>{};
     if (!json.is_number_unsigned()) return make_error(ErrorCode::corruption, "consensus state: bad round");
-    return std::optional<ledger::Round>{ledger::Round{json.get<std::uint32_t>()}};
+    return std::optional<ledger::Round>{ledger::Round{json_unsigned<std::uint32_t>(json, "a round")}};
 }
 
 Result<std::optional<consensus::SignedMessage>> read_message(const Json& json) {
@@ -75,8 +77,8 @@ Result<consensus::PersistentState> decode_persistent_state(std::string_view text
     const Json& json = *parsed;
     consensus::PersistentState state;
     try {
-        state.height = ledger::Height{json.at("height").get<std::uint64_t>()};
-        state.round = ledger::Round{json.at("round").get<std::uint32_t>()};
+        state.height = ledger::Height{json_unsigned<std::uint64_t>(json.at("height"), "height")};
+        state.round = ledger::Round{json_unsigned<std::uint32_t>(json.at("round"), "round")};
         auto locked_round = read_round(json.at("locked_round"));
         auto valid_round = read_round(json.at("valid_round"));
         auto locked_block = read_block(json.at("locked_block"));

@@ -360,6 +360,32 @@ TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, c
         CHECK(refused.error().code == ErrorCode::corruption);
     }
 
+    SUBCASE("a height or round that is no whole number in range is corruption, never converted") {
+        // Found by fuzzing: a height of 1e41 was converted to an integer unchecked (undefined
+        // behaviour), and a round past 2^32 or a negative height would wrap silently.
+        const std::string rest =
+            ",\"locked_round\":null,\"locked_block\":null,\"valid_round\":null,\"valid_block\":null,"
+            "\"valid_proof\":[],\"last_proposal\":null,\"last_prevote\":null,\"last_precommit\":null}";
+        for (const std::string fields :
+             {"\"height\":99999999999999999999999999999999999666666.02,\"round\":0",
+              "\"height\":-1,\"round\":0", "\"height\":1.5,\"round\":0",
+              "\"height\":1,\"round\":4294967301"}) {
+            CAPTURE(fields);
+            write_all(log_path, std::string(runtime::consensus_wal_magic) +
+                                    runtime::frame_wal_record("{" + fields + rest));
+            runtime::SigningStateFile file(dir);
+            auto refused = file.load();
+            REQUIRE_FALSE(refused.has_value());
+            CHECK(refused.error().code == ErrorCode::corruption);
+            CHECK(refused.error().message.find("not a whole number in range") != std::string::npos);
+        }
+        // The same record with a valid height and round loads (the fields above are all it lacks).
+        write_all(log_path, std::string(runtime::consensus_wal_magic) +
+                                runtime::frame_wal_record("{\"height\":1,\"round\":0" + rest));
+        runtime::SigningStateFile file(dir);
+        CHECK(file.load().has_value());
+    }
+
     SUBCASE("a missing or damaged block file is corruption") {
         runtime::SigningStateFile probe(dir);
         const auto block_file = probe.block_path(block_id);
