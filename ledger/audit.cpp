@@ -469,6 +469,10 @@ void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const E
     if (effects->admins) state_.put_admin_count(*effects->admins);
     if (effects->proposal) state_.put_validator_proposal(*effects->proposal);
     if (effects->adopted) state_.put_validator_epoch(*effects->adopted);
+    if (effects->read_request) {
+        state_.add_read_request(*effects->read_request);
+        ++report_.reads;
+    }
     state_.add_event(id);
 }
 

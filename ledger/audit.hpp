@@ -96,6 +96,7 @@ struct AuditReport {
     Hash32 genesis_hash;
     std::uint64_t blocks = 0;  // Blocks verified.
     std::uint64_t events = 0;  // Events verified.
+    std::uint64_t reads = 0;   // Of them, read records (the consultation log, R33..R37).
     AuditHead head;  // The last block verified (when a violation stops the replay, the one before it).
     std::vector<CheckpointMatch> checkpoints;  // Each expected checkpoint that held.
     std::optional<AuditViolation> violation;

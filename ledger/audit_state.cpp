@@ -39,7 +39,11 @@ AuditState::KeyedHash AuditState::random_hash() {
 AuditState::AuditState(const Genesis& genesis) : AuditState(random_hash(), genesis) {}
 
 AuditState::AuditState(const KeyedHash& hash, const Genesis& genesis)
-    : items_(0, hash), events_(0, hash), officers_(genesis), validators_(genesis) {}
+    : items_(0, hash), events_(0, hash), read_requests_(0, hash), officers_(genesis), validators_(genesis) {}
+
+Result<bool> AuditState::has_read_request(const Hash32& request) const {
+    return read_requests_.contains(EventId{request});
+}
 
 Result<std::optional<ValidatorProposal>> AuditState::validator_proposal(const EventId& id) const {
     const ValidatorProposal* proposal = validators_.find(id);

@@ -30,9 +30,11 @@ public:
     [[nodiscard]] Result<std::optional<ValidatorProposal>> validator_proposal(
         const EventId& id) const override;
     [[nodiscard]] Result<ValidatorEpoch> latest_validators() const override;
+    [[nodiscard]] Result<bool> has_read_request(const Hash32& request) const override;
 
     void put_item(ItemState state);
     void add_event(const EventId& id);
+    void add_read_request(const Hash32& request) { read_requests_.insert(EventId{request}); }
     void put_officer(const OfficerRecord& record) { officers_.put(record); }
     void put_admin_count(const AdminCount& count) { officers_.put(count); }
     [[nodiscard]] const OfficerTable& officers() const { return officers_; }
@@ -64,6 +66,7 @@ private:
 
     std::unordered_map<std::string, ItemState, KeyedHash, std::equal_to<>> items_;
     std::unordered_set<EventId, KeyedHash> events_;
+    std::unordered_set<EventId, KeyedHash> read_requests_;  // read_request_hash() of each read record
     OfficerTable officers_;      // Seeded from the genesis, changed by replayed governance events.
     ValidatorTable validators_;  // Likewise for validator governance.
 };

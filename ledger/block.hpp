@@ -138,6 +138,13 @@ struct AgencyEventEntry {  // acting agency -> event
     EventId event;
 };
 
+struct ReadEntry {     // a read record: the consultation log's index (meta "read/", "read_request/")
+    std::string item;  // The item read (empty for a case or search read).
+    std::uint64_t leaf_index = 0;
+    EventId event;
+    Hash32 request;  // read_request_hash(): the signed request it records.
+};
+
 // Everything a block changes, for the store's single WriteBatch.
 struct BlockEffects {
     BlockHash hash;
@@ -146,7 +153,8 @@ struct BlockEffects {
     std::vector<ItemState> items;             // final state of each touched item, by item id
     std::vector<ItemEventEntry> item_events;  // in log order
     std::vector<CaseItemEntry> case_items;
-    std::vector<AgencyEventEntry> agency_events;  // every event, governance included
+    std::vector<AgencyEventEntry> agency_events;  // every event, governance included, reads not
+    std::vector<ReadEntry> reads;                 // the read records, in log order
     std::vector<OfficerRecord> officers;          // final record of each key governance changed, by key
     std::vector<AdminCount> admin_counts;         // admin keys in force of the agencies concerned
     std::vector<ValidatorProposal> proposals;     // final record of each proposal made or approved, by id

@@ -50,8 +50,13 @@ public:
         if (validators_.latest()) return *validators_.latest();
         return base_.latest_validators();
     }
+    Result<bool> has_read_request(const Hash32& request) const override {
+        if (read_requests_.contains(request)) return true;
+        return base_.has_read_request(request);
+    }
     void apply(const EventEffects& effects) {
         events_.insert(effects.id);
+        if (effects.read_request) read_requests_.insert(*effects.read_request);
         for (const auto& state : effects.items)
             items_.insert_or_assign(state.item, state);
         if (effects.officer) officers_.put(*effects.officer);
@@ -94,6 +99,7 @@ private:
     const StateView& base_;
     std::map<std::string, ItemState, std::less<>> items_;
     std::set<EventId> events_;
+    std::set<Hash32> read_requests_;
     OfficerTable officers_;      // Unseeded: only what this block changed.
     ValidatorTable validators_;  // Unseeded: only what this block changed.
 };
@@ -285,6 +291,17 @@ Result<BlockEffects> apply_block_with_map(const StateView& state, const Block& b
                 "events exceed block_bytes_max " + std::to_string(context.genesis.params.block_bytes_max));
         }
         const Event& event = envelope.event;
+        // A read record enters no trail and no agency's events: the consultation log's own index.
+        if (event.kind == EventKind::read) {
+            const ReadRecord& read = *event.read;
+            effects.reads.push_back({.item = reads_item(read.action) ? read.subject : std::string(),
+                                     .leaf_index = applied.leaf_index,
+                                     .event = applied.id,
+                                     .request = *checked->read_request});
+            leaves.push_back(applied.leaf_hash);
+            effects.events.push_back(std::move(applied));
+            continue;
+        }
         // Governance events name no item: they are indexed under their agency only.
         if (!is_governance(event.kind))
             effects.item_events.push_back({event.item, applied.leaf_index, applied.id});

@@ -66,6 +66,10 @@ bool check_membership(Verification& verification) {
     }
     for (const Record* record : verification.log_order) {
         const Event& event = record->envelope->event;
+        if (event.kind == EventKind::read) {  // The consultation log is never part of a trail.
+            verification.fail(BundleCheck::chain, location_of(*record), "a read record in the bundle");
+            return false;
+        }
         if (is_governance(event.kind) != record->in_governance_list) {
             verification.fail(BundleCheck::chain, location_of(*record),
                               record->in_governance_list ? "a custody event in the governance list"
@@ -234,7 +238,7 @@ void check_custody_rules(Verification& verification) {
         const Event& event = record->envelope->event;
         describe_signer(entry, state);
         std::optional<ItemState> before;
-        if (!is_governance(event.kind)) {
+        if (names_item(event.kind)) {
             auto item = state.item(event.item);
             if (item && item->has_value()) before = **item;
         }

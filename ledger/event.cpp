@@ -11,6 +11,7 @@
 #include "crypto/sha256.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/json_fields.hpp"
+#include "ledger/read_record.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::ledger {
@@ -56,8 +57,9 @@ enum class Field : std::uint8_t {
     name,
     validator,
     proposal,
+    read,
 };
-constexpr std::size_t field_count = 33;
+constexpr std::size_t field_count = 34;
 
 constexpr std::array<std::string_view, field_count> field_names = {
     "type",        "chain_id",    "kind",        "item",     "case",
@@ -66,7 +68,7 @@ constexpr std::array<std::string_view, field_count> field_names = {
     "released_by", "received_by", "seal_intact", "reason",   "action",
     "purpose",     "tool",        "results",     "grantee",  "scope",
     "expires",     "new_item",    "outcome",     "officer",  "roles",
-    "name",        "validator",   "proposal",
+    "name",        "validator",   "proposal",    "read",
 };
 
 using FieldSet = std::uint64_t;
@@ -133,6 +135,8 @@ constexpr std::array<KindSchema, event_kind_count> schemas = {{
     {basics | set_of(Field::validator, Field::reason), set_of(Field::location, Field::legal_authority)},
     // validator.approve
     {basics | set_of(Field::proposal), set_of(Field::location, Field::legal_authority, Field::reason)},
+    // read: nothing but the record (not even attributes: FORMAT.md 6.7, what the log never holds)
+    {basics | set_of(Field::read), 0},
 }};
 
 const FieldReader reader("R1 ");
@@ -400,6 +404,9 @@ Status read_field(Event& event, Field field, const Json& value) {
             event.proposal = EventId{proposal};
             return {};
         }
+        case Field::read:
+            CUSTOS_READ_INTO(event.read, detail::read_record_from_json(reader, value, path));
+            return {};
     }
     return reader.fail(path, "unhandled field");
 }
@@ -416,7 +423,8 @@ Result<Event> event_from_json(const Json& json) {
                                           : std::nullopt;
     if (!kind) return reader.fail("event.kind", "unknown event kind");
     const KindSchema& schema = schemas[static_cast<std::size_t>(*kind)];
-    const FieldSet allowed = schema.required | schema.optional | always_optional;
+    const FieldSet allowed =
+        schema.required | schema.optional | (*kind == EventKind::read ? 0 : always_optional);
     FieldSet present = 0;
     for (const auto& [key, value] : json.items()) {
         auto field = field_from_name(key);
@@ -460,7 +468,7 @@ Json event_to_json(const Event& event) {
               {"kind", event_kind_name(event.kind)},
               {"agency", event.agency},
               {"time", format_time(event.time)}};
-    if (!is_governance(event.kind)) {
+    if (names_item(event.kind)) {
         json["item"] = event.item;
         json["case"] = event.case_id;
     }
@@ -503,6 +511,7 @@ Json event_to_json(const Event& event) {
     if (event.name) json["name"] = *event.name;
     if (event.validator) json["validator"] = detail::validator_to_json(*event.validator);
     if (event.proposal) json["proposal"] = event_id_hex(*event.proposal);
+    if (event.read) json["read"] = detail::read_record_to_json(*event.read);
     return json;
 }
 

@@ -57,8 +57,12 @@ enum class EventKind {
     // Governance of the validator set (CUSTODY_RULES.md R28..R32): no item, case or prev.
     validator_propose,  // "validator.propose"
     validator_approve,  // "validator.approve"
+    // The consultation log (CUSTODY_RULES.md R33..R37, FORMAT.md 6.7): a validator's signed
+    // record of one signed read request it answered. No item, case or prev: it never enters a
+    // custody chain.
+    read,
 };
-inline constexpr std::size_t event_kind_count = 17;
+inline constexpr std::size_t event_kind_count = 18;
 [[nodiscard]] std::string_view event_kind_name(EventKind kind);
 // validator.propose and validator.approve: changes to the validator set.
 [[nodiscard]] constexpr bool is_validator_governance(EventKind kind) {
@@ -69,6 +73,10 @@ inline constexpr std::size_t event_kind_count = 17;
 [[nodiscard]] constexpr bool is_governance(EventKind kind) {
     return kind == EventKind::officer_add || kind == EventKind::officer_revoke ||
            is_validator_governance(kind);
+}
+// Whether events of this kind name an item and a case (custody events): not governance, not read.
+[[nodiscard]] constexpr bool names_item(EventKind kind) {
+    return !is_governance(kind) && kind != EventKind::read;
 }
 [[nodiscard]] std::optional<EventKind> event_kind_from_name(std::string_view name);
 
@@ -95,6 +103,37 @@ struct LegalAuthority {
     AuthorityKind kind = AuthorityKind::other;
     std::string reference;
     friend bool operator==(const LegalAuthority&, const LegalAuthority&) = default;
+};
+
+// What a read record (kind "read") says was read: the route, its subject and the answer.
+// FORMAT.md 6.7 gives the path of each action.
+enum class ReadAction { trail, bundle, state_proof, reads, case_items, search };
+[[nodiscard]] std::string_view read_action_name(ReadAction action);  // "trail", ..., "state-proof", "case"
+[[nodiscard]] std::optional<ReadAction> read_action_from_name(std::string_view name);
+// Actions whose subject is an item (listed by GET /v1/items/{item}/reads).
+[[nodiscard]] constexpr bool reads_item(ReadAction action) {
+    return action == ReadAction::trail || action == ReadAction::bundle || action == ReadAction::state_proof ||
+           action == ReadAction::reads;
+}
+
+enum class ReadOutcome { served, refused };
+[[nodiscard]] std::string_view read_outcome_name(ReadOutcome outcome);
+
+// Limits of a read record's request (FORMAT.md 6.7).
+inline constexpr std::size_t signature_base_bytes_max = 8192;
+
+struct ReadRecord {
+    std::string node;           // The serving validator's name; its key signs the envelope.
+    crypto::PublicKey officer;  // The reader: the request's keyid.
+    ReadAction action = ReadAction::trail;
+    std::string subject;  // The item id, the case id, or the searched SHA-256 (64 hex).
+    ReadOutcome outcome = ReadOutcome::served;
+    std::uint16_t status = 200;  // The HTTP status answered: 2xx served, 403 refused.
+    // The RFC 9421 signature base of the request (FORMAT.md section 12) and the officer's
+    // Ed25519 signature over it: the reader's own proof that it asked.
+    std::string signature_base;
+    crypto::Signature signature;
+    friend bool operator==(const ReadRecord&, const ReadRecord&) = default;
 };
 
 // One flat struct for every kind: which optional fields a kind requires or allows is fixed by
@@ -137,6 +176,7 @@ struct Event {
     // name of the validator to remove.
     std::optional<Validator> validator;
     std::optional<EventId> proposal;  // validator.approve: the validator.propose event's id
+    std::optional<ReadRecord> read;   // read: what was read, by whom, and the signed request
 
     friend bool operator==(const Event&, const Event&) = default;
 };

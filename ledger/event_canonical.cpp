@@ -19,6 +19,7 @@
 #include "ledger/canonical_writer.hpp"
 #include "ledger/event.hpp"
 #include "ledger/json_fields.hpp"
+#include "ledger/read_record.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::ledger {
@@ -125,6 +126,10 @@ void write_middle(CanonicalWriter& w, const Event& event) {
         w.string(event_id_hex(*event.proposal));
     }
     optional_text(w, "purpose", event.purpose);
+    if (event.read) {
+        w.key("read");
+        detail::write_read_record(w, *event.read);
+    }
     optional_text(w, "reason", event.reason);
     optional_text(w, "received_by", event.received_by);
     optional_text(w, "recipient", event.recipient);
@@ -195,7 +200,7 @@ std::string canonical_event(const Event& event) {
     out.reserve(512);
     CanonicalWriter writer(out);
     writer.open_object();
-    write_first_half(writer, event, !is_governance(event.kind));
+    write_first_half(writer, event, names_item(event.kind));
     write_middle(writer, event);
     write_last_half(writer, event);
     writer.close_object();

@@ -25,6 +25,7 @@ constexpr std::array<std::string_view, event_kind_count> kind_names = {
     "officer.revoke",
     "validator.propose",
     "validator.approve",
+    "read",
 };
 
 constexpr std::array<std::string_view, 5> action_names = {"view", "copy", "image", "analyse", "export"};
@@ -51,6 +52,26 @@ std::optional<AccessAction> access_action_from_name(std::string_view name) {
         if (action_names[i] == name) return static_cast<AccessAction>(i);
     }
     return std::nullopt;
+}
+
+namespace {
+constexpr std::array<std::string_view, 6> read_action_names = {"trail", "bundle", "state-proof",
+                                                               "reads", "case",   "search"};
+}  // namespace
+
+std::string_view read_action_name(ReadAction action) {
+    return read_action_names.at(static_cast<std::size_t>(action));
+}
+
+std::optional<ReadAction> read_action_from_name(std::string_view name) {
+    for (std::size_t i = 0; i < read_action_names.size(); ++i) {
+        if (read_action_names[i] == name) return static_cast<ReadAction>(i);
+    }
+    return std::nullopt;
+}
+
+std::string_view read_outcome_name(ReadOutcome outcome) {
+    return outcome == ReadOutcome::served ? "served" : "refused";
 }
 
 std::string_view dispose_outcome_name(DisposeOutcome outcome) {

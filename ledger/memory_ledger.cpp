@@ -81,6 +81,8 @@ Result<BlockEffects> MemoryLedger::apply(const Block& block) {
     }
     for (const auto& entry : effects->item_events)
         trails_[entry.item].push_back(entry.event);
+    for (const auto& read : effects->reads)
+        state_.add_read_request(read.request);
     blocks_.push_back(block);
     return effects;
 }

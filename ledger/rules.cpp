@@ -8,11 +8,12 @@
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/json_fields.hpp"
+#include "ledger/rules_internal.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::ledger {
 
-namespace {
+namespace detail {
 
 tl::unexpected<RuleError> refuse(int rule_number, std::string field, std::string reason) {
     return tl::unexpected(
@@ -22,6 +23,13 @@ tl::unexpected<RuleError> refuse(int rule_number, std::string field, std::string
 tl::unexpected<RuleError> state_error(const Error& error) {
     return tl::unexpected(RuleError{error.code, 0, "state", error.message});
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::refuse;
+using detail::state_error;
 
 std::string roles_text(const std::vector<Role>& roles) {
     std::string text;
@@ -143,7 +151,8 @@ EventEffects apply_event(ItemState item, const Event& event, const EventId& id) 
         case EventKind::officer_revoke:
         case EventKind::validator_propose:
         case EventKind::validator_approve:
-            CUSTOS_ASSERT(false, "governance events touch no item");
+        case EventKind::read:
+            CUSTOS_ASSERT(false, "governance events and read records touch no item");
             break;
     }
     if (effects.integrity_alert) raise_alert(item, id);
@@ -481,6 +490,8 @@ std::vector<Role> roles_for(EventKind kind) {
         case EventKind::validator_propose:
         case EventKind::validator_approve:
             return {Role::admin};
+        case EventKind::read:
+            return {};  // Signed by a validator key, not an officer's (R33).
         default:
             return {Role::custodian};
     }
@@ -491,7 +502,7 @@ RuleResult<EventEffects> check_event(const StateView& state, const Envelope& env
     return check_event(state, envelope, event_id(envelope.event), ledger_time, genesis);
 }
 
-namespace {
+namespace detail {
 
 // R7. A refusal of its own when `id` is already in the ledger (or among the pending events a view
 // adds); the state's error when it cannot tell.
@@ -511,6 +522,13 @@ RuleResult<void> check_not_ahead(const Event& event, TimeMs ledger_time, const G
     }
     return {};
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::check_not_ahead;
+using detail::check_unique;
 
 // R8 onwards for an event on an item (every kind but governance).
 RuleResult<EventEffects> check_item_event(const StateView& state, const Event& event, const EventId& id,
@@ -541,6 +559,7 @@ RuleResult<EventEffects> check_item_event(const StateView& state, const Event& e
 RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope, const EventId& id,
                                      TimeMs ledger_time, const Genesis& genesis) {
     const Event& event = envelope.event;
+    if (event.kind == EventKind::read) return check_read_record(state, envelope, id, ledger_time, genesis);
     if (auto signer = check_identity(state, envelope, genesis); !signer)
         return tl::unexpected(signer.error());
     if (is_validator_governance(event.kind) || is_governance(event.kind)) {

@@ -55,7 +55,13 @@ inline constexpr int validator_set = 29;
 inline constexpr int proposal_known = 30;
 inline constexpr int proposal_open = 31;
 inline constexpr int one_approval = 32;
-inline constexpr int count = 32;
+// The consultation log: read records (kind "read"), checked after R3 instead of R4..R6.
+inline constexpr int read_node = 33;
+inline constexpr int read_officer = 34;
+inline constexpr int read_signature = 35;
+inline constexpr int read_fields = 36;
+inline constexpr int read_once = 37;
+inline constexpr int count = 37;
 }  // namespace rule
 
 // A refusal: the rule broken, the field it concerns and why. rule == 0 means no custody rule
@@ -86,9 +92,11 @@ struct EventEffects {
     std::optional<AdminCount> admins;           // officer.add / officer.revoke
     std::optional<ValidatorProposal> proposal;  // validator.propose / validator.approve
     std::optional<ValidatorEpoch> adopted;      // set when this event adopted the proposal
+    // read: the request it records (read_request_hash), which no later record may record again.
+    std::optional<Hash32> read_request;
 };
 
-// Rules R3..R32 against `state`. The envelope must already have passed R1 (it parsed) and R2
+// Rules R3..R37 against `state`. The envelope must already have passed R1 (it parsed) and R2
 // (verify_envelope_signature); this function does not check the signature, so callers that
 // batch or cache signature checks are free to. `ledger_time` is the block time (or the node's
 // clock at admission).
@@ -100,6 +108,17 @@ struct EventEffects {
 [[nodiscard]] RuleResult<EventEffects> check_event(const StateView& state, const Envelope& envelope,
                                                    const EventId& id, TimeMs ledger_time,
                                                    const Genesis& genesis);
+
+// The rules of a read record (kind "read"), which check_event() applies to one: R3 (chain), R33
+// (the signer is the validator the record names, in the latest adopted set, of the record's
+// agency), R7, R8 (the receipt time), R34 (the reader is an officer key the ledger knows, in
+// force or revoked), R35 (the reader's signature over the signature base verifies), R36 (the
+// base states GET, the record's path, the reader's key id, and times within the window around
+// the receipt time), R37 (no earlier record of the same request). Read records change no item,
+// officer, validator or governance state.
+[[nodiscard]] RuleResult<EventEffects> check_read_record(const StateView& state, const Envelope& envelope,
+                                                         const EventId& id, TimeMs ledger_time,
+                                                         const Genesis& genesis);
 
 // R2 then check_event(): the admission check of a single event.
 [[nodiscard]] RuleResult<EventEffects> admit_event(const StateView& state, const Envelope& envelope,

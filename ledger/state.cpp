@@ -354,6 +354,14 @@ Result<ValidatorEpoch> StateView::latest_validators() const {
     return make_error(ErrorCode::internal, "this state view does not track validator governance");
 }
 
+Result<bool> StateView::has_read_request(const Hash32& /*request*/) const {
+    return make_error(ErrorCode::internal, "this state view does not track read records");
+}
+
+Result<bool> MemoryState::has_read_request(const Hash32& request) const {
+    return read_requests_.contains(request);
+}
+
 Result<std::optional<ValidatorProposal>> MemoryState::validator_proposal(const EventId& id) const {
     const ValidatorProposal* proposal = validators_.find(id);
     if (proposal == nullptr) return std::optional<ValidatorProposal>();
@@ -374,6 +382,7 @@ void MemoryState::apply(const EventEffects& effects) {
     if (effects.admins) officers_.put(*effects.admins);
     if (effects.proposal) validators_.put(*effects.proposal);
     if (effects.adopted) validators_.put(*effects.adopted);
+    if (effects.read_request) read_requests_.insert(*effects.read_request);
     add_event(effects.id);
 }
 

@@ -85,6 +85,12 @@ public:
         const EventId& id) const;
     // The latest adopted validator set and how many proposals were adopted so far.
     [[nodiscard]] virtual Result<ValidatorEpoch> latest_validators() const;
+
+    // The consultation log (R37): whether a read record of the request whose signature base
+    // hashes to `request` (read_request_hash) is in the ledger. The default refuses with an
+    // internal error (the rules then refuse read records with rule 0): a view that admits read
+    // records overrides it.
+    [[nodiscard]] virtual Result<bool> has_read_request(const Hash32& request) const;
 };
 
 struct EventEffects;  // ledger/rules.hpp
@@ -106,9 +112,11 @@ public:
     [[nodiscard]] Result<std::optional<ValidatorProposal>> validator_proposal(
         const EventId& id) const override;
     [[nodiscard]] Result<ValidatorEpoch> latest_validators() const override;
+    [[nodiscard]] Result<bool> has_read_request(const Hash32& request) const override;
 
     void put_item(const ItemState& state);
     void add_event(const EventId& id);
+    void add_read_request(const Hash32& request) { read_requests_.insert(request); }
     void put_officer(const OfficerRecord& record) { officers_.put(record); }
     void put_admin_count(const AdminCount& count) { officers_.put(count); }
     void put_validator_proposal(const ValidatorProposal& proposal) { validators_.put(proposal); }
@@ -127,6 +135,7 @@ public:
 private:
     std::map<std::string, ItemState, std::less<>> items_;
     std::set<EventId> events_;
+    std::set<Hash32> read_requests_;
     OfficerTable officers_;
     ValidatorTable validators_;  // Seeded with the genesis set when built from a genesis.
 };

@@ -91,6 +91,8 @@ public:
     [[nodiscard]] Result<std::optional<ValidatorProposal>> validator_proposal(
         const EventId& id) const override;
     [[nodiscard]] Result<ValidatorEpoch> latest_validators() const override;
+    // Whether a read record of this request is committed (meta "read_request/", store_reads.cpp).
+    [[nodiscard]] Result<bool> has_read_request(const Hash32& request) const override;
 
     [[nodiscard]] const Genesis& genesis() const;
     [[nodiscard]] const Hash32& genesis_hash() const;
@@ -144,6 +146,11 @@ public:
     [[nodiscard]] Result<std::vector<std::uint64_t>> events_with_digest(const Hash32& sha256,
                                                                         std::uint64_t from_leaf,
                                                                         std::size_t limit) const;
+    // Leaf indexes of the read records of `item` (the actions reads_item() names), in log order,
+    // from `from_leaf`, at most `limit` (meta "read/", store_reads.cpp).
+    [[nodiscard]] Result<std::vector<std::uint64_t>> item_reads(std::string_view item,
+                                                                std::uint64_t from_leaf,
+                                                                std::size_t limit) const;
     [[nodiscard]] Result<BlockHeader> header(Height height) const;
     [[nodiscard]] Result<Block> block(Height height) const;
     // A block's header and the ids of its events in order: what block() would give, the ids
@@ -203,6 +210,12 @@ inline constexpr std::string_view digest_prefix = "digest/";
 // "case/" + str agency + str case -> empty: the cases the agency takes part in
 // (ledger::case_participants of any of their events), in the block's WriteBatch (store_cases.cpp).
 inline constexpr std::string_view agency_case_prefix = "case/";
+// "read/" + str item + u64 leaf index -> the 32 raw bytes of the read record's event id: the
+// consultation log of the item (store_reads.cpp).
+inline constexpr std::string_view read_prefix = "read/";
+// "read_request/" + the 32 raw bytes of read_request_hash() -> u64 leaf index of its record
+// (rule R37, store_reads.cpp).
+inline constexpr std::string_view read_request_prefix = "read_request/";
 }  // namespace store::meta_key
 
 }  // namespace custos::ledger

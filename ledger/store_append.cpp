@@ -119,6 +119,7 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     put_offer_index(batch, block, effects, *this);
     put_search_index(batch, block, effects);
     put_case_index(batch, block);
+    put_read_index(batch, effects);
     batch.put(Column::meta, store::meta_key::height, store::be64(header.height.value));
     auto written = impl_->db.write(std::move(batch), true);
     if (!written) return written;

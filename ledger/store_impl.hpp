@@ -78,5 +78,7 @@ void put_offer_index(store::Batch& batch, const Block& block, const BlockEffects
 void put_search_index(store::Batch& batch, const Block& block, const BlockEffects& effects);
 // The cases of each agency (meta "case/", store_cases.cpp).
 void put_case_index(store::Batch& batch, const Block& block);
+// The consultation log's indexes (meta "read/" and "read_request/", store_reads.cpp).
+void put_read_index(store::Batch& batch, const BlockEffects& effects);
 
 }  // namespace custos::ledger

@@ -47,8 +47,18 @@ Result<ledger::ValidatorEpoch> OverlayState::latest_validators() const {
     return base_->latest_validators();
 }
 
+Result<bool> OverlayState::has_read_request(const Hash32& request) const {
+    if (read_requests_.contains(request)) return true;
+    return base_->has_read_request(request);
+}
+
+void OverlayState::erase_read_request(const Hash32& request) {
+    read_requests_.erase(request);
+}
+
 void OverlayState::add(const ledger::EventEffects& effects) {
     events_.insert(effects.id);
+    if (effects.read_request) read_requests_.insert(*effects.read_request);
     for (const auto& state : effects.items)
         items_.insert_or_assign(state.item, state);
     if (effects.officer) officers_.put(*effects.officer);
@@ -69,6 +79,7 @@ void OverlayState::erase_event(const ledger::EventId& id) {
 void OverlayState::clear() {
     items_.clear();
     events_.clear();
+    read_requests_.clear();
     officers_ = ledger::OfficerTable();
     validators_ = ledger::ValidatorTable();
 }
@@ -91,6 +102,11 @@ Result<ledger::EventId> Mempool::admit(PendingEvent&& event, ledger::TimeMs now)
                           "event " + ledger::event_id_hex(event.id) + " is already pending");
     }
     if (auto room = room_for(event.bytes); !room) return tl::unexpected(room.error());
+    const bool read = event.envelope.event.kind == ledger::EventKind::read;
+    if (read && reads_ >= limits_.reads_max) {
+        return make_error(ErrorCode::resource_exhausted,
+                          "mempool's share of read records full (" + std::to_string(reads_) + " pending)");
+    }
     auto effects = ledger::check_event(overlay_, event.envelope, event.id, now, genesis_);
     if (!effects) {
         // R7 (unique event) against committed state means "already committed": a duplicate.
@@ -103,6 +119,7 @@ Result<ledger::EventId> Mempool::admit(PendingEvent&& event, ledger::TimeMs now)
     event.effects = std::move(*effects);
     event.seq = next_seq_++;
     bytes_ += event.bytes;
+    if (read) ++reads_;
     auto id = event.id;
     events_.push_back(std::move(event));
     index_.emplace(id, std::prev(events_.end()));
@@ -128,6 +145,7 @@ void Mempool::unindex_items(Pending event) {
 
 Mempool::Pending Mempool::erase(Pending event) {
     bytes_ -= event->bytes;
+    if (event->envelope.event.kind == ledger::EventKind::read) --reads_;
     unindex_items(event);
     index_.erase(event->id);
     // Only if it is this event's entry: callers that leave leaf_hash unset share one key.
@@ -150,9 +168,17 @@ const PendingEvent* Mempool::find_leaf(const Hash32& leaf) const {
 std::vector<ledger::Envelope> Mempool::candidates(std::size_t events_max) const {
     std::vector<ledger::Envelope> out;
     out.reserve(std::min(events_max, events_.size()));
+    // Room kept for read records: their share, or what the other events leave.
+    const std::size_t read_share = std::max<std::size_t>(1, events_max / mempool_read_share_divisor);
+    const std::size_t others = events_.size() - reads_;
+    const std::size_t others_max = events_max - std::min({reads_, read_share, events_max});
+    for (const auto& event : events_) {
+        if (out.size() >= std::min(others, others_max)) break;
+        if (event.envelope.event.kind != ledger::EventKind::read) out.push_back(event.envelope);
+    }
     for (const auto& event : events_) {
         if (out.size() >= events_max) break;
-        out.push_back(event.envelope);
+        if (event.envelope.event.kind == ledger::EventKind::read) out.push_back(event.envelope);
     }
     return out;
 }
@@ -171,6 +197,7 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
             continue;
         }
         const PendingEvent& event = *found->second;
+        if (event.effects.read_request) overlay_.erase_read_request(*event.effects.read_request);
         for (const auto& state : event.effects.items) {
             auto [entry, inserted] = removed_seq.try_emplace(state.item, event.seq);
             if (inserted) continue;
@@ -193,7 +220,9 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
         for (const auto& state : committed->items) {
             if (!removed_seq.contains(state.item)) touched.insert(state.item);
         }
-        auto unindexed = foreign;  // Foreign events the block's item index does not name.
+        auto unindexed = foreign;                   // Foreign events the block's item index does not name.
+        for (const auto& entry : committed->reads)  // Read records change no item.
+            unindexed.erase(entry.event);
         for (const auto& entry : committed->item_events) {
             if (!foreign.contains(entry.event)) continue;
             touched.insert(entry.item);

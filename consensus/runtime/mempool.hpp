@@ -39,9 +39,16 @@ namespace custos::runtime {
 inline constexpr std::size_t mempool_events_max_default = 10'000;
 inline constexpr std::size_t mempool_bytes_max_default = 256 * 1024 * 1024;
 
+// Read records (the consultation log, kind "read") may fill at most this share of the pool's
+// events, and of each block's candidates: a flood of signed reads never keeps custody events
+// out of the pool or out of a block (docs/OPERATIONS.md, "The consultation log").
+inline constexpr std::size_t mempool_read_share_divisor = 4;
+
 struct MempoolLimits {
     std::size_t events_max = mempool_events_max_default;
     std::size_t bytes_max = mempool_bytes_max_default;
+    // Pending read records at most (events_max / mempool_read_share_divisor by default).
+    std::size_t reads_max = mempool_events_max_default / mempool_read_share_divisor;
 };
 
 // Hash-table hash of a leaf hash (the keyed hash of event ids, as flooding-resistant).
@@ -74,7 +81,9 @@ public:
     [[nodiscard]] Result<std::optional<ledger::ValidatorProposal>> validator_proposal(
         const ledger::EventId& id) const override;
     [[nodiscard]] Result<ledger::ValidatorEpoch> latest_validators() const override;
+    [[nodiscard]] Result<bool> has_read_request(const Hash32& request) const override;
     void add(const ledger::EventEffects& effects);
+    void erase_read_request(const Hash32& request);
     // Forget one item's pending state (reads fall through to the committed state) or one id.
     void erase_item(std::string_view item_id);
     void erase_event(const ledger::EventId& id);
@@ -84,6 +93,7 @@ private:
     const ledger::StateView* base_;
     std::map<std::string, ledger::ItemState, std::less<>> items_;
     std::unordered_set<ledger::EventId, ledger::EventIdHash> events_;
+    std::set<Hash32> read_requests_;     // Pending read records' requests (R37).
     ledger::OfficerTable officers_;      // Pending governance events' changes.
     ledger::ValidatorTable validators_;  // Pending validator proposals, approvals and adoptions.
 };
@@ -103,7 +113,9 @@ public:
     [[nodiscard]] const PendingEvent* find(const ledger::EventId& id) const;
     // The pending envelope whose leaf hash is `leaf` (a compact proposal names events so).
     [[nodiscard]] const PendingEvent* find_leaf(const Hash32& leaf) const;
-    // Pending envelopes in admission order, at most `events_max`.
+    // Pending envelopes, at most `events_max`: the other events in admission order, then read
+    // records in admission order, these at most a share of `events_max`
+    // (mempool_read_share_divisor, at least one) unless the other events leave more room.
     [[nodiscard]] std::vector<ledger::Envelope> candidates(std::size_t events_max) const;
 
     // After a block commits (or the proposer dropped events): removes `ids`, then re-checks the
@@ -129,6 +141,7 @@ public:
         }
     }
     [[nodiscard]] std::size_t size() const { return events_.size(); }
+    [[nodiscard]] std::size_t reads() const { return reads_; }
     [[nodiscard]] std::size_t bytes() const { return bytes_; }
     [[nodiscard]] bool empty() const { return events_.empty(); }
     // Events the last remove_and_recheck ran through the rules again.
@@ -151,6 +164,7 @@ private:
     std::unordered_map<std::string, std::vector<Pending>> by_item_;
     OverlayState overlay_;  // Reads through to the committed state.
     std::size_t bytes_ = 0;
+    std::size_t reads_ = 0;  // Pending read records.
     std::uint64_t next_seq_ = 0;
     std::size_t last_rechecked_ = 0;
 };

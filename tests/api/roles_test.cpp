@@ -37,6 +37,8 @@ const std::array<KindRoles, ledger::event_kind_count> rule_r6 = {{
     {EventKind::officer_revoke, {Role::admin}},
     {EventKind::validator_propose, {Role::admin}},
     {EventKind::validator_approve, {Role::admin}},
+    // A read record is signed by a validator's key, never submitted by an officer (R33).
+    {EventKind::read, {}},
 }};
 
 constexpr std::array<Role, 4> all_roles = {Role::custodian, Role::prosecutor, Role::auditor, Role::admin};
@@ -54,7 +56,7 @@ ledger::Event event_of_kind(EventKind kind, const std::string& agency) {
     event.time = ledger::TimeMs{test_now * 1000};
     const ledger::LegalAuthority warrant{ledger::AuthorityKind::warrant, "W-1"};
     const auto some_key = crypto::SecretKey::generate().public_key();
-    if (!ledger::is_governance(kind)) {
+    if (ledger::names_item(kind)) {
         event.item = "ITEM-1";
         event.case_id = "CASE-1";
         if (kind != EventKind::register_item) event.prev = ledger::event_id_from_hex(event_hex).value();
@@ -128,6 +130,16 @@ ledger::Event event_of_kind(EventKind kind, const std::string& agency) {
             break;
         case EventKind::validator_approve:
             event.proposal = ledger::event_id_from_hex(event_hex).value();
+            break;
+        case EventKind::read:
+            event.read = ledger::ReadRecord{.node = "validator-1",
+                                            .officer = some_key,
+                                            .action = ledger::ReadAction::trail,
+                                            .subject = "ITEM-1",
+                                            .outcome = ledger::ReadOutcome::served,
+                                            .status = 200,
+                                            .signature_base = "\"@method\": GET",
+                                            .signature = {}};
             break;
     }
     return event;

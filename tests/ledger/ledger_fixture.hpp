@@ -18,6 +18,7 @@
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/memory_ledger.hpp"
+#include "ledger/read_record.hpp"
 #include "ledger/rules.hpp"
 #include "ledger/time.hpp"
 
@@ -119,6 +120,8 @@ public:
         event.agency = agency;
         event.time = at(time);
         if (is_validator_governance(kind)) return validator_event(kind, agency, time);
+        if (kind == EventKind::read)
+            return read_event(signed_read("nl.prosecutor", ReadAction::trail, item, time), time);
         if (is_governance(kind)) {
             event.item.clear();
             event.case_id.clear();
@@ -220,6 +223,50 @@ public:
         return event;
     }
 
+    // The signature base (FORMAT.md section 12) of a GET of `target` on node 127.0.0.1:8081,
+    // signed at `created_s` for 60 s with a fresh nonce by `key_hex`'s officer.
+    std::string signature_base(const std::string& target, std::int64_t created_s,
+                               const std::string& key_hex) const {
+        const std::string nonce = "nonce-" + std::to_string(++nonces_);
+        return "\"@method\": GET\n\"@target-uri\": http://127.0.0.1:8081" + target +
+               "\n\"content-digest\": sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:\n"
+               "\"@signature-params\": (\"@method\" \"@target-uri\" \"content-digest\");created=" +
+               std::to_string(created_s) + ";expires=" + std::to_string(created_s + 60) + ";nonce=\"" +
+               nonce + "\";keyid=\"" + key_hex + "\";alg=\"ed25519\"";
+    }
+
+    // `handle`'s signed read of `subject` (the action's own path unless `target` is given),
+    // signed a second before `received` and recorded as served by validator-1.
+    ReadRecord signed_read(const std::string& handle, ReadAction action, const std::string& subject,
+                           const char* received, std::string target = {}) const {
+        ReadRecord read;
+        read.node = "validator-1";
+        read.officer = key(handle).public_key();
+        read.action = action;
+        read.subject = subject;
+        if (target.empty())
+            target = read_path(action, subject) + (action == ReadAction::search ? "?sha256=" + subject : "");
+        read.signature_base = signature_base(target, at(received).value / 1000 - 1, key_id(read.officer));
+        read.signature = key(handle).sign(as_bytes(read.signature_base));
+        return read;
+    }
+
+    // The read record event of `read`, received at `time` by an NL-POL node.
+    Event read_event(ReadRecord read, const char* time, const std::string& agency = "NL-POL") const {
+        Event event;
+        event.chain_id = chain;
+        event.kind = EventKind::read;
+        event.agency = agency;
+        event.time = at(time);
+        event.read = std::move(read);
+        return event;
+    }
+
+    // Signed by validator `index` (0: validator-1, of NL-POL).
+    Envelope sign_read(const Event& event, std::size_t index = 0) const {
+        return sign_event(event, validator_keys.at(index));
+    }
+
     Envelope sign(const Event& event, const std::string& handle) const {
         return sign_event(event, key(handle));
     }
@@ -247,6 +294,9 @@ public:
     std::map<std::string, crypto::SecretKey> keys;
     std::vector<crypto::SecretKey> validator_keys;
     std::unique_ptr<MemoryLedger> ledger;
+
+private:
+    mutable int nonces_ = 0;
 };
 
 }  // namespace custos::test
