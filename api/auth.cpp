@@ -123,8 +123,8 @@ std::optional<ApiResponse> Authenticator::remember(const std::string& key_id, co
     return std::nullopt;
 }
 
-tl::expected<ledger::Officer, ApiResponse> Authenticator::authenticate(NodeService& service,
-                                                                       const SignedRequest& request) {
+tl::expected<Authenticated, ApiResponse> Authenticator::authenticate(NodeService& service,
+                                                                     const SignedRequest& request) {
     if (request.signature_input.empty() || request.signature.empty()) {
         std::string missing = request.signature_input.empty() ? "Signature-Input" : "Signature";
         return tl::unexpected(unauthorized(
@@ -175,7 +175,11 @@ tl::expected<ledger::Officer, ApiResponse> Authenticator::authenticate(NodeServi
     }
     crypto::ed25519_tables::note_known_key(*key);  // An officer in force (looked up above).
     if (auto refused = remember(sig->key_id, sig->nonce, sig->expires, now)) return tl::unexpected(*refused);
-    return **officer;
+    return Authenticated{
+        .officer = **officer,
+        .signature_base = signature_base(*sig, request.method, target_uri, request.content_digest),
+        .signature = sig->signature,
+        .received_s = now};
 }
 
 }  // namespace custos::api

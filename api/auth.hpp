@@ -65,6 +65,15 @@ struct SignedRequest {
     std::string signature;        // Signature header.
 };
 
+// A request that passed every check: its officer, and what the consultation log keeps of it
+// (docs/FORMAT.md 6.7): the signature base verified, the signature, and the node's clock then.
+struct Authenticated {
+    ledger::Officer officer;
+    std::string signature_base;
+    crypto::Signature signature;
+    std::int64_t received_s = 0;  // The clock (seconds) the window was checked against.
+};
+
 class Authenticator {
 public:
     Authenticator(Clock clock, AuthOptions options);
@@ -73,8 +82,8 @@ public:
 
     // The officer who signed the request, or the problem to answer: 401 naming what failed,
     // 503 when the replay cache, or the key's quota in it, is full, or the mapped service error.
-    [[nodiscard]] tl::expected<ledger::Officer, ApiResponse> authenticate(NodeService& service,
-                                                                          const SignedRequest& request);
+    [[nodiscard]] tl::expected<Authenticated, ApiResponse> authenticate(NodeService& service,
+                                                                        const SignedRequest& request);
 
     [[nodiscard]] std::size_t replay_entries() const {
         std::lock_guard lock(mutex_);

@@ -320,6 +320,77 @@ ApiResponse agency_cases(const Call& call) {
     return json_response(200, answer);
 }
 
+ApiResponse item_reads(const Call& call) {
+    // Who read or exported an item (the consultation log, docs/FORMAT.md 6.7): auditors,
+    // prosecutors of agencies taking part in its case, and the officers of its custodian agency.
+    // The role first (403), then whether the item exists (404), then the item (403); this read
+    // is itself recorded, refused or served.
+    const bool auditor = call.officer->has_role(Role::auditor);
+    if (!auditor) {
+        if (auto refused = require_role(*call.officer, case_readers, "reading who read an item"))
+            return *refused;
+    }
+    std::uint64_t from_leaf = 0;
+    if (auto found = call.query.find("cursor"); found != call.query.end()) {
+        auto value = parse_integer_parameter("cursor", found->second, 1);
+        if (!value) return value.error();
+        from_leaf = *value;
+    }
+    auto limit = page_limit(call);
+    if (!limit) return limit.error();
+    auto found = call.service.item_reads(call.parameter, from_leaf, *limit + 1);
+    if (!found) return error_response(found.error());
+    const std::string custodian = found->value("custodian", "");
+    if (!auditor && call.officer->agency != custodian) {
+        bool prosecutor_of_case = false;
+        if (call.officer->has_role(Role::prosecutor)) {
+            auto participants = call.service.case_participants(found->value("case", ""));
+            if (!participants) return error_response(participants.error());
+            prosecutor_of_case = participants->contains(call.officer->agency);
+        }
+        if (!prosecutor_of_case) {
+            return problem_response(
+                Problem{.status = 403,
+                        .title = "Forbidden",
+                        .detail = "who read an item is for auditors, the prosecutors of its case "
+                                  "and its custodian agency (" +
+                                  custodian + ")",
+                        .field = "item"});
+        }
+    }
+    Json page = found->contains("reads") && (*found)["reads"].is_array() ? std::move((*found)["reads"])
+                                                                         : Json::array();
+    Json answer{{"item", std::string(call.parameter)}, {"custodian", custodian}};
+    if (page.size() > *limit) {
+        page.erase(page.begin() + static_cast<std::ptrdiff_t>(*limit), page.end());
+        answer["next"] = std::to_string(page.back().value("leaf_index", std::uint64_t{0}) + 1);
+    }
+    // Each reader's agency, roles and name from its officer record (revoked keys included).
+    std::map<std::string, Json> officers;
+    for (auto& entry : page) {
+        const std::string key_hex = entry.value("officer", "");
+        auto known = officers.find(key_hex);
+        if (known == officers.end()) {
+            Json officer{{"key", key_hex}};
+            auto key = crypto::public_key_from_hex(key_hex);
+            auto record =
+                key ? call.service.officer_record(*key) : Result<std::optional<ledger::OfficerRecord>>();
+            if (!record) return error_response(record.error());
+            if (*record) {
+                officer["agency"] = (*record)->officer.agency;
+                officer["roles"] = Json::array();
+                for (Role role : (*record)->officer.roles)
+                    officer["roles"].push_back(ledger::role_name(role));
+                officer["name"] = (*record)->officer.name;
+            }
+            known = officers.emplace(key_hex, std::move(officer)).first;
+        }
+        entry["officer"] = known->second;
+    }
+    answer["reads"] = std::move(page);
+    return json_response(200, answer);
+}
+
 ApiResponse search(const Call& call) {
     // Events by evidence digest: an examiner holding a file's SHA-256 finds its item. Only the
     // events of cases the reader may read are answered (auditors: all), so a search tells nothing

@@ -29,6 +29,7 @@ struct Call {
 [[nodiscard]] ApiResponse item_trail(const Call& call);
 [[nodiscard]] ApiResponse item_bundle(const Call& call);
 [[nodiscard]] ApiResponse item_state_proof(const Call& call);
+[[nodiscard]] ApiResponse item_reads(const Call& call);
 [[nodiscard]] ApiResponse case_items(const Call& call);
 [[nodiscard]] ApiResponse officer(const Call& call);
 [[nodiscard]] ApiResponse agency_offers(const Call& call);

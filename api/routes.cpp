@@ -30,7 +30,7 @@ struct Route {
     std::size_t body_bytes_max = request_body_bytes_max;  // Larger bodies: 413.
 };
 
-constexpr std::array<Route, 19> routes = {{
+constexpr std::array<Route, 20> routes = {{
     {{"healthz"}, "", http::verb::get, true, {}, handlers::healthz},
     {{"metrics"}, "", http::verb::get, true, {}, handlers::metrics},
     {{"v1", "status"}, "", http::verb::get, false, {}, handlers::status},
@@ -46,6 +46,12 @@ constexpr std::array<Route, 19> routes = {{
      false,
      {"from_size"},
      handlers::item_state_proof},
+    {{"v1", "items", "{}", "reads"},
+     "item",
+     http::verb::get,
+     false,
+     {"cursor", "limit"},
+     handlers::item_reads},
     {{"v1", "cases", "{}"}, "case", http::verb::get, false, {}, handlers::case_items},
     {{"v1", "officers", "{}"}, "key", http::verb::get, false, {}, handlers::officer},
     {{"v1", "agencies", "{}", "offers"},
@@ -187,6 +193,51 @@ ApiResponse bad_id(std::string_view field) {
                 .field = std::string(field)});
 }
 
+// The reads the consultation log records (docs/FORMAT.md 6.7), by their handler.
+std::optional<ledger::ReadAction> read_action_of(const Route& route) {
+    if (route.handler == handlers::item_trail) return ledger::ReadAction::trail;
+    if (route.handler == handlers::item_bundle) return ledger::ReadAction::bundle;
+    if (route.handler == handlers::item_state_proof) return ledger::ReadAction::state_proof;
+    if (route.handler == handlers::item_reads) return ledger::ReadAction::reads;
+    if (route.handler == handlers::case_items) return ledger::ReadAction::case_items;
+    if (route.handler == handlers::search) return ledger::ReadAction::search;
+    return std::nullopt;
+}
+
+bool is_lower_hex64(std::string_view text) {
+    return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+// Hands the node a served (2xx) or refused (403) signed read for the consultation log: what
+// the officer signed, what was read, and what was answered. Other answers (400, 404, 5xx) read
+// nothing and are not recorded.
+void record_read(NodeService& service, const Route& route, std::string_view parameter,
+                 const QueryParams& query, const Authenticated& signer, unsigned status) {
+    const auto action = read_action_of(route);
+    if (!action) return;
+    const bool served = status >= 200 && status <= 299;
+    if (!served && status != 403) return;
+    std::string subject(parameter);
+    if (*action == ledger::ReadAction::search) {
+        auto sha256 = query.find("sha256");
+        if (sha256 == query.end()) return;
+        subject = lower(sha256->second);
+        if (!is_lower_hex64(subject)) return;
+    }
+    service.record_read(
+        ledger::ReadRecord{.node = {},
+                           .officer = signer.officer.key,
+                           .action = *action,
+                           .subject = std::move(subject),
+                           .outcome = served ? ledger::ReadOutcome::served : ledger::ReadOutcome::refused,
+                           .status = static_cast<std::uint16_t>(status),
+                           .signature_base = signer.signature_base,
+                           .signature = signer.signature},
+        ledger::TimeMs{signer.received_s * 1000});
+}
+
 const Match* same_method(const std::vector<Match>& found, http::verb method) {
     auto it =
         std::find_if(found.begin(), found.end(), [&](const Match& m) { return m.route->method == method; });
@@ -261,9 +312,9 @@ ApiResponse handle_request(NodeService& service, Authenticator& auth, const ApiR
     const Match& match = *same_method(found, request.method);
     auto allowed = allowed_query(*match.route);
     auto query = parse_query(query_of(request.target), allowed);
-    std::optional<ledger::Officer> officer;
+    std::optional<Authenticated> signer;
     if (!match.route->open) {
-        auto signer =
+        auto authenticated =
             auth.authenticate(service, SignedRequest{.method = std::string(method_name(request.method)),
                                                      .host = request.host,
                                                      .tls = request.tls,
@@ -272,15 +323,17 @@ ApiResponse handle_request(NodeService& service, Authenticator& auth, const ApiR
                                                      .content_digest = request.content_digest,
                                                      .signature_input = request.signature_input,
                                                      .signature = request.signature});
-        if (!signer) return signer.error();
-        officer = std::move(*signer);
+        if (!authenticated) return authenticated.error();
+        signer = std::move(*authenticated);
     }
     handlers::Call call{.service = service,
                         .request = request,
                         .query = *query,
                         .parameter = match.parameter,
-                        .officer = officer ? &*officer : nullptr};
-    return match.route->handler(call);
+                        .officer = signer ? &signer->officer : nullptr};
+    ApiResponse response = match.route->handler(call);
+    if (signer) record_read(service, *match.route, match.parameter, *query, *signer, response.status);
+    return response;
 }
 
 }  // namespace custos::api

@@ -166,6 +166,20 @@ public:
     // not_found for an unknown case.
     [[nodiscard]] virtual Result<std::set<std::string>> case_participants(std::string_view case_id) = 0;
 
+    // The consultation log (docs/FORMAT.md 6.7): a signed read the server answered (2xx) or
+    // refused (403), with the officer's signature base and signature, and the node's receipt
+    // time. The node names itself (`read.node`, the event's agency), signs the record with its
+    // validator key and submits it like an event; a node that is not a validator of the latest
+    // adopted set records nothing. Never fails the read: a record the node cannot admit (its
+    // pool's share of read records full) is dropped and counted.
+    virtual void record_read(ledger::ReadRecord read, ledger::TimeMs received) = 0;
+
+    // The read records of an item, in log order from leaf `from_leaf`, at most `limit`:
+    // {"item", "case", "custodian", "reads": [{"leaf_index","id","height","time","action",
+    // "subject","outcome","status","node","agency","officer"}...]}. not_found for an unknown item.
+    [[nodiscard]] virtual Result<crypto::Json> item_reads(std::string_view item_id, std::uint64_t from_leaf,
+                                                          std::size_t limit) = 0;
+
     // The case an item belongs to; not_found for an unknown item.
     [[nodiscard]] virtual Result<std::string> item_case(std::string_view item_id) = 0;
 

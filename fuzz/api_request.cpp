@@ -190,6 +190,15 @@ public:
         if (item == "ITEM-2") return std::string("CASE-2");
         return make_error(ErrorCode::not_found, "no such item");
     }
+    void record_read(ledger::ReadRecord, ledger::TimeMs) override {}
+    Result<Json> item_reads(std::string_view item, std::uint64_t, std::size_t) override {
+        auto case_id = item_case(item);
+        if (!case_id) return tl::unexpected(case_id.error());
+        return Json{{"item", std::string(item)},
+                    {"case", *case_id},
+                    {"custodian", "NL-POL"},
+                    {"reads", Json::array()}};
+    }
     api::NodeStatus status() override {
         return api::NodeStatus{.chain_id = std::string(fuzz::fixture_chain),
                                .genesis_hash_hex = std::string(64, 'b'),

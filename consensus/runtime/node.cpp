@@ -637,6 +637,33 @@ bool Node::post(std::function<void()> job) {
     return true;
 }
 
+bool Node::post_read(ledger::ReadRecord read, ledger::TimeMs received) {
+    return post([this, read = std::move(read), received] { (void)submit_read(read, received); });
+}
+
+Result<ledger::EventId> Node::submit_read(ledger::ReadRecord read, ledger::TimeMs received) {
+    const ledger::Store& store = *impl_->store;
+    auto latest = store.latest_validators();
+    if (!latest) return tl::unexpected(latest.error());
+    const ledger::Validator* self = latest->set ? latest->set->find(impl_->signer->public_key()) : nullptr;
+    if (self == nullptr) {
+        ++impl_->counters.reads_dropped;
+        return make_error(ErrorCode::permission_denied, "this node is not a validator: it records no reads");
+    }
+    read.node = self->name;
+    ledger::Event event;
+    event.chain_id = store.genesis().chain_id;
+    event.kind = ledger::EventKind::read;
+    event.agency = self->agency;
+    event.time = received;
+    event.read = std::move(read);
+    ledger::Envelope envelope{event, impl_->signer->public_key(),
+                              impl_->signer->sign(ledger::canonical_event(event))};
+    auto admitted = impl_->admit(std::move(envelope), true);
+    ++(admitted ? impl_->counters.reads_recorded : impl_->counters.reads_dropped);
+    return admitted;
+}
+
 const ledger::Store& Node::store() const {
     return *impl_->store;
 }

@@ -127,11 +127,21 @@ public:
         }
     }
 
+    // Thread-safe: submit_read() on the node thread, without waiting for it (a read is answered
+    // without a node-thread hop; its record follows). False when the node is not running.
+    bool post_read(ledger::ReadRecord read, ledger::TimeMs received);
+
     // Node-thread-only (use inside call()).
     // Admits parsed envelopes in order, each on its own (a later one may chain on an earlier one);
     // one result per envelope. Once the mempool is full the rest get that error untried.
     [[nodiscard]] std::vector<Result<ledger::EventId>> submit_envelopes(
         std::vector<ledger::Envelope> envelopes);
+    // The consultation log (docs/FORMAT.md 6.7): completes a read record the API built (this
+    // validator's name, its agency, the receipt time), signs it with the validator key and admits
+    // it like a submitted event (gossiped, proposed, committed). permission_denied when this node
+    // is not a validator of the latest adopted set (it records nothing); the pool's refusal (its
+    // share of read records full) otherwise. Either is counted, never retried.
+    [[nodiscard]] Result<ledger::EventId> submit_read(ledger::ReadRecord read, ledger::TimeMs received);
     [[nodiscard]] const ledger::Store& store() const;
     // Pending envelope if the event is in the mempool.
     [[nodiscard]] std::optional<ledger::Envelope> pending(const ledger::EventId& id) const;

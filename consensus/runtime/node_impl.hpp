@@ -83,6 +83,10 @@ struct NodeCounters {
     std::uint64_t events_committed = 0;
     std::uint64_t events_admitted = 0;
     std::uint64_t events_refused = 0;
+    // Read records (the consultation log) this node signed and admitted, and those it could not
+    // admit (its pool's share of read records full, or a refusal).
+    std::uint64_t reads_recorded = 0;
+    std::uint64_t reads_dropped = 0;
     std::uint64_t messages_refused = 0;
     std::uint64_t evidence = 0;
     std::uint64_t messages_signed = 0;  // New proposals and votes this node signed.

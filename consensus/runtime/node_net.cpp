@@ -518,6 +518,10 @@ std::string NodeImpl::metrics() const {
           true);
     gauge("custos_events_admitted_total", "Events admitted to the mempool.", counters.events_admitted, true);
     gauge("custos_events_refused_total", "Events refused at admission.", counters.events_refused, true);
+    gauge("custos_reads_recorded_total", "Read records this node signed and admitted (consultation log).",
+          counters.reads_recorded, true);
+    gauge("custos_reads_dropped_total", "Read records this node could not admit (pool share full).",
+          counters.reads_dropped, true);
     gauge("custos_messages_refused_total", "Peer messages refused.", counters.messages_refused, true);
     gauge("custos_evidence_total", "Equivocations seen.", counters.evidence, true);
     gauge("custos_syncing", "1 while behind the other validators.", syncing() ? 1 : 0);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <tuple>
 
+#include "ledger/time.hpp"
+
 namespace custos::api::test {
 
 FakeService::FakeService() {
@@ -213,6 +215,44 @@ Result<std::string> FakeService::item_case(std::string_view item_id) {
     if (item_id == "ITEM-1") return std::string("CASE-1");
     if (item_id == "ITEM-2") return std::string("CASE-2");
     return make_error(ErrorCode::not_found, "no such item");
+}
+
+void FakeService::record_read(ledger::ReadRecord read, ledger::TimeMs received) {
+    std::lock_guard lock(mutex_);
+    reads_recorded_.emplace_back(std::move(read), received);
+}
+
+std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> FakeService::recorded_reads() {
+    std::lock_guard lock(mutex_);
+    return reads_recorded_;
+}
+
+Result<Json> FakeService::item_reads(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    auto case_id = item_case(item_id);
+    if (!case_id) return tl::unexpected(case_id.error());
+    std::lock_guard lock(mutex_);
+    Json reads_json = Json::array();
+    for (std::size_t i = 0; i < reads_recorded_.size(); ++i) {
+        const auto& [read, received] = reads_recorded_[i];
+        if (read.subject != item_id || i < from_leaf || reads_json.size() == limit) continue;
+        reads_json.push_back({{"leaf_index", i},
+                              {"id", event_hex},
+                              {"height", 7},
+                              {"time", ledger::format_time(received)},
+                              {"action", ledger::read_action_name(read.action)},
+                              {"subject", read.subject},
+                              {"outcome", ledger::read_outcome_name(read.outcome)},
+                              {"status", read.status},
+                              {"node", "validator-1"},
+                              {"agency", "NL-POL"},
+                              {"officer", ledger::key_id(read.officer)}});
+    }
+    return Json{{"item", std::string(item_id)},
+                {"case", *case_id},
+                {"custodian", item_id == "ITEM-1" ? "NL-POL" : "DE-BKA"},
+                {"reads", std::move(reads_json)}};
 }
 
 NodeStatus FakeService::status() {

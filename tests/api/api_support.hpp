@@ -77,6 +77,10 @@ public:
     Result<Json> digest_events(const Hash32& sha256, std::uint64_t from_leaf, std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
+    // Keeps each read record (see recorded_reads()); item_reads answers them back for ITEM-1
+    // (custodian NL-POL, case CASE-1) and ITEM-2 (DE-BKA, CASE-2).
+    void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
+    Result<Json> item_reads(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) override;
     NodeStatus status() override;
     std::string metrics_text() override { return "custos_height 7\n"; }
     bool healthy() override { return is_healthy.load(); }
@@ -96,6 +100,8 @@ public:
     void commit_submitted() { committed = true; }
 
     const TestOfficer& officer_named(const std::string& name) const { return *officers_.at(name); }
+    // The read records the server handed over, with their receipt times, in order.
+    std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> recorded_reads();
 
     std::atomic<int> submits{0};  // Envelopes submitted.
     std::atomic<int> submit_calls{0};
@@ -116,6 +122,7 @@ private:
     std::optional<std::size_t> mempool_room_;
     std::map<std::string, std::unique_ptr<TestOfficer>> officers_;
     std::set<crypto::PublicKey> revoked_;
+    std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> reads_recorded_;
 };
 
 // A valid envelope of an event of `agency` registering `item` of CASE-1, signed by `key`

@@ -176,6 +176,14 @@ Seen exercise_routes() {
     note("/v1/agencies/{agency}/cases", "GET", f.signed_request("de.custodian", "GET", cases));
     note("/v1/agencies/{agency}/cases", "GET", f.request("GET", cases));
     note("/v1/agencies/{agency}/cases", "GET", full.signed_request("auditor", "GET", cases));
+    // Who read an item: its custodian agency, the case's prosecutors, auditors (FORMAT.md 6.7).
+    const std::string reads_path = "/v1/items/ITEM-1/reads";
+    note("/v1/items/{item}/reads", "GET", f.signed_request("nl.custodian", "GET", reads_path));
+    note("/v1/items/{item}/reads", "GET", f.signed_request("nl.custodian", "GET", reads_path + "?limit=0"));
+    note("/v1/items/{item}/reads", "GET", f.request("GET", reads_path));
+    note("/v1/items/{item}/reads", "GET", f.signed_request("de.custodian", "GET", reads_path));
+    note("/v1/items/{item}/reads", "GET", f.signed_request("auditor", "GET", "/v1/items/NO-SUCH/reads"));
+    note("/v1/items/{item}/reads", "GET", full.signed_request("auditor", "GET", reads_path));
     // Search by digest: every role may search (no 403); what a key may not read is left out.
     const std::string search = "/v1/search?sha256=" + crypto::hex_encode(crypto::sha256("content").view());
     note("/v1/search", "GET", f.signed_request("nl.custodian", "GET", search));

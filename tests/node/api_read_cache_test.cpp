@@ -77,8 +77,8 @@ struct Client {
     }
 };
 
-crypto::SecretKey key_of(const fs::path& net, std::string_view role) {
-    auto file = crypto::read_secret_key_file(net / "keys" / "NL-POL" / (std::string(role) + ".key"));
+crypto::SecretKey key_of(const fs::path& net, std::string_view role, std::string_view agency = "NL-POL") {
+    auto file = crypto::read_secret_key_file(net / "keys" / agency / (std::string(role) + ".key"));
     REQUIRE_MESSAGE(file.has_value(), (file ? "" : file.error().message));
     return std::move(file->key);
 }
@@ -132,6 +132,49 @@ TEST_CASE("api read cache: a commit is seen by the next request (new trail event
         REQUIRE(after["events"].size() == 2);
         CHECK(after["events"][0]["id"] == first);
         CHECK(after["events"][1]["id"] == second);
+
+        // The consultation log: the prosecutor's trail reads above and a DE-BKA prosecutor's
+        // refused one each become a committed read record, signed by the node, carrying the
+        // reader's request signature; the custodian lists them (GET /v1/items/{item}/reads).
+        const auto outsider = key_of(net, "prosecutor", "DE-BKA");
+        REQUIRE(node.send(outsider, "GET", "/v1/items/" + item + "/trail").status == 403);
+        crypto::Json served_read, refused_read;
+        for (int attempt = 0; attempt < 100 && (served_read.is_null() || refused_read.is_null()); ++attempt) {
+            if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            auto listed = node.send(custodian, "GET", "/v1/items/" + item + "/reads");
+            REQUIRE_MESSAGE(listed.status == 200, listed.body);
+            const auto page = crypto::parse_json(listed.body);
+            REQUIRE(page.has_value());
+            for (const auto& read : (*page)["reads"]) {
+                if (read["action"] != "trail") continue;
+                if (read["outcome"] == "served" &&
+                    read["officer"]["key"] == ledger::key_id(prosecutor.public_key()))
+                    served_read = read;
+                if (read["outcome"] == "refused") refused_read = read;
+            }
+        }
+        REQUIRE_MESSAGE(!served_read.is_null(), "the prosecutor's trail read was never committed");
+        REQUIRE_MESSAGE(!refused_read.is_null(), "the refused read was never committed");
+        CHECK(served_read["status"] == 200);
+        CHECK(served_read["officer"]["agency"] == "NL-POL");
+        CHECK(served_read["officer"]["roles"] == crypto::Json::array({"prosecutor"}));
+        CHECK(served_read["node"].get<std::string>().starts_with("NL-POL"));
+        CHECK(refused_read["status"] == 403);
+        CHECK(refused_read["officer"]["key"] == ledger::key_id(outsider.public_key()));
+        CHECK(refused_read["officer"]["agency"] == "DE-BKA");
+        // The committed record is the node's envelope around the officer's own signature.
+        auto record = node.send(custodian, "GET", "/v1/events/" + served_read["id"].get<std::string>());
+        // (A read record is readable by id by the officers of the serving node's agency.)
+        REQUIRE_MESSAGE(record.status == 200, record.body);
+        auto envelope = crypto::parse_json(record.body).value()["envelope"];
+        auto parsed = ledger::envelope_from_json(envelope);
+        REQUIRE(parsed.has_value());
+        REQUIRE(parsed->event.read.has_value());
+        CHECK(parsed->event.read->node == served_read["node"]);
+        CHECK(crypto::verify(prosecutor.public_key(), as_bytes(parsed->event.read->signature_base),
+                             parsed->event.read->signature));
+        // A list of reads is itself recorded; DE-BKA (neither custodian nor in the case) is refused.
+        CHECK(node.send(outsider, "GET", "/v1/items/" + item + "/reads").status == 403);
 
         // The prosecutor's key authenticated (and was cached); once its revocation commits, the
         // next request with it is refused, while other keys still read.

@@ -30,6 +30,8 @@ int run_inbox(const Args& args);
 int run_cases(const Args& args);
 // `custos find --sha256 HEX|--sha256-of FILE --node URL --key FILE [--json]` (find.cpp)
 int run_find(const Args& args);
+// `custos reads ITEM --node URL --key FILE [--json]` (reads.cpp)
+int run_reads(const Args& args);
 // `custos status --node URL --key FILE [--json]`
 int run_status(const Args& args);
 // `custos bench load ...` and `custos bench api ...`: the arguments after "load" / "api".

@@ -401,6 +401,47 @@ Result<Json> NodeServiceAdapter::digest_events(const Hash32& sha256, std::uint64
     });
 }
 
+void NodeServiceAdapter::record_read(ledger::ReadRecord read, ledger::TimeMs received) {
+    (void)node_.post_read(std::move(read), received);
+}
+
+Result<Json> NodeServiceAdapter::item_reads(std::string_view item_id, std::uint64_t from_leaf,
+                                            std::size_t limit) {
+    std::string item(item_id);
+    return node_.call<Json>([this, item, from_leaf, limit]() -> Result<Json> {
+        const auto& store = node_.store();
+        auto state = store.item(item);
+        if (!state) return tl::unexpected(state.error());
+        if (!state->has_value()) return make_error(ErrorCode::not_found, "no item " + item);
+        auto leaves = store.item_reads(item, from_leaf, limit);
+        if (!leaves) return tl::unexpected(leaves.error());
+        Json reads = Json::array();
+        for (std::uint64_t leaf : *leaves) {
+            auto stored = store.event_at(leaf);
+            if (!stored) return tl::unexpected(stored.error());
+            const ledger::Event& event = stored->envelope.event;
+            if (!event.read)
+                return make_error(ErrorCode::corruption, "the read index names a leaf that is not a read");
+            const ledger::ReadRecord& read = *event.read;
+            reads.push_back({{"leaf_index", leaf},
+                             {"id", ledger::event_id_hex(stored->id)},
+                             {"height", stored->height.value},
+                             {"time", ledger::format_time(event.time)},
+                             {"action", ledger::read_action_name(read.action)},
+                             {"subject", read.subject},
+                             {"outcome", ledger::read_outcome_name(read.outcome)},
+                             {"status", read.status},
+                             {"node", read.node},
+                             {"agency", event.agency},
+                             {"officer", ledger::key_id(read.officer)}});
+        }
+        return Json{{"item", item},
+                    {"case", (*state)->case_id},
+                    {"custodian", (*state)->custodian},
+                    {"reads", std::move(reads)}};
+    });
+}
+
 Result<std::set<std::string>> NodeServiceAdapter::case_participants(std::string_view case_id) {
     std::string id(case_id);
     using Answer = std::set<std::string>;

@@ -55,6 +55,9 @@ public:
                                        std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
+    void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
+    Result<crypto::Json> item_reads(std::string_view item_id, std::uint64_t from_leaf,
+                                    std::size_t limit) override;
     api::NodeStatus status() override;
     std::string metrics_text() override;
     bool healthy() override;

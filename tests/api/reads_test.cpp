@@ -1,0 +1,134 @@
+// The consultation log's API side (docs/FORMAT.md 6.7): which answers hand the node a read
+// record, and that the record carries exactly what the officer signed; GET /v1/items/{item}/reads:
+// who may list an item's readers, its pages. tests/node/api_read_cache_test.cpp checks on a real
+// network that the records commit.
+#include "api_support.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/read_record.hpp"
+
+namespace custos::api::test {
+
+namespace {
+
+Json json_of(const ClientResponse& response) {
+    REQUIRE_MESSAGE(response.status == 200, response.body);
+    auto json = crypto::parse_json(response.body);
+    REQUIRE(json.has_value());
+    return *json;
+}
+
+// What R35 and R36 check (ledger/rules_read.cpp), here against the record the server built.
+void check_signed_as_recorded(const ledger::ReadRecord& read, const TestOfficer& officer,
+                              const std::string& target) {
+    CHECK(read.officer == officer.key.public_key());
+    CHECK(crypto::verify(read.officer, as_bytes(read.signature_base), read.signature));
+    auto base = ledger::parse_signature_base(read.signature_base);
+    REQUIRE_MESSAGE(base.has_value(), read.signature_base);
+    CHECK(base->method == "GET");
+    CHECK(ledger::target_of_uri(base->target_uri) == target);
+    CHECK(base->key_id == officer.key_id());
+}
+
+}  // namespace
+
+TEST_CASE("reads: a served trail read and a refused one are handed to the node as read records") {
+    Fixture fixture;
+    REQUIRE(fixture.signed_request("nl.prosecutor", "GET", "/v1/items/ITEM-1/trail").status == 200);
+    REQUIRE(fixture.signed_request("de.custodian", "GET", "/v1/items/ITEM-1/trail").status == 403);
+    auto reads = fixture.service.recorded_reads();
+    REQUIRE(reads.size() == 2);
+    const auto& [served, served_at] = reads[0];
+    CHECK(served.action == ledger::ReadAction::trail);
+    CHECK(served.subject == "ITEM-1");
+    CHECK(served.outcome == ledger::ReadOutcome::served);
+    CHECK(served.status == 200);
+    CHECK(served.node.empty());  // The node names itself.
+    CHECK(served_at.value == test_now * 1000);
+    check_signed_as_recorded(served, fixture.service.officer_named("nl.prosecutor"),
+                             "/v1/items/ITEM-1/trail");
+    const auto& refused = reads[1].first;
+    CHECK(refused.outcome == ledger::ReadOutcome::refused);
+    CHECK(refused.status == 403);
+    check_signed_as_recorded(refused, fixture.service.officer_named("de.custodian"),
+                             "/v1/items/ITEM-1/trail");
+}
+
+TEST_CASE("reads: each read route is recorded with its action and subject; other answers are not") {
+    Fixture fixture;
+    const std::string digest = crypto::hex_encode(crypto::sha256("content").view());
+    fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/bundle");
+    fixture.signed_request("auditor", "GET", "/v1/cases/CASE-1");
+    fixture.signed_request("auditor", "GET", "/v1/search?sha256=" + digest);
+    fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/reads");
+    auto reads = fixture.service.recorded_reads();
+    REQUIRE(reads.size() == 4);
+    CHECK(reads[0].first.action == ledger::ReadAction::bundle);
+    CHECK(reads[1].first.action == ledger::ReadAction::case_items);
+    CHECK(reads[1].first.subject == "CASE-1");
+    CHECK(reads[2].first.action == ledger::ReadAction::search);
+    CHECK(reads[2].first.subject == digest);
+    CHECK(reads[3].first.action == ledger::ReadAction::reads);
+    // Not recorded: a read of nothing (404), a bad request (400), an unsigned request (401), a
+    // route that is not a read of evidence (status, officers).
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/items/NO-SUCH/trail").status == 404);
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/search?sha256=xyz").status == 400);
+    CHECK(fixture.request("GET", "/v1/items/ITEM-1/trail").status == 401);
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/status").status == 200);
+    CHECK(fixture.service.recorded_reads().size() == 4);
+}
+
+TEST_CASE(
+    "reads: GET /v1/items/{item}/reads is for auditors, the custodian agency and the case's prosecutors") {
+    Fixture fixture;
+    fixture.signed_request("nl.prosecutor", "GET", "/v1/items/ITEM-1/trail");
+    fixture.signed_request("de.custodian", "GET", "/v1/items/ITEM-1/trail");  // 403, recorded
+    for (const std::string officer : {"nl.custodian", "nl.admin", "nl.prosecutor", "auditor"}) {
+        CAPTURE(officer);
+        Json answer = json_of(fixture.signed_request(officer, "GET", "/v1/items/ITEM-1/reads"));
+        CHECK(answer["item"] == "ITEM-1");
+        CHECK(answer["custodian"] == "NL-POL");
+        REQUIRE(answer["reads"].size() >= 2);
+        const Json& first = answer["reads"][0];
+        CHECK(first["action"] == "trail");
+        CHECK(first["outcome"] == "served");
+        CHECK(first["officer"]["key"] == fixture.service.officer_named("nl.prosecutor").key_id());
+        CHECK(first["officer"]["agency"] == "NL-POL");
+        CHECK(first["officer"]["roles"] == Json::array({"prosecutor"}));
+        CHECK(first["officer"]["name"] == "NL-POL.prosecutor");
+        CHECK(answer["reads"][1]["outcome"] == "refused");
+        CHECK(answer["reads"][1]["status"] == 403);
+        CHECK(answer["reads"][1]["officer"]["agency"] == "DE-BKA");
+    }
+    // DE-BKA neither holds ITEM-1 nor takes part in CASE-1: refused, and the refusal is recorded.
+    const std::size_t before = fixture.service.recorded_reads().size();
+    for (const std::string officer : {"de.custodian", "de.prosecutor", "de.admin"}) {
+        auto refused = fixture.signed_request(officer, "GET", "/v1/items/ITEM-1/reads");
+        CHECK(refused.status == 403);
+        CHECK(problem_of(refused)["field"] == "item");
+    }
+    auto reads = fixture.service.recorded_reads();
+    REQUIRE(reads.size() == before + 3);
+    CHECK(reads.back().first.action == ledger::ReadAction::reads);
+    CHECK(reads.back().first.outcome == ledger::ReadOutcome::refused);
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/items/NO-SUCH/reads").status == 404);
+}
+
+TEST_CASE("reads: pages of GET /v1/items/{item}/reads follow the cursor") {
+    Fixture fixture;
+    for (int i = 0; i < 3; ++i)
+        fixture.signed_request("nl.prosecutor", "GET", "/v1/items/ITEM-1/trail");
+    Json first = json_of(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/reads?limit=2"));
+    REQUIRE(first["reads"].size() == 2);
+    REQUIRE(first.contains("next"));
+    CHECK(first["next"] == "2");
+    Json second =
+        json_of(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/reads?limit=2&cursor=2"));
+    // The third trail read, then the first page's own read of the list.
+    REQUIRE(second["reads"].size() == 2);
+    CHECK(second["reads"][0]["leaf_index"] == 2);
+    CHECK(second["reads"][1]["action"] == "reads");
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/reads?limit=0").status == 400);
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/reads?cursor=-1").status == 400);
+}
+
+}  // namespace custos::api::test

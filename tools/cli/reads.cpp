@@ -1,0 +1,100 @@
+// custos reads: who read or exported an item and when (GET /v1/items/{item}/reads), from the
+// consultation log the validators agree on (docs/FORMAT.md 6.7).
+#include <iostream>
+
+#include "tools/cli/api_client.hpp"
+
+namespace custos::cli {
+
+namespace {
+
+using namespace api_cli;
+using crypto::Json;
+
+const OptionSpec reads_spec{
+    .usage =
+        "usage: custos reads ITEM --node URL --key FILE [--json]\n"
+        "\n"
+        "Prints who read or exported the item and when, from the consultation log the validators\n"
+        "commit: each signed trail, bundle, state-proof or reads request a node answered (served)\n"
+        "or refused (403), with the time the node received it, the officer's key, agency, role and\n"
+        "name, and the node that served it: GET /v1/items/ITEM/reads, every page. Each line is\n"
+        "backed by the officer's own request signature, checked by every validator. For auditors,\n"
+        "the prosecutors of the item's case and the officers of its custodian agency; anyone else\n"
+        "is refused (403), and that refusal is itself recorded. A read appears once its record\n"
+        "is committed (about a block after the read).\n"
+        "\n"
+        "options:\n"
+        "  --node URL   the node's REST base URL, e.g. http://127.0.0.1:8081\n"
+        "  --key FILE   the officer's secret key file (mode 0600)\n"
+        "  --json       print {\"item\", \"custodian\", \"reads\"} as JSON\n"
+        "  -h, --help   show this help\n"
+        "\n"
+        "exit status: 0 printed (also when nobody read it yet), 1 refused or failed, 2 bad usage.\n",
+    .positional = 1,
+    .names = {"ITEM"},
+};
+
+// Pages read at most (1,000 records each).
+constexpr int reads_pages_max = 100;
+
+std::string roles_text(const Json& officer) {
+    std::string roles;
+    if (officer.contains("roles") && officer["roles"].is_array()) {
+        for (const auto& role : officer["roles"])
+            roles +=
+                (roles.empty() ? "" : ",") + (role.is_string() ? role.get<std::string>() : std::string("?"));
+    }
+    return roles.empty() ? "?" : roles;
+}
+
+}  // namespace
+
+int run_reads(const Args& args) {
+    int exit_code = exit_ok;
+    auto options = parse_options(args, reads_spec, exit_code);
+    if (!options) return exit_code;
+    const std::string& item = options->positional[0];
+    if (!is_path_id(item)) return usage_error(reads_spec, "ITEM must match [A-Za-z0-9._:-]{1,128}");
+    auto key = read_key_option(options->key_path);
+    if (!key) return fail(key.error().message);
+    Json reads = Json::array();
+    std::string custodian, cursor;
+    for (int page = 0; page < reads_pages_max; ++page) {
+        std::string target = "/v1/items/" + item + "/reads?limit=1000";
+        if (!cursor.empty()) target += "&cursor=" + cursor;
+        auto response = signed_call(*options, key->key, "GET", target);
+        if (!response) return fail(response.error().message);
+        if (response->status != 200) return report_problem(*response);
+        auto answer = json_body(*response);
+        if (!answer) return exit_failure;
+        custodian = text(*answer, "custodian");
+        if (answer->contains("reads") && (*answer)["reads"].is_array()) {
+            for (auto& entry : (*answer)["reads"])
+                reads.push_back(std::move(entry));
+        }
+        cursor = text(*answer, "next");
+        if (cursor.empty()) break;
+    }
+    if (options->json) {
+        std::cout << Json{{"item", item}, {"custodian", custodian}, {"reads", reads}}.dump(2) << "\n";
+        return exit_ok;
+    }
+    std::cout << item << " (custodian " << custodian << "): " << reads.size()
+              << (reads.size() == 1 ? " read recorded\n" : " reads recorded\n");
+    for (const auto& entry : reads) {
+        const Json officer =
+            entry.contains("officer") && entry["officer"].is_object() ? entry["officer"] : Json::object();
+        std::cout << "  " << text(entry, "time") << "  " << text(entry, "action") << " "
+                  << text(entry, "outcome") << " (HTTP " << number(entry, "status") << ")  by "
+                  << text(officer, "name", "?") << ", " << roles_text(officer) << " of "
+                  << text(officer, "agency", "?") << "\n"
+                  << "     key " << text(officer, "key") << "\n"
+                  << "     served by " << text(entry, "node") << " (" << text(entry, "agency") << "), record "
+                  << text(entry, "id") << " (height " << number(entry, "height") << ", leaf "
+                  << number(entry, "leaf_index") << ")\n";
+    }
+    return exit_ok;
+}
+
+}  // namespace custos::cli
