@@ -57,6 +57,8 @@ inline constexpr std::string_view validator_state = "state.validators";
 inline constexpr std::string_view index_offer = "index.offer";
 inline constexpr std::string_view index_case = "index.case";
 inline constexpr std::string_view index_digest = "index.digest";
+inline constexpr std::string_view index_read = "index.read";                  // The consultation log.
+inline constexpr std::string_view index_read_request = "index.read_request";  // One record a request.
 // A certified checkpoint given to compare with (AuditOptions::expected_checkpoints):
 inline constexpr std::string_view checkpoint_certificate = "checkpoint.certificate";  // does not verify
 inline constexpr std::string_view checkpoint_behind = "checkpoint.behind";            // store ends before it

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "crypto/encoding.hpp"
+#include "ledger/read_record.hpp"
 #include "ledger/store.hpp"
 #include "ledger/store_keys.hpp"
 
@@ -70,6 +71,20 @@ Next from_entries(const Entries& entries) {
         ++at;
         return true;
     };
+}
+
+std::string describe_read(std::string_view key, std::string_view value) {
+    std::string_view rest = key;
+    auto item = take_id(rest);
+    if (!item || rest.size() != 8 || value.size() != 32) return malformed(key);
+    return "a read record of item " + std::string(*item) + " at leaf " +
+           std::to_string(store::read_be64(rest).value_or(0)) + " (record " + bytes_hex(value) + ")";
+}
+
+std::string describe_read_request(std::string_view key, std::string_view value) {
+    if (key.size() != 32 || value.size() != 8) return malformed(key);
+    return "the signed request " + bytes_hex(key) + " recorded at leaf " +
+           std::to_string(store::read_be64(value).value_or(0));
 }
 
 // Walks the stored entries under `prefix` beside the replay's, both in key order; the first
@@ -140,7 +155,11 @@ Next from_leaf_lists(std::string_view prefix, const Map& lists) {
 
 }  // namespace
 
-void IndexReplay::add_event(const Event& event, std::uint64_t leaf) {
+void IndexReplay::add_event(const Event& event, const EventId& id, std::uint64_t leaf) {
+    if (event.kind == EventKind::read && event.read) {
+        if (reads_item(event.read->action)) item_reads_[event.read->subject].emplace_back(leaf, id);
+        read_requests_.insert_or_assign(read_request_hash(*event.read), leaf);
+    }
     for (const auto& agency : case_participants(event))
         cases_.insert(store::id_pair_key(store::meta_key::agency_case_prefix, agency, event.case_id));
     for (const auto& sha256 : event_digests(event))
@@ -168,9 +187,37 @@ Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, con
                            "agency cases (case/)", describe_case);
     if (!in_case || *in_case) return in_case;
 
-    return compare(db, store::meta_key::digest_prefix,
-                   from_leaf_lists(store::meta_key::digest_prefix, digests_), "index.digest",
-                   "evidence digest (digest/)", describe_digest);
+    auto digest =
+        compare(db, store::meta_key::digest_prefix, from_leaf_lists(store::meta_key::digest_prefix, digests_),
+                "index.digest", "evidence digest (digest/)", describe_digest);
+    if (!digest || *digest) return digest;
+
+    // "read/" str item u64 leaf -> record id, sorted as the store orders the bytes (the
+    // length-prefixed item ids do not sort as the ids themselves).
+    Entries reads;
+    for (const auto& [item, records] : item_reads_) {
+        for (const auto& [leaf, id] : records) {
+            std::string key(store::meta_key::read_prefix);
+            store::append_id(key, item);
+            store::append_be64(key, leaf);
+            reads.emplace_back(std::move(key), store::hash_key(id.hash));
+        }
+    }
+    std::sort(reads.begin(), reads.end());
+    auto read = compare(db, store::meta_key::read_prefix, from_entries(reads), "index.read",
+                        "consultation log (read/)", describe_read);
+    if (!read || *read) return read;
+
+    // "read_request/" request hash -> the record's leaf, in the map's (byte) order.
+    auto request = [list = read_requests_.begin(), this](std::string& key, std::string& value) mutable {
+        if (list == read_requests_.end()) return false;
+        key = std::string(store::meta_key::read_request_prefix) + store::hash_key(list->first);
+        value = store::be64(list->second);
+        ++list;
+        return true;
+    };
+    return compare(db, store::meta_key::read_request_prefix, request, "index.read_request",
+                   "read requests (read_request/)", describe_read_request);
 }
 
 }  // namespace custos::ledger

@@ -1,5 +1,6 @@
 // Audit of the read indexes (ledger/audit_indexes.hpp): the inbox ("offer/"), the agencies' cases
-// ("case/") and the digest search ("digest/") of a store written through append_block verify;
+// ("case/"), the digest search ("digest/") and the consultation log ("read/", "read_request/") of
+// a store written through append_block verify;
 // an entry dropped, added or changed on purpose in each is reported under its index's check,
 // naming the entry.
 #include <doctest/doctest.h>
@@ -28,6 +29,13 @@ struct IndexWorld {
                                              "2026-02-10T08:00:00.000Z");
         offer.recipient = "NL-POL";
         world.add_block({world.world.sign(offer, "de.custodian")}, "2026-02-10T08:00:01.000Z");
+        // A prosecutor's read of ITEM-1's trail, recorded by validator-1: the consultation log.
+        const auto& ledger = world.world;
+        const char* received = "2026-02-10T09:00:00.000Z";
+        world.add_block(
+            {ledger.sign_read(ledger.read_event(
+                ledger.signed_read("nl.prosecutor", ReadAction::trail, "ITEM-1", received), received))},
+            "2026-02-10T09:00:01.000Z");
     }
 
     [[nodiscard]] store::Db& db() { return world.store().db(); }
@@ -169,5 +177,30 @@ TEST_CASE("audit indexes: a digest search entry dropped, moved to another leaf o
         const auto& violation = violation_of(report);
         CHECK(violation.rule == audit_check::index_digest);
         CHECK(violation.found.find("no key of this index") != std::string::npos);
+    }
+}
+
+TEST_CASE("audit indexes: a consultation log entry or a read request entry dropped or moved is reported") {
+    IndexWorld world;
+    const auto reads = world.entries(store::meta_key::read_prefix);
+    const auto requests = world.entries(store::meta_key::read_request_prefix);
+    REQUIRE(reads.size() == 1);
+    REQUIRE(requests.size() == 1);
+    CHECK(world.audit().verified());
+
+    SUBCASE("the read of ITEM-1 dropped: the custodian would not see who read its trail") {
+        REQUIRE(world.db().remove_raw(Column::meta, reads[0].first).has_value());
+        const auto report = world.audit();
+        const auto& violation = violation_of(report);
+        CHECK(violation.rule == audit_check::index_read);
+        CHECK(violation.found == "nothing");
+        CHECK(violation.expected.find("a read record of item ITEM-1 at leaf ") == 0);
+    }
+    SUBCASE("the request's entry names another leaf: R37 would answer from it") {
+        REQUIRE(world.db().put_raw(Column::meta, requests[0].first, store::be64(0)).has_value());
+        const auto report = world.audit();
+        const auto& violation = violation_of(report);
+        CHECK(violation.rule == audit_check::index_read_request);
+        CHECK(violation.found.find("recorded at leaf 0") != std::string::npos);
     }
 }
