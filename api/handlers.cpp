@@ -10,6 +10,7 @@
 #include "crypto/encoding.hpp"
 #include "ledger/event.hpp"
 #include "ledger/officers.hpp"
+#include "ledger/time.hpp"
 
 namespace custos::api::handlers {
 
@@ -133,6 +134,99 @@ tl::expected<std::string, ApiResponse> after_cursor(const Call& call, std::strin
                                           "after"));
     }
     return found->second;
+}
+
+// The search of GET /v1/search from its query, and the terms to echo in the answer. One of
+// `sha256` and `officer` at most; `from` and `to` (ledger time, RFC 3339 as the ledger writes it)
+// each optional; at least one of the four; `case` narrows any of them; `cursor` is a leaf index.
+tl::expected<std::pair<ledger::EventSearch, Json>, ApiResponse> search_terms(const Call& call) {
+    ledger::EventSearch search;
+    Json echo = Json::object();
+    auto text = [&](std::string_view name) -> const std::string* {
+        auto found = call.query.find(std::string(name));
+        return found == call.query.end() ? nullptr : &found->second;
+    };
+    if (const std::string* sha256 = text("sha256")) {
+        std::string lower = *sha256;
+        for (char& c : lower)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto hash = crypto::hash_from_hex(lower);
+        if (!hash)
+            return tl::unexpected(
+                bad_request("Invalid query parameter", "sha256 is 64 hex digits", "sha256"));
+        search.sha256 = *hash;
+        echo["sha256"] = lower;
+    }
+    if (const std::string* officer = text("officer")) {
+        auto key = crypto::public_key_from_hex(*officer);
+        if (!key) {
+            return tl::unexpected(bad_request(
+                "Invalid query parameter", "officer is an officer key, 64 lowercase hex digits", "officer"));
+        }
+        if (search.sha256) {
+            return tl::unexpected(bad_request("Invalid query parameter",
+                                              "search by sha256 or by officer, not both", "officer"));
+        }
+        search.signer = *key;
+        echo["officer"] = *officer;
+    }
+    for (std::string_view name : {"from", "to"}) {
+        const std::string* time_text = text(name);
+        if (time_text == nullptr) continue;
+        auto time = ledger::parse_time(*time_text);
+        if (!time) {
+            return tl::unexpected(bad_request(
+                "Invalid query parameter",
+                std::string(name) + " is a UTC time as the ledger writes it, e.g. 2026-11-27T21:00:00.000Z",
+                std::string(name)));
+        }
+        (name == "from" ? search.from_time : search.to_time) = *time;
+        echo[std::string(name)] = *time_text;
+    }
+    if (search.from_time && search.to_time && !(*search.from_time < *search.to_time))
+        return tl::unexpected(bad_request("Invalid query parameter", "from must be before to", "from"));
+    if (!search.sha256 && !search.signer && !search.from_time && !search.to_time) {
+        return tl::unexpected(bad_request(
+            "Invalid query parameter", "sha256 is required unless officer, from or to is given", "sha256"));
+    }
+    if (const std::string* case_id = text("case")) {
+        if (!is_valid_path_id(*case_id)) {
+            return tl::unexpected(
+                bad_request("Invalid query parameter", "case is a case id ([A-Za-z0-9._:-]{1,128})", "case"));
+        }
+        echo["case"] = *case_id;
+    }
+    if (const std::string* cursor = text("cursor")) {
+        auto value = parse_integer_parameter("cursor", *cursor, 1);
+        if (!value) return tl::unexpected(value.error());
+        search.from_leaf = *value;
+    }
+    return std::pair{std::move(search), std::move(echo)};
+}
+
+// The entries of `page` (each with a "case") that the reader may read, and of `only_case` when
+// it is not "": an auditor reads all, anyone else the cases its agency takes part in.
+tl::expected<Json, ApiResponse> readable_events(const Call& call, Json page, const std::string& only_case) {
+    Json readable = Json::array();
+    std::map<std::string, bool> may_read;  // By case, for this page.
+    for (auto& entry : page) {
+        const std::string case_id = entry.value("case", "");
+        if (!only_case.empty() && case_id != only_case) continue;
+        if (!call.officer->has_role(Role::auditor)) {
+            auto known = may_read.find(case_id);
+            if (known == may_read.end()) {
+                auto participants = call.service.case_participants(case_id);
+                if (!participants && participants.error().code != ErrorCode::not_found)
+                    return tl::unexpected(error_response(participants.error()));
+                known =
+                    may_read.emplace(case_id, participants && participants->contains(call.officer->agency))
+                        .first;
+            }
+            if (!known->second) continue;
+        }
+        readable.push_back(std::move(entry));
+    }
+    return readable;
 }
 
 }  // namespace
@@ -392,54 +486,29 @@ ApiResponse item_reads(const Call& call) {
 }
 
 ApiResponse search(const Call& call) {
-    // Events by evidence digest: an examiner holding a file's SHA-256 finds its item. Only the
-    // events of cases the reader may read are answered (auditors: all), so a search tells nothing
-    // of the others, not even that they exist.
+    // Committed events by evidence digest (an examiner holding a file's SHA-256 finds its item),
+    // by officer key (what a key signed) and/or by ledger time (what was committed in [from, to)),
+    // within one case when `case` is given. Only the events of cases the reader may read are
+    // answered (auditors: all), so a search tells nothing of the others, not even that they exist.
     // Every role may search (an officer holds at least one of the case readers' roles or is an
     // auditor); what it finds is filtered by case below.
-    auto text = call.query.find("sha256");
-    if (text == call.query.end())
-        return bad_request("Invalid query parameter", "sha256 is required", "sha256");
-    std::string lower = text->second;
-    for (char& c : lower)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto sha256 = crypto::hash_from_hex(lower);
-    if (!sha256) return bad_request("Invalid query parameter", "sha256 is 64 hex digits", "sha256");
-    std::uint64_t from_leaf = 0;
-    if (auto found = call.query.find("cursor"); found != call.query.end()) {
-        auto value = parse_integer_parameter("cursor", found->second, 1);
-        if (!value) return value.error();
-        from_leaf = *value;
-    }
+    auto terms = search_terms(call);
+    if (!terms) return terms.error();
+    auto& [search, echo] = *terms;
     auto limit = page_limit(call);
     if (!limit) return limit.error();
-    auto found = call.service.digest_events(*sha256, from_leaf, *limit + 1);
+    search.limit = *limit + 1;
+    auto found = call.service.search_events(search);
     if (!found) return error_response(found.error());
     Json page = found->is_array() ? std::move(*found) : Json::array();
-    Json answer{{"sha256", lower}};
+    Json answer = std::move(echo);
     if (page.size() > *limit) {
         page.erase(page.begin() + static_cast<std::ptrdiff_t>(*limit), page.end());
         answer["next"] = std::to_string(page.back().value("leaf_index", std::uint64_t{0}) + 1);
     }
-    Json readable = Json::array();
-    std::map<std::string, bool> may_read;  // By case, for this page.
-    for (auto& entry : page) {
-        const std::string case_id = entry.value("case", "");
-        if (!call.officer->has_role(Role::auditor)) {
-            auto known = may_read.find(case_id);
-            if (known == may_read.end()) {
-                auto participants = call.service.case_participants(case_id);
-                if (!participants && participants.error().code != ErrorCode::not_found)
-                    return error_response(participants.error());
-                known =
-                    may_read.emplace(case_id, participants && participants->contains(call.officer->agency))
-                        .first;
-            }
-            if (!known->second) continue;
-        }
-        readable.push_back(std::move(entry));
-    }
-    answer["events"] = std::move(readable);
+    auto readable = readable_events(call, std::move(page), answer.value("case", ""));
+    if (!readable) return readable.error();
+    answer["events"] = std::move(*readable);
     return json_response(200, answer);
 }
 

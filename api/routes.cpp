@@ -25,7 +25,7 @@ struct Route {
     std::string_view parameter;               // Name of the "{}" segment ("item", "case", ...).
     http::verb method;
     bool open;                              // Served without a request signature.
-    std::array<std::string_view, 3> query;  // Accepted query parameters ("" = none).
+    std::array<std::string_view, 8> query;  // Accepted query parameters ("" = none).
     Handler handler;
     std::size_t body_bytes_max = request_body_bytes_max;  // Larger bodies: 413.
 };
@@ -66,7 +66,12 @@ constexpr std::array<Route, 20> routes = {{
      false,
      {"after", "limit"},
      handlers::agency_cases},
-    {{"v1", "search"}, "", http::verb::get, false, {"sha256", "cursor", "limit"}, handlers::search},
+    {{"v1", "search"},
+     "",
+     http::verb::get,
+     false,
+     {"sha256", "officer", "from", "to", "case", "cursor", "limit"},
+     handlers::search},
     {{"v1", "blocks", "{}"}, "height", http::verb::get, false, {}, handlers::block},
     {{"v1", "checkpoints", "latest"}, "", http::verb::get, true, {}, handlers::checkpoint},
     {{"v1", "checkpoints", "{}"}, "height", http::verb::get, true, {}, handlers::checkpoint},

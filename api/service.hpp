@@ -37,6 +37,7 @@
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/officers.hpp"
+#include "ledger/store.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::api {
@@ -154,12 +155,13 @@ public:
                                                                         std::string_view after_case,
                                                                         std::size_t limit) = 0;
 
-    // The committed events that record the SHA-256 `sha256` (an item's digests, digests measured
-    // again, an access's results), in log order from leaf `from_leaf`, at most `limit`:
-    // [{"leaf_index","id","height","item","case","kind","agency","time"}...] (search by evidence
-    // digest; the caller filters what the reader may see).
-    [[nodiscard]] virtual Result<crypto::Json> digest_events(const Hash32& sha256, std::uint64_t from_leaf,
-                                                             std::size_t limit) = 0;
+    // The committed events a search finds (ledger::EventSearch: those recording a SHA-256, or
+    // signed by an officer key, or all; committed at a ledger time in [from_time, to_time); from
+    // leaf `from_leaf`), in log order, at most `limit`:
+    // [{"leaf_index","id","height","ledger_time","item","case","kind","agency","signer","time"}...]
+    // (`ledger_time`: the committing block's time; `time`: the event's own; the caller filters
+    // what the reader may see).
+    [[nodiscard]] virtual Result<crypto::Json> search_events(const ledger::EventSearch& search) = 0;
 
     // The agencies taking part in a case: every agency that registered, held, received (was
     // offered or accepted) or was granted an item of it, from the committed trails of its items.

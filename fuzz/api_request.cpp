@@ -165,10 +165,10 @@ public:
         }
         return cases;
     }
-    Result<Json> digest_events(const Hash32&, std::uint64_t from_leaf, std::size_t limit) override {
+    Result<Json> search_events(const ledger::EventSearch& search) override {
         Json events = Json::array();
         for (std::uint64_t leaf : {3, 5, 9}) {
-            if (leaf < from_leaf || events.size() == limit) continue;
+            if (leaf < search.from_leaf || events.size() == search.limit) continue;
             events.push_back({{"leaf_index", leaf},
                               {"id", known_event},
                               {"height", 7},

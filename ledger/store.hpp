@@ -52,6 +52,19 @@ struct PendingOfferEntry {
     EventId offer;  // The transfer.offer event.
 };
 
+// A search of the committed events (Store::search_events): those recording a SHA-256, or signed
+// by a key, or all of them (neither given); committed by a block whose (ledger) time is in
+// [from_time, to_time) when given; with a leaf index in [from_leaf, to_leaf).
+struct EventSearch {
+    std::optional<Hash32> sha256;             // meta "digest/"
+    std::optional<crypto::PublicKey> signer;  // meta "signer/" (not both)
+    std::optional<TimeMs> from_time;          // meta "time/"
+    std::optional<TimeMs> to_time;
+    std::uint64_t from_leaf = 0;
+    std::uint64_t to_leaf = UINT64_MAX;
+    std::size_t limit = store_read_entries_max;
+};
+
 struct Checkpoint {
     BlockHeader header;
     BlockHash hash;
@@ -151,6 +164,13 @@ public:
     [[nodiscard]] Result<std::vector<std::uint64_t>> item_reads(std::string_view item,
                                                                 std::uint64_t from_leaf,
                                                                 std::size_t limit) const;
+    // Leaf indexes of the events the search finds, in log order, at most `limit`
+    // (store_search.cpp).
+    [[nodiscard]] Result<std::vector<std::uint64_t>> search_events(const EventSearch& search) const;
+    // The leaf index of the first event committed by a block whose time is at least `time`
+    // (meta "time/"); log_size() when there is none. Block times strictly increase, so the
+    // events committed in [from, to) are the leaves [first_leaf_at(from), first_leaf_at(to)).
+    [[nodiscard]] Result<std::uint64_t> first_leaf_at(TimeMs time) const;
     [[nodiscard]] Result<BlockHeader> header(Height height) const;
     [[nodiscard]] Result<Block> block(Height height) const;
     // A block's header and the ids of its events in order: what block() would give, the ids
@@ -216,6 +236,12 @@ inline constexpr std::string_view read_prefix = "read/";
 // "read_request/" + the 32 raw bytes of read_request_hash() -> u64 leaf index of its record
 // (rule R37, store_reads.cpp).
 inline constexpr std::string_view read_request_prefix = "read_request/";
+// "signer/" + the 32 raw bytes of an officer key + u64 leaf index -> empty: the events that key
+// signed (search by officer), in the block's WriteBatch (store_search.cpp).
+inline constexpr std::string_view signer_prefix = "signer/";
+// "time/" + u64 block time (ms since 1970) -> u64 leaf index of the block's first event, for
+// every block with events (search by ledger time), in the block's WriteBatch (store_search.cpp).
+inline constexpr std::string_view time_prefix = "time/";
 }  // namespace store::meta_key
 
 }  // namespace custos::ledger

@@ -1,5 +1,7 @@
 #include "api_support.hpp"
 
+#include "ledger/time.hpp"
+
 #include <chrono>
 #include <tuple>
 
@@ -181,24 +183,40 @@ Result<std::vector<std::string>> FakeService::agency_cases(std::string_view agen
     return cases;
 }
 
-// SHA-256("content") is recorded by leaves 3 (ITEM-1, CASE-1), 5 (ITEM-2, CASE-2) and 9 (ITEM-1);
-// no other digest by any event.
-Result<Json> FakeService::digest_events(const Hash32& sha256, std::uint64_t from_leaf, std::size_t limit) {
+// The committed events a search sees: SHA-256("content") is recorded by leaves 3 (ITEM-1,
+// CASE-1), 5 (ITEM-2, CASE-2) and 9 (ITEM-1), no digest by leaf 10 (ITEM-1); nl.custodian signed
+// 3 and 9, de.custodian 5, nl.prosecutor 10; they were committed on 1, 2, 3 and 4 February 2026.
+Result<Json> FakeService::search_events(const ledger::EventSearch& search) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    struct Recorded {
+        std::uint64_t leaf;
+        std::string item, case_id, signer, ledger_time;
+        bool content;
+    };
+    const std::vector<Recorded> recorded = {
+        {3, "ITEM-1", "CASE-1", "nl.custodian", "2026-02-01T10:00:00.000Z", true},
+        {5, "ITEM-2", "CASE-2", "de.custodian", "2026-02-02T10:00:00.000Z", true},
+        {9, "ITEM-1", "CASE-1", "nl.custodian", "2026-02-03T10:00:00.000Z", true},
+        {10, "ITEM-1", "CASE-1", "nl.prosecutor", "2026-02-04T10:00:00.000Z", false}};
     Json events = Json::array();
-    if (sha256 != crypto::sha256("content")) return events;
-    const std::vector<std::tuple<std::uint64_t, std::string, std::string>> recorded = {
-        {3, "ITEM-1", "CASE-1"}, {5, "ITEM-2", "CASE-2"}, {9, "ITEM-1", "CASE-1"}};
-    for (const auto& [leaf, item, case_id] : recorded) {
-        if (leaf < from_leaf || events.size() == limit) continue;
-        events.push_back({{"leaf_index", leaf},
+    for (const auto& entry : recorded) {
+        const TestOfficer& signer = officer_named(entry.signer);
+        const ledger::TimeMs at = ledger::parse_time(entry.ledger_time).value();
+        if (entry.leaf < search.from_leaf || events.size() == search.limit) continue;
+        if (search.sha256 && !(entry.content && *search.sha256 == crypto::sha256("content"))) continue;
+        if (search.signer && *search.signer != signer.key.public_key()) continue;
+        if (search.from_time && at < *search.from_time) continue;
+        if (search.to_time && !(at < *search.to_time)) continue;
+        events.push_back({{"leaf_index", entry.leaf},
                           {"id", event_hex},
                           {"height", 7},
-                          {"item", item},
-                          {"case", case_id},
+                          {"ledger_time", entry.ledger_time},
+                          {"item", entry.item},
+                          {"case", entry.case_id},
                           {"kind", "verify"},
-                          {"agency", "NL-POL"},
+                          {"agency", signer.record.agency},
+                          {"signer", signer.key_id()},
                           {"time", "2026-02-01T10:00:00.000Z"}});
     }
     return events;

@@ -74,7 +74,7 @@ public:
                                                   std::size_t limit) override;
     Result<Json> pending_offers(std::string_view agency, std::string_view after_item,
                                 std::size_t limit) override;
-    Result<Json> digest_events(const Hash32& sha256, std::uint64_t from_leaf, std::size_t limit) override;
+    Result<Json> search_events(const ledger::EventSearch& search) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
     // Keeps each read record (see recorded_reads()); item_reads answers them back for ITEM-1

@@ -210,4 +210,67 @@ TEST_CASE("store: events by evidence digest, in log order from a leaf, for every
     CHECK(leaves(digests_of("never recorded"), 0).empty());
 }
 
+TEST_CASE("store: events by officer key and by ledger time, in log order, paginated, persisted") {
+    OfferWorld w;
+    w.commit({w.world.sign(w.world.register_event("ITEM-1"), "nl.custodian"),
+              w.world.sign(w.world.register_event("ITEM-2"), "nl.custodian")},
+             "2026-02-01T10:00:01.000Z");
+    w.commit({}, "2026-02-02T08:00:01.000Z");  // An empty block: no time entry, the same answers.
+    w.commit({w.offer("ITEM-1", "NL-POL", "DE-BKA", "2026-02-03T08:00:00.000Z", "nl.custodian")},
+             "2026-02-03T08:00:01.000Z");
+    w.commit(
+        {w.next(EventKind::transfer_accept, "ITEM-1", "DE-BKA", "2026-02-04T08:00:00.000Z", "de.custodian"),
+         w.next(EventKind::verify, "ITEM-2", "NL-POL", "2026-02-04T08:00:00.000Z", "nl.custodian")},
+        "2026-02-04T08:00:01.000Z");
+    // Leaves: 0 register ITEM-1, 1 register ITEM-2 (block 1), 2 offer (block 3), 3 accept by
+    // de.custodian, 4 verify (block 4).
+    const auto key = [&](const char* handle) { return w.world.key(handle).public_key(); };
+    auto found = [](const Store& store, const EventSearch& search) {
+        auto leaves = store.search_events(search);
+        REQUIRE_MESSAGE(leaves.has_value(), (leaves ? std::string() : leaves.error().to_string()));
+        return *leaves;
+    };
+    using Leaves = std::vector<std::uint64_t>;
+    CHECK(found(w.store, {.signer = key("nl.custodian")}) == Leaves{0, 1, 2, 4});
+    CHECK(found(w.store, {.signer = key("de.custodian")}) == Leaves{3});
+    CHECK(found(w.store, {.signer = key("nl.prosecutor")}).empty());
+    // Pages by a cursor (the first leaf of the page) and a limit.
+    CHECK(found(w.store, {.signer = key("nl.custodian"), .limit = 2}) == Leaves{0, 1});
+    CHECK(found(w.store, {.signer = key("nl.custodian"), .from_leaf = 2, .limit = 2}) == Leaves{2, 4});
+    CHECK(found(w.store, {.signer = key("nl.custodian"), .from_leaf = 5}).empty());
+
+    // Ledger time: the first leaf of the first block at or after a time.
+    auto first = [&](const char* text) {
+        auto leaf = w.store.first_leaf_at(at(text));
+        REQUIRE(leaf.has_value());
+        return *leaf;
+    };
+    CHECK(first("2026-01-01T00:00:00.000Z") == 0);
+    CHECK(first("2026-02-01T10:00:01.000Z") == 0);  // from is inclusive
+    CHECK(first("2026-02-01T10:00:01.001Z") == 2);
+    CHECK(first("2026-02-02T08:00:01.000Z") == 2);  // the empty block's time: the next block's leaf
+    CHECK(first("2026-02-04T08:00:01.000Z") == 3);
+    CHECK(first("2026-02-04T08:00:01.001Z") == 5);  // after the last block: the log size
+    CHECK(found(w.store, {.from_time = at("2026-02-02T00:00:00.000Z"),
+                          .to_time = at("2026-02-04T08:00:01.000Z")}) == Leaves{2});  // to is exclusive
+    CHECK(found(w.store, {.from_time = at("2026-02-03T08:00:01.001Z")}) == Leaves{3, 4});
+    CHECK(found(w.store, {.to_time = at("2026-02-03T08:00:01.001Z")}) == Leaves{0, 1, 2});
+    CHECK(found(w.store,
+                {.from_time = at("2026-02-04T00:00:00.000Z"), .to_time = at("2026-02-02T00:00:00.000Z")})
+              .empty());
+    CHECK(found(w.store, {.from_time = at("2026-02-03T00:00:00.000Z"), .from_leaf = 3, .limit = 1}) ==
+          Leaves{3});
+    // Combined: what a key signed within a time range, and a digest within one.
+    CHECK(found(w.store, {.signer = key("nl.custodian"), .from_time = at("2026-02-02T00:00:00.000Z")}) ==
+          Leaves{2, 4});
+    CHECK(found(w.store, {.sha256 = digests_of("content of ITEM-1").sha256,
+                          .to_time = at("2026-02-02T00:00:00.000Z")}) == Leaves{0});
+
+    // The indexes are in the store, not in memory.
+    { Store closed = std::move(w.store); }
+    Store reopened = reopen_store(w.directory.store());
+    CHECK(found(reopened, {.signer = key("nl.custodian"), .from_time = at("2026-02-02T00:00:00.000Z")}) ==
+          Leaves{2, 4});
+}
+
 }  // namespace custos::test

@@ -160,6 +160,31 @@ TEST_CASE(
     CHECK_MESSAGE(outsider.exit_code == 0, outsider.err);
     CHECK(contains(outsider.out, ": 0 events you may read"));
 
+    // What NL-POL's custodian key signed (its public key file): the registration and the offer,
+    // to a reader of the case on another node; nothing to an agency outside it.
+    const std::string nl_custodian_pub = (net / "keys" / "NL-POL" / "custodian.key.pub").string();
+    Run by_officer =
+        run_custos(work, "find --officer " + nl_custodian_pub + node(2) + key("DE-BKA", "prosecutor"));
+    REQUIRE_MESSAGE(by_officer.exit_code == 0, by_officer.err);
+    CHECK(contains(by_officer.out, ": 2 events you may read"));
+    CHECK(contains(by_officer.out, "J-1 (case J-CASE): register by NL-POL"));
+    CHECK(contains(by_officer.out, "J-1 (case J-CASE): transfer.offer by NL-POL"));
+    Run officer_outsider =
+        run_custos(work, "find --officer " + nl_custodian_pub + node(2) + key("BE-POL", "custodian"));
+    CHECK(contains(officer_outsider.out, ": 0 events you may read"));
+    // By ledger time, in a human form: every event of the case since 2020, none before.
+    Run since =
+        run_custos(work, "find --from 2020-01-01 --case J-CASE" + node(1) + key("FR-PN", "prosecutor"));
+    REQUIRE_MESSAGE(since.exit_code == 0, since.err);
+    CHECK(contains(since.out, ": 5 events you may read"));
+    Run before =
+        run_custos(work, "find --to 2020-01-01T00:00Z --case J-CASE" + node(1) + key("FR-PN", "prosecutor"));
+    REQUIRE_MESSAGE(before.exit_code == 0, before.err);
+    CHECK(contains(before.out, ": 0 events you may read"));
+    Run bad_time = run_custos(work, "find --from 01/02/2026" + node(1) + key("FR-PN", "prosecutor"));
+    CHECK(bad_time.exit_code == 2);
+    CHECK(contains(bad_time.err, "--from"));
+
     // The trail names each event's officer, the access's action, tool and results, the grant's
     // scope and expiry.
     Run trail = run_custos(work, "trail J-1" + node(1) + key("DE-BKA", "custodian"));

@@ -2,7 +2,9 @@
 #include "tools/cli/api_client.hpp"
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 namespace custos::cli::api_cli {
 
@@ -176,6 +178,18 @@ tl::expected<crypto::Json, int> read_pages(const Options& options, const crypto:
     }
     more = !after.empty();
     return entries;
+}
+
+Result<crypto::PublicKey> public_key_option(const std::string& option, const std::string& value) {
+    if (auto key = crypto::public_key_from_hex(value)) return *key;
+    std::ifstream in(value, std::ios::binary);
+    std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto json = crypto::parse_json(contents);
+    if (in && json && json->is_object()) {
+        if (auto key = crypto::public_key_from_hex(text(*json, "public_key"))) return *key;
+    }
+    return make_error(ErrorCode::invalid_argument,
+                      option + ": expected a key id (64 lowercase hex digits) or a public key file");
 }
 
 int get_and_print(const Options& options, const std::string& target, void (*print)(const crypto::Json&)) {

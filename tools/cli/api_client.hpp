@@ -113,6 +113,11 @@ struct AgencyCommand {
                                                          const std::string& target, std::string_view field,
                                                          int pages_max, bool& more);
 
+// A public key given as 64 hex digits or as a public key file ('custos keygen' FILE.pub); the
+// error names `option`.
+[[nodiscard]] Result<crypto::PublicKey> public_key_option(const std::string& option,
+                                                          const std::string& value);
+
 // A string member, or `fallback` when absent or not a string.
 [[nodiscard]] std::string text(const crypto::Json& json, std::string_view member, std::string fallback = "");
 // An unsigned member as text, or `fallback`.

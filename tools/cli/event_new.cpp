@@ -236,19 +236,6 @@ Result<ledger::Digests> digests_from(const NewArgs& args, const std::string& sha
     return digests;
 }
 
-// A public key given as 64 hex digits or as a public key file ('custos keygen' FILE.pub).
-Result<crypto::PublicKey> public_key_option(const std::string& option, const std::string& value) {
-    if (auto key = crypto::public_key_from_hex(value)) return *key;
-    std::ifstream in(value, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto json = crypto::parse_json(text);
-    if (in && json && json->is_object()) {
-        if (auto key = crypto::public_key_from_hex(api_cli::text(*json, "public_key"))) return *key;
-    }
-    return make_error(ErrorCode::invalid_argument,
-                      option + ": expected a key id (64 lowercase hex digits) or a public key file");
-}
-
 // A time option: "now", an RFC 3339 time as events carry it, or (for --expires) "+<n>d" or
 // "+<n>h" after the event's time.
 Result<ledger::TimeMs> time_option(const std::string& option, const std::string& value, ledger::TimeMs now,

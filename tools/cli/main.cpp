@@ -42,7 +42,7 @@ constexpr Command commands[] = {
     {"case", "print the items of a case with their custodians and states", run_case},
     {"inbox", "print the transfer offers pending to your agency", run_inbox},
     {"cases", "print the cases your agency takes part in", run_cases},
-    {"find", "find the items and events that record an evidence digest (--sha256, --sha256-of)", run_find},
+    {"find", "find events by evidence digest, officer key or ledger time range (--sha256, --officer, --from/--to)", run_find},
     {"reads", "print who read or exported an item and when (the consultation log)", run_reads},
     {"status", "print a node's status: height, validators, mempool", run_status},
     {"bundle", "fetch an item's court bundle from a node (custos bundle ITEM --node URL ...)", run_bundle},

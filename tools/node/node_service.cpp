@@ -377,24 +377,31 @@ Result<std::vector<std::string>> NodeServiceAdapter::agency_cases(std::string_vi
         [this, member, after, limit]() { return node_.store().agency_cases(member, after, limit); });
 }
 
-Result<Json> NodeServiceAdapter::digest_events(const Hash32& sha256, std::uint64_t from_leaf,
-                                               std::size_t limit) {
-    return node_.call<Json>([this, sha256, from_leaf, limit]() -> Result<Json> {
+Result<Json> NodeServiceAdapter::search_events(const ledger::EventSearch& search) {
+    return node_.call<Json>([this, search]() -> Result<Json> {
         const auto& store = node_.store();
-        auto leaves = store.events_with_digest(sha256, from_leaf, limit);
+        auto leaves = store.search_events(search);
         if (!leaves) return tl::unexpected(leaves.error());
         Json events = Json::array();
+        std::optional<ledger::BlockHeader> header;  // Of the last event's block.
         for (std::uint64_t leaf : *leaves) {
             auto stored = store.event_at(leaf);
             if (!stored) return tl::unexpected(stored.error());
+            if (!header || header->height != stored->height) {
+                auto read = store.header(stored->height);
+                if (!read) return tl::unexpected(read.error());
+                header = std::move(*read);
+            }
             const ledger::Event& event = stored->envelope.event;
             events.push_back({{"leaf_index", leaf},
                               {"id", ledger::event_id_hex(stored->id)},
                               {"height", stored->height.value},
+                              {"ledger_time", ledger::format_time(header->time)},
                               {"item", event.item},
                               {"case", event.case_id},
                               {"kind", ledger::event_kind_name(event.kind)},
                               {"agency", event.agency},
+                              {"signer", ledger::key_id(stored->envelope.signer)},
                               {"time", ledger::format_time(event.time)}});
         }
         return events;

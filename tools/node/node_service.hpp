@@ -51,8 +51,7 @@ public:
                                         std::size_t limit) override;
     Result<std::vector<std::string>> agency_cases(std::string_view agency, std::string_view after_case,
                                                   std::size_t limit) override;
-    Result<crypto::Json> digest_events(const Hash32& sha256, std::uint64_t from_leaf,
-                                       std::size_t limit) override;
+    Result<crypto::Json> search_events(const ledger::EventSearch& search) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
     void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
