@@ -5,6 +5,7 @@
 #include <map>
 
 #include "api/access.hpp"
+#include "api/stream.hpp"
 #include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
@@ -27,6 +28,7 @@ constexpr std::initializer_list<Role> case_readers = {Role::custodian, Role::pro
 // Pages of GET /v1/agencies/{agency}/offers: `limit` by default and at most.
 constexpr std::uint64_t offers_page_default = 100;
 constexpr std::uint64_t offers_page_max = 1000;
+static_assert(trail_page_max == offers_page_max, "one page limit for every list");
 
 ApiResponse json_or_error(const Result<Json>& result) {
     if (!result) return error_response(result.error());
@@ -93,10 +95,11 @@ std::optional<ApiResponse> check_item_access(const Call& call, std::initializer_
     return require_case_access(call.service, *call.officer, roles, *case_id);
 }
 
-// `limit` of a paginated route: offers_page_default when absent, 1..offers_page_max.
-tl::expected<std::uint64_t, ApiResponse> page_limit(const Call& call) {
+// `limit` of a paginated route: `absent` when absent, 1..offers_page_max.
+tl::expected<std::uint64_t, ApiResponse> page_limit(const Call& call,
+                                                    std::uint64_t absent = offers_page_default) {
     auto found = call.query.find("limit");
-    if (found == call.query.end()) return offers_page_default;
+    if (found == call.query.end()) return absent;
     auto value = parse_integer_parameter("limit", found->second, 1);
     if (!value) return tl::unexpected(value.error());
     if (*value > offers_page_max) {
@@ -122,6 +125,15 @@ std::optional<ApiResponse> require_own_agency(const Call& call, const std::strin
                                               std::string(what) + " its own agency only, not " +
                                               std::string(preposition) + " " + agency,
                                     .field = "agency"});
+}
+
+// The `cursor` of a leaf-ordered page (0 when absent): a leaf index, at least 1.
+tl::expected<std::uint64_t, ApiResponse> leaf_cursor(const Call& call) {
+    auto found = call.query.find("cursor");
+    if (found == call.query.end()) return 0;
+    auto value = parse_integer_parameter("cursor", found->second, 1);
+    if (!value) return tl::unexpected(value.error());
+    return *value;
 }
 
 // The `after` cursor of an id-ordered page ("" when absent): an id of the kind named.
@@ -196,11 +208,9 @@ tl::expected<std::pair<ledger::EventSearch, Json>, ApiResponse> search_terms(con
         }
         echo["case"] = *case_id;
     }
-    if (const std::string* cursor = text("cursor")) {
-        auto value = parse_integer_parameter("cursor", *cursor, 1);
-        if (!value) return tl::unexpected(value.error());
-        search.from_leaf = *value;
-    }
+    auto cursor = leaf_cursor(call);
+    if (!cursor) return tl::unexpected(cursor.error());
+    search.from_leaf = *cursor;
     return std::pair{std::move(search), std::move(echo)};
 }
 
@@ -314,9 +324,18 @@ ApiResponse event(const Call& call) {
 
 ApiResponse item_trail(const Call& call) {
     if (auto refused = check_item_access(call, case_readers, "reading a trail")) return *refused;
-    auto text = call.service.item_trail_text(call.parameter);
-    if (!text) return error_response(text.error());
-    return ApiResponse{.status = 200, .content_type = std::string(json_type), .body = std::move(*text)};
+    if (!call.query.contains("cursor") && !call.query.contains("limit")) {
+        // The first page, which is the whole trail up to trail_page_max events: the node may
+        // answer it from its cache.
+        auto text = call.service.item_trail_text(call.parameter);
+        if (!text) return error_response(text.error());
+        return ApiResponse{.status = 200, .content_type = std::string(json_type), .body = std::move(*text)};
+    }
+    auto cursor = leaf_cursor(call);
+    if (!cursor) return cursor.error();
+    auto limit = page_limit(call, trail_page_max);
+    if (!limit) return limit.error();
+    return json_or_error(call.service.item_trail(call.parameter, *cursor, *limit));
 }
 
 ApiResponse item_bundle(const Call& call) {
@@ -341,7 +360,11 @@ ApiResponse case_items(const Call& call) {
                          "reading a case")) {
         return *refused;
     }
-    auto items = call.service.case_items(call.parameter);
+    auto cursor = after_cursor(call, "an item");
+    if (!cursor) return cursor.error();
+    auto limit = page_limit(call, trail_page_max);
+    if (!limit) return limit.error();
+    auto items = call.service.case_items(call.parameter, *cursor, *limit);
     if (!items) return error_response(items.error());
     if (auto refused =
             require_case_access(call.service, *call.officer, case_readers, std::string(call.parameter))) {
@@ -512,6 +535,48 @@ ApiResponse search(const Call& call) {
     return json_response(200, answer);
 }
 
+ApiResponse stream(const Call& call) {
+    // Committed events as server-sent events, those the key may read (api/stream.hpp): from the
+    // event after `Last-Event-ID` (a leaf index), else from block `from_height`, else from now.
+    if (auto refused =
+            require_role(*call.officer, {Role::auditor, Role::custodian, Role::prosecutor, Role::admin},
+                         "following the ledger")) {
+        return *refused;
+    }
+    auto start = std::make_shared<StreamStart>();
+    start->officer = *call.officer;
+    if (auto found = call.query.find("case"); found != call.query.end()) {
+        if (!is_valid_path_id(found->second))
+            return bad_request("Invalid query parameter", "case is a case id ([A-Za-z0-9._:-]{1,128})",
+                               "case");
+        start->case_id = found->second;
+    }
+    if (!call.request.last_event_id.empty()) {
+        auto last = parse_integer_parameter("Last-Event-ID", call.request.last_event_id, 0);
+        if (!last) return last.error();
+        if (*last == UINT64_MAX)
+            return bad_request("Invalid header", "Last-Event-ID is past every leaf", "Last-Event-ID");
+        start->from_leaf = *last + 1;
+    } else {
+        ledger::Height from{0};
+        if (auto found = call.query.find("from_height"); found != call.query.end()) {
+            auto value = parse_integer_parameter("from_height", found->second, 1);
+            if (!value) return value.error();
+            from = ledger::Height{*value};
+        } else {
+            auto height = call.service.committed_height();
+            if (!height) return error_response(height.error());
+            from = ledger::Height{height->value + 1};
+        }
+        auto leaf = call.service.first_leaf_of(from);
+        if (!leaf) return error_response(leaf.error());
+        start->from_leaf = *leaf;
+    }
+    ApiResponse response{.status = 200, .content_type = "text/event-stream; charset=utf-8"};
+    response.stream = std::move(start);
+    return response;
+}
+
 ApiResponse block(const Call& call) {
     if (auto refused = require_role(*call.officer, {Role::auditor, Role::admin}, "reading blocks"))
         return *refused;
@@ -573,7 +638,7 @@ ApiResponse consistency_proof(const Call& call) {
 namespace custos::api {
 
 Result<std::string> NodeService::item_trail_text(std::string_view item_id) {
-    auto json = item_trail(item_id);
+    auto json = item_trail(item_id, 0, trail_page_max);
     if (!json) return tl::unexpected(json.error());
     return json_text(*json);
 }

@@ -35,6 +35,7 @@ struct Call {
 [[nodiscard]] ApiResponse agency_offers(const Call& call);
 [[nodiscard]] ApiResponse agency_cases(const Call& call);
 [[nodiscard]] ApiResponse search(const Call& call);
+[[nodiscard]] ApiResponse stream(const Call& call);  // the start of one; server.cpp serves it
 [[nodiscard]] ApiResponse block(const Call& call);
 [[nodiscard]] ApiResponse checkpoint(const Call& call);
 [[nodiscard]] ApiResponse inclusion_proof(const Call& call);

@@ -6,6 +6,7 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #include <openssl/ssl.h>
@@ -390,6 +391,105 @@ Result<ParsedUrl> parse_url(std::string_view url) {
     }
     if (parsed.host.empty()) return make_error(ErrorCode::invalid_argument, "URL has no host");
     return parsed;
+}
+
+Result<ClientResponse> http_stream(const ClientRequest& request, std::uint32_t idle_timeout_ms,
+                                   const std::function<bool(std::string_view)>& on_bytes) {
+    auto message = build_message(request, request.host, request.port, false);
+    if (!message) return tl::unexpected(message.error());
+    asio::io_context io;
+    Channel channel(io);
+    beast::flat_buffer buffer;
+    auto endpoints = resolve(io, request.host, request.port);
+    if (!endpoints) return tl::unexpected(endpoints.error());
+    const std::string where = authority(request.host, request.port);
+    channel.tcp.expires_after(std::chrono::milliseconds(request.timeout_ms));
+    if (auto opened = open_channel(io, channel, *endpoints, request.tls.get(), request.host, where); !opened)
+        return tl::unexpected(opened.error());
+    // The request, then the answer's head.
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(client_response_bytes_max);
+    beast::error_code error;
+    bool done = false;
+    auto start = [&](auto& stream) {
+        http::async_write(stream, *message, [&](beast::error_code write_error, std::size_t) {
+            if (write_error) {
+                error = write_error;
+                done = true;
+                return;
+            }
+            http::async_read_header(stream, buffer, parser, [&](beast::error_code read_error, std::size_t) {
+                error = read_error;
+                done = true;
+            });
+        });
+    };
+    if (channel.tls) {
+        start(*channel.tls);
+    } else {
+        start(channel.tcp);
+    }
+    run(io);
+    if (!done) return make_error(ErrorCode::internal, "request to " + where + " did not finish");
+    if (error == beast::error::timeout)
+        return make_error(ErrorCode::unavailable, "no answer from " + where + " in time");
+    if (error)
+        return make_error(ErrorCode::io_error,
+                          request.method + " " + where + request.target + ": " + error.message());
+    if (parser.get().result_int() != 200) {
+        // A refusal: its (short) body as for any request.
+        done = false;
+        auto rest = [&](auto& stream) {
+            http::async_read(stream, buffer, parser, [&](beast::error_code read_error, std::size_t) {
+                error = read_error;
+                done = true;
+            });
+        };
+        if (channel.tls) {
+            rest(*channel.tls);
+        } else {
+            rest(channel.tcp);
+        }
+        run(io);
+        if (!done || error)
+            return make_error(ErrorCode::io_error, "the answer of " + where + " was cut short");
+        return to_client_response(parser.release());
+    }
+    ClientResponse head = to_client_response(parser.release());
+    // The body until the server closes: what the header read took beyond the head first.
+    std::string chunk(static_cast<const char*>(buffer.data().data()), buffer.size());
+    buffer.consume(buffer.size());
+    std::array<char, 16384> bytes{};
+    while (true) {
+        if (!chunk.empty() && !on_bytes(chunk)) return head;
+        chunk.clear();
+        std::size_t got = 0;
+        done = false;
+        channel.tcp.expires_after(std::chrono::milliseconds(idle_timeout_ms));
+        auto more = [&](auto& stream) {
+            stream.async_read_some(asio::buffer(bytes), [&](beast::error_code read_error, std::size_t size) {
+                error = read_error;
+                got = size;
+                done = true;
+            });
+        };
+        if (channel.tls) {
+            more(*channel.tls);
+        } else {
+            more(channel.tcp);
+        }
+        run(io);
+        chunk.assign(bytes.data(), got);
+        if (!done) return make_error(ErrorCode::internal, "reading from " + where + " did not finish");
+        if (error == asio::error::eof || error == asio::ssl::error::stream_truncated) {
+            if (!chunk.empty()) on_bytes(chunk);
+            return head;
+        }
+        if (error == beast::error::timeout)
+            return make_error(ErrorCode::unavailable,
+                              "nothing from " + where + " for " + std::to_string(idle_timeout_ms) + " ms");
+        if (error) return make_error(ErrorCode::io_error, "reading from " + where + ": " + error.message());
+    }
 }
 
 }  // namespace custos::api

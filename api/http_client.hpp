@@ -8,8 +8,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,6 +93,14 @@ private:
     std::shared_ptr<const ClientTls> tls_;
     std::unique_ptr<State> state_;
 };
+
+// A request whose 200 answer is a stream (GET /v1/stream): the head is read within the request's
+// deadline, then each piece of the body is given to `on_bytes` as it arrives, until the server
+// closes (success, the head returned), `on_bytes` returns false (success), or nothing arrives for
+// `idle_timeout_ms` (unavailable). A status other than 200 is read whole and returned as
+// http_request() would. The caller's thread is blocked throughout.
+[[nodiscard]] Result<ClientResponse> http_stream(const ClientRequest& request, std::uint32_t idle_timeout_ms,
+                                                 const std::function<bool(std::string_view)>& on_bytes);
 
 // Splits "http://host:port/path" or "https://host:port/path" into host, port (default 80 or
 // 443) and path ("/" when absent).

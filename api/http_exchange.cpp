@@ -79,6 +79,7 @@ ApiRequest request_from_message(const HttpRequest& message) {
     request.content_digest = std::string(message["Content-Digest"]);
     request.signature_input = std::string(message["Signature-Input"]);
     request.signature = std::string(message["Signature"]);
+    request.last_event_id = std::string(message["Last-Event-ID"]);
     return request;
 }
 
@@ -149,6 +150,10 @@ std::optional<ApiResponse> serve_request_bytes(NodeService& service, Authenticat
         auto committed = committed_response(service, *answer.await_commit);
         if (committed) return committed;
         return commit_timeout_response(*answer.await_commit, 0);
+    }
+    if (answer.stream) {
+        // A stream's head only: its events are the server session's (server.cpp).
+        return ApiResponse{.status = 200, .content_type = "text/event-stream; charset=utf-8"};
     }
     return answer;
 }

@@ -2,6 +2,7 @@
 // NodeService error becomes an HTTP status (table in api/service.hpp).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +13,8 @@
 #include "ledger/types.hpp"
 
 namespace custos::api {
+
+struct StreamStart;  // api/stream.hpp
 
 // Seconds a client is told to wait when the mempool is full or the node is not ready.
 inline constexpr int retry_after_seconds = 1;
@@ -25,6 +28,9 @@ struct ApiResponse {
     // the commit (without blocking its thread) and answers with committed_response() or
     // commit_timeout_response() instead of this response.
     std::optional<ledger::EventId> await_commit;
+    // Set by GET /v1/stream once the request is authorized: the server then answers with a
+    // stream of server-sent events (api/stream.hpp) instead of this response.
+    std::shared_ptr<const StreamStart> stream;
 };
 
 // An RFC 9457 problem document (application/problem+json). `field` and `rule`, when not empty,

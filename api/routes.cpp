@@ -30,7 +30,7 @@ struct Route {
     std::size_t body_bytes_max = request_body_bytes_max;  // Larger bodies: 413.
 };
 
-constexpr std::array<Route, 20> routes = {{
+constexpr std::array<Route, 21> routes = {{
     {{"healthz"}, "", http::verb::get, true, {}, handlers::healthz},
     {{"metrics"}, "", http::verb::get, true, {}, handlers::metrics},
     {{"v1", "status"}, "", http::verb::get, false, {}, handlers::status},
@@ -38,7 +38,12 @@ constexpr std::array<Route, 20> routes = {{
     // No wait=commit on batches: a batch is admitted at once, its events commit over many blocks.
     {{"v1", "batches"}, "", http::verb::post, false, {}, handlers::submit_batch, batch_body_bytes_max},
     {{"v1", "events", "{}"}, "id", http::verb::get, false, {}, handlers::event},
-    {{"v1", "items", "{}", "trail"}, "item", http::verb::get, false, {}, handlers::item_trail},
+    {{"v1", "items", "{}", "trail"},
+     "item",
+     http::verb::get,
+     false,
+     {"cursor", "limit"},
+     handlers::item_trail},
     {{"v1", "items", "{}", "bundle"}, "item", http::verb::get, false, {}, handlers::item_bundle},
     {{"v1", "items", "{}", "state-proof"},
      "item",
@@ -52,7 +57,7 @@ constexpr std::array<Route, 20> routes = {{
      false,
      {"cursor", "limit"},
      handlers::item_reads},
-    {{"v1", "cases", "{}"}, "case", http::verb::get, false, {}, handlers::case_items},
+    {{"v1", "cases", "{}"}, "case", http::verb::get, false, {"after", "limit"}, handlers::case_items},
     {{"v1", "officers", "{}"}, "key", http::verb::get, false, {}, handlers::officer},
     {{"v1", "agencies", "{}", "offers"},
      "agency",
@@ -72,6 +77,7 @@ constexpr std::array<Route, 20> routes = {{
      false,
      {"sha256", "officer", "from", "to", "case", "cursor", "limit"},
      handlers::search},
+    {{"v1", "stream"}, "", http::verb::get, false, {"from_height", "case"}, handlers::stream},
     {{"v1", "blocks", "{}"}, "height", http::verb::get, false, {}, handlers::block},
     {{"v1", "checkpoints", "latest"}, "", http::verb::get, true, {}, handlers::checkpoint},
     {{"v1", "checkpoints", "{}"}, "height", http::verb::get, true, {}, handlers::checkpoint},

@@ -52,6 +52,7 @@ struct ApiRequest {
     std::string content_digest;
     std::string signature_input;
     std::string signature;
+    std::string last_event_id;  // Last-Event-ID (GET /v1/stream), empty if absent.
     std::string body;
 };
 

@@ -21,6 +21,7 @@
 
 #include "api/http_exchange.hpp"
 #include "api/routes.hpp"
+#include "api/stream.hpp"
 #include "api/tls.hpp"
 #include "common/assert.hpp"
 
@@ -59,6 +60,9 @@ struct Server::Impl {
     // (POST /v1/batches): at most large_bodies_bytes_max at once, so many large bodies (the
     // signature is checked only once a body is in) cannot exhaust memory.
     std::size_t large_body_bytes = 0;
+    // Streams open (GET /v1/stream), in total and by officer key.
+    std::size_t streams = 0;
+    std::map<crypto::PublicKey, std::size_t> streams_by_key;
     asio::io_context io;
     // Each session runs on its own strand (its handlers never run at once); the acceptor on one.
     tcp::acceptor acceptor{asio::make_strand(io)};
@@ -103,6 +107,7 @@ public:
         std::lock_guard lock(server_.mutex);
         release();
         release_body();
+        release_stream();
     }
 
     Session(const Session&) = delete;
@@ -278,7 +283,121 @@ private:
             auto deadline = std::chrono::steady_clock::now() + ms(server_.options.commit_wait_ms);
             return wait_commit(*answer.await_commit, deadline, keep_alive);
         }
+        if (answer.stream) return start_stream(*answer.stream);
         send(std::move(answer), keep_alive);
+    }
+
+    // ---- GET /v1/stream: the caps, then the look timer and the write loop (server.hpp).
+
+    // Counts the stream under the caps; false (nothing counted) when one is reached.
+    bool count_stream(const crypto::PublicKey& key) {
+        std::lock_guard lock(server_.mutex);
+        if (server_.streams >= server_.options.streams_max) return false;
+        if (server_.streams_by_key[key] >= server_.options.streams_per_key_max) {
+            if (server_.streams_by_key[key] == 0) server_.streams_by_key.erase(key);
+            return false;
+        }
+        ++server_.streams;
+        ++server_.streams_by_key[key];
+        stream_key_ = key;
+        return true;
+    }
+
+    // Under the server mutex.
+    void release_stream() {
+        if (!stream_key_) return;
+        --server_.streams;
+        auto found = server_.streams_by_key.find(*stream_key_);
+        CUSTOS_ASSERT(found != server_.streams_by_key.end() && found->second > 0, "a stream never counted");
+        if (--found->second == 0) server_.streams_by_key.erase(found);
+        stream_key_.reset();
+    }
+
+    void start_stream(const StreamStart& start) {
+        if (!count_stream(start.officer.key)) {
+            ApiResponse busy = problem_response(
+                Problem{.status = 503,
+                        .title = "Too many streams",
+                        .detail = "at most " + std::to_string(server_.options.streams_per_key_max) +
+                                  " streams per key and " + std::to_string(server_.options.streams_max) +
+                                  " per node are open; retry later"});
+            busy.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+            return send(std::move(busy), false);
+        }
+        // The request is whole and nothing more is read: the connection now only writes.
+        feed_.emplace(server_.service, start);
+        pending_ = stream_head();
+        last_write_ = std::chrono::steady_clock::now();
+        stream_write();
+        stream_look();
+    }
+
+    void stream_look() {
+        if (stream_ending_) return;
+        const auto now = std::chrono::steady_clock::now();
+        // What may wait to be written: the bound less what waits already (when nothing waits, one
+        // event of any size goes).
+        const std::size_t budget = server_.options.stream_buffer_bytes_max;
+        const std::size_t waiting = pending_.size() + (writing_ ? written_.size() : 0);
+        StreamFeed::Look look =
+            waiting < budget ? feed_->look(budget - waiting, waiting == 0) : StreamFeed::Look{.more = true};
+        if (look.end) return end_stream(std::move(*look.end));
+        pending_ += look.text;
+        const bool full = look.more && look.text.empty();
+        if (!full) {
+            full_since_.reset();
+        } else if (!full_since_) {
+            full_since_ = now;  // Committed events wait for room: the client is behind.
+        } else if (now - *full_since_ >= ms(server_.options.stream_slow_ms)) {
+            return end_stream(
+                feed_->end_event("slow_reader", "the client read too slowly: " + std::to_string(budget) +
+                                                    " bytes waited to be sent for " +
+                                                    std::to_string(server_.options.stream_slow_ms) +
+                                                    " ms; reconnect with Last-Event-ID to resume"));
+        }
+        if (pending_.empty() && !writing_ && now - last_write_ >= ms(server_.options.stream_heartbeat_ms))
+            pending_ = ": heartbeat\n\n";
+        stream_write();
+        timer_.expires_after(look.more && !full ? std::chrono::milliseconds(0)
+                                                : ms(server_.options.stream_poll_ms));
+        timer_.async_wait([self = shared_from_this()](beast::error_code error) {
+            if (error) return;  // Cancelled: the stream ends.
+            self->stream_look();
+        });
+    }
+
+    // The final event goes after what waits (its `next_leaf` is the leaf after the last event
+    // queued); then the connection closes.
+    void end_stream(std::string final_event) {
+        stream_ending_ = true;
+        timer_.cancel();
+        pending_ += final_event;
+        stream_write();
+    }
+
+    void stream_write() {
+        if (writing_) return;
+        if (pending_.empty()) {
+            if (stream_ending_) linger_close();
+            return;
+        }
+        written_ = std::move(pending_);
+        pending_.clear();
+        writing_ = true;
+        stream_.expires_after(ms(server_.options.stream_write_timeout_ms));
+        with_stream([this](auto& stream) {
+            asio::async_write(stream, asio::buffer(written_),
+                              [self = shared_from_this()](beast::error_code error, std::size_t) {
+                                  self->writing_ = false;
+                                  self->last_write_ = std::chrono::steady_clock::now();
+                                  if (error) {
+                                      self->stream_ending_ = true;
+                                      self->timer_.cancel();
+                                      return self->close();
+                                  }
+                                  self->stream_write();
+                              });
+        });
     }
 
     // Polls the service on a timer (the thread serves others meanwhile) until the event is
@@ -332,6 +451,15 @@ private:
     bool awaiting_header_ = false;
     std::chrono::steady_clock::time_point waiting_since_;
     std::array<char, 4096> discard_{};
+    // A stream's state (GET /v1/stream), on the session's strand.
+    std::optional<StreamFeed> feed_;
+    std::optional<crypto::PublicKey> stream_key_;  // Counted under the caps (under mutex).
+    std::string pending_;                          // SSE bytes waiting to be written
+    std::string written_;                          // the bytes of the write in flight
+    bool writing_ = false;
+    bool stream_ending_ = false;
+    std::chrono::steady_clock::time_point last_write_;
+    std::optional<std::chrono::steady_clock::time_point> full_since_;  // since when no event fits
 };
 
 }  // namespace

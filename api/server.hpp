@@ -20,6 +20,14 @@
 //   holding many idle sockets cannot lock out a fresh request, and busy work is never dropped.
 // - POST /v1/events?wait=commit waits with an asio timer polling the service, never blocking the
 //   thread; after commit_wait_ms it answers 504 with the event id.
+// - GET /v1/stream (api/stream.hpp) is served by a timer on the session's strand that looks for
+//   new commits every stream_poll_ms (a cheap height read; the events only when it moved) and a
+//   write loop of its own. At most streams_max streams at once and streams_per_key_max per key
+//   (503 with Retry-After past either). What waits to be written is bounded by
+//   stream_buffer_bytes_max (events are read from the store only when they fit): a client whose
+//   buffer stays full for stream_slow_ms gets a final `slow_reader` event and is disconnected; a
+//   write that makes no progress for stream_write_timeout_ms closes the connection. A comment
+//   line every stream_heartbeat_ms keeps an idle stream open.
 //
 // Threading: NodeService calls come from the server's threads, several at once when threads > 1
 // (see api/service.hpp).
@@ -66,6 +74,14 @@ struct ServerOptions {
     // under the header deadline. Null: plain HTTP (custos-node allows it on loopback only, unless
     // its config says otherwise).
     std::shared_ptr<ServerTls> tls;
+    // GET /v1/stream (see above).
+    std::size_t streams_max = 64;
+    std::size_t streams_per_key_max = 4;
+    std::size_t stream_buffer_bytes_max = 1024 * 1024;
+    std::uint32_t stream_poll_ms = 200;
+    std::uint32_t stream_heartbeat_ms = 15000;
+    std::uint32_t stream_write_timeout_ms = 30000;
+    std::uint32_t stream_slow_ms = 10000;
 };
 
 class Server {

@@ -42,6 +42,10 @@
 
 namespace custos::api {
 
+// Events of one trail page and items of one case page: by default and at most (a trail or case
+// no longer than this is answered whole, as before pages existed).
+inline constexpr std::size_t trail_page_max = 1000;
+
 struct ValidatorStatus {
     std::string name;
     std::string agency;
@@ -89,17 +93,25 @@ public:
     // not_found if neither pending nor committed.
     [[nodiscard]] virtual Result<crypto::Json> event_by_id(const ledger::EventId& id) = 0;
 
-    // {"item", "case", "custodian", "state", "events": [{"id","height","leaf_index",
-    //  "envelope"}...], "integrity_alert": bool} — committed events only, in chain order.
-    // not_found for an unknown item.
-    [[nodiscard]] virtual Result<crypto::Json> item_trail(std::string_view item_id) = 0;
-    // The same document as JSON text, exactly as api::json_text(item_trail()) would give it; the
-    // route serves this, so an implementation may keep the text of a trail that has not changed
-    // (the node does, until the next commit).
+    // One page of an item's trail: {"item", "case", "custodian", "state", "events": [{"id",
+    // "height","leaf_index","envelope"}...], "integrity_alert": bool, "next"?} — committed events
+    // only, in chain order, those with a leaf index from `from_leaf` on, at most `limit` (at most
+    // trail_page_max); "next" (text) is the `from_leaf` of the next page, present when more
+    // events follow. not_found for an unknown item.
+    [[nodiscard]] virtual Result<crypto::Json> item_trail(std::string_view item_id, std::uint64_t from_leaf,
+                                                          std::size_t limit) = 0;
+    // The first page, item_trail(item_id, 0, trail_page_max), as JSON text, exactly as
+    // api::json_text() would give it; the route serves this when no page is asked for, so an
+    // implementation may keep the text of a trail that has not changed (the node does, until the
+    // next commit).
     [[nodiscard]] virtual Result<std::string> item_trail_text(std::string_view item_id);
 
-    // {"case", "items": [{"item", "custodian", "state"}...]}; not_found for an unknown case.
-    [[nodiscard]] virtual Result<crypto::Json> case_items(std::string_view case_id) = 0;
+    // One page of a case: {"case", "items": [{"item", "custodian", "state"}...], "next"?}, the
+    // items after `after_item` ("" from the first) in the store's key order (shorter ids first,
+    // then bytewise), at most `limit`; "next" is the last item when more follow. not_found for an
+    // unknown case.
+    [[nodiscard]] virtual Result<crypto::Json> case_items(std::string_view case_id,
+                                                          std::string_view after_item, std::size_t limit) = 0;
 
     // {"header": {...}, "hash", "events": [ids...], "certificate": <signed note text>}
     [[nodiscard]] virtual Result<crypto::Json> block_by_height(ledger::Height height) = 0;
@@ -162,6 +174,18 @@ public:
     // (`ledger_time`: the committing block's time; `time`: the event's own; the caller filters
     // what the reader may see).
     [[nodiscard]] virtual Result<crypto::Json> search_events(const ledger::EventSearch& search) = 0;
+
+    // The committed height now. Cheap (the node reads it without a hop to its thread): a stream
+    // (GET /v1/stream) asks it every ServerOptions::stream_poll_ms.
+    [[nodiscard]] virtual Result<ledger::Height> committed_height() = 0;
+    // The leaf index of the first event of block `height` (the log size after block height - 1),
+    // for 1 <= height <= committed height + 1; invalid_argument "from_height: ..." otherwise.
+    [[nodiscard]] virtual Result<std::uint64_t> first_leaf_of(ledger::Height height) = 0;
+    // The committed events from leaf `from_leaf` on, in log order, at most `limit`:
+    // [{"id","height","leaf_index","envelope"}...] (the trail's entries; every case: the caller
+    // filters what the reader may see).
+    [[nodiscard]] virtual Result<crypto::Json> committed_events(std::uint64_t from_leaf,
+                                                                std::size_t limit) = 0;
 
     // The agencies taking part in a case: every agency that registered, held, received (was
     // offered or accepted) or was granted an item of it, from the committed trails of its items.

@@ -87,11 +87,11 @@ public:
         return Json{
             {"id", hex}, {"status", "committed"}, {"height", 7}, {"leaf_index", 8}, {"envelope", envelope}};
     }
-    Result<Json> item_trail(std::string_view item) override {
+    Result<Json> item_trail(std::string_view item, std::uint64_t, std::size_t) override {
         if (!known_item(item)) return make_error(ErrorCode::not_found, "no such item");
         return Json{{"item", item}, {"events", Json::array()}};
     }
-    Result<Json> case_items(std::string_view case_id) override {
+    Result<Json> case_items(std::string_view case_id, std::string_view, std::size_t) override {
         if (case_id != "CASE-1" && case_id != "CASE-2")
             return make_error(ErrorCode::not_found, "no such case");
         return Json{{"case", case_id}, {"items", Json::array()}};
@@ -180,6 +180,13 @@ public:
         }
         return events;
     }
+    Result<ledger::Height> committed_height() override { return ledger::Height{7}; }
+    Result<std::uint64_t> first_leaf_of(ledger::Height height) override {
+        if (height.value == 0 || height.value > 8)
+            return make_error(ErrorCode::invalid_argument, "from_height: beyond the next height");
+        return std::uint64_t{9};
+    }
+    Result<Json> committed_events(std::uint64_t, std::size_t) override { return Json::array(); }
     Result<std::set<std::string>> case_participants(std::string_view case_id) override {
         if (case_id == "CASE-1") return std::set<std::string>{"NL-POL", "DE-BKA"};
         if (case_id == "CASE-2") return std::set<std::string>{"DE-BKA"};

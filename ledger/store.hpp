@@ -135,9 +135,18 @@ public:
     // The item's events in log order (at most `limit`, starting at its `offset`-th event).
     [[nodiscard]] Result<std::vector<StoredEvent>> item_trail(
         std::string_view item_id, std::size_t offset = 0, std::size_t limit = store_read_entries_max) const;
-    // Ids of the items of a case in key order: shorter ids first, then bytewise (IT-9, IT-10).
+    // The item's events in log order from leaf index `from_leaf` on, at most `limit` (a page of a
+    // long trail: the next page starts after the last one's leaf index).
+    [[nodiscard]] Result<std::vector<StoredEvent>> item_trail_from(std::string_view item_id,
+                                                                   std::uint64_t from_leaf,
+                                                                   std::size_t limit) const;
+    // Ids of the items of a case in key order: shorter ids first, then bytewise (IT-9, IT-10);
+    // those after `after_item` ("" from the first), at most `limit`.
     [[nodiscard]] Result<std::vector<std::string>> case_items(
         std::string_view case_id, std::size_t limit = store_read_entries_max) const;
+    [[nodiscard]] Result<std::vector<std::string>> case_items(std::string_view case_id,
+                                                              std::string_view after_item,
+                                                              std::size_t limit) const;
     // Leaf indexes of the events an agency acted in, in log order, from `from_leaf`.
     [[nodiscard]] Result<std::vector<std::uint64_t>> agency_events(
         std::string_view agency, std::uint64_t from_leaf = 0,

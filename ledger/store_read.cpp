@@ -129,15 +129,55 @@ Result<std::vector<StoredEvent>> Store::item_trail(std::string_view item_id, std
     return trail;
 }
 
+Result<std::vector<StoredEvent>> Store::item_trail_from(std::string_view item_id, std::uint64_t from_leaf,
+                                                        std::size_t limit) const {
+    limit = std::min(limit, store_read_entries_max);
+    const std::string prefix = store::id_prefix(item_id);
+    std::vector<StoredEvent> trail;
+    Status bad = {};
+    auto scanned = impl_->db.scan_from(
+        Column::item_events, store::id_number_key(item_id, from_leaf),
+        [&](std::string_view key, std::string_view value) {
+            if (!key.starts_with(prefix) || trail.size() >= limit) return false;
+            auto hash = store::hash_from_value(value);
+            if (!hash) {
+                bad = tl::unexpected(
+                    corrupt("trail of " + std::string(item_id) + ": entry is not an event id"));
+                return false;
+            }
+            auto stored = event(EventId{*hash});
+            if (!stored) {
+                bad = tl::unexpected(
+                    corrupt("trail of " + std::string(item_id) + ": " + stored.error().message));
+                return false;
+            }
+            trail.push_back(std::move(*stored));
+            return true;
+        });
+    if (!scanned) return tl::unexpected(scanned.error());
+    if (!bad) return tl::unexpected(bad.error());
+    return trail;
+}
+
 Result<std::vector<std::string>> Store::case_items(std::string_view case_id, std::size_t limit) const {
+    return case_items(case_id, "", limit);
+}
+
+Result<std::vector<std::string>> Store::case_items(std::string_view case_id, std::string_view after_item,
+                                                   std::size_t limit) const {
     limit = std::min(limit, store_read_entries_max);
     const std::string prefix = store::id_prefix(case_id);
+    // The first key after `after_item`'s: its own key followed by a zero byte.
+    const std::string start =
+        after_item.empty() ? prefix : prefix + store::id_prefix(after_item) + std::string(1, '\0');
     std::vector<std::string> items;
-    auto scanned = impl_->db.scan(Column::case_items, prefix, [&](std::string_view key, std::string_view) {
-        std::string_view rest = key.substr(prefix.size());
-        if (rest.size() >= 2) items.emplace_back(rest.substr(2));
-        return items.size() < limit;
-    });
+    auto scanned =
+        impl_->db.scan_from(Column::case_items, start, [&](std::string_view key, std::string_view) {
+            if (!key.starts_with(prefix) || items.size() >= limit) return false;
+            std::string_view rest = key.substr(prefix.size());
+            if (rest.size() >= 2) items.emplace_back(rest.substr(2));
+            return true;
+        });
     if (!scanned) return tl::unexpected(scanned.error());
     return items;
 }

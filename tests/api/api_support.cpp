@@ -57,18 +57,48 @@ Result<Json> FakeService::event_by_id(const ledger::EventId& id) {
         {"id", event_hex}, {"status", "committed"}, {"height", 7}, {"leaf_index", 8}, {"envelope", envelope}};
 }
 
-Result<Json> FakeService::item_trail(std::string_view item_id) {
+// ITEM-1's trail holds the events at leaves 3, 9 and 10; ITEM-2's none. CASE-1 holds ITEM-1,
+// ITEM-5 and ITEM-10 (in the store's key order: shorter ids first); CASE-2 ITEM-2.
+Result<Json> FakeService::item_trail(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (item_id != "ITEM-1" && item_id != "ITEM-2") return make_error(ErrorCode::not_found, "no such item");
-    return Json{{"item", item_id}, {"events", Json::array()}};
+    Json answer{{"item", item_id}, {"events", Json::array()}};
+    const std::vector<std::uint64_t> leaves =
+        item_id == "ITEM-1" ? std::vector<std::uint64_t>{3, 9, 10} : std::vector<std::uint64_t>{};
+    for (std::uint64_t leaf : leaves) {
+        if (leaf < from_leaf) continue;
+        if (answer["events"].size() == limit) {
+            answer["next"] = std::to_string(answer["events"].back()["leaf_index"].get<std::uint64_t>() + 1);
+            break;
+        }
+        answer["events"].push_back({{"id", event_hex}, {"height", 7}, {"leaf_index", leaf}});
+    }
+    return answer;
 }
 
-Result<Json> FakeService::case_items(std::string_view case_id) {
+Result<Json> FakeService::case_items(std::string_view case_id, std::string_view after_item,
+                                     std::size_t limit) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (case_id != "CASE-1" && case_id != "CASE-2") return make_error(ErrorCode::not_found, "no such case");
-    return Json{{"case", case_id}, {"items", Json::array()}};
+    const std::vector<std::string> items = case_id == "CASE-1"
+                                               ? std::vector<std::string>{"ITEM-1", "ITEM-5", "ITEM-10"}
+                                               : std::vector<std::string>{"ITEM-2"};
+    Json answer{{"case", case_id}, {"items", Json::array()}};
+    bool past = after_item.empty();
+    for (const auto& item : items) {
+        if (!past) {
+            past = item == after_item;
+            continue;
+        }
+        if (answer["items"].size() == limit) {
+            answer["next"] = answer["items"].back()["item"];
+            break;
+        }
+        answer["items"].push_back({{"item", item}, {"custodian", "NL-POL"}, {"state", "in_custody"}});
+    }
+    return answer;
 }
 
 Result<Json> FakeService::block_by_height(ledger::Height height) {
@@ -219,6 +249,42 @@ Result<Json> FakeService::search_events(const ledger::EventSearch& search) {
                           {"signer", signer.key_id()},
                           {"time", "2026-02-01T10:00:00.000Z"}});
     }
+    return events;
+}
+
+void FakeService::commit_event(const std::string& case_id, const std::string& agency, std::size_t padding) {
+    std::lock_guard lock(mutex_);
+    const std::uint64_t leaf = log_.size();
+    Json event{{"case", case_id},
+               {"agency", agency},
+               {"item", case_id == "CASE-1" ? "ITEM-1" : "ITEM-2"},
+               {"kind", "verify"},
+               {"description", std::string(padding, 'x')}};
+    log_.push_back({{"id", event_hex},
+                    {"height", 8 + leaf},
+                    {"leaf_index", leaf},
+                    {"envelope", {{"event", event}, {"signer", "key"}, {"sig", "sig"}}}});
+}
+
+Result<ledger::Height> FakeService::committed_height() {
+    std::lock_guard lock(mutex_);
+    return ledger::Height{7 + log_.size()};
+}
+
+Result<std::uint64_t> FakeService::first_leaf_of(ledger::Height height) {
+    std::lock_guard lock(mutex_);
+    if (height.value == 0 || height.value > 8 + log_.size())
+        return make_error(ErrorCode::invalid_argument, "from_height: beyond the next height");
+    return height.value <= 8 ? 0 : height.value - 8;
+}
+
+Result<Json> FakeService::committed_events(std::uint64_t from_leaf, std::size_t limit) {
+    ++reads;
+    if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    std::lock_guard lock(mutex_);
+    Json events = Json::array();
+    for (std::uint64_t leaf = from_leaf; leaf < log_.size() && events.size() < limit; ++leaf)
+        events.push_back(log_[leaf]);
     return events;
 }
 

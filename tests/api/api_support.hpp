@@ -58,8 +58,9 @@ public:
 
     std::vector<Result<ledger::EventId>> submit_envelopes(std::vector<ledger::Envelope> envelopes) override;
     Result<Json> event_by_id(const ledger::EventId& id) override;
-    Result<Json> item_trail(std::string_view item_id) override;
-    Result<Json> case_items(std::string_view case_id) override;
+    Result<Json> item_trail(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) override;
+    Result<Json> case_items(std::string_view case_id, std::string_view after_item,
+                            std::size_t limit) override;
     Result<Json> block_by_height(ledger::Height height) override;
     Result<CheckpointView> latest_checkpoint() override;
     Result<CheckpointView> checkpoint_at(ledger::Height height) override;
@@ -75,6 +76,9 @@ public:
     Result<Json> pending_offers(std::string_view agency, std::string_view after_item,
                                 std::size_t limit) override;
     Result<Json> search_events(const ledger::EventSearch& search) override;
+    Result<ledger::Height> committed_height() override;
+    Result<std::uint64_t> first_leaf_of(ledger::Height height) override;
+    Result<Json> committed_events(std::uint64_t from_leaf, std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
     // Keeps each read record (see recorded_reads()); item_reads answers them back for ITEM-1
@@ -102,6 +106,10 @@ public:
     const TestOfficer& officer_named(const std::string& name) const { return *officers_.at(name); }
     // The read records the server handed over, with their receipt times, in order.
     std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> recorded_reads();
+    // The stream's log (GET /v1/stream): commits one event of `case_id` by `agency`, in a block
+    // of its own (blocks 1..7 hold no event; leaf i is in block 8 + i), with a description of
+    // `padding` bytes.
+    void commit_event(const std::string& case_id, const std::string& agency, std::size_t padding = 0);
 
     std::atomic<int> submits{0};  // Envelopes submitted.
     std::atomic<int> submit_calls{0};
@@ -123,6 +131,7 @@ private:
     std::map<std::string, std::unique_ptr<TestOfficer>> officers_;
     std::set<crypto::PublicKey> revoked_;
     std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> reads_recorded_;
+    std::vector<Json> log_;  // The stream's committed events, by leaf.
 };
 
 // A valid envelope of an event of `agency` registering `item` of CASE-1, signed by `key`

@@ -190,6 +190,24 @@ Seen exercise_routes() {
     note("/v1/search", "GET", f.signed_request("nl.custodian", "GET", "/v1/search?sha256=abc"));
     note("/v1/search", "GET", f.request("GET", search));
     note("/v1/search", "GET", full.signed_request("auditor", "GET", search));
+    // The stream: its 200 never ends, so it is read from a raw socket for a moment.
+    auto stream_status = [&](const std::string& target) {
+        RawConnection connection(f.port, 1);
+        std::string request =
+            "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(f.port) + "\r\n";
+        const std::int64_t at = f.now->load();
+        for (const auto& [name, value] : f.sign(f.service.officer_named("nl.custodian").key, "GET", target,
+                                                "", at, at + 60, f.next_nonce()))
+            request += name + ": " + value + "\r\n";
+        connection.send(request + "\r\n");
+        bool closed = false;
+        std::string line = status_line(connection.read_all(closed));
+        return line.size() >= 12 ? static_cast<unsigned>(std::stoul(line.substr(9, 3))) : 0u;
+    };
+    seen.emplace("/v1/stream", "GET", stream_status("/v1/stream"));
+    note("/v1/stream", "GET", f.signed_request("nl.custodian", "GET", "/v1/stream?from_height=0"));
+    note("/v1/stream", "GET", f.request("GET", "/v1/stream"));
+    note("/v1/stream", "GET", full.signed_request("auditor", "GET", "/v1/stream"));
     // Submissions.
     std::string envelope = envelope_for(f.service.officer_named("nl.custodian").key, "NL-POL");
     auto post = [&](const std::string& officer, const std::string& target, const std::string& body,

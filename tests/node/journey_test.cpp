@@ -185,6 +185,30 @@ TEST_CASE(
     CHECK(bad_time.exit_code == 2);
     CHECK(contains(bad_time.err, "--from"));
 
+    // Real-time sharing: FR-PN follows the case from its first block and gets its five events in
+    // commit order, one JSON line each; BE-POL, which takes no part in it, gets none of them.
+    Run followed = run_custos(work, "follow --from-height 1 --case J-CASE --max-events 5 --json" + node(2) +
+                                        key("FR-PN", "prosecutor"));
+    REQUIRE_MESSAGE(followed.exit_code == 0, followed.err);
+    std::vector<std::string> kinds;
+    std::uint64_t previous_leaf = 0;
+    for (std::size_t start = 0, end; (end = followed.out.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+        auto line = custos::crypto::parse_json(followed.out.substr(start, end - start));
+        REQUIRE(line);
+        const std::uint64_t leaf = (*line)["leaf_index"].get<std::uint64_t>();
+        CHECK((kinds.empty() || leaf > previous_leaf));
+        previous_leaf = leaf;
+        kinds.push_back((*line)["envelope"]["event"]["kind"].get<std::string>());
+    }
+    CHECK(kinds ==
+          std::vector<std::string>{"register", "transfer.offer", "transfer.accept", "access", "grant"});
+    Run outsider_follow =
+        run_command(work, "timeout 4 " + custos_binary().string() + " follow --from-height 1" + node(2) +
+                              key("BE-POL", "custodian"));
+    CHECK(outsider_follow.exit_code == 124);  // still waiting when stopped
+    CHECK(outsider_follow.out.empty());
+
     // The trail names each event's officer, the access's action, tool and results, the grant's
     // scope and expiry.
     Run trail = run_custos(work, "trail J-1" + node(1) + key("DE-BKA", "custodian"));
@@ -197,5 +221,9 @@ TEST_CASE(
     CHECK(contains(trail.out, "by DE-BKA admin (localnet) (admin)"));
     CHECK(contains(trail.out, "image for forensic copy; tool ddrescue; results sha256 ba7816bf8f01cfea..."));
     CHECK(contains(trail.out, "grantee FR-PN; scope view,analyse; expires "));
+    // Read two events a page, the trail is the same.
+    Run paged = run_custos(work, "trail J-1 --page-size 2" + node(1) + key("DE-BKA", "custodian"));
+    REQUIRE_MESSAGE(paged.exit_code == 0, paged.err);
+    CHECK(paged.out == trail.out);
     fs::remove_all(work);
 }

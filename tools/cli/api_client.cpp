@@ -158,26 +158,39 @@ tl::expected<AgencyCommand, int> start_agency_command(const Args& args, const Op
 tl::expected<crypto::Json, int> read_pages(const Options& options, const crypto::SecretKey& key,
                                            const std::string& target, std::string_view field, int pages_max,
                                            bool& more) {
+    auto document = read_document_pages(
+        options, key, target, PagesOf{.field = field, .cursor = "after", .pages_max = pages_max}, more);
+    if (!document) return tl::unexpected(document.error());
+    return std::move((*document)[std::string(field)]);
+}
+
+tl::expected<crypto::Json, int> read_document_pages(const Options& options, const crypto::SecretKey& key,
+                                                    const std::string& target, const PagesOf& pages,
+                                                    bool& more) {
+    crypto::Json document = crypto::Json::object();
     crypto::Json entries = crypto::Json::array();
-    std::string after;
-    for (int page = 0; page < pages_max; ++page) {
-        std::string paged = target + "?limit=1000";
-        if (!after.empty()) paged += "&after=" + after;
+    const std::string member(pages.field);
+    std::string cursor;
+    for (int page = 0; page < pages.pages_max; ++page) {
+        std::string paged = target + "?limit=" + std::to_string(pages.limit);
+        if (!cursor.empty()) paged += "&" + std::string(pages.cursor) + "=" + cursor;
         auto response = signed_call(options, key, "GET", paged);
         if (!response) return tl::unexpected(fail(response.error().message));
         if (response->status != 200) return tl::unexpected(report_problem(*response));
         auto answer = json_body(*response);
         if (!answer) return tl::unexpected(exit_failure);
-        const std::string member(field);
         if (answer->contains(member) && (*answer)[member].is_array()) {
             for (auto& entry : (*answer)[member])
                 entries.push_back(std::move(entry));
         }
-        after = text(*answer, "next");
-        if (after.empty()) break;
+        cursor = text(*answer, "next");
+        if (page == 0 && answer->is_object()) document = std::move(*answer);
+        if (cursor.empty()) break;
     }
-    more = !after.empty();
-    return entries;
+    more = !cursor.empty();
+    document.erase("next");
+    document[member] = std::move(entries);
+    return document;
 }
 
 Result<crypto::PublicKey> public_key_option(const std::string& option, const std::string& value) {

@@ -28,10 +28,14 @@ int run_case(const Args& args);
 int run_inbox(const Args& args);
 // `custos cases --node URL --key FILE [--agency AGENCY] [--json]` (cases.cpp)
 int run_cases(const Args& args);
-// `custos find --sha256 HEX|--sha256-of FILE --node URL --key FILE [--json]` (find.cpp)
+// `custos find --sha256 HEX|--sha256-of FILE|--officer KEY|--from T --to T [--case C] --node URL --key FILE
+// [--json]` (find.cpp)
 int run_find(const Args& args);
 // `custos reads ITEM --node URL --key FILE [--json]` (reads.cpp)
 int run_reads(const Args& args);
+// `custos follow [--from-height H] [--case CASE] [--max-events N] --node URL --key FILE [--json]`
+// (follow.cpp)
+int run_follow(const Args& args);
 // `custos status --node URL --key FILE [--json]`
 int run_status(const Args& args);
 // `custos bench load ...` and `custos bench api ...`: the arguments after "load" / "api".
@@ -117,6 +121,23 @@ struct AgencyCommand {
 // error names `option`.
 [[nodiscard]] Result<crypto::PublicKey> public_key_option(const std::string& option,
                                                           const std::string& value);
+
+// Every page of a paginated document route (`target` without a query): the first page's
+// document with its array `field` holding the entries of every page, `next` left out; each page
+// asks for `limit` entries and passes the answer's `next` as the query parameter `cursor`
+// ("after" for id-ordered lists, "cursor" for leaf-ordered ones); at most `pages_max` pages
+// (`more` says whether entries remained). On a refusal or failure, reported on stderr, the
+// command's exit status instead.
+struct PagesOf {
+    std::string_view field;
+    std::string_view cursor;
+    int pages_max = 100;
+    std::size_t limit = 1000;
+};
+[[nodiscard]] tl::expected<crypto::Json, int> read_document_pages(const Options& options,
+                                                                  const crypto::SecretKey& key,
+                                                                  const std::string& target,
+                                                                  const PagesOf& pages, bool& more);
 
 // A string member, or `fallback` when absent or not a string.
 [[nodiscard]] std::string text(const crypto::Json& json, std::string_view member, std::string fallback = "");

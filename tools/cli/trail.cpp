@@ -13,27 +13,34 @@ using crypto::Json;
 
 const OptionSpec trail_spec{
     .usage =
-        "usage: custos trail ITEM --node URL --key FILE [--json]\n"
+        "usage: custos trail ITEM --node URL --key FILE [--json] [--page-size N]\n"
         "\n"
         "Prints the custody trail of ITEM (GET /v1/items/ITEM/trail): its case, current custodian\n"
         "and state, the integrity alert if any, and every committed event in order as a timeline:\n"
         "time, kind, acting agency, the officer who signed it (name and roles, from GET\n"
         "/v1/officers/{key}; a revoked key is marked so), the details that matter for that kind\n"
         "(an access's action, purpose, tool and results; a grant's scope and expiry; ...), height\n"
-        "and leaf index. --json prints the node's trail document as it is.\n"
+        "and leaf index. --json prints the node's trail document (every page of it: the events of\n"
+        "all pages in one array).\n"
         "The request is signed with the officer key FILE; a custodian, prosecutor or admin reads\n"
         "the items of cases its agency takes part in, an auditor reads every item.\n"
         "\n"
         "options:\n"
         "  --node URL   the node's REST base URL, e.g. http://127.0.0.1:8081\n"
         "  --key FILE   the officer's secret key file (mode 0600)\n"
-        "  --json       print the node's JSON answer as it is\n"
+        "  --json       print the node's JSON answer as it is (the pages joined)\n"
+        "  --page-size N  events asked for per request, 1..1000 (default 1000); the whole trail\n"
+        "               is read in any case\n"
         "  -h, --help   show this help\n"
         "\n"
         "exit status: 0 printed, 1 refused or failed (the node's problem is printed), 2 bad usage.\n",
     .positional = 1,
     .names = {"ITEM"},
 };
+
+// Events asked for per page, and pages read at most (the store's read limit, 100,000 events).
+constexpr std::size_t trail_page_events = 1000;
+constexpr int trail_pages_max = 100;
 
 // Who signed: "name (roles)" per key id, from the node's officer records.
 using Officers = std::map<std::string, std::string>;
@@ -148,18 +155,40 @@ Officers signers_of(const Options& options, const crypto::SecretKey& key, const 
 }  // namespace
 
 int run_trail(const Args& args) {
+    Args rest;
+    std::string page_size_text;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--page-size" && i + 1 < args.size()) {
+            page_size_text = args[++i];
+        } else {
+            rest.push_back(args[i]);
+        }
+    }
     int exit_code = exit_ok;
-    auto options = parse_options(args, trail_spec, exit_code);
+    auto options = parse_options(rest, trail_spec, exit_code);
     if (!options) return exit_code;
     const std::string& item = options->positional.front();
     if (!is_path_id(item)) return usage_error(trail_spec, "ITEM must match [A-Za-z0-9._:-]{1,128}");
     auto key = read_key_option(options->key_path);
     if (!key) return fail(key.error().message);
-    auto response = signed_call(*options, key->key, "GET", "/v1/items/" + item + "/trail");
-    if (!response) return fail(response.error().message);
-    if (response->status != 200) return report_problem(*response);
-    auto trail = json_body(*response);
-    if (!trail) return exit_failure;
+    std::size_t page_size = trail_page_events;
+    if (!page_size_text.empty()) {
+        const bool digits =
+            page_size_text.size() <= 4 && page_size_text.find_first_not_of("0123456789") == std::string::npos;
+        page_size = digits ? std::stoul(page_size_text) : 0;
+        if (page_size < 1 || page_size > trail_page_events)
+            return usage_error(trail_spec, "--page-size: a number from 1 to 1000");
+    }
+    bool more = false;
+    auto trail = read_document_pages(
+        *options, key->key, "/v1/items/" + item + "/trail",
+        PagesOf{.field = "events", .cursor = "cursor", .pages_max = trail_pages_max, .limit = page_size},
+        more);
+    if (!trail) return trail.error();
+    if (more) {
+        std::cerr << "warning: the trail is longer than " << trail_pages_max * page_size
+                  << " events; the first ones are shown\n";
+    }
     if (options->json) {
         std::cout << trail->dump(2) << "\n";
         return exit_ok;

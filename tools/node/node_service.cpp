@@ -1,5 +1,6 @@
 #include "tools/node/node_service.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "api/problem.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/block.hpp"
+#include "ledger/store_keys.hpp"
 #include "ledger/time.hpp"
 #if __has_include("ledger/bundle.hpp")
 #include "ledger/bundle.hpp"
@@ -65,21 +67,26 @@ Status add_participants(const ledger::Store& store, const std::string& item,
     return {};
 }
 
-Result<Json> trail_json(const ledger::Store& store, const std::string& item) {
+// One page of an item's trail (NodeService::item_trail).
+Result<Json> trail_json(const ledger::Store& store, const std::string& item, std::uint64_t from_leaf,
+                        std::size_t limit) {
     auto state = store.item(item);
     if (!state) return tl::unexpected(state.error());
     if (!*state) return make_error(ErrorCode::not_found, "no item " + item);
-    auto trail = store.item_trail(item);
+    limit = std::clamp<std::size_t>(limit, 1, api::trail_page_max);
+    auto trail = store.item_trail_from(item, from_leaf, limit + 1);
     if (!trail) return tl::unexpected(trail.error());
     Json events = Json::array();
-    for (const auto& event : *trail)
-        events.push_back(stored_event_json(event));
-    return Json{{"item", item},
-                {"case", (*state)->case_id},
-                {"custodian", (*state)->custodian},
-                {"state", item_state_name(**state)},
-                {"events", events},
-                {"integrity_alert", (*state)->integrity_alert}};
+    for (std::size_t i = 0; i < trail->size() && i < limit; ++i)
+        events.push_back(stored_event_json((*trail)[i]));
+    Json out{{"item", item},
+             {"case", (*state)->case_id},
+             {"custodian", (*state)->custodian},
+             {"state", item_state_name(**state)},
+             {"events", events},
+             {"integrity_alert", (*state)->integrity_alert}};
+    if (trail->size() > limit) out["next"] = std::to_string((*trail)[limit - 1].leaf_index + 1);
+    return out;
 }
 
 // The store's committed height as its meta record holds it (written in the block's batch).
@@ -93,7 +100,7 @@ Result<std::string> raw_height(const ledger::store::Db& db) {
 
 }  // namespace
 
-std::optional<std::string> NodeServiceAdapter::committed_height() {
+std::optional<std::string> NodeServiceAdapter::raw_committed_height() {
     const ledger::store::Db* db = nullptr;
     {
         std::lock_guard lock(mutex_);
@@ -123,7 +130,7 @@ bool NodeServiceAdapter::cache_at(const std::string& height) {
 
 template <typename T, typename Lookup, typename Insert, typename Compute>
 Result<T> NodeServiceAdapter::cached_read(Lookup lookup, Insert insert, Compute compute) {
-    if (auto height = committed_height()) {
+    if (auto height = raw_committed_height()) {
         std::lock_guard lock(mutex_);
         if (cache_at(*height)) {
             if (std::optional<T> hit = lookup(cache_)) return std::move(*hit);
@@ -175,9 +182,12 @@ Result<Json> NodeServiceAdapter::event_by_id(const ledger::EventId& id) {
     });
 }
 
-Result<Json> NodeServiceAdapter::item_trail(std::string_view item_id) {
+Result<Json> NodeServiceAdapter::item_trail(std::string_view item_id, std::uint64_t from_leaf,
+                                            std::size_t limit) {
     std::string item(item_id);
-    return node_.call<Json>([this, item]() -> Result<Json> { return trail_json(node_.store(), item); });
+    return node_.call<Json>([this, item, from_leaf, limit]() -> Result<Json> {
+        return trail_json(node_.store(), item, from_leaf, limit);
+    });
 }
 
 Result<std::string> NodeServiceAdapter::item_trail_text(std::string_view item_id) {
@@ -197,28 +207,41 @@ Result<std::string> NodeServiceAdapter::item_trail_text(std::string_view item_id
             if (cache.trails.emplace(item, answer).second) cache.trail_bytes += answer.size();
         },
         [item](const ledger::Store& store) -> Result<std::string> {
-            auto json = trail_json(store, item);
+            auto json = trail_json(store, item, 0, api::trail_page_max);
             if (!json) return tl::unexpected(json.error());
             return api::json_text(*json);
         });
 }
 
-Result<Json> NodeServiceAdapter::case_items(std::string_view case_id) {
+Result<Json> NodeServiceAdapter::case_items(std::string_view case_id, std::string_view after_item,
+                                            std::size_t limit) {
     std::string id(case_id);
-    return node_.call<Json>([this, id]() -> Result<Json> {
+    std::string after(after_item);
+    return node_.call<Json>([this, id, after, limit]() -> Result<Json> {
         const auto& store = node_.store();
-        auto items = store.case_items(id);
+        const std::size_t page_max = std::clamp<std::size_t>(limit, 1, api::trail_page_max);
+        auto items = store.case_items(id, after, page_max + 1);
         if (!items) return tl::unexpected(items.error());
-        if (items->empty()) return make_error(ErrorCode::not_found, "no case " + id);
-        Json out = Json::array();
+        if (items->empty()) {
+            auto any = after.empty() ? items : store.case_items(id, "", 1);
+            if (!any) return tl::unexpected(any.error());
+            if (any->empty()) return make_error(ErrorCode::not_found, "no case " + id);
+        }
+        Json out{{"case", id}};
+        if (items->size() > page_max) {
+            items->resize(page_max);
+            out["next"] = items->back();
+        }
+        Json page = Json::array();
         for (const auto& item : *items) {
             auto state = store.item(item);
             if (!state) return tl::unexpected(state.error());
             if (!*state) continue;
-            out.push_back(
+            page.push_back(
                 {{"item", item}, {"custodian", (*state)->custodian}, {"state", item_state_name(**state)}});
         }
-        return Json{{"case", id}, {"items", out}};
+        out["items"] = std::move(page);
+        return out;
     });
 }
 
@@ -446,6 +469,41 @@ Result<Json> NodeServiceAdapter::item_reads(std::string_view item_id, std::uint6
                     {"case", (*state)->case_id},
                     {"custodian", (*state)->custodian},
                     {"reads", std::move(reads)}};
+    });
+}
+
+Result<ledger::Height> NodeServiceAdapter::committed_height() {
+    auto raw = raw_committed_height();
+    if (!raw) return make_error(ErrorCode::unavailable, "the committed height cannot be read");
+    auto height = ledger::store::read_be64(*raw);
+    if (!height || raw->size() != 8) return make_error(ErrorCode::corruption, "a malformed height record");
+    return ledger::Height{*height};
+}
+
+Result<std::uint64_t> NodeServiceAdapter::first_leaf_of(ledger::Height height) {
+    return node_.call<std::uint64_t>([this, height]() -> Result<std::uint64_t> {
+        const auto& store = node_.store();
+        if (height.value == 0 || height.value > store.height().value + 1) {
+            return make_error(ErrorCode::invalid_argument, "from_height: must be from 1 to the next height " +
+                                                               std::to_string(store.height().value + 1));
+        }
+        if (height.value == 1) return std::uint64_t{0};
+        auto previous = store.header(ledger::Height{height.value - 1});
+        if (!previous) return tl::unexpected(previous.error());
+        return previous->log_size;
+    });
+}
+
+Result<Json> NodeServiceAdapter::committed_events(std::uint64_t from_leaf, std::size_t limit) {
+    return node_.call<Json>([this, from_leaf, limit]() -> Result<Json> {
+        const auto& store = node_.store();
+        Json events = Json::array();
+        for (std::uint64_t leaf = from_leaf; leaf < store.log_size() && events.size() < limit; ++leaf) {
+            auto stored = store.event_at(leaf);
+            if (!stored) return tl::unexpected(stored.error());
+            events.push_back(stored_event_json(*stored));
+        }
+        return events;
     });
 }
 

@@ -33,9 +33,11 @@ public:
     explicit NodeServiceAdapter(runtime::Node& node) : node_(node) {}
     std::vector<Result<ledger::EventId>> submit_envelopes(std::vector<ledger::Envelope> envelopes) override;
     Result<crypto::Json> event_by_id(const ledger::EventId& id) override;
-    Result<crypto::Json> item_trail(std::string_view item_id) override;
+    Result<crypto::Json> item_trail(std::string_view item_id, std::uint64_t from_leaf,
+                                    std::size_t limit) override;
     Result<std::string> item_trail_text(std::string_view item_id) override;
-    Result<crypto::Json> case_items(std::string_view case_id) override;
+    Result<crypto::Json> case_items(std::string_view case_id, std::string_view after_item,
+                                    std::size_t limit) override;
     Result<crypto::Json> block_by_height(ledger::Height height) override;
     Result<api::CheckpointView> latest_checkpoint() override;
     Result<api::CheckpointView> checkpoint_at(ledger::Height height) override;
@@ -52,6 +54,9 @@ public:
     Result<std::vector<std::string>> agency_cases(std::string_view agency, std::string_view after_case,
                                                   std::size_t limit) override;
     Result<crypto::Json> search_events(const ledger::EventSearch& search) override;
+    Result<ledger::Height> committed_height() override;
+    Result<std::uint64_t> first_leaf_of(ledger::Height height) override;
+    Result<crypto::Json> committed_events(std::uint64_t from_leaf, std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
     void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
@@ -75,7 +80,7 @@ private:
 
     // The committed height as RocksDB holds it, read on the calling thread; nullopt when it
     // cannot be read (the caller then hops without the cache).
-    std::optional<std::string> committed_height();
+    std::optional<std::string> raw_committed_height();
     // Under mutex_: empties the cache when `height` is newer than what it holds; true when the
     // cache now holds `height` (an answer computed at `height` may be used or stored).
     bool cache_at(const std::string& height);

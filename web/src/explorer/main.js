@@ -203,12 +203,26 @@ async function myOfficer() {
   return node(`officers/${session.key_id}`).catch(() => null);  // get() keeps the answer.
 }
 
+// Every page of a paginated document (a trail by `cursor`, a case by `after`): the first page's
+// document with `field` holding the entries of every page.
+async function allPages(path, field, cursorName) {
+  const first = await node(`${path}?limit=1000`);
+  let next = first.next;
+  for (let n = 0; next && n < 100; n++) {
+    const more = await node(`${path}?limit=1000&${cursorName}=${enc(next)}`);
+    first[field].push(...more[field]);
+    next = more.next;
+  }
+  delete first.next;
+  return first;
+}
+
 async function casePage(id) {
   clear(page, h('h1', {}, `Case ${id}`));
-  const c = await node(`cases/${enc(id)}`);
+  const c = await allPages(`cases/${enc(id)}`, 'items', 'after');
   remember('case', id);
   const participants = new Set(c.items.map((i) => i.custodian));
-  const trails = await Promise.all(c.items.map((i) => node(`items/${enc(i.item)}/trail`).catch(() => null)));
+  const trails = await Promise.all(c.items.map((i) => allPages(`items/${enc(i.item)}/trail`, 'events', 'cursor').catch(() => null)));
   for (const t of trails) for (const v of t?.events ?? []) for (const a of [v.envelope.event.agency, v.envelope.event.recipient, v.envelope.event.grantee]) if (a) participants.add(a);
   page.append(
     h('dl', { class: 'facts' }, h('dt', {}, 'participants'), h('dd', { id: 'participants' }, [...participants].sort().join(', '))),
@@ -241,7 +255,7 @@ async function verifiedBundle(item) {
 
 async function itemPage(id) {
   clear(page, h('h1', {}, `Item ${id}`));
-  const trail = await node(`items/${enc(id)}/trail`);
+  const trail = await allPages(`items/${enc(id)}/trail`, 'events', 'cursor');
   remember('item', id);
   const alertBanner = trail.integrity_alert
     ? h('div', { class: 'banner-alert', id: 'integrity-alert' }, '⚠ INTEGRITY ALERT: a re-measured digest did not match, or a seal was found broken. See the marked events below.')

@@ -1,0 +1,112 @@
+// What a GET /v1/stream sends, without a socket. See stream.hpp.
+#include "api/stream.hpp"
+
+#include <set>
+
+#include "api/problem.hpp"
+
+namespace custos::api {
+
+namespace {
+
+// The SSE reconnection delay a client is told to use.
+constexpr int stream_retry_ms = 2000;
+
+std::string event_text(const crypto::Json& entry, std::uint64_t leaf) {
+    return "id: " + std::to_string(leaf) + "\nevent: committed\ndata: " + json_text(entry) + "\n\n";
+}
+
+// A string member of a member, or "".
+std::string inner_text(const crypto::Json& json, std::string_view outer, std::string_view inner) {
+    if (!json.is_object()) return {};
+    auto found = json.find(outer);
+    if (found == json.end() || !found->is_object()) return {};
+    auto value = found->find(inner);
+    if (value == found->end() || !value->is_string()) return {};
+    return value->get<std::string>();
+}
+
+}  // namespace
+
+std::string stream_head() {
+    return "HTTP/1.1 200 OK\r\n"
+           "Content-Type: text/event-stream; charset=utf-8\r\n"
+           "Cache-Control: no-store\r\n"
+           "X-Accel-Buffering: no\r\n"
+           "Connection: close\r\n"
+           "\r\n"
+           "retry: " +
+           std::to_string(stream_retry_ms) + "\n\n";
+}
+
+StreamFeed::StreamFeed(NodeService& service, StreamStart start)
+    : service_(service), start_(std::move(start)), next_leaf_(start_.from_leaf) {}
+
+std::string StreamFeed::end_event(std::string_view reason, std::string_view detail) const {
+    crypto::Json data{{"reason", reason}, {"detail", detail}, {"next_leaf", next_leaf_}};
+    return "event: end\ndata: " + json_text(data) + "\n\n";
+}
+
+Result<bool> StreamFeed::may_read(const crypto::Json& entry) {
+    const crypto::Json& envelope = entry.contains("envelope") ? entry["envelope"] : crypto::Json();
+    const std::string case_id = inner_text(envelope, "event", "case");
+    if (!start_.case_id.empty() && case_id != start_.case_id) return false;
+    if (start_.officer.has_role(ledger::Role::auditor)) return true;
+    if (inner_text(envelope, "event", "agency") == start_.officer.agency) return true;
+    if (case_id.empty()) return false;
+    auto participants = service_.case_participants(case_id);
+    if (!participants) {
+        if (participants.error().code == ErrorCode::not_found) return false;
+        return tl::unexpected(participants.error());
+    }
+    return participants->contains(start_.officer.agency);
+}
+
+StreamFeed::Look StreamFeed::look(std::size_t bytes_max, bool first_always) {
+    Look look;
+    auto height = service_.committed_height();
+    if (!height) return look;  // Not readable now: look again later.
+    if (!behind_ && looked_at_ && *looked_at_ == *height) return look;
+    if (!looked_at_ || *looked_at_ != *height) {
+        // A new height: the key may have been revoked by it.
+        auto officer = service_.officer(start_.officer.key);
+        if (officer && !*officer) {
+            look.end =
+                end_event("key_revoked", "the key of this stream is no longer an officer key in force");
+            return look;
+        }
+    }
+    looked_at_ = *height;
+    auto events = service_.committed_events(next_leaf_, stream_batch_events_max + 1);
+    if (!events || !events->is_array()) {
+        behind_ = true;  // Try again at the next look.
+        return look;
+    }
+    behind_ = events->size() > stream_batch_events_max;
+    std::size_t taken = 0;
+    for (const auto& entry : *events) {
+        if (taken == stream_batch_events_max) break;
+        const std::uint64_t leaf = entry.value("leaf_index", std::uint64_t{0});
+        auto readable = may_read(entry);
+        if (!readable) {
+            behind_ = true;  // This event again at the next look.
+            return look;
+        }
+        if (*readable) {
+            std::string text = event_text(entry, leaf);
+            const bool first = look.text.empty() && first_always;
+            if (!first && look.text.size() + text.size() > bytes_max) {
+                look.more = true;
+                behind_ = true;
+                return look;
+            }
+            look.text += text;
+        }
+        next_leaf_ = leaf + 1;
+        ++taken;
+    }
+    look.more = behind_;
+    return look;
+}
+
+}  // namespace custos::api
