@@ -52,6 +52,9 @@ Result<bool> StreamFeed::may_read(const crypto::Json& entry) {
     const std::string case_id = inner_text(envelope, "event", "case");
     if (!start_.case_id.empty() && case_id != start_.case_id) return false;
     if (start_.officer.has_role(ledger::Role::auditor)) return true;
+    // A read record (the consultation log) is the serving node's agency's event but says who
+    // read another agency's evidence: only GET /v1/items/{item}/reads answers it, with its rules.
+    if (inner_text(envelope, "event", "kind") == "read") return false;
     if (inner_text(envelope, "event", "agency") == start_.officer.agency) return true;
     if (case_id.empty()) return false;
     auto participants = service_.case_participants(case_id);
