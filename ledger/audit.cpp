@@ -424,7 +424,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
     check_rules(header, leaf, id, *envelope);
     if (failed()) return {};
     tree_.append(crypto::merkle_leaf_hash(as_bytes(stored)));
-    indexes_.add_event(envelope->event, id, leaf);
+    indexes_.add_event(envelope->event, envelope->signer, header.time, id, leaf);
     ids.push_back(id);
     placed_.push_back(Placed{id, height, leaf});
     events_.next();

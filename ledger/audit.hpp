@@ -53,10 +53,13 @@ inline constexpr std::string_view meta_height = "meta.height";
 inline constexpr std::string_view item_state = "state.item";
 inline constexpr std::string_view officer_state = "state.officer";
 inline constexpr std::string_view validator_state = "state.validators";
-// The read indexes (audit_indexes.hpp): the inbox, the agencies' cases, the digest search.
+// The read indexes (audit_indexes.hpp): the inbox, the agencies' cases, the searches by digest,
+// officer and time, the consultation log.
 inline constexpr std::string_view index_offer = "index.offer";
 inline constexpr std::string_view index_case = "index.case";
 inline constexpr std::string_view index_digest = "index.digest";
+inline constexpr std::string_view index_signer = "index.signer";              // The search by officer key.
+inline constexpr std::string_view index_time = "index.time";                  // The search by ledger time.
 inline constexpr std::string_view index_read = "index.read";                  // The consultation log.
 inline constexpr std::string_view index_read_request = "index.read_request";  // One record a request.
 // A certified checkpoint given to compare with (AuditOptions::expected_checkpoints):

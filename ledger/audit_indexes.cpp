@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 
+#include "common/assert.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/read_record.hpp"
 #include "ledger/store.hpp"
@@ -58,6 +60,21 @@ std::string describe_digest(std::string_view rest, std::string_view value) {
     if (rest.size() != 32 + 8 || !value.empty()) return malformed(rest);
     return "digest " + bytes_hex(rest.substr(0, 32)) + " at leaf " +
            std::to_string(store::read_be64(rest, 32).value_or(0));
+}
+
+std::string describe_signer(std::string_view rest, std::string_view value) {
+    if (rest.size() != 32 + 8 || !value.empty()) return malformed(rest);
+    return "an event signed by " + bytes_hex(rest.substr(0, 32)) + " at leaf " +
+           std::to_string(store::read_be64(rest, 32).value_or(0));
+}
+
+std::string describe_time(std::string_view rest, std::string_view value) {
+    if (rest.size() != 8 || value.size() != 8) return malformed(rest);
+    const auto time = store::read_be64(rest).value_or(0);
+    const std::string when = time <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())
+                                 ? format_time(TimeMs{static_cast<std::int64_t>(time)})
+                                 : "time " + std::to_string(time);
+    return "a block of " + when + " starting at leaf " + std::to_string(store::read_be64(value).value_or(0));
 }
 
 // The replay's entries of one index, one at a time in key order: false when there are no more.
@@ -155,7 +172,13 @@ Next from_leaf_lists(std::string_view prefix, const Map& lists) {
 
 }  // namespace
 
-void IndexReplay::add_event(const Event& event, const EventId& id, std::uint64_t leaf) {
+void IndexReplay::add_event(const Event& event, const crypto::PublicKey& signer, TimeMs block_time,
+                            const EventId& id, std::uint64_t leaf) {
+    // "time/" holds the first leaf of each block with events; the replay meets a block's events
+    // one after another, and block times strictly increase (else the replay stopped before).
+    if (block_times_.empty() || block_times_.back().first != block_time)
+        block_times_.emplace_back(block_time, leaf);
+    signers_[signer].push_back(leaf);
     if (event.kind == EventKind::read && event.read) {
         if (reads_item(event.read->action)) item_reads_[event.read->subject].emplace_back(leaf, id);
         read_requests_.insert_or_assign(read_request_hash(*event.read), leaf);
@@ -191,6 +214,25 @@ Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, con
         compare(db, store::meta_key::digest_prefix, from_leaf_lists(store::meta_key::digest_prefix, digests_),
                 "index.digest", "evidence digest (digest/)", describe_digest);
     if (!digest || *digest) return digest;
+
+    auto signer =
+        compare(db, store::meta_key::signer_prefix, from_leaf_lists(store::meta_key::signer_prefix, signers_),
+                "index.signer", "officer search (signer/)", describe_signer);
+    if (!signer || *signer) return signer;
+
+    // "time/" u64 block time -> u64 first leaf, in time order (the big-endian keys sort the same).
+    auto time = [list = block_times_.begin(), this](std::string& key, std::string& value) mutable {
+        if (list == block_times_.end()) return false;
+        CUSTOS_ASSERT(list->first.value >= 0, "a replayed block time before 1970");
+        key = std::string(store::meta_key::time_prefix) +
+              store::be64(static_cast<std::uint64_t>(list->first.value));
+        value = store::be64(list->second);
+        ++list;
+        return true;
+    };
+    auto in_time =
+        compare(db, store::meta_key::time_prefix, time, "index.time", "time search (time/)", describe_time);
+    if (!in_time || *in_time) return in_time;
 
     // "read/" str item u64 leaf -> record id, sorted as the store orders the bytes (the
     // length-prefixed item ids do not sort as the ids themselves).

@@ -1,5 +1,6 @@
 // Audit of the read indexes (ledger/audit_indexes.hpp): the inbox ("offer/"), the agencies' cases
-// ("case/"), the digest search ("digest/") and the consultation log ("read/", "read_request/") of
+// ("case/"), the searches by digest ("digest/"), officer ("signer/") and ledger time ("time/"), and
+// the consultation log ("read/", "read_request/") of
 // a store written through append_block verify;
 // an entry dropped, added or changed on purpose in each is reported under its index's check,
 // naming the entry.
@@ -11,6 +12,7 @@
 #include "ledger/audit.hpp"
 #include "ledger/store.hpp"
 #include "ledger/store_keys.hpp"
+#include "ledger/time.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 
 using namespace custos;
@@ -79,6 +81,8 @@ TEST_CASE("audit indexes: the inbox, the agencies' cases and the digest search o
     CHECK(offers[0].first == store::id_pair_key(store::meta_key::offer_prefix, "NL-POL", "ITEM-1.image"));
     CHECK(world.entries(store::meta_key::agency_case_prefix).size() >= 3);
     CHECK(world.entries(store::meta_key::digest_prefix).size() >= 3);
+    CHECK(world.entries(store::meta_key::signer_prefix).size() >= 3);
+    CHECK(world.entries(store::meta_key::time_prefix).size() >= 3);
     const auto report = world.audit();
     CHECK_MESSAGE(report.verified(), audit_summary(report));
 }
@@ -202,5 +206,74 @@ TEST_CASE("audit indexes: a consultation log entry or a read request entry dropp
         const auto& violation = violation_of(report);
         CHECK(violation.rule == audit_check::index_read_request);
         CHECK(violation.found.find("recorded at leaf 0") != std::string::npos);
+    }
+}
+
+TEST_CASE("audit indexes: an officer search entry dropped, or one crediting another key, is reported") {
+    IndexWorld world;
+    const auto signers = world.entries(store::meta_key::signer_prefix);
+    REQUIRE(signers.size() >= 3);
+    const std::string& key = signers.front().first;
+    const std::string_view prefix = store::meta_key::signer_prefix;
+    const std::string signer_hex =
+        crypto::hex_encode(ByteView(reinterpret_cast<const std::uint8_t*>(key.data()) + prefix.size(), 32));
+    const auto leaf = store::read_be64(key, prefix.size() + 32);
+    REQUIRE(leaf.has_value());
+
+    SUBCASE("dropped: a search by this officer would not show one of the events the key signed") {
+        REQUIRE(world.db().remove_raw(Column::meta, key).has_value());
+        const auto report = world.audit();
+        const auto& violation = violation_of(report);
+        CHECK(violation.rule == audit_check::index_signer);
+        CHECK(violation.found == "nothing");
+        CHECK(violation.expected == "an event signed by " + signer_hex + " at leaf " + std::to_string(*leaf));
+    }
+    SUBCASE("credited to another key: the event would show under an officer who never signed it") {
+        std::string other = key;
+        other[prefix.size()] = static_cast<char>(other[prefix.size()] ^ 0x80);
+        REQUIRE(world.db().remove_raw(Column::meta, key).has_value());
+        REQUIRE(world.db().put_raw(Column::meta, other, "").has_value());
+        const auto report = world.audit();
+        const auto& violation = violation_of(report);
+        CHECK(violation.rule == audit_check::index_signer);
+        CHECK(violation.message.find("an event signed by") != std::string::npos);
+    }
+}
+
+TEST_CASE("audit indexes: a time search entry dropped, moved to another time or leaf is reported") {
+    IndexWorld world;
+    const auto times = world.entries(store::meta_key::time_prefix);
+    REQUIRE(times.size() >= 3);
+    const auto& [key, value] = times[1];
+    const std::string_view prefix = store::meta_key::time_prefix;
+    const auto time = store::read_be64(key, prefix.size());
+    const auto leaf = store::read_be64(value);
+    REQUIRE(time.has_value());
+    REQUIRE(leaf.has_value());
+
+    SUBCASE("dropped: a search by time would miss the block's events") {
+        REQUIRE(world.db().remove_raw(Column::meta, key).has_value());
+        const auto report = world.audit();
+        const auto& violation = violation_of(report);
+        CHECK(violation.rule == audit_check::index_time);
+        CHECK(violation.found == "nothing");
+        CHECK(violation.expected == "a block of " + format_time(TimeMs{static_cast<std::int64_t>(*time)}) +
+                                        " starting at leaf " + std::to_string(*leaf));
+    }
+    SUBCASE("another first leaf: the search would start the block's events elsewhere") {
+        REQUIRE(world.db().put_raw(Column::meta, key, store::be64(*leaf + 1)).has_value());
+        const auto report = world.audit();
+        const auto& violation = violation_of(report);
+        CHECK(violation.rule == audit_check::index_time);
+        CHECK(violation.message.find("another value") != std::string::npos);
+    }
+    SUBCASE("another time: the block's events would answer a search for a time they were not committed at") {
+        REQUIRE(world.db().remove_raw(Column::meta, key).has_value());
+        REQUIRE(world.db()
+                    .put_raw(Column::meta, std::string(prefix) + store::be64(*time + 1), value)
+                    .has_value());
+        const auto report = world.audit();
+        const auto& violation = violation_of(report);
+        CHECK(violation.rule == audit_check::index_time);
     }
 }
