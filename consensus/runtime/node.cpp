@@ -329,11 +329,18 @@ void NodeImpl::carry_out(consensus::Ready& ready, std::deque<consensus::Input>& 
         const auto [height, round] = vote == nullptr ? std::pair{std::get<consensus::Proposal>(body).height,
                                                                  std::get<consensus::Proposal>(body).round}
                                                      : std::pair{vote->height, vote->round};
+        // Named by key too: two processes holding one key (a twin) show up here, and the key is
+        // what the operator looks for in its key files.
+        std::string key;
+        for (const auto& validator : params.validators.validators) {
+            if (validator.name == evidence.validator) key = crypto::hex_encode(validator.key.view());
+        }
         log_line(LogLevel::warn, "equivocation")
             .field("validator", evidence.validator)
             .field("kind", kind)
             .field("height", height.value)
-            .field("round", round.value);
+            .field("round", round.value)
+            .field("key", key);
     }
 }
 

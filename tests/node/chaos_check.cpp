@@ -51,9 +51,17 @@ std::vector<Finding> check(const History& history) {
     std::vector<Finding> out;
     check_agreement(history, out);
     check_events(history, out);
+    const std::string marker = "event=equivocation validator=";
     for (const auto& node : history.nodes) {
-        if (node.log.find("event=equivocation") != std::string::npos)
-            out.push_back({"double_sign", node.name + " recorded an equivocation"});
+        for (auto at = node.log.find(marker); at != std::string::npos; at = node.log.find(marker, at + 1)) {
+            const auto start = at + marker.size();
+            const auto name = node.log.substr(start, node.log.find_first_of(" \n", start) - start);
+            if (std::find(history.byzantine.begin(), history.byzantine.end(), name) !=
+                history.byzantine.end())
+                continue;
+            out.push_back({"double_sign", node.name + " recorded an equivocation by " + name});
+            break;
+        }
     }
     if (!history.recovery_seconds || *history.recovery_seconds > liveness_limit_seconds) {
         out.push_back({"liveness",

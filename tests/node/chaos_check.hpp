@@ -29,6 +29,9 @@ struct History {
     std::vector<Acknowledged> acknowledged;  // Every event answered 201 (committed).
     // Seconds from healing the last fault to the next commit, nullopt if none came.
     std::optional<double> recovery_seconds;
+    // Validators the scenario made faulty on purpose (a twin's key): their equivocations are the
+    // evidence expected, not an honest double-sign.
+    std::vector<std::string> byzantine;
 };
 
 struct Finding {
@@ -41,8 +44,9 @@ inline constexpr double liveness_limit_seconds = 10.0;
 // Agreement (one block hash per height on every honest node), nothing acknowledged lost (each
 // 201 event in every node's ledger exactly once, at the height answered), nothing duplicated (no
 // event twice in a ledger, whether or not its answer arrived), no honest double-sign (no node
-// recorded an equivocation), liveness (a commit within liveness_limit_seconds of healing).
-// Certificates and everything else in each store are checked by the audit, run beside this.
+// recorded an equivocation by a validator outside History::byzantine), liveness (a commit within
+// liveness_limit_seconds of healing). Certificates and everything else in each store are checked by the
+// audit, run beside this.
 [[nodiscard]] std::vector<Finding> check(const History& history);
 
 [[nodiscard]] bool has(const std::vector<Finding>& findings, const std::string& property);

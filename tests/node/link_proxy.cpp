@@ -61,6 +61,11 @@ LinkProxy::~LinkProxy() {
     ::close(listener_);
 }
 
+void LinkProxy::retarget(std::uint16_t target_port) {
+    target_port_.store(target_port);
+    generation_.fetch_add(1);
+}
+
 void LinkProxy::accept_loop() {
     while (!stopping_.load()) {
         pollfd ready{listener_, POLLIN, 0};
@@ -72,21 +77,22 @@ void LinkProxy::accept_loop() {
             continue;
         }
         const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        const auto target = address_of("127.0.0.1", target_port_);
+        const unsigned generation = generation_.load();  // Before the target: a retarget closes it.
+        const auto target = address_of("127.0.0.1", target_port_.load());
         if (server < 0 || ::connect(server, reinterpret_cast<const sockaddr*>(&target), sizeof target) != 0) {
             if (server >= 0) ::close(server);
             ::close(client);
             continue;
         }
         std::lock_guard lock(threads_mutex_);
-        pumps_.emplace_back([this, client, server] { pump(client, server); });
+        pumps_.emplace_back([this, client, server, generation] { pump(client, server, generation); });
     }
 }
 
-void LinkProxy::pump(int client, int server) {
+void LinkProxy::pump(int client, int server, unsigned generation) {
     std::array<char, 64 * 1024> buffer{};
     std::array<pollfd, 2> fds{{{client, POLLIN, 0}, {server, POLLIN, 0}}};
-    while (!stopping_.load() && !cut_.load()) {
+    while (!stopping_.load() && !cut_.load() && generation_.load() == generation) {
         if (::poll(fds.data(), fds.size(), poll_ms) <= 0) continue;
         bool open = true;
         for (std::size_t side = 0; side < 2 && open; ++side) {

@@ -2,7 +2,8 @@
 // (LocalnetOptions::proxied_links), so a test can cut the link (a partition) and heal it. Node i
 // reaches node j's peer port through the proxy of (i, j), which listens on a loopback address of
 // node i's own (127.0.0.(10+i), same port as j's), so the nodes dial peers by address as on
-// separate hosts. The handshake is end to end: the proxy only moves bytes.
+// separate hosts. The handshake is end to end: the proxy only moves bytes. A twin test retargets
+// a link to another process holding the same key (the dialer cannot tell).
 #pragma once
 
 #include <atomic>
@@ -26,14 +27,17 @@ public:
     // Cut: open connections are closed and new ones refused (closed on accept) until healed.
     void set_cut(bool cut) { cut_.store(cut); }
     [[nodiscard]] bool cut() const { return cut_.load(); }
+    // Forwards new connections to 127.0.0.1:target_port from now on; open ones are closed.
+    void retarget(std::uint16_t target_port);
     [[nodiscard]] const std::string& address() const { return address_; }
 
 private:
     void accept_loop();
-    void pump(int client, int server);
+    void pump(int client, int server, unsigned generation);
 
     std::string address_;
-    std::uint16_t target_port_;
+    std::atomic<std::uint16_t> target_port_;
+    std::atomic<unsigned> generation_{0};  // Bumped by retarget: pumps of an older one close.
     int listener_ = -1;
     std::atomic<bool> cut_{false};
     std::atomic<bool> stopping_{false};

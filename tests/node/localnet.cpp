@@ -38,7 +38,8 @@ void sleep_ms(int ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
-Localnet::Localnet(LocalnetOptions options) : pids_(validator_count + options.spare_nodes, 0) {
+Localnet::Localnet(LocalnetOptions options)
+    : pids_(validator_count + options.spare_nodes + options.twins.size(), 0) {
     REQUIRE(sodium_init() >= 0);
     char pattern[] = "/tmp/custos-node-test-XXXXXX";
     REQUIRE(::mkdtemp(pattern) != nullptr);
@@ -81,17 +82,40 @@ Localnet::Localnet(LocalnetOptions options) : pids_(validator_count + options.sp
         auditor_->public_key(), "NL-POL", {ledger::Role::auditor, ledger::Role::admin}, "nl.auditor"});
     std::sort(genesis_.officers.begin(), genesis_.officers.end(),
               [](const auto& a, const auto& b) { return a.key < b.key; });
+    REQUIRE((options.twins.empty() || (options.proxied_links && options.spare_nodes == 0)));
+    REQUIRE(std::is_sorted(options.twins.begin(), options.twins.end()));
+    const std::size_t keyed = validator_count + options.spare_nodes;  // Nodes with a key of their own.
     std::vector<crypto::SecretKey> keys;
-    for (std::size_t index = 0; index < pids_.size(); ++index)
+    for (std::size_t index = 0; index < keyed; ++index)
         keys.push_back(crypto::SecretKey::generate());
-    std::vector<ledger::Validator> entries;  // Every node's entry, by index.
-    for (std::size_t index = 0; index < pids_.size(); ++index) {
+    if (!options.twins.empty()) {
+        // The lowest keys to the twinned validators (see LocalnetOptions::twins).
+        std::sort(keys.begin(), keys.end(),
+                  [](const auto& a, const auto& b) { return a.public_key() < b.public_key(); });
+        std::vector<crypto::SecretKey> sorted;
+        std::vector<crypto::SecretKey> lowest;
+        for (std::size_t k = 0; k < keys.size(); ++k)
+            (k < options.twins.size() ? lowest : sorted).push_back(std::move(keys[k]));
+        keys = std::move(sorted);
+        for (std::size_t k = 0; k < options.twins.size(); ++k)
+            keys.insert(keys.begin() + static_cast<std::ptrdiff_t>(options.twins[k]), std::move(lowest[k]));
+    }
+    std::vector<ledger::Validator> entries;  // Every keyed node's entry, by index.
+    for (std::size_t index = 0; index < keyed; ++index) {
         entries.push_back(ledger::Validator{"validator-" + std::to_string(index + 1), agencies_[index],
                                             keys[index].public_key(), 1,
                                             "127.0.0.1:" + std::to_string(base + 8 + index)});
     }
     genesis_.validators.validators.assign(entries.begin(), entries.begin() + validator_count);
     spares_.assign(entries.begin() + validator_count, entries.end());
+    // Which validator's key each node holds: its own, or the twinned one's.
+    std::vector<std::size_t> key_of(keyed);
+    for (std::size_t index = 0; index < keyed; ++index)
+        key_of[index] = index;
+    for (auto twinned : options.twins) {
+        REQUIRE(twinned < validator_count);
+        key_of.push_back(twinned);
+    }
     // Small timeouts: the tests run in seconds.
     auto& params = genesis_.params;
     params.timeout_propose_ms = 600;
@@ -107,28 +131,33 @@ Localnet::Localnet(LocalnetOptions options) : pids_(validator_count + options.sp
     auto valid = ledger::validate_genesis(genesis_);
     REQUIRE_MESSAGE(valid.has_value(), (valid ? std::string() : valid.error().message));
     write_text(dir_ / "genesis.json", ledger::canonical_genesis(genesis_));
+    for (std::size_t index = 0; index < pids_.size(); ++index)
+        peer_ports_.push_back(static_cast<std::uint16_t>(base + 8 + index));
     for (std::size_t index = 0; index < pids_.size(); ++index) {
         auto node_dir = dir_ / ("node" + std::to_string(index));
         std::filesystem::create_directories(node_dir);
-        REQUIRE(crypto::write_secret_key_file(node_dir / "validator.key", entries[index].name, keys[index])
+        const auto& entry = entries[key_of[index]];
+        REQUIRE(crypto::write_secret_key_file(node_dir / "validator.key", entry.name, keys[key_of[index]])
                     .has_value());
         runtime::NodeConfig config;
         config.data_dir = "node" + std::to_string(index) + "/data";
         config.genesis_file = "genesis.json";
         config.validator_key_file = "node" + std::to_string(index) + "/validator.key";
-        config.peer_listen = entries[index].address;
+        config.peer_listen = "127.0.0.1:" + std::to_string(peer_ports_[index]);
         rest_ports_.push_back(static_cast<std::uint16_t>(base + index));
         config.rest_listen = "127.0.0.1:" + std::to_string(rest_ports_.back());
         config.mempool_events_max = options.mempool_events_max;
+        const bool spare = index >= validator_count && index < keyed;
         for (std::size_t peer = 0; peer < validator_count; ++peer) {
-            if (peer == index) continue;
+            if (peer == key_of[index]) continue;
             std::string address = genesis_.validators.validators[peer].address;
-            if (options.proxied_links && index < validator_count) {
+            if (options.proxied_links && !spare) {
                 // Node `index` dials `peer` at a loopback address of its own, same port.
-                const auto port = static_cast<std::uint16_t>(base + 8 + peer);
+                const auto port = peer_ports_[peer];
                 auto proxy = std::make_unique<LinkProxy>("127.0.0." + std::to_string(10 + index), port, port);
                 address = proxy->address();
                 links_.emplace(std::pair{index, peer}, std::move(proxy));
+                reaches_[{index, peer}] = peer;
             }
             config.peers.push_back(runtime::PeerConfig{address, genesis_.validators.validators[peer].key});
         }
@@ -198,12 +227,19 @@ void Localnet::start(std::size_t index) {
 void Localnet::partition(const std::vector<std::size_t>& side, const std::vector<std::size_t>& other,
                          bool cut) {
     REQUIRE_MESSAGE(!links_.empty(), "partition needs LocalnetOptions::proxied_links");
-    for (auto a : side) {
-        for (auto b : other) {
-            links_.at({a, b})->set_cut(cut);
-            links_.at({b, a})->set_cut(cut);
-        }
+    auto in = [](const std::vector<std::size_t>& group, std::size_t node) {
+        return std::find(group.begin(), group.end(), node) != group.end();
+    };
+    for (auto& [link, proxy] : links_) {
+        const auto from = link.first;
+        const auto to = reaches_.at(link);
+        if ((in(side, from) && in(other, to)) || (in(other, from) && in(side, to))) proxy->set_cut(cut);
     }
+}
+
+void Localnet::retarget(std::size_t from, std::size_t validator, std::size_t node) {
+    links_.at({from, validator})->retarget(peer_ports_.at(node));
+    reaches_[{from, validator}] = node;
 }
 
 void Localnet::heal_all() {

@@ -35,6 +35,14 @@ struct LocalnetOptions {
     // Each validator reaches each other one through a LinkProxy of the test (link_proxy.hpp), on a
     // loopback address of its own, so links can be cut (partitions) and healed. No spare nodes.
     bool proxied_links = false;
+    // Twins (proxied links only): for each validator listed, one more node after the validators
+    // holding that validator's key, with its own data directory and loopback address (node
+    // validator_count + k for twins[k]). It dials the other validators; a validator reaches it
+    // only where a test retargets a link to it (retarget). The twinned validators get the lowest
+    // keys of the set: the transport keeps, of two connections with one key, the one dialed by
+    // the lower key of the pair (consensus/runtime/transport_core.cpp), so only with the twinned
+    // key lowest does every honest node accept both copies' connections, in turn, and hear both.
+    std::vector<std::size_t> twins;
 };
 
 class Localnet {
@@ -59,6 +67,10 @@ public:
     void partition(const std::vector<std::size_t>& side, const std::vector<std::size_t>& other,
                    bool cut = true);
     void heal_all();
+    // Proxied localnets: node `from`'s link to validator `validator` reaches node `node` from now
+    // on (a twin holding that validator's key, or the validator itself again); open connections
+    // on it are closed. partition() cuts links by the node they reach.
+    void retarget(std::size_t from, std::size_t validator, std::size_t node);
     [[nodiscard]] bool running(std::size_t index) const { return pids_[index] > 0; }
     [[nodiscard]] pid_t pid(std::size_t index) const { return pids_[index]; }
 
@@ -72,6 +84,7 @@ public:
     // The spare node's validator entry: name, agency, key and peer address (power as given).
     [[nodiscard]] ledger::Validator spare_validator(std::size_t index, std::uint64_t power) const;
     [[nodiscard]] const std::vector<std::string>& agencies() const { return agencies_; }
+    [[nodiscard]] const ledger::Genesis& genesis() const { return genesis_; }
     [[nodiscard]] std::size_t node_count() const { return pids_.size(); }
     // HTTP status of POST /v1/events on node `index` (0 when the node cannot be reached).
     [[nodiscard]] unsigned submit(std::size_t index, const std::string& envelope_json);
@@ -125,6 +138,8 @@ private:
     std::map<std::string, crypto::SecretKey> admins_;  // Spare-node localnets: admin by agency.
     std::vector<ledger::Validator> spares_;            // Spare nodes' entries (power 1).
     std::map<std::pair<std::size_t, std::size_t>, std::unique_ptr<LinkProxy>> links_;  // (from, to).
+    std::map<std::pair<std::size_t, std::size_t>, std::size_t> reaches_;  // (from, to) -> node reached.
+    std::vector<std::uint16_t> peer_ports_;                               // By node index.
 };
 
 void sleep_ms(int ms);

@@ -19,24 +19,10 @@ using custos::node_test::contains;
 using custos::node_test::Localnet;
 using custos::node_test::LocalnetOptions;
 using custos::node_test::run_custos;
+using custos::node_test::start_validators;
 using custos::node_test::validator_count;
 
 namespace {
-
-void start_all(Localnet& net) {
-    for (std::size_t index = 0; index < validator_count; ++index)
-        net.start(index);
-    // Every validator connected to the three others, through the proxies.
-    REQUIRE_MESSAGE(net.wait_for(
-                        [&] {
-                            for (std::size_t index = 0; index < validator_count; ++index) {
-                                if (net.metric(index, "custos_peers_connected").value_or(0) < 3) return false;
-                            }
-                            return true;
-                        },
-                        30),
-                    net.log_tail(0));
-}
 
 std::uint64_t log_size(Localnet& net, std::size_t index) {
     return net.log_size(index).value_or(0);
@@ -46,7 +32,7 @@ std::uint64_t log_size(Localnet& net, std::size_t index) {
 
 TEST_CASE("partition: 2|2, neither side commits nor forks; healed, both sides' events commit within 10 s") {
     Localnet net(LocalnetOptions{.proxied_links = true});
-    start_all(net);
+    start_validators(net);
     for (std::size_t n = 0; n < 4; ++n)
         REQUIRE(net.submit(n, net.next_register_envelope()) == 202);
     REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, 4, 30), net.log_tail(0));
@@ -76,7 +62,7 @@ TEST_CASE("partition: 2|2, neither side commits nor forks; healed, both sides' e
 
 TEST_CASE("partition: 1|3, the three commit; healed, the cut-off validator catches up and its store audits") {
     Localnet net(LocalnetOptions{.proxied_links = true});
-    start_all(net);
+    start_validators(net);
     net.partition({3}, {0, 1, 2});
     REQUIRE(net.wait_for([&] { return net.metric(3, "custos_peers_connected").value_or(9) == 0; }, 10));
     constexpr std::uint64_t events = 9;
