@@ -239,6 +239,52 @@ tl::expected<Json, ApiResponse> readable_events(const Call& call, Json page, con
     return readable;
 }
 
+// Who may see who read an item (the consultation log, docs/FORMAT.md 6.7): auditors, the officers of
+// its custodian agency, and the prosecutors of agencies taking part in its case. `item` is an
+// answer of NodeService::item_reads (its "custodian" and "case").
+std::optional<ApiResponse> require_item_reads_reader(const Call& call, const Json& item) {
+    if (call.officer->has_role(Role::auditor)) return std::nullopt;
+    if (auto refused = require_role(*call.officer, case_readers, "reading who read an item")) return refused;
+    const std::string custodian = item.value("custodian", "");
+    if (call.officer->agency == custodian) return std::nullopt;
+    if (call.officer->has_role(Role::prosecutor)) {
+        auto participants = call.service.case_participants(item.value("case", ""));
+        if (!participants) return error_response(participants.error());
+        if (participants->contains(call.officer->agency)) return std::nullopt;
+    }
+    return problem_response(Problem{.status = 403,
+                                    .title = "Forbidden",
+                                    .detail = "who read an item is for auditors, the prosecutors of its case "
+                                              "and its custodian agency (" +
+                                              custodian + ")",
+                                    .field = "item"});
+}
+
+// Who may see one read record (GET /v1/events/{id}): of a read of an item, the readers of that
+// item's consultation log; of a read of a case or a search, auditors only (what an agency looked
+// for is not shown to another agency, nor to the agency of the node that served it).
+std::optional<ApiResponse> require_read_record_reader(const Call& call, const Json& read) {
+    if (call.officer->has_role(Role::auditor)) return std::nullopt;
+    const auto action = ledger::read_action_from_name(read.is_object() ? read.value("action", "") : "");
+    if (!action || !ledger::reads_item(*action)) {
+        return problem_response(Problem{.status = 403,
+                                        .title = "Forbidden",
+                                        .detail = "a read record of a case or a search is for auditors",
+                                        .field = "role"});
+    }
+    auto item = call.service.item_reads(read.value("subject", ""), 0, 0);
+    if (!item) {
+        if (item.error().code == ErrorCode::not_found)
+            return problem_response(
+                Problem{.status = 403,
+                        .title = "Forbidden",
+                        .detail = "a read record of an item that is not on the ledger is for auditors",
+                        .field = "role"});
+        return error_response(item.error());
+    }
+    return require_item_reads_reader(call, *item);
+}
+
 }  // namespace
 
 Json checkpoint_json(const CheckpointView& checkpoint) {
@@ -314,6 +360,13 @@ ApiResponse event(const Call& call) {
     auto found = call.service.event_by_id(*id);
     if (!found) return error_response(found.error());
     const Json& envelope = found->contains("envelope") ? (*found)["envelope"] : Json();
+    if (member_text(envelope, "event", "kind") == "read") {
+        // A read record is in no case: it shows what the item's consultation log shows, to whom it
+        // shows it (GET /v1/items/{item}/reads); a record of a case or search read, to auditors.
+        if (auto refused = require_read_record_reader(call, envelope["event"].value("read", Json())))
+            return *refused;
+        return json_response(200, *found);
+    }
     std::string case_id = member_text(envelope, "event", "case");
     std::string agency = member_text(envelope, "event", "agency");
     if (auto refused = require_case_access(call.service, *call.officer, case_readers, case_id, agency)) {
@@ -458,23 +511,7 @@ ApiResponse item_reads(const Call& call) {
     auto found = call.service.item_reads(call.parameter, from_leaf, *limit + 1);
     if (!found) return error_response(found.error());
     const std::string custodian = found->value("custodian", "");
-    if (!auditor && call.officer->agency != custodian) {
-        bool prosecutor_of_case = false;
-        if (call.officer->has_role(Role::prosecutor)) {
-            auto participants = call.service.case_participants(found->value("case", ""));
-            if (!participants) return error_response(participants.error());
-            prosecutor_of_case = participants->contains(call.officer->agency);
-        }
-        if (!prosecutor_of_case) {
-            return problem_response(
-                Problem{.status = 403,
-                        .title = "Forbidden",
-                        .detail = "who read an item is for auditors, the prosecutors of its case "
-                                  "and its custodian agency (" +
-                                  custodian + ")",
-                        .field = "item"});
-        }
-    }
+    if (auto refused = require_item_reads_reader(call, *found)) return *refused;
     Json page = found->contains("reads") && (*found)["reads"].is_array() ? std::move((*found)["reads"])
                                                                          : Json::array();
     Json answer{{"item", std::string(call.parameter)}, {"custodian", custodian}};

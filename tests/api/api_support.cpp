@@ -50,6 +50,14 @@ std::vector<Result<ledger::EventId>> FakeService::submit_envelopes(std::vector<l
 Result<Json> FakeService::event_by_id(const ledger::EventId& id) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (ledger::event_id_hex(id) == read_event_hex) {
+        return Json{
+            {"id", read_event_hex},
+            {"status", "committed"},
+            {"height", 9},
+            {"leaf_index", 12},
+            {"envelope", {{"event", {{"kind", "read"}, {"agency", "NL-POL"}, {"read", read_record}}}}}};
+    }
     if (ledger::event_id_hex(id) != event_hex) return make_error(ErrorCode::not_found, "no such event");
     Json envelope{{"event", {{"case", "CASE-1"}, {"agency", "NL-POL"}, {"item", "ITEM-1"}}}};
     if (!committed) return Json{{"id", event_hex}, {"status", "pending"}, {"envelope", envelope}};
@@ -141,6 +149,14 @@ Result<Json> FakeService::item_state_proof(std::string_view item_id, std::uint64
 Result<Json> FakeService::inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
+    if (ledger::event_id_hex(id) == read_event_hex) {
+        return Json{
+            {"id", read_event_hex},
+            {"status", "committed"},
+            {"height", 9},
+            {"leaf_index", 12},
+            {"envelope", {{"event", {{"kind", "read"}, {"agency", "NL-POL"}, {"read", read_record}}}}}};
+    }
     if (ledger::event_id_hex(id) != event_hex) return make_error(ErrorCode::not_found, "no such event");
     if (size && (*size <= 8 || *size > 9))
         return make_error(ErrorCode::invalid_argument, "size: out of the log");

@@ -33,6 +33,9 @@ namespace custos::api::test {
 using crypto::Json;
 
 inline const std::string event_hex(64, 'a');
+// A read record (kind `read`, served by NL-POL's validator) whose `read` member is
+// FakeService::read_record: GET /v1/events/{read_event_hex} answers it.
+inline const std::string read_event_hex(64, 'd');
 inline constexpr std::int64_t test_now = 1'800'000'000;  // The clock the fixture's server reads.
 
 // An officer of the fake: its key, agency and roles.
@@ -119,8 +122,9 @@ public:
     std::atomic<int> reads{0};
     std::atomic<bool> is_healthy{true};
     std::atomic<bool> committed{false};
-    std::atomic<bool> reads_unavailable{false};  // Reads answer unavailable (503).
-    std::atomic<bool> no_blocks{false};          // latest_checkpoint() is not_found.
+    Json read_record = Json{{"action", "trail"}, {"subject", "ITEM-2"}};  // read_event_hex's `read`
+    std::atomic<bool> reads_unavailable{false};                           // Reads answer unavailable (503).
+    std::atomic<bool> no_blocks{false};                                   // latest_checkpoint() is not_found.
 
 private:
     std::mutex mutex_;

@@ -1,7 +1,7 @@
 // The consultation log's API side (docs/FORMAT.md 6.7): which answers hand the node a read
 // record, and that the record carries exactly what the officer signed; GET /v1/items/{item}/reads:
-// who may list an item's readers, its pages. tests/node/api_read_cache_test.cpp checks on a real
-// network that the records commit.
+// who may list an item's readers, its pages; GET /v1/events/{id} of one read record: the same readers.
+// tests/node/api_read_cache_test.cpp checks on a real network that the records commit.
 #include "api_support.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/read_record.hpp"
@@ -111,6 +111,44 @@ TEST_CASE(
     CHECK(reads.back().first.action == ledger::ReadAction::reads);
     CHECK(reads.back().first.outcome == ledger::ReadOutcome::refused);
     CHECK(fixture.signed_request("auditor", "GET", "/v1/items/NO-SUCH/reads").status == 404);
+}
+
+TEST_CASE("reads: one read record (GET /v1/events/{id}) shows to whom the item's reads show, no one else") {
+    Fixture fixture;
+    const std::string path = "/v1/events/" + read_event_hex;
+    SUBCASE("a read of DE-BKA's ITEM-2 (CASE-2), served by NL-POL's node") {
+        // Its custodian agency, its case's prosecutors and auditors see it.
+        for (const std::string officer : {"de.custodian", "de.prosecutor", "de.admin", "auditor"}) {
+            CAPTURE(officer);
+            Json answer = json_of(fixture.signed_request(officer, "GET", path));
+            CHECK(answer["envelope"]["event"]["kind"] == "read");
+        }
+        // The serving node's own agency takes no part in CASE-2: what DE-BKA read is not shown to it.
+        for (const std::string officer : {"nl.custodian", "nl.prosecutor", "nl.admin"}) {
+            CAPTURE(officer);
+            auto refused = fixture.signed_request(officer, "GET", path);
+            CHECK(refused.status == 403);
+            CHECK(problem_of(refused)["field"] == "item");
+        }
+    }
+    SUBCASE("a read of a case or a search: auditors only") {
+        for (const Json& read : {Json{{"action", "case"}, {"subject", "CASE-1"}},
+                                 Json{{"action", "search"}, {"subject", std::string(64, '0')}}}) {
+            fixture.service.read_record = read;
+            CHECK(fixture.signed_request("auditor", "GET", path).status == 200);
+            for (const std::string officer : {"nl.custodian", "nl.prosecutor", "de.custodian"}) {
+                CAPTURE(officer);
+                auto refused = fixture.signed_request(officer, "GET", path);
+                CHECK(refused.status == 403);
+                CHECK(problem_of(refused)["field"] == "role");
+            }
+        }
+    }
+    SUBCASE("a read of an item the ledger does not hold: auditors only") {
+        fixture.service.read_record = Json{{"action", "bundle"}, {"subject", "NO-SUCH"}};
+        CHECK(fixture.signed_request("auditor", "GET", path).status == 200);
+        CHECK(fixture.signed_request("nl.custodian", "GET", path).status == 403);
+    }
 }
 
 TEST_CASE("reads: pages of GET /v1/items/{item}/reads follow the cursor") {
