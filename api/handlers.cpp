@@ -2,7 +2,9 @@
 // Reached only through handle_request() (routes.cpp), after check_head() and authentication.
 #include "api/handlers.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "api/access.hpp"
 #include "api/stream.hpp"
@@ -28,6 +30,11 @@ constexpr std::initializer_list<Role> case_readers = {Role::custodian, Role::pro
 // Pages of GET /v1/agencies/{agency}/offers: `limit` by default and at most.
 constexpr std::uint64_t offers_page_default = 100;
 constexpr std::uint64_t offers_page_max = 1000;
+// Index entries one search request reads at most (its page is filled with readable events
+// before it is cut: the entries of cases the reader may not read are read and left out).
+constexpr std::uint64_t search_scan_max = 10'000;
+// Entries read from the node at a time while a search page fills (at least the page and one).
+constexpr std::uint64_t search_chunk_min = 256;
 static_assert(trail_page_max == offers_page_max, "one page limit for every list");
 
 ApiResponse json_or_error(const Result<Json>& result) {
@@ -557,18 +564,43 @@ ApiResponse search(const Call& call) {
     auto& [search, echo] = *terms;
     auto limit = page_limit(call);
     if (!limit) return limit.error();
-    search.limit = *limit + 1;
-    auto found = call.service.search_events(search);
-    if (!found) return error_response(found.error());
-    Json page = found->is_array() ? std::move(*found) : Json::array();
     Json answer = std::move(echo);
+    const std::string only_case = answer.value("case", "");
+    // The page is filled with readable events before it is cut, so that neither a short page nor
+    // `next` tells the reader that events it may not read match the search. The store is read in
+    // chunks until the page (and one more, to know whether there is a next page) is full, the
+    // matches end, or search_scan_max entries were read; only then does `next` show (the place
+    // the scan stopped), whatever was found unreadable.
+    Json page = Json::array();
+    std::uint64_t scanned = 0;
+    std::optional<std::uint64_t> scan_stopped_at;  // The leaf after the last one read, if matches may follow.
+    while (page.size() <= *limit) {
+        const std::uint64_t chunk = std::min<std::uint64_t>(
+            std::max<std::uint64_t>(*limit + 1, search_chunk_min), search_scan_max - scanned);
+        search.limit = chunk;
+        auto found = call.service.search_events(search);
+        if (!found) return error_response(found.error());
+        Json events = found->is_array() ? std::move(*found) : Json::array();
+        scanned += events.size();
+        const bool more = events.size() == chunk;
+        if (!events.empty()) search.from_leaf = events.back().value("leaf_index", std::uint64_t{0}) + 1;
+        auto readable = readable_events(call, std::move(events), only_case);
+        if (!readable) return readable.error();
+        for (auto& event : *readable)
+            page.push_back(std::move(event));
+        if (!more) break;
+        if (scanned >= search_scan_max) {
+            scan_stopped_at = search.from_leaf;
+            break;
+        }
+    }
     if (page.size() > *limit) {
         page.erase(page.begin() + static_cast<std::ptrdiff_t>(*limit), page.end());
         answer["next"] = std::to_string(page.back().value("leaf_index", std::uint64_t{0}) + 1);
+    } else if (scan_stopped_at) {
+        answer["next"] = std::to_string(*scan_stopped_at);
     }
-    auto readable = readable_events(call, std::move(page), answer.value("case", ""));
-    if (!readable) return readable.error();
-    answer["events"] = std::move(*readable);
+    answer["events"] = std::move(page);
     return json_response(200, answer);
 }
 

@@ -245,8 +245,16 @@ Result<Json> FakeService::search_events(const ledger::EventSearch& search) {
         {5, "ITEM-2", "CASE-2", "de.custodian", "2026-02-02T10:00:00.000Z", true},
         {9, "ITEM-1", "CASE-1", "nl.custodian", "2026-02-03T10:00:00.000Z", true},
         {10, "ITEM-1", "CASE-1", "nl.prosecutor", "2026-02-04T10:00:00.000Z", false}};
+    std::vector<Recorded> padded;
+    const std::vector<Recorded>* entries = &recorded;
+    if (search_padding > 0) {
+        padded = recorded;
+        for (std::uint64_t i = 0; i < search_padding; ++i)
+            padded.push_back({100 + i, "ITEM-2", "CASE-2", "de.custodian", "2026-02-05T10:00:00.000Z", true});
+        entries = &padded;
+    }
     Json events = Json::array();
-    for (const auto& entry : recorded) {
+    for (const auto& entry : *entries) {
         const TestOfficer& signer = officer_named(entry.signer);
         const ledger::TimeMs at = ledger::parse_time(entry.ledger_time).value();
         if (entry.leaf < search.from_leaf || events.size() == search.limit) continue;

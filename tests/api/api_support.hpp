@@ -123,8 +123,11 @@ public:
     std::atomic<bool> is_healthy{true};
     std::atomic<bool> committed{false};
     Json read_record = Json{{"action", "trail"}, {"subject", "ITEM-2"}};  // read_event_hex's `read`
-    std::atomic<bool> reads_unavailable{false};                           // Reads answer unavailable (503).
-    std::atomic<bool> no_blocks{false};                                   // latest_checkpoint() is not_found.
+    // Extra CASE-2 events that match every search (de.custodian's, at leaves 100.., ledger time
+    // 2026-02-05), for the search's scan bound.
+    std::uint64_t search_padding = 0;
+    std::atomic<bool> reads_unavailable{false};  // Reads answer unavailable (503).
+    std::atomic<bool> no_blocks{false};          // latest_checkpoint() is not_found.
 
 private:
     std::mutex mutex_;

@@ -232,6 +232,46 @@ TEST_CASE("search: events by officer key, by ledger time, within a case; pages w
         }
         CHECK(all == Leaves{3, 5, 9, 10});
     }
+    // A reader's pages are filled with what it may read before they are cut: no empty or short
+    // page and no `next` betrays events of other cases that match (DE-BKA's one event of CASE-2
+    // comes alone, without a `next` that CASE-1's events after it would have caused).
+    for (const auto& [reader, expected] :
+         std::vector<std::pair<std::string, Leaves>>{{"nl.prosecutor", {3, 9, 10}}, {"de.custodian", {5}}}) {
+        for (std::uint64_t limit = 1; limit <= 3; ++limit) {
+            CAPTURE(reader);
+            CAPTURE(limit);
+            Leaves all;
+            std::string cursor;
+            for (int page = 0; page < 10; ++page) {
+                std::string target =
+                    "/v1/search?from=2026-01-01T00:00:00.000Z&limit=" + std::to_string(limit);
+                if (!cursor.empty()) target += "&cursor=" + cursor;
+                Json answer = json_of(fixture.signed_request(reader, "GET", target));
+                const auto got = leaves(answer);
+                if (answer.contains("next")) CHECK(got.size() == limit);  // Only a full page has a next.
+                CHECK(!got.empty());
+                all.insert(all.end(), got.begin(), got.end());
+                if (!answer.contains("next")) break;
+                cursor = answer["next"].get<std::string>();
+            }
+            CHECK(all == expected);
+        }
+    }
+    // The scan is bounded: past 10,000 index entries read for one page, the page ends where the
+    // scan stopped (here 15,000 CASE-2 events that NL-POL may not read follow its three).
+    fixture.service.search_padding = 15'000;
+    Json bounded = json_of(
+        fixture.signed_request("nl.prosecutor", "GET", "/v1/search?from=2026-01-01T00:00:00.000Z&limit=5"));
+    CHECK(leaves(bounded) == Leaves{3, 9, 10});
+    REQUIRE(bounded.contains("next"));
+    // 10,000 entries read: leaves 3, 5, 9, 10 and 100 .. 100 + 9,995.
+    CHECK(bounded["next"] == std::to_string(100 + 9'996));
+    Json rest = json_of(fixture.signed_request(
+        "nl.prosecutor", "GET",
+        "/v1/search?from=2026-01-01T00:00:00.000Z&limit=5&cursor=" + std::to_string(100 + 9'996)));
+    CHECK(leaves(rest).empty());
+    CHECK(!rest.contains("next"));
+    fixture.service.search_padding = 0;
     // Refusals name the parameter.
     const std::string content = crypto::hex_encode(crypto::sha256("content").view());
     for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
