@@ -23,7 +23,7 @@ help:
 	@echo "make build    build into $(BUILD_DIR)/ (binaries in $(BUILD_DIR)/bin)"
 	@echo "make format   clang-format every C++ file"
 	@echo "make soak     long simulator soak (100,000 seeds)"
-	@echo "make chaos    long chaos run on real nodes (CHAOS_ROUNDS=200 pause rounds, about an hour)"
+	@echo "make chaos    long chaos run on real nodes (CHAOS_ROUNDS=200 rounds of each scenario, about 80 minutes)"
 	@echo "make fuzz     build the libFuzzer targets (clang) into $(FUZZ_DIR)/, fuzz each FUZZ_SECONDS=60"
 
 deps:
@@ -88,9 +88,10 @@ format:
 # Any failing seed is printed with its invariant and makes the target fail; replay it with
 # custos-sim --seed N and the same options (see consensus/README.md).
 SOAK_SIM = $(BUILD_DIR)/bin/custos-sim
-# The chaos harness's long form (tests/node/chaos_test.cpp): CHAOS_ROUNDS rounds of SIGSTOP/SIGCONT
-# of each validator in turn under load (about 16 s a round), then the property checks and audits,
-# and the table. `make test` runs one round.
+# The chaos harness's long form (tests/node/chaos_test.cpp): CHAOS_ROUNDS rounds of each scenario
+# under load: SIGSTOP/SIGCONT of each validator in turn (about 16 s a round), then a bad network on
+# every link (delay, jitter, stalls, then a stream damaged in flight; 8 s a round); after each,
+# the property checks, the audits and the table's line. `make test` runs one round of each.
 CHAOS_ROUNDS ?= 200
 chaos: build
 	CUSTOS_CHAOS_ROUNDS=$(CHAOS_ROUNDS) $(BUILD_DIR)/bin/custos-test-node -tc='chaos: *'

@@ -6,7 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <random>
+#include <string>
 
 #include <doctest/doctest.h>
 
@@ -89,18 +96,108 @@ void LinkProxy::accept_loop() {
     }
 }
 
+void LinkProxy::set_impairment(const LinkImpairment& impairment) {
+    std::lock_guard lock(impairment_mutex_);
+    impairment_ = impairment;
+}
+
+LinkFaultCounts LinkProxy::faults() const {
+    std::lock_guard lock(impairment_mutex_);
+    return faults_;
+}
+
 void LinkProxy::pump(int client, int server, unsigned generation) {
+    using Clock = std::chrono::steady_clock;
+    struct Chunk {
+        Clock::time_point due;
+        std::string bytes;
+    };
+    // Per direction (0: client to server, 1: back): chunks waiting for their time, in order, and
+    // a chunk held back to be sent after the next one (a swap).
+    struct Direction {
+        std::deque<Chunk> queue;
+        Clock::time_point last_due{};
+        std::optional<Chunk> held;
+    };
+    std::array<Direction, 2> directions;
+    std::mt19937_64 random(std::hash<std::string>{}(address_) ^ (std::uint64_t{generation} << 32) ^
+                           static_cast<std::uint64_t>(client));
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    constexpr auto held_max = std::chrono::milliseconds(100);  // A swap waits this long for a next chunk.
+
     std::array<char, 64 * 1024> buffer{};
     std::array<pollfd, 2> fds{{{client, POLLIN, 0}, {server, POLLIN, 0}}};
-    while (!stopping_.load() && !cut_.load() && generation_.load() == generation) {
-        if (::poll(fds.data(), fds.size(), poll_ms) <= 0) continue;
-        bool open = true;
-        for (std::size_t side = 0; side < 2 && open; ++side) {
-            if ((fds[side].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-            const auto got = ::recv(fds[side].fd, buffer.data(), buffer.size(), 0);
-            open = got > 0 && write_all(fds[1 - side].fd, buffer.data(), static_cast<std::size_t>(got));
+    bool open = true;
+    while (open && !stopping_.load() && !cut_.load() && generation_.load() == generation) {
+        // Wait for bytes, or until the next chunk is due.
+        auto now = Clock::now();
+        auto wake = now + std::chrono::milliseconds(poll_ms);
+        for (const auto& direction : directions) {
+            if (!direction.queue.empty()) wake = std::min(wake, direction.queue.front().due);
+            if (direction.held) wake = std::min(wake, direction.held->due + held_max);
         }
-        if (!open) break;
+        const auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count();
+        if (::poll(fds.data(), fds.size(), static_cast<int>(std::max<std::int64_t>(wait_ms, 0))) > 0) {
+            for (std::size_t side = 0; side < 2 && open; ++side) {
+                if ((fds[side].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+                const auto got = ::recv(fds[side].fd, buffer.data(), buffer.size(), 0);
+                if (got <= 0) {
+                    open = false;
+                    break;
+                }
+                LinkImpairment impairment;
+                {
+                    std::lock_guard lock(impairment_mutex_);
+                    impairment = impairment_;
+                }
+                Direction& direction = directions[side];
+                std::uint64_t wait = impairment.delay_ms;
+                if (impairment.jitter_ms > 0)
+                    wait += static_cast<std::uint64_t>(unit(random) * impairment.jitter_ms);
+                const bool stall = unit(random) < impairment.stall_probability;
+                if (stall) wait += impairment.stall_ms;
+                const bool duplicate = unit(random) < impairment.duplicate_probability;
+                const bool swap = !duplicate && unit(random) < impairment.swap_probability;
+                Chunk chunk{std::max(direction.last_due, Clock::now() + std::chrono::milliseconds(wait)),
+                            std::string(buffer.data(), static_cast<std::size_t>(got))};
+                direction.last_due = chunk.due;
+                bool swapped = false;
+                if (direction.held) {
+                    // The held chunk goes after this one.
+                    Chunk held = std::move(*direction.held);
+                    direction.held.reset();
+                    held.due = chunk.due;
+                    direction.queue.push_back(std::move(chunk));
+                    direction.queue.push_back(std::move(held));
+                    swapped = true;
+                } else if (swap) {
+                    direction.held = std::move(chunk);
+                } else {
+                    if (duplicate) direction.queue.push_back(chunk);
+                    direction.queue.push_back(std::move(chunk));
+                }
+                std::lock_guard lock(impairment_mutex_);
+                ++faults_.chunks;
+                if (wait > 0) ++faults_.delayed;
+                if (stall) ++faults_.stalled;
+                if (duplicate) ++faults_.duplicated;
+                if (swapped) ++faults_.swapped;
+            }
+        }
+        // Send what is due; a chunk held for a swap that no next chunk followed goes alone.
+        now = Clock::now();
+        for (std::size_t side = 0; side < 2 && open; ++side) {
+            Direction& direction = directions[side];
+            if (direction.held && now >= direction.held->due + held_max) {
+                direction.queue.push_back(std::move(*direction.held));
+                direction.held.reset();
+            }
+            while (open && !direction.queue.empty() && direction.queue.front().due <= now) {
+                const std::string& bytes = direction.queue.front().bytes;
+                open = write_all(fds[1 - side].fd, bytes.data(), bytes.size());
+                direction.queue.pop_front();
+            }
+        }
     }
     ::close(client);
     ::close(server);

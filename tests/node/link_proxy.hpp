@@ -16,6 +16,25 @@
 
 namespace custos::node_test {
 
+// What a bad network does to one link, applied to each chunk of bytes the proxy reads (one recv,
+// up to 64 KiB), in each direction. Loss, duplication and reordering of packets reach the nodes
+// through TCP only as delay (a retransmission), so they are modelled as `stall`. Sending a chunk
+// twice, or after the next one, is what TCP cannot hide: a middlebox damaging the stream, which
+// the transport's authenticated frames must refuse (the connection drops and is dialed again).
+struct LinkImpairment {
+    std::uint32_t delay_ms = 0;    // Every chunk waits this long,
+    std::uint32_t jitter_ms = 0;   // plus up to this much more at random (order kept).
+    double stall_probability = 0;  // A chunk waits stall_ms more (a lost packet sent again).
+    std::uint32_t stall_ms = 200;
+    double duplicate_probability = 0;  // A chunk is sent twice.
+    double swap_probability = 0;       // A chunk is sent after the next one.
+};
+
+// How many chunks each impairment touched (over all connections of the proxy).
+struct LinkFaultCounts {
+    std::uint64_t chunks = 0, delayed = 0, stalled = 0, duplicated = 0, swapped = 0;
+};
+
 class LinkProxy {
 public:
     // Listens on listen_host:port, forwards to 127.0.0.1:target_port.
@@ -30,6 +49,9 @@ public:
     // Forwards new connections to 127.0.0.1:target_port from now on; open ones are closed.
     void retarget(std::uint16_t target_port);
     [[nodiscard]] const std::string& address() const { return address_; }
+    // From the next chunk on (open connections included).
+    void set_impairment(const LinkImpairment& impairment);
+    [[nodiscard]] LinkFaultCounts faults() const;
 
 private:
     void accept_loop();
@@ -44,6 +66,9 @@ private:
     std::mutex threads_mutex_;
     std::vector<std::thread> pumps_;
     std::thread acceptor_;
+    mutable std::mutex impairment_mutex_;
+    LinkImpairment impairment_;
+    LinkFaultCounts faults_;  // Under impairment_mutex_.
 };
 
 }  // namespace custos::node_test

@@ -242,6 +242,25 @@ void Localnet::retarget(std::size_t from, std::size_t validator, std::size_t nod
     reaches_[{from, validator}] = node;
 }
 
+void Localnet::impair_links(const LinkImpairment& impairment) {
+    REQUIRE_MESSAGE(!links_.empty(), "impair_links needs LocalnetOptions::proxied_links");
+    for (auto& [link, proxy] : links_)
+        proxy->set_impairment(impairment);
+}
+
+LinkFaultCounts Localnet::link_faults() const {
+    LinkFaultCounts sum;
+    for (const auto& [link, proxy] : links_) {
+        const auto counts = proxy->faults();
+        sum.chunks += counts.chunks;
+        sum.delayed += counts.delayed;
+        sum.stalled += counts.stalled;
+        sum.duplicated += counts.duplicated;
+        sum.swapped += counts.swapped;
+    }
+    return sum;
+}
+
 void Localnet::heal_all() {
     for (auto& [link, proxy] : links_)
         proxy->set_cut(false);

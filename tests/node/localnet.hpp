@@ -71,6 +71,11 @@ public:
     // on (a twin holding that validator's key, or the validator itself again); open connections
     // on it are closed. partition() cuts links by the node they reach.
     void retarget(std::size_t from, std::size_t validator, std::size_t node);
+    // Proxied localnets: every link (both directions) behaves as `impairment` says from now on
+    // (link_proxy.hpp; a default LinkImpairment restores a clean network); and what the links'
+    // impairments have done so far, summed.
+    void impair_links(const LinkImpairment& impairment);
+    [[nodiscard]] LinkFaultCounts link_faults() const;
     [[nodiscard]] bool running(std::size_t index) const { return pids_[index] > 0; }
     [[nodiscard]] pid_t pid(std::size_t index) const { return pids_[index]; }
 
