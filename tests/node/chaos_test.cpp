@@ -1,6 +1,7 @@
 // The chaos harness (issue 20): SIGSTOP/SIGCONT pauses of each validator in turn, longer than the
-// round timeouts, and a bad network on every link (delay, jitter, stalls, a stream damaged in
-// flight; link_proxy.hpp), each under a client that logs every answer. Every scenario is
+// round timeouts; a bad network on every link (delay, jitter, stalls, a stream damaged in flight;
+// link_proxy.hpp); partitions (each validator cut off, 2|2, a ring, a flapping link); each under
+// a client that logs every answer. Every scenario is
 // judged by the same checker (chaos_check.hpp: agreement, nothing acknowledged lost, nothing
 // duplicated, no honest double-sign, liveness) and an audit of every store; each property has a
 // negative control below. `make test` runs one round (each validator paused once);
@@ -272,6 +273,63 @@ TEST_CASE("chaos: a bad network on every link: delay, jitter and stalls, then a 
             refused = refused || node.log.find(reason) != std::string::npos;
     }
     CHECK_MESSAGE(refused, "no node refused a damaged stream");
+    CHECK(history.acknowledged.size() >= 2);
+    for (const auto& finding : findings)
+        CHECK_MESSAGE(false, finding.property << ": " << finding.detail);
+}
+
+TEST_CASE("chaos: partitions under load: each validator cut off in turn, 2|2, a ring, a flapping link") {
+    // Each round: each validator alone against the three others (they go on, it catches up), the
+    // network split in halves (nothing can commit; healed, everything does), a ring (each
+    // validator reaches its two neighbours only: three of four still meet), and one link cut and
+    // healed ten times in quick succession; 1 s healed between them.
+    const int rounds = chaos_rounds();
+    Localnet net(custos::node_test::LocalnetOptions{.proxied_links = true});
+    custos::node_test::start_validators(net);
+    std::atomic<bool> done{false};
+    Tally tally;
+    std::thread faults([&] {
+        auto heal = [&] {
+            net.heal_all();
+            sleep_ms(1000);
+        };
+        for (int round = 0; round < rounds; ++round) {
+            for (std::size_t alone = 0; alone < validator_count; ++alone) {
+                std::vector<std::size_t> others;
+                for (std::size_t index = 0; index < validator_count; ++index)
+                    if (index != alone) others.push_back(index);
+                net.partition({alone}, others);
+                ++tally.faults;
+                sleep_ms(2500);
+                heal();
+            }
+            net.partition({0, 1}, {2, 3});
+            ++tally.faults;
+            sleep_ms(2500);
+            heal();
+            net.partition({0}, {2});  // The ring 0-1-2-3-0: the diagonals cut.
+            net.partition({1}, {3});
+            ++tally.faults;
+            sleep_ms(2500);
+            heal();
+            const std::size_t a = static_cast<std::size_t>(round) % validator_count;
+            const std::size_t b = (a + 1) % validator_count;
+            for (int flap = 0; flap < 10; ++flap) {
+                net.partition({a}, {b});
+                ++tally.faults;
+                sleep_ms(300);
+                net.partition({a}, {b}, /*cut=*/false);
+                sleep_ms(300);
+            }
+            heal();
+        }
+        done = true;
+    });
+    History history;
+    load_until(net, done, history, tally);
+    faults.join();
+    const auto findings = judge(net, history, tally, "partitions (1|3, 2|2, ring, flap)");
+    CHECK(tally.faults == rounds * static_cast<int>(validator_count + 2 + 10));
     CHECK(history.acknowledged.size() >= 2);
     for (const auto& finding : findings)
         CHECK_MESSAGE(false, finding.property << ": " << finding.detail);
