@@ -1,7 +1,8 @@
 // The chaos harness (issue 20): SIGSTOP/SIGCONT pauses of each validator in turn, longer than the
 // round timeouts; a bad network on every link (delay, jitter, stalls, a stream damaged in flight;
-// link_proxy.hpp); partitions (each validator cut off, 2|2, a ring, a flapping link); each under
-// a client that logs every answer. Every scenario is
+// link_proxy.hpp); partitions (each validator cut off, 2|2, a ring, a flapping link); a
+// validator's clock 2 min ahead, then behind, across restarts; each under a client that logs
+// every answer. Every scenario is
 // judged by the same checker (chaos_check.hpp: agreement, nothing acknowledged lost, nothing
 // duplicated, no honest double-sign, liveness) and an audit of every store; each property has a
 // negative control below. `make test` runs one round (each validator paused once);
@@ -24,6 +25,7 @@
 #include "ledger/store_keys.hpp"
 #include "localnet.hpp"
 #include "net_checks.hpp"
+#include "skew_check.hpp"
 
 using custos::chaos::Finding;
 using custos::chaos::History;
@@ -330,6 +332,55 @@ TEST_CASE("chaos: partitions under load: each validator cut off in turn, 2|2, a 
     faults.join();
     const auto findings = judge(net, history, tally, "partitions (1|3, 2|2, ring, flap)");
     CHECK(tally.faults == rounds * static_cast<int>(validator_count + 2 + 10));
+    CHECK(history.acknowledged.size() >= 2);
+    for (const auto& finding : findings)
+        CHECK_MESSAGE(false, finding.property << ": " << finding.detail);
+}
+
+TEST_CASE("chaos: a validator's clock jumps 2 min ahead, then 2 min behind, across restarts under load") {
+    // Each round: validator 3 is stopped and started again with its wall clock 2 minutes ahead
+    // (an LD_PRELOAD shim, tests/node/shim/clock_shim.cpp) for 4 s, then 2 minutes behind for 4 s
+    // (a clock stepped back four minutes across a restart of the same store), then right again.
+    // Besides the checker and the audits: every block's time stays within the honest clocks and
+    // grows (skew_check.hpp), judged on node 0's log, whose clock is never shifted.
+    const int rounds = chaos_rounds();
+    Localnet net;
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    constexpr std::size_t skewed = 3;
+    std::atomic<bool> done{false};
+    Tally tally;
+    std::thread faults([&] {
+        auto restart = [&](std::int64_t offset_ms) {
+            net.kill_node(skewed, SIGTERM);
+            net.set_environment(skewed, "LD_PRELOAD", offset_ms == 0 ? "" : CUSTOS_CLOCK_SHIM);
+            net.set_environment(skewed, "CUSTOS_CLOCK_OFFSET_MS",
+                                offset_ms == 0 ? "" : std::to_string(offset_ms));
+            // Its REST API refuses the test's signed requests while its clock is off: wait on the
+            // open health check.
+            net.launch(skewed);
+            REQUIRE_MESSAGE(net.wait_for([&] { return net.healthz(skewed) == 200; }, 20),
+                            net.log_tail(skewed));
+        };
+        for (int round = 0; round < rounds; ++round) {
+            for (const std::int64_t offset_ms : {custos::node_test::skew_ms, -custos::node_test::skew_ms}) {
+                restart(offset_ms);
+                ++tally.faults;
+                sleep_ms(4000);
+            }
+            restart(0);
+            sleep_ms(1000);
+        }
+        done = true;
+    });
+    History history;
+    load_until(net, done, history, tally);
+    faults.join();
+    const auto blocks = custos::node_test::committed_blocks(net, 0);
+    const auto findings = judge(net, history, tally, "clock skew (+2 min, -2 min)");
+    CHECK(blocks.size() >= 5);
+    for (const auto& finding : custos::node_test::time_findings(blocks))
+        CHECK_MESSAGE(false, "block time: " << finding);
     CHECK(history.acknowledged.size() >= 2);
     for (const auto& finding : findings)
         CHECK_MESSAGE(false, finding.property << ": " << finding.detail);
