@@ -17,13 +17,18 @@
 // rebuilt after step 2 for the new set and step 3 is dropped (node_sets.cpp); a node whose key is
 // not in the set of its next height runs without a core, as an observer that only syncs.
 //
-// Wire (over the authenticated transport), one type byte then the payload:
+// Wire (over the authenticated transport), one type byte then the payload (the constants are
+// runtime::wire in node_impl.hpp; every type is listed here):
 //   0x01 consensus message (consensus::encode), including commits sent to laggards
 //   0x02 event gossip: a JSON array of signed envelopes
 //   0x03 status: 8-byte big-endian committed height
 //   0x04 sync request: 8-byte big-endian first height wanted; answered with up to
 //        sync_batch_max commits (0x01 messages carrying a Commit), which go through the same
 //        verifier (certificate check) and core path as any other commit.
+//   0x05 compact proposal (consensus::encode_compact, FORMAT.md 8.4): the proposal with its
+//        events named by id; a follower rebuilds the block from its pool, exactly or not at all
+//   0x06 proposal request: u64 height, u32 round (big-endian), sent when a compact proposal
+//        could not be rebuilt; answered with the full proposal (0x01)
 #pragma once
 
 #include <chrono>
