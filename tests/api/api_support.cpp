@@ -149,14 +149,6 @@ Result<Json> FakeService::item_state_proof(std::string_view item_id, std::uint64
 Result<Json> FakeService::inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
-    if (ledger::event_id_hex(id) == read_event_hex) {
-        return Json{
-            {"id", read_event_hex},
-            {"status", "committed"},
-            {"height", 9},
-            {"leaf_index", 12},
-            {"envelope", {{"event", {{"kind", "read"}, {"agency", "NL-POL"}, {"read", read_record}}}}}};
-    }
     if (ledger::event_id_hex(id) != event_hex) return make_error(ErrorCode::not_found, "no such event");
     if (size && (*size <= 8 || *size > 9))
         return make_error(ErrorCode::invalid_argument, "size: out of the log");
