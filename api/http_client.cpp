@@ -85,6 +85,16 @@ struct Channel {
     beast::tcp_stream tcp;
     std::optional<TlsStream> tls;
 
+    // Runs `start` on the stream the exchange goes over: TLS when there is one, else plain TCP.
+    template <class Start>
+    void with_stream(Start&& start) {
+        if (tls) {
+            start(*tls);
+        } else {
+            start(tcp);
+        }
+    }
+
     void close() {
         tls.reset();  // No close_notify: the connection is dropped either way.
         beast::error_code ignored;
@@ -204,11 +214,7 @@ Outcome exchange(asio::io_context& io, Channel& channel, beast::flat_buffer& buf
             });
         });
     };
-    if (channel.tls) {
-        start(*channel.tls);
-    } else {
-        start(channel.tcp);
-    }
+    channel.with_stream(start);
     run(io);
     if (outcome.done && !outcome.error) {
         outcome.keep_alive = parser.keep_alive();
@@ -424,11 +430,7 @@ Result<ClientResponse> http_stream(const ClientRequest& request, std::uint32_t i
             });
         });
     };
-    if (channel.tls) {
-        start(*channel.tls);
-    } else {
-        start(channel.tcp);
-    }
+    channel.with_stream(start);
     run(io);
     if (!done) return make_error(ErrorCode::internal, "request to " + where + " did not finish");
     if (error == beast::error::timeout)
@@ -445,11 +447,7 @@ Result<ClientResponse> http_stream(const ClientRequest& request, std::uint32_t i
                 done = true;
             });
         };
-        if (channel.tls) {
-            rest(*channel.tls);
-        } else {
-            rest(channel.tcp);
-        }
+        channel.with_stream(rest);
         run(io);
         if (!done || error)
             return make_error(ErrorCode::io_error, "the answer of " + where + " was cut short");
@@ -473,11 +471,7 @@ Result<ClientResponse> http_stream(const ClientRequest& request, std::uint32_t i
                 done = true;
             });
         };
-        if (channel.tls) {
-            more(*channel.tls);
-        } else {
-            more(channel.tcp);
-        }
+        channel.with_stream(more);
         run(io);
         chunk.assign(bytes.data(), got);
         if (!done) return make_error(ErrorCode::internal, "reading from " + where + " did not finish");
