@@ -1,5 +1,6 @@
 #include "consensus/runtime/node.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -142,6 +143,7 @@ Status NodeImpl::open() {
     }
     if (*persisted) note_signed(**persisted, false);
     persisted_state = std::move(*persisted);
+    check_signing_state();
     // The core of the next height (started in start()), or an observer; logged either way.
     std::deque<consensus::Input> none;
     (void)refresh_core(none, false);
@@ -257,6 +259,49 @@ void NodeImpl::drive(consensus::Input input) {
         follow_ups.pop_front();
         auto ready = core->step(std::move(next), ledger::TimeMs{now_ms()});
         carry_out(ready, follow_ups);
+    }
+}
+
+// The signing state records the last precommit this key signed, written before it left, so a
+// certificate holding its precommit for a later height or round is proof that the state is older
+// than what was signed: a copy restored from a backup, or a deleted file. With it the core would
+// not know what it signed since, and could sign something else there. The node then signs
+// nothing up to the height after its store's top (the highest it can have reached: it commits a
+// height before it signs at the next), and says so; above that, nothing it signed before can
+// conflict. Only the last signing_check_heights_max certificates are looked at (a validator that
+// signed recently shows up in them), from the top down to the first holding its precommit.
+void NodeImpl::check_signing_state() {
+    constexpr std::uint64_t signing_check_heights_max = 256;
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> recorded;  // Last precommit's height, round.
+    if (persisted_state && persisted_state->last_precommit) {
+        const auto& vote = std::get<consensus::Vote>(persisted_state->last_precommit->body);
+        recorded = std::pair{vote.height.value, std::uint64_t{vote.round.value}};
+    }
+    const std::uint64_t top = store->height().value;
+    const std::uint64_t lowest = top > signing_check_heights_max ? top - signing_check_heights_max : 0;
+    for (std::uint64_t height = top; height > lowest && (!recorded || height >= recorded->first); --height) {
+        const auto set = store->validators_at(ledger::Height{height});
+        const auto* self = set ? set->find(signer->public_key()) : nullptr;
+        auto certificate = store->certificate(ledger::Height{height});
+        if (self == nullptr || !certificate) continue;
+        auto verified = ledger::verify_certificate(*certificate, genesis.chain_id, *set);
+        if (!verified || std::find(verified->signers.begin(), verified->signers.end(), self->name) ==
+                             verified->signers.end())
+            continue;
+        const std::pair<std::uint64_t, std::uint64_t> in_store{height, verified->round.value};
+        if (recorded && in_store <= *recorded) return;  // The state knows it: not behind.
+        silent_through = top + 1;
+        log_line(LogLevel::error, "signing_state_behind")
+            .field("signed_height", height)
+            .field("signed_round", in_store.second)
+            .field("state_height", recorded ? recorded->first : 0)
+            .field("silent_through", silent_through)
+            .field("detail",
+                   "the store's certificate at signed_height holds this validator's precommit, which its "
+                   "signing state (consensus_wal) never recorded: restored from an old copy or lost; no "
+                   "signing up to silent_through (docs/OPERATIONS.md, \"A signing state restored from a "
+                   "backup\")");
+        return;
     }
 }
 

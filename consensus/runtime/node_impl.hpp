@@ -197,6 +197,9 @@ public:
     // hold more than 2/3 of the power have arrived, so a restarted node knows where the others are.
     bool heard_quorum = false;
     std::string pause_reason;  // Why voting is paused (logged when it changes); empty when voting.
+    // Signing-state rollback guard (check_signing_state): no signing at heights up to this one
+    // (0: none), because the signing state is older than what this key is known to have signed.
+    std::uint64_t silent_through = 0;
     // Signatures of the last proposal, prevote and precommit persisted, to log new ones.
     std::array<std::optional<crypto::Signature>, 3> last_signed;
     ByzantineMode byzantine;  // TEST ONLY (config "test_byzantine").
@@ -269,6 +272,10 @@ public:
     // The SetVoting input to give the core when wants_voting() changed (logged).
     [[nodiscard]] std::optional<consensus::Input> voting_change();
     void update_voting();
+    // At start: whether the store's latest certificate holding this validator's own precommit
+    // (within the last signing_check_heights_max) is later than the signing state's last
+    // precommit (then the state was restored from an old copy or lost; silent_through is set).
+    void check_signing_state();
     // Logs (debug) and counts the messages in `state` signed since the last call; with
     // log = false only remembers them (the state loaded at start).
     void note_signed(const consensus::PersistentState& state, bool log = true);

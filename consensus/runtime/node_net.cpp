@@ -287,6 +287,10 @@ bool NodeImpl::syncing() const {
 }
 
 bool NodeImpl::wants_voting(std::string& reason) {
+    if (store->height().value + 1 <= silent_through) {  // check_signing_state.
+        reason = "signing_state_behind";
+        return false;
+    }
     if (!heard_quorum) {
         // Right after a start the node does not know where the others are: it waits for the
         // statuses of peers that, with itself, hold more than 2/3 of the power (without them no

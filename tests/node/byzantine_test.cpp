@@ -18,17 +18,6 @@ using custos::node_test::Localnet;
 
 namespace {
 
-void add_test_byzantine(Localnet& net, std::size_t index, const char* mode) {
-    const auto path = net.dir() / ("node" + std::to_string(index) + ".json");
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto config = custos::crypto::parse_json(text.str());
-    REQUIRE(config.has_value());
-    (*config)["test_byzantine"] = mode;
-    std::ofstream(path, std::ios::trunc) << config->dump(2);
-}
-
 bool honest_reach(Localnet& net, std::uint64_t size) {
     return net.wait_for(
         [&] {
@@ -49,7 +38,7 @@ bool any_log_has(const Localnet& net, const std::string& text) {
 
 // Validators 1-3 honest, validator-4 (index 3) in the Byzantine `mode`.
 void start_with_byzantine(Localnet& net, const char* mode) {
-    add_test_byzantine(net, 3, mode);
+    net.set_config(3, "test_byzantine", mode);
     for (std::size_t index = 0; index < 3; ++index)
         net.start(index);
     ::setenv("CUSTOS_TEST_BYZANTINE", "1", 1);  // Inherited by the next child only.
@@ -137,7 +126,7 @@ TEST_CASE("node: a proposer passing off a verified event under a forged signatur
 
 TEST_CASE("node: a production config with test_byzantine is refused with exit status 2") {
     Localnet net;
-    add_test_byzantine(net, 0, "equivocate");
+    net.set_config(0, "test_byzantine", "equivocate");
     ::unsetenv("CUSTOS_TEST_BYZANTINE");
     const auto config = (net.dir() / "node0.json").string();
     const auto errors = (net.dir() / "refused.log").string();

@@ -20,6 +20,7 @@
 #include "api/http_client.hpp"
 #include "cli_support.hpp"
 #include "ledger/genesis.hpp"
+#include "ledger/store.hpp"
 #include "localnet.hpp"
 #include "net_checks.hpp"
 
@@ -27,6 +28,7 @@ using custos::node_test::all_reach;
 using custos::node_test::check_identical_blocks;
 using custos::node_test::contains;
 using custos::node_test::Localnet;
+using custos::node_test::LocalnetOptions;
 using custos::node_test::run_command;
 using custos::node_test::run_custos;
 using custos::node_test::validator_count;
@@ -379,4 +381,93 @@ TEST_CASE("faults: custos localnet run twice on one directory: the second says a
         CHECK(custos::node_test::wait_healthy(rest_base, 4));  // The first network is untouched.
     }
     std::filesystem::remove_all(work);
+}
+
+namespace {
+
+// The heights of node `index`'s "event=signed" lines (log level debug) from byte `from` of its log on.
+std::vector<std::uint64_t> signed_heights(const Localnet& net, std::size_t index, std::size_t from) {
+    const auto log = net.log_text(index).substr(from);
+    std::vector<std::uint64_t> heights;
+    for (auto at = log.find("event=signed "); at != std::string::npos;
+         at = log.find("event=signed ", at + 1)) {
+        const auto field = log.find(" height=", at);
+        if (field != std::string::npos) heights.push_back(std::stoull(log.substr(field + 8)));
+    }
+    return heights;
+}
+
+void copy_signing_state(const std::filesystem::path& from, const std::filesystem::path& to) {
+    std::filesystem::create_directories(to);
+    for (const char* name : {"consensus_wal", "consensus_blocks"}) {
+        std::filesystem::remove_all(to / name);
+        std::filesystem::copy(from / name, to / name, std::filesystem::copy_options::recursive);
+    }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "faults: a validator whose signing state is restored from an old copy signs nothing up to the height "
+    "after its store's top, says so, and signs again after it") {
+    // No heartbeat blocks: the network waits at the height after node 3's top while it restarts,
+    // so without the guard node 3 would sign there.
+    Localnet net(LocalnetOptions{.heartbeat_ms = 600'000});
+    net.set_config(3, "log_level", "debug");  // Every message it signs is logged (event=signed).
+    for (std::size_t index = 0; index < validator_count; ++index)
+        net.start(index);
+    const auto data = net.dir() / "node3" / "data";
+    const auto backup = net.dir() / "signing-state-backup";
+    std::uint64_t submitted = 0;
+    for (int event = 0; event < 4; ++event) {
+        REQUIRE(net.submit(static_cast<std::size_t>(event) % validator_count, net.next_register_envelope()) ==
+                202);
+        ++submitted;
+    }
+    REQUIRE_MESSAGE(all_reach(net, {0, 1, 2, 3}, submitted, 30), net.log_tail(0));
+    net.kill_node(3, SIGKILL);
+    copy_signing_state(data, backup);  // The operator's copy, soon old.
+
+    // Done right first: a restart on its own signing state is not held back.
+    auto from = net.log_text(3).size();
+    net.start(3);
+    for (int block = 0; block < 4; ++block) {  // Heights where it signs, each committed before the next.
+        submitted = load_three(net, submitted, 2);
+        REQUIRE(all_reach(net, {3}, submitted, 30));
+    }
+    CHECK_FALSE(net.log_contains(3, "event=signing_state_behind"));
+    REQUIRE_MESSAGE(!signed_heights(net, 3, from).empty(), net.log_tail(3));  // It signed at the new heights.
+
+    // The old copy put back: the store holds certificates with this validator's precommits at
+    // heights its signing state never reached.
+    net.kill_node(3, SIGKILL);
+    const auto top = custos::ledger::Store::open(data / "store", {})->height().value;
+    copy_signing_state(backup, data);
+    from = net.log_text(3).size();
+    net.start(3);
+    const auto restarted = net.log_text(3).substr(from);
+    const auto at = restarted.find("event=signing_state_behind");
+    REQUIRE_MESSAGE(at != std::string::npos, restarted);
+    const auto line = restarted.substr(at, restarted.find('\n', at) - at);
+    CHECK_MESSAGE(line.find(" silent_through=" + std::to_string(top + 1) + " ") != std::string::npos, line);
+    CHECK_MESSAGE(restarted.find("level=error event=signing_state_behind") != std::string::npos, restarted);
+
+    // The others go on (from top + 1, with node 3 connected); it follows and signs again only
+    // above top + 1.
+    REQUIRE(net.wait_for([&] { return net.metric(3, "custos_peers_connected").value_or(0) >= 3; }, 20));
+    CHECK(net.metric(3, "custos_voting") == 0.0);
+    auto signed_above = [&] {
+        for (auto height : signed_heights(net, 3, from))
+            if (height > top + 1) return true;
+        return false;
+    };
+    for (int block = 0; block < 10 && !signed_above(); ++block) {  // A few heights, one at a time.
+        submitted = load_three(net, submitted, 2);
+        REQUIRE(all_reach(net, {3}, submitted, 30));
+    }
+    REQUIRE_MESSAGE(signed_above(), net.log_tail(3));
+    for (auto height : signed_heights(net, 3, from))
+        CHECK_MESSAGE(height > top + 1, "signed at height " << height << ", held back through " << top + 1);
+    CHECK(net.log_contains(3, "reason=signing_state_behind"));
+    check_no_double_sign(net);
 }

@@ -217,6 +217,17 @@ void Localnet::set_environment(std::size_t index, const std::string& name, const
     }
 }
 
+void Localnet::set_config(std::size_t index, const std::string& field, const crypto::Json& value) {
+    const auto path = dir_ / ("node" + std::to_string(index) + ".json");
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto config = crypto::parse_json(text.str());
+    REQUIRE(config.has_value());
+    (*config)[field] = value;
+    write_text(path, config->dump(2));
+}
+
 void Localnet::start(std::size_t index) {
     launch(index);
     // Wait for the REST API to answer.

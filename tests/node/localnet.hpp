@@ -58,6 +58,8 @@ public:
     // Waits up to `seconds` for node `index` to exit and reaps it: its exit status (128 + signal
     // when killed), or nullopt while it still runs.
     [[nodiscard]] std::optional<int> wait_exit(std::size_t index, int seconds);
+    // Sets one field of node `index`'s config file (custos-node --config) for its later starts.
+    void set_config(std::size_t index, const std::string& field, const crypto::Json& value);
     // An environment variable for node `index`'s later starts (e.g. LD_PRELOAD); an empty value
     // removes it.
     void set_environment(std::size_t index, const std::string& name, const std::string& value);
