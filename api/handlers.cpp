@@ -400,7 +400,18 @@ ApiResponse item_trail(const Call& call) {
 
 ApiResponse item_bundle(const Call& call) {
     if (auto refused = check_item_access(call, {Role::prosecutor}, "exporting a bundle")) return *refused;
-    return json_or_error(call.service.item_bundle(call.parameter));
+    // The export's read record (docs/FORMAT.md 11.8): the node completes it (its name, agency and
+    // signature) into the same record the consultation log commits for this request.
+    ledger::ReadRecord read{.node = {},
+                            .officer = call.signed_request->officer.key,
+                            .action = ledger::ReadAction::bundle,
+                            .subject = std::string(call.parameter),
+                            .outcome = ledger::ReadOutcome::served,
+                            .status = 200,
+                            .signature_base = call.signed_request->signature_base,
+                            .signature = call.signed_request->signature};
+    return json_or_error(call.service.item_bundle(call.parameter, std::move(read),
+                                                  ledger::TimeMs{call.signed_request->received_s * 1000}));
 }
 
 // The same readers as the trail: the answer shows the item's state, which the trail shows too.

@@ -4,6 +4,7 @@
 
 #include <string_view>
 
+#include "api/auth.hpp"
 #include "api/query.hpp"
 #include "api/routes.hpp"
 
@@ -15,6 +16,8 @@ struct Call {
     const QueryParams& query;
     std::string_view parameter;      // The route's {id} segment, if any (already validated).
     const ledger::Officer* officer;  // The authenticated officer; null on open routes.
+    // The verified request signature (base, signature, receipt time); null on open routes.
+    const Authenticated* signed_request = nullptr;
 };
 
 // The JSON form of a checkpoint (also in the 201 answer of POST /v1/events?wait=commit).

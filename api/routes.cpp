@@ -341,7 +341,8 @@ ApiResponse handle_request(NodeService& service, Authenticator& auth, const ApiR
                         .request = request,
                         .query = *query,
                         .parameter = match.parameter,
-                        .officer = signer ? &signer->officer : nullptr};
+                        .officer = signer ? &signer->officer : nullptr,
+                        .signed_request = signer ? &*signer : nullptr};
     ApiResponse response = match.route->handler(call);
     if (signer) record_read(service, *match.route, match.parameter, *query, *signer, response.status);
     return response;

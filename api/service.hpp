@@ -121,8 +121,12 @@ public:
     [[nodiscard]] virtual Result<CheckpointView> checkpoint_at(ledger::Height height) = 0;
 
     // The court bundle of an item (ledger::make_bundle, docs/FORMAT.md "Bundle"); not_found for
-    // an unknown item.
-    [[nodiscard]] virtual Result<crypto::Json> item_bundle(std::string_view item_id) = 0;
+    // an unknown item. `read` is the export's read record as the API built it (the officer's key,
+    // signature base and signature, action bundle, served 200; `node` empty) and `received` the
+    // receipt time: a validator completes it into the record the consultation log commits for
+    // this request and adds the `exported` member (FORMAT.md 11.8) that proves who exported it.
+    [[nodiscard]] virtual Result<crypto::Json> item_bundle(std::string_view item_id, ledger::ReadRecord read,
+                                                           ledger::TimeMs received) = 0;
 
     // The item's state proof (ledger::make_state_proof, docs/FORMAT.md 11.6): the latest certified
     // checkpoint, the consistency proof from `from_size` to it and the item's map proof.

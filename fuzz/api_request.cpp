@@ -108,7 +108,7 @@ public:
         if (height.value != 7) return make_error(ErrorCode::not_found, "no such checkpoint");
         return latest_checkpoint();
     }
-    Result<Json> item_bundle(std::string_view item) override {
+    Result<Json> item_bundle(std::string_view item, ledger::ReadRecord, ledger::TimeMs) override {
         if (!known_item(item)) return make_error(ErrorCode::not_found, "no such item");
         return Json{{"type", "custos.bundle.v2"}, {"item", item}};
     }

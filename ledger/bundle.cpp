@@ -273,6 +273,8 @@ std::string_view bundle_check_name(BundleCheck check) {
             return "custody_rules";
         case BundleCheck::completeness:
             return "completeness";
+        case BundleCheck::exported:
+            return "exported";
     }
     return "unknown";
 }

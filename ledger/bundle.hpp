@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,9 +43,10 @@ enum class BundleCheck {
     proofs,         // 3: inclusion + consistency proofs, checkpoint certificates.
     chain,          // 4: the item's prev links unbroken, no gaps.
     custody_rules,  // 5: replay through the ledger's rule engine.
-    completeness    // 6: the certified state at the anchor counts exactly the bundle's events.
+    completeness,   // 6: the certified state at the anchor counts exactly the bundle's events.
+    exported        // 7: who exported it (FORMAT.md 11.8), when the bundle says so.
 };
-inline constexpr std::size_t bundle_check_count = 7;
+inline constexpr std::size_t bundle_check_count = 8;
 [[nodiscard]] std::string_view bundle_check_name(BundleCheck check);
 
 // Where a failure was found. Unset members do not apply.
@@ -84,6 +86,28 @@ struct TimelineEntry {
     std::string digest_check;      // e.g. "digest matches", "MISMATCH", "" when not applicable.
 };
 
+// Who exported the bundle (FORMAT.md 11.8), as check 7 found it. `stated` is false for a bundle
+// without an `exported` member ("exporter not stated"); the rest is set when check 7 passed.
+struct BundleExporter {
+    bool stated = false;
+    bool verified = false;  // Check 7 passed on a stated exporter.
+    crypto::PublicKey officer;
+    bool officer_known = false;  // An officer record of the bundle's ledger up to the anchor names it.
+    std::string officer_name, officer_agency;
+    std::vector<Role> officer_roles;
+    bool officer_revoked = false;
+    std::string node;  // The serving validator's name, its agency and key.
+    std::string node_agency;
+    crypto::PublicKey node_key;
+    TimeMs received;       // The node's receipt time of the request.
+    EventId read_id;       // The read record of the export (6.7): its event id.
+    Hash32 request_hash;   // SHA-256 of the signature base (R37's key).
+    Hash32 bundle_digest;  // SHA-256 of the canonical bundle without `exported`.
+    // "Exported by officer X (agency, role) on node N at T", or "exporter not stated", or what
+    // the bundle can and cannot prove of an officer key it does not name.
+    [[nodiscard]] std::string statement() const;
+};
+
 struct BundleReport {
     std::string item;
     std::string case_id;
@@ -107,6 +131,7 @@ struct BundleReport {
     // is in the bundle ("the trail is complete as of height H, ledger time T").
     bool complete = false;
     [[nodiscard]] std::string completeness_claim() const;
+    BundleExporter exporter;  // Check 7.
 
     [[nodiscard]] bool ok() const { return !failure.has_value(); }
 };
@@ -128,6 +153,23 @@ struct VerifyOptions {
 [[nodiscard]] Result<BundleReport> verify_bundle_text(std::string_view text, const VerifyOptions& options);
 
 [[nodiscard]] crypto::Json bundle_report_to_json(const BundleReport& report);
+
+// Who exported a bundle (FORMAT.md 11.8): the node adds an `exported` member to the bundle it
+// serves, holding the read record of the export (6.7: the officer's request signature, this
+// validator's name and the receipt time, signed by the validator) and the validator's signature
+// over the bundle's digest together with that record.
+inline constexpr std::string_view bundle_export_type = "custos.bundle.export.v1";
+
+// SHA-256 of the canonical text (section 1) of `bundle` without its `exported` member.
+[[nodiscard]] Result<Hash32> bundle_digest(const crypto::Json& bundle);
+// The bytes the serving validator signs: the canonical text of
+// {"bundle": <digest hex>, "read": <the read envelope>, "type": bundle_export_type}.
+[[nodiscard]] std::string bundle_export_signed_text(const Hash32& digest, const Envelope& read);
+// Adds `exported` to a bundle make_bundle made: `read` is the export's read record (kind read,
+// action bundle, subject the bundle's item), signed by the validator whose `sign` signs the
+// export. invalid_argument when `read` is not such a record.
+[[nodiscard]] Status add_bundle_export(crypto::Json& bundle, const Envelope& read,
+                                       const std::function<crypto::Signature(std::string_view)>& sign);
 
 // Fresh completeness (docs/FORMAT.md 11.6): the answer of GET /v1/items/{item}/state-proof.
 inline constexpr std::string_view state_proof_type = "custos.state_proof.v1";

@@ -104,5 +104,8 @@ void check_completeness(Verification& verification);
 // Check 5 (and the signer rules of check 2): the replay through the ledger's rule engine;
 // fills the timeline's officer names, alerts and seal/digest notes, and the item summary.
 void check_custody_rules(Verification& verification);
+// Check 7: the `exported` member (FORMAT.md 11.8), if any, belongs to this bundle and proves who
+// asked for it, which validator served it and when (bundle_exported.cpp).
+void check_exported(Verification& verification, const crypto::Json& bundle);
 
 }  // namespace custos::ledger::bundle_detail

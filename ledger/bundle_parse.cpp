@@ -248,7 +248,7 @@ Status read_state(const Json& bundle, ParsedBundle& parsed) {
 Result<ParsedBundle> parse_bundle(const Json& bundle) {
     if (auto ok = fields.object(
             bundle, "bundle",
-            {"type", "item", "items", "genesis", "checkpoints", "governance", "events", "state"});
+            {"type", "item", "items", "genesis", "checkpoints", "governance", "events", "state", "exported"});
         !ok)
         return tl::unexpected(ok.error());
     ParsedBundle parsed;

@@ -42,6 +42,29 @@ Json timeline_json(const TimelineEntry& entry) {
     return json;
 }
 
+// Who exported the bundle (check 7), null when the bundle does not say or it did not verify.
+Json exported_json(const BundleExporter& exporter) {
+    if (!exporter.verified) return nullptr;
+    Json roles = Json::array();
+    for (Role role : exporter.officer_roles)
+        roles.push_back(std::string(role_name(role)));
+    Json officer{{"key", key_id(exporter.officer)}, {"known", exporter.officer_known}};
+    if (exporter.officer_known) {
+        officer["name"] = exporter.officer_name;
+        officer["agency"] = exporter.officer_agency;
+        officer["roles"] = std::move(roles);
+        officer["revoked"] = exporter.officer_revoked;
+    }
+    return Json{{"officer", std::move(officer)},
+                {"node", exporter.node},
+                {"node_agency", exporter.node_agency},
+                {"node_key", key_id(exporter.node_key)},
+                {"received", format_time(exporter.received)},
+                {"read_record", event_id_hex(exporter.read_id)},
+                {"request_sha256", hex(exporter.request_hash)},
+                {"bundle_digest", hex(exporter.bundle_digest)}};
+}
+
 }  // namespace
 
 crypto::Json bundle_report_to_json(const BundleReport& report) {
@@ -73,6 +96,8 @@ crypto::Json bundle_report_to_json(const BundleReport& report) {
                                   {"time", format_time(report.checkpoint_time)}}},
               {"complete", report.complete},
               {"completeness", report.completeness_claim()},
+              {"exporter", report.exporter.statement()},
+              {"exported", exported_json(report.exporter)},
               {"checks", std::move(checks)},
               {"timeline", std::move(timeline)}};
     // Null what the verifier never read: it stopped before the genesis or the checkpoints.

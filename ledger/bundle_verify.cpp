@@ -319,6 +319,7 @@ void bundle_detail::run_checks(Verification& verification, const crypto::Json& b
     check_chain(verification);
     check_custody_rules(verification);
     check_completeness(verification);
+    check_exported(verification, bundle);
     set_first_failure(verification);
     report.complete = report.complete && report.ok();
 }

@@ -15,5 +15,8 @@ namespace custos::ledger::detail {
 // R8: the event's time is not ahead of ledger time by more than the genesis clock skew.
 [[nodiscard]] RuleResult<void> check_not_ahead(const Event& event, TimeMs ledger_time,
                                                const Genesis& genesis);
+// R36: what a read record's signature base states (GET, the action's path for the subject, the
+// officer's key id, alg, the window around the receipt time `event.time`) is what it records.
+[[nodiscard]] RuleResult<void> check_read_fields(const Event& event, const ReadRecord& read);
 
 }  // namespace custos::ledger::detail

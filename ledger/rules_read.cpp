@@ -64,8 +64,10 @@ bool target_matches(std::string_view target, const ReadRecord& read) {
     }
 }
 
+}  // namespace
+
 // R36: what the signature base states is what the record states.
-RuleResult<void> check_fields(const Event& event, const ReadRecord& read) {
+RuleResult<void> detail::check_read_fields(const Event& event, const ReadRecord& read) {
     auto base = parse_signature_base(read.signature_base);
     if (!base) return refuse(rule::read_fields, "event.read.signature_base", base.error().message);
     if (base->method != "GET") {
@@ -99,8 +101,6 @@ RuleResult<void> check_fields(const Event& event, const ReadRecord& read) {
     return {};
 }
 
-}  // namespace
-
 RuleResult<EventEffects> check_read_record(const StateView& state, const Envelope& envelope,
                                            const EventId& id, TimeMs ledger_time, const Genesis& genesis) {
     const Event& event = envelope.event;
@@ -125,7 +125,7 @@ RuleResult<EventEffects> check_read_record(const StateView& state, const Envelop
         return refuse(rule::read_signature, "event.read.signature",
                       "the request signature does not verify under officer " + key_id(read.officer));
     }
-    if (auto fields = check_fields(event, read); !fields) return tl::unexpected(fields.error());
+    if (auto fields = detail::check_read_fields(event, read); !fields) return tl::unexpected(fields.error());
     const Hash32 request = read_request_hash(read);
     auto recorded = state.has_read_request(request);
     if (!recorded) return state_error(recorded.error());

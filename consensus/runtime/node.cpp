@@ -12,6 +12,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "ledger/block.hpp"
+#include "ledger/bundle.hpp"
 
 namespace custos::runtime {
 
@@ -693,15 +694,15 @@ bool Node::post_read(ledger::ReadRecord read, ledger::TimeMs received) {
     return post([this, read = std::move(read), received] { (void)submit_read(read, received); });
 }
 
-Result<ledger::EventId> Node::submit_read(ledger::ReadRecord read, ledger::TimeMs received) {
+// The read record event of `read` as this validator signs it: nullopt when this node is not a
+// validator of the latest adopted set.
+Result<std::optional<ledger::Envelope>> Node::sign_read(ledger::ReadRecord read,
+                                                        ledger::TimeMs received) const {
     const ledger::Store& store = *impl_->store;
     auto latest = store.latest_validators();
     if (!latest) return tl::unexpected(latest.error());
     const ledger::Validator* self = latest->set ? latest->set->find(impl_->signer->public_key()) : nullptr;
-    if (self == nullptr) {
-        ++impl_->counters.reads_dropped;
-        return make_error(ErrorCode::permission_denied, "this node is not a validator: it records no reads");
-    }
+    if (self == nullptr) return std::optional<ledger::Envelope>();
     read.node = self->name;
     ledger::Event event;
     event.chain_id = store.genesis().chain_id;
@@ -711,9 +712,32 @@ Result<ledger::EventId> Node::submit_read(ledger::ReadRecord read, ledger::TimeM
     event.read = std::move(read);
     ledger::Envelope envelope{event, impl_->signer->public_key(),
                               impl_->signer->sign(ledger::canonical_event(event))};
-    auto admitted = impl_->admit(std::move(envelope), true);
+    return std::optional<ledger::Envelope>(std::move(envelope));
+}
+
+Result<ledger::EventId> Node::submit_read(ledger::ReadRecord read, ledger::TimeMs received) {
+    auto envelope = sign_read(std::move(read), received);
+    if (!envelope) return tl::unexpected(envelope.error());
+    if (!*envelope) {
+        ++impl_->counters.reads_dropped;
+        return make_error(ErrorCode::permission_denied, "this node is not a validator: it records no reads");
+    }
+    auto admitted = impl_->admit(std::move(**envelope), true);
     ++(admitted ? impl_->counters.reads_recorded : impl_->counters.reads_dropped);
     return admitted;
+}
+
+Result<crypto::Json> Node::export_bundle(std::string_view item, const ledger::ReadRecord& read,
+                                         ledger::TimeMs received) {
+    auto bundle = ledger::make_bundle(*impl_->store, item);
+    if (!bundle) return bundle;
+    auto envelope = sign_read(read, received);
+    if (!envelope) return tl::unexpected(envelope.error());
+    if (!*envelope) return bundle;
+    auto added = ledger::add_bundle_export(
+        *bundle, **envelope, [this](std::string_view bytes) { return impl_->signer->sign(bytes); });
+    if (!added) return tl::unexpected(added.error());
+    return bundle;
 }
 
 const ledger::Store& Node::store() const {

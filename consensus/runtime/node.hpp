@@ -147,6 +147,13 @@ public:
     // is not a validator of the latest adopted set (it records nothing); the pool's refusal (its
     // share of read records full) otherwise. Either is counted, never retried.
     [[nodiscard]] Result<ledger::EventId> submit_read(ledger::ReadRecord read, ledger::TimeMs received);
+    // The court bundle of `item` (ledger::make_bundle) as this node exports it to the request
+    // whose read record the API built: with the `exported` member of docs/FORMAT.md 11.8 (the
+    // export's read record, completed and signed exactly as submit_read() records it, and this
+    // validator's signature over the bundle's digest with it). A node that is not a validator of
+    // the latest adopted set exports the bundle without it ("exporter not stated").
+    [[nodiscard]] Result<crypto::Json> export_bundle(std::string_view item, const ledger::ReadRecord& read,
+                                                     ledger::TimeMs received);
     [[nodiscard]] const ledger::Store& store() const;
     // Pending envelope if the event is in the mempool.
     [[nodiscard]] std::optional<ledger::Envelope> pending(const ledger::EventId& id) const;
@@ -155,6 +162,8 @@ public:
 
 private:
     explicit Node(std::unique_ptr<NodeImpl> impl);
+    [[nodiscard]] Result<std::optional<ledger::Envelope>> sign_read(ledger::ReadRecord read,
+                                                                    ledger::TimeMs received) const;
     [[nodiscard]] bool post(std::function<void()> job);
     std::unique_ptr<NodeImpl> impl_;
 };

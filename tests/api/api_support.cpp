@@ -131,7 +131,10 @@ Result<CheckpointView> FakeService::checkpoint_at(ledger::Height height) {
     return latest_checkpoint();
 }
 
-Result<Json> FakeService::item_bundle(std::string_view item_id) {
+Result<Json> FakeService::item_bundle(std::string_view item_id, ledger::ReadRecord read,
+                                      ledger::TimeMs received) {
+    (void)read;
+    (void)received;
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (item_id != "ITEM-1" && item_id != "ITEM-2") return make_error(ErrorCode::not_found, "no such item");

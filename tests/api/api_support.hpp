@@ -67,7 +67,8 @@ public:
     Result<Json> block_by_height(ledger::Height height) override;
     Result<CheckpointView> latest_checkpoint() override;
     Result<CheckpointView> checkpoint_at(ledger::Height height) override;
-    Result<Json> item_bundle(std::string_view item_id) override;
+    Result<Json> item_bundle(std::string_view item_id, ledger::ReadRecord read,
+                             ledger::TimeMs received) override;
     Result<Json> item_state_proof(std::string_view item_id, std::uint64_t from_size) override;
     Result<Json> inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) override;
     Result<Json> consistency_proof(std::uint64_t from, std::uint64_t to) override;

@@ -84,33 +84,6 @@ std::size_t find_event(const Json& bundle, std::string_view kind) {
     return 0;
 }
 
-// Runs tests/ledger/bundle_verify.py (a verifier written in Python from docs/FORMAT.md alone) on
-// `bundle`; returns its verdict: "OK" or the name of the check it failed.
-std::string python_verdict(const Json& bundle, const Hash32& pinned) {
-    const std::string file = (std::filesystem::temp_directory_path() /
-                              ("custos-bundle-py-" + std::to_string(::getpid()) + ".json"))
-                                 .string();
-    std::ofstream(file, std::ios::binary) << bundle.dump();
-    const std::string script = std::string(CUSTOS_VECTORS_DIR) + "/../ledger/bundle_verify.py";
-    const std::string command =
-        "timeout 60 python3 " + script + " " + file + " " + crypto::hex_encode(pinned.view()) + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::string output;
-    std::array<char, 512> chunk{};
-    while (std::fgets(chunk.data(), chunk.size(), pipe) != nullptr)
-        output += chunk.data();
-    const int status = ::pclose(pipe);
-    std::filesystem::remove(file);
-    INFO(output);
-    if (status == 0) {
-        CHECK(output == "OK\n");
-        return "OK";
-    }
-    REQUIRE(output.starts_with("FAIL "));
-    return output.substr(5, output.find(' ', 5) - 5);
-}
-
 // Two genuine bundles of unrelated items (ITEM-1's family and ITEM-2, another case) merged into
 // one, every list kept sorted: each event and proof is genuine, but `items` is not one family.
 Json merged_bundle() {

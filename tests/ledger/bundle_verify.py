@@ -5,8 +5,11 @@
 section 11.4 and the signer half of check 2 (officer in force, agency, role, not revoked); the
 full custody rules of check 5 are left to docs/CUSTODY_RULES.md.
 
+Check 7 (11.8, who exported the bundle) is checked whole.
+
 usage: bundle_verify.py BUNDLE.json GENESIS_HASH_HEX
-prints "OK" and exits 0, or prints "FAIL <check> <reason>" and exits 1.
+prints "OK" and who exported the bundle (or "exporter not stated") and exits 0, or prints
+"FAIL <check> <reason>" and exits 1.
 bundle_python_test.cpp runs it on genuine and tampered bundles and compares with custos.
 """
 import base64
@@ -443,6 +446,123 @@ def check_chain(bundle):
         raise Fail("chain", "items is not one derivation family")
 
 
+# --- Section 11.8: who exported the bundle (check 7) -----------------------------------------
+READ_MEMBERS = {"action", "subject", "node", "officer", "outcome", "status", "signature_base", "signature"}
+EMPTY_DIGEST = "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:"
+
+
+def parse_time(text):
+    """6.3: YYYY-MM-DDTHH:MM:SS.sssZ to milliseconds since the epoch."""
+    import datetime
+    if not isinstance(text, str) or len(text) != 24 or text[10] != "T" or text[-1] != "Z":
+        raise ValueError("not a time")
+    moment = datetime.datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    return int(moment.timestamp()) * 1000 + int(text[20:23])
+
+
+def parse_base(base):
+    """Section 12 / 6.7: the three components each once, in the order the params line lists
+    them, and exactly the parameters created, expires, nonce, keyid, alg."""
+    lines = base.split("\n")
+    values = {}
+    for line in lines[:-1]:
+        name, sep, value = line.partition(": ")
+        if not sep or name in values:
+            raise Fail("exported", "signature base: bad component line")
+        values[name] = value
+    last = lines[-1]
+    if not last.startswith('"@signature-params": ('):
+        raise Fail("exported", "signature base: no @signature-params line last")
+    inner, _, params = last[len('"@signature-params": ('):].partition(")")
+    if inner.split(" ") != list(values) or sorted(values) != sorted(['"@method"', '"@target-uri"', '"content-digest"']):
+        raise Fail("exported", "signature base: components")
+    found = {}
+    for p in params.split(";")[1:]:
+        name, _, value = p.partition("=")
+        if name in found or name not in ("created", "expires", "nonce", "keyid", "alg"):
+            raise Fail("exported", "signature base: parameter " + name)
+        found[name] = int(value) if name in ("created", "expires") else value.strip('"')
+    if len(found) != 5 or params.split(";")[0] != "":
+        raise Fail("exported", "signature base: parameters")
+    return values, found
+
+
+def check_exported(bundle, genesis, officer_records):
+    """Check 7 (FORMAT.md 11.8). Returns the statement of who exported the bundle."""
+    if "exported" not in bundle:
+        return "exporter not stated"
+    x = bundle["exported"]
+    if not isinstance(x, dict) or set(x) != {"type", "bundle", "read", "signature"}:
+        raise Fail("exported", "members")
+    if x["type"] != "custos.bundle.export.v1":
+        raise Fail("exported", "type")
+    rest = {k: v for k, v in bundle.items() if k != "exported"}
+    digest = sha256(cbytes(rest)).hex()
+    if x["bundle"] != digest:
+        raise Fail("exported", "bundle: not the digest of this bundle")
+    env = x["read"]
+    if not isinstance(env, dict) or set(env) != {"event", "signer", "sig"}:
+        raise Fail("exported", "read: not an envelope")
+    event = env["event"]
+    if (not isinstance(event, dict) or set(event) != {"type", "chain_id", "kind", "agency", "time", "read"}
+            or event["type"] != "custos.event.v1" or event["kind"] != "read"):
+        raise Fail("exported", "read: not a read event")
+    if event["chain_id"] != genesis["chain_id"]:
+        raise Fail("exported", "read: chain id")
+    signer = unhex(env["signer"], "exported")
+    try:
+        sig = b64(env["sig"])
+    except ValueError:
+        raise Fail("exported", "read: sig base64")
+    if not verify_ed25519(signer, cbytes(event), sig):
+        raise Fail("exported", "read: the validator's signature of the read record")
+    r = event["read"]
+    if not isinstance(r, dict) or set(r) != READ_MEMBERS:
+        raise Fail("exported", "read: members of read")
+    if r["action"] != "bundle" or r["subject"] != bundle["item"] or r["outcome"] != "served" or r["status"] != 200:
+        raise Fail("exported", "read: not a served export of this bundle's item")
+    base = r["signature_base"]
+    if not isinstance(base, str) or not 0 < len(base) <= 8192 or any(not (c == "\n" or " " <= c <= "~") for c in base):
+        raise Fail("exported", "read: signature base characters")
+    values, params = parse_base(base)
+    target = values['"@target-uri"']
+    scheme, sep, rest_uri = target.partition("://")
+    path = "/" + rest_uri.partition("/")[2] if sep and scheme in ("http", "https") else ""
+    if values['"@method"'] != "GET" or path.split("?")[0] != "/v1/items/%s/bundle" % bundle["item"]:
+        raise Fail("exported", "read: the signed request is not a GET of this item's bundle")
+    if params["keyid"] != r["officer"] or params["alg"] != "ed25519":
+        raise Fail("exported", "read: keyid or alg")
+    received = parse_time(event["time"])
+    c, e = params["created"], params["expires"]
+    if not (c < e <= c + 300 and c * 1000 <= received + 30000 and received < e * 1000):
+        raise Fail("exported", "read: receipt time outside the signature's window")
+    try:
+        request_sig = b64(r["signature"])
+    except ValueError:
+        raise Fail("exported", "read: signature base64")
+    if not verify_ed25519(unhex(r["officer"], "exported"), base.encode(), request_sig):
+        raise Fail("exported", "read: the officer's request signature")
+    history = validator_history(bundle, genesis)
+    anchor_height = bundle["checkpoints"][-1]["height"]
+    candidates = set_at(history, anchor_height) + history[max(history)]
+    if not any(v["name"] == r["node"] and v["key"] == env["signer"] and v["agency"] == event["agency"]
+               for v in candidates):
+        raise Fail("exported", "read: node is not a validator of the bundle's ledger at the anchor")
+    try:
+        node_sig = b64(x["signature"])
+    except ValueError:
+        raise Fail("exported", "signature base64")
+    signed = cbytes({"bundle": digest, "read": env, "type": "custos.bundle.export.v1"})
+    if not verify_ed25519(signer, signed, node_sig):
+        raise Fail("exported", "signature: the validator's signature over the digest and the read record")
+    officer = officer_records.get(r["officer"])
+    if officer is None:
+        return "Exported by key %s (not an officer key of this ledger up to the anchor) on node %s at %s" % (
+            r["officer"], r["node"], event["time"])
+    return "Exported by officer %s (%s, %s) on node %s at %s" % (
+        officer["name"], officer["agency"], "/".join(officer["roles"]), r["node"], event["time"])
+
+
 def verify(bundle, pinned):
     if bundle.get("type") != "custos.bundle.v2" or not bundle.get("checkpoints"):
         raise Fail("format", "not a custos.bundle.v2 bundle")
@@ -453,13 +573,14 @@ def verify(bundle, pinned):
     officer_records = check_signers(genesis, ordered)
     check_chain(bundle)
     check_completeness(bundle, officer_records)
+    return check_exported(bundle, genesis, officer_records)
 
 
 def main():
     with open(sys.argv[1], "rb") as f:
         bundle = json.loads(f.read().decode("utf-8"))
     try:
-        verify(bundle, sys.argv[2])
+        statement = verify(bundle, sys.argv[2])
     except Fail as failure:
         print("FAIL " + str(failure))
         return 1
@@ -467,6 +588,7 @@ def main():
         print("FAIL format " + repr(error))
         return 1
     print("OK")
+    print(statement)
     return 0
 
 

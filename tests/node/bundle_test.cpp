@@ -5,7 +5,9 @@
 // (`custos verify --json`); a changed byte is refused naming the check; and the HTML report
 // renders in headless Chromium with the verdict, the item, every event, the integrity alert, and
 // the bundle's HTML shown as text, never as markup. `custos verify --refresh-from` says bundle 0 is
-// still complete, then, after one more event, that a later event exists.
+// still complete, then, after one more event, that a later event exists. Each bundle says who
+// exported it (the prosecutor, from which node, when), and its read record is the one the
+// consultation log lists.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +26,7 @@
 #include "cli_support.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
 
@@ -157,6 +160,28 @@ TEST_CASE(
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
             }
         }
+        // Each bundle says who exported it (FORMAT.md 11.8): its `exported` member holds the read
+        // record the serving node commits to the consultation log for that very request.
+        for (std::size_t index = 0; index < 4; ++index) {
+            auto bundle = custos::crypto::parse_json(read_file(bundles[index]));
+            REQUIRE(bundle);
+            REQUIRE((*bundle).contains("exported"));
+            const Json& read = (*bundle)["exported"]["read"];
+            CHECK(read["event"]["read"]["action"] == "bundle");
+            CHECK(read["event"]["read"]["subject"] == demo_item);
+            auto canonical = custos::crypto::canonicalize(read["event"]);
+            REQUIRE(canonical);
+            const std::string read_id = custos::crypto::hex_encode(custos::crypto::sha256(*canonical).view());
+            bool listed = false;
+            for (int attempt = 0; attempt < 100 && !listed; ++attempt) {
+                Run reads = run_custos(
+                    work, "reads " + std::string(demo_item) + node(index) + prosecutor + " --json");
+                REQUIRE_MESSAGE(reads.exit_code == 0, reads.err);
+                listed = contains(reads.out, read_id);
+                if (!listed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            CHECK_MESSAGE(listed, "the export's read record " << read_id << " is in the consultation log");
+        }
         Run wrong_role = run_custos(work, "bundle " + std::string(demo_item) + node(0) + " --key " +
                                               (net / "keys" / "NL-POL" / "custodian.key").string() +
                                               " --out " + (work / "refused.json").string());
@@ -194,6 +219,13 @@ TEST_CASE(
         CHECK(content["custodian"] == "DE-BKA");
         if (!first) first = content;
         CHECK(content == *first);
+        // Exported by the NL-POL prosecutor, from the node it was asked of.
+        const Json& exported = (*report)["exported"];
+        CHECK(exported["officer"]["name"] == "NL-POL prosecutor (localnet)");
+        CHECK(exported["officer"]["agency"] == "NL-POL");
+        CHECK(exported["officer"]["roles"] == Json::array({"prosecutor"}));
+        CHECK(contains((*report)["exporter"].get<std::string>(),
+                       "Exported by officer NL-POL prosecutor (localnet) (NL-POL, prosecutor) key "));
     }
 
     // Readable output, unpinned: verified, with the loud warning.
@@ -203,6 +235,10 @@ TEST_CASE(
     CHECK(contains(readable.out, "VERIFIED: every check holds; the trail is complete as of height "));
     CHECK(contains(readable.out, "transfer.accept"));
     CHECK(contains(readable.out, "INTEGRITY ALERT"));
+    CHECK(contains(readable.out,
+                   "  exported       Exported by officer NL-POL prosecutor (localnet) (NL-POL, "
+                   "prosecutor) key "));
+    CHECK(contains(readable.out, "(custos reads EXHIBIT-DEMO-0001 lists it)"));
 
     // One changed byte in an event (its location) is refused, naming the check.
     std::string text = read_file(bundles[0]);
@@ -247,6 +283,10 @@ TEST_CASE(
     CHECK(contains(dom.out, ": the trail is complete as of height "));
     CHECK(contains(dom.out, "<dd id=\"item\">EXHIBIT-DEMO-0001</dd>"));
     CHECK(contains(dom.out, "INTEGRITY ALERT"));
+    // Who exported it, as check 7 proved it.
+    CHECK(contains(dom.out,
+                   "<p id=\"exported\">Exported by officer NL-POL prosecutor (localnet) (NL-POL, "
+                   "prosecutor) key "));
     CHECK(contains(dom.out, genesis_hash));
     for (const auto& event : (*first)["events"])
         CHECK(contains(dom.out, event["id"].get<std::string>()));

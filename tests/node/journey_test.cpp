@@ -3,15 +3,22 @@
 // `custos event new`; DE-BKA finds the offer in its inbox (another node) and accepts it; a DE-BKA
 // prosecutor records an access; a DE-BKA admin grants FR-PN a view; an examiner finds the item by
 // its digest (`custos find`); the trail names who signed each event, the access's tool and the
-// grant's scope and expiry.
+// grant's scope and expiry; the prosecutor exports the court bundle, which says who exported it;
+// and the custodian lists who read the trail (`custos reads`): the readers' keys, what each read
+// (trail, bundle) and the refused read of an agency outside the case.
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "cli_support.hpp"
 #include "crypto/canonical_json.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/sha256.hpp"
 
 namespace {
 
@@ -33,7 +40,7 @@ std::uint64_t committed_height(const Run& run) {
 
 TEST_CASE(
     "journey: register and offer with event new, accept from the inbox, a prosecutor's access, find by "
-    "digest") {
+    "digest, the custodian lists who read the trail") {
     fs::path work = fs::temp_directory_path() / ("custos-journey-test-" + std::to_string(::getpid()));
     fs::remove_all(work);
     fs::create_directories(work);
@@ -44,7 +51,9 @@ TEST_CASE(
     const auto peer_base = static_cast<std::uint16_t>(rest_base + 4);
     Run init = init_localnet(work, net, rest_base, peer_base);
     REQUIRE_MESSAGE(init.exit_code == 0, init.err);
-    RunningLocalnet running(work, net, /*demo=*/false);
+    // Stopped before the work directory is removed (its nodes write there until they stop).
+    std::optional<RunningLocalnet> running;
+    running.emplace(work, net, /*demo=*/false);
     REQUIRE_MESSAGE(wait_healthy(rest_base, 4), read_file(work / "run.log"));
     auto node = [&](int index) { return " --node http://127.0.0.1:" + std::to_string(rest_base + index); };
     auto key = [&](std::string_view agency, std::string_view role) {
@@ -225,5 +234,82 @@ TEST_CASE(
     Run paged = run_custos(work, "trail J-1 --page-size 2" + node(1) + key("DE-BKA", "custodian"));
     REQUIRE_MESSAGE(paged.exit_code == 0, paged.err);
     CHECK(paged.out == trail.out);
+
+    // The prosecutor exports the court bundle; it says who exported it (FORMAT.md 11.8).
+    const fs::path bundle = work / "J-1.bundle.json";
+    Run exported =
+        run_custos(work, "bundle J-1 --out " + bundle.string() + node(2) + key("DE-BKA", "prosecutor"));
+    REQUIRE_MESSAGE(exported.exit_code == 0, exported.err);
+    Run verified = run_custos(work, "verify " + bundle.string());
+    CHECK_MESSAGE(verified.exit_code == 0, verified.err);
+    CHECK(
+        contains(verified.out, "Exported by officer DE-BKA prosecutor (localnet) (DE-BKA, prosecutor) key "));
+    // An agency outside the case is refused the trail; the refusal is logged too.
+    Run snooping = run_custos(work, "trail J-1" + node(1) + key("BE-POL", "custodian"));
+    CHECK(snooping.exit_code == 1);
+
+    // The custodian lists who read the trail: each read names the reader's key and what it read.
+    auto public_key = [&](std::string_view agency, std::string_view role) {
+        auto document =
+            custos::crypto::parse_json(read_file(net / "keys" / agency / (std::string(role) + ".key.pub")));
+        REQUIRE(document);
+        return (*document)["public_key"].get<std::string>();
+    };
+    const std::string de_custodian = public_key("DE-BKA", "custodian");
+    const std::string de_prosecutor = public_key("DE-BKA", "prosecutor");
+    const std::string be_custodian = public_key("BE-POL", "custodian");
+    auto has_read = [](const custos::crypto::Json& reads, std::string_view action, const std::string& officer,
+                       std::string_view outcome) {
+        for (const auto& read : reads)
+            if (read["action"] == action && read["officer"]["key"] == officer && read["outcome"] == outcome)
+                return true;
+        return false;
+    };
+    custos::crypto::Json reads;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // Each read is committed about a block later.
+        Run listed = run_custos(work, "reads J-1 --json" + node(0) + key("DE-BKA", "custodian"));
+        REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+        auto json = custos::crypto::parse_json(listed.out);
+        REQUIRE(json);
+        reads = (*json)["reads"];
+        if (has_read(reads, "bundle", de_prosecutor, "served") &&
+            has_read(reads, "trail", be_custodian, "refused"))
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(has_read(reads, "trail", de_custodian, "served"));    // the trail above, both times
+    CHECK(has_read(reads, "bundle", de_prosecutor, "served"));  // the export
+    CHECK(has_read(reads, "trail", be_custodian, "refused"));   // the 403, logged as refused
+    // The prosecutor's access: `event new` read the item's head from its trail first.
+    CHECK(has_read(reads, "trail", de_prosecutor, "served"));
+    CHECK_FALSE(has_read(reads, "trail", be_custodian, "served"));   // BE-POL was only refused
+    CHECK_FALSE(has_read(reads, "bundle", de_custodian, "served"));  // no export by the custodian
+    for (const auto& read : reads) {
+        CHECK(read["officer"]["key"].get<std::string>().size() == 64);
+        CHECK(read["node"].get<std::string>().find("validator") != std::string::npos);
+    }
+    // The bundle's own read record is the one the log holds.
+    auto bundle_json = custos::crypto::parse_json(read_file(bundle));
+    REQUIRE(bundle_json);
+    auto canonical = custos::crypto::canonicalize((*bundle_json)["exported"]["read"]["event"]);
+    REQUIRE(canonical);
+    const std::string export_id = custos::crypto::hex_encode(custos::crypto::sha256(*canonical).view());
+    bool export_listed = false;
+    for (const auto& read : reads)
+        export_listed = export_listed || read["id"] == export_id;
+    CHECK(export_listed);
+    // The readable list: who, what, when, from which node.
+    Run listed = run_custos(work, "reads J-1" + node(0) + key("DE-BKA", "custodian"));
+    REQUIRE_MESSAGE(listed.exit_code == 0, listed.err);
+    CHECK(contains(listed.out,
+                   "bundle served (HTTP 200)  by DE-BKA prosecutor (localnet), prosecutor of DE-BKA"));
+    CHECK(contains(listed.out,
+                   "trail refused (HTTP 403)  by BE-POL custodian (localnet), custodian of BE-POL"));
+    CHECK(
+        contains(listed.out, "trail served (HTTP 200)  by DE-BKA custodian (localnet), custodian of DE-BKA"));
+    // Reads of the trail are for the case's readers: BE-POL's custodian is refused.
+    Run outsider_reads = run_custos(work, "reads J-1" + node(0) + key("BE-POL", "custodian"));
+    CHECK(outsider_reads.exit_code == 1);
+    running.reset();
     fs::remove_all(work);
 }

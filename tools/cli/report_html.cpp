@@ -239,6 +239,27 @@ void verdict_section(std::ostringstream& out, const BundleReport& report) {
     out << "</table>\n";
 }
 
+// Who exported the bundle (check 7, docs/FORMAT.md 11.8), and how a reader matches it with the
+// consultation log.
+void exported_section(std::ostringstream& out, const BundleReport& report) {
+    const ledger::BundleExporter& exporter = report.exporter;
+    out << "<h2>Export</h2>\n<p id=exported" << (exporter.stated && !exporter.verified ? " class=alert" : "")
+        << ">" << html_escape(exporter.statement()) << ".</p>\n";
+    if (!exporter.verified) return;
+    out << "<dl><dt>Officer key</dt><dd class=mono>" << ledger::key_id(exporter.officer) << "</dd>"
+        << "<dt>Serving validator</dt><dd>" << html_escape(exporter.node) << " ("
+        << html_escape(exporter.node_agency) << "), key <span class=mono>"
+        << ledger::key_id(exporter.node_key) << "</span></dd><dt>Received</dt><dd>"
+        << ledger::format_time(exporter.received) << "</dd>"
+        << "<dt>Read record</dt><dd class=mono>" << ledger::event_id_hex(exporter.read_id)
+        << "</dd><dt>What it proves</dt><dd>The officer signed a request for this item's bundle (the "
+           "signature over the request verifies under the officer's key, so the request cannot be denied); "
+           "the validator signed this bundle's digest together with that request (so it cannot deny serving "
+           "this very bundle, and the statement cannot be moved to another bundle). The consultation log "
+           "records the same read record: <code>custos reads "
+        << html_escape(report.item) << "</code> lists it.</dd></dl>\n";
+}
+
 void fingerprints_section(std::ostringstream& out, const BundleReport& report,
                           const std::string& bundle_name) {
     out << "<h2>Fingerprints (to re-run the check)</h2>\n<dl>"
@@ -283,6 +304,7 @@ std::string render_report_html(const BundleReport& report, const std::string& bu
     for (const auto& item : report.related_items)
         out << html_escape(item) << " ";
     out << "</dd></dl>\n";
+    exported_section(out, report);
     timeline_table(out, report);
     transfers_table(out, report);
     fingerprints_section(out, report, bundle_name);

@@ -33,7 +33,10 @@ constexpr std::string_view verify_usage =
     "inclusion and consistency proof and every checkpoint's certificate (> 2/3 of the validators);\n"
     "4 the item's prev links from registration to its latest event, no gaps; 5 the custody rules,\n"
     "replayed by the ledger's own rule engine; 6 completeness: the certified state at the anchor\n"
-    "counts exactly the bundle's events. Prints the custody timeline and the verdict.\n"
+    "counts exactly the bundle's events; 7 who exported it: the officer's signed request for this\n"
+    "item's bundle, the officer's name, agency and roles as the bundle's ledger gives them, and the\n"
+    "serving validator's signature binding that request to this bundle's digest (a bundle without\n"
+    "that member says \"exporter not stated\"). Prints the custody timeline and the verdict.\n"
     "Exit 0 only when every check holds; 1 names the first failed check and where it failed.\n"
     "\n"
     "Signatures: an officer's or validator's key (as the bundle's genesis and governance records\n"
@@ -191,6 +194,14 @@ void print_readable(const ledger::BundleReport& report, const std::string& file)
                   << report.checkpoint_log_size << ", time " << ledger::format_time(report.checkpoint_time)
                   << "\n";
     }
+    if (!report.chain_id.empty()) {
+        std::cout << "  exported       " << report.exporter.statement() << "\n";
+        if (report.exporter.verified) {
+            std::cout << "                 read record " << ledger::event_id_hex(report.exporter.read_id)
+                      << " (custos reads " << report.item << " lists it), request sha256 "
+                      << hex(report.exporter.request_hash) << "\n";
+        }
+    }
     if (!report.timeline.empty()) std::cout << "\nTimeline (ledger time, item, action, acting agency):\n";
     for (const auto& entry : report.timeline)
         print_entry(entry);
@@ -309,7 +320,10 @@ int run_verify(const Args& args) {
         std::cerr << "NOT VERIFIED: " << report->failure->message() << "\n";
         return exit_failure;
     }
-    if (!parsed.json) std::cout << "\nVERIFIED: every check holds; " << report->completeness_claim() << ".\n";
+    if (!parsed.json) {
+        std::cout << "\nVERIFIED: every check holds; " << report->completeness_claim() << ".\n"
+                  << report->exporter.statement() << ".\n";
+    }
     if (!parsed.refresh_from.empty())
         status = refresh(parsed, *text, *report, parsed.json ? &json_report : nullptr);
     if (parsed.json) std::cout << json_report.dump(2) << "\n";

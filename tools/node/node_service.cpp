@@ -275,13 +275,17 @@ Result<api::CheckpointView> NodeServiceAdapter::checkpoint_at(ledger::Height hei
         [this, height]() -> Result<api::CheckpointView> { return checkpoint_view(node_.store(), height); });
 }
 
-Result<Json> NodeServiceAdapter::item_bundle(std::string_view item_id) {
+Result<Json> NodeServiceAdapter::item_bundle(std::string_view item_id, ledger::ReadRecord read,
+                                             ledger::TimeMs received) {
 #ifdef CUSTOS_HAVE_BUNDLE
     std::string item(item_id);
-    return node_.call<Json>(
-        [this, item]() -> Result<Json> { return ledger::make_bundle(node_.store(), item); });
+    return node_.call<Json>([this, item, read = std::move(read), received]() -> Result<Json> {
+        return node_.export_bundle(item, read, received);
+    });
 #else
     (void)item_id;
+    (void)read;
+    (void)received;
     return make_error(ErrorCode::unavailable, "bundles are not built into this node");
 #endif
 }

@@ -41,7 +41,8 @@ public:
     Result<crypto::Json> block_by_height(ledger::Height height) override;
     Result<api::CheckpointView> latest_checkpoint() override;
     Result<api::CheckpointView> checkpoint_at(ledger::Height height) override;
-    Result<crypto::Json> item_bundle(std::string_view item_id) override;
+    Result<crypto::Json> item_bundle(std::string_view item_id, ledger::ReadRecord read,
+                                     ledger::TimeMs received) override;
     Result<crypto::Json> item_state_proof(std::string_view item_id, std::uint64_t from_size) override;
     Result<crypto::Json> inclusion_proof(const ledger::EventId& id,
                                          std::optional<std::uint64_t> size) override;

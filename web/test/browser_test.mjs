@@ -4,7 +4,10 @@
 //  - every explorer page renders from the localnet with no console error and no request leaving
 //    127.0.0.1, showing what the page is for (cases, the demo item's verified timeline, ...);
 //  - custos-verify.html, opened as a file, accepts the exported demo bundle, refuses a tampered one
-//    naming the check, and warns when the genesis hash is not pinned;
+//    naming the check, and warns when the genesis hash is not pinned; it says who exported the
+//    bundle (officer, agency, role, node, time), "exporter not stated" for a bundle without the
+//    member, and refuses an `exported` moved onto another bundle (check 7);
+//  - the HTML court report of `custos verify --report` says who exported the bundle;
 //  - a benchmark: the 1,000-event bundles of `custos bench verify` verified in the page (printed,
 //    never asserted).
 // Screenshots of each page go to --out (kept as test output).
@@ -304,6 +307,31 @@ try {
   const tampered = await verifyFile(join(work, 'tampered.bundle.json'), genesisHash, 'verify-tampered');
   check(tampered.verdict === 'failed:signatures' && tampered.text.includes('NOT VERIFIED: check 2 (signatures) failed') && tampered.text.includes('leaf 0'),
     `custos-verify.html refuses a tampered bundle, naming check 2 (signatures) and the leaf (${tampered.verdict})`);
+  // Who exported it (FORMAT.md 11.8): the explorer's auditor key asked node 0 for it.
+  check(/Exported by officer NL-POL auditor \(localnet\) \(NL-POL, auditor\) key [0-9a-f]{64} on node \S+ \(\S+\) at 20\d\d-/.test(demo.text),
+    'custos-verify.html says who exported the bundle: the officer (agency, role), the node and the time');
+  const old = JSON.parse(readFileSync(demoBundle, 'utf8'));
+  delete old.exported;
+  writeFileSync(join(work, 'old.bundle.json'), JSON.stringify(old));
+  const oldResult = await verifyFile(join(work, 'old.bundle.json'), genesisHash, 'verify-old-bundle');
+  check(oldResult.verdict === 'verified' && oldResult.text.includes('exporter not stated'), 'a bundle without exported verifies and says "exporter not stated"');
+  const grafted = JSON.parse(readFileSync(demoBundle, 'utf8'));
+  grafted.exported = JSON.parse(readFileSync(join(work, 'exported.bundle.json'), 'utf8')).exported;
+  writeFileSync(join(work, 'grafted.bundle.json'), JSON.stringify(grafted));
+  const graftedResult = await verifyFile(join(work, 'grafted.bundle.json'), genesisHash, 'verify-grafted-export');
+  check(graftedResult.verdict === 'failed:exported' && graftedResult.text.includes('NOT VERIFIED: check 7 (exported) failed') && graftedResult.text.includes('exported.bundle'),
+    `an exported member moved onto another bundle is refused by check 7, naming exported.bundle (${graftedResult.verdict})`);
+  // The court report custos verify writes (HTML), in Chromium from a file.
+  const courtReport = join(work, 'court-report.html');
+  execFileSync(custos, ['verify', join(work, 'exported.bundle.json'), '--genesis-hash', genesisHash, '--report', courtReport], { stdio: 'ignore' });
+  const reportPage = await watchedPage(browser);
+  await reportPage.goto(`file://${courtReport}`, { waitUntil: 'load' });
+  const reportText = await reportPage.evaluate(() => document.body.innerText);
+  await reportPage.screenshot({ path: join(out, 'court-report.png'), fullPage: true });
+  check(/Exported by officer NL-POL auditor \(localnet\) \(NL-POL, auditor\) key [0-9a-f]{64} on node \S+ \(\S+\) at 20\d\d-/.test(reportText) && reportText.includes('Read record'),
+    'the HTML court report of custos verify says who exported the bundle, with its read record');
+  check(reportPage.problems.length === 0, `court report: no console error (${reportPage.problems.join('; ')})`);
+  await reportPage.close();
   const wrongPin = await verifyFile(demoBundle, 'ab'.repeat(32), null);
   check(wrongPin.verdict === 'failed:genesis', `another pinned genesis hash fails check 1 (${wrongPin.verdict})`);
   const unpinned = await verifyFile(demoBundle, null, 'verify-unpinned');

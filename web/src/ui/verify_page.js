@@ -75,8 +75,13 @@ export function renderReport(report, fileName) {
         h('div', { class: 'sub' }, report.failure.message), h('div', { class: 'sub mono' }, locationText(report.failure.location)));
   const pinWarning = report.genesis_pinned ? null
     : h('div', { class: 'warning', id: 'not-pinned' }, 'The genesis hash was NOT pinned: this shows only that the file is internally consistent, not that the real network certified it. Pin the hash you obtained independently.');
+  const x = report.exporter ?? {};
+  const exported = h('div', { class: x.stated && !x.verified ? 'warning' : 'sub', id: 'exported' },
+    report.exporter_statement,
+    x.verified ? h('div', { class: 'muted small' }, `Read record ${x.read_record} (the consultation log holds it: custos reads ${report.item ?? ''}). `,
+      'The officer signed the request for this item\'s bundle; the validator signed this bundle\'s digest together with that request.') : null);
   return h('div', {},
-    verdict, pinWarning,
+    verdict, pinWarning, h('h2', {}, 'Export'), exported,
     h('h2', {}, 'Checks'),
     h('table', { class: 'checks', id: 'checks' },
       h('thead', {}, h('tr', {}, ['#', 'check', 'what it proves', 'result'].map((t) => h('th', {}, t)))),

@@ -6,7 +6,7 @@
 // A new check slots into the list with its number. Work several checks share (event ids,
 // signature verdicts, the rule replay that gives officer keys and validator sets at each point)
 // is done once by prepare() between `genesis` and the others.
-import { H, hexH, hexDecode, isHex, base64Encode, utf8, hexEncode } from './bytes.js';
+import { H, hexH, hexDecode, isHex, base64Encode, base64Decode, utf8, hexEncode } from './bytes.js';
 import { parseJson, canonicalBytes, canonical, isObject, isInteger } from './json.js';
 import { leafHash, verifyInclusion, verifyConsistency } from './merkle.js';
 import { parseNote, matchLines, judgeNote } from './note.js';
@@ -41,7 +41,8 @@ function checkFormat(ctx) {
   if (b.type !== 'custos.bundle.v1' && b.type !== 'custos.bundle.v2') failAt('type is not custos.bundle.v2 (or v1)', where('type'));
   ctx.v2 = b.type === 'custos.bundle.v2';
   const fields = ['type', 'item', 'items', 'genesis', 'checkpoints', 'governance', 'events', ...(ctx.v2 ? ['state'] : [])];
-  for (const k of Object.keys(b)) if (!fields.includes(k)) failAt(`unknown field ${k}`, where(k));
+  // `exported` (11.8) is optional and judged whole by check 7.
+  for (const k of Object.keys(b)) if (!fields.includes(k) && !(ctx.v2 && k === 'exported')) failAt(`unknown field ${k}`, where(k));
   for (const k of fields) if (!(k in b)) failAt(`missing field ${k}`, where(k));
   if (!isId(b.item)) failAt('item is not an id', where('item'));
   if (!Array.isArray(b.items) || b.items.length < 1 || b.items.length > 1000) failAt('items must hold 1..1,000 item ids', where('items'));
@@ -435,6 +436,135 @@ function checkCompleteness(ctx) {
     failAt(`the ledger holds ${b.state.governance.value?.count} governance records at height ${anchorHeight}; the bundle has ${governance.length}`, { field: 'state.governance.value', height: anchorHeight });
 }
 
+// ---------------------------------------------------------------- check 7: exported (11.8)
+
+const EXPORT_TYPE = 'custos.bundle.export.v1';
+const READ_MEMBERS = ['action', 'subject', 'node', 'officer', 'outcome', 'status', 'signature_base', 'signature'];
+
+// Section 12 / 6.7: the three covered components each once, in the order the last line lists
+// them, and exactly the parameters created, expires, nonce, keyid, alg. Returns {values, params}.
+function parseSignatureBase(base, field) {
+  const lines = base.split('\n');
+  const values = new Map();
+  for (const line of lines.slice(0, -1)) {
+    const at = line.indexOf(': ');
+    if (at < 0 || values.has(line.slice(0, at))) failAt('signature base: a component line is malformed or repeated', { field });
+    values.set(line.slice(0, at), line.slice(at + 2));
+  }
+  const last = lines.at(-1);
+  const head = '"@signature-params": (';
+  if (!last.startsWith(head)) failAt('signature base: the last line is not "@signature-params"', { field });
+  const close = last.indexOf(')');
+  const inner = last.slice(head.length, close);
+  const names = [...values.keys()];
+  if (close < 0 || inner !== names.join(' ') || [...names].sort().join() !== ['"@method"', '"@target-uri"', '"content-digest"'].sort().join())
+    failAt('signature base: the covered components are not "@method", "@target-uri" and "content-digest", once each, in the listed order', { field });
+  const params = {};
+  const parts = last.slice(close + 1).split(';');
+  if (parts[0] !== '') failAt('signature base: parameters must follow the inner list', { field });
+  for (const p of parts.slice(1)) {
+    const eq = p.indexOf('=');
+    const name = eq < 0 ? p : p.slice(0, eq);
+    const value = eq < 0 ? '' : p.slice(eq + 1);
+    if (!['created', 'expires', 'nonce', 'keyid', 'alg'].includes(name) || name in params) failAt(`signature base: parameter ${name} unknown or repeated`, { field });
+    if (name === 'created' || name === 'expires') {
+      if (!/^(0|[1-9][0-9]{0,14})$/.test(value)) failAt(`signature base: ${name} is not a decimal integer`, { field });
+      params[name] = Number(value);
+    } else {
+      if (!/^"[^"\\]*"$/.test(value)) failAt(`signature base: ${name} is not a quoted string`, { field });
+      params[name] = value.slice(1, -1);
+    }
+  }
+  if (Object.keys(params).length !== 5) failAt('signature base: a parameter is missing', { field });
+  return { values, params };
+}
+
+async function checkExported(ctx) {
+  const b = ctx.bundle;
+  if (!ctx.v2 || !('exported' in b)) {
+    ctx.exporter = { stated: false };
+    return;
+  }
+  ctx.exporter = { stated: true, verified: false };
+  const x = b.exported;
+  const at = (field) => ({ field: `exported${field ? '.' + field : ''}` });
+  if (!isObject(x)) failAt('not an object', at(''));
+  for (const k of Object.keys(x)) if (!['type', 'bundle', 'read', 'signature'].includes(k)) failAt('unknown member', at(k));
+  for (const k of ['type', 'bundle', 'read', 'signature']) if (!(k in x)) failAt('missing', at(k));
+  if (x.type !== EXPORT_TYPE) failAt(`must be "${EXPORT_TYPE}"`, at('type'));
+  // 1. The digest of the bundle without `exported`.
+  const rest = Object.fromEntries(Object.entries(b).filter(([k]) => k !== 'exported'));
+  const digest = hexH(canonicalBytes(rest));
+  if (x.bundle !== digest) failAt(`is not the SHA-256 of this bundle without exported (${digest}): the bundle was changed, or the member was taken from another bundle`, at('bundle'));
+  // 2. The read record: a valid read event of this chain, signed by its signer.
+  const env = x.read;
+  if (!isObject(env) || Object.keys(env).sort().join() !== 'event,sig,signer') failAt('not an envelope (event, signer, sig)', at('read'));
+  const e = env.event;
+  if (!isObject(e) || Object.keys(e).sort().join() !== 'agency,chain_id,kind,read,time,type' || e.type !== 'custos.event.v1' || e.kind !== 'read')
+    failAt('not a read event (6.7)', at('read.event'));
+  if (e.chain_id !== b.genesis.chain_id) failAt('is not the genesis chain id', at('read.event.chain_id'));
+  if (!isId(e.agency)) failAt('not an id', at('read.event.agency'));
+  const received = parseTime(e.time);
+  if (received === null) failAt('not a time', at('read.event.time'));
+  if (!isHex(env.signer, 32)) failAt('not 64 lowercase hex digits', at('read.signer'));
+  const recordSig = typeof env.sig === 'string' && env.sig.length === 88 ? base64Decode(env.sig) : null;
+  if (recordSig === null || recordSig.length !== 64) failAt('not the canonical base64 of 64 bytes', at('read.sig'));
+  const r = e.read;
+  if (!isObject(r) || Object.keys(r).sort().join() !== [...READ_MEMBERS].sort().join()) failAt('must have exactly the members of 6.7', at('read.event.read'));
+  if (!(await ctx.verifier.verify(hexDecode(env.signer), canonicalBytes(e), recordSig))) failAt('R2: the validator\'s signature of the read record does not verify', at('read.sig'));
+  // 3. A served export of this bundle's item.
+  if (r.action !== 'bundle') failAt('must be bundle', at('read.event.read.action'));
+  if (r.subject !== b.item) failAt(`is ${r.subject}, the bundle is of ${b.item}`, at('read.event.read.subject'));
+  if (r.outcome !== 'served' || r.status !== 200) failAt('must be served with status 200', at('read.event.read.outcome'));
+  if (!isId(r.node)) failAt('not an id', at('read.event.read.node'));
+  if (!isHex(r.officer, 32)) failAt('not 64 lowercase hex digits', at('read.event.read.officer'));
+  const base = r.signature_base;
+  if (typeof base !== 'string' || base.length < 1 || base.length > 8192 || !/^[\x20-\x7e\n]*$/.test(base))
+    failAt('must be 1..8192 bytes of printable ASCII and LF', at('read.event.read.signature_base'));
+  const requestSig = typeof r.signature === 'string' && r.signature.length === 88 ? base64Decode(r.signature) : null;
+  if (requestSig === null || requestSig.length !== 64) failAt('not the canonical base64 of 64 bytes', at('read.event.read.signature'));
+  // 4. R36: a GET of this item's bundle path, the officer's key id, ed25519, in the window.
+  const baseField = 'exported.read.event.read.signature_base';
+  const { values, params } = parseSignatureBase(base, baseField);
+  if (values.get('"@method"') !== 'GET') failAt('@method is not GET', { field: baseField });
+  const uri = /^https?:\/\/[^/?#]+(\/[^?]*)(\?.*)?$/.exec(values.get('"@target-uri"'));
+  if (!uri || uri[1] !== `/v1/items/${b.item}/bundle`) failAt(`the signed @target-uri does not name /v1/items/${b.item}/bundle`, at('read.event.read.subject'));
+  if (params.keyid !== r.officer) failAt('the signed keyid is not the officer', at('read.event.read.officer'));
+  if (params.alg !== 'ed25519') failAt('alg must be ed25519', { field: baseField });
+  if (!(params.expires > params.created && params.expires - params.created <= 300)) failAt('expires must be after created, by at most 300 s', { field: baseField });
+  if (!(params.created * 1000 <= received + 30000 && received < params.expires * 1000)) failAt('the receipt time is outside the signature\'s window', at('read.event.time'));
+  // 5. R35: the officer's signature over the base.
+  if (!(await ctx.verifier.verify(hexDecode(r.officer), utf8(base), requestSig))) failAt(`the officer's request signature does not verify under key ${r.officer}`, at('read.event.read.signature'));
+  // 6. The node: a validator of the set in force at the anchor, or of the latest one adopted.
+  const sets = [ctx.governanceState.setAt(ctx.anchor.height), ctx.governanceState.latestSet];
+  const validator = sets.flat().find((v) => v.name === r.node && v.key === env.signer);
+  if (!validator) failAt(`${r.node} with key ${env.signer} is not a validator of the bundle's ledger at the anchor`, at('read.event.read.node'));
+  if (validator.agency !== e.agency) failAt(`is not validator ${r.node}'s agency`, at('read.event.agency'));
+  // 7. The node's signature over the digest and the read record together.
+  const nodeSig = typeof x.signature === 'string' && x.signature.length === 88 ? base64Decode(x.signature) : null;
+  if (nodeSig === null || nodeSig.length !== 64) failAt('not the canonical base64 of 64 bytes', at('signature'));
+  if (!(await ctx.verifier.verify(hexDecode(env.signer), canonicalBytes({ bundle: digest, read: env, type: EXPORT_TYPE }), nodeSig)))
+    failAt('the validator\'s signature over the bundle digest and the read record does not verify', at('signature'));
+  // 8. Who holds the key, as the bundle's genesis and governance records say.
+  const officer = ctx.governanceState.officers.get(r.officer) ?? null;
+  ctx.exporter = {
+    stated: true, verified: true, officer_key: r.officer,
+    officer: officer ? { name: officer.name, agency: officer.agency, roles: officer.roles, revoked: Boolean(officer.revoked_by) } : null,
+    node: r.node, node_agency: validator.agency, node_key: env.signer, received: e.time,
+    read_record: hexH(canonicalBytes(e)), bundle_digest: digest,
+  };
+}
+
+// "Exported by officer X (agency, role) on node N at T", as custos verify says it.
+export function exporterStatement(x) {
+  if (!x || !x.stated) return 'exporter not stated (the bundle has no exported member)';
+  if (!x.verified) return 'exporter NOT shown: the exported member does not verify';
+  const who = x.officer
+    ? `officer ${x.officer.name} (${x.officer.agency}, ${x.officer.roles.join('/')}${x.officer.revoked ? ', key revoked by the anchor' : ''}) key ${x.officer_key}`
+    : `key ${x.officer_key} (NOT an officer key of this ledger up to the anchor: the bundle proves that the holder of this key asked for it, not who that is)`;
+  return `Exported by ${who} on node ${x.node} (${x.node_agency}) at ${x.received}`;
+}
+
 // ---------------------------------------------------------------- the list
 
 export const CHECKS = [
@@ -445,6 +575,7 @@ export const CHECKS = [
   { number: 4, name: 'chain', title: 'Each item\'s events run from its origin through unbroken prev links', run: checkChain },
   { number: 5, name: 'custody_rules', title: 'Replayed in log order, every event obeys the custody rules', run: checkCustodyRules },
   { number: 6, name: 'completeness', title: 'The certified state shows the bundle holds every event of its items and every governance record up to the anchor', run: checkCompleteness },
+  { number: 7, name: 'exported', title: 'Who exported it: the officer\'s signed request and the validator\'s signature over this bundle (or "exporter not stated")', run: checkExported },
 ];
 
 // Verifies a bundle given as bytes (Uint8Array), text or an already parsed value. Options:
@@ -487,6 +618,8 @@ export async function verifyBundle(input, { pinnedGenesisHash = null, verifier =
     if (check.name === 'genesis') report.genesis_hash = ctx.genesisHash ?? null;
   }
   report.verified = report.failure === null;
+  report.exporter = ctx.exporter ?? { stated: ctx.bundle && isObject(ctx.bundle) && 'exported' in ctx.bundle };
+  report.exporter_statement = exporterStatement(report.exporter);
   if (ctx.merged) describe(ctx, report);
   return finish(report, started);
 }
