@@ -74,5 +74,8 @@ bool wants_help(const Args& args);
 // The officer's secret key file given by --key; a public key file given by mistake is named as
 // such (rather than refused for its mode 0644) (options.cpp).
 [[nodiscard]] Result<crypto::KeyFile> read_key_option(const std::string& path);
+// The whole of a file named on the command line, or of standard input for "-"; nullopt when the
+// file cannot be read (options.cpp).
+[[nodiscard]] std::optional<std::string> read_input(const std::string& path);
 
 }  // namespace custos::cli

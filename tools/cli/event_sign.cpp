@@ -43,18 +43,6 @@ int usage_error(const std::string& message) {
     return exit_usage;
 }
 
-std::optional<std::string> read_input(const std::string& path) {
-    std::ostringstream content;
-    if (path == "-") {
-        content << std::cin.rdbuf();
-    } else {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) return std::nullopt;
-        content << in.rdbuf();
-    }
-    return content.str();
-}
-
 int sign_command(const Args& args) {
     std::optional<std::string> key_path, event_path;
     for (std::size_t i = 1; i < args.size(); ++i) {

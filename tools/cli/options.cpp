@@ -1,6 +1,8 @@
-// Option values several commands share: hashes given in either case, and officer key files
-// (with a clear word when a public key file is given where the secret one is needed).
+// Option values several commands share: hashes given in either case, officer key files (with a
+// clear word when a public key file is given where the secret one is needed), input files.
 #include <fstream>
+#include <iostream>
+#include <sstream>
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
@@ -69,6 +71,18 @@ Result<crypto::KeyFile> read_key_option(const std::string& path) {
                               "): signing needs the secret key file (" + secret + ", mode 0600)");
     }
     return key;
+}
+
+std::optional<std::string> read_input(const std::string& path) {
+    std::ostringstream content;
+    if (path == "-") {
+        content << std::cin.rdbuf();
+    } else {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) return std::nullopt;
+        content << in.rdbuf();
+    }
+    return content.str();
 }
 
 }  // namespace custos::cli

@@ -45,18 +45,6 @@ const OptionSpec submit_spec{
     .names = {"EVENT.json|ENVELOPE.json"},
 };
 
-std::optional<std::string> read_input(const std::string& path) {
-    std::ostringstream content;
-    if (path == "-") {
-        content << std::cin.rdbuf();
-    } else {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) return std::nullopt;
-        content << in.rdbuf();
-    }
-    return content.str();
-}
-
 // The envelope to send: the file's envelope, or its event signed with `key`.
 Result<ledger::Envelope> envelope_from_file(const std::string& text, bool sign_event,
                                             const crypto::SecretKey& key) {
