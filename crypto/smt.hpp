@@ -70,6 +70,12 @@ public:
     virtual ~SmtNodeStore() = default;
     // nullopt when no node is at `position`; io_error/corruption from a real store.
     [[nodiscard]] virtual Result<std::optional<SmtNode>> get(const SmtPosition& position) const = 0;
+    // Positions above this depth are served from a copy that the store itself keeps consistent:
+    // every inner node computed from its children's hashes, every leaf on its path (the ledger's
+    // top in memory: checked when it is built at open, then changed only by updates this code
+    // computed). A read of such a position is not hashed again against its parent's record;
+    // every node below it, read from disk, is. 0 (the default): every node read is checked.
+    [[nodiscard]] virtual std::uint16_t consistent_depth() const { return 0; }
 };
 
 // One node written (a value) or removed (nullopt) by an update.
@@ -130,6 +136,8 @@ class OverlaySmtNodeStore final : public SmtNodeStore {
 public:
     explicit OverlaySmtNodeStore(const SmtNodeStore& base) : base_(base) {}
     [[nodiscard]] Result<std::optional<SmtNode>> get(const SmtPosition& position) const override;
+    // The base's: the overlay holds only nodes an update computed.
+    [[nodiscard]] std::uint16_t consistent_depth() const override { return base_.consistent_depth(); }
     void apply(std::span<const SmtNodeChange> changes);
 
 private:

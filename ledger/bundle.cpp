@@ -167,7 +167,7 @@ Result<Json> records_json(const Store& store, const std::map<std::uint64_t, Stor
 
 Result<Json> state_entry(const Store& store, const Hash32& key, Json value, std::string_view id_key,
                          const std::string& id) {
-    auto proof = crypto::smt_prove(store.state_nodes(), key);
+    auto proof = store.state_proof(key);
     if (!proof) return tl::unexpected(proof.error());
     Json entry{{"value", std::move(value)}, {"proof", smt_proof_to_json(*proof)}};
     if (!id_key.empty()) entry[std::string(id_key)] = id;

@@ -139,7 +139,7 @@ Result<crypto::Json> make_state_proof(const Store& store, std::string_view item_
     for (const auto& hash : consistency)
         hashes.push_back(crypto::hex_encode(hash.view()));
     // The store's map is its last block's, whose checkpoint this is.
-    auto proof = crypto::smt_prove(store.state_nodes(), item_state_key(item_id));
+    auto proof = store.state_proof(item_state_key(item_id));
     if (!proof) return tl::unexpected(proof.error());
     return Json{
         {"type", state_proof_type},

@@ -354,6 +354,9 @@ const crypto::NodeStore& Store::log_nodes() const {
 const crypto::SmtNodeStore& Store::state_nodes() const {
     return impl_->state_nodes;
 }
+Result<crypto::SmtProof> Store::state_proof(const Hash32& key) const {
+    return impl_->state_nodes.prove(key);
+}
 const GovernanceHead& Store::governance() const {
     return impl_->governance;
 }

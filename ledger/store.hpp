@@ -12,7 +12,8 @@
 //   states and officer records are current state: rewritten as events change them.)
 //
 // A Store has no locks: one thread (the node's ledger strand) uses it. RocksDB's own file lock
-// keeps a second process from opening the same store for writing.
+// keeps a second process from opening the same store for writing. The one exception is
+// state_proof(), which another thread may call while that thread appends a block.
 #pragma once
 
 #include <cstdint>
@@ -120,6 +121,9 @@ public:
     [[nodiscard]] const crypto::NodeStore& log_nodes() const;
     // The state map after the last block (docs/FORMAT.md 7.5) and the governance head in it.
     [[nodiscard]] const crypto::SmtNodeStore& state_nodes() const;
+    // The map proof of `key` after the last block, read whole from that one map even while
+    // another thread appends the next block (store_nodes.hpp: DbSmtNodeStore::prove).
+    [[nodiscard]] Result<crypto::SmtProof> state_proof(const Hash32& key) const;
     [[nodiscard]] const GovernanceHead& governance() const;
     // The context apply_block() needs for the next block. Valid until the next append_block.
     [[nodiscard]] ApplyContext next_block_context() const;

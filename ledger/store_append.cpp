@@ -121,6 +121,8 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     put_case_index(batch, block);
     put_read_index(batch, effects);
     batch.put(Column::meta, store::meta_key::height, store::be64(header.height.value));
+    // From the write until the copy of the top has the block's changes, no proof reads the map.
+    auto map_lock = impl_->state_nodes.write_lock();
     auto written = impl_->db.write(std::move(batch), true);
     if (!written) return written;
     impl_->height = header.height;
@@ -132,6 +134,7 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     auto root = crypto::smt_root(impl_->state_nodes);
     CUSTOS_ASSERT(root.has_value() && *root == header.state_root,
                   "the state map after the block just written does not have its root");
+    map_lock.unlock();
     {
         std::lock_guard lock(impl_->item_cache_mutex);
         ++impl_->item_cache_generation;

@@ -118,6 +118,15 @@ Result<std::optional<SmtNode>> DbSmtNodeStore::get(const SmtPosition& position) 
     return std::optional<SmtNode>{*node};
 }
 
+Result<crypto::SmtProof> DbSmtNodeStore::prove(const Hash32& key) const {
+    std::shared_lock lock(commit_mutex_);
+    return crypto::smt_prove(*this, key);
+}
+
+std::unique_lock<std::shared_mutex> DbSmtNodeStore::write_lock() const {
+    return std::unique_lock(commit_mutex_);
+}
+
 Status DbSmtNodeStore::load_top() {
     const std::uint16_t bottom = cached_depth_;
     std::vector<Slot> top((std::size_t{1} << bottom) - 1);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <shared_mutex>
 #include <span>
 #include <vector>
@@ -50,6 +51,15 @@ private:
 // block: put_changes puts what of the block's node changes the store keeps into its batch (it
 // reads the top as it was before the block), then, once the batch is written, apply changes the
 // copy. Thread-safe: API threads prove items while the ledger thread applies blocks.
+//
+// A proof reads the top from memory and the nodes below it from the family. Between a block's
+// write and apply() the family already holds the block's nodes while the top is still the one
+// before it: a proof read there meets a node that does not hash to its parent's record (a false
+// "corruption"), and a proof read across apply() mixes two maps. So the writer holds
+// write_lock() from before its batch is written until apply() has run, and prove() reads one
+// whole path under the shared side of the same lock: it sees the map before the block or after
+// it, never a mix. (The ledger thread's own reads, smt_update between blocks, need no lock: it
+// is the only writer.)
 class DbSmtNodeStore final : public crypto::SmtNodeStore {
 public:
     static constexpr std::uint16_t smt_cached_depth = 16;
@@ -58,6 +68,14 @@ public:
     explicit DbSmtNodeStore(const Db& db, std::uint16_t cached_depth = smt_cached_depth);
     [[nodiscard]] Result<std::optional<crypto::SmtNode>> get(
         const crypto::SmtPosition& position) const override;
+    // The top: checked whole by load_top, then changed only by apply() of computed updates
+    // (whose root Store::append_block asserts against the block header's).
+    [[nodiscard]] std::uint16_t consistent_depth() const override { return cached_depth_; }
+    // crypto::smt_prove of `key` over one map: the one of the last block applied.
+    [[nodiscard]] Result<crypto::SmtProof> prove(const Hash32& key) const;
+    // Held by the writer from before it writes a batch with put_changes' records until apply()
+    // has run (it keeps prove() out of that window).
+    [[nodiscard]] std::unique_lock<std::shared_mutex> write_lock() const;
 
     // Rebuilds the top from the family. Until it has run, reading the top is a bug (asserted).
     [[nodiscard]] Status load_top();
@@ -81,6 +99,7 @@ private:
 
     const Db* db_;
     std::uint16_t cached_depth_;
+    mutable std::shared_mutex commit_mutex_;  // write_lock() and prove(); taken before top_mutex_.
     mutable std::shared_mutex top_mutex_;
     bool top_loaded_ = false;
     std::vector<Slot> top_;  // Depth d, prefix p (the path's first d bits) at 2^d - 1 + p.

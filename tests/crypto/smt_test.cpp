@@ -77,6 +77,20 @@ private:
     const SmtNodeStore& base_;
 };
 
+// A store that vouches for its nodes above `depth` (SmtNodeStore::consistent_depth).
+class VouchingStore final : public SmtNodeStore {
+public:
+    VouchingStore(const SmtNodeStore& base, std::uint16_t depth) : base_(base), depth_(depth) {}
+    Result<std::optional<SmtNode>> get(const SmtPosition& position) const override {
+        return base_.get(position);
+    }
+    std::uint16_t consistent_depth() const override { return depth_; }
+
+private:
+    const SmtNodeStore& base_;
+    std::uint16_t depth_;
+};
+
 }  // namespace
 
 TEST_CASE("smt: the hashes of FORMAT.md 3.5, from the vector file") {
@@ -232,4 +246,46 @@ TEST_CASE("smt: node records round-trip and malformed ones are refused") {
     CHECK_FALSE(smt_node_from_bytes(smt_node_bytes(node).substr(1)).has_value());
     SmtPosition position{.depth = 300};
     CHECK(smt_position_key(position).substr(0, 2) == std::string("\x01\x2c", 2));
+}
+
+TEST_CASE("smt: above a store's consistent depth a node is not hashed again, but absence still is checked") {
+    MemorySmtNodeStore store;
+    const SmtUpdate pair[2] = {{sha256(std::string("a")), sha256(std::string("1"))},
+                               {sha256(std::string("b")), sha256(std::string("2"))}};
+    const Hash32 root = apply_updates(store, pair);
+    auto root_node = store.get(SmtPosition{});
+    REQUIRE(root_node.has_value());
+    REQUIRE(root_node->has_value());
+    // The root's record names two children; make one child's hash disagree with its record.
+    SmtNode bad = **root_node;
+    bad.first.bytes[0] ^= 1;
+    const SmtNodeChange change{SmtPosition{}, bad};
+    MemorySmtNodeStore changed = store;
+    changed.apply(std::span(&change, 1));
+    const Hash32 keys[2] = {sha256(std::string("a")), sha256(std::string("b"))};
+    const auto refused = [](const SmtNodeStore& nodes, const Hash32& key) {
+        auto proof = smt_prove(nodes, key);
+        return !proof.has_value() && proof.error().code == ErrorCode::corruption;
+    };
+    // Checked from depth 0 (the default) or 1 (the children are at depth 1): refused.
+    CHECK((refused(changed, keys[0]) || refused(changed, keys[1])));
+    CHECK((refused(VouchingStore(changed, 1), keys[0]) || refused(VouchingStore(changed, 1), keys[1])));
+    // Vouched for down to depth 2: the children are taken as stored.
+    CHECK_FALSE(refused(VouchingStore(changed, 2), keys[0]));
+    CHECK_FALSE(refused(VouchingStore(changed, 2), keys[1]));
+    CHECK(smt_prove(VouchingStore(store, 2), keys[0]).value() == smt_prove(store, keys[0]).value());
+    CHECK(smt_verify(root, keys[0], pair[0].value_hash, smt_prove(VouchingStore(store, 2), keys[0]).value())
+              .has_value());
+
+    // A child missing under a record that names one is refused even when vouched for.
+    const int side = smt_bit(keys[0], 0);
+    SmtPosition position{.depth = 1, .path = {}};
+    if (side != 0) position.path.bytes[0] = 0x80;
+    const SmtNodeChange removal{position, std::nullopt};
+    MemorySmtNodeStore missing = store;
+    missing.apply(std::span(&removal, 1));
+    auto proof = smt_prove(VouchingStore(missing, 256), keys[0]);
+    REQUIRE_FALSE(proof.has_value());
+    CHECK(proof.error().code == ErrorCode::corruption);
+    CHECK(proof.error().message.find("is missing under its parent") != std::string::npos);
 }

@@ -4,6 +4,8 @@
 // The top is 4 levels here (16 in a store) so that a few hundred keys reach far below it.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <future>
 #include <random>
 #include <vector>
 
@@ -170,4 +172,115 @@ TEST_CASE("state store: a family that is not a stored map is refused at load_top
         REQUIRE_FALSE(refused.has_value());
         CHECK(refused.error().message.find("a lone leaf is stored below it") != std::string::npos);
     }
+}
+
+namespace {
+
+// A family holding the map of keys 0..count-1 (value "first i"), top and records.
+std::vector<crypto::SmtUpdate> values_of(std::uint32_t count, const std::string& label) {
+    std::vector<crypto::SmtUpdate> updates;
+    for (std::uint32_t i = 0; i < count; ++i)
+        updates.push_back({key_of(i), crypto::sha256(label + " " + std::to_string(i))});
+    return updates;
+}
+
+void commit(store::Db& db, store::DbSmtNodeStore& stored, const crypto::SmtChanges& changes) {
+    store::Batch batch;
+    stored.put_changes(batch, changes.nodes);
+    REQUIRE(db.write(std::move(batch), true).has_value());
+    stored.apply(changes.nodes);
+}
+
+}  // namespace
+
+TEST_CASE("state store: a stored node below the top that does not hash to its parent's record is refused") {
+    // The top in memory is not hashed again on read (consistent_depth); every node read from the
+    // family still is, from the top's depth down.
+    TempDir dir;
+    auto db = store::Db::open(dir.store(), store::DbOptions{.create_if_missing = true});
+    REQUIRE(db.has_value());
+    store::DbSmtNodeStore stored(*db, top_depth);
+    REQUIRE(stored.load_top().has_value());
+    CHECK(stored.consistent_depth() == top_depth);
+    const auto values = values_of(200, "first");
+    auto changes = crypto::smt_update(stored, values);
+    REQUIRE(changes.has_value());
+    commit(*db, stored, *changes);
+    const Hash32 key = key_of(0);
+    // The control: as written, the key's proof verifies.
+    auto proof = stored.prove(key);
+    REQUIRE(proof.has_value());
+    REQUIRE(crypto::smt_verify(changes->root, key, values[0].value_hash, *proof).has_value());
+
+    // The node on the key's path at depth `depth` (stored: at or below the top's depth), its
+    // second hash changed on disk.
+    std::uint16_t depth = top_depth;
+    SUBCASE("at the top's depth") {
+        depth = top_depth;
+    }
+    SUBCASE("below it") {
+        depth = top_depth + 1;
+    }
+    CAPTURE(depth);
+    crypto::SmtPosition position{.depth = 0, .path = {}};
+    while (position.depth < depth) {
+        if (crypto::smt_bit(key, position.depth) != 0)
+            position.path.bytes[position.depth / 8] |=
+                static_cast<std::uint8_t>(0x80 >> (position.depth % 8));
+        ++position.depth;
+    }
+    auto node = stored.get(position);
+    REQUIRE(node.has_value());
+    REQUIRE(node->has_value());
+    crypto::SmtNode changed = **node;
+    changed.second.bytes[31] ^= 1;
+    REQUIRE(db->put_raw(store::Column::state_map, crypto::smt_position_key(position),
+                        crypto::smt_node_bytes(changed))
+                .has_value());
+    auto refused = stored.prove(key);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::corruption);
+    CHECK(refused.error().message.find("does not hash to its parent's record") != std::string::npos);
+    const crypto::SmtUpdate one{key, crypto::sha256(std::string("again"))};
+    auto update = crypto::smt_update(stored, std::span(&one, 1));
+    REQUIRE_FALSE(update.has_value());
+    CHECK(update.error().code == ErrorCode::corruption);
+}
+
+TEST_CASE(
+    "state store: a proof taken while a block is written reads the map before or after it, never a mix") {
+    TempDir dir;
+    auto db = store::Db::open(dir.store(), store::DbOptions{.create_if_missing = true});
+    REQUIRE(db.has_value());
+    store::DbSmtNodeStore stored(*db, top_depth);
+    REQUIRE(stored.load_top().has_value());
+    auto before = crypto::smt_update(stored, values_of(200, "first"));
+    REQUIRE(before.has_value());
+    commit(*db, stored, *before);
+    const auto values = values_of(200, "second");
+    auto after = crypto::smt_update(stored, values);
+    REQUIRE(after.has_value());
+    const Hash32 key = key_of(0);
+
+    std::future<Result<crypto::SmtProof>> proof;
+    {
+        // What Store::append_block does: the lock, the block's batch written, then the top.
+        auto lock = stored.write_lock();
+        store::Batch batch;
+        stored.put_changes(batch, after->nodes);
+        REQUIRE(db->write(std::move(batch), true).has_value());
+        // The control: in this window the family is the next map's and the top the last one's;
+        // a path read without the lock meets a node that does not hash to its parent's record.
+        auto unguarded = crypto::smt_prove(stored, key);
+        REQUIRE_FALSE(unguarded.has_value());
+        CHECK(unguarded.error().code == ErrorCode::corruption);
+        // A proof asked for now, from another thread, waits for the block (without the lock it
+        // would read this window and fail the same way; it is never slow otherwise).
+        proof = std::async(std::launch::async, [&stored, key] { return stored.prove(key); });
+        CHECK(proof.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+        stored.apply(after->nodes);
+    }
+    auto proven = proof.get();
+    REQUIRE(proven.has_value());
+    CHECK(crypto::smt_verify(after->root, key, values[0].value_hash, *proven).has_value());
 }
