@@ -323,6 +323,18 @@ ApiResponse handle_request(NodeService& service, Authenticator& auth, const ApiR
     const Match& match = *same_method(found, request.method);
     auto allowed = allowed_query(*match.route);
     auto query = parse_query(query_of(request.target), allowed);
+    if (read_action_of(*match.route) && !service.records_reads()) {
+        // R33: every signed evidence read is recorded in the consultation log, and only a
+        // validator signs read records. An observer that served these would leave no trace of
+        // who read what; it refuses them before authenticating and serves the rest.
+        return problem_response(
+            Problem{.status = 503,
+                    .title = "Read not recordable on this node",
+                    .detail = "this node is an observer (not a validator): it cannot record this read in the "
+                              "consultation log, so it does not serve it; send the request to a validator's "
+                              "API. Blocks, checkpoints, proofs and status are served here",
+                    .rule = "R33"});
+    }
     std::optional<Authenticated> signer;
     if (!match.route->open) {
         auto authenticated =

@@ -203,6 +203,10 @@ public:
     // adopted set records nothing. Never fails the read: a record the node cannot admit (its
     // pool's share of read records full) is dropped and counted.
     virtual void record_read(ledger::ReadRecord read, ledger::TimeMs received) = 0;
+    // Whether record_read can record anything: false on an observer (a node whose key is not in
+    // the latest adopted validator set). Such a node refuses the reads the log records (503, see
+    // routes.cpp) rather than serve evidence reads that would leave no trace.
+    [[nodiscard]] virtual bool records_reads() { return true; }
 
     // The read records of an item, in log order from leaf `from_leaf`, at most `limit`:
     // {"item", "case", "custodian", "reads": [{"leaf_index","id","height","time","action",

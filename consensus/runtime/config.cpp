@@ -213,6 +213,52 @@ Result<std::vector<PeerConfig>> parse_peers(const Json& object) {
     return peers;
 }
 
+Result<std::vector<ObserverConfig>> parse_observers(const Json& object) {
+    std::vector<ObserverConfig> observers;
+    auto it = object.find("observers");
+    if (it == object.end()) return observers;
+    if (!it->is_array() || it->size() > config_observers_max) {
+        return make_error(ErrorCode::invalid_argument,
+                          "config: field \"observers\" must be an array of at most " +
+                              std::to_string(config_observers_max) + " entries");
+    }
+    std::set<crypto::PublicKey> seen;
+    for (std::size_t i = 0; i < it->size(); ++i) {
+        const Json& entry = (*it)[i];
+        const std::string where = "observers[" + std::to_string(i) + "]";
+        if (!entry.is_object()) {
+            return make_error(ErrorCode::invalid_argument, "config: " + where + " must be an object");
+        }
+        if (auto ok = check_fields(entry, {"public_key", "name"}, where); !ok)
+            return tl::unexpected(ok.error());
+        auto key_hex = string_field(entry, "public_key", true);
+        if (!key_hex) {
+            return make_error(
+                ErrorCode::invalid_argument,
+                "config: " + where + ".public_key must be a non-empty string of 64 hex characters");
+        }
+        auto key = crypto::public_key_from_hex(*key_hex);
+        if (!key) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: " + where + ".public_key: " + key.error().message);
+        }
+        auto name = string_field(entry, "name", true);
+        const bool printable =
+            name && std::all_of(name->begin(), name->end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+        if (!name || name->size() > observer_name_bytes_max || !printable) {
+            return make_error(ErrorCode::invalid_argument, "config: " + where + ".name must be 1 to " +
+                                                               std::to_string(observer_name_bytes_max) +
+                                                               " bytes of printable ASCII");
+        }
+        if (!seen.insert(*key).second) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: " + where + ".public_key is listed twice in \"observers\"");
+        }
+        observers.push_back(ObserverConfig{*key, *name});
+    }
+    return observers;
+}
+
 }  // namespace
 
 Result<LogLevel> parse_log_level(std::string_view name) {
@@ -246,8 +292,8 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
             object,
             {"data_dir", "genesis_file", "validator_key_file", "validator_key_passphrase_file", "peer_listen",
              "rest_listen", "rest_public_names", "rest_tls_certificate_file", "rest_tls_key_file",
-             "rest_plain_http_allowed", "peers", "log_level", "mempool_events_max", "mempool_bytes_max",
-             "test_byzantine", "test_without_state_map"},
+             "rest_plain_http_allowed", "peers", "observers", "log_level", "mempool_events_max",
+             "mempool_bytes_max", "test_byzantine", "test_without_state_map"},
             "the top level");
         !ok) {
         return tl::unexpected(ok.error());
@@ -291,6 +337,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return tl::unexpected(peers.error());
     }
     config.peers = std::move(*peers);
+    auto observers = parse_observers(object);
+    if (!observers) {
+        return tl::unexpected(observers.error());
+    }
+    config.observers = std::move(*observers);
     auto level = string_field(object, "log_level", false);
     if (!level) {
         return tl::unexpected(level.error());
@@ -391,6 +442,14 @@ std::string node_config_to_json(const NodeConfig& config) {
                    {"rest_public_names", config.rest_public_names},
                    {"peers", peers},
                    {"log_level", std::string(log_level_name(config.log_level))}};
+    if (!config.observers.empty()) {
+        Json observers = Json::array();
+        for (const auto& observer : config.observers) {
+            observers.push_back(
+                {{"public_key", crypto::hex_encode(observer.public_key.view())}, {"name", observer.name}});
+        }
+        object["observers"] = std::move(observers);
+    }
     if (!config.validator_key_passphrase_file.empty()) {
         object["validator_key_passphrase_file"] = config.validator_key_passphrase_file.string();
     }

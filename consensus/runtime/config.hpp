@@ -32,6 +32,9 @@
 //     "peers": [                                            optional; default []
 //       {"address": "127.0.0.1:26658", "public_key": "<64 hex chars, Ed25519>"}
 //     ],
+//     "observers": [                                        optional; default []
+//       {"public_key": "<64 hex chars, Ed25519>", "name": "auditor-copy"}
+//     ],
 //     "log_level":          "info"                         optional; debug|info|warn|error
 //     "test_byzantine":     "equivocate"                   TEST ONLY, see below
 //     "test_without_state_map": true                       TEST ONLY, see below
@@ -54,6 +57,13 @@
 // set it, its bundles prove nothing about completeness and custos audit reports its roots. Like
 // test_byzantine it parses, but Node::create refuses it unless the environment holds
 // CUSTOS_TEST_WITHOUT_STATE_MAP=1, and a store made with it opens only with it (and vice versa).
+//
+// "observers" lists non-voting nodes (docs/OPERATIONS.md "Observer nodes") that this node lets
+// connect besides the validators of its next two heights: their handshakes are accepted inbound,
+// they are never dialed and never count for the voting gate, quorum or block sync requests. An
+// observer's own config lists the validators it follows in "peers" (it dials the addresses of the
+// set anyway); its key is any Ed25519 key that is not a validator's. Names (1 to 64 printable
+// ASCII bytes) are for logs only; keys must be distinct.
 //
 // Relative paths are taken relative to the directory holding FILE, so a localnet directory can
 // be moved as a whole.
@@ -89,6 +99,14 @@ struct PeerConfig {
     crypto::PublicKey public_key;
 };
 
+inline constexpr std::size_t config_observers_max = 256;
+inline constexpr std::size_t observer_name_bytes_max = 64;
+
+struct ObserverConfig {
+    crypto::PublicKey public_key;
+    std::string name;
+};
+
 // Accepted ranges of the mempool bounds.
 inline constexpr std::uint64_t mempool_events_max_low = 1;
 inline constexpr std::uint64_t mempool_events_max_high = 10'000'000;
@@ -110,6 +128,7 @@ struct NodeConfig {
     // Authorities a signed request may name (api/auth.hpp); parse_node_config fills the default.
     std::vector<std::string> rest_public_names;
     std::vector<PeerConfig> peers;
+    std::vector<ObserverConfig> observers;  // Non-voting nodes allowed to connect inbound.
     LogLevel log_level = LogLevel::info;
     // Bounds of the mempool (events and canonical bytes); unset: the defaults in mempool.hpp.
     std::optional<std::uint64_t> mempool_events_max;

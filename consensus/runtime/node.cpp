@@ -690,6 +690,10 @@ bool Node::post(std::function<void()> job) {
     return true;
 }
 
+bool Node::records_reads() const {
+    return impl_->records_reads.load(std::memory_order_relaxed);
+}
+
 bool Node::post_read(ledger::ReadRecord read, ledger::TimeMs received) {
     return post([this, read = std::move(read), received] { (void)submit_read(read, received); });
 }

@@ -155,6 +155,9 @@ public:
     [[nodiscard]] Result<crypto::Json> export_bundle(std::string_view item, const ledger::ReadRecord& read,
                                                      ledger::TimeMs received);
     [[nodiscard]] const ledger::Store& store() const;
+    // Thread-safe: whether this node's key is in the latest adopted validator set, i.e. whether
+    // submit_read can record a read it serves. False on an observer.
+    [[nodiscard]] bool records_reads() const;
     // Pending envelope if the event is in the mempool.
     [[nodiscard]] std::optional<ledger::Envelope> pending(const ledger::EventId& id) const;
     [[nodiscard]] NodeSnapshot snapshot() const;

@@ -137,6 +137,14 @@ public:
     std::optional<consensus::PersistentState> persisted_state;
     // Sets the transport allow-list and dial targets were last made from (heights top+1, top+2).
     std::pair<const ledger::ValidatorSet*, const ledger::ValidatorSet*> peer_sets{nullptr, nullptr};
+    // Configured observers ("observers") not in those sets: allowed inbound, never dialed, never
+    // asked for block sync (an observer's claimed height is only its word); their event gossip is
+    // admitted like an API submission (on_gossip).
+    std::set<crypto::PublicKey> observer_links;
+    std::uint64_t commit_refused_height = 0;  // The last height a refused commit was logged for.
+    // Whether this node's key is in the latest adopted set, so that a signed read it serves can be
+    // recorded in the consultation log (Node::records_reads, read from the API threads).
+    std::atomic<bool> records_reads{false};
     std::unique_ptr<SigningStateFile> signing_state;
     std::unique_ptr<Mempool> mempool;
     std::unique_ptr<Transport> transport;
@@ -264,7 +272,7 @@ public:
     void queue_gossip(std::string_view canonical_envelope);
     void flush_gossip();
     void send_pool(const crypto::PublicKey& peer);  // On peer up: this node's pending events.
-    void on_gossip(std::string_view payload);
+    void on_gossip(const crypto::PublicKey& peer, std::string_view payload);
     void schedule_status();
     [[nodiscard]] bool syncing() const;
     // Whether this node should vote now; `reason` says why not.

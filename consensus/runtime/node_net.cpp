@@ -65,7 +65,7 @@ void NodeImpl::on_message(const crypto::PublicKey& peer, Bytes message) {
             on_consensus_message(payload);  // node_sets.cpp
             return;
         case wire::events:
-            on_gossip(payload);
+            on_gossip(peer, payload);
             return;
         case wire::compact_proposal:
             on_compact_proposal(peer, payload);
@@ -353,7 +353,9 @@ void NodeImpl::maybe_request_sync() {
     std::optional<crypto::PublicKey> best;
     std::uint64_t best_height = mine;
     for (const auto& [key, height] : peer_heights) {
-        if (height > best_height && peers_up.count(key) != 0) {
+        // Only validators are asked: an observer's height is only its word, and one claiming a
+        // height it lacks would draw every request.
+        if (height > best_height && peers_up.count(key) != 0 && !observer_links.contains(key)) {
             best = key;
             best_height = height;
         }
@@ -449,7 +451,12 @@ void NodeImpl::send_pool(const crypto::PublicKey& peer) {
     }
 }
 
-void NodeImpl::on_gossip(std::string_view payload) {
+void NodeImpl::on_gossip(const crypto::PublicKey& peer, std::string_view payload) {
+    // From an observer, gossip is an API submission made through it: each event is verified and
+    // admitted to the bounded pool like one posted to this node's REST API (an observer could
+    // post the same events there), and passed on to the validators, which an observer may not
+    // all reach. From a validator it is not re-gossiped: validators are fully connected.
+    const bool relay = observer_links.contains(peer);
     auto parsed = crypto::parse_json(payload, {.bytes_max = consensus::message_bytes_max});
     if (!parsed || !parsed->is_array()) {
         ++counters.messages_refused;
@@ -458,8 +465,7 @@ void NodeImpl::on_gossip(std::string_view payload) {
     for (const auto& entry : *parsed) {
         auto envelope = ledger::envelope_from_json(entry);
         if (!envelope) continue;
-        // Gossip is not re-gossiped: validators are fully connected.
-        (void)admit(std::move(*envelope), false);
+        (void)admit(std::move(*envelope), relay);
     }
 }
 

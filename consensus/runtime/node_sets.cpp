@@ -64,10 +64,21 @@ void NodeImpl::handle_consensus(Result<consensus::SignedMessage> decoded) {
         ++counters.messages_refused;
         return;
     }
+    const auto* claimed = std::get_if<consensus::Commit>(&decoded->body);
+    const auto claimed_height = claimed ? claimed->block.header.height.value : 0;
     auto verified = entry->verifier->verify(std::move(*decoded));
     if (!verified) {
         ++counters.messages_refused;
-        log_line(LogLevel::debug, "message_refused").field("reason", verified.error().message);
+        if (claimed_height == store->height().value + 1 && claimed_height != commit_refused_height) {
+            // A block offered as the next one whose certificate does not verify: forged or
+            // corrupt, never applied. Said once per height (a peer may repeat it).
+            commit_refused_height = claimed_height;
+            log_line(LogLevel::warn, "commit_refused")
+                .field("height", claimed_height)
+                .field("reason", verified.error().message);
+        } else {
+            log_line(LogLevel::debug, "message_refused").field("reason", verified.error().message);
+        }
         return;
     }
     if (core && entry->hash == core_set_hash) {
@@ -151,6 +162,7 @@ void NodeImpl::refresh_peers() {
     CUSTOS_ASSERT(current && upcoming, "the sets of the next two heights are known");
     const std::pair<const ledger::ValidatorSet*, const ledger::ValidatorSet*> sets{current->set.get(),
                                                                                    upcoming->set.get()};
+    records_reads.store(upcoming->set->find(signer->public_key()) != nullptr, std::memory_order_relaxed);
     if (sets == peer_sets) return;
     peer_sets = sets;
     // Allowed: the members of the sets of the height being decided and the next one, so that
@@ -164,6 +176,16 @@ void NodeImpl::refresh_peers() {
     std::vector<crypto::PublicKey> allowed;
     for (const auto& [key, address] : addresses)
         allowed.push_back(key);
+    // Configured observers may connect too (inbound only: they are not dial targets). The
+    // transport's bounds hold for them as for validators: one connection per key, handshakes
+    // pending at once capped, send queues bounded. What they send is checked like anyone's:
+    // consensus messages against the set of their height, so an observer cannot vote.
+    observer_links.clear();
+    for (const auto& observer : config.observers) {
+        if (addresses.contains(observer.public_key) || observer.public_key == signer->public_key()) continue;
+        observer_links.insert(observer.public_key);
+        allowed.push_back(observer.public_key);
+    }
     // A configured peer address wins over the one in the set (an operator's override, e.g. NAT).
     for (const auto& peer : config.peers) {
         auto found = addresses.find(peer.public_key);
@@ -179,7 +201,8 @@ void NodeImpl::refresh_peers() {
     }
     log_line(LogLevel::info, "peers_updated")
         .field("height", top)
-        .field("allowed", static_cast<std::uint64_t>(addresses.size()));
+        .field("allowed", static_cast<std::uint64_t>(addresses.size()))
+        .field("observers", static_cast<std::uint64_t>(observer_links.size()));
 }
 
 }  // namespace custos::runtime

@@ -88,6 +88,7 @@ public:
     // Keeps each read record (see recorded_reads()); item_reads answers them back for ITEM-1
     // (custodian NL-POL, case CASE-1) and ITEM-2 (DE-BKA, CASE-2).
     void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
+    bool records_reads() override { return !observer; }
     Result<Json> item_reads(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) override;
     NodeStatus status() override;
     std::string metrics_text() override { return "custos_height 7\n"; }
@@ -122,6 +123,7 @@ public:
     std::atomic<bool> real_ids{false};
     std::atomic<int> reads{0};
     std::atomic<bool> is_healthy{true};
+    std::atomic<bool> observer{false};  // records_reads() false: the node is not a validator.
     std::atomic<bool> committed{false};
     Json read_record = Json{{"action", "trail"}, {"subject", "ITEM-2"}};  // read_event_hex's `read`
     // Extra CASE-2 events that match every search (de.custodian's, at leaves 100.., ledger time

@@ -53,6 +53,30 @@ TEST_CASE("reads: a served trail read and a refused one are handed to the node a
                              "/v1/items/ITEM-1/trail");
 }
 
+TEST_CASE("reads: an observer refuses every read the log records (503, R33) and serves the rest") {
+    Fixture fixture;
+    fixture.service.observer = true;
+    const std::string digest = crypto::hex_encode(crypto::sha256("content").view());
+    for (const auto& target : std::vector<std::string>{
+             "/v1/items/ITEM-1/trail", "/v1/items/ITEM-1/bundle", "/v1/items/ITEM-1/state-proof",
+             "/v1/items/ITEM-1/reads", "/v1/cases/CASE-1", "/v1/search?sha256=" + digest}) {
+        auto response = fixture.signed_request("auditor", "GET", target);
+        CHECK_MESSAGE(response.status == 503, target);
+        CHECK(response.body.find("observer") != std::string::npos);
+        CHECK(response.body.find("validator") != std::string::npos);
+        CHECK(response.body.find("R33") != std::string::npos);
+        CHECK(response.content_type.find("application/problem+json") != std::string::npos);
+    }
+    CHECK(fixture.service.recorded_reads().empty());
+    // What needs no record is served: status, blocks, checkpoints, proofs.
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/status").status == 200);
+    CHECK(fixture.request("GET", "/v1/checkpoints/latest").status == 200);
+    // Negative control: the same node as a validator serves and records the trail.
+    fixture.service.observer = false;
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/trail").status == 200);
+    CHECK(fixture.service.recorded_reads().size() == 1);
+}
+
 TEST_CASE("reads: each read route is recorded with its action and subject; other answers are not") {
     Fixture fixture;
     const std::string digest = crypto::hex_encode(crypto::sha256("content").view());

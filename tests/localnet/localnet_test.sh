@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Multi-process test of `custos localnet`: init a 4-validator localnet in a temp dir, run it in the
-# background, wait for /healthz on every node, check that the demo item's trail (register, offer,
-# accept) is committed on EVERY node, then SIGTERM the runner and check it and all its custos-node
-# children have exited. Usage: localnet_test.sh BIN_DIR (holding custos and custos-node).
+# Multi-process test of `custos localnet`: init a 4-validator localnet with one observer in a temp
+# dir, run it in the background, wait for /healthz on every node, check that the demo item's trail
+# (register, offer, accept) is committed on EVERY validator, that the observer follows them and
+# refuses the trail read (it cannot record it), then SIGTERM the runner and check it and all its
+# custos-node children have exited. Usage: localnet_test.sh BIN_DIR (holding custos and custos-node).
 set -uo pipefail
 
 BIN_DIR=${1:?usage: localnet_test.sh BIN_DIR}
@@ -10,11 +11,11 @@ CUSTOS="$BIN_DIR/custos"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/custos-localnet-test.XXXXXX")
 NET="$WORK/net"
 # Ports away from the default 8081.. / 26657.. (a developer's `make run` may hold those), varied by
-# PID so two build trees can run the test at once: REST on the first four ports of an 8-port slot,
-# peers on the last four, all in 20000..23999, below Linux's ephemeral range (32768..), where an
+# PID so two build trees can run the test at once: REST on the first five ports of a 10-port slot
+# (four validators, one observer), peers on the last five, all in 20000..23999, below Linux's ephemeral range (32768..), where an
 # outgoing connection's local port could already hold a peer port we are about to listen on.
-REST_BASE=$((20000 + ($$ % 500) * 8))
-PEER_BASE=$((REST_BASE + 4))
+REST_BASE=$((20000 + ($$ % 400) * 10))
+PEER_BASE=$((REST_BASE + 5))
 RUN_PID=""
 CHILDREN=""
 
@@ -47,9 +48,14 @@ wait_for() {
     done
 }
 
-"$CUSTOS" localnet init --dir "$NET" --validators 4 --rest-port-base "$REST_BASE" --peer-port-base "$PEER_BASE" \
+"$CUSTOS" localnet init --dir "$NET" --validators 4 --observers 1 --rest-port-base "$REST_BASE" --peer-port-base "$PEER_BASE" \
     > "$WORK/init.log" 2>&1 || { cat "$WORK/init.log" >&2; fail "localnet init failed"; }
 [ -f "$NET/genesis.json" ] || fail "init wrote no genesis"
+[ -f "$NET/node4/observer.key" ] || fail "init wrote no observer key"
+grep -q '"observers"' "$NET/node0/config.json" || fail "validator 0's config does not list the observer"
+if grep -q "$(sed -n 's/.*"public_key": *"\([0-9a-f]*\)".*/\1/p' "$NET/node4/observer.key.pub")" "$NET/genesis.json"; then
+    fail "the observer's key is in the genesis"
+fi
 for role in custodian prosecutor auditor admin; do
     [ -f "$NET/keys/NL-POL/$role.key" ] || fail "no $role key for NL-POL"
 done
@@ -61,13 +67,13 @@ if "$CUSTOS" localnet init --dir "$NET" > /dev/null 2>&1; then fail "a second in
 RUN_PID=$!
 
 healthy() {
-    for i in 0 1 2 3; do
+    for i in 0 1 2 3 4; do
         curl -sf --max-time 1 "http://127.0.0.1:$((REST_BASE + i))/healthz" > /dev/null || return 1
     done
 }
 wait_for 40 healthy || fail "not every node answered /healthz"
 CHILDREN=$(pgrep -P "$RUN_PID" | tr '\n' ' ')
-[ "$(echo $CHILDREN | wc -w)" -eq 4 ] || fail "expected 4 custos-node children, found: $CHILDREN"
+[ "$(echo $CHILDREN | wc -w)" -eq 5 ] || fail "expected 5 custos-node children, found: $CHILDREN"
 
 # The trail on node i holds all three demo events (committed only: trails list committed events).
 trail_complete() {
@@ -82,7 +88,35 @@ trail_complete() {
 for i in 0 1 2 3; do
     wait_for 40 trail_complete "$i" || fail "node $i does not serve the complete demo trail"
 done
-grep -q "demo done" "$WORK/run.log" || wait_for 5 grep -q "demo done" "$WORK/run.log" || fail "the runner did not report the demo done"
+# The observer follows (same height as validator 0 at some point) but refuses the trail read: only
+# a validator can record it in the consultation log.
+same_height() {
+    local ours theirs
+    ours=$(curl -sf --max-time 1 "http://127.0.0.1:$((REST_BASE + 4))/metrics" | sed -n 's/^custos_height //p')
+    theirs=$(curl -sf --max-time 1 "http://127.0.0.1:$REST_BASE/metrics" | sed -n 's/^custos_height //p')
+    [ -n "$ours" ] && [ "$ours" -ge 3 ] && [ "$ours" = "$theirs" ]
+}
+wait_for 40 same_height || fail "the observer does not follow the validators"
+if "$CUSTOS" trail EXHIBIT-DEMO-0001 --json --node "http://127.0.0.1:$((REST_BASE + 4))" \
+    --key "$NET/keys/DE-BKA/custodian.key" > "$WORK/observer_trail.log" 2>&1; then
+    fail "the observer served an evidence read it cannot record"
+fi
+grep -q "observer" "$WORK/observer_trail.log" || fail "the observer's refusal does not say why: $(cat "$WORK/observer_trail.log")"
+grep -q "demo done" "$WORK/run.log" || wait_for 5 # The observer follows (same height as validator 0 at some point) but refuses the trail read: only
+# a validator can record it in the consultation log.
+same_height() {
+    local ours theirs
+    ours=$(curl -sf --max-time 1 "http://127.0.0.1:$((REST_BASE + 4))/metrics" | sed -n 's/^custos_height //p')
+    theirs=$(curl -sf --max-time 1 "http://127.0.0.1:$REST_BASE/metrics" | sed -n 's/^custos_height //p')
+    [ -n "$ours" ] && [ "$ours" -ge 3 ] && [ "$ours" = "$theirs" ]
+}
+wait_for 40 same_height || fail "the observer does not follow the validators"
+if "$CUSTOS" trail EXHIBIT-DEMO-0001 --json --node "http://127.0.0.1:$((REST_BASE + 4))" \
+    --key "$NET/keys/DE-BKA/custodian.key" > "$WORK/observer_trail.log" 2>&1; then
+    fail "the observer served an evidence read it cannot record"
+fi
+grep -q "observer" "$WORK/observer_trail.log" || fail "the observer's refusal does not say why: $(cat "$WORK/observer_trail.log")"
+grep -q "demo done" "$WORK/run.log" || fail "the runner did not report the demo done"
 
 kill -TERM "$RUN_PID"
 # A watchdog SIGKILLs a runner that has not exited 20 s after SIGTERM (its status then shows it).
@@ -97,4 +131,4 @@ for pid in $CHILDREN; do
     if kill -0 "$pid" 2>/dev/null; then fail "custos-node $pid still running after the runner exited"; fi
 done
 grep -q "^stopped" "$WORK/run.log" || fail "the runner did not report stopping"
-echo "localnet test passed: 4 nodes healthy, demo trail committed on all, clean stop"
+echo "localnet test passed: 4 validators and an observer healthy, demo trail committed on all validators, the observer follows and refuses the trail read, clean stop"

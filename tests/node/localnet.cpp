@@ -1,6 +1,9 @@
 #include "localnet.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +35,36 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
     REQUIRE(out.good());
 }
 
+// Whether a loopback port can be listened on now (as a node does: bind, then listen).
+bool port_free(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free =
+        ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, 1) == 0;
+    ::close(fd);
+    return free;
+}
+
+// A 16-port slot of [low, low + 992) whose ports are all free now, starting from one picked by
+// the process id. Such a range may lie in Linux's ephemeral range (32768..60999), where another
+// program's outgoing connection can hold a port: a slot found busy is skipped.
+std::uint16_t free_slot(std::uint16_t low) {
+    constexpr int slots = 62;
+    for (int step = 0; step < slots; ++step) {
+        const auto base = static_cast<std::uint16_t>(low + ((::getpid() + step) % slots) * 16);
+        bool all = true;
+        for (std::uint16_t port = base; port < base + 16 && all; ++port)
+            all = port_free(port);
+        if (all) return base;
+    }
+    FAIL("no free 16-port slot in " << low << ".." << low + slots * 16);
+    return low;
+}
+
 }  // namespace
 
 void sleep_ms(int ms) {
@@ -39,7 +72,7 @@ void sleep_ms(int ms) {
 }
 
 Localnet::Localnet(LocalnetOptions options)
-    : pids_(validator_count + options.spare_nodes + options.twins.size(), 0) {
+    : pids_(validator_count + options.spare_nodes + options.twins.size() + options.observers.size(), 0) {
     REQUIRE(sodium_init() >= 0);
     char pattern[] = "/tmp/custos-node-test-XXXXXX";
     REQUIRE(::mkdtemp(pattern) != nullptr);
@@ -49,7 +82,10 @@ Localnet::Localnet(LocalnetOptions options)
     // nodes). Above tests/localnet's 20000..23999 (ctest runs it beside this binary) and below
     // Linux's ephemeral range (32768..60999), so an outgoing connection's local port cannot take a
     // node's listening port before it binds.
-    const auto base = static_cast<std::uint16_t>(24000 + (::getpid() % 540) * 16);
+    const auto base = options.port_range_low ? free_slot(*options.port_range_low)
+                                             : static_cast<std::uint16_t>(24000 + (::getpid() % 540) * 16);
+    REQUIRE((options.observers.empty() ||
+             (options.spare_nodes == 0 && options.twins.empty() && !options.proxied_links)));
     genesis_.chain_id = "custos-node-test";
     genesis_.genesis_time = ledger::TimeMs{now_ms() - 3'600'000};
     genesis_.agencies = {{"DE-BKA", "Bundeskriminalamt", "DE"}, {"NL-POL", "Politie Nederland", "NL"}};
@@ -133,6 +169,16 @@ Localnet::Localnet(LocalnetOptions options)
     write_text(dir_ / "genesis.json", ledger::canonical_genesis(genesis_));
     for (std::size_t index = 0; index < pids_.size(); ++index)
         peer_ports_.push_back(static_cast<std::uint16_t>(base + 8 + index));
+    const std::size_t first_observer = keyed + options.twins.size();
+    std::vector<runtime::ObserverConfig> listed;  // Observers the validators let connect.
+    for (std::size_t k = 0; k < options.observers.size(); ++k) {
+        keys.push_back(crypto::SecretKey::generate());
+        key_of.push_back(keys.size() - 1);
+        const std::string name = "observer-" + std::to_string(first_observer + k);
+        entries.push_back(ledger::Validator{name, agencies_[first_observer + k], keys.back().public_key(), 1,
+                                            "127.0.0.1:" + std::to_string(base + 8 + first_observer + k)});
+        if (options.observers[k]) listed.push_back(runtime::ObserverConfig{keys.back().public_key(), name});
+    }
     for (std::size_t index = 0; index < pids_.size(); ++index) {
         auto node_dir = dir_ / ("node" + std::to_string(index));
         std::filesystem::create_directories(node_dir);
@@ -147,6 +193,7 @@ Localnet::Localnet(LocalnetOptions options)
         rest_ports_.push_back(static_cast<std::uint16_t>(base + index));
         config.rest_listen = "127.0.0.1:" + std::to_string(rest_ports_.back());
         config.mempool_events_max = options.mempool_events_max;
+        if (index < validator_count) config.observers = listed;
         const bool spare = index >= validator_count && index < keyed;
         for (std::size_t peer = 0; peer < validator_count; ++peer) {
             if (peer == key_of[index]) continue;
@@ -283,6 +330,21 @@ void Localnet::kill_node(std::size_t index, int signal) {
     int wstatus = 0;
     ::waitpid(pids_[index], &wstatus, 0);
     pids_[index] = 0;
+}
+
+std::pair<std::string, std::string> Localnet::next_register_item(std::int64_t ago_ms) {
+    auto envelope = next_register_envelope(ago_ms);
+    return {std::move(envelope), "ITEM-" + std::to_string(items_)};
+}
+
+std::pair<unsigned, std::string> Localnet::auditor_get(std::size_t index, const std::string& target) {
+    api::ClientRequest request;
+    request.port = rest_ports_[index];
+    request.target = target;
+    request.signing_key = &*auditor_;
+    auto response = api::http_request(request);
+    if (!response) return {0, ""};
+    return {response->status, response->body};
 }
 
 std::string Localnet::next_register_envelope(std::int64_t ago_ms) {

@@ -43,6 +43,14 @@ struct LocalnetOptions {
     // the lower key of the pair (consensus/runtime/transport_core.cpp), so only with the twinned
     // key lowest does every honest node accept both copies' connections, in turn, and hear both.
     std::vector<std::size_t> twins;
+    // Observers: one node per entry after the validators (node validator_count + k), with a key
+    // of its own outside the set and the validators in its "peers"; the validators' configs list
+    // it under "observers" when the entry is true (false: a negative control the validators do
+    // not know). No spare nodes, twins or proxied links with them.
+    std::vector<bool> observers;
+    // The lowest port of a 1000-port range of the test's own (16-port slots picked from the
+    // process id); unset: 24000..32639.
+    std::optional<std::uint16_t> port_range_low;
 };
 
 class Localnet {
@@ -88,6 +96,14 @@ public:
     // admin is the auditor). Sets the chain id and, when zero, the time (so the caller can take
     // the event id afterwards).
     [[nodiscard]] std::string admin_envelope(ledger::Event& event);
+    // The custodian's signed register envelope of a new item, and that item's id.
+    [[nodiscard]] std::pair<std::string, std::string> next_register_item(std::int64_t ago_ms = 10'000);
+    // A signed GET by the auditor (status and body; {0, ""} when unreachable).
+    [[nodiscard]] std::pair<unsigned, std::string> auditor_get(std::size_t index, const std::string& target);
+    // The peer address node `index` listens on ("127.0.0.1:port").
+    [[nodiscard]] std::string peer_address(std::size_t index) const {
+        return "127.0.0.1:" + std::to_string(peer_ports_[index]);
+    }
     // The spare node's validator entry: name, agency, key and peer address (power as given).
     [[nodiscard]] ledger::Validator spare_validator(std::size_t index, std::uint64_t power) const;
     [[nodiscard]] const std::vector<std::string>& agencies() const { return agencies_; }

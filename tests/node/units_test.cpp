@@ -66,6 +66,45 @@ TEST_CASE("config: strict parse, relative paths, clear errors") {
     CHECK_FALSE(again->mempool_events_max.has_value());
 }
 
+TEST_CASE("config: observers lists non-voting keys a validator lets connect; strict, field-named errors") {
+    const std::string other(64, 'b');
+    auto ok = runtime::parse_node_config(config_text(R"(,"observers":[{"public_key":")" + key_hex +
+                                                     R"(","name":"auditor-copy"},)"
+                                                     R"({"public_key":")" +
+                                                     other + R"(","name":"obs 2"}])"),
+                                         "");
+    REQUIRE(ok.has_value());
+    REQUIRE(ok->observers.size() == 2);
+    CHECK(ok->observers[0].name == "auditor-copy");
+    CHECK(crypto::hex_encode(ok->observers[1].public_key.view()) == other);
+    auto again = runtime::parse_node_config(runtime::node_config_to_json(*ok), "");
+    REQUIRE(again.has_value());
+    REQUIRE(again->observers.size() == 2);
+    CHECK(again->observers[0].public_key == ok->observers[0].public_key);
+    CHECK(again->observers[1].name == "obs 2");
+    CHECK(runtime::parse_node_config(config_text(""), "")->observers.empty());
+    const std::pair<std::string, std::string> bad[] = {
+        {R"(,"observers":{})", "\"observers\" must be an array"},
+        {R"(,"observers":[1])", "observers[0] must be an object"},
+        {R"(,"observers":[{"public_key":"zz","name":"x"}])", "observers[0].public_key"},
+        {R"(,"observers":[{"name":"x"}])", "observers[0].public_key"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"("}])", "observers[0].name"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":""}])", "observers[0].name"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":")" + std::string(65, 'n') + R"("}])",
+         "observers[0].name"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x","address":"a:1"}])",
+         "unknown field \"address\" in observers[0]"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x"},{"public_key":")" + key_hex +
+             R"(","name":"y"}])",
+         "observers[1].public_key is listed twice"},
+    };
+    for (const auto& [extra, expected] : bad) {
+        auto refused = runtime::parse_node_config(config_text(extra), "");
+        REQUIRE_FALSE(refused.has_value());
+        CHECK_MESSAGE(refused.error().message.find(expected) != std::string::npos, refused.error().message);
+    }
+}
+
 TEST_CASE("config: rest_public_names binds signed requests to this node's names; default rest_listen") {
     auto implicit = runtime::parse_node_config(config_text(""), "");
     REQUIRE(implicit.has_value());

@@ -38,7 +38,7 @@ constexpr std::uint64_t heartbeat_ms_max = 3'600'000;  // docs/FORMAT.md 5.1
 constexpr std::string_view init_usage =
     "usage: custos localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
     "                            [--rest-port-base P] [--peer-port-base P] [--joiners N]\n"
-    "                            [--heartbeat-ms MS] [--test-state-map off]\n"
+    "                            [--observers N] [--heartbeat-ms MS] [--test-state-map off]\n"
     "\n"
     "Writes a local Custos network into DIR (which must not hold a genesis yet):\n"
     "  DIR/genesis.json                       the genesis (chain custos-localnet); its hash is printed\n"
@@ -62,6 +62,12 @@ constexpr std::string_view init_usage =
     "                        and approvals (docs/OPERATIONS.md 2.1). Each gets node<i>/config.json,\n"
     "                        its key and node<i>/validator_entry.json (the proposal's \"validator\");\n"
     "                        'run' does not start them: custos-node --config DIR/node<i>/config.json\n"
+    "  --observers N         also write N observer nodes (0..4, default 0) after the validators\n"
+    "                        and joiners, ports continuing theirs: non-voting nodes with their own\n"
+    "                        key (node<i>/observer.key) that every validator's config lists under\n"
+    "                        \"observers\"; they sync and check every block, serve blocks, proofs\n"
+    "                        and status, and refuse the evidence reads only a validator can record\n"
+    "                        (docs/OPERATIONS.md \"Observer nodes\"). 'run' starts them too\n"
     "  --heartbeat-ms MS     genesis heartbeat_interval_ms, 1..3600000 (default 60000): an idle\n"
     "                        network commits one empty block per interval, none in between\n"
     "  --test-state-map off  TEST ONLY, for benchmarks: the validators keep no certified state\n"
@@ -87,6 +93,7 @@ struct InitOptions {
     std::uint16_t rest_port_base = default_rest_port_base;
     std::uint16_t peer_port_base = default_peer_port_base;
     std::size_t joiners = 0;
+    std::size_t observers = 0;
     std::uint64_t heartbeat_ms = ledger::ConsensusParams{}.heartbeat_interval_ms;
     bool test_without_state_map = false;
 };
@@ -138,6 +145,8 @@ std::optional<InitOptions> parse_init_args(const Args& args, int& exit_code) {
             options.peer_port_base = static_cast<std::uint16_t>(*number);
         } else if (arg == "--joiners" && number && *number <= joiners_max) {
             options.joiners = *number;
+        } else if (arg == "--observers" && number && *number <= observers_max) {
+            options.observers = *number;
         } else if (arg == "--heartbeat-ms" && number && *number >= 1 && *number <= heartbeat_ms_max) {
             options.heartbeat_ms = *number;
         } else if (arg == "--test-state-map" && value == "off") {
@@ -151,9 +160,9 @@ std::optional<InitOptions> parse_init_args(const Args& args, int& exit_code) {
         exit_code = usage_error("--dir DIR is required");
         return std::nullopt;
     }
-    if (options.validators + options.joiners > validators_max) {  // Ports are base + node index.
-        exit_code =
-            usage_error("--validators plus --joiners must be at most " + std::to_string(validators_max));
+    if (options.validators + options.joiners + options.observers > validators_max) {  // Ports: base + index.
+        exit_code = usage_error("--validators plus --joiners plus --observers must be at most " +
+                                std::to_string(validators_max));
         return std::nullopt;
     }
     std::vector<std::string> sorted = options.agencies;
@@ -265,36 +274,79 @@ Result<std::vector<ledger::Validator>> make_validators(const InitOptions& option
     return validators;
 }
 
+// Observers: node<V+J>.. (after the validators and joiners), each with its own key.
+struct ObserverNode {
+    std::string name;
+    crypto::PublicKey key;
+};
+
+Result<std::vector<ObserverNode>> make_observers(const InitOptions& options) {
+    std::vector<ObserverNode> observers;
+    for (std::size_t k = 0; k < options.observers; ++k) {
+        const std::size_t index = options.validators + options.joiners + k;
+        fs::path node_dir = options.dir / ("node" + std::to_string(index));
+        std::error_code error;
+        fs::create_directories(node_dir, error);
+        if (error)
+            return make_error(ErrorCode::io_error,
+                              "cannot create " + node_dir.string() + ": " + error.message());
+        std::string name = "observer-" + std::to_string(index);
+        auto key = make_key(node_dir / "observer.key", name);
+        if (!key) return tl::unexpected(key.error());
+        observers.push_back(ObserverNode{name, *key});
+    }
+    return observers;
+}
+
 // The node config of consensus/runtime/config.hpp; paths relative to the config's directory.
+// Node `index` is a validator or joiner (index < by_index.size()) or an observer (after them):
+// validators and joiners dial each other and list the observers; an observer dials the
+// validators of the genesis.
 Json node_config(const InitOptions& options, std::size_t index,
-                 const std::vector<ledger::Validator>& by_index) {
+                 const std::vector<ledger::Validator>& by_index, const std::vector<ObserverNode>& observers) {
+    const bool observer = index >= by_index.size();
     Json peers = Json::array();
-    for (std::size_t j = 0; j < by_index.size(); ++j) {
+    for (std::size_t j = 0; j < (observer ? options.validators : by_index.size()); ++j) {
         if (j == index) continue;
         peers.push_back({{"address", by_index[j].address}, {"public_key", ledger::key_id(by_index[j].key)}});
     }
     Json config{{"data_dir", "data"},
                 {"genesis_file", "../" + std::string(genesis_file)},
-                {"validator_key_file", "validator.key"},
-                {"peer_listen", by_index[index].address},
+                {"validator_key_file", observer ? "observer.key" : "validator.key"},
+                {"peer_listen", address(static_cast<std::uint16_t>(options.peer_port_base + index))},
                 {"rest_listen", address(static_cast<std::uint16_t>(options.rest_port_base + index))},
                 {"rest_public_names",
                  Json::array({address(static_cast<std::uint16_t>(options.rest_port_base + index)),
                               "localhost:" + std::to_string(options.rest_port_base + index)})},
                 {"peers", peers},
                 {"log_level", "info"}};
+    if (!observer && !observers.empty()) {
+        Json listed = Json::array();
+        for (const auto& entry : observers)
+            listed.push_back({{"public_key", ledger::key_id(entry.key)}, {"name", entry.name}});
+        config["observers"] = std::move(listed);
+    }
     if (options.test_without_state_map) config["test_without_state_map"] = true;  // TEST ONLY
     return config;
 }
 
-Status write_configs(const InitOptions& options, const std::vector<ledger::Validator>& by_index) {
+Status write_configs(const InitOptions& options, const std::vector<ledger::Validator>& by_index,
+                     const std::vector<ObserverNode>& observers) {
     Json nodes = Json::array();
-    for (std::size_t i = 0; i < by_index.size(); ++i) {
+    Json observer_nodes = Json::array();
+    for (std::size_t i = 0; i < by_index.size() + observers.size(); ++i) {
         fs::path config = fs::path("node" + std::to_string(i)) / "config.json";
-        if (auto written =
-                write_text_file(options.dir / config, node_config(options, i, by_index).dump(2) + "\n", 0644);
+        if (auto written = write_text_file(options.dir / config,
+                                           node_config(options, i, by_index, observers).dump(2) + "\n", 0644);
             !written) {
             return written;
+        }
+        if (i >= by_index.size()) {  // An observer: run starts it after the validators.
+            observer_nodes.push_back(
+                {{"name", observers[i - by_index.size()].name},
+                 {"config", config.string()},
+                 {"rest", address(static_cast<std::uint16_t>(options.rest_port_base + i))}});
+            continue;
         }
         if (i >= options.validators) {  // A joiner: not started by run; its entry for the proposal.
             const Json entry =
@@ -312,6 +364,7 @@ Status write_configs(const InitOptions& options, const std::vector<ledger::Valid
                          {"rest", address(static_cast<std::uint16_t>(options.rest_port_base + i))}});
     }
     Json layout = {{"chain_id", std::string(chain_id)}, {"nodes", nodes}, {"agencies", options.agencies}};
+    if (!observer_nodes.empty()) layout["observers"] = std::move(observer_nodes);
     return write_text_file(options.dir / layout_file, layout.dump(2) + "\n", 0644);
 }
 
@@ -330,6 +383,8 @@ int init(const InitOptions& options) {
     if (!officers) return fail(officers.error());
     auto validators = make_validators(options);
     if (!validators) return fail(validators.error());
+    auto observers = make_observers(options);
+    if (!observers) return fail(observers.error());
 
     ledger::Genesis genesis;
     genesis.chain_id = std::string(chain_id);
@@ -347,7 +402,8 @@ int init(const InitOptions& options) {
     genesis.params.heartbeat_interval_ms = options.heartbeat_ms;
     if (auto valid = ledger::validate_genesis(genesis); !valid) return fail(valid.error());
 
-    if (auto written = write_configs(options, *validators); !written) return fail(written.error());
+    if (auto written = write_configs(options, *validators, *observers); !written)
+        return fail(written.error());
     // The genesis is written last: its presence is what marks the directory as initialised.
     if (auto written = write_text_file(options.dir / genesis_file, ledger::canonical_genesis(genesis), 0644);
         !written) {
@@ -365,6 +421,12 @@ int init(const InitOptions& options) {
                   << (options.dir / ("node" + std::to_string(i)) / "config.json").string()
                   << ", entry for validator.propose in "
                   << (options.dir / ("node" + std::to_string(i)) / "validator_entry.json").string() << "\n";
+    }
+    for (std::size_t k = 0; k < observers->size(); ++k) {
+        const std::size_t index = validators->size() + k;
+        std::cout << "observer (non-voting): " << (*observers)[k].name << ", REST "
+                  << address(static_cast<std::uint16_t>(options.rest_port_base + index)) << ", config "
+                  << (options.dir / ("node" + std::to_string(index)) / "config.json").string() << "\n";
     }
     return exit_ok;
 }
@@ -394,18 +456,24 @@ Result<Layout> read_layout(const fs::path& dir) {
         Layout layout;
         layout.chain_id = json->at("chain_id").get<std::string>();
         layout.agencies = json->at("agencies").get<std::vector<std::string>>();
-        for (const auto& node : json->at("nodes")) {
-            std::string rest = node.at("rest").get<std::string>();
-            auto colon = rest.rfind(':');
-            auto port = parse_number(std::string_view(rest).substr(colon + 1));
-            if (colon == std::string::npos || !port || *port == 0 || *port > 65535) {
-                return make_error(ErrorCode::invalid_argument,
-                                  std::string(layout_file) + ": bad rest address " + rest);
+        const Json no_observers = Json::array();
+        for (auto [list, target] :
+             {std::pair<const Json*, std::vector<NodeEntry>*>{&json->at("nodes"), &layout.nodes},
+              std::pair<const Json*, std::vector<NodeEntry>*>{
+                  json->contains("observers") ? &json->at("observers") : &no_observers, &layout.observers}}) {
+            for (const auto& node : *list) {
+                std::string rest = node.at("rest").get<std::string>();
+                auto colon = rest.rfind(':');
+                auto port = parse_number(std::string_view(rest).substr(colon + 1));
+                if (colon == std::string::npos || !port || *port == 0 || *port > 65535) {
+                    return make_error(ErrorCode::invalid_argument,
+                                      std::string(layout_file) + ": bad rest address " + rest);
+                }
+                target->push_back(NodeEntry{.name = node.at("name").get<std::string>(),
+                                            .config = node.at("config").get<std::string>(),
+                                            .rest_host = rest.substr(0, colon),
+                                            .rest_port = static_cast<std::uint16_t>(*port)});
             }
-            layout.nodes.push_back(NodeEntry{.name = node.at("name").get<std::string>(),
-                                             .config = node.at("config").get<std::string>(),
-                                             .rest_host = rest.substr(0, colon),
-                                             .rest_port = static_cast<std::uint16_t>(*port)});
         }
         if (layout.nodes.empty() || layout.agencies.size() < 2) {
             return make_error(ErrorCode::invalid_argument,

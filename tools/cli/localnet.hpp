@@ -14,6 +14,9 @@
 //   DIR/node<i>/validator_entry.json      init --joiners only, for nodes i >= V whose keys are not in
 //                                         the genesis: their entry for a validator.propose (run does
 //                                         not start them; docs/OPERATIONS.md 2.1)
+//   DIR/node<i>/observer.key (+.pub)      init --observers only, for nodes after the validators and
+//                                         joiners: a non-voting node's own key; every validator's
+//                                         config lists it under "observers", and run starts it
 #pragma once
 
 #include <cstdint>
@@ -27,7 +30,8 @@
 namespace custos::cli::localnet {
 
 inline constexpr std::size_t validators_max = 32;
-inline constexpr std::size_t joiners_max = 4;  // init --joiners: nodes outside the genesis set.
+inline constexpr std::size_t joiners_max = 4;    // init --joiners: nodes outside the genesis set.
+inline constexpr std::size_t observers_max = 4;  // init --observers: non-voting nodes.
 inline constexpr std::uint16_t default_rest_port_base = 8081;
 inline constexpr std::uint16_t default_peer_port_base = 26657;
 inline constexpr std::string_view chain_id = "custos-localnet";
@@ -44,7 +48,8 @@ struct NodeEntry {
 // The content of DIR/localnet.json.
 struct Layout {
     std::string chain_id;
-    std::vector<NodeEntry> nodes;
+    std::vector<NodeEntry> nodes;       // The validators (the demo uses these).
+    std::vector<NodeEntry> observers;   // Non-voting nodes run also starts ("observers", optional).
     std::vector<std::string> agencies;  // In the order given to init; the demo uses the first two.
 };
 

@@ -34,7 +34,8 @@ constexpr std::chrono::milliseconds poll_interval{100};
 constexpr std::string_view run_usage =
     "usage: custos localnet run --dir DIR [--no-demo]\n"
     "\n"
-    "Starts one custos-node per validator of a localnet made by 'custos localnet init' (the\n"
+    "Starts one custos-node per validator (and per observer, init --observers) of a localnet made\n"
+    "by 'custos localnet init' (the\n"
     "custos-node found next to this custos binary), each as a child process writing its log to\n"
     "DIR/node<i>/node.log. Prints the nodes' REST URLs, the genesis hash and where the officer\n"
     "keys are, waits until every node answers /healthz, then (unless --no-demo) registers a sample\n"
@@ -154,15 +155,15 @@ bool node_healthy(const NodeEntry& node) {
 }
 
 // Waits until every node answers /healthz with 200, a child dies, or the user stops us.
-bool wait_healthy(const Layout& layout, std::vector<Child>& children) {
+bool wait_healthy(const std::vector<NodeEntry>& nodes, std::vector<Child>& children) {
     auto deadline = std::chrono::steady_clock::now() + healthy_wait_max;
-    std::vector<bool> healthy(layout.nodes.size(), false);
+    std::vector<bool> healthy(nodes.size(), false);
     while (std::chrono::steady_clock::now() < deadline && !stop_requested()) {
         reap(children, false);
         if (running_count(children) < children.size()) return false;
         bool all = true;
-        for (std::size_t i = 0; i < layout.nodes.size(); ++i) {
-            if (!healthy[i]) healthy[i] = node_healthy(layout.nodes[i]);
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            if (!healthy[i]) healthy[i] = node_healthy(nodes[i]);
             all = all && healthy[i];
         }
         if (all) return true;
@@ -185,6 +186,9 @@ void print_summary(const fs::path& dir, const Layout& layout) {
     }
     for (const auto& node : layout.nodes)
         std::cout << "  " << node.name << "  " << rest_url(node) << "\n";
+    for (const auto& node : layout.observers)
+        std::cout << "  " << node.name << "  " << rest_url(node)
+                  << "  (observer: non-voting, serves no evidence reads)\n";
     std::cout << "  officer keys: " << (dir / "keys").string()
               << "/<AGENCY>/{custodian,prosecutor,auditor,admin}.key\n"
               << "  node logs:    " << (dir / "node<i>" / "node.log").string() << "\n";
@@ -222,7 +226,9 @@ int run(const fs::path& dir, bool demo) {
     }
     install_signal_handlers();
     std::vector<Child> children;
-    for (const auto& node : layout->nodes) {
+    std::vector<NodeEntry> all = layout->nodes;  // The validators, then the observers.
+    all.insert(all.end(), layout->observers.begin(), layout->observers.end());
+    for (const auto& node : all) {
         fs::path config = dir / node.config;
         auto pid = spawn_node(binary, config, config.parent_path() / "node.log");
         if (!pid) {
@@ -234,7 +240,7 @@ int run(const fs::path& dir, bool demo) {
     }
     print_summary(dir, *layout);
     int exit_code = exit_ok;
-    bool serving = wait_healthy(*layout, children);
+    bool serving = wait_healthy(all, children);
     if (!serving && !stop_requested()) {
         if (running_count(children) < children.size()) {
             std::cerr << "error: a node exited before the network was up; see the node.log files\n";
@@ -245,7 +251,7 @@ int run(const fs::path& dir, bool demo) {
         exit_code = exit_failure;
     }
     if (serving) {
-        std::cout << "all " << layout->nodes.size() << " nodes are healthy" << std::endl;
+        std::cout << "all " << all.size() << " nodes are healthy" << std::endl;
         if (demo) {
             // A failed demo leaves the network up (it may still be useful) but is reported and
             // makes the final exit status 1.

@@ -61,6 +61,7 @@ public:
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
     void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
+    bool records_reads() override { return node_.records_reads(); }
     Result<crypto::Json> item_reads(std::string_view item_id, std::uint64_t from_leaf,
                                     std::size_t limit) override;
     api::NodeStatus status() override;
