@@ -35,36 +35,6 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
     REQUIRE(out.good());
 }
 
-// Whether a loopback port can be listened on now (as a node does: bind, then listen).
-bool port_free(std::uint16_t port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool free =
-        ::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 && ::listen(fd, 1) == 0;
-    ::close(fd);
-    return free;
-}
-
-// A 16-port slot of [low, low + 992) whose ports are all free now, starting from one picked by
-// the process id. Such a range may lie in Linux's ephemeral range (32768..60999), where another
-// program's outgoing connection can hold a port: a slot found busy is skipped.
-std::uint16_t free_slot(std::uint16_t low) {
-    constexpr int slots = 62;
-    for (int step = 0; step < slots; ++step) {
-        const auto base = static_cast<std::uint16_t>(low + ((::getpid() + step) % slots) * 16);
-        bool all = true;
-        for (std::uint16_t port = base; port < base + 16 && all; ++port)
-            all = port_free(port);
-        if (all) return base;
-    }
-    FAIL("no free 16-port slot in " << low << ".." << low + slots * 16);
-    return low;
-}
-
 }  // namespace
 
 void sleep_ms(int ms) {
@@ -82,8 +52,7 @@ Localnet::Localnet(LocalnetOptions options)
     // nodes). Above tests/localnet's 20000..23999 (ctest runs it beside this binary) and below
     // Linux's ephemeral range (32768..60999), so an outgoing connection's local port cannot take a
     // node's listening port before it binds.
-    const auto base = options.port_range_low ? free_slot(*options.port_range_low)
-                                             : static_cast<std::uint16_t>(24000 + (::getpid() % 540) * 16);
+    const auto base = static_cast<std::uint16_t>(24000 + (::getpid() % 540) * 16);
     REQUIRE((options.observers.empty() ||
              (options.spare_nodes == 0 && options.twins.empty() && !options.proxied_links)));
     genesis_.chain_id = "custos-node-test";

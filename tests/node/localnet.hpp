@@ -48,9 +48,6 @@ struct LocalnetOptions {
     // it under "observers" when the entry is true (false: a negative control the validators do
     // not know). No spare nodes, twins or proxied links with them.
     std::vector<bool> observers;
-    // The lowest port of a 1000-port range of the test's own (16-port slots picked from the
-    // process id); unset: 24000..32639.
-    std::optional<std::uint16_t> port_range_low;
 };
 
 class Localnet {

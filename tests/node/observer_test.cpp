@@ -88,7 +88,7 @@ TEST_CASE(
     "an unlisted one is refused") {
     // Quiet when idle (a long heartbeat): heights move only with events, so the forged block
     // below is offered exactly as the observer's next one. Validator 3 is the test's.
-    Localnet net({.heartbeat_ms = 600'000, .observers = {true, false}, .port_range_low = 36000});
+    Localnet net({.heartbeat_ms = 600'000, .observers = {true, false}});
     for (std::size_t index = 0; index < 3; ++index)
         net.start(index);
     std::vector<std::string> items;
