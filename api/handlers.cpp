@@ -79,17 +79,6 @@ Json status_json(const NodeStatus& status) {
                 {"syncing", status.syncing}};
 }
 
-// A string member of a member of `json`, or "" (the service's documents are ours, but a missing
-// member must not throw here).
-std::string member_text(const Json& json, std::string_view outer, std::string_view inner) {
-    if (!json.is_object()) return {};
-    auto found = json.find(outer);
-    if (found == json.end() || !found->is_object()) return {};
-    auto value = found->find(inner);
-    if (value == found->end() || !value->is_string()) return {};
-    return value->get<std::string>();
-}
-
 // Item routes: the item's case decides who may read it.
 std::optional<ApiResponse> check_item_access(const Call& call, std::initializer_list<Role> roles,
                                              std::string_view what) {

@@ -16,16 +16,6 @@ std::string event_text(const crypto::Json& entry, std::uint64_t leaf) {
     return "id: " + std::to_string(leaf) + "\nevent: committed\ndata: " + json_text(entry) + "\n\n";
 }
 
-// A string member of a member, or "".
-std::string inner_text(const crypto::Json& json, std::string_view outer, std::string_view inner) {
-    if (!json.is_object()) return {};
-    auto found = json.find(outer);
-    if (found == json.end() || !found->is_object()) return {};
-    auto value = found->find(inner);
-    if (value == found->end() || !value->is_string()) return {};
-    return value->get<std::string>();
-}
-
 }  // namespace
 
 std::string stream_head() {
@@ -49,13 +39,13 @@ std::string StreamFeed::end_event(std::string_view reason, std::string_view deta
 
 Result<bool> StreamFeed::may_read(const crypto::Json& entry) {
     const crypto::Json& envelope = entry.contains("envelope") ? entry["envelope"] : crypto::Json();
-    const std::string case_id = inner_text(envelope, "event", "case");
+    const std::string case_id = member_text(envelope, "event", "case");
     if (!start_.case_id.empty() && case_id != start_.case_id) return false;
     if (start_.officer.has_role(ledger::Role::auditor)) return true;
     // A read record (the consultation log) is the serving node's agency's event but says who
     // read another agency's evidence: only GET /v1/items/{item}/reads answers it, with its rules.
-    if (inner_text(envelope, "event", "kind") == "read") return false;
-    if (inner_text(envelope, "event", "agency") == start_.officer.agency) return true;
+    if (member_text(envelope, "event", "kind") == "read") return false;
+    if (member_text(envelope, "event", "agency") == start_.officer.agency) return true;
     if (case_id.empty()) return false;
     auto participants = service_.case_participants(case_id);
     if (!participants) {
