@@ -9,6 +9,8 @@ packages=(
   chromium
   # clang 14 and its libFuzzer runtime: the fuzz targets (fuzz/, `make fuzz`, CI's `make test`).
   clang-14 libclang-rt-14-dev
+  # ip and tc: the node tests' validators in network namespaces of their own (tests/node/netns.hpp).
+  iproute2
 )
 
 # Node.js and npm build and test the browser side (web/: the offline verifier, the explorer).

@@ -1,6 +1,7 @@
 #include "link_proxy.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -8,12 +9,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <deque>
 #include <functional>
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 
 #include <doctest/doctest.h>
 
@@ -42,17 +45,37 @@ bool write_all(int fd, const char* bytes, std::size_t size) {
     return true;
 }
 
+// connect() within `timeout_ms`: a host whose link is down answers nothing, and a blocking connect
+// would hold the accept loop (and the destructor) for minutes of SYN retries.
+bool connect_within(int fd, const sockaddr_in& target, int timeout_ms) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) return false;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&target), sizeof target) != 0) {
+        if (errno != EINPROGRESS) return false;
+        pollfd writable{fd, POLLOUT, 0};
+        if (::poll(&writable, 1, timeout_ms) != 1) return false;
+        int error = 0;
+        socklen_t size = sizeof error;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0 || error != 0) return false;
+    }
+    return ::fcntl(fd, F_SETFL, flags) == 0;
+}
+
 }  // namespace
 
-LinkProxy::LinkProxy(std::string listen_host, std::uint16_t port, std::uint16_t target_port)
-    : address_(listen_host + ":" + std::to_string(port)), target_port_(target_port) {
+LinkProxy::LinkProxy(std::string listen_host, std::uint16_t port, std::uint16_t target_port,
+                     std::string target_host)
+    : address_(listen_host + ":" + std::to_string(port)),
+      listen_host_(std::move(listen_host)),
+      target_host_(std::move(target_host)),
+      target_port_(target_port) {
     // Close-on-exec everywhere: the nodes are forked from this process, and a socket a node
     // inherited would stay open in it after the proxy closed its own (no FIN: a cut not seen).
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(listener_ >= 0);
     const int on = 1;
     ::setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    const auto address = address_of(listen_host, port);
+    const auto address = address_of(listen_host_, port);
     REQUIRE_MESSAGE(::bind(listener_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0,
                     "link proxy cannot bind " << address_);
     REQUIRE(::listen(listener_, 16) == 0);
@@ -85,8 +108,12 @@ void LinkProxy::accept_loop() {
         }
         const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         const unsigned generation = generation_.load();  // Before the target: a retarget closes it.
-        const auto target = address_of("127.0.0.1", target_port_.load());
-        if (server < 0 || ::connect(server, reinterpret_cast<const sockaddr*>(&target), sizeof target) != 0) {
+        const auto target = address_of(target_host_, target_port_.load());
+        const auto source = address_of(listen_host_, 0);
+        const bool bound =
+            target_host_ == "127.0.0.1" ||
+            (server >= 0 && ::bind(server, reinterpret_cast<const sockaddr*>(&source), sizeof source) == 0);
+        if (server < 0 || !bound || !connect_within(server, target, 1000)) {
             if (server >= 0) ::close(server);
             ::close(client);
             continue;

@@ -37,8 +37,12 @@ struct LinkFaultCounts {
 
 class LinkProxy {
 public:
-    // Listens on listen_host:port, forwards to 127.0.0.1:target_port.
-    LinkProxy(std::string listen_host, std::uint16_t port, std::uint16_t target_port);
+    // Listens on listen_host:port, forwards to target_host:target_port. Other than to 127.0.0.1
+    // (a namespaced localnet: the proxy sits on the test's bridge between the nodes' namespaces)
+    // its outgoing connections leave from listen_host, so a node that blocks that address cuts
+    // both legs of the links through this proxy (netns.hpp).
+    LinkProxy(std::string listen_host, std::uint16_t port, std::uint16_t target_port,
+              std::string target_host = "127.0.0.1");
     ~LinkProxy();
     LinkProxy(const LinkProxy&) = delete;
     LinkProxy& operator=(const LinkProxy&) = delete;
@@ -46,7 +50,7 @@ public:
     // Cut: open connections are closed and new ones refused (closed on accept) until healed.
     void set_cut(bool cut) { cut_.store(cut); }
     [[nodiscard]] bool cut() const { return cut_.load(); }
-    // Forwards new connections to 127.0.0.1:target_port from now on; open ones are closed.
+    // Forwards new connections to target_host:target_port from now on; open ones are closed.
     void retarget(std::uint16_t target_port);
     [[nodiscard]] const std::string& address() const { return address_; }
     // From the next chunk on (open connections included).
@@ -58,6 +62,8 @@ private:
     void pump(int client, int server, unsigned generation);
 
     std::string address_;
+    std::string listen_host_;
+    std::string target_host_;
     std::atomic<std::uint16_t> target_port_;
     std::atomic<unsigned> generation_{0};  // Bumped by retarget: pumps of an older one close.
     int listener_ = -1;

@@ -1,14 +1,18 @@
 #include "localnet.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -55,6 +59,12 @@ Localnet::Localnet(LocalnetOptions options)
     const auto base = static_cast<std::uint16_t>(24000 + (::getpid() % 540) * 16);
     REQUIRE((options.observers.empty() ||
              (options.spare_nodes == 0 && options.twins.empty() && !options.proxied_links)));
+    REQUIRE_MESSAGE((!options.namespaces || options.twins.empty()), "twins need a localnet on 127.0.0.1");
+    if (options.namespaces) network_ = std::make_unique<NetnsNetwork>(pids_.size());
+    for (std::size_t index = 0; index < pids_.size(); ++index)
+        hosts_.push_back(network_ ? network_->address(index) : "127.0.0.1");
+    // Namespaced with impairable links: netem on the veths where the kernel has it, else proxies.
+    netem_links_ = network_ && options.proxied_links && network_->netem_available();
     genesis_.chain_id = "custos-node-test";
     genesis_.genesis_time = ledger::TimeMs{now_ms() - 3'600'000};
     genesis_.agencies = {{"DE-BKA", "Bundeskriminalamt", "DE"}, {"NL-POL", "Politie Nederland", "NL"}};
@@ -109,7 +119,7 @@ Localnet::Localnet(LocalnetOptions options)
     for (std::size_t index = 0; index < keyed; ++index) {
         entries.push_back(ledger::Validator{"validator-" + std::to_string(index + 1), agencies_[index],
                                             keys[index].public_key(), 1,
-                                            "127.0.0.1:" + std::to_string(base + 8 + index)});
+                                            hosts_[index] + ":" + std::to_string(base + 8 + index)});
     }
     genesis_.validators.validators.assign(entries.begin(), entries.begin() + validator_count);
     spares_.assign(entries.begin() + validator_count, entries.end());
@@ -144,8 +154,9 @@ Localnet::Localnet(LocalnetOptions options)
         keys.push_back(crypto::SecretKey::generate());
         key_of.push_back(keys.size() - 1);
         const std::string name = "observer-" + std::to_string(first_observer + k);
-        entries.push_back(ledger::Validator{name, agencies_[first_observer + k], keys.back().public_key(), 1,
-                                            "127.0.0.1:" + std::to_string(base + 8 + first_observer + k)});
+        entries.push_back(ledger::Validator{
+            name, agencies_[first_observer + k], keys.back().public_key(), 1,
+            hosts_[first_observer + k] + ":" + std::to_string(base + 8 + first_observer + k)});
         if (options.observers[k]) listed.push_back(runtime::ObserverConfig{keys.back().public_key(), name});
     }
     for (std::size_t index = 0; index < pids_.size(); ++index) {
@@ -158,16 +169,27 @@ Localnet::Localnet(LocalnetOptions options)
         config.data_dir = "node" + std::to_string(index) + "/data";
         config.genesis_file = "genesis.json";
         config.validator_key_file = "node" + std::to_string(index) + "/validator.key";
-        config.peer_listen = "127.0.0.1:" + std::to_string(peer_ports_[index]);
+        config.peer_listen = peer_address(index);
         rest_ports_.push_back(static_cast<std::uint16_t>(base + index));
-        config.rest_listen = "127.0.0.1:" + std::to_string(rest_ports_.back());
+        config.rest_listen = hosts_[index] + ":" + std::to_string(rest_ports_.back());
+        // Namespaced: off loopback, on the test's private bridge, which only this process reaches.
+        config.rest_plain_http_allowed = network_ != nullptr;
         config.mempool_events_max = options.mempool_events_max;
         if (index < validator_count) config.observers = listed;
         const bool spare = index >= validator_count && index < keyed;
         for (std::size_t peer = 0; peer < validator_count; ++peer) {
             if (peer == key_of[index]) continue;
             std::string address = genesis_.validators.validators[peer].address;
-            if (options.proxied_links && !spare) {
+            if (network_ && options.proxied_links && !netem_links_ && !spare) {
+                // Node `index` dials `peer` through a proxy on the test's bridge, at an address
+                // of the link's own (same port); the proxy dials the peer from that address.
+                const auto port = peer_ports_[peer];
+                auto proxy = std::make_unique<LinkProxy>(network_->add_bridge_address(10 * index + peer),
+                                                         port, port, hosts_[peer]);
+                address = proxy->address();
+                links_.emplace(std::pair{index, peer}, std::move(proxy));
+                reaches_[{index, peer}] = peer;
+            } else if (options.proxied_links && !network_ && !spare) {
                 // Node `index` dials `peer` at a loopback address of its own, same port.
                 const auto port = peer_ports_[peer];
                 auto proxy = std::make_unique<LinkProxy>("127.0.0." + std::to_string(10 + index), port, port);
@@ -175,6 +197,7 @@ Localnet::Localnet(LocalnetOptions options)
                 links_.emplace(std::pair{index, peer}, std::move(proxy));
                 reaches_[{index, peer}] = peer;
             }
+            dials_[{index, peer}] = address.substr(0, address.rfind(':'));
             config.peers.push_back(runtime::PeerConfig{address, genesis_.validators.validators[peer].key});
         }
         write_text(dir_ / ("node" + std::to_string(index) + ".json"), runtime::node_config_to_json(config));
@@ -185,6 +208,8 @@ Localnet::~Localnet() {
     for (std::size_t index = 0; index < pids_.size(); ++index) {
         if (pids_[index] > 0) kill_node(index, SIGKILL);
     }
+    links_.clear();    // The proxies first: they dial addresses on the bridge.
+    network_.reset();  // Then the namespaces, veths, bridge and guard route.
     if (std::getenv("CUSTOS_KEEP_TEST_DIR") == nullptr) {
         std::error_code error;
         std::filesystem::remove_all(dir_, error);
@@ -198,16 +223,29 @@ void Localnet::launch(std::size_t index) {
     std::vector<std::string> environment;  // Made before fork: the child only calls putenv.
     for (const auto& [name, value] : environment_[index])
         environment.push_back(name + "=" + value);
+    // Namespaced: the child joins the node's namespace (made by the harness, so it outlives this
+    // process and keeps the node's address and cuts across restarts) before exec.
+    int netns = -1;
+    const std::string netns_path = network_ ? network_->namespace_path(index) : std::string();
+    if (network_) {
+        netns = ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+        REQUIRE_MESSAGE(netns >= 0, "cannot open " << netns_path << ": " << std::strerror(errno));
+    }
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
         FILE* out = std::freopen(log.c_str(), "a", stderr);
         (void)out;
+        if (netns >= 0 && ::setns(netns, CLONE_NEWNET) != 0) {
+            std::fprintf(stderr, "setns(%s) failed: %s\n", netns_path.c_str(), std::strerror(errno));
+            ::_exit(126);
+        }
         for (auto& entry : environment)
             ::putenv(entry.data());
         ::execl(CUSTOS_NODE_BINARY, "custos-node", "--config", config.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
+    if (netns >= 0) ::close(netns);
     pids_[index] = pid;
 }
 
@@ -253,6 +291,23 @@ void Localnet::start(std::size_t index) {
 
 void Localnet::partition(const std::vector<std::size_t>& side, const std::vector<std::size_t>& other,
                          bool cut) {
+    if (network_) {
+        // In the network: each end of a crossing pair refuses to send to the addresses either
+        // end dials the other at (the peer itself, or the two proxies of the link, which dial
+        // from their own address): both legs of both directions.
+        for (const auto a : side) {
+            for (const auto b : other) {
+                for (const auto end : {a, b}) {
+                    for (const auto& link : {std::pair{a, b}, std::pair{b, a}}) {
+                        const auto dialed = dials_.find(link);
+                        if (dialed != dials_.end() && dialed->second != hosts_[end])
+                            network_->block(end, dialed->second, cut);
+                    }
+                }
+            }
+        }
+        return;
+    }
     REQUIRE_MESSAGE(!links_.empty(), "partition needs LocalnetOptions::proxied_links");
     auto in = [](const std::vector<std::size_t>& group, std::size_t node) {
         return std::find(group.begin(), group.end(), node) != group.end();
@@ -265,11 +320,16 @@ void Localnet::partition(const std::vector<std::size_t>& side, const std::vector
 }
 
 void Localnet::retarget(std::size_t from, std::size_t validator, std::size_t node) {
+    REQUIRE(!network_);
     links_.at({from, validator})->retarget(peer_ports_.at(node));
     reaches_[{from, validator}] = node;
 }
 
 void Localnet::impair_links(const LinkImpairment& impairment) {
+    if (netem_links_) {
+        network_->set_netem(impairment);
+        return;
+    }
     REQUIRE_MESSAGE(!links_.empty(), "impair_links needs LocalnetOptions::proxied_links");
     for (auto& [link, proxy] : links_)
         proxy->set_impairment(impairment);
@@ -288,7 +348,24 @@ LinkFaultCounts Localnet::link_faults() const {
     return sum;
 }
 
+std::string Localnet::impairments() const {
+    if (netem_links_) return "netem";
+    return links_.empty() ? "none" : "proxy";
+}
+
+void Localnet::isolate(std::size_t index, bool isolated) {
+    if (network_) {
+        network_->isolate(index, isolated);
+        return;
+    }
+    std::vector<std::size_t> others;
+    for (std::size_t node = 0; node < pids_.size(); ++node)
+        if (node != index) others.push_back(node);
+    partition({index}, others, isolated);
+}
+
 void Localnet::heal_all() {
+    if (network_) network_->heal();
     for (auto& [link, proxy] : links_)
         proxy->set_cut(false);
 }
@@ -308,6 +385,7 @@ std::pair<std::string, std::string> Localnet::next_register_item(std::int64_t ag
 
 std::pair<unsigned, std::string> Localnet::auditor_get(std::size_t index, const std::string& target) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.target = target;
     request.signing_key = &*auditor_;
@@ -333,6 +411,7 @@ std::string Localnet::next_register_envelope(std::int64_t ago_ms) {
 
 unsigned Localnet::submit(std::size_t index, const std::string& envelope_json) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.method = "POST";
     request.target = "/v1/events";
@@ -345,6 +424,7 @@ unsigned Localnet::submit(std::size_t index, const std::string& envelope_json) {
 
 unsigned Localnet::submit_and_wait(std::size_t index, const std::string& envelope_json) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.method = "POST";
     request.target = "/v1/events?wait=commit";
@@ -359,6 +439,7 @@ unsigned Localnet::submit_and_wait(std::size_t index, const std::string& envelop
 std::pair<unsigned, std::string> Localnet::submit_commit(std::size_t index, const std::string& envelope_json,
                                                          std::uint32_t timeout_ms) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.method = "POST";
     request.target = "/v1/events?wait=commit";
@@ -374,6 +455,7 @@ std::pair<unsigned, std::string> Localnet::submit_commit(std::size_t index, cons
 std::optional<std::pair<std::string, std::vector<std::string>>> Localnet::block_events(std::size_t index,
                                                                                        std::uint64_t at) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.target = "/v1/blocks/" + std::to_string(at);
     request.signing_key = &*auditor_;
@@ -389,6 +471,7 @@ std::optional<std::pair<std::string, std::vector<std::string>>> Localnet::block_
 
 unsigned Localnet::healthz(std::size_t index) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.target = "/healthz";
     auto response = api::http_request(request);
@@ -398,6 +481,7 @@ unsigned Localnet::healthz(std::size_t index) {
 unsigned Localnet::submit_admin(std::size_t index, const std::string& agency,
                                 const std::string& envelope_json) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.method = "POST";
     request.target = "/v1/events";
@@ -410,6 +494,7 @@ unsigned Localnet::submit_admin(std::size_t index, const std::string& agency,
 
 std::optional<crypto::Json> Localnet::status(std::size_t index) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.target = "/v1/status";
     request.timeout_ms = 2000;
@@ -454,6 +539,7 @@ std::optional<std::string> Localnet::block_hash(std::size_t index, std::uint64_t
 
 std::optional<crypto::Json> Localnet::block(std::size_t index, std::uint64_t at) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.target = "/v1/blocks/" + std::to_string(at);
     request.signing_key = &*auditor_;  // The REST API needs an RFC 9421 signature.
@@ -466,6 +552,7 @@ std::optional<crypto::Json> Localnet::block(std::size_t index, std::uint64_t at)
 
 std::optional<double> Localnet::metric(std::size_t index, const std::string& name) {
     api::ClientRequest request;
+    request.host = hosts_[index];
     request.port = rest_ports_[index];
     request.target = "/metrics";
     auto response = api::http_request(request);

@@ -1,4 +1,5 @@
-// A four-validator network of real custos-node processes on 127.0.0.1, for the node tests.
+// A four-validator network of real custos-node processes on 127.0.0.1 (or each in a network
+// namespace of its own, at its own address: LocalnetOptions::namespaces), for the node tests.
 // Keys, genesis and configs are generated in a temporary directory; nodes are started with
 // fork/exec and stopped with signals; requests go through the REST API.
 #pragma once
@@ -18,6 +19,7 @@
 #include "ledger/event.hpp"
 #include "ledger/genesis.hpp"
 #include "link_proxy.hpp"
+#include "netns.hpp"
 
 namespace custos::node_test {
 
@@ -48,6 +50,15 @@ struct LocalnetOptions {
     // it under "observers" when the entry is true (false: a negative control the validators do
     // not know). No spare nodes, twins or proxied links with them.
     std::vector<bool> observers;
+    // Each node in a network namespace of its own, as on a host of its own (netns.hpp: a veth
+    // pair to a bridge in the test's namespace, an address 10.a.b.(index + 1) of a /24 of this
+    // instance's): nodes listen on and peer by those addresses, the test reaches their REST APIs
+    // over the bridge. partition() then cuts links in the network (prohibit routes inside the
+    // namespaces), isolate() takes a node's veth down. With proxied_links as well, links can be
+    // impaired: by netem on the veths where the kernel has it (the nodes then peer directly),
+    // otherwise through a LinkProxy per link on the test's bridge between the namespaces, on an
+    // address of its own (impairments() says which). Needs root; no twins.
+    bool namespaces = false;
 };
 
 class Localnet {
@@ -74,6 +85,9 @@ public:
     void partition(const std::vector<std::size_t>& side, const std::vector<std::size_t>& other,
                    bool cut = true);
     void heal_all();
+    // Node `index` cut off from every other node (namespaced: its veth down, so the test cannot
+    // reach it either; otherwise its proxied links cut), or back.
+    void isolate(std::size_t index, bool isolated = true);
     // Proxied localnets: node `from`'s link to validator `validator` reaches node `node` from now
     // on (a twin holding that validator's key, or the validator itself again); open connections
     // on it are closed. partition() cuts links by the node they reach.
@@ -82,7 +96,12 @@ public:
     // (link_proxy.hpp; a default LinkImpairment restores a clean network); and what the links'
     // impairments have done so far, summed.
     void impair_links(const LinkImpairment& impairment);
+    // What impair_links() uses: "netem" (namespaced, a kernel with netem; link_faults() then
+    // counts nothing), "proxy" (LinkProxy, link_faults() counts) or "none" (links not impairable).
+    [[nodiscard]] std::string impairments() const;
     [[nodiscard]] LinkFaultCounts link_faults() const;
+    // Namespaced localnets: the network (names, addresses); null otherwise.
+    [[nodiscard]] const NetnsNetwork* network() const { return network_.get(); }
     [[nodiscard]] bool running(std::size_t index) const { return pids_[index] > 0; }
     [[nodiscard]] pid_t pid(std::size_t index) const { return pids_[index]; }
 
@@ -97,9 +116,11 @@ public:
     [[nodiscard]] std::pair<std::string, std::string> next_register_item(std::int64_t ago_ms = 10'000);
     // A signed GET by the auditor (status and body; {0, ""} when unreachable).
     [[nodiscard]] std::pair<unsigned, std::string> auditor_get(std::size_t index, const std::string& target);
-    // The peer address node `index` listens on ("127.0.0.1:port").
+    // The address node `index` listens on (127.0.0.1, or its own in a namespaced localnet).
+    [[nodiscard]] const std::string& host(std::size_t index) const { return hosts_.at(index); }
+    // The peer address node `index` listens on ("host:port").
     [[nodiscard]] std::string peer_address(std::size_t index) const {
-        return "127.0.0.1:" + std::to_string(peer_ports_[index]);
+        return hosts_.at(index) + ":" + std::to_string(peer_ports_[index]);
     }
     // The spare node's validator entry: name, agency, key and peer address (power as given).
     [[nodiscard]] ledger::Validator spare_validator(std::size_t index, std::uint64_t power) const;
@@ -138,7 +159,7 @@ public:
     [[nodiscard]] std::filesystem::path store_dir(std::size_t index) const;
     [[nodiscard]] std::uint16_t rest_port(std::size_t index) const { return rest_ports_[index]; }
     [[nodiscard]] std::string rest_url(std::size_t index) const {
-        return "http://127.0.0.1:" + std::to_string(rest_ports_[index]);
+        return "http://" + hosts_.at(index) + ":" + std::to_string(rest_ports_[index]);
     }
     [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
     [[nodiscard]] std::string log_tail(std::size_t index) const;
@@ -146,6 +167,9 @@ public:
     [[nodiscard]] std::string log_text(std::size_t index) const;  // The whole log.
 
 private:
+    std::unique_ptr<NetnsNetwork> network_;  // Namespaced localnets only; outlives the proxies.
+    std::vector<std::string> hosts_;         // Each node's address, by index.
+    bool netem_links_ = false;               // Impairments by netem (namespaced, proxied_links).
     std::filesystem::path dir_;
     std::vector<pid_t> pids_;
     std::map<std::size_t, std::map<std::string, std::string>> environment_;
@@ -160,6 +184,7 @@ private:
     std::map<std::pair<std::size_t, std::size_t>, std::unique_ptr<LinkProxy>> links_;  // (from, to).
     std::map<std::pair<std::size_t, std::size_t>, std::size_t> reaches_;  // (from, to) -> node reached.
     std::vector<std::uint16_t> peer_ports_;                               // By node index.
+    std::map<std::pair<std::size_t, std::size_t>, std::string> dials_;    // (from, to) -> host dialed.
 };
 
 void sleep_ms(int ms);
