@@ -262,48 +262,99 @@ Result<SmtProof> smt_prove(const SmtNodeStore& store, const Hash32& key) {
     if (!node) return tl::unexpected(node.error());
     SmtPosition position{};
     SmtProof proof;
+    std::vector<Hash32> path;  // the sibling at every depth, the root's child first
     while (*node && (*node)->kind == SmtNode::Kind::inner) {
         if (position.depth >= smt_depth_max) {
             return make_error(ErrorCode::corruption,
                               describe(position) + " is an inner node below depth 255");
         }
         const int bit = smt_bit(key, position.depth);
-        proof.siblings.push_back(bit != 0 ? (*node)->first : (*node)->second);
+        path.push_back(bit != 0 ? (*node)->first : (*node)->second);
         const Hash32 next = bit != 0 ? (*node)->second : (*node)->first;
         position = child_position(position, bit);
         node = load_child(store, position, next);
         if (!node) return tl::unexpected(node.error());
     }
     if (*node) proof.leaf = SmtLeaf{(*node)->first, (*node)->second};
-    std::reverse(proof.siblings.begin(), proof.siblings.end());
+    proof.depth = path.size();
+    proof.empty.assign((path.size() + 7) / 8, 0);
+    for (std::size_t depth = path.size(); depth-- > 0;) {
+        if (path[depth] == smt_empty_hash())
+            proof.empty[depth / 8] |= static_cast<std::uint8_t>(0x80 >> (depth % 8));
+        else
+            proof.siblings.push_back(path[depth]);
+    }
     return proof;
 }
 
-Result<std::optional<Hash32>> smt_proven_value(const Hash32& root, const Hash32& key, const SmtProof& proof) {
-    const std::size_t depth = proof.siblings.size();
-    if (depth > smt_depth_max) {
-        return make_error(ErrorCode::verification_failed,
-                          "map proof has " + std::to_string(depth) + " siblings, more than 256");
+namespace {
+
+bool empty_bit(const std::vector<std::uint8_t>& bitmap, std::size_t depth) {
+    return ((bitmap[depth / 8] >> (7 - depth % 8)) & 1) != 0;
+}
+
+// The checks of FORMAT.md 3.5 that make the proof's form the only one: depth, bitmap length,
+// padding, count, no listed empty hash. Each failure names its check.
+Status check_proof_form(const SmtProof& proof) {
+    const auto refuse = [](const std::string& check, const std::string& what) -> Status {
+        return make_error(ErrorCode::verification_failed, "map proof (" + check + "): " + what);
+    };
+    if (proof.depth > smt_depth_max)
+        return refuse("depth", "depth " + std::to_string(proof.depth) + " is more than 256");
+    if (proof.empty.size() != (proof.depth + 7) / 8) {
+        return refuse("bitmap", "the empty bitmap has " + std::to_string(proof.empty.size()) +
+                                    " bytes, not ceil(depth / 8) = " + std::to_string((proof.depth + 7) / 8));
     }
+    std::size_t flagged = 0;
+    for (std::size_t depth = 0; depth < 8 * proof.empty.size(); ++depth) {
+        if (!empty_bit(proof.empty, depth)) continue;
+        if (depth >= proof.depth)
+            return refuse("padding",
+                          "bit " + std::to_string(depth) + " of the empty bitmap is past the depth");
+        ++flagged;
+    }
+    if (proof.siblings.size() != proof.depth - flagged) {
+        return refuse("count", std::to_string(proof.siblings.size()) + " siblings listed, not " +
+                                   std::to_string(proof.depth - flagged) + " (depth " +
+                                   std::to_string(proof.depth) + " less " + std::to_string(flagged) +
+                                   " flagged empty)");
+    }
+    for (std::size_t i = 0; i < proof.siblings.size(); ++i) {
+        if (proof.siblings[i] == smt_empty_hash())
+            return refuse("zero", "listed sibling " + std::to_string(i) +
+                                      " is the empty hash, which is flagged, not listed");
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<std::optional<Hash32>> smt_proven_value(const Hash32& root, const Hash32& key, const SmtProof& proof) {
+    if (auto form = check_proof_form(proof); !form) return tl::unexpected(form.error());
+    const std::size_t depth = proof.depth;
     Hash32 current = smt_empty_hash();
     std::optional<Hash32> value;
     if (proof.leaf) {
         if (proof.leaf->key == key) {
             value = proof.leaf->value_hash;
         } else if (common_prefix_bits(proof.leaf->key, key) < depth) {
-            return make_error(ErrorCode::verification_failed, "map proof's leaf " + hex(proof.leaf->key) +
+            return make_error(ErrorCode::verification_failed, "map proof (path): the leaf " +
+                                                                  hex(proof.leaf->key) +
                                                                   " is not on the path of key " + hex(key));
         }
         current = smt_leaf_hash(proof.leaf->key, proof.leaf->value_hash);
     }
-    for (std::size_t i = 0; i < depth; ++i) {
-        const Hash32& sibling = proof.siblings[i];
-        current = smt_bit(key, depth - 1 - i) != 0 ? smt_node_hash(sibling, current)
-                                                   : smt_node_hash(current, sibling);
+    std::size_t listed = 0;
+    for (std::size_t level = depth; level-- > 0;) {
+        const Hash32 sibling = empty_bit(proof.empty, level) ? smt_empty_hash() : proof.siblings[listed++];
+        current =
+            smt_bit(key, level) != 0 ? smt_node_hash(sibling, current) : smt_node_hash(current, sibling);
     }
+    CUSTOS_ASSERT(listed == proof.siblings.size(), "check_proof_form counted the listed siblings");
     if (current != root) {
-        return make_error(ErrorCode::verification_failed, "map proof of key " + hex(key) + " leads to root " +
-                                                              hex(current) + ", not " + hex(root));
+        return make_error(
+            ErrorCode::verification_failed,
+            "map proof (root) of key " + hex(key) + " leads to root " + hex(current) + ", not " + hex(root));
     }
     return value;
 }
@@ -316,8 +367,8 @@ Status smt_verify(const Hash32& root, const Hash32& key, const std::optional<Has
     const auto show = [](const std::optional<Hash32>& value) {
         return value ? "value hash " + hex(*value) : std::string("absent");
     };
-    return make_error(ErrorCode::verification_failed,
-                      "map proof shows key " + hex(key) + " " + show(*proven) + ", not " + show(value_hash));
+    return make_error(ErrorCode::verification_failed, "map proof (value) shows key " + hex(key) + " " +
+                                                          show(*proven) + ", not " + show(value_hash));
 }
 
 Result<std::optional<SmtNode>> MemorySmtNodeStore::get(const SmtPosition& position) const {

@@ -102,12 +102,18 @@ struct SmtLeaf {
     friend bool operator==(const SmtLeaf&, const SmtLeaf&) = default;
 };
 
-// Presence or absence of one key: the leaf met on the key's path (nullopt: an empty subtree),
-// and the sibling hashes on the way from that leaf or empty subtree up to the root, the deepest
-// first (at most 256).
+// Presence or absence of one key (docs/FORMAT.md 3.5 "Proof"): the leaf met on the key's path
+// (nullopt: an empty subtree) at `depth`, and the hashes of the siblings met on the way from
+// the root, where only the non-empty ones are listed and a bitmap flags the empty ones. Bit d
+// of `empty` (bit 7 - d % 8 of byte d / 8, as for a key) is set when the sibling at depth d is
+// the empty hash; `siblings` lists the others, the deepest first. Exactly one form is valid:
+// `empty` is ceil(depth / 8) bytes with its padding bits clear, `siblings` has one hash per
+// clear bit and none of them is the empty hash; smt_proven_value refuses any other.
 struct SmtProof {
     std::optional<SmtLeaf> leaf;
-    std::vector<Hash32> siblings;
+    std::size_t depth = 0;            // at most smt_depth_max
+    std::vector<std::uint8_t> empty;  // the bitmap, ceil(depth / 8) bytes
+    std::vector<Hash32> siblings;     // the non-empty siblings, the deepest first
     friend bool operator==(const SmtProof&, const SmtProof&) = default;
 };
 

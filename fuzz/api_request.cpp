@@ -110,12 +110,12 @@ public:
     }
     Result<Json> item_bundle(std::string_view item, ledger::ReadRecord, ledger::TimeMs) override {
         if (!known_item(item)) return make_error(ErrorCode::not_found, "no such item");
-        return Json{{"type", "custos.bundle.v2"}, {"item", item}};
+        return Json{{"type", "custos.bundle.v3"}, {"item", item}};
     }
     Result<Json> item_state_proof(std::string_view item, std::uint64_t from_size) override {
         if (!known_item(item)) return make_error(ErrorCode::not_found, "no such item");
         if (from_size > 9) return make_error(ErrorCode::invalid_argument, "from_size: must be 1..9");
-        return Json{{"type", "custos.state_proof.v1"}, {"item", item}, {"from_size", from_size}};
+        return Json{{"type", "custos.state_proof.v2"}, {"item", item}, {"from_size", from_size}};
     }
     Result<Json> inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) override {
         if (ledger::event_id_hex(id) != known_event) return make_error(ErrorCode::not_found, "no such event");

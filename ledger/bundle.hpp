@@ -23,7 +23,7 @@ namespace custos::ledger {
 
 class Store;
 
-inline constexpr std::string_view bundle_type = "custos.bundle.v2";
+inline constexpr std::string_view bundle_type = "custos.bundle.v3";
 // Largest bundle the verifier reads, and the most events / checkpoints / governance records it
 // holds. A bundle over a limit is refused before anything else is checked.
 inline constexpr std::size_t bundle_bytes_max = 64 * 1024 * 1024;
@@ -172,7 +172,7 @@ inline constexpr std::string_view bundle_export_type = "custos.bundle.export.v1"
                                        const std::function<crypto::Signature(std::string_view)>& sign);
 
 // Fresh completeness (docs/FORMAT.md 11.6): the answer of GET /v1/items/{item}/state-proof.
-inline constexpr std::string_view state_proof_type = "custos.state_proof.v1";
+inline constexpr std::string_view state_proof_type = "custos.state_proof.v2";
 
 // The store's latest certified checkpoint (header and certificate), the RFC 9162 consistency
 // proof from log size `from_size` to it, and the map proof of the item's state in that header's

@@ -1,5 +1,8 @@
 #include "ledger/state_map.hpp"
 
+#include <algorithm>
+
+#include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/json_fields.hpp"
 
@@ -123,13 +126,16 @@ Json smt_proof_to_json(const crypto::SmtProof& proof) {
     if (proof.leaf)
         leaf =
             Json{{"key", detail::hex(proof.leaf->key)}, {"value_hash", detail::hex(proof.leaf->value_hash)}};
-    return Json{{"leaf", std::move(leaf)}, {"siblings", std::move(siblings)}};
+    return Json{{"leaf", std::move(leaf)},
+                {"depth", proof.depth},
+                {"empty", crypto::hex_encode(proof.empty)},
+                {"siblings", std::move(siblings)}};
 }
 
 Result<crypto::SmtProof> smt_proof_from_json(const Json& json, std::string_view path) {
     const FieldReader proof_reader("");
     const std::string at(path);
-    if (auto status = proof_reader.object(json, at, {"leaf", "siblings"}); !status)
+    if (auto status = proof_reader.object(json, at, {"leaf", "depth", "empty", "siblings"}); !status)
         return tl::unexpected(status.error());
     crypto::SmtProof proof;
     auto leaf = proof_reader.required(json, "leaf", at);
@@ -148,6 +154,26 @@ Result<crypto::SmtProof> smt_proof_from_json(const Json& json, std::string_view 
         if (!value) return tl::unexpected(value.error());
         proof.leaf = crypto::SmtLeaf{*key, *value};
     }
+    auto depth = proof_reader.required(json, "depth", at).and_then([&](const Json* v) {
+        return proof_reader.unsigned_integer(*v, at + ".depth", crypto::smt_depth_max);
+    });
+    if (!depth) return tl::unexpected(depth.error());
+    proof.depth = static_cast<std::size_t>(*depth);
+    // The bitmap's syntax here; its length, padding and count against `depth` are the proof's own
+    // checks (crypto::smt_proven_value), so that every verifier refuses them the same way.
+    auto empty = proof_reader.required(json, "empty", at);
+    if (!empty) return tl::unexpected(empty.error());
+    const std::string empty_path = at + ".empty";
+    if (!(*empty)->is_string()) return proof_reader.fail(empty_path, "must be a string");
+    const auto& empty_text = (*empty)->get_ref<const std::string&>();
+    const bool lowercase_hex = std::all_of(empty_text.begin(), empty_text.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (empty_text.size() > 2 * (crypto::smt_depth_max / 8) || empty_text.size() % 2 != 0 || !lowercase_hex)
+        return proof_reader.fail(empty_path, "must be lowercase hex of at most 32 bytes");
+    auto empty_bytes = crypto::hex_decode(empty_text);
+    if (!empty_bytes) return proof_reader.fail(empty_path, "must be lowercase hex of at most 32 bytes");
+    proof.empty.assign(empty_bytes->begin(), empty_bytes->end());
     auto siblings = proof_reader.required(json, "siblings", at);
     if (!siblings) return tl::unexpected(siblings.error());
     if (!(*siblings)->is_array() || (*siblings)->size() > crypto::smt_depth_max)

@@ -63,9 +63,12 @@ struct StateChanges {
 };
 [[nodiscard]] std::vector<crypto::SmtUpdate> state_updates(const StateChanges& changes);
 
-// A map proof as JSON (docs/FORMAT.md 3.5): {"leaf": {"key","value_hash"} | null, "siblings": [...]}.
+// A map proof as JSON (docs/FORMAT.md 3.5): {"leaf": {"key","value_hash"} | null, "depth": n,
+// "empty": "<hex bitmap of ceil(n / 8) bytes>", "siblings": [the non-empty ones, deepest first]}.
 [[nodiscard]] crypto::Json smt_proof_to_json(const crypto::SmtProof& proof);
-// Strict: exactly those fields, lowercase hex, at most 256 siblings. Errors name `path`.
+// Strict syntax: exactly those fields, depth 0..256, lowercase hex, a bitmap of at most 32 bytes,
+// at most 256 siblings. Errors name `path`. The proof's form against its depth (bitmap length,
+// padding, count, no listed empty hash) is checked by crypto::smt_proven_value.
 [[nodiscard]] Result<crypto::SmtProof> smt_proof_from_json(const crypto::Json& json, std::string_view path);
 
 }  // namespace custos::ledger

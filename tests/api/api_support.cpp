@@ -138,7 +138,7 @@ Result<Json> FakeService::item_bundle(std::string_view item_id, ledger::ReadReco
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (item_id != "ITEM-1" && item_id != "ITEM-2") return make_error(ErrorCode::not_found, "no such item");
-    return Json{{"type", "custos.bundle.v2"}, {"item", item_id}};
+    return Json{{"type", "custos.bundle.v3"}, {"item", item_id}};
 }
 
 Result<Json> FakeService::item_state_proof(std::string_view item_id, std::uint64_t from_size) {
@@ -146,7 +146,7 @@ Result<Json> FakeService::item_state_proof(std::string_view item_id, std::uint64
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (item_id != "ITEM-1" && item_id != "ITEM-2") return make_error(ErrorCode::not_found, "no such item");
     if (from_size > 9) return make_error(ErrorCode::invalid_argument, "from_size: must be 1..9");
-    return Json{{"type", "custos.state_proof.v1"}, {"item", item_id}, {"from_size", from_size}};
+    return Json{{"type", "custos.state_proof.v2"}, {"item", item_id}, {"from_size", from_size}};
 }
 
 Result<Json> FakeService::inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) {

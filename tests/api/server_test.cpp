@@ -158,7 +158,7 @@ TEST_CASE("read routes answer from the service; unknown ids are 404") {
     CHECK(get("/v1/items/ITEM-1/trail").status == 200);
     CHECK(get("/v1/items/ITEM-3/trail").status == 404);
     CHECK(get("/v1/items/ITEM-1/bundle").status == 200);
-    CHECK(crypto::parse_json(get("/v1/items/ITEM-1/bundle").body).value()["type"] == "custos.bundle.v2");
+    CHECK(crypto::parse_json(get("/v1/items/ITEM-1/bundle").body).value()["type"] == "custos.bundle.v3");
     CHECK(get("/v1/items/ITEM-3/bundle").status == 404);
     CHECK(get("/v1/cases/CASE-1").status == 200);
     CHECK(problem_of(get("/v1/cases/CASE-3"))["status"] == 404);

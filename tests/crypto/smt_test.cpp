@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ SmtProof proof_of(const nlohmann::json& json) {
     SmtProof proof;
     if (!json["leaf"].is_null())
         proof.leaf = SmtLeaf{hash_hex(json["leaf"]["key"]), hash_hex(json["leaf"]["value_hash"])};
+    proof.depth = json["depth"].get<std::size_t>();
+    auto empty = hex_decode(json["empty"].get<std::string>());
+    REQUIRE_MESSAGE(empty.has_value(), "bad bitmap in vector: " << json["empty"]);
+    proof.empty.assign(empty->begin(), empty->end());
     for (const auto& sibling : json["siblings"])
         proof.siblings.push_back(hash_hex(sibling));
     return proof;
@@ -172,8 +177,11 @@ TEST_CASE("smt: proofs equal the independent implementation's and verify") {
     }
 }
 
-TEST_CASE("smt: every forged proof of the vector file is refused") {
+// Each forged proof is refused by the check the independent implementation names (refused_by):
+// removing any one of the checks of FORMAT.md 3.5 from smt_proven_value fails this test.
+TEST_CASE("smt: every forged proof of the vector file is refused, by the check the spec names") {
     std::size_t refused = 0;
+    std::map<std::string, std::size_t> by_check;
     const auto vectors = load_vectors();
     for (const auto& map : vectors["maps"]) {
         const Hash32 root = hash_hex(map["root"]);
@@ -182,14 +190,22 @@ TEST_CASE("smt: every forged proof of the vector file is refused") {
             CAPTURE(what);
             auto status =
                 smt_verify(root, hash_hex(forged["key"]), optional_hash(forged["claimed"]), proof_of(forged));
+            const std::string check = forged["refused_by"];
+            CAPTURE(check);
             CHECK_FALSE(status.has_value());
             if (!status) {
                 CHECK(status.error().code == ErrorCode::verification_failed);
+                CHECK_MESSAGE(status.error().message.starts_with("map proof (" + check + ")"),
+                              status.error().message);
                 ++refused;
+                ++by_check[check];
             }
         }
     }
-    CHECK(refused > 100);
+    CHECK(refused > 200);
+    // Every check of the spec has forgeries that only it refuses.
+    for (const char* check : {"depth", "bitmap", "padding", "count", "zero", "path", "root", "value"})
+        CHECK_MESSAGE(by_check[check] > 0, check);
 }
 
 TEST_CASE("smt: updating one key of a map of 4,096 reads one path, not the map") {
@@ -208,7 +224,7 @@ TEST_CASE("smt: updating one key of a map of 4,096 reads one path, not the map")
     counting.reads = 0;
     auto proof = smt_prove(counting, one.key);
     REQUIRE(proof.has_value());
-    CHECK(counting.reads == proof->siblings.size() + 1);
+    CHECK(counting.reads == proof->depth + 1);
 }
 
 TEST_CASE("smt: a duplicate key in one update and a corrupt store are refused, not guessed") {

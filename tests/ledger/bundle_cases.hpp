@@ -42,7 +42,7 @@ inline void record_bundle_case(const crypto::Json& bundle, const std::optional<H
 
 // Runs tests/ledger/bundle_verify.py (a verifier written in Python from docs/FORMAT.md alone) on
 // `bundle`; returns its verdict: "OK" or the name of the check it failed; on OK, `statement` gets
-// the line it prints of who exported the bundle.
+// the line it prints of who exported the bundle, on a failure the reason it gives.
 inline std::string python_verdict(const crypto::Json& bundle, const Hash32& pinned,
                                   std::string* statement = nullptr) {
     const std::string file = (std::filesystem::temp_directory_path() /
@@ -67,7 +67,9 @@ inline std::string python_verdict(const crypto::Json& bundle, const Hash32& pinn
         return "OK";
     }
     REQUIRE(output.starts_with("FAIL "));
-    return output.substr(5, output.find(' ', 5) - 5);
+    const std::size_t end = output.find(' ', 5);
+    if (statement != nullptr && end != std::string::npos) *statement = output.substr(end + 1);
+    return output.substr(5, end - 5);
 }
 
 }  // namespace custos::test

@@ -136,7 +136,7 @@ public:
             {"officers", std::move(officers)},
             {"governance", prove(ledger::governance_state_key(),
                                  ledger::governance_head_to_json(ledger::GovernanceHead{}), nullptr, "")}};
-        return Json{{"type", "custos.bundle.v2"},
+        return Json{{"type", "custos.bundle.v3"},
                     {"state", std::move(state)},
                     {"item", item},
                     {"items", Json::array({item})},

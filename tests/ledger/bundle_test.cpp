@@ -123,7 +123,7 @@ TEST_CASE("bundle: two genuine bundles of unrelated items merged into one fail c
 
 TEST_CASE("bundle: a genuine bundle verifies, with every check run and the trail as committed") {
     const Json& bundle = genuine();
-    CHECK(bundle["type"] == "custos.bundle.v2");
+    CHECK(bundle["type"] == "custos.bundle.v3");
     CHECK(bundle["items"] == Json::array({"ITEM-1", "ITEM-1.image"}));
     CHECK(bundle["governance"].size() == 3);  // officer.add, two officer.revoke
     // ITEM-1: register, offer, accept, access, derive, offer, accept; ITEM-1.image: verify.
@@ -365,6 +365,111 @@ TEST_CASE("bundle completeness: a trail cut short, a revocation left out, a forg
     // A state_root changed in the anchor's header no longer matches its certificate: check 3.
     CHECK(failed_check([](Json& b) { flip_char(b["checkpoints"].back()["header"]["state_root"], 0); }) ==
           "proofs");
+}
+
+// The map proofs of the bundle's state (items, officers, governance), for changes that need a
+// proof of some shape.
+std::vector<Json*> state_proofs(Json& bundle) {
+    std::vector<Json*> proofs;
+    for (auto& entry : bundle["state"]["items"])
+        proofs.push_back(&entry["proof"]);
+    for (auto& entry : bundle["state"]["officers"])
+        proofs.push_back(&entry["proof"]);
+    proofs.push_back(&bundle["state"]["governance"]["proof"]);
+    return proofs;
+}
+
+bool empty_flag(const Json& proof, std::size_t depth) {
+    const auto bitmap = crypto::hex_decode(proof["empty"].get<std::string>());
+    REQUIRE(bitmap.has_value());
+    return (((*bitmap)[depth / 8] >> (7 - depth % 8)) & 1) != 0;
+}
+
+void set_empty_flag(Json& proof, std::size_t depth, bool on) {
+    auto bitmap = crypto::hex_decode(proof["empty"].get<std::string>());
+    REQUIRE(bitmap.has_value());
+    REQUIRE(depth / 8 < bitmap->size());
+    const auto mask = static_cast<std::uint8_t>(0x80 >> (depth % 8));
+    (*bitmap)[depth / 8] = on ? ((*bitmap)[depth / 8] | mask) : ((*bitmap)[depth / 8] & ~mask);
+    proof["empty"] = crypto::hex_encode(*bitmap);
+}
+
+// The first proof of the bundle's state with a depth flagged empty; that depth.
+std::pair<Json*, std::size_t> proof_with_empty_sibling(Json& bundle) {
+    for (Json* proof : state_proofs(bundle)) {
+        for (std::size_t depth = 0; depth < (*proof)["depth"].get<std::size_t>(); ++depth)
+            if (empty_flag(*proof, depth)) return {proof, depth};
+    }
+    FAIL("no map proof of the bundle has an empty sibling");
+    return {nullptr, 0};
+}
+
+TEST_CASE(
+    "bundle completeness: a map proof in any but its one form fails check 6, naming the proof's check") {
+    // Each change keeps the JSON well-formed (check 0 passes) and breaks one rule of FORMAT.md 3.5;
+    // custos verify and the Python verifier both refuse it under completeness, each naming the rule.
+    const std::vector<std::pair<std::string, std::function<void(Json&)>>> changes = {
+        {"root", [](Json& b) { flip_char(b["state"]["items"][0]["proof"]["siblings"][0], 3); }},
+        {"count",  // a bitmap bit flipped: a listed depth flagged empty, its hash still listed
+         [](Json& b) {
+             Json& proof = b["state"]["items"][0]["proof"];
+             std::size_t depth = 0;
+             while (empty_flag(proof, depth))
+                 ++depth;
+             set_empty_flag(proof, depth, true);
+         }},
+        {"count",  // one sibling too many
+         [](Json& b) {
+             Json& siblings = b["state"]["items"][0]["proof"]["siblings"];
+             siblings.push_back(siblings[0]);
+         }},
+        {"count", [](Json& b) { b["state"]["items"][0]["proof"]["siblings"].erase(0); }},  // one too few
+        {"padding",
+         [](Json& b) {
+             for (Json* proof : state_proofs(b)) {
+                 const auto depth = (*proof)["depth"].get<std::size_t>();
+                 if (depth % 8 == 0) continue;
+                 set_empty_flag(*proof, depth, true);
+                 return;
+             }
+             FAIL("no map proof of the bundle has a depth that is not a multiple of 8");
+         }},
+        {"zero",  // an empty sibling listed as 32 zero bytes instead of flagged
+         [](Json& b) {
+             auto [proof, depth] = proof_with_empty_sibling(b);
+             set_empty_flag(*proof, depth, false);
+             // Listed deepest first: after the listed siblings of the depths below it.
+             std::size_t place = 0;
+             for (std::size_t d = depth + 1; d < (*proof)["depth"].get<std::size_t>(); ++d)
+                 place += empty_flag(*proof, d) ? 0 : 1;
+             Json& siblings = (*proof)["siblings"];
+             siblings.insert(siblings.begin() + static_cast<std::ptrdiff_t>(place), std::string(64, '0'));
+         }},
+        {"bitmap",
+         [](Json& b) {
+             Json& empty = b["state"]["items"][0]["proof"]["empty"];
+             empty = empty.get<std::string>() + "00";
+         }},
+    };
+    for (const auto& [rule, change] : changes) {
+        CAPTURE(rule);
+        Json bundle = genuine();
+        change(bundle);
+        const BundleReport report = verify(bundle);
+        REQUIRE(report.failure);
+        CHECK(ledger::bundle_check_name(report.failure->check) == "completeness");
+        CHECK_MESSAGE(report.failure->reason.find("map proof (" + rule + ")") != std::string::npos,
+                      report.failure->reason);
+        std::string python_reason;
+        CHECK(python_verdict(bundle, genuine_genesis_hash(), &python_reason) == "completeness");
+        CHECK_MESSAGE(python_reason.find("map proof (" + rule + ")") != std::string::npos, python_reason);
+    }
+    // A depth over 256 or a bitmap that is not hex is malformed JSON for a proof: check 0.
+    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["proof"]["depth"] = 257; }) == "format");
+    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["proof"]["empty"] = "0g"; }) == "format");
+    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["proof"]["empty"] = std::string(66, '0'); }) ==
+          "format");
+    CHECK(failed_check([](Json& b) { b["state"]["items"][0]["proof"].erase("depth"); }) == "format");
 }
 
 TEST_CASE("bundle completeness: a bundle that drops the last event says which count differs") {

@@ -146,24 +146,40 @@ def bit(key, i):
 
 def smt_verify(root, key, proof):
     """The value hash the proof shows for key (None: absent); raises if it does not hold."""
-    leaf, siblings = proof["leaf"], [unhex(s, "completeness") for s in proof["siblings"]]
-    n = len(siblings)
-    if n > 256:
-        raise Fail("completeness", "map proof with more than 256 siblings")
+    if not isinstance(proof, dict) or set(proof) != {"leaf", "depth", "empty", "siblings"}:
+        raise Fail("completeness", "map proof: not exactly leaf, depth, empty, siblings")
+    leaf, n = proof["leaf"], proof["depth"]
+    if type(n) is not int or not 0 <= n <= 256:
+        raise Fail("completeness", "map proof (depth): depth is not 0 to 256")
+    empty = unhex(proof["empty"], "completeness")
+    if not isinstance(proof["siblings"], list):
+        raise Fail("completeness", "map proof: siblings is not a list")
+    siblings = [unhex(s, "completeness") for s in proof["siblings"]]
+    if any(len(s) != 32 for s in siblings):
+        raise Fail("completeness", "map proof: a sibling is not 32 bytes")
+    if len(empty) != (n + 7) // 8:
+        raise Fail("completeness", "map proof (bitmap): the empty bitmap is not ceil(depth / 8) bytes")
+    if any(bit(empty, d) for d in range(n, 8 * len(empty))):
+        raise Fail("completeness", "map proof (padding): a bit of the empty bitmap at or past depth is set")
+    if len(siblings) != n - sum(bit(empty, d) for d in range(n)):
+        raise Fail("completeness", "map proof (count): not one listed sibling per depth not flagged empty")
+    if EMPTY in siblings:
+        raise Fail("completeness", "map proof (zero): a listed sibling is the empty hash")
     value, current = None, EMPTY
     if leaf is not None:
         leaf_key, leaf_value = unhex(leaf["key"], "completeness"), unhex(leaf["value_hash"], "completeness")
         if leaf_key == key:
             value = leaf_value
         elif any(bit(leaf_key, i) != bit(key, i) for i in range(n)):
-            raise Fail("completeness", "map proof: the leaf is not on the key's path")
+            raise Fail("completeness", "map proof (path): the leaf is not on the key's path")
         current = sha256(b"\x10" + leaf_key + leaf_value)
-    for i, sibling in enumerate(siblings):
-        depth = n - 1 - i
+    listed = iter(siblings)
+    for depth in range(n - 1, -1, -1):
+        sibling = EMPTY if bit(empty, depth) else next(listed)
         current = (sha256(b"\x11" + sibling + current) if bit(key, depth)
                    else sha256(b"\x11" + current + sibling))
     if current != root:
-        raise Fail("completeness", "map proof does not lead to the anchor's state_root")
+        raise Fail("completeness", "map proof (root): does not lead to the anchor's state_root")
     return value
 
 
@@ -564,8 +580,8 @@ def check_exported(bundle, genesis, officer_records):
 
 
 def verify(bundle, pinned):
-    if bundle.get("type") != "custos.bundle.v2" or not bundle.get("checkpoints"):
-        raise Fail("format", "not a custos.bundle.v2 bundle")
+    if bundle.get("type") != "custos.bundle.v3" or not bundle.get("checkpoints"):
+        raise Fail("format", "not a custos.bundle.v3 bundle")
     genesis = check_genesis(bundle, pinned)
     check_signatures(bundle)
     entries = check_checkpoints(bundle, genesis)

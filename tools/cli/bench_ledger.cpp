@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <tuple>
 
 #include "crypto/smt.hpp"
 #include "ledger/audit.hpp"
@@ -226,24 +227,29 @@ int bench_map_size(const ledger::Store& store) {
     print_figure("state map bytes (keys + values) per event", static_cast<double>(bytes) / store.log_size(),
                  "bytes");
     std::size_t siblings = 0;
+    std::size_t depth = 0;
     std::size_t proofs = 0;
     for (int i = 1; i <= 1000; ++i) {
         auto proof =
             crypto::smt_prove(store.state_nodes(), ledger::item_state_key("IT-" + std::to_string(i)));
         if (!proof) continue;
         siblings += proof->siblings.size();
+        depth += proof->depth;
         ++proofs;
     }
     if (proofs > 0) {
-        print_figure("item proof, mean siblings (32 bytes each) over 1,000 items",
+        print_figure("item proof, mean depth over 1,000 items",
+                     static_cast<double>(depth) / static_cast<double>(proofs), "levels");
+        print_figure("item proof, mean listed siblings (32 bytes each) over 1,000 items",
                      static_cast<double>(siblings) / static_cast<double>(proofs), "hashes");
     }
     return exit_ok;
 }
 
 // A map of `items` item states (in memory; the keys as the ledger makes them, FORMAT.md 7.5), and
-// the proof of every item in it: siblings, and bytes as a bundle carries them (the JSON of
-// FORMAT.md 3.5) and as raw hashes (32 bytes a sibling, 64 for the leaf).
+// the proof of every item in it: depth, listed (non-empty) siblings, and bytes as a bundle
+// carries them (the JSON of FORMAT.md 3.5) and raw (64 for the leaf, ceil(depth / 8) for the
+// empty bitmap, 32 a listed sibling).
 int bench_proof_sizes(std::uint64_t items) {
     if (items == 0) return exit_ok;
     const Stopwatch watch;
@@ -263,8 +269,9 @@ int bench_proof_sizes(std::uint64_t items) {
     std::printf("map of %llu items built in memory in %.1f CPU-s (%zu nodes)\n",
                 static_cast<unsigned long long>(items), watch.cpu_seconds(), nodes.node_count());
     struct Sized {
-        std::size_t siblings;
-        std::size_t nonempty;
+        std::size_t raw_bytes;
+        std::size_t depth;
+        std::size_t listed;
         std::size_t index;
     };
     std::vector<Sized> sizes;
@@ -274,16 +281,14 @@ int bench_proof_sizes(std::uint64_t items) {
         if (!proof || !proof->leaf || proof->leaf->key != keys[i]) {
             return (std::cerr << "error: no presence proof for item IT-" << i + 1 << "\n", exit_failure);
         }
-        const auto nonempty = static_cast<std::size_t>(
-            std::count_if(proof->siblings.begin(), proof->siblings.end(),
-                          [](const Hash32& sibling) { return sibling != crypto::smt_empty_hash(); }));
-        sizes.push_back({proof->siblings.size(), nonempty, i});
+        const std::size_t raw_bytes = 64 + proof->empty.size() + 32 * proof->siblings.size();
+        sizes.push_back({raw_bytes, proof->depth, proof->siblings.size(), i});
     }
-    std::sort(sizes.begin(), sizes.end(),
-              [](const Sized& a, const Sized& b) { return a.siblings < b.siblings; });
+    std::sort(sizes.begin(), sizes.end(), [](const Sized& a, const Sized& b) {
+        return std::tie(a.raw_bytes, a.depth) < std::tie(b.raw_bytes, b.depth);
+    });
     std::printf("item proofs in a map of %llu items: %-10s %9s %9s %11s %10s\n",
-                static_cast<unsigned long long>(items), "", "siblings", "non-empty", "JSON bytes",
-                "raw bytes");
+                static_cast<unsigned long long>(items), "", "depth", "listed", "JSON bytes", "raw bytes");
     for (const auto& [name, at] :
          {std::pair{"smallest", std::size_t{0}}, std::pair{"median", sizes.size() / 2},
           std::pair{"largest", sizes.size() - 1}}) {
@@ -291,9 +296,13 @@ int bench_proof_sizes(std::uint64_t items) {
         auto proof = crypto::smt_prove(nodes, keys[sized.index]);
         if (!proof) return (std::cerr << "error: " << proof.error().to_string() << "\n", exit_failure);
         const std::size_t json_bytes = ledger::smt_proof_to_json(*proof).dump().size();
-        std::printf("%-46s %-10s %9zu %9zu %11zu %10zu\n", "", name, sized.siblings, sized.nonempty,
-                    json_bytes, 64 + 32 * sized.siblings);
+        std::printf("%-46s %-10s %9zu %9zu %11zu %10zu\n", "", name, sized.depth, sized.listed, json_bytes,
+                    sized.raw_bytes);
     }
+    const auto deepest = std::max_element(sizes.begin(), sizes.end(),
+                                          [](const Sized& a, const Sized& b) { return a.depth < b.depth; });
+    std::printf("%-46s %-10s %9zu %9zu %11s %10zu\n", "", "deepest", deepest->depth, deepest->listed, "",
+                deepest->raw_bytes);
     std::fflush(stdout);
     return exit_ok;
 }

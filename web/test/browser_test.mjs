@@ -220,7 +220,7 @@ try {
     const r = await fetch(a.getAttribute('href'));
     return { status: r.status, disposition: r.headers.get('content-disposition'), text: await r.text() };
   });
-  check(exported.status === 200 && /attachment; filename="EXHIBIT-DEMO-0001.bundle.json"/.test(exported.disposition ?? '') && JSON.parse(exported.text).type === 'custos.bundle.v2',
+  check(exported.status === 200 && /attachment; filename="EXHIBIT-DEMO-0001.bundle.json"/.test(exported.disposition ?? '') && JSON.parse(exported.text).type === 'custos.bundle.v3',
     'the export button downloads the item\'s court bundle');
   writeFileSync(join(work, 'exported.bundle.json'), exported.text);
   // The search by evidence digest, from the search box, with the demo item's reference SHA-256.

@@ -17,7 +17,7 @@ const check = (ok, what) => {
   }
 };
 const leafOf = (l) => (l === null ? null : { key: hexDecode(l.key), valueHash: hexDecode(l.value_hash) });
-const run = (map, p) => smtVerify(hexDecode(map.root), hexDecode(p.key), leafOf(p.leaf), p.siblings.map((s) => hexDecode(s)));
+const run = (map, p) => smtVerify(hexDecode(map.root), hexDecode(p.key), leafOf(p.leaf), p.depth, hexDecode(p.empty), p.siblings.map((s) => hexDecode(s)));
 for (const map of data.maps) {
   for (const p of map.proofs) {
     let got;
@@ -31,15 +31,17 @@ for (const map of data.maps) {
     check(got === expected, `map ${map.name}: proof of ${p.key.slice(0, 8)} gives ${expected} (got ${got})`);
   }
   for (const f of map.forged) {
-    let refused = false;
+    // Refused by the check the spec names (refused_by): "value" when the proof verifies but
+    // proves something else than claimed, otherwise the word before the colon of the refusal.
+    let refusedBy = null;
     try {
       const v = run(map, f);
       const got = v === null ? null : hexEncode(v);
-      refused = got !== f.claimed;  // a proof that verifies but proves something else is no forgery
-    } catch {
-      refused = true;
+      if (got !== f.claimed) refusedBy = 'value';
+    } catch (e) {
+      refusedBy = e.message.split(':')[0];
     }
-    check(refused, `map ${map.name}: forged proof (${f.what}) is refused`);
+    check(refusedBy === f.refused_by, `map ${map.name}: forged proof (${f.what}) is refused by ${f.refused_by} (got ${refusedBy})`);
   }
 }
 check(data.maps.length >= 3, 'the vector file holds maps');

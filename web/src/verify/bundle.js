@@ -37,9 +37,10 @@ function checkFormat(ctx) {
   const b = ctx.bundle;
   const where = (field) => ({ field });
   if (!isObject(b)) failAt('the document is not a JSON object', where('$'));
-  // custos.bundle.v2 adds `state` (11.5) and certified state roots in its headers (7.5).
-  if (b.type !== 'custos.bundle.v1' && b.type !== 'custos.bundle.v2') failAt('type is not custos.bundle.v2 (or v1)', where('type'));
-  ctx.v2 = b.type === 'custos.bundle.v2';
+  // custos.bundle.v3 adds `state` (11.5) and certified state roots in its headers (7.5); v2 had
+  // them too but with map proofs that listed their empty siblings, a form this verifier no longer reads.
+  if (b.type !== 'custos.bundle.v1' && b.type !== 'custos.bundle.v3') failAt('type is not custos.bundle.v3 (or v1)', where('type'));
+  ctx.v2 = b.type === 'custos.bundle.v3';  // "has state": named for the v2 that introduced it
   const fields = ['type', 'item', 'items', 'genesis', 'checkpoints', 'governance', 'events', ...(ctx.v2 ? ['state'] : [])];
   // `exported` (11.8) is optional and judged whole by check 7.
   for (const k of Object.keys(b)) if (!fields.includes(k) && !(ctx.v2 && k === 'exported')) failAt(`unknown field ${k}`, where(k));
@@ -61,7 +62,7 @@ function checkFormat(ctx) {
     if (!isInteger(c.height, 1)) failAt('height is not an integer 1..2^53', where(`${f}.height`));
     if (i > 0 && !(c.height > b.checkpoints[i - 1].height)) failAt('heights do not strictly increase', where(`${f}.height`));
     shape(() => checkHeaderShape(c.header, `${f}.header`));
-    if (ctx.v2 && c.header.type !== 'custos.block.v2') failAt('a custos.bundle.v2 holds custos.block.v2 headers', where(`${f}.header.type`));
+    if (ctx.v2 && c.header.type !== 'custos.block.v2') failAt('a custos.bundle.v3 holds custos.block.v2 headers', where(`${f}.header.type`));
     if (!('previous_header' in c)) failAt('missing previous_header', where(`${f}.previous_header`));
     if (c.height === 1 && c.previous_header !== null) failAt('previous_header must be null at height 1', where(`${f}.previous_header`));
     if (c.height > 1) shape(() => checkHeaderShape(c.previous_header, `${f}.previous_header`));
@@ -93,11 +94,15 @@ function checkStateShape(state, items) {
     for (const k of keys) if (!(k in o)) failAt(`missing field ${k}`, { field: `${field}.${k}` });
   };
   const proof = (p, field) => {
-    exact(p, field, ['leaf', 'siblings']);
+    exact(p, field, ['leaf', 'depth', 'empty', 'siblings']);
     if (p.leaf !== null) {
       exact(p.leaf, `${field}.leaf`, ['key', 'value_hash']);
       if (!isHex(p.leaf.key, 32) || !isHex(p.leaf.value_hash, 32)) failAt('not 64 lowercase hex digits', { field: `${field}.leaf` });
     }
+    if (!isInteger(p.depth, 0) || p.depth > 256) failAt('not an integer 0..256', { field: `${field}.depth` });
+    // The bitmap's syntax; its length, padding and count against depth are smtVerify's (check 6).
+    if (typeof p.empty !== 'string' || p.empty.length > 64 || p.empty.length % 2 !== 0 || !/^[0-9a-f]*$/.test(p.empty))
+      failAt('not lowercase hex of at most 32 bytes', { field: `${field}.empty` });
     if (!Array.isArray(p.siblings) || p.siblings.length > 256) failAt('not an array of at most 256 hashes', { field: `${field}.siblings` });
     p.siblings.forEach((x, i) => {
       if (!isHex(x, 32)) failAt('not 64 lowercase hex digits', { field: `${field}.siblings[${i}]` });
@@ -378,7 +383,7 @@ function checkCustodyRules(ctx) {
   for (const rec of ctx.merged) if (rec.rule) failAt(rec.rule, recordLocation(rec));
 }
 
-// ---------------------------------------------------------------- check 6: completeness (v2)
+// ---------------------------------------------------------------- check 6: completeness (v3)
 
 // 11.4 check 6: the state proven under the anchor's state_root says the bundle holds every event
 // of its items and every governance record up to the anchor. Returns 'not run' for a v1 bundle
@@ -393,7 +398,7 @@ function checkCompleteness(ctx) {
     const p = entry.proof;
     let valueHash;
     try {
-      valueHash = smtVerify(root, key, p.leaf === null ? null : { key: hexDecode(p.leaf.key), valueHash: hexDecode(p.leaf.value_hash) }, p.siblings.map((x) => hexDecode(x)));
+      valueHash = smtVerify(root, key, p.leaf === null ? null : { key: hexDecode(p.leaf.key), valueHash: hexDecode(p.leaf.value_hash) }, p.depth, hexDecode(p.empty), p.siblings.map((x) => hexDecode(x)));
     } catch (e) {
       failAt(`the state proof is refused: ${e.message}`, { field: `${field}.proof`, height: anchorHeight });
     }
@@ -568,7 +573,7 @@ export function exporterStatement(x) {
 // ---------------------------------------------------------------- the list
 
 export const CHECKS = [
-  { number: 0, name: 'format', title: 'The file is a Custos court bundle (custos.bundle.v2, or v1) within its limits', run: checkFormat, stops: true },
+  { number: 0, name: 'format', title: 'The file is a Custos court bundle (custos.bundle.v3, or v1) within its limits', run: checkFormat, stops: true },
   { number: 1, name: 'genesis', title: 'The genesis document is valid (and its hash the pinned one)', run: checkGenesisStep, stops: true },
   { number: 2, name: 'signatures', title: 'Every record is well formed and signed by an officer entitled to sign it then', run: checkSignatures },
   { number: 3, name: 'proofs', title: 'Every block is certified by the validators and every record proven in the log', run: checkProofs },
