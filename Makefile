@@ -23,7 +23,7 @@ help:
 	@echo "make build    build into $(BUILD_DIR)/ (binaries in $(BUILD_DIR)/bin)"
 	@echo "make format   clang-format every C++ file"
 	@echo "make soak     long simulator soak (100,000 seeds)"
-	@echo "make chaos    long chaos run on real nodes (CHAOS_ROUNDS=60 rounds of each scenario, about 85 minutes)"
+	@echo "make chaos    long chaos run on real nodes (CHAOS_ROUNDS=60 rounds of each scenario, about 100 minutes)"
 	@echo "make fuzz     build the libFuzzer targets (clang) into $(FUZZ_DIR)/, fuzz each FUZZ_SECONDS=60"
 
 deps:
@@ -89,7 +89,8 @@ format:
 # custos-sim --seed N and the same options (see consensus/README.md).
 SOAK_SIM = $(BUILD_DIR)/bin/custos-sim
 # The chaos harness's long form (tests/node/chaos_test.cpp): CHAOS_ROUNDS rounds of each scenario
-# under load: SIGSTOP/SIGCONT of each validator in turn (about 16 s a round), a bad network on
+# under load: SIGSTOP/SIGCONT of each validator in turn (about 16 s a round), kill -9 and restart
+# of each in turn (about 17 s a round), a bad network on
 # every link (delay, jitter, stalls, then a stream damaged in flight; about 9 s a round), and
 # partitions (each validator cut off, 2|2, a ring, a flapping link; about 27 s a round), the same
 # in network namespaces with a bad network between them (about 22 s a round, as root), and one
