@@ -35,6 +35,8 @@ public:
 
     [[nodiscard]] const Genesis& genesis() const { return genesis_; }
     [[nodiscard]] TimeMs block_time(Height height) const;
+    // Items registered so far: IT-1 .. IT-item_count().
+    [[nodiscard]] std::size_t item_count() const { return item_ids_.size(); }
 
     // The next `count` signed events, all valid in order at `time` given every event this
     // workload produced before was committed.

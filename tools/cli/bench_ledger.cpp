@@ -4,7 +4,9 @@
 //  3. the state map (docs/FORMAT.md 7.5): its update per 1,000-event block, its stored bytes per
 //     event and the size of an item's proof in the N-event store;
 //  4. proofs in a map of M items (default 1,000,000, in memory): their sizes, min/median/max;
-//  5. audit replay of an N-event store (default 1,000,000), events per second.
+//  5. the store as it grows to N events: bytes on disk per event, this process's resident
+//     memory and RocksDB's, at each tenth; then trail reads of random items, p50/p99 latency;
+//  6. audit replay of an N-event store (default 1,000,000), events per second.
 // Events come from the deterministic synthetic workload (ledger/store_workload.hpp).
 #include <time.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -51,7 +54,9 @@ constexpr std::string_view bench_ledger_usage =
     "Prints events per second, on one thread, for: admission checks; block application with a\n"
     "synced commit of 1,000-event blocks; the state map (updates per block, stored bytes per\n"
     "event, proof size); the sizes of every item's proof in a map of M items (smallest, median,\n"
-    "largest); audit replay of an N-event store, on one thread and then with N signature\n"
+    "largest); the store's growth to N events (bytes on disk per event, resident memory of\n"
+    "this process and of RocksDB at each tenth) and the latency of trail reads of random items\n"
+    "(p50, p99); audit replay of an N-event store, on one thread and then with N signature\n"
     "threads (custos audit --threads), and the speed-up. Asserts nothing.\n"
     "\n"
     "options:\n"
@@ -107,6 +112,48 @@ void progress(const char* phase, std::uint64_t events, Clock::time_point start) 
                  seconds > 0 ? static_cast<double>(events) / seconds : 0.0);
 }
 
+// This process's resident memory (VmRSS), bytes; 0 when /proc cannot be read.
+std::uint64_t resident_bytes() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10) * 1024;
+    }
+    return 0;
+}
+
+// Bytes of the regular files under `directory` (the store on disk).
+std::uint64_t directory_bytes(const std::filesystem::path& directory) {
+    std::uint64_t bytes = 0;
+    std::error_code error;
+    for (std::filesystem::recursive_directory_iterator it(directory, error), end; !error && it != end;
+         it.increment(error)) {
+        if (it->is_regular_file(error)) bytes += it->file_size(error);
+    }
+    return bytes;
+}
+
+constexpr double mib = 1024.0 * 1024.0;
+
+// One line of the growth table: the store's size on disk per event, this process's resident
+// memory (which includes the workload's table of every item it made, about 150 bytes an item),
+// and what RocksDB holds in memory (block cache, memtables, table readers).
+void print_growth(const ledger::Store& store, const std::filesystem::path& directory,
+                  const ledger::SyntheticWorkload& workload) {
+    const auto memory = store.db().memory();
+    const auto events = store.log_size();
+    std::printf(
+        "growth %11llu events %10zu items %9.1f bytes/event on disk %8.1f MiB resident "
+        "%7.1f MiB RocksDB (cache %.1f, memtables %.1f, table readers %.1f)\n",
+        static_cast<unsigned long long>(events), workload.item_count(),
+        static_cast<double>(directory_bytes(directory)) / static_cast<double>(events),
+        static_cast<double>(resident_bytes()) / mib,
+        static_cast<double>(memory.block_cache + memory.memtables + memory.table_readers) / mib,
+        static_cast<double>(memory.block_cache) / mib, static_cast<double>(memory.memtables) / mib,
+        static_cast<double>(memory.table_readers) / mib);
+    std::fflush(stdout);
+}
+
 // Admission as the mempool does it: R2 then the rules against the state, which then takes the
 // event's effects so the next event sees it.
 int bench_admission() {
@@ -137,9 +184,12 @@ int bench_admission() {
 
 // Fills the store up to `events` with blocks the workload signed (their signatures were just
 // made, so building skips re-verifying them).
-int fill(ledger::Store& store, ledger::SyntheticWorkload& workload, std::uint64_t events) {
+int fill(ledger::Store& store, ledger::SyntheticWorkload& workload, std::uint64_t events,
+         const std::filesystem::path& directory) {
     const auto start = Clock::now();
     std::uint64_t next_report = 100000;
+    const std::uint64_t tenth = std::max<std::uint64_t>(events / 10, block_events);
+    std::uint64_t next_growth = (store.log_size() / tenth + 1) * tenth;
     while (store.log_size() + block_events <= events) {
         ledger::ApplyContext base = store.next_block_context();
         ledger::ApplyContext context{.genesis = base.genesis,
@@ -157,7 +207,38 @@ int fill(ledger::Store& store, ledger::SyntheticWorkload& workload, std::uint64_
             progress("fill", store.log_size(), start);
             next_report += 100000;
         }
+        if (store.log_size() >= next_growth) {
+            print_growth(store, directory, workload);
+            next_growth = (store.log_size() / tenth + 1) * tenth;
+        }
     }
+    return exit_ok;
+}
+
+// Trail reads as GET /v1/items/{item}/trail makes them (Store::item_trail), of `reads` items
+// spread over every item of the store, on a store that was just written (its block cache warm
+// with the newest blocks, cold for the oldest): latency p50, p99 and the largest, wall clock.
+int bench_trail_reads(const ledger::Store& store, std::size_t items) {
+    constexpr std::size_t reads = 2000;
+    if (items == 0) return exit_ok;
+    std::vector<double> micros;
+    micros.reserve(reads);
+    std::size_t events = 0;
+    for (std::size_t i = 0; i < reads; ++i) {
+        const std::string item = "IT-" + std::to_string((i * 104729) % items + 1);
+        const auto start = Clock::now();
+        auto trail = store.item_trail(item);
+        micros.push_back(1e6 * seconds_since(start));
+        if (!trail) return (std::cerr << "error: " << trail.error().to_string() << "\n", exit_failure);
+        events += trail->size();
+    }
+    std::sort(micros.begin(), micros.end());
+    std::printf(
+        "trail reads of %zu items of %zu (mean %.1f events each): p50 %.0f us, p99 %.0f us, "
+        "largest %.0f us\n",
+        reads, items, static_cast<double>(events) / reads, micros[reads / 2], micros[reads * 99 / 100],
+        micros.back());
+    std::fflush(stdout);
     return exit_ok;
 }
 
@@ -314,7 +395,14 @@ std::optional<double> bench_audit_once(const std::filesystem::path& directory, u
     const double process_cpu_before = process_cpu_seconds();
     ledger::AuditOptions options;
     options.threads = threads;
-    options.progress = [&](const ledger::AuditProgress& at) { progress("audit", at.events, start); };
+    options.progress = [&](const ledger::AuditProgress& at) {
+        progress("audit", at.events, start);
+        if (at.events % 1000000 < options.progress_every_events) {
+            std::fprintf(stderr, "level=info event=bench_memory phase=audit events=%llu resident_mib=%.1f\n",
+                         static_cast<unsigned long long>(at.events),
+                         static_cast<double>(resident_bytes()) / mib);
+        }
+    };
     auto report = ledger::audit_directory(directory, options);
     const double cpu_seconds = watch.cpu_seconds();
     const double process_cpu = process_cpu_seconds() - process_cpu_before;
@@ -396,8 +484,9 @@ int run_bench_ledger(const Args& args) {
         auto store = ledger::Store::open(*dir, {.genesis = &workload.genesis(), .create_if_missing = true});
         if (!store) return (std::cerr << "error: " << store.error().to_string() << "\n", exit_failure);
         result = bench_apply_commit(*store, workload);
-        if (result == exit_ok) result = fill(*store, workload, events);
+        if (result == exit_ok) result = fill(*store, workload, events, *dir);
         if (result == exit_ok) result = bench_map_size(*store);
+        if (result == exit_ok) result = bench_trail_reads(*store, workload.item_count());
     }
     if (result == exit_ok) result = bench_proof_sizes(map_items);
     if (result == exit_ok) result = bench_audit(*dir, threads);
