@@ -1,7 +1,6 @@
 // custos audit: replays a node's store from genesis without trusting it and prints either
 // "verified: N blocks, M events" or the first violation, with its place. Exit 0 only when
 // everything verified.
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -92,8 +91,6 @@ struct AuditArgs {
     bool reference_only = false;
 };
 
-constexpr unsigned threads_max = 256;
-
 int usage_error(const std::string& message) {
     std::cerr
         << "error: " << message << "\n"
@@ -113,14 +110,9 @@ std::optional<std::string> parse_args(const Args& args, AuditArgs& out) {
         } else if (arg == "--data" && has_value) {
             out.data = args[++i];
         } else if (arg == "--threads" && has_value) {
-            const std::string& text = args[++i];
-            unsigned value = 0;
-            auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-            if (error != std::errc() || end != text.data() + text.size() || value < 1 ||
-                value > threads_max) {
-                return "--threads must be a whole number from 1 to " + std::to_string(threads_max);
-            }
-            out.threads = value;
+            auto threads = parse_threads_option(args[++i]);
+            if (!threads) return threads_option_error();
+            out.threads = *threads;
         } else if (arg == "--genesis-hash" && has_value) {
             auto hash = parse_hash_option(args[++i]);
             if (!hash) return "--genesis-hash: " + hash.error().message;

@@ -458,12 +458,9 @@ int run_bench_ledger(const Args& args) {
                 return (std::cerr << "error: --map-items takes a number from 0 to 10000000\n", exit_usage);
             }
         } else if (args[i] == "--threads" && i + 1 < args.size()) {
-            char* end = nullptr;
-            const auto value = std::strtoul(args[++i].c_str(), &end, 10);
-            if (*end != '\0' || value < 1 || value > 256) {
-                return (std::cerr << "error: --threads takes a number from 1 to 256\n", exit_usage);
-            }
-            threads = static_cast<unsigned>(value);
+            auto value = parse_threads_option(args[++i]);
+            if (!value) return (std::cerr << "error: " << threads_option_error() << "\n", exit_usage);
+            threads = *value;
         } else {
             return (std::cerr << "error: unexpected argument '" << args[i] << "'\n"
                               << bench_ledger_usage,

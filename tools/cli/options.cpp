@@ -1,5 +1,6 @@
 // Option values several commands share: hashes given in either case, officer key files (with a
 // clear word when a public key file is given where the secret one is needed), input files.
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -43,6 +44,19 @@ Result<Hash32> parse_hash_option(std::string_view text) {
     auto hash = crypto::hash_from_hex(lower);
     if (!hash) return make_error(ErrorCode::invalid_argument, "expected 64 hex digits (SHA-256)");
     return hash;
+}
+
+std::optional<unsigned> parse_threads_option(std::string_view text) {
+    unsigned value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > threads_option_max) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::string threads_option_error() {
+    return "--threads must be a whole number from 1 to " + std::to_string(threads_option_max);
 }
 
 Result<Hash32> sha256_of_file(const std::string& path) {

@@ -1,7 +1,6 @@
 // custos verify: checks a court bundle offline (no network, no data directory) and prints the
 // custody timeline and the verdict; --report writes the HTML page. Exit 0 only when every check
 // holds; 1 naming the failed check otherwise; 2 for bad usage.
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -102,13 +101,9 @@ std::optional<std::string> parse_args(const Args& args, VerifyArgs& out) {
             if (!hash) return "--genesis-hash must be 64 hex digits";
             out.genesis_hash = *hash;
         } else if (arg == "--threads" && has_value) {
-            const std::string& text = args[++i];
-            unsigned value = 0;
-            auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-            if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > 256) {
-                return "--threads must be a whole number from 1 to 256";
-            }
-            out.threads = value;
+            auto threads = parse_threads_option(args[++i]);
+            if (!threads) return threads_option_error();
+            out.threads = *threads;
         } else if (arg == "--report" && has_value) {
             out.report = args[++i];
         } else if (arg == "--refresh-from" && has_value) {
