@@ -172,7 +172,8 @@ tl::expected<crypto::Json, int> read_document_pages(const Options& options, cons
     const std::string member(pages.field);
     std::string cursor;
     for (int page = 0; page < pages.pages_max; ++page) {
-        std::string paged = target + "?limit=" + std::to_string(pages.limit);
+        std::string paged = target + (target.find('?') == std::string::npos ? "?" : "&") +
+                            "limit=" + std::to_string(pages.limit);
         if (!cursor.empty()) paged += "&" + std::string(pages.cursor) + "=" + cursor;
         auto response = signed_call(options, key, "GET", paged);
         if (!response) return tl::unexpected(fail(response.error().message));

@@ -122,7 +122,7 @@ struct AgencyCommand {
 [[nodiscard]] Result<crypto::PublicKey> public_key_option(const std::string& option,
                                                           const std::string& value);
 
-// Every page of a paginated document route (`target` without a query): the first page's
+// Every page of a paginated document route (`target` with or without a query): the first page's
 // document with its array `field` holding the entries of every page, `next` left out; each page
 // asks for `limit` entries and passes the answer's `next` as the query parameter `cursor`
 // ("after" for id-ordered lists, "cursor" for leaf-ordered ones); at most `pages_max` pages

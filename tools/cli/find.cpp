@@ -126,26 +126,16 @@ int run_find(const Args& args) {
     }
     auto key = read_key_option(options->key_path);
     if (!key) return fail(key.error().message);
-    Json events = Json::array();
+    // The query always holds a term (a digest, an officer or a time); each page echoes them.
+    bool more = false;
+    auto document = read_document_pages(
+        *options, key->key, "/v1/search?" + query.substr(1),
+        PagesOf{.field = "events", .cursor = "cursor", .pages_max = find_pages_max}, more);
+    if (!document) return document.error();
+    const Json& events = (*document)["events"];
     Json search = Json::object();
-    std::string cursor;
-    for (int page = 0; page < find_pages_max; ++page) {
-        std::string target = "/v1/search?limit=1000" + query;
-        if (!cursor.empty()) target += "&cursor=" + cursor;
-        auto response = signed_call(*options, key->key, "GET", target);
-        if (!response) return fail(response.error().message);
-        if (response->status != 200) return report_problem(*response);
-        auto answer = json_body(*response);
-        if (!answer) return exit_failure;
-        if (answer->contains("events") && (*answer)["events"].is_array()) {
-            for (auto& entry : (*answer)["events"])
-                events.push_back(std::move(entry));
-        }
-        for (const char* term : {"sha256", "officer", "from", "to", "case"}) {
-            if (answer->contains(term)) search[term] = (*answer)[term];
-        }
-        cursor = text(*answer, "next");
-        if (cursor.empty()) break;
+    for (const char* term : {"sha256", "officer", "from", "to", "case"}) {
+        if (document->contains(term)) search[term] = (*document)[term];
     }
     if (options->json) {
         std::cout << Json{{"search", search}, {"events", events}}.dump(2) << "\n";

@@ -58,24 +58,13 @@ int run_reads(const Args& args) {
     if (!is_path_id(item)) return usage_error(reads_spec, "ITEM must match [A-Za-z0-9._:-]{1,128}");
     auto key = read_key_option(options->key_path);
     if (!key) return fail(key.error().message);
-    Json reads = Json::array();
-    std::string custodian, cursor;
-    for (int page = 0; page < reads_pages_max; ++page) {
-        std::string target = "/v1/items/" + item + "/reads?limit=1000";
-        if (!cursor.empty()) target += "&cursor=" + cursor;
-        auto response = signed_call(*options, key->key, "GET", target);
-        if (!response) return fail(response.error().message);
-        if (response->status != 200) return report_problem(*response);
-        auto answer = json_body(*response);
-        if (!answer) return exit_failure;
-        custodian = text(*answer, "custodian");
-        if (answer->contains("reads") && (*answer)["reads"].is_array()) {
-            for (auto& entry : (*answer)["reads"])
-                reads.push_back(std::move(entry));
-        }
-        cursor = text(*answer, "next");
-        if (cursor.empty()) break;
-    }
+    bool more = false;
+    auto document = read_document_pages(
+        *options, key->key, "/v1/items/" + item + "/reads",
+        PagesOf{.field = "reads", .cursor = "cursor", .pages_max = reads_pages_max}, more);
+    if (!document) return document.error();
+    const std::string custodian = text(*document, "custodian");
+    const Json& reads = (*document)["reads"];
     if (options->json) {
         std::cout << Json{{"item", item}, {"custodian", custodian}, {"reads", reads}}.dump(2) << "\n";
         return exit_ok;
