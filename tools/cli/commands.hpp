@@ -64,6 +64,17 @@ int run_localnet(const Args& args);
 // `custos explorer --node URL --key FILE [--listen ADDR] [--assets DIR]` (tools/cli/explorer.cpp).
 int run_explorer(const Args& args);
 
+// A file written whole and synced, never over an existing one (O_EXCL, so not even by a race):
+// "PATH already exists" then; a half-written file is removed (options.cpp).
+[[nodiscard]] Status write_new_file(const std::filesystem::path& path, std::string_view text,
+                                    int mode = 0644);
+// The public key file 'custos keygen' writes beside the secret one (docs/FORMAT.md section 2,
+// "Key files"): {"type", "name", "public_key"} canonical, one line, mode 0644, never over an
+// existing file (options.cpp).
+inline constexpr std::string_view public_key_file_type = "custos.ed25519.public-key.v1";
+[[nodiscard]] Status write_public_key_file(const std::filesystem::path& path, std::string_view name,
+                                           const crypto::PublicKey& key);
+
 // True if args hold --help or -h.
 bool wants_help(const Args& args);
 

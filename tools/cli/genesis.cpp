@@ -26,8 +26,6 @@ namespace {
 
 using crypto::Json;
 
-constexpr std::string_view public_key_type = "custos.ed25519.public-key.v1";
-
 constexpr std::string_view genesis_usage =
     "usage: custos genesis --spec SPEC.json [--out FILE]\n"
     "       custos genesis --check GENESIS.json\n"
@@ -89,10 +87,10 @@ Result<std::string> public_key_from_file(const std::filesystem::path& path) {
     if (!text) return tl::unexpected(text.error());
     auto json = crypto::parse_json(*text);
     if (!json) return make_error(ErrorCode::invalid_argument, path.string() + ": " + json.error().message);
-    if (!json->is_object() || !json->contains("type") || (*json)["type"] != public_key_type ||
+    if (!json->is_object() || !json->contains("type") || (*json)["type"] != public_key_file_type ||
         !(*json).contains("public_key") || !(*json)["public_key"].is_string()) {
-        return make_error(ErrorCode::invalid_argument,
-                          path.string() + " is not a public key file (" + std::string(public_key_type) + ")");
+        return make_error(ErrorCode::invalid_argument, path.string() + " is not a public key file (" +
+                                                           std::string(public_key_file_type) + ")");
     }
     auto key = crypto::public_key_from_hex((*json)["public_key"].get<std::string>());
     if (!key) return make_error(ErrorCode::invalid_argument, path.string() + ": bad public_key");
@@ -165,22 +163,6 @@ Result<ledger::Genesis> genesis_from_spec(const std::filesystem::path& spec_path
     }
     json["params"] = params;
     return ledger::genesis_from_json(json);
-}
-
-Status write_new_file(const std::filesystem::path& path, const std::string& text) {
-    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        return make_error(errno == EEXIST ? ErrorCode::already_exists : ErrorCode::io_error,
-                          "cannot create " + path.string() + ": " + std::strerror(errno));
-    }
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    std::string why = ok ? "" : std::strerror(errno);
-    if (::close(fd) != 0) ok = false;
-    if (!ok) {
-        ::unlink(path.c_str());
-        return make_error(ErrorCode::io_error, "cannot write " + path.string() + ": " + why);
-    }
-    return {};
 }
 
 int check_genesis(const std::filesystem::path& path) {

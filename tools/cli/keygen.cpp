@@ -24,7 +24,6 @@ namespace {
 // Key names are signed-note key names, further kept to printable ASCII so that they read the same
 // in every terminal, log and court exhibit.
 constexpr std::size_t key_name_bytes_max = 128;
-constexpr std::string_view public_key_type = "custos.ed25519.public-key.v1";
 
 constexpr std::string_view keygen_usage =
     "usage: custos keygen --out FILE [--name NAME] [--encrypt]\n"
@@ -101,31 +100,6 @@ std::optional<KeygenOptions> parse_keygen_args(const Args& args, int& exit_code)
         return std::nullopt;
     }
     return options;
-}
-
-// The public key file: not secret, so it is written 0644, but never over an existing file either.
-Status write_public_key_file(const std::filesystem::path& path, const std::string& name,
-                             const crypto::PublicKey& key) {
-    crypto::Json document = {{"type", std::string(public_key_type)},
-                             {"name", name},
-                             {"public_key", crypto::hex_encode(key.view())}};
-    auto text = crypto::canonicalize(document);
-    if (!text) return tl::unexpected(text.error());
-    *text += '\n';
-    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        return make_error(errno == EEXIST ? ErrorCode::already_exists : ErrorCode::io_error,
-                          "cannot create " + path.string() + ": " + std::strerror(errno));
-    }
-    bool ok =
-        ::write(fd, text->data(), text->size()) == static_cast<ssize_t>(text->size()) && ::fsync(fd) == 0;
-    std::string why = ok ? "" : std::strerror(errno);
-    if (::close(fd) != 0) ok = false;
-    if (!ok) {
-        ::unlink(path.c_str());
-        return make_error(ErrorCode::io_error, "cannot write " + path.string() + ": " + why);
-    }
-    return {};
 }
 
 }  // namespace

@@ -31,7 +31,6 @@ namespace fs = std::filesystem;
 using crypto::Json;
 
 constexpr std::string_view default_agencies = "NL-POL,DE-BKA,FR-PN,BE-POL";
-constexpr std::string_view public_key_type = "custos.ed25519.public-key.v1";
 constexpr std::size_t layout_bytes_max = 1024 * 1024;
 constexpr std::uint64_t heartbeat_ms_max = 3'600'000;  // docs/FORMAT.md 5.1
 
@@ -195,30 +194,14 @@ std::string agency_name(const std::string& id) {
     return found == known.end() ? id + " (localnet agency)" : found->second;
 }
 
-Status write_text_file(const fs::path& path, const std::string& text, int mode) {
-    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
-    if (fd < 0)
-        return make_error(ErrorCode::io_error,
-                          "cannot create " + path.string() + ": " + std::strerror(errno));
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    if (::close(fd) != 0) ok = false;
-    if (!ok) return make_error(ErrorCode::io_error, "cannot write " + path.string());
-    return {};
-}
-
 // A fresh key: secret file (0600) and, beside it, the public key file 'custos keygen' writes.
 Result<crypto::PublicKey> make_key(const fs::path& path, const std::string& name) {
     crypto::SecretKey key = crypto::SecretKey::generate();
     if (auto written = crypto::write_secret_key_file(path, name, key); !written)
         return tl::unexpected(written.error());
-    Json document = {{"type", std::string(public_key_type)},
-                     {"name", name},
-                     {"public_key", crypto::hex_encode(key.public_key().view())}};
-    auto text = crypto::canonicalize(document);
-    if (!text) return tl::unexpected(text.error());
     fs::path public_path = path;
     public_path += ".pub";
-    if (auto written = write_text_file(public_path, *text + "\n", 0644); !written)
+    if (auto written = write_public_key_file(public_path, name, key.public_key()); !written)
         return tl::unexpected(written.error());
     return key.public_key();
 }
@@ -336,8 +319,8 @@ Status write_configs(const InitOptions& options, const std::vector<ledger::Valid
     Json observer_nodes = Json::array();
     for (std::size_t i = 0; i < by_index.size() + observers.size(); ++i) {
         fs::path config = fs::path("node" + std::to_string(i)) / "config.json";
-        if (auto written = write_text_file(options.dir / config,
-                                           node_config(options, i, by_index, observers).dump(2) + "\n", 0644);
+        if (auto written = write_new_file(options.dir / config,
+                                          node_config(options, i, by_index, observers).dump(2) + "\n");
             !written) {
             return written;
         }
@@ -352,8 +335,8 @@ Status write_configs(const InitOptions& options, const std::vector<ledger::Valid
             const Json entry =
                 ledger::validator_set_to_json(ledger::ValidatorSet{{by_index[i]}})["validators"][0];
             if (auto written =
-                    write_text_file(options.dir / ("node" + std::to_string(i)) / "validator_entry.json",
-                                    entry.dump(2) + "\n", 0644);
+                    write_new_file(options.dir / ("node" + std::to_string(i)) / "validator_entry.json",
+                                   entry.dump(2) + "\n");
                 !written) {
                 return written;
             }
@@ -365,7 +348,7 @@ Status write_configs(const InitOptions& options, const std::vector<ledger::Valid
     }
     Json layout = {{"chain_id", std::string(chain_id)}, {"nodes", nodes}, {"agencies", options.agencies}};
     if (!observer_nodes.empty()) layout["observers"] = std::move(observer_nodes);
-    return write_text_file(options.dir / layout_file, layout.dump(2) + "\n", 0644);
+    return write_new_file(options.dir / layout_file, layout.dump(2) + "\n");
 }
 
 int init(const InitOptions& options) {
@@ -405,7 +388,7 @@ int init(const InitOptions& options) {
     if (auto written = write_configs(options, *validators, *observers); !written)
         return fail(written.error());
     // The genesis is written last: its presence is what marks the directory as initialised.
-    if (auto written = write_text_file(options.dir / genesis_file, ledger::canonical_genesis(genesis), 0644);
+    if (auto written = write_new_file(options.dir / genesis_file, ledger::canonical_genesis(genesis));
         !written) {
         return fail(written.error());
     }

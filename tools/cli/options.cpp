@@ -1,6 +1,11 @@
 // Option values several commands share: hashes given in either case, officer key files (with a
 // clear word when a public key file is given where the secret one is needed), input files.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,7 +19,6 @@ namespace custos::cli {
 
 namespace {
 
-constexpr std::string_view public_key_file_type = "custos.ed25519.public-key.v1";
 // A public key file is one short line (docs/FORMAT.md section 2, "Key files").
 constexpr std::size_t public_key_file_bytes_max = 4096;
 
@@ -57,6 +61,34 @@ std::optional<unsigned> parse_threads_option(std::string_view text) {
 
 std::string threads_option_error() {
     return "--threads must be a whole number from 1 to " + std::to_string(threads_option_max);
+}
+
+Status write_new_file(const std::filesystem::path& path, std::string_view text, int mode) {
+    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
+    if (fd < 0) {
+        if (errno == EEXIST) return make_error(ErrorCode::already_exists, path.string() + " already exists");
+        return make_error(ErrorCode::io_error,
+                          "cannot create " + path.string() + ": " + std::strerror(errno));
+    }
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    std::string why = ok ? "" : std::strerror(errno);
+    if (::close(fd) != 0) ok = false;
+    if (!ok) {
+        ::unlink(path.c_str());
+        return make_error(ErrorCode::io_error,
+                          "cannot write " + path.string() + (why.empty() ? "" : ": " + why));
+    }
+    return {};
+}
+
+Status write_public_key_file(const std::filesystem::path& path, std::string_view name,
+                             const crypto::PublicKey& key) {
+    crypto::Json document = {{"type", std::string(public_key_file_type)},
+                             {"name", std::string(name)},
+                             {"public_key", crypto::hex_encode(key.view())}};
+    auto text = crypto::canonicalize(document);
+    if (!text) return tl::unexpected(text.error());
+    return write_new_file(path, *text + "\n");
 }
 
 Result<Hash32> sha256_of_file(const std::string& path) {

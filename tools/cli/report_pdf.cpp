@@ -126,12 +126,7 @@ Status write_report_pdf(const std::string& html, const std::string& path) {
                                                    std::to_string(*status) + "): " + log.substr(0, 400));
     }
     cleanup();
-    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-    if (fd < 0) return make_error(ErrorCode::io_error, "cannot create " + path + ": " + std::strerror(errno));
-    const bool written = ::write(fd, pdf.data(), pdf.size()) == static_cast<ssize_t>(pdf.size());
-    const bool closed = ::close(fd) == 0;
-    if (!written || !closed) return make_error(ErrorCode::io_error, "cannot write " + path);
-    return {};
+    return write_new_file(path, pdf);
 }
 
 }  // namespace custos::cli

@@ -136,15 +136,6 @@ Result<std::string> read_file(const std::string& path) {
     return text.str();
 }
 
-Status write_new_file(const std::string& path, const std::string& text) {
-    if (std::filesystem::exists(path)) return make_error(ErrorCode::already_exists, path + " already exists");
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) return make_error(ErrorCode::io_error, "cannot write " + path);
-    return {};
-}
-
 std::string hex(const Hash32& hash) {
     return crypto::hex_encode(hash.view());
 }
