@@ -19,6 +19,8 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
+using detail::digests_from_json;
+using detail::digests_to_json;
 using detail::FieldReader;
 using detail::path_index;
 using detail::path_join;
@@ -164,41 +166,6 @@ const std::string& event_path(Field field) {
     return event_paths()[static_cast<std::size_t>(field)];
 }
 
-Result<Digests> digests_from_json(const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"sha256", "md5", "sha1"}); !status)
-        return tl::unexpected(status.error());
-    Digests digests;
-    auto sha256 = reader.required(json, "sha256", path).and_then([&](const Json* v) {
-        return reader.hash(*v, path_join(path, "sha256"));
-    });
-    if (!sha256) return tl::unexpected(sha256.error());
-    digests.sha256 = *sha256;
-    struct Legacy {
-        std::string_view name;
-        std::size_t hex_digits;
-        std::optional<std::string>* target;
-    };
-    for (const Legacy& legacy : {Legacy{"md5", 32, &digests.md5}, Legacy{"sha1", 40, &digests.sha1}}) {
-        const Json* value = reader.optional(json, legacy.name);
-        if (value == nullptr) continue;
-        std::string legacy_path = path_join(path, legacy.name);
-        bool ok = value->is_string() && value->get_ref<const std::string&>().size() == legacy.hex_digits &&
-                  crypto::hex_decode(value->get_ref<const std::string&>()).has_value();
-        if (!ok)
-            return reader.fail(legacy_path,
-                               "must be " + std::to_string(legacy.hex_digits) + " lowercase hex digits");
-        *legacy.target = value->get<std::string>();
-    }
-    return digests;
-}
-
-Json digests_to_json(const Digests& digests) {
-    Json json{{"sha256", detail::hex(digests.sha256)}};
-    if (digests.md5) json["md5"] = *digests.md5;
-    if (digests.sha1) json["sha1"] = *digests.sha1;
-    return json;
-}
-
 Result<LegalAuthority> authority_from_json(const Json& json, const std::string& path) {
     if (auto status = reader.object(json, path, {"kind", "reference"}); !status)
         return tl::unexpected(status.error());
@@ -270,7 +237,7 @@ Result<std::vector<Digests>> results_from_json(const Json& json, const std::stri
     if (json.empty()) return reader.fail(path, "must not be empty (omit it instead)");
     std::vector<Digests> results;
     for (std::size_t i = 0; i < json.size(); ++i) {
-        auto digests = digests_from_json(json[i], path_index(path, i));
+        auto digests = digests_from_json(reader, json[i], path_index(path, i));
         if (!digests) return tl::unexpected(digests.error());
         results.push_back(*digests);
     }
@@ -335,7 +302,7 @@ Status read_field(Event& event, Field field, const Json& value) {
             CUSTOS_READ_INTO(event.attributes, attributes_from_json(value, path));
             return {};
         case Field::digests:
-            CUSTOS_READ_INTO(event.digests, digests_from_json(value, path));
+            CUSTOS_READ_INTO(event.digests, digests_from_json(reader, value, path));
             return {};
         case Field::description:
             CUSTOS_READ_INTO(event.description, reader.text(value, path, description_bytes_max));

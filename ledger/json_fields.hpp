@@ -16,6 +16,10 @@
 #include "ledger/genesis.hpp"
 #include "ledger/types.hpp"
 
+namespace custos::ledger {
+struct Digests;
+}  // namespace custos::ledger
+
 namespace custos::ledger::detail {
 
 using crypto::Json;
@@ -71,6 +75,13 @@ private:
 [[nodiscard]] Result<Validator> validator_from_json(const FieldReader& fields, const Json& json,
                                                     const std::string& path);
 [[nodiscard]] Json validator_to_json(const Validator& validator);
+
+// Digests {"sha256", "md5"?, "sha1"?}: the SHA-256 as a hash, MD5 and SHA-1 as exactly 32 and 40
+// lowercase hex digits. Shared by events (evidence digests, analysis results) and stored item
+// states, which hold what the events gave.
+[[nodiscard]] Result<Digests> digests_from_json(const FieldReader& reader, const Json& json,
+                                                const std::string& path);
+[[nodiscard]] Json digests_to_json(const Digests& digests);
 
 // Canonical text of a value the ledger itself built; failure is a bug.
 [[nodiscard]] std::string canonical_text(const Json& value);

@@ -22,36 +22,8 @@ using detail::path_join;
 // A stored item state that does not parse means the store contradicts itself.
 const FieldReader reader("item state ", ErrorCode::corruption);
 
-Json digests_json(const Digests& digests) {
-    Json json{{"sha256", detail::hex(digests.sha256)}};
-    if (digests.md5) json["md5"] = *digests.md5;
-    if (digests.sha1) json["sha1"] = *digests.sha1;
-    return json;
-}
-
-// Digests, grants and offers inside a state reuse the event's readers through a tiny event:
+// Ids, grants and offers inside a state (its digests are read as an event's are, json_fields.hpp):
 // the state was written by item_state_to_json, so anything else is corruption.
-Result<Digests> digests_from(const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"sha256", "md5", "sha1"}); !status)
-        return tl::unexpected(status.error());
-    Digests digests;
-    auto sha256 =
-        reader.required(json, "sha256", path).and_then([&](const Json* v) { return reader.hash(*v, path); });
-    if (!sha256) return tl::unexpected(sha256.error());
-    digests.sha256 = *sha256;
-    if (const Json* md5 = reader.optional(json, "md5")) {
-        auto text = reader.text(*md5, path_join(path, "md5"), 32);
-        if (!text) return tl::unexpected(text.error());
-        digests.md5 = *text;
-    }
-    if (const Json* sha1 = reader.optional(json, "sha1")) {
-        auto text = reader.text(*sha1, path_join(path, "sha1"), 40);
-        if (!text) return tl::unexpected(text.error());
-        digests.sha1 = *text;
-    }
-    return digests;
-}
-
 Result<EventId> id_from(const Json& object, std::string_view key) {
     auto hash =
         reader.required(object, key, "").and_then([&](const Json* v) { return reader.hash(*v, key); });
@@ -126,7 +98,7 @@ Json item_state_to_json(const ItemState& state) {
               {"origin", detail::hex(state.origin.hash)},
               {"last_time", format_time(state.last_time)},
               {"event_count", state.event_count},
-              {"digests", digests_json(state.digests)},
+              {"digests", detail::digests_to_json(state.digests)},
               {"integrity_alert", state.integrity_alert},
               {"alert_count", state.alert_count}};
     if (state.derived_from) json["derived_from"] = *state.derived_from;
@@ -196,7 +168,7 @@ Result<ItemState> item_state_from_json(const Json& json) {
     state.alert_count = *alerts;
     state.integrity_alert = *alert;
     auto digests = reader.required(json, "digests", "").and_then([&](const Json* v) {
-        return digests_from(*v, "digests");
+        return detail::digests_from_json(reader, *v, "digests");
     });
     if (!digests) return tl::unexpected(digests.error());
     state.digests = *digests;
