@@ -374,4 +374,108 @@ std::string MemoryState::canonical_json() const {
     return detail::canonical_text(items);
 }
 
+Result<std::optional<ItemState>> OverlayState::item(std::string_view item_id) const {
+    auto found = items_.find(item_id);
+    if (found != items_.end()) return std::optional<ItemState>{found->second};
+    return base_->item(item_id);
+}
+
+Result<bool> OverlayState::has_event(const EventId& id) const {
+    if (events_.contains(id)) return true;
+    return base_->has_event(id);
+}
+
+Result<std::optional<Officer>> OverlayState::officer(const crypto::PublicKey& key) const {
+    auto record = officer_record(key);
+    if (!record) return tl::unexpected(record.error());
+    return officer_in_force(*record);
+}
+
+Result<std::optional<OfficerRecord>> OverlayState::officer_record(const crypto::PublicKey& key) const {
+    if (const OfficerRecord* found = officers_.find(key)) return std::optional<OfficerRecord>(*found);
+    return base_->officer_record(key);
+}
+
+Result<std::uint64_t> OverlayState::admin_keys(std::string_view agency) const {
+    if (auto count = officers_.admin_keys(agency)) return *count;
+    return base_->admin_keys(agency);
+}
+
+Result<std::optional<ValidatorProposal>> OverlayState::validator_proposal(const EventId& id) const {
+    if (const ValidatorProposal* found = validators_.find(id))
+        return std::optional<ValidatorProposal>(*found);
+    return base_->validator_proposal(id);
+}
+
+Result<ValidatorEpoch> OverlayState::latest_validators() const {
+    if (validators_.latest()) return *validators_.latest();
+    return base_->latest_validators();
+}
+
+Result<bool> OverlayState::has_read_request(const Hash32& request) const {
+    if (read_requests_.contains(request)) return true;
+    return base_->has_read_request(request);
+}
+
+void OverlayState::apply(const EventEffects& effects) {
+    events_.insert(effects.id);
+    if (effects.read_request) read_requests_.insert(*effects.read_request);
+    for (const auto& state : effects.items)
+        items_.insert_or_assign(state.item, state);
+    if (effects.officer) officers_.put(*effects.officer);
+    if (effects.admins) officers_.put(*effects.admins);
+    if (effects.proposal) validators_.put(*effects.proposal);
+    if (effects.adopted) validators_.put(*effects.adopted);
+}
+
+void OverlayState::erase_read_request(const Hash32& request) {
+    read_requests_.erase(request);
+}
+
+void OverlayState::erase_item(std::string_view item_id) {
+    auto found = items_.find(item_id);
+    if (found != items_.end()) items_.erase(found);
+}
+
+void OverlayState::erase_event(const EventId& id) {
+    events_.erase(id);
+}
+
+void OverlayState::clear() {
+    items_.clear();
+    events_.clear();
+    read_requests_.clear();
+    officers_ = OfficerTable();
+    validators_ = ValidatorTable();
+}
+
+std::vector<ItemState> OverlayState::touched_items() const {
+    std::vector<ItemState> items;
+    items.reserve(items_.size());
+    for (const auto& [id, state] : items_)
+        items.push_back(state);
+    return items;
+}
+
+std::vector<OfficerRecord> OverlayState::touched_officers() const {
+    std::vector<OfficerRecord> records;
+    for (const auto& [key, record] : officers_.records())
+        records.push_back(record);
+    return records;
+}
+
+std::vector<AdminCount> OverlayState::touched_admin_counts() const {
+    std::vector<AdminCount> counts;
+    for (const auto& [agency, count] : officers_.admin_counts())
+        counts.push_back(AdminCount{agency, count});
+    return counts;
+}
+
+std::vector<ValidatorProposal> OverlayState::touched_proposals() const {
+    std::vector<ValidatorProposal> proposals;
+    for (const auto& [id, proposal] : validators_.proposals())
+        proposals.push_back(proposal);
+    return proposals;
+}
+
 }  // namespace custos::ledger

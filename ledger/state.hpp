@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/result.hpp"
@@ -138,6 +139,52 @@ private:
     std::set<Hash32> read_requests_;
     OfficerTable officers_;
     ValidatorTable validators_;  // Seeded with the genesis set when built from a genesis.
+};
+
+// A state seen through changes not yet committed: reads fall through to `base` (which must
+// outlive it), the effects of events applied on top stay here. Block application layers a
+// block's events over the committed state with it (block_apply.cpp); the mempool layers the
+// pending events (consensus/runtime/mempool.hpp), and forgets them again as blocks commit.
+class OverlayState final : public StateView {
+public:
+    explicit OverlayState(const StateView& base) : base_(&base) {}
+
+    [[nodiscard]] Result<std::optional<ItemState>> item(std::string_view item_id) const override;
+    [[nodiscard]] Result<bool> has_event(const EventId& id) const override;
+    [[nodiscard]] Result<std::optional<Officer>> officer(const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::optional<OfficerRecord>> officer_record(
+        const crypto::PublicKey& key) const override;
+    [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
+    [[nodiscard]] Result<std::optional<ValidatorProposal>> validator_proposal(
+        const EventId& id) const override;
+    [[nodiscard]] Result<ValidatorEpoch> latest_validators() const override;
+    [[nodiscard]] Result<bool> has_read_request(const Hash32& request) const override;
+
+    // Every change an admitted event makes (items, officer records, proposals, the event id).
+    void apply(const EventEffects& effects);
+    // Forget one read request, one item's state (reads fall through to the base again), one
+    // event id, or everything.
+    void erase_read_request(const Hash32& request);
+    void erase_item(std::string_view item_id);
+    void erase_event(const EventId& id);
+    void clear();
+
+    // Final records of the items, officer keys and proposals changed here, in key order; the
+    // admin counts of the agencies whose keys changed, in agency order; the latest adopted set, if
+    // a change was adopted here.
+    [[nodiscard]] std::vector<ItemState> touched_items() const;
+    [[nodiscard]] std::vector<OfficerRecord> touched_officers() const;
+    [[nodiscard]] std::vector<AdminCount> touched_admin_counts() const;
+    [[nodiscard]] std::vector<ValidatorProposal> touched_proposals() const;
+    [[nodiscard]] const std::optional<ValidatorEpoch>& adopted() const { return validators_.latest(); }
+
+private:
+    const StateView* base_;
+    std::map<std::string, ItemState, std::less<>> items_;
+    std::unordered_set<EventId, EventIdHash> events_;
+    std::set<Hash32> read_requests_;
+    OfficerTable officers_;      // Unseeded: only what was applied here.
+    ValidatorTable validators_;  // Unseeded: only what was applied here.
 };
 
 }  // namespace custos::ledger

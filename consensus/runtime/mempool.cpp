@@ -6,84 +6,6 @@
 
 namespace custos::runtime {
 
-Result<std::optional<ledger::ItemState>> OverlayState::item(std::string_view item_id) const {
-    auto found = items_.find(item_id);
-    if (found != items_.end()) return std::optional<ledger::ItemState>{found->second};
-    return base_->item(item_id);
-}
-
-Result<bool> OverlayState::has_event(const ledger::EventId& id) const {
-    if (events_.count(id) != 0) return true;
-    return base_->has_event(id);
-}
-
-Result<std::optional<ledger::Officer>> OverlayState::officer(const crypto::PublicKey& key) const {
-    auto record = officer_record(key);
-    if (!record) return tl::unexpected(record.error());
-    return ledger::officer_in_force(*record);
-}
-
-Result<std::optional<ledger::OfficerRecord>> OverlayState::officer_record(
-    const crypto::PublicKey& key) const {
-    if (const ledger::OfficerRecord* found = officers_.find(key))
-        return std::optional<ledger::OfficerRecord>(*found);
-    return base_->officer_record(key);
-}
-
-Result<std::uint64_t> OverlayState::admin_keys(std::string_view agency) const {
-    if (auto count = officers_.admin_keys(agency)) return *count;
-    return base_->admin_keys(agency);
-}
-
-Result<std::optional<ledger::ValidatorProposal>> OverlayState::validator_proposal(
-    const ledger::EventId& id) const {
-    if (const ledger::ValidatorProposal* found = validators_.find(id))
-        return std::optional<ledger::ValidatorProposal>(*found);
-    return base_->validator_proposal(id);
-}
-
-Result<ledger::ValidatorEpoch> OverlayState::latest_validators() const {
-    if (validators_.latest()) return *validators_.latest();
-    return base_->latest_validators();
-}
-
-Result<bool> OverlayState::has_read_request(const Hash32& request) const {
-    if (read_requests_.contains(request)) return true;
-    return base_->has_read_request(request);
-}
-
-void OverlayState::erase_read_request(const Hash32& request) {
-    read_requests_.erase(request);
-}
-
-void OverlayState::add(const ledger::EventEffects& effects) {
-    events_.insert(effects.id);
-    if (effects.read_request) read_requests_.insert(*effects.read_request);
-    for (const auto& state : effects.items)
-        items_.insert_or_assign(state.item, state);
-    if (effects.officer) officers_.put(*effects.officer);
-    if (effects.admins) officers_.put(*effects.admins);
-    if (effects.proposal) validators_.put(*effects.proposal);
-    if (effects.adopted) validators_.put(*effects.adopted);
-}
-
-void OverlayState::erase_item(std::string_view item_id) {
-    auto found = items_.find(item_id);
-    if (found != items_.end()) items_.erase(found);
-}
-
-void OverlayState::erase_event(const ledger::EventId& id) {
-    events_.erase(id);
-}
-
-void OverlayState::clear() {
-    items_.clear();
-    events_.clear();
-    read_requests_.clear();
-    officers_ = ledger::OfficerTable();
-    validators_ = ledger::ValidatorTable();
-}
-
 Mempool::Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits)
     : genesis_(genesis), limits_(limits), overlay_(committed) {}
 
@@ -115,7 +37,7 @@ Result<ledger::EventId> Mempool::admit(PendingEvent&& event, ledger::TimeMs now)
         }
         return tl::unexpected(effects.error().to_error());
     }
-    overlay_.add(*effects);
+    overlay_.apply(*effects);
     event.effects = std::move(*effects);
     event.seq = next_seq_++;
     bytes_ += event.bytes;
@@ -259,7 +181,7 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
         overlay_.erase_event(it->id);  // Its own id must not count as a duplicate (R7).
         auto effects = ledger::check_event(overlay_, it->envelope, it->id, now, genesis_);
         if (effects) {
-            overlay_.add(*effects);
+            overlay_.apply(*effects);
             const bool same_items = std::equal(
                 effects->items.begin(), effects->items.end(), it->effects.items.begin(),
                 it->effects.items.end(),
@@ -315,7 +237,7 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
     visit.erase(std::unique(visit.begin(), visit.end()), visit.end());
     for (Pending it : visit) {
         if (!touches(it->effects) && !overtaken(*it)) {
-            overlay_.add(it->effects);
+            overlay_.apply(it->effects);
             continue;
         }
         const ledger::EventId id = it->id;

@@ -68,36 +68,6 @@ struct PendingEvent {
     std::uint64_t seq = 0;         // Admission order (set by Mempool::admit).
 };
 
-// The committed state seen through the pending events' effects.
-class OverlayState final : public ledger::StateView {
-public:
-    explicit OverlayState(const ledger::StateView& base) : base_(&base) {}
-    [[nodiscard]] Result<std::optional<ledger::ItemState>> item(std::string_view item_id) const override;
-    [[nodiscard]] Result<bool> has_event(const ledger::EventId& id) const override;
-    [[nodiscard]] Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) const override;
-    [[nodiscard]] Result<std::optional<ledger::OfficerRecord>> officer_record(
-        const crypto::PublicKey& key) const override;
-    [[nodiscard]] Result<std::uint64_t> admin_keys(std::string_view agency) const override;
-    [[nodiscard]] Result<std::optional<ledger::ValidatorProposal>> validator_proposal(
-        const ledger::EventId& id) const override;
-    [[nodiscard]] Result<ledger::ValidatorEpoch> latest_validators() const override;
-    [[nodiscard]] Result<bool> has_read_request(const Hash32& request) const override;
-    void add(const ledger::EventEffects& effects);
-    void erase_read_request(const Hash32& request);
-    // Forget one item's pending state (reads fall through to the committed state) or one id.
-    void erase_item(std::string_view item_id);
-    void erase_event(const ledger::EventId& id);
-    void clear();
-
-private:
-    const ledger::StateView* base_;
-    std::map<std::string, ledger::ItemState, std::less<>> items_;
-    std::unordered_set<ledger::EventId, ledger::EventIdHash> events_;
-    std::set<Hash32> read_requests_;     // Pending read records' requests (R37).
-    ledger::OfficerTable officers_;      // Pending governance events' changes.
-    ledger::ValidatorTable validators_;  // Pending validator proposals, approvals and adoptions.
-};
-
 class Mempool {
 public:
     Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits = {});
@@ -162,7 +132,8 @@ private:
     // The pending events on each item (of their admission effects), so that a commit visits only
     // the events on the items it affected, never the whole pool.
     std::unordered_map<std::string, std::vector<Pending>> by_item_;
-    OverlayState overlay_;  // Reads through to the committed state.
+    // The committed state seen through the pending events' effects.
+    ledger::OverlayState overlay_;
     std::size_t bytes_ = 0;
     std::size_t reads_ = 0;  // Pending read records.
     std::uint64_t next_seq_ = 0;
