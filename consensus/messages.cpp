@@ -13,9 +13,7 @@ namespace {
 
 using crypto::Json;
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 std::string canonical(const Json& value) {
     auto text = crypto::canonicalize(value);

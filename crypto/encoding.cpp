@@ -48,6 +48,10 @@ std::string hex_encode(ByteView bytes) {
     return out;
 }
 
+std::string hex(const Hash32& hash) {
+    return hex_encode(hash.view());
+}
+
 Result<Bytes> hex_decode(std::string_view text) {
     if (text.size() % 2 != 0) {
         return make_error(ErrorCode::invalid_argument, "hex: odd length " + std::to_string(text.size()));

@@ -11,6 +11,8 @@
 namespace custos::crypto {
 
 [[nodiscard]] std::string hex_encode(ByteView bytes);
+// A digest as 64 lowercase hex digits: how hashes appear in JSON, messages and file names.
+[[nodiscard]] std::string hex(const Hash32& hash);
 // Accepts lowercase hex only, even length.
 [[nodiscard]] Result<Bytes> hex_decode(std::string_view text);
 // Decodes exactly 32 bytes of lowercase hex.

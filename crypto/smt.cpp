@@ -57,10 +57,6 @@ std::string smt_position_key(const SmtPosition& position) {
 
 namespace {
 
-std::string hex(const Hash32& hash) {
-    return hex_encode(hash.view());
-}
-
 SmtPosition child_position(const SmtPosition& parent, int bit) {
     SmtPosition child{.depth = static_cast<std::uint16_t>(parent.depth + 1), .path = parent.path};
     if (bit != 0) child.path.bytes[parent.depth / 8] |= static_cast<std::uint8_t>(0x80 >> (parent.depth % 8));

@@ -30,9 +30,7 @@ using store::Column;
 
 namespace {
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 // Audit only needs the root after each block, which MerkleTree keeps in its frontier: interior
 // nodes are dropped instead of kept, so replaying a large log costs no memory per leaf.

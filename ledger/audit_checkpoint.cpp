@@ -11,9 +11,7 @@ namespace custos::ledger {
 
 namespace {
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 std::string describe(Height height, const BlockHash& hash) {
     return "height " + std::to_string(height.value) + " block " + hex(hash.hash);

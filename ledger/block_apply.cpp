@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/assert.hpp"
+#include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/smt.hpp"
 #include "ledger/block.hpp"
@@ -76,10 +77,6 @@ void count_governance(std::optional<GovernanceHead>& after, const ApplyContext& 
 
 tl::unexpected<Error> bad_block(const BlockHeader& header, ErrorCode code, const std::string& why) {
     return make_error(code, "block " + std::to_string(header.height.value) + ": " + why);
-}
-
-std::string hex_of(const Hash32& hash) {
-    return block_hash_hex(BlockHash{hash});
 }
 
 // Everything about the header that does not need the events' effects.
@@ -233,14 +230,15 @@ Result<BlockEffects> apply_block_with_map(const StateView& state, const Block& b
     }
     if (header.log_root != log->root) {
         return bad_block(header, ErrorCode::verification_failed,
-                         "log_root " + hex_of(header.log_root) + ", expected " + hex_of(log->root));
+                         "log_root " + crypto::hex(header.log_root) + ", expected " + crypto::hex(log->root));
     }
     auto map = built_map ? Result<crypto::SmtChanges>(std::move(*built_map))
                          : state_after(overlay, context, governance);
     if (!map) return bad_block(header, map.error().code, map.error().message);
     if (header.state_root != map->root) {
-        return bad_block(header, ErrorCode::verification_failed,
-                         "state_root " + hex_of(header.state_root) + ", expected " + hex_of(map->root));
+        return bad_block(
+            header, ErrorCode::verification_failed,
+            "state_root " + crypto::hex(header.state_root) + ", expected " + crypto::hex(map->root));
     }
     effects.state_nodes = std::move(map->nodes);
     effects.state_root = map->root;

@@ -13,6 +13,7 @@
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
+#include "crypto/encoding.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/types.hpp"
 

@@ -14,9 +14,7 @@ using store::Column;
 
 namespace {
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 Error corrupt(std::string message) {
     return Error{ErrorCode::corruption, std::move(message)};

@@ -74,9 +74,7 @@ Result<std::string> read_file(const std::filesystem::path& path) {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 Json optional_round(const std::optional<ledger::Round>& round) {
     return round ? Json(round->value) : Json(nullptr);

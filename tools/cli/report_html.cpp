@@ -68,9 +68,7 @@ thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}
 .verdict,.warn{break-inside:avoid}a{color:inherit;text-decoration:none}}
 )";
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 std::string officer_text(const TimelineEntry& entry) {
     std::string text = entry.signer_name.empty() ? "(unknown officer)" : entry.signer_name;

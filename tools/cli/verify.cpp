@@ -136,9 +136,7 @@ Result<std::string> read_file(const std::string& path) {
     return text.str();
 }
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 void print_entry(const ledger::TimelineEntry& entry) {
     const ledger::Event& event = entry.envelope.event;
