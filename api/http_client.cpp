@@ -247,6 +247,16 @@ Result<tcp::resolver::results_type> resolve(asio::io_context& io, const std::str
     return endpoints;
 }
 
+// A one-shot request's channel (http_request, http_stream): resolves its host, then connects and
+// starts TLS when asked, under the request's deadline from now on.
+Status open_request_channel(asio::io_context& io, Channel& channel, const ClientRequest& request,
+                            const std::string& where) {
+    auto endpoints = resolve(io, request.host, request.port);
+    if (!endpoints) return tl::unexpected(endpoints.error());
+    channel.tcp.expires_after(std::chrono::milliseconds(request.timeout_ms));
+    return open_channel(io, channel, *endpoints, request.tls.get(), request.host, where);
+}
+
 }  // namespace
 
 std::string ClientResponse::header(std::string_view name) const {
@@ -295,15 +305,10 @@ Result<ClientResponse> http_request(const ClientRequest& request) {
     asio::io_context io;
     Channel channel(io);
     beast::flat_buffer buffer;
-    auto endpoints = resolve(io, request.host, request.port);
-    if (!endpoints) return tl::unexpected(endpoints.error());
     const std::string where = authority(request.host, request.port);
     // One deadline for the connection, the TLS handshake and the exchange.
-    channel.tcp.expires_after(std::chrono::milliseconds(request.timeout_ms));
-    if (auto opened = open_channel(io, channel, *endpoints, request.tls.get(), request.host, where);
-        !opened) {
+    if (auto opened = open_request_channel(io, channel, request, where); !opened)
         return tl::unexpected(opened.error());
-    }
     auto outcome = exchange(io, channel, buffer, *message);
     return outcome_result(outcome, request, where);
 }
@@ -406,11 +411,8 @@ Result<ClientResponse> http_stream(const ClientRequest& request, std::uint32_t i
     asio::io_context io;
     Channel channel(io);
     beast::flat_buffer buffer;
-    auto endpoints = resolve(io, request.host, request.port);
-    if (!endpoints) return tl::unexpected(endpoints.error());
     const std::string where = authority(request.host, request.port);
-    channel.tcp.expires_after(std::chrono::milliseconds(request.timeout_ms));
-    if (auto opened = open_channel(io, channel, *endpoints, request.tls.get(), request.host, where); !opened)
+    if (auto opened = open_request_channel(io, channel, request, where); !opened)
         return tl::unexpected(opened.error());
     // The request, then the answer's head.
     http::response_parser<http::string_body> parser;
