@@ -16,19 +16,6 @@ namespace {
 
 using crypto::hex;
 
-Error corrupt(std::string message) {
-    return Error{ErrorCode::corruption, std::move(message)};
-}
-
-// A required record: absent is not_found with `what` named.
-Result<std::string> get_required(const store::Db& db, Column column, std::string_view key,
-                                 std::string_view what) {
-    auto value = db.get(column, key);
-    if (!value) return tl::unexpected(value.error());
-    if (!value->has_value()) return make_error(ErrorCode::not_found, std::string(what) + " not found");
-    return std::move(**value);
-}
-
 Result<std::uint64_t> read_meta_u64(const store::Db& db, std::string_view key) {
     auto value = get_required(db, Column::meta, key, "meta " + std::string(key));
     if (!value) return tl::unexpected(value.error());
@@ -38,7 +25,21 @@ Result<std::uint64_t> read_meta_u64(const store::Db& db, std::string_view key) {
     return *number;
 }
 
-Result<BlockHeader> parse_header(std::string_view text, Height height) {
+}  // namespace
+
+Error corrupt(std::string message) {
+    return Error{ErrorCode::corruption, std::move(message)};
+}
+
+Result<std::string> get_required(const store::Db& db, store::Column column, std::string_view key,
+                                 std::string_view what) {
+    auto value = db.get(column, key);
+    if (!value) return tl::unexpected(value.error());
+    if (!value->has_value()) return make_error(ErrorCode::not_found, std::string(what) + " not found");
+    return std::move(**value);
+}
+
+Result<BlockHeader> parse_stored_header(std::string_view text, Height height) {
     auto json = crypto::parse_json(text);
     if (!json)
         return tl::unexpected(corrupt("block " + std::to_string(height.value) + ": " + json.error().message));
@@ -48,8 +49,6 @@ Result<BlockHeader> parse_header(std::string_view text, Height height) {
             corrupt("block " + std::to_string(height.value) + ": " + header.error().message));
     return header;
 }
-
-}  // namespace
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::Store(Store&&) noexcept = default;
@@ -229,7 +228,7 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
         if (!text)
             return tl::unexpected(
                 corrupt("meta height is " + std::to_string(*height) + ": " + text.error().message));
-        auto header = parse_header(*text, impl->height);
+        auto header = parse_stored_header(*text, impl->height);
         if (!header) return tl::unexpected(header.error());
         impl->last_header = std::move(*header);
     }

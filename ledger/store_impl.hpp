@@ -67,6 +67,15 @@ struct Store::Impl {
     [[nodiscard]] std::uint64_t log_size() const { return last_header ? last_header->log_size : 0; }
 };
 
+// Corruption: what the store reads back contradicts what it wrote (store.cpp).
+[[nodiscard]] Error corrupt(std::string message);
+// A record that must be there: absent is not_found naming `what` (store.cpp).
+[[nodiscard]] Result<std::string> get_required(const store::Db& db, store::Column column,
+                                               std::string_view key, std::string_view what);
+// The block header stored at `height`: a text that does not parse is corruption naming the height
+// (store.cpp).
+[[nodiscard]] Result<BlockHeader> parse_stored_header(std::string_view text, Height height);
+
 // Adds to `batch` the inbox index changes of a block (meta "offer/"): each transfer.offer puts
 // its entry, each accept, reject or cancel removes the one it ends. `store` is read as it is
 // before the batch (store_offers.cpp).

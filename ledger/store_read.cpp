@@ -14,18 +14,6 @@ using store::Column;
 
 namespace {
 
-Error corrupt(std::string message) {
-    return Error{ErrorCode::corruption, std::move(message)};
-}
-
-Result<std::string> get_required(const store::Db& db, Column column, std::string_view key,
-                                 const std::string& what) {
-    auto value = db.get(column, key);
-    if (!value) return tl::unexpected(value.error());
-    if (!value->has_value()) return make_error(ErrorCode::not_found, what + " not found");
-    return std::move(**value);
-}
-
 struct Position {
     Height height;
     std::uint64_t leaf_index = 0;
@@ -205,13 +193,8 @@ Result<BlockHeader> Store::header(Height height) const {
     auto text = get_required(impl_->db, Column::blocks, store::be64(height.value),
                              "block " + std::to_string(height.value));
     if (!text) return tl::unexpected(corrupt(text.error().message));
-    auto json = crypto::parse_json(*text);
-    if (!json)
-        return tl::unexpected(corrupt("block " + std::to_string(height.value) + ": " + json.error().message));
-    auto header = block_header_from_json(*json);
-    if (!header)
-        return tl::unexpected(
-            corrupt("block " + std::to_string(height.value) + ": " + header.error().message));
+    auto header = parse_stored_header(*text, height);
+    if (!header) return tl::unexpected(header.error());
     if (header->height != height) {
         return tl::unexpected(corrupt("block stored at height " + std::to_string(height.value) +
                                       " says height " + std::to_string(header->height.value)));
