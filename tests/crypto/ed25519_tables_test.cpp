@@ -12,6 +12,7 @@
 #include <string>
 
 #include "crypto/ed25519.hpp"
+#include "crypto/ed25519_forge.hpp"
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto_test_support.hpp"
@@ -22,71 +23,9 @@ namespace {
 using namespace custos;
 using namespace custos::crypto;
 using ed25519_tables::Verdict;
+using namespace custos::crypto::ed25519_forge;
 
 using test::decode_hex;
-
-bool libsodium_accepts(const PublicKey& key, ByteView message, const Signature& signature) {
-    return crypto_sign_verify_detached(signature.bytes.data(), message.data(), message.size(),
-                                       key.bytes.data()) == 0;
-}
-
-// An order-8 point (libsodium's own list of small-order encodings has it).
-constexpr std::string_view order_8_point = "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a";
-
-using Scalar = std::array<std::uint8_t, crypto_core_ed25519_SCALARBYTES>;
-using Point = std::array<std::uint8_t, crypto_core_ed25519_BYTES>;
-
-Point decode_hex_point(std::string_view hex) {
-    Bytes bytes = decode_hex(hex);
-    REQUIRE(bytes.size() == 32);
-    Point point{};
-    std::copy(bytes.begin(), bytes.end(), point.begin());
-    return point;
-}
-
-Scalar random_scalar() {
-    Scalar scalar{};
-    crypto_core_ed25519_scalar_random(scalar.data());
-    return scalar;
-}
-
-Point times_base(const Scalar& scalar) {
-    Point point{};
-    REQUIRE(crypto_scalarmult_ed25519_base_noclamp(point.data(), scalar.data()) == 0);
-    return point;
-}
-
-Point add_points(const Point& a, ByteView b) {
-    Point sum{};
-    REQUIRE(crypto_core_ed25519_add(sum.data(), a.data(), b.data()) == 0);
-    return sum;
-}
-
-// h = SHA-512(R || A || M) mod L, as RFC 8032 defines it.
-Scalar challenge(const Point& r, const PublicKey& key, ByteView message) {
-    crypto_hash_sha512_state state;
-    crypto_hash_sha512_init(&state);
-    crypto_hash_sha512_update(&state, r.data(), r.size());
-    crypto_hash_sha512_update(&state, key.bytes.data(), key.bytes.size());
-    crypto_hash_sha512_update(&state, message.data(), message.size());
-    std::array<std::uint8_t, 64> digest{};
-    crypto_hash_sha512_final(&state, digest.data());
-    Scalar h{};
-    crypto_core_ed25519_scalar_reduce(h.data(), digest.data());
-    return h;
-}
-
-// S = r + h a mod L, and the signature R || S.
-Signature make_signature(const Point& r_point, const Scalar& r, const Scalar& h, const Scalar& a) {
-    Scalar product{};
-    Scalar s{};
-    crypto_core_ed25519_scalar_mul(product.data(), h.data(), a.data());
-    crypto_core_ed25519_scalar_add(s.data(), r.data(), product.data());
-    Signature signature;
-    std::copy(r_point.begin(), r_point.end(), signature.bytes.begin());
-    std::copy(s.begin(), s.end(), signature.bytes.begin() + 32);
-    return signature;
-}
 
 }  // namespace
 
@@ -212,15 +151,15 @@ TEST_CASE("ed25519 tables: an R with a small-order component is rejected, as lib
     const std::string text = "seal broken";
     ByteView message = as_bytes(text);
     Scalar r = random_scalar();
-    Point r_point = add_points(times_base(r), decode_hex(order_8_point));
-    Signature signature = make_signature(r_point, r, challenge(r_point, *key, message), a);
+    Point r_point = add(times_base(r), point_from_hex(order_8_point));
+    Signature signature = signature_of(r_point, r, challenge(r_point, *key, message), a);
     CHECK_FALSE(libsodium_accepts(*key, message, signature));
     CHECK(ed25519_tables::verify_uncached(*key, message, signature) == Verdict::ask_libsodium);
     CHECK_FALSE(verify(*key, message, signature));
 
     // The honest R = rB with the same key does verify on both paths (the construction is right).
     Point honest_r = times_base(r);
-    Signature honest = make_signature(honest_r, r, challenge(honest_r, *key, message), a);
+    Signature honest = signature_of(honest_r, r, challenge(honest_r, *key, message), a);
     CHECK(libsodium_accepts(*key, message, honest));
     CHECK(ed25519_tables::verify_uncached(*key, message, honest) == Verdict::accepted);
 }
@@ -230,7 +169,7 @@ TEST_CASE("ed25519 tables: a key with a small-order component is left to libsodi
     // outside the prime-order subgroup, so the table path must not decide. With h = 0 mod 8 the
     // torsion part vanishes from [h]A' and libsodium accepts (R = rB, S = r + h a).
     Scalar a = random_scalar();
-    auto key = public_key_from_bytes(add_points(times_base(a), decode_hex(order_8_point)));
+    auto key = public_key_from_bytes(add(times_base(a), point_from_hex(order_8_point)));
     REQUIRE(key.has_value());
     CHECK(crypto_core_ed25519_is_valid_point(key->bytes.data()) == 0);
     Bytes message(16, 0);
@@ -242,7 +181,7 @@ TEST_CASE("ed25519 tables: a key with a small-order component is left to libsodi
         Point r_point = times_base(r);
         Scalar h = challenge(r_point, *key, message);
         if ((h[0] & 7) != 0) continue;
-        Signature signature = make_signature(r_point, r, h, a);
+        Signature signature = signature_of(r_point, r, h, a);
         CHECK(libsodium_accepts(*key, message, signature));
         CHECK(ed25519_tables::verify_uncached(*key, message, signature) == Verdict::ask_libsodium);
         CHECK(verify(*key, message, signature));
@@ -259,16 +198,7 @@ TEST_CASE("ed25519 tables: an S at or above L is refused by the table path, as l
     const std::string text = "access";
     Signature signature = key.sign(as_bytes(text));
     // S + L: the same point equation, but not canonical; libsodium refuses it.
-    const Scalar order = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
-                          0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
-                          0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
-    unsigned carry = 0;
-    for (std::size_t i = 0; i < 32; ++i) {
-        unsigned sum = signature.bytes[32 + i] + order[i] + carry;
-        signature.bytes[32 + i] = static_cast<std::uint8_t>(sum);
-        carry = sum >> 8;
-    }
-    REQUIRE(carry == 0);
+    signature = with_s_plus_order(signature);
     CHECK_FALSE(libsodium_accepts(key.public_key(), as_bytes(text), signature));
     CHECK(ed25519_tables::verify_uncached(key.public_key(), as_bytes(text), signature) ==
           Verdict::ask_libsodium);
@@ -276,9 +206,6 @@ TEST_CASE("ed25519 tables: an S at or above L is refused by the table path, as l
 }
 
 namespace {
-
-// The point of order 2, (0, -1): y = p - 1.
-constexpr std::string_view order_2_point = "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f";
 
 // A test copy of crypto_core_ed25519_is_valid_point as libsodium shipped it before the fix for
 // CVE-2025-69277 (1.0.18-RELEASE, and distributions that ship it unpatched): its subgroup check
@@ -292,7 +219,7 @@ int unpatched_is_valid_point(const unsigned char* point) {
         all_ones = all_ones && point[i] == 0xff;
     if (all_ones) return 0;
     Point shifted{};
-    const Bytes t2 = decode_hex(order_2_point);
+    const Point t2 = point_from_hex(order_2_point);
     if (crypto_core_ed25519_add(shifted.data(), point, t2.data()) != 0) return 0;
     return crypto_core_ed25519_is_valid_point(shifted.data());
 }
@@ -341,7 +268,7 @@ namespace {
 // refuses (R is of small order).
 struct TorsionKey {
     Scalar a = random_scalar();
-    PublicKey key = public_key_from_bytes(add_points(times_base(a), decode_hex(order_2_point))).value();
+    PublicKey key = public_key_from_bytes(add(times_base(a), point_from_hex(order_2_point))).value();
 
     // A message whose challenge for R has the wanted parity, and the signature R || h a (+ r).
     std::pair<Bytes, Signature> sign(const Point& r_point, const Scalar& r, bool h_odd) const {
@@ -350,7 +277,7 @@ struct TorsionKey {
             message[0] = static_cast<std::uint8_t>(attempt);
             message[1] = static_cast<std::uint8_t>(attempt >> 8);
             Scalar h = challenge(r_point, key, message);
-            if (((h[0] & 1) != 0) == h_odd) return {message, make_signature(r_point, r, h, a)};
+            if (((h[0] & 1) != 0) == h_odd) return {message, signature_of(r_point, r, h, a)};
         }
         FAIL("no message with the wanted challenge parity");
         return {};
@@ -373,7 +300,7 @@ TEST_CASE(
     // Its holder is an officer in force: the ledger vouches for the key twice.
     ed25519_tables::note_known_key(torsion.key);
     ed25519_tables::note_known_key(torsion.key);
-    auto [forged_message, forged] = torsion.sign(decode_hex_point(order_2_point), Scalar{}, /*h_odd=*/true);
+    auto [forged_message, forged] = torsion.sign(point_from_hex(order_2_point), Scalar{}, /*h_odd=*/true);
     CHECK_FALSE(libsodium_accepts(torsion.key, forged_message, forged));
     CHECK(ed25519_tables::verify(torsion.key, forged_message, forged) == Verdict::ask_libsodium);
     CHECK(ed25519_tables::verify_uncached(torsion.key, forged_message, forged) == Verdict::ask_libsodium);
@@ -382,20 +309,11 @@ TEST_CASE(
 }
 
 TEST_CASE("ed25519 tables: R of small order is refused, under each encoding and with the sign bit set") {
-    // libsodium's list: y = 0, 1, the two order-8 y, p - 1, p and p + 1 (the top bit masked).
-    const char* encodings[] = {
-        "0000000000000000000000000000000000000000000000000000000000000000",
-        "0100000000000000000000000000000000000000000000000000000000000000",
-        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    };
+    // libsodium's list (ed25519_forge.hpp, apart from the table path's own), the top bit masked.
     TorsionKey torsion;
-    for (const char* hex : encodings) {
+    for (std::string_view hex : small_order_encodings) {
         for (std::uint8_t sign : {0x00, 0x80}) {
-            Point r_point = decode_hex_point(hex);
+            Point r_point = point_from_hex(hex);
             r_point[31] |= sign;
             INFO(hex << " sign " << int(sign));
             auto [message, signature] = torsion.sign(r_point, Scalar{}, /*h_odd=*/true);

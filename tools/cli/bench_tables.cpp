@@ -16,6 +16,7 @@
 #include <string>
 
 #include "crypto/ed25519.hpp"
+#include "crypto/ed25519_forge.hpp"
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
 #include "tools/cli/commands.hpp"
@@ -24,8 +25,7 @@ namespace custos::cli {
 namespace {
 
 namespace tables = crypto::ed25519_tables;
-using Point = std::array<std::uint8_t, 32>;
-using Scalar = std::array<std::uint8_t, 32>;
+using namespace crypto::ed25519_forge;
 
 constexpr std::string_view usage =
     "usage: custos bench tables [--seconds N] [--seed N]\n"
@@ -34,37 +34,6 @@ constexpr std::string_view usage =
     "and torsion-key signatures for N seconds (default 10, at most 600) and prints the counts.\n"
     "Exit 0 when the table path accepted every valid signature and nothing libsodium refuses;\n"
     "1 otherwise. One thread.\n";
-
-// Small-order points: order 2, 4 and 8 (libsodium's encodings).
-constexpr std::array<std::string_view, 3> torsion_points = {
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-};
-constexpr std::array<std::string_view, 7> small_order_encodings = {
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-};
-constexpr Scalar group_order = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
-                                0xa2, 0xde, 0xf9, 0xde, 0x14, 0,    0,    0,    0,    0,    0,
-                                0,    0,    0,    0,    0,    0,    0,    0,    0,    0x10};
-
-Point point_from_hex(std::string_view hex) {
-    Point point{};
-    auto bytes = crypto::hex_decode(hex);
-    if (bytes && bytes->size() == point.size()) std::copy(bytes->begin(), bytes->end(), point.begin());
-    return point;
-}
-
-bool libsodium_accepts(const crypto::PublicKey& key, ByteView message, const crypto::Signature& signature) {
-    return crypto_sign_verify_detached(signature.bytes.data(), message.data(), message.size(),
-                                       key.bytes.data()) == 0;
-}
 
 struct Counts {
     std::uint64_t valid = 0, valid_table_accepted = 0;
@@ -109,12 +78,7 @@ void valid_and_damaged(Counts& counts, std::mt19937_64& random) {
                 damaged_message[(bit / 8) % damaged_message.size()] ^=
                     static_cast<std::uint8_t>(1u << (bit % 8));
             } else if (kind == 3) {
-                unsigned carry = 0;  // S + L: the same equation, S not canonical.
-                for (std::size_t i = 0; i < 32; ++i) {
-                    unsigned sum = damaged.bytes[32 + i] + group_order[i] + carry;
-                    damaged.bytes[32 + i] = static_cast<std::uint8_t>(sum);
-                    carry = sum >> 8;
-                }
+                damaged = with_s_plus_order(damaged);  // The same equation, S not canonical.
             } else if (kind == 4) {
                 Point r = point_from_hex(small_order_encodings[bit % small_order_encodings.size()]);
                 r[31] |= static_cast<std::uint8_t>((bit & 8) != 0 ? 0x80 : 0);
@@ -134,55 +98,27 @@ void valid_and_damaged(Counts& counts, std::mt19937_64& random) {
 // A = aB + T; signatures R || S with S = r + h a, R = rB + kT where k + h = 0 mod 8 makes the
 // cofactorless equation hold ([S]B - [h]A = rB - hT = R); r = 0 gives R of small order.
 void torsion(Counts& counts, std::mt19937_64& random) {
-    Scalar a{};
-    crypto_core_ed25519_scalar_random(a.data());
-    Point a_point{};
-    if (crypto_scalarmult_ed25519_base_noclamp(a_point.data(), a.data()) != 0) return;
+    constexpr std::array<std::string_view, 3> torsion_points = {order_2_point, order_4_point, order_8_point};
+    const Scalar a = random_scalar();
     const Point t = point_from_hex(torsion_points[random() % torsion_points.size()]);
-    Point key_bytes{};
-    if (crypto_core_ed25519_add(key_bytes.data(), a_point.data(), t.data()) != 0) return;
-    crypto::PublicKey key;
-    std::copy(key_bytes.begin(), key_bytes.end(), key.bytes.begin());
+    const crypto::PublicKey key = crypto::public_key_from_bytes(add(times_base(a), t)).value();
     ++counts.torsion_keys;
     tables::note_known_key(key);
     tables::note_known_key(key);
     for (int round = 0; round < 8; ++round) {
-        Scalar r{};
-        const bool small_r = round % 2 == 1;
-        if (!small_r) crypto_core_ed25519_scalar_random(r.data());
-        Point r_base{};  // rB, or the identity for r = 0.
-        if (small_r) {
-            r_base = point_from_hex(small_order_encodings[1]);
-        } else if (crypto_scalarmult_ed25519_base_noclamp(r_base.data(), r.data()) != 0) {
-            continue;
-        }
+        // rB, or the identity for r = 0 (R of small order).
+        const Scalar r = round % 2 == 1 ? Scalar{} : random_scalar();
+        const Point r_base = times_base(r);
         Bytes message(24);
         for (auto& byte : message)
             byte = static_cast<std::uint8_t>(random());
         for (unsigned k = 0; k < 8; ++k) {
-            // R = rB + kT.
-            Point r_point = r_base;
-            for (unsigned i = 0; i < k; ++i) {
-                Point sum{};
-                if (crypto_core_ed25519_add(sum.data(), r_point.data(), t.data()) != 0) break;
-                r_point = sum;
-            }
-            crypto_hash_sha512_state state;
-            crypto_hash_sha512_init(&state);
-            crypto_hash_sha512_update(&state, r_point.data(), r_point.size());
-            crypto_hash_sha512_update(&state, key.bytes.data(), key.bytes.size());
-            crypto_hash_sha512_update(&state, message.data(), message.size());
-            std::array<std::uint8_t, 64> digest{};
-            crypto_hash_sha512_final(&state, digest.data());
-            Scalar h{};
-            crypto_core_ed25519_scalar_reduce(h.data(), digest.data());
+            Point r_point = r_base;  // R = rB + kT.
+            for (unsigned i = 0; i < k; ++i)
+                r_point = add(r_point, t);
+            const Scalar h = challenge(r_point, key, message);
             if (((k + h[0]) & 7) != 0) continue;
-            Scalar product{}, s{};
-            crypto_core_ed25519_scalar_mul(product.data(), h.data(), a.data());
-            crypto_core_ed25519_scalar_add(s.data(), r.data(), product.data());
-            crypto::Signature signature;
-            std::copy(r_point.begin(), r_point.end(), signature.bytes.begin());
-            std::copy(s.begin(), s.end(), signature.bytes.begin() + 32);
+            const crypto::Signature signature = signature_of(r_point, r, h, a);
             bool libsodium = false;
             compare(counts, key, message, signature, libsodium);
             ++counts.torsion_signatures;
