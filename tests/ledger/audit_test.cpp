@@ -49,42 +49,6 @@ const AuditViolation& violation_of(const AuditReport& report) {
     return *report.violation;
 }
 
-// Writes `events` as block height+1 directly into the database, around the rule engine: the
-// header, leaves, tree nodes and a genuine certificate are all consistent, only the custody
-// rules are not consulted.
-void write_block_around_rules(AuditWorld& world, const std::vector<Envelope>& events) {
-    Store& store = world.store;
-    const BlockHeader& previous = *store.last_header();
-    BlockHeader header;
-    header.chain_id = previous.chain_id;
-    header.height = Height{previous.height.value + 1};
-    header.time = world.workload.block_time(header.height);
-    header.previous = block_hash(previous);
-    header.validators_hash = world.workload.genesis().validators.hash();
-    header.proposer = previous.proposer;
-    header.events_hash = events_hash(events);
-
-    store::DbNodeStore nodes(store.db());
-    auto tree = crypto::MerkleTree::open(nodes, previous.log_size);
-    REQUIRE(tree.has_value());
-    store::Batch batch;
-    for (const auto& envelope : events) {
-        const std::string leaf = canonical_envelope(envelope);
-        batch.put(Column::events, store::be64(tree->size()), leaf);
-        std::string position = store::be64(header.height.value);
-        store::append_be64(position, tree->size());
-        batch.put(Column::event_positions, store::hash_key(event_id(envelope.event).hash), position);
-        tree->append(crypto::merkle_leaf_hash(as_bytes(leaf)));
-    }
-    nodes.flush_into(batch);
-    header.log_size = tree->size();
-    header.log_root = tree->root();
-    batch.put(Column::blocks, store::be64(header.height.value), canonical_block_header(header));
-    batch.put(Column::certificates, store::be64(header.height.value), world.workload.certify(header).note);
-    batch.put(Column::meta, store::meta_key::height, store::be64(header.height.value));
-    REQUIRE(store.db().write(std::move(batch), true).has_value());
-}
-
 }  // namespace
 
 TEST_CASE("audit: a store written through append_block verifies whole") {
@@ -266,7 +230,11 @@ TEST_CASE("audit: a rule-breaking event written around the rule engine is named 
     event.prev = target->head;
     event.digests = target->digests;
     const Envelope breaking = world.workload.sign_as("DE-BKA", event);
-    write_block_around_rules(world, {breaking});
+    test::write_block_around_rules(
+        world.store, {breaking},
+        world.workload.block_time(Height{world.store.last_header()->height.value + 1}),
+        world.workload.genesis().validators.hash(),
+        [&](const BlockHeader& header) { return world.workload.certify(header); });
 
     auto report = world.audit();
     const auto& violation = violation_of(report);

@@ -413,52 +413,15 @@ TEST_CASE("governance audit: a changed governance event and a changed officer re
     }
 }
 
-namespace {
-
-// Writes `events` as the next block straight into the store's database, around the rule engine:
-// header, leaves, tree nodes and certificate are consistent, only the rules are not consulted.
-void write_block_around_rules(GovernedStore& governed, const std::vector<Envelope>& events,
-                              const char* time) {
-    Store& store = governed.store;
-    const BlockHeader& previous = *store.last_header();
-    BlockHeader header;
-    header.chain_id = previous.chain_id;
-    header.height = Height{previous.height.value + 1};
-    header.time = test::at(time);
-    header.previous = block_hash(previous);
-    header.validators_hash = governed.world.genesis.validators.hash();
-    header.proposer = previous.proposer;
-    header.events_hash = events_hash(events);
-    store::DbNodeStore nodes(store.db());
-    auto tree = crypto::MerkleTree::open(nodes, previous.log_size);
-    REQUIRE(tree.has_value());
-    store::Batch batch;
-    for (const auto& envelope : events) {
-        const std::string leaf = canonical_envelope(envelope);
-        batch.put(store::Column::events, store::be64(tree->size()), leaf);
-        std::string position = store::be64(header.height.value);
-        store::append_be64(position, tree->size());
-        batch.put(store::Column::event_positions, store::hash_key(event_id(envelope.event).hash), position);
-        tree->append(crypto::merkle_leaf_hash(as_bytes(leaf)));
-    }
-    nodes.flush_into(batch);
-    header.log_size = tree->size();
-    header.log_root = tree->root();
-    batch.put(store::Column::blocks, store::be64(header.height.value), canonical_block_header(header));
-    batch.put(store::Column::certificates, store::be64(header.height.value),
-              certify(governed.world, header).note);
-    batch.put(store::Column::meta, store::meta_key::height, store::be64(header.height.value));
-    REQUIRE(store.db().write(std::move(batch), true).has_value());
-}
-
-}  // namespace
-
 TEST_CASE("governance audit: an event by a revoked key written around the rules is R23 at its place") {
     GovernedStore governed;
     Event seal = governed.world.next_event(EventKind::seal, "ITEM-A", "NL-POL", "2026-02-04T10:00:00.000Z");
     seal.seal = "SEAL-0009";
     const Envelope forged = sign_event(seal, governed.added.key);
-    write_block_around_rules(governed, {forged}, "2026-02-04T10:00:01.000Z");
+    test::write_block_around_rules(governed.store, {forged}, test::at("2026-02-04T10:00:01.000Z"),
+                                   governed.world.genesis.validators.hash(), [&](const BlockHeader& header) {
+                                       return certify(governed.world, header);
+                                   });
     const AuditReport report = governed.audit();
     REQUIRE(report.violation.has_value());
     CHECK(report.violation->height == Height{4});

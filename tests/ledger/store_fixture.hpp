@@ -6,13 +6,17 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "crypto/merkle.hpp"
 #include "crypto/smt.hpp"
 #include "ledger/store.hpp"
+#include "ledger/store_keys.hpp"
+#include "ledger/store_nodes.hpp"
 #include "ledger/store_workload.hpp"
 
 namespace custos::test {
@@ -64,6 +68,45 @@ inline std::vector<ledger::CertifiedBlock> fill_store(ledger::Store& store,
         made.push_back(std::move(*next));
     }
     return made;
+}
+
+// Writes `events` as the next block straight into the store's database, around the rule engine:
+// header (at `time`, certified by the set of `validators_hash`), leaves, tree nodes and the
+// certificate `certify` gives are consistent, only the custody rules are not consulted.
+inline void write_block_around_rules(
+    ledger::Store& store, const std::vector<ledger::Envelope>& events, ledger::TimeMs time,
+    const Hash32& validators_hash,
+    const std::function<ledger::Certificate(const ledger::BlockHeader&)>& certify) {
+    using ledger::store::Column;
+    namespace keys = ledger::store;
+    const ledger::BlockHeader& previous = *store.last_header();
+    ledger::BlockHeader header;
+    header.chain_id = previous.chain_id;
+    header.height = ledger::Height{previous.height.value + 1};
+    header.time = time;
+    header.previous = ledger::block_hash(previous);
+    header.validators_hash = validators_hash;
+    header.proposer = previous.proposer;
+    header.events_hash = ledger::events_hash(events);
+    keys::DbNodeStore nodes(store.db());
+    auto tree = crypto::MerkleTree::open(nodes, previous.log_size);
+    REQUIRE(tree.has_value());
+    keys::Batch batch;
+    for (const auto& envelope : events) {
+        const std::string leaf = ledger::canonical_envelope(envelope);
+        batch.put(Column::events, keys::be64(tree->size()), leaf);
+        std::string position = keys::be64(header.height.value);
+        keys::append_be64(position, tree->size());
+        batch.put(Column::event_positions, keys::hash_key(ledger::event_id(envelope.event).hash), position);
+        tree->append(crypto::merkle_leaf_hash(as_bytes(leaf)));
+    }
+    nodes.flush_into(batch);
+    header.log_size = tree->size();
+    header.log_root = tree->root();
+    batch.put(Column::blocks, keys::be64(header.height.value), ledger::canonical_block_header(header));
+    batch.put(Column::certificates, keys::be64(header.height.value), certify(header).note);
+    batch.put(Column::meta, keys::meta_key::height, keys::be64(header.height.value));
+    REQUIRE(store.db().write(std::move(batch), true).has_value());
 }
 
 using MapNodes = std::map<crypto::SmtPosition, crypto::SmtNode>;
