@@ -198,4 +198,12 @@ inline std::string status_line(const std::string& raw) {
     return raw.substr(0, raw.find("\r\n"));
 }
 
+// The JSON body of a 200 answer (the test stops, showing the body, on any other status).
+inline crypto::Json json_of(const ClientResponse& response) {
+    REQUIRE_MESSAGE(response.status == 200, response.body);
+    auto json = crypto::parse_json(response.body);
+    REQUIRE(json.has_value());
+    return *json;
+}
+
 }  // namespace custos::api::test

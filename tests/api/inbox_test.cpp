@@ -8,13 +8,6 @@ namespace custos::api::test {
 
 namespace {
 
-Json json_of(const ClientResponse& response) {
-    REQUIRE(response.status == 200);
-    auto json = crypto::parse_json(response.body);
-    REQUIRE(json.has_value());
-    return *json;
-}
-
 std::vector<std::string> items_of(const Json& page) {
     std::vector<std::string> items;
     for (const auto& offer : page["offers"])

@@ -8,13 +8,6 @@ namespace custos::api::test {
 
 namespace {
 
-Json json_of(const ClientResponse& response) {
-    REQUIRE(response.status == 200);
-    auto json = crypto::parse_json(response.body);
-    REQUIRE(json.has_value());
-    return *json;
-}
-
 // Every page of `target` (which has a query already) by `limit`, following `next` as `param`:
 // the values of `member` of each entry of the array `field`.
 std::vector<std::string> every_page(Fixture& fixture, const std::string& target, const std::string& field,

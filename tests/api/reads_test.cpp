@@ -10,13 +10,6 @@ namespace custos::api::test {
 
 namespace {
 
-Json json_of(const ClientResponse& response) {
-    REQUIRE_MESSAGE(response.status == 200, response.body);
-    auto json = crypto::parse_json(response.body);
-    REQUIRE(json.has_value());
-    return *json;
-}
-
 // What R35 and R36 check (ledger/rules_read.cpp), here against the record the server built.
 void check_signed_as_recorded(const ledger::ReadRecord& read, const TestOfficer& officer,
                               const std::string& target) {
