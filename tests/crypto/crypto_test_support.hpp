@@ -11,8 +11,10 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "crypto/encoding.hpp"
+#include "crypto/merkle.hpp"
 
 namespace custos::test {
 
@@ -44,5 +46,18 @@ struct TempDir {
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
 };
+
+// Leaf hashes of the synthetic Merkle trees: leaf i is the 8-byte little-endian encoding of i.
+inline std::vector<Hash32> synthetic_leaves(std::size_t count) {
+    std::vector<Hash32> leaves;
+    leaves.reserve(count);
+    for (std::uint64_t i = 0; i < count; ++i) {
+        std::uint8_t data[8];
+        for (std::size_t b = 0; b < 8; ++b)
+            data[b] = static_cast<std::uint8_t>(i >> (8 * b));
+        leaves.push_back(crypto::merkle_leaf_hash(ByteView(data, sizeof data)));
+    }
+    return leaves;
+}
 
 }  // namespace custos::test

@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "crypto/merkle.hpp"
+#include "crypto_test_support.hpp"
 
 using namespace custos;
 using namespace custos::crypto;
+using custos::test::synthetic_leaves;
 
 namespace {
 
@@ -43,18 +45,6 @@ public:
     MemoryNodeStore inner;
     bool failing = false;
 };
-
-std::vector<Hash32> synthetic_leaves(std::size_t count) {
-    std::vector<Hash32> leaves;
-    leaves.reserve(count);
-    for (std::uint64_t i = 0; i < count; ++i) {
-        std::uint8_t data[8];
-        for (std::size_t b = 0; b < 8; ++b)
-            data[b] = static_cast<std::uint8_t>(i >> (8 * b));
-        leaves.push_back(merkle_leaf_hash(ByteView(data, sizeof data)));
-    }
-    return leaves;
-}
 
 // MTH(D[start:end]) straight from RFC 9162 section 2.1.1, hashing every leaf: the reference.
 Hash32 naive_root(const std::vector<Hash32>& leaves, std::size_t start, std::size_t end) {

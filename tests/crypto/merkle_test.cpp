@@ -14,10 +14,12 @@
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
+#include "crypto_test_support.hpp"
 #include "vectors_path.hpp"
 
 using namespace custos;
 using namespace custos::crypto;
+using custos::test::synthetic_leaves;
 
 namespace {
 
@@ -140,19 +142,6 @@ std::vector<Hash32> naive_subproof(const std::vector<Hash32>& leaves, std::size_
 Hash32 flip_bit(Hash32 hash, std::size_t seed) {
     hash.bytes[(seed * 13) % hash.bytes.size()] ^= static_cast<std::uint8_t>(1U << (seed % 8));
     return hash;
-}
-
-// Leaf hashes of the synthetic trees: leaf i is the 8-byte little-endian encoding of i.
-std::vector<Hash32> synthetic_leaves(std::size_t count) {
-    std::vector<Hash32> leaves;
-    leaves.reserve(count);
-    for (std::uint64_t i = 0; i < count; ++i) {
-        std::uint8_t data[8];
-        for (std::size_t b = 0; b < 8; ++b)
-            data[b] = static_cast<std::uint8_t>(i >> (8 * b));
-        leaves.push_back(merkle_leaf_hash(ByteView(data, sizeof data)));
-    }
-    return leaves;
 }
 
 MerkleTree fresh_tree(NodeStore& store, const std::vector<Hash32>& leaves) {
