@@ -50,6 +50,35 @@ Result<BlockHeader> parse_stored_header(std::string_view text, Height height) {
     return header;
 }
 
+Status scan_id_pairs(const store::Db& db, std::string_view prefix, std::string_view first,
+                     std::string_view after, std::size_t limit, std::string_view what,
+                     const std::function<bool(std::string_view second, std::string_view value)>& take) {
+    std::string under(prefix);
+    store::append_id(under, first);
+    // The first key after `after`'s: its own key followed by a zero byte.
+    const std::string start =
+        after.empty() ? under : store::id_pair_key(prefix, first, after) + std::string(1, '\0');
+    std::size_t taken = 0;
+    Status bad = {};
+    auto scanned = db.scan_from(Column::meta, start, [&](std::string_view key, std::string_view value) {
+        if (!key.starts_with(under) || taken >= limit) return false;
+        const std::string_view rest = key.substr(under.size());
+        const bool well_formed =
+            rest.size() >= 2 &&
+            static_cast<std::size_t>((static_cast<std::uint8_t>(rest[0]) << 8) |
+                                     static_cast<std::uint8_t>(rest[1])) == rest.size() - 2 &&
+            take(rest.substr(2), value);
+        if (!well_formed) {
+            bad = make_error(ErrorCode::corruption, "a malformed " + std::string(what) + " index entry");
+            return false;
+        }
+        ++taken;
+        return true;
+    });
+    if (!scanned) return scanned;
+    return bad;
+}
+
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::Store(Store&&) noexcept = default;
 Store& Store::operator=(Store&&) noexcept = default;

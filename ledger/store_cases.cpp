@@ -31,27 +31,13 @@ void put_case_index(store::Batch& batch, const Block& block) {
 Result<std::vector<std::string>> Store::agency_cases(std::string_view agency, std::string_view after_case,
                                                      std::size_t limit) const {
     limit = std::min(limit, store_read_entries_max);
-    std::string prefix(store::meta_key::agency_case_prefix);
-    store::append_id(prefix, agency);
-    // The first key after `after_case`'s: its own key followed by a zero byte.
-    const std::string start =
-        after_case.empty() ? prefix : agency_case_key(agency, after_case) + std::string(1, '\0');
     std::vector<std::string> cases;
-    Status bad = {};
-    auto scanned = impl_->db.scan_from(Column::meta, start, [&](std::string_view key, std::string_view) {
-        if (!key.starts_with(prefix) || cases.size() >= limit) return false;
-        const std::string_view rest = key.substr(prefix.size());
-        if (rest.size() < 2 ||
-            static_cast<std::size_t>((static_cast<std::uint8_t>(rest[0]) << 8) |
-                                     static_cast<std::uint8_t>(rest[1])) != rest.size() - 2) {
-            bad = make_error(ErrorCode::corruption, "a malformed case index entry");
-            return false;
-        }
-        cases.emplace_back(rest.substr(2));
-        return true;
-    });
+    auto scanned = scan_id_pairs(impl_->db, store::meta_key::agency_case_prefix, agency, after_case, limit,
+                                 "case", [&](std::string_view case_id, std::string_view) {
+                                     cases.emplace_back(case_id);
+                                     return true;
+                                 });
     if (!scanned) return tl::unexpected(scanned.error());
-    if (!bad) return tl::unexpected(bad.error());
     return cases;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,15 @@ struct Store::Impl {
 // The block header stored at `height`: a text that does not parse is corruption naming the height
 // (store.cpp).
 [[nodiscard]] Result<BlockHeader> parse_stored_header(std::string_view text, Height height);
+
+// The entries of a meta index keyed `prefix` str first str second (store_keys.hpp's
+// id_pair_key) under one `first`, in `second` order after `after` (empty: from the start), at
+// most `limit`: `take(second, value)` for each, which says whether the value was well formed. A
+// malformed key or value is corruption naming "a malformed <what> index entry" (store.cpp).
+[[nodiscard]] Status scan_id_pairs(
+    const store::Db& db, std::string_view prefix, std::string_view first, std::string_view after,
+    std::size_t limit, std::string_view what,
+    const std::function<bool(std::string_view second, std::string_view value)>& take);
 
 // Adds to `batch` the inbox index changes of a block (meta "offer/"): each transfer.offer puts
 // its entry, each accept, reject or cancel removes the one it ends. `store` is read as it is

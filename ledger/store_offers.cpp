@@ -70,26 +70,15 @@ Result<std::vector<PendingOfferEntry>> Store::pending_offers(std::string_view ag
                                                              std::string_view after_item,
                                                              std::size_t limit) const {
     limit = std::min(limit, store_read_entries_max);
-    std::string prefix(store::meta_key::offer_prefix);
-    store::append_id(prefix, agency);
-    // The first key after `after_item`'s: its own key followed by a zero byte.
-    std::string start = after_item.empty() ? prefix : offer_key(agency, after_item) + std::string(1, '\0');
     std::vector<PendingOfferEntry> entries;
-    Status bad = {};
     auto scanned =
-        impl_->db.scan_from(Column::meta, start, [&](std::string_view key, std::string_view value) {
-            if (!key.starts_with(prefix) || entries.size() >= limit) return false;
-            std::string_view rest = key.substr(prefix.size());
-            auto offer = store::hash_from_value(value);
-            if (rest.size() < 2 || !offer) {
-                bad = make_error(ErrorCode::corruption, "a malformed offer index entry");
-                return false;
-            }
-            entries.push_back(PendingOfferEntry{std::string(rest.substr(2)), EventId{*offer}});
-            return true;
-        });
+        scan_id_pairs(impl_->db, store::meta_key::offer_prefix, agency, after_item, limit, "offer",
+                      [&](std::string_view item, std::string_view value) {
+                          auto offer = store::hash_from_value(value);
+                          if (offer) entries.push_back(PendingOfferEntry{std::string(item), EventId{*offer}});
+                          return offer.has_value();
+                      });
     if (!scanned) return tl::unexpected(scanned.error());
-    if (!bad) return tl::unexpected(bad.error());
     return entries;
 }
 
