@@ -134,6 +134,28 @@ std::vector<Finding> judge(Localnet& net, History& history, const Tally& tally, 
     return findings;
 }
 
+// Both partition scenarios' second half: the ring 0-1-2-3-0 (each validator reaches its two
+// neighbours only: three of four still meet) for 2.5 s, then one link, chosen by the round, cut
+// and healed ten times in quick succession; `heal` after each.
+template <typename Heal>
+void ring_then_flap(Localnet& net, int round, Tally& tally, const Heal& heal) {
+    net.partition({0}, {2});  // The diagonals cut.
+    net.partition({1}, {3});
+    ++tally.faults;
+    sleep_ms(2500);
+    heal();
+    const std::size_t a = static_cast<std::size_t>(round) % validator_count;
+    const std::size_t b = (a + 1) % validator_count;
+    for (int flap = 0; flap < 10; ++flap) {
+        net.partition({a}, {b});
+        ++tally.faults;
+        sleep_ms(300);
+        net.partition({a}, {b}, /*cut=*/false);
+        sleep_ms(300);
+    }
+    heal();
+}
+
 }  // namespace
 
 TEST_CASE("chaos check: each property's checker reports a history that breaks it (negative controls)") {
@@ -362,21 +384,7 @@ TEST_CASE("chaos: partitions under load: each validator cut off in turn, 2|2, a 
             ++tally.faults;
             sleep_ms(2500);
             heal();
-            net.partition({0}, {2});  // The ring 0-1-2-3-0: the diagonals cut.
-            net.partition({1}, {3});
-            ++tally.faults;
-            sleep_ms(2500);
-            heal();
-            const std::size_t a = static_cast<std::size_t>(round) % validator_count;
-            const std::size_t b = (a + 1) % validator_count;
-            for (int flap = 0; flap < 10; ++flap) {
-                net.partition({a}, {b});
-                ++tally.faults;
-                sleep_ms(300);
-                net.partition({a}, {b}, /*cut=*/false);
-                sleep_ms(300);
-            }
-            heal();
+            ring_then_flap(net, round, tally, heal);
         }
         done = true;
     });
@@ -457,21 +465,7 @@ TEST_CASE(
                 halves_grew = std::max(halves_grew,
                                        top_cut && top_healed ? *top_healed - *top_cut : std::uint64_t{1000});
                 heal();
-                net.partition({0}, {2});  // The ring 0-1-2-3-0: the diagonals cut.
-                net.partition({1}, {3});
-                ++tally.faults;
-                sleep_ms(2500);
-                heal();
-                const std::size_t a = static_cast<std::size_t>(round) % validator_count;
-                const std::size_t b = (a + 1) % validator_count;
-                for (int flap = 0; flap < 10; ++flap) {
-                    net.partition({a}, {b});
-                    ++tally.faults;
-                    sleep_ms(300);
-                    net.partition({a}, {b}, /*cut=*/false);
-                    sleep_ms(300);
-                }
-                heal();
+                ring_then_flap(net, round, tally, heal);
                 net.impair_links({.delay_ms = 20,
                                   .jitter_ms = 40,
                                   .stall_probability = 0.02,
