@@ -136,7 +136,7 @@ std::uint64_t directory_bytes(const std::filesystem::path& directory) {
 constexpr double mib = 1024.0 * 1024.0;
 
 // One line of the growth table: the store's size on disk per event, this process's resident
-// memory (which includes the workload's table of every item it made, about 150 bytes an item),
+// memory (which includes the workload's table of every item it made, about 190 bytes an item),
 // and what RocksDB holds in memory (block cache, memtables, table readers).
 void print_growth(const ledger::Store& store, const std::filesystem::path& directory,
                   const ledger::SyntheticWorkload& workload) {
