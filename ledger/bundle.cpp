@@ -18,9 +18,7 @@ namespace {
 
 using crypto::Json;
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 Json proof_json(const std::vector<Hash32>& proof) {
     Json array = Json::array();

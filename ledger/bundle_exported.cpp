@@ -73,9 +73,7 @@ std::string BundleExporter::statement() const {
 namespace bundle_detail {
 namespace {
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 // The state the bundle's governance records leave at the anchor (genesis officers and validators
 // changed by every officer.* and validator.* record, in log order, as the ledger applies them):

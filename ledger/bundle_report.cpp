@@ -10,9 +10,7 @@ namespace {
 
 using crypto::Json;
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 Json location_json(const BundleLocation& where) {
     Json json = Json::object();

@@ -77,9 +77,7 @@ ValidatorHistory validator_history(const Verification& verification) {
 
 namespace {
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using crypto::hex;
 
 // Check 1.
 bool check_genesis(Verification& verification, const VerifyOptions& options) {

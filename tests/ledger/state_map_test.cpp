@@ -15,9 +15,7 @@ using custos::test::LedgerWorld;
 
 namespace {
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
+using custos::crypto::hex;
 
 // Every entry of the state map of `world`'s ledger, recomputed from its final state.
 Hash32 root_from_scratch(const LedgerWorld& world) {
