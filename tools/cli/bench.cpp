@@ -189,10 +189,8 @@ int run_bench(const Args& args) {
     if (args[0] == "tables") return run_bench_tables(Args(args.begin() + 1, args.end()));
     if (args[0] == "load") return run_bench_load(Args(args.begin() + 1, args.end()));
     if (args[0] == "api") return run_bench_api(Args(args.begin() + 1, args.end()));
-#ifdef CUSTOS_HAVE_LEDGER
     if (args[0] == "ledger") return run_bench_ledger(Args(args.begin() + 1, args.end()));
     if (args[0] == "verify") return run_bench_verify(Args(args.begin() + 1, args.end()));
-#endif
     std::cerr << "error: unknown benchmark suite '" << args[0] << "'\n\n";
     print_bench_usage(std::cerr);
     return exit_usage;

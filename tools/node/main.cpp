@@ -13,11 +13,9 @@
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/sealed_key.hpp"
 
-#ifdef CUSTOS_HAVE_API
 #include "api/server.hpp"
 #include "api/tls.hpp"
 #include "tools/node/node_service.hpp"
-#endif
 
 namespace {
 
@@ -144,7 +142,6 @@ int main(int argc, char** argv) {
             .field("file", config->validator_key_file.string())
             .field("fix", "custos key passwd FILE, then validator_key_passphrase_file in the config");
     }
-#ifdef CUSTOS_HAVE_API
     // HTTPS: the certificate and key are loaded before anything else starts, so a bad file is a
     // configuration error (exit 2) naming it.
     std::shared_ptr<api::ServerTls> rest_tls;
@@ -156,7 +153,6 @@ int main(int argc, char** argv) {
         }
         rest_tls = std::move(*loaded);
     }
-#endif
     auto node = runtime::Node::create(*config);
     if (!node) {
         std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());
@@ -167,7 +163,6 @@ int main(int argc, char** argv) {
                    ? 1
                    : exit_usage;
     }
-#ifdef CUSTOS_HAVE_API
     node_tool::NodeServiceAdapter service(**node);
     auto options = api::server_options_from_address(config->rest_listen);
     if (!options) {
@@ -185,10 +180,7 @@ int main(int argc, char** argv) {
         .field("address", config->rest_listen)
         .field("scheme", rest_tls ? "https" : "http")
         .field("pin", rest_tls ? rest_tls->pin : std::string("-"));
-#endif
     int status = (*node)->run();
-#ifdef CUSTOS_HAVE_API
     (*server)->stop();
-#endif
     return status;
 }

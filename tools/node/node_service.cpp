@@ -9,12 +9,9 @@
 #include "api/problem.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/block.hpp"
+#include "ledger/bundle.hpp"
 #include "ledger/store_keys.hpp"
 #include "ledger/time.hpp"
-#if __has_include("ledger/bundle.hpp")
-#include "ledger/bundle.hpp"
-#define CUSTOS_HAVE_BUNDLE 1
-#endif
 
 namespace custos::node_tool {
 namespace {
@@ -277,30 +274,17 @@ Result<api::CheckpointView> NodeServiceAdapter::checkpoint_at(ledger::Height hei
 
 Result<Json> NodeServiceAdapter::item_bundle(std::string_view item_id, ledger::ReadRecord read,
                                              ledger::TimeMs received) {
-#ifdef CUSTOS_HAVE_BUNDLE
     std::string item(item_id);
     return node_.call<Json>([this, item, read = std::move(read), received]() -> Result<Json> {
         return node_.export_bundle(item, read, received);
     });
-#else
-    (void)item_id;
-    (void)read;
-    (void)received;
-    return make_error(ErrorCode::unavailable, "bundles are not built into this node");
-#endif
 }
 
 Result<Json> NodeServiceAdapter::item_state_proof(std::string_view item_id, std::uint64_t from_size) {
-#ifdef CUSTOS_HAVE_BUNDLE
     std::string item(item_id);
     return node_.call<Json>([this, item, from_size]() -> Result<Json> {
         return ledger::make_state_proof(node_.store(), item, from_size);
     });
-#else
-    (void)item_id;
-    (void)from_size;
-    return make_error(ErrorCode::unavailable, "state proofs are not built into this node");
-#endif
 }
 
 Result<Json> NodeServiceAdapter::inclusion_proof(const ledger::EventId& id,
