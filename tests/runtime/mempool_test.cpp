@@ -1,0 +1,232 @@
+// The mempool (consensus/runtime/mempool.hpp): admission and a follower's re-check of a proposal
+// over a real node's store (a Byzantine proposer's bad event gets an invalid verdict), and what a
+// commit re-checks over a LedgerWorld's state.
+#include <doctest/doctest.h>
+
+#include "consensus/runtime/node_impl.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/block.hpp"
+#include "tests/ledger/ledger_fixture.hpp"
+#include "tests/runtime/node_directory.hpp"
+
+using namespace custos;
+using namespace custos::runtime_test;
+
+TEST_CASE("mempool and proposal checks over a real node's store") {
+    NodeDirectory net;
+    runtime::NodeImpl node;
+    open_node0(net, node);
+
+    const auto [first, second] = two_registers(net);
+
+    SUBCASE("admission: duplicates, bad signature, full pool") {
+        REQUIRE(node.admit(first, true).has_value());
+        auto duplicate = node.admit(first, true);
+        REQUIRE_FALSE(duplicate.has_value());
+        CHECK(duplicate.error().code == ErrorCode::already_exists);
+
+        auto forged = second;
+        forged.signature.bytes[0] ^= 1;
+        auto refused = node.admit(forged, true);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::verification_failed);
+        CHECK(node.mempool->size() == 1);
+
+        runtime::Mempool small(*node.store, node.genesis, runtime::MempoolLimits{1, 1 << 20});
+        auto bytes = ledger::event_bytes(first);
+        REQUIRE(small.admit(runtime::PendingEvent{first, bytes.id, 100}, ledger::TimeMs{node.now_ms()})
+                    .has_value());
+        auto other = ledger::event_bytes(second);
+        auto full = small.admit(runtime::PendingEvent{second, other.id, 100}, ledger::TimeMs{node.now_ms()});
+        REQUIRE_FALSE(full.has_value());
+        CHECK(full.error().code == ErrorCode::resource_exhausted);
+        small.remove_and_recheck({bytes.id}, ledger::TimeMs{node.now_ms()});
+        CHECK(small.empty());
+    }
+
+    SUBCASE("a full pool refuses before the signature check") {
+        node.mempool =
+            std::make_unique<runtime::Mempool>(*node.store, node.genesis, runtime::MempoolLimits{1, 1 << 20});
+        REQUIRE(node.admit(first, true).has_value());
+        // A forged event is refused as "full", not as forged: its signature was never checked.
+        auto forged = second;
+        forged.signature.bytes[0] ^= 1;
+        auto refused = node.admit(forged, true);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::resource_exhausted);
+        // A valid one is refused alike, and it is not remembered as verified.
+        refused = node.admit(second, true);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::resource_exhausted);
+        CHECK(node.verified_leaves.count(leaf_of(second)) == 0);
+    }
+
+    SUBCASE("a follower refuses a proposal carrying a forged or invalid event") {
+        auto context = node.store->next_block_context();
+        auto built = ledger::build_block(
+            *node.store,
+            ledger::BlockProposal{
+                {first, second}, ledger::TimeMs{node.now_ms()}, node.genesis.validators.validators[1].name},
+            context);
+        REQUIRE(built.has_value());
+        REQUIRE(built->block.events.size() == 2);
+        const auto id = ledger::block_hash(built->block.header);
+        CHECK(node.validate_block(built->block, id));
+
+        // A Byzantine proposer's block: an event this node has just verified (that very id)
+        // under a forged signature, in a header made for it (log root included). The envelope is
+        // checked on its own: verified envelopes are remembered by leaf hash (the whole
+        // envelope), not by event id, which leaves the signature and the signer out.
+        node.cached_effects.reset();
+        auto tampered = second;
+        tampered.signature.bytes[5] ^= 1;
+        auto unchecked = node.store->next_block_context();
+        unchecked.verify_signatures = false;
+        auto forged = ledger::build_block(
+            *node.store,
+            ledger::BlockProposal{
+                {first, tampered}, built->block.header.time, node.genesis.validators.validators[1].name},
+            unchecked);
+        REQUIRE(forged.has_value());
+        REQUIRE(forged->block.events.size() == 2);
+        CHECK(forged->block.header.events_hash == built->block.header.events_hash);
+        CHECK_FALSE(node.validate_block(forged->block, ledger::block_hash(forged->block.header)));
+
+        // An event the rules refuse (a second register of the same item).
+        auto doubled = built->block;
+        doubled.events.mutable_events()[1] = doubled.events[0];
+        doubled.header.events_hash = ledger::events_hash(doubled.events);
+        CHECK_FALSE(node.validate_block(doubled, ledger::block_hash(doubled.header)));
+    }
+}
+
+namespace {
+
+// A mempool over a LedgerWorld's committed state, at a fixed clock: what the mempool test cases
+// below share.
+struct PoolWorld {
+    custos::test::LedgerWorld world;
+    runtime::Mempool pool{world.ledger->state(), world.genesis};
+    const ledger::TimeMs now = custos::test::at("2026-02-01T10:00:05.000Z");
+
+    // Admits `envelope` (it must pass) and returns its id.
+    ledger::EventId pend(const ledger::Envelope& envelope) {
+        const auto id = ledger::event_bytes(envelope).id;
+        REQUIRE(pool.admit(runtime::PendingEvent{envelope, id, 600}, now).has_value());
+        return id;
+    }
+    // A verify of `item` by NL-POL chained on `prev`, signed by its custodian.
+    ledger::Envelope verify_after(const char* item, const ledger::EventId& prev, const char* time) {
+        ledger::Event event = world.next_event(ledger::EventKind::verify, item, "NL-POL", time);
+        event.prev = prev;
+        return world.sign(event, "nl.custodian");
+    }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(
+    PoolWorld,
+    "mempool: committing the pool's own oldest events re-checks nothing; a foreign event re-checks its "
+    "item") {
+    // ITEM-1: a register and two verifies chained on it, all pending; ITEM-2: a register.
+    const auto register1 = world.sign(world.register_event("ITEM-1"), "nl.custodian");
+    const auto register1_id = pend(register1);
+    const auto verify1_id = pend(verify_after("ITEM-1", register1_id, "2026-02-01T10:00:01.000Z"));
+    const auto verify2_id = pend(verify_after("ITEM-1", verify1_id, "2026-02-01T10:00:02.000Z"));
+    pend(world.sign(world.register_event("ITEM-2"), "nl.custodian"));
+    REQUIRE(pool.size() == 4);
+
+    // The block holds the oldest pending event of ITEM-1: the verifies were admitted against
+    // exactly the state it leaves, so nothing is checked again.
+    auto effects = world.commit({register1}, "2026-02-01T10:00:03.000Z");
+    CHECK(pool.remove_and_recheck({register1_id}, now, &effects) == 0);
+    CHECK(pool.last_rechecked() == 0);
+    CHECK(pool.size() == 3);
+    // The pending state of ITEM-1 is still the one after the second verify: a verify chained on
+    // it is admitted, one chained on the first verify is not.
+    const auto stale = verify_after("ITEM-1", verify1_id, "2026-02-01T10:00:02.500Z");
+    CHECK_FALSE(
+        pool.admit(runtime::PendingEvent{stale, ledger::event_bytes(stale).id, 600}, now).has_value());
+    const auto verify3 = verify_after("ITEM-1", verify2_id, "2026-02-01T10:00:02.600Z");
+    const auto verify3_id = pend(verify3);
+    CHECK(pool.size() == 4);
+
+    // Another node's verify on ITEM-1 (not in this pool) moves its head: both pending verifies
+    // are checked again and refused (their prev is no longer the head); ITEM-2 is not touched.
+    const auto foreign = verify_after("ITEM-1", register1_id, "2026-02-01T10:00:01.500Z");
+    effects = world.commit({foreign}, "2026-02-01T10:00:04.000Z");
+    CHECK(pool.remove_and_recheck({ledger::event_bytes(foreign).id}, now, &effects) == 3);
+    CHECK(pool.last_rechecked() == 3);
+    CHECK(pool.size() == 1);
+    CHECK_FALSE(pool.contains(verify3_id));
+    // ITEM-1 reads the committed state again: a verify chained on the foreign event is admitted.
+    pend(verify_after("ITEM-1", ledger::event_bytes(foreign).id, "2026-02-01T10:00:04.500Z"));
+    CHECK(pool.size() == 2);
+}
+
+TEST_CASE_FIXTURE(PoolWorld,
+                  "mempool: a foreign event in a block re-checks only the pending events on its own items") {
+    // ITEM-1 and ITEM-2: a register and a verify chained on it each, all pending.
+    const auto register1 = world.sign(world.register_event("ITEM-1"), "nl.custodian");
+    const auto register1_id = pend(register1);
+    const auto verify1_id = pend(verify_after("ITEM-1", register1_id, "2026-02-01T10:00:01.000Z"));
+    const auto register2 = world.sign(world.register_event("ITEM-2"), "nl.custodian");
+    const auto register2_id = pend(register2);
+    pend(verify_after("ITEM-2", register2_id, "2026-02-01T10:00:01.100Z"));
+    REQUIRE(pool.size() == 4);
+
+    // The block holds this pool's register of ITEM-1 and another node's register of ITEM-3,
+    // which this pool never saw: the verify pending on ITEM-1 was admitted against exactly the
+    // state the block leaves, so nothing is checked again.
+    const auto register3 = world.sign(world.register_event("ITEM-3"), "nl.custodian");
+    auto effects = world.commit({register1, register3}, "2026-02-01T10:00:03.000Z");
+    CHECK(pool.remove_and_recheck({register1_id, ledger::event_bytes(register3).id}, now, &effects) == 0);
+    CHECK(pool.last_rechecked() == 0);
+    CHECK(pool.size() == 3);
+    CHECK(pool.contains(verify1_id));
+
+    // The block holds this pool's register of ITEM-2 and, after it, another node's verify on
+    // ITEM-2: that item moved in a way this pool did not expect, so its pending verify (chained
+    // on the register, no longer the head) is checked again and dropped; ITEM-1's is not touched.
+    const auto foreign = verify_after("ITEM-2", register2_id, "2026-02-01T10:00:01.200Z");
+    effects = world.commit({register2, foreign}, "2026-02-01T10:00:04.000Z");
+    CHECK(pool.remove_and_recheck({register2_id, ledger::event_bytes(foreign).id}, now, &effects) == 1);
+    CHECK(pool.last_rechecked() == 1);
+    CHECK(pool.size() == 1);
+    CHECK(pool.contains(verify1_id));
+}
+
+TEST_CASE_FIXTURE(PoolWorld,
+                  "mempool: a commit re-checks the events on items tied to its items by a pending derive") {
+    world.commit({world.sign(world.register_event("ITEM-1"), "nl.custodian")}, "2026-02-01T10:00:00.500Z");
+    // Pending: a derive of ITEM-1 into ITEM-1.image (it touches both), a verify of the image
+    // chained on it, and an unrelated register.
+    const auto derive_id = pend(world.sign(
+        world.next_event(ledger::EventKind::derive, "ITEM-1", "NL-POL", "2026-02-01T10:00:01.000Z"),
+        "nl.custodian"));
+    ledger::Event verify_image =
+        world.next_event(ledger::EventKind::verify, "ITEM-1.image", "NL-POL", "2026-02-01T10:00:02.000Z");
+    verify_image.prev = derive_id;
+    const auto verify_image_id = pend(world.sign(verify_image, "nl.custodian"));
+    const auto register2_id = pend(world.sign(world.register_event("ITEM-2"), "nl.custodian"));
+    REQUIRE(pool.size() == 3);
+
+    // Another node's verify of ITEM-1 commits: the derive is refused (its prev is no longer the
+    // head), and so is the verify of the image it would have made, although the block never named
+    // ITEM-1.image; the register of ITEM-2 is not checked again.
+    const auto foreign = world.sign(
+        world.next_event(ledger::EventKind::verify, "ITEM-1", "NL-POL", "2026-02-01T10:00:01.500Z"),
+        "nl.custodian");
+    auto effects = world.commit({foreign}, "2026-02-01T10:00:03.000Z");
+    CHECK(pool.remove_and_recheck({ledger::event_bytes(foreign).id}, now, &effects) == 2);
+    CHECK(pool.last_rechecked() == 2);
+    CHECK_FALSE(pool.contains(derive_id));
+    CHECK_FALSE(pool.contains(verify_image_id));
+    CHECK(pool.contains(register2_id));
+    // The overlay forgot the image: a derive from the new head may create it again.
+    pend(world.sign(
+        world.next_event(ledger::EventKind::derive, "ITEM-1", "NL-POL", "2026-02-01T10:00:04.000Z"),
+        "nl.custodian"));
+    CHECK(pool.size() == 2);
+}
