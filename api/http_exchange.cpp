@@ -1,12 +1,17 @@
 // One request without a socket, and the pieces the server shares with it. See http_exchange.hpp.
 #include "api/http_exchange.hpp"
 
+#include <chrono>
+#include <future>
+
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/buffers_prefix.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/parser.hpp>
+
+#include "api/server.hpp"
 
 namespace custos::api {
 
@@ -150,6 +155,22 @@ std::optional<ApiResponse> serve_request_bytes(NodeService& service, Authenticat
         auto committed = committed_response(service, *answer.await_commit);
         if (committed) return committed;
         return commit_timeout_response(*answer.await_commit, 0);
+    }
+    if (answer.await_record) {
+        // As the server does (server.cpp await_record), waiting here on this thread.
+        auto recorded = std::make_shared<std::promise<Result<std::string>>>();
+        auto future = recorded->get_future();
+        service.relay_read(std::move(answer.await_record->read), answer.await_record->received,
+                           [recorded](Result<std::string> by) { recorded->set_value(std::move(by)); });
+        answer.await_record.reset();
+        if (future.wait_for(std::chrono::milliseconds(ServerOptions{}.read_record_wait_ms)) !=
+            std::future_status::ready) {
+            return read_not_recorded_response("no validator answered");
+        }
+        auto by = future.get();
+        if (!by) return read_not_recorded_response(by.error().message);
+        answer.headers.emplace_back("Custos-Read-Recorded-By", *by);
+        return answer;
     }
     if (answer.stream) {
         // A stream's head only: its events are the server session's (server.cpp).

@@ -100,6 +100,19 @@ ApiResponse problem_response(const Problem& problem) {
                        .body = body.dump(-1, ' ', false, Json::error_handler_t::replace)};
 }
 
+ApiResponse read_not_recorded_response(std::string_view reason) {
+    ApiResponse response = problem_response(
+        Problem{.status = 503,
+                .title = "Read not recorded",
+                .detail = "this node is an observer: a validator records each evidence read it serves in the "
+                          "consultation log, and no validator recorded this one (" +
+                          std::string(reason) +
+                          "), so it is not served; retry, or send the request to a validator's API",
+                .rule = "R33"});
+    response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+    return response;
+}
+
 ApiResponse error_response(const Error& error) {
     Problem problem{.detail = error.message};
     name_rule_and_field(error.message, problem);

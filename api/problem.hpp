@@ -11,6 +11,7 @@
 
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
+#include "ledger/event.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::api {
@@ -19,6 +20,13 @@ struct StreamStart;  // api/stream.hpp
 
 // Seconds a client is told to wait when the mempool is full or the node is not ready.
 inline constexpr int retry_after_seconds = 1;
+
+// A read the consultation log must record before it is answered (an observer's: see
+// NodeService::relay_read), with the authenticator's receipt time.
+struct PendingRead {
+    ledger::ReadRecord read;
+    ledger::TimeMs received{0};
+};
 
 struct ApiResponse {
     unsigned status = 200;
@@ -32,7 +40,14 @@ struct ApiResponse {
     // Set by GET /v1/stream once the request is authorized: the server then answers with a
     // stream of server-sent events (api/stream.hpp) instead of this response.
     std::shared_ptr<const StreamStart> stream;
+    // Set on a node that does not record reads itself (an observer) when this answer is a read
+    // the consultation log records: the server sends it only once a validator has recorded the
+    // read (NodeService::relay_read), and read_not_recorded_response() otherwise.
+    std::optional<PendingRead> await_record;
 };
+
+// 503 naming rule R33: no validator recorded the read, so it is not served (`reason` says why).
+[[nodiscard]] ApiResponse read_not_recorded_response(std::string_view reason);
 
 // An RFC 9457 problem document (application/problem+json). `field` and `rule`, when not empty,
 // are added as extension members so a client can point at what was wrong; `id` names the event

@@ -221,32 +221,33 @@ bool is_lower_hex64(std::string_view text) {
            });
 }
 
-// Hands the node a served (2xx) or refused (403) signed read for the consultation log: what
-// the officer signed, what was read, and what was answered. Other answers (400, 404, 5xx) read
-// nothing and are not recorded.
-void record_read(NodeService& service, const Route& route, std::string_view parameter,
-                 const QueryParams& query, const Authenticated& signer, unsigned status) {
+// The read record of a served (2xx) or refused (403) signed read for the consultation log:
+// what the officer signed, what was read, and what was answered. Other answers (400, 404, 5xx)
+// read nothing and are not recorded.
+std::optional<PendingRead> read_record_of(const Route& route, std::string_view parameter,
+                                          const QueryParams& query, const Authenticated& signer,
+                                          unsigned status) {
     const auto action = read_action_of(route);
-    if (!action) return;
+    if (!action) return std::nullopt;
     const bool served = status >= 200 && status <= 299;
-    if (!served && status != 403) return;
+    if (!served && status != 403) return std::nullopt;
     std::string subject(parameter);
     if (*action == ledger::ReadAction::search) {
         auto sha256 = query.find("sha256");
-        if (sha256 == query.end()) return;
+        if (sha256 == query.end()) return std::nullopt;
         subject = lower(sha256->second);
-        if (!is_lower_hex64(subject)) return;
+        if (!is_lower_hex64(subject)) return std::nullopt;
     }
-    service.record_read(
-        ledger::ReadRecord{.node = {},
-                           .officer = signer.officer.key,
-                           .action = *action,
-                           .subject = std::move(subject),
-                           .outcome = served ? ledger::ReadOutcome::served : ledger::ReadOutcome::refused,
-                           .status = static_cast<std::uint16_t>(status),
-                           .signature_base = signer.signature_base,
-                           .signature = signer.signature},
-        ledger::TimeMs{signer.received_s * 1000});
+    return PendingRead{.read = ledger::ReadRecord{.node = {},
+                                                  .officer = signer.officer.key,
+                                                  .action = *action,
+                                                  .subject = std::move(subject),
+                                                  .outcome = served ? ledger::ReadOutcome::served
+                                                                    : ledger::ReadOutcome::refused,
+                                                  .status = static_cast<std::uint16_t>(status),
+                                                  .signature_base = signer.signature_base,
+                                                  .signature = signer.signature},
+                       .received = ledger::TimeMs{signer.received_s * 1000}};
 }
 
 const Match* same_method(const std::vector<Match>& found, http::verb method) {
@@ -323,18 +324,6 @@ ApiResponse handle_request(NodeService& service, Authenticator& auth, const ApiR
     const Match& match = *same_method(found, request.method);
     auto allowed = allowed_query(*match.route);
     auto query = parse_query(query_of(request.target), allowed);
-    if (read_action_of(*match.route) && !service.records_reads()) {
-        // R33: every signed evidence read is recorded in the consultation log, and only a
-        // validator signs read records. An observer that served these would leave no trace of
-        // who read what; it refuses them before authenticating and serves the rest.
-        return problem_response(
-            Problem{.status = 503,
-                    .title = "Read not recordable on this node",
-                    .detail = "this node is an observer (not a validator): it cannot record this read in the "
-                              "consultation log, so it does not serve it; send the request to a validator's "
-                              "API. Blocks, checkpoints, proofs and status are served here",
-                    .rule = "R33"});
-    }
     std::optional<Authenticated> signer;
     if (!match.route->open) {
         auto authenticated =
@@ -356,7 +345,17 @@ ApiResponse handle_request(NodeService& service, Authenticator& auth, const ApiR
                         .officer = signer ? &signer->officer : nullptr,
                         .signed_request = signer ? &*signer : nullptr};
     ApiResponse response = match.route->handler(call);
-    if (signer) record_read(service, *match.route, match.parameter, *query, *signer, response.status);
+    if (!signer) return response;
+    auto pending = read_record_of(*match.route, match.parameter, *query, *signer, response.status);
+    if (!pending) return response;
+    if (service.records_reads()) {
+        // A validator records its own reads; the answer does not wait for the record.
+        service.record_read(std::move(pending->read), pending->received);
+    } else {
+        // R33: only a validator signs read records. An observer answers only once a validator
+        // has recorded the read (the server waits for it), never a read that leaves no trace.
+        response.await_record = std::move(*pending);
+    }
     return response;
 }
 

@@ -284,6 +284,48 @@ private:
             return wait_commit(*answer.await_commit, deadline, keep_alive);
         }
         if (answer.stream) return start_stream(*answer.stream);
+        if (answer.await_record) return await_record(std::move(answer), keep_alive);
+        send(std::move(answer), keep_alive);
+    }
+
+    // ---- An observer's read: sent once a validator has recorded it (NodeService::relay_read),
+    // else 503. The thread serves others meanwhile: the node calls back from its own thread, the
+    // callback hops to this session's strand, and a timer bounds the wait.
+
+    void await_record(ApiResponse answer, bool keep_alive) {
+        PendingRead pending = std::move(*answer.await_record);
+        answer.await_record.reset();
+        held_ = std::move(answer);
+        timer_.expires_after(ms(server_.options.read_record_wait_ms));
+        timer_.async_wait([self = shared_from_this(), keep_alive](beast::error_code error) {
+            if (error || !self->held_) return;  // Cancelled: the node answered first.
+            self->held_.reset();
+            self->send(
+                read_not_recorded_response("no validator answered within " +
+                                           std::to_string(self->server_.options.read_record_wait_ms) + " ms"),
+                keep_alive);
+        });
+        // Weak: the node holds the callback until it answers, and must never keep a session (and
+        // its socket) alive past the server; the timer's handler keeps it alive meanwhile.
+        std::weak_ptr<Session> weak = shared_from_this();
+        server_.service.relay_read(std::move(pending.read), pending.received,
+                                   [weak, keep_alive](Result<std::string> recorded_by) {
+                                       auto self = weak.lock();
+                                       if (!self) return;
+                                       asio::post(self->stream_.get_executor(),
+                                                  [self, keep_alive, recorded_by = std::move(recorded_by)] {
+                                                      self->on_recorded(recorded_by, keep_alive);
+                                                  });
+                                   });
+    }
+
+    void on_recorded(const Result<std::string>& recorded_by, bool keep_alive) {
+        if (!held_) return;  // Answered 503 already (the wait passed).
+        timer_.cancel();
+        ApiResponse answer = std::move(*held_);
+        held_.reset();
+        if (!recorded_by) return send(read_not_recorded_response(recorded_by.error().message), keep_alive);
+        answer.headers.emplace_back("Custos-Read-Recorded-By", *recorded_by);
         send(std::move(answer), keep_alive);
     }
 
@@ -458,6 +500,8 @@ private:
     std::string written_;                          // the bytes of the write in flight
     bool writing_ = false;
     bool stream_ending_ = false;
+    // An observer's answer waiting for its read record (await_record), on the session's strand.
+    std::optional<ApiResponse> held_;
     std::chrono::steady_clock::time_point last_write_;
     std::optional<std::chrono::steady_clock::time_point> full_since_;  // since when no event fits
 };

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -204,9 +205,15 @@ public:
     // pool's share of read records full) is dropped and counted.
     virtual void record_read(ledger::ReadRecord read, ledger::TimeMs received) = 0;
     // Whether record_read can record anything: false on an observer (a node whose key is not in
-    // the latest adopted validator set). Such a node refuses the reads the log records (503, see
-    // routes.cpp) rather than serve evidence reads that would leave no trace.
+    // the latest adopted validator set). Such a node serves the reads the log records only once
+    // a validator has recorded them (relay_read), never a read that would leave no trace.
     [[nodiscard]] virtual bool records_reads() { return true; }
+    // On a node that does not record reads (records_reads() false): asks a validator to record
+    // `read` (the node's read relay, docs/FORMAT.md 8.4) and calls `done` exactly once, from any
+    // thread, with the recording validator's name, or an error saying why no validator recorded
+    // it (the server then answers 503 and does not serve the read). Must not block the caller.
+    using ReadRecorded = std::function<void(Result<std::string>)>;
+    virtual void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
 
     // The read records of an item, in log order from leaf `from_leaf`, at most `limit`:
     // {"item", "case", "custodian", "reads": [{"leaf_index","id","height","time","action",

@@ -292,4 +292,13 @@ void write_read_record(CanonicalWriter& w, const ReadRecord& record) {
 
 }  // namespace detail
 
+Result<ReadRecord> read_record_from_json(const Json& json) {
+    static const detail::FieldReader reader("R1 ");
+    return detail::read_record_from_json(reader, json, "read");
+}
+
+Json read_record_to_json(const ReadRecord& record) {
+    return detail::read_record_to_json(record);
+}
+
 }  // namespace custos::ledger

@@ -52,6 +52,11 @@ struct SignatureBaseFields {
 // "/v1/search?sha256=.."); nullopt unless it is http:// or https://, an authority and a path.
 [[nodiscard]] std::optional<std::string_view> target_of_uri(std::string_view target_uri);
 
+// The `read` member on its own (R1 of FORMAT.md 6.7, errors naming `read.<member>`) and its JSON
+// form: what an observer sends a validator to record a read it served (FORMAT.md 8.4, 0x07).
+[[nodiscard]] Result<ReadRecord> read_record_from_json(const crypto::Json& json);
+[[nodiscard]] crypto::Json read_record_to_json(const ReadRecord& record);
+
 namespace detail {
 class FieldReader;
 class CanonicalWriter;

@@ -240,6 +240,7 @@ void NodeImpl::stop() {
         timer->cancel();
     timers.clear();
     if (proposal_timer) proposal_timer->cancel();
+    fail_relays();
     io.stop();
 }
 
@@ -698,29 +699,17 @@ bool Node::post_read(ledger::ReadRecord read, ledger::TimeMs received) {
     return post([this, read = std::move(read), received] { (void)submit_read(read, received); });
 }
 
-// The read record event of `read` as this validator signs it: nullopt when this node is not a
-// validator of the latest adopted set.
-Result<std::optional<ledger::Envelope>> Node::sign_read(ledger::ReadRecord read,
-                                                        ledger::TimeMs received) const {
-    const ledger::Store& store = *impl_->store;
-    auto latest = store.latest_validators();
-    if (!latest) return tl::unexpected(latest.error());
-    const ledger::Validator* self = latest->set ? latest->set->find(impl_->signer->public_key()) : nullptr;
-    if (self == nullptr) return std::optional<ledger::Envelope>();
-    read.node = self->name;
-    ledger::Event event;
-    event.chain_id = store.genesis().chain_id;
-    event.kind = ledger::EventKind::read;
-    event.agency = self->agency;
-    event.time = received;
-    event.read = std::move(read);
-    ledger::Envelope envelope{event, impl_->signer->public_key(),
-                              impl_->signer->sign(ledger::canonical_event(event))};
-    return std::optional<ledger::Envelope>(std::move(envelope));
+void Node::relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) {
+    // `done` is moved into the job only when the job is queued: otherwise it answers here.
+    auto shared = std::make_shared<ReadRecorded>(std::move(done));
+    const bool posted = post([this, read = std::move(read), received, shared]() mutable {
+        impl_->relay_read(std::move(read), received, std::move(*shared));
+    });
+    if (!posted) (*shared)(make_error(ErrorCode::unavailable, "the node is not running"));
 }
 
 Result<ledger::EventId> Node::submit_read(ledger::ReadRecord read, ledger::TimeMs received) {
-    auto envelope = sign_read(std::move(read), received);
+    auto envelope = impl_->sign_read_record(std::move(read), received);
     if (!envelope) return tl::unexpected(envelope.error());
     if (!*envelope) {
         ++impl_->counters.reads_dropped;
@@ -735,7 +724,7 @@ Result<crypto::Json> Node::export_bundle(std::string_view item, const ledger::Re
                                          ledger::TimeMs received) {
     auto bundle = ledger::make_bundle(*impl_->store, item);
     if (!bundle) return bundle;
-    auto envelope = sign_read(read, received);
+    auto envelope = impl_->sign_read_record(read, received);
     if (!envelope) return tl::unexpected(envelope.error());
     if (!*envelope) return bundle;
     auto added = ledger::add_bundle_export(

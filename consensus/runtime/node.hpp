@@ -29,6 +29,9 @@
 //        events named by id; a follower rebuilds the block from its pool, exactly or not at all
 //   0x06 proposal request: u64 height, u32 round (big-endian), sent when a compact proposal
 //        could not be rebuilt; answered with the full proposal (0x01)
+//   0x07 read relay (read_relay.hpp): an observer asks a validator that lists it to record a read
+//        it served (ticket, receipt time, the read record as JSON); refused from any other link
+//   0x08 read relay answer: the ticket and the record's event id once admitted, or why not
 #pragma once
 
 #include <chrono>
@@ -76,6 +79,11 @@ inline constexpr std::size_t overflow_events_max = 10'000;
 // peer's status still says it has not committed that height.
 inline constexpr std::int64_t laggard_answer_delay_ms = 300;
 inline constexpr std::chrono::seconds call_timeout{10};
+
+// Called once an observer's read is recorded by a validator (its name) or when none did
+// (unavailable / resource_exhausted, with the reason): exactly once, on the node thread, or on
+// the caller's when the node is not running.
+using ReadRecorded = std::function<void(Result<std::string>)>;
 
 struct NodeSnapshot {
     std::string chain_id;
@@ -136,6 +144,10 @@ public:
     // without a node-thread hop; its record follows). False when the node is not running.
     bool post_read(ledger::ReadRecord read, ledger::TimeMs received);
 
+    // Thread-safe: on a node that does not record reads itself (an observer), asks a validator
+    // that lists it under "observers" to record `read` (read_relay.hpp); `done` as above.
+    void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
+
     // Node-thread-only (use inside call()).
     // Admits parsed envelopes in order, each on its own (a later one may chain on an earlier one);
     // one result per envelope. Once the mempool is full the rest get that error untried.
@@ -165,8 +177,6 @@ public:
 
 private:
     explicit Node(std::unique_ptr<NodeImpl> impl);
-    [[nodiscard]] Result<std::optional<ledger::Envelope>> sign_read(ledger::ReadRecord read,
-                                                                    ledger::TimeMs received) const;
     [[nodiscard]] bool post(std::function<void()> job);
     std::unique_ptr<NodeImpl> impl_;
 };

@@ -20,6 +20,7 @@
 #include "consensus/runtime/byzantine.hpp"
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"
+#include "consensus/runtime/read_relay.hpp"
 #include "consensus/runtime/transport.hpp"
 #include "consensus/runtime/wal.hpp"
 #include "consensus/verifier.hpp"
@@ -31,8 +32,10 @@ inline constexpr std::uint8_t consensus = 0x01;
 inline constexpr std::uint8_t events = 0x02;
 inline constexpr std::uint8_t status = 0x03;
 inline constexpr std::uint8_t sync_request = 0x04;
-inline constexpr std::uint8_t compact_proposal = 0x05;  // FORMAT.md 8.4
-inline constexpr std::uint8_t proposal_request = 0x06;  // u64 height, u32 round (big-endian)
+inline constexpr std::uint8_t compact_proposal = 0x05;   // FORMAT.md 8.4
+inline constexpr std::uint8_t proposal_request = 0x06;   // u64 height, u32 round (big-endian)
+inline constexpr std::uint8_t read_relay = 0x07;         // observer -> validator (read_relay.hpp)
+inline constexpr std::uint8_t read_relay_answer = 0x08;  // validator -> observer
 }  // namespace wire
 
 // The node's signing identity. Its name is the validator name the key has in the set in force
@@ -87,6 +90,12 @@ struct NodeCounters {
     // admit (its pool's share of read records full, or a refusal).
     std::uint64_t reads_recorded = 0;
     std::uint64_t reads_dropped = 0;
+    // The read relay (read_relay.hpp). A validator: observers' reads it recorded, and those it
+    // refused. An observer: its reads a validator recorded, and those none did (answered 503).
+    std::uint64_t reads_recorded_for_observers = 0;
+    std::uint64_t reads_relay_refused = 0;
+    std::uint64_t reads_relayed = 0;
+    std::uint64_t reads_relay_failed = 0;
     std::uint64_t messages_refused = 0;
     std::uint64_t evidence = 0;
     std::uint64_t messages_signed = 0;  // New proposals and votes this node signed.
@@ -200,6 +209,21 @@ public:
     // Laggard answers waiting for their delay (peer, height), so one is sent at most per delay.
     std::set<std::pair<crypto::PublicKey, std::uint64_t>> laggard_answers;
     std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit
+    // An observer's reads waiting for a validator to record them (node_relay.cpp), by ticket; at
+    // most read_relays_max. Each is asked of one validator at a time, each validator at most once.
+    struct PendingRelay {
+        ReadRelayRequest request;
+        ReadRecorded done;
+        std::int64_t deadline_ms = 0;
+        std::shared_ptr<boost::asio::steady_timer> timer;
+        std::set<crypto::PublicKey> tried;
+        std::optional<crypto::PublicKey> asked;  // The validator of the current attempt.
+        std::string asked_name;
+        std::uint64_t attempt = 0;
+    };
+    std::map<std::uint64_t, PendingRelay> relays;
+    std::uint64_t next_relay_ticket = 1;
+    std::size_t relay_rotation = 0;
     NodeCounters counters;
     // Voting gate (node_net.cpp, wants_voting): set once statuses from peers that with this node
     // hold more than 2/3 of the power have arrived, so a restarted node knows where the others are.
@@ -288,6 +312,21 @@ public:
     // log = false only remembers them (the state loaded at start).
     void note_signed(const consensus::PersistentState& state, bool log = true);
     [[nodiscard]] std::string metrics() const;
+
+    // node_relay.cpp: the read relay (read_relay.hpp).
+    // The read record event of `read` as this validator signs it (its name, its agency, the
+    // receipt time): nullopt when this node is not a validator of the latest adopted set.
+    [[nodiscard]] Result<std::optional<ledger::Envelope>> sign_read_record(ledger::ReadRecord read,
+                                                                           ledger::TimeMs received) const;
+    // A validator: records an observer's read (0x07) and answers (0x08).
+    void on_read_relay(const crypto::PublicKey& peer, std::string_view payload);
+    // An observer: asks the validators, one at a time, until one records the read or
+    // read_relay_wait_ms passes; `done` is called exactly once, on the node thread.
+    void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
+    void relay_next(std::uint64_t ticket);
+    void on_read_relay_answer(const crypto::PublicKey& peer, std::string_view payload);
+    void finish_relay(std::uint64_t ticket, Result<std::string> recorded_by);
+    void fail_relays();  // At stop: every waiting read is answered "not recorded".
 };
 
 [[nodiscard]] Bytes frame_message(std::uint8_t type, std::string_view payload);

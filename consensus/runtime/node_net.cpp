@@ -73,6 +73,12 @@ void NodeImpl::on_message(const crypto::PublicKey& peer, Bytes message) {
         case wire::proposal_request:
             answer_proposal_request(peer, payload);
             return;
+        case wire::read_relay:
+            on_read_relay(peer, payload);  // node_relay.cpp
+            return;
+        case wire::read_relay_answer:
+            on_read_relay_answer(peer, payload);
+            return;
         case wire::status:
             if (auto height = read_height(payload)) {
                 if (peers_up.count(peer) != 0) peer_heights[peer] = *height;
@@ -532,6 +538,18 @@ std::string NodeImpl::metrics() const {
           counters.reads_recorded, true);
     gauge("custos_reads_dropped_total", "Read records this node could not admit (pool share full).",
           counters.reads_dropped, true);
+    gauge("custos_reads_recorded_for_observers_total",
+          "Reads served by observers that this validator recorded (read relay).",
+          counters.reads_recorded_for_observers, true);
+    gauge("custos_reads_relay_refused_total",
+          "Observers' reads this validator refused to record (read relay).", counters.reads_relay_refused,
+          true);
+    gauge("custos_reads_relayed_total",
+          "Reads this observer served once a validator recorded them (read relay).", counters.reads_relayed,
+          true);
+    gauge("custos_reads_relay_failed_total",
+          "Reads this observer did not serve because no validator recorded them (answered 503).",
+          counters.reads_relay_failed, true);
     gauge("custos_messages_refused_total", "Peer messages refused.", counters.messages_refused, true);
     gauge("custos_evidence_total", "Equivocations seen.", counters.evidence, true);
     gauge("custos_syncing", "1 while behind the other validators.", syncing() ? 1 : 0);

@@ -325,6 +325,24 @@ void FakeService::record_read(ledger::ReadRecord read, ledger::TimeMs received) 
     reads_recorded_.emplace_back(std::move(read), received);
 }
 
+void FakeService::relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) {
+    {
+        std::lock_guard lock(mutex_);
+        reads_relayed_.emplace_back(std::move(read), received);
+        if (relay == Relay::silent) {
+            relays_unanswered_.push_back(std::move(done));
+            return;
+        }
+    }
+    if (relay == Relay::recorded) return done(std::string("NL-POL.validator-1"));
+    done(make_error(ErrorCode::unavailable, "no validator recorded the read (2 asked)"));
+}
+
+std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> FakeService::relayed_reads() {
+    std::lock_guard lock(mutex_);
+    return reads_relayed_;
+}
+
 std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> FakeService::recorded_reads() {
     std::lock_guard lock(mutex_);
     return reads_recorded_;

@@ -89,6 +89,11 @@ public:
     // (custodian NL-POL, case CASE-1) and ITEM-2 (DE-BKA, CASE-2).
     void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
     bool records_reads() override { return !observer; }
+    // An observer's relay (NodeService::relay_read): keeps each read (see relayed_reads()) and
+    // answers as `relay` says: recorded by "NL-POL.validator-1", refused, or never.
+    enum class Relay { recorded, refused, silent };
+    void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) override;
+    std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> relayed_reads();
     Result<Json> item_reads(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) override;
     NodeStatus status() override;
     std::string metrics_text() override { return "custos_height 7\n"; }
@@ -124,6 +129,7 @@ public:
     std::atomic<int> reads{0};
     std::atomic<bool> is_healthy{true};
     std::atomic<bool> observer{false};  // records_reads() false: the node is not a validator.
+    std::atomic<Relay> relay{Relay::recorded};
     std::atomic<bool> committed{false};
     Json read_record = Json{{"action", "trail"}, {"subject", "ITEM-2"}};  // read_event_hex's `read`
     // Extra CASE-2 events that match every search (de.custodian's, at leaves 100.., ledger time
@@ -138,6 +144,8 @@ private:
     std::optional<Error> submit_error_;
     std::map<ledger::EventId, Error> refused_events_;
     std::optional<std::size_t> mempool_room_;
+    std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> reads_relayed_;
+    std::vector<ReadRecorded> relays_unanswered_;  // Relay::silent: never called.
     std::map<std::string, std::unique_ptr<TestOfficer>> officers_;
     std::set<crypto::PublicKey> revoked_;
     std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> reads_recorded_;

@@ -46,28 +46,68 @@ TEST_CASE("reads: a served trail read and a refused one are handed to the node a
                              "/v1/items/ITEM-1/trail");
 }
 
-TEST_CASE("reads: an observer refuses every read the log records (503, R33) and serves the rest") {
+TEST_CASE("reads: an observer serves a read the log records only once a validator has recorded it") {
     Fixture fixture;
     fixture.service.observer = true;
     const std::string digest = crypto::hex_encode(crypto::sha256("content").view());
-    for (const auto& target : std::vector<std::string>{
-             "/v1/items/ITEM-1/trail", "/v1/items/ITEM-1/bundle", "/v1/items/ITEM-1/state-proof",
-             "/v1/items/ITEM-1/reads", "/v1/cases/CASE-1", "/v1/search?sha256=" + digest}) {
+    const std::vector<std::string> targets{
+        "/v1/items/ITEM-1/trail", "/v1/items/ITEM-1/bundle", "/v1/items/ITEM-1/state-proof?from_size=1",
+        "/v1/items/ITEM-1/reads", "/v1/cases/CASE-1",        "/v1/search?sha256=" + digest};
+    for (const auto& target : targets) {
         auto response = fixture.signed_request("auditor", "GET", target);
-        CHECK_MESSAGE(response.status == 503, target);
-        CHECK(response.body.find("observer") != std::string::npos);
-        CHECK(response.body.find("validator") != std::string::npos);
-        CHECK(response.body.find("R33") != std::string::npos);
-        CHECK(response.content_type.find("application/problem+json") != std::string::npos);
+        CHECK_MESSAGE(response.status == 200, target);
+        CHECK(response.header("Custos-Read-Recorded-By") == "NL-POL.validator-1");
     }
+    // Every read went to the relay, with what the officer signed, and none to record_read (the
+    // observer signs no record itself).
+    auto relayed = fixture.service.relayed_reads();
+    REQUIRE(relayed.size() == targets.size());
     CHECK(fixture.service.recorded_reads().empty());
-    // What needs no record is served: status, blocks, checkpoints, proofs.
+    CHECK(relayed[0].first.action == ledger::ReadAction::trail);
+    CHECK(relayed[0].first.outcome == ledger::ReadOutcome::served);
+    CHECK(relayed[0].second.value == test_now * 1000);
+    check_signed_as_recorded(relayed[0].first, fixture.service.officer_named("auditor"),
+                             "/v1/items/ITEM-1/trail");
+    CHECK(relayed[5].first.action == ledger::ReadAction::search);
+    CHECK(relayed[5].first.subject == digest);
+    // A refusal (403) is recorded too, and answered only then.
+    CHECK(fixture.signed_request("de.custodian", "GET", "/v1/items/ITEM-1/trail").status == 403);
+    REQUIRE(fixture.service.relayed_reads().size() == targets.size() + 1);
+    CHECK(fixture.service.relayed_reads().back().first.outcome == ledger::ReadOutcome::refused);
+    // What needs no record is served without the relay: status, blocks, checkpoints, a 404.
     CHECK(fixture.signed_request("auditor", "GET", "/v1/status").status == 200);
     CHECK(fixture.request("GET", "/v1/checkpoints/latest").status == 200);
-    // Negative control: the same node as a validator serves and records the trail.
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/items/NO-SUCH/trail").status == 404);
+    CHECK(fixture.service.relayed_reads().size() == targets.size() + 1);
+}
+
+TEST_CASE("reads: an observer whose read no validator records answers 503 (R33) and serves nothing") {
+    ServerOptions options;
+    options.read_record_wait_ms = 300;  // The server's own bound, when the node never answers.
+    Fixture fixture(options);
+    fixture.service.observer = true;
+    auto served = fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/trail").body;
+    REQUIRE(served.find("ITEM-1") != std::string::npos);  // What the trail's answer holds.
+    for (auto mode : {FakeService::Relay::refused, FakeService::Relay::silent}) {
+        fixture.service.relay = mode;
+        auto response = fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/trail");
+        CHECK(response.status == 503);
+        CHECK(response.content_type.find("application/problem+json") != std::string::npos);
+        CHECK(response.body.find("no validator") != std::string::npos);
+        CHECK(response.body.find("R33") != std::string::npos);
+        CHECK(response.body.find("\"events\"") == std::string::npos);  // Nothing of the trail.
+        CHECK(response.header("Custos-Read-Recorded-By").empty());
+        CHECK(response.header("Retry-After") == "1");
+    }
+    CHECK(fixture.service.relayed_reads().size() == 3);
+    // The connection still serves after the bounded wait (the same client, the next request).
+    fixture.service.relay = FakeService::Relay::recorded;
+    CHECK(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/trail").status == 200);
+    // Negative control: the same node as a validator records through record_read, no relay.
     fixture.service.observer = false;
     CHECK(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/trail").status == 200);
     CHECK(fixture.service.recorded_reads().size() == 1);
+    CHECK(fixture.service.relayed_reads().size() == 4);
 }
 
 TEST_CASE("reads: each read route is recorded with its action and subject; other answers are not") {

@@ -116,6 +116,8 @@ public:
     [[nodiscard]] std::pair<std::string, std::string> next_register_item(std::int64_t ago_ms = 10'000);
     // A signed GET by the auditor (status and body; {0, ""} when unreachable).
     [[nodiscard]] std::pair<unsigned, std::string> auditor_get(std::size_t index, const std::string& target);
+    // The key auditor_get signs with (NL-POL's auditor and admin).
+    [[nodiscard]] const crypto::SecretKey& auditor_key() const { return *auditor_; }
     // The address node `index` listens on (127.0.0.1, or its own in a namespaced localnet).
     [[nodiscard]] const std::string& host(std::size_t index) const { return hosts_.at(index); }
     // The peer address node `index` listens on ("host:port").

@@ -1,11 +1,17 @@
 // Multi-process: observer nodes (docs/OPERATIONS.md "Observer nodes"). A node with a key of its
 // own outside the validator set, which the validators list under "observers" in their configs,
 // started after they committed blocks: it catches up, follows with the validators' block hashes,
-// refuses a forged block offered as its next one, answers what needs no consultation record and
-// refuses the evidence reads only a validator can record, and its store audits against the
-// validators' latest checkpoint. Negative control: an observer the validators do not list is
-// refused at the handshake and never gets a block. Label `node`.
+// refuses a forged block offered as its next one, serves evidence reads (a trail, a bundle, a
+// case) once a validator has recorded each in the consultation log (the read relay: the record
+// names the validator and its signed base the observer's address), and its store audits against
+// the validators' latest checkpoint. The validator's side of the relay: it records a listed
+// observer's read and refuses one from another link or with a bad officer signature. Negative
+// control: an observer the validators do not list is refused at the handshake and never gets a
+// block. Label `node`.
+#include <algorithm>
+#include <chrono>
 #include <csignal>
+#include <mutex>
 #include <thread>
 
 #include <doctest/doctest.h>
@@ -18,6 +24,7 @@
 #include "crypto/encoding.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/block.hpp"
+#include "ledger/read_record.hpp"
 #include "localnet.hpp"
 
 using namespace custos;
@@ -37,55 +44,128 @@ bool same_chain(Localnet& net, std::size_t node, std::uint64_t top) {
     return true;
 }
 
-// The test plays validator 3 (not started): an in-process transport with its key, connected to
-// the observer, which allows the validators of its next heights.
-class FakeValidator {
+// An in-process transport with the key of one of the localnet's nodes (not started), dialing
+// one node that allows that key; it keeps the messages it receives. The test plays validator 3
+// with it (a forged block for the observer, a read relay from a validator's link) and the
+// observer (read relays from a listed observer's link).
+class FakePeer {
 public:
-    FakeValidator(Localnet& net, const crypto::PublicKey& observer_key)
-        : work_(boost::asio::make_work_guard(io_)) {
-        auto key = crypto::read_secret_key_file(net.dir() / "node3" / "validator.key");
+    FakePeer(Localnet& net, std::size_t as, std::size_t to) : work_(boost::asio::make_work_guard(io_)) {
+        auto key = crypto::read_secret_key_file(net.dir() / ("node" + std::to_string(as)) / "validator.key");
         REQUIRE(key.has_value());
+        auto target =
+            crypto::read_secret_key_file(net.dir() / ("node" + std::to_string(to)) / "validator.key");
+        REQUIRE(target.has_value());
+        target_ = target->key.public_key();
         runtime::TransportOptions options;
         options.chain_id = net.genesis().chain_id;
-        options.allowed_peers = {observer_key};
+        options.allowed_peers = {target_};
         auto created = runtime::Transport::create(io_, key->key, options);
         REQUIRE(created.has_value());
         transport_ = std::move(*created);
-        transport_->on_message([](const crypto::PublicKey&, Bytes) {});
+        transport_->on_message([this](const crypto::PublicKey&, Bytes message) {
+            std::lock_guard lock(mutex_);
+            received_.push_back(std::move(message));
+        });
         transport_->on_peer_up([this](const crypto::PublicKey&) { up_ = true; });
         transport_->on_peer_down([this](const crypto::PublicKey&) { up_ = false; });
-        REQUIRE(transport_->connect_to({runtime::PeerAddress{net.peer_address(observer), observer_key}})
-                    .has_value());
+        REQUIRE(transport_->connect_to({runtime::PeerAddress{net.peer_address(to), target_}}).has_value());
         thread_ = std::thread([this] { io_.run(); });
     }
-    ~FakeValidator() {
+    ~FakePeer() {
         transport_->stop();
         work_.reset();
         io_.stop();
         thread_.join();
     }
-    FakeValidator(const FakeValidator&) = delete;
-    FakeValidator& operator=(const FakeValidator&) = delete;
+    FakePeer(const FakePeer&) = delete;
+    FakePeer& operator=(const FakePeer&) = delete;
 
     [[nodiscard]] bool up() const { return up_; }
-    void send(const crypto::PublicKey& to, const consensus::SignedMessage& message) {
+    [[nodiscard]] const crypto::PublicKey& target() const { return target_; }
+    void send(const consensus::SignedMessage& message) {
         REQUIRE(transport_->send(
-            to, runtime::frame_message(runtime::wire::consensus, consensus::encode(message))));
+            target_, runtime::frame_message(runtime::wire::consensus, consensus::encode(message))));
+    }
+    // Sends a read relay (0x07) and waits up to 20 s for its answer (0x08).
+    std::optional<runtime::ReadRelayAnswer> relay(const runtime::ReadRelayRequest& request) {
+        REQUIRE(transport_->send(
+            target_, runtime::frame_message(runtime::wire::read_relay, runtime::encode_read_relay(request))));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (std::chrono::steady_clock::now() < deadline) {
+            {
+                std::lock_guard lock(mutex_);
+                for (const auto& message : received_) {
+                    if (message.empty() || message[0] != runtime::wire::read_relay_answer) continue;
+                    auto answer = runtime::decode_read_relay_answer(std::string_view(
+                        reinterpret_cast<const char*>(message.data()) + 1, message.size() - 1));
+                    if (answer && answer->ticket == request.ticket) return *answer;
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return std::nullopt;
     }
 
 private:
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
     std::unique_ptr<runtime::Transport> transport_;
+    crypto::PublicKey target_;
     std::atomic<bool> up_{false};
+    std::mutex mutex_;
+    std::vector<Bytes> received_;
     std::thread thread_;
 };
+
+// A trail read of `item` by the localnet's auditor, signed for `authority` (host:port) now, as
+// an observer serving it would relay it.
+runtime::ReadRelayRequest relayed_trail(Localnet& net, const std::string& authority, const std::string& item,
+                                        std::uint64_t ticket) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const crypto::SecretKey& officer = net.auditor_key();
+    const std::string base =
+        "\"@method\": GET\n\"@target-uri\": http://" + authority + "/v1/items/" + item +
+        "/trail\n\"content-digest\": sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:\n"
+        "\"@signature-params\": (\"@method\" \"@target-uri\" \"content-digest\");created=" +
+        std::to_string(now / 1000) + ";expires=" + std::to_string(now / 1000 + 60) + ";nonce=\"relay-" +
+        std::to_string(ticket) + "\";keyid=\"" + ledger::key_id(officer.public_key()) + "\";alg=\"ed25519\"";
+    return runtime::ReadRelayRequest{.ticket = ticket,
+                                     .received = ledger::TimeMs{now},
+                                     .read = ledger::ReadRecord{.node = "observer",
+                                                                .officer = officer.public_key(),
+                                                                .action = ledger::ReadAction::trail,
+                                                                .subject = item,
+                                                                .outcome = ledger::ReadOutcome::served,
+                                                                .status = 200,
+                                                                .signature_base = base,
+                                                                .signature = officer.sign(as_bytes(base))}};
+}
+
+// The read records of `item` that validator `index` lists: each one's id and event.
+std::vector<std::pair<std::string, crypto::Json>> item_read_events(Localnet& net, std::size_t index,
+                                                                   const std::string& item) {
+    std::vector<std::pair<std::string, crypto::Json>> events;
+    auto [status, body] = net.auditor_get(index, "/v1/items/" + item + "/reads");
+    if (status != 200) return events;
+    auto reads = crypto::parse_json(body);
+    if (!reads) return events;
+    for (const auto& read : (*reads)["reads"]) {
+        const std::string id = read["id"].get<std::string>();
+        auto [found, event] = net.auditor_get(index, "/v1/events/" + id);
+        auto parsed = crypto::parse_json(event);
+        if (found == 200 && parsed) events.emplace_back(id, (*parsed)["envelope"]["event"]);
+    }
+    return events;
+}
 
 }  // namespace
 
 TEST_CASE(
-    "observers: one started late catches up, follows, refuses a forged block and evidence reads; "
-    "an unlisted one is refused") {
+    "observers: one started late catches up, follows, serves reads a validator recorded, refuses a "
+    "forged block; an unlisted one is refused") {
     // Quiet when idle (a long heartbeat): heights move only with events, so the forged block
     // below is offered exactly as the observer's next one. Validator 3 is the test's.
     Localnet net({.heartbeat_ms = 600'000, .observers = {true, false}});
@@ -100,6 +180,56 @@ TEST_CASE(
     const auto before = net.height(0);
     REQUIRE(before.has_value());
     REQUIRE(*before >= 3);
+
+    // The validator's side of the read relay, before the observer runs (the test holds its key).
+    const std::string observer_authority = net.host(observer) + ":" + std::to_string(net.rest_port(observer));
+    std::string relayed_id;
+    {
+        // From a validator's link (validator 3's key): refused, a validator records only the reads
+        // of the observers its config lists.
+        FakePeer validator_link(net, 3, 0);
+        REQUIRE(net.wait_for([&] { return validator_link.up(); }, 20));
+        auto refused = validator_link.relay(relayed_trail(net, observer_authority, items[0], 1));
+        REQUIRE(refused.has_value());
+        CHECK_FALSE(refused->id.has_value());
+        CHECK_MESSAGE(refused->refused.find("observers") != std::string::npos, refused->refused);
+    }
+    {
+        FakePeer observer_link(net, observer, 0);
+        REQUIRE(net.wait_for([&] { return observer_link.up(); }, 20));
+        // The officer's signature over another request: refused (R35), nothing recorded.
+        auto forged = relayed_trail(net, observer_authority, items[0], 2);
+        forged.read.signature = net.auditor_key().sign(as_bytes(std::string_view("another request")));
+        auto bad = observer_link.relay(forged);
+        REQUIRE(bad.has_value());
+        CHECK_FALSE(bad->id.has_value());
+        CHECK_MESSAGE(bad->refused.find("R35") != std::string::npos, bad->refused);
+        // A good one from the listed observer's link: recorded (the answer carries its event id).
+        auto good = observer_link.relay(relayed_trail(net, observer_authority, items[0], 3));
+        REQUIRE(good.has_value());
+        REQUIRE_MESSAGE(good->id.has_value(), good->refused);
+        relayed_id = ledger::event_id_hex(*good->id);
+    }
+    std::string validator0;
+    for (const auto& validator : net.genesis().validators.validators) {
+        auto key = crypto::read_secret_key_file(net.dir() / "node0" / "validator.key");
+        if (key && validator.key == key->key.public_key()) validator0 = validator.name;
+    }
+    REQUIRE_FALSE(validator0.empty());
+    // It commits like validator 0's own read records, naming validator 0; the forged one is not there.
+    auto committed_relay = [&] {
+        for (const auto& [id, event] : item_read_events(net, 0, items[0])) {
+            if (id == relayed_id) return event;
+        }
+        return crypto::Json();
+    };
+    REQUIRE(net.wait_for([&] { return !committed_relay().is_null(); }, 30));
+    CHECK(committed_relay()["read"]["node"] == validator0);
+    for (const auto& [id, event] : item_read_events(net, 0, items[0]))
+        CHECK(event["read"]["signature_base"].get<std::string>().find("nonce=\"relay-2\"") ==
+              std::string::npos);
+    CHECK(net.metric(0, "custos_reads_recorded_for_observers_total") == 1.0);
+    CHECK(net.metric(0, "custos_reads_relay_refused_total") == 2.0);
 
     // Started after genesis: it catches up by block sync, checking every certificate.
     net.start(observer);
@@ -122,19 +252,47 @@ TEST_CASE(
     CHECK(same_chain(net, observer, *followed));
     CHECK(net.auditor_get(0, "/v1/items/" + relayed_item + "/trail").first == 200);
 
-    // What needs no consultation record is served; the evidence reads are refused (503), and a
-    // validator serves the same read.
+    // What needs no consultation record is served, and so are the evidence reads: each once a
+    // validator has recorded it.
     CHECK(net.healthz(observer) == 200);
     CHECK(net.auditor_get(observer, "/v1/status").first == 200);
     CHECK(net.auditor_get(observer, "/v1/blocks/" + std::to_string(*followed)).first == 200);
     CHECK(net.auditor_get(observer, "/v1/checkpoints/latest").first == 200);
     for (const auto& target : std::vector<std::string>{
              "/v1/items/" + items[0] + "/trail", "/v1/items/" + items[0] + "/bundle", "/v1/cases/CASE-1"}) {
-        auto [refused, problem] = net.auditor_get(observer, target);
-        CHECK_MESSAGE(refused == 503, target);
-        CHECK(problem.find("observer") != std::string::npos);
-        CHECK(net.auditor_get(0, target).first == 200);
+        auto [served, answer] = net.auditor_get(observer, target);
+        CHECK_MESSAGE(served == 200, (target + ": " + answer));
     }
+    CHECK(net.metric(observer, "custos_reads_relayed_total") == 3.0);
+    CHECK(net.metric(observer, "custos_reads_relay_failed_total") == 0.0);
+    // The observer's trail read is on the ledger: a validator's record, whose signed base names
+    // the observer's address (the node that served it).
+    const std::string observer_trail = "http://" + observer_authority + "/v1/items/" + items[0] + "/trail";
+    std::vector<std::string> validator_names;
+    for (const auto& validator : net.genesis().validators.validators)
+        validator_names.push_back(validator.name);
+    auto observer_record = [&] {
+        for (const auto& [id, event] : item_read_events(net, 1, items[0])) {
+            if (id != relayed_id &&
+                event["read"]["signature_base"].get<std::string>().find(observer_trail) != std::string::npos)
+                return event;
+        }
+        return crypto::Json();
+    };
+    REQUIRE(net.wait_for([&] { return !observer_record().is_null(); }, 30));
+    const auto record = observer_record();
+    CHECK(std::find(validator_names.begin(), validator_names.end(),
+                    record["read"]["node"].get<std::string>()) != validator_names.end());
+    CHECK(record["read"]["outcome"] == "served");
+    CHECK(record["read"]["officer"] == ledger::key_id(net.auditor_key().public_key()));
+
+    // The reads above commit in blocks of their own: wait until the chain is quiet again.
+    auto quiet = [&] {
+        const auto was = net.height(0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+        return was.has_value() && net.height(0) == was && net.height(observer) == was;
+    };
+    REQUIRE(net.wait_for(quiet, 30));
 
     // A forged next block: block `top` re-labelled as top + 1, under the certificate of `top`.
     const auto top = *net.height(observer);
@@ -154,12 +312,10 @@ TEST_CASE(
         {}};
     const auto refused_before = net.metric(observer, "custos_messages_refused_total");
     REQUIRE(refused_before.has_value());
-    auto observer_key = crypto::read_secret_key_file(net.dir() / "node4" / "validator.key");
-    REQUIRE(observer_key.has_value());
     {
-        FakeValidator fake(net, observer_key->key.public_key());
+        FakePeer fake(net, 3, observer);
         REQUIRE(net.wait_for([&] { return fake.up(); }, 20));
-        fake.send(observer_key->key.public_key(), commit);
+        fake.send(commit);
         CHECK(net.wait_for([&] { return net.log_contains(observer, "commit_refused"); }, 20));
     }
     CHECK(net.metric(observer, "custos_messages_refused_total").value_or(0) > *refused_before);

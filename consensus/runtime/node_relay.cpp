@@ -1,0 +1,195 @@
+// The read relay (read_relay.hpp, docs/FORMAT.md 8.4): an observer asks a validator to record
+// in the consultation log a read it served; a validator records reads for the observers its
+// config lists.
+#include <algorithm>
+#include <cctype>
+
+#include <boost/asio/post.hpp>
+
+#include "consensus/runtime/log.hpp"
+#include "consensus/runtime/node_impl.hpp"
+#include "crypto/encoding.hpp"
+
+namespace custos::runtime {
+namespace {
+
+std::string short_key(const crypto::PublicKey& key) {
+    return crypto::hex_encode(key.view().first(8));
+}
+
+// The name an observer gives itself in a relayed record's `read.node` (the validator replaces it
+// with its own): its key's name when that is an id (6.7's `node` is one), else "observer".
+std::string relay_node_name(const std::string& name) {
+    const bool id = !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == ':' ||
+               c == '-';
+    });
+    return id ? name : std::string("observer");
+}
+
+}  // namespace
+
+Result<std::optional<ledger::Envelope>> NodeImpl::sign_read_record(ledger::ReadRecord read,
+                                                                   ledger::TimeMs received) const {
+    auto latest = store->latest_validators();
+    if (!latest) return tl::unexpected(latest.error());
+    const ledger::Validator* self = latest->set ? latest->set->find(signer->public_key()) : nullptr;
+    if (self == nullptr) return std::optional<ledger::Envelope>();
+    read.node = self->name;
+    ledger::Event event;
+    event.chain_id = store->genesis().chain_id;
+    event.kind = ledger::EventKind::read;
+    event.agency = self->agency;
+    event.time = received;
+    event.read = std::move(read);
+    ledger::Envelope envelope{event, signer->public_key(), signer->sign(ledger::canonical_event(event))};
+    return std::optional<ledger::Envelope>(std::move(envelope));
+}
+
+// ---- The validator's side.
+
+void NodeImpl::on_read_relay(const crypto::PublicKey& peer, std::string_view payload) {
+    auto request = decode_read_relay(payload);
+    if (!request) {  // No ticket to answer: counted like any malformed message.
+        ++counters.messages_refused;
+        return;
+    }
+    auto answer = [&](ReadRelayAnswer reply) {
+        (void)transport->send(peer, frame_message(wire::read_relay_answer, encode_read_relay_answer(reply)));
+    };
+    auto refuse = [&](std::string reason) {
+        ++counters.reads_relay_refused;
+        log_line(LogLevel::debug, "read_relay_refused")
+            .field("peer", short_key(peer))
+            .field("reason", reason);
+        answer(ReadRelayAnswer{.ticket = request->ticket, .id = std::nullopt, .refused = std::move(reason)});
+    };
+    // Only an observer this node's config lists: a validator records its own reads, and a
+    // record is this node's signed statement, so it makes it for the links it chose to allow.
+    if (!observer_links.contains(peer))
+        return refuse("this validator does not list the sender under \"observers\"");
+    if (halted) return refuse("this validator's storage failed: it records nothing");
+    if (auto checked = check_relayed_read(*request, now_ms(),
+                                          static_cast<std::int64_t>(genesis.params.clock_skew_max_ms));
+        !checked) {
+        return refuse(checked.error().message);
+    }
+    auto envelope = sign_read_record(std::move(request->read), request->received);
+    if (!envelope) return refuse(envelope.error().message);
+    if (!*envelope) return refuse("this node is not a validator of the latest adopted set");
+    const ledger::EventId id = ledger::event_id((*envelope)->event);
+    auto admitted = admit(std::move(**envelope), true);
+    // The same request again (its answer was lost): the record is pending here already.
+    if (!admitted && admitted.error().code != ErrorCode::already_exists) {
+        ++counters.reads_dropped;
+        return refuse(admitted.error().message);
+    }
+    ++counters.reads_recorded_for_observers;
+    answer(ReadRelayAnswer{.ticket = request->ticket, .id = id, .refused = {}});
+}
+
+// ---- The observer's side.
+
+void NodeImpl::relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) {
+    if (stopping) return done(make_error(ErrorCode::unavailable, "the node is stopping"));
+    if (relays.size() >= read_relays_max) {
+        ++counters.reads_relay_failed;
+        return done(
+            make_error(ErrorCode::resource_exhausted,
+                       std::to_string(read_relays_max) + " reads wait for a validator to record them"));
+    }
+    read.node = relay_node_name(signer->name());  // The validator names itself in the record.
+    const std::uint64_t ticket = next_relay_ticket++;
+    auto timer = std::make_shared<boost::asio::steady_timer>(io);
+    relays.emplace(ticket, PendingRelay{.request = ReadRelayRequest{.ticket = ticket,
+                                                                    .received = received,
+                                                                    .read = std::move(read)},
+                                        .done = std::move(done),
+                                        .deadline_ms = now_ms() + read_relay_wait_ms,
+                                        .timer = std::move(timer)});
+    relay_next(ticket);
+}
+
+void NodeImpl::relay_next(std::uint64_t ticket) {
+    auto found = relays.find(ticket);
+    if (found == relays.end()) return;
+    PendingRelay& relay = found->second;
+    const std::int64_t left = relay.deadline_ms - now_ms();
+    if (left <= 0) {
+        return finish_relay(
+            ticket, make_error(ErrorCode::unavailable, "no validator recorded the read within " +
+                                                           std::to_string(read_relay_wait_ms) + " ms"));
+    }
+    // The validators of the latest adopted set this node is connected to and has not asked yet,
+    // from a rotating start so that the records spread over them.
+    auto latest = store->latest_validators();
+    std::vector<const ledger::Validator*> candidates;
+    if (latest && latest->set) {
+        for (const auto& validator : latest->set->validators) {
+            if (peers_up.contains(validator.key) && !relay.tried.contains(validator.key))
+                candidates.push_back(&validator);
+        }
+    }
+    if (candidates.empty()) {
+        return finish_relay(
+            ticket, make_error(ErrorCode::unavailable,
+                               relay.tried.empty() ? "no validator that lists this observer is connected"
+                                                   : "no validator recorded the read (" +
+                                                         std::to_string(relay.tried.size()) + " asked)"));
+    }
+    const ledger::Validator& chosen = *candidates[relay_rotation++ % candidates.size()];
+    relay.tried.insert(chosen.key);
+    relay.asked = chosen.key;
+    relay.asked_name = chosen.name;
+    ++relay.attempt;
+    (void)transport->send(chosen.key, frame_message(wire::read_relay, encode_read_relay(relay.request)));
+    relay.timer->expires_after(std::chrono::milliseconds(std::min(left, read_relay_attempt_ms)));
+    relay.timer->async_wait([this, ticket, attempt = relay.attempt](const boost::system::error_code& error) {
+        if (error || stopping) return;
+        auto waiting = relays.find(ticket);
+        if (waiting == relays.end() || waiting->second.attempt != attempt) return;
+        relay_next(ticket);  // This validator did not answer in time: the next one.
+    });
+}
+
+void NodeImpl::on_read_relay_answer(const crypto::PublicKey& peer, std::string_view payload) {
+    auto answer = decode_read_relay_answer(payload);
+    if (!answer) {
+        ++counters.messages_refused;
+        return;
+    }
+    auto found = relays.find(answer->ticket);
+    // A late answer (another validator was asked since, or the read was answered 503): the
+    // validator may still have recorded it; that read then has a record, and was not served.
+    if (found == relays.end() || found->second.asked != peer) return;
+    if (!answer->id) {
+        log_line(LogLevel::info, "read_relay_refused")
+            .field("validator", found->second.asked_name)
+            .field("reason", answer->refused);
+        return relay_next(answer->ticket);
+    }
+    finish_relay(answer->ticket, found->second.asked_name);
+}
+
+void NodeImpl::finish_relay(std::uint64_t ticket, Result<std::string> recorded_by) {
+    auto found = relays.find(ticket);
+    if (found == relays.end()) return;
+    PendingRelay relay = std::move(found->second);
+    relays.erase(found);
+    relay.timer->cancel();
+    ++(recorded_by ? counters.reads_relayed : counters.reads_relay_failed);
+    if (!recorded_by) {
+        log_line(LogLevel::warn, "read_not_recorded")
+            .field("action", ledger::read_action_name(relay.request.read.action))
+            .field("subject", relay.request.read.subject)
+            .field("reason", recorded_by.error().message);
+    }
+    relay.done(std::move(recorded_by));
+}
+
+void NodeImpl::fail_relays() {
+    while (!relays.empty())
+        finish_relay(relays.begin()->first, make_error(ErrorCode::unavailable, "the node is stopping"));
+}
+
+}  // namespace custos::runtime

@@ -1,0 +1,113 @@
+// In-process tests of the read relay's messages and the validator's checks before it signs an
+// observer's read (consensus/runtime/read_relay.hpp, docs/FORMAT.md 8.4). The node's side (only
+// from a listed observer's link; recorded and committed otherwise) runs in
+// tests/node/observer_test.cpp against real nodes.
+#include <doctest/doctest.h>
+
+#include "consensus/runtime/read_relay.hpp"
+#include "crypto/ed25519.hpp"
+#include "crypto/encoding.hpp"
+#include "ledger/genesis.hpp"
+#include "ledger/read_record.hpp"
+
+using namespace custos;
+
+namespace {
+
+constexpr std::int64_t now_ms = 1'700'000'000'000;
+
+// A read as an observer builds it: the officer's signed trail request, received now.
+runtime::ReadRelayRequest relayed_trail(const crypto::SecretKey& officer) {
+    const std::string base =
+        "\"@method\": GET\n\"@target-uri\": http://127.0.0.1:8085/v1/items/ITEM-1/trail\n"
+        "\"content-digest\": sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:\n"
+        "\"@signature-params\": (\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
+        "expires=1700000060;nonce=\"00112233445566778899aabbccddeeff\";keyid=\"" +
+        ledger::key_id(officer.public_key()) + "\";alg=\"ed25519\"";
+    return runtime::ReadRelayRequest{.ticket = 7,
+                                     .received = ledger::TimeMs{now_ms},
+                                     .read = ledger::ReadRecord{.node = "observer-1",
+                                                                .officer = officer.public_key(),
+                                                                .action = ledger::ReadAction::trail,
+                                                                .subject = "ITEM-1",
+                                                                .outcome = ledger::ReadOutcome::served,
+                                                                .status = 200,
+                                                                .signature_base = base,
+                                                                .signature = officer.sign(as_bytes(base))}};
+}
+
+}  // namespace
+
+TEST_CASE("read relay: the messages round-trip, and anything else is refused naming the member") {
+    const auto officer = crypto::SecretKey::generate();
+    const auto request = relayed_trail(officer);
+    const std::string text = runtime::encode_read_relay(request);
+    auto decoded = runtime::decode_read_relay(text);
+    REQUIRE(decoded.has_value());
+    CHECK(decoded->ticket == 7);
+    CHECK(decoded->received.value == now_ms);
+    CHECK(decoded->read == request.read);
+
+    auto json = crypto::parse_json(text);
+    REQUIRE(json.has_value());
+    auto refused = [&](auto change, std::string_view named) {
+        crypto::Json copy = *json;
+        change(copy);
+        auto result = runtime::decode_read_relay(copy.dump());
+        REQUIRE_FALSE(result.has_value());
+        CHECK_MESSAGE(result.error().message.find(named) != std::string::npos, result.error().message);
+    };
+    refused([](crypto::Json& j) { j["extra"] = 1; }, "extra: unknown member");
+    refused([](crypto::Json& j) { j.erase("ticket"); }, "ticket: missing");
+    refused([](crypto::Json& j) { j["ticket"] = -1; }, "ticket");
+    refused([](crypto::Json& j) { j["type"] = "custos.read_relay.v2"; }, "type");
+    refused([](crypto::Json& j) { j["received"] = "now"; }, "received");
+    refused([](crypto::Json& j) { j["read"]["status"] = 404; }, "read.status");
+    refused([](crypto::Json& j) { j["read"]["outcome"] = "maybe"; }, "read.outcome");
+    refused([](crypto::Json& j) { j["read"].erase("signature"); }, "read.signature");
+    CHECK_FALSE(runtime::decode_read_relay("[1,2]").has_value());
+    CHECK_FALSE(runtime::decode_read_relay(std::string(runtime::read_relay_bytes_max + 1, ' ')).has_value());
+
+    const auto id = ledger::event_id_from_hex(std::string(64, 'a'));
+    REQUIRE(id.has_value());
+    auto recorded = runtime::decode_read_relay_answer(
+        runtime::encode_read_relay_answer({.ticket = 9, .id = *id, .refused = {}}));
+    REQUIRE(recorded.has_value());
+    CHECK(recorded->ticket == 9);
+    CHECK(recorded->id == *id);
+    auto no = runtime::decode_read_relay_answer(runtime::encode_read_relay_answer(
+        {.ticket = 9, .id = std::nullopt, .refused = std::string(600, 'x')}));
+    REQUIRE(no.has_value());
+    CHECK_FALSE(no->id.has_value());
+    CHECK(no->refused.size() == runtime::read_relay_reason_bytes_max);  // Cut, not refused.
+    CHECK_FALSE(
+        runtime::decode_read_relay_answer(R"({"type":"custos.read_relay_answer.v1","ticket":1,"id":")" +
+                                          std::string(64, 'a') + R"(","refused":"x"})")
+            .has_value());  // Both.
+    CHECK_FALSE(runtime::decode_read_relay_answer(R"({"type":"custos.read_relay_answer.v1","ticket":1})")
+                    .has_value());  // Neither.
+}
+
+TEST_CASE("read relay: a validator signs only a read whose officer signature verifies, received now") {
+    const auto officer = crypto::SecretKey::generate();
+    const std::int64_t skew_ms = 5000;
+    auto request = relayed_trail(officer);
+    CHECK(runtime::check_relayed_read(request, now_ms, skew_ms).has_value());
+    CHECK(runtime::check_relayed_read(request, now_ms + skew_ms, skew_ms).has_value());
+
+    // The officer's signature over another base (a changed target): refused, R35.
+    auto forged = request;
+    forged.read.signature_base.replace(forged.read.signature_base.find("ITEM-1"), 6, "ITEM-2");
+    auto refused = runtime::check_relayed_read(forged, now_ms, skew_ms);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("R35") != std::string::npos);
+    // Another key's signature.
+    auto other = request;
+    other.read.signature = crypto::SecretKey::generate().sign(as_bytes(request.read.signature_base));
+    CHECK_FALSE(runtime::check_relayed_read(other, now_ms, skew_ms).has_value());
+    // A receipt time outside this validator's clock tolerance, either way.
+    auto late = runtime::check_relayed_read(request, now_ms + skew_ms + 1, skew_ms);
+    REQUIRE_FALSE(late.has_value());
+    CHECK(late.error().message.find("received") != std::string::npos);
+    CHECK_FALSE(runtime::check_relayed_read(request, now_ms - skew_ms - 1, skew_ms).has_value());
+}
