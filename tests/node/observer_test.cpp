@@ -3,11 +3,11 @@
 // started after they committed blocks: it catches up, follows with the validators' block hashes,
 // refuses a forged block offered as its next one, serves evidence reads (a trail, a bundle, a
 // case) once a validator has recorded each in the consultation log (the read relay: the record
-// names the validator and its signed base the observer's address), and its store audits against
-// the validators' latest checkpoint. The validator's side of the relay: it records a listed
-// observer's read and refuses one from another link or with a bad officer signature. Negative
-// control: an observer the validators do not list is refused at the handshake and never gets a
-// block. Label `node`.
+// names the validator and its signed base the observer's address), with the validators gone
+// answers an evidence read 503 and serves nothing, and its store audits against the validators'
+// latest checkpoint. The validator's side of the relay: it records a listed observer's read and
+// refuses one from another link or with a bad officer signature. Negative control: an observer
+// the validators do not list is refused at the handshake and never gets a block. Label `node`.
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -337,6 +337,15 @@ TEST_CASE(
     // The observer's store audits, and holds the validators' latest certified checkpoint.
     auto checkpoint = net.block(0, last);
     REQUIRE(checkpoint.has_value());
+    // With no validator left to record it, the observer serves no evidence read: 503 naming R33.
+    for (std::size_t index = 0; index < 3; ++index)
+        net.kill_node(index, SIGTERM);
+    auto [unrecorded, problem] = net.auditor_get(observer, "/v1/items/" + items[0] + "/trail");
+    CHECK(unrecorded == 503);
+    CHECK_MESSAGE(problem.find("no validator") != std::string::npos, problem);
+    CHECK(problem.find("R33") != std::string::npos);
+    CHECK(problem.find("\"events\"") == std::string::npos);
+    CHECK(net.metric(observer, "custos_reads_relay_failed_total") == 1.0);
     for (std::size_t index = 0; index < net.node_count(); ++index) {
         if (net.running(index)) net.kill_node(index, SIGTERM);
     }
