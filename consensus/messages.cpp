@@ -1,12 +1,13 @@
 #include "consensus/messages.hpp"
 
-#include <exception>
+#include <limits>
 
 #include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/signed_note.hpp"
+#include "ledger/json_fields.hpp"
 
 namespace custos::consensus {
 namespace {
@@ -21,8 +22,9 @@ std::string canonical(const Json& value) {
     return std::move(*text);
 }
 
-// A wire message: the size limit, the strict parse, then `read` on the tree. nlohmann throws on
-// type mismatches the field readers did not foresee; they are refusals like any other.
+// A wire message: the size limit, the strict parse, then `read` on the tree. Every member is
+// read through the ledger's FieldReader, which checks each type before it converts: no reader
+// throws, and a refusal names the member ("consensus message.round: must be an integer").
 template <typename T, typename Read>
 Result<T> read_message(std::string_view bytes, Read read) {
     if (bytes.size() > message_bytes_max) {
@@ -30,40 +32,40 @@ Result<T> read_message(std::string_view bytes, Read read) {
     }
     auto json = crypto::parse_json(bytes, {.bytes_max = message_bytes_max, .depth_max = 8});
     if (!json) return tl::unexpected(json.error());
-    try {
-        return read(*json);
-    } catch (const std::exception& error) {
-        return make_error(ErrorCode::invalid_argument, std::string("malformed message: ") + error.what());
-    }
+    return read(*json);
 }
 
-Result<std::uint64_t> get_uint(const Json& object, const char* key, std::uint64_t max) {
-    auto found = object.find(key);
-    if (found == object.end() || !found->is_number_unsigned() || found->get<std::uint64_t>() > max) {
-        return make_error(ErrorCode::invalid_argument, std::string("bad or missing field ") + key);
-    }
-    return found->get<std::uint64_t>();
+const ledger::FieldReader fields{"consensus "};
+constexpr std::string_view message_path = "message";
+
+Result<const Json*> member(const Json& object, std::string_view key) {
+    return fields.required(object, key, message_path);
 }
 
-Result<std::string> get_string(const Json& object, const char* key, std::size_t bytes_max) {
-    auto found = object.find(key);
-    if (found == object.end() || !found->is_string() ||
-        found->get_ref<const std::string&>().size() > bytes_max) {
-        return make_error(ErrorCode::invalid_argument, std::string("bad or missing field ") + key);
-    }
-    return found->get<std::string>();
+Result<std::uint64_t> get_uint(const Json& object, std::string_view key, std::uint64_t max) {
+    return member(object, key).and_then([&](const Json* value) {
+        return fields.unsigned_integer(*value, ledger::path_join(message_path, key), max);
+    });
 }
 
-Result<Hash32> get_hash(const Json& object, const char* key) {
-    auto text = get_string(object, key, 64);
-    if (!text) return tl::unexpected(text.error());
-    return crypto::hash_from_hex(*text);
+Result<std::string> get_string(const Json& object, std::string_view key, std::size_t bytes_max) {
+    return member(object, key).and_then([&](const Json* value) {
+        return fields.string(*value, ledger::path_join(message_path, key), bytes_max);
+    });
 }
 
-Result<std::optional<Hash32>> get_optional_hash(const Json& object, const char* key) {
-    auto found = object.find(key);
-    if (found != object.end() && found->is_null()) return std::optional<Hash32>{};
-    auto hash = get_hash(object, key);
+Result<Hash32> get_hash(const Json& object, std::string_view key) {
+    return member(object, key).and_then([&](const Json* value) {
+        return fields.hash(*value, ledger::path_join(message_path, key));
+    });
+}
+
+// A member that is null or a hash (it must be present).
+Result<std::optional<Hash32>> get_optional_hash(const Json& object, std::string_view key) {
+    auto found = member(object, key);
+    if (!found) return tl::unexpected(found.error());
+    if ((*found)->is_null()) return std::optional<Hash32>{};
+    auto hash = fields.hash(**found, ledger::path_join(message_path, key));
     if (!hash) return tl::unexpected(hash.error());
     return std::optional<Hash32>{*hash};
 }
@@ -71,9 +73,9 @@ Result<std::optional<Hash32>> get_optional_hash(const Json& object, const char* 
 constexpr std::uint64_t json_int_max = (std::uint64_t{1} << 53) - 1;
 
 Result<Block> block_from_json(const Json& object) {
-    auto found = object.find("block");
-    if (found == object.end()) return make_error(ErrorCode::invalid_argument, "missing block");
-    return ledger::block_from_json(*found);
+    return member(object, "block").and_then([](const Json* block) {
+        return ledger::block_from_json(*block);
+    });
 }
 
 Json vote_json(const Vote& vote) {
@@ -93,18 +95,21 @@ Result<Vote> vote_from_json(const Json& object, VoteType type) {
     Vote vote;
     vote.type = type;
     auto height = get_uint(object, "height", json_int_max);
+    if (!height) return tl::unexpected(height.error());
     auto round = get_uint(object, "round", round_max);
+    if (!round) return tl::unexpected(round.error());
     auto block = get_optional_hash(object, "block");
-    if (!height || !round || !block) return make_error(ErrorCode::invalid_argument, "malformed vote");
+    if (!block) return tl::unexpected(block.error());
     vote.height = Height{*height};
     vote.round = Round{static_cast<std::uint32_t>(*round)};
     if (*block) vote.block = BlockHash{**block};
     if (type == VoteType::precommit && vote.block) {
         auto log_size = get_uint(object, "log_size", json_int_max);
+        if (!log_size) return tl::unexpected(log_size.error());
         auto log_root = get_hash(object, "log_root");
+        if (!log_root) return tl::unexpected(log_root.error());
         auto time = get_uint(object, "time", json_int_max);
-        if (!log_size || !log_root || !time)
-            return make_error(ErrorCode::invalid_argument, "malformed precommit");
+        if (!time) return tl::unexpected(time.error());
         vote.checkpoint =
             CheckpointRef{*vote.block, *log_size, *log_root, TimeMs{static_cast<std::int64_t>(*time)}};
     }
@@ -114,8 +119,9 @@ Result<Vote> vote_from_json(const Json& object, VoteType type) {
 // The "validator" and "sig" members of a signed message.
 Result<std::pair<std::string, crypto::Signature>> signer_from_json(const Json& object) {
     auto validator = get_string(object, "validator", validator_name_bytes_max);
+    if (!validator) return tl::unexpected(validator.error());
     auto sig_text = get_string(object, "sig", 100);
-    if (!validator || !sig_text) return make_error(ErrorCode::invalid_argument, "missing validator or sig");
+    if (!sig_text) return tl::unexpected(sig_text.error());
     auto sig_bytes = crypto::base64_decode(*sig_text);
     if (!sig_bytes) return tl::unexpected(sig_bytes.error());
     auto signature = crypto::signature_from_bytes(*sig_bytes);
@@ -132,13 +138,13 @@ struct ProposalPlace {
 
 Result<ProposalPlace> proposal_place_from_json(const Json& object) {
     auto height = get_uint(object, "height", json_int_max);
+    if (!height) return tl::unexpected(height.error());
     auto round = get_uint(object, "round", round_max);
-    auto pol = object.find("pol_round");
-    if (!height || !round || pol == object.end()) {
-        return make_error(ErrorCode::invalid_argument, "malformed proposal");
-    }
+    if (!round) return tl::unexpected(round.error());
+    auto pol = member(object, "pol_round");
+    if (!pol) return tl::unexpected(pol.error());
     ProposalPlace place{Height{*height}, Round{static_cast<std::uint32_t>(*round)}, std::nullopt};
-    if (!pol->is_null()) {
+    if (!(*pol)->is_null()) {
         auto pol_round = get_uint(object, "pol_round", round_max);
         if (!pol_round) return tl::unexpected(pol_round.error());
         place.pol_round = Round{static_cast<std::uint32_t>(*pol_round)};
@@ -151,15 +157,17 @@ Json pol_round_json(const std::optional<Round>& pol_round) {
 }
 
 Result<SignedMessage> decode_json(const Json& object) {
-    if (!object.is_object()) return make_error(ErrorCode::invalid_argument, "message is not an object");
+    if (auto status = fields.any_object(object, message_path); !status) return tl::unexpected(status.error());
     auto kind = get_string(object, "kind", 16);
     if (!kind) return tl::unexpected(kind.error());
     SignedMessage message;
     if (*kind == "commit") {
         auto block = block_from_json(object);
+        if (!block) return tl::unexpected(block.error());
         auto round = get_uint(object, "round", round_max);
+        if (!round) return tl::unexpected(round.error());
         auto note = get_string(object, "certificate", crypto::note_bytes_max);
-        if (!block || !round || !note) return make_error(ErrorCode::invalid_argument, "malformed commit");
+        if (!note) return tl::unexpected(note.error());
         message.body =
             Commit{std::move(*block), Round{static_cast<std::uint32_t>(*round)}, {std::move(*note)}};
         return message;
@@ -170,8 +178,9 @@ Result<SignedMessage> decode_json(const Json& object) {
     message.signature = signer->second;
     if (*kind == "proposal") {
         auto block = block_from_json(object);
+        if (!block) return tl::unexpected(block.error());
         auto place = proposal_place_from_json(object);
-        if (!block || !place) return make_error(ErrorCode::invalid_argument, "malformed proposal");
+        if (!place) return tl::unexpected(place.error());
         Proposal proposal{place->height, place->round, place->pol_round, std::move(*block), {}};
         proposal.block_id = block_hash(proposal.block.header);
         message.body = std::move(proposal);
@@ -183,7 +192,7 @@ Result<SignedMessage> decode_json(const Json& object) {
         message.body = *vote;
         return message;
     }
-    return make_error(ErrorCode::invalid_argument, "unknown message kind");
+    return fields.fail("message.kind", "must be proposal, prevote, precommit or commit");
 }
 
 }  // namespace
@@ -303,20 +312,21 @@ std::string encode_compact(const SignedMessage& message, std::span<const Hash32>
 namespace {
 
 Result<CompactProposal> compact_from_json(const Json& object) {
-    if (!object.is_object()) return make_error(ErrorCode::invalid_argument, "message is not an object");
+    if (auto status = fields.any_object(object, message_path); !status) return tl::unexpected(status.error());
     auto kind = get_string(object, "kind", 16);
-    if (!kind || *kind != "compact_proposal") {
-        return make_error(ErrorCode::invalid_argument, "not a compact proposal");
-    }
+    if (!kind) return tl::unexpected(kind.error());
+    if (*kind != "compact_proposal") return fields.fail("message.kind", "must be compact_proposal");
     auto signer = signer_from_json(object);
     if (!signer) return tl::unexpected(signer.error());
     auto place = proposal_place_from_json(object);
-    auto header = object.find("header");
-    auto leaves = object.find("leaves");
-    if (!place || header == object.end() || leaves == object.end() || !leaves->is_array()) {
-        return make_error(ErrorCode::invalid_argument, "malformed compact proposal");
-    }
-    auto parsed_header = ledger::block_header_from_json(*header);
+    if (!place) return tl::unexpected(place.error());
+    auto header = member(object, "header");
+    if (!header) return tl::unexpected(header.error());
+    auto leaves = member(object, "leaves").and_then([](const Json* value) {
+        return fields.array(*value, "message.leaves", std::numeric_limits<std::size_t>::max());
+    });
+    if (!leaves) return tl::unexpected(leaves.error());
+    auto parsed_header = ledger::block_header_from_json(**header);
     if (!parsed_header) return tl::unexpected(parsed_header.error());
     CompactProposal compact{place->height,
                             place->round,
@@ -325,10 +335,9 @@ Result<CompactProposal> compact_from_json(const Json& object) {
                             {},
                             std::move(signer->first),
                             signer->second};
-    compact.leaves.reserve(leaves->size());
-    for (const auto& leaf : *leaves) {
-        if (!leaf.is_string()) return make_error(ErrorCode::invalid_argument, "a leaf hash is not a string");
-        auto hash = crypto::hash_from_hex(leaf.get_ref<const std::string&>());
+    compact.leaves.reserve((*leaves)->size());
+    for (std::size_t index = 0; index < (*leaves)->size(); ++index) {
+        auto hash = fields.hash((**leaves)[index], ledger::path_index("message.leaves", index));
         if (!hash) return tl::unexpected(hash.error());
         compact.leaves.push_back(*hash);
     }

@@ -11,8 +11,6 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
-using detail::FieldReader;
-using detail::path_index;
 
 const FieldReader reader("block ");
 

@@ -12,9 +12,6 @@ namespace custos::ledger::bundle_detail {
 namespace {
 
 using crypto::Json;
-using detail::FieldReader;
-using detail::path_index;
-using detail::path_join;
 
 // Hashes in a Merkle proof: RFC 9162 paths over 2^53 leaves are at most 53 (inclusion) or
 // 2 * 53 (consistency) hashes long; anything longer is refused before any hashing.

@@ -20,8 +20,6 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
-using detail::FieldReader;
-using detail::path_index;
 
 constexpr std::size_t proof_hashes_max = 128;  // As a bundle's consistency proofs (11.3).
 

@@ -21,9 +21,6 @@ namespace {
 using crypto::Json;
 using detail::digests_from_json;
 using detail::digests_to_json;
-using detail::FieldReader;
-using detail::path_index;
-using detail::path_join;
 
 enum class Field : std::uint8_t {
     type,

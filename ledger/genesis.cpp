@@ -16,7 +16,6 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
-using detail::path_index;
 
 constexpr std::size_t roles_max = 4;
 constexpr std::uint64_t timeout_ms_max = 3'600'000;

@@ -13,9 +13,6 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
-using detail::FieldReader;
-using detail::path_index;
-using detail::path_join;
 
 const FieldReader reader("genesis ");
 

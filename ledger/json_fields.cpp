@@ -9,7 +9,9 @@
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
 
-namespace custos::ledger::detail {
+namespace custos::ledger {
+
+using crypto::Json;
 
 tl::unexpected<Error> FieldReader::fail(std::string_view path, std::string_view reason) const {
     return make_error(code_, prefix_ + std::string(path) + ": " + std::string(reason));
@@ -36,6 +38,22 @@ Result<const Json*> FieldReader::required(const Json& object, std::string_view k
 const Json* FieldReader::optional(const Json& object, std::string_view key) const {
     auto found = object.find(std::string(key));
     return found == object.end() ? nullptr : &*found;
+}
+
+Status FieldReader::any_object(const Json& value, std::string_view path) const {
+    if (!value.is_object()) return fail(path, "must be an object");
+    return {};
+}
+
+Result<std::string> FieldReader::string(const Json& value, std::string_view path,
+                                        std::size_t bytes_max) const {
+    if (!value.is_string()) return fail(path, "must be a string");
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.size() > bytes_max) {
+        return fail(path, "is " + std::to_string(text.size()) + " bytes, over the limit of " +
+                              std::to_string(bytes_max));
+    }
+    return text;
 }
 
 Result<std::string> FieldReader::text(const Json& value, std::string_view path, std::size_t bytes_max) const {
@@ -120,6 +138,10 @@ std::string path_join(std::string_view path, std::string_view key) {
 std::string path_index(std::string_view path, std::size_t index) {
     return std::string(path) + "[" + std::to_string(index) + "]";
 }
+
+}  // namespace custos::ledger
+
+namespace custos::ledger::detail {
 
 std::string hex(const Hash32& hash) {
     return crypto::hex_encode(hash.view());

@@ -1,6 +1,9 @@
-// Internal to ledger/: strict readers for the JSON objects the ledger parses (genesis, events,
-// blocks, item states). Every reader names the field it refuses, with the document's prefix
-// ("R1 " for events, "genesis " for the genesis...) so errors read "R1 event.item: ...".
+// Strict readers for the JSON objects Custos parses: the ledger's (genesis, events, blocks, item
+// states), the consensus messages and the runtime's signing state. Every reader names the field it
+// refuses, with the document's prefix ("R1 " for events, "genesis " for the genesis...) so errors
+// read "R1 event.item: ...". None throws: a value of the wrong type is a refusal like any other.
+// FieldReader and the path helpers are for every room above the ledger; the rest (detail::) is
+// internal to ledger/.
 #pragma once
 
 #include <cstdint>
@@ -21,12 +24,12 @@ namespace custos::ledger {
 struct Digests;
 }  // namespace custos::ledger
 
-namespace custos::ledger::detail {
-
-using crypto::Json;
+namespace custos::ledger {
 
 class FieldReader {
 public:
+    using Json = crypto::Json;
+
     FieldReader(std::string prefix, ErrorCode code = ErrorCode::invalid_argument)
         : prefix_(std::move(prefix)), code_(code) {}
 
@@ -39,6 +42,11 @@ public:
                                                std::string_view path) const;
     [[nodiscard]] const Json* optional(const Json& object, std::string_view key) const;
 
+    // `value` at `path` must be an object (any keys).
+    [[nodiscard]] Status any_object(const Json& value, std::string_view path) const;
+    // Any JSON string of at most bytes_max bytes (the strict parser checked its UTF-8).
+    [[nodiscard]] Result<std::string> string(const Json& value, std::string_view path,
+                                             std::size_t bytes_max) const;
     // Text: a JSON string of 1..bytes_max bytes, valid UTF-8, no control characters.
     [[nodiscard]] Result<std::string> text(const Json& value, std::string_view path,
                                            std::size_t bytes_max) const;
@@ -61,6 +69,13 @@ private:
 
 [[nodiscard]] std::string path_join(std::string_view path, std::string_view key);
 [[nodiscard]] std::string path_index(std::string_view path, std::size_t index);
+
+}  // namespace custos::ledger
+
+namespace custos::ledger::detail {
+
+using crypto::Json;
+
 [[nodiscard]] std::string hex(const Hash32& hash);
 
 // Roles: a non-empty JSON array of role names in enum order (custodian, prosecutor, auditor,

@@ -11,8 +11,6 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
-using detail::FieldReader;
-using detail::path_join;
 
 // A stored record that does not parse means the store contradicts itself.
 const FieldReader reader("officer record ", ErrorCode::corruption);

@@ -293,7 +293,7 @@ void write_read_record(CanonicalWriter& w, const ReadRecord& record) {
 }  // namespace detail
 
 Result<ReadRecord> read_record_from_json(const Json& json) {
-    static const detail::FieldReader reader("R1 ");
+    static const FieldReader reader("R1 ");
     return detail::read_record_from_json(reader, json, "read");
 }
 

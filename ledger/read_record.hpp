@@ -57,8 +57,8 @@ struct SignatureBaseFields {
 [[nodiscard]] Result<ReadRecord> read_record_from_json(const crypto::Json& json);
 [[nodiscard]] crypto::Json read_record_to_json(const ReadRecord& record);
 
-namespace detail {
 class FieldReader;
+namespace detail {
 class CanonicalWriter;
 // R1 of the "read" member (FORMAT.md 6.7).
 [[nodiscard]] Result<ReadRecord> read_record_from_json(const FieldReader& reader, const crypto::Json& json,

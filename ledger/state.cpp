@@ -15,9 +15,6 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
-using detail::FieldReader;
-using detail::path_index;
-using detail::path_join;
 
 // A stored item state that does not parse means the store contradicts itself.
 const FieldReader reader("item state ", ErrorCode::corruption);

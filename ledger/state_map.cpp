@@ -11,7 +11,6 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
-using detail::FieldReader;
 
 const FieldReader reader("governance ");
 

@@ -13,8 +13,6 @@ namespace custos::ledger {
 namespace {
 
 using crypto::Json;
-using detail::FieldReader;
-using detail::path_index;
 
 // A stored record that does not parse means the store contradicts itself.
 const FieldReader reader("validator record ", ErrorCode::corruption);

@@ -1,7 +1,7 @@
 // The signing-state log and its block files (wal.hpp).
 #include "consensus/runtime/wal.hpp"
 
-#include "consensus/runtime/json_unsigned.hpp"
+#include "consensus/runtime/state_fields.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <tuple>
 
 #include "common/assert.hpp"
 #include "consensus/runtime/log.hpp"
@@ -144,63 +145,89 @@ tl::unexpected<Error> corrupt(std::string_view what) {
     return make_error(ErrorCode::corruption, "signing state: " + std::string(what));
 }
 
-std::optional<ledger::Round> read_round(const Json& json) {
-    if (json.is_null()) return std::nullopt;
-    return ledger::Round{json_unsigned<std::uint32_t>(json, "a round")};
+const StateFields record_fields{"signing state: a log record's "};
+const StateFields proposal_fields{"signing state: a log record's last_proposal."};
+
+Result<std::optional<ledger::BlockHash>> read_block_hash(const Json& json, std::string_view key) {
+    return record_fields.optional_hash(json, key).map([](const std::optional<Hash32>& hash) {
+        return hash ? std::optional<ledger::BlockHash>{ledger::BlockHash{*hash}} : std::nullopt;
+    });
 }
 
-std::optional<ledger::BlockHash> read_hash(const Json& json) {
-    if (json.is_null()) return std::nullopt;
-    auto hash = crypto::hash_from_hex(json.get<std::string>());
-    if (!hash) throw std::invalid_argument("bad block hash");
-    return ledger::BlockHash{*hash};
-}
-
-std::optional<consensus::SignedMessage> read_message(const Json& json) {
-    if (json.is_null()) return std::nullopt;
-    auto message = consensus::decode(json.get<std::string>());
-    if (!message) throw std::invalid_argument(message.error().message);
-    return std::move(*message);
-}
-
-ProposalRef read_proposal(const Json& json) {
-    ProposalRef ref;
-    ref.height = ledger::Height{json_unsigned<std::uint64_t>(json.at("height"), "height")};
-    ref.round = ledger::Round{json_unsigned<std::uint32_t>(json.at("round"), "round")};
-    ref.pol_round = read_round(json.at("pol_round"));
-    ref.block = *read_hash(json.at("block"));
-    ref.validator = json.at("validator").get<std::string>();
-    auto bytes = crypto::base64_decode(json.at("sig").get<std::string>());
-    if (!bytes) throw std::invalid_argument("bad proposal signature");
+Result<ProposalRef> read_proposal(const Json& json) {
+    const auto& fields = proposal_fields;
+    auto height = fields.whole(json, "height");
+    if (!height) return tl::unexpected(height.error());
+    auto round = fields.round(json, "round");
+    if (!round) return tl::unexpected(round.error());
+    auto pol_round = fields.optional_round(json, "pol_round");
+    if (!pol_round) return tl::unexpected(pol_round.error());
+    auto block = fields.hash(json, "block");
+    if (!block) return tl::unexpected(block.error());
+    auto validator = fields.member(json, "validator").and_then([&](const Json* value) {
+        return fields.string(*value, "validator");
+    });
+    if (!validator) return tl::unexpected(validator.error());
+    auto sig =
+        fields.member(json, "sig").and_then([&](const Json* value) { return fields.string(*value, "sig"); });
+    if (!sig) return tl::unexpected(sig.error());
+    auto bytes = crypto::base64_decode(*sig);
+    if (!bytes) return fields.fail("sig", "is not base64");
     auto signature = crypto::signature_from_bytes(*bytes);
-    if (!signature) throw std::invalid_argument("bad proposal signature");
-    ref.signature = *signature;
-    return ref;
+    if (!signature) return fields.fail("sig", "is not an Ed25519 signature");
+    return ProposalRef{ledger::Height{*height}, *round,    *pol_round, ledger::BlockHash{*block},
+                       std::move(*validator),   *signature};
 }
 
 Result<Record> decode_record(std::string_view payload) {
     auto parsed = crypto::parse_json(payload, {.bytes_max = consensus_wal_record_bytes_max});
     if (!parsed || !parsed->is_object()) return corrupt("a log record is not a JSON object");
     const Json& json = *parsed;
+    const auto& fields = record_fields;
     Record record;
     auto& state = record.state;
-    try {
-        state.height = ledger::Height{json_unsigned<std::uint64_t>(json.at("height"), "height")};
-        state.round = ledger::Round{json_unsigned<std::uint32_t>(json.at("round"), "round")};
-        state.locked_round = read_round(json.at("locked_round"));
-        state.valid_round = read_round(json.at("valid_round"));
-        record.locked_block = read_hash(json.at("locked_block"));
-        record.valid_block = read_hash(json.at("valid_block"));
-        for (const auto& entry : json.at("valid_proof")) {
-            auto message = read_message(entry);
-            if (!message) return corrupt("a null vote in valid_proof");
-            state.valid_proof.push_back(std::move(*message));
-        }
-        if (!json.at("last_proposal").is_null()) record.proposal = read_proposal(json.at("last_proposal"));
-        state.last_prevote = read_message(json.at("last_prevote"));
-        state.last_precommit = read_message(json.at("last_precommit"));
-    } catch (const std::exception& error) {
-        return corrupt(std::string("a log record does not decode: ") + error.what());
+    auto height = fields.whole(json, "height");
+    if (!height) return tl::unexpected(height.error());
+    state.height = ledger::Height{*height};
+    auto round = fields.round(json, "round");
+    if (!round) return tl::unexpected(round.error());
+    state.round = *round;
+    auto locked_round = fields.optional_round(json, "locked_round");
+    if (!locked_round) return tl::unexpected(locked_round.error());
+    state.locked_round = *locked_round;
+    auto valid_round = fields.optional_round(json, "valid_round");
+    if (!valid_round) return tl::unexpected(valid_round.error());
+    state.valid_round = *valid_round;
+    auto locked_block = read_block_hash(json, "locked_block");
+    if (!locked_block) return tl::unexpected(locked_block.error());
+    record.locked_block = *locked_block;
+    auto valid_block = read_block_hash(json, "valid_block");
+    if (!valid_block) return tl::unexpected(valid_block.error());
+    record.valid_block = *valid_block;
+    auto proof = fields.array(json, "valid_proof");
+    if (!proof) return tl::unexpected(proof.error());
+    for (std::size_t index = 0; index < (*proof)->size(); ++index) {
+        auto message = fields.optional_message((**proof)[index], ledger::path_index("valid_proof", index),
+                                               StateFields::Kind::any_vote);
+        if (!message) return tl::unexpected(message.error());
+        if (!*message) return corrupt("a null vote in valid_proof");
+        state.valid_proof.push_back(std::move(**message));
+    }
+    auto proposal = fields.member(json, "last_proposal");
+    if (!proposal) return tl::unexpected(proposal.error());
+    if (!(*proposal)->is_null()) {
+        auto ref = read_proposal(**proposal);
+        if (!ref) return tl::unexpected(ref.error());
+        record.proposal = std::move(*ref);
+    }
+    using Kind = StateFields::Kind;
+    for (auto [key, target, kind] : {std::tuple{"last_prevote", &state.last_prevote, Kind::prevote},
+                                     std::tuple{"last_precommit", &state.last_precommit, Kind::precommit}}) {
+        auto message = fields.member(json, key).and_then([&, key = key, kind = kind](const Json* value) {
+            return fields.optional_message(*value, key, kind);
+        });
+        if (!message) return tl::unexpected(message.error());
+        *target = std::move(*message);
     }
     return record;
 }

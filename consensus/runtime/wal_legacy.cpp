@@ -2,10 +2,11 @@
 // file rewritten at every step). Read once to migrate to the log in wal.hpp.
 #include "consensus/runtime/wal.hpp"
 
-#include "consensus/runtime/json_unsigned.hpp"
+#include "consensus/runtime/state_fields.hpp"
 
 #include <fstream>
 #include <iterator>
+#include <tuple>
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
@@ -30,25 +31,21 @@ Json optional_block(const std::optional<ledger::Block>& block) {
     return block ? ledger::block_to_json(*block) : Json(nullptr);
 }
 
-Result<std::optional<ledger::Round>> read_round(const Json& json) {
-    if (json.is_null()) return std::optional<ledger::Round>{};
-    if (!json.is_number_unsigned()) return make_error(ErrorCode::corruption, "consensus state: bad round");
-    return std::optional<ledger::Round>{ledger::Round{json_unsigned<std::uint32_t>(json, "a round")}};
-}
+const StateFields state_fields{"consensus state: "};
 
-Result<std::optional<consensus::SignedMessage>> read_message(const Json& json) {
-    if (json.is_null()) return std::optional<consensus::SignedMessage>{};
-    if (!json.is_string()) return make_error(ErrorCode::corruption, "consensus state: bad message");
-    auto message = consensus::decode(json.get_ref<const std::string&>());
-    if (!message) return make_error(ErrorCode::corruption, "consensus state: " + message.error().message);
-    return std::optional<consensus::SignedMessage>{std::move(*message)};
-}
-
-Result<std::optional<ledger::Block>> read_block(const Json& json) {
-    if (json.is_null()) return std::optional<ledger::Block>{};
-    auto block = ledger::block_from_json(json);
-    if (!block) return make_error(ErrorCode::corruption, "consensus state: " + block.error().message);
+Result<std::optional<ledger::Block>> read_block(const Json& json, std::string_view key) {
+    auto found = state_fields.member(json, key);
+    if (!found) return tl::unexpected(found.error());
+    if ((*found)->is_null()) return std::optional<ledger::Block>{};
+    auto block = ledger::block_from_json(**found);
+    if (!block) return state_fields.fail(key, block.error().message);
     return std::optional<ledger::Block>{std::move(*block)};
+}
+
+Result<std::optional<consensus::SignedMessage>> read_message(const Json& json, std::string_view key,
+                                                             StateFields::Kind kind) {
+    return state_fields.member(json, key).and_then(
+        [&](const Json* value) { return state_fields.optional_message(*value, key, kind); });
 }
 
 }  // namespace
@@ -76,40 +73,41 @@ Result<consensus::PersistentState> decode_persistent_state(std::string_view text
         return make_error(ErrorCode::corruption, "consensus state: not a JSON object");
     const Json& json = *parsed;
     consensus::PersistentState state;
-    try {
-        state.height = ledger::Height{json_unsigned<std::uint64_t>(json.at("height"), "height")};
-        state.round = ledger::Round{json_unsigned<std::uint32_t>(json.at("round"), "round")};
-        auto locked_round = read_round(json.at("locked_round"));
-        auto valid_round = read_round(json.at("valid_round"));
-        auto locked_block = read_block(json.at("locked_block"));
-        auto valid_block = read_block(json.at("valid_block"));
-        auto last_proposal = read_message(json.at("last_proposal"));
-        auto last_prevote = read_message(json.at("last_prevote"));
-        auto last_precommit = read_message(json.at("last_precommit"));
-        for (auto* failed : {&locked_round, &valid_round}) {
-            if (!*failed) return tl::unexpected(failed->error());
-        }
-        for (auto* failed : {&locked_block, &valid_block}) {
-            if (!*failed) return tl::unexpected(failed->error());
-        }
-        for (auto* failed : {&last_proposal, &last_prevote, &last_precommit}) {
-            if (!*failed) return tl::unexpected(failed->error());
-        }
-        state.locked_round = *locked_round;
-        state.valid_round = *valid_round;
-        state.locked_block = std::move(*locked_block);
-        state.valid_block = std::move(*valid_block);
-        state.last_proposal = std::move(*last_proposal);
-        state.last_prevote = std::move(*last_prevote);
-        state.last_precommit = std::move(*last_precommit);
-        for (const auto& entry : json.at("valid_proof")) {
-            auto message = read_message(entry);
-            if (!message || !*message)
-                return make_error(ErrorCode::corruption, "consensus state: bad valid_proof");
-            state.valid_proof.push_back(std::move(**message));
-        }
-    } catch (const std::exception& error) {
-        return make_error(ErrorCode::corruption, std::string("consensus state: ") + error.what());
+    const auto& fields = state_fields;
+    auto height = fields.whole(json, "height");
+    if (!height) return tl::unexpected(height.error());
+    state.height = ledger::Height{*height};
+    auto round = fields.round(json, "round");
+    if (!round) return tl::unexpected(round.error());
+    state.round = *round;
+    auto locked_round = fields.optional_round(json, "locked_round");
+    if (!locked_round) return tl::unexpected(locked_round.error());
+    state.locked_round = *locked_round;
+    auto valid_round = fields.optional_round(json, "valid_round");
+    if (!valid_round) return tl::unexpected(valid_round.error());
+    state.valid_round = *valid_round;
+    for (auto [key, target] :
+         {std::pair{"locked_block", &state.locked_block}, std::pair{"valid_block", &state.valid_block}}) {
+        auto block = read_block(json, key);
+        if (!block) return tl::unexpected(block.error());
+        *target = std::move(*block);
+    }
+    using Kind = StateFields::Kind;
+    for (auto [key, target, kind] : {std::tuple{"last_proposal", &state.last_proposal, Kind::proposal},
+                                     std::tuple{"last_prevote", &state.last_prevote, Kind::prevote},
+                                     std::tuple{"last_precommit", &state.last_precommit, Kind::precommit}}) {
+        auto message = read_message(json, key, kind);
+        if (!message) return tl::unexpected(message.error());
+        *target = std::move(*message);
+    }
+    auto proof = fields.array(json, "valid_proof");
+    if (!proof) return tl::unexpected(proof.error());
+    for (std::size_t index = 0; index < (*proof)->size(); ++index) {
+        auto message = fields.optional_message((**proof)[index], ledger::path_index("valid_proof", index),
+                                               Kind::any_vote);
+        if (!message || !*message)
+            return make_error(ErrorCode::corruption, "consensus state: bad valid_proof");
+        state.valid_proof.push_back(std::move(**message));
     }
     return state;
 }

@@ -181,15 +181,26 @@ TEST_CASE("messages: a compact proposal carries the header and leaf hashes, and 
         copy[key] = std::move(value);
         return custos::crypto::canonicalize(copy).value();
     };
-    CHECK_FALSE(decode_compact(with("kind", "proposal")).has_value());
-    CHECK_FALSE(decode_compact(with("leaves", custos::crypto::Json::array({"00"}))).has_value());
-    CHECK_FALSE(decode_compact(with("leaves", custos::crypto::Json::array({7}))).has_value());
-    CHECK_FALSE(decode_compact(with("leaves", "00")).has_value());
-    CHECK_FALSE(decode_compact(without("header")).has_value());
-    CHECK_FALSE(decode_compact(without("pol_round")).has_value());
-    CHECK_FALSE(decode_compact(without("sig")).has_value());
+    // Each refusal names the member it refused (one reader for every field, nothing thrown).
+    auto refusal = [](const std::string& input) {
+        auto decoded = decode_compact(input);
+        REQUIRE_FALSE(decoded.has_value());
+        return decoded.error().message;
+    };
+    CHECK(refusal(with("kind", "proposal")) == "consensus message.kind: must be compact_proposal");
+    CHECK(refusal(with("leaves", custos::crypto::Json::array({"00"}))) ==
+          "consensus message.leaves[0]: must be 64 lowercase hex digits");
+    CHECK(refusal(with("leaves", custos::crypto::Json::array({7}))) ==
+          "consensus message.leaves[0]: must be a string");
+    CHECK(refusal(with("leaves", "00")) == "consensus message.leaves: must be an array");
+    CHECK(refusal(without("header")) == "consensus message.header: missing");
+    CHECK(refusal(without("pol_round")) == "consensus message.pol_round: missing");
+    CHECK(refusal(without("sig")) == "consensus message.sig: missing");
+    CHECK(refusal(with("round", -1)) == "consensus message.round: must not be negative");
+    CHECK(refusal(with("height", 1.5)) == "consensus message.height: must be an integer");
     CHECK_FALSE(decode_compact(with("header", custos::crypto::Json::object())).has_value());
-    CHECK_FALSE(decode_compact(encode(message)).has_value());
+    CHECK(refusal(encode(message)) == "consensus message.kind: must be compact_proposal");
+    CHECK(refusal("[1]") == "consensus message: must be an object");
     CHECK_FALSE(decode_compact(std::string(message_bytes_max + 1, '[')).has_value());
     CHECK_FALSE(decode_compact("not json").has_value());
 }

@@ -123,10 +123,12 @@ TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, c
         const std::string rest =
             ",\"locked_round\":null,\"locked_block\":null,\"valid_round\":null,\"valid_block\":null,"
             "\"valid_proof\":[],\"last_proposal\":null,\"last_prevote\":null,\"last_precommit\":null}";
-        for (const std::string fields :
-             {"\"height\":99999999999999999999999999999999999666666.02,\"round\":0",
-              "\"height\":-1,\"round\":0", "\"height\":1.5,\"round\":0",
-              "\"height\":1,\"round\":4294967301"}) {
+        for (const auto& [fields, named] : std::vector<std::pair<std::string, std::string>>{
+                 {"\"height\":99999999999999999999999999999999999666666.02,\"round\":0",
+                  "height: must be an integer"},
+                 {"\"height\":-1,\"round\":0", "height: must not be negative"},
+                 {"\"height\":1.5,\"round\":0", "height: must be an integer"},
+                 {"\"height\":1,\"round\":4294967301", "round: is above the limit of 4294967295"}}) {
             CAPTURE(fields);
             write_all(log_path, std::string(runtime::consensus_wal_magic) +
                                     runtime::frame_wal_record("{" + fields + rest));
@@ -134,13 +136,40 @@ TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, c
             auto refused = file.load();
             REQUIRE_FALSE(refused.has_value());
             CHECK(refused.error().code == ErrorCode::corruption);
-            CHECK(refused.error().message.find("not a whole number in range") != std::string::npos);
+            CHECK(refused.error().message == "signing state: a log record's " + named);
         }
         // The same record with a valid height and round loads (the fields above are all it lacks).
         write_all(log_path, std::string(runtime::consensus_wal_magic) +
                                 runtime::frame_wal_record("{\"height\":1,\"round\":0" + rest));
         runtime::SigningStateFile file(dir);
         CHECK(file.load().has_value());
+    }
+
+    SUBCASE("a last vote of the wrong kind, or a last proposal without its block, is corruption") {
+        // The node takes a last_precommit's body as a precommit and a last_proposal's block hash
+        // as given: each is checked where it is read, never assumed.
+        const consensus::KeySigner signer("validator-1", crypto::SecretKey::generate());
+        const auto prevote = consensus::encode(
+            consensus::sign_vote(signer, "custos-runtime-test",
+                                 consensus::make_prevote(ledger::Height{1}, ledger::Round{0}, std::nullopt)));
+        const std::string head =
+            "{\"height\":1,\"round\":0,\"locked_round\":null,\"locked_block\":null,\"valid_round\":null,"
+            "\"valid_block\":null,\"valid_proof\":[],\"last_prevote\":null,";
+        for (const auto& [tail, named] : std::vector<std::pair<std::string, std::string>>{
+                 {"\"last_proposal\":null,\"last_precommit\":" + crypto::Json(prevote).dump() + "}",
+                  "last_precommit: holds another kind of message"},
+                 {"\"last_proposal\":{\"height\":1,\"round\":0,\"pol_round\":null,\"block\":null,"
+                  "\"validator\":\"validator-1\",\"sig\":\"\"},\"last_precommit\":null}",
+                  "last_proposal.block: must be a string"}}) {
+            CAPTURE(tail);
+            write_all(log_path,
+                      std::string(runtime::consensus_wal_magic) + runtime::frame_wal_record(head + tail));
+            runtime::SigningStateFile file(dir);
+            auto refused = file.load();
+            REQUIRE_FALSE(refused.has_value());
+            CHECK(refused.error().code == ErrorCode::corruption);
+            CHECK(refused.error().message == "signing state: a log record's " + named);
+        }
     }
 
     SUBCASE("a missing or damaged block file is corruption") {
