@@ -1,12 +1,15 @@
 // Codecs and checks of the read relay (read_relay.hpp, docs/FORMAT.md 8.4).
 #include "consensus/runtime/read_relay.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <limits>
 
 #include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
 #include "ledger/genesis.hpp"
+#include "ledger/json_fields.hpp"
 #include "ledger/read_record.hpp"
 
 namespace custos::runtime {
@@ -24,26 +27,33 @@ std::string canonical_text(const Json& json) {
     return std::move(*text);
 }
 
-// The object of a relay message of `type` with exactly `members`.
-Result<Json> parse_message(std::string_view payload, std::string_view type,
-                           std::initializer_list<std::string_view> members) {
+const ledger::FieldReader fields{"read relay "};
+
+// A relay message of `type`: the strict parse, only `members` (each required unless listed in
+// `optional`), the type, and its ticket.
+struct Message {
+    Json json;
+    std::uint64_t ticket = 0;
+};
+
+Result<Message> parse_message(std::string_view payload, std::string_view type,
+                              std::initializer_list<std::string_view> members,
+                              std::initializer_list<std::string_view> optional = {}) {
     auto parsed = crypto::parse_json(payload, {.bytes_max = read_relay_bytes_max});
     if (!parsed) return invalid("read relay: " + parsed.error().message);
-    if (!parsed->is_object()) return invalid("read relay: not a JSON object");
-    for (const auto& [key, value] : parsed->items()) {
-        bool known = false;
-        for (auto member : members)
-            known = known || key == member;
-        if (!known) return invalid("read relay " + key.substr(0, 32) + ": unknown member");
-    }
+    if (auto status = fields.object(*parsed, "", members); !status) return tl::unexpected(status.error());
     for (auto member : members) {
-        if (member != "refused" && member != "id" && !parsed->contains(member))
-            return invalid("read relay " + std::string(member) + ": missing");
+        if (std::find(optional.begin(), optional.end(), member) != optional.end()) continue;
+        if (auto present = fields.required(*parsed, member, ""); !present)
+            return tl::unexpected(present.error());
     }
-    if (parsed->at("type") != type) return invalid("read relay type: must be " + std::string(type));
-    if (!parsed->at("ticket").is_number_unsigned())
-        return invalid("read relay ticket: must be a whole number");
-    return parsed;
+    auto named = fields.string(parsed->at("type"), "type", 64);
+    if (!named) return tl::unexpected(named.error());
+    if (*named != type) return fields.fail("type", "must be " + std::string(type));
+    auto ticket =
+        fields.unsigned_integer(parsed->at("ticket"), "ticket", std::numeric_limits<std::uint64_t>::max());
+    if (!ticket) return tl::unexpected(ticket.error());
+    return Message{std::move(*parsed), *ticket};
 }
 
 }  // namespace
@@ -56,14 +66,16 @@ std::string encode_read_relay(const ReadRelayRequest& request) {
 }
 
 Result<ReadRelayRequest> decode_read_relay(std::string_view payload) {
-    auto json = parse_message(payload, read_relay_type, {"type", "ticket", "received", "read"});
-    if (!json) return tl::unexpected(json.error());
-    const Json& received = json->at("received");
-    if (!received.is_number_unsigned()) return invalid("read relay received: must be a time in ms");
-    auto read = ledger::read_record_from_json(json->at("read"));
+    auto message = parse_message(payload, read_relay_type, {"type", "ticket", "received", "read"});
+    if (!message) return tl::unexpected(message.error());
+    auto received =
+        fields.unsigned_integer(message->json.at("received"), "received",
+                                static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
+    if (!received) return tl::unexpected(received.error());
+    auto read = ledger::read_record_from_json(message->json.at("read"));
     if (!read) return invalid("read relay " + read.error().message);
-    return ReadRelayRequest{.ticket = json->at("ticket").get<std::uint64_t>(),
-                            .received = ledger::TimeMs{received.get<std::int64_t>()},
+    return ReadRelayRequest{.ticket = message->ticket,
+                            .received = ledger::TimeMs{static_cast<std::int64_t>(*received)},
                             .read = std::move(*read)};
 }
 
@@ -86,26 +98,27 @@ std::string encode_read_relay_answer(const ReadRelayAnswer& answer) {
 }
 
 Result<ReadRelayAnswer> decode_read_relay_answer(std::string_view payload) {
-    auto json = parse_message(payload, read_relay_answer_type, {"type", "ticket", "id", "refused"});
-    if (!json) return tl::unexpected(json.error());
-    ReadRelayAnswer answer{.ticket = json->at("ticket").get<std::uint64_t>()};
-    const bool has_id = json->contains("id");
-    if (has_id == json->contains("refused"))
+    auto message = parse_message(payload, read_relay_answer_type, {"type", "ticket", "id", "refused"},
+                                 {"id", "refused"});
+    if (!message) return tl::unexpected(message.error());
+    ReadRelayAnswer answer{.ticket = message->ticket};
+    const Json* id = fields.optional(message->json, "id");
+    const Json* refused = fields.optional(message->json, "refused");
+    if ((id == nullptr) == (refused == nullptr))
         return invalid("read relay answer: exactly one of id and refused");
-    if (has_id) {
-        auto id = json->at("id").is_string() ? ledger::event_id_from_hex(json->at("id").get<std::string>())
-                                             : make_error(ErrorCode::invalid_argument, "");
-        if (!id) return invalid("read relay id: must be an event id (64 lowercase hex)");
-        answer.id = *id;
+    if (id != nullptr) {
+        auto text = fields.string(*id, "id", 64);
+        auto event = text ? ledger::event_id_from_hex(*text) : tl::unexpected(text.error());
+        if (!event) return fields.fail("id", "must be an event id (64 lowercase hex)");
+        answer.id = *event;
         return answer;
     }
-    const Json& refused = json->at("refused");
-    if (!refused.is_string() || refused.get_ref<const std::string&>().empty() ||
-        refused.get_ref<const std::string&>().size() > read_relay_reason_bytes_max) {
-        return invalid("read relay refused: must be 1 to " + std::to_string(read_relay_reason_bytes_max) +
-                       " bytes of text");
+    auto reason = fields.string(*refused, "refused", read_relay_reason_bytes_max);
+    if (!reason || reason->empty()) {
+        return fields.fail("refused",
+                           "must be 1 to " + std::to_string(read_relay_reason_bytes_max) + " bytes of text");
     }
-    answer.refused = refused.get<std::string>();
+    answer.refused = std::move(*reason);
     return answer;
 }
 

@@ -57,8 +57,8 @@ TEST_CASE("read relay: the messages round-trip, and anything else is refused nam
         REQUIRE_FALSE(result.has_value());
         CHECK_MESSAGE(result.error().message.find(named) != std::string::npos, result.error().message);
     };
-    refused([](crypto::Json& j) { j["extra"] = 1; }, "extra: unknown member");
-    refused([](crypto::Json& j) { j.erase("ticket"); }, "ticket: missing");
+    refused([](crypto::Json& j) { j["extra"] = 1; }, "read relay extra: unknown field");
+    refused([](crypto::Json& j) { j.erase("ticket"); }, "read relay ticket: missing");
     refused([](crypto::Json& j) { j["ticket"] = -1; }, "ticket");
     refused([](crypto::Json& j) { j["type"] = "custos.read_relay.v2"; }, "type");
     refused([](crypto::Json& j) { j["received"] = "now"; }, "received");
