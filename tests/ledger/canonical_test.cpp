@@ -5,7 +5,7 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/state.hpp"
-#include "ledger/store_workload.hpp"
+#include "ledger/workloads/store_workload.hpp"
 #include "ledger_fixture.hpp"
 
 using namespace custos;

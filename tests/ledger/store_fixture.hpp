@@ -17,7 +17,7 @@
 #include "ledger/store.hpp"
 #include "ledger/store_keys.hpp"
 #include "ledger/store_nodes.hpp"
-#include "ledger/store_workload.hpp"
+#include "ledger/workloads/store_workload.hpp"
 
 namespace custos::test {
 

@@ -7,7 +7,7 @@
 //  5. the store as it grows to N events: bytes on disk per event, this process's resident
 //     memory and RocksDB's, at each tenth; then trail reads of random items, p50/p99 latency;
 //  6. audit replay of an N-event store (default 1,000,000), events per second.
-// Events come from the deterministic synthetic workload (ledger/store_workload.hpp).
+// Events come from the deterministic synthetic workload (ledger/workloads/store_workload.hpp).
 #include <time.h>
 #include <unistd.h>
 
@@ -30,7 +30,7 @@
 #include "ledger/state.hpp"
 #include "ledger/state_map.hpp"
 #include "ledger/store.hpp"
-#include "ledger/store_workload.hpp"
+#include "ledger/workloads/store_workload.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace custos::cli {

@@ -18,7 +18,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/bundle.hpp"
-#include "ledger/bundle_sample.hpp"
+#include "ledger/workloads/bundle_sample.hpp"
 #include "tools/cli/verify.hpp"
 
 namespace custos::cli {

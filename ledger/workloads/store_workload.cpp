@@ -1,4 +1,4 @@
-#include "ledger/store_workload.hpp"
+#include "ledger/workloads/store_workload.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // The sample store of bundle_sample.hpp.
-#include "ledger/bundle_sample.hpp"
+#include "ledger/workloads/bundle_sample.hpp"
 
 #include <array>
 
