@@ -12,6 +12,7 @@
 #include "crypto/smt.hpp"
 #include "ledger/audit_checkpoint.hpp"
 #include "ledger/audit_indexes.hpp"
+#include "ledger/audit_scratch.hpp"
 #include "ledger/audit_signatures.hpp"
 #include "ledger/audit_state.hpp"
 #include "ledger/block.hpp"
@@ -22,6 +23,7 @@
 #include "ledger/state_map.hpp"
 #include "ledger/store.hpp"
 #include "ledger/store_keys.hpp"
+#include "ledger/store_nodes.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::ledger {
@@ -59,17 +61,17 @@ bool is_canonical_envelope(std::string_view stored, std::string_view event_bytes
 
 class Auditor {
 public:
-    Auditor(const store::Db& db, const AuditOptions& options, Genesis genesis, Hash32 hash)
+    Auditor(const store::Db& db, store::Db& scratch, const AuditOptions& options, Genesis genesis,
+            Hash32 hash)
         : db_(db),
+          scratch_(scratch),
           options_(options),
           genesis_(std::move(genesis)),
-          state_(genesis_),
+          state_(genesis_, scratch, options.item_cache_max),
           history_(genesis_.validators),
           tree_(open_tree(nodes_)),
-          events_(log_cursor(db), worker_threads(options.threads)) {
-        auto map = crypto::smt_update(state_map_, genesis_state_updates(genesis_));
-        CUSTOS_ASSERT(map.has_value(), "the genesis state map builds in memory");
-        state_map_.apply(map->nodes);
+          events_(log_cursor(db), worker_threads(options.threads)),
+          state_map_(scratch) {
         report_.genesis_hash = hash;
         report_.head.log_root = tree_.root();
         set_hashes_.emplace(1, genesis_.validators.hash());
@@ -79,6 +81,10 @@ public:
     [[nodiscard]] Result<AuditReport> run();
 
 private:
+    // The genesis state map, in the scratch store.
+    [[nodiscard]] Status start_state_map();
+    // Writes the block's scratch batch; then what it wrote is read from the scratch store.
+    [[nodiscard]] Status commit_block();
     static store::Cursor log_cursor(const store::Db& db) {
         auto cursor = db.cursor(Column::events);
         cursor.seek(store::be64(0));
@@ -110,8 +116,8 @@ private:
     [[nodiscard]] Status check_certificate(const BlockHeader& header, const BlockHash& hash);
     [[nodiscard]] Status audit_event(const BlockHeader& header, std::uint64_t leaf,
                                      std::vector<EventId>& ids);
-    void check_rules(const BlockHeader& header, std::uint64_t leaf, const EventId& id,
-                     const Envelope& envelope);
+    [[nodiscard]] Status check_rules(const BlockHeader& header, std::uint64_t leaf, const EventId& id,
+                                     const Envelope& envelope);
     [[nodiscard]] Status check_tail();
     [[nodiscard]] Status check_positions();
     [[nodiscard]] Status check_item_states();
@@ -130,6 +136,7 @@ private:
     [[nodiscard]] Status check_state_root(const BlockHeader& header, std::uint64_t adoptions_before);
 
     const store::Db& db_;
+    store::Db& scratch_;  // What the replay keeps on disk (audit_scratch.hpp).
     const AuditOptions& options_;
     Genesis genesis_;
     AuditState state_;
@@ -147,19 +154,15 @@ private:
     // Leaves are read in order through one cursor rather than a lookup each, parsed and their
     // signatures verified ahead of the replay on worker threads (audit_signatures.hpp).
     SignatureStage events_;
-    // Where each replayed event is, checked against the event-id index in one sorted pass at
-    // the end (cheaper than a random lookup per event).
-    struct Placed {
-        EventId id;
-        Height height;
-        std::uint64_t leaf = 0;
-    };
-    std::vector<Placed> placed_;
-    // What the read indexes must hold, from the replayed events.
+    // What the read indexes must hold, from the replayed events (into the scratch store).
     IndexReplay indexes_;
-    // The state map recomputed from the replay alone (docs/FORMAT.md 7.5), and what the current
-    // block's events changed in it.
-    crypto::MemorySmtNodeStore state_map_;
+    // The block's writes to the scratch store: item states, event places, index entries, state
+    // map nodes.
+    store::Batch batch_;
+    // The state map recomputed from the replay alone (docs/FORMAT.md 7.5), kept in the scratch
+    // store as a store keeps its own (its top in memory), and what the current block's events
+    // changed in it.
+    store::DbSmtNodeStore state_map_;
     GovernanceHead governance_;
     std::map<std::string, ItemState, std::less<>> block_items_;
     std::map<crypto::PublicKey, OfficerRecord> block_officers_;
@@ -178,7 +181,26 @@ void Auditor::read_totals() {
     if (header) events_total_ = header->log_size;
 }
 
+Status Auditor::start_state_map() {
+    auto loaded = state_map_.load_top();  // The scratch store is new: an empty map.
+    if (!loaded) return loaded;
+    auto map = crypto::smt_update(state_map_, genesis_state_updates(genesis_));
+    if (!map) return tl::unexpected(map.error());
+    state_map_.put_changes(batch_, map->nodes);
+    auto written = commit_block();
+    if (!written) return written;
+    state_map_.apply(map->nodes);
+    return {};
+}
+
+Status Auditor::commit_block() {
+    state_.end_block(batch_);
+    return scratch_.write(std::exchange(batch_, store::Batch{}), false);
+}
+
 Result<AuditReport> Auditor::run() {
+    auto started = start_state_map();
+    if (!started) return tl::unexpected(started.error());
     if (options_.progress) read_totals();
     for (std::uint64_t height = 1; height < height_max; ++height) {
         auto text = db_.get(Column::blocks, store::be64(height));
@@ -189,6 +211,9 @@ Result<AuditReport> Auditor::run() {
         if (failed()) return report_;
         ++report_.blocks;
     }
+    state_.flush_items(batch_);  // The item states still in the cache, for check_item_states.
+    auto flushed = scratch_.write(std::exchange(batch_, store::Batch{}), false);
+    if (!flushed) return tl::unexpected(flushed.error());
     auto tail = check_tail();
     if (!tail) return tl::unexpected(tail.error());
     if (failed()) return report_;
@@ -344,6 +369,9 @@ Status Auditor::check_state_root(const BlockHeader& header, std::uint64_t adopti
     block_governance_ = false;
     auto map = crypto::smt_update(state_map_, state_updates(changes));
     if (!map) return tl::unexpected(map.error());
+    state_map_.put_changes(batch_, map->nodes);
+    auto written = commit_block();
+    if (!written) return written;
     state_map_.apply(map->nodes);
     if (map->root != header.state_root) {
         violate_block(header.height, audit_check::block_state_root, hex(map->root), hex(header.state_root),
@@ -419,12 +447,12 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
         violate(std::move(violation));
         return {};
     }
-    check_rules(header, leaf, id, *envelope);
-    if (failed()) return {};
+    auto ruled = check_rules(header, leaf, id, *envelope);
+    if (!ruled || failed()) return ruled;
     tree_.append(crypto::merkle_leaf_hash(as_bytes(stored)));
-    indexes_.add_event(envelope->event, envelope->signer, header.time, id, leaf);
+    indexes_.add_event(envelope->event, envelope->signer, header.time, id, leaf, batch_);
+    state_.add_event(id, height, leaf, batch_);
     ids.push_back(id);
-    placed_.push_back(Placed{id, height, leaf});
     events_.next();
     if (++report_.events >= next_progress_) {
         if (options_.progress)
@@ -434,8 +462,8 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
     return {};
 }
 
-void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const EventId& id,
-                          const Envelope& envelope) {
+Status Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const EventId& id,
+                            const Envelope& envelope) {
     // The id is the one audit_event computed from this envelope's canonical bytes: passing it
     // saves the rule engine canonicalizing and hashing the event a second time.
     auto effects = check_event(state_, envelope, id, header.time, genesis_);
@@ -450,7 +478,7 @@ void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const E
                                .message = "block " + std::to_string(header.height.value) + " leaf " +
                                           std::to_string(leaf) + " event " + event_id_hex(id) + ": " +
                                           error.message()});
-        return;
+        return {};
     }
     CUSTOS_ASSERT(effects->id == id, "the rule engine and the audit agree on the event id");
     for (const auto& item : effects->items)
@@ -461,17 +489,19 @@ void Auditor::check_rules(const BlockHeader& header, std::uint64_t leaf, const E
         governance_ = GovernanceHead{id, governance_.count + 1};
         block_governance_ = true;
     }
-    for (auto& item : effects->items)
-        state_.put_item(std::move(item));
+    for (auto& item : effects->items) {
+        auto put = state_.put_item(std::move(item), batch_);
+        if (!put) return put;
+    }
     if (effects->officer) state_.put_officer(*effects->officer);
     if (effects->admins) state_.put_admin_count(*effects->admins);
     if (effects->proposal) state_.put_validator_proposal(*effects->proposal);
     if (effects->adopted) state_.put_validator_epoch(*effects->adopted);
     if (effects->read_request) {
-        state_.add_read_request(*effects->read_request);
+        state_.add_read_request(*effects->read_request, leaf, batch_);
         ++report_.reads;
     }
-    state_.add_event(id);
+    return {};
 }
 
 // Nothing may be stored beyond the last verified block, and the committed height must be it.
@@ -499,76 +529,96 @@ Status Auditor::check_tail() {
     return {};
 }
 
-// The event-id index must hold exactly the replayed events, each at its height and leaf.
+// The event-id index must hold exactly the replayed events, each at its height and leaf: the
+// scratch store holds the replay's entry of each (AuditState::add_event), under the same key.
 Status Auditor::check_positions() {
-    std::sort(placed_.begin(), placed_.end(), [](const Placed& a, const Placed& b) { return a.id < b.id; });
     auto cursor = db_.cursor(Column::event_positions);
     cursor.seek("");
-    auto report = [&](const Placed* place, std::string expected, std::string found) {
-        AuditViolation violation{.height = place ? place->height : Height{report_.blocks},
+    auto replayed = scratch_.cursor(Column::event_positions);
+    replayed.seek("");
+    const auto describe = [](std::uint64_t height, std::uint64_t leaf) {
+        return "height " + std::to_string(height) + " leaf " + std::to_string(leaf);
+    };
+    auto report = [&](bool placed, std::string expected, std::string found) {
+        AuditViolation violation{.height = Height{report_.blocks},
                                  .rule = std::string(audit_check::event_position),
                                  .expected = std::move(expected),
                                  .found = std::move(found)};
-        if (place) {
-            violation.leaf_index = place->leaf;
-            violation.event = place->id;
+        if (placed) {
+            const auto id = store::hash_from_value(replayed.key());
+            CUSTOS_ASSERT(id.has_value(), "the scratch's event-id entries are keyed by 32-byte ids");
+            violation.height = Height{*store::read_be64(replayed.value(), 0)};
+            violation.leaf_index = *store::read_be64(replayed.value(), 8);
+            violation.event = EventId{*id};
         }
         violation.message = "the event-id index does not match the log";
         violate(std::move(violation));
+        return Status{};
     };
-    for (const Placed& place : placed_) {
-        const std::string key = store::hash_key(place.id.hash);
-        std::string expected = store::be64(place.height.value);
-        store::append_be64(expected, place.leaf);
-        const auto describe = [](std::uint64_t height, std::uint64_t leaf) {
-            return "height " + std::to_string(height) + " leaf " + std::to_string(leaf);
-        };
+    for (; replayed.valid(); replayed.next()) {
+        const std::string_view key = replayed.key();
+        const std::string_view expected = replayed.value();
+        CUSTOS_ASSERT(expected.size() == 16, "the scratch's event places are height and leaf");
         if (cursor.valid() && cursor.key() < key) {
-            report(nullptr, "no entry for an event outside the log",
-                   "an entry for event " + crypto::hex_encode(as_bytes(cursor.key())));
-            return {};
+            return report(false, "no entry for an event outside the log",
+                          "an entry for event " + crypto::hex_encode(as_bytes(cursor.key())));
         }
+        const std::string wanted = describe(*store::read_be64(expected, 0), *store::read_be64(expected, 8));
         if (!cursor.valid() || cursor.key() != key) {
             auto status = cursor.status();
             if (!status) return status;
-            report(&place, describe(place.height.value, place.leaf), "no entry");
-            return {};
+            return report(true, wanted, "no entry");
         }
         if (cursor.value() != expected) {
             auto height = store::read_be64(cursor.value(), 0);
             auto leaf = store::read_be64(cursor.value(), 8);
-            report(&place, describe(place.height.value, place.leaf),
-                   height && leaf ? describe(*height, *leaf) : "a malformed entry");
-            return {};
+            return report(true, wanted, height && leaf ? describe(*height, *leaf) : "a malformed entry");
         }
         cursor.next();
     }
+    auto replay_status = replayed.status();
+    if (!replay_status) return replay_status;
     if (cursor.valid()) {
-        report(nullptr, "no entry for an event outside the log",
-               "an entry for event " + crypto::hex_encode(as_bytes(cursor.key())));
-        return {};
+        return report(false, "no entry for an event outside the log",
+                      "an entry for event " + crypto::hex_encode(as_bytes(cursor.key())));
     }
     return cursor.status();
 }
 
-// The item states the node serves must be exactly those the replay produced.
+// The item states the node serves must be exactly those the replay produced: the scratch store
+// holds the replay's canonical state of each item (AuditState, once it leaves the cache or at
+// the end), under the same key.
 Status Auditor::check_item_states() {
     const Height last{report_.blocks};
     std::size_t stored_count = 0;
+    std::size_t replayed_count = 0;
+    auto replayed = scratch_.cursor(Column::items);
+    replayed.seek("");
     auto scanned = db_.scan(Column::items, "", [&](std::string_view key, std::string_view value) {
         ++stored_count;
-        const ItemState* found = state_.find(key);
-        std::string expected = found == nullptr ? "no such item" : canonical_item_state(*found);
+        // Items the store lacks are counted here and reported below, as before any other
+        // difference is looked for.
+        for (; replayed.valid() && replayed.key() < key; replayed.next())
+            ++replayed_count;
+        const bool found = replayed.valid() && replayed.key() == key;
+        std::string expected = found ? std::string(replayed.value()) : "no such item";
         if (expected != value) {
             violate_block(last, audit_check::item_state, expected, std::string(value),
                           "stored state of item " + std::string(key) + " differs from the replay");
             return false;
         }
+        ++replayed_count;
+        replayed.next();
         return true;
     });
     if (!scanned) return scanned;
-    if (!failed() && stored_count != state_.item_count()) {
-        violate_block(last, audit_check::item_state, std::to_string(state_.item_count()) + " items",
+    if (failed()) return {};
+    for (; replayed.valid(); replayed.next())
+        ++replayed_count;
+    auto status = replayed.status();
+    if (!status) return status;
+    if (stored_count != replayed_count) {
+        violate_block(last, audit_check::item_state, std::to_string(replayed_count) + " items",
                       std::to_string(stored_count) + " items",
                       "the store lacks item states the replay produced");
     }
@@ -675,7 +725,7 @@ Status Auditor::check_validator_states() {
 // (ledger/audit_checkpoint.hpp).
 // The inbox, the agencies' cases and the digest search must answer what the replay gives.
 Status Auditor::check_indexes() {
-    auto mismatch = indexes_.check(db_, state_);
+    auto mismatch = IndexReplay::check(db_, scratch_);
     if (!mismatch) return tl::unexpected(mismatch.error());
     if (*mismatch) {
         violate_block(Height{report_.blocks}, (*mismatch)->index, std::move((*mismatch)->expected),
@@ -728,7 +778,9 @@ Result<AuditReport> audit_store(const store::Db& db, const AuditOptions& options
     auto loaded = load_genesis(db, options);
     if (!loaded) return tl::unexpected(loaded.error());
     if (!loaded->first) return loaded->second;
-    Auditor auditor(db, options, std::move(*loaded->first), loaded->second.genesis_hash);
+    auto scratch = AuditScratch::create(options.scratch_directory);
+    if (!scratch) return tl::unexpected(scratch.error());
+    Auditor auditor(db, (*scratch)->db(), options, std::move(*loaded->first), loaded->second.genesis_hash);
     return auditor.run();
 }
 

@@ -6,7 +6,8 @@
 // that height (the genesis set, changed by the validator governance the replay adopted: a change
 // adopted in block H is in force from H + 2), each
 // event (schema R1, canonical encoding, signature R2, custody rules R3..R32 by the same rule
-// engine as admission, over a fresh in-memory state seeded with the genesis officers), the events hash, and
+// engine as admission, over a fresh state seeded with the genesis officers, kept in a scratch store on
+// disk that the audit makes and removes: audit_scratch.hpp), the events hash, and
 // the RFC 9162 log root recomputed from the leaves. After the last block: nothing stored beyond it, the
 // committed height, every stored item state equal to the replayed one, and every stored officer record,
 // validator proposal and validator-set record equal to the one the replayed governance events produced, and
@@ -134,6 +135,16 @@ struct AuditOptions {
     // core; 1: all on the calling thread). Blocks are still applied in order on the calling
     // thread, so the verdict and the first violation do not depend on it.
     unsigned threads = 1;
+    // Where the replay keeps what grows with the ledger (item states, event ids, the state map,
+    // the read indexes' entries: ledger/audit_scratch.hpp): a new directory custos-audit-<random>
+    // made in this one and removed when the audit ends. Empty: the system's temporary directory
+    // (TMPDIR, else /tmp). It takes about as much disk as the audited store's own copies of
+    // them (docs/OPERATIONS.md, "Size").
+    std::filesystem::path scratch_directory;
+    // Item states kept in memory in front of the scratch store: two generations of up to this
+    // many each (0: none kept from one block to the next). Any value gives the same verdict (a
+    // test compares 0 with the default).
+    std::size_t item_cache_max = std::size_t{1} << 14;
 };
 
 // A violation is a successful audit with a violation in the report; the Result fails only when

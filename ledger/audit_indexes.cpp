@@ -16,7 +16,6 @@ using store::Column;
 
 namespace {
 
-using Entries = std::vector<std::pair<std::string, std::string>>;  // Key, value; sorted by key.
 // An entry in words, for a mismatch: decodes the key after the index's prefix.
 using Describe = std::function<std::string(std::string_view rest, std::string_view value)>;
 
@@ -80,12 +79,14 @@ std::string describe_time(std::string_view rest, std::string_view value) {
 // The replay's entries of one index, one at a time in key order: false when there are no more.
 using Next = std::function<bool(std::string& key, std::string& value)>;
 
-Next from_entries(const Entries& entries) {
-    return [&entries, at = std::size_t{0}](std::string& key, std::string& value) mutable {
-        if (at == entries.size()) return false;
-        key = entries[at].first;
-        value = entries[at].second;
-        ++at;
+// The scratch store's entries under `prefix`, in key order. Reading stops at the first error,
+// which `status` then holds.
+Next from_scratch(store::Cursor& cursor, std::string_view prefix) {
+    return [&cursor, prefix](std::string& key, std::string& value) {
+        if (!cursor.valid() || !cursor.key().starts_with(prefix)) return false;
+        key.assign(cursor.key());
+        value.assign(cursor.value());
+        cursor.next();
         return true;
     };
 }
@@ -151,115 +152,69 @@ Result<std::optional<IndexMismatch>> compare(const store::Db& db, std::string_vi
     return mismatch;
 }
 
-// Keys `prefix` + 32 bytes + u64 leaf, from a map of each 32-byte value to its leaves in log
-// order (so in key order: the map is ordered by the bytes, the leaves ascend).
-template <class Map>
-Next from_leaf_lists(std::string_view prefix, const Map& lists) {
-    return [prefix, &lists, list = lists.begin(), at = std::size_t{0}](std::string& key,
-                                                                       std::string& value) mutable {
-        while (list != lists.end() && at == list->second.size()) {
-            ++list;
-            at = 0;
-        }
-        if (list == lists.end()) return false;
-        key.assign(prefix);
-        key.append(reinterpret_cast<const char*>(list->first.bytes.data()), list->first.bytes.size());
-        store::append_be64(key, list->second[at++]);
-        value.clear();
-        return true;
-    };
-}
-
 }  // namespace
 
 void IndexReplay::add_event(const Event& event, const crypto::PublicKey& signer, TimeMs block_time,
-                            const EventId& id, std::uint64_t leaf) {
+                            const EventId& id, std::uint64_t leaf, store::Batch& batch) {
     // "time/" holds the first leaf of each block with events; the replay meets a block's events
     // one after another, and block times strictly increase (else the replay stopped before).
-    if (block_times_.empty() || block_times_.back().first != block_time)
-        block_times_.emplace_back(block_time, leaf);
-    signers_[signer].push_back(leaf);
-    if (event.kind == EventKind::read && event.read) {
-        if (reads_item(event.read->action)) item_reads_[event.read->subject].emplace_back(leaf, id);
-        read_requests_.insert_or_assign(read_request_hash(*event.read), leaf);
+    if (last_block_time_ != block_time) {
+        CUSTOS_ASSERT(block_time.value >= 0, "a replayed block time before 1970");
+        batch.put(Column::meta,
+                  std::string(store::meta_key::time_prefix) +
+                      store::be64(static_cast<std::uint64_t>(block_time.value)),
+                  store::be64(leaf));
+        last_block_time_ = block_time;
+    }
+    std::string key(store::meta_key::signer_prefix);
+    key.append(reinterpret_cast<const char*>(signer.bytes.data()), signer.bytes.size());
+    store::append_be64(key, leaf);
+    batch.put(Column::meta, key, {});
+    if (event.kind == EventKind::read && event.read && reads_item(event.read->action)) {
+        // "read/" str item u64 leaf -> record id.
+        key.assign(store::meta_key::read_prefix);
+        store::append_id(key, event.read->subject);
+        store::append_be64(key, leaf);
+        batch.put(Column::meta, key, store::hash_key(id.hash));
     }
     for (const auto& agency : case_participants(event))
-        cases_.insert(store::id_pair_key(store::meta_key::agency_case_prefix, agency, event.case_id));
-    for (const auto& sha256 : event_digests(event))
-        digests_[sha256].push_back(leaf);
+        batch.put(Column::meta,
+                  store::id_pair_key(store::meta_key::agency_case_prefix, agency, event.case_id), {});
+    for (const auto& sha256 : event_digests(event)) {
+        key.assign(store::meta_key::digest_prefix);
+        key.append(reinterpret_cast<const char*>(sha256.bytes.data()), sha256.bytes.size());
+        store::append_be64(key, leaf);
+        batch.put(Column::meta, key, {});
+    }
 }
 
-Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, const AuditState& state) const {
-    Entries offers;
-    state.for_each_item([&](const ItemState& item) {
-        if (!item.pending_offer) return;
-        offers.emplace_back(
-            store::id_pair_key(store::meta_key::offer_prefix, item.pending_offer->recipient, item.item),
-            store::hash_key(item.pending_offer->offer.hash));
-    });
-    std::sort(offers.begin(), offers.end());
-    auto offer = compare(db, store::meta_key::offer_prefix, from_entries(offers), "index.offer",
-                         "inbox (offer/)", describe_offer);
-    if (!offer || *offer) return offer;
-
-    Entries cases;
-    cases.reserve(cases_.size());
-    for (const auto& key : cases_)
-        cases.emplace_back(key, std::string());
-    auto in_case = compare(db, store::meta_key::agency_case_prefix, from_entries(cases), "index.case",
-                           "agency cases (case/)", describe_case);
-    if (!in_case || *in_case) return in_case;
-
-    auto digest =
-        compare(db, store::meta_key::digest_prefix, from_leaf_lists(store::meta_key::digest_prefix, digests_),
-                "index.digest", "evidence digest (digest/)", describe_digest);
-    if (!digest || *digest) return digest;
-
-    auto signer =
-        compare(db, store::meta_key::signer_prefix, from_leaf_lists(store::meta_key::signer_prefix, signers_),
-                "index.signer", "officer search (signer/)", describe_signer);
-    if (!signer || *signer) return signer;
-
-    // "time/" u64 block time -> u64 first leaf, in time order (the big-endian keys sort the same).
-    auto time = [list = block_times_.begin(), this](std::string& key, std::string& value) mutable {
-        if (list == block_times_.end()) return false;
-        CUSTOS_ASSERT(list->first.value >= 0, "a replayed block time before 1970");
-        key = std::string(store::meta_key::time_prefix) +
-              store::be64(static_cast<std::uint64_t>(list->first.value));
-        value = store::be64(list->second);
-        ++list;
-        return true;
+Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, const store::Db& scratch) {
+    struct Index {
+        std::string_view prefix;
+        std::string_view name;
+        std::string_view what;
+        Describe describe;
     };
-    auto in_time =
-        compare(db, store::meta_key::time_prefix, time, "index.time", "time search (time/)", describe_time);
-    if (!in_time || *in_time) return in_time;
-
-    // "read/" str item u64 leaf -> record id, sorted as the store orders the bytes (the
-    // length-prefixed item ids do not sort as the ids themselves).
-    Entries reads;
-    for (const auto& [item, records] : item_reads_) {
-        for (const auto& [leaf, id] : records) {
-            std::string key(store::meta_key::read_prefix);
-            store::append_id(key, item);
-            store::append_be64(key, leaf);
-            reads.emplace_back(std::move(key), store::hash_key(id.hash));
-        }
+    const Index indexes[] = {
+        {store::meta_key::offer_prefix, "index.offer", "inbox (offer/)", describe_offer},
+        {store::meta_key::agency_case_prefix, "index.case", "agency cases (case/)", describe_case},
+        {store::meta_key::digest_prefix, "index.digest", "evidence digest (digest/)", describe_digest},
+        {store::meta_key::signer_prefix, "index.signer", "officer search (signer/)", describe_signer},
+        {store::meta_key::time_prefix, "index.time", "time search (time/)", describe_time},
+        {store::meta_key::read_prefix, "index.read", "consultation log (read/)", describe_read},
+        {store::meta_key::read_request_prefix, "index.read_request", "read requests (read_request/)",
+         describe_read_request},
+    };
+    for (const Index& index : indexes) {
+        auto cursor = scratch.cursor(Column::meta);
+        cursor.seek(index.prefix);
+        auto mismatch = compare(db, index.prefix, from_scratch(cursor, index.prefix), index.name, index.what,
+                                index.describe);
+        auto status = cursor.status();
+        if (!status) return tl::unexpected(status.error());
+        if (!mismatch || *mismatch) return mismatch;
     }
-    std::sort(reads.begin(), reads.end());
-    auto read = compare(db, store::meta_key::read_prefix, from_entries(reads), "index.read",
-                        "consultation log (read/)", describe_read);
-    if (!read || *read) return read;
-
-    // "read_request/" request hash -> the record's leaf, in the map's (byte) order.
-    auto request = [list = read_requests_.begin(), this](std::string& key, std::string& value) mutable {
-        if (list == read_requests_.end()) return false;
-        key = std::string(store::meta_key::read_request_prefix) + store::hash_key(list->first);
-        value = store::be64(list->second);
-        ++list;
-        return true;
-    };
-    return compare(db, store::meta_key::read_request_prefix, request, "index.read_request",
-                   "read requests (read_request/)", describe_read_request);
+    return std::optional<IndexMismatch>();
 }
 
 }  // namespace custos::ledger

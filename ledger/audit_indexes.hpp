@@ -1,20 +1,16 @@
 // The audit of the store's read indexes (meta "offer/", "case/", "digest/", "signer/", "time/",
 // "read/", "read_request/", docs/FORMAT.md section 9): what each must hold is rebuilt from the replay alone
-// (the replayed events and the final replayed item states), and the stored entries must be exactly those, key
+// (the replayed events and the replayed item states), and the stored entries must be exactly those, key
 // and value. The indexes are not certified (no root covers them), but the inbox, an agency's cases and the
 // search by digest answer from them: an entry dropped hides an offer or an event from the officer who looks
 // for it, an entry added shows one that is not there.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
-#include <vector>
 
 #include "common/result.hpp"
-#include "ledger/audit_state.hpp"
 #include "ledger/event.hpp"
 #include "ledger/store_db.hpp"
 #include "ledger/time.hpp"
@@ -29,27 +25,25 @@ struct IndexMismatch {
     std::string message;   // One line for people.
 };
 
+// What the read indexes must hold is written into the audit's scratch store (audit_scratch.hpp)
+// under the audited store's own meta keys, as the replay meets each event, so it costs no memory
+// per event; check() walks each index's prefix in both stores side by side. The inbox entries
+// ("offer/") and the request entries ("read_request/") are kept by AuditState (put_item,
+// add_read_request), which has the state they come from.
 class IndexReplay {
 public:
-    // Each replayed event, in log order: its envelope's signer, its block's time, its id and leaf.
+    // Each replayed event, in log order: its envelope's signer, its block's time, its id and leaf;
+    // its entries go into `batch` (the block's scratch batch).
     void add_event(const Event& event, const crypto::PublicKey& signer, TimeMs block_time, const EventId& id,
-                   std::uint64_t leaf);
+                   std::uint64_t leaf, store::Batch& batch);
 
-    // Compares every index with the store. The offers come from `state`: the pending offer of
-    // every item after the last block.
-    [[nodiscard]] Result<std::optional<IndexMismatch>> check(const store::Db& db,
-                                                             const AuditState& state) const;
+    // Compares every index of `db` with the replay's entries in `scratch`.
+    [[nodiscard]] static Result<std::optional<IndexMismatch>> check(const store::Db& db,
+                                                                    const store::Db& scratch);
 
 private:
-    std::set<std::string> cases_;                           // Keys ("case/" agency case), each once.
-    std::map<Hash32, std::vector<std::uint64_t>> digests_;  // Each SHA-256's leaves, in log order.
-    std::map<crypto::PublicKey, std::vector<std::uint64_t>> signers_;  // Each signer's leaves, in log order.
-    // Each block with events: its time and its first leaf, in log order (block times increase).
-    std::vector<std::pair<TimeMs, std::uint64_t>> block_times_;
-    // Read records: each item's (leaf, record id) in log order ("read/"), and each signed
-    // request's record leaf ("read_request/").
-    std::map<std::string, std::vector<std::pair<std::uint64_t, EventId>>> item_reads_;
-    std::map<Hash32, std::uint64_t> read_requests_;
+    // The last block with events: "time/" holds the first leaf of each.
+    std::optional<TimeMs> last_block_time_;
 };
 
 }  // namespace custos::ledger

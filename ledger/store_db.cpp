@@ -155,6 +155,7 @@ struct Db::Impl {
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
     bool read_only = false;
+    bool scratch = false;  // DbOptions::scratch
 
     // A writer flushes its memtables when it closes: otherwise every later open, each audit
     // included, replays the whole write-ahead log into memory first (RocksDB does not flush on
@@ -162,7 +163,7 @@ struct Db::Impl {
     // A process killed before this point leaves the WAL, which the next open replays as before.
     // Handles must go before the database that owns them.
     ~Impl() {
-        if (db && !read_only) {
+        if (db && !read_only && !scratch) {
             rocksdb::FlushOptions flush;
             flush.wait = true;
             (void)db->Flush(flush, handles);
@@ -284,7 +285,7 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     rocksdb::DB* raw = nullptr;
     CUSTOS_ASSERT(!(options.read_only && options.create_if_missing),
                   "a read-only open cannot create a store");
-    if (!options.read_only) {
+    if (!options.read_only && !options.scratch) {
         // Compaction is background work: at a low CPU priority (nice 19) it yields to the
         // threads that check, decide and commit blocks. At normal priority a compaction (seconds
         // of a core on a large store) delayed the proposals and votes of a busy node by seconds
@@ -327,6 +328,7 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     impl->db.reset(raw);
     impl->cache = cache;
     impl->read_only = options.read_only;
+    impl->scratch = options.scratch;
     CUSTOS_ASSERT(impl->handles.size() == column_count, "RocksDB opened a different number of families");
     return Db(std::move(impl));
 }
@@ -433,6 +435,7 @@ Status Db::write(Batch batch, bool sync) {
     }
     rocksdb::WriteOptions write_options;
     write_options.sync = sync;
+    write_options.disableWAL = impl_->scratch;
     auto status = impl_->db->Write(write_options, &write_batch);
     if (!status.ok()) return tl::unexpected(to_error(status, "write batch"));
     return {};

@@ -106,6 +106,11 @@ struct DbOptions {
     // where RocksDB's default (kPointInTimeRecovery) drops the damaged record and everything
     // after it and opens a silently shorter ledger.
     bool read_only = false;
+    // A scratch database that is thrown away after use (the audit's, ledger/audit_scratch.hpp):
+    // written without a write-ahead log and not flushed at close (a crash loses it, and nothing
+    // reads it again), its compactions at the process's priority (they are that process's own
+    // work, not background work beside a node's).
+    bool scratch = false;
 };
 
 // What RocksDB holds in memory now, in bytes (RocksDB's own estimates).
