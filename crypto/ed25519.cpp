@@ -151,6 +151,23 @@ bool verify(const PublicKey& key, ByteView message, const Signature& signature) 
                                        key.bytes.data()) == 0;
 }
 
+std::vector<bool> verify_many(std::span<const VerifyRequest> requests) {
+    std::vector<ed25519_tables::Request> table_requests;
+    table_requests.reserve(requests.size());
+    for (const auto& request : requests)
+        table_requests.push_back({request.key, request.message, request.signature});
+    std::vector<ed25519_tables::Verdict> verdicts(requests.size());
+    ed25519_tables::verify_many(table_requests, verdicts);
+    std::vector<bool> out(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        const auto& request = requests[i];
+        out[i] = verdicts[i] == ed25519_tables::Verdict::accepted ||
+                 crypto_sign_verify_detached(request.signature->bytes.data(), request.message.data(),
+                                             request.message.size(), request.key->bytes.data()) == 0;
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Key files.
 

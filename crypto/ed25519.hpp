@@ -6,7 +6,9 @@
 #include <array>
 #include <compare>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "crypto/bytes.hpp"
@@ -66,6 +68,17 @@ private:
 // check (ed25519_tables.hpp, about 2x faster) answers "accepted"; every rejection still comes
 // from libsodium. ed25519_tables::set_reference_only(true) makes every verdict libsodium's alone.
 [[nodiscard]] bool verify(const PublicKey& key, ByteView message, const Signature& signature);
+
+// One signature to check among many (verify_many).
+struct VerifyRequest {
+    const PublicKey* key;
+    ByteView message;
+    const Signature* signature;
+};
+// verify() of each request, in order: result[i] is exactly verify(requests[i]). Checks the
+// signatures of keys with tables together (ed25519_tables::verify_many, one field inversion for
+// all of them); every rejection still comes from libsodium, one signature at a time.
+[[nodiscard]] std::vector<bool> verify_many(std::span<const VerifyRequest> requests);
 
 // Key files. A secret key file is JSON (see docs/FORMAT.md "Key files"), written with mode 0600
 // and never over an existing file; loading one that group or others may read is refused.

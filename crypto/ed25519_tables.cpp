@@ -330,13 +330,17 @@ Completed point_add_precomputed(const Extended& p, const Precomputed& q, bool su
             subtract ? d_plus_c : d_minus_c};
 }
 
-std::array<std::uint8_t, 32> point_encode(const Extended& p) {
-    Field z_inverse = field_invert(p.Z);
+// The encoding of p given 1/Z (computed by the caller, alone or with others').
+std::array<std::uint8_t, 32> point_encode_with(const Extended& p, const Field& z_inverse) {
     Field x = field_mul(p.X, z_inverse);
     Field y = field_mul(p.Y, z_inverse);
     auto bytes = field_to_bytes(y);
     bytes[31] ^= static_cast<std::uint8_t>(field_is_negative(x) ? 0x80 : 0);
     return bytes;
+}
+
+std::array<std::uint8_t, 32> point_encode(const Extended& p) {
+    return point_encode_with(p, field_invert(p.Z));
 }
 
 // RFC 8032 section 5.1.3. Callers re-encode the result and compare, so a non-canonical y never
@@ -594,14 +598,15 @@ std::shared_ptr<const Table> build_key_table(const PublicKey& key) {
     return build_table(a);
 }
 
-Verdict verify_with_table(const Table& negated_key_table, const PublicKey& key, ByteView message,
-                          const Signature& signature) {
+// R' = [S]B - [h]A, after what libsodium refuses before any arithmetic; false: ask libsodium.
+bool compute_r(const Table& negated_key_table, const PublicKey& key, ByteView message,
+               const Signature& signature, Extended& r) {
     const std::uint8_t* r_bytes = signature.bytes.data();
     const std::uint8_t* s_bytes = signature.bytes.data() + 32;
     // What libsodium refuses before any arithmetic. (S < L < 2^253 also keeps S's digits within
     // the tables.)
-    if (!scalar_is_canonical(s_bytes)) return Verdict::ask_libsodium;
-    if (is_small_order_encoding(r_bytes) || !point_y_is_canonical(r_bytes)) return Verdict::ask_libsodium;
+    if (!scalar_is_canonical(s_bytes)) return false;
+    if (is_small_order_encoding(r_bytes) || !point_y_is_canonical(r_bytes)) return false;
 
     crypto_hash_sha512_state state;
     crypto_hash_sha512_init(&state);
@@ -613,9 +618,46 @@ Verdict verify_with_table(const Table& negated_key_table, const PublicKey& key, 
     std::array<std::uint8_t, 32> h{};
     crypto_core_ed25519_scalar_reduce(h.data(), digest.data());
 
-    Extended r = double_scalar_multiply(base_table(), recode(s_bytes), negated_key_table, recode(h.data()));
-    auto encoded = point_encode(r);
-    return std::memcmp(encoded.data(), r_bytes, 32) == 0 ? Verdict::accepted : Verdict::ask_libsodium;
+    r = double_scalar_multiply(base_table(), recode(s_bytes), negated_key_table, recode(h.data()));
+    return true;
+}
+
+// Accepted only when R is the canonical encoding of R' (given 1/Z of R').
+Verdict compare_r(const Extended& r, const Field& z_inverse, const Signature& signature) {
+    auto encoded = point_encode_with(r, z_inverse);
+    return std::memcmp(encoded.data(), signature.bytes.data(), 32) == 0 ? Verdict::accepted
+                                                                        : Verdict::ask_libsodium;
+}
+
+Verdict verify_with_table(const Table& negated_key_table, const PublicKey& key, ByteView message,
+                          const Signature& signature) {
+    Extended r;
+    if (!compute_r(negated_key_table, key, message, signature, r)) return Verdict::ask_libsodium;
+    return compare_r(r, field_invert(r.Z), signature);
+}
+
+// Montgomery's simultaneous inversion: 1/z_i for every i from one field inversion and 3(n - 1)
+// multiplications. Every z_i is the Z of a point of the curve (never 0 with these complete
+// formulas); should the product still be 0, each is inverted alone, as verify_with_table does.
+std::vector<Field> invert_all(const std::vector<Field>& z) {
+    std::vector<Field> out(z.size());
+    if (z.empty()) return out;
+    std::vector<Field> prefix(z.size());  // prefix[i] = z_0 ... z_i
+    prefix[0] = z[0];
+    for (std::size_t i = 1; i < z.size(); ++i)
+        prefix[i] = field_mul(prefix[i - 1], z[i]);
+    if (field_is_zero(prefix.back())) {
+        for (std::size_t i = 0; i < z.size(); ++i)
+            out[i] = field_invert(z[i]);
+        return out;
+    }
+    Field inverse = field_invert(prefix.back());  // 1/(z_0 ... z_i), i from the last down
+    for (std::size_t i = z.size(); i-- > 1;) {
+        out[i] = field_mul(inverse, prefix[i - 1]);
+        inverse = field_mul(inverse, z[i]);
+    }
+    out[0] = inverse;
+    return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -802,6 +844,29 @@ Verdict verify(const PublicKey& key, ByteView message, const Signature& signatur
     return verify_with_table(*table, key, message, signature);
 }
 
+void verify_many(std::span<const Request> requests, std::span<Verdict> verdicts) {
+    CUSTOS_ASSERT(requests.size() == verdicts.size(), "ed25519 tables: one verdict per request");
+    std::vector<std::size_t> computed;  // Requests with an R' to compare, in order.
+    std::vector<Extended> points;
+    std::vector<Field> z;
+    computed.reserve(requests.size());
+    points.reserve(requests.size());
+    z.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        verdicts[i] = Verdict::ask_libsodium;
+        const Request& request = requests[i];
+        auto table = cache().find(*request.key);
+        Extended r;
+        if (!table || !compute_r(*table, *request.key, request.message, *request.signature, r)) continue;
+        computed.push_back(i);
+        z.push_back(r.Z);
+        points.push_back(r);
+    }
+    const std::vector<Field> inverses = invert_all(z);
+    for (std::size_t k = 0; k < computed.size(); ++k)
+        verdicts[computed[k]] = compare_r(points[k], inverses[k], *requests[computed[k]].signature);
+}
+
 void note_known_key(const PublicKey& key) {
     cache().note_known_key(key);
 }
@@ -818,6 +883,26 @@ Verdict verify_uncached(const PublicKey& key, ByteView message, const Signature&
     auto table = build_key_table(key);
     if (!table) return Verdict::ask_libsodium;
     return verify_with_table(*table, key, message, signature);
+}
+
+void verify_many_uncached(std::span<const Request> requests, std::span<Verdict> verdicts) {
+    CUSTOS_ASSERT(requests.size() == verdicts.size(), "ed25519 tables: one verdict per request");
+    std::vector<std::size_t> computed;
+    std::vector<Extended> points;
+    std::vector<Field> z;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        verdicts[i] = Verdict::ask_libsodium;
+        const Request& request = requests[i];
+        auto table = build_key_table(*request.key);
+        Extended r;
+        if (!table || !compute_r(*table, *request.key, request.message, *request.signature, r)) continue;
+        computed.push_back(i);
+        z.push_back(r.Z);
+        points.push_back(r);
+    }
+    const std::vector<Field> inverses = invert_all(z);
+    for (std::size_t k = 0; k < computed.size(); ++k)
+        verdicts[computed[k]] = compare_r(points[k], inverses[k], *requests[computed[k]].signature);
 }
 
 CacheFigures cache_figures() {

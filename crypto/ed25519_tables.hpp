@@ -34,6 +34,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "crypto/bytes.hpp"
@@ -48,6 +49,18 @@ enum class Verdict {
 
 // The table path alone, for a key that has a table (else ask_libsodium). Thread-safe.
 [[nodiscard]] Verdict verify(const PublicKey& key, ByteView message, const Signature& signature);
+
+// Many signatures at once, each with exactly the verdict verify() gives it alone: the table path
+// computes every R' first, then turns them all into affine coordinates with one field inversion
+// (Montgomery's simultaneous inversion) instead of one per signature (about a quarter of a
+// table check). Not a batch equation: each R is still compared with its own R'. verdicts[i] is
+// for requests[i] (the two spans are of one size). Thread-safe.
+struct Request {
+    const PublicKey* key;
+    ByteView message;
+    const Signature* signature;
+};
+void verify_many(std::span<const Request> requests, std::span<Verdict> verdicts);
 
 // The caller vouches that the ledger knows this key (an officer in force, a validator) and that it
 // signs: the second time, the key gets its table (about 30 KiB), so a key that signs once never
@@ -69,6 +82,8 @@ struct TableStatus {
 
 // The same computation with a table built for this call, no cache and no self-test (for tests).
 [[nodiscard]] Verdict verify_uncached(const PublicKey& key, ByteView message, const Signature& signature);
+// verify_many with a table built for each request, no cache and no self-test (for tests).
+void verify_many_uncached(std::span<const Request> requests, std::span<Verdict> verdicts);
 
 struct CacheFigures {
     std::size_t keys_seen = 0;  // Keys remembered (with or without a table).

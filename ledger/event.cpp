@@ -599,12 +599,26 @@ std::optional<std::string_view> canonical_event_of_envelope(std::string_view can
     return event;
 }
 
+Error signature_refused(const Envelope& envelope) {
+    return Error{ErrorCode::verification_failed,
+                 "R2 sig: the signature does not verify under signer " + key_id(envelope.signer)};
+}
+
 Status verify_envelope_signature(const Envelope& envelope, const EventBytes& bytes) {
-    if (!crypto::verify(envelope.signer, as_bytes(bytes.canonical_event), envelope.signature)) {
-        return make_error(ErrorCode::verification_failed,
-                          "R2 sig: the signature does not verify under signer " + key_id(envelope.signer));
-    }
+    if (!crypto::verify(envelope.signer, as_bytes(bytes.canonical_event), envelope.signature))
+        return tl::unexpected(signature_refused(envelope));
     return {};
+}
+
+std::vector<bool> verify_envelope_signatures(std::span<const Envelope* const> envelopes,
+                                             std::span<const EventBytes* const> bytes) {
+    CUSTOS_ASSERT(envelopes.size() == bytes.size(), "one EventBytes per envelope");
+    std::vector<crypto::VerifyRequest> requests;
+    requests.reserve(envelopes.size());
+    for (std::size_t i = 0; i < envelopes.size(); ++i)
+        requests.push_back(
+            {&envelopes[i]->signer, as_bytes(bytes[i]->canonical_event), &envelopes[i]->signature});
+    return crypto::verify_many(requests);
 }
 
 std::string event_id_hex(const EventId& id) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -235,6 +236,13 @@ struct EventBytes {
     std::string_view canonical_envelope);
 // R2 over bytes already computed by event_bytes().
 [[nodiscard]] Status verify_envelope_signature(const Envelope& envelope, const EventBytes& bytes);
+// R2 of many envelopes at once (crypto::verify_many: the table path shares one field inversion
+// among them): result[i] is exactly whether verify_envelope_signature(*envelopes[i], *bytes[i])
+// succeeds. The two spans are of one size.
+[[nodiscard]] std::vector<bool> verify_envelope_signatures(std::span<const Envelope* const> envelopes,
+                                                           std::span<const EventBytes* const> bytes);
+// verify_envelope_signature's refusal of `envelope` (for a caller that has the verdict already).
+[[nodiscard]] Error signature_refused(const Envelope& envelope);
 
 [[nodiscard]] std::string event_id_hex(const EventId& id);
 [[nodiscard]] Result<EventId> event_id_from_hex(std::string_view text);

@@ -79,6 +79,10 @@ public:
 
     // resource_exhausted ("mempool full") when an event of `bytes` would pass a limit.
     [[nodiscard]] Status room_for(std::size_t bytes) const;
+    // Whether `events` more events of `bytes` in all would each find room (room_for), admitted in turn.
+    [[nodiscard]] bool has_room_for_all(std::size_t events, std::size_t bytes) const {
+        return events_.size() + events <= limits_.events_max && bytes_ + bytes <= limits_.bytes_max;
+    }
     [[nodiscard]] bool contains(const ledger::EventId& id) const { return index_.count(id) != 0; }
     [[nodiscard]] const PendingEvent* find(const ledger::EventId& id) const;
     // The pending envelope whose leaf hash is `leaf` (a compact proposal names events so).

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <unordered_set>
 
 #include "consensus/messages.hpp"
 #include "consensus/runtime/data_dir.hpp"
@@ -539,16 +540,33 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
 
 std::optional<std::vector<ledger::EventBytes>> NodeImpl::verify_signatures(const ledger::Block& block) {
     std::vector<ledger::EventBytes> all;
+    std::vector<Hash32> leaves;
     all.reserve(block.events.size());
+    leaves.reserve(block.events.size());
+    std::vector<const ledger::Envelope*> unverified;
+    std::vector<const ledger::EventBytes*> unverified_bytes;
+    std::vector<std::size_t> unverified_index;
     for (const auto& envelope : block.events) {
-        auto bytes = ledger::event_bytes(envelope);
-        const Hash32 leaf = crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope));
-        if (verified_leaves.count(leaf) == 0) {
-            if (!ledger::verify_envelope_signature(envelope, bytes)) return std::nullopt;
-            verified_leaves.insert(leaf, {});
-        }
-        all.push_back(std::move(bytes));
+        all.push_back(ledger::event_bytes(envelope));
+        leaves.push_back(crypto::merkle_leaf_hash(as_bytes(all.back().canonical_envelope)));
     }
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        if (verified_leaves.count(leaves[i]) != 0) continue;
+        unverified.push_back(&block.events[i]);
+        unverified_bytes.push_back(&all[i]);
+        unverified_index.push_back(i);
+    }
+    // The signatures gossip did not bring, checked together: the same verdict for each.
+    const std::vector<bool> verified = ledger::verify_envelope_signatures(unverified, unverified_bytes);
+    bool all_verified = true;
+    for (std::size_t k = 0; k < verified.size(); ++k) {
+        if (verified[k]) {
+            verified_leaves.insert(leaves[unverified_index[k]], {});
+        } else {
+            all_verified = false;
+        }
+    }
+    if (!all_verified) return std::nullopt;
     return all;
 }
 
@@ -584,14 +602,54 @@ bool NodeImpl::validate_block(const ledger::Block& block, const ledger::BlockHas
     return true;
 }
 
+NodeImpl::Prepared NodeImpl::prepare(const ledger::Envelope& envelope) {
+    Prepared prepared{ledger::event_bytes(envelope), {}, std::nullopt};
+    prepared.leaf = crypto::merkle_leaf_hash(as_bytes(prepared.bytes.canonical_envelope));
+    return prepared;
+}
+
+std::vector<NodeImpl::Prepared> NodeImpl::prepare_all(const std::vector<ledger::Envelope>& envelopes) const {
+    std::vector<Prepared> all;
+    all.reserve(envelopes.size());
+    std::size_t bytes = 0;
+    for (const auto& envelope : envelopes) {
+        all.push_back(prepare(envelope));
+        bytes += all.back().bytes.canonical_envelope.size();
+    }
+    if (!mempool->has_room_for_all(envelopes.size(), bytes)) return all;
+    std::vector<const ledger::Envelope*> unverified;
+    std::vector<const ledger::EventBytes*> unverified_bytes;
+    std::vector<std::size_t> unverified_index;
+    std::unordered_set<Hash32, LeafHashHash> seen;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+        const Prepared& prepared = all[i];
+        if (envelopes[i].event.kind == ledger::EventKind::read || mempool->contains(prepared.bytes.id) ||
+            verified_leaves.count(prepared.leaf) != 0 || !seen.insert(prepared.leaf).second) {
+            continue;  // admit() would not check it, or checks it alone.
+        }
+        unverified.push_back(&envelopes[i]);
+        unverified_bytes.push_back(&prepared.bytes);
+        unverified_index.push_back(i);
+    }
+    const std::vector<bool> verified = ledger::verify_envelope_signatures(unverified, unverified_bytes);
+    for (std::size_t k = 0; k < verified.size(); ++k)
+        all[unverified_index[k]].signature_ok = verified[k];
+    return all;
+}
+
 Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
-    auto bytes = ledger::event_bytes(envelope);
+    Prepared prepared = prepare(envelope);
+    return admit(std::move(envelope), std::move(prepared), local);
+}
+
+Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, Prepared prepared, bool local) {
+    const ledger::EventBytes& bytes = prepared.bytes;
     if (mempool->contains(bytes.id)) {
         return make_error(ErrorCode::already_exists,
                           "event " + ledger::event_id_hex(bytes.id) + " is already pending");
     }
     const std::size_t size = bytes.canonical_envelope.size();
-    const Hash32 leaf = crypto::merkle_leaf_hash(as_bytes(bytes.canonical_envelope));
+    const Hash32 leaf = prepared.leaf;
     // A full pool refuses before the signature check: under overload a refusal costs no
     // verification, and the CPU stays with the consensus that empties the pool.
     if (auto room = mempool->room_for(size); !room) {
@@ -602,9 +660,13 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, bool local) {
         return tl::unexpected(room.error());
     }
     if (verified_leaves.count(leaf) == 0) {
-        if (auto ok = ledger::verify_envelope_signature(envelope, bytes); !ok) {
+        // The verdict prepare_all() found with others', else this one checked alone.
+        const bool ok = prepared.signature_ok
+                            ? *prepared.signature_ok
+                            : ledger::verify_envelope_signature(envelope, bytes).has_value();
+        if (!ok) {
             ++counters.events_refused;
-            return make_error(ErrorCode::verification_failed, ok.error().message);
+            return tl::unexpected(ledger::signature_refused(envelope));
         }
         verified_leaves.insert(leaf, {});
     }
@@ -779,14 +841,16 @@ std::vector<Result<ledger::EventId>> Node::submit_envelopes(std::vector<ledger::
                                                  "): it commits nothing until an operator frees or "
                                                  "replaces the disk and restarts it; submit to another node"};
     }
-    for (auto& envelope : envelopes) {
+    std::vector<NodeImpl::Prepared> prepared;
+    if (!full) prepared = impl_->prepare_all(envelopes);
+    for (std::size_t i = 0; i < envelopes.size(); ++i) {
         // A full mempool stays full for the rest of this call (nothing commits meanwhile on this
         // thread): the remaining envelopes are refused alike, and the client retries them.
         if (full) {
             results.emplace_back(tl::unexpected(*full));
             continue;
         }
-        auto admitted = impl_->admit(std::move(envelope), true);
+        auto admitted = impl_->admit(std::move(envelopes[i]), std::move(prepared[i]), true);
         if (!admitted && admitted.error().code == ErrorCode::resource_exhausted) full = admitted.error();
         results.push_back(std::move(admitted));
     }

@@ -253,7 +253,21 @@ public:
     bool validate_block(const ledger::Block& block, const ledger::BlockHash& id);
     // event_bytes() of each of the block's events, nullopt when a signature does not verify.
     std::optional<std::vector<ledger::EventBytes>> verify_signatures(const ledger::Block& block);
+    // An envelope's canonical bytes and leaf hash, and its signature's verdict when it was checked
+    // with others' (prepare_all), for admit().
+    struct Prepared {
+        ledger::EventBytes bytes;
+        Hash32 leaf;
+        std::optional<bool> signature_ok;
+    };
+    [[nodiscard]] static Prepared prepare(const ledger::Envelope& envelope);
+    // prepare() of each, and, when the pool has room for them all, the signatures admit() would
+    // check (not pending, not verified before, not read records) checked together
+    // (ledger::verify_envelope_signatures: the same verdicts, one field inversion for all).
+    // With too little room, nothing is checked here: a full pool refuses before any check.
+    [[nodiscard]] std::vector<Prepared> prepare_all(const std::vector<ledger::Envelope>& envelopes) const;
     Result<ledger::EventId> admit(ledger::Envelope envelope, bool local);
+    Result<ledger::EventId> admit(ledger::Envelope envelope, Prepared prepared, bool local);
     [[nodiscard]] std::int64_t now_ms() const;
     void fatal(const std::string& what);
     // The disk refused a block or the signing state (full, or an I/O error such as a failed

@@ -468,11 +468,16 @@ void NodeImpl::on_gossip(const crypto::PublicKey& peer, std::string_view payload
         ++counters.messages_refused;
         return;
     }
+    std::vector<ledger::Envelope> envelopes;
+    envelopes.reserve(parsed->size());
     for (const auto& entry : *parsed) {
         auto envelope = ledger::envelope_from_json(entry);
-        if (!envelope) continue;
-        (void)admit(std::move(*envelope), relay);
+        if (envelope) envelopes.push_back(std::move(*envelope));
     }
+    // Their signatures checked together when the pool has room for all (prepare_all).
+    auto prepared = prepare_all(envelopes);
+    for (std::size_t i = 0; i < envelopes.size(); ++i)
+        (void)admit(std::move(envelopes[i]), std::move(prepared[i]), relay);
 }
 
 void Histogram::observe(double seconds) {

@@ -5,11 +5,13 @@
 #include <doctest/doctest.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "crypto/ed25519.hpp"
 #include "crypto/ed25519_forge.hpp"
@@ -390,4 +392,101 @@ TEST_CASE("ed25519 tables: reference-only leaves every verdict to libsodium and 
     CHECK(verify(key.public_key(), as_bytes(text), signature));
     ed25519_tables::set_reference_only(false);
     CHECK(ed25519_tables::status().enabled);
+}
+
+TEST_CASE("ed25519 tables: many signatures at once get each its own verdict, libsodium's, in one batch") {
+    // One batch mixing what the table path accepts with everything libsodium refuses (every
+    // Wycheproof case, one-bit damage, R with a small-order component, a torsion key, S + L):
+    // the shared inversion must not let one signature's verdict leak into another's.
+    std::vector<PublicKey> keys;
+    std::vector<Bytes> messages;
+    std::vector<Signature> signatures;
+    const auto add_case = [&](const PublicKey& key, Bytes message, const Signature& signature) {
+        keys.push_back(key);
+        messages.push_back(std::move(message));
+        signatures.push_back(signature);
+    };
+    auto document = nlohmann::json::parse(test::read_vector("wycheproof_ed25519_test.json"));
+    for (const auto& group : document.at("testGroups")) {
+        auto key = public_key_from_bytes(decode_hex(group.at("publicKey").at("pk").get<std::string>()));
+        if (!key) continue;
+        for (const auto& test : group.at("tests")) {
+            auto signature = signature_from_bytes(decode_hex(test.at("sig").get<std::string>()));
+            if (signature) add_case(*key, decode_hex(test.at("msg").get<std::string>()), *signature);
+        }
+    }
+    std::mt19937_64 random(20261207);
+    std::vector<SecretKey> signers;
+    for (int i = 0; i < 3; ++i)
+        signers.push_back(SecretKey::generate());
+    for (int round = 0; round < 60; ++round) {
+        const SecretKey& key = signers[static_cast<std::size_t>(round) % signers.size()];
+        Bytes message(random() % 300);
+        for (auto& byte : message)
+            byte = static_cast<std::uint8_t>(random());
+        Signature signature = key.sign(message);
+        add_case(key.public_key(), message, signature);
+        std::size_t bit = random() % 512;
+        signature.bytes[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));  // R or S damaged.
+        add_case(key.public_key(), message, signature);
+    }
+    {  // R = rB + T8 (refused), then the honest R = rB (accepted), under one key.
+        Scalar a = random_scalar();
+        auto key = public_key_from_bytes(times_base(a));
+        REQUIRE(key.has_value());
+        Bytes message(8, 7);
+        Scalar r = random_scalar();
+        Point r_point = add(times_base(r), point_from_hex(order_8_point));
+        add_case(*key, message, signature_of(r_point, r, challenge(r_point, *key, message), a));
+        Point honest_r = times_base(r);
+        add_case(*key, message, signature_of(honest_r, r, challenge(honest_r, *key, message), a));
+    }
+    {  // A key with an order-8 component: never a table, libsodium may accept.
+        Scalar a = random_scalar();
+        auto key = public_key_from_bytes(add(times_base(a), point_from_hex(order_8_point)));
+        REQUIRE(key.has_value());
+        Bytes message(4, 1);
+        Scalar r = random_scalar();
+        Point r_point = times_base(r);
+        add_case(*key, message, signature_of(r_point, r, challenge(r_point, *key, message), a));
+    }
+    // The same list shuffled, so that accepted and refused signatures sit next to each other.
+    std::vector<std::size_t> order(keys.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = i;
+    std::shuffle(order.begin(), order.end(), random);
+
+    std::vector<ed25519_tables::Request> table_requests;
+    std::vector<VerifyRequest> requests;
+    std::vector<bool> expected;
+    for (std::size_t i : order) {
+        table_requests.push_back({&keys[i], messages[i], &signatures[i]});
+        requests.push_back({&keys[i], messages[i], &signatures[i]});
+        expected.push_back(libsodium_accepts(keys[i], messages[i], signatures[i]));
+    }
+    std::vector<Verdict> verdicts(requests.size());
+    ed25519_tables::verify_many_uncached(table_requests, verdicts);
+    std::size_t accepted = 0;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        INFO("case " << order[i]);
+        CHECK((verdicts[i] == Verdict::accepted) == expected[i]);
+        accepted += verdicts[i] == Verdict::accepted ? 1 : 0;
+    }
+    CHECK(accepted >= 88 + 60 + 1);  // Wycheproof's valid cases, the intact ones, the honest R.
+
+    // Through crypto::verify_many with the signers' tables in the cache (vouched for twice).
+    for (const auto& signer : signers) {
+        ed25519_tables::note_known_key(signer.public_key());
+        ed25519_tables::note_known_key(signer.public_key());
+    }
+    CHECK(verify_many(requests) == expected);
+    std::vector<Verdict> cached(table_requests.size());
+    ed25519_tables::verify_many(table_requests, cached);
+    std::size_t accepted_cached = 0;
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        CHECK((cached[i] != Verdict::accepted || expected[i]));
+        accepted_cached += cached[i] == Verdict::accepted ? 1 : 0;
+    }
+    CHECK(accepted_cached >= 60);  // The signers' intact signatures took the table path.
+    CHECK(verify_many(std::span<const VerifyRequest>{}).empty());
 }

@@ -5,15 +5,19 @@
 // that satisfy the cofactorless equation (accepted by libsodium when R is not of small order) and
 // with R of small order (refused). The table path must never say "accepted" where libsodium
 // refuses, must say it for every valid signature of an ordinary key, and must never build a table
-// for a torsion key. Exit 1 on any disagreement.
+// for a torsion key. Each round's cases are then checked again together, shuffled, by
+// tables::verify_many and crypto::verify_many: each must get the verdict it got alone. Exit 1 on
+// any disagreement.
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "crypto/ed25519.hpp"
 #include "crypto/ed25519_forge.hpp"
@@ -33,7 +37,8 @@ constexpr std::string_view usage =
     "Runs the Ed25519 table path (crypto/ed25519_tables.hpp) against libsodium on valid, damaged\n"
     "and torsion-key signatures for N seconds (default 10, at most 600) and prints the counts.\n"
     "Exit 0 when the table path accepted every valid signature and nothing libsodium refuses;\n"
-    "1 otherwise. One thread.\n";
+    "1 otherwise. Each round's cases are checked again in one batch (verify_many), which must give\n"
+    "each the verdict it got alone. One thread.\n";
 
 struct Counts {
     std::uint64_t valid = 0, valid_table_accepted = 0;
@@ -41,7 +46,18 @@ struct Counts {
     std::uint64_t torsion_keys = 0, torsion_table_accepted = 0;  // The latter must stay 0.
     std::uint64_t torsion_signatures = 0, torsion_libsodium_accepted = 0;
     std::uint64_t table_accepted_libsodium_refused = 0;  // Must stay 0.
+    std::uint64_t batched = 0, batch_differs = 0;        // The latter must stay 0.
 };
+
+// Every case compare() saw in a round, with its verdicts, to be checked again all at once.
+struct Case {
+    crypto::PublicKey key;
+    Bytes message;
+    crypto::Signature signature;
+    bool table = false;
+    bool libsodium = false;
+};
+std::vector<Case> round_cases;
 
 // One verdict pair: the table path (from the cache, the key vouched for) against libsodium.
 void compare(Counts& counts, const crypto::PublicKey& key, ByteView message,
@@ -49,6 +65,30 @@ void compare(Counts& counts, const crypto::PublicKey& key, ByteView message,
     libsodium = libsodium_accepts(key, message, signature);
     const bool table = tables::verify(key, message, signature) == tables::Verdict::accepted;
     if (table && !libsodium) ++counts.table_accepted_libsodium_refused;
+    round_cases.push_back({key, Bytes(message.begin(), message.end()), signature, table, libsodium});
+}
+
+// The round's cases shuffled and checked in one tables::verify_many and one crypto::verify_many:
+// each verdict must be the one it got alone (the shared inversion changes no verdict).
+void batched(Counts& counts, std::mt19937_64& random) {
+    std::shuffle(round_cases.begin(), round_cases.end(), random);
+    std::vector<tables::Request> requests;
+    std::vector<crypto::VerifyRequest> crypto_requests;
+    for (const auto& c : round_cases) {
+        requests.push_back({&c.key, c.message, &c.signature});
+        crypto_requests.push_back({&c.key, c.message, &c.signature});
+    }
+    std::vector<tables::Verdict> verdicts(requests.size());
+    tables::verify_many(requests, verdicts);
+    const std::vector<bool> verified = crypto::verify_many(crypto_requests);
+    for (std::size_t i = 0; i < round_cases.size(); ++i) {
+        ++counts.batched;
+        if ((verdicts[i] == tables::Verdict::accepted) != round_cases[i].table ||
+            verified[i] != round_cases[i].libsodium) {
+            ++counts.batch_differs;
+        }
+    }
+    round_cases.clear();
 }
 
 void valid_and_damaged(Counts& counts, std::mt19937_64& random) {
@@ -173,6 +213,7 @@ int run_bench_tables(const Args& args) {
     while (std::chrono::steady_clock::now() < end) {
         valid_and_damaged(counts, random);
         torsion(counts, random);
+        batched(counts, random);
     }
     std::printf("custos bench tables: %ld s, seed %llu, libsodium %s\n", seconds,
                 static_cast<unsigned long long>(seed), status.libsodium_version.c_str());
@@ -191,7 +232,10 @@ int run_bench_tables(const Args& args) {
         static_cast<unsigned long long>(counts.torsion_table_accepted));
     std::printf("  table accepted, libsodium refused: %llu\n",
                 static_cast<unsigned long long>(counts.table_accepted_libsodium_refused));
-    const bool ok = counts.table_accepted_libsodium_refused == 0 &&
+    std::printf("  checked again in batches  %10llu  verdict not the one alone: %llu\n",
+                static_cast<unsigned long long>(counts.batched),
+                static_cast<unsigned long long>(counts.batch_differs));
+    const bool ok = counts.table_accepted_libsodium_refused == 0 && counts.batch_differs == 0 &&
                     counts.valid_table_accepted == counts.valid && counts.torsion_table_accepted == 0;
     std::printf("%s\n", ok ? "agree" : "DISAGREE");
     return ok ? exit_ok : exit_failure;
