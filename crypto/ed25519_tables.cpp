@@ -660,6 +660,32 @@ std::vector<Field> invert_all(const std::vector<Field>& z) {
     return out;
 }
 
+// Every R' of `requests` computed with the table `table_of(key)` gives (null: none), all their Z
+// inverted at once, each R compared with its own R'; the rest are left to libsodium.
+template <class TableOf>
+void verify_many_with(std::span<const Request> requests, std::span<Verdict> verdicts, TableOf table_of) {
+    CUSTOS_ASSERT(requests.size() == verdicts.size(), "ed25519 tables: one verdict per request");
+    std::vector<std::size_t> computed;  // Requests with an R' to compare, in order.
+    std::vector<Extended> points;
+    std::vector<Field> z;
+    computed.reserve(requests.size());
+    points.reserve(requests.size());
+    z.reserve(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        verdicts[i] = Verdict::ask_libsodium;
+        const Request& request = requests[i];
+        auto table = table_of(*request.key);
+        Extended r;
+        if (!table || !compute_r(*table, *request.key, request.message, *request.signature, r)) continue;
+        computed.push_back(i);
+        z.push_back(r.Z);
+        points.push_back(r);
+    }
+    const std::vector<Field> inverses = invert_all(z);
+    for (std::size_t k = 0; k < computed.size(); ++k)
+        verdicts[computed[k]] = compare_r(points[k], inverses[k], *requests[computed[k]].signature);
+}
+
 // ---------------------------------------------------------------------------------------------
 // The self-test: known answers that a libsodium build, and this file, must give before any table
 // is built.
@@ -845,26 +871,7 @@ Verdict verify(const PublicKey& key, ByteView message, const Signature& signatur
 }
 
 void verify_many(std::span<const Request> requests, std::span<Verdict> verdicts) {
-    CUSTOS_ASSERT(requests.size() == verdicts.size(), "ed25519 tables: one verdict per request");
-    std::vector<std::size_t> computed;  // Requests with an R' to compare, in order.
-    std::vector<Extended> points;
-    std::vector<Field> z;
-    computed.reserve(requests.size());
-    points.reserve(requests.size());
-    z.reserve(requests.size());
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        verdicts[i] = Verdict::ask_libsodium;
-        const Request& request = requests[i];
-        auto table = cache().find(*request.key);
-        Extended r;
-        if (!table || !compute_r(*table, *request.key, request.message, *request.signature, r)) continue;
-        computed.push_back(i);
-        z.push_back(r.Z);
-        points.push_back(r);
-    }
-    const std::vector<Field> inverses = invert_all(z);
-    for (std::size_t k = 0; k < computed.size(); ++k)
-        verdicts[computed[k]] = compare_r(points[k], inverses[k], *requests[computed[k]].signature);
+    verify_many_with(requests, verdicts, [](const PublicKey& key) { return cache().find(key); });
 }
 
 void note_known_key(const PublicKey& key) {
@@ -886,23 +893,7 @@ Verdict verify_uncached(const PublicKey& key, ByteView message, const Signature&
 }
 
 void verify_many_uncached(std::span<const Request> requests, std::span<Verdict> verdicts) {
-    CUSTOS_ASSERT(requests.size() == verdicts.size(), "ed25519 tables: one verdict per request");
-    std::vector<std::size_t> computed;
-    std::vector<Extended> points;
-    std::vector<Field> z;
-    for (std::size_t i = 0; i < requests.size(); ++i) {
-        verdicts[i] = Verdict::ask_libsodium;
-        const Request& request = requests[i];
-        auto table = build_key_table(*request.key);
-        Extended r;
-        if (!table || !compute_r(*table, *request.key, request.message, *request.signature, r)) continue;
-        computed.push_back(i);
-        z.push_back(r.Z);
-        points.push_back(r);
-    }
-    const std::vector<Field> inverses = invert_all(z);
-    for (std::size_t k = 0; k < computed.size(); ++k)
-        verdicts[computed[k]] = compare_r(points[k], inverses[k], *requests[computed[k]].signature);
+    verify_many_with(requests, verdicts, [](const PublicKey& key) { return build_key_table(key); });
 }
 
 CacheFigures cache_figures() {

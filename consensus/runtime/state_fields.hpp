@@ -96,6 +96,24 @@ public:
         });
     }
 
+    // The members every form of the signing state starts with: height, round, locked_round,
+    // valid_round.
+    [[nodiscard]] Status head(const Json& object, consensus::PersistentState& state) const {
+        auto height = whole(object, "height");
+        if (!height) return tl::unexpected(height.error());
+        state.height = ledger::Height{*height};
+        auto current = round(object, "round");
+        if (!current) return tl::unexpected(current.error());
+        state.round = *current;
+        for (auto [key, target] :
+             {std::pair{"locked_round", &state.locked_round}, std::pair{"valid_round", &state.valid_round}}) {
+            auto value = optional_round(object, key);
+            if (!value) return tl::unexpected(value.error());
+            *target = *value;
+        }
+        return {};
+    }
+
 private:
     ledger::FieldReader fields_;
 };

@@ -74,18 +74,7 @@ Result<consensus::PersistentState> decode_persistent_state(std::string_view text
     const Json& json = *parsed;
     consensus::PersistentState state;
     const auto& fields = state_fields;
-    auto height = fields.whole(json, "height");
-    if (!height) return tl::unexpected(height.error());
-    state.height = ledger::Height{*height};
-    auto round = fields.round(json, "round");
-    if (!round) return tl::unexpected(round.error());
-    state.round = *round;
-    auto locked_round = fields.optional_round(json, "locked_round");
-    if (!locked_round) return tl::unexpected(locked_round.error());
-    state.locked_round = *locked_round;
-    auto valid_round = fields.optional_round(json, "valid_round");
-    if (!valid_round) return tl::unexpected(valid_round.error());
-    state.valid_round = *valid_round;
+    if (auto head = fields.head(json, state); !head) return tl::unexpected(head.error());
     for (auto [key, target] :
          {std::pair{"locked_block", &state.locked_block}, std::pair{"valid_block", &state.valid_block}}) {
         auto block = read_block(json, key);
