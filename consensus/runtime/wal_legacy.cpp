@@ -33,13 +33,17 @@ Json optional_block(const std::optional<ledger::Block>& block) {
 
 const StateFields state_fields{"consensus state: "};
 
-Result<std::optional<ledger::Block>> read_block(const Json& json, std::string_view key) {
+// Null or a block, into `target` (no optional block is built and returned: GCC 12 at -O1 with
+// the sanitizers warned that such a temporary might be destroyed uninitialized).
+Status read_block(const Json& json, std::string_view key, std::optional<ledger::Block>& target) {
     auto found = state_fields.member(json, key);
     if (!found) return tl::unexpected(found.error());
-    if ((*found)->is_null()) return std::optional<ledger::Block>{};
+    target.reset();
+    if ((*found)->is_null()) return {};
     auto block = ledger::block_from_json(**found);
     if (!block) return state_fields.fail(key, block.error().message);
-    return std::optional<ledger::Block>{std::move(*block)};
+    target.emplace(std::move(*block));
+    return {};
 }
 
 Result<std::optional<consensus::SignedMessage>> read_message(const Json& json, std::string_view key,
@@ -77,9 +81,7 @@ Result<consensus::PersistentState> decode_persistent_state(std::string_view text
     if (auto head = fields.head(json, state); !head) return tl::unexpected(head.error());
     for (auto [key, target] :
          {std::pair{"locked_block", &state.locked_block}, std::pair{"valid_block", &state.valid_block}}) {
-        auto block = read_block(json, key);
-        if (!block) return tl::unexpected(block.error());
-        *target = std::move(*block);
+        if (auto block = read_block(json, key, *target); !block) return tl::unexpected(block.error());
     }
     using Kind = StateFields::Kind;
     for (auto [key, target, kind] : {std::tuple{"last_proposal", &state.last_proposal, Kind::proposal},
