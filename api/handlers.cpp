@@ -706,10 +706,6 @@ ApiResponse consistency_proof(const Call& call) {
 
 namespace custos::api {
 
-void NodeService::relay_read(ledger::ReadRecord, ledger::TimeMs, ReadRecorded done) {
-    done(make_error(ErrorCode::unavailable, "this node has no validator to record its reads"));
-}
-
 Result<std::string> NodeService::item_trail_text(std::string_view item_id) {
     auto json = item_trail(item_id, 0, trail_page_max);
     if (!json) return tl::unexpected(json.error());

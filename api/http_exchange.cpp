@@ -160,12 +160,12 @@ std::optional<ApiResponse> serve_request_bytes(NodeService& service, Authenticat
         // As the server does (server.cpp await_record), waiting here on this thread.
         auto recorded = std::make_shared<std::promise<Result<std::string>>>();
         auto future = recorded->get_future();
-        service.relay_read(std::move(answer.await_record->read), answer.await_record->received,
-                           [recorded](Result<std::string> by) { recorded->set_value(std::move(by)); });
+        service.record_read(std::move(answer.await_record->read), answer.await_record->received,
+                            [recorded](Result<std::string> by) { recorded->set_value(std::move(by)); });
         answer.await_record.reset();
         if (future.wait_for(std::chrono::milliseconds(ServerOptions{}.read_record_wait_ms)) !=
             std::future_status::ready) {
-            return read_not_recorded_response("no validator answered");
+            return read_not_recorded_response("no validator recorded it in time");
         }
         auto by = future.get();
         if (!by) return read_not_recorded_response(by.error().message);

@@ -101,14 +101,14 @@ ApiResponse problem_response(const Problem& problem) {
 }
 
 ApiResponse read_not_recorded_response(std::string_view reason) {
-    ApiResponse response = problem_response(
-        Problem{.status = 503,
-                .title = "Read not recorded",
-                .detail = "this node is an observer: a validator records each evidence read it serves in the "
-                          "consultation log, and no validator recorded this one (" +
-                          std::string(reason) +
-                          "), so it is not served; retry, or send the request to a validator's API",
-                .rule = "R33"});
+    ApiResponse response = problem_response(Problem{
+        .status = 503,
+        .title = "Read not recorded",
+        .detail = "every evidence read is recorded in the consultation log before it is served (by "
+                  "this node if it is a validator, else by a validator that lists this observer), "
+                  "and this one was not (" +
+                  std::string(reason) + "), so it is not served; retry, or send the request to another node",
+        .rule = "R33"});
     response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
     return response;
 }

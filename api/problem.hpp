@@ -21,8 +21,8 @@ struct StreamStart;  // api/stream.hpp
 // Seconds a client is told to wait when the mempool is full or the node is not ready.
 inline constexpr int retry_after_seconds = 1;
 
-// A read the consultation log must record before it is answered (an observer's: see
-// NodeService::relay_read), with the authenticator's receipt time.
+// A read the consultation log must record before it is answered (NodeService::record_read),
+// with the authenticator's receipt time.
 struct PendingRead {
     ledger::ReadRecord read;
     ledger::TimeMs received{0};
@@ -40,13 +40,14 @@ struct ApiResponse {
     // Set by GET /v1/stream once the request is authorized: the server then answers with a
     // stream of server-sent events (api/stream.hpp) instead of this response.
     std::shared_ptr<const StreamStart> stream;
-    // Set on a node that does not record reads itself (an observer) when this answer is a read
-    // the consultation log records: the server sends it only once a validator has recorded the
-    // read (NodeService::relay_read), and read_not_recorded_response() otherwise.
+    // Set when this answer is a read the consultation log records: the server sends it only once
+    // a validator has recorded the read (NodeService::record_read: this node if it is one, else a
+    // validator that lists this observer), and read_not_recorded_response() otherwise.
     std::optional<PendingRead> await_record;
 };
 
-// 503 naming rule R33: no validator recorded the read, so it is not served (`reason` says why).
+// 503 naming rule R33: no validator recorded the read, so it is not served (`reason` says why:
+// the pool's share of read records full, no validator answering, ...).
 [[nodiscard]] ApiResponse read_not_recorded_response(std::string_view reason);
 
 // An RFC 9457 problem document (application/problem+json). `field` and `rule`, when not empty,

@@ -348,14 +348,10 @@ ApiResponse handle_request(NodeService& service, Authenticator& auth, const ApiR
     if (!signer) return response;
     auto pending = read_record_of(*match.route, match.parameter, *query, *signer, response.status);
     if (!pending) return response;
-    if (service.records_reads()) {
-        // A validator records its own reads; the answer does not wait for the record.
-        service.record_read(std::move(pending->read), pending->received);
-    } else {
-        // R33: only a validator signs read records. An observer answers only once a validator
-        // has recorded the read (the server waits for it), never a read that leaves no trace.
-        response.await_record = std::move(*pending);
-    }
+    // R33: an evidence read is answered only once it is recorded in the consultation log (the
+    // server waits for NodeService::record_read), never a read that leaves no trace: a validator
+    // records it in its own pool, an observer has a validator record it.
+    response.await_record = std::move(*pending);
     return response;
 }
 

@@ -288,7 +288,7 @@ private:
         send(std::move(answer), keep_alive);
     }
 
-    // ---- An observer's read: sent once a validator has recorded it (NodeService::relay_read),
+    // ---- An evidence read: sent once a validator has recorded it (NodeService::record_read),
     // else 503. The thread serves others meanwhile: the node calls back from its own thread, the
     // callback hops to this session's strand, and a timer bounds the wait.
 
@@ -301,22 +301,22 @@ private:
             if (error || !self->held_) return;  // Cancelled: the node answered first.
             self->held_.reset();
             self->send(
-                read_not_recorded_response("no validator answered within " +
+                read_not_recorded_response("no validator recorded it within " +
                                            std::to_string(self->server_.options.read_record_wait_ms) + " ms"),
                 keep_alive);
         });
         // Weak: the node holds the callback until it answers, and must never keep a session (and
         // its socket) alive past the server; the timer's handler keeps it alive meanwhile.
         std::weak_ptr<Session> weak = shared_from_this();
-        server_.service.relay_read(std::move(pending.read), pending.received,
-                                   [weak, keep_alive](Result<std::string> recorded_by) {
-                                       auto self = weak.lock();
-                                       if (!self) return;
-                                       asio::post(self->stream_.get_executor(),
-                                                  [self, keep_alive, recorded_by = std::move(recorded_by)] {
-                                                      self->on_recorded(recorded_by, keep_alive);
-                                                  });
-                                   });
+        server_.service.record_read(std::move(pending.read), pending.received,
+                                    [weak, keep_alive](Result<std::string> recorded_by) {
+                                        auto self = weak.lock();
+                                        if (!self) return;
+                                        asio::post(self->stream_.get_executor(),
+                                                   [self, keep_alive, recorded_by = std::move(recorded_by)] {
+                                                       self->on_recorded(recorded_by, keep_alive);
+                                                   });
+                                    });
     }
 
     void on_recorded(const Result<std::string>& recorded_by, bool keep_alive) {
@@ -500,7 +500,7 @@ private:
     std::string written_;                          // the bytes of the write in flight
     bool writing_ = false;
     bool stream_ending_ = false;
-    // An observer's answer waiting for its read record (await_record), on the session's strand.
+    // An evidence read's answer waiting for its read record (await_record), on the session's strand.
     std::optional<ApiResponse> held_;
     std::chrono::steady_clock::time_point last_write_;
     std::optional<std::chrono::steady_clock::time_point> full_since_;  // since when no event fits

@@ -20,10 +20,10 @@
 //   holding many idle sockets cannot lock out a fresh request, and busy work is never dropped.
 // - POST /v1/events?wait=commit waits with an asio timer polling the service, never blocking the
 //   thread; after commit_wait_ms it answers 504 with the event id.
-// - an observer's evidence read (ApiResponse::await_record) is sent only once the node says a
-//   validator recorded it (NodeService::relay_read, which calls back from the node's thread; the
-//   answer hops to the session's strand), or answered 503 after read_record_wait_ms: the thread
-//   never blocks on it.
+// - an evidence read (ApiResponse::await_record) is sent only once the node says a validator
+//   recorded it (NodeService::record_read: this node itself, or for an observer a validator that
+//   lists it; it calls back from the node's thread and the answer hops to the session's strand),
+//   or answered 503 after read_record_wait_ms: the thread never blocks on it.
 // - GET /v1/stream (api/stream.hpp) is served by a timer on the session's strand that looks for
 //   new commits every stream_poll_ms (a cheap height read; the events only when it moved) and a
 //   write loop of its own. At most streams_max streams at once and streams_per_key_max per key
@@ -86,9 +86,9 @@ struct ServerOptions {
     std::uint32_t stream_heartbeat_ms = 15000;
     std::uint32_t stream_write_timeout_ms = 30000;
     std::uint32_t stream_slow_ms = 10000;
-    // An observer's evidence read (NodeService::relay_read): how long the answer waits for a
-    // validator to record it before the server answers 503 instead (a bound over the node's own,
-    // runtime::read_relay_wait_ms, in case the node never calls back).
+    // An evidence read (NodeService::record_read): how long the answer waits for a validator to
+    // record it before the server answers 503 instead (a bound over the node's own,
+    // runtime::read_relay_wait_ms for an observer, in case the node never calls back).
     std::uint32_t read_record_wait_ms = 6000;
 };
 

@@ -199,21 +199,16 @@ public:
 
     // The consultation log (docs/FORMAT.md 6.7): a signed read the server answered (2xx) or
     // refused (403), with the officer's signature base and signature, and the node's receipt
-    // time. The node names itself (`read.node`, the event's agency), signs the record with its
-    // validator key and submits it like an event; a node that is not a validator of the latest
-    // adopted set records nothing. Never fails the read: a record the node cannot admit (its
-    // pool's share of read records full) is dropped and counted.
-    virtual void record_read(ledger::ReadRecord read, ledger::TimeMs received) = 0;
-    // Whether record_read can record anything: false on an observer (a node whose key is not in
-    // the latest adopted validator set). Such a node serves the reads the log records only once
-    // a validator has recorded them (relay_read), never a read that would leave no trace.
-    [[nodiscard]] virtual bool records_reads() { return true; }
-    // On a node that does not record reads (records_reads() false): asks a validator to record
-    // `read` (the node's read relay, docs/FORMAT.md 8.4) and calls `done` exactly once, from any
-    // thread, with the recording validator's name, or an error saying why no validator recorded
-    // it (the server then answers 503 and does not serve the read). Must not block the caller.
+    // time. The server sends that answer only once the read is recorded (R33: no evidence read
+    // leaves a node without its record): `done` is called exactly once, from any thread, with
+    // the name of the validator that recorded it, or an error saying why none did (the server
+    // then answers 503 naming R33 and serves nothing). A validator of the latest adopted set
+    // names itself, signs the record with its validator key and admits it to its own pool like
+    // an event (refused, for one, when the pool's share of read records is full); a node outside
+    // that set (an observer) asks a validator that lists it to record it (the node's read relay,
+    // docs/FORMAT.md 8.4). Must not block the caller.
     using ReadRecorded = std::function<void(Result<std::string>)>;
-    virtual void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
+    virtual void record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) = 0;
 
     // The read records of an item, in log order from leaf `from_leaf`, at most `limit`:
     // {"item", "case", "custodian", "reads": [{"leaf_index","id","height","time","action",

@@ -197,7 +197,9 @@ public:
         if (item == "ITEM-2") return std::string("CASE-2");
         return make_error(ErrorCode::not_found, "no such item");
     }
-    void record_read(ledger::ReadRecord, ledger::TimeMs) override {}
+    void record_read(ledger::ReadRecord, ledger::TimeMs, ReadRecorded done) override {
+        done(std::string("NL-POL.validator-0"));
+    }
     Result<Json> item_reads(std::string_view item, std::uint64_t, std::size_t) override {
         auto case_id = item_case(item);
         if (!case_id) return tl::unexpected(case_id.error());

@@ -753,33 +753,13 @@ bool Node::post(std::function<void()> job) {
     return true;
 }
 
-bool Node::records_reads() const {
-    return impl_->records_reads.load(std::memory_order_relaxed);
-}
-
-bool Node::post_read(ledger::ReadRecord read, ledger::TimeMs received) {
-    return post([this, read = std::move(read), received] { (void)submit_read(read, received); });
-}
-
-void Node::relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) {
+void Node::record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) {
     // `done` is moved into the job only when the job is queued: otherwise it answers here.
     auto shared = std::make_shared<ReadRecorded>(std::move(done));
     const bool posted = post([this, read = std::move(read), received, shared]() mutable {
-        impl_->relay_read(std::move(read), received, std::move(*shared));
+        impl_->record_read(std::move(read), received, std::move(*shared));
     });
     if (!posted) (*shared)(make_error(ErrorCode::unavailable, "the node is not running"));
-}
-
-Result<ledger::EventId> Node::submit_read(ledger::ReadRecord read, ledger::TimeMs received) {
-    auto envelope = impl_->sign_read_record(std::move(read), received);
-    if (!envelope) return tl::unexpected(envelope.error());
-    if (!*envelope) {
-        ++impl_->counters.reads_dropped;
-        return make_error(ErrorCode::permission_denied, "this node is not a validator: it records no reads");
-    }
-    auto admitted = impl_->admit(std::move(**envelope), true);
-    ++(admitted ? impl_->counters.reads_recorded : impl_->counters.reads_dropped);
-    return admitted;
 }
 
 Result<crypto::Json> Node::export_bundle(std::string_view item, const ledger::ReadRecord& read,

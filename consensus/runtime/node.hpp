@@ -80,9 +80,10 @@ inline constexpr std::size_t overflow_events_max = 10'000;
 inline constexpr std::int64_t laggard_answer_delay_ms = 300;
 inline constexpr std::chrono::seconds call_timeout{10};
 
-// Called once an observer's read is recorded by a validator (its name) or when none did
-// (unavailable / resource_exhausted, with the reason): exactly once, on the node thread, or on
-// the caller's when the node is not running.
+// Called once a read is recorded by a validator (its name: this node's own, or the validator
+// that recorded an observer's read) or when none did (the pool's refusal, unavailable,
+// resource_exhausted, with the reason): exactly once, on the node thread, or on the caller's
+// when the node is not running.
 using ReadRecorded = std::function<void(Result<std::string>)>;
 
 struct NodeSnapshot {
@@ -140,36 +141,26 @@ public:
         }
     }
 
-    // Thread-safe: submit_read() on the node thread, without waiting for it (a read is answered
-    // without a node-thread hop; its record follows). False when the node is not running.
-    bool post_read(ledger::ReadRecord read, ledger::TimeMs received);
-
-    // Thread-safe: on a node that does not record reads itself (an observer), asks a validator
-    // that lists it under "observers" to record `read` (read_relay.hpp); `done` as above.
-    void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
+    // Thread-safe: records a read the API served or refused in the consultation log, on the node
+    // thread, and calls `done` (above) without the caller waiting: a validator of the latest
+    // adopted set records it itself (submit_read); another node (an observer) asks a validator
+    // that lists it under "observers" to record it (read_relay.hpp). The API answers the read
+    // only once `done` says it is recorded (R33).
+    void record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
 
     // Node-thread-only (use inside call()).
     // Admits parsed envelopes in order, each on its own (a later one may chain on an earlier one);
     // one result per envelope. Once the mempool is full the rest get that error untried.
     [[nodiscard]] std::vector<Result<ledger::EventId>> submit_envelopes(
         std::vector<ledger::Envelope> envelopes);
-    // The consultation log (docs/FORMAT.md 6.7): completes a read record the API built (this
-    // validator's name, its agency, the receipt time), signs it with the validator key and admits
-    // it like a submitted event (gossiped, proposed, committed). permission_denied when this node
-    // is not a validator of the latest adopted set (it records nothing); the pool's refusal (its
-    // share of read records full) otherwise. Either is counted, never retried.
-    [[nodiscard]] Result<ledger::EventId> submit_read(ledger::ReadRecord read, ledger::TimeMs received);
     // The court bundle of `item` (ledger::make_bundle) as this node exports it to the request
     // whose read record the API built: with the `exported` member of docs/FORMAT.md 11.8 (the
-    // export's read record, completed and signed exactly as submit_read() records it, and this
+    // export's read record, completed and signed exactly as record_read() records it, and this
     // validator's signature over the bundle's digest with it). A node that is not a validator of
     // the latest adopted set exports the bundle without it ("exporter not stated").
     [[nodiscard]] Result<crypto::Json> export_bundle(std::string_view item, const ledger::ReadRecord& read,
                                                      ledger::TimeMs received);
     [[nodiscard]] const ledger::Store& store() const;
-    // Thread-safe: whether this node's key is in the latest adopted validator set, i.e. whether
-    // submit_read can record a read it serves. False on an observer.
-    [[nodiscard]] bool records_reads() const;
     // Pending envelope if the event is in the mempool.
     [[nodiscard]] std::optional<ledger::Envelope> pending(const ledger::EventId& id) const;
     [[nodiscard]] NodeSnapshot snapshot() const;

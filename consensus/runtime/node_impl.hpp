@@ -151,9 +151,6 @@ public:
     // admitted like an API submission (on_gossip).
     std::set<crypto::PublicKey> observer_links;
     std::uint64_t commit_refused_height = 0;  // The last height a refused commit was logged for.
-    // Whether this node's key is in the latest adopted set, so that a signed read it serves can be
-    // recorded in the consultation log (Node::records_reads, read from the API threads).
-    std::atomic<bool> records_reads{false};
     std::unique_ptr<SigningStateFile> signing_state;
     std::unique_ptr<Mempool> mempool;
     std::unique_ptr<Transport> transport;
@@ -337,6 +334,11 @@ public:
     // An observer: asks the validators, one at a time, until one records the read or
     // read_relay_wait_ms passes; `done` is called exactly once, on the node thread.
     void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
+    // Node::record_read: a validator of the latest adopted set signs the record of a read it
+    // served and admits it to its pool like a submitted event (gossiped, proposed, committed),
+    // and `done` names it, or says why the pool refused it (its share of read records full);
+    // another node relays it (relay_read). Counted either way, never retried.
+    void record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
     void relay_next(std::uint64_t ticket);
     void on_read_relay_answer(const crypto::PublicKey& peer, std::string_view payload);
     void finish_relay(std::uint64_t ticket, Result<std::string> recorded_by);

@@ -541,7 +541,8 @@ std::string NodeImpl::metrics() const {
     gauge("custos_events_refused_total", "Events refused at admission.", counters.events_refused, true);
     gauge("custos_reads_recorded_total", "Read records this node signed and admitted (consultation log).",
           counters.reads_recorded, true);
-    gauge("custos_reads_dropped_total", "Read records this node could not admit (pool share full).",
+    gauge("custos_reads_dropped_total",
+          "Read records this node could not admit (its pool refused them: those reads were answered 503).",
           counters.reads_dropped, true);
     gauge("custos_reads_recorded_for_observers_total",
           "Reads served by observers that this validator recorded (read relay).",

@@ -46,6 +46,29 @@ Result<std::optional<ledger::Envelope>> NodeImpl::sign_read_record(ledger::ReadR
     return std::optional<ledger::Envelope>(std::move(envelope));
 }
 
+// ---- A read this node served.
+
+void NodeImpl::record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) {
+    if (stopping) return done(make_error(ErrorCode::unavailable, "the node is stopping"));
+    auto envelope = sign_read_record(read, received);
+    // Not a validator of the latest adopted set (an observer): a validator that lists it records it.
+    if (envelope && !*envelope) return relay_read(std::move(read), received, std::move(done));
+    auto not_recorded = [&](const Error& error) {
+        ++counters.reads_dropped;
+        log_line(LogLevel::warn, "read_not_recorded")
+            .field("action", ledger::read_action_name(read.action))
+            .field("subject", read.subject)
+            .field("reason", error.message);
+        done(tl::unexpected(error));
+    };
+    if (!envelope) return not_recorded(envelope.error());
+    std::string name = (*envelope)->event.read->node;
+    auto admitted = admit(std::move(**envelope), true);
+    if (!admitted) return not_recorded(admitted.error());
+    ++counters.reads_recorded;
+    done(std::move(name));
+}
+
 // ---- The validator's side.
 
 void NodeImpl::on_read_relay(const crypto::PublicKey& peer, std::string_view payload) {

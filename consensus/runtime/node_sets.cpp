@@ -162,7 +162,6 @@ void NodeImpl::refresh_peers() {
     CUSTOS_ASSERT(current && upcoming, "the sets of the next two heights are known");
     const std::pair<const ledger::ValidatorSet*, const ledger::ValidatorSet*> sets{current->set.get(),
                                                                                    upcoming->set.get()};
-    records_reads.store(upcoming->set->find(signer->public_key()) != nullptr, std::memory_order_relaxed);
     if (sets == peer_sets) return;
     peer_sets = sets;
     // Allowed: the members of the sets of the height being decided and the next one, so that

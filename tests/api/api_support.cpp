@@ -320,9 +320,18 @@ Result<std::string> FakeService::item_case(std::string_view item_id) {
     return make_error(ErrorCode::not_found, "no such item");
 }
 
-void FakeService::record_read(ledger::ReadRecord read, ledger::TimeMs received) {
-    std::lock_guard lock(mutex_);
-    reads_recorded_.emplace_back(std::move(read), received);
+void FakeService::record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) {
+    if (observer) return relay_read(std::move(read), received, std::move(done));
+    if (read_share_full) {
+        // The node's own words (consensus/runtime/mempool.cpp): the record is not admitted.
+        return done(
+            make_error(ErrorCode::resource_exhausted, "mempool's share of read records full (16 pending)"));
+    }
+    {
+        std::lock_guard lock(mutex_);
+        reads_recorded_.emplace_back(std::move(read), received);
+    }
+    done(std::string(validator_name));
 }
 
 void FakeService::relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) {

@@ -85,14 +85,16 @@ public:
     Result<Json> committed_events(std::uint64_t from_leaf, std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
-    // Keeps each read record (see recorded_reads()); item_reads answers them back for ITEM-1
-    // (custodian NL-POL, case CASE-1) and ITEM-2 (DE-BKA, CASE-2).
-    void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
-    bool records_reads() override { return !observer; }
-    // An observer's relay (NodeService::relay_read): keeps each read (see relayed_reads()) and
-    // answers as `relay` says: recorded by "NL-POL.validator-1", refused, or never.
+    // As a validator: keeps each read record (see recorded_reads()) and answers that
+    // `validator_name` recorded it, or refuses it as a full read share does (read_share_full);
+    // item_reads answers the kept records back for ITEM-1 (custodian NL-POL, case CASE-1) and
+    // ITEM-2 (DE-BKA, CASE-2). As an observer (`observer`): relays it (relay_read below).
+    void record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) override;
+    static constexpr std::string_view validator_name = "NL-POL.validator-0";
+    // An observer's relay: keeps each read (see relayed_reads()) and answers as `relay` says:
+    // recorded by "NL-POL.validator-1", refused, or never.
     enum class Relay { recorded, refused, silent };
-    void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) override;
+    void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
     std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> relayed_reads();
     Result<Json> item_reads(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) override;
     NodeStatus status() override;
@@ -128,7 +130,8 @@ public:
     std::atomic<bool> real_ids{false};
     std::atomic<int> reads{0};
     std::atomic<bool> is_healthy{true};
-    std::atomic<bool> observer{false};  // records_reads() false: the node is not a validator.
+    std::atomic<bool> observer{false};         // Not a validator: its reads go to relay_read.
+    std::atomic<bool> read_share_full{false};  // As a validator: its pool refuses read records.
     std::atomic<Relay> relay{Relay::recorded};
     std::atomic<bool> committed{false};
     Json read_record = Json{{"action", "trail"}, {"subject", "ITEM-2"}};  // read_event_hex's `read`

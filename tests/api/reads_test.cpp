@@ -58,8 +58,8 @@ TEST_CASE("reads: an observer serves a read the log records only once a validato
         CHECK_MESSAGE(response.status == 200, target);
         CHECK(response.header("Custos-Read-Recorded-By") == "NL-POL.validator-1");
     }
-    // Every read went to the relay, with what the officer signed, and none to record_read (the
-    // observer signs no record itself).
+    // Every read went to the relay, with what the officer signed, and none was recorded by this
+    // node (the observer signs no record itself).
     auto relayed = fixture.service.relayed_reads();
     REQUIRE(relayed.size() == targets.size());
     CHECK(fixture.service.recorded_reads().empty());
@@ -103,11 +103,46 @@ TEST_CASE("reads: an observer whose read no validator records answers 503 (R33) 
     // The connection still serves after the bounded wait (the same client, the next request).
     fixture.service.relay = FakeService::Relay::recorded;
     CHECK(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/trail").status == 200);
-    // Negative control: the same node as a validator records through record_read, no relay.
+    // Negative control: the same node as a validator records the read itself, no relay.
     fixture.service.observer = false;
     CHECK(fixture.signed_request("auditor", "GET", "/v1/items/ITEM-1/trail").status == 200);
     CHECK(fixture.service.recorded_reads().size() == 1);
     CHECK(fixture.service.relayed_reads().size() == 4);
+}
+
+TEST_CASE("reads: a validator whose pool refuses a read's record answers 503 (R33) and serves nothing") {
+    Fixture fixture;
+    const std::string digest = crypto::hex_encode(crypto::sha256("content").view());
+    const std::vector<std::string> targets{
+        "/v1/items/ITEM-1/trail", "/v1/items/ITEM-1/bundle", "/v1/items/ITEM-1/state-proof?from_size=1",
+        "/v1/items/ITEM-1/reads", "/v1/cases/CASE-1",        "/v1/search?sha256=" + digest};
+    for (const auto& target : targets) {
+        CAPTURE(target);
+        // With room: served, with the validator's own name, and the record is in its pool.
+        fixture.service.read_share_full = false;
+        const std::size_t before = fixture.service.recorded_reads().size();
+        auto served = fixture.signed_request("auditor", "GET", target);
+        REQUIRE(served.status == 200);
+        CHECK(served.header("Custos-Read-Recorded-By") == FakeService::validator_name);
+        CHECK(fixture.service.recorded_reads().size() == before + 1);
+        REQUIRE(served.body.size() > 2);
+        // The pool's share of read records full: no record, so none of the answer goes out.
+        fixture.service.read_share_full = true;
+        auto refused = fixture.signed_request("auditor", "GET", target);
+        CHECK(refused.status == 503);
+        CHECK(refused.content_type.find("application/problem+json") != std::string::npos);
+        CHECK(refused.body.find("R33") != std::string::npos);
+        CHECK(refused.body.find("read records full") != std::string::npos);  // The pool's reason.
+        CHECK(refused.body.find(served.body) == std::string::npos);
+        CHECK(refused.header("Custos-Read-Recorded-By").empty());
+        CHECK(refused.header("Retry-After") == "1");
+        CHECK(fixture.service.recorded_reads().size() == before + 1);
+    }
+    // A refusal (403) is answered only once recorded too: the officer learns nothing either way.
+    CHECK(fixture.signed_request("de.custodian", "GET", "/v1/items/ITEM-1/trail").status == 503);
+    fixture.service.read_share_full = false;
+    CHECK(fixture.signed_request("de.custodian", "GET", "/v1/items/ITEM-1/trail").status == 403);
+    CHECK(fixture.service.relayed_reads().empty());  // A validator relays nothing.
 }
 
 TEST_CASE("reads: each read route is recorded with its action and subject; other answers are not") {

@@ -419,10 +419,6 @@ Result<Json> NodeServiceAdapter::search_events(const ledger::EventSearch& search
     });
 }
 
-void NodeServiceAdapter::record_read(ledger::ReadRecord read, ledger::TimeMs received) {
-    (void)node_.post_read(std::move(read), received);
-}
-
 Result<Json> NodeServiceAdapter::item_reads(std::string_view item_id, std::uint64_t from_leaf,
                                             std::size_t limit) {
     std::string item(item_id);

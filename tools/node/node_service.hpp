@@ -60,10 +60,8 @@ public:
     Result<crypto::Json> committed_events(std::uint64_t from_leaf, std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
-    void record_read(ledger::ReadRecord read, ledger::TimeMs received) override;
-    bool records_reads() override { return node_.records_reads(); }
-    void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) override {
-        node_.relay_read(std::move(read), received, std::move(done));
+    void record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) override {
+        node_.record_read(std::move(read), received, std::move(done));
     }
     Result<crypto::Json> item_reads(std::string_view item_id, std::uint64_t from_leaf,
                                     std::size_t limit) override;
