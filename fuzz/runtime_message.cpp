@@ -48,7 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 FUZZ_CHECK(again.has_value() && again->ticket == request->ticket &&
                                again->received == request->received && again->read == request->read,
                            "a read relay request re-encodes to itself");
-                (void)runtime::check_relayed_read(*request, request->received.value, 5000);
+                static const std::string names[] = {"127.0.0.1:8085", "observer.example"};
+                (void)runtime::check_relayed_read(
+                    *request, {.now_ms = request->received.value, .skew_ms = 5000, .observer_names = names});
             }
             return 0;
         case runtime::wire::read_relay_answer:

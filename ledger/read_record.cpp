@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <utility>
 
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
@@ -125,7 +126,10 @@ std::string read_path(ReadAction action, std::string_view subject) {
     return {};
 }
 
-std::optional<std::string_view> target_of_uri(std::string_view target_uri) {
+namespace {
+
+// A target URI's authority and path: after http:// or https://, split at the first '/'.
+std::optional<std::pair<std::string_view, std::string_view>> split_target_uri(std::string_view target_uri) {
     std::string_view rest = target_uri;
     if (rest.starts_with("https://")) {
         rest.remove_prefix(8);
@@ -136,7 +140,21 @@ std::optional<std::string_view> target_of_uri(std::string_view target_uri) {
     }
     const auto slash = rest.find('/');
     if (slash == 0 || slash == std::string_view::npos) return std::nullopt;
-    return rest.substr(slash);
+    return std::pair{rest.substr(0, slash), rest.substr(slash)};
+}
+
+}  // namespace
+
+std::optional<std::string_view> target_of_uri(std::string_view target_uri) {
+    auto parts = split_target_uri(target_uri);
+    if (!parts) return std::nullopt;
+    return parts->second;
+}
+
+std::optional<std::string_view> authority_of_uri(std::string_view target_uri) {
+    auto parts = split_target_uri(target_uri);
+    if (!parts) return std::nullopt;
+    return parts->first;
 }
 
 Result<SignatureBaseFields> parse_signature_base(std::string_view base) {

@@ -51,6 +51,9 @@ struct SignatureBaseFields {
 // The path and query of a target URI ("https://host:port/v1/search?sha256=.." ->
 // "/v1/search?sha256=.."); nullopt unless it is http:// or https://, an authority and a path.
 [[nodiscard]] std::optional<std::string_view> target_of_uri(std::string_view target_uri);
+// The authority of the same ("https://host:port/v1/..." -> "host:port"): the node the request
+// was signed for; nullopt when target_of_uri() is.
+[[nodiscard]] std::optional<std::string_view> authority_of_uri(std::string_view target_uri);
 
 // The `read` member on its own (R1 of FORMAT.md 6.7, errors naming `read.<member>`) and its JSON
 // form: what an observer sends a validator to record a read it served (FORMAT.md 8.4, 0x07).

@@ -82,27 +82,17 @@ Status check_host_port(std::string_view value, std::string_view name) {
     return {};
 }
 
-// "rest_public_names": the authorities clients write in this node's URL; a signed request naming
-// another is refused (api/auth.hpp). Default: rest_listen itself, unless that is a wildcard.
-Result<std::vector<std::string>> parse_rest_public_names(const Json& object, const std::string& rest_listen) {
-    auto found = object.find("rest_public_names");
-    if (found == object.end()) {
-        const std::string host = rest_listen.substr(0, rest_listen.rfind(':'));
-        if (host == "0.0.0.0" || host == "::" || host == "[::]") {
-            return make_error(ErrorCode::invalid_argument,
-                              "config: field \"rest_public_names\" is required when rest_listen is a "
-                              "wildcard address: list the host:port clients use to reach this node");
-        }
-        return std::vector<std::string>{rest_listen};
-    }
-    const auto fail = [](const std::string& detail) {
-        return make_error(ErrorCode::invalid_argument, "config: field \"rest_public_names\" " + detail);
+// A list of REST authorities (a node's "rest_public_names", an observer's): 1 to
+// rest_public_names_max entries, each host or host:port. `where` names it in errors.
+Result<std::vector<std::string>> parse_public_names(const Json& list, const std::string& where) {
+    const auto fail = [&](const std::string& detail) {
+        return make_error(ErrorCode::invalid_argument, "config: " + where + " " + detail);
     };
-    if (!found->is_array() || found->empty() || found->size() > rest_public_names_max) {
+    if (!list.is_array() || list.empty() || list.size() > rest_public_names_max) {
         return fail("must be an array of 1 to " + std::to_string(rest_public_names_max) + " strings");
     }
     std::vector<std::string> names;
-    for (const auto& entry : *found) {
+    for (const auto& entry : list) {
         if (!entry.is_string()) return fail("must hold strings");
         const auto& name = entry.get_ref<const std::string&>();
         const bool printable = std::all_of(
@@ -116,6 +106,22 @@ Result<std::vector<std::string>> parse_rest_public_names(const Json& object, con
         names.push_back(name);
     }
     return names;
+}
+
+// "rest_public_names": the authorities clients write in this node's URL; a signed request naming
+// another is refused (api/auth.hpp). Default: rest_listen itself, unless that is a wildcard.
+Result<std::vector<std::string>> parse_rest_public_names(const Json& object, const std::string& rest_listen) {
+    auto found = object.find("rest_public_names");
+    if (found == object.end()) {
+        const std::string host = rest_listen.substr(0, rest_listen.rfind(':'));
+        if (host == "0.0.0.0" || host == "::" || host == "[::]") {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: field \"rest_public_names\" is required when rest_listen is a "
+                              "wildcard address: list the host:port clients use to reach this node");
+        }
+        return std::vector<std::string>{rest_listen};
+    }
+    return parse_public_names(*found, "field \"rest_public_names\"");
 }
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& value) {
@@ -229,7 +235,7 @@ Result<std::vector<ObserverConfig>> parse_observers(const Json& object) {
         if (!entry.is_object()) {
             return make_error(ErrorCode::invalid_argument, "config: " + where + " must be an object");
         }
-        if (auto ok = check_fields(entry, {"public_key", "name"}, where); !ok)
+        if (auto ok = check_fields(entry, {"public_key", "name", "rest_public_names"}, where); !ok)
             return tl::unexpected(ok.error());
         auto key_hex = string_field(entry, "public_key", true);
         if (!key_hex) {
@@ -254,7 +260,18 @@ Result<std::vector<ObserverConfig>> parse_observers(const Json& object) {
             return make_error(ErrorCode::invalid_argument,
                               "config: " + where + ".public_key is listed twice in \"observers\"");
         }
-        observers.push_back(ObserverConfig{*key, *name});
+        // The authorities its own config lists as "rest_public_names": a read it relays must
+        // have been signed for one of them (read_relay.hpp, check_relayed_read).
+        auto names_field = entry.find("rest_public_names");
+        if (names_field == entry.end()) {
+            return make_error(ErrorCode::invalid_argument,
+                              "config: " + where +
+                                  ".rest_public_names is required: the observer's own rest_public_names "
+                                  "(the host:port its clients sign for)");
+        }
+        auto names = parse_public_names(*names_field, where + ".rest_public_names");
+        if (!names) return tl::unexpected(names.error());
+        observers.push_back(ObserverConfig{*key, *name, std::move(*names)});
     }
     return observers;
 }
@@ -445,8 +462,9 @@ std::string node_config_to_json(const NodeConfig& config) {
     if (!config.observers.empty()) {
         Json observers = Json::array();
         for (const auto& observer : config.observers) {
-            observers.push_back(
-                {{"public_key", crypto::hex_encode(observer.public_key.view())}, {"name", observer.name}});
+            observers.push_back({{"public_key", crypto::hex_encode(observer.public_key.view())},
+                                 {"name", observer.name},
+                                 {"rest_public_names", observer.rest_public_names}});
         }
         object["observers"] = std::move(observers);
     }

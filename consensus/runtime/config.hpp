@@ -33,7 +33,8 @@
 //       {"address": "127.0.0.1:26658", "public_key": "<64 hex chars, Ed25519>"}
 //     ],
 //     "observers": [                                        optional; default []
-//       {"public_key": "<64 hex chars, Ed25519>", "name": "auditor-copy"}
+//       {"public_key": "<64 hex chars, Ed25519>", "name": "auditor-copy",
+//        "rest_public_names": ["copy.auditor.example:8443"]}
 //     ],
 //     "log_level":          "info"                         optional; debug|info|warn|error
 //     "test_byzantine":     "equivocate"                   TEST ONLY, see below
@@ -63,7 +64,11 @@
 // they are never dialed and never count for the voting gate, quorum or block sync requests. An
 // observer's own config lists the validators it follows in "peers" (it dials the addresses of the
 // set anyway); its key is any Ed25519 key that is not a validator's. Names (1 to 64 printable
-// ASCII bytes) are for logs only; keys must be distinct.
+// ASCII bytes) are for logs only; keys must be distinct. "rest_public_names" (required, 1 to 16,
+// as the node's own field) is the observer's own "rest_public_names": the authorities its clients
+// sign for. This node records a read the observer relays (read_relay.hpp) only when the officer's
+// signed @target-uri names one of them (compared without case), so an observer cannot have a
+// request recorded that was signed for another node.
 //
 // Relative paths are taken relative to the directory holding FILE, so a localnet directory can
 // be moved as a whole.
@@ -105,6 +110,8 @@ inline constexpr std::size_t observer_name_bytes_max = 64;
 struct ObserverConfig {
     crypto::PublicKey public_key;
     std::string name;
+    // The observer's own rest_public_names: the authorities a read it relays may be signed for.
+    std::vector<std::string> rest_public_names;
 };
 
 // Accepted ranges of the mempool bounds.

@@ -148,8 +148,9 @@ public:
     std::pair<const ledger::ValidatorSet*, const ledger::ValidatorSet*> peer_sets{nullptr, nullptr};
     // Configured observers ("observers") not in those sets: allowed inbound, never dialed, never
     // asked for block sync (an observer's claimed height is only its word); their event gossip is
-    // admitted like an API submission (on_gossip).
-    std::set<crypto::PublicKey> observer_links;
+    // admitted like an API submission (on_gossip). By key, their config entries (the names a
+    // read they relay must be signed for).
+    std::map<crypto::PublicKey, ObserverConfig> observer_links;
     std::uint64_t commit_refused_height = 0;  // The last height a refused commit was logged for.
     std::unique_ptr<SigningStateFile> signing_state;
     std::unique_ptr<Mempool> mempool;

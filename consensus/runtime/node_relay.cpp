@@ -80,22 +80,30 @@ void NodeImpl::on_read_relay(const crypto::PublicKey& peer, std::string_view pay
     auto answer = [&](ReadRelayAnswer reply) {
         (void)transport->send(peer, frame_message(wire::read_relay_answer, encode_read_relay_answer(reply)));
     };
-    auto refuse = [&](std::string reason) {
+    auto refuse = [&](std::string reason, LogLevel level = LogLevel::debug) {
         ++counters.reads_relay_refused;
-        log_line(LogLevel::debug, "read_relay_refused")
+        auto observer = observer_links.find(peer);
+        log_line(level, "read_relay_refused")
             .field("peer", short_key(peer))
+            .field("observer", observer == observer_links.end() ? std::string("-") : observer->second.name)
             .field("reason", reason);
         answer(ReadRelayAnswer{.ticket = request->ticket, .id = std::nullopt, .refused = std::move(reason)});
     };
     // Only an observer this node's config lists: a validator records its own reads, and a
     // record is this node's signed statement, so it makes it for the links it chose to allow.
-    if (!observer_links.contains(peer))
+    auto observer = observer_links.find(peer);
+    if (observer == observer_links.end())
         return refuse("this validator does not list the sender under \"observers\"");
     if (halted) return refuse("this validator's storage failed: it records nothing");
-    if (auto checked = check_relayed_read(*request, now_ms(),
-                                          static_cast<std::int64_t>(genesis.params.clock_skew_max_ms));
+    if (auto checked = check_relayed_read(
+            *request, {.now_ms = now_ms(),
+                       .skew_ms = static_cast<std::int64_t>(genesis.params.clock_skew_max_ms),
+                       .observer_names = observer->second.rest_public_names});
         !checked) {
-        return refuse(checked.error().message);
+        // A read signed for another node is an observer misconfigured or misbehaving: worth a
+        // line at the default level; the rest (a clock off, a bad signature) are counted.
+        const bool foreign = checked.error().code == ErrorCode::permission_denied;
+        return refuse(checked.error().message, foreign ? LogLevel::warn : LogLevel::debug);
     }
     auto envelope = sign_read_record(std::move(request->read), request->received);
     if (!envelope) return refuse(envelope.error().message);

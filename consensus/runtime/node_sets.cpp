@@ -182,7 +182,7 @@ void NodeImpl::refresh_peers() {
     observer_links.clear();
     for (const auto& observer : config.observers) {
         if (addresses.contains(observer.public_key) || observer.public_key == signer->public_key()) continue;
-        observer_links.insert(observer.public_key);
+        observer_links.emplace(observer.public_key, observer);
         allowed.push_back(observer.public_key);
     }
     // A configured peer address wins over the one in the set (an operator's override, e.g. NAT).

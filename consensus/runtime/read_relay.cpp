@@ -2,6 +2,7 @@
 #include "consensus/runtime/read_relay.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <limits>
 
@@ -28,6 +29,14 @@ std::string canonical_text(const Json& json) {
 }
 
 const ledger::FieldReader fields{"read relay "};
+
+bool equal_ignoring_case(std::string_view left, std::string_view right) {
+    return left.size() == right.size() &&
+           std::equal(left.begin(), left.end(), right.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) ==
+                      std::tolower(static_cast<unsigned char>(b));
+           });
+}
 
 // A relay message of `type`: the strict parse, only `members` (each required unless listed in
 // `optional`), the type, and its ticket.
@@ -122,14 +131,33 @@ Result<ReadRelayAnswer> decode_read_relay_answer(std::string_view payload) {
     return answer;
 }
 
-Status check_relayed_read(const ReadRelayRequest& request, std::int64_t now_ms, std::int64_t skew_ms) {
-    if (std::llabs(request.received.value - now_ms) > skew_ms) {
+Status check_relayed_read(const ReadRelayRequest& request, const RelayedReadCheck& check) {
+    if (std::llabs(request.received.value - check.now_ms) > check.skew_ms) {
         return invalid("read relay received: the observer's receipt time is " +
-                       std::to_string(request.received.value - now_ms) +
-                       " ms from this validator's clock (at most " + std::to_string(skew_ms) +
+                       std::to_string(request.received.value - check.now_ms) +
+                       " ms from this validator's clock (at most " + std::to_string(check.skew_ms) +
                        " ms either way)");
     }
     const ledger::ReadRecord& read = request.read;
+    auto base = ledger::parse_signature_base(read.signature_base);
+    if (!base) return invalid("R36 read.signature_base: " + base.error().message);
+    auto authority = ledger::authority_of_uri(base->target_uri);
+    if (!authority) {
+        return invalid("read relay read.signature_base: the signed @target-uri '" + base->target_uri +
+                       "' has no http(s) authority");
+    }
+    const bool named =
+        std::any_of(check.observer_names.begin(), check.observer_names.end(),
+                    [&](const std::string& name) { return equal_ignoring_case(name, *authority); });
+    if (!named) {
+        return make_error(
+            ErrorCode::permission_denied,
+            "read relay read.signature_base: the signed @target-uri names authority '" +
+                std::string(*authority) +
+                "', which is not one of this observer's public names (its entry's rest_public_names "
+                "in this validator's \"observers\"): a request signed for another node is not "
+                "recorded for this one");
+    }
     if (!crypto::verify(read.officer, as_bytes(read.signature_base), read.signature)) {
         return invalid("R35 read.signature: the request signature does not verify under officer " +
                        ledger::key_id(read.officer));

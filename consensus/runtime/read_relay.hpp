@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -62,10 +63,20 @@ struct ReadRelayAnswer {
 [[nodiscard]] Result<ReadRelayAnswer> decode_read_relay_answer(std::string_view payload);
 
 // What a validator checks before it signs an observer's read (the ledger's R34..R37 apply at
-// admission anyway): the receipt time within `skew_ms` of its own clock `now_ms` (it signs that
-// time as its own receipt time), and the officer's Ed25519 signature over the base (R35).
-// invalid_argument naming the failed check.
-[[nodiscard]] Status check_relayed_read(const ReadRelayRequest& request, std::int64_t now_ms,
-                                        std::int64_t skew_ms);
+// admission anyway), cheapest first:
+// - the receipt time within `skew_ms` of its own clock `now_ms` (it signs that time as its own
+//   receipt time);
+// - the officer's signed @target-uri names one of `observer_names`, the relaying observer's
+//   public names (its config entry's rest_public_names, compared without case): the observer
+//   served the read, so the officer signed it for the observer, and a request signed for another
+//   node (a validator, another observer) is not this observer's to have recorded;
+// - the officer's Ed25519 signature over the base (R35).
+// invalid_argument naming the failed check; permission_denied for a read signed for another node.
+struct RelayedReadCheck {
+    std::int64_t now_ms = 0;
+    std::int64_t skew_ms = 0;
+    std::span<const std::string> observer_names;
+};
+[[nodiscard]] Status check_relayed_read(const ReadRelayRequest& request, const RelayedReadCheck& check);
 
 }  // namespace custos::runtime

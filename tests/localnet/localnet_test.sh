@@ -53,6 +53,9 @@ wait_for() {
 [ -f "$NET/genesis.json" ] || fail "init wrote no genesis"
 [ -f "$NET/node4/observer.key" ] || fail "init wrote no observer key"
 grep -q '"observers"' "$NET/node0/config.json" || fail "validator 0's config does not list the observer"
+# With the observer's public names (its reads relayed must be signed for one of them).
+grep -q "\"127.0.0.1:$((REST_BASE + 4))\"" "$NET/node0/config.json" ||
+    fail "validator 0's config does not list the observer's rest_public_names"
 if grep -q "$(sed -n 's/.*"public_key": *"\([0-9a-f]*\)".*/\1/p' "$NET/node4/observer.key.pub")" "$NET/genesis.json"; then
     fail "the observer's key is in the genesis"
 fi

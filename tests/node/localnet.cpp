@@ -157,7 +157,12 @@ Localnet::Localnet(LocalnetOptions options)
         entries.push_back(ledger::Validator{
             name, agencies_[first_observer + k], keys.back().public_key(), 1,
             hosts_[first_observer + k] + ":" + std::to_string(base + 8 + first_observer + k)});
-        if (options.observers[k]) listed.push_back(runtime::ObserverConfig{keys.back().public_key(), name});
+        // Its REST authority (its rest_listen, the default rest_public_names): what the
+        // validators accept a read it relays to be signed for.
+        const std::string authority =
+            hosts_[first_observer + k] + ":" + std::to_string(base + first_observer + k);
+        if (options.observers[k])
+            listed.push_back(runtime::ObserverConfig{keys.back().public_key(), name, {authority}});
     }
     for (std::size_t index = 0; index < pids_.size(); ++index) {
         auto node_dir = dir_ / ("node" + std::to_string(index));

@@ -204,6 +204,14 @@ TEST_CASE(
         REQUIRE(bad.has_value());
         CHECK_FALSE(bad->id.has_value());
         CHECK_MESSAGE(bad->refused.find("R35") != std::string::npos, bad->refused);
+        // A request validly signed, but for another node (validator 0's API): not the observer's
+        // read to have recorded, refused naming the authority.
+        const std::string validator_authority = net.host(0) + ":" + std::to_string(net.rest_port(0));
+        auto foreign = observer_link.relay(relayed_trail(net, validator_authority, items[0], 4));
+        REQUIRE(foreign.has_value());
+        CHECK_FALSE(foreign->id.has_value());
+        CHECK_MESSAGE(foreign->refused.find("'" + validator_authority + "'") != std::string::npos,
+                      foreign->refused);
         // A good one from the listed observer's link: recorded (the answer carries its event id).
         auto good = observer_link.relay(relayed_trail(net, observer_authority, items[0], 3));
         REQUIRE(good.has_value());
@@ -226,10 +234,10 @@ TEST_CASE(
     REQUIRE(net.wait_for([&] { return !committed_relay().is_null(); }, 30));
     CHECK(committed_relay()["read"]["node"] == validator0);
     for (const auto& [id, event] : item_read_events(net, 0, items[0]))
-        CHECK(event["read"]["signature_base"].get<std::string>().find("nonce=\"relay-2\"") ==
-              std::string::npos);
+        for (const std::string refused : {"nonce=\"relay-2\"", "nonce=\"relay-4\""})
+            CHECK(event["read"]["signature_base"].get<std::string>().find(refused) == std::string::npos);
     CHECK(net.metric(0, "custos_reads_recorded_for_observers_total") == 1.0);
-    CHECK(net.metric(0, "custos_reads_relay_refused_total") == 2.0);
+    CHECK(net.metric(0, "custos_reads_relay_refused_total") == 3.0);
 
     // Started after genesis: it catches up by block sync, checking every certificate.
     net.start(observer);

@@ -61,35 +61,51 @@ TEST_CASE("config: strict parse, relative paths, clear errors") {
 
 TEST_CASE("config: observers lists non-voting keys a validator lets connect; strict, field-named errors") {
     const std::string other(64, 'b');
-    auto ok = runtime::parse_node_config(config_text(R"(,"observers":[{"public_key":")" + key_hex +
-                                                     R"(","name":"auditor-copy"},)"
-                                                     R"({"public_key":")" +
-                                                     other + R"(","name":"obs 2"}])"),
-                                         "");
+    const std::string names = R"(,"rest_public_names":["obs.example:8443"])";
+    auto ok = runtime::parse_node_config(
+        config_text(R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"auditor-copy")" + names +
+                    R"(},{"public_key":")" + other +
+                    R"(","name":"obs 2","rest_public_names":["10.0.0.9:8081","Copy.Example"]}])"),
+        "");
     REQUIRE(ok.has_value());
     REQUIRE(ok->observers.size() == 2);
     CHECK(ok->observers[0].name == "auditor-copy");
+    CHECK(ok->observers[0].rest_public_names == std::vector<std::string>{"obs.example:8443"});
     CHECK(crypto::hex_encode(ok->observers[1].public_key.view()) == other);
     auto again = runtime::parse_node_config(runtime::node_config_to_json(*ok), "");
     REQUIRE(again.has_value());
     REQUIRE(again->observers.size() == 2);
     CHECK(again->observers[0].public_key == ok->observers[0].public_key);
     CHECK(again->observers[1].name == "obs 2");
+    CHECK(again->observers[1].rest_public_names == std::vector<std::string>{"10.0.0.9:8081", "Copy.Example"});
     CHECK(runtime::parse_node_config(config_text(""), "")->observers.empty());
     const std::pair<std::string, std::string> bad[] = {
         {R"(,"observers":{})", "\"observers\" must be an array"},
         {R"(,"observers":[1])", "observers[0] must be an object"},
-        {R"(,"observers":[{"public_key":"zz","name":"x"}])", "observers[0].public_key"},
-        {R"(,"observers":[{"name":"x"}])", "observers[0].public_key"},
-        {R"(,"observers":[{"public_key":")" + key_hex + R"("}])", "observers[0].name"},
-        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":""}])", "observers[0].name"},
-        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":")" + std::string(65, 'n') + R"("}])",
+        {R"(,"observers":[{"public_key":"zz","name":"x")" + names + "}]", "observers[0].public_key"},
+        {R"(,"observers":[{"name":"x")" + names + "}]", "observers[0].public_key"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(")" + names + "}]", "observers[0].name"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"")" + names + "}]", "observers[0].name"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":")" + std::string(65, 'n') + R"(")" +
+             names + "}]",
          "observers[0].name"},
-        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x","address":"a:1"}])",
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x","address":"a:1")" + names + "}]",
          "unknown field \"address\" in observers[0]"},
-        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x"},{"public_key":")" + key_hex +
-             R"(","name":"y"}])",
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x")" + names + R"(},{"public_key":")" +
+             key_hex + R"(","name":"y")" + names + "}]",
          "observers[1].public_key is listed twice"},
+        // Its public names: required (a read it relays must be signed for one), as strict as the
+        // node's own rest_public_names.
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x"}])",
+         "observers[0].rest_public_names is required"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x","rest_public_names":[]}])",
+         "observers[0].rest_public_names must be an array of 1 to 16"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x","rest_public_names":"a:1"}])",
+         "observers[0].rest_public_names must be an array"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x","rest_public_names":["a/b"]}])",
+         "observers[0].rest_public_names entries must be host or host:port"},
+        {R"(,"observers":[{"public_key":")" + key_hex + R"(","name":"x","rest_public_names":[7]}])",
+         "observers[0].rest_public_names must hold strings"},
     };
     for (const auto& [extra, expected] : bad) {
         auto refused = runtime::parse_node_config(config_text(extra), "");

@@ -16,10 +16,14 @@ namespace {
 
 constexpr std::int64_t now_ms = 1'700'000'000'000;
 
-// A read as an observer builds it: the officer's signed trail request, received now.
-runtime::ReadRelayRequest relayed_trail(const crypto::SecretKey& officer) {
+// A read as an observer builds it: the officer's signed trail request, received now, signed for
+// the node at `authority` (by default the observer's).
+runtime::ReadRelayRequest relayed_trail(const crypto::SecretKey& officer,
+                                        std::string_view authority = "127.0.0.1:8085",
+                                        std::string_view scheme = "http") {
     const std::string base =
-        "\"@method\": GET\n\"@target-uri\": http://127.0.0.1:8085/v1/items/ITEM-1/trail\n"
+        "\"@method\": GET\n\"@target-uri\": " + std::string(scheme) + "://" + std::string(authority) +
+        "/v1/items/ITEM-1/trail\n"
         "\"content-digest\": sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:\n"
         "\"@signature-params\": (\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
         "expires=1700000060;nonce=\"00112233445566778899aabbccddeeff\";keyid=\"" +
@@ -91,23 +95,60 @@ TEST_CASE("read relay: the messages round-trip, and anything else is refused nam
 TEST_CASE("read relay: a validator signs only a read whose officer signature verifies, received now") {
     const auto officer = crypto::SecretKey::generate();
     const std::int64_t skew_ms = 5000;
+    const std::vector<std::string> names{"127.0.0.1:8085"};  // The relaying observer's.
+    auto at = [&](std::int64_t now) {
+        return runtime::RelayedReadCheck{.now_ms = now, .skew_ms = skew_ms, .observer_names = names};
+    };
     auto request = relayed_trail(officer);
-    CHECK(runtime::check_relayed_read(request, now_ms, skew_ms).has_value());
-    CHECK(runtime::check_relayed_read(request, now_ms + skew_ms, skew_ms).has_value());
+    CHECK(runtime::check_relayed_read(request, at(now_ms)).has_value());
+    CHECK(runtime::check_relayed_read(request, at(now_ms + skew_ms)).has_value());
 
     // The officer's signature over another base (a changed target): refused, R35.
     auto forged = request;
     forged.read.signature_base.replace(forged.read.signature_base.find("ITEM-1"), 6, "ITEM-2");
-    auto refused = runtime::check_relayed_read(forged, now_ms, skew_ms);
+    auto refused = runtime::check_relayed_read(forged, at(now_ms));
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().message.find("R35") != std::string::npos);
     // Another key's signature.
     auto other = request;
     other.read.signature = crypto::SecretKey::generate().sign(as_bytes(request.read.signature_base));
-    CHECK_FALSE(runtime::check_relayed_read(other, now_ms, skew_ms).has_value());
+    CHECK_FALSE(runtime::check_relayed_read(other, at(now_ms)).has_value());
     // A receipt time outside this validator's clock tolerance, either way.
-    auto late = runtime::check_relayed_read(request, now_ms + skew_ms + 1, skew_ms);
+    auto late = runtime::check_relayed_read(request, at(now_ms + skew_ms + 1));
     REQUIRE_FALSE(late.has_value());
     CHECK(late.error().message.find("received") != std::string::npos);
-    CHECK_FALSE(runtime::check_relayed_read(request, now_ms - skew_ms - 1, skew_ms).has_value());
+    CHECK_FALSE(runtime::check_relayed_read(request, at(now_ms - skew_ms - 1)).has_value());
+}
+
+TEST_CASE("read relay: a validator records only a read signed for the relaying observer's own names") {
+    const auto officer = crypto::SecretKey::generate();
+    // The same officer's request, validly signed, but for another node (a validator's API, say):
+    // a listed observer relaying it would have the validator record a read it did not serve.
+    const auto foreign = relayed_trail(officer, "127.0.0.1:8081");
+    const std::vector<std::string> observer_names{"127.0.0.1:8085", "localhost:8085"};
+    const runtime::RelayedReadCheck check{
+        .now_ms = now_ms, .skew_ms = 5000, .observer_names = observer_names};
+    auto refused = runtime::check_relayed_read(foreign, check);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::permission_denied);
+    CHECK_MESSAGE(refused.error().message.find("'127.0.0.1:8081'") != std::string::npos,
+                  refused.error().message);
+    CHECK_MESSAGE(refused.error().message.find("rest_public_names") != std::string::npos,
+                  refused.error().message);
+    // A near miss is no match: another port, a name with the right host only.
+    CHECK_FALSE(runtime::check_relayed_read(relayed_trail(officer, "127.0.0.1:80850"), check).has_value());
+    CHECK_FALSE(runtime::check_relayed_read(relayed_trail(officer, "127.0.0.1"), check).has_value());
+    // No names at all: nothing is recorded for that observer.
+    CHECK_FALSE(
+        runtime::check_relayed_read(relayed_trail(officer), {.now_ms = now_ms, .skew_ms = 5000}).has_value());
+
+    // Negative control: the observer's own authorities, either of them, in any case, over https too.
+    CHECK(runtime::check_relayed_read(relayed_trail(officer), check).has_value());
+    CHECK(runtime::check_relayed_read(relayed_trail(officer, "LocalHost:8085"), check).has_value());
+    CHECK(runtime::check_relayed_read(relayed_trail(officer, "localhost:8085", "https"), check).has_value());
+    // The foreign request is refused for its authority alone: with that name listed it passes.
+    const std::vector<std::string> validator_names{"127.0.0.1:8081"};
+    CHECK(runtime::check_relayed_read(foreign,
+                                      {.now_ms = now_ms, .skew_ms = 5000, .observer_names = validator_names})
+              .has_value());
 }

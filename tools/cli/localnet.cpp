@@ -282,6 +282,12 @@ Result<std::vector<ObserverNode>> make_observers(const InitOptions& options) {
     return observers;
 }
 
+// The authorities a client may sign for to reach node `index`'s REST API ("rest_public_names").
+Json rest_public_names(const InitOptions& options, std::size_t index) {
+    const auto port = static_cast<std::uint16_t>(options.rest_port_base + index);
+    return Json::array({address(port), "localhost:" + std::to_string(port)});
+}
+
 // The node config of consensus/runtime/config.hpp; paths relative to the config's directory.
 // Node `index` is a validator or joiner (index < by_index.size()) or an observer (after them):
 // validators and joiners dial each other and list the observers; an observer dials the
@@ -299,15 +305,17 @@ Json node_config(const InitOptions& options, std::size_t index,
                 {"validator_key_file", observer ? "observer.key" : "validator.key"},
                 {"peer_listen", address(static_cast<std::uint16_t>(options.peer_port_base + index))},
                 {"rest_listen", address(static_cast<std::uint16_t>(options.rest_port_base + index))},
-                {"rest_public_names",
-                 Json::array({address(static_cast<std::uint16_t>(options.rest_port_base + index)),
-                              "localhost:" + std::to_string(options.rest_port_base + index)})},
+                {"rest_public_names", rest_public_names(options, index)},
                 {"peers", peers},
                 {"log_level", "info"}};
     if (!observer && !observers.empty()) {
+        // Each with its own rest_public_names: a read it relays must be signed for one of them.
         Json listed = Json::array();
-        for (const auto& entry : observers)
-            listed.push_back({{"public_key", ledger::key_id(entry.key)}, {"name", entry.name}});
+        for (std::size_t k = 0; k < observers.size(); ++k) {
+            listed.push_back({{"public_key", ledger::key_id(observers[k].key)},
+                              {"name", observers[k].name},
+                              {"rest_public_names", rest_public_names(options, by_index.size() + k)}});
+        }
         config["observers"] = std::move(listed);
     }
     if (options.test_without_state_map) config["test_without_state_map"] = true;  // TEST ONLY
