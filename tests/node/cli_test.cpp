@@ -19,6 +19,7 @@
 
 #include "api/http_client.hpp"
 #include "cli_support.hpp"
+#include "common/memory_filesystem.hpp"
 #include "crypto/canonical_json.hpp"
 #include "ledger/time.hpp"
 
@@ -170,6 +171,21 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         CHECK_MESSAGE(audit.exit_code == 0, audit.err);
         CHECK(contains(audit.out, "(matches --genesis-hash)"));
         CHECK(contains(audit.out, "verified: "));
+        // Its scratch store went to the temporary directory: warned about (naming --scratch) if
+        // and only if that is in memory; a tmpfs --scratch is warned about and still audited.
+        auto memory_kind = [](const fs::path& directory) {
+            return std::string(custos::memory_filesystem_of(directory).value_or(""));
+        };
+        CHECK(contains(audit.err, "event=audit_scratch_in_memory") ==
+              !memory_kind(fs::temp_directory_path()).empty());
+        if (const std::string shm_kind = memory_kind("/dev/shm"); !shm_kind.empty()) {
+            Run shm =
+                run_custos(work, "audit --data " + (net / "node2" / "data").string() + " --scratch /dev/shm");
+            CHECK_MESSAGE(shm.exit_code == 0, shm.err);
+            CHECK(contains(
+                shm.err, "level=warn event=audit_scratch_in_memory dir=\"/dev/shm\" filesystem=" + shm_kind));
+            CHECK(contains(shm.err, "--scratch DIR"));
+        }
 
         // An event file without --sign-event is refused before anything is sent.
         Run unsigned_file =

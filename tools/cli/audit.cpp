@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/memory_filesystem.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
@@ -64,7 +65,9 @@ constexpr std::string_view audit_usage =
     "disk, a new directory custos-audit-<random> in --scratch DIR (default: TMPDIR, else /tmp),\n"
     "removed when the audit ends. It takes about 210 bytes of disk per event (2.1 GB at 10\n"
     "million events, 210 GB at a billion); memory stays flat, about 250-280 MiB, whatever the\n"
-    "ledger's size. Where /tmp is a RAM disk (tmpfs), give --scratch a directory on a disk.\n"
+    "ledger's size. Where that directory is in memory (a tmpfs or ramfs /tmp, as on many\n"
+    "systems) the scratch takes RAM instead: the audit then says so on stderr\n"
+    "(event=audit_scratch_in_memory) and runs all the same; give --scratch a directory on a disk.\n"
     "\n"
     "Signatures: an officer's or validator's key (as the replay finds it in force) is checked on\n"
     "Custos's Ed25519 table path once it has signed twice, every other one by libsodium's strict\n"
@@ -84,8 +87,9 @@ constexpr std::string_view audit_usage =
     "  --threads N         threads that parse events and verify their signatures ahead of the\n"
     "                      replay, 1..256 (default: one per core); blocks are still applied in\n"
     "                      order, so the verdict and the first violation do not depend on it\n"
-    "  --scratch DIR       where to make the scratch store (an existing directory; default:\n"
-    "                      TMPDIR, else /tmp); a killed audit leaves its custos-audit-* there\n"
+    "  --scratch DIR       where to make the scratch store (an existing directory on a disk;\n"
+    "                      default: TMPDIR, else /tmp; warned about when in memory, tmpfs or\n"
+    "                      ramfs); a killed audit leaves its custos-audit-* there\n"
     "  --json              print the result as one JSON object on stdout\n"
     "  --reference-only    check every signature with libsodium alone (no table path)\n"
     "  -h, --help          show this help\n";
@@ -235,6 +239,29 @@ void print_text(const AuditArgs& parsed, const ledger::AuditReport& report) {
     std::cout << ledger::audit_summary(report) << "\n";
 }
 
+// The scratch store grows with the ledger (about 210 bytes an event): on a filesystem held in
+// memory (a tmpfs /tmp, the default place) that is RAM, 210 GB at a billion events. One statfs,
+// and a warning on stderr naming --scratch; the audit runs all the same.
+void warn_if_scratch_in_memory(const std::filesystem::path& chosen) {
+    std::error_code error;
+    const std::filesystem::path directory =
+        chosen.empty() ? std::filesystem::temp_directory_path(error) : chosen;
+    if (error) return;  // The audit reports it when it makes the scratch store.
+    auto memory = memory_filesystem_of(directory);
+    if (!memory || memory->empty()) return;
+    std::string quoted;
+    for (char c : directory.string()) {
+        if (c == '"' || c == '\\') quoted.push_back('\\');
+        quoted.push_back(c);
+    }
+    std::fprintf(
+        stderr,
+        "level=warn event=audit_scratch_in_memory dir=\"%s\" filesystem=%.*s scratch_bytes_per_event=210 "
+        "detail=\"the audit's scratch store grows with the ledger and this directory is in memory "
+        "(RAM, about 210 GB at a billion events): give --scratch DIR a directory on a disk\"\n",
+        quoted.c_str(), static_cast<int>(memory->size()), memory->data());
+}
+
 }  // namespace
 
 int run_audit(const Args& args) {
@@ -245,6 +272,7 @@ int run_audit(const Args& args) {
     AuditArgs parsed;
     if (auto problem = parse_args(args, parsed)) return usage_error(*problem);
     if (parsed.reference_only) crypto::ed25519_tables::set_reference_only(true);
+    warn_if_scratch_in_memory(parsed.scratch);
 
     const auto start = std::chrono::steady_clock::now();
     ledger::AuditOptions options;
