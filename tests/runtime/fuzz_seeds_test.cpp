@@ -16,6 +16,7 @@
 #include "consensus/runtime/read_relay.hpp"
 #include "consensus/runtime/wal.hpp"
 #include "crypto/encoding.hpp"
+#include "test_support.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 
 namespace {
@@ -144,24 +145,8 @@ TEST_CASE("fuzz seeds: write the fuzz targets' seed inputs" * doctest::skip()) {
     // The read relay (read_relay.hpp): an observer's trail read signed by an officer, received
     // a second after it was signed; a validator's answers (recorded, refused).
     {
-        const auto officer = test::seeded_key(1);
-        const std::string base =
-            "\"@method\": GET\n\"@target-uri\": http://127.0.0.1:8085/v1/items/ITEM-1/trail\n"
-            "\"content-digest\": sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:\n"
-            "\"@signature-params\": (\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
-            "expires=1700000060;nonce=\"00112233445566778899aabbccddeeff\";keyid=\"" +
-            ledger::key_id(officer.public_key()) + "\";alg=\"ed25519\"";
-        const runtime::ReadRelayRequest request{
-            .ticket = 1,
-            .received = ledger::TimeMs{1'700'000'001'000},
-            .read = ledger::ReadRecord{.node = "observer-4",
-                                       .officer = officer.public_key(),
-                                       .action = ledger::ReadAction::trail,
-                                       .subject = "ITEM-1",
-                                       .outcome = ledger::ReadOutcome::served,
-                                       .status = 200,
-                                       .signature_base = base,
-                                       .signature = officer.sign(as_bytes(base))}};
+        const auto request = runtime::testing::relayed_trail_read(
+            test::seeded_key(1), {.ticket = 1, .received_ms = 1'700'000'001'000, .node = "observer-4"});
         seeds.write("runtime_message", "read-relay",
                     byte(runtime::wire::read_relay) + runtime::encode_read_relay(request));
         seeds.write("runtime_message", "read-relay-answer",

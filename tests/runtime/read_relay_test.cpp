@@ -9,6 +9,7 @@
 #include "crypto/encoding.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/read_record.hpp"
+#include "test_support.hpp"
 
 using namespace custos;
 
@@ -16,28 +17,14 @@ namespace {
 
 constexpr std::int64_t now_ms = 1'700'000'000'000;
 
-// A read as an observer builds it: the officer's signed trail request, received now, signed for
-// the node at `authority` (by default the observer's).
+// A read as an observer builds it (test_support.hpp): the officer's signed trail request,
+// received now, signed for the node at `authority` (by default the observer's).
 runtime::ReadRelayRequest relayed_trail(const crypto::SecretKey& officer,
                                         std::string_view authority = "127.0.0.1:8085",
                                         std::string_view scheme = "http") {
-    const std::string base =
-        "\"@method\": GET\n\"@target-uri\": " + std::string(scheme) + "://" + std::string(authority) +
-        "/v1/items/ITEM-1/trail\n"
-        "\"content-digest\": sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:\n"
-        "\"@signature-params\": (\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
-        "expires=1700000060;nonce=\"00112233445566778899aabbccddeeff\";keyid=\"" +
-        ledger::key_id(officer.public_key()) + "\";alg=\"ed25519\"";
-    return runtime::ReadRelayRequest{.ticket = 7,
-                                     .received = ledger::TimeMs{now_ms},
-                                     .read = ledger::ReadRecord{.node = "observer-1",
-                                                                .officer = officer.public_key(),
-                                                                .action = ledger::ReadAction::trail,
-                                                                .subject = "ITEM-1",
-                                                                .outcome = ledger::ReadOutcome::served,
-                                                                .status = 200,
-                                                                .signature_base = base,
-                                                                .signature = officer.sign(as_bytes(base))}};
+    return runtime::testing::relayed_trail_read(
+        officer,
+        {.authority = authority, .scheme = scheme, .ticket = 7, .received_ms = now_ms, .node = "observer-1"});
 }
 
 }  // namespace

@@ -3,10 +3,15 @@
 
 #include <sodium.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
+#include "consensus/runtime/read_relay.hpp"
 #include "crypto/bytes.hpp"
+#include "crypto/ed25519.hpp"
+#include "ledger/read_record.hpp"
 
 namespace custos::runtime::testing {
 
@@ -20,6 +25,37 @@ namespace custos::runtime::testing {
 
 inline Bytes text_bytes(std::string_view text) {
     return Bytes(text.begin(), text.end());
+}
+
+// An officer's signed trail read of ITEM-1 as an observer relays it (read_relay.hpp, 0x07): the
+// request's signature base (docs/FORMAT.md section 12, created 1700000000, expires a minute
+// later) for the node at `authority`, signed by the officer, served 200.
+struct RelayedTrail {
+    std::string_view authority = "127.0.0.1:8085";  // The observer's, in the fixtures.
+    std::string_view scheme = "http";
+    std::uint64_t ticket = 7;
+    std::int64_t received_ms = 1'700'000'000'000;
+    std::string_view node = "observer-1";  // The name the observer gives itself.
+};
+inline ReadRelayRequest relayed_trail_read(const crypto::SecretKey& officer, const RelayedTrail& read = {}) {
+    const std::string base =
+        "\"@method\": GET\n\"@target-uri\": " + std::string(read.scheme) + "://" +
+        std::string(read.authority) +
+        "/v1/items/ITEM-1/trail\n"
+        "\"content-digest\": sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:\n"
+        "\"@signature-params\": (\"@method\" \"@target-uri\" \"content-digest\");created=1700000000;"
+        "expires=1700000060;nonce=\"00112233445566778899aabbccddeeff\";keyid=\"" +
+        ledger::key_id(officer.public_key()) + "\";alg=\"ed25519\"";
+    return ReadRelayRequest{.ticket = read.ticket,
+                            .received = ledger::TimeMs{read.received_ms},
+                            .read = ledger::ReadRecord{.node = std::string(read.node),
+                                                       .officer = officer.public_key(),
+                                                       .action = ledger::ReadAction::trail,
+                                                       .subject = "ITEM-1",
+                                                       .outcome = ledger::ReadOutcome::served,
+                                                       .status = 200,
+                                                       .signature_base = base,
+                                                       .signature = officer.sign(as_bytes(base))}};
 }
 
 }  // namespace custos::runtime::testing
