@@ -12,8 +12,9 @@
 //   states and officer records are current state: rewritten as events change them.)
 //
 // A Store has no locks: one thread (the node's ledger strand) uses it. RocksDB's own file lock
-// keeps a second process from opening the same store for writing. The one exception is
-// state_proof(), which another thread may call while that thread appends a block.
+// keeps a second process from opening the same store for writing. The exceptions are
+// state_proof() and committed_height(), which another thread may call while that thread appends
+// a block.
 #pragma once
 
 #include <cstdint>
@@ -115,6 +116,11 @@ public:
     // heights are known); nullptr for any other height.
     [[nodiscard]] std::shared_ptr<const ValidatorSet> validators_at(Height height) const;
     [[nodiscard]] Height height() const;  // 0 before the first block.
+    // The committed height as the database holds it (the meta record "height", written in the
+    // block's own synced batch, so it moves exactly when a block commits). Unlike height(), any
+    // thread may call it while the owning thread appends a block (RocksDB reads are thread-safe):
+    // the API's read cache asks it on every request. corruption for a missing or malformed record.
+    [[nodiscard]] Result<Height> committed_height() const;
     [[nodiscard]] std::uint64_t log_size() const;
     [[nodiscard]] const BlockHeader* last_header() const;
     // The log's committed Merkle nodes, for apply_block().

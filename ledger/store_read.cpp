@@ -186,6 +186,15 @@ Result<std::vector<std::uint64_t>> Store::agency_events(std::string_view agency,
     return leaves;
 }
 
+Result<Height> Store::committed_height() const {
+    auto value = impl_->db.get(Column::meta, store::meta_key::height);
+    if (!value) return tl::unexpected(value.error());
+    if (!*value) return tl::unexpected(corrupt("the store has no height record"));
+    auto height = store::read_be64(**value);
+    if (!height || (*value)->size() != 8) return tl::unexpected(corrupt("a malformed height record"));
+    return Height{*height};
+}
+
 Result<BlockHeader> Store::header(Height height) const {
     if (height.value == 0 || height > impl_->height) {
         return make_error(ErrorCode::not_found, "no block at height " + std::to_string(height.value));

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +119,34 @@ TEST_CASE("store: blocks, events, trails and certificates read back after reopen
     REQUIRE_FALSE(agency->empty());
     for (auto leaf : *agency)
         CHECK(store.event_at(leaf)->envelope.event.agency == "DE-BKA");
+}
+
+TEST_CASE(
+    "store: the committed height, read from another thread while blocks append, moves with each block") {
+    TempDir dir;
+    SyntheticWorkload workload;
+    auto store = test::create_store(dir.store(), workload.genesis());
+    REQUIRE(store.committed_height().has_value());
+    CHECK(*store.committed_height() == Height{0});
+    std::atomic<bool> done{false};
+    std::vector<std::uint64_t> seen;  // Read by the other thread, in its order.
+    std::thread reader([&] {
+        while (!done.load()) {
+            auto height = store.committed_height();
+            if (height) seen.push_back(height->value);
+        }
+    });
+    for (std::uint64_t height = 1; height <= 5; ++height) {
+        test::fill_store(store, workload, 1, 10);
+        auto read = store.committed_height();
+        REQUIRE(read.has_value());
+        CHECK(*read == store.height());
+        CHECK(read->value == height);
+    }
+    done = true;
+    reader.join();
+    CHECK(std::is_sorted(seen.begin(), seen.end()));
+    CHECK((seen.empty() || seen.back() <= 5));
 }
 
 TEST_CASE("store: inclusion and consistency proofs verify against the certified roots") {
