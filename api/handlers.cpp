@@ -8,6 +8,7 @@
 
 #include "api/access.hpp"
 #include "api/stream.hpp"
+#include "api/views.hpp"
 #include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
@@ -37,9 +38,11 @@ constexpr std::uint64_t search_scan_max = 10'000;
 constexpr std::uint64_t search_chunk_min = 256;
 static_assert(trail_page_max == offers_page_max, "one page limit for every list");
 
-ApiResponse json_or_error(const Result<Json>& result) {
+// 200 with the value's JSON (`view`), or the service's error.
+template <typename T, typename View>
+ApiResponse json_or_error(const Result<T>& result, View view) {
     if (!result) return error_response(result.error());
-    return json_response(200, *result);
+    return json_response(200, view(*result));
 }
 
 ApiResponse bad_request(std::string title, std::string detail, std::string field) {
@@ -59,24 +62,6 @@ tl::expected<ledger::EventId, ApiResponse> event_id_of(std::string_view text) {
         return tl::unexpected(
             bad_request("Invalid event id", "an event id is 64 lowercase hex digits", "id"));
     return *id;
-}
-
-Json status_json(const NodeStatus& status) {
-    Json validators = Json::array();
-    for (const auto& validator : status.validators) {
-        validators.push_back({{"name", validator.name},
-                              {"agency", validator.agency},
-                              {"power", validator.power},
-                              {"connected", validator.connected}});
-    }
-    return Json{{"chain_id", status.chain_id},
-                {"genesis_hash", status.genesis_hash_hex},
-                {"node", status.node_name},
-                {"height", status.height.value},
-                {"log_size", status.log_size},
-                {"validators", validators},
-                {"mempool", {{"events", status.mempool_events}, {"bytes", status.mempool_bytes}}},
-                {"syncing", status.syncing}};
 }
 
 // Item routes: the item's case decides who may read it.
@@ -210,13 +195,14 @@ tl::expected<std::pair<ledger::EventSearch, Json>, ApiResponse> search_terms(con
     return std::pair{std::move(search), std::move(echo)};
 }
 
-// The entries of `page` (each with a "case") that the reader may read, and of `only_case` when
-// it is not "": an auditor reads all, anyone else the cases its agency takes part in.
-tl::expected<Json, ApiResponse> readable_events(const Call& call, Json page, const std::string& only_case) {
+// The entries of `page` that the reader may read, and of `only_case` when it is not "", as JSON:
+// an auditor reads all, anyone else the cases its agency takes part in.
+tl::expected<Json, ApiResponse> readable_events(const Call& call, const std::vector<ledger::SearchHit>& page,
+                                                const std::string& only_case) {
     Json readable = Json::array();
     std::map<std::string, bool> may_read;  // By case, for this page.
-    for (auto& entry : page) {
-        const std::string case_id = entry.value("case", "");
+    for (const auto& entry : page) {
+        const std::string& case_id = entry.event.envelope.event.case_id;
         if (!only_case.empty() && case_id != only_case) continue;
         if (!call.officer->has_role(Role::auditor)) {
             auto known = may_read.find(case_id);
@@ -230,21 +216,21 @@ tl::expected<Json, ApiResponse> readable_events(const Call& call, Json page, con
             }
             if (!known->second) continue;
         }
-        readable.push_back(std::move(entry));
+        readable.push_back(views::search_hit_json(entry));
     }
     return readable;
 }
 
 // Who may see who read an item (the consultation log, docs/FORMAT.md 6.7): auditors, the officers of
 // its custodian agency, and the prosecutors of agencies taking part in its case. `item` is an
-// answer of NodeService::item_reads (its "custodian" and "case").
-std::optional<ApiResponse> require_item_reads_reader(const Call& call, const Json& item) {
+// answer of NodeService::item_reads (its state's custodian and case).
+std::optional<ApiResponse> require_item_reads_reader(const Call& call, const ledger::ItemReads& item) {
     if (call.officer->has_role(Role::auditor)) return std::nullopt;
     if (auto refused = require_role(*call.officer, case_readers, "reading who read an item")) return refused;
-    const std::string custodian = item.value("custodian", "");
+    const std::string& custodian = item.state.custodian;
     if (call.officer->agency == custodian) return std::nullopt;
     if (call.officer->has_role(Role::prosecutor)) {
-        auto participants = call.service.case_participants(item.value("case", ""));
+        auto participants = call.service.case_participants(item.state.case_id);
         if (!participants) return error_response(participants.error());
         if (participants->contains(call.officer->agency)) return std::nullopt;
     }
@@ -259,16 +245,16 @@ std::optional<ApiResponse> require_item_reads_reader(const Call& call, const Jso
 // Who may see one read record (GET /v1/events/{id}): of a read of an item, the readers of that
 // item's consultation log; of a read of a case or a search, auditors only (what an agency looked
 // for is not shown to another agency, nor to the agency of the node that served it).
-std::optional<ApiResponse> require_read_record_reader(const Call& call, const Json& read) {
+std::optional<ApiResponse> require_read_record_reader(const Call& call,
+                                                      const std::optional<ledger::ReadRecord>& read) {
     if (call.officer->has_role(Role::auditor)) return std::nullopt;
-    const auto action = ledger::read_action_from_name(read.is_object() ? read.value("action", "") : "");
-    if (!action || !ledger::reads_item(*action)) {
+    if (!read || !ledger::reads_item(read->action)) {
         return problem_response(Problem{.status = 403,
                                         .title = "Forbidden",
                                         .detail = "a read record of a case or a search is for auditors",
                                         .field = "role"});
     }
-    auto item = call.service.item_reads(read.value("subject", ""), 0, 0);
+    auto item = call.service.item_reads(read->subject, 0, 0);
     if (!item) {
         if (item.error().code == ErrorCode::not_found)
             return problem_response(
@@ -282,14 +268,6 @@ std::optional<ApiResponse> require_read_record_reader(const Call& call, const Js
 }
 
 }  // namespace
-
-Json checkpoint_json(const CheckpointView& checkpoint) {
-    return Json{{"height", checkpoint.height.value},
-                {"log_size", checkpoint.log_size},
-                {"log_root", checkpoint.log_root_base64},
-                {"block_hash", checkpoint.block_hash_hex},
-                {"note", checkpoint.note}};
-}
 
 ApiResponse healthz(const Call& call) {
     bool healthy = call.service.healthy();
@@ -307,7 +285,7 @@ ApiResponse status(const Call& call) {
     if (auto refused = require_role(*call.officer, {Role::admin, Role::auditor}, "reading node status")) {
         return *refused;
     }
-    return json_response(200, status_json(call.service.status()));
+    return json_response(200, views::status_json(call.service.status()));
 }
 
 ApiResponse submit_event(const Call& call) {
@@ -355,20 +333,18 @@ ApiResponse event(const Call& call) {
     if (!id) return id.error();
     auto found = call.service.event_by_id(*id);
     if (!found) return error_response(found.error());
-    const Json& envelope = found->contains("envelope") ? (*found)["envelope"] : Json();
-    if (member_text(envelope, "event", "kind") == "read") {
+    const ledger::Event& event = found->event.envelope.event;
+    if (event.kind == ledger::EventKind::read) {
         // A read record is in no case: it shows what the item's consultation log shows, to whom it
         // shows it (GET /v1/items/{item}/reads); a record of a case or search read, to auditors.
-        if (auto refused = require_read_record_reader(call, envelope["event"].value("read", Json())))
-            return *refused;
-        return json_response(200, *found);
+        if (auto refused = require_read_record_reader(call, event.read)) return *refused;
+        return json_response(200, views::found_event_json(*found));
     }
-    std::string case_id = member_text(envelope, "event", "case");
-    std::string agency = member_text(envelope, "event", "agency");
-    if (auto refused = require_case_access(call.service, *call.officer, case_readers, case_id, agency)) {
+    if (auto refused =
+            require_case_access(call.service, *call.officer, case_readers, event.case_id, event.agency)) {
         return *refused;
     }
-    return json_response(200, *found);
+    return json_response(200, views::found_event_json(*found));
 }
 
 ApiResponse item_trail(const Call& call) {
@@ -384,7 +360,7 @@ ApiResponse item_trail(const Call& call) {
     if (!cursor) return cursor.error();
     auto limit = page_limit(call, trail_page_max);
     if (!limit) return limit.error();
-    return json_or_error(call.service.item_trail(call.parameter, *cursor, *limit));
+    return json_or_error(call.service.item_trail(call.parameter, *cursor, *limit), views::trail_json);
 }
 
 ApiResponse item_bundle(const Call& call) {
@@ -399,8 +375,10 @@ ApiResponse item_bundle(const Call& call) {
                             .status = 200,
                             .signature_base = call.signed_request->signature_base,
                             .signature = call.signed_request->signature};
-    return json_or_error(call.service.item_bundle(call.parameter, std::move(read),
-                                                  ledger::TimeMs{call.signed_request->received_s * 1000}));
+    auto bundle = call.service.item_bundle(call.parameter, std::move(read),
+                                           ledger::TimeMs{call.signed_request->received_s * 1000});
+    if (!bundle) return error_response(bundle.error());
+    return json_response(200, *bundle);
 }
 
 // The same readers as the trail: the answer shows the item's state, which the trail shows too.
@@ -411,7 +389,9 @@ ApiResponse item_state_proof(const Call& call) {
         return bad_request("Invalid query parameter", "from_size is required", "from_size");
     auto from_size = parse_integer_parameter("from_size", found->second, 1);
     if (!from_size) return from_size.error();
-    return json_or_error(call.service.item_state_proof(call.parameter, *from_size));
+    auto proof = call.service.item_state_proof(call.parameter, *from_size);
+    if (!proof) return error_response(proof.error());
+    return json_response(200, *proof);
 }
 
 ApiResponse case_items(const Call& call) {
@@ -430,7 +410,7 @@ ApiResponse case_items(const Call& call) {
             require_case_access(call.service, *call.officer, case_readers, std::string(call.parameter))) {
         return *refused;
     }
-    return json_response(200, *items);
+    return json_response(200, views::case_json(*items));
 }
 
 ApiResponse officer(const Call& call) {
@@ -460,14 +440,16 @@ ApiResponse agency_offers(const Call& call) {
     auto page_size = page_limit(call);
     if (!page_size) return page_size.error();
     const std::uint64_t limit = *page_size;
-    auto offers = call.service.pending_offers(agency, after, limit);
+    auto offers = call.service.pending_offers(agency, after, limit + 1);
     if (!offers) return error_response(offers.error());
-    Json page = offers->is_array() ? std::move(*offers) : Json::array();
     Json answer{{"agency", agency}};
-    if (page.size() > limit) {
-        page.erase(page.begin() + static_cast<std::ptrdiff_t>(limit), page.end());
-        answer["next"] = page.back().value("item", "");
+    if (offers->size() > limit) {
+        offers->resize(limit);
+        answer["next"] = offers->back().item;
     }
+    Json page = Json::array();
+    for (const auto& offer : *offers)
+        page.push_back(views::offer_json(offer));
     answer["offers"] = std::move(page);
     return json_response(200, answer);
 }
@@ -517,15 +499,16 @@ ApiResponse item_reads(const Call& call) {
     if (!limit) return limit.error();
     auto found = call.service.item_reads(call.parameter, from_leaf, *limit + 1);
     if (!found) return error_response(found.error());
-    const std::string custodian = found->value("custodian", "");
     if (auto refused = require_item_reads_reader(call, *found)) return *refused;
-    Json page = found->contains("reads") && (*found)["reads"].is_array() ? std::move((*found)["reads"])
-                                                                         : Json::array();
-    Json answer{{"item", std::string(call.parameter)}, {"custodian", custodian}};
-    if (page.size() > *limit) {
-        page.erase(page.begin() + static_cast<std::ptrdiff_t>(*limit), page.end());
-        answer["next"] = std::to_string(page.back().value("leaf_index", std::uint64_t{0}) + 1);
+    std::vector<ledger::StoredEvent>& reads = found->reads;
+    Json answer{{"item", std::string(call.parameter)}, {"custodian", found->state.custodian}};
+    if (reads.size() > *limit) {
+        reads.resize(*limit);
+        answer["next"] = std::to_string(reads.back().leaf_index + 1);
     }
+    Json page = Json::array();
+    for (const auto& read : reads)
+        page.push_back(views::read_entry_json(read));
     // Each reader's agency, roles and name from its officer record (revoked keys included).
     std::map<std::string, Json> officers;
     for (auto& entry : page) {
@@ -578,13 +561,12 @@ ApiResponse search(const Call& call) {
         const std::uint64_t chunk = std::min<std::uint64_t>(
             std::max<std::uint64_t>(*limit + 1, search_chunk_min), search_scan_max - scanned);
         search.limit = chunk;
-        auto found = call.service.search_events(search);
-        if (!found) return error_response(found.error());
-        Json events = found->is_array() ? std::move(*found) : Json::array();
-        scanned += events.size();
-        const bool more = events.size() == chunk;
-        if (!events.empty()) search.from_leaf = events.back().value("leaf_index", std::uint64_t{0}) + 1;
-        auto readable = readable_events(call, std::move(events), only_case);
+        auto events = call.service.search_events(search);
+        if (!events) return error_response(events.error());
+        scanned += events->size();
+        const bool more = events->size() == chunk;
+        if (!events->empty()) search.from_leaf = events->back().event.leaf_index + 1;
+        auto readable = readable_events(call, *events, only_case);
         if (!readable) return readable.error();
         for (auto& event : *readable)
             page.push_back(std::move(event));
@@ -651,7 +633,7 @@ ApiResponse block(const Call& call) {
         return *refused;
     auto height = height_of(call.parameter);
     if (!height) return height.error();
-    return json_or_error(call.service.block_by_height(*height));
+    return json_or_error(call.service.block_by_height(*height), views::block_json);
 }
 
 ApiResponse checkpoint(const Call& call) {
@@ -671,7 +653,7 @@ ApiResponse checkpoint(const Call& call) {
         accept.find("application/json") == std::string::npos) {
         return ApiResponse{.status = 200, .content_type = std::string(text_type), .body = found->note};
     }
-    return json_response(200, checkpoint_json(*found));
+    return json_response(200, views::checkpoint_json(*found));
 }
 
 ApiResponse inclusion_proof(const Call& call) {
@@ -683,7 +665,7 @@ ApiResponse inclusion_proof(const Call& call) {
         if (!value) return value.error();
         size = *value;
     }
-    return json_or_error(call.service.inclusion_proof(*id, size));
+    return json_or_error(call.service.inclusion_proof(*id, size), views::inclusion_proof_json);
 }
 
 ApiResponse consistency_proof(const Call& call) {
@@ -699,7 +681,7 @@ ApiResponse consistency_proof(const Call& call) {
         sizes[i] = *value;
     }
     if (sizes[0] > sizes[1]) return bad_request("Invalid query parameter", "from must be at most to", "from");
-    return json_or_error(call.service.consistency_proof(sizes[0], sizes[1]));
+    return json_or_error(call.service.consistency_proof(sizes[0], sizes[1]), views::consistency_proof_json);
 }
 
 }  // namespace custos::api::handlers
@@ -707,24 +689,22 @@ ApiResponse consistency_proof(const Call& call) {
 namespace custos::api {
 
 Result<std::string> NodeService::item_trail_text(std::string_view item_id) {
-    auto json = item_trail(item_id, 0, trail_page_max);
-    if (!json) return tl::unexpected(json.error());
-    return json_text(*json);
+    auto page = item_trail(item_id, 0, trail_page_max);
+    if (!page) return tl::unexpected(page.error());
+    return json_text(views::trail_json(*page));
 }
 
 std::optional<ApiResponse> committed_response(NodeService& service, const ledger::EventId& id) {
     auto found = service.event_by_id(id);
-    if (!found || !found->is_object() || found->value("status", "") != "committed") return std::nullopt;
-    const crypto::Json& height_json = (*found)["height"];
-    if (!height_json.is_number_integer() || height_json.get<std::int64_t>() < 1) return std::nullopt;
-    auto height = ledger::Height{height_json.get<std::uint64_t>()};
+    if (!found || !found->committed || found->event.height.value < 1) return std::nullopt;
+    const ledger::Height height = found->event.height;
     auto checkpoint = service.checkpoint_at(height);
     if (!checkpoint) return std::nullopt;
     crypto::Json body{{"id", ledger::event_id_hex(id)},
                       {"status", "committed"},
                       {"height", height.value},
-                      {"leaf_index", found->value("leaf_index", std::uint64_t{0})},
-                      {"checkpoint", handlers::checkpoint_json(*checkpoint)}};
+                      {"leaf_index", found->event.leaf_index},
+                      {"checkpoint", views::checkpoint_json(*checkpoint)}};
     ApiResponse response = json_response(201, body);
     response.headers.emplace_back("Location", "/v1/events/" + ledger::event_id_hex(id));
     return response;

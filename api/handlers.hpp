@@ -20,9 +20,6 @@ struct Call {
     const Authenticated* signed_request = nullptr;
 };
 
-// The JSON form of a checkpoint (also in the 201 answer of POST /v1/events?wait=commit).
-[[nodiscard]] crypto::Json checkpoint_json(const CheckpointView& checkpoint);
-
 [[nodiscard]] ApiResponse healthz(const Call& call);
 [[nodiscard]] ApiResponse metrics(const Call& call);
 [[nodiscard]] ApiResponse status(const Call& call);

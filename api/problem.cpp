@@ -73,15 +73,6 @@ std::string json_text(const Json& body) {
     return body.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-std::string member_text(const Json& json, std::string_view outer, std::string_view inner) {
-    if (!json.is_object()) return {};
-    auto found = json.find(outer);
-    if (found == json.end() || !found->is_object()) return {};
-    auto value = found->find(inner);
-    if (value == found->end() || !value->is_string()) return {};
-    return value->get<std::string>();
-}
-
 ApiResponse json_response(unsigned status, const Json& body) {
     return ApiResponse{.status = status, .content_type = std::string(json_type), .body = json_text(body)};
 }

@@ -72,10 +72,5 @@ struct Problem {
 // The body json_response() sends for `body` (compact, invalid UTF-8 replaced), for services that
 // keep serialized answers.
 [[nodiscard]] std::string json_text(const crypto::Json& body);
-// A string member of a member of `json` (e.g. an envelope's event's "case"), or "" when either is
-// missing or of another type: the service's documents are ours, but a missing member must not
-// throw in a handler.
-[[nodiscard]] std::string member_text(const crypto::Json& json, std::string_view outer,
-                                      std::string_view inner);
 
 }  // namespace custos::api

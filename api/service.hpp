@@ -20,9 +20,10 @@
 //   unavailable         -> 503 with Retry-After (node not ready, e.g. still syncing)
 //   anything else       -> 500 (message not shown to the client; logged)
 //
-// Read results are JSON documents (crypto::Json) whose shapes are listed per method; the server
-// sends them as they are (application/json), so the node decides their content and the API test
-// checks only routing, status codes and error bodies.
+// Read results are typed ledger values (ledger/store_pages.hpp: the node computes them with the
+// ledger's read functions); the handlers turn them into the answers' JSON (api/views.hpp), so a
+// route's shape is decided here, in the api room. The court bundle and the state proof are the
+// ledger's own documents (docs/FORMAT.md 11), passed through as JSON.
 #pragma once
 
 #include <cstdint>
@@ -39,13 +40,14 @@
 #include "ledger/genesis.hpp"
 #include "ledger/officers.hpp"
 #include "ledger/store.hpp"
+#include "ledger/store_pages.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::api {
 
 // Events of one trail page and items of one case page: by default and at most (a trail or case
 // no longer than this is answered whole, as before pages existed).
-inline constexpr std::size_t trail_page_max = 1000;
+inline constexpr std::size_t trail_page_max = ledger::page_entries_max;
 
 struct ValidatorStatus {
     std::string name;
@@ -76,6 +78,13 @@ struct CheckpointView {
     std::string note;  // The full signed note text (body, blank line, signature lines).
 };
 
+// An event by id (NodeService::event_by_id): committed, or pending in the mempool (then only
+// `event.id` and `event.envelope` are set).
+struct FoundEvent {
+    ledger::StoredEvent event;
+    bool committed = false;
+};
+
 class NodeService {
 public:
     virtual ~NodeService() = default;
@@ -90,32 +99,30 @@ public:
     [[nodiscard]] virtual std::vector<Result<ledger::EventId>> submit_envelopes(
         std::vector<ledger::Envelope> envelopes) = 0;
 
-    // {"id", "status": "pending"|"committed", "envelope": {...}, "height"?, "leaf_index"?}
-    // not_found if neither pending nor committed.
-    [[nodiscard]] virtual Result<crypto::Json> event_by_id(const ledger::EventId& id) = 0;
+    // The event, pending or committed; not_found if neither.
+    [[nodiscard]] virtual Result<FoundEvent> event_by_id(const ledger::EventId& id) = 0;
 
-    // One page of an item's trail: {"item", "case", "custodian", "state", "events": [{"id",
-    // "height","leaf_index","envelope"}...], "integrity_alert": bool, "next"?} — committed events
-    // only, in chain order, those with a leaf index from `from_leaf` on, at most `limit` (at most
-    // trail_page_max); "next" (text) is the `from_leaf` of the next page, present when more
-    // events follow. not_found for an unknown item.
-    [[nodiscard]] virtual Result<crypto::Json> item_trail(std::string_view item_id, std::uint64_t from_leaf,
-                                                          std::size_t limit) = 0;
-    // The first page, item_trail(item_id, 0, trail_page_max), as JSON text, exactly as
-    // api::json_text() would give it; the route serves this when no page is asked for, so an
-    // implementation may keep the text of a trail that has not changed (the node does, until the
-    // next commit).
+    // One page of an item's trail (ledger::trail_page): committed events only, in chain order,
+    // those with a leaf index from `from_leaf` on, at most `limit` (at most trail_page_max), and
+    // the `from_leaf` of the next page when more events follow. not_found for an unknown item.
+    [[nodiscard]] virtual Result<ledger::TrailPage> item_trail(std::string_view item_id,
+                                                               std::uint64_t from_leaf,
+                                                               std::size_t limit) = 0;
+    // The first page, item_trail(item_id, 0, trail_page_max), as the route's JSON text
+    // (api::json_text(views::trail_json(...))); the route serves this when no page is asked for,
+    // so an implementation may keep the text of a trail that has not changed (the node does,
+    // until the next commit).
     [[nodiscard]] virtual Result<std::string> item_trail_text(std::string_view item_id);
 
-    // One page of a case: {"case", "items": [{"item", "custodian", "state"}...], "next"?}, the
-    // items after `after_item` ("" from the first) in the store's key order (shorter ids first,
-    // then bytewise), at most `limit`; "next" is the last item when more follow. not_found for an
-    // unknown case.
-    [[nodiscard]] virtual Result<crypto::Json> case_items(std::string_view case_id,
-                                                          std::string_view after_item, std::size_t limit) = 0;
+    // One page of a case (ledger::case_page): the items after `after_item` ("" from the first)
+    // in the store's key order (shorter ids first, then bytewise), at most `limit`, and the last
+    // one when more follow. not_found for an unknown case.
+    [[nodiscard]] virtual Result<ledger::CasePage> case_items(std::string_view case_id,
+                                                              std::string_view after_item,
+                                                              std::size_t limit) = 0;
 
-    // {"header": {...}, "hash", "events": [ids...], "certificate": <signed note text>}
-    [[nodiscard]] virtual Result<crypto::Json> block_by_height(ledger::Height height) = 0;
+    // A block's header, event ids and certificate.
+    [[nodiscard]] virtual Result<ledger::BlockView> block_by_height(ledger::Height height) = 0;
 
     // not_found before the first block.
     [[nodiscard]] virtual Result<CheckpointView> latest_checkpoint() = 0;
@@ -136,15 +143,15 @@ public:
                                                                 std::uint64_t from_size) = 0;
 
     // RFC 9162 inclusion proof of a committed event in the log of size `size` (the latest log
-    // size when nullopt): {"id", "leaf_index", "tree_size", "hashes": [base64...]}.
-    // not_found for an event that is not committed; invalid_argument "size: <reason>" when the
-    // size does not hold the leaf or is beyond the log.
-    [[nodiscard]] virtual Result<crypto::Json> inclusion_proof(const ledger::EventId& id,
-                                                               std::optional<std::uint64_t> size) = 0;
+    // size when nullopt). not_found for an event that is not committed; invalid_argument
+    // "size: <reason>" when the size does not hold the leaf or is beyond the log.
+    [[nodiscard]] virtual Result<ledger::EventInclusionProof> inclusion_proof(
+        const ledger::EventId& id, std::optional<std::uint64_t> size) = 0;
 
-    // RFC 9162 consistency proof between two log sizes, 0 < from <= to <= log size:
-    // {"from", "to", "hashes": [base64...]}. invalid_argument "from: ..." / "to: ..." otherwise.
-    [[nodiscard]] virtual Result<crypto::Json> consistency_proof(std::uint64_t from, std::uint64_t to) = 0;
+    // RFC 9162 consistency proof between two log sizes, 0 < from <= to <= log size;
+    // invalid_argument "from: ..." / "to: ..." otherwise.
+    [[nodiscard]] virtual Result<ledger::LogConsistencyProof> consistency_proof(std::uint64_t from,
+                                                                                std::uint64_t to) = 0;
 
     // The officer record in force for a key: nullopt when the key is unknown or revoked.
     [[nodiscard]] virtual Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) = 0;
@@ -159,11 +166,10 @@ public:
 
     // The pending transfer offers to `agency` (the inbox), by item id in the store's key order
     // (shorter ids first, then bytewise), after `after_item` ("" from the first), at most
-    // `limit` + 1 (the extra one tells the caller a next page exists):
-    // [{"item", "case", "custodian", "offer": {"id","height","leaf_index","envelope"}}...].
-    [[nodiscard]] virtual Result<crypto::Json> pending_offers(std::string_view agency,
-                                                              std::string_view after_item,
-                                                              std::size_t limit) = 0;
+    // `limit` (the caller asks for one more to know whether a next page exists).
+    [[nodiscard]] virtual Result<std::vector<ledger::InboxOffer>> pending_offers(std::string_view agency,
+                                                                                 std::string_view after_item,
+                                                                                 std::size_t limit) = 0;
 
     // The cases `agency` takes part in (ledger::case_participants), by case id in the store's key
     // order (shorter ids first, then bytewise), after `after_case` ("" from the first), at most
@@ -174,11 +180,10 @@ public:
 
     // The committed events a search finds (ledger::EventSearch: those recording a SHA-256, or
     // signed by an officer key, or all; committed at a ledger time in [from_time, to_time); from
-    // leaf `from_leaf`), in log order, at most `limit`:
-    // [{"leaf_index","id","height","ledger_time","item","case","kind","agency","signer","time"}...]
-    // (`ledger_time`: the committing block's time; `time`: the event's own; the caller filters
-    // what the reader may see).
-    [[nodiscard]] virtual Result<crypto::Json> search_events(const ledger::EventSearch& search) = 0;
+    // leaf `from_leaf`), in log order, at most `limit`, each with the time of the block that
+    // committed it (the caller filters what the reader may see).
+    [[nodiscard]] virtual Result<std::vector<ledger::SearchHit>> search_events(
+        const ledger::EventSearch& search) = 0;
 
     // The committed height now. Cheap (the node reads it without a hop to its thread): a stream
     // (GET /v1/stream) asks it every ServerOptions::stream_poll_ms.
@@ -186,11 +191,10 @@ public:
     // The leaf index of the first event of block `height` (the log size after block height - 1),
     // for 1 <= height <= committed height + 1; invalid_argument "from_height: ..." otherwise.
     [[nodiscard]] virtual Result<std::uint64_t> first_leaf_of(ledger::Height height) = 0;
-    // The committed events from leaf `from_leaf` on, in log order, at most `limit`:
-    // [{"id","height","leaf_index","envelope"}...] (the trail's entries; every case: the caller
-    // filters what the reader may see).
-    [[nodiscard]] virtual Result<crypto::Json> committed_events(std::uint64_t from_leaf,
-                                                                std::size_t limit) = 0;
+    // The committed events from leaf `from_leaf` on, in log order, at most `limit` (every case:
+    // the caller filters what the reader may see).
+    [[nodiscard]] virtual Result<std::vector<ledger::StoredEvent>> committed_events(std::uint64_t from_leaf,
+                                                                                    std::size_t limit) = 0;
 
     // The agencies taking part in a case: every agency that registered, held, received (was
     // offered or accepted) or was granted an item of it, from the committed trails of its items.
@@ -210,11 +214,11 @@ public:
     using ReadRecorded = std::function<void(Result<std::string>)>;
     virtual void record_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done) = 0;
 
-    // The read records of an item, in log order from leaf `from_leaf`, at most `limit`:
-    // {"item", "case", "custodian", "reads": [{"leaf_index","id","height","time","action",
-    // "subject","outcome","status","node","agency","officer"}...]}. not_found for an unknown item.
-    [[nodiscard]] virtual Result<crypto::Json> item_reads(std::string_view item_id, std::uint64_t from_leaf,
-                                                          std::size_t limit) = 0;
+    // The read records of an item (each event's `read` set), in log order from leaf
+    // `from_leaf`, at most `limit`, with the item's state. not_found for an unknown item.
+    [[nodiscard]] virtual Result<ledger::ItemReads> item_reads(std::string_view item_id,
+                                                               std::uint64_t from_leaf,
+                                                               std::size_t limit) = 0;
 
     // The case an item belongs to; not_found for an unknown item.
     [[nodiscard]] virtual Result<std::string> item_case(std::string_view item_id) = 0;

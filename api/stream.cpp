@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/problem.hpp"
+#include "api/views.hpp"
 
 namespace custos::api {
 
@@ -12,8 +13,9 @@ namespace {
 // The SSE reconnection delay a client is told to use.
 constexpr int stream_retry_ms = 2000;
 
-std::string event_text(const crypto::Json& entry, std::uint64_t leaf) {
-    return "id: " + std::to_string(leaf) + "\nevent: committed\ndata: " + json_text(entry) + "\n\n";
+std::string event_text(const ledger::StoredEvent& entry) {
+    return "id: " + std::to_string(entry.leaf_index) +
+           "\nevent: committed\ndata: " + json_text(views::stored_event_json(entry)) + "\n\n";
 }
 
 }  // namespace
@@ -37,15 +39,15 @@ std::string StreamFeed::end_event(std::string_view reason, std::string_view deta
     return "event: end\ndata: " + json_text(data) + "\n\n";
 }
 
-Result<bool> StreamFeed::may_read(const crypto::Json& entry) {
-    const crypto::Json& envelope = entry.contains("envelope") ? entry["envelope"] : crypto::Json();
-    const std::string case_id = member_text(envelope, "event", "case");
+Result<bool> StreamFeed::may_read(const ledger::StoredEvent& entry) {
+    const ledger::Event& event = entry.envelope.event;
+    const std::string& case_id = event.case_id;
     if (!start_.case_id.empty() && case_id != start_.case_id) return false;
     if (start_.officer.has_role(ledger::Role::auditor)) return true;
     // A read record (the consultation log) is the serving node's agency's event but says who
     // read another agency's evidence: only GET /v1/items/{item}/reads answers it, with its rules.
-    if (member_text(envelope, "event", "kind") == "read") return false;
-    if (member_text(envelope, "event", "agency") == start_.officer.agency) return true;
+    if (event.kind == ledger::EventKind::read) return false;
+    if (event.agency == start_.officer.agency) return true;
     if (case_id.empty()) return false;
     auto participants = service_.case_participants(case_id);
     if (!participants) {
@@ -71,7 +73,7 @@ StreamFeed::Look StreamFeed::look(std::size_t bytes_max, bool first_always) {
     }
     looked_at_ = *height;
     auto events = service_.committed_events(next_leaf_, stream_batch_events_max + 1);
-    if (!events || !events->is_array()) {
+    if (!events) {
         behind_ = true;  // Try again at the next look.
         return look;
     }
@@ -79,14 +81,14 @@ StreamFeed::Look StreamFeed::look(std::size_t bytes_max, bool first_always) {
     std::size_t taken = 0;
     for (const auto& entry : *events) {
         if (taken == stream_batch_events_max) break;
-        const std::uint64_t leaf = entry.value("leaf_index", std::uint64_t{0});
+        const std::uint64_t leaf = entry.leaf_index;
         auto readable = may_read(entry);
         if (!readable) {
             behind_ = true;  // This event again at the next look.
             return look;
         }
         if (*readable) {
-            std::string text = event_text(entry, leaf);
+            std::string text = event_text(entry);
             const bool first = look.text.empty() && first_always;
             if (!first && look.text.size() + text.size() > bytes_max) {
                 look.more = true;

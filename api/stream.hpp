@@ -58,7 +58,7 @@ public:
     [[nodiscard]] const ledger::Officer& officer() const { return start_.officer; }
 
 private:
-    [[nodiscard]] Result<bool> may_read(const crypto::Json& entry);
+    [[nodiscard]] Result<bool> may_read(const ledger::StoredEvent& entry);
 
     NodeService& service_;
     StreamStart start_;

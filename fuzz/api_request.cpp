@@ -61,6 +61,14 @@ bool known_item(std::string_view item) {
     return item == "ITEM-1" || item == "ITEM-2";
 }
 
+// A committed event of the fake node: id known_event, at `height` and `leaf`.
+ledger::StoredEvent stored_event(std::uint64_t height, std::uint64_t leaf, ledger::Event event = {}) {
+    return ledger::StoredEvent{.envelope = {.event = std::move(event)},
+                               .id = ledger::event_id_from_hex(known_event).value(),
+                               .height = ledger::Height{height},
+                               .leaf_index = leaf};
+}
+
 class FuzzService final : public api::NodeService {
 public:
     std::vector<Result<ledger::EventId>> submit_envelopes(std::vector<ledger::Envelope> envelopes) override {
@@ -76,29 +84,36 @@ public:
         }
         return results;
     }
-    Result<Json> event_by_id(const ledger::EventId& id) override {
+    Result<api::FoundEvent> event_by_id(const ledger::EventId& id) override {
         const auto hex = ledger::event_id_hex(id);
         if (auto found = submitted_.find(hex); found != submitted_.end()) {
-            return Json{
-                {"id", hex}, {"status", "pending"}, {"envelope", ledger::envelope_to_json(found->second)}};
+            api::FoundEvent pending;
+            pending.event.id = id;
+            pending.event.envelope = found->second;
+            return pending;
         }
         if (hex != known_event) return make_error(ErrorCode::not_found, "no such event");
-        Json envelope{{"event", {{"case", "CASE-1"}, {"agency", "NL-POL"}, {"item", "ITEM-1"}}}};
-        return Json{
-            {"id", hex}, {"status", "committed"}, {"height", 7}, {"leaf_index", 8}, {"envelope", envelope}};
+        return api::FoundEvent{
+            stored_event(7, 8, ledger::Event{.item = "ITEM-1", .case_id = "CASE-1", .agency = "NL-POL"}),
+            true};
     }
-    Result<Json> item_trail(std::string_view item, std::uint64_t, std::size_t) override {
+    Result<ledger::TrailPage> item_trail(std::string_view item, std::uint64_t, std::size_t) override {
         if (!known_item(item)) return make_error(ErrorCode::not_found, "no such item");
-        return Json{{"item", item}, {"events", Json::array()}};
+        return ledger::TrailPage{.item = std::string(item),
+                                 .state = ledger::ItemState{.item = std::string(item),
+                                                            .case_id = item == "ITEM-1" ? "CASE-1" : "CASE-2",
+                                                            .custodian = "NL-POL"}};
     }
-    Result<Json> case_items(std::string_view case_id, std::string_view, std::size_t) override {
+    Result<ledger::CasePage> case_items(std::string_view case_id, std::string_view, std::size_t) override {
         if (case_id != "CASE-1" && case_id != "CASE-2")
             return make_error(ErrorCode::not_found, "no such case");
-        return Json{{"case", case_id}, {"items", Json::array()}};
+        return ledger::CasePage{.case_id = std::string(case_id)};
     }
-    Result<Json> block_by_height(ledger::Height height) override {
+    Result<ledger::BlockView> block_by_height(ledger::Height height) override {
         if (height.value != 3) return make_error(ErrorCode::not_found, "no such block");
-        return Json{{"header", {{"height", 3}}}};
+        ledger::BlockView block;
+        block.header.height = height;
+        return block;
     }
     Result<api::CheckpointView> latest_checkpoint() override {
         return api::CheckpointView{
@@ -117,18 +132,16 @@ public:
         if (from_size > 9) return make_error(ErrorCode::invalid_argument, "from_size: must be 1..9");
         return Json{{"type", "custos.state_proof.v2"}, {"item", item}, {"from_size", from_size}};
     }
-    Result<Json> inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) override {
+    Result<ledger::EventInclusionProof> inclusion_proof(const ledger::EventId& id,
+                                                        std::optional<std::uint64_t> size) override {
         if (ledger::event_id_hex(id) != known_event) return make_error(ErrorCode::not_found, "no such event");
         if (size && (*size <= 8 || *size > 9))
             return make_error(ErrorCode::invalid_argument, "size: out of the log");
-        return Json{{"id", known_event},
-                    {"leaf_index", 8},
-                    {"tree_size", size.value_or(9)},
-                    {"hashes", Json::array()}};
+        return ledger::EventInclusionProof{id, 8, size.value_or(9), {}};
     }
-    Result<Json> consistency_proof(std::uint64_t from, std::uint64_t to) override {
+    Result<ledger::LogConsistencyProof> consistency_proof(std::uint64_t from, std::uint64_t to) override {
         if (to > 9) return make_error(ErrorCode::invalid_argument, "to: beyond the log size 9");
-        return Json{{"from", from}, {"to", to}, {"hashes", Json::array()}};
+        return ledger::LogConsistencyProof{from, to, {}};
     }
     Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) override {
         for (const auto& person : people()) {
@@ -142,15 +155,15 @@ public:
         return std::optional<ledger::OfficerRecord>(ledger::OfficerRecord{.officer = **found});
     }
     std::string chain_id() override { return std::string(fuzz::fixture_chain); }
-    Result<Json> pending_offers(std::string_view agency, std::string_view after, std::size_t limit) override {
-        Json offers = Json::array();
+    Result<std::vector<ledger::InboxOffer>> pending_offers(std::string_view agency, std::string_view after,
+                                                           std::size_t limit) override {
+        std::vector<ledger::InboxOffer> offers;
         if (agency != "DE-BKA") return offers;
         for (const std::string item : {"OFFER-1", "OFFER-2", "OFFER-3"}) {
-            if ((!after.empty() && item <= after) || offers.size() == limit + 1) continue;
-            offers.push_back({{"item", item},
-                              {"case", "CASE-1"},
-                              {"custodian", "NL-POL"},
-                              {"offer", {{"id", known_event}, {"height", 7}, {"leaf_index", 8}}}});
+            if ((!after.empty() && item <= after) || offers.size() == limit) continue;
+            offers.push_back(ledger::InboxOffer{
+                item, ledger::ItemState{.item = item, .case_id = "CASE-1", .custodian = "NL-POL"},
+                stored_event(7, 8)});
         }
         return offers;
     }
@@ -165,18 +178,15 @@ public:
         }
         return cases;
     }
-    Result<Json> search_events(const ledger::EventSearch& search) override {
-        Json events = Json::array();
+    Result<std::vector<ledger::SearchHit>> search_events(const ledger::EventSearch& search) override {
+        std::vector<ledger::SearchHit> events;
         for (std::uint64_t leaf : {3, 5, 9}) {
             if (leaf < search.from_leaf || events.size() == search.limit) continue;
-            events.push_back({{"leaf_index", leaf},
-                              {"id", known_event},
-                              {"height", 7},
-                              {"item", leaf == 5 ? "ITEM-2" : "ITEM-1"},
-                              {"case", leaf == 5 ? "CASE-2" : "CASE-1"},
-                              {"kind", "verify"},
-                              {"agency", "NL-POL"},
-                              {"time", "2026-02-01T10:00:00.000Z"}});
+            ledger::Event event = ledger::Event{.item = leaf == 5 ? "ITEM-2" : "ITEM-1",
+                                                .case_id = leaf == 5 ? "CASE-2" : "CASE-1",
+                                                .agency = "NL-POL"};
+            event.kind = ledger::EventKind::verify;
+            events.push_back(ledger::SearchHit{stored_event(7, leaf, std::move(event)), ledger::TimeMs{0}});
         }
         return events;
     }
@@ -186,7 +196,9 @@ public:
             return make_error(ErrorCode::invalid_argument, "from_height: beyond the next height");
         return std::uint64_t{9};
     }
-    Result<Json> committed_events(std::uint64_t, std::size_t) override { return Json::array(); }
+    Result<std::vector<ledger::StoredEvent>> committed_events(std::uint64_t, std::size_t) override {
+        return std::vector<ledger::StoredEvent>();
+    }
     Result<std::set<std::string>> case_participants(std::string_view case_id) override {
         if (case_id == "CASE-1") return std::set<std::string>{"NL-POL", "DE-BKA"};
         if (case_id == "CASE-2") return std::set<std::string>{"DE-BKA"};
@@ -200,13 +212,12 @@ public:
     void record_read(ledger::ReadRecord, ledger::TimeMs, ReadRecorded done) override {
         done(std::string("NL-POL.validator-0"));
     }
-    Result<Json> item_reads(std::string_view item, std::uint64_t, std::size_t) override {
+    Result<ledger::ItemReads> item_reads(std::string_view item, std::uint64_t, std::size_t) override {
         auto case_id = item_case(item);
         if (!case_id) return tl::unexpected(case_id.error());
-        return Json{{"item", std::string(item)},
-                    {"case", *case_id},
-                    {"custodian", "NL-POL"},
-                    {"reads", Json::array()}};
+        return ledger::ItemReads{.item = std::string(item),
+                                 .state = ledger::ItemState{
+                                     .item = std::string(item), .case_id = *case_id, .custodian = "NL-POL"}};
     }
     api::NodeStatus status() override {
         return api::NodeStatus{.chain_id = std::string(fuzz::fixture_chain),

@@ -9,6 +9,19 @@
 
 namespace custos::api::test {
 
+namespace {
+
+// A committed event of the fake: id event_hex (or `hex`), at `height` and `leaf`.
+ledger::StoredEvent stored_event(std::uint64_t height, std::uint64_t leaf, ledger::Event event = {},
+                                 const std::string& hex = event_hex) {
+    return ledger::StoredEvent{.envelope = {.event = std::move(event)},
+                               .id = ledger::event_id_from_hex(hex).value(),
+                               .height = ledger::Height{height},
+                               .leaf_index = leaf};
+}
+
+}  // namespace
+
 FakeService::FakeService() {
     using ledger::Role;
     const std::vector<std::tuple<std::string, std::string, Role>> people = {
@@ -47,73 +60,82 @@ std::vector<Result<ledger::EventId>> FakeService::submit_envelopes(std::vector<l
     return results;
 }
 
-Result<Json> FakeService::event_by_id(const ledger::EventId& id) {
+Result<FoundEvent> FakeService::event_by_id(const ledger::EventId& id) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (ledger::event_id_hex(id) == read_event_hex) {
-        return Json{
-            {"id", read_event_hex},
-            {"status", "committed"},
-            {"height", 9},
-            {"leaf_index", 12},
-            {"envelope", {{"event", {{"kind", "read"}, {"agency", "NL-POL"}, {"read", read_record}}}}}};
+        ledger::Event event;
+        event.kind = ledger::EventKind::read;
+        event.agency = "NL-POL";
+        event.read = read_record;
+        return FoundEvent{stored_event(9, 12, std::move(event), read_event_hex), true};
     }
     if (ledger::event_id_hex(id) != event_hex) return make_error(ErrorCode::not_found, "no such event");
-    Json envelope{{"event", {{"case", "CASE-1"}, {"agency", "NL-POL"}, {"item", "ITEM-1"}}}};
-    if (!committed) return Json{{"id", event_hex}, {"status", "pending"}, {"envelope", envelope}};
-    return Json{
-        {"id", event_hex}, {"status", "committed"}, {"height", 7}, {"leaf_index", 8}, {"envelope", envelope}};
+    auto event = stored_event(7, 8, ledger::Event{.item = "ITEM-1", .case_id = "CASE-1", .agency = "NL-POL"});
+    if (!committed) {
+        event.height = ledger::Height{0};
+        event.leaf_index = 0;
+    }
+    return FoundEvent{std::move(event), committed.load()};
 }
 
 // ITEM-1's trail holds the events at leaves 3, 9 and 10; ITEM-2's none. CASE-1 holds ITEM-1,
 // ITEM-5 and ITEM-10 (in the store's key order: shorter ids first); CASE-2 ITEM-2.
-Result<Json> FakeService::item_trail(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) {
+Result<ledger::TrailPage> FakeService::item_trail(std::string_view item_id, std::uint64_t from_leaf,
+                                                  std::size_t limit) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (item_id != "ITEM-1" && item_id != "ITEM-2") return make_error(ErrorCode::not_found, "no such item");
-    Json answer{{"item", item_id}, {"events", Json::array()}};
+    const bool first = item_id == "ITEM-1";
+    ledger::TrailPage page{.item = std::string(item_id),
+                           .state = ledger::ItemState{.item = std::string(item_id),
+                                                      .case_id = first ? "CASE-1" : "CASE-2",
+                                                      .custodian = first ? "NL-POL" : "DE-BKA"}};
     const std::vector<std::uint64_t> leaves =
-        item_id == "ITEM-1" ? std::vector<std::uint64_t>{3, 9, 10} : std::vector<std::uint64_t>{};
+        first ? std::vector<std::uint64_t>{3, 9, 10} : std::vector<std::uint64_t>{};
     for (std::uint64_t leaf : leaves) {
         if (leaf < from_leaf) continue;
-        if (answer["events"].size() == limit) {
-            answer["next"] = std::to_string(answer["events"].back()["leaf_index"].get<std::uint64_t>() + 1);
+        if (page.events.size() == limit) {
+            page.next_leaf = page.events.back().leaf_index + 1;
             break;
         }
-        answer["events"].push_back({{"id", event_hex}, {"height", 7}, {"leaf_index", leaf}});
+        page.events.push_back(stored_event(7, leaf));
     }
-    return answer;
+    return page;
 }
 
-Result<Json> FakeService::case_items(std::string_view case_id, std::string_view after_item,
-                                     std::size_t limit) {
+Result<ledger::CasePage> FakeService::case_items(std::string_view case_id, std::string_view after_item,
+                                                 std::size_t limit) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (case_id != "CASE-1" && case_id != "CASE-2") return make_error(ErrorCode::not_found, "no such case");
     const std::vector<std::string> items = case_id == "CASE-1"
                                                ? std::vector<std::string>{"ITEM-1", "ITEM-5", "ITEM-10"}
                                                : std::vector<std::string>{"ITEM-2"};
-    Json answer{{"case", case_id}, {"items", Json::array()}};
+    ledger::CasePage page{.case_id = std::string(case_id)};
     bool past = after_item.empty();
     for (const auto& item : items) {
         if (!past) {
             past = item == after_item;
             continue;
         }
-        if (answer["items"].size() == limit) {
-            answer["next"] = answer["items"].back()["item"];
+        if (page.items.size() == limit) {
+            page.next_after = page.items.back().item;
             break;
         }
-        answer["items"].push_back({{"item", item}, {"custodian", "NL-POL"}, {"state", "in_custody"}});
+        page.items.push_back(ledger::CaseItem{
+            item, ledger::ItemState{.item = item, .case_id = std::string(case_id), .custodian = "NL-POL"}});
     }
-    return answer;
+    return page;
 }
 
-Result<Json> FakeService::block_by_height(ledger::Height height) {
+Result<ledger::BlockView> FakeService::block_by_height(ledger::Height height) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (height.value != 3) return make_error(ErrorCode::not_found, "no such block");
-    return Json{{"header", {{"height", 3}}}};
+    ledger::BlockView block;
+    block.header.height = ledger::Height{3};
+    return block;
 }
 
 Result<CheckpointView> FakeService::latest_checkpoint() {
@@ -149,21 +171,21 @@ Result<Json> FakeService::item_state_proof(std::string_view item_id, std::uint64
     return Json{{"type", "custos.state_proof.v2"}, {"item", item_id}, {"from_size", from_size}};
 }
 
-Result<Json> FakeService::inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) {
+Result<ledger::EventInclusionProof> FakeService::inclusion_proof(const ledger::EventId& id,
+                                                                 std::optional<std::uint64_t> size) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (ledger::event_id_hex(id) != event_hex) return make_error(ErrorCode::not_found, "no such event");
     if (size && (*size <= 8 || *size > 9))
         return make_error(ErrorCode::invalid_argument, "size: out of the log");
-    return Json{
-        {"id", event_hex}, {"leaf_index", 8}, {"tree_size", size.value_or(9)}, {"hashes", Json::array()}};
+    return ledger::EventInclusionProof{id, 8, size.value_or(9), {}};
 }
 
-Result<Json> FakeService::consistency_proof(std::uint64_t from, std::uint64_t to) {
+Result<ledger::LogConsistencyProof> FakeService::consistency_proof(std::uint64_t from, std::uint64_t to) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     if (to > 9) return make_error(ErrorCode::invalid_argument, "to: beyond the log size 9");
-    return Json{{"from", from}, {"to", to}, {"hashes", Json::array()}};
+    return ledger::LogConsistencyProof{from, to, {}};
 }
 
 Result<std::optional<ledger::Officer>> FakeService::officer(const crypto::PublicKey& key) {
@@ -188,19 +210,19 @@ Result<std::optional<ledger::OfficerRecord>> FakeService::officer_record(const c
 }
 
 // DE-BKA's inbox holds offers of OFFER-1..OFFER-3 (CASE-1, from NL-POL); no other agency has any.
-Result<Json> FakeService::pending_offers(std::string_view agency, std::string_view after_item,
-                                         std::size_t limit) {
+Result<std::vector<ledger::InboxOffer>> FakeService::pending_offers(std::string_view agency,
+                                                                    std::string_view after_item,
+                                                                    std::size_t limit) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
-    Json offers = Json::array();
+    std::vector<ledger::InboxOffer> offers;
     if (agency != "DE-BKA") return offers;
     for (const std::string item : {"OFFER-1", "OFFER-2", "OFFER-3"}) {
         if (!after_item.empty() && item <= after_item) continue;
-        if (offers.size() == limit + 1) break;
-        offers.push_back({{"item", item},
-                          {"case", "CASE-1"},
-                          {"custodian", "NL-POL"},
-                          {"offer", {{"id", event_hex}, {"height", 7}, {"leaf_index", 8}}}});
+        if (offers.size() == limit) break;
+        offers.push_back(ledger::InboxOffer{
+            item, ledger::ItemState{.item = item, .case_id = "CASE-1", .custodian = "NL-POL"},
+            stored_event(7, 8)});
     }
     return offers;
 }
@@ -227,7 +249,7 @@ Result<std::vector<std::string>> FakeService::agency_cases(std::string_view agen
 // The committed events a search sees: SHA-256("content") is recorded by leaves 3 (ITEM-1,
 // CASE-1), 5 (ITEM-2, CASE-2) and 9 (ITEM-1), no digest by leaf 10 (ITEM-1); nl.custodian signed
 // 3 and 9, de.custodian 5, nl.prosecutor 10; they were committed on 1, 2, 3 and 4 February 2026.
-Result<Json> FakeService::search_events(const ledger::EventSearch& search) {
+Result<std::vector<ledger::SearchHit>> FakeService::search_events(const ledger::EventSearch& search) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     struct Recorded {
@@ -248,7 +270,7 @@ Result<Json> FakeService::search_events(const ledger::EventSearch& search) {
             padded.push_back({100 + i, "ITEM-2", "CASE-2", "de.custodian", "2026-02-05T10:00:00.000Z", true});
         entries = &padded;
     }
-    Json events = Json::array();
+    std::vector<ledger::SearchHit> events;
     for (const auto& entry : *entries) {
         const TestOfficer& signer = officer_named(entry.signer);
         const ledger::TimeMs at = ledger::parse_time(entry.ledger_time).value();
@@ -257,16 +279,12 @@ Result<Json> FakeService::search_events(const ledger::EventSearch& search) {
         if (search.signer && *search.signer != signer.key.public_key()) continue;
         if (search.from_time && at < *search.from_time) continue;
         if (search.to_time && !(at < *search.to_time)) continue;
-        events.push_back({{"leaf_index", entry.leaf},
-                          {"id", event_hex},
-                          {"height", 7},
-                          {"ledger_time", entry.ledger_time},
-                          {"item", entry.item},
-                          {"case", entry.case_id},
-                          {"kind", "verify"},
-                          {"agency", signer.record.agency},
-                          {"signer", signer.key_id()},
-                          {"time", "2026-02-01T10:00:00.000Z"}});
+        ledger::Event event{.item = entry.item, .case_id = entry.case_id, .agency = signer.record.agency};
+        event.kind = ledger::EventKind::verify;
+        event.time = ledger::parse_time("2026-02-01T10:00:00.000Z").value();
+        auto stored = stored_event(7, entry.leaf, std::move(event));
+        stored.envelope.signer = signer.key.public_key();
+        events.push_back(ledger::SearchHit{std::move(stored), at});
     }
     return events;
 }
@@ -274,15 +292,11 @@ Result<Json> FakeService::search_events(const ledger::EventSearch& search) {
 void FakeService::commit_event(const std::string& case_id, const std::string& agency, std::size_t padding) {
     std::lock_guard lock(mutex_);
     const std::uint64_t leaf = log_.size();
-    Json event{{"case", case_id},
-               {"agency", agency},
-               {"item", case_id == "CASE-1" ? "ITEM-1" : "ITEM-2"},
-               {"kind", "verify"},
-               {"description", std::string(padding, 'x')}};
-    log_.push_back({{"id", event_hex},
-                    {"height", 8 + leaf},
-                    {"leaf_index", leaf},
-                    {"envelope", {{"event", event}, {"signer", "key"}, {"sig", "sig"}}}});
+    ledger::Event event{
+        .item = case_id == "CASE-1" ? "ITEM-1" : "ITEM-2", .case_id = case_id, .agency = agency};
+    event.kind = ledger::EventKind::verify;
+    event.description = std::string(padding, 'x');
+    log_.push_back(stored_event(8 + leaf, leaf, std::move(event)));
 }
 
 Result<ledger::Height> FakeService::committed_height() {
@@ -297,11 +311,12 @@ Result<std::uint64_t> FakeService::first_leaf_of(ledger::Height height) {
     return height.value <= 8 ? 0 : height.value - 8;
 }
 
-Result<Json> FakeService::committed_events(std::uint64_t from_leaf, std::size_t limit) {
+Result<std::vector<ledger::StoredEvent>> FakeService::committed_events(std::uint64_t from_leaf,
+                                                                       std::size_t limit) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     std::lock_guard lock(mutex_);
-    Json events = Json::array();
+    std::vector<ledger::StoredEvent> events;
     for (std::uint64_t leaf = from_leaf; leaf < log_.size() && events.size() < limit; ++leaf)
         events.push_back(log_[leaf]);
     return events;
@@ -357,32 +372,29 @@ std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> FakeService::recorded
     return reads_recorded_;
 }
 
-Result<Json> FakeService::item_reads(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) {
+Result<ledger::ItemReads> FakeService::item_reads(std::string_view item_id, std::uint64_t from_leaf,
+                                                  std::size_t limit) {
     ++reads;
     if (reads_unavailable) return make_error(ErrorCode::unavailable, "node is busy");
     auto case_id = item_case(item_id);
     if (!case_id) return tl::unexpected(case_id.error());
     std::lock_guard lock(mutex_);
-    Json reads_json = Json::array();
+    ledger::ItemReads out{.item = std::string(item_id),
+                          .state = ledger::ItemState{.item = std::string(item_id),
+                                                     .case_id = *case_id,
+                                                     .custodian = item_id == "ITEM-1" ? "NL-POL" : "DE-BKA"}};
     for (std::size_t i = 0; i < reads_recorded_.size(); ++i) {
         const auto& [read, received] = reads_recorded_[i];
-        if (read.subject != item_id || i < from_leaf || reads_json.size() == limit) continue;
-        reads_json.push_back({{"leaf_index", i},
-                              {"id", event_hex},
-                              {"height", 7},
-                              {"time", ledger::format_time(received)},
-                              {"action", ledger::read_action_name(read.action)},
-                              {"subject", read.subject},
-                              {"outcome", ledger::read_outcome_name(read.outcome)},
-                              {"status", read.status},
-                              {"node", "validator-1"},
-                              {"agency", "NL-POL"},
-                              {"officer", ledger::key_id(read.officer)}});
+        if (read.subject != item_id || i < from_leaf || out.reads.size() == limit) continue;
+        ledger::Event event;
+        event.kind = ledger::EventKind::read;
+        event.agency = "NL-POL";
+        event.time = received;
+        event.read = read;
+        event.read->node = "validator-1";
+        out.reads.push_back(stored_event(7, i, std::move(event)));
     }
-    return Json{{"item", std::string(item_id)},
-                {"case", *case_id},
-                {"custodian", item_id == "ITEM-1" ? "NL-POL" : "DE-BKA"},
-                {"reads", std::move(reads_json)}};
+    return out;
 }
 
 NodeStatus FakeService::status() {

@@ -60,29 +60,33 @@ public:
     FakeService();
 
     std::vector<Result<ledger::EventId>> submit_envelopes(std::vector<ledger::Envelope> envelopes) override;
-    Result<Json> event_by_id(const ledger::EventId& id) override;
-    Result<Json> item_trail(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) override;
-    Result<Json> case_items(std::string_view case_id, std::string_view after_item,
-                            std::size_t limit) override;
-    Result<Json> block_by_height(ledger::Height height) override;
+    Result<FoundEvent> event_by_id(const ledger::EventId& id) override;
+    Result<ledger::TrailPage> item_trail(std::string_view item_id, std::uint64_t from_leaf,
+                                         std::size_t limit) override;
+    Result<ledger::CasePage> case_items(std::string_view case_id, std::string_view after_item,
+                                        std::size_t limit) override;
+    Result<ledger::BlockView> block_by_height(ledger::Height height) override;
     Result<CheckpointView> latest_checkpoint() override;
     Result<CheckpointView> checkpoint_at(ledger::Height height) override;
     Result<Json> item_bundle(std::string_view item_id, ledger::ReadRecord read,
                              ledger::TimeMs received) override;
     Result<Json> item_state_proof(std::string_view item_id, std::uint64_t from_size) override;
-    Result<Json> inclusion_proof(const ledger::EventId& id, std::optional<std::uint64_t> size) override;
-    Result<Json> consistency_proof(std::uint64_t from, std::uint64_t to) override;
+    Result<ledger::EventInclusionProof> inclusion_proof(const ledger::EventId& id,
+                                                        std::optional<std::uint64_t> size) override;
+    Result<ledger::LogConsistencyProof> consistency_proof(std::uint64_t from, std::uint64_t to) override;
     Result<std::optional<ledger::Officer>> officer(const crypto::PublicKey& key) override;
     Result<std::optional<ledger::OfficerRecord>> officer_record(const crypto::PublicKey& key) override;
     std::string chain_id() override { return "custos-test"; }
     Result<std::vector<std::string>> agency_cases(std::string_view agency, std::string_view after_case,
                                                   std::size_t limit) override;
-    Result<Json> pending_offers(std::string_view agency, std::string_view after_item,
-                                std::size_t limit) override;
-    Result<Json> search_events(const ledger::EventSearch& search) override;
+    Result<std::vector<ledger::InboxOffer>> pending_offers(std::string_view agency,
+                                                           std::string_view after_item,
+                                                           std::size_t limit) override;
+    Result<std::vector<ledger::SearchHit>> search_events(const ledger::EventSearch& search) override;
     Result<ledger::Height> committed_height() override;
     Result<std::uint64_t> first_leaf_of(ledger::Height height) override;
-    Result<Json> committed_events(std::uint64_t from_leaf, std::size_t limit) override;
+    Result<std::vector<ledger::StoredEvent>> committed_events(std::uint64_t from_leaf,
+                                                              std::size_t limit) override;
     Result<std::set<std::string>> case_participants(std::string_view case_id) override;
     Result<std::string> item_case(std::string_view item_id) override;
     // As a validator: keeps each read record (see recorded_reads()) and answers that
@@ -96,7 +100,8 @@ public:
     enum class Relay { recorded, refused, silent };
     void relay_read(ledger::ReadRecord read, ledger::TimeMs received, ReadRecorded done);
     std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> relayed_reads();
-    Result<Json> item_reads(std::string_view item_id, std::uint64_t from_leaf, std::size_t limit) override;
+    Result<ledger::ItemReads> item_reads(std::string_view item_id, std::uint64_t from_leaf,
+                                         std::size_t limit) override;
     NodeStatus status() override;
     std::string metrics_text() override { return "custos_height 7\n"; }
     bool healthy() override { return is_healthy.load(); }
@@ -134,7 +139,8 @@ public:
     std::atomic<bool> read_share_full{false};  // As a validator: its pool refuses read records.
     std::atomic<Relay> relay{Relay::recorded};
     std::atomic<bool> committed{false};
-    Json read_record = Json{{"action", "trail"}, {"subject", "ITEM-2"}};  // read_event_hex's `read`
+    ledger::ReadRecord read_record{.action = ledger::ReadAction::trail,
+                                   .subject = "ITEM-2"};  // read_event_hex's
     // Extra CASE-2 events that match every search (de.custodian's, at leaves 100.., ledger time
     // 2026-02-05), for the search's scan bound.
     std::uint64_t search_padding = 0;
@@ -152,7 +158,7 @@ private:
     std::map<std::string, std::unique_ptr<TestOfficer>> officers_;
     std::set<crypto::PublicKey> revoked_;
     std::vector<std::pair<ledger::ReadRecord, ledger::TimeMs>> reads_recorded_;
-    std::vector<Json> log_;  // The stream's committed events, by leaf.
+    std::vector<ledger::StoredEvent> log_;  // The stream's committed events, by leaf.
 };
 
 // A valid envelope of an event of `agency` registering `item` of CASE-1, signed by `key`

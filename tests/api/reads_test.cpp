@@ -224,8 +224,9 @@ TEST_CASE("reads: one read record (GET /v1/events/{id}) shows to whom the item's
         }
     }
     SUBCASE("a read of a case or a search: auditors only") {
-        for (const Json& read : {Json{{"action", "case"}, {"subject", "CASE-1"}},
-                                 Json{{"action", "search"}, {"subject", std::string(64, '0')}}}) {
+        for (const ledger::ReadRecord& read :
+             {ledger::ReadRecord{.action = ledger::ReadAction::case_items, .subject = "CASE-1"},
+              ledger::ReadRecord{.action = ledger::ReadAction::search, .subject = std::string(64, '0')}}) {
             fixture.service.read_record = read;
             CHECK(fixture.signed_request("auditor", "GET", path).status == 200);
             for (const std::string officer : {"nl.custodian", "nl.prosecutor", "de.custodian"}) {
@@ -237,7 +238,8 @@ TEST_CASE("reads: one read record (GET /v1/events/{id}) shows to whom the item's
         }
     }
     SUBCASE("a read of an item the ledger does not hold: auditors only") {
-        fixture.service.read_record = Json{{"action", "bundle"}, {"subject", "NO-SUCH"}};
+        fixture.service.read_record =
+            ledger::ReadRecord{.action = ledger::ReadAction::bundle, .subject = "NO-SUCH"};
         CHECK(fixture.signed_request("auditor", "GET", path).status == 200);
         CHECK(fixture.signed_request("nl.custodian", "GET", path).status == 403);
     }
