@@ -79,6 +79,11 @@ inline constexpr std::size_t overflow_events_max = 10'000;
 // peer's status still says it has not committed that height.
 inline constexpr std::int64_t laggard_answer_delay_ms = 300;
 inline constexpr std::chrono::seconds call_timeout{10};
+// A validator whose pool refuses its read records (each read answered 503) logs the first such
+// refusal and then one in this many at warn (with the running count), the others at debug: a
+// read flood at a full read share must not become a log flood. custos_reads_dropped_total counts
+// them all.
+inline constexpr std::uint64_t read_drop_warn_every = 1000;
 
 // Called once a read is recorded by a validator (its name: this node's own, or the validator
 // that recorded an observer's read) or when none did (the pool's refusal, unavailable,

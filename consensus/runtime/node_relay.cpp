@@ -54,11 +54,12 @@ void NodeImpl::record_read(ledger::ReadRecord read, ledger::TimeMs received, Rea
     // Not a validator of the latest adopted set (an observer): a validator that lists it records it.
     if (envelope && !*envelope) return relay_read(std::move(read), received, std::move(done));
     auto not_recorded = [&](const Error& error) {
-        ++counters.reads_dropped;
-        log_line(LogLevel::warn, "read_not_recorded")
+        const bool warn = counters.reads_dropped++ % read_drop_warn_every == 0;
+        log_line(warn ? LogLevel::warn : LogLevel::debug, "read_not_recorded")
             .field("action", ledger::read_action_name(read.action))
             .field("subject", read.subject)
-            .field("reason", error.message);
+            .field("reason", error.message)
+            .field("dropped_total", counters.reads_dropped);
         done(tl::unexpected(error));
     };
     if (!envelope) return not_recorded(envelope.error());
