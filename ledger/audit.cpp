@@ -60,7 +60,8 @@ bool is_canonical_envelope(std::string_view stored, std::string_view event_bytes
            take(crypto::hex_encode(envelope.signer.view())) && stored == "\"}";
 }
 
-class Auditor {
+// The block replay; its violations go to the AuditRecorder it is (the first one stops it).
+class Auditor : private AuditRecorder {
 public:
     Auditor(const store::Db& db, store::Db& scratch, const AuditOptions& options, Genesis genesis,
             Hash32 hash)
@@ -82,6 +83,8 @@ public:
     [[nodiscard]] Result<AuditReport> run();
 
 private:
+    // Every block, then the final checks and the expected checkpoints, until the first violation.
+    [[nodiscard]] Status replay();
     // The genesis state map, in the scratch store.
     [[nodiscard]] Status start_state_map();
     // Writes the block's scratch batch; then what it wrote is read from the scratch store.
@@ -96,20 +99,6 @@ private:
         CUSTOS_ASSERT(tree.has_value(), "an empty merkle tree always opens");
         return std::move(*tree);
     }
-
-    // Records the first violation; callers stop as soon as one is recorded.
-    void violate(AuditViolation violation) {
-        if (!report_.violation) report_.violation = std::move(violation);
-    }
-    void violate_block(Height height, std::string_view rule, std::string expected, std::string found,
-                       std::string message) {
-        violate(AuditViolation{.height = height,
-                               .rule = std::string(rule),
-                               .expected = std::move(expected),
-                               .found = std::move(found),
-                               .message = std::move(message)});
-    }
-    [[nodiscard]] bool failed() const { return report_.violation.has_value(); }
 
     void read_totals();
     [[nodiscard]] Status audit_block(Height height, const std::string& header_text);
@@ -195,6 +184,13 @@ Status Auditor::commit_block() {
 }
 
 Result<AuditReport> Auditor::run() {
+    auto replayed = replay();
+    if (!replayed) return tl::unexpected(replayed.error());
+    report_.violation = take_violation();
+    return report_;
+}
+
+Status Auditor::replay() {
     auto started = start_state_map();
     if (!started) return tl::unexpected(started.error());
     if (options_.progress) read_totals();
@@ -204,7 +200,7 @@ Result<AuditReport> Auditor::run() {
         if (!text->has_value()) break;
         auto audited = audit_block(Height{height}, **text);
         if (!audited) return tl::unexpected(audited.error());
-        if (failed()) return report_;
+        if (failed()) return {};
         ++report_.blocks;
     }
     state_.flush_items(batch_);  // The item states still in the cache, for check_item_states.
@@ -212,7 +208,7 @@ Result<AuditReport> Auditor::run() {
     if (!flushed) return tl::unexpected(flushed.error());
     auto tail = check_tail();
     if (!tail) return tl::unexpected(tail.error());
-    if (failed()) return report_;
+    if (failed()) return {};
     auto final_state = check_final_state(FinalCheckInput{.db = db_,
                                                          .scratch = scratch_,
                                                          .state = state_,
@@ -221,11 +217,11 @@ Result<AuditReport> Auditor::run() {
     if (!final_state) return tl::unexpected(final_state.error());
     if (*final_state) {
         violate(std::move(**final_state));
-        return report_;
+        return {};
     }
     auto expected = check_expected_checkpoints();
     if (!expected) return tl::unexpected(expected.error());
-    return report_;
+    return {};
 }
 
 void Auditor::check_header(const BlockHeader& header, Height height) {
@@ -561,6 +557,19 @@ Result<std::pair<std::optional<Genesis>, AuditReport>> load_genesis(const store:
 }
 
 }  // namespace
+
+void AuditRecorder::violate(AuditViolation violation) {
+    if (!first_) first_ = std::move(violation);
+}
+
+void AuditRecorder::violate_block(Height height, std::string_view rule, std::string expected,
+                                  std::string found, std::string message) {
+    violate(AuditViolation{.height = height,
+                           .rule = std::string(rule),
+                           .expected = std::move(expected),
+                           .found = std::move(found),
+                           .message = std::move(message)});
+}
 
 Result<AuditReport> audit_store(const store::Db& db, const AuditOptions& options) {
     auto loaded = load_genesis(db, options);

@@ -20,6 +20,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -96,6 +98,25 @@ struct CheckpointMatch {
     BlockHash block_hash;
     std::uint64_t signed_power = 0;
     std::uint64_t total_power = 0;
+};
+
+// The first violation an audit finds. The block replay (audit.cpp) and the final checks
+// (audit_final.cpp) each record into one and stop as soon as it has failed(); a later violation is
+// dropped, so the report names the first.
+class AuditRecorder {
+public:
+    void violate(AuditViolation violation);
+    // A violation of an audit check (audit_check) found at `height`.
+    void violate_block(Height height, std::string_view rule, std::string expected, std::string found,
+                       std::string message);
+    [[nodiscard]] bool failed() const { return first_.has_value(); }
+    // The violation recorded, if any; the recorder is empty again.
+    [[nodiscard]] std::optional<AuditViolation> take_violation() {
+        return std::exchange(first_, std::nullopt);
+    }
+
+private:
+    std::optional<AuditViolation> first_;
 };
 
 struct AuditReport {

@@ -19,7 +19,7 @@ using store::Column;
 
 namespace {
 
-class FinalChecks {
+class FinalChecks : private AuditRecorder {
 public:
     explicit FinalChecks(const FinalCheckInput& input)
         : db_(input.db),
@@ -34,26 +34,12 @@ public:
                            &FinalChecks::check_indexes}) {
             auto checked = (this->*check)();
             if (!checked) return tl::unexpected(checked.error());
-            if (violation_) break;
+            if (failed()) break;
         }
-        return std::move(violation_);
+        return take_violation();
     }
 
 private:
-    // Records the first violation; callers stop as soon as one is recorded.
-    void violate(AuditViolation violation) {
-        if (!violation_) violation_ = std::move(violation);
-    }
-    void violate_block(Height height, std::string_view rule, std::string expected, std::string found,
-                       std::string message) {
-        violate(AuditViolation{.height = height,
-                               .rule = std::string(rule),
-                               .expected = std::move(expected),
-                               .found = std::move(found),
-                               .message = std::move(message)});
-    }
-    [[nodiscard]] bool failed() const { return violation_.has_value(); }
-
     [[nodiscard]] Status check_positions();
     [[nodiscard]] Status check_item_states();
     [[nodiscard]] Status check_officer_states();
@@ -65,7 +51,6 @@ private:
     const AuditState& state_;
     std::span<const ValidatorSetRecord> adopted_;
     Height last_;
-    std::optional<AuditViolation> violation_;
 };
 
 // The event-id index must hold exactly the replayed events, each at its height and leaf: the
