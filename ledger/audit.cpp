@@ -226,35 +226,15 @@ Status Auditor::replay() {
 
 void Auditor::check_header(const BlockHeader& header, Height height) {
     const std::string at = "block " + std::to_string(height.value) + ": ";
-    if (header.height != height) {
-        return violate_block(height, audit_check::block_height, std::to_string(height.value),
-                             std::to_string(header.height.value),
-                             at + "the block stored here names another height");
-    }
-    if (header.chain_id != genesis_.chain_id) {
-        return violate_block(height, audit_check::block_chain_id, genesis_.chain_id, header.chain_id,
-                             at + "chain id differs from the genesis");
-    }
-    const BlockHash expected_previous = previous_ ? previous_hash_ : BlockHash{};
-    if (header.previous != expected_previous) {
-        return violate_block(height, audit_check::block_previous, hex(expected_previous.hash),
-                             hex(header.previous.hash),
-                             at + "previous block hash does not link to the block before it");
-    }
-    const bool time_ok = previous_ ? header.time > previous_->time : header.time >= genesis_.genesis_time;
-    if (!time_ok) {
-        const TimeMs floor = previous_ ? previous_->time : genesis_.genesis_time;
-        return violate_block(height, audit_check::block_time,
-                             std::string(previous_ ? "after " : "at or after ") + format_time(floor),
-                             format_time(header.time), at + "block time goes backwards");
-    }
-    if (header.validators_hash != set_hash_at(height)) {
-        return violate_block(height, audit_check::block_validators, hex(set_hash_at(height)),
-                             hex(header.validators_hash), at + "validator-set hash is not the set in force");
-    }
-    if (set_at(height).find_name(header.proposer) == nullptr) {
-        return violate_block(height, audit_check::block_proposer, "a validator of the set in force",
-                             header.proposer, at + "proposer is not a validator");
+    // previous_ is the block stored at height - 1, so the expected height is the place read.
+    auto mismatch = check_header_links(header, HeaderLinks{.genesis = genesis_,
+                                                           .previous = previous_ ? &*previous_ : nullptr,
+                                                           .previous_hash = previous_hash_,
+                                                           .validators = set_at(height),
+                                                           .validators_hash = set_hash_at(height)});
+    if (mismatch) {
+        return violate_block(height, mismatch->check, std::move(mismatch->expected),
+                             std::move(mismatch->found), at + mismatch->message);
     }
     const std::uint64_t first = tree_.size();
     if (header.log_size < first || header.log_size - first > genesis_.params.block_events_max) {

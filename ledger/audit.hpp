@@ -26,6 +26,7 @@
 
 #include "common/result.hpp"
 #include "crypto/bytes.hpp"
+#include "ledger/block.hpp"
 #include "ledger/store_db.hpp"
 #include "ledger/types.hpp"
 
@@ -36,12 +37,12 @@ namespace audit_check {
 inline constexpr std::string_view genesis = "genesis";
 inline constexpr std::string_view block_missing = "block.missing";
 inline constexpr std::string_view block_format = "block.format";
-inline constexpr std::string_view block_height = "block.height";
-inline constexpr std::string_view block_chain_id = "block.chain_id";
-inline constexpr std::string_view block_previous = "block.previous";
-inline constexpr std::string_view block_time = "block.time";
-inline constexpr std::string_view block_validators = "block.validators_hash";
-inline constexpr std::string_view block_proposer = "block.proposer";
+inline constexpr std::string_view block_height = header_check::height;
+inline constexpr std::string_view block_chain_id = header_check::chain_id;
+inline constexpr std::string_view block_previous = header_check::previous;
+inline constexpr std::string_view block_time = header_check::time;
+inline constexpr std::string_view block_validators = header_check::validators;
+inline constexpr std::string_view block_proposer = header_check::proposer;
 inline constexpr std::string_view block_events_max = "block.events_max";
 inline constexpr std::string_view block_log_size = "block.log_size";
 inline constexpr std::string_view block_events_hash = "block.events_hash";

@@ -177,6 +177,41 @@ struct BlockEffects {
 // the envelopes through log_root).
 [[nodiscard]] std::string canonical_block(const BlockHeader& header, const BlockEffects& effects);
 
+// The names of the checks a block header can fail against the ledger before it, shared by
+// apply_block() and the audit replay (whose violations name them in `rule`).
+namespace header_check {
+inline constexpr std::string_view height = "block.height";
+inline constexpr std::string_view chain_id = "block.chain_id";
+inline constexpr std::string_view previous = "block.previous";
+inline constexpr std::string_view time = "block.time";
+inline constexpr std::string_view validators = "block.validators_hash";
+inline constexpr std::string_view proposer = "block.proposer";
+}  // namespace header_check
+
+// What a header must agree with: the genesis, the block before it and the validator set in force.
+struct HeaderLinks {
+    const Genesis& genesis;
+    const BlockHeader* previous = nullptr;  // nullptr for height 1.
+    BlockHash previous_hash;                // block_hash(*previous); all zeros for height 1.
+    const ValidatorSet& validators;         // The set in force at the header's height.
+    Hash32 validators_hash;                 // validators.hash(), which the caller may keep.
+};
+
+// The first header check that fails: its name, what the ledger expected, what the header holds,
+// and why in words (without the height).
+struct HeaderMismatch {
+    std::string_view check;
+    std::string expected;
+    std::string found;
+    std::string message;
+};
+
+// Height (the previous one's plus one, or 1), chain id, previous block hash, time (in range,
+// strictly after the previous block's; at height 1 not before the genesis time),
+// validators_hash and the proposer's place in the set, in that order: nullopt when all hold.
+[[nodiscard]] std::optional<HeaderMismatch> check_header_links(const BlockHeader& header,
+                                                               const HeaderLinks& links);
+
 struct ApplyContext {
     const Genesis& genesis;
     const ValidatorSet& validators;         // The set in force at this height.

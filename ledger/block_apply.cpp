@@ -82,35 +82,16 @@ tl::unexpected<Error> bad_block(const BlockHeader& header, ErrorCode code, const
 // Everything about the header that does not need the events' effects.
 Status check_header(const Block& block, const ApplyContext& context) {
     const BlockHeader& header = block.header;
-    const auto mismatch = ErrorCode::verification_failed;
-    if (header.chain_id != context.genesis.chain_id) {
-        return bad_block(header, mismatch,
-                         "chain_id '" + header.chain_id + "' is not '" + context.genesis.chain_id + "'");
-    }
-    const BlockHeader* previous = context.previous;
-    const std::uint64_t expected_height = previous ? previous->height.value + 1 : 1;
-    if (header.height.value != expected_height) {
-        return bad_block(header, mismatch, "height expected " + std::to_string(expected_height));
-    }
-    const BlockHash expected_previous = previous ? block_hash(*previous) : BlockHash{};
-    if (header.previous != expected_previous) {
-        return bad_block(header, mismatch,
-                         "previous expected " + block_hash_hex(expected_previous) + ", found " +
-                             block_hash_hex(header.previous));
-    }
-    if (header.time.value < 0 || header.time.value > time_ms_max)
-        return bad_block(header, mismatch, "time out of range");
-    if (previous ? !(previous->time < header.time) : header.time < context.genesis.genesis_time) {
-        return bad_block(
-            header, mismatch,
-            "time " + format_time(header.time) +
-                (previous ? " is not after the previous block's" : " is before the genesis time"));
-    }
-    if (header.validators_hash != context.validators.hash()) {
-        return bad_block(header, mismatch, "validators_hash is not the hash of the validator set in force");
-    }
-    if (context.validators.find_name(header.proposer) == nullptr) {
-        return bad_block(header, mismatch, "proposer '" + header.proposer + "' is not a validator");
+    const auto mismatch = check_header_links(
+        header, HeaderLinks{.genesis = context.genesis,
+                            .previous = context.previous,
+                            .previous_hash = context.previous ? block_hash(*context.previous) : BlockHash{},
+                            .validators = context.validators,
+                            .validators_hash = context.validators.hash()});
+    if (mismatch) {
+        return bad_block(header, ErrorCode::verification_failed,
+                         mismatch->message + " (" + std::string(mismatch->check) + "): expected " +
+                             mismatch->expected + ", found " + mismatch->found);
     }
     if (block.events.size() > context.genesis.params.block_events_max) {
         return bad_block(header, ErrorCode::invalid_argument,
@@ -131,6 +112,46 @@ tl::unexpected<Error> bad_event(const BlockHeader& header, std::size_t index, co
 }
 
 }  // namespace
+
+std::optional<HeaderMismatch> check_header_links(const BlockHeader& header, const HeaderLinks& links) {
+    const BlockHeader* previous = links.previous;
+    const std::uint64_t expected_height = previous ? previous->height.value + 1 : 1;
+    if (header.height.value != expected_height) {
+        return HeaderMismatch{header_check::height, std::to_string(expected_height),
+                              std::to_string(header.height.value), "the block names another height"};
+    }
+    if (header.chain_id != links.genesis.chain_id) {
+        return HeaderMismatch{header_check::chain_id, links.genesis.chain_id, header.chain_id,
+                              "chain id differs from the genesis"};
+    }
+    if (header.previous != links.previous_hash) {
+        return HeaderMismatch{header_check::previous, block_hash_hex(links.previous_hash),
+                              block_hash_hex(header.previous),
+                              "previous block hash does not link to the block before it"};
+    }
+    if (header.time.value < 0 || header.time.value > time_ms_max) {
+        return HeaderMismatch{header_check::time, "a time from 1970 to 9999",
+                              std::to_string(header.time.value), "block time out of range"};
+    }
+    const TimeMs floor = previous ? previous->time : links.genesis.genesis_time;
+    if (previous ? !(floor < header.time) : header.time < floor) {
+        return HeaderMismatch{header_check::time,
+                              std::string(previous ? "after " : "at or after ") + format_time(floor),
+                              format_time(header.time),
+                              previous ? "block time is not after the previous block's"
+                                       : "block time is before the genesis time"};
+    }
+    if (header.validators_hash != links.validators_hash) {
+        return HeaderMismatch{header_check::validators, crypto::hex(links.validators_hash),
+                              crypto::hex(header.validators_hash),
+                              "validator-set hash is not the set in force"};
+    }
+    if (links.validators.find_name(header.proposer) == nullptr) {
+        return HeaderMismatch{header_check::proposer, "a validator of the set in force", header.proposer,
+                              "proposer is not a validator"};
+    }
+    return std::nullopt;
+}
 
 Result<BlockEffects> apply_block(const StateView& state, const Block& block, const ApplyContext& context) {
     // One canonicalization per event gives its id, signed bytes and leaf data.
