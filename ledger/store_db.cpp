@@ -183,6 +183,13 @@ struct Db::Impl {
 
 Db::Db(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
+std::uint64_t Db::memtable_entries(Column column) const {
+    std::uint64_t value = 0;
+    (void)impl_->db->GetIntProperty(impl_->handle(column), rocksdb::DB::Properties::kNumEntriesActiveMemTable,
+                                    &value);
+    return value;
+}
+
 DbMemory Db::memory() const {
     DbMemory memory;
     memory.block_cache = impl_->cache->GetUsage();
@@ -418,7 +425,9 @@ Cursor Db::cursor(Column column) const {
 
 Status Db::write(Batch batch, bool sync) {
     // Applied in (column, key) order: the memtable's skip list inserts a sorted run far faster
-    // than scattered keys. The sort is stable, so a key written twice keeps its last value.
+    // than scattered keys. The sort is stable, so of a key written more than once only the last
+    // write is applied: the others would each be one more memtable entry (a block writes the
+    // same `case/` index key for each of its events of one case; docs/OPERATIONS.md).
     std::vector<const Batch::Op*> sorted;
     sorted.reserve(batch.ops().size());
     for (const auto& op : batch.ops())
@@ -427,8 +436,10 @@ Status Db::write(Batch batch, bool sync) {
         return a->column != b->column ? a->column < b->column : a->key < b->key;
     });
     rocksdb::WriteBatch write_batch;
-    for (const auto* op_pointer : sorted) {
-        const auto& op = *op_pointer;
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+        const auto& op = *sorted[i];
+        if (i + 1 < sorted.size() && sorted[i + 1]->column == op.column && sorted[i + 1]->key == op.key)
+            continue;  // A later write of the same key replaces this one.
         auto status = op.remove ? write_batch.Delete(impl_->handle(op.column), slice(op.key))
                                 : write_batch.Put(impl_->handle(op.column), slice(op.key), slice(op.value));
         if (!status.ok()) return tl::unexpected(to_error(status, "build batch"));

@@ -144,10 +144,13 @@ public:
     [[nodiscard]] Cursor cursor(Column column) const;
 
     // Applies every write of `batch` atomically. With sync, the write-ahead log is synced before
-    // returning, so the batch survives a crash of the process or the machine.
+    // returning, so the batch survives a crash of the process or the machine. Of a key the batch
+    // writes (puts or removes) more than once, only its last write is applied.
     [[nodiscard]] Status write(Batch batch, bool sync);
 
     [[nodiscard]] DbMemory memory() const;
+    // Entries in the family's active memtable (every write of a key is one until a flush).
+    [[nodiscard]] std::uint64_t memtable_entries(Column column) const;
 
     // Reads every table file whole and checks each block's checksum (RocksDB's VerifyChecksum):
     // damage in a family no read touches is found too. corruption names the file.

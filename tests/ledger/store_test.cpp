@@ -601,3 +601,26 @@ TEST_CASE("store: index and filter blocks are charged to the bounded block cache
     CHECK(memory.block_cache > 0);                       // The lookups went through the cache.
     CHECK(memory.block_cache <= std::size_t{32} << 20);  // The cache's bound.
 }
+
+TEST_CASE("store: of a key a batch writes more than once only the last write is applied") {
+    TempDir dir;
+    auto db = store::Db::open(dir.store(), store::DbOptions{.create_if_missing = true});
+    REQUIRE(db.has_value());
+    store::Batch batch;
+    for (int i = 0; i < 5; ++i)
+        batch.put(store::Column::meta, "case/A", std::to_string(i));  // Each event of a case does.
+    batch.put(store::Column::meta, "gone", "x");
+    batch.remove(store::Column::meta, "gone");
+    batch.remove(store::Column::meta, "back");
+    batch.put(store::Column::meta, "back", "y");
+    batch.put(store::Column::items, "case/A", "other family");
+    REQUIRE(db->write(std::move(batch), true).has_value());
+    CHECK(db->get(store::Column::meta, "case/A").value() == std::optional<std::string>("4"));
+    CHECK_FALSE(db->get(store::Column::meta, "gone").value().has_value());
+    CHECK(db->get(store::Column::meta, "back").value() == std::optional<std::string>("y"));
+    CHECK(db->get(store::Column::items, "case/A").value() == std::optional<std::string>("other family"));
+    // One memtable entry per distinct key: 9 writes to meta were 3 keys (RocksDB alone makes
+    // an entry of every write).
+    CHECK(db->memtable_entries(store::Column::meta) == 3);
+    CHECK(db->memtable_entries(store::Column::items) == 1);
+}
