@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -39,8 +40,10 @@ struct PreparedEvent {
     bool signature_ok = false;  // R2: the signature verifies over event_bytes
 };
 
-// Every record is prepared the same way on any thread: a pure function of its bytes.
-void prepare_event(PreparedEvent& event);
+// Every record is prepared the same way on any thread, in batches: a pure function of its bytes.
+// The signatures of a batch are checked together (crypto::verify_many: one field inversion for
+// the batch, each verdict exactly crypto::verify's).
+void prepare_events(std::span<PreparedEvent> events);
 
 // Worker threads for `requested` (0: all cores), at least 1.
 [[nodiscard]] unsigned worker_threads(unsigned requested);
