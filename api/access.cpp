@@ -54,11 +54,6 @@ std::optional<ApiResponse> require_case_access(NodeService& service, const ledge
     return forbidden("case", "agency " + officer.agency + " takes no part in case " + case_id);
 }
 
-void add_case_participants(const ledger::Event& event, std::set<std::string>& agencies) {
-    for (auto& agency : ledger::case_participants(event))
-        agencies.insert(std::move(agency));
-}
-
 std::optional<ApiResponse> require_submit(const ledger::Officer& officer, const ledger::Envelope& envelope) {
     // The roles rule R6 gives the event's kind (ledger::roles_for, docs/CUSTODY_RULES.md), so the
     // front end admits exactly what the rule engine would: a prosecutor's access, an admin's

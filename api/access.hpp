@@ -15,7 +15,6 @@
 
 #include <initializer_list>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 
@@ -40,10 +39,6 @@ namespace custos::api {
                                                              std::initializer_list<ledger::Role> roles,
                                                              const std::string& case_id,
                                                              std::string_view own_event_agency = {});
-
-// Adds the agencies one committed event of a case's item makes part of the case
-// (ledger::case_participants). NodeService implementations fold this over the case's trails.
-void add_case_participants(const ledger::Event& event, std::set<std::string>& agencies);
 
 // POST /v1/events and each entry of POST /v1/batches: the officer holds a role rule R6 gives the
 // event's kind (ledger::roles_for) and belongs to the event's acting agency.

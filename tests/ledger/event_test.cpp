@@ -2,6 +2,8 @@
 // exact JSON an independent verifier would see.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
@@ -212,4 +214,38 @@ TEST_CASE("event: text fields are 1..N bytes (FORMAT.md 5.1): an empty text is r
     CHECK(event_from_json(json).has_value());
     json["location"] = std::string(1025, 'x');
     CHECK_FALSE(event_from_json(json).has_value());
+}
+
+TEST_CASE("event: case participants: who registered, held, was offered or granted an item") {
+    auto event = [](EventKind kind, std::string agency) {
+        Event out;
+        out.kind = kind;
+        out.case_id = "CASE-1";
+        out.agency = std::move(agency);
+        return out;
+    };
+    std::set<std::string> agencies;
+    auto add_case_participants = [](const Event& of, std::set<std::string>& into) {
+        for (auto& agency : case_participants(of))
+            into.insert(std::move(agency));
+    };
+    add_case_participants(event(EventKind::register_item, "NL-POL"), agencies);
+    CHECK(agencies == std::set<std::string>{"NL-POL"});
+    auto offer = event(EventKind::transfer_offer, "NL-POL");
+    offer.recipient = "DE-BKA";
+    add_case_participants(offer, agencies);
+    CHECK(agencies == std::set<std::string>{"DE-BKA", "NL-POL"});
+    auto grant = event(EventKind::grant, "DE-BKA");
+    grant.grantee = "BE-FGP";
+    add_case_participants(grant, agencies);
+    auto revoke = event(EventKind::revoke, "DE-BKA");
+    revoke.grantee = "FR-PN";  // A revoke names a grantee but grants nothing.
+    add_case_participants(revoke, agencies);
+    add_case_participants(event(EventKind::access, "DE-BKA"), agencies);
+    CHECK(agencies == std::set<std::string>{"BE-FGP", "DE-BKA", "NL-POL"});
+    // A governance event names no case: it makes no agency part of one.
+    auto governance = event(EventKind::officer_add, "FR-PN");
+    governance.case_id.clear();
+    add_case_participants(governance, agencies);
+    CHECK(agencies == std::set<std::string>{"BE-FGP", "DE-BKA", "NL-POL"});
 }
