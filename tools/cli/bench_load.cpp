@@ -34,12 +34,16 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::uint64_t presigned_per_node_max = 80000;
 // Lifetime of signatures made while sending: short, so the nodes' replay caches stay small.
 constexpr std::int64_t send_time_lifetime_s = 20;
+// A node keeps at most 10,000 live nonces of one key (api/auth.hpp replay_entries_per_key_max):
+// the requests are spread over enough custodian keys that no key sends a node more than this.
+constexpr std::uint64_t requests_per_key_per_node_max = 8000;
+constexpr std::size_t keys_max = 64;
 
 constexpr std::string_view load_usage =
     "usage: custos bench load --nodes URL,... --key FILE [--rate N | --max] [--duration S]\n"
     "                         [--events N] [--connections C] [--items K] [--observer-key FILE]\n"
     "                         [--agency ID] [--chain-id ID] [--pids PID,...] [--drain S]\n"
-    "                         [--batch N] [--retries N]\n"
+    "                         [--batch N] [--retries N] [--keys N] [--admin-key FILE]\n"
     "\n"
     "Submits signed custody events to the nodes and prints committed events/s (over the run,\n"
     "and the lowest and highest of its whole 10 s windows), commit latency p50/p90/p99/max\n"
@@ -58,6 +62,10 @@ constexpr std::string_view load_usage =
     "POST /v1/batches; the batch leaves when its first event is due, and each of its events'\n"
     "latencies is measured from that send. The connections' schedules are staggered, so that\n"
     "requests leave evenly spread in time rather than all connections at once.\n"
+    "A node keeps at most 10,000 live request nonces of one key, so the requests are signed in\n"
+    "turn by --keys custodian keys of the agency: --key and new ones, added before the timed\n"
+    "phase by officer.add events signed with --admin-key (committed one by one). Their secret keys\n"
+    "live only in this process: they stay on the ledger as officers nobody can use.\n"
     "A submission refused with 503 (the node's mempool is full) is sent again, as a client\n"
     "should, after 100 ms, then 200, 400, 800 ms and 1 s at most between tries (the connection's\n"
     "next requests wait for it), up to --retries times; its latency still counts from its first\n"
@@ -81,13 +89,17 @@ constexpr std::string_view load_usage =
     "  --batch N            events per request, 1 to 1000 (default 1: POST /v1/events per event;\n"
     "                       above 1: POST /v1/batches)\n"
     "  --retries N          tries again after a 503, at most N times per request (default 10; 0: never)\n"
+    "  --keys N             custodian keys that sign in turn, 1 to 64 (default: enough that no key\n"
+    "                       sends one node more than 8,000 requests)\n"
+    "  --admin-key FILE     the agency's admin key, to add the keys beyond --key (default: admin.key\n"
+    "                       next to --key)\n"
     "  -h, --help           show this help\n"
     "\n"
     "exit status: 0 ran (whatever the figures), 1 could not run, 2 bad usage.\n";
 
 struct LoadOptions {
     std::vector<api::ParsedUrl> nodes;
-    std::string key_path, observer_key_path, agency, chain_id;
+    std::string key_path, observer_key_path, admin_key_path, agency, chain_id;
     double rate = 2500;
     bool max = false;
     double duration_s = 60;
@@ -98,6 +110,7 @@ struct LoadOptions {
     double drain_s = 20;
     std::size_t batch = 1;       // Events per request.
     std::uint64_t retries = 10;  // Further tries of a submission refused with 503.
+    std::size_t keys = 0;        // Custodian keys signing in turn; 0 = enough for the nodes' quotas.
 };
 
 int usage(const std::string& message) {
@@ -125,6 +138,11 @@ int parse_load_options(const Args& args, LoadOptions& options) {
             options.key_path = value;
         } else if (arg == "--observer-key") {
             options.observer_key_path = value;
+        } else if (arg == "--admin-key") {
+            options.admin_key_path = value;
+        } else if (arg == "--keys" && positive && *positive <= static_cast<double>(keys_max) &&
+                   *positive == static_cast<double>(static_cast<std::size_t>(*positive))) {
+            options.keys = static_cast<std::size_t>(*positive);
         } else if (arg == "--agency") {
             options.agency = value;
         } else if (arg == "--chain-id") {
@@ -174,6 +192,18 @@ int parse_load_options(const Args& args, LoadOptions& options) {
         options.observer_key_path =
             (std::filesystem::path(options.key_path).parent_path() / "auditor.key").string();
     }
+    if (options.admin_key_path.empty()) {
+        options.admin_key_path =
+            (std::filesystem::path(options.key_path).parent_path() / "admin.key").string();
+    }
+    if (options.keys == 0) {
+        const std::uint64_t requests = (options.events + options.batch - 1) / options.batch;
+        const std::uint64_t per_node = (requests + options.nodes.size() - 1) / options.nodes.size();
+        options.keys =
+            std::clamp<std::size_t>(static_cast<std::size_t>((per_node + requests_per_key_per_node_max - 1) /
+                                                             requests_per_key_per_node_max),
+                                    1, keys_max);
+    }
     if (options.agency.empty()) {
         std::string stem = std::filesystem::path(options.key_path).filename().string();
         auto parent = std::filesystem::path(options.key_path).parent_path().filename().string();
@@ -186,7 +216,8 @@ int parse_load_options(const Args& args, LoadOptions& options) {
 // One prepared event: which connection sends it (and so which node), and its envelope.
 struct Job {
     std::uint32_t connection = 0;
-    std::string envelope;  // Canonical envelope text; moved into its request's body.
+    std::uint32_t key = 0;  // Index of the key that signs the event and its request.
+    std::string envelope;   // Canonical envelope text; moved into its request's body.
 };
 
 struct Workload {
@@ -200,6 +231,7 @@ struct Workload {
 struct Send {
     std::vector<std::uint32_t> jobs;  // Job indexes, in the connection's order.
     std::size_t position = 0;         // Place of its first event in the connection's order (pacing).
+    std::uint32_t key = 0;            // Index of the key that signs it (and its events).
     api::ClientRequest request;
     // Where each job's envelope lies in the body (offset, length), to send refused ones again.
     std::vector<std::pair<std::size_t, std::size_t>> envelopes;
@@ -219,8 +251,10 @@ ledger::Event bench_event(const LoadOptions& options, ledger::EventKind kind, co
 }
 
 // Round 0 registers every item; round r > 0 adds a verify chained on round r-1's event. Item i
-// always goes to connection i mod C (and so to one node).
-Workload prepare(const LoadOptions& options, const crypto::SecretKey& key, std::size_t connections) {
+// always goes to connection i mod C (and so to one node). The keys take turns by request: the
+// connection's k-th request (its events k*batch ...) is signed with key (c + k) mod K.
+Workload prepare(const LoadOptions& options, const std::vector<crypto::SecretKey>& keys,
+                 std::size_t connections) {
     Workload workload;
     std::string run = random_suffix();
     workload.case_id = "BENCH-" + run;
@@ -228,6 +262,7 @@ Workload prepare(const LoadOptions& options, const crypto::SecretKey& key, std::
                             std::chrono::system_clock::now().time_since_epoch())
                             .count()};
     std::vector<ledger::EventId> heads(options.items);
+    std::vector<std::uint64_t> queued(connections, 0);  // Events given to each connection so far.
     workload.jobs.reserve(options.events);
     workload.by_id.reserve(options.events * 2);
     for (std::uint64_t n = 0; n < options.events; ++n) {
@@ -244,13 +279,61 @@ Workload prepare(const LoadOptions& options, const crypto::SecretKey& key, std::
         } else {
             event.prev = heads[item_index];
         }
-        ledger::Envelope envelope = ledger::sign_event(event, key);
+        const std::size_t connection = item_index % connections;
+        const auto key =
+            static_cast<std::uint32_t>((connection + queued[connection]++ / options.batch) % keys.size());
+        ledger::Envelope envelope = ledger::sign_event(event, keys[key]);
         heads[item_index] = ledger::event_id(envelope.event);
         workload.by_id.emplace(ledger::event_id_hex(heads[item_index]), static_cast<std::uint32_t>(n));
-        workload.jobs.push_back(Job{.connection = static_cast<std::uint32_t>(item_index % connections),
+        workload.jobs.push_back(Job{.connection = static_cast<std::uint32_t>(connection),
+                                    .key = key,
                                     .envelope = ledger::canonical_envelope(envelope)});
     }
     return workload;
+}
+
+// Adds `count` new custodian keys of the agency, each by an officer.add event signed with the
+// admin key and committed (POST /v1/events?wait=commit) before the next; returns their secret keys.
+Result<std::vector<crypto::SecretKey>> add_custodians(const LoadOptions& options, api::HttpConnection& node,
+                                                      const api::ParsedUrl& url, std::size_t count) {
+    auto admin = read_key_option(options.admin_key_path);
+    if (!admin) {
+        return make_error(ErrorCode::invalid_argument,
+                          "admin key (to add the --keys custodians): " + admin.error().message +
+                              " (give --admin-key FILE)");
+    }
+    const std::string run = random_suffix();
+    std::vector<crypto::SecretKey> keys;
+    for (std::size_t k = 0; k < count; ++k) {
+        crypto::SecretKey key = crypto::SecretKey::generate();
+        ledger::Event event;
+        event.chain_id = options.chain_id;
+        event.kind = ledger::EventKind::officer_add;
+        event.agency = options.agency;
+        event.time = ledger::TimeMs{std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count()};
+        event.officer = key.public_key();
+        event.roles = {ledger::Role::custodian};
+        event.name = "bench load custodian " + run + "-" + std::to_string(k + 1);
+        api::ClientRequest request{.host = url.host,
+                                   .port = url.port,
+                                   .method = "POST",
+                                   .target = "/v1/events?wait=commit",
+                                   .content_type = "application/json",
+                                   .body = ledger::canonical_envelope(ledger::sign_event(event, admin->key)),
+                                   .timeout_ms = commit_wait_timeout_ms,
+                                   .signing_key = &admin->key};
+        auto response = node.request(request);
+        if (!response) return tl::unexpected(response.error());
+        if (response->status / 100 != 2) {
+            return make_error(ErrorCode::io_error, "officer.add of a bench custodian key: HTTP " +
+                                                       std::to_string(response->status) + " " +
+                                                       response->body);
+        }
+        keys.push_back(std::move(key));
+    }
+    return keys;
 }
 
 // Groups each connection's jobs, in order, into requests of `batch` events (the last may hold
@@ -264,6 +347,7 @@ std::vector<std::vector<Send>> make_sends(Workload& workload,
         const auto& mine = per_connection[c];
         for (std::size_t first = 0; first < mine.size(); first += batch) {
             Send send{.position = first,
+                      .key = workload.jobs[mine[first]].key,
                       .request = api::ClientRequest{.method = "POST",
                                                     .target = batch == 1 ? "/v1/events" : "/v1/batches",
                                                     .content_type = "application/json",
@@ -329,7 +413,8 @@ void record_answer(const Send& send, const Result<api::ClientResponse>& response
 
 // The request that sends `send`'s events at `positions` again (signed now: a nonce is used once).
 Send resend(const Send& send, const std::vector<std::size_t>& positions, const crypto::SecretKey& key) {
-    Send again{.request = api::ClientRequest{.host = send.request.host,
+    Send again{.key = send.key,
+               .request = api::ClientRequest{.host = send.request.host,
                                              .port = send.request.port,
                                              .method = send.request.method,
                                              .target = send.request.target,
@@ -362,9 +447,10 @@ std::vector<std::size_t> refused_full(const Send& send, const Outcome& outcome) 
 // come); a batch leaves when its first event is due, `offset_s` after the schedule's start. The
 // events of a request refused with 503 are sent again (up to `retries` times, backing off)
 // before the next request.
+// Requests not signed in advance (`presigned` false) are signed just before sending.
 void send_requests(std::vector<Send>& mine, Outcome& outcome, const api::ParsedUrl& node, double rate,
-                   double offset_s, SteadyClock::time_point start, double duration_s,
-                   const crypto::SecretKey* sign_now, const crypto::SecretKey& key, std::uint64_t retries) {
+                   double offset_s, SteadyClock::time_point start, double duration_s, bool presigned,
+                   const std::vector<crypto::SecretKey>& keys, std::uint64_t retries) {
     api::HttpConnection connection(node.host, node.port);
     for (Send& send : mine) {
         if (rate > 0) {
@@ -374,7 +460,7 @@ void send_requests(std::vector<Send>& mine, Outcome& outcome, const api::ParsedU
         }
         if (std::chrono::duration<double>(SteadyClock::now() - start).count() >= duration_s) break;
         api::ClientRequest& request = send.request;
-        request.signing_key = sign_now;
+        request.signing_key = presigned ? nullptr : &keys[send.key];
         request.signature_lifetime_s = send_time_lifetime_s;
         const std::int64_t sent = now_ns(start);
         for (auto index : send.jobs)
@@ -390,7 +476,7 @@ void send_requests(std::vector<Send>& mine, Outcome& outcome, const api::ParsedU
             if (positions.empty()) break;
             std::this_thread::sleep_for(backoff);
             backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
-            Send again = resend(send, positions, key);
+            Send again = resend(send, positions, keys[send.key]);
             outcome.retried_requests.fetch_add(1);
             outcome.retried_events.fetch_add(again.jobs.size());
             auto retried = connection.request(again.request);
@@ -433,7 +519,7 @@ void observe_commits(const api::ParsedUrl& node, const crypto::SecretKey& observ
 
 struct TimedPhase {
     const LoadOptions& options;
-    const crypto::SecretKey& key;
+    const std::vector<crypto::SecretKey>& keys;
     const crypto::SecretKey& observer_key;
     const Workload& workload;
     std::vector<std::vector<Send>>& per_connection;
@@ -465,8 +551,8 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
         const double offset_s = request_period_s * static_cast<double>(c) / static_cast<double>(connections);
         senders.emplace_back(send_requests, std::ref(phase.per_connection[c]), std::ref(outcome),
                              std::cref(options.nodes[c % options.nodes.size()]), per_connection_rate,
-                             offset_s, start, options.duration_s, phase.presigned ? nullptr : &phase.key,
-                             std::cref(phase.key), options.retries);
+                             offset_s, start, options.duration_s, phase.presigned, std::cref(phase.keys),
+                             options.retries);
     }
     for (auto& sender : senders)
         sender.join();
@@ -573,13 +659,23 @@ int run_bench_load(const Args& args) {
         if (!chain) return fail(chain.error().message);
         options.chain_id = *chain;
     }
+    std::vector<crypto::SecretKey> keys;
+    keys.push_back(std::move(key->key));
+    if (options.keys > 1) {
+        auto added = add_custodians(options, probe, options.nodes[0], options.keys - 1);
+        if (!added) return fail(added.error().message);
+        std::printf("added %zu custodian keys of %s (officer.add, committed)\n", added->size(),
+                    options.agency.c_str());
+        for (auto& one : *added)
+            keys.push_back(std::move(one));
+    }
     auto start_height = latest_height(probe);
     if (!start_height) return fail(start_height.error().message);
     std::vector<ProcessInfo> processes = find_node_processes(options.nodes, options.pids);
 
     const std::size_t connections = options.nodes.size() * options.connections_per_node;
     auto prepare_start = SteadyClock::now();
-    Workload workload = prepare(options, key->key, connections);
+    Workload workload = prepare(options, keys, connections);
     // Pre-sign the HTTP requests too when the run fits in their lifetime (with margin for the
     // signing itself and the drain) and each node's replay cache can hold all their nonces until
     // they expire; otherwise each sender signs just before sending, with a short lifetime.
@@ -599,13 +695,15 @@ int run_bench_load(const Args& args) {
         for (auto& send : sends[c]) {
             send.request.host = node.host;
             send.request.port = node.port;
-            if (presign) api::sign_client_request(send.request, key->key, created, 290);
+            if (presign) api::sign_client_request(send.request, keys[send.key], created, 290);
         }
     }
-    std::printf("custos bench load: %llu events over %llu items (case %s), agency %s, chain %s, batch %zu\n",
-                static_cast<unsigned long long>(options.events),
-                static_cast<unsigned long long>(options.items), workload.case_id.c_str(),
-                options.agency.c_str(), options.chain_id.c_str(), options.batch);
+    std::printf(
+        "custos bench load: %llu events over %llu items (case %s), agency %s, chain %s, batch %zu, %zu "
+        "keys\n",
+        static_cast<unsigned long long>(options.events), static_cast<unsigned long long>(options.items),
+        workload.case_id.c_str(), options.agency.c_str(), options.chain_id.c_str(), options.batch,
+        keys.size());
     std::printf("prepared in %.1f s (events signed%s)\n",
                 std::chrono::duration<double>(SteadyClock::now() - prepare_start).count(),
                 presign ? ", HTTP requests signed" : "; HTTP requests are signed while sending");
@@ -614,7 +712,7 @@ int run_bench_load(const Args& args) {
         std::vector<std::int64_t>(workload.jobs.size()), std::vector<std::int64_t>(workload.jobs.size()),
         std::vector<std::int64_t>(workload.jobs.size()), std::vector<std::uint16_t>(workload.jobs.size())};
     TimedPhase phase{.options = options,
-                     .key = key->key,
+                     .keys = keys,
                      .observer_key = observer->key,
                      .workload = workload,
                      .per_connection = sends,
