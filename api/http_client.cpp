@@ -299,18 +299,34 @@ void sign_client_request(ClientRequest& request, const crypto::SecretKey& key, s
     set("Signature", std::move(signed_headers.signature));
 }
 
-Result<ClientResponse> http_request(const ClientRequest& request) {
+namespace {
+
+// One request's own connection: its message, opened channel and read buffer (http_request and
+// http_stream; HttpConnection keeps its connection instead).
+struct OneShot {
+    asio::io_context io;
+    Channel channel{io};
+    beast::flat_buffer buffer;
+    std::string where;
+    std::optional<http::request<http::string_body>> message;
+};
+
+// Builds the message and opens the channel (one deadline for the connection and TLS handshake).
+Status open_one_shot(OneShot& call, const ClientRequest& request) {
     auto message = build_message(request, request.host, request.port, false);
     if (!message) return tl::unexpected(message.error());
-    asio::io_context io;
-    Channel channel(io);
-    beast::flat_buffer buffer;
-    const std::string where = authority(request.host, request.port);
-    // One deadline for the connection, the TLS handshake and the exchange.
-    if (auto opened = open_request_channel(io, channel, request, where); !opened)
-        return tl::unexpected(opened.error());
-    auto outcome = exchange(io, channel, buffer, *message);
-    return outcome_result(outcome, request, where);
+    call.message = std::move(*message);
+    call.where = authority(request.host, request.port);
+    return open_request_channel(call.io, call.channel, request, call.where);
+}
+
+}  // namespace
+
+Result<ClientResponse> http_request(const ClientRequest& request) {
+    OneShot call;
+    if (auto opened = open_one_shot(call, request); !opened) return tl::unexpected(opened.error());
+    auto outcome = exchange(call.io, call.channel, call.buffer, *call.message);
+    return outcome_result(outcome, request, call.where);
 }
 
 struct HttpConnection::State {
@@ -404,88 +420,102 @@ Result<ParsedUrl> parse_url(std::string_view url) {
     return parsed;
 }
 
-Result<ClientResponse> http_stream(const ClientRequest& request, std::uint32_t idle_timeout_ms,
-                                   const std::function<bool(std::string_view)>& on_bytes) {
-    auto message = build_message(request, request.host, request.port, false);
-    if (!message) return tl::unexpected(message.error());
-    asio::io_context io;
-    Channel channel(io);
-    beast::flat_buffer buffer;
-    const std::string where = authority(request.host, request.port);
-    if (auto opened = open_request_channel(io, channel, request, where); !opened)
-        return tl::unexpected(opened.error());
-    // The request, then the answer's head.
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(client_response_bytes_max);
+namespace {
+
+// Sends the request and reads the answer's head into `parser`.
+Status send_and_read_head(OneShot& call, const ClientRequest& request,
+                          http::response_parser<http::string_body>& parser) {
     beast::error_code error;
     bool done = false;
-    auto start = [&](auto& stream) {
-        http::async_write(stream, *message, [&](beast::error_code write_error, std::size_t) {
+    call.channel.with_stream([&](auto& stream) {
+        http::async_write(stream, *call.message, [&](beast::error_code write_error, std::size_t) {
             if (write_error) {
                 error = write_error;
                 done = true;
                 return;
             }
-            http::async_read_header(stream, buffer, parser, [&](beast::error_code read_error, std::size_t) {
-                error = read_error;
-                done = true;
-            });
+            http::async_read_header(stream, call.buffer, parser,
+                                    [&](beast::error_code read_error, std::size_t) {
+                                        error = read_error;
+                                        done = true;
+                                    });
         });
-    };
-    channel.with_stream(start);
-    run(io);
-    if (!done) return make_error(ErrorCode::internal, "request to " + where + " did not finish");
+    });
+    run(call.io);
+    if (!done) return make_error(ErrorCode::internal, "request to " + call.where + " did not finish");
     if (error == beast::error::timeout)
-        return make_error(ErrorCode::unavailable, "no answer from " + where + " in time");
+        return make_error(ErrorCode::unavailable, "no answer from " + call.where + " in time");
     if (error)
         return make_error(ErrorCode::io_error,
-                          request.method + " " + where + request.target + ": " + error.message());
-    if (parser.get().result_int() != 200) {
-        // A refusal: its (short) body as for any request.
-        done = false;
-        auto rest = [&](auto& stream) {
-            http::async_read(stream, buffer, parser, [&](beast::error_code read_error, std::size_t) {
-                error = read_error;
-                done = true;
-            });
-        };
-        channel.with_stream(rest);
-        run(io);
-        if (!done || error)
-            return make_error(ErrorCode::io_error, "the answer of " + where + " was cut short");
-        return to_client_response(parser.release());
-    }
-    ClientResponse head = to_client_response(parser.release());
-    // The body until the server closes: what the header read took beyond the head first.
-    std::string chunk(static_cast<const char*>(buffer.data().data()), buffer.size());
-    buffer.consume(buffer.size());
+                          request.method + " " + call.where + request.target + ": " + error.message());
+    return {};
+}
+
+// The rest of a refusal (a short body), read as for any request.
+Result<ClientResponse> read_refusal(OneShot& call, http::response_parser<http::string_body>& parser) {
+    beast::error_code error;
+    bool done = false;
+    call.channel.with_stream([&](auto& stream) {
+        http::async_read(stream, call.buffer, parser, [&](beast::error_code read_error, std::size_t) {
+            error = read_error;
+            done = true;
+        });
+    });
+    run(call.io);
+    if (!done || error)
+        return make_error(ErrorCode::io_error, "the answer of " + call.where + " was cut short");
+    return to_client_response(parser.release());
+}
+
+// Hands the body to `on_bytes` until the server closes, `on_bytes` says stop, or nothing comes
+// for `idle_timeout_ms`: first what the header read took beyond the head, then each read.
+Status stream_body(OneShot& call, std::uint32_t idle_timeout_ms,
+                   const std::function<bool(std::string_view)>& on_bytes) {
+    std::string chunk(static_cast<const char*>(call.buffer.data().data()), call.buffer.size());
+    call.buffer.consume(call.buffer.size());
     std::array<char, 16384> bytes{};
     while (true) {
-        if (!chunk.empty() && !on_bytes(chunk)) return head;
-        chunk.clear();
+        if (!chunk.empty() && !on_bytes(chunk)) return {};
+        beast::error_code error;
         std::size_t got = 0;
-        done = false;
-        channel.tcp.expires_after(std::chrono::milliseconds(idle_timeout_ms));
-        auto more = [&](auto& stream) {
+        bool done = false;
+        call.channel.tcp.expires_after(std::chrono::milliseconds(idle_timeout_ms));
+        call.channel.with_stream([&](auto& stream) {
             stream.async_read_some(asio::buffer(bytes), [&](beast::error_code read_error, std::size_t size) {
                 error = read_error;
                 got = size;
                 done = true;
             });
-        };
-        channel.with_stream(more);
-        run(io);
+        });
+        run(call.io);
         chunk.assign(bytes.data(), got);
-        if (!done) return make_error(ErrorCode::internal, "reading from " + where + " did not finish");
+        if (!done) return make_error(ErrorCode::internal, "reading from " + call.where + " did not finish");
         if (error == asio::error::eof || error == asio::ssl::error::stream_truncated) {
             if (!chunk.empty()) on_bytes(chunk);
-            return head;
+            return {};
         }
         if (error == beast::error::timeout)
-            return make_error(ErrorCode::unavailable,
-                              "nothing from " + where + " for " + std::to_string(idle_timeout_ms) + " ms");
-        if (error) return make_error(ErrorCode::io_error, "reading from " + where + ": " + error.message());
+            return make_error(ErrorCode::unavailable, "nothing from " + call.where + " for " +
+                                                          std::to_string(idle_timeout_ms) + " ms");
+        if (error)
+            return make_error(ErrorCode::io_error, "reading from " + call.where + ": " + error.message());
     }
+}
+
+}  // namespace
+
+Result<ClientResponse> http_stream(const ClientRequest& request, std::uint32_t idle_timeout_ms,
+                                   const std::function<bool(std::string_view)>& on_bytes) {
+    OneShot call;
+    if (auto opened = open_one_shot(call, request); !opened) return tl::unexpected(opened.error());
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(client_response_bytes_max);
+    if (auto head = send_and_read_head(call, request, parser); !head) return tl::unexpected(head.error());
+    if (parser.get().result_int() != 200) return read_refusal(call, parser);
+    ClientResponse head = to_client_response(parser.release());
+    if (auto streamed = stream_body(call, idle_timeout_ms, on_bytes); !streamed)
+        return tl::unexpected(streamed.error());
+    return head;
 }
 
 }  // namespace custos::api
