@@ -99,6 +99,8 @@ ApiResponse submit_batch(const Call& call) {
     auto events = batch_events(*parsed);
     if (!events) return events.error();
     const Json& entries = **events;
+    CUSTOS_ASSERT(entries.is_array() && !entries.empty() && entries.size() <= batch_events_max,
+                  "a parsed batch outside 1..batch_events_max entries");
     // An entry's size is that of its compact JSON text (no whitespace between tokens). A body no
     // larger than one envelope's limit cannot hold a larger entry: no need to measure then.
     const bool measure = call.request.body.size() > ledger::envelope_bytes_max;

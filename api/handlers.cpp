@@ -87,6 +87,7 @@ tl::expected<std::uint64_t, ApiResponse> page_limit(const Call& call,
         return tl::unexpected(bad_request("Invalid query parameter",
                                           "limit is at most " + std::to_string(offers_page_max), "limit"));
     }
+    CUSTOS_ASSERT(*value >= 1 && *value <= offers_page_max, "a page limit outside 1..offers_page_max");
     return *value;
 }
 

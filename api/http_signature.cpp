@@ -281,6 +281,12 @@ Result<RequestSignature> parse_request_signature(std::string_view signature_inpu
     auto value = signature_from(*signature_members, signature_label);
     if (!value) return tl::unexpected(value.error());
     sig.signature = *value;
+    // What the authenticator relies on from here: the window and the key id are as checked.
+    CUSTOS_ASSERT(sig.created < sig.expires && sig.expires - sig.created <= signature_lifetime_max_s,
+                  "a parsed signature's window outside (created, created + lifetime max]");
+    CUSTOS_ASSERT(sig.key_id.size() == 2 * crypto::public_key_bytes && !sig.nonce.empty() &&
+                      sig.nonce.size() <= nonce_chars_max,
+                  "a parsed signature's keyid or nonce of the wrong size");
     return sig;
 }
 

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/assert.hpp"
+
 namespace custos::api {
 
 namespace {
@@ -51,6 +53,7 @@ tl::expected<QueryParams, ApiResponse> parse_query(std::string_view query,
             return tl::unexpected(bad_parameter(std::string(name), "percent-encoding is not accepted here"));
         }
         params.emplace(std::string(name), std::string(value));
+        CUSTOS_ASSERT(params.size() <= allowed.size(), "more query parameters than the route allows");
         if (amp == std::string_view::npos) break;
         query.remove_prefix(amp + 1);
     }
@@ -75,6 +78,7 @@ tl::expected<std::uint64_t, ApiResponse> parse_integer_parameter(std::string_vie
         return tl::unexpected(
             bad_parameter(std::string(name), std::string(name) + " is out of range " + range));
     }
+    CUSTOS_ASSERT(value >= minimum, "an integer parameter below its minimum");
     return value;
 }
 
