@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "common/assert.hpp"
@@ -339,8 +340,13 @@ Status verify_inclusion(const Hash32& leaf_hash, std::uint64_t index, std::uint6
     return {};
 }
 
-Status verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const Hash32& old_root,
-                          const Hash32& new_root, std::span<const Hash32> proof) {
+namespace {
+
+// The verdict when the sizes alone decide it (an empty or larger old tree, or equal sizes), else
+// nullopt: the proof's path must be walked.
+std::optional<Status> consistency_by_sizes(std::uint64_t old_size, std::uint64_t new_size,
+                                           const Hash32& old_root, const Hash32& new_root,
+                                           std::span<const Hash32> proof) {
     if (old_size == 0) {
         return make_error(ErrorCode::invalid_argument,
                           "consistency proof: old size is 0 (the empty tree has no proof)");
@@ -360,8 +366,16 @@ Status verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const 
             return make_error(ErrorCode::verification_failed,
                               "consistency proof: equal sizes but different roots");
         }
-        return {};
+        return Status{};
     }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Status verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const Hash32& old_root,
+                          const Hash32& new_root, std::span<const Hash32> proof) {
+    if (auto decided = consistency_by_sizes(old_size, new_size, old_root, new_root, proof)) return *decided;
     const auto wrong_length = [&] {
         return make_error(ErrorCode::verification_failed,
                           "consistency proof: has " + std::to_string(proof.size()) + " hashes but " +
