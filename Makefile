@@ -77,9 +77,9 @@ LOCALNET ?= localnet
 NO_DEMO ?=
 run: build
 	@if [ ! -f "$(LOCALNET)/genesis.json" ]; then \
-		$(BUILD_DIR)/bin/custos localnet init --dir "$(LOCALNET)" || exit 1; \
+		$(BUILD_DIR)/bin/custos-dev localnet init --dir "$(LOCALNET)" || exit 1; \
 	fi
-	@exec $(BUILD_DIR)/bin/custos localnet run --dir "$(LOCALNET)" $(if $(filter 1 true yes,$(NO_DEMO)),--no-demo,)
+	@exec $(BUILD_DIR)/bin/custos-dev localnet run --dir "$(LOCALNET)" $(if $(filter 1 true yes,$(NO_DEMO)),--no-demo,)
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -43,7 +43,7 @@ using Clock = std::function<std::int64_t()>;
 // Nonces are at most this long ([A-Za-z0-9._~+/=-] only); a longer one is refused.
 inline constexpr std::size_t nonce_bytes_max = 128;
 inline constexpr std::size_t replay_entries_default = 100000;
-// A tenth of the cache per key: 60-second signatures at 160 requests/s (what `custos bench load`
+// A tenth of the cache per key: 60-second signatures at 160 requests/s (what `custos-dev bench load`
 // sends with --batch 50 at 8,000 events/s) stay within it.
 inline constexpr std::size_t replay_entries_per_key_default = 10000;
 

@@ -1,5 +1,5 @@
 // A small blocking HTTP/1.1 client (Boost.Beast) with one deadline per request: what the CLI
-// (custos localnet run's demo, submit/trail/case/status, the benchmarks) and the tests use to
+// (custos-dev localnet run's demo, submit/trail/case/status, the benchmarks) and the tests use to
 // speak to a node. http_request() opens one connection per request; HttpConnection keeps one open
 // across requests (keep-alive). Either signs a request with an officer key (RFC 9421,
 // api/http_signature.hpp) when ClientRequest::signing_key is set. HTTPS when given a ClientTls

@@ -1,7 +1,7 @@
 // One process at a time on a directory: a pid file under an exclusive flock() held for the
 // process's life. A second process is refused with "already running (pid N)" before it touches
 // anything. The kernel drops the lock when the holder ends, kill -9 and power loss included, so
-// a stale pid file never blocks. custos-node locks `<data_dir>/custos-node.pid`, `custos localnet
+// a stale pid file never blocks. custos-node locks `<data_dir>/custos-node.pid`, `custos-dev localnet
 // run` locks `DIR/localnet.pid` (docs/OPERATIONS.md, "When something goes wrong").
 #pragma once
 

@@ -1,7 +1,7 @@
 // Hand-built Ed25519 keys and signatures, over libsodium's group arithmetic: the inputs no honest
 // signer makes, to check the verifiers against (keys with a torsion component aB + T, R of small
 // order or with a small-order part, S = r + h a for a chosen R, S + L). Used by the crypto tests
-// and `custos bench tables`; nothing in the ledger signs with them. Written apart from
+// and `custos-dev bench tables`; nothing in the ledger signs with them. Written apart from
 // ed25519_tables.cpp, on libsodium alone, so that they stay an independent check of it.
 #pragma once
 

@@ -87,7 +87,7 @@ struct SealOptions {
 // when it is read).
 [[nodiscard]] Result<bool> key_file_is_sealed(const std::filesystem::path& path);
 
-// Whether the key file at `path` lies in a localnet directory (`custos localnet init`: a
+// Whether the key file at `path` lies in a localnet directory (`custos-dev localnet init`: a
 // directory holding localnet.json, up to 8 levels above the file). Its keys are test keys, left
 // unsealed on purpose, so the warning for an unsealed key (CLI and custos-node) is not given there.
 [[nodiscard]] bool in_localnet_directory(const std::filesystem::path& path);

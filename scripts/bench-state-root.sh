@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Committed throughput of one network shape with and without the certified state map, side by
 # side (issue 18: "within 10% of the same load without it"). Two localnets made alike (4
-# validators, same agencies, same heartbeat), the second with `custos localnet init
+# validators, same agencies, same heartbeat), the second with `custos-dev localnet init
 # --test-state-map off` (TEST ONLY: its validators keep no map, every state_root is zero). They
 # run in turn, never at once (they would share the cores), alternating, ROUNDS times each, each
-# round under the same `custos bench load`. Prints each run's committed events/s and node CPU per
+# round under the same `custos-dev bench load`. Prints each run's committed events/s and node CPU per
 # committed event, then the medians and their ratios. Everything lives in a temporary directory,
 # removed afterwards. Prints figures; asserts nothing.
 set -euo pipefail
@@ -15,11 +15,11 @@ usage: scripts/bench-state-root.sh [--rounds N] [--rate R] [--duration S] [--bat
                                    [--port-base P] [--bin DIR]
 
   --rounds N     runs of each network, alternating (default 3)
-  --rate R       events/s offered by custos bench load (default 3000)
+  --rate R       events/s offered by custos-dev bench load (default 3000)
   --duration S   timed phase of each run in seconds (default 20)
   --batch B      events per POST /v1/batches (default 50)
   --port-base P  REST ports P..P+3 and P+100..P+103, peer ports P+50.. and P+150.. (default 21000)
-  --bin DIR      where custos and custos-node are (default build/bin)
+  --bin DIR      where custos-dev and custos-node are (default build/bin)
 EOF
 }
 
@@ -39,8 +39,8 @@ done
 for n in "$rounds" "$rate" "$duration" "$batch" "$port_base"; do
     [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "error: options take positive whole numbers" >&2; exit 2; }
 done
-custos="$bin/custos"
-[ -x "$custos" ] && [ -x "$bin/custos-node" ] || { echo "error: no custos or custos-node in $bin" >&2; exit 2; }
+custos_dev="$bin/custos-dev"
+[ -x "$custos_dev" ] && [ -x "$bin/custos-node" ] || { echo "error: no custos-dev or custos-node in $bin" >&2; exit 2; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/custos-bench-state-root-XXXXXX")"
 running=""
@@ -50,15 +50,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$custos" localnet init --dir "$work/with" --rest-port-base "$port_base" \
+"$custos_dev" localnet init --dir "$work/with" --rest-port-base "$port_base" \
     --peer-port-base $((port_base + 50)) > /dev/null
-"$custos" localnet init --dir "$work/without" --rest-port-base $((port_base + 100)) \
+"$custos_dev" localnet init --dir "$work/without" --rest-port-base $((port_base + 100)) \
     --peer-port-base $((port_base + 150)) --test-state-map off > /dev/null
 
 # One run: start the network, wait for every node's /healthz, load it, stop it.
 run_one() {
     local name="$1" base="$2" out="$work/$1-$3.txt"
-    CUSTOS_TEST_WITHOUT_STATE_MAP=1 "$custos" localnet run --dir "$work/$name" --no-demo \
+    CUSTOS_TEST_WITHOUT_STATE_MAP=1 "$custos_dev" localnet run --dir "$work/$name" --no-demo \
         > "$work/$name-run.log" 2>&1 &
     running=$!
     local nodes="" i
@@ -68,7 +68,7 @@ run_one() {
         kill -0 "$running" 2>/dev/null || { cat "$work/$name-run.log" >&2; exit 1; }
         sleep 0.1
     done
-    "$custos" bench load --nodes "$nodes" --key "$work/$name/keys/NL-POL/custodian.key" \
+    "$custos_dev" bench load --nodes "$nodes" --key "$work/$name/keys/NL-POL/custodian.key" \
         --rate "$rate" --duration "$duration" --batch "$batch" > "$out" 2>&1 || true
     kill -TERM "$running"
     wait "$running" || true
@@ -77,7 +77,7 @@ run_one() {
     committed="$(sed -n 's/.*committed events\/s \([0-9]*\).*/\1/p' "$out")"
     cpu="$(sed -n 's/^node CPU per committed event: \([0-9]*\) us.*/\1/p' "$out")"
     if [ -z "$committed" ] || [ -z "$cpu" ]; then
-        echo "$name round $3: no figures; the end of custos bench load's output:" >&2
+        echo "$name round $3: no figures; the end of custos-dev bench load's output:" >&2
         tail -5 "$out" >&2
         return
     fi

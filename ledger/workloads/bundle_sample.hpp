@@ -1,4 +1,4 @@
-// A sample store for measuring the bundle verifier (custos bench verify): one item with a trail
+// A sample store for measuring the bundle verifier (custos-dev bench verify): one item with a trail
 // of a chosen length (a register, then access events), packed a chosen number of events per
 // block, every block certified by all four validators. Keys come from fixed seeds, so the same
 // options give the same chain byte for byte. Not for production: the keys are public.

@@ -1,7 +1,7 @@
 // A deterministic synthetic custody workload: a small genesis (two agencies, a custodian officer
 // each, four validators, every key from a fixed seed) and a stream of valid events (registers,
 // access, verify, transfer offers and accepts) packed into certified blocks. The store's crash
-// test and `custos bench ledger` use it; the same seed gives the same chain byte for byte.
+// test and `custos-dev bench ledger` use it; the same seed gives the same chain byte for byte.
 #pragma once
 
 #include <cstdint>

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# Multi-process test of `custos localnet`: init a 4-validator localnet with one observer in a temp
+# Multi-process test of `custos-dev localnet`: init a 4-validator localnet with one observer in a temp
 # dir, run it in the background, wait for /healthz on every node, check that the demo item's trail
 # (register, offer, accept) is committed on EVERY validator, that the observer follows them and
 # serves the trail read once a validator has recorded it, then SIGTERM the runner and check it and all its
-# custos-node children have exited. Usage: localnet_test.sh BIN_DIR (holding custos and custos-node).
+# custos-node children have exited. Usage: localnet_test.sh BIN_DIR (holding custos-dev, custos and
+# custos-node).
 set -uo pipefail
 
 BIN_DIR=${1:?usage: localnet_test.sh BIN_DIR}
 CUSTOS="$BIN_DIR/custos"
+CUSTOS_DEV="$BIN_DIR/custos-dev"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/custos-localnet-test.XXXXXX")
 NET="$WORK/net"
 # Ports away from the default 8081.. / 26657.. (a developer's `make run` may hold those), varied by
@@ -48,7 +50,7 @@ wait_for() {
     done
 }
 
-"$CUSTOS" localnet init --dir "$NET" --validators 4 --observers 1 --rest-port-base "$REST_BASE" --peer-port-base "$PEER_BASE" \
+"$CUSTOS_DEV" localnet init --dir "$NET" --validators 4 --observers 1 --rest-port-base "$REST_BASE" --peer-port-base "$PEER_BASE" \
     > "$WORK/init.log" 2>&1 || { cat "$WORK/init.log" >&2; fail "localnet init failed"; }
 [ -f "$NET/genesis.json" ] || fail "init wrote no genesis"
 [ -f "$NET/node4/observer.key" ] || fail "init wrote no observer key"
@@ -64,9 +66,9 @@ for role in custodian prosecutor auditor admin; do
 done
 [ "$(stat -c %a "$NET/keys/NL-POL/custodian.key")" = "600" ] || fail "officer key is not mode 0600"
 # A second init must refuse rather than overwrite keys.
-if "$CUSTOS" localnet init --dir "$NET" > /dev/null 2>&1; then fail "a second init did not refuse"; fi
+if "$CUSTOS_DEV" localnet init --dir "$NET" > /dev/null 2>&1; then fail "a second init did not refuse"; fi
 
-"$CUSTOS" localnet run --dir "$NET" > "$WORK/run.log" 2>&1 &
+"$CUSTOS_DEV" localnet run --dir "$NET" > "$WORK/run.log" 2>&1 &
 RUN_PID=$!
 
 healthy() {

@@ -1,5 +1,5 @@
 // Multi-process: the node's API read cache (tools/node/node_service.cpp) against a localnet made
-// by `custos localnet init` and run by `custos localnet run --no-demo`. Between commits the node
+// by `custos-dev localnet init` and run by `custos-dev localnet run --no-demo`. Between commits the node
 // answers officer lookups, item cases, case participants and trail bodies from a cache; these
 // check that a commit is seen by the very next request on the same node: a trail read after a new
 // event commits shows it, and a key revoked by a committed officer.revoke is refused at once.

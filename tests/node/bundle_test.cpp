@@ -1,4 +1,4 @@
-// Multi-process: the court bundle end to end. `custos localnet run` plays its demo (an item
+// Multi-process: the court bundle end to end. `custos-dev localnet run` plays its demo (an item
 // registered by NL-POL, offered to and accepted by DE-BKA); DE-BKA then records a verify event
 // whose digest does not match and whose location holds HTML. The bundle exported from each of the
 // four nodes (`custos bundle`, signed by a prosecutor) verifies identically offline
@@ -39,7 +39,7 @@ using namespace custos::node_test;
 constexpr std::string_view demo_item = "EXHIBIT-DEMO-0001";
 constexpr std::string_view hostile_location = "<script>alert('x')</script> & <b>Lab 2</b>";
 
-// Waits (up to 60 s) for `custos localnet run` to finish its demo.
+// Waits (up to 60 s) for `custos-dev localnet run` to finish its demo.
 bool demo_done(const RunningLocalnet& running) {
     for (int tick = 0; tick < 600; ++tick) {
         if (contains(running.log(), "demo done")) return true;
@@ -123,9 +123,9 @@ TEST_CASE(
     // connection cannot take one first, and below the range tests/node/localnet.cpp uses.
     const auto rest_base = static_cast<std::uint16_t>(12000 + (::getpid() % 990) * 8);
     const auto peer_base = static_cast<std::uint16_t>(rest_base + 4);
-    Run init =
-        run_custos(work, "localnet init --dir " + net.string() + " --rest-port-base " +
-                             std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+    Run init = run_custos_dev(work, "localnet init --dir " + net.string() + " --rest-port-base " +
+                                        std::to_string(rest_base) + " --peer-port-base " +
+                                        std::to_string(peer_base));
     REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     auto genesis = custos::ledger::parse_genesis(read_file(net / "genesis.json"));
     REQUIRE(genesis);

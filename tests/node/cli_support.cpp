@@ -24,6 +24,10 @@ fs::path custos_binary() {
     return fs::path(CUSTOS_NODE_BINARY).parent_path() / "custos";
 }
 
+fs::path custos_dev_binary() {
+    return fs::path(CUSTOS_NODE_BINARY).parent_path() / "custos-dev";
+}
+
 std::string read_file(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::stringstream content;
@@ -49,10 +53,15 @@ Run run_custos(const fs::path& work, const std::string& arguments) {
     return run_command(work, custos_binary().string() + " " + arguments);
 }
 
+Run run_custos_dev(const fs::path& work, const std::string& arguments) {
+    return run_command(work, custos_dev_binary().string() + " " + arguments);
+}
+
 Run init_localnet(const fs::path& work, const fs::path& dir, std::uint16_t rest_base,
                   std::uint16_t peer_base) {
-    return run_custos(work, "localnet init --dir " + dir.string() + " --rest-port-base " +
-                                std::to_string(rest_base) + " --peer-port-base " + std::to_string(peer_base));
+    return run_custos_dev(work, "localnet init --dir " + dir.string() + " --rest-port-base " +
+                                    std::to_string(rest_base) + " --peer-port-base " +
+                                    std::to_string(peer_base));
 }
 
 bool wait_healthy(std::uint16_t rest_base, int nodes) {
@@ -114,7 +123,7 @@ RunningLocalnet::RunningLocalnet(const fs::path& work, const fs::path& dir, bool
             ::dup2(log, STDOUT_FILENO);
             ::dup2(log, STDERR_FILENO);
         }
-        std::string binary = custos_binary().string(), dir_text = dir.string();
+        std::string binary = custos_dev_binary().string(), dir_text = dir.string();
         if (demo)
             ::execl(binary.c_str(), binary.c_str(), "localnet", "run", "--dir", dir_text.c_str(),
                     static_cast<char*>(nullptr));

@@ -1,5 +1,6 @@
-// What the multi-process tests that drive the `custos` executable share: its path, running one
-// command to completion with its output captured, and `custos localnet run` in the background.
+// What the multi-process tests that drive the `custos` and `custos-dev` executables share: their
+// paths, running one command to completion with its output captured, and `custos-dev localnet run`
+// in the background.
 #pragma once
 
 #include <sys/types.h>
@@ -13,6 +14,8 @@ namespace custos::node_test {
 
 // build/bin/custos, beside the custos-node binary the tests were built against.
 [[nodiscard]] std::filesystem::path custos_binary();
+// build/bin/custos-dev, beside it.
+[[nodiscard]] std::filesystem::path custos_dev_binary();
 [[nodiscard]] std::string read_file(const std::filesystem::path& path);
 [[nodiscard]] bool contains(const std::string& text, std::string_view part);
 
@@ -26,8 +29,10 @@ struct Run {
 [[nodiscard]] Run run_command(const std::filesystem::path& work, const std::string& command_line);
 // run_command for `custos <arguments>`.
 [[nodiscard]] Run run_custos(const std::filesystem::path& work, const std::string& arguments);
+// run_command for `custos-dev <arguments>`.
+[[nodiscard]] Run run_custos_dev(const std::filesystem::path& work, const std::string& arguments);
 
-// `custos localnet init` of the default 4-validator localnet in `dir`, REST ports from
+// `custos-dev localnet init` of the default 4-validator localnet in `dir`, REST ports from
 // `rest_base`, peer ports from `peer_base`.
 [[nodiscard]] Run init_localnet(const std::filesystem::path& work, const std::filesystem::path& dir,
                                 std::uint16_t rest_base, std::uint16_t peer_base);
@@ -44,7 +49,7 @@ struct Run {
 // 0 when it does not answer.
 [[nodiscard]] std::uint64_t node_height(std::uint16_t port, const std::filesystem::path& key_file);
 
-// `custos localnet run --dir DIR` (with --no-demo unless `demo`) in the background, its output in
+// `custos-dev localnet run --dir DIR` (with --no-demo unless `demo`) in the background, its output in
 // work/run.log; SIGTERM on destruction, SIGKILL if it has not exited 10 s later, always reaped.
 class RunningLocalnet {
 public:

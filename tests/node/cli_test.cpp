@@ -1,5 +1,5 @@
 // Multi-process: the `custos` API commands (submit, trail, case, status) against a localnet made by
-// `custos localnet init` and run by `custos localnet run --no-demo`, which gives every role's key
+// `custos-dev localnet init` and run by `custos-dev localnet run --no-demo`, which gives every role's key
 // file on disk as an officer would have it. Checks output and exit codes, including refusals (a
 // custody rule broken: 409 naming the rule; a case the key may not read: 403) and usage errors.
 #include <doctest/doctest.h>
@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
@@ -201,12 +202,35 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         CHECK(contains(help.out, "http://127.0.0.1:8081"));
     }
     // --version: the tool, each of its commands, and the node.
-    for (std::string_view arguments : {"--version", "trail --version", "bundle --version", "audit --version",
-                                       "event --version", "localnet --version", "bench --version"}) {
+    for (std::string_view arguments :
+         {"--version", "trail --version", "bundle --version", "audit --version", "event --version"}) {
         Run version = run_custos(work, std::string(arguments));
         CHECK_MESSAGE(version.exit_code == 0, arguments);
         CHECK(version.out.starts_with("custos "));
     }
+    // The developers' tool: the same, and its commands' help.
+    for (std::string_view arguments : {"--version", "localnet --version", "bench --version"}) {
+        Run version = run_custos_dev(work, std::string(arguments));
+        CHECK_MESSAGE(version.exit_code == 0, arguments);
+        CHECK(version.out.starts_with("custos-dev "));
+    }
+    for (std::string_view command : {"localnet init", "localnet run", "bench ledger", "bench api"}) {
+        Run help = run_custos_dev(work, std::string(command) + " --help");
+        CHECK_MESSAGE(help.exit_code == 0, command);
+        CHECK_MESSAGE(contains(help.out, "usage: custos-dev " + std::string(command)), command);
+    }
+    // The benchmarks and the localnet left the court verifier's tool: custos names where they went.
+    for (std::string_view command : {"bench crypto", "localnet init --dir x", "localnet --help"}) {
+        Run moved = run_custos(work, std::string(command));
+        CHECK_MESSAGE(moved.exit_code == 2, command);
+        CHECK_MESSAGE(contains(moved.err, "custos-dev " + std::string(command.substr(0, command.find(' ')))),
+                      command);
+        CHECK(std::count(moved.err.begin(), moved.err.end(), '\n') == 1);
+    }
+    Run custos_help = run_custos(work, "--help");
+    CHECK(!contains(custos_help.out, "  bench "));
+    CHECK(!contains(custos_help.out, "  localnet "));
+    CHECK(contains(run_custos_dev(work, "--help").out, "  localnet "));
     Run node_version = run_command(work, std::string(CUSTOS_NODE_BINARY) + " --version");
     CHECK(node_version.exit_code == 0);
     CHECK(node_version.out.starts_with("custos-node "));

@@ -31,6 +31,7 @@ using custos::node_test::Localnet;
 using custos::node_test::LocalnetOptions;
 using custos::node_test::run_command;
 using custos::node_test::run_custos;
+using custos::node_test::run_custos_dev;
 using custos::node_test::validator_count;
 
 namespace {
@@ -362,7 +363,7 @@ TEST_CASE(
     check_no_double_sign(net);
 }
 
-TEST_CASE("faults: custos localnet run twice on one directory: the second says already running (pid N)") {
+TEST_CASE("faults: custos-dev localnet run twice on one directory: the second says already running (pid N)") {
     const auto work =
         std::filesystem::temp_directory_path() / ("custos-faults-localnet-" + std::to_string(::getpid()));
     std::filesystem::remove_all(work);
@@ -375,7 +376,7 @@ TEST_CASE("faults: custos localnet run twice on one directory: the second says a
     {
         custos::node_test::RunningLocalnet first(work, dir, false);
         REQUIRE_MESSAGE(custos::node_test::wait_healthy(rest_base, 4), first.log());
-        const auto second = run_custos(work, "localnet run --dir " + dir.string() + " --no-demo");
+        const auto second = run_custos_dev(work, "localnet run --dir " + dir.string() + " --no-demo");
         CHECK(second.exit_code == 1);
         CHECK_MESSAGE(contains(second.err, "already running (pid "), second.err << second.out);
         CHECK(custos::node_test::wait_healthy(rest_base, 4));  // The first network is untouched.

@@ -64,9 +64,9 @@ TEST_CASE("cli over https: --cacert and the right --pin succeed; a wrong pin or 
     const fs::path net = work / "net";
     // Ports from the process id, in a range no other node test uses (11800..11999).
     const auto rest_port = static_cast<std::uint16_t>(11800 + (::getpid() % 50) * 4);
-    Run init = run_custos(work, "localnet init --dir " + net.string() + " --validators 1 --rest-port-base " +
-                                    std::to_string(rest_port) + " --peer-port-base " +
-                                    std::to_string(rest_port + 1));
+    Run init = run_custos_dev(work, "localnet init --dir " + net.string() +
+                                        " --validators 1 --rest-port-base " + std::to_string(rest_port) +
+                                        " --peer-port-base " + std::to_string(rest_port + 1));
     REQUIRE_MESSAGE(init.exit_code == 0, init.err);
     const auto certificate = custos::test::make_self_signed(work, "node");
     const auto other = custos::test::make_self_signed(work, "other");

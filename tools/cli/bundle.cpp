@@ -11,8 +11,9 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
 #include "ledger/genesis.hpp"
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
 #include "tools/cli/verify.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 namespace {

@@ -1,7 +1,8 @@
 // custos case: the items of a case with their custodians and states.
 #include <iostream>
 
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

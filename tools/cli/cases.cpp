@@ -2,7 +2,8 @@
 // page of an officer's day.
 #include <iostream>
 
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

@@ -1,97 +1,40 @@
-// The `custos` CLI: one function per subcommand, each taking the arguments after its name.
-// Exit codes: 0 success, 1 the operation failed (verification, I/O), 2 bad usage.
+// The commands of `custos`, the tool for officers, prosecutors, auditors and operators: one
+// function per command, each taking the arguments after its name (the command table is in
+// main.cpp; what the tools share is in tools/support/).
 #pragma once
 
-#include <filesystem>
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include "api/http_client.hpp"
-#include "common/result.hpp"
-#include "crypto/ed25519.hpp"
-#include "crypto/sealed_key.hpp"
+#include "tools/support/command.hpp"
 
 namespace custos::cli {
 
-using Args = std::vector<std::string>;
-
-inline constexpr int exit_ok = 0;
-inline constexpr int exit_failure = 1;
-inline constexpr int exit_usage = 2;
-
-struct Command {
-    std::string_view name;
-    std::string_view summary;
-    int (*run)(const Args& args);
-};
-
 int run_keygen(const Args& args);
+// `custos key passwd FILE [--new-passphrase-file F]` (key.cpp).
+int run_key(const Args& args);
 int run_genesis(const Args& args);
 int run_event(const Args& args);
-int run_bench(const Args& args);
-// `custos audit --data DIR [--genesis-hash HEX] [--json]` (tools/cli/audit.cpp).
+// `custos audit --data DIR [--genesis-hash HEX] [--json]` (audit.cpp).
 int run_audit(const Args& args);
-// `custos bench ledger [--events N] [--dir DIR]`: the arguments after "ledger" (bench_ledger.cpp).
-int run_bench_ledger(const Args& args);
-// Sealed key files' passphrases (tools/cli/passphrase.cpp). Takes the global options
-// --passphrase-file FILE / --passphrase-fd N out of args and installs the process's passphrase
-// source (those, or a prompt without echo); a usage problem is returned.
-std::optional<std::string> take_passphrase_options(Args& args);
-// A passphrase to seal a key with: from the global options when `from_options` and given, else
-// asked twice without echo.
-Result<crypto::Passphrase> new_passphrase(const std::string& for_what, bool from_options);
-// Prints a warning when the key file at `path` is not sealed and not inside a localnet directory.
-void warn_if_unsealed(const std::filesystem::path& path);
-// HTTPS nodes (tools/cli/node_tls.cpp). Takes the global options --cacert FILE / --pin
-// sha256:HEX out of args; a usage problem is returned.
-std::optional<std::string> take_tls_options(Args& args);
-// The TLS setup for requests to `node`: null for http://; for https:// the trust anchors the
-// options gave (refused without one); refused when they were given for an http:// node.
-Result<std::shared_ptr<const api::ClientTls>> node_tls(const api::ParsedUrl& node);
-// `custos key passwd FILE [--new-passphrase-file F]`.
-int run_key(const Args& args);
-
-// `custos bench tables [--seconds N] [--seed N]`: the Ed25519 table path against libsodium
-// (bench_tables.cpp).
-int run_bench_tables(const Args& args);
-
-// `custos localnet init|run --dir DIR ...` (tools/cli/localnet*.cpp).
-int run_localnet(const Args& args);
-
-// `custos explorer --node URL --key FILE [--listen ADDR] [--assets DIR]` (tools/cli/explorer.cpp).
+// `custos submit EVENT.json|ENVELOPE.json --node URL --key FILE [--sign-event] [--wait] [--json]`
+int run_submit(const Args& args);
+// `custos trail ITEM --node URL --key FILE [--json]`
+int run_trail(const Args& args);
+// `custos case CASE --node URL --key FILE [--json]`
+int run_case(const Args& args);
+// `custos inbox --node URL --key FILE [--agency AGENCY] [--json]` (inbox.cpp)
+int run_inbox(const Args& args);
+// `custos cases --node URL --key FILE [--agency AGENCY] [--json]` (cases.cpp)
+int run_cases(const Args& args);
+// `custos find --sha256 HEX|--sha256-of FILE|--officer KEY|--from T --to T [--case C] --node URL --key FILE
+// [--json]` (find.cpp)
+int run_find(const Args& args);
+// `custos reads ITEM --node URL --key FILE [--json]` (reads.cpp)
+int run_reads(const Args& args);
+// `custos follow [--from-height H] [--case CASE] [--max-events N] --node URL --key FILE [--json]`
+// (follow.cpp)
+int run_follow(const Args& args);
+// `custos status --node URL --key FILE [--json]`
+int run_status(const Args& args);
+// `custos explorer --node URL --key FILE [--listen ADDR] [--assets DIR]` (explorer.cpp).
 int run_explorer(const Args& args);
-
-// A file written whole and synced, never over an existing one (O_EXCL, so not even by a race):
-// "PATH already exists" then; a half-written file is removed (options.cpp).
-[[nodiscard]] Status write_new_file(const std::filesystem::path& path, std::string_view text,
-                                    int mode = 0644);
-// The public key file 'custos keygen' writes beside the secret one (docs/FORMAT.md section 2,
-// "Key files"): {"type", "name", "public_key"} canonical, one line, mode 0644, never over an
-// existing file (options.cpp).
-inline constexpr std::string_view public_key_file_type = "custos.ed25519.public-key.v1";
-[[nodiscard]] Status write_public_key_file(const std::filesystem::path& path, std::string_view name,
-                                           const crypto::PublicKey& key);
-
-// True if args hold --help or -h.
-bool wants_help(const Args& args);
-
-// A SHA-256 given on the command line (--genesis-hash): 64 hex digits, either case (options.cpp).
-[[nodiscard]] Result<Hash32> parse_hash_option(std::string_view text);
-// A worker thread count given by --threads: a whole number from 1 to threads_option_max; nullopt
-// otherwise, to be reported with threads_option_error (options.cpp).
-inline constexpr unsigned threads_option_max = 256;
-[[nodiscard]] std::optional<unsigned> parse_threads_option(std::string_view text);
-[[nodiscard]] std::string threads_option_error();
-// SHA-256 of a file (--sha256-of), read in pieces: the evidence itself never leaves this machine.
-[[nodiscard]] Result<Hash32> sha256_of_file(const std::string& path);
-// The officer's secret key file given by --key; a public key file given by mistake is named as
-// such (rather than refused for its mode 0644) (options.cpp).
-[[nodiscard]] Result<crypto::KeyFile> read_key_option(const std::string& path);
-// The whole of a file named on the command line, or of standard input for "-"; nullopt when the
-// file cannot be read (options.cpp).
-[[nodiscard]] std::optional<std::string> read_input(const std::string& path);
 
 }  // namespace custos::cli

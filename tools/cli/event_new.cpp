@@ -11,8 +11,9 @@
 
 #include "ledger/event.hpp"
 #include "ledger/time.hpp"
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
 #include "tools/cli/event_new.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

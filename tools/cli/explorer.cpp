@@ -33,8 +33,8 @@
 
 #include "api/http_client.hpp"
 #include "crypto/encoding.hpp"
-#include "tools/cli/api_client.hpp"
 #include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 namespace {

@@ -8,7 +8,8 @@
 #include "crypto/encoding.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

@@ -5,7 +5,8 @@
 #include <thread>
 #include <vector>
 
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

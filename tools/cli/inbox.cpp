@@ -2,7 +2,8 @@
 // the receiving agency learns of an offer from the ledger.
 #include <iostream>
 
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

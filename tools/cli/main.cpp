@@ -1,29 +1,8 @@
 // custos: the command-line tool for officers, prosecutors, auditors and operators.
-#include <sodium.h>
-#include <cstdio>
-#include <iostream>
-
-#include "common/version.hpp"
-#include "tools/cli/api_client.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/verify.hpp"
 
 namespace custos::cli {
-
-bool wants_version(const Args& args) {
-    for (const auto& arg : args) {
-        if (arg == "--version") return true;
-    }
-    return false;
-}
-
-bool wants_help(const Args& args) {
-    for (const auto& arg : args) {
-        if (arg == "--help" || arg == "-h") return true;
-    }
-    return false;
-}
-
 namespace {
 
 constexpr Command commands[] = {
@@ -33,9 +12,7 @@ constexpr Command commands[] = {
     {"event",
      "make an event from options and submit it (event new KIND ...), or sign one offline (event sign)",
      run_event},
-    {"bench", "run a benchmark and print its figures (crypto, ledger, load, api)", run_bench},
     {"audit", "replay a store from genesis and verify everything in it", run_audit},
-    {"localnet", "init or run a local network of validators on 127.0.0.1", run_localnet},
     {"submit", "submit a signed event to a node (custos submit EVENT.json --node URL --key FILE)",
      run_submit},
     {"trail", "print an item's custody trail as a timeline", run_trail},
@@ -54,67 +31,28 @@ constexpr Command commands[] = {
     {"explorer", "serve the web explorer for an officer's key on this machine (loopback only)", run_explorer},
 };
 
-void print_usage(std::ostream& out) {
-    out << "usage: custos <command> [options]\n\n"
-           "Custos: a permissioned ledger for the chain of custody of evidence.\n\n"
-           "commands:\n";
-    for (const auto& command : commands) {
-        out << "  " << command.name;
-        for (std::size_t i = command.name.size(); i < 10; ++i)
-            out << ' ';
-        out << command.summary << "\n";
-    }
-    out << "\nRun 'custos <command> --help' for a command's options; 'custos --version' (or\n"
-           "'custos <command> --version') prints the version.\n"
-           "\nA key file sealed with a passphrase (custos keygen --encrypt, custos key passwd) asks for\n"
-           "it without echo; for scripts and services every command also takes --passphrase-file FILE\n"
-           "(its first line; FILE mode 0600) or --passphrase-fd N. Never on the command line.\n"
-           "\nA node reached over https:// (--node https://HOST:PORT) is checked against --cacert FILE\n"
-           "(PEM; the certificate must chain to it and name HOST) and/or --pin sha256:HEX (SHA-256 of\n"
-           "the certificate's public key, SubjectPublicKeyInfo; custos-node logs it at start as\n"
-           "event=rest_listening pin=...); one of the two is required. Every command takes them.\n";
-}
+// The benchmarks and the local network are developers' tools: the court verifier does not carry them.
+constexpr MovedCommand moved[] = {{"bench", "custos-dev"}, {"localnet", "custos-dev"}};
+
+constexpr std::string_view notes =
+    "\nA key file sealed with a passphrase (custos keygen --encrypt, custos key passwd) asks for\n"
+    "it without echo; for scripts and services every command also takes --passphrase-file FILE\n"
+    "(its first line; FILE mode 0600) or --passphrase-fd N. Never on the command line.\n"
+    "\nA node reached over https:// (--node https://HOST:PORT) is checked against --cacert FILE\n"
+    "(PEM; the certificate must chain to it and name HOST) and/or --pin sha256:HEX (SHA-256 of\n"
+    "the certificate's public key, SubjectPublicKeyInfo; custos-node logs it at start as\n"
+    "event=rest_listening pin=...); one of the two is required. Every command takes them.\n"
+    "\nThe benchmarks and the local network of validators are in custos-dev (custos-dev --help).\n";
 
 }  // namespace
 }  // namespace custos::cli
 
 int main(int argc, char** argv) {
     using namespace custos::cli;
-    if (sodium_init() < 0) {
-        std::cerr << "error: libsodium failed to initialise\n";
-        return exit_failure;
-    }
-    if (argc < 2) {
-        print_usage(std::cerr);
-        return exit_usage;
-    }
-    std::string_view name = argv[1];
-    if (name == "--help" || name == "-h" || name == "help") {
-        print_usage(std::cout);
-        return exit_ok;
-    }
-    Args args(argv + 2, argv + argc);
-    if (auto problem = take_passphrase_options(args)) {
-        std::cerr << "error: " << *problem << "\n";
-        return exit_usage;
-    }
-    if (auto problem = take_tls_options(args)) {
-        std::cerr << "error: " << *problem << "\n";
-        return exit_usage;
-    }
-    if (name == "--version" || name == "version") {
-        std::cout << "custos " << custos::version << "\n";
-        return exit_ok;
-    }
-    for (const auto& command : commands) {
-        if (command.name != name) continue;
-        if (wants_version(args) && !wants_help(args)) {
-            std::cout << "custos " << custos::version << "\n";
-            return exit_ok;
-        }
-        return command.run(args);
-    }
-    std::cerr << "error: unknown command '" << name << "'\n\n";
-    print_usage(std::cerr);
-    return exit_usage;
+    return run_tool(Tool{.name = "custos",
+                         .summary = "Custos: a permissioned ledger for the chain of custody of evidence.",
+                         .commands = commands,
+                         .notes = notes,
+                         .moved = moved},
+                    argc, argv);
 }

@@ -2,7 +2,8 @@
 // consultation log the validators agree on (docs/FORMAT.md 6.7).
 #include <iostream>
 
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

@@ -1,7 +1,8 @@
 // custos status: a node's view of the chain (height, validators and their liveness, mempool).
 #include <iostream>
 
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

@@ -4,7 +4,8 @@
 #include <sstream>
 
 #include "ledger/event.hpp"
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

@@ -2,7 +2,8 @@
 #include <iostream>
 #include <map>
 
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

@@ -16,8 +16,9 @@
 #include "ledger/bundle.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
-#include "tools/cli/api_client.hpp"
+#include "tools/cli/commands.hpp"
 #include "tools/cli/verify.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 namespace {

@@ -1,5 +1,5 @@
-// The court bundle commands (issue 7): `custos verify`, `custos bundle`, `custos bench verify`,
-// and the HTML report they share. Declared here rather than in commands.hpp so the shared file
+// The court bundle commands (issue 7): `custos verify`, `custos bundle`, and
+// the HTML report they share. Declared here rather than in commands.hpp so the shared file
 // only gains the command table lines.
 #pragma once
 
@@ -14,8 +14,6 @@ namespace custos::cli {
 int run_verify(const Args& args);
 // `custos bundle ITEM --node URL --key FILE --out FILE` (bundle.cpp).
 int run_bundle(const Args& args);
-// `custos bench verify [--dir DIR]`: the arguments after "verify" (bench_verify.cpp).
-int run_bench_verify(const Args& args);
 
 // The self-contained HTML page of a verification (report_html.cpp). `bundle_name` is how the
 // page names the file that was checked (its path as given). Every string from the bundle is

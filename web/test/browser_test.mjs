@@ -8,7 +8,7 @@
 //    bundle (officer, agency, role, node, time), "exporter not stated" for a bundle without the
 //    member, and refuses an `exported` moved onto another bundle (check 7);
 //  - the HTML court report of `custos verify --report` says who exported the bundle;
-//  - a benchmark: the 1,000-event bundles of `custos bench verify` verified in the page (printed,
+//  - a benchmark: the 1,000-event bundles of `custos-dev bench verify` verified in the page (printed,
 //    never asserted).
 // Screenshots of each page go to --out (kept as test output).
 //   node web/test/browser_test.mjs --bin build/bin --web build/bin/web --out build/web-test-output
@@ -28,6 +28,7 @@ const web = resolve(args.web ?? join(bin, 'web'));
 const out = resolve(args.out ?? 'web-test-output');
 mkdirSync(out, { recursive: true });
 const custos = join(bin, 'custos');
+const custosDev = join(bin, 'custos-dev');
 const work = mkdtempSync(join(tmpdir(), 'custos-web-test-'));
 // Ports below Linux's ephemeral range (32768..60999, where an outgoing connection could take one
 // first) and below the ranges the tests in tests/ use (3000 and up): a random block of eight
@@ -103,8 +104,8 @@ try {
   for (let attempt = 1; attempt <= 3 && !localnet; attempt++) {
     await pickPorts();
     netDir = join(work, `net${attempt}`);
-    execFileSync(custos, ['localnet', 'init', '--dir', netDir, '--rest-port-base', String(restBase), '--peer-port-base', String(peerBase)], { stdio: 'ignore' });
-    const run = startProcess(custos, ['localnet', 'run', '--dir', netDir], join(out, 'localnet.log'));
+    execFileSync(custosDev, ['localnet', 'init', '--dir', netDir, '--rest-port-base', String(restBase), '--peer-port-base', String(peerBase)], { stdio: 'ignore' });
+    const run = startProcess(custosDev, ['localnet', 'run', '--dir', netDir], join(out, 'localnet.log'));
     children.push(run);
     await waitFor(() => run.output.includes('demo done') || run.exitCode !== null, 90000, 'the localnet demo');
     if (run.output.includes('demo done')) localnet = run;
@@ -361,13 +362,13 @@ try {
 
   // --- benchmark (printed, not asserted)
   const benchDir = join(work, 'bench');
-  const benchOut = execFileSync(custos, ['bench', 'verify', '--runs', '1', '--bundles-out', benchDir]).toString();
+  const benchOut = execFileSync(custosDev, ['bench', 'verify', '--runs', '1', '--bundles-out', benchDir]).toString();
   const benchGenesis = /genesis hash ([0-9a-f]{64})/.exec(benchOut)?.[1];
   console.log('benchmark (headless Chromium, custos-verify.html, parse included):');
   for (const name of ['bundle-1000x1.json', 'bundle-1000x10.json']) {
     const file = join(benchDir, name);
     if (!existsSync(file)) {
-      check(false, `custos bench verify wrote ${name}`);
+      check(false, `custos-dev bench verify wrote ${name}`);
       continue;
     }
     const runs = [];
@@ -380,7 +381,7 @@ try {
     }
     console.log(`  ${name}: ${runs.map((ms) => ms.toFixed(0)).join(', ')} ms (best ${Math.min(...runs).toFixed(0)} ms; Ed25519 by ${engine})`);
   }
-  console.log(`  custos bench verify (C++, one thread) for comparison:\n${benchOut.split('\n').filter((l) => /^\d/.test(l)).map((l) => '    ' + l).join('\n')}`);
+  console.log(`  custos-dev bench verify (C++, one thread) for comparison:\n${benchOut.split('\n').filter((l) => /^\d/.test(l)).map((l) => '    ' + l).join('\n')}`);
 } catch (e) {
   failures++;
   console.log(`FAIL ${e.stack ?? e.message}`);

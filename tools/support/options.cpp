@@ -13,7 +13,7 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
-#include "tools/cli/commands.hpp"
+#include "tools/support/command.hpp"
 
 namespace custos::cli {
 

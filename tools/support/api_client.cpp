@@ -1,5 +1,5 @@
 // Shared pieces of the API commands: options, signed calls, problem printing. See api_client.hpp.
-#include "tools/cli/api_client.hpp"
+#include "tools/support/api_client.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -1,5 +1,5 @@
-// custos localnet init: keys, genesis and node configs for a local network. See localnet.hpp.
-#include "tools/cli/localnet.hpp"
+// custos-dev localnet init: keys, genesis and node configs for a local network. See localnet.hpp.
+#include "tools/dev/localnet.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -35,9 +35,9 @@ constexpr std::size_t layout_bytes_max = 1024 * 1024;
 constexpr std::uint64_t heartbeat_ms_max = 3'600'000;  // docs/FORMAT.md 5.1
 
 constexpr std::string_view init_usage =
-    "usage: custos localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
-    "                            [--rest-port-base P] [--peer-port-base P] [--joiners N]\n"
-    "                            [--observers N] [--heartbeat-ms MS] [--test-state-map off]\n"
+    "usage: custos-dev localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
+    "                                [--rest-port-base P] [--peer-port-base P] [--joiners N]\n"
+    "                                [--observers N] [--heartbeat-ms MS] [--test-state-map off]\n"
     "\n"
     "Writes a local Custos network into DIR (which must not hold a genesis yet):\n"
     "  DIR/genesis.json                       the genesis (chain custos-localnet); its hash is printed\n"
@@ -45,7 +45,7 @@ constexpr std::string_view init_usage =
     "                                         auditor, admin) per agency, mode 0600\n"
     "  DIR/node<i>/config.json                custos-node --config for validator i\n"
     "  DIR/node<i>/validator.key (+.pub)      validator i's key; validators go round the agencies\n"
-    "  DIR/localnet.json                      what 'custos localnet run' reads\n"
+    "  DIR/localnet.json                      what 'custos-dev localnet run' reads\n"
     "Validator i listens for REST on 127.0.0.1:(P+i), P = 8081 by default, and for peers on\n"
     "127.0.0.1:(26657+i). The keys are for a local test network only: they sit unencrypted in DIR.\n"
     "\n"
@@ -80,11 +80,11 @@ constexpr std::string_view init_usage =
     "2 bad usage.\n";
 
 constexpr std::string_view localnet_usage =
-    "usage: custos localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
-    "       custos localnet run --dir DIR [--no-demo]\n"
+    "usage: custos-dev localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
+    "       custos-dev localnet run --dir DIR [--no-demo]\n"
     "\n"
     "A local network of Custos validators on 127.0.0.1. 'init' writes keys, genesis and node\n"
-    "configs; 'run' starts the validators and a short demo. 'custos localnet <cmd> --help' for more.\n";
+    "configs; 'run' starts the validators and a short demo. 'custos-dev localnet <cmd> --help' for more.\n";
 
 struct InitOptions {
     fs::path dir;
@@ -99,7 +99,7 @@ struct InitOptions {
 };
 
 int usage_error(const std::string& message) {
-    std::cerr << "error: " << message << "\n(custos localnet init --help for the options)\n";
+    std::cerr << "error: " << message << "\n(custos-dev localnet init --help for the options)\n";
     return exit_usage;
 }
 
@@ -363,7 +363,7 @@ Status write_configs(const InitOptions& options, const std::vector<ledger::Valid
 int init(const InitOptions& options) {
     if (fs::exists(options.dir / genesis_file)) {
         std::cerr << "error: " << (options.dir / genesis_file).string()
-                  << " exists: this localnet is already initialised ('custos localnet run --dir "
+                  << " exists: this localnet is already initialised ('custos-dev localnet run --dir "
                   << options.dir.string() << "' resumes it)\n";
         return exit_failure;
     }
@@ -406,7 +406,7 @@ int init(const InitOptions& options) {
               << " validators, " << options.agencies.size() << " agencies\n"
               << "genesis hash: " << crypto::hex_encode(hash.view()) << "\n"
               << "officer keys: " << (options.dir / "keys").string() << "/<AGENCY>/<role>.key\n"
-              << "start it with: custos localnet run --dir " << options.dir.string() << "\n";
+              << "start it with: custos-dev localnet run --dir " << options.dir.string() << "\n";
     for (std::size_t i = options.validators; i < validators->size(); ++i) {
         std::cout << "joiner (not a validator yet): " << (*validators)[i].name << " of "
                   << (*validators)[i].agency << ", config "
@@ -425,10 +425,10 @@ int init(const InitOptions& options) {
 
 }  // namespace
 
-std::string self_command() {
+std::string custos_command() {
     std::error_code error;
     auto path = fs::read_symlink("/proc/self/exe", error);
-    return error ? std::string("custos") : path.string();
+    return error ? std::string("custos") : (path.parent_path() / "custos").string();
 }
 
 fs::path officer_key_path(const fs::path& dir, std::string_view agency, std::string_view role) {

@@ -1,5 +1,5 @@
 // Shared benchmark pieces. See bench_load_support.hpp.
-#include "tools/cli/bench_load_support.hpp"
+#include "tools/dev/bench_load_support.hpp"
 
 #include <sodium.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// `custos bench <suite>`: benchmark programs that print figures. They assert nothing; tests never
+// `custos-dev bench <suite>`: benchmark programs that print figures. They assert nothing; tests never
 // depend on speed. Every figure is for one thread (one core).
 #include <sodium.h>
 
@@ -14,9 +14,7 @@
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
-#include "tools/cli/api_client.hpp"
-#include "tools/cli/commands.hpp"
-#include "tools/cli/verify.hpp"
+#include "tools/dev/commands.hpp"
 
 namespace custos::cli {
 namespace {
@@ -70,7 +68,7 @@ const char* typical_event_text = R"({
 })";
 
 int bench_crypto() {
-    std::printf("custos bench crypto: one thread; figures are per core\n\n");
+    std::printf("custos-dev bench crypto: one thread; figures are per core\n\n");
     auto key = crypto::SecretKey::generate();
     const std::string message(200, 'm');
     auto signature = key.sign(as_bytes(message));
@@ -160,22 +158,22 @@ int bench_crypto() {
 }
 
 void print_bench_usage(std::ostream& out) {
-    out << "usage: custos bench <suite>\n\n"
+    out << "usage: custos-dev bench <suite>\n\n"
            "Runs a benchmark and prints its figures (nothing is asserted). crypto, ledger\n"
            "and verify run on one thread; load and api drive running nodes over several connections.\n\n"
            "suites:\n"
            "  crypto   Ed25519 sign/verify, SHA-256, canonical JSON, Merkle append and proofs\n"
            "  ledger   admission checks, block application with synced commits, audit replay\n"
-           "           (custos bench ledger --help for its options)\n"
+           "           (custos-dev bench ledger --help for its options)\n"
            "  load     signed custody events against running nodes: committed events/s, commit\n"
-           "           latency, the nodes' CPU and memory (custos bench load --help)\n"
+           "           latency, the nodes' CPU and memory (custos-dev bench load --help)\n"
            "  api      REST throughput and latency of one node: trail reads and event submissions\n"
-           "           (custos bench api --help)\n"
+           "           (custos-dev bench api --help)\n"
            "  verify   offline verification of court bundles of 10, 100 and 1,000 events\n"
-           "           (custos bench verify --help)\n"
+           "           (custos-dev bench verify --help)\n"
            "  tables   the Ed25519 table path against libsodium on valid, damaged and torsion-key\n"
            "           signatures for a set time: counts, exit 1 on a disagreement\n"
-           "           (custos bench tables --help)\n";
+           "           (custos-dev bench tables --help)\n";
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// custos bench verify: time to verify court bundles of 10, 100 and 1,000 events (the issue's
+// custos-dev bench verify: time to verify court bundles of 10, 100 and 1,000 events (the issue's
 // target: 1,000 events in under 200 ms on one core). Builds sample stores in a temporary
 // directory, exports each bundle with make_bundle, then times verify_bundle_text on the bytes
 // (parse included), best of several runs. Prints figures; asserts nothing.
@@ -19,7 +19,7 @@
 #include "crypto/sha256.hpp"
 #include "ledger/bundle.hpp"
 #include "ledger/workloads/bundle_sample.hpp"
-#include "tools/cli/verify.hpp"
+#include "tools/dev/commands.hpp"
 
 namespace custos::cli {
 namespace {
@@ -27,7 +27,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view bench_verify_usage =
-    "usage: custos bench verify [--dir DIR] [--runs N] [--bundles-out DIR]\n"
+    "usage: custos-dev bench verify [--dir DIR] [--runs N] [--bundles-out DIR]\n"
     "\n"
     "Times the offline bundle verifier (custos verify) on bundles of 10, 100 and 1,000 events of\n"
     "one item, with one event per block (a checkpoint and certificate per event: the slowest\n"
@@ -76,7 +76,7 @@ Best best_ms(const std::string& text, int runs, bool& verified) {
 }
 
 int bench(const std::filesystem::path& root, int runs, const std::filesystem::path& bundles_out) {
-    std::printf("custos bench verify: one thread, best of %d runs, parse included\n\n", runs);
+    std::printf("custos-dev bench verify: one thread, best of %d runs, parse included\n\n", runs);
     std::printf("%-8s %-10s %12s %12s %12s %12s %10s\n", "events", "per block", "checkpoints", "bundle bytes",
                 "verify ms", "CPU ms", "verified");
     int case_number = 0;

@@ -10,7 +10,7 @@
 #include "crypto/ed25519.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/event.hpp"
-#include "tools/cli/localnet.hpp"
+#include "tools/dev/localnet.hpp"
 
 namespace custos::cli::localnet {
 
@@ -39,7 +39,7 @@ std::string url(const NodeEntry& node, const std::string& target) {
 // The command that prints the demo trail, signed with the receiving agency's custodian key.
 std::string trail_command(const std::filesystem::path& dir, const NodeEntry& node,
                           const std::string& agency) {
-    return self_command() + " trail " + std::string(demo_item) + " --node " + url(node, "") + " --key " +
+    return custos_command() + " trail " + std::string(demo_item) + " --node " + url(node, "") + " --key " +
            officer_key_path(dir, agency, "custodian").string();
 }
 
@@ -179,7 +179,7 @@ Status run_demo(const DemoOptions& options) {
     std::cout << "demo done; the item's trail (requests are signed, so use the CLI rather than curl):\n  "
               << trail_command(options.dir, node(0), to) << "\n"
               << "or in a browser, as " << to << "'s prosecutor (open the URL it prints, then the item):\n  "
-              << self_command() << " explorer --node " << url(node(0), "") << " --key "
+              << custos_command() << " explorer --node " << url(node(0), "") << " --key "
               << officer_key_path(options.dir, to, "prosecutor").string() << "\n";
     return {};
 }

@@ -1,5 +1,5 @@
-// The REST API commands of the `custos` CLI (submit, trail, case, status) and the API benchmarks
-// (bench load, bench api), and what they share: option parsing for --node/--key/--json, a signed
+// What the REST API commands of `custos` (submit, trail, case, status, ...) and the API benchmarks
+// of `custos-dev` (bench load, bench api) share: option parsing for --node/--key/--json, a signed
 // request to a node, and printing an RFC 9457 problem as "error: <title>" + its detail.
 #pragma once
 
@@ -14,33 +14,9 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
 #include "ledger/genesis.hpp"
-#include "tools/cli/commands.hpp"
+#include "tools/support/command.hpp"
 
 namespace custos::cli {
-
-// `custos submit EVENT.json|ENVELOPE.json --node URL --key FILE [--sign-event] [--wait] [--json]`
-int run_submit(const Args& args);
-// `custos trail ITEM --node URL --key FILE [--json]`
-int run_trail(const Args& args);
-// `custos case CASE --node URL --key FILE [--json]`
-int run_case(const Args& args);
-// `custos inbox --node URL --key FILE [--agency AGENCY] [--json]` (inbox.cpp)
-int run_inbox(const Args& args);
-// `custos cases --node URL --key FILE [--agency AGENCY] [--json]` (cases.cpp)
-int run_cases(const Args& args);
-// `custos find --sha256 HEX|--sha256-of FILE|--officer KEY|--from T --to T [--case C] --node URL --key FILE
-// [--json]` (find.cpp)
-int run_find(const Args& args);
-// `custos reads ITEM --node URL --key FILE [--json]` (reads.cpp)
-int run_reads(const Args& args);
-// `custos follow [--from-height H] [--case CASE] [--max-events N] --node URL --key FILE [--json]`
-// (follow.cpp)
-int run_follow(const Args& args);
-// `custos status --node URL --key FILE [--json]`
-int run_status(const Args& args);
-// `custos bench load ...` and `custos bench api ...`: the arguments after "load" / "api".
-int run_bench_load(const Args& args);
-int run_bench_api(const Args& args);
 
 namespace api_cli {
 

@@ -1,4 +1,4 @@
-// custos bench api: the REST layer of one node under load, from a client on the same machine:
+// custos-dev bench api: the REST layer of one node under load, from a client on the same machine:
 // signed trail reads of an item with 100 events, and signed event submissions (202 = admitted to
 // the mempool; consensus is not waited for).
 #include <arpa/inet.h>
@@ -21,8 +21,9 @@
 
 #include "crypto/sha256.hpp"
 #include "ledger/event.hpp"
-#include "tools/cli/api_client.hpp"
-#include "tools/cli/bench_load_support.hpp"
+#include "tools/dev/bench_load_support.hpp"
+#include "tools/dev/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 
@@ -33,9 +34,9 @@ using namespace bench;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::string_view api_usage =
-    "usage: custos bench api --node URL --key FILE [--duration S] [--connections C]\n"
-    "                        [--submissions N] [--trail-events N] [--presign-rate R]\n"
-    "                        [--observer-key FILE] [--chain-id ID]\n"
+    "usage: custos-dev bench api --node URL --key FILE [--duration S] [--connections C]\n"
+    "                            [--submissions N] [--trail-events N] [--presign-rate R]\n"
+    "                            [--observer-key FILE] [--chain-id ID]\n"
     "\n"
     "Measures one node's REST API with a client on this machine and prints requests/s and\n"
     "latency p50/p99 for:\n"
@@ -76,7 +77,7 @@ struct ApiOptions {
 };
 
 int usage(const std::string& message) {
-    std::cerr << "error: " << message << "\n(custos bench api --help for the options)\n";
+    std::cerr << "error: " << message << "\n(custos-dev bench api --help for the options)\n";
     return exit_usage;
 }
 
@@ -549,7 +550,7 @@ int run_bench_api(const Args& args) {
         if (!chain) return fail(chain.error().message);
         options.chain_id = *chain;
     }
-    std::printf("custos bench api: node %s:%u, %zu connections, agency %s\n", options.node.host.c_str(),
+    std::printf("custos-dev bench api: node %s:%u, %zu connections, agency %s\n", options.node.host.c_str(),
                 options.node.port, options.connections, agency.c_str());
     auto item = set_up_item(options, key->key, agency);
     if (!item) return fail(item.error().message);

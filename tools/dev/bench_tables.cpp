@@ -1,4 +1,4 @@
-// custos bench tables: a differential run of the Ed25519 table path against libsodium for a set
+// custos-dev bench tables: a differential run of the Ed25519 table path against libsodium for a set
 // time (issue 19). Three kinds of input, each counted: valid signatures of random keys, the same
 // signatures damaged (one bit of R, S, message or key; S + L; R replaced by each small-order
 // encoding), and keys with a torsion component (aB + T for T of order 2, 4 and 8) with signatures
@@ -23,7 +23,7 @@
 #include "crypto/ed25519_forge.hpp"
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
-#include "tools/cli/commands.hpp"
+#include "tools/dev/commands.hpp"
 
 namespace custos::cli {
 namespace {
@@ -32,7 +32,7 @@ namespace tables = crypto::ed25519_tables;
 using namespace crypto::ed25519_forge;
 
 constexpr std::string_view usage =
-    "usage: custos bench tables [--seconds N] [--seed N]\n"
+    "usage: custos-dev bench tables [--seconds N] [--seed N]\n"
     "\n"
     "Runs the Ed25519 table path (crypto/ed25519_tables.hpp) against libsodium on valid, damaged\n"
     "and torsion-key signatures for N seconds (default 10, at most 600) and prints the counts.\n"
@@ -215,7 +215,7 @@ int run_bench_tables(const Args& args) {
         torsion(counts, random);
         batched(counts, random);
     }
-    std::printf("custos bench tables: %ld s, seed %llu, libsodium %s\n", seconds,
+    std::printf("custos-dev bench tables: %ld s, seed %llu, libsodium %s\n", seconds,
                 static_cast<unsigned long long>(seed), status.libsodium_version.c_str());
     std::printf("  valid signatures          %10llu  table path accepted %llu\n",
                 static_cast<unsigned long long>(counts.valid),

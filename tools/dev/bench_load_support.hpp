@@ -1,4 +1,4 @@
-// What `custos bench load` and `custos bench api` share: argument lists, the chain's progress as
+// What `custos-dev bench load` and `custos-dev bench api` share: argument lists, the chain's progress as
 // seen through the API, percentiles, and the nodes' CPU and memory read from /proc.
 #pragma once
 

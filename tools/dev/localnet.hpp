@@ -1,4 +1,4 @@
-// custos localnet: a local network of validators on 127.0.0.1 for newcomers and tests.
+// custos-dev localnet: a local network of validators on 127.0.0.1 for newcomers and tests.
 //   localnet.cpp       argument parsing, `init` (keys, genesis, node configs, localnet.json)
 //   localnet_run.cpp   `run`: custos-node children, health wait, clean shutdown on a signal
 //   localnet_demo.cpp  the demo: register an item, offer it to a second agency, accept it
@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "tools/cli/commands.hpp"
+#include "tools/dev/commands.hpp"
 
 namespace custos::cli::localnet {
 
@@ -56,8 +56,9 @@ struct Layout {
 [[nodiscard]] Result<Layout> read_layout(const std::filesystem::path& dir);
 [[nodiscard]] std::filesystem::path officer_key_path(const std::filesystem::path& dir,
                                                      std::string_view agency, std::string_view role);
-// This `custos` executable's absolute path, for the commands printed to the user to copy.
-[[nodiscard]] std::string self_command();
+// The absolute path of the `custos` executable beside this `custos-dev`, for the commands printed
+// to the user to copy.
+[[nodiscard]] std::string custos_command();
 
 int run_init(const Args& args);
 int run_run(const Args& args);

@@ -1,4 +1,4 @@
-// custos localnet run: start one custos-node per validator as child processes, wait until they
+// custos-dev localnet run: start one custos-node per validator as child processes, wait until they
 // answer /healthz, run the demo, and stop them cleanly on SIGINT/SIGTERM. See localnet.hpp.
 #include <fcntl.h>
 #include <signal.h>
@@ -19,7 +19,7 @@
 #include "common/pid_lock.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/genesis.hpp"
-#include "tools/cli/localnet.hpp"
+#include "tools/dev/localnet.hpp"
 
 namespace custos::cli::localnet {
 
@@ -32,16 +32,16 @@ constexpr std::chrono::seconds stop_wait_max{10};
 constexpr std::chrono::milliseconds poll_interval{100};
 
 constexpr std::string_view run_usage =
-    "usage: custos localnet run --dir DIR [--no-demo]\n"
+    "usage: custos-dev localnet run --dir DIR [--no-demo]\n"
     "\n"
     "Starts one custos-node per validator (and per observer, init --observers) of a localnet made\n"
-    "by 'custos localnet init' (the\n"
-    "custos-node found next to this custos binary), each as a child process writing its log to\n"
-    "DIR/node<i>/node.log. Prints the nodes' REST URLs, the genesis hash and where the officer\n"
-    "keys are, waits until every node answers /healthz, then (unless --no-demo) registers a sample\n"
-    "item with the first agency's custodian key, offers it to the second agency, which accepts, and\n"
-    "prints the item's trail URL. Runs until Ctrl-C or SIGTERM, then stops the nodes: SIGTERM, and\n"
-    "SIGKILL to any still running 10 s later. Running it again resumes the same ledger.\n"
+    "by 'custos-dev localnet init' (the custos-node found next to this custos-dev binary), each as\n"
+    "a child process writing its log to DIR/node<i>/node.log. Prints the nodes' REST URLs, the\n"
+    "genesis hash and where the officer keys are, waits until every node answers /healthz, then\n"
+    "(unless --no-demo) registers a sample item with the first agency's custodian key, offers it to\n"
+    "the second agency, which accepts, and prints the item's trail URL. Runs until Ctrl-C or\n"
+    "SIGTERM, then stops the nodes: SIGTERM, and SIGKILL to any still running 10 s later. Running\n"
+    "it again resumes the same ledger.\n"
     "\n"
     "options:\n"
     "  --dir DIR     the localnet directory\n"
@@ -194,7 +194,7 @@ void print_summary(const fs::path& dir, const Layout& layout) {
               << "  node logs:    " << (dir / "node<i>" / "node.log").string() << "\n";
     // Every /v1 route but checkpoints and proofs needs a signed request: the CLI signs.
     if (!layout.agencies.empty())
-        std::cout << "  try: " << self_command() << " status --node " << rest_url(layout.nodes.front())
+        std::cout << "  try: " << custos_command() << " status --node " << rest_url(layout.nodes.front())
                   << " --key " << officer_key_path(dir, layout.agencies.front(), "admin").string() << "\n";
 }
 
@@ -209,14 +209,14 @@ void install_signal_handlers() {
 int run(const fs::path& dir, bool demo) {
     auto layout = read_layout(dir);
     if (!layout) {
-        std::cerr << "error: " << layout.error().message << " (run 'custos localnet init --dir "
+        std::cerr << "error: " << layout.error().message << " (run 'custos-dev localnet init --dir "
                   << dir.string() << "' first)\n";
         return exit_failure;
     }
     // One `localnet run` per directory: a second one is refused before it starts any node.
     auto locked = PidLock::acquire(dir / "localnet.pid");
     if (!locked) {
-        std::cerr << "error: custos localnet run: " << locked.error().message << "\n";
+        std::cerr << "error: custos-dev localnet run: " << locked.error().message << "\n";
         return exit_failure;
     }
     fs::path binary = node_binary();
@@ -295,12 +295,12 @@ int run_run(const Args& args) {
             demo = false;
         } else {
             std::cerr << "error: bad argument '" << args[i]
-                      << "'\n(custos localnet run --help for the options)\n";
+                      << "'\n(custos-dev localnet run --help for the options)\n";
             return exit_usage;
         }
     }
     if (dir.empty()) {
-        std::cerr << "error: --dir DIR is required\n(custos localnet run --help for the options)\n";
+        std::cerr << "error: --dir DIR is required\n(custos-dev localnet run --help for the options)\n";
         return exit_usage;
     }
     return run(dir, demo);

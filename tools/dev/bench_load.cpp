@@ -18,8 +18,9 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/event.hpp"
-#include "tools/cli/api_client.hpp"
-#include "tools/cli/bench_load_support.hpp"
+#include "tools/dev/bench_load_support.hpp"
+#include "tools/dev/commands.hpp"
+#include "tools/support/api_client.hpp"
 
 namespace custos::cli {
 

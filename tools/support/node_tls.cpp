@@ -5,7 +5,7 @@
 #include <string>
 
 #include "api/tls.hpp"
-#include "tools/cli/commands.hpp"
+#include "tools/support/command.hpp"
 
 namespace custos::cli {
 

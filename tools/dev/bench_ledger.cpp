@@ -1,4 +1,4 @@
-// `custos bench ledger`: figures for the ledger on one thread. Prints, asserts nothing.
+// `custos-dev bench ledger`: figures for the ledger on one thread. Prints, asserts nothing.
 //  1. admission checks (signature + custody rules against a state) per second;
 //  2. block application + synced RocksDB commit of 1,000-event blocks, events per second;
 //  3. the state map (docs/FORMAT.md 7.5): its update per 1,000-event block, its stored bytes per
@@ -31,7 +31,7 @@
 #include "ledger/state_map.hpp"
 #include "ledger/store.hpp"
 #include "ledger/workloads/store_workload.hpp"
-#include "tools/cli/commands.hpp"
+#include "tools/dev/commands.hpp"
 
 namespace custos::cli {
 
@@ -49,7 +49,7 @@ constexpr std::uint64_t map_items_max = 10000000;
 constexpr std::uint64_t map_chunk = 100000;  // Keys per update while the in-memory map is built.
 
 constexpr std::string_view bench_ledger_usage =
-    "usage: custos bench ledger [--events N] [--dir DIR] [--threads N] [--map-items M]\n"
+    "usage: custos-dev bench ledger [--events N] [--dir DIR] [--threads N] [--map-items M]\n"
     "\n"
     "Prints events per second, on one thread, for: admission checks; block application with a\n"
     "synced commit of 1,000-event blocks; the state map (updates per block, stored bytes per\n"
@@ -473,7 +473,7 @@ int run_bench_ledger(const Args& args) {
     if (std::filesystem::exists(*dir))
         return (std::cerr << "error: " << dir->string() << " exists\n", exit_usage);
 
-    std::printf("custos bench ledger: one thread; store of %llu events in %s\n\n",
+    std::printf("custos-dev bench ledger: one thread; store of %llu events in %s\n\n",
                 static_cast<unsigned long long>(events), dir->string().c_str());
     int result = bench_admission();
     if (result == exit_ok) {
