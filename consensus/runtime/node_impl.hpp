@@ -20,6 +20,7 @@
 #include "consensus/runtime/byzantine.hpp"
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"
+#include "consensus/runtime/node_metrics.hpp"
 #include "consensus/runtime/read_relay.hpp"
 #include "consensus/runtime/transport.hpp"
 #include "consensus/runtime/wal.hpp"
@@ -67,52 +68,6 @@ struct SetEntry {
 // Distinct sets cached at once (the sets of the heights around the store's top; older entries
 // are dropped wholesale when this is exceeded).
 inline constexpr std::size_t set_cache_max = 8;
-
-// A Prometheus histogram of durations in seconds: fixed upper bounds, one count per bucket
-// (the last is +Inf), a sum and a count.
-struct Histogram {
-    std::vector<double> bounds;
-    std::vector<std::uint64_t> buckets = std::vector<std::uint64_t>(bounds.size() + 1, 0);
-    double sum = 0;
-    std::uint64_t count = 0;
-
-    void observe(double seconds);
-    // Appends the HELP, TYPE, cumulative bucket, sum and count lines of `name`.
-    void write(std::string& out, std::string_view name, std::string_view help) const;
-};
-
-struct NodeCounters {
-    std::uint64_t blocks_committed = 0;
-    std::uint64_t events_committed = 0;
-    std::uint64_t events_admitted = 0;
-    std::uint64_t events_refused = 0;
-    // Read records (the consultation log) this node signed and admitted, and those it could not
-    // admit (its pool's share of read records full, or a refusal).
-    std::uint64_t reads_recorded = 0;
-    std::uint64_t reads_dropped = 0;
-    // The read relay (read_relay.hpp). A validator: observers' reads it recorded, and those it
-    // refused. An observer: its reads a validator recorded, and those none did (answered 503).
-    std::uint64_t reads_recorded_for_observers = 0;
-    std::uint64_t reads_relay_refused = 0;
-    std::uint64_t reads_relayed = 0;
-    std::uint64_t reads_relay_failed = 0;
-    std::uint64_t messages_refused = 0;
-    std::uint64_t evidence = 0;
-    std::uint64_t messages_signed = 0;  // New proposals and votes this node signed.
-    std::uint64_t blocks_synced_sent = 0;
-    // Compact proposals (FORMAT.md 8.4): sent; received and rebuilt from the pool; received but
-    // not rebuildable here (the full proposal was asked of the sender); full ones sent on request.
-    std::uint64_t compact_sent = 0;
-    std::uint64_t compact_expanded = 0;
-    std::uint64_t compact_missed = 0;
-    std::uint64_t full_proposals_sent = 0;
-    // Commit latency: an event's submission to this node -> its block committed here.
-    Histogram commit_latency{{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
-    // The synced store write of a decided block (append_block), and the synced save of the
-    // signing state before a step's messages leave: the two disk waits on the consensus path.
-    Histogram block_store{{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1}};
-    Histogram signing_state_save{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25}};
-};
 
 class NodeImpl {
 public:

@@ -480,110 +480,27 @@ void NodeImpl::on_gossip(const crypto::PublicKey& peer, std::string_view payload
         (void)admit(std::move(envelopes[i]), std::move(prepared[i]), relay);
 }
 
-void Histogram::observe(double seconds) {
-    std::size_t bucket = 0;
-    while (bucket < bounds.size() && seconds > bounds[bucket])
-        ++bucket;
-    ++buckets[bucket];
-    sum += seconds;
-    ++count;
-}
-
-void Histogram::write(std::string& out, std::string_view name, std::string_view help) const {
-    const std::string metric(name);
-    out += "# HELP " + metric + " " + std::string(help) + "\n";
-    out += "# TYPE " + metric + " histogram\n";
-    std::uint64_t cumulative = 0;
-    for (std::size_t index = 0; index < bounds.size(); ++index) {
-        cumulative += buckets[index];
-        char bound[32];
-        std::snprintf(bound, sizeof bound, "%g", bounds[index]);
-        out += metric + "_bucket{le=\"" + bound + "\"} " + std::to_string(cumulative) + "\n";
-    }
-    out += metric + "_bucket{le=\"+Inf\"} " + std::to_string(count) + "\n";
-    char total[64];
-    std::snprintf(total, sizeof total, "%.6f", sum);
-    out += metric + "_sum " + total + "\n";
-    out += metric + "_count " + std::to_string(count) + "\n";
-}
-
 std::string NodeImpl::metrics() const {
-    std::string out;
-    auto gauge = [&out](std::string_view name, std::string_view help, std::uint64_t value,
-                        bool counter = false) {
-        out += "# HELP " + std::string(name) + " " + std::string(help) + "\n";
-        out += "# TYPE " + std::string(name) + (counter ? " counter\n" : " gauge\n");
-        out += std::string(name) + " " + std::to_string(value) + "\n";
-    };
-    gauge("custos_height", "Last committed block height.", store->height().value);
-    gauge("custos_consensus_height", "Height the consensus core is deciding.",
-          core ? core->height().value : store->height().value + 1);
-    gauge("custos_consensus_round", "Current consensus round.", core ? core->round().value : 0);
-    gauge("custos_log_size", "Events in the global log.", store->log_size());
     const auto store_memory = store->db().memory();
-    gauge("custos_store_block_cache_bytes", "RocksDB block cache in use (data, index and filter blocks).",
-          store_memory.block_cache);
-    gauge("custos_store_memtables_bytes", "RocksDB write buffers of all column families.",
-          store_memory.memtables);
-    gauge("custos_store_table_readers_bytes", "RocksDB memory held by open table files outside the cache.",
-          store_memory.table_readers);
-    gauge("custos_ed25519_key_tables",
-          "Signing keys checked from a per-key table (crypto/ed25519_tables.hpp).",
-          crypto::ed25519_tables::cache_figures().tables);
-    gauge("custos_mempool_events", "Events pending in the mempool.", mempool->size());
-    gauge("custos_mempool_bytes", "Bytes pending in the mempool.", mempool->bytes());
-    gauge("custos_peers_connected", "Authenticated validator peers connected.", peers_up.size());
-    gauge("custos_blocks_committed_total", "Blocks committed by this process.", counters.blocks_committed,
-          true);
-    gauge("custos_events_committed_total", "Events committed by this process.", counters.events_committed,
-          true);
-    gauge("custos_events_admitted_total", "Events admitted to the mempool.", counters.events_admitted, true);
-    gauge("custos_events_refused_total", "Events refused at admission.", counters.events_refused, true);
-    gauge("custos_reads_recorded_total", "Read records this node signed and admitted (consultation log).",
-          counters.reads_recorded, true);
-    gauge("custos_reads_dropped_total",
-          "Read records this node could not admit (its pool refused them: those reads were answered 503).",
-          counters.reads_dropped, true);
-    gauge("custos_reads_recorded_for_observers_total",
-          "Reads served by observers that this validator recorded (read relay).",
-          counters.reads_recorded_for_observers, true);
-    gauge("custos_reads_relay_refused_total",
-          "Observers' reads this validator refused to record (read relay).", counters.reads_relay_refused,
-          true);
-    gauge("custos_reads_relayed_total",
-          "Reads this observer served once a validator recorded them (read relay).", counters.reads_relayed,
-          true);
-    gauge("custos_reads_relay_failed_total",
-          "Reads this observer did not serve because no validator recorded them (answered 503).",
-          counters.reads_relay_failed, true);
-    gauge("custos_messages_refused_total", "Peer messages refused.", counters.messages_refused, true);
-    gauge("custos_evidence_total", "Equivocations seen.", counters.evidence, true);
-    gauge("custos_syncing", "1 while behind the other validators.", syncing() ? 1 : 0);
-    gauge("custos_storage_failed",
-          "1 once the disk refused a write: the node commits and signs nothing more.", halted ? 1 : 0);
-    gauge("custos_voting", "1 while this validator takes part in voting.", core && core->voting() ? 1 : 0);
-    gauge("custos_observer", "1 while this node's key is not in the validator set of its next height.",
-          core ? 0 : 1);
-    gauge("custos_validators", "Validators in the set of the next height.",
-          params.validators.validators.size());
-    gauge("custos_signed_messages_total", "Proposals and votes this validator signed.",
-          counters.messages_signed, true);
-    gauge("custos_compact_proposals_sent_total", "Own proposals sent as header and leaf hashes.",
-          counters.compact_sent, true);
-    gauge("custos_compact_proposals_rebuilt_total", "Compact proposals rebuilt from the mempool.",
-          counters.compact_expanded, true);
-    gauge("custos_compact_proposals_missed_total",
-          "Compact proposals the mempool could not rebuild (the full proposal was requested).",
-          counters.compact_missed, true);
-    gauge("custos_full_proposals_sent_total", "Own full proposals sent to peers that requested them.",
-          counters.full_proposals_sent, true);
-    counters.commit_latency.write(out, "custos_commit_latency_seconds",
-                                  "An event's submission to this node to its block committed here.");
-    counters.block_store.write(out, "custos_block_store_seconds",
-                               "The synced store write of each committed block.");
-    counters.signing_state_save.write(out, "custos_signing_state_save_seconds",
-                                      "The synced save of the signing state before messages leave.");
-    return out;
+    const NodeGauges gauges{
+        .height = store->height().value,
+        .consensus_height = core ? core->height().value : store->height().value + 1,
+        .consensus_round = core ? core->round().value : 0,
+        .log_size = store->log_size(),
+        .store_block_cache_bytes = store_memory.block_cache,
+        .store_memtables_bytes = store_memory.memtables,
+        .store_table_readers_bytes = store_memory.table_readers,
+        .ed25519_key_tables = crypto::ed25519_tables::cache_figures().tables,
+        .mempool_events = mempool->size(),
+        .mempool_bytes = mempool->bytes(),
+        .peers_connected = peers_up.size(),
+        .syncing = syncing(),
+        .storage_failed = halted,
+        .voting = core && core->voting(),
+        .observer = !core,
+        .validators = params.validators.validators.size(),
+    };
+    return metrics_text(gauges, counters);
 }
 
 }  // namespace custos::runtime
