@@ -54,10 +54,6 @@ inline constexpr std::int64_t sync_request_interval_ms = 300;
 // A node one block behind a peer is usually only waiting for that block's precommits: it asks for
 // the block (a peer reads and sends it whole) only if it is still behind after this long.
 inline constexpr std::int64_t sync_one_behind_grace_ms = 1000;
-inline constexpr std::size_t gossip_batch_max = 512;
-// A gossip batch is sent before it grows past this (well under consensus::message_bytes_max).
-inline constexpr std::size_t gossip_batch_bytes_max = 1024 * 1024;
-inline constexpr std::int64_t gossip_flush_ms = 5;
 // A validator that connects gets the pending events of this node's pool (gossip goes out once,
 // so a peer that was down or not yet connected would never hear of them, and as a proposer it
 // would defer round after round until the rotation reached a node that holds them). Oldest

@@ -18,6 +18,7 @@
 #include "common/pid_lock.hpp"
 #include "consensus/core.hpp"
 #include "consensus/runtime/byzantine.hpp"
+#include "consensus/runtime/gossip_batch.hpp"
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"
 #include "consensus/runtime/node_metrics.hpp"
@@ -139,12 +140,7 @@ public:
     std::shared_ptr<boost::asio::steady_timer> proposal_timer;
     bool proposal_batching = false;    // The armed wait is the short batching window.
     bool events_nudge_posted = false;  // An EventsPending for the core is posted (admit()).
-    // Gossip batch of admitted envelopes not yet sent.
-    // The JSON array text of the batch, built from the canonical envelope bytes admission
-    // already computed (no re-serialization), without its closing bracket.
-    std::string gossip_batch;
-    std::size_t gossip_count = 0;
-    bool gossip_flush_scheduled = false;
+    GossipBatch gossip;                // Admitted envelopes (local submissions) not yet gossiped.
     // Peers' committed heights (from status messages), by key.
     std::map<crypto::PublicKey, std::uint64_t> peer_heights;
     std::set<crypto::PublicKey> peers_up;

@@ -395,15 +395,8 @@ void NodeImpl::schedule_status() {
 }
 
 void NodeImpl::queue_gossip(std::string_view canonical_envelope) {
-    gossip_batch += gossip_count == 0 ? '[' : ',';
-    gossip_batch += canonical_envelope;
-    ++gossip_count;
-    if (gossip_count >= gossip_batch_max || gossip_batch.size() >= gossip_batch_bytes_max) {
-        flush_gossip();
-        return;
-    }
-    if (gossip_flush_scheduled) return;
-    gossip_flush_scheduled = true;
+    if (gossip.add(canonical_envelope)) return flush_gossip();
+    if (!gossip.schedule_flush()) return;
     auto timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(gossip_flush_ms));
     timers.insert(timer);
     timer->async_wait([this, timer](const boost::system::error_code& error) {
@@ -414,40 +407,28 @@ void NodeImpl::queue_gossip(std::string_view canonical_envelope) {
 }
 
 void NodeImpl::flush_gossip() {
-    gossip_flush_scheduled = false;
-    if (gossip_count == 0) return;
-    gossip_batch += ']';
-    (void)transport->broadcast(frame_message(wire::events, gossip_batch));
-    gossip_batch.clear();
-    gossip_count = 0;
+    gossip.flush(
+        [this](std::string_view batch) { (void)transport->broadcast(frame_message(wire::events, batch)); });
 }
 
 void NodeImpl::send_pool(const crypto::PublicKey& peer) {
-    std::string batch;
-    std::size_t count = 0;
+    GossipBatch batch;
     std::size_t sent_bytes = 0;
     std::size_t sent_events = 0;
-    const auto flush = [&] {
-        if (count == 0) return;
-        batch += ']';
-        (void)transport->send(peer, frame_message(wire::events, batch));
-        batch.clear();
-        count = 0;
+    const auto send = [&](std::string_view text) {
+        (void)transport->send(peer, frame_message(wire::events, text));
     };
     mempool->for_each([&](const PendingEvent& event) {
         const std::string fallback =
             event.canonical_envelope.empty() ? ledger::canonical_envelope(event.envelope) : std::string();
         const std::string_view text = event.canonical_envelope.empty() ? fallback : event.canonical_envelope;
         if (sent_bytes + text.size() > pool_resend_bytes_max) return false;
-        batch += count == 0 ? '[' : ',';
-        batch += text;
-        ++count;
         ++sent_events;
         sent_bytes += text.size();
-        if (count >= gossip_batch_max || batch.size() >= gossip_batch_bytes_max) flush();
+        if (batch.add(text)) batch.flush(send);
         return true;
     });
-    flush();
+    batch.flush(send);
     if (sent_events > 0) {
         log_line(LogLevel::debug, "pool_sent")
             .field("peer", crypto::hex_encode(peer.view().first(8)))
