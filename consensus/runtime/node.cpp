@@ -190,13 +190,12 @@ void NodeImpl::start() {
     transport->on_message(
         [this](const crypto::PublicKey& peer, Bytes message) { on_message(peer, std::move(message)); });
     transport->on_peer_up([this](const crypto::PublicKey& peer) {
-        peers_up.insert(peer);
+        sync.peer_up(peer);
         send_status(peer);
         send_pool(peer);
     });
     transport->on_peer_down([this](const crypto::PublicKey& peer) {
-        peers_up.erase(peer);
-        peer_heights.erase(peer);  // Only connected peers count for syncing and the voting gate.
+        sync.peer_down(peer);  // Only connected peers count for syncing and the voting gate.
         update_voting();
     });
     auto port = transport->listen(config.peer_listen);
@@ -796,10 +795,9 @@ NodeSnapshot Node::snapshot() const {
     out.log_size = impl.store->log_size();
     out.mempool_events = impl.mempool->size();
     out.mempool_bytes = impl.mempool->bytes();
-    out.peers_connected = impl.peers_up.size();
+    out.peers_connected = impl.sync.connected_count();
     for (const auto& validator : impl.params.validators.validators) {  // The set in force next.
-        bool connected =
-            validator.key == impl.signer->public_key() || impl.peers_up.count(validator.key) != 0;
+        bool connected = validator.key == impl.signer->public_key() || impl.sync.connected(validator.key);
         out.validators.push_back(
             NodeSnapshot::Peer{validator.name, validator.agency, validator.power, connected});
     }

@@ -49,11 +49,6 @@
 namespace custos::runtime {
 
 inline constexpr std::size_t sync_batch_max = 32;
-inline constexpr std::int64_t status_interval_ms = 500;
-inline constexpr std::int64_t sync_request_interval_ms = 300;
-// A node one block behind a peer is usually only waiting for that block's precommits: it asks for
-// the block (a peer reads and sends it whole) only if it is still behind after this long.
-inline constexpr std::int64_t sync_one_behind_grace_ms = 1000;
 // A validator that connects gets the pending events of this node's pool (gossip goes out once,
 // so a peer that was down or not yet connected would never hear of them, and as a proposer it
 // would defer round after round until the rotation reached a node that holds them). Oldest

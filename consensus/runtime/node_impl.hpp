@@ -23,6 +23,7 @@
 #include "consensus/runtime/node.hpp"
 #include "consensus/runtime/node_metrics.hpp"
 #include "consensus/runtime/read_relay.hpp"
+#include "consensus/runtime/sync_tracker.hpp"
 #include "consensus/runtime/transport.hpp"
 #include "consensus/runtime/wal.hpp"
 #include "consensus/verifier.hpp"
@@ -141,13 +142,7 @@ public:
     bool proposal_batching = false;    // The armed wait is the short batching window.
     bool events_nudge_posted = false;  // An EventsPending for the core is posted (admit()).
     GossipBatch gossip;                // Admitted envelopes (local submissions) not yet gossiped.
-    // Peers' committed heights (from status messages), by key.
-    std::map<crypto::PublicKey, std::uint64_t> peer_heights;
-    std::set<crypto::PublicKey> peers_up;
-    std::int64_t last_sync_request_ms = 0;
-    // Since when a peer has been exactly one block ahead of `one_behind_height` (our height then).
-    std::uint64_t one_behind_height = 0;
-    std::int64_t one_behind_since_ms = 0;
+    SyncTracker sync;  // Connected peers, their committed heights, and when to ask them for blocks.
     // This node's own latest proposals by (height, round), to answer a peer that could not
     // rebuild one from its pool (wire::proposal_request), each at most once per peer.
     struct OwnProposal {

@@ -81,7 +81,7 @@ void NodeImpl::on_message(const crypto::PublicKey& peer, Bytes message) {
             return;
         case wire::status:
             if (auto height = read_height(payload)) {
-                if (peers_up.count(peer) != 0) peer_heights[peer] = *height;
+                sync.status(peer, *height);
                 maybe_request_sync();
                 update_voting();
             }
@@ -263,8 +263,7 @@ void NodeImpl::answer_laggard(const crypto::PublicKey& peer, ledger::Height heig
         timers.erase(timer);
         laggard_answers.erase({peer, height.value});
         if (error || stopping) return;
-        auto known = peer_heights.find(peer);
-        if (known != peer_heights.end() && known->second >= height.value) return;  // Caught up.
+        if (auto known = sync.height_of(peer); known && *known >= height.value) return;  // Caught up.
         send_commit(peer, height);
     });
 }
@@ -279,17 +278,7 @@ void NodeImpl::send_status(const std::optional<crypto::PublicKey>& peer) {
 }
 
 bool NodeImpl::syncing() const {
-    // Behind when connected validators holding more than 1/3 of the power (at least one honest
-    // one) report a committed height more than one block above ours. One peer alone cannot make
-    // this node stop voting by claiming a height it does not have.
-    const auto mine = store->height().value;
-    std::uint64_t ahead = 0;
-    for (const auto& [key, height] : peer_heights) {
-        if (height > mine + 1) {
-            if (const auto* validator = params.validators.find(key)) ahead += validator->power;
-        }
-    }
-    return ahead * 3 > params.validators.total_power();
+    return sync.behind(store->height().value, params.validators);
 }
 
 bool NodeImpl::wants_voting(std::string& reason) {
@@ -303,7 +292,7 @@ bool NodeImpl::wants_voting(std::string& reason) {
         // height can be decided anyway). Once heard, this gate stays open.
         const auto* self = params.validators.find(signer->public_key());
         std::uint64_t heard = self == nullptr ? 0 : self->power;
-        for (const auto& [key, height] : peer_heights) {
+        for (const auto& [key, height] : sync.heights()) {
             if (const auto* validator = params.validators.find(key)) heard += validator->power;
         }
         heard_quorum = ledger::exceeds_two_thirds(heard, params.validators.total_power());
@@ -333,9 +322,7 @@ std::optional<consensus::Input> NodeImpl::voting_change() {
         return std::nullopt;
     }
     pause_reason = wanted ? std::string() : reason;
-    std::uint64_t best = 0;
-    for (const auto& [key, height] : peer_heights)
-        best = std::max(best, height);
+    const std::uint64_t best = sync.best_height();
     if (wanted) {
         log_line(LogLevel::info, "voting_resumed")
             .field("height", store->height().value)
@@ -356,29 +343,11 @@ void NodeImpl::update_voting() {
 
 void NodeImpl::maybe_request_sync() {
     const auto mine = store->height().value;
-    std::optional<crypto::PublicKey> best;
-    std::uint64_t best_height = mine;
-    for (const auto& [key, height] : peer_heights) {
-        // Only validators are asked: an observer's height is only its word, and one claiming a
-        // height it lacks would draw every request.
-        if (height > best_height && peers_up.count(key) != 0 && !observer_links.contains(key)) {
-            best = key;
-            best_height = height;
-        }
-    }
-    if (!best) return;
-    const auto now = now_ms();
-    if (best_height == mine + 1) {
-        if (one_behind_height != mine || one_behind_since_ms == 0) {
-            one_behind_height = mine;
-            one_behind_since_ms = now;
-        }
-        if (now - one_behind_since_ms < sync_one_behind_grace_ms) return;
-    }
-    if (now - last_sync_request_ms < sync_request_interval_ms) return;
-    last_sync_request_ms = now;
-    log_line(LogLevel::info, "sync_request").field("height", mine).field("peer_height", best_height);
-    (void)transport->send(*best, frame_message(wire::sync_request, height_bytes(mine + 1)));
+    auto request = sync.next_request(
+        mine, now_ms(), [this](const crypto::PublicKey& key) { return observer_links.contains(key); });
+    if (!request) return;
+    log_line(LogLevel::info, "sync_request").field("height", mine).field("peer_height", request->peer_height);
+    (void)transport->send(request->peer, frame_message(wire::sync_request, height_bytes(mine + 1)));
 }
 
 void NodeImpl::schedule_status() {
@@ -474,7 +443,7 @@ std::string NodeImpl::metrics() const {
         .ed25519_key_tables = crypto::ed25519_tables::cache_figures().tables,
         .mempool_events = mempool->size(),
         .mempool_bytes = mempool->bytes(),
-        .peers_connected = peers_up.size(),
+        .peers_connected = sync.connected_count(),
         .syncing = syncing(),
         .storage_failed = halted,
         .voting = core && core->voting(),

@@ -158,7 +158,7 @@ void NodeImpl::relay_next(std::uint64_t ticket) {
     std::vector<const ledger::Validator*> candidates;
     if (latest && latest->set) {
         for (const auto& validator : latest->set->validators) {
-            if (peers_up.contains(validator.key) && !relay.tried.contains(validator.key))
+            if (sync.connected(validator.key) && !relay.tried.contains(validator.key))
                 candidates.push_back(&validator);
         }
     }

@@ -7,11 +7,13 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "consensus/runtime/read_relay.hpp"
 #include "crypto/bytes.hpp"
 #include "crypto/ed25519.hpp"
 #include "ledger/read_record.hpp"
+#include "ledger/types.hpp"
 
 namespace custos::runtime::testing {
 
@@ -25,6 +27,27 @@ namespace custos::runtime::testing {
 
 inline Bytes text_bytes(std::string_view text) {
     return Bytes(text.begin(), text.end());
+}
+
+// A key that is only a name (the first byte): for the peer tables, which never check signatures.
+inline crypto::PublicKey peer_key(std::uint8_t n) {
+    crypto::PublicKey key;
+    key.bytes[0] = n;
+    return key;
+}
+
+// Validators whose keys are peer_key(1), peer_key(2), ... with these powers.
+inline ledger::ValidatorSet validator_set(const std::vector<std::uint64_t>& powers) {
+    ledger::ValidatorSet set;
+    for (std::size_t i = 0; i < powers.size(); ++i) {
+        const auto n = static_cast<std::uint8_t>(i + 1);
+        set.validators.push_back(ledger::Validator{.name = "validator-" + std::to_string(n),
+                                                   .agency = "NL-POL",
+                                                   .key = peer_key(n),
+                                                   .power = powers[i],
+                                                   .address = "127.0.0.1:1"});
+    }
+    return set;
 }
 
 // An officer's signed trail read of ITEM-1 as an observer relays it (read_relay.hpp, 0x07): the
