@@ -292,12 +292,12 @@ void NodeImpl::check_signing_state() {
             continue;
         const std::pair<std::uint64_t, std::uint64_t> in_store{height, verified->round.value};
         if (recorded && in_store <= *recorded) return;  // The state knows it: not behind.
-        silent_through = top + 1;
+        voting_gate.silence_through(top + 1);
         log_line(LogLevel::error, "signing_state_behind")
             .field("signed_height", height)
             .field("signed_round", in_store.second)
             .field("state_height", recorded ? recorded->first : 0)
-            .field("silent_through", silent_through)
+            .field("silent_through", voting_gate.silent_through())
             .field("detail",
                    "the store's certificate at signed_height holds this validator's precommit, which its "
                    "signing state (consensus_wal) never recorded: restored from an old copy or lost; no "

@@ -25,6 +25,7 @@
 #include "consensus/runtime/read_relay.hpp"
 #include "consensus/runtime/sync_tracker.hpp"
 #include "consensus/runtime/transport.hpp"
+#include "consensus/runtime/voting_gate.hpp"
 #include "consensus/runtime/wal.hpp"
 #include "consensus/verifier.hpp"
 
@@ -169,13 +170,7 @@ public:
     std::uint64_t next_relay_ticket = 1;
     std::size_t relay_rotation = 0;
     NodeCounters counters;
-    // Voting gate (node_net.cpp, wants_voting): set once statuses from peers that with this node
-    // hold more than 2/3 of the power have arrived, so a restarted node knows where the others are.
-    bool heard_quorum = false;
-    std::string pause_reason;  // Why voting is paused (logged when it changes); empty when voting.
-    // Signing-state rollback guard (check_signing_state): no signing at heights up to this one
-    // (0: none), because the signing state is older than what this key is known to have signed.
-    std::uint64_t silent_through = 0;
+    VotingGate voting_gate;  // Whether to vote now; the signing-state rollback guard too.
     // Signatures of the last proposal, prevote and precommit persisted, to log new ones.
     std::array<std::optional<crypto::Signature>, 3> last_signed;
     ByzantineMode byzantine;  // TEST ONLY (config "test_byzantine").
@@ -257,14 +252,14 @@ public:
     void on_gossip(const crypto::PublicKey& peer, std::string_view payload);
     void schedule_status();
     [[nodiscard]] bool syncing() const;
-    // Whether this node should vote now; `reason` says why not.
-    [[nodiscard]] bool wants_voting(std::string& reason);
-    // The SetVoting input to give the core when wants_voting() changed (logged).
+    // What the voting gate looks at now.
+    [[nodiscard]] VotingGate::View voting_view() const;
+    // The SetVoting input to give the core when the voting gate's verdict changed (logged).
     [[nodiscard]] std::optional<consensus::Input> voting_change();
     void update_voting();
     // At start: whether the store's latest certificate holding this validator's own precommit
     // (within the last signing_check_heights_max) is later than the signing state's last
-    // precommit (then the state was restored from an old copy or lost; silent_through is set).
+    // precommit (then the state was restored from an old copy or lost: the voting gate is silenced).
     void check_signing_state();
     // Logs (debug) and counts the messages in `state` signed since the last call; with
     // log = false only remembers them (the state loaded at start).

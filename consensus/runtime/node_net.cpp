@@ -281,59 +281,37 @@ bool NodeImpl::syncing() const {
     return sync.behind(store->height().value, params.validators);
 }
 
-bool NodeImpl::wants_voting(std::string& reason) {
-    if (store->height().value + 1 <= silent_through) {  // check_signing_state.
-        reason = "signing_state_behind";
-        return false;
-    }
-    if (!heard_quorum) {
-        // Right after a start the node does not know where the others are: it waits for the
-        // statuses of peers that, with itself, hold more than 2/3 of the power (without them no
-        // height can be decided anyway). Once heard, this gate stays open.
-        const auto* self = params.validators.find(signer->public_key());
-        std::uint64_t heard = self == nullptr ? 0 : self->power;
-        for (const auto& [key, height] : sync.heights()) {
-            if (const auto* validator = params.validators.find(key)) heard += validator->power;
-        }
-        heard_quorum = ledger::exceeds_two_thirds(heard, params.validators.total_power());
-        if (!heard_quorum) {
-            reason = "waiting_for_peers";
-            return false;
-        }
-    }
-    if (syncing()) {
-        reason = "behind";
-        return false;
-    }
-    return true;
+VotingGate::View NodeImpl::voting_view() const {
+    return {.height = store->height().value,
+            .validators = params.validators,
+            .self = signer->public_key(),
+            .peers = sync};
 }
 
 std::optional<consensus::Input> NodeImpl::voting_change() {
     if (!core) return std::nullopt;
-    std::string reason;
-    const bool wanted = wants_voting(reason);
-    if (wanted == core->voting()) {
-        if (!wanted && reason != pause_reason) {  // Still paused, for another reason: say so.
-            pause_reason = reason;
+    const auto update = voting_gate.update(voting_view(), core->voting());
+    switch (update.change) {
+        case VotingGate::Change::none:
+            return std::nullopt;
+        case VotingGate::Change::reason_changed:  // Still paused, for another reason: say so.
             log_line(LogLevel::info, "voting_paused")
                 .field("height", store->height().value)
-                .field("reason", reason);
-        }
-        return std::nullopt;
+                .field("reason", update.reason);
+            return std::nullopt;
+        case VotingGate::Change::resumed:
+            log_line(LogLevel::info, "voting_resumed")
+                .field("height", store->height().value)
+                .field("peer_height", sync.best_height());
+            return consensus::SetVoting{true};
+        case VotingGate::Change::paused:
+            log_line(LogLevel::info, "voting_paused")
+                .field("height", store->height().value)
+                .field("peer_height", sync.best_height())
+                .field("reason", update.reason);
+            return consensus::SetVoting{false};
     }
-    pause_reason = wanted ? std::string() : reason;
-    const std::uint64_t best = sync.best_height();
-    if (wanted) {
-        log_line(LogLevel::info, "voting_resumed")
-            .field("height", store->height().value)
-            .field("peer_height", best);
-    } else {
-        log_line(LogLevel::info, "voting_paused")
-            .field("height", store->height().value)
-            .field("peer_height", best)
-            .field("reason", reason);
-    }
-    return consensus::SetVoting{wanted};
+    return std::nullopt;
 }
 
 void NodeImpl::update_voting() {

@@ -128,13 +128,10 @@ bool NodeImpl::refresh_core(std::deque<consensus::Input>& follow_ups, bool run) 
         return had_core;
     }
     signer->rename(self->name);
-    heard_quorum = false;  // The voting gate asks the new set's members where they are.
-    std::string reason;
     const auto* last = store->last_header();
     consensus::StartState start{next, last ? last->time : ledger::TimeMs{genesis.genesis_time.value - 1},
                                 last ? ledger::block_hash(*last) : ledger::BlockHash{}, persisted_state,
-                                wants_voting(reason)};
-    pause_reason = start.voting ? std::string() : reason;
+                                voting_gate.restart(voting_view())};  // Asks the new set's members.
     core = std::make_unique<consensus::Core>(params, *signer, std::move(start));
     log_line(LogLevel::info, had_core ? "validator_set_changed" : "validator")
         .field("height", next.value)
@@ -146,7 +143,7 @@ bool NodeImpl::refresh_core(std::deque<consensus::Input>& follow_ups, bool run) 
     if (!core->voting()) {
         log_line(LogLevel::info, "voting_paused")
             .field("height", store->height().value)
-            .field("reason", reason);
+            .field("reason", voting_gate.paused_for());
     }
     if (run) {
         auto ready = core->start(ledger::TimeMs{now_ms()});
