@@ -467,34 +467,34 @@ void NodeImpl::schedule_timeout(const consensus::Timeout& timeout) {
 
 void NodeImpl::handle_proposal_request(const consensus::ProposalRequest& request,
                                        std::deque<consensus::Input>& follow_ups) {
-    if (mempool->size() >= genesis.params.block_events_max) {
+    // Not a full block yet: wait (proposal_batch.hpp). With no events, up to timeout_commit, well
+    // inside the propose timeout.
+    const auto idle_wait_ms = std::min<std::int64_t>(
+        static_cast<std::int64_t>(genesis.params.timeout_commit_ms), params.timeout_propose_ms / 2);
+    const auto wait_ms = proposal_batch.on_request(request, proposal_pool(), idle_wait_ms);
+    if (!wait_ms) {
         if (auto built = build_proposal(request)) follow_ups.push_back(std::move(*built));
         return;
     }
-    // Not a full block yet: with events pending, wait a short batching window so that a stream of
-    // submissions fills blocks instead of committing one event per height; with none (the core
-    // asks for a heartbeat block only once heartbeat_interval_ms passed, consensus/README.md),
-    // wait up to timeout_commit (well inside the propose timeout), so that an event arriving
-    // meanwhile still makes it a block with events. An admission cuts either wait short (see admit()).
-    waiting_proposal = request;
     log_line(LogLevel::debug, "proposal_wait")
         .field("height", request.height.value)
         .field("round", request.round.value)
         .field("mempool", static_cast<std::uint64_t>(mempool->size()));
-    const auto idle_wait = std::min<std::int64_t>(static_cast<std::int64_t>(genesis.params.timeout_commit_ms),
-                                                  params.timeout_propose_ms / 2);
-    arm_proposal_timer(mempool->empty() ? idle_wait : std::min(idle_wait, proposal_batch_ms));
+    arm_proposal_timer(*wait_ms);
 }
 
 void NodeImpl::arm_proposal_timer(std::int64_t wait_ms) {
-    proposal_batching = wait_ms <= proposal_batch_ms;
     proposal_timer = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(wait_ms));
     proposal_timer->async_wait([this, timer = proposal_timer](const boost::system::error_code& error) {
-        if (error || stopping || !waiting_proposal || timer != proposal_timer) return;
-        auto request_now = *waiting_proposal;
-        waiting_proposal.reset();
-        if (auto built = build_proposal(request_now)) drive(std::move(*built));
+        if (error || stopping || timer != proposal_timer) return;
+        auto request = proposal_batch.take();
+        if (!request) return;
+        if (auto built = build_proposal(*request)) drive(std::move(*built));
     });
+}
+
+ProposalBatch::Pool NodeImpl::proposal_pool() const {
+    return {.pending = mempool->size(), .block_events_max = genesis.params.block_events_max};
 }
 
 std::optional<consensus::Input> NodeImpl::pool_change() const {
@@ -685,36 +685,45 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, Prepared prep
         submit_times.emplace(bytes.id, now_ms());
         queue_gossip(bytes.canonical_envelope);
     }
-    if (core && !core->events_pending() && !events_nudge_posted) {
-        // The first event of an idle height wakes the core (round 0 starts, a proposer proposes),
-        // on the next turn of the loop: admit() may run inside a batch or a core step.
-        events_nudge_posted = true;
-        boost::asio::post(io, [this] {
-            events_nudge_posted = false;
-            if (stopping) return;
-            if (auto nudge = pool_change()) drive(std::move(*nudge));
-        });
-    }
-    if (waiting_proposal) {
-        if (mempool->size() >= genesis.params.block_events_max) {
+    nudge_core();
+    cut_proposal_wait();
+    return admitted;
+}
+
+void NodeImpl::nudge_core() {
+    if (!core || core->events_pending() || events_nudge_posted) return;
+    // The first event of an idle height wakes the core (round 0 starts, a proposer proposes), on
+    // the next turn of the loop: admit() may run inside a batch or a core step.
+    events_nudge_posted = true;
+    boost::asio::post(io, [this] {
+        events_nudge_posted = false;
+        if (stopping) return;
+        if (auto nudge = pool_change()) drive(std::move(*nudge));
+    });
+}
+
+void NodeImpl::cut_proposal_wait() {
+    switch (proposal_batch.on_admit(proposal_pool())) {
+        case ProposalBatch::Admitted::keep_waiting:
+            return;
+        case ProposalBatch::Admitted::build_now: {
             // A full block is ready: build on the next turn of the loop.
-            auto request = *waiting_proposal;
-            waiting_proposal.reset();
+            auto request = *proposal_batch.take();
             if (proposal_timer) proposal_timer->cancel();
             boost::asio::post(io, [this, request] {
                 if (stopping) return;
                 if (auto built = build_proposal(request)) drive(std::move(*built));
             });
-        } else if (!proposal_batching) {
-            // The first event after an idle wait opens a short batching window.
+            return;
+        }
+        case ProposalBatch::Admitted::open_window:
             log_line(LogLevel::debug, "proposal_window")
-                .field("height", waiting_proposal->height.value)
-                .field("round", waiting_proposal->round.value);
+                .field("height", proposal_batch.waiting()->height.value)
+                .field("round", proposal_batch.waiting()->round.value);
             if (proposal_timer) proposal_timer->cancel();
             arm_proposal_timer(proposal_batch_ms);
-        }
+            return;
     }
-    return admitted;
 }
 
 // ---- Node ----

@@ -60,8 +60,6 @@ inline constexpr std::size_t pool_resend_bytes_max = 8 * 1024 * 1024;
 // the events' canonical bytes below that, whatever larger block_bytes_max the genesis allows:
 // a block no peer can receive would be proposed again every round and stall the chain.
 inline constexpr std::uint64_t proposal_event_bytes_max = 1536 * 1024;
-// How long the proposer waits for more events before proposing a block that is not full.
-inline constexpr std::int64_t proposal_batch_ms = 25;
 inline constexpr std::size_t verified_cache_max = 200'000;
 // Gossiped envelopes kept aside while the pool is full (NodeImpl::overflow): one default pool.
 inline constexpr std::size_t overflow_events_max = 10'000;

@@ -22,6 +22,7 @@
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"
 #include "consensus/runtime/node_metrics.hpp"
+#include "consensus/runtime/proposal_batch.hpp"
 #include "consensus/runtime/read_relay.hpp"
 #include "consensus/runtime/sync_tracker.hpp"
 #include "consensus/runtime/transport.hpp"
@@ -137,10 +138,9 @@ public:
     BoundedFifoMap<Hash32, ledger::Envelope, LeafHashHash> overflow{overflow_events_max};
     // Effects of the latest validated or built block, reused at commit.
     std::optional<std::pair<ledger::BlockHash, ledger::BlockEffects>> cached_effects;
-    // A proposal request waiting for events (empty mempool) until its timer fires.
-    std::optional<consensus::ProposalRequest> waiting_proposal;
+    // A proposal request waiting for more events until proposal_timer fires.
+    ProposalBatch proposal_batch;
     std::shared_ptr<boost::asio::steady_timer> proposal_timer;
-    bool proposal_batching = false;    // The armed wait is the short batching window.
     bool events_nudge_posted = false;  // An EventsPending for the core is posted (admit()).
     GossipBatch gossip;                // Admitted envelopes (local submissions) not yet gossiped.
     SyncTracker sync;  // Connected peers, their committed heights, and when to ask them for blocks.
@@ -186,6 +186,11 @@ public:
     void handle_proposal_request(const consensus::ProposalRequest& request,
                                  std::deque<consensus::Input>& follow_ups);
     void arm_proposal_timer(std::int64_t wait_ms);
+    [[nodiscard]] ProposalBatch::Pool proposal_pool() const;  // What the proposal batch looks at.
+    // After an admission: the first event of an idle height wakes the core, and a waiting
+    // proposal is built at once (a full block) or gets its batching window.
+    void nudge_core();
+    void cut_proposal_wait();
     std::optional<consensus::Input> build_proposal(const consensus::ProposalRequest& request);
     // EventsPending when the pool holds events the core does not know of (quiet when idle).
     [[nodiscard]] std::optional<consensus::Input> pool_change() const;

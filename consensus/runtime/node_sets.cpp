@@ -111,7 +111,7 @@ bool NodeImpl::refresh_core(std::deque<consensus::Input>& follow_ups, bool run) 
     // Drop the old core and everything it still wanted done (see the top of this file).
     core.reset();
     ++core_epoch;
-    waiting_proposal.reset();
+    proposal_batch.drop();
     if (proposal_timer) proposal_timer->cancel();
     follow_ups.clear();
     const bool set_changed = entry->hash != core_set_hash;
