@@ -4,6 +4,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/assert.hpp"
+
 namespace custos::runtime {
 
 Mempool::Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits)
@@ -47,6 +49,7 @@ Result<ledger::EventId> Mempool::admit(PendingEvent&& event, ledger::TimeMs now)
     index_.emplace(id, std::prev(events_.end()));
     by_leaf_.emplace(events_.back().leaf_hash, std::prev(events_.end()));
     index_items(std::prev(events_.end()));
+    check_bounds();
     return id;
 }
 
@@ -105,113 +108,116 @@ std::vector<ledger::Envelope> Mempool::candidates(std::size_t events_max) const 
     return out;
 }
 
+ItemSet unexpected_items(const ledger::BlockEffects& committed, const CommittedFromPool& from_pool) {
+    // An item the block changed is as expected only if every change to it came from this pool's
+    // events: an item none of them touched is not, and neither is an item a foreign event touched
+    // (the block's item index names the items of each of its events). A block can hold an event
+    // whose gossip has not reached this node yet; that must not send every pending event on the
+    // block's other items through the rules again.
+    ItemSet unexpected;
+    for (const auto& state : committed.items) {
+        if (!from_pool.removed_seq.contains(state.item)) unexpected.insert(state.item);
+    }
+    auto unindexed = from_pool.foreign;        // Foreign events the block's item index does not name.
+    for (const auto& entry : committed.reads)  // Read records change no item.
+        unindexed.erase(entry.event);
+    for (const auto& entry : committed.item_events) {
+        if (!from_pool.foreign.contains(entry.event)) continue;
+        unexpected.insert(entry.item);
+        unindexed.erase(entry.event);
+    }
+    // A foreign event that names no item leaves nothing known to be as expected: every item the
+    // block changed is checked again.
+    if (!unindexed.empty()) {
+        for (const auto& state : committed.items)
+            unexpected.insert(state.item);
+    }
+    return unexpected;
+}
+
 std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
                                         const ledger::BlockEffects* committed) {
-    // Items the removed (committed) events of this pool touched, with the latest admission order
-    // among them; an item whose committed events came out of admission order is `touched` below.
-    std::unordered_map<std::string, std::uint64_t> removed_seq;
-    std::set<std::string, std::less<>> touched;
-    std::unordered_set<ledger::EventId, ledger::EventIdHash> foreign;  // Not from this pool.
-    for (const auto& id : ids) {
-        auto found = index_.find(id);
-        if (found == index_.end()) {
-            foreign.insert(id);
-            continue;
-        }
-        const PendingEvent& event = *found->second;
-        if (event.effects.read_request) overlay_.erase_read_request(*event.effects.read_request);
-        for (const auto& state : event.effects.items) {
-            auto [entry, inserted] = removed_seq.try_emplace(state.item, event.seq);
-            if (inserted) continue;
-            if (event.seq < entry->second) touched.insert(state.item);  // Reordered by the block.
-            entry->second = std::max(entry->second, event.seq);
-        }
-        erase(found->second);
-    }
+    CommittedFromPool from_pool = remove_committed(ids);
+    last_rechecked_ = 0;
+    std::size_t dropped = 0;
     // Governance changes who may sign what (officers) or what a proposal needs (validators): then
     // every survivor is checked again.
     const bool everything = committed == nullptr || !committed->officers.empty() ||
                             !committed->admin_counts.empty() || !committed->proposals.empty() ||
                             committed->adopted_validators.has_value();
-    if (!everything) {
-        // An item the block changed is as expected only if every change to it came from this
-        // pool's events: an item none of them touched is not, and neither is an item a foreign
-        // event touched (the block's item index names the items of each of its events). A block
-        // can hold an event whose gossip has not reached this node yet; that must not send every
-        // pending event on the block's other items through the rules again.
-        for (const auto& state : committed->items) {
-            if (!removed_seq.contains(state.item)) touched.insert(state.item);
-        }
-        auto unindexed = foreign;                   // Foreign events the block's item index does not name.
-        for (const auto& entry : committed->reads)  // Read records change no item.
-            unindexed.erase(entry.event);
-        for (const auto& entry : committed->item_events) {
-            if (!foreign.contains(entry.event)) continue;
-            touched.insert(entry.item);
-            unindexed.erase(entry.event);
-        }
-        // A foreign event that names no item leaves nothing known to be as expected: every item
-        // the block changed is checked again.
-        if (!unindexed.empty()) {
-            for (const auto& state : committed->items)
-                touched.insert(state.item);
-        }
-    }
-    auto touches = [&touched](const ledger::EventEffects& effects) {
-        return std::any_of(
-            effects.items.begin(), effects.items.end(),
-            [&touched](const ledger::ItemState& state) { return touched.contains(state.item); });
-    };
-    // A survivor admitted before a committed event on one of its items was checked against a
-    // state without that event: it (and what follows it on those items) is checked again.
-    auto overtaken = [&removed_seq](const PendingEvent& event) {
-        return std::any_of(event.effects.items.begin(), event.effects.items.end(),
-                           [&](const ledger::ItemState& state) {
-                               auto found = removed_seq.find(state.item);
-                               return found != removed_seq.end() && event.seq < found->second;
-                           });
-    };
-    std::size_t dropped = 0;
-    last_rechecked_ = 0;
-    // Checks a survivor again against the overlay as rebuilt up to it; drops it if it fails now.
-    auto recheck = [&](Pending& it) {
-        ++last_rechecked_;
-        for (const auto& state : it->effects.items)  // Later events on these items: re-check too.
-            touched.insert(state.item);
-        overlay_.erase_event(it->id);  // Its own id must not count as a duplicate (R7).
-        auto effects = ledger::check_event(overlay_, it->envelope, it->id, now, genesis_);
-        if (effects) {
-            overlay_.apply(*effects);
-            const bool same_items = std::equal(
-                effects->items.begin(), effects->items.end(), it->effects.items.begin(),
-                it->effects.items.end(),
-                [](const ledger::ItemState& a, const ledger::ItemState& b) { return a.item == b.item; });
-            if (!same_items) unindex_items(it);
-            it->effects = std::move(*effects);
-            if (!same_items) index_items(it);
-            ++it;
-            return;
-        }
-        it = erase(it);
-        ++dropped;
-    };
     if (everything) {
-        // The committed state moved in ways the items do not show: rebuild the whole overlay,
-        // checking every survivor again in admission order.
-        overlay_.clear();
-        for (auto it = events_.begin(); it != events_.end();)
-            recheck(it);
-        return dropped;
+        dropped = recheck_all(now);
+    } else {
+        from_pool.touched.merge(unexpected_items(*committed, from_pool));
+        dropped = recheck_affected(ids, now, from_pool);
     }
-    // Only the overlay entries of the items the commit affected are rebuilt (the others still
-    // hold the state after their last pending event): the removed events' items and the items the
-    // block changed, closed over survivors that touch several items (a derive touches two), so a
-    // rebuilt entry never mixes states from before and after a survivor. This keeps a commit's
-    // cost proportional to the block and the pending events on its items, not to the pool.
-    std::set<std::string, std::less<>> affected(touched.begin(), touched.end());
-    for (const auto& entry : removed_seq)
+    check_bounds();
+    return dropped;
+}
+
+CommittedFromPool Mempool::remove_committed(const std::vector<ledger::EventId>& ids) {
+    CommittedFromPool from_pool;
+    for (const auto& id : ids) {
+        auto found = index_.find(id);
+        if (found == index_.end()) {
+            from_pool.foreign.insert(id);
+            continue;
+        }
+        const PendingEvent& event = *found->second;
+        if (event.effects.read_request) overlay_.erase_read_request(*event.effects.read_request);
+        for (const auto& state : event.effects.items) {
+            auto [entry, inserted] = from_pool.removed_seq.try_emplace(state.item, event.seq);
+            if (inserted) continue;
+            // Reordered by the block: the events pending after the earlier one were admitted
+            // against a state without the later one.
+            if (event.seq < entry->second) from_pool.touched.insert(state.item);
+            entry->second = std::max(entry->second, event.seq);
+        }
+        erase(found->second);
+    }
+    return from_pool;
+}
+
+bool Mempool::recheck(Pending& event, ledger::TimeMs now, ItemSet& touched) {
+    ++last_rechecked_;
+    for (const auto& state : event->effects.items)  // Later events on these items: re-check too.
+        touched.insert(state.item);
+    overlay_.erase_event(event->id);  // Its own id must not count as a duplicate (R7).
+    auto effects = ledger::check_event(overlay_, event->envelope, event->id, now, genesis_);
+    if (!effects) {
+        event = erase(event);
+        return true;
+    }
+    overlay_.apply(*effects);
+    const bool same_items =
+        std::equal(effects->items.begin(), effects->items.end(), event->effects.items.begin(),
+                   event->effects.items.end(),
+                   [](const ledger::ItemState& a, const ledger::ItemState& b) { return a.item == b.item; });
+    if (!same_items) unindex_items(event);
+    event->effects = std::move(*effects);
+    if (!same_items) index_items(event);
+    ++event;
+    return false;
+}
+
+std::size_t Mempool::recheck_all(ledger::TimeMs now) {
+    // The committed state moved in ways the items do not show: the whole overlay is rebuilt,
+    // every survivor checked again in admission order.
+    overlay_.clear();
+    ItemSet touched;  // Everything is checked anyway.
+    std::size_t dropped = 0;
+    for (auto event = events_.begin(); event != events_.end();) {
+        if (recheck(event, now, touched)) ++dropped;
+    }
+    return dropped;
+}
+
+ItemSet Mempool::affected_items(const CommittedFromPool& from_pool) const {
+    ItemSet affected(from_pool.touched.begin(), from_pool.touched.end());
+    for (const auto& entry : from_pool.removed_seq)
         affected.insert(entry.first);
-    // Closed over survivors that touch several items, through the per-item index.
+    // Closed over survivors that touch several items (a derive touches two), through the
+    // per-item index, so a rebuilt entry never mixes states from before and after a survivor.
     std::vector<std::string> frontier(affected.begin(), affected.end());
     while (!frontier.empty()) {
         auto found = by_item_.find(frontier.back());
@@ -223,6 +229,15 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
                 if (affected.insert(state.item).second) frontier.push_back(state.item);
         }
     }
+    return affected;
+}
+
+std::size_t Mempool::recheck_affected(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
+                                      CommittedFromPool& from_pool) {
+    // Only the overlay entries of the items the commit affected are rebuilt (the others still
+    // hold the state after their last pending event). This keeps a commit's cost proportional to
+    // the block and the pending events on its items, not to the pool.
+    const ItemSet affected = affected_items(from_pool);
     for (const auto& item : affected)
         overlay_.erase_item(item);
     for (const auto& id : ids)
@@ -235,17 +250,42 @@ std::size_t Mempool::remove_and_recheck(const std::vector<ledger::EventId>& ids,
     }
     std::sort(visit.begin(), visit.end(), [](const Pending& a, const Pending& b) { return a->seq < b->seq; });
     visit.erase(std::unique(visit.begin(), visit.end()), visit.end());
-    for (Pending it : visit) {
-        if (!touches(it->effects) && !overtaken(*it)) {
-            overlay_.apply(it->effects);
+    ItemSet& touched = from_pool.touched;
+    const auto touches = [&touched](const PendingEvent& event) {
+        return std::any_of(
+            event.effects.items.begin(), event.effects.items.end(),
+            [&touched](const ledger::ItemState& state) { return touched.contains(state.item); });
+    };
+    // A survivor admitted before a committed event on one of its items was checked against a
+    // state without that event: it (and what follows it on those items) is checked again.
+    const auto overtaken = [&from_pool](const PendingEvent& event) {
+        return std::any_of(event.effects.items.begin(), event.effects.items.end(),
+                           [&](const ledger::ItemState& state) {
+                               auto found = from_pool.removed_seq.find(state.item);
+                               return found != from_pool.removed_seq.end() && event.seq < found->second;
+                           });
+    };
+    std::size_t dropped = 0;
+    for (Pending event : visit) {
+        if (!touches(*event) && !overtaken(*event)) {
+            overlay_.apply(event->effects);  // As admitted: nothing it depends on moved.
             continue;
         }
-        const ledger::EventId id = it->id;
-        const std::size_t before = dropped;
-        recheck(it);
-        if (dropped != before) overlay_.erase_event(id);
+        const ledger::EventId id = event->id;
+        if (recheck(event, now, touched)) {
+            overlay_.erase_event(id);
+            ++dropped;
+        }
     }
     return dropped;
+}
+
+void Mempool::check_bounds() const {
+    CUSTOS_ASSERT(events_.size() <= limits_.events_max, "the pool holds at most events_max events");
+    CUSTOS_ASSERT(bytes_ <= limits_.bytes_max, "the pool holds at most bytes_max bytes");
+    CUSTOS_ASSERT(reads_ <= limits_.reads_max && reads_ <= events_.size(),
+                  "the pool holds at most reads_max read records, each one of its events");
+    CUSTOS_ASSERT(index_.size() == events_.size(), "every pending event is indexed by id, once");
 }
 
 }  // namespace custos::runtime

@@ -68,6 +68,28 @@ struct PendingEvent {
     std::uint64_t seq = 0;         // Admission order (set by Mempool::admit).
 };
 
+using ItemSet = std::set<std::string, std::less<>>;
+
+// What removing committed events from the pool found (the first phase of
+// Mempool::remove_and_recheck).
+struct CommittedFromPool {
+    // The items the pool's own removed events touched, each with the latest admission order
+    // (PendingEvent::seq) among them.
+    std::unordered_map<std::string, std::uint64_t> removed_seq;
+    // Items whose pending events are checked again: so far those whose removed events the block
+    // put in another order than the pool admitted them.
+    ItemSet touched;
+    // The removed events the pool did not hold (another node's, or not gossiped here yet).
+    std::unordered_set<ledger::EventId, ledger::EventIdHash> foreign;
+};
+
+// The items a block (`committed`, governance-free) changed in a way the pool did not expect: an
+// item none of the pool's removed events touched, an item a foreign event touched, and, when a
+// foreign event names no item (and is no read record), every item the block changed. The
+// pending events on the others were admitted against exactly the state the block leaves.
+[[nodiscard]] ItemSet unexpected_items(const ledger::BlockEffects& committed,
+                                       const CommittedFromPool& from_pool);
+
 class Mempool {
 public:
     Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits = {});
@@ -127,6 +149,21 @@ private:
     void unindex_items(Pending event);
     // Removes `event` from the pool and its indexes (not from the overlay).
     Pending erase(Pending event);
+    // remove_and_recheck's phases: remove `ids`, noting what they touched; then check again
+    // either every survivor (the whole overlay rebuilt) or only those on the affected items.
+    CommittedFromPool remove_committed(const std::vector<ledger::EventId>& ids);
+    std::size_t recheck_all(ledger::TimeMs now);
+    std::size_t recheck_affected(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
+                                 CommittedFromPool& from_pool);
+    // The items whose overlay entries are rebuilt: the touched and the removed ones, closed over
+    // survivors that touch several items.
+    [[nodiscard]] ItemSet affected_items(const CommittedFromPool& from_pool) const;
+    // Checks `event` again against the overlay as rebuilt up to it, adding its items to
+    // `touched` (the events after it on them are checked too). Returns whether it no longer
+    // passes: then it is dropped and `event` points to the next one; else it moves on itself.
+    bool recheck(Pending& event, ledger::TimeMs now, ItemSet& touched);
+    // The pool's bounds and indexes agree (asserted after every admission and removal).
+    void check_bounds() const;
 
     const ledger::Genesis& genesis_;
     MempoolLimits limits_;

@@ -230,3 +230,44 @@ TEST_CASE_FIXTURE(PoolWorld,
         "nl.custodian"));
     CHECK(pool.size() == 2);
 }
+
+namespace {
+
+ledger::EventId event_named(std::uint8_t n) {
+    ledger::EventId id;
+    id.hash.bytes[0] = n;
+    return id;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "mempool: the items a block changed unexpectedly are those not only the pool's own events changed") {
+    // A block changed items A, B and C; its item index names event 1 on A, event 2 on B and
+    // event 3 on C, and it holds a read record (event 4) that names no item.
+    ledger::BlockEffects block;
+    for (const char* item : {"A", "B", "C"})
+        block.items.push_back(ledger::ItemState{.item = item});
+    block.item_events = {{.item = "A", .event = event_named(1)},
+                         {.item = "B", .event = event_named(2)},
+                         {.item = "C", .event = event_named(3)}};
+    block.reads = {{.event = event_named(4)}};
+
+    runtime::CommittedFromPool from_pool;
+    from_pool.removed_seq = {{"A", 0}, {"B", 1}};  // The pool's own events 1 and 2.
+    // C: no pool event touched it.
+    CHECK(runtime::unexpected_items(block, from_pool) == runtime::ItemSet{"C"});
+
+    // Event 3 was another node's: still only C; a foreign read record changes no item.
+    from_pool.foreign = {event_named(3), event_named(4)};
+    CHECK(runtime::unexpected_items(block, from_pool) == runtime::ItemSet{"C"});
+
+    // Another node's event on B beside the pool's: B too.
+    block.item_events.push_back({.item = "B", .event = event_named(5)});
+    from_pool.foreign.insert(event_named(5));
+    CHECK(runtime::unexpected_items(block, from_pool) == runtime::ItemSet{"B", "C"});
+
+    // A foreign event the block's index does not name: nothing is known to be as expected.
+    from_pool.foreign.insert(event_named(6));
+    CHECK(runtime::unexpected_items(block, from_pool) == runtime::ItemSet{"A", "B", "C"});
+}
