@@ -125,6 +125,8 @@ void Connection::start_handshake() {
 }
 
 void Connection::on_hello_read() {
+    CUSTOS_ASSERT(ephemeral_.has_value() && !sealer_ && !opener_ && !authenticated_,
+                  "the peer's hello is read once, before any session key exists");
     const Result<Hello> peer_hello = decode_hello(hello_in_);
     if (!peer_hello) return close(DropReason::bad_hello);
     Result<SessionKeys> keys = derive_session_keys(*ephemeral_, peer_hello->ephemeral_key);
@@ -144,6 +146,7 @@ void Connection::on_hello_read() {
 }
 
 void Connection::read_frame_header() {
+    CUSTOS_ASSERT(opener_.has_value(), "frames are read only once the session keys exist");
     asio::async_read(socket_, asio::buffer(header_),
                      [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
                          if (self->io_failed(error)) return;
@@ -159,6 +162,8 @@ void Connection::on_frame_header() {
     if (length > frame_bytes_max) return close(DropReason::frame_too_large);
     if (length > length_max) return close(DropReason::handshake_failed);
     if (length < frame_overhead_bytes) return close(DropReason::frame_too_small);
+    CUSTOS_ASSERT(length <= length_max && length_max <= frame_bytes_max,
+                  "a frame body is buffered within its limit");
     body_.resize(length);
     asio::async_read(socket_, asio::buffer(body_),
                      [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
@@ -194,6 +199,8 @@ void Connection::on_frame_body() {
 }
 
 void Connection::on_auth_frame(const Frame& frame) {
+    CUSTOS_ASSERT(!authenticated_ && opener_->frames_opened() == 1,
+                  "only the first frame opened is the auth frame");
     if (frame.type != FrameType::auth) return close(DropReason::handshake_failed);
     const Result<AuthMessage> auth = decode_auth(frame.payload);
     if (!auth || !verify_auth(*auth, transcript_)) return close(DropReason::handshake_failed);
@@ -206,6 +213,7 @@ void Connection::on_auth_frame(const Frame& frame) {
 }
 
 void Connection::accept_peer(const crypto::PublicKey& key) {
+    CUSTOS_ASSERT(!authenticated_ && !closed_, "a peer is accepted once, on an open connection");
     peer_key_ = key;
     authenticated_ = true;  // Before the owner runs: its peer_up handler may already send.
     const auto owner = owner_.lock();
@@ -241,6 +249,7 @@ void Connection::start_write(std::uint64_t messages) {
 void Connection::pump_writes() {
     if (writing_ || closed_ || !authenticated_ || queue_.empty()) return;
     auto& counters = context_->counters;
+    CUSTOS_ASSERT(sealer_->frames_sealed() >= 1, "the auth frame is sealed ahead of every queued frame");
     write_buffer_.clear();
     std::uint64_t messages = 0;
     while (!queue_.empty()) {
@@ -250,6 +259,7 @@ void Connection::pump_writes() {
         if (!write_buffer_.empty() && write_buffer_.size() + sealed_size > write_batch_bytes_max) break;
         sealer_->seal_append(next.type, next.payload ? ByteView(*next.payload) : ByteView(), write_buffer_);
         if (next.type == FrameType::message) ++messages;
+        CUSTOS_ASSERT(size <= queue_bytes_, "the queue's byte count covers each queued frame");
         queue_bytes_ -= size;
         counters.queued_messages.fetch_sub(1, std::memory_order_relaxed);
         counters.queued_bytes.fetch_sub(size, std::memory_order_relaxed);
@@ -280,6 +290,7 @@ void Connection::push_frame(QueuedFrame frame) {
             counters.queue_dropped_messages.fetch_add(1, std::memory_order_relaxed);
         }
         queue_.pop_front();
+        CUSTOS_ASSERT(dropped <= queue_bytes_, "the queue's byte count covers each queued frame");
         queue_bytes_ -= dropped;
         counters.queued_messages.fetch_sub(1, std::memory_order_relaxed);
         counters.queued_bytes.fetch_sub(dropped, std::memory_order_relaxed);

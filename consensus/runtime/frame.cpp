@@ -43,6 +43,7 @@ void FrameSealer::seal_append(FrameType type, ByteView payload, Bytes& out) {
     CUSTOS_ASSERT(counter_ != std::numeric_limits<std::uint64_t>::max(), "frame counter exhausted");
     const std::size_t plaintext_size = 1 + payload.size();
     const std::size_t ciphertext_size = plaintext_size + frame_tag_bytes;
+    CUSTOS_ASSERT(ciphertext_size <= frame_bytes_max, "every sealed frame is one a peer's opener accepts");
 
     // Build the plaintext in the output buffer after the prefix, then encrypt in place
     // (libsodium allows the message and ciphertext to overlap exactly).
@@ -81,6 +82,7 @@ Result<Frame> FrameOpener::open(ByteView ciphertext) {
         return make_error(ErrorCode::verification_failed, "frame does not decrypt");
     }
     ++counter_;
+    CUSTOS_ASSERT(counter_ != 0, "the frame counter never wraps (refused at its maximum above)");
     CUSTOS_ASSERT(plaintext_size == plaintext.size() && plaintext_size >= 1, "AEAD length arithmetic");
     if (!known_frame_type(plaintext[0])) {
         return make_error(ErrorCode::invalid_argument, "unknown frame type");

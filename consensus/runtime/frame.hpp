@@ -86,6 +86,7 @@ public:
     // `ciphertext` is the frame without its length prefix. Fails with verification_failed if the
     // frame was altered, replayed or reordered, and with invalid_argument for an unknown type.
     [[nodiscard]] Result<Frame> open(ByteView ciphertext);
+    [[nodiscard]] std::uint64_t frames_opened() const { return counter_; }
 
 private:
     CipherKey key_;

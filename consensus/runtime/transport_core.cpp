@@ -63,6 +63,8 @@ void TransportCore::accept_next() {
             auto connection = std::make_shared<Connection>(self->context_, self, std::move(socket),
                                                            Direction::inbound, std::nullopt);
             self->pending_.insert(connection);
+            CUSTOS_ASSERT(self->pending_.size() <= self->context_->options.pending_handshakes_max,
+                          "handshakes in flight stay within pending_handshakes_max");
             self->note_pending();
             connection->start_inbound();
         }
@@ -113,6 +115,8 @@ void TransportCore::dial(const crypto::PublicKey& key) {
                                                    Direction::outbound, key);
     target.dialing = connection;
     pending_.insert(connection);
+    CUSTOS_ASSERT(pending_.size() <= context_->options.pending_handshakes_max,
+                  "handshakes in flight stay within pending_handshakes_max");
     note_pending();
     context_->counters.dials_started.fetch_add(1, std::memory_order_relaxed);
     connection->start_outbound(target.host_port.host, target.host_port.port);
@@ -144,6 +148,8 @@ void TransportCore::schedule_dial(const crypto::PublicKey& key) {
 // newer one wins. The loser's unsent messages move to the winner.
 std::optional<DropReason> TransportCore::on_authenticated(const std::shared_ptr<Connection>& connection) {
     if (stopped_) return DropReason::stopped;
+    CUSTOS_ASSERT(connection->authenticated() && !connection->closed(),
+                  "a connection is offered once its peer proved its key, while open");
     const crypto::PublicKey key = connection->peer_key();
     if (!allowed_.contains(key)) return DropReason::not_allowed;
     pending_.erase(connection);
@@ -170,6 +176,8 @@ std::optional<DropReason> TransportCore::on_authenticated(const std::shared_ptr<
     if (target != targets_.end()) target->second.backoff_ms = context_->options.reconnect_backoff_initial_ms;
     auto& counters = context_->counters;
     counters.peers_connected.fetch_add(1, std::memory_order_relaxed);
+    CUSTOS_ASSERT(counters.peers_connected.load(std::memory_order_relaxed) == active_.size(),
+                  "one live connection per key, each counted once");
     counters.handshakes_completed.fetch_add(1, std::memory_order_relaxed);
     log_line(LogLevel::info, "peer_up")
         .field("peer", short_key(key))
@@ -203,6 +211,8 @@ void TransportCore::on_closed(const std::shared_ptr<Connection>& connection, Dro
     if (connection->authenticated() && active != active_.end() && active->second == connection) {
         active_.erase(active);
         context_->counters.peers_connected.fetch_sub(1, std::memory_order_relaxed);
+        CUSTOS_ASSERT(context_->counters.peers_connected.load(std::memory_order_relaxed) == active_.size(),
+                      "one live connection per key, each counted once");
         if (peer_down_handler) peer_down_handler(key);
         if (stopped_) return;  // The handler may have stopped the transport.
     }
