@@ -63,6 +63,20 @@ Status NodeImpl::open() {
     }
     verified_leaves.reserve(verified_cache_max + 1);
     set_log_level(config.log_level);
+    if (auto opened = open_genesis(); !opened) return opened;
+    if (auto opened = open_identity(); !opened) return opened;
+    if (auto opened = open_data_dir(); !opened) return opened;
+    if (auto opened = open_store(); !opened) return opened;
+    params = params_from(genesis);
+    if (auto opened = open_signing_state(); !opened) return opened;
+    check_signing_state();
+    // The core of the next height (started in start()), or an observer; logged either way.
+    std::deque<consensus::Input> none;
+    (void)refresh_core(none, false);
+    return {};
+}
+
+Status NodeImpl::open_genesis() {
     auto genesis_text = read_text(config.genesis_file);
     if (!genesis_text) return tl::unexpected(genesis_text.error());
     auto parsed = ledger::parse_genesis(*genesis_text);
@@ -71,7 +85,10 @@ Status NodeImpl::open() {
                           "genesis " + config.genesis_file.string() + ": " + parsed.error().message);
     genesis = std::move(*parsed);
     genesis_hash_hex = crypto::hex_encode(ledger::genesis_hash(genesis).view());
+    return {};
+}
 
+Status NodeImpl::open_identity() {
     auto key = crypto::read_secret_key_file(config.validator_key_file);
     if (!key)
         return make_error(key.error().code,
@@ -85,18 +102,22 @@ Status NodeImpl::open() {
     if (!made) return make_error(made.error().code, "transport: " + made.error().message);
     transport = std::move(*made);
     signer = std::make_unique<NodeSigner>(key->name, std::move(key->key));
+    return {};
+}
 
+// Operator mistakes, refused before anything in the directory is opened (data_dir.hpp).
+Status NodeImpl::open_data_dir() {
     std::error_code error;
     std::filesystem::create_directories(config.data_dir, error);
     if (error)
         return make_error(ErrorCode::io_error, "create " + config.data_dir.string() + ": " + error.message());
-    // Operator mistakes, refused before anything in the directory is opened (data_dir.hpp).
     auto locked = PidLock::acquire(config.data_dir / data_dir_pid_file_name);
     if (!locked) return make_error(locked.error().code, "data_dir: " + locked.error().message);
     data_dir_lock.emplace(std::move(*locked));
-    if (auto owner = check_data_dir_key(config.data_dir, signer->public_key(), config.validator_key_file);
-        !owner)
-        return tl::unexpected(owner.error());
+    return check_data_dir_key(config.data_dir, signer->public_key(), config.validator_key_file);
+}
+
+Status NodeImpl::open_store() {
     auto opened = ledger::Store::open(
         config.data_dir / "store",
         ledger::StoreOpenOptions{.genesis = &genesis,
@@ -117,8 +138,11 @@ Status NodeImpl::open() {
         return make_error(opened.error().code, std::move(message));
     }
     store.emplace(std::move(*opened));
+    return {};
+}
 
-    params = params_from(genesis);
+// The signing state and the mempool, over the open store.
+Status NodeImpl::open_signing_state() {
     signing_state = std::make_unique<SigningStateFile>(config.data_dir);
     // The block this node proposed or validated last has its canonical envelopes in the cached
     // effects: its signing-state file is written from them, not by serializing every event again.
@@ -145,10 +169,6 @@ Status NodeImpl::open() {
     }
     if (*persisted) note_signed(**persisted, false);
     persisted_state = std::move(*persisted);
-    check_signing_state();
-    // The core of the next height (started in start()), or an observer; logged either way.
-    std::deque<consensus::Input> none;
-    (void)refresh_core(none, false);
     return {};
 }
 

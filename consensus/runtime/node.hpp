@@ -26,7 +26,8 @@
 //        sync_batch_max commits (0x01 messages carrying a Commit), which go through the same
 //        verifier (certificate check) and core path as any other commit.
 //   0x05 compact proposal (consensus::encode_compact, FORMAT.md 8.4): the proposal with its
-//        events named by id; a follower rebuilds the block from its pool, exactly or not at all
+//        events named by leaf hash; a follower rebuilds the block from its pool, exactly or not
+//        at all
 //   0x06 proposal request: u64 height, u32 round (big-endian), sent when a compact proposal
 //        could not be rebuilt; answered with the full proposal (0x01)
 //   0x07 read relay (read_relay.hpp): an observer asks a validator that lists it to record a read

@@ -177,6 +177,13 @@ public:
 
     // node.cpp
     Status open();
+    // open()'s steps, in order: the genesis; the key, its transport and signer; the data
+    // directory's guards; the store; the signing state and the mempool.
+    Status open_genesis();
+    Status open_identity();
+    Status open_data_dir();
+    Status open_store();
+    Status open_signing_state();
     void start();
     void stop();
     void drive(consensus::Input input);
