@@ -296,26 +296,11 @@ Result<LogLevel> parse_log_level(std::string_view name) {
         "config: \"log_level\" must be debug, info, warn or error, got \"" + std::string(name) + "\"");
 }
 
-Result<NodeConfig> parse_node_config(std::string_view text, const std::filesystem::path& base_dir) {
-    auto document = crypto::parse_json(text, {.bytes_max = config_bytes_max});
-    if (!document) {
-        return make_error(ErrorCode::invalid_argument, "config: not valid JSON: " + document.error().message);
-    }
-    if (!document->is_object()) {
-        return make_error(ErrorCode::invalid_argument, "config: the top level must be a JSON object");
-    }
-    const Json& object = *document;
-    if (auto ok = check_fields(
-            object,
-            {"data_dir", "genesis_file", "validator_key_file", "validator_key_passphrase_file", "peer_listen",
-             "rest_listen", "rest_public_names", "rest_tls_certificate_file", "rest_tls_key_file",
-             "rest_plain_http_allowed", "peers", "observers", "log_level", "mempool_events_max",
-             "mempool_bytes_max", "test_byzantine", "test_without_state_map"},
-            "the top level");
-        !ok) {
-        return tl::unexpected(ok.error());
-    }
-    NodeConfig config;
+namespace {
+
+// The files (relative to the config's directory) and the listen addresses.
+Status parse_files_and_listens(const Json& object, const std::filesystem::path& base_dir,
+                               NodeConfig& config) {
     for (auto [name, target] :
          {std::pair{"data_dir", &config.data_dir}, std::pair{"genesis_file", &config.genesis_file},
           std::pair{"validator_key_file", &config.validator_key_file}}) {
@@ -341,6 +326,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return tl::unexpected(passphrase_file.error());
     }
     if (!passphrase_file->empty()) config.validator_key_passphrase_file = resolve(base_dir, *passphrase_file);
+    return {};
+}
+
+// Who may reach this node and whom it reaches: its public names, TLS, peers and observers.
+Status parse_network(const Json& object, const std::filesystem::path& base_dir, NodeConfig& config) {
     auto public_names = parse_rest_public_names(object, config.rest_listen);
     if (!public_names) {
         return tl::unexpected(public_names.error());
@@ -359,6 +349,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         return tl::unexpected(observers.error());
     }
     config.observers = std::move(*observers);
+    return {};
+}
+
+// The log level and the mempool's bounds.
+Status parse_operation(const Json& object, NodeConfig& config) {
     auto level = string_field(object, "log_level", false);
     if (!level) {
         return tl::unexpected(level.error());
@@ -380,6 +375,11 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         }
         *target = *value;
     }
+    return {};
+}
+
+// TEST ONLY settings (refused at start unless enabled: check_test_only_settings).
+Status parse_test_settings(const Json& object, NodeConfig& config) {
     auto byzantine = string_field(object, "test_byzantine", false);
     if (!byzantine) {
         return tl::unexpected(byzantine.error());
@@ -399,6 +399,35 @@ Result<NodeConfig> parse_node_config(std::string_view text, const std::filesyste
         }
         config.test_without_state_map = found->get<bool>();
     }
+    return {};
+}
+
+}  // namespace
+
+Result<NodeConfig> parse_node_config(std::string_view text, const std::filesystem::path& base_dir) {
+    auto document = crypto::parse_json(text, {.bytes_max = config_bytes_max});
+    if (!document) {
+        return make_error(ErrorCode::invalid_argument, "config: not valid JSON: " + document.error().message);
+    }
+    if (!document->is_object()) {
+        return make_error(ErrorCode::invalid_argument, "config: the top level must be a JSON object");
+    }
+    const Json& object = *document;
+    if (auto ok = check_fields(
+            object,
+            {"data_dir", "genesis_file", "validator_key_file", "validator_key_passphrase_file", "peer_listen",
+             "rest_listen", "rest_public_names", "rest_tls_certificate_file", "rest_tls_key_file",
+             "rest_plain_http_allowed", "peers", "observers", "log_level", "mempool_events_max",
+             "mempool_bytes_max", "test_byzantine", "test_without_state_map"},
+            "the top level");
+        !ok) {
+        return tl::unexpected(ok.error());
+    }
+    NodeConfig config;
+    if (auto ok = parse_files_and_listens(object, base_dir, config); !ok) return tl::unexpected(ok.error());
+    if (auto ok = parse_network(object, base_dir, config); !ok) return tl::unexpected(ok.error());
+    if (auto ok = parse_operation(object, config); !ok) return tl::unexpected(ok.error());
+    if (auto ok = parse_test_settings(object, config); !ok) return tl::unexpected(ok.error());
     return config;
 }
 
