@@ -412,60 +412,14 @@ Status SigningStateFile::save(const consensus::PersistentState& state) {
 }
 
 Result<std::optional<consensus::PersistentState>> SigningStateFile::load() {
-    std::error_code error;
-    std::filesystem::create_directories(blocks_dir(), error);
-    if (error)
-        return make_error(ErrorCode::io_error, "create " + blocks_dir().string() + ": " + error.message());
-    if (auto synced = sync_directory(dir_); !synced) return tl::unexpected(synced.error());
-    // Every block file present is a candidate for removal unless the state names it.
-    for (const auto& entry : std::filesystem::directory_iterator(blocks_dir(), error)) {
-        const auto name = entry.path().filename().string();
-        if (name.size() == hash_hex_chars + 6 && name.ends_with(".block")) {
-            if (auto hash = crypto::hash_from_hex(name.substr(0, hash_hex_chars))) {
-                on_disk_.insert(ledger::BlockHash{*hash});
-                continue;
-            }
-        }
-        std::filesystem::remove(entry.path(), error);  // A temporary file from an interrupted write.
-    }
-
+    if (auto indexed = index_block_files(); !indexed) return tl::unexpected(indexed.error());
     std::optional<consensus::PersistentState> state;
     bool migrated = false;
+    std::error_code error;
     if (std::filesystem::exists(path(), error)) {
-        auto text = read_file(path());
-        if (!text) return tl::unexpected(text.error());
-        auto scanned = scan_log(*text, path());
-        if (!scanned) return tl::unexpected(scanned.error());
-        if (scanned->torn) {
-            stats_.torn_tail_dropped = true;
-            log_line(LogLevel::warn, "signing_state_torn_tail").field("file", path().string());
-        }
-        if (scanned->last) {
-            auto record = decode_record(*scanned->last);
-            if (!record) return tl::unexpected(record.error());
-            auto block_of = [this](const ledger::BlockHash& id) {
-                return read_block_file(block_path(id), id);
-            };
-            if (record->locked_block) {
-                auto block = block_of(*record->locked_block);
-                if (!block) return tl::unexpected(block.error());
-                record->state.locked_block = std::move(*block);
-            }
-            if (record->valid_block) {
-                auto block = block_of(*record->valid_block);
-                if (!block) return tl::unexpected(block.error());
-                record->state.valid_block = std::move(*block);
-            }
-            if (record->proposal) {
-                auto block = block_of(record->proposal->block);
-                if (!block) return tl::unexpected(block.error());
-                auto& ref = *record->proposal;
-                record->state.last_proposal = consensus::SignedMessage{
-                    consensus::Proposal{ref.height, ref.round, ref.pol_round, std::move(*block), ref.block},
-                    ref.validator, ref.signature};
-            }
-            state = std::move(record->state);
-        }
+        auto read = read_log();
+        if (!read) return read;
+        state = std::move(*read);
     } else {
         auto legacy = load_legacy_state(dir_ / consensus_state_file_name);
         if (!legacy) return tl::unexpected(legacy.error());
@@ -476,19 +430,7 @@ Result<std::optional<consensus::PersistentState>> SigningStateFile::load() {
     // Start a fresh log holding only the current record (this also drops a torn tail).
     const auto keep = state ? referenced_blocks(*state) : std::set<ledger::BlockHash>{};
     if (migrated) {
-        for (const auto* block : {&state->locked_block, &state->valid_block}) {
-            if (*block && !on_disk_.contains(ledger::block_hash((*block)->header))) {
-                if (auto ok = write_block(**block, ledger::block_hash((*block)->header)); !ok)
-                    return tl::unexpected(ok.error());
-            }
-        }
-        if (state->last_proposal) {
-            const auto& proposal = std::get<consensus::Proposal>(state->last_proposal->body);
-            if (!on_disk_.contains(proposal.block_id)) {
-                if (auto ok = write_block(proposal.block, proposal.block_id); !ok)
-                    return tl::unexpected(ok.error());
-            }
-        }
+        if (auto written = write_missing_blocks(*state); !written) return tl::unexpected(written.error());
     }
     if (auto rewritten = rewrite_log(state ? frame_wal_record(encode_record(*state)) : std::string());
         !rewritten)
@@ -502,6 +444,76 @@ Result<std::optional<consensus::PersistentState>> SigningStateFile::load() {
     record_height_ = state ? state->height.value : 0;
     loaded_ = true;
     return state;
+}
+
+Status SigningStateFile::index_block_files() {
+    std::error_code error;
+    std::filesystem::create_directories(blocks_dir(), error);
+    if (error)
+        return make_error(ErrorCode::io_error, "create " + blocks_dir().string() + ": " + error.message());
+    if (auto synced = sync_directory(dir_); !synced) return synced;
+    // Every block file present is a candidate for removal unless the state names it.
+    for (const auto& entry : std::filesystem::directory_iterator(blocks_dir(), error)) {
+        const auto name = entry.path().filename().string();
+        if (name.size() == hash_hex_chars + 6 && name.ends_with(".block")) {
+            if (auto hash = crypto::hash_from_hex(name.substr(0, hash_hex_chars))) {
+                on_disk_.insert(ledger::BlockHash{*hash});
+                continue;
+            }
+        }
+        std::filesystem::remove(entry.path(), error);  // A temporary file from an interrupted write.
+    }
+    return {};
+}
+
+Result<std::optional<consensus::PersistentState>> SigningStateFile::read_log() {
+    auto text = read_file(path());
+    if (!text) return tl::unexpected(text.error());
+    auto scanned = scan_log(*text, path());
+    if (!scanned) return tl::unexpected(scanned.error());
+    if (scanned->torn) {
+        stats_.torn_tail_dropped = true;
+        log_line(LogLevel::warn, "signing_state_torn_tail").field("file", path().string());
+    }
+    if (!scanned->last) return std::optional<consensus::PersistentState>();
+    auto record = decode_record(*scanned->last);
+    if (!record) return tl::unexpected(record.error());
+    // The blocks the record names by hash, from their files.
+    auto block_of = [this](const ledger::BlockHash& id) { return read_block_file(block_path(id), id); };
+    if (record->locked_block) {
+        auto block = block_of(*record->locked_block);
+        if (!block) return tl::unexpected(block.error());
+        record->state.locked_block = std::move(*block);
+    }
+    if (record->valid_block) {
+        auto block = block_of(*record->valid_block);
+        if (!block) return tl::unexpected(block.error());
+        record->state.valid_block = std::move(*block);
+    }
+    if (record->proposal) {
+        auto block = block_of(record->proposal->block);
+        if (!block) return tl::unexpected(block.error());
+        auto& ref = *record->proposal;
+        record->state.last_proposal = consensus::SignedMessage{
+            consensus::Proposal{ref.height, ref.round, ref.pol_round, std::move(*block), ref.block},
+            ref.validator, ref.signature};
+    }
+    return std::optional<consensus::PersistentState>(std::move(record->state));
+}
+
+Status SigningStateFile::write_missing_blocks(const consensus::PersistentState& state) {
+    for (const auto* block : {&state.locked_block, &state.valid_block}) {
+        if (*block && !on_disk_.contains(ledger::block_hash((*block)->header))) {
+            if (auto ok = write_block(**block, ledger::block_hash((*block)->header)); !ok) return ok;
+        }
+    }
+    if (state.last_proposal) {
+        const auto& proposal = std::get<consensus::Proposal>(state.last_proposal->body);
+        if (!on_disk_.contains(proposal.block_id)) {
+            if (auto ok = write_block(proposal.block, proposal.block_id); !ok) return ok;
+        }
+    }
+    return {};
 }
 
 }  // namespace custos::runtime

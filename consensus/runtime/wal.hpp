@@ -98,6 +98,11 @@ public:
     void set_block_text_source(BlockTextSource source) { block_text_source_ = std::move(source); }
 
 private:
+    // load()'s steps: the block files present (a temporary one removed), the log's last record
+    // with the blocks it names, and (after a migration from the v1 file) the blocks not on disk.
+    [[nodiscard]] Status index_block_files();
+    [[nodiscard]] Result<std::optional<consensus::PersistentState>> read_log();
+    [[nodiscard]] Status write_missing_blocks(const consensus::PersistentState& state);
     [[nodiscard]] Status write_block(const ledger::Block& block, const ledger::BlockHash& id);
     [[nodiscard]] Status rewrite_log(std::string_view record);
     [[nodiscard]] Status open_for_append();
