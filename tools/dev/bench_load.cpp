@@ -1,4 +1,4 @@
-// custos bench load: signed custody events against running validators, one request per event
+// custos-dev bench load: signed custody events against running validators, one request per event
 // (POST /v1/events) or per batch of a connection's consecutive events (POST /v1/batches, --batch).
 // The events (and, when the run is short enough, the HTTP request signatures) are made before the
 // timed phase, so the timed phase costs the generator little more than socket writes. Commits are
@@ -41,10 +41,10 @@ constexpr std::uint64_t requests_per_key_per_node_max = 8000;
 constexpr std::size_t keys_max = 64;
 
 constexpr std::string_view load_usage =
-    "usage: custos bench load --nodes URL,... --key FILE [--rate N | --max] [--duration S]\n"
-    "                         [--events N] [--connections C] [--items K] [--observer-key FILE]\n"
-    "                         [--agency ID] [--chain-id ID] [--pids PID,...] [--drain S]\n"
-    "                         [--batch N] [--retries N] [--keys N] [--admin-key FILE]\n"
+    "usage: custos-dev bench load --nodes URL,... --key FILE [--rate N | --max] [--duration S]\n"
+    "                             [--events N] [--connections C] [--items K] [--observer-key FILE]\n"
+    "                             [--agency ID] [--chain-id ID] [--pids PID,...] [--drain S]\n"
+    "                             [--batch N] [--retries N] [--keys N] [--admin-key FILE]\n"
     "\n"
     "Submits signed custody events to the nodes and prints committed events/s (over the run,\n"
     "and the lowest and highest of its whole 10 s windows), commit latency p50/p90/p99/max\n"
@@ -115,7 +115,7 @@ struct LoadOptions {
 };
 
 int usage(const std::string& message) {
-    std::cerr << "error: " << message << "\n(custos bench load --help for the options)\n";
+    std::cerr << "error: " << message << "\n(custos-dev bench load --help for the options)\n";
     return exit_usage;
 }
 
@@ -643,6 +643,58 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
 
 }  // namespace
 
+namespace {
+
+// The keys that sign in turn: --key first, then options.keys - 1 new custodians of the agency.
+Result<std::vector<crypto::SecretKey>> signing_keys(const LoadOptions& options, crypto::SecretKey first,
+                                                    api::HttpConnection& probe) {
+    std::vector<crypto::SecretKey> keys;
+    keys.push_back(std::move(first));
+    if (options.keys <= 1) return keys;
+    auto added = add_custodians(options, probe, options.nodes[0], options.keys - 1);
+    if (!added) return tl::unexpected(added.error());
+    std::printf("added %zu custodian keys of %s (officer.add, committed)\n", added->size(),
+                options.agency.c_str());
+    for (auto& one : *added)
+        keys.push_back(std::move(one));
+    return keys;
+}
+
+struct Prepared {
+    std::vector<std::vector<Send>> sends;  // Per connection.
+    bool presigned = false;
+};
+
+// Each connection's requests, addressed to its node. The HTTP requests are signed now too when the
+// run fits in their lifetime (with margin for the signing itself and the drain) and each node's
+// replay cache can hold all their nonces until they expire; otherwise each sender signs just
+// before sending, with a short lifetime.
+Prepared prepare_requests(const LoadOptions& options, Workload& workload,
+                          const std::vector<crypto::SecretKey>& keys, std::size_t connections) {
+    std::vector<std::vector<std::uint32_t>> per_connection(connections);
+    for (std::uint32_t i = 0; i < workload.jobs.size(); ++i)
+        per_connection[workload.jobs[i].connection].push_back(i);
+    Prepared prepared{.sends = make_sends(workload, per_connection, options.batch)};
+    std::uint64_t requests = 0;
+    for (const auto& mine : prepared.sends)
+        requests += mine.size();
+    const double run_bound_s = options.duration_s + options.drain_s + 30;
+    prepared.presigned = run_bound_s + 0.0001 * static_cast<double>(requests) < 280 &&
+                         requests / options.nodes.size() < presigned_per_node_max;
+    const std::int64_t created = api::unix_time_s();
+    for (std::size_t c = 0; c < prepared.sends.size(); ++c) {
+        const auto& node = options.nodes[c % options.nodes.size()];
+        for (auto& send : prepared.sends[c]) {
+            send.request.host = node.host;
+            send.request.port = node.port;
+            if (prepared.presigned) api::sign_client_request(send.request, keys[send.key], created, 290);
+        }
+    }
+    return prepared;
+}
+
+}  // namespace
+
 int run_bench_load(const Args& args) {
     if (wants_help(args)) {
         std::cout << load_usage;
@@ -660,64 +712,35 @@ int run_bench_load(const Args& args) {
         if (!chain) return fail(chain.error().message);
         options.chain_id = *chain;
     }
-    std::vector<crypto::SecretKey> keys;
-    keys.push_back(std::move(key->key));
-    if (options.keys > 1) {
-        auto added = add_custodians(options, probe, options.nodes[0], options.keys - 1);
-        if (!added) return fail(added.error().message);
-        std::printf("added %zu custodian keys of %s (officer.add, committed)\n", added->size(),
-                    options.agency.c_str());
-        for (auto& one : *added)
-            keys.push_back(std::move(one));
-    }
+    auto keys = signing_keys(options, std::move(key->key), probe);
+    if (!keys) return fail(keys.error().message);
     auto start_height = latest_height(probe);
     if (!start_height) return fail(start_height.error().message);
     std::vector<ProcessInfo> processes = find_node_processes(options.nodes, options.pids);
 
     const std::size_t connections = options.nodes.size() * options.connections_per_node;
     auto prepare_start = SteadyClock::now();
-    Workload workload = prepare(options, keys, connections);
-    // Pre-sign the HTTP requests too when the run fits in their lifetime (with margin for the
-    // signing itself and the drain) and each node's replay cache can hold all their nonces until
-    // they expire; otherwise each sender signs just before sending, with a short lifetime.
-    std::vector<std::vector<std::uint32_t>> per_connection(connections);
-    for (std::uint32_t i = 0; i < workload.jobs.size(); ++i)
-        per_connection[workload.jobs[i].connection].push_back(i);
-    std::vector<std::vector<Send>> sends = make_sends(workload, per_connection, options.batch);
-    std::uint64_t requests = 0;
-    for (const auto& mine : sends)
-        requests += mine.size();
-    double run_bound_s = options.duration_s + options.drain_s + 30;
-    bool presign = run_bound_s + 0.0001 * static_cast<double>(requests) < 280 &&
-                   requests / options.nodes.size() < presigned_per_node_max;
-    std::int64_t created = api::unix_time_s();
-    for (std::size_t c = 0; c < sends.size(); ++c) {
-        const auto& node = options.nodes[c % options.nodes.size()];
-        for (auto& send : sends[c]) {
-            send.request.host = node.host;
-            send.request.port = node.port;
-            if (presign) api::sign_client_request(send.request, keys[send.key], created, 290);
-        }
-    }
+    Workload workload = prepare(options, *keys, connections);
+    Prepared prepared = prepare_requests(options, workload, *keys, connections);
     std::printf(
-        "custos bench load: %llu events over %llu items (case %s), agency %s, chain %s, batch %zu, %zu "
+        "custos-dev bench load: %llu events over %llu items (case %s), agency %s, chain %s, batch %zu, %zu "
         "keys\n",
         static_cast<unsigned long long>(options.events), static_cast<unsigned long long>(options.items),
         workload.case_id.c_str(), options.agency.c_str(), options.chain_id.c_str(), options.batch,
-        keys.size());
+        keys->size());
     std::printf("prepared in %.1f s (events signed%s)\n",
                 std::chrono::duration<double>(SteadyClock::now() - prepare_start).count(),
-                presign ? ", HTTP requests signed" : "; HTTP requests are signed while sending");
+                prepared.presigned ? ", HTTP requests signed" : "; HTTP requests are signed while sending");
 
     Outcome outcome{
         std::vector<std::int64_t>(workload.jobs.size()), std::vector<std::int64_t>(workload.jobs.size()),
         std::vector<std::int64_t>(workload.jobs.size()), std::vector<std::uint16_t>(workload.jobs.size())};
     TimedPhase phase{.options = options,
-                     .keys = keys,
+                     .keys = *keys,
                      .observer_key = observer->key,
                      .workload = workload,
-                     .per_connection = sends,
-                     .presigned = presign,
+                     .per_connection = prepared.sends,
+                     .presigned = prepared.presigned,
                      .start_height = *start_height};
     double send_s = run_timed_phase(phase, outcome, processes);
     print_results(options, outcome, send_s, connections);
