@@ -22,6 +22,7 @@
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"
 #include "consensus/runtime/node_metrics.hpp"
+#include "consensus/runtime/own_proposals.hpp"
 #include "consensus/runtime/proposal_batch.hpp"
 #include "consensus/runtime/read_relay.hpp"
 #include "consensus/runtime/sync_tracker.hpp"
@@ -143,14 +144,8 @@ public:
     std::shared_ptr<boost::asio::steady_timer> proposal_timer;
     bool events_nudge_posted = false;  // An EventsPending for the core is posted (admit()).
     GossipBatch gossip;                // Admitted envelopes (local submissions) not yet gossiped.
-    SyncTracker sync;  // Connected peers, their committed heights, and when to ask them for blocks.
-    // This node's own latest proposals by (height, round), to answer a peer that could not
-    // rebuild one from its pool (wire::proposal_request), each at most once per peer.
-    struct OwnProposal {
-        consensus::SignedMessage message;
-        std::set<crypto::PublicKey> answered;
-    };
-    std::map<std::pair<std::uint64_t, std::uint32_t>, OwnProposal> own_proposals;
+    SyncTracker sync;            // Connected peers, their committed heights, and when to ask them for blocks.
+    OwnProposals own_proposals;  // For peers that could not rebuild one (wire::proposal_request).
     // Laggard answers waiting for their delay (peer, height), so one is sent at most per delay.
     std::set<std::pair<crypto::PublicKey, std::uint64_t>> laggard_answers;
     std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit

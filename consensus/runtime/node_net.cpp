@@ -44,9 +44,6 @@ std::optional<std::pair<std::uint64_t, std::uint32_t>> read_place(std::string_vi
     return std::pair{*height, round};
 }
 
-// Own proposals kept for proposal requests: a few rounds of the height being decided.
-constexpr std::size_t own_proposals_max = 8;
-
 }  // namespace
 
 Bytes frame_message(std::uint8_t type, std::string_view payload) {
@@ -144,11 +141,7 @@ bool NodeImpl::broadcast_compact(const consensus::SignedMessage& message) {
     leaves.reserve(proposal.block.events.size());
     for (const auto& event : cached_effects->second.events)
         leaves.push_back(event.leaf_hash);
-    // Kept for the peers whose pools miss an event: the latest rounds of this height only.
-    own_proposals.erase(own_proposals.begin(), own_proposals.lower_bound({proposal.height.value, 0}));
-    own_proposals.insert_or_assign({proposal.height.value, proposal.round.value}, OwnProposal{message, {}});
-    while (own_proposals.size() > own_proposals_max)
-        own_proposals.erase(own_proposals.begin());
+    own_proposals.keep(message);  // For the peers whose pools miss an event.
     // This node's pending gossip first: frames arrive in order on each connection, so every peer
     // holds the events this node admitted itself before it reads their leaf hashes.
     flush_gossip();
@@ -232,11 +225,10 @@ void NodeImpl::answer_proposal_request(const crypto::PublicKey& peer, std::strin
         ++counters.messages_refused;
         return;
     }
-    auto found = own_proposals.find(*place);
-    // At most once per peer and proposal: a request costs this node a whole block's encoding.
-    if (found == own_proposals.end() || !found->second.answered.insert(peer).second) return;
+    const auto* proposal = own_proposals.answer(peer, place->first, place->second);
+    if (proposal == nullptr) return;
     ++counters.full_proposals_sent;
-    (void)transport->send(peer, frame_message(wire::consensus, consensus::encode(found->second.message)));
+    (void)transport->send(peer, frame_message(wire::consensus, consensus::encode(*proposal)));
 }
 
 void NodeImpl::send_commit(const crypto::PublicKey& peer, ledger::Height height) {
