@@ -80,22 +80,6 @@ struct RuleError {
 template <typename T>
 using RuleResult = tl::expected<T, RuleError>;
 
-// What an admitted event does: the item states it creates or changes (one, or two for derive:
-// the source item first, then the new item), or for a governance event the officer record it
-// writes and its agency's admin key count after it, or for a validator event the proposal record
-// it writes and, when it adopts the proposal, the new latest adopted set.
-struct EventEffects {
-    EventId id;
-    std::vector<ItemState> items;
-    bool integrity_alert = false;               // This event raised (or repeated) an integrity alert (R22).
-    std::optional<OfficerRecord> officer;       // officer.add / officer.revoke
-    std::optional<AdminCount> admins;           // officer.add / officer.revoke
-    std::optional<ValidatorProposal> proposal;  // validator.propose / validator.approve
-    std::optional<ValidatorEpoch> adopted;      // set when this event adopted the proposal
-    // read: the request it records (read_request_hash), which no later record may record again.
-    std::optional<Hash32> read_request;
-};
-
 // Rules R3..R37 against `state`. The envelope must already have passed R1 (it parsed) and R2
 // (verify_envelope_signature); this function does not check the signature, so callers that
 // batch or cache signature checks are free to. `ledger_time` is the block time (or the node's

@@ -7,7 +7,6 @@
 #include "crypto/encoding.hpp"
 #include "ledger/canonical_writer.hpp"
 #include "ledger/json_fields.hpp"
-#include "ledger/rules.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::ledger {

@@ -94,7 +94,21 @@ public:
     [[nodiscard]] virtual Result<bool> has_read_request(const Hash32& request) const;
 };
 
-struct EventEffects;  // ledger/rules.hpp
+// What an admitted event does: the item states it creates or changes (one, or two for derive:
+// the source item first, then the new item), or for a governance event the officer record it
+// writes and its agency's admin key count after it, or for a validator event the proposal record
+// it writes and, when it adopts the proposal, the new latest adopted set.
+struct EventEffects {
+    EventId id;
+    std::vector<ItemState> items;
+    bool integrity_alert = false;               // This event raised (or repeated) an integrity alert (R22).
+    std::optional<OfficerRecord> officer;       // officer.add / officer.revoke
+    std::optional<AdminCount> admins;           // officer.add / officer.revoke
+    std::optional<ValidatorProposal> proposal;  // validator.propose / validator.approve
+    std::optional<ValidatorEpoch> adopted;      // set when this event adopted the proposal
+    // read: the request it records (read_request_hash), which no later record may record again.
+    std::optional<Hash32> read_request;
+};
 
 // In-memory state for tests, the simulator and the in-memory ledger.
 // Built from a genesis it knows the genesis officers; default-constructed it knows no officer
