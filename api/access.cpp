@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "ledger/rules.hpp"
+#include "ledger/rules/rules.hpp"
 
 namespace custos::api {
 

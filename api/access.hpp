@@ -20,7 +20,7 @@
 
 #include "api/problem.hpp"
 #include "api/service.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
 
 namespace custos::api {

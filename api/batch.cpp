@@ -9,7 +9,7 @@
 #include "api/access.hpp"
 #include "api/handlers.hpp"
 #include "common/assert.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 
 namespace custos::api::handlers {
 

@@ -12,8 +12,8 @@
 #include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/event.hpp"
-#include "ledger/officers.hpp"
+#include "ledger/events/event.hpp"
+#include "ledger/state/officers.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::api::handlers {

@@ -11,7 +11,7 @@
 
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::api {

@@ -20,7 +20,7 @@
 //   unavailable         -> 503 with Retry-After (node not ready, e.g. still syncing)
 //   anything else       -> 500 (message not shown to the client; logged)
 //
-// Read results are typed ledger values (ledger/store_pages.hpp: the node computes them with the
+// Read results are typed ledger values (ledger/store/store_pages.hpp: the node computes them with the
 // ledger's read functions); the handlers turn them into the answers' JSON (api/views.hpp), so a
 // route's shape is decided here, in the api room. The court bundle and the state proof are the
 // ledger's own documents (docs/FORMAT.md 11), passed through as JSON.
@@ -36,11 +36,11 @@
 
 #include "common/result.hpp"
 #include "crypto/canonical_json.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
-#include "ledger/officers.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_pages.hpp"
+#include "ledger/state/officers.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_pages.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::api {

@@ -3,8 +3,8 @@
 
 #include "common/assert.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/block.hpp"
-#include "ledger/event.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
 

@@ -1,5 +1,5 @@
 // The JSON shapes of the read routes' answers, from the typed values the node serves
-// (ledger/store_pages.hpp): one function per shape, next to the handlers that send them. The
+// (ledger/store/store_pages.hpp): one function per shape, next to the handlers that send them. The
 // shapes are those of docs/API.md and docs/openapi.yaml; nlohmann's objects keep their members in
 // key order, so an answer's text depends only on its values.
 #pragma once
@@ -9,9 +9,9 @@
 
 #include "api/service.hpp"
 #include "crypto/canonical_json.hpp"
-#include "ledger/state.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_pages.hpp"
+#include "ledger/state/state.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_pages.hpp"
 
 namespace custos::api::views {
 

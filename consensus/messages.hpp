@@ -17,7 +17,7 @@
 
 #include "common/result.hpp"
 #include "crypto/ed25519.hpp"
-#include "ledger/block.hpp"
+#include "ledger/blocks/block.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::consensus {

@@ -1,7 +1,7 @@
-// The court bundle parser and verifier (ledger/bundle.hpp verify_bundle_text), as `custos verify`
+// The court bundle parser and verifier (ledger/bundle/bundle.hpp verify_bundle_text), as `custos verify`
 // runs it on a file from anyone: a report for every input (the Result fails only for a bug), and
 // the report renders as JSON.
-#include "ledger/bundle.hpp"
+#include "ledger/bundle/bundle.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 using namespace custos;

@@ -1,8 +1,8 @@
-// Event envelope decoding and rule R1 (ledger/event.hpp parse_envelope): what parses survives the
+// Event envelope decoding and rule R1 (ledger/events/event.hpp parse_envelope): what parses survives the
 // round trip through its canonical text unchanged, passes validate_event, and the one-pass
 // event_bytes() agrees with the separate functions; R2 (the signature) runs without crashing.
 #include "fuzz/fuzz_support.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 
 using namespace custos;
 

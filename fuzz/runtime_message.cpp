@@ -13,7 +13,7 @@
 #include "consensus/runtime/read_relay.hpp"
 #include "consensus/verifier.hpp"
 #include "fuzz/fuzz_support.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 
 using namespace custos;
 

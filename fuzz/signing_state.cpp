@@ -18,7 +18,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
 #include "fuzz/fuzz_support.hpp"
-#include "ledger/block.hpp"
+#include "ledger/blocks/block.hpp"
 
 using namespace custos;
 namespace fs = std::filesystem;

@@ -5,7 +5,7 @@
 
 #include "common/assert.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
 

@@ -22,11 +22,11 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "ledger/block.hpp"
-#include "ledger/event.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
-#include "ledger/rules.hpp"
-#include "ledger/state.hpp"
+#include "ledger/rules/rules.hpp"
+#include "ledger/state/state.hpp"
 
 namespace custos::runtime {
 

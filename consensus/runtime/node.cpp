@@ -12,8 +12,8 @@
 #include "consensus/runtime/node_impl.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
-#include "ledger/block.hpp"
-#include "ledger/bundle.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/bundle/bundle.hpp"
 
 namespace custos::runtime {
 

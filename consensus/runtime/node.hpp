@@ -45,7 +45,7 @@
 
 #include "common/result.hpp"
 #include "consensus/runtime/config.hpp"
-#include "ledger/store.hpp"
+#include "ledger/store/store.hpp"
 
 namespace custos::runtime {
 

@@ -5,7 +5,7 @@
 #include "consensus/runtime/node_impl.hpp"
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/store_db.hpp"
+#include "ledger/store/store_db.hpp"
 
 namespace custos::runtime {
 namespace {

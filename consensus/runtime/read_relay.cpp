@@ -9,9 +9,9 @@
 #include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
+#include "ledger/events/read_record.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/json_fields.hpp"
-#include "ledger/read_record.hpp"
 
 namespace custos::runtime {
 namespace {

@@ -19,7 +19,7 @@
 #include <string_view>
 
 #include "common/result.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::runtime {

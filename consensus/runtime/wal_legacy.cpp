@@ -11,7 +11,7 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/block.hpp"
+#include "ledger/blocks/block.hpp"
 
 namespace custos::runtime {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "common/assert.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/block.hpp"
+#include "ledger/blocks/block.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::ledger {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "common/result.hpp"
-#include "ledger/store.hpp"
+#include "ledger/store/store.hpp"
 
 namespace custos::ledger {
 

@@ -8,7 +8,7 @@
 #include "common/assert.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/signed_note.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 
 namespace custos::ledger {
 

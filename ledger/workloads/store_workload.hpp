@@ -12,9 +12,9 @@
 
 #include "common/result.hpp"
 #include "crypto/ed25519.hpp"
-#include "ledger/block.hpp"
+#include "ledger/blocks/block.hpp"
 #include "ledger/genesis.hpp"
-#include "ledger/state.hpp"
+#include "ledger/state/state.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::ledger {

@@ -25,7 +25,7 @@
 #include "api/server.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
 
 namespace custos::api::test {

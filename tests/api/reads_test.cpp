@@ -4,13 +4,13 @@
 // tests/node/api_read_cache_test.cpp checks on a real network that the records commit.
 #include "api_support.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/read_record.hpp"
+#include "ledger/events/read_record.hpp"
 
 namespace custos::api::test {
 
 namespace {
 
-// What R35 and R36 check (ledger/rules_read.cpp), here against the record the server built.
+// What R35 and R36 check (ledger/rules/rules_read.cpp), here against the record the server built.
 void check_signed_as_recorded(const ledger::ReadRecord& read, const TestOfficer& officer,
                               const std::string& target) {
     CHECK(read.officer == officer.key.public_key());

@@ -19,8 +19,8 @@
 #include "consensus/core.hpp"
 #include "consensus/verifier.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/block.hpp"
-#include "ledger/event.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/events/event.hpp"
 
 namespace custos::test {
 

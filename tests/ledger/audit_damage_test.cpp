@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "ledger/audit.hpp"
-#include "ledger/store.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/store/store.hpp"
 #include "store_fixture.hpp"
 
 using namespace custos;

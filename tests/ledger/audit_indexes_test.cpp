@@ -1,4 +1,4 @@
-// Audit of the read indexes (ledger/audit_indexes.hpp): the inbox ("offer/"), the agencies' cases
+// Audit of the read indexes (ledger/audit/audit_indexes.hpp): the inbox ("offer/"), the agencies' cases
 // ("case/"), the searches by digest ("digest/"), officer ("signer/") and ledger time ("time/"), and
 // the consultation log ("read/", "read_request/") of
 // a store written through append_block verify;
@@ -9,9 +9,9 @@
 #include <string>
 
 #include "crypto/encoding.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_keys.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_keys.hpp"
 #include "ledger/time.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 

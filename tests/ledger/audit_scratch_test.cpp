@@ -1,4 +1,4 @@
-// The audit keeps what grows with the ledger in a scratch store on disk (ledger/audit_scratch.hpp)
+// The audit keeps what grows with the ledger in a scratch store on disk (ledger/audit/audit_scratch.hpp)
 // with a cache of item states in front. Whatever the cache holds, the verdict and the report are
 // the same: here with no cache across blocks (every item read back from disk at its next block)
 // and with the default cache, on a whole store, on stores with a broken link (a bad signature,
@@ -9,9 +9,9 @@
 
 #include <filesystem>
 
-#include "ledger/audit.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_keys.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_keys.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 

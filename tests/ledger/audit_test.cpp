@@ -5,10 +5,10 @@
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/signed_note.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_keys.hpp"
-#include "ledger/store_nodes.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_keys.hpp"
+#include "ledger/store/store_nodes.hpp"
 #include "store_fixture.hpp"
 
 using namespace custos;

@@ -6,10 +6,10 @@
 #include <doctest/doctest.h>
 
 #include "crypto/canonical_json.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/audit_signatures.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_keys.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/audit/audit_signatures.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_keys.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 

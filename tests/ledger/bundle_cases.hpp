@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "crypto/encoding.hpp"
-#include "ledger/bundle.hpp"
+#include "ledger/bundle/bundle.hpp"
 
 namespace custos::test {
 

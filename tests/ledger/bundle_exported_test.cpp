@@ -9,8 +9,8 @@
 
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/bundle.hpp"
-#include "ledger/read_record.hpp"
+#include "ledger/bundle/bundle.hpp"
+#include "ledger/events/read_record.hpp"
 #include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 

@@ -9,9 +9,9 @@
 
 #include <doctest/doctest.h>
 
-#include "ledger/block.hpp"
-#include "ledger/bundle.hpp"
-#include "ledger/store.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/bundle/bundle.hpp"
+#include "ledger/store/store.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 

@@ -10,10 +10,10 @@
 
 #include "crypto/encoding.hpp"
 #include "crypto/merkle.hpp"
-#include "ledger/block.hpp"
-#include "ledger/bundle.hpp"
-#include "ledger/rules.hpp"
-#include "ledger/state_map.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/bundle/bundle.hpp"
+#include "ledger/rules/rules.hpp"
+#include "ledger/state/state_map.hpp"
 #include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "crypto/encoding.hpp"
-#include "ledger/bundle.hpp"
-#include "ledger/state.hpp"
+#include "ledger/bundle/bundle.hpp"
+#include "ledger/state/state.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 
 namespace custos::test {

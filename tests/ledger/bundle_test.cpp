@@ -13,7 +13,7 @@
 
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/bundle.hpp"
+#include "ledger/bundle/bundle.hpp"
 #include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 

@@ -4,7 +4,7 @@
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/state.hpp"
+#include "ledger/state/state.hpp"
 #include "ledger/workloads/store_workload.hpp"
 #include "ledger_fixture.hpp"
 

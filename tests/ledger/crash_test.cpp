@@ -19,8 +19,8 @@
 #include <string>
 #include <thread>
 
-#include "ledger/audit.hpp"
-#include "ledger/store.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/store/store.hpp"
 #include "store_fixture.hpp"
 
 using namespace custos;

@@ -14,12 +14,12 @@
 
 #include "crypto/ed25519.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/block.hpp"
-#include "ledger/event.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/blocks/memory_ledger.hpp"
+#include "ledger/events/event.hpp"
+#include "ledger/events/read_record.hpp"
 #include "ledger/genesis.hpp"
-#include "ledger/memory_ledger.hpp"
-#include "ledger/read_record.hpp"
-#include "ledger/rules.hpp"
+#include "ledger/rules/rules.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::test {

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "crypto/encoding.hpp"
-#include "ledger/read_record.hpp"
+#include "ledger/events/read_record.hpp"
 #include "ledger_fixture.hpp"
 
 namespace {

@@ -9,9 +9,9 @@
 
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/bundle.hpp"
-#include "ledger/store_keys.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/bundle/bundle.hpp"
+#include "ledger/store/store_keys.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 

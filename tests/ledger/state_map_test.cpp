@@ -6,7 +6,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/smt.hpp"
-#include "ledger/state_map.hpp"
+#include "ledger/state/state_map.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
 using namespace custos;

@@ -11,8 +11,8 @@
 
 #include "crypto/sha256.hpp"
 #include "crypto/smt.hpp"
-#include "ledger/store_db.hpp"
-#include "ledger/store_nodes.hpp"
+#include "ledger/store/store_db.hpp"
+#include "ledger/store/store_nodes.hpp"
 #include "store_fixture.hpp"
 
 using namespace custos;

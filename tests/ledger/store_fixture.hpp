@@ -14,9 +14,9 @@
 
 #include "crypto/merkle.hpp"
 #include "crypto/smt.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_keys.hpp"
-#include "ledger/store_nodes.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_keys.hpp"
+#include "ledger/store/store_nodes.hpp"
 #include "ledger/workloads/store_workload.hpp"
 
 namespace custos::test {

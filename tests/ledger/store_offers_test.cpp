@@ -5,8 +5,8 @@
 // Store::events_with_digest); and the cases of each agency (meta "case/", Store::agency_cases).
 #include <doctest/doctest.h>
 
-#include "ledger/block.hpp"
-#include "ledger/store.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/store/store.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 

@@ -1,4 +1,4 @@
-// The typed reads a node serves (ledger/store_pages.hpp): pages that join into the whole, their
+// The typed reads a node serves (ledger/store/store_pages.hpp): pages that join into the whole, their
 // bounds, proofs whose sizes are checked with errors naming the argument, and the agencies of a
 // case as its items' trails name them.
 #include <doctest/doctest.h>
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "crypto/merkle.hpp"
-#include "ledger/store_pages.hpp"
+#include "ledger/store/store_pages.hpp"
 #include "store_fixture.hpp"
 
 using namespace custos;

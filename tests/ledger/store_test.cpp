@@ -18,12 +18,12 @@
 #include <rocksdb/db.h>
 
 #include "crypto/merkle.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/memory_ledger.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_db.hpp"
-#include "ledger/store_keys.hpp"
-#include "ledger/store_nodes.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/blocks/memory_ledger.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_db.hpp"
+#include "ledger/store/store_keys.hpp"
+#include "ledger/store/store_nodes.hpp"
 #include "store_fixture.hpp"
 
 using namespace custos;

@@ -7,10 +7,10 @@
 
 #include "crypto/encoding.hpp"
 #include "crypto/signed_note.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_keys.hpp"
-#include "ledger/validators.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/state/validators.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_keys.hpp"
 #include "ledger_fixture.hpp"
 #include "store_fixture.hpp"
 

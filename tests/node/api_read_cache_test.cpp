@@ -19,7 +19,7 @@
 #include "cli_support.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include <doctest/doctest.h>
 
-#include "ledger/audit.hpp"
+#include "ledger/audit/audit.hpp"
 #include "localnet.hpp"
 
 using custos::node_test::Localnet;

@@ -24,9 +24,9 @@
 #include <doctest/doctest.h>
 
 #include "chaos_check.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/store.hpp"
-#include "ledger/store_keys.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/store/store.hpp"
+#include "ledger/store/store_keys.hpp"
 #include "localnet.hpp"
 #include "net_checks.hpp"
 #include "skew_check.hpp"

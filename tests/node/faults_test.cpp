@@ -20,7 +20,7 @@
 #include "api/http_client.hpp"
 #include "cli_support.hpp"
 #include "ledger/genesis.hpp"
-#include "ledger/store.hpp"
+#include "ledger/store/store.hpp"
 #include "localnet.hpp"
 #include "net_checks.hpp"
 

@@ -17,7 +17,7 @@
 
 #include "cli_support.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "localnet.hpp"
 #include "net_checks.hpp"
 

@@ -16,7 +16,7 @@
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
 #include "link_proxy.hpp"
 #include "netns.hpp"

@@ -8,7 +8,7 @@
 
 #include <doctest/doctest.h>
 
-#include "ledger/audit.hpp"
+#include "ledger/audit/audit.hpp"
 #include "localnet.hpp"
 #include "net_checks.hpp"
 

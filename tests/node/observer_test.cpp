@@ -22,9 +22,9 @@
 #include "consensus/runtime/node_impl.hpp"
 #include "consensus/runtime/transport.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/block.hpp"
-#include "ledger/read_record.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/events/read_record.hpp"
 #include "localnet.hpp"
 
 using namespace custos;

@@ -26,7 +26,7 @@
 
 #include "chaos_check.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/audit.hpp"
+#include "ledger/audit/audit.hpp"
 #include "localnet.hpp"
 #include "net_checks.hpp"
 

@@ -11,7 +11,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_support.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "localnet.hpp"
 
 namespace {

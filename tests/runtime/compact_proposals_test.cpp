@@ -4,7 +4,7 @@
 
 #include "consensus/runtime/node_impl.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/block.hpp"
+#include "ledger/blocks/block.hpp"
 #include "tests/runtime/node_directory.hpp"
 
 using namespace custos;

@@ -24,8 +24,8 @@
 #include "crypto/ed25519.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/block.hpp"
-#include "ledger/event.hpp"
+#include "ledger/blocks/block.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
 
 namespace custos::runtime_test {

@@ -7,8 +7,8 @@
 #include "consensus/runtime/read_relay.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/encoding.hpp"
+#include "ledger/events/read_record.hpp"
 #include "ledger/genesis.hpp"
-#include "ledger/read_record.hpp"
 #include "test_support.hpp"
 
 using namespace custos;

@@ -6,7 +6,7 @@
 #include "consensus/runtime/node_impl.hpp"
 #include "consensus/runtime/wal.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/block.hpp"
+#include "ledger/blocks/block.hpp"
 #include "tests/runtime/node_directory.hpp"
 
 using namespace custos;

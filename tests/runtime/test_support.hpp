@@ -12,7 +12,7 @@
 #include "consensus/runtime/read_relay.hpp"
 #include "crypto/bytes.hpp"
 #include "crypto/ed25519.hpp"
-#include "ledger/read_record.hpp"
+#include "ledger/events/read_record.hpp"
 #include "ledger/types.hpp"
 
 namespace custos::runtime::testing {

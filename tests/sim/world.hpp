@@ -11,7 +11,7 @@
 
 #include "consensus/core.hpp"
 #include "consensus/verifier.hpp"
-#include "ledger/memory_ledger.hpp"
+#include "ledger/blocks/memory_ledger.hpp"
 #include "sim/rng.hpp"
 #include "sim/simulation.hpp"
 

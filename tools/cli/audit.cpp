@@ -13,9 +13,9 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519_tables.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/audit_signatures.hpp"
-#include "ledger/event.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/audit/audit_signatures.hpp"
+#include "ledger/events/event.hpp"
 #include "tools/cli/audit_expect.hpp"
 #include "tools/cli/commands.hpp"
 

@@ -1,6 +1,6 @@
 // Where `custos audit` gets the certified checkpoints it compares a store with: a file
 // (--expect) or a node (--against). Either way the checkpoint is only text here: audit verifies
-// its signatures against the validator sets the replay derives (ledger/audit_checkpoint.hpp), so
+// its signatures against the validator sets the replay derives (ledger/audit/audit_checkpoint.hpp), so
 // neither the file nor the node is trusted.
 #pragma once
 

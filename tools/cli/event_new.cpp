@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/time.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/event_new.hpp"

@@ -8,7 +8,7 @@
 
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/cli/event_new.hpp"

@@ -3,7 +3,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "tools/cli/commands.hpp"
 #include "tools/support/api_client.hpp"
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "ledger/bundle.hpp"
+#include "ledger/bundle/bundle.hpp"
 #include "tools/cli/commands.hpp"
 
 namespace custos::cli {

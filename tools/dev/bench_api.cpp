@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "crypto/sha256.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "tools/dev/bench_load_support.hpp"
 #include "tools/dev/commands.hpp"
 #include "tools/support/api_client.hpp"

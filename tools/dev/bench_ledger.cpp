@@ -24,12 +24,12 @@
 #include <tuple>
 
 #include "crypto/smt.hpp"
-#include "ledger/audit.hpp"
-#include "ledger/audit_signatures.hpp"
-#include "ledger/rules.hpp"
-#include "ledger/state.hpp"
-#include "ledger/state_map.hpp"
-#include "ledger/store.hpp"
+#include "ledger/audit/audit.hpp"
+#include "ledger/audit/audit_signatures.hpp"
+#include "ledger/rules/rules.hpp"
+#include "ledger/state/state.hpp"
+#include "ledger/state/state_map.hpp"
+#include "ledger/store/store.hpp"
 #include "ledger/workloads/store_workload.hpp"
 #include "tools/dev/commands.hpp"
 

@@ -17,7 +17,7 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/bundle.hpp"
+#include "ledger/bundle/bundle.hpp"
 #include "ledger/workloads/bundle_sample.hpp"
 #include "tools/dev/commands.hpp"
 

@@ -9,7 +9,7 @@
 #include "crypto/canonical_json.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/sha256.hpp"
-#include "ledger/event.hpp"
+#include "ledger/events/event.hpp"
 #include "tools/dev/localnet.hpp"
 
 namespace custos::cli::localnet {

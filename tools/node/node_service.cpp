@@ -6,8 +6,8 @@
 
 #include "api/problem.hpp"
 #include "api/views.hpp"
-#include "ledger/bundle.hpp"
-#include "ledger/store_pages.hpp"
+#include "ledger/bundle/bundle.hpp"
+#include "ledger/store/store_pages.hpp"
 
 namespace custos::node_tool {
 

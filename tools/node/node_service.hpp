@@ -20,7 +20,7 @@
 
 #include "api/service.hpp"
 #include "consensus/runtime/node.hpp"
-#include "ledger/store.hpp"
+#include "ledger/store/store.hpp"
 
 namespace custos::node_tool {
 
