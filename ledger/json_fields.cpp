@@ -5,7 +5,6 @@
 
 #include "common/assert.hpp"
 #include "crypto/encoding.hpp"
-#include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
 #include "ledger/time.hpp"
 
@@ -145,41 +144,6 @@ namespace custos::ledger::detail {
 
 std::string hex(const Hash32& hash) {
     return crypto::hex_encode(hash.view());
-}
-
-Result<Digests> digests_from_json(const FieldReader& reader, const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"sha256", "md5", "sha1"}); !status)
-        return tl::unexpected(status.error());
-    Digests digests;
-    auto sha256 = reader.required(json, "sha256", path).and_then([&](const Json* v) {
-        return reader.hash(*v, path_join(path, "sha256"));
-    });
-    if (!sha256) return tl::unexpected(sha256.error());
-    digests.sha256 = *sha256;
-    struct Legacy {
-        std::string_view name;
-        std::size_t hex_digits;
-        std::optional<std::string>* target;
-    };
-    for (const Legacy& legacy : {Legacy{"md5", 32, &digests.md5}, Legacy{"sha1", 40, &digests.sha1}}) {
-        const Json* value = reader.optional(json, legacy.name);
-        if (value == nullptr) continue;
-        std::string legacy_path = path_join(path, legacy.name);
-        bool ok = value->is_string() && value->get_ref<const std::string&>().size() == legacy.hex_digits &&
-                  crypto::hex_decode(value->get_ref<const std::string&>()).has_value();
-        if (!ok)
-            return reader.fail(legacy_path,
-                               "must be " + std::to_string(legacy.hex_digits) + " lowercase hex digits");
-        *legacy.target = value->get<std::string>();
-    }
-    return digests;
-}
-
-Json digests_to_json(const Digests& digests) {
-    Json json{{"sha256", detail::hex(digests.sha256)}};
-    if (digests.md5) json["md5"] = *digests.md5;
-    if (digests.sha1) json["sha1"] = *digests.sha1;
-    return json;
 }
 
 std::string canonical_text(const Json& value) {

@@ -94,7 +94,7 @@ using crypto::Json;
 
 // Digests {"sha256", "md5"?, "sha1"?}: the SHA-256 as a hash, MD5 and SHA-1 as exactly 32 and 40
 // lowercase hex digits. Shared by events (evidence digests, analysis results) and stored item
-// states, which hold what the events gave.
+// states, which hold what the events gave. Defined in events/event.cpp, beside Digests.
 [[nodiscard]] Result<Digests> digests_from_json(const FieldReader& reader, const Json& json,
                                                 const std::string& path);
 [[nodiscard]] Json digests_to_json(const Digests& digests);
