@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format python3 curl
   libsodium-dev libssl-dev libjemalloc-dev librocksdb-dev libboost-dev nlohmann-json3-dev doctest-dev libexpected-dev
+  # CLI11 (header-only): every command's options, help and usage errors declared in one place.
+  libcli11-dev
   chromium
   # clang 14 and its libFuzzer runtime: the fuzz targets (fuzz/, `make fuzz`, CI's `make test`).
   clang-14 libclang-rt-14-dev

@@ -234,10 +234,44 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
     Run node_version = run_command(work, std::string(CUSTOS_NODE_BINARY) + " --version");
     CHECK(node_version.exit_code == 0);
     CHECK(node_version.out.starts_with("custos-node "));
-    Run no_node = run_custos(work, "trail CLI-ITEM-1 --key x.key");
-    CHECK(no_node.exit_code == 2);
-    CHECK(contains(no_node.err, "--node URL is required"));
-    Run bad_id = run_custos(work, "trail a/b --node http://127.0.0.1:1 --key x.key");
-    CHECK(bad_id.exit_code == 2);
+    // Usage errors: exit 2 and one line "error: ..." that names the option (or argument) at fault,
+    // for both tools; nothing is run.
+    struct Usage {
+        bool dev;
+        std::string_view arguments, named;
+    };
+    for (const Usage& usage : {
+             Usage{false, "trail CLI-ITEM-1 --key x.key", "--node"},
+             Usage{false, "trail a/b --node http://127.0.0.1:1 --key x.key", "ITEM"},
+             Usage{false, "trail CLI-ITEM-1 --node http://127.0.0.1:1 --key x.key --bogus", "--bogus"},
+             Usage{false, "trail CLI-ITEM-1 --key x.key --node", "--node"},
+             Usage{false, "trail CLI-ITEM-1 --node http://127.0.0.1:1 --key x.key --page-size lots",
+                   "--page-size"},
+             Usage{false, "trail CLI-ITEM-1 --node http://127.0.0.1:1 --key x.key --page-size 1001",
+                   "--page-size"},
+             Usage{false, "trail CLI-ITEM-1 --node http://127.0.0.1:1/v1 --key x.key", "--node"},
+             Usage{false, "audit --data . --threads 0", "--threads"},
+             Usage{false, "verify x.json --genesis-hash 12ab", "--genesis-hash"},
+             Usage{false, "follow --node http://127.0.0.1:1 --key x.key --max-events -1", "--max-events"},
+             Usage{false, "find --node http://127.0.0.1:1 --key x.key --from yesterday", "--from"},
+             Usage{false, "event new teleport --node http://127.0.0.1:1 --key x.key", "KIND"},
+             Usage{false, "--passphrase-fd three status --node http://127.0.0.1:1 --key x.key",
+                   "--passphrase-fd"},
+             Usage{false, "frobnicate", "frobnicate"},
+             Usage{true, "localnet init --dir x --validators many", "--validators"},
+             Usage{true, "localnet init --dir x --bogus 1", "--bogus"},
+             Usage{true, "localnet run", "--dir"},
+             Usage{true, "bench ledger --events", "--events"},
+             Usage{true, "bench verify --runs none", "--runs"},
+             Usage{true, "bench tables --seconds 1 --bogus", "--bogus"},
+         }) {
+        Run run = usage.dev ? run_custos_dev(work, std::string(usage.arguments))
+                            : run_custos(work, std::string(usage.arguments));
+        CHECK_MESSAGE(run.exit_code == 2, usage.arguments);
+        CHECK_MESSAGE(run.err.starts_with("error: "), usage.arguments, ": ", run.err);
+        CHECK_MESSAGE(std::count(run.err.begin(), run.err.end(), '\n') == 1, usage.arguments, ": ", run.err);
+        CHECK_MESSAGE(contains(run.err, std::string(usage.named)), usage.arguments, ": ", run.err);
+        CHECK_MESSAGE(run.out.empty(), usage.arguments);
+    }
     fs::remove_all(work);
 }

@@ -23,10 +23,7 @@ namespace custos::cli {
 
 namespace {
 
-constexpr std::string_view audit_usage =
-    "usage: custos audit --data DIR [--genesis-hash HEX] [--expect FILE] [--against URL]\n"
-    "                    [--threads N] [--scratch DIR] [--json] [--reference-only]\n"
-    "\n"
+constexpr std::string_view audit_help =
     "Replays the ledger store in DIR from its genesis and re-verifies everything: every event's\n"
     "signature, signer role and custody rules (R1-R37, officer keys as governance events changed\n"
     "them at each event's place in the log), every prev link, the block hash chain, every commit\n"
@@ -72,31 +69,12 @@ constexpr std::string_view audit_usage =
     "Signatures: an officer's or validator's key (as the replay finds it in force) is checked on\n"
     "Custos's Ed25519 table path once it has signed twice, every other one by libsodium's strict\n"
     "verifier; the table path accepts only what libsodium accepts, and is off if libsodium fails\n"
-    "its self-test (crypto/ed25519_tables.hpp). --reference-only: libsodium alone.\n"
-    "\n"
-    "options:\n"
-    "  --data DIR          a node's data directory (its store is DIR/store) or the store directory\n"
-    "  --genesis-hash HEX  the genesis hash you trust (64 hex digits, either case); without it the\n"
-    "                      store's own genesis is used and its hash printed, so compare it yourself\n"
-    "  --expect FILE       a certified checkpoint to compare with: the signed note a node serves\n"
-    "                      (GET /v1/checkpoints/latest or /v1/checkpoints/HEIGHT), as its JSON\n"
-    "                      answer or the note's text (repeatable)\n"
-    "  --against URL       fetch the latest checkpoint from the node at URL (e.g.\n"
-    "                      http://127.0.0.1:8081) and compare with it (repeatable); the node need\n"
-    "                      not be trusted, its checkpoint's signatures are checked\n"
-    "  --threads N         threads that parse events and verify their signatures ahead of the\n"
-    "                      replay, 1..256 (default: one per core); blocks are still applied in\n"
-    "                      order, so the verdict and the first violation do not depend on it\n"
-    "  --scratch DIR       where to make the scratch store (an existing directory on a disk;\n"
-    "                      default: TMPDIR, else /tmp; warned about when in memory, tmpfs or\n"
-    "                      ramfs); a killed audit leaves its custos-audit-* there\n"
-    "  --json              print the result as one JSON object on stdout\n"
-    "  --reference-only    check every signature with libsodium alone (no table path)\n"
-    "  -h, --help          show this help\n";
+    "its self-test (crypto/ed25519_tables.hpp). --reference-only: libsodium alone.";
 
 struct AuditArgs {
     std::filesystem::path data;
-    std::optional<Hash32> genesis_hash;
+    std::string genesis_hash_text;
+    std::optional<Hash32> genesis_hash;  // genesis_hash_text, once the command runs
     std::vector<std::filesystem::path> expect;
     std::vector<std::string> against;
     unsigned threads = 0;           // 0: one per core.
@@ -104,49 +82,6 @@ struct AuditArgs {
     bool json = false;
     bool reference_only = false;
 };
-
-int usage_error(const std::string& message) {
-    std::cerr << "error: " << message << "\n"
-              << "usage: custos audit --data DIR [--genesis-hash HEX] [--expect FILE] [--against URL]\n"
-                 "                    [--threads N] [--scratch DIR] [--json] [--reference-only]\n"
-                 "                    (custos audit --help for more)\n";
-    return exit_usage;
-}
-
-std::optional<std::string> parse_args(const Args& args, AuditArgs& out) {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        const bool has_value = i + 1 < args.size();
-        if (arg == "--json") {
-            out.json = true;
-        } else if (arg == "--reference-only") {
-            out.reference_only = true;
-        } else if (arg == "--data" && has_value) {
-            out.data = args[++i];
-        } else if (arg == "--threads" && has_value) {
-            auto threads = parse_threads_option(args[++i]);
-            if (!threads) return threads_option_error();
-            out.threads = *threads;
-        } else if (arg == "--scratch" && has_value) {
-            out.scratch = args[++i];
-            std::error_code error;
-            if (out.scratch.empty() || !std::filesystem::is_directory(out.scratch, error))
-                return "--scratch: '" + out.scratch.string() + "' is not a directory";
-        } else if (arg == "--genesis-hash" && has_value) {
-            auto hash = parse_hash_option(args[++i]);
-            if (!hash) return "--genesis-hash: " + hash.error().message;
-            out.genesis_hash = *hash;
-        } else if (arg == "--expect" && has_value) {
-            out.expect.emplace_back(args[++i]);
-        } else if (arg == "--against" && has_value) {
-            out.against.push_back(args[++i]);
-        } else {
-            return "unexpected argument '" + arg + "'";
-        }
-    }
-    if (out.data.empty()) return std::string("--data DIR is required");
-    return std::nullopt;
-}
 
 // A node's data directory keeps its store in store/ (consensus/runtime/node.cpp); a store
 // directory is taken as it is.
@@ -262,15 +197,9 @@ void warn_if_scratch_in_memory(const std::filesystem::path& chosen) {
         quoted.c_str(), static_cast<int>(memory->size()), memory->data());
 }
 
-}  // namespace
-
-int run_audit(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << audit_usage;
-        return exit_ok;
-    }
-    AuditArgs parsed;
-    if (auto problem = parse_args(args, parsed)) return usage_error(*problem);
+int run_audit(AuditArgs& parsed) {
+    if (!parsed.genesis_hash_text.empty())
+        parsed.genesis_hash = parse_hash_option(parsed.genesis_hash_text).value();
     if (parsed.reference_only) crypto::ed25519_tables::set_reference_only(true);
     warn_if_scratch_in_memory(parsed.scratch);
 
@@ -306,6 +235,68 @@ int run_audit(const Args& args) {
         print_text(parsed, *report);
     }
     return report->verified() ? exit_ok : exit_failure;
+}
+
+// --scratch: an existing directory.
+CLI::Validator directory() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            std::error_code error;
+            if (!text.empty() && std::filesystem::is_directory(text, error)) return {};
+            return "'" + text + "' is not a directory";
+        },
+        "", "directory");
+}
+
+}  // namespace
+
+void add_audit(Tool& tool) {
+    auto parsed = std::make_shared<AuditArgs>();
+    auto& command = tool.add(tool.root(), "audit", "replay a store from genesis and verify everything in it",
+                             [parsed] { return run_audit(*parsed); });
+    command
+        .add_option("--data", parsed->data,
+                    "a node's data directory (its store is DIR/store) or the store directory")
+        ->type_name("DIR")
+        ->required();
+    command
+        .add_option("--genesis-hash", parsed->genesis_hash_text,
+                    "the genesis hash you trust (64 hex digits, either case); without it the\n"
+                    "store's own genesis is used and its hash printed, so compare it yourself")
+        ->type_name("HEX")
+        ->check(sha256_hex());
+    command
+        .add_option("--expect", parsed->expect,
+                    "a certified checkpoint to compare with: the signed note a node serves\n"
+                    "(GET /v1/checkpoints/latest or /v1/checkpoints/HEIGHT), as its JSON\n"
+                    "answer or the note's text (repeatable)")
+        ->type_name("FILE")
+        ->allow_extra_args(false);
+    command
+        .add_option("--against", parsed->against,
+                    "fetch the latest checkpoint from the node at URL (e.g.\n"
+                    "http://127.0.0.1:8081) and compare with it (repeatable); the node need\n"
+                    "not be trusted, its checkpoint's signatures are checked")
+        ->type_name("URL")
+        ->allow_extra_args(false);
+    command
+        .add_option("--threads", parsed->threads,
+                    "threads that parse events and verify their signatures ahead of the\n"
+                    "replay, 1..256 (default: one per core); blocks are still applied in\n"
+                    "order, so the verdict and the first violation do not depend on it")
+        ->type_name("N")
+        ->check(whole_number(1, threads_option_max));
+    command
+        .add_option("--scratch", parsed->scratch,
+                    "where to make the scratch store (an existing directory on a disk;\n"
+                    "default: TMPDIR, else /tmp; warned about when in memory, tmpfs or\n"
+                    "ramfs); a killed audit leaves its custos-audit-* there")
+        ->type_name("DIR")
+        ->check(directory());
+    command.add_flag("--json", parsed->json, "print the result as one JSON object on stdout");
+    command.add_flag("--reference-only", parsed->reference_only,
+                     "check every signature with libsodium alone (no table path)");
+    command.footer(std::string(audit_help));
 }
 
 }  // namespace custos::cli

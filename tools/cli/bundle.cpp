@@ -18,9 +18,7 @@
 namespace custos::cli {
 namespace {
 
-constexpr std::string_view bundle_usage =
-    "usage: custos bundle ITEM --node URL --key FILE --out FILE\n"
-    "\n"
+constexpr std::string_view bundle_help =
     "Fetches the court bundle of ITEM from a node (GET /v1/items/{ITEM}/bundle, signed with your\n"
     "officer key; the prosecutor role of an agency taking part in the case, or an auditor, may\n"
     "export) and writes it to FILE, which must not exist. The file is checked to be a bundle of\n"
@@ -29,85 +27,31 @@ constexpr std::string_view bundle_usage =
     "the request, signed by it together with the bundle's digest; the same request is logged in the\n"
     "consultation log ('custos reads ITEM').\n"
     "\n"
-    "options:\n"
-    "  --node URL     the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-    "  --key FILE     your officer secret key file (custos keygen)\n"
-    "  --out FILE     where to write the bundle\n"
-    "  -h, --help     show this help\n"
-    "\n"
     "exit status: 0 written, 1 refused or failed (the node's problem title and detail are printed),\n"
-    "2 bad usage.\n";
+    "2 bad usage.";
 
 constexpr std::int64_t request_lifetime_s = 60;
 constexpr std::uint32_t request_timeout_ms = 60000;
 
-struct BundleArgs {
-    std::string item, node, key, out;
+struct BundleOptions : api_cli::Options {
+    std::string item, out;
 };
 
-int usage_error(const std::string& message) {
-    std::cerr
-        << "error: " << message << "\n"
-        << "usage: custos bundle ITEM --node URL --key FILE --out FILE   (custos bundle --help for more)\n";
-    return exit_usage;
-}
-
-std::optional<std::string> parse_args(const Args& args, BundleArgs& out) {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        const bool has_value = i + 1 < args.size();
-        if (arg == "--node" && has_value) {
-            out.node = args[++i];
-        } else if (arg == "--key" && has_value) {
-            out.key = args[++i];
-        } else if (arg == "--out" && has_value) {
-            out.out = args[++i];
-        } else if (arg.starts_with("-")) {
-            return "unknown option or missing value: " + arg;
-        } else if (out.item.empty()) {
-            out.item = arg;
-        } else {
-            return "more than one ITEM given";
-        }
-    }
-    if (out.item.empty()) return "ITEM is required";
-    if (!ledger::is_valid_id(out.item)) return "ITEM must match [A-Za-z0-9._:-]{1,128}";
-    if (out.node.empty() || out.key.empty() || out.out.empty()) return "--node, --key and --out are required";
-    return std::nullopt;
-}
-
-int fail(const std::string& message) {
-    std::cerr << "error: " << message << "\n";
-    return exit_failure;
-}
-
-}  // namespace
-
-int run_bundle(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << bundle_usage;
-        return exit_ok;
-    }
-    BundleArgs parsed;
-    if (auto error = parse_args(args, parsed)) return usage_error(*error);
+int run_bundle(const BundleOptions& parsed) {
     if (std::filesystem::exists(parsed.out)) return fail(parsed.out + " already exists");
-    auto url = api::parse_url(parsed.node);
-    if (!url) return usage_error("--node: " + url.error().message);
-    auto tls = node_tls(*url);
-    if (!tls) return usage_error(tls.error().message);
-    auto key = read_key_option(parsed.key);
+    auto key = read_key_option(parsed.key_path);
     if (!key) return fail(key.error().message);
     api::ClientRequest request;
-    request.host = url->host;
-    request.port = url->port;
+    request.host = parsed.node.host;
+    request.port = parsed.node.port;
     request.method = "GET";
     // Item ids are [A-Za-z0-9._:-], all safe in a path segment.
     request.target = "/v1/items/" + parsed.item + "/bundle";
     request.timeout_ms = request_timeout_ms;
-    request.tls = *tls;  // Before signing: the signed @target-uri's scheme follows it.
+    request.tls = parsed.tls;  // Before signing: the signed @target-uri's scheme follows it.
     api::sign_client_request(request, key->key, api::unix_time_s(), request_lifetime_s);
     auto response = api::http_request(request);
-    if (!response) return fail("node " + parsed.node + ": " + response.error().message);
+    if (!response) return fail("node " + parsed.node_url + ": " + response.error().message);
     // A refusal is printed as submit and trail print it: the problem's title, detail and field.
     if (response->status != 200) return api_cli::report_problem(*response);
     auto json =
@@ -124,6 +68,19 @@ int run_bundle(const Args& args) {
               << response->body.size() << " bytes); check it with: custos verify " << parsed.out
               << " --genesis-hash HEX\n";
     return exit_ok;
+}
+
+}  // namespace
+
+void add_bundle(Tool& tool) {
+    auto options = std::make_shared<BundleOptions>();
+    auto& command = api_cli::add_api_command(
+        tool, tool.root(), "bundle",
+        "fetch an item's court bundle from a node (custos bundle ITEM --node URL ...)", options,
+        [options] { return run_bundle(*options); }, "");
+    command.add_option("ITEM", options->item, "the item's id")->required()->check(path_id());
+    command.add_option("--out", options->out, "where to write the bundle")->type_name("FILE")->required();
+    command.footer(std::string(bundle_help));
 }
 
 }  // namespace custos::cli

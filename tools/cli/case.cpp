@@ -10,24 +10,12 @@ namespace {
 
 using namespace api_cli;
 
-const OptionSpec case_spec{
-    .usage =
-        "usage: custos case CASE --node URL --key FILE [--json]\n"
-        "\n"
-        "Prints the items of CASE (GET /v1/cases/CASE, every page), one per line with its current custodian\n"
-        "and state. The request is signed with the officer key FILE; a custodian, prosecutor or\n"
-        "admin reads the cases its agency takes part in, an auditor reads every case.\n"
-        "\n"
-        "options:\n"
-        "  --node URL   the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE   the officer's secret key file (mode 0600)\n"
-        "  --json       print the node's JSON answer (its pages joined)\n"
-        "  -h, --help   show this help\n"
-        "\n"
-        "exit status: 0 printed, 1 refused or failed (the node's problem is printed), 2 bad usage.\n",
-    .positional = 1,
-    .names = {"CASE"},
-};
+constexpr std::string_view case_help =
+    "Prints the items of CASE (GET /v1/cases/CASE, every page), one per line with its current custodian\n"
+    "and state. The request is signed with the officer key FILE; a custodian, prosecutor or\n"
+    "admin reads the cases its agency takes part in, an auditor reads every case.\n"
+    "\n"
+    "exit status: 0 printed, 1 refused or failed (the node's problem is printed), 2 bad usage.";
 
 void print_case(const crypto::Json& answer) {
     const crypto::Json empty = crypto::Json::array();
@@ -44,27 +32,36 @@ void print_case(const crypto::Json& answer) {
     }
 }
 
-}  // namespace
+struct CaseOptions : Options {
+    std::string case_id;
+};
 
-int run_case(const Args& args) {
-    int exit_code = exit_ok;
-    auto options = parse_options(args, case_spec, exit_code);
-    if (!options) return exit_code;
-    const std::string& case_id = options->positional.front();
-    if (!is_path_id(case_id)) return usage_error(case_spec, "CASE must match [A-Za-z0-9._:-]{1,128}");
-    auto key = read_key_option(options->key_path);
+int run_case(const CaseOptions& options) {
+    const std::string& case_id = options.case_id;
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
     bool more = false;
-    auto answer = read_document_pages(*options, key->key, "/v1/cases/" + case_id,
+    auto answer = read_document_pages(options, key->key, "/v1/cases/" + case_id,
                                       PagesOf{.field = "items", .cursor = "after"}, more);
     if (!answer) return answer.error();
     if (more) std::cerr << "warning: the case has more items than were read; the first ones are shown\n";
-    if (options->json) {
+    if (options.json) {
         std::cout << answer->dump(2) << "\n";
     } else {
         print_case(*answer);
     }
     return exit_ok;
+}
+
+}  // namespace
+
+void add_case(Tool& tool) {
+    auto options = std::make_shared<CaseOptions>();
+    auto& command = add_api_command(
+        tool, tool.root(), "case", "print the items of a case with their custodians and states", options,
+        [options] { return run_case(*options); }, "print the node's JSON answer (its pages joined)");
+    command.add_option("CASE", options->case_id, "the case's id")->required()->check(path_id());
+    command.footer(std::string(case_help));
 }
 
 }  // namespace custos::cli

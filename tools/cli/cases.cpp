@@ -12,35 +12,22 @@ namespace {
 using namespace api_cli;
 using crypto::Json;
 
-const OptionSpec cases_spec{
-    .usage =
-        "usage: custos cases --node URL --key FILE [--agency AGENCY] [--json]\n"
-        "\n"
-        "Prints the cases your agency takes part in (it registered, held, was offered, accepted or\n"
-        "was granted an item of the case, or acted on one), from the node's index of the committed\n"
-        "ledger (GET /v1/agencies/{agency}/cases, every page), each with the agencies taking part.\n"
-        "`custos case CASE` prints a case's items. The agency is the key's own (an auditor names one\n"
-        "with --agency). A custodian, prosecutor or admin reads its own agency's cases.\n"
-        "\n"
-        "options:\n"
-        "  --node URL       the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE       the officer's secret key file (mode 0600)\n"
-        "  --agency AGENCY  whose cases (default: the key's agency)\n"
-        "  --json           print the cases as one JSON document {\"agency\", \"cases\"}\n"
-        "  -h, --help       show this help\n"
-        "\n"
-        "exit status: 0 printed (also when none), 1 refused or failed, 2 bad usage.\n",
-};
+constexpr std::string_view cases_help =
+    "Prints the cases your agency takes part in (it registered, held, was offered, accepted or\n"
+    "was granted an item of the case, or acted on one), from the node's index of the committed\n"
+    "ledger (GET /v1/agencies/{agency}/cases, every page), each with the agencies taking part.\n"
+    "`custos case CASE` prints a case's items. The agency is the key's own (an auditor names one\n"
+    "with --agency). A custodian, prosecutor or admin reads its own agency's cases.\n"
+    "\n"
+    "exit status: 0 printed (also when none), 1 refused or failed, 2 bad usage.";
 
 // Pages read at most (1,000 cases each).
 constexpr int cases_pages_max = 100;
 
-}  // namespace
-
-int run_cases(const Args& args) {
-    auto command = start_agency_command(args, cases_spec);
+int run_cases(const AgencyOptions& options) {
+    auto command = start_agency_command(options);
     if (!command) return command.error();
-    const auto& [options, key, agency] = *command;
+    const auto& [key, agency] = *command;
     bool more = false;
     auto read =
         read_pages(options, key.key, "/v1/agencies/" + agency + "/cases", "cases", cases_pages_max, more);
@@ -66,4 +53,15 @@ int run_cases(const Args& args) {
     return exit_ok;
 }
 
+}  // namespace
+
+void add_cases(Tool& tool) {
+    auto options = std::make_shared<AgencyOptions>();
+    auto& command = add_api_command(
+        tool, tool.root(), "cases", "print the cases your agency takes part in", options,
+        [options] { return run_cases(*options); },
+        "print the cases as one JSON document {\"agency\", \"cases\"}");
+    add_agency_option(command, *options, "whose cases (default: the key's agency)");
+    command.footer(std::string(cases_help));
+}
 }  // namespace custos::cli

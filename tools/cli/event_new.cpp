@@ -23,50 +23,85 @@ using namespace api_cli;
 using crypto::Json;
 using ledger::EventKind;
 
-// Options that take a value; those marked repeatable may be given more than once.
+constexpr std::string_view event_new_help =
+    "Builds a custody or governance event from options, so that nobody writes JSON, ids or times\n"
+    "by hand, then signs it with FILE and submits it (POST /v1/events). Filled in for you:\n"
+    "  chain_id, agency   from the key's record on the node (GET /v1/officers/{key})\n"
+    "  prev, case         the item's head and case, from its committed trail (not for register)\n"
+    "  time               this machine's clock, in milliseconds (or --time)\n"
+    "  released_by / received_by   the key's officer name, unless given\n"
+    "The event is checked against the schema (rule R1) here; an error names the option to fix.\n"
+    "The node checks the custody rules (R3..R32) and prints its refusal like 'custos submit'.\n"
+    "\n"
+    "KIND (docs/FORMAT.md section 6; what each needs is in docs/OPERATIONS.md, 'Writing events'):\n"
+    "  register        --item --case --sha256|--sha256-of --description --location --authority [--seal]\n"
+    "  transfer.offer  --item --to AGENCY --authority [--released-by] [--location]\n"
+    "  transfer.accept --item --sha256|--sha256-of --seal-intact yes|no --location [--received-by]\n"
+    "  transfer.reject --item --reason [--received-by]\n"
+    "  transfer.cancel --item [--reason]\n"
+    "  access          --item --action view|copy|image|analyse|export --purpose --authority [--tool]\n"
+    "                  [--result SHA256 ...]\n"
+    "  grant           --item --grantee AGENCY --scope view,analyse,... --expires TIME|+<n>d --authority\n"
+    "  revoke          --item --grantee AGENCY [--reason]\n"
+    "  verify          --item --sha256|--sha256-of [--tool]\n"
+    "  seal, unseal    --item --seal NUMBER (unseal: the current seal) [--reason]\n"
+    "  derive          --item --new-item ID --sha256|--sha256-of --description --authority [--tool]\n"
+    "  dispose         --item --outcome returned|destroyed|archived [--reason]\n"
+    "  officer.add     --officer KEY --roles custodian,... --name NAME        (an admin's key)\n"
+    "  officer.revoke  --officer KEY --reason TEXT                           (an admin's key)\n"
+    "  validator.propose  --validator-name N --validator-key KEY --power P --address HOST:PORT\n"
+    "                     --reason TEXT [--validator-agency A]                (an admin's key)\n"
+    "  validator.approve  --proposal EVENT-ID [--reason]                      (an admin's key)\n"
+    "Every kind also takes --location, --authority and --attribute NAME=VALUE (repeatable) where\n"
+    "FORMAT.md allows them.\n"
+    "\n"
+    "exit status: 0 admitted (committed with --wait) or printed (--dry-run), 1 refused or failed,\n"
+    "2 bad usage.";
+
+// The options that set the event's fields; those marked repeatable may be given more than once.
 struct ValueOption {
     std::string_view name;
+    std::string_view type;
+    std::string_view help;
     bool repeatable = false;
 };
 constexpr ValueOption value_options[] = {
-    {"--node"},
-    {"--key"},
-    {"--item"},
-    {"--case"},
-    {"--prev"},
-    {"--time"},
-    {"--location"},
-    {"--authority"},
-    {"--attribute", true},
-    {"--sha256"},
-    {"--md5"},
-    {"--sha1"},
-    {"--sha256-of"},
-    {"--description"},
-    {"--seal"},
-    {"--to"},
-    {"--released-by"},
-    {"--received-by"},
-    {"--seal-intact"},
-    {"--reason"},
-    {"--action"},
-    {"--purpose"},
-    {"--tool"},
-    {"--result", true},
-    {"--grantee"},
-    {"--scope"},
-    {"--expires"},
-    {"--new-item"},
-    {"--outcome"},
-    {"--officer"},
-    {"--roles"},
-    {"--name"},
-    {"--validator-name"},
-    {"--validator-agency"},
-    {"--validator-key"},
-    {"--power"},
-    {"--address"},
-    {"--proposal"},
+    {"--item", "ID", "the item"},
+    {"--case", "ID", "the item's case (register; else checked against the item's)"},
+    {"--prev", "ID", "the event this one follows, instead of the item's head"},
+    {"--time", "TIME", "the event's time instead of now (2026-02-01T10:00:00.000Z)"},
+    {"--location", "TEXT", "where it happens"},
+    {"--authority", "K:REF", "the legal authority, K one of warrant, mlat, eio, other (warrant:W-1)"},
+    {"--attribute", "NAME=VALUE", "an attribute (repeatable)", true},
+    {"--sha256", "HEX", "a digest (--md5, --sha1 beside it)"},
+    {"--md5", "HEX", "an MD5 beside --sha256"},
+    {"--sha1", "HEX", "a SHA-1 beside --sha256"},
+    {"--sha256-of", "FILE", "hashes FILE here, for --sha256"},
+    {"--description", "TEXT", "what the item is"},
+    {"--seal", "NUMBER", "the seal's number"},
+    {"--to", "AGENCY", "the agency the item is offered to"},
+    {"--released-by", "NAME", "who hands the item over (default: the key's officer)"},
+    {"--received-by", "NAME", "who takes delivery (default: the key's officer)"},
+    {"--seal-intact", "yes|no", "whether the seal arrived intact"},
+    {"--reason", "TEXT", "why"},
+    {"--action", "ACTION", "an access's action: view, copy, image, analyse or export"},
+    {"--purpose", "TEXT", "an access's purpose"},
+    {"--tool", "TEXT", "the tool used"},
+    {"--result", "SHA256", "a digest an access produced (repeatable)", true},
+    {"--grantee", "AGENCY", "the agency granted (or revoked) access"},
+    {"--scope", "ACTIONS", "a grant's actions: view,analyse,..."},
+    {"--expires", "TIME", "a grant's end: a time, or +<n>d / +<n>h after the event's time"},
+    {"--new-item", "ID", "the derived item"},
+    {"--outcome", "OUTCOME", "returned, destroyed or archived"},
+    {"--officer", "KEY", "a key id (64 hex) or a public key file (FILE.pub)"},
+    {"--roles", "ROLES", "custodian,prosecutor,auditor,admin"},
+    {"--name", "NAME", "the officer's name"},
+    {"--validator-name", "N", "the validator's name"},
+    {"--validator-agency", "A", "the validator's agency (default: the key's)"},
+    {"--validator-key", "KEY", "a key id (64 hex) or a public key file (FILE.pub)"},
+    {"--power", "P", "the validator's voting power, 0..2^40 (0 removes)"},
+    {"--address", "HOST:PORT", "the validator's peer address"},
+    {"--proposal", "EVENT-ID", "the validator.propose event approved"},
 };
 
 // The option that sets each event field, for R1 messages ("event.recipient" -> "--to").
@@ -102,63 +137,25 @@ const std::map<std::string, std::string, std::less<>> option_of_field = {
     {"proposal", "--proposal"},
 };
 
-struct NewArgs {
+struct NewArgs : Options {
     EventKind kind = EventKind::register_item;
-    std::map<std::string, std::vector<std::string>, std::less<>> values;
+    std::string kind_name;
+    // Every value option's entry exists (CLI11 binds them); a single one is set when given.
+    std::map<std::string, std::optional<std::string>, std::less<>> single;
+    std::map<std::string, std::vector<std::string>, std::less<>> repeated;
     bool dry_run = false;
     bool wait = false;
-    bool json = false;
 
     [[nodiscard]] const std::string* value(std::string_view name) const {
-        auto found = values.find(name);
-        return found == values.end() ? nullptr : &found->second.front();
+        if (auto found = single.find(name); found != single.end() && found->second) return &*found->second;
+        auto found = repeated.find(name);
+        return found == repeated.end() || found->second.empty() ? nullptr : &found->second.front();
     }
     [[nodiscard]] std::vector<std::string> all(std::string_view name) const {
-        auto found = values.find(name);
-        return found == values.end() ? std::vector<std::string>{} : found->second;
+        auto found = repeated.find(name);
+        return found == repeated.end() ? std::vector<std::string>{} : found->second;
     }
 };
-
-int usage_error(const std::string& message) {
-    std::cerr
-        << "error: " << message << "\n"
-        << "usage: custos event new KIND --node URL --key FILE [--item ID] [options]   (custos event new "
-           "--help for more)\n";
-    return exit_usage;
-}
-
-std::optional<std::string> parse_args(const Args& args, NewArgs& out) {
-    if (args.size() < 2) return std::string("KIND is required (register, transfer.offer, ...)");
-    auto kind = ledger::event_kind_from_name(args[1]);
-    if (!kind) return "unknown kind '" + args[1] + "' (see --help for the kinds)";
-    out.kind = *kind;
-    for (std::size_t i = 2; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--dry-run") {
-            out.dry_run = true;
-            continue;
-        }
-        if (arg == "--wait" || arg == "--json") {
-            (arg == "--wait" ? out.wait : out.json) = true;
-            continue;
-        }
-        const ValueOption* option = nullptr;
-        for (const auto& candidate : value_options) {
-            if (candidate.name == arg) option = &candidate;
-        }
-        if (option == nullptr) return "unknown option '" + arg + "'";
-        if (i + 1 >= args.size()) return arg + " needs a value";
-        auto& values = out.values[arg];
-        if (!values.empty() && !option->repeatable) return arg + " given twice";
-        values.push_back(args[++i]);
-    }
-    if (!out.value("--node")) return std::string("--node URL is required");
-    if (!out.value("--key")) return std::string("--key FILE is required");
-    if (!ledger::is_governance(out.kind) && !out.value("--item")) {
-        return "--item ID is required for a " + std::string(ledger::event_kind_name(out.kind)) + " event";
-    }
-    return std::nullopt;
-}
 
 // What the node tells about the signing key (GET /v1/officers/{key}).
 struct KeyRecord {
@@ -483,24 +480,14 @@ void print_committed(const Json& answer, const std::string& id, const std::strin
               << "\n";
 }
 
-}  // namespace
-
-int run_event_new(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << event_new_usage;
-        return exit_ok;
+int run_event_new(NewArgs& parsed) {
+    parsed.kind = *ledger::event_kind_from_name(parsed.kind_name);  // Checked as an option.
+    if (!ledger::is_governance(parsed.kind) && !parsed.value("--item")) {
+        return usage_error("--item ID is required for a " +
+                           std::string(ledger::event_kind_name(parsed.kind)) + " event");
     }
-    NewArgs parsed;
-    if (auto problem = parse_args(args, parsed)) return usage_error(*problem);
-    Options options;
-    options.node_url = *parsed.value("--node");
-    auto url = api::parse_url(options.node_url);
-    if (!url || url->target != "/") return usage_error("--node takes a base URL (http://HOST:PORT)");
-    options.node = *url;
-    auto tls = node_tls(options.node);
-    if (!tls) return usage_error(tls.error().message);
-    options.tls = std::move(*tls);
-    auto key = read_key_option(*parsed.value("--key"));
+    const Options& options = parsed;
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
 
     auto event = build_event(parsed, options, key->key);
@@ -531,6 +518,41 @@ int run_event_new(const Args& args) {
         print_committed(*answer, id, options.node_url, response->status == 201);
     }
     return exit_ok;
+}
+
+// KIND: an event kind's name.
+CLI::Validator event_kind() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            if (ledger::event_kind_from_name(text)) return {};
+            return "unknown kind '" + text + "' (see --help for the kinds)";
+        },
+        "", "event_kind");
+}
+
+}  // namespace
+
+void add_event_new(Tool& tool, CLI::App& event) {
+    auto parsed = std::make_shared<NewArgs>();
+    auto& command = add_api_command(
+        tool, event, "new", "make an event from options, sign it and submit it (custos event new KIND ...)",
+        parsed, [parsed] { return run_event_new(*parsed); }, "print the node's JSON answer");
+    command.add_option("KIND", parsed->kind_name, "register, transfer.offer, ... (below)")
+        ->required()
+        ->check(event_kind());
+    for (const auto& option : value_options) {
+        const std::string name(option.name);
+        CLI::Option* added = option.repeatable
+                                 ? command.add_option(name, parsed->repeated[name], std::string(option.help))
+                                       ->allow_extra_args(false)
+                                 : command.add_option(name, parsed->single[name], std::string(option.help));
+        added->type_name(std::string(option.type));
+    }
+    command.add_flag("--dry-run", parsed->dry_run,
+                     "print the event (JSON) and its id; sign and submit nothing");
+    command.add_flag("--wait", parsed->wait,
+                     "wait until the event is committed (POST /v1/events?wait=commit)");
+    command.footer(std::string(event_new_help));
 }
 
 }  // namespace custos::cli

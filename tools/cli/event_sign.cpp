@@ -17,9 +17,7 @@ namespace custos::cli {
 
 namespace {
 
-constexpr std::string_view event_usage =
-    "usage: custos event sign --key FILE EVENT.json\n"
-    "\n"
+constexpr std::string_view sign_help =
     "Signs the custody event in EVENT.json ('-' reads stdin) with the secret key file FILE (as\n"
     "written by 'custos keygen') and prints the envelope {\"event\", \"signer\", \"sig\"} as\n"
     "canonical JSON on stdout, ready to submit to any node. Prints the event id on stderr.\n"
@@ -31,48 +29,27 @@ constexpr std::string_view event_usage =
     "are\n"
     "checked by the ledger when the envelope is submitted.\n"
     "\n"
-    "options:\n"
-    "  --key FILE   the signing officer's secret key file (mode 0600)\n"
-    "  -h, --help   show this help\n"
-    "\n"
-    "exit status: 0 signed, 1 the event or key was refused, 2 bad usage.\n";
+    "exit status: 0 signed, 1 the event or key was refused, 2 bad usage.";
 
-int usage_error(const std::string& message) {
-    std::cerr << "error: " << message << "\n"
-              << "usage: custos event sign --key FILE EVENT.json   (custos event --help for more)\n";
-    return exit_usage;
-}
+struct SignOptions {
+    std::string key_path, event_path;
+};
 
-int sign_command(const Args& args) {
-    std::optional<std::string> key_path, event_path;
-    for (std::size_t i = 1; i < args.size(); ++i) {
-        if (args[i] == "--key") {
-            if (i + 1 >= args.size()) return usage_error("--key needs a value");
-            if (key_path) return usage_error("--key given twice");
-            key_path = args[++i];
-        } else if (args[i].starts_with("--")) {
-            return usage_error("unknown argument '" + args[i] + "'");
-        } else {
-            if (event_path) return usage_error("only one EVENT.json may be given");
-            event_path = args[i];
-        }
-    }
-    if (!key_path) return usage_error("--key FILE is required");
-    if (!event_path) return usage_error("EVENT.json is required");
-
-    auto text = read_input(*event_path);
+int sign_command(const SignOptions& options) {
+    const std::string& event_path = options.event_path;
+    auto text = read_input(event_path);
     if (!text) {
-        std::cerr << "error: cannot read " << *event_path << "\n";
+        std::cerr << "error: cannot read " << event_path << "\n";
         return exit_failure;
     }
     if (text->size() > ledger::envelope_bytes_max) {
-        std::cerr << "error: " << *event_path << " is larger than " << ledger::envelope_bytes_max
+        std::cerr << "error: " << event_path << " is larger than " << ledger::envelope_bytes_max
                   << " bytes\n";
         return exit_failure;
     }
     auto json = crypto::parse_json(*text);
     if (!json) {
-        std::cerr << "error: " << *event_path << ": " << json.error().message << "\n";
+        std::cerr << "error: " << event_path << ": " << json.error().message << "\n";
         return exit_failure;
     }
     auto event = ledger::event_from_json(*json);
@@ -80,7 +57,7 @@ int sign_command(const Args& args) {
         std::cerr << "error: the event is refused: " << event.error().message << "\n";
         return exit_failure;
     }
-    auto key = read_key_option(*key_path);
+    auto key = read_key_option(options.key_path);
     if (!key) {
         std::cerr << "error: " << key.error().message << "\n";
         return exit_failure;
@@ -94,15 +71,21 @@ int sign_command(const Args& args) {
 
 }  // namespace
 
-int run_event(const Args& args) {
-    if (args.empty()) return usage_error("a subcommand is required (new, sign)");
-    if (args[0] == "new") return run_event_new(args);
-    if (args[0] == "--help" || args[0] == "-h" || wants_help(args)) {
-        std::cout << event_usage << "\n" << event_new_usage;
-        return exit_ok;
-    }
-    if (args[0] == "sign") return sign_command(args);
-    return usage_error("unknown subcommand '" + args[0] + "'");
+void add_event(Tool& tool) {
+    auto& event = tool.add_group(
+        tool.root(), "event",
+        "make an event from options and submit it (event new KIND ...), or sign one offline (event sign)");
+    add_event_new(tool, event);
+    auto options = std::make_shared<SignOptions>();
+    auto& sign =
+        tool.add(event, "sign",
+                 "sign an event offline and print its envelope (custos event sign --key FILE EVENT.json)",
+                 [options] { return sign_command(*options); });
+    sign.add_option("--key", options->key_path, "the signing officer's secret key file (mode 0600)")
+        ->type_name("FILE")
+        ->required();
+    sign.add_option("EVENT.json", options->event_path, "the event file; '-' reads stdin")->required();
+    sign.footer(std::string(sign_help));
 }
 
 }  // namespace custos::cli

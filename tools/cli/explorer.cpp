@@ -44,9 +44,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-constexpr std::string_view explorer_usage =
-    "usage: custos explorer --node URL --key FILE [--listen 127.0.0.1:8090] [--assets DIR]\n"
-    "\n"
+constexpr std::string_view explorer_help =
     "Serves the web explorer on this machine, for prosecutors and auditors: cases, an item's\n"
     "custody timeline and path, governance, blocks and checkpoints, the network, the court bundle\n"
     "export, and the offline bundle verifier. Its requests to the node are signed with the\n"
@@ -56,15 +54,8 @@ constexpr std::string_view explorer_usage =
     "It listens on a loopback address only and prints a URL with a random token: open that URL;\n"
     "requests without the token are refused (403). Stop it with Ctrl-C.\n"
     "\n"
-    "options:\n"
-    "  --node URL      a node's REST base URL, e.g. http://127.0.0.1:8081\n"
-    "  --key FILE      the officer's secret key file (custos keygen)\n"
-    "  --listen ADDR   127.0.0.1:PORT or [::1]:PORT (default 127.0.0.1:8090; port 0 picks one)\n"
-    "  --assets DIR    the built explorer files (default: web/explorer beside this binary)\n"
-    "  -h, --help      show this help\n"
-    "\n"
     "It runs until stopped (Ctrl-C). exit status: 1 the key, the assets or the address could not be\n"
-    "used, 2 bad usage.\n";
+    "used, 2 bad usage.";
 
 constexpr std::size_t request_bytes_max = 64 * 1024;
 constexpr std::size_t connections_max = 32;
@@ -316,67 +307,40 @@ bool load_assets(Explorer& explorer, const std::filesystem::path& directory) {
     return true;
 }
 
-}  // namespace
-
-int run_explorer(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << explorer_usage;
-        return exit_ok;
-    }
-    const api_cli::OptionSpec spec{.usage = explorer_usage};
-    std::string node_url;
-    std::string key_path;
+struct ExplorerOptions : api_cli::Options {
     std::string listen_text = "127.0.0.1:8090";
     std::filesystem::path assets = default_assets();
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--node" || arg == "--key" || arg == "--listen" || arg == "--assets") {
-            if (i + 1 >= args.size()) return api_cli::usage_error(spec, arg + " needs a value");
-            const std::string& value = args[++i];
-            if (arg == "--node") node_url = value;
-            if (arg == "--key") key_path = value;
-            if (arg == "--listen") listen_text = value;
-            if (arg == "--assets") assets = value;
-        } else {
-            return api_cli::usage_error(spec, "unknown argument '" + arg + "'");
-        }
-    }
-    if (node_url.empty()) return api_cli::usage_error(spec, "--node URL is required");
-    if (key_path.empty()) return api_cli::usage_error(spec, "--key FILE is required");
-    auto node = api::parse_url(node_url);
-    if (!node) return api_cli::usage_error(spec, "--node " + node_url + ": " + node.error().message);
-    if (node->target != "/")
-        return api_cli::usage_error(spec, "--node takes a base URL without a path (http://HOST:PORT)");
-    auto tls = node_tls(*node);
-    if (!tls) return api_cli::usage_error(spec, tls.error().message);
-    auto listen = parse_listen(listen_text);
-    if (!listen) return api_cli::usage_error(spec, "--listen " + listen_text + ": " + listen.error().message);
-    auto key = read_key_option(key_path);
-    if (!key) return api_cli::fail(key.error().message);
+};
+
+int run_explorer(const ExplorerOptions& options) {
+    const std::string& listen_text = options.listen_text;
+    auto listen = parse_listen(listen_text).value();  // Checked as an option.
+    auto key = read_key_option(options.key_path);
+    if (!key) return fail(key.error().message);
 
     Explorer explorer;
-    explorer.node = *node;
-    explorer.node_tls = std::move(*tls);
-    explorer.node_url = node_url;
+    explorer.node = options.node;
+    explorer.node_tls = options.tls;
+    explorer.node_url = options.node_url;
     explorer.key = std::move(*key);
     explorer.token = api::random_nonce() + api::random_nonce();  // 256 random bits, hex
-    if (!load_assets(explorer, assets)) return exit_failure;
+    if (!load_assets(explorer, options.assets)) return exit_failure;
 
     asio::io_context io;
     tcp::acceptor acceptor(io);
     beast::error_code error;
-    const tcp::endpoint endpoint(listen->address, listen->port);
+    const tcp::endpoint endpoint(listen.address, listen.port);
     acceptor.open(endpoint.protocol(), error);
     if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
     if (!error) acceptor.bind(endpoint, error);
     if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-    if (error) return api_cli::fail("cannot listen on " + listen_text + ": " + error.message());
+    if (error) return fail("cannot listen on " + listen_text + ": " + error.message());
     explorer.port = acceptor.local_endpoint().port();
     const std::string host =
-        listen->address.is_v6() ? "[" + listen->address.to_string() + "]" : listen->address.to_string();
+        listen.address.is_v6() ? "[" + listen.address.to_string() + "]" : listen.address.to_string();
     explorer.host_port = host + ":" + std::to_string(explorer.port);
 
-    std::cout << "custos explorer: reading " << node_url << " as " << explorer.key->name << " ("
+    std::cout << "custos explorer: reading " << options.node_url << " as " << explorer.key->name << " ("
               << crypto::hex_encode(explorer.key->key.public_key().view()).substr(0, 16) << "...)\n"
               << "open: http://" << explorer.host_port << "/?token=" << explorer.token << "\n"
               << "(the token keeps other local users and web pages out; Ctrl-C stops)\n"
@@ -389,6 +353,36 @@ int run_explorer(const Args& args) {
         explorer.connections++;
         std::thread(serve, std::ref(explorer), std::move(socket)).detach();
     }
+}
+
+// --listen: a loopback address and port.
+CLI::Validator listen_address() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto listen = parse_listen(text);
+            return listen ? std::string() : listen.error().message;
+        },
+        "", "listen_address");
+}
+
+}  // namespace
+
+void add_explorer(Tool& tool) {
+    auto options = std::make_shared<ExplorerOptions>();
+    auto& command = api_cli::add_api_command(
+        tool, tool.root(), "explorer",
+        "serve the web explorer for an officer's key on this machine (loopback only)", options,
+        [options] { return run_explorer(*options); }, "");
+    command
+        .add_option("--listen", options->listen_text,
+                    "127.0.0.1:PORT or [::1]:PORT (default 127.0.0.1:8090; port 0 picks one)")
+        ->type_name("ADDR")
+        ->check(listen_address());
+    command
+        .add_option("--assets", options->assets,
+                    "the built explorer files (default: web/explorer beside this binary)")
+        ->type_name("DIR");
+    command.footer(std::string(explorer_help));
 }
 
 }  // namespace custos::cli

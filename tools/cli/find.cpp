@@ -18,35 +18,17 @@ namespace {
 using namespace api_cli;
 using crypto::Json;
 
-const OptionSpec find_spec{
-    .usage =
-        "usage: custos find (--sha256 HEX | --sha256-of FILE | --officer KEY) [--from TIME] [--to TIME]\n"
-        "                   [--case CASE] --node URL --key FILE [--json]\n"
-        "\n"
-        "Prints the committed events a search finds, with their item and case (GET /v1/search,\n"
-        "every page): those that record a SHA-256 (an item's reference digests, digests measured\n"
-        "again at a transfer or a verify, what an access produced), or that an officer key signed,\n"
-        "or (with neither) every event, committed in a ledger time range [--from, --to) when given\n"
-        "(the time of the block that committed the event, certified by the validators; the event's\n"
-        "own time is printed beside it), and of one case with --case. --sha256-of hashes a file on\n"
-        "this machine; the file never leaves it. Only the cases the key may read are searched (an\n"
-        "auditor's: all), so an empty answer says nothing about the others.\n"
-        "\n"
-        "options:\n"
-        "  --sha256 HEX      the digest (64 hex digits, either case)\n"
-        "  --sha256-of FILE  hash FILE here and search for its digest\n"
-        "  --officer KEY     the events this officer key signed: a key id (64 hex) or FILE.pub\n"
-        "  --from TIME       committed at or after TIME, UTC: 2026-02-01, 2026-02-01T10:00,\n"
-        "                    2026-02-01T10:00:00Z or 2026-02-01T10:00:00.000Z\n"
-        "  --to TIME         committed before TIME (same forms)\n"
-        "  --case CASE       only the events of this case\n"
-        "  --node URL        the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE        the officer's secret key file (mode 0600)\n"
-        "  --json            print {\"search\", \"events\"} as JSON\n"
-        "  -h, --help        show this help\n"
-        "\n"
-        "exit status: 0 printed (also when nothing was found), 1 refused or failed, 2 bad usage.\n",
-};
+constexpr std::string_view find_help =
+    "Prints the committed events a search finds, with their item and case (GET /v1/search,\n"
+    "every page): those that record a SHA-256 (an item's reference digests, digests measured\n"
+    "again at a transfer or a verify, what an access produced), or that an officer key signed,\n"
+    "or (with neither) every event, committed in a ledger time range [--from, --to) when given\n"
+    "(the time of the block that committed the event, certified by the validators; the event's\n"
+    "own time is printed beside it), and of one case with --case. --sha256-of hashes a file on\n"
+    "this machine; the file never leaves it. Only the cases the key may read are searched (an\n"
+    "auditor's: all), so an empty answer says nothing about the others.\n"
+    "\n"
+    "exit status: 0 printed (also when nothing was found), 1 refused or failed, 2 bad usage.";
 
 // Pages read at most (1,000 events each).
 constexpr int find_pages_max = 100;
@@ -77,60 +59,55 @@ Result<std::string> ledger_time_text(std::string text) {
     return full;
 }
 
-}  // namespace
+// A CLI11 check of --from and --to.
+CLI::Validator ledger_time() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto time = ledger_time_text(text);
+            return time ? std::string() : time.error().message;
+        },
+        "", "ledger_time");
+}
 
-int run_find(const Args& args) {
-    Args rest;
-    std::map<std::string, std::string> values;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        static const std::set<std::string> valued = {"--sha256", "--sha256-of", "--officer",
-                                                     "--from",   "--to",        "--case"};
-        if (valued.contains(args[i]) && i + 1 < args.size()) {
-            if (values.contains(args[i])) return usage_error(find_spec, args[i] + " given twice");
-            values[args[i]] = args[i + 1];
-            ++i;
-        } else {
-            rest.push_back(args[i]);
-        }
+struct FindOptions : Options {
+    std::string sha256, sha256_of, officer, from, to, case_id;
+};
+
+// The search's query (without the leading '&'), or the exit status of a usage error or a failure,
+// reported. The options' checks already ran.
+tl::expected<std::string, int> find_query(const FindOptions& options) {
+    if (options.sha256.empty() && options.sha256_of.empty() && options.officer.empty() &&
+        options.from.empty() && options.to.empty()) {
+        return tl::unexpected(
+            usage_error("give --sha256, --sha256-of, --officer, or a time range --from/--to"));
     }
-    int exit_code = exit_ok;
-    auto options = parse_options(rest, find_spec, exit_code);
-    if (!options) return exit_code;
-    const auto given = [&](const char* name) { return values.contains(name); };
-    const int primaries = given("--sha256") + given("--sha256-of") + given("--officer");
-    if (primaries > 1) return usage_error(find_spec, "give one of --sha256, --sha256-of or --officer");
-    if (primaries == 0 && !given("--from") && !given("--to"))
-        return usage_error(find_spec, "give --sha256, --sha256-of, --officer, or a time range --from/--to");
     std::string query;
-    if (given("--sha256-of")) {
-        auto hashed = sha256_of_file(values["--sha256-of"]);
-        if (!hashed) return fail(hashed.error().message);
+    if (!options.sha256_of.empty()) {
+        auto hashed = sha256_of_file(options.sha256_of);
+        if (!hashed) return tl::unexpected(fail(hashed.error().message));
         query += "&sha256=" + crypto::hex_encode(hashed->view());
-    } else if (given("--sha256")) {
-        auto parsed = parse_hash_option(values["--sha256"]);
-        if (!parsed) return usage_error(find_spec, "--sha256: " + parsed.error().message);
-        query += "&sha256=" + crypto::hex_encode(parsed->view());
-    } else if (given("--officer")) {
-        auto key = public_key_option("--officer", values["--officer"]);
-        if (!key) return usage_error(find_spec, key.error().message);
+    } else if (!options.sha256.empty()) {
+        query += "&sha256=" + crypto::hex_encode(parse_hash_option(options.sha256)->view());
+    } else if (!options.officer.empty()) {
+        auto key = public_key_option("--officer", options.officer);
+        if (!key) return tl::unexpected(usage_error(key.error().message));
         query += "&officer=" + ledger::key_id(*key);
     }
-    for (const char* name : {"--from", "--to"}) {
-        if (!given(name)) continue;
-        auto time = ledger_time_text(values[name]);
-        if (!time) return usage_error(find_spec, std::string(name) + ": " + time.error().message);
-        query += "&" + std::string(name + 2) + "=" + *time;
-    }
-    if (given("--case")) {
-        if (!is_path_id(values["--case"])) return usage_error(find_spec, "--case: not a case id");
-        query += "&case=" + values["--case"];
-    }
-    auto key = read_key_option(options->key_path);
+    if (!options.from.empty()) query += "&from=" + ledger_time_text(options.from).value();
+    if (!options.to.empty()) query += "&to=" + ledger_time_text(options.to).value();
+    if (!options.case_id.empty()) query += "&case=" + options.case_id;
+    return query.substr(1);
+}
+
+int run_find(const FindOptions& options) {
+    auto query = find_query(options);
+    if (!query) return query.error();
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
     // The query always holds a term (a digest, an officer or a time); each page echoes them.
     bool more = false;
     auto document = read_document_pages(
-        *options, key->key, "/v1/search?" + query.substr(1),
+        options, key->key, "/v1/search?" + *query,
         PagesOf{.field = "events", .cursor = "cursor", .pages_max = find_pages_max}, more);
     if (!document) return document.error();
     const Json& events = (*document)["events"];
@@ -138,7 +115,7 @@ int run_find(const Args& args) {
     for (const char* term : {"sha256", "officer", "from", "to", "case"}) {
         if (document->contains(term)) search[term] = (*document)[term];
     }
-    if (options->json) {
+    if (options.json) {
         std::cout << Json{{"search", search}, {"events", events}}.dump(2) << "\n";
         return exit_ok;
     }
@@ -155,6 +132,42 @@ int run_find(const Args& args) {
                   << number(entry, "leaf_index") << "), signed by " << text(entry, "signer") << "\n";
     }
     return exit_ok;
+}
+
+}  // namespace
+
+void add_find(Tool& tool) {
+    auto options = std::make_shared<FindOptions>();
+    auto& command = add_api_command(
+        tool, tool.root(), "find",
+        "find events by evidence digest, officer key or ledger time range (--sha256, --officer, --from/--to)",
+        options, [options] { return run_find(*options); }, "print {\"search\", \"events\"} as JSON");
+    auto* sha256 = command.add_option("--sha256", options->sha256, "the digest (64 hex digits, either case)")
+                       ->type_name("HEX")
+                       ->check(sha256_hex());
+    auto* sha256_of =
+        command.add_option("--sha256-of", options->sha256_of, "hash FILE here and search for its digest")
+            ->type_name("FILE")
+            ->excludes(sha256);
+    command
+        .add_option("--officer", options->officer,
+                    "the events this officer key signed: a key id (64 hex) or FILE.pub")
+        ->type_name("KEY")
+        ->excludes(sha256)
+        ->excludes(sha256_of);
+    command
+        .add_option("--from", options->from,
+                    "committed at or after TIME, UTC: 2026-02-01, 2026-02-01T10:00,\n"
+                    "2026-02-01T10:00:00Z or 2026-02-01T10:00:00.000Z")
+        ->type_name("TIME")
+        ->check(ledger_time());
+    command.add_option("--to", options->to, "committed before TIME (same forms)")
+        ->type_name("TIME")
+        ->check(ledger_time());
+    command.add_option("--case", options->case_id, "only the events of this case")
+        ->type_name("CASE")
+        ->check(path_id());
+    command.footer(std::string(find_help));
 }
 
 }  // namespace custos::cli

@@ -15,32 +15,20 @@ namespace {
 using namespace api_cli;
 using crypto::Json;
 
-const OptionSpec follow_spec{
-    .usage =
-        "usage: custos follow [--from-height H] [--case CASE] [--max-events N] --node URL --key FILE "
-        "[--json]\n"
-        "\n"
-        "Prints the committed events the key may read as they are committed (GET /v1/stream,\n"
-        "server-sent events), one line each: leaf index, height, the event's time, kind, item,\n"
-        "case and acting agency; with --json one JSON object per line (id, height, leaf_index,\n"
-        "envelope). It starts with block H (--from-height), else with what commits next. When the\n"
-        "connection drops, or the node ends the stream because it was read too slowly, it\n"
-        "reconnects after a pause and resumes after the last event printed (Last-Event-ID): no\n"
-        "event is printed twice or left out. An auditor follows every case; a custodian,\n"
-        "prosecutor or admin the cases its agency takes part in.\n"
-        "\n"
-        "options:\n"
-        "  --from-height H  start with the events of block H (1: the whole ledger)\n"
-        "  --case CASE      only this case's events\n"
-        "  --max-events N   stop after N events (otherwise it runs until interrupted)\n"
-        "  --node URL       the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE       the officer's secret key file (mode 0600)\n"
-        "  --json           print each event's JSON on a line of its own\n"
-        "  -h, --help       show this help\n"
-        "\n"
-        "exit status: 0 stopped after --max-events, 1 refused (the node's problem is printed) or the\n"
-        "key revoked, 2 bad usage.\n",
-};
+constexpr std::string_view follow_help =
+    "[--json]\n"
+    "\n"
+    "Prints the committed events the key may read as they are committed (GET /v1/stream,\n"
+    "server-sent events), one line each: leaf index, height, the event's time, kind, item,\n"
+    "case and acting agency; with --json one JSON object per line (id, height, leaf_index,\n"
+    "envelope). It starts with block H (--from-height), else with what commits next. When the\n"
+    "connection drops, or the node ends the stream because it was read too slowly, it\n"
+    "reconnects after a pause and resumes after the last event printed (Last-Event-ID): no\n"
+    "event is printed twice or left out. An auditor follows every case; a custodian,\n"
+    "prosecutor or admin the cases its agency takes part in.\n"
+    "\n"
+    "exit status: 0 stopped after --max-events, 1 refused (the node's problem is printed) or the\n"
+    "key revoked, 2 bad usage.";
 
 // Silence for this long (the node sends a heartbeat every 15 s) means the connection is gone.
 constexpr std::uint32_t follow_idle_timeout_ms = 45000;
@@ -143,42 +131,19 @@ struct Follower {
     }
 };
 
-}  // namespace
+struct FollowOptions : Options {
+    std::string from_height, case_id;
+    std::uint64_t max_events = 0;
+};
 
-int run_follow(const Args& args) {
-    Args rest;
-    std::string from_height, case_id, max_events;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if ((args[i] == "--from-height" || args[i] == "--case" || args[i] == "--max-events") &&
-            i + 1 < args.size()) {
-            (args[i] == "--from-height" ? from_height
-             : args[i] == "--case"      ? case_id
-                                        : max_events) = args[i + 1];
-            ++i;
-        } else {
-            rest.push_back(args[i]);
-        }
-    }
-    int exit_code = exit_ok;
-    auto options = parse_options(rest, follow_spec, exit_code);
-    if (!options) return exit_code;
-    const auto digits = [](const std::string& value) {
-        return !value.empty() && value.size() <= 19 &&
-               value.find_first_not_of("0123456789") == std::string::npos && value != "0" &&
-               value.front() != '0';
-    };
-    if (!from_height.empty() && !digits(from_height))
-        return usage_error(follow_spec, "--from-height: a height, 1 or more");
-    if (!max_events.empty() && !digits(max_events))
-        return usage_error(follow_spec, "--max-events: 1 or more");
-    if (!case_id.empty() && !is_path_id(case_id)) return usage_error(follow_spec, "--case: not a case id");
-    auto key = read_key_option(options->key_path);
+int run_follow(const FollowOptions& options) {
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
-    Follower follower{.options = *options,
+    Follower follower{.options = options,
                       .key = key->key,
-                      .case_id = case_id,
-                      .from_height = from_height,
-                      .max_events = max_events.empty() ? 0 : std::stoull(max_events)};
+                      .case_id = options.case_id,
+                      .from_height = options.from_height,
+                      .max_events = options.max_events};
     int pause_s = 1;
     while (true) {
         auto answer = follower.connect();
@@ -197,6 +162,30 @@ int run_follow(const Args& args) {
         std::this_thread::sleep_for(std::chrono::seconds(pause_s));
         pause_s = std::min(pause_s * 2, follow_pause_max_s);
     }
+}
+
+}  // namespace
+
+void add_follow(Tool& tool) {
+    auto options = std::make_shared<FollowOptions>();
+    auto& command = add_api_command(
+        tool, tool.root(), "follow",
+        "print the committed events your key may read as they are committed (GET /v1/stream)", options,
+        [options] { return run_follow(*options); }, "print each event's JSON on a line of its own");
+    command
+        .add_option("--from-height", options->from_height,
+                    "start with the events of block H (1: the whole ledger)")
+        ->type_name("H")
+        ->check(whole_number(1, 9'999'999'999'999'999'999ULL));
+    command.add_option("--case", options->case_id, "only this case's events")
+        ->type_name("CASE")
+        ->check(path_id());
+    command
+        .add_option("--max-events", options->max_events,
+                    "stop after N events (otherwise it runs until interrupted)")
+        ->type_name("N")
+        ->check(whole_number(1, 9'999'999'999'999'999'999ULL));
+    command.footer(std::string(follow_help));
 }
 
 }  // namespace custos::cli

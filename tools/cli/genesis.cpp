@@ -26,10 +26,7 @@ namespace {
 
 using crypto::Json;
 
-constexpr std::string_view genesis_usage =
-    "usage: custos genesis --spec SPEC.json [--out FILE]\n"
-    "       custos genesis --check GENESIS.json\n"
-    "\n"
+constexpr std::string_view genesis_help =
     "Builds the genesis document of a Custos network from SPEC.json, validates it fully and writes\n"
     "its canonical JSON (RFC 8785, one line) to FILE (never over an existing file) or to stdout.\n"
     "Prints the genesis hash (SHA-256 of that text), the one value a court must trust, on stderr.\n"
@@ -50,26 +47,8 @@ constexpr std::string_view genesis_usage =
     "   \"validators\": [{\"name\": \"NL-POL.validator-1\", \"agency\": \"NL-POL\",\n"
     "                   \"key_file\": \"keys/v1.pub\", \"power\": 1, \"address\": \"10.0.0.1:26656\"}]}\n"
     "\n"
-    "options:\n"
-    "  --spec FILE    the spec to build from\n"
-    "  --out FILE     where to write the genesis (default: stdout)\n"
-    "  --check FILE   validate an existing genesis and print its hash\n"
-    "  -h, --help     show this help\n"
-    "\n"
     "exit status: 0 done, 1 the spec or genesis is invalid or a file could not be read/written,\n"
-    "2 bad usage.\n";
-
-int usage_error(const std::string& message) {
-    std::cerr << "error: " << message << "\n"
-              << "usage: custos genesis --spec SPEC.json [--out FILE] | --check GENESIS.json"
-                 "   (custos genesis --help for more)\n";
-    return exit_usage;
-}
-
-int failure(const std::string& message) {
-    std::cerr << "error: " << message << "\n";
-    return exit_failure;
-}
+    "2 bad usage.";
 
 Result<std::string> read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -167,9 +146,9 @@ Result<ledger::Genesis> genesis_from_spec(const std::filesystem::path& spec_path
 
 int check_genesis(const std::filesystem::path& path) {
     auto text = read_file(path);
-    if (!text) return failure(text.error().message);
+    if (!text) return fail(text.error().message);
     auto genesis = ledger::parse_genesis(*text);
-    if (!genesis) return failure(path.string() + ": " + genesis.error().message);
+    if (!genesis) return fail(path.string() + ": " + genesis.error().message);
     std::cout << "genesis hash: " << crypto::hex_encode(ledger::genesis_hash(*genesis).view()) << "\n"
               << "chain id:     " << genesis->chain_id << "\n"
               << "agencies: " << genesis->agencies.size() << ", officers: " << genesis->officers.size()
@@ -178,42 +157,41 @@ int check_genesis(const std::filesystem::path& path) {
     return exit_ok;
 }
 
-}  // namespace
-
-int run_genesis(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << genesis_usage;
-        return exit_ok;
-    }
+struct GenesisOptions {
     std::optional<std::string> spec, out, check;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        std::optional<std::string>* target = arg == "--spec"    ? &spec
-                                             : arg == "--out"   ? &out
-                                             : arg == "--check" ? &check
-                                                                : nullptr;
-        if (target == nullptr) return usage_error("unknown argument '" + arg + "'");
-        if (i + 1 >= args.size()) return usage_error(arg + " needs a value");
-        if (target->has_value()) return usage_error(arg + " given twice");
-        *target = args[++i];
-    }
-    if (check) {
-        if (spec || out) return usage_error("--check takes no other option");
-        return check_genesis(*check);
-    }
+};
+
+int run_genesis(const GenesisOptions& options) {
+    const auto& [spec, out, check] = options;
+    if (check) return check_genesis(*check);
     if (!spec) return usage_error("--spec FILE or --check FILE is required");
-    if (out && std::filesystem::exists(*out))
-        return failure(*out + " already exists; refusing to overwrite it");
+    if (out && std::filesystem::exists(*out)) return fail(*out + " already exists; refusing to overwrite it");
     auto genesis = genesis_from_spec(*spec);
-    if (!genesis) return failure(genesis.error().message);
+    if (!genesis) return fail(genesis.error().message);
     const std::string text = ledger::canonical_genesis(*genesis) + "\n";
     if (out) {
-        if (auto written = write_new_file(*out, text); !written) return failure(written.error().message);
+        if (auto written = write_new_file(*out, text); !written) return fail(written.error().message);
     } else {
         std::cout << text;
     }
     std::cerr << "genesis hash: " << crypto::hex_encode(ledger::genesis_hash(*genesis).view()) << "\n";
     return exit_ok;
+}
+
+}  // namespace
+
+void add_genesis(Tool& tool) {
+    auto options = std::make_shared<GenesisOptions>();
+    auto& command = tool.add(tool.root(), "genesis", "build or check a genesis document and print its hash",
+                             [options] { return run_genesis(*options); });
+    auto* spec = command.add_option("--spec", options->spec, "the spec to build from")->type_name("FILE");
+    auto* out = command.add_option("--out", options->out, "where to write the genesis (default: stdout)")
+                    ->type_name("FILE");
+    command.add_option("--check", options->check, "validate an existing genesis and print its hash")
+        ->type_name("FILE")
+        ->excludes(spec)
+        ->excludes(out);
+    command.footer(std::string(genesis_help));
 }
 
 }  // namespace custos::cli

@@ -12,25 +12,14 @@ namespace {
 using namespace api_cli;
 using crypto::Json;
 
-const OptionSpec inbox_spec{
-    .usage =
-        "usage: custos inbox --node URL --key FILE [--agency AGENCY] [--json]\n"
-        "\n"
-        "Prints the transfer offers to your agency that are still pending (neither accepted,\n"
-        "rejected nor cancelled), from the committed ledger (GET /v1/agencies/{agency}/offers,\n"
-        "every page): the item, its case, the offering agency, when, by whom and on what\n"
-        "authority, and the command that accepts it. The agency is the key's own (an auditor names\n"
-        "one with --agency). A custodian, prosecutor or admin reads its own agency's inbox.\n"
-        "\n"
-        "options:\n"
-        "  --node URL       the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE       the officer's secret key file (mode 0600)\n"
-        "  --agency AGENCY  whose inbox (default: the key's agency)\n"
-        "  --json           print the offers as one JSON document {\"agency\", \"offers\"}\n"
-        "  -h, --help       show this help\n"
-        "\n"
-        "exit status: 0 printed (also when empty), 1 refused or failed, 2 bad usage.\n",
-};
+constexpr std::string_view inbox_help =
+    "Prints the transfer offers to your agency that are still pending (neither accepted,\n"
+    "rejected nor cancelled), from the committed ledger (GET /v1/agencies/{agency}/offers,\n"
+    "every page): the item, its case, the offering agency, when, by whom and on what\n"
+    "authority, and the command that accepts it. The agency is the key's own (an auditor names\n"
+    "one with --agency). A custodian, prosecutor or admin reads its own agency's inbox.\n"
+    "\n"
+    "exit status: 0 printed (also when empty), 1 refused or failed, 2 bad usage.";
 
 // Pages read at most (1,000 offers each): an inbox larger than that is a sign of trouble.
 constexpr int inbox_pages_max = 100;
@@ -55,12 +44,10 @@ void print_offer(const Json& entry) {
               << " --sha256 HEX --seal-intact yes|no --location TEXT ...\n";
 }
 
-}  // namespace
-
-int run_inbox(const Args& args) {
-    auto command = start_agency_command(args, inbox_spec);
+int run_inbox(const AgencyOptions& options) {
+    auto command = start_agency_command(options);
     if (!command) return command.error();
-    const auto& [options, key, agency] = *command;
+    const auto& [key, agency] = *command;
     bool more = false;
     auto read =
         read_pages(options, key.key, "/v1/agencies/" + agency + "/offers", "offers", inbox_pages_max, more);
@@ -78,4 +65,15 @@ int run_inbox(const Args& args) {
     return exit_ok;
 }
 
+}  // namespace
+
+void add_inbox(Tool& tool) {
+    auto options = std::make_shared<AgencyOptions>();
+    auto& command = add_api_command(
+        tool, tool.root(), "inbox", "print the transfer offers pending to your agency", options,
+        [options] { return run_inbox(*options); },
+        "print the offers as one JSON document {\"agency\", \"offers\"}");
+    add_agency_option(command, *options, "whose inbox (default: the key's agency)");
+    command.footer(std::string(inbox_help));
+}
 }  // namespace custos::cli

@@ -12,29 +12,17 @@ namespace {
 using namespace api_cli;
 using crypto::Json;
 
-const OptionSpec reads_spec{
-    .usage =
-        "usage: custos reads ITEM --node URL --key FILE [--json]\n"
-        "\n"
-        "Prints who read or exported the item and when, from the consultation log the validators\n"
-        "commit: each signed trail, bundle, state-proof or reads request a node answered (served)\n"
-        "or refused (403), with the time the node received it, the officer's key, agency, role and\n"
-        "name, and the node that served it: GET /v1/items/ITEM/reads, every page. Each line is\n"
-        "backed by the officer's own request signature, checked by every validator. For auditors,\n"
-        "the prosecutors of the item's case and the officers of its custodian agency; anyone else\n"
-        "is refused (403), and that refusal is itself recorded. A read appears once its record\n"
-        "is committed (about a block after the read).\n"
-        "\n"
-        "options:\n"
-        "  --node URL   the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE   the officer's secret key file (mode 0600)\n"
-        "  --json       print {\"item\", \"custodian\", \"reads\"} as JSON\n"
-        "  -h, --help   show this help\n"
-        "\n"
-        "exit status: 0 printed (also when nobody read it yet), 1 refused or failed, 2 bad usage.\n",
-    .positional = 1,
-    .names = {"ITEM"},
-};
+constexpr std::string_view reads_help =
+    "Prints who read or exported the item and when, from the consultation log the validators\n"
+    "commit: each signed trail, bundle, state-proof or reads request a node answered (served)\n"
+    "or refused (403), with the time the node received it, the officer's key, agency, role and\n"
+    "name, and the node that served it: GET /v1/items/ITEM/reads, every page. Each line is\n"
+    "backed by the officer's own request signature, checked by every validator. For auditors,\n"
+    "the prosecutors of the item's case and the officers of its custodian agency; anyone else\n"
+    "is refused (403), and that refusal is itself recorded. A read appears once its record\n"
+    "is committed (about a block after the read).\n"
+    "\n"
+    "exit status: 0 printed (also when nobody read it yet), 1 refused or failed, 2 bad usage.";
 
 // Pages read at most (1,000 records each).
 constexpr int reads_pages_max = 100;
@@ -49,24 +37,22 @@ std::string roles_text(const Json& officer) {
     return roles.empty() ? "?" : roles;
 }
 
-}  // namespace
+struct ReadsOptions : Options {
+    std::string item;
+};
 
-int run_reads(const Args& args) {
-    int exit_code = exit_ok;
-    auto options = parse_options(args, reads_spec, exit_code);
-    if (!options) return exit_code;
-    const std::string& item = options->positional[0];
-    if (!is_path_id(item)) return usage_error(reads_spec, "ITEM must match [A-Za-z0-9._:-]{1,128}");
-    auto key = read_key_option(options->key_path);
+int run_reads(const ReadsOptions& options) {
+    const std::string& item = options.item;
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
     bool more = false;
     auto document = read_document_pages(
-        *options, key->key, "/v1/items/" + item + "/reads",
+        options, key->key, "/v1/items/" + item + "/reads",
         PagesOf{.field = "reads", .cursor = "cursor", .pages_max = reads_pages_max}, more);
     if (!document) return document.error();
     const std::string custodian = text(*document, "custodian");
     const Json& reads = (*document)["reads"];
-    if (options->json) {
+    if (options.json) {
         std::cout << Json{{"item", item}, {"custodian", custodian}, {"reads", reads}}.dump(2) << "\n";
         return exit_ok;
     }
@@ -87,4 +73,15 @@ int run_reads(const Args& args) {
     return exit_ok;
 }
 
+}  // namespace
+
+void add_reads(Tool& tool) {
+    auto options = std::make_shared<ReadsOptions>();
+    auto& command = add_api_command(
+        tool, tool.root(), "reads", "print who read or exported an item and when (the consultation log)",
+        options, [options] { return run_reads(*options); },
+        "print {\"item\", \"custodian\", \"reads\"} as JSON");
+    command.add_option("ITEM", options->item, "the item's id")->required()->check(path_id());
+    command.footer(std::string(reads_help));
+}
 }  // namespace custos::cli

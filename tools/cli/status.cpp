@@ -10,23 +10,13 @@ namespace {
 
 using namespace api_cli;
 
-const OptionSpec status_spec{
-    .usage =
-        "usage: custos status --node URL --key FILE [--json]\n"
-        "\n"
-        "Prints the node's status (GET /v1/status): chain id, genesis hash, the node's name,\n"
-        "committed height and log size, each validator with its agency, power and whether this\n"
-        "node is connected to it, the mempool, and whether the node is catching up. The request\n"
-        "is signed with the officer key FILE, which must hold the admin or auditor role.\n"
-        "\n"
-        "options:\n"
-        "  --node URL   the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE   the officer's secret key file (mode 0600)\n"
-        "  --json       print the node's JSON answer as it is\n"
-        "  -h, --help   show this help\n"
-        "\n"
-        "exit status: 0 printed, 1 refused or failed (the node's problem is printed), 2 bad usage.\n",
-};
+constexpr std::string_view status_help =
+    "Prints the node's status (GET /v1/status): chain id, genesis hash, the node's name,\n"
+    "committed height and log size, each validator with its agency, power and whether this\n"
+    "node is connected to it, the mempool, and whether the node is catching up. The request\n"
+    "is signed with the officer key FILE, which must hold the admin or auditor role.\n"
+    "\n"
+    "exit status: 0 printed, 1 refused or failed (the node's problem is printed), 2 bad usage.";
 
 void print_status(const crypto::Json& status) {
     bool syncing =
@@ -52,11 +42,11 @@ void print_status(const crypto::Json& status) {
 
 }  // namespace
 
-int run_status(const Args& args) {
-    int exit_code = exit_ok;
-    auto options = parse_options(args, status_spec, exit_code);
-    if (!options) return exit_code;
-    return get_and_print(*options, "/v1/status", print_status);
+void add_status(Tool& tool) {
+    auto options = std::make_shared<Options>();
+    add_api_command(tool, tool.root(), "status", "print a node's status: height, validators, mempool",
+                    options, [options] { return get_and_print(*options, "/v1/status", print_status); })
+        .footer(std::string(status_help));
 }
 
 }  // namespace custos::cli

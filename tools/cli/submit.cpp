@@ -13,38 +13,24 @@ namespace {
 
 using namespace api_cli;
 
-const OptionSpec submit_spec{
-    .usage =
-        "usage: custos submit EVENT.json|ENVELOPE.json --node URL --key FILE [--sign-event] [--wait] "
-        "[--json]\n"
-        "\n"
-        "Submits a signed event envelope {\"event\", \"signer\", \"sig\"} (as 'custos event sign' prints\n"
-        "it) to the node with POST /v1/events. With --sign-event the file holds a bare event\n"
-        "(docs/FORMAT.md section 6), which is signed here with the same key first. '-' reads stdin.\n"
-        "The request is signed with the officer key FILE (RFC 9421, docs/FORMAT.md \"Request\n"
-        "signatures\"): a key of the acting agency whose role may sign the event's kind (rule R6:\n"
-        "a custodian any custody event, a prosecutor an access, an admin a grant, a revoke or a\n"
-        "governance event).\n"
-        "\n"
-        "Without --wait the node answers once the event is admitted to its mempool (pending); with\n"
-        "--wait it answers once the event is committed, with its height, leaf index and the\n"
-        "certified checkpoint. If the node gives up waiting (HTTP 504) the outcome is unknown: poll\n"
-        "GET /v1/events/ID.\n"
-        "\n"
-        "options:\n"
-        "  --node URL     the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE     the officer's secret key file (mode 0600)\n"
-        "  --sign-event   the file is an event: sign it with --key, then submit the envelope\n"
-        "  --wait         wait until the event is committed (POST /v1/events?wait=commit)\n"
-        "  --json         print the node's JSON answer instead of a summary\n"
-        "  -h, --help     show this help\n"
-        "\n"
-        "exit status: 0 admitted (or committed with --wait), 1 refused or failed (the node's problem\n"
-        "title and detail are printed, with the rule for a custody rule broken), 2 bad usage.\n",
-    .flags = {"--sign-event", "--wait"},
-    .positional = 1,
-    .names = {"EVENT.json|ENVELOPE.json"},
-};
+constexpr std::string_view submit_help =
+    "[--json]\n"
+    "\n"
+    "Submits a signed event envelope {\"event\", \"signer\", \"sig\"} (as 'custos event sign' prints\n"
+    "it) to the node with POST /v1/events. With --sign-event the file holds a bare event\n"
+    "(docs/FORMAT.md section 6), which is signed here with the same key first. '-' reads stdin.\n"
+    "The request is signed with the officer key FILE (RFC 9421, docs/FORMAT.md \"Request\n"
+    "signatures\"): a key of the acting agency whose role may sign the event's kind (rule R6:\n"
+    "a custodian any custody event, a prosecutor an access, an admin a grant, a revoke or a\n"
+    "governance event).\n"
+    "\n"
+    "Without --wait the node answers once the event is admitted to its mempool (pending); with\n"
+    "--wait it answers once the event is committed, with its height, leaf index and the\n"
+    "certified checkpoint. If the node gives up waiting (HTTP 504) the outcome is unknown: poll\n"
+    "GET /v1/events/ID.\n"
+    "\n"
+    "exit status: 0 admitted (or committed with --wait), 1 refused or failed (the node's problem\n"
+    "title and detail are printed, with the rule for a custody rule broken), 2 bad usage.";
 
 // The envelope to send: the file's envelope, or its event signed with `key`.
 Result<ledger::Envelope> envelope_from_file(const std::string& text, bool sign_event,
@@ -90,37 +76,57 @@ void print_summary(const crypto::Json& answer, const Options& options, bool wait
     }
 }
 
-}  // namespace
+struct SubmitOptions : Options {
+    std::string path;
+    bool sign_event = false;
+    bool wait = false;
+};
 
-int run_submit(const Args& args) {
-    int exit_code = exit_ok;
-    auto options = parse_options(args, submit_spec, exit_code);
-    if (!options) return exit_code;
-    const std::string& path = options->positional.front();
-    auto key = read_key_option(options->key_path);
+int run_submit(const SubmitOptions& options) {
+    const std::string& path = options.path;
+    auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
     auto text_in = read_input(path);
     if (!text_in) return fail("cannot read " + path);
     if (text_in->size() > ledger::envelope_bytes_max) {
         return fail(path + " is larger than " + std::to_string(ledger::envelope_bytes_max) + " bytes");
     }
-    auto envelope = envelope_from_file(*text_in, options->flags.contains("--sign-event"), key->key);
+    auto envelope = envelope_from_file(*text_in, options.sign_event, key->key);
     if (!envelope) return fail(path + ": " + envelope.error().message);
 
-    bool wait = options->flags.contains("--wait");
+    const bool wait = options.wait;
     std::string target = wait ? "/v1/events?wait=commit" : "/v1/events";
-    auto response = signed_call(*options, key->key, "POST", target, ledger::canonical_envelope(*envelope),
+    auto response = signed_call(options, key->key, "POST", target, ledger::canonical_envelope(*envelope),
                                 wait ? commit_wait_timeout_ms : request_timeout_ms);
     if (!response) return fail(response.error().message);
     if (response->status / 100 != 2) return report_problem(*response);
     auto answer = json_body(*response);
     if (!answer) return exit_failure;
-    if (options->json) {
+    if (options.json) {
         std::cout << answer->dump(2) << "\n";
     } else {
-        print_summary(*answer, *options, response->status == 201);
+        print_summary(*answer, options, response->status == 201);
     }
     return exit_ok;
+}
+
+}  // namespace
+
+void add_submit(Tool& tool) {
+    auto options = std::make_shared<SubmitOptions>();
+    auto& command = add_api_command(
+        tool, tool.root(), "submit",
+        "submit a signed event to a node (custos submit EVENT.json --node URL --key FILE)", options,
+        [options] { return run_submit(*options); }, "print the node's JSON answer instead of a summary");
+    command
+        .add_option("EVENT.json|ENVELOPE.json", options->path,
+                    "the envelope (or event) file; '-' reads stdin")
+        ->required();
+    command.add_flag("--sign-event", options->sign_event,
+                     "the file is an event: sign it with --key, then submit the envelope");
+    command.add_flag("--wait", options->wait,
+                     "wait until the event is committed (POST /v1/events?wait=commit)");
+    command.footer(std::string(submit_help));
 }
 
 }  // namespace custos::cli

@@ -12,32 +12,18 @@ namespace {
 using namespace api_cli;
 using crypto::Json;
 
-const OptionSpec trail_spec{
-    .usage =
-        "usage: custos trail ITEM --node URL --key FILE [--json] [--page-size N]\n"
-        "\n"
-        "Prints the custody trail of ITEM (GET /v1/items/ITEM/trail): its case, current custodian\n"
-        "and state, the integrity alert if any, and every committed event in order as a timeline:\n"
-        "time, kind, acting agency, the officer who signed it (name and roles, from GET\n"
-        "/v1/officers/{key}; a revoked key is marked so), the details that matter for that kind\n"
-        "(an access's action, purpose, tool and results; a grant's scope and expiry; ...), height\n"
-        "and leaf index. --json prints the node's trail document (every page of it: the events of\n"
-        "all pages in one array).\n"
-        "The request is signed with the officer key FILE; a custodian, prosecutor or admin reads\n"
-        "the items of cases its agency takes part in, an auditor reads every item.\n"
-        "\n"
-        "options:\n"
-        "  --node URL   the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-        "  --key FILE   the officer's secret key file (mode 0600)\n"
-        "  --json       print the node's JSON answer as it is (the pages joined)\n"
-        "  --page-size N  events asked for per request, 1..1000 (default 1000); the whole trail\n"
-        "               is read in any case\n"
-        "  -h, --help   show this help\n"
-        "\n"
-        "exit status: 0 printed, 1 refused or failed (the node's problem is printed), 2 bad usage.\n",
-    .positional = 1,
-    .names = {"ITEM"},
-};
+constexpr std::string_view trail_help =
+    "Prints the custody trail of ITEM (GET /v1/items/ITEM/trail): its case, current custodian\n"
+    "and state, the integrity alert if any, and every committed event in order as a timeline:\n"
+    "time, kind, acting agency, the officer who signed it (name and roles, from GET\n"
+    "/v1/officers/{key}; a revoked key is marked so), the details that matter for that kind\n"
+    "(an access's action, purpose, tool and results; a grant's scope and expiry; ...), height\n"
+    "and leaf index. --json prints the node's trail document (every page of it: the events of\n"
+    "all pages in one array).\n"
+    "The request is signed with the officer key FILE; a custodian, prosecutor or admin reads\n"
+    "the items of cases its agency takes part in, an auditor reads every item.\n"
+    "\n"
+    "exit status: 0 printed, 1 refused or failed (the node's problem is printed), 2 bad usage.";
 
 // Events asked for per page, and pages read at most (the store's read limit, 100,000 events).
 constexpr std::size_t trail_page_events = 1000;
@@ -153,36 +139,19 @@ Officers signers_of(const Options& options, const crypto::SecretKey& key, const 
     return officers;
 }
 
-}  // namespace
-
-int run_trail(const Args& args) {
-    Args rest;
-    std::string page_size_text;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--page-size" && i + 1 < args.size()) {
-            page_size_text = args[++i];
-        } else {
-            rest.push_back(args[i]);
-        }
-    }
-    int exit_code = exit_ok;
-    auto options = parse_options(rest, trail_spec, exit_code);
-    if (!options) return exit_code;
-    const std::string& item = options->positional.front();
-    if (!is_path_id(item)) return usage_error(trail_spec, "ITEM must match [A-Za-z0-9._:-]{1,128}");
-    auto key = read_key_option(options->key_path);
-    if (!key) return fail(key.error().message);
+struct TrailOptions : Options {
+    std::string item;
     std::size_t page_size = trail_page_events;
-    if (!page_size_text.empty()) {
-        const bool digits =
-            page_size_text.size() <= 4 && page_size_text.find_first_not_of("0123456789") == std::string::npos;
-        page_size = digits ? std::stoul(page_size_text) : 0;
-        if (page_size < 1 || page_size > trail_page_events)
-            return usage_error(trail_spec, "--page-size: a number from 1 to 1000");
-    }
+};
+
+int run_trail(const TrailOptions& options) {
+    const std::string& item = options.item;
+    auto key = read_key_option(options.key_path);
+    if (!key) return fail(key.error().message);
+    const std::size_t page_size = options.page_size;
     bool more = false;
     auto trail = read_document_pages(
-        *options, key->key, "/v1/items/" + item + "/trail",
+        options, key->key, "/v1/items/" + item + "/trail",
         PagesOf{.field = "events", .cursor = "cursor", .pages_max = trail_pages_max, .limit = page_size},
         more);
     if (!trail) return trail.error();
@@ -190,12 +159,29 @@ int run_trail(const Args& args) {
         std::cerr << "warning: the trail is longer than " << trail_pages_max * page_size
                   << " events; the first ones are shown\n";
     }
-    if (options->json) {
+    if (options.json) {
         std::cout << trail->dump(2) << "\n";
         return exit_ok;
     }
-    print_timeline(*trail, signers_of(*options, key->key, *trail));
+    print_timeline(*trail, signers_of(options, key->key, *trail));
     return exit_ok;
 }
 
+}  // namespace
+
+void add_trail(Tool& tool) {
+    auto options = std::make_shared<TrailOptions>();
+    auto& command = add_api_command(
+        tool, tool.root(), "trail", "print an item's custody trail as a timeline", options,
+        [options] { return run_trail(*options); },
+        "print the node's JSON answer as it is (the pages joined)");
+    command.add_option("ITEM", options->item, "the item's id")->required()->check(path_id());
+    command
+        .add_option(
+            "--page-size", options->page_size,
+            "events asked for per request, 1..1000 (default 1000); the whole trail is read in any case")
+        ->type_name("N")
+        ->check(whole_number(1, trail_page_events));
+    command.footer(std::string(trail_help));
+}
 }  // namespace custos::cli

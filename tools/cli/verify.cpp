@@ -23,10 +23,7 @@
 namespace custos::cli {
 namespace {
 
-constexpr std::string_view verify_usage =
-    "usage: custos verify FILE [--genesis-hash HEX] [--threads N] [--json] [--report FILE.html|FILE.pdf]\n"
-    "                           [--refresh-from URL --key FILE] [--reference-only]\n"
-    "\n"
+constexpr std::string_view verify_help =
     "Verifies a court bundle (custos bundle, or GET /v1/items/{item}/bundle) offline: no network,\n"
     "no data directory. Checks, in order: 0 format; 1 the genesis hash; 2 every event's signature\n"
     "and that its key belonged to its agency with the needed role at that point of the log; 3 every\n"
@@ -42,87 +39,19 @@ constexpr std::string_view verify_usage =
     "Signatures: an officer's or validator's key (as the bundle's genesis and governance records\n"
     "make it) is checked on Custos's Ed25519 table path once it has signed twice, every other one\n"
     "by libsodium's strict verifier; the table path accepts only what libsodium accepts, and is\n"
-    "off if libsodium fails its self-test (docs/VERIFYING.md). --reference-only: libsodium alone.\n"
-    "\n"
-    "options:\n"
-    "  --genesis-hash HEX   the genesis hash the court trusts (64 hex digits). Without it the\n"
-    "                       genesis is taken from the bundle itself and a forged validator set\n"
-    "                       would pass: a loud warning is printed\n"
-    "  --threads N          threads that parse the events and verify their signatures, 1..256\n"
-    "                       (default: one per core); the verdict does not depend on it\n"
-    "  --json               print the full report as JSON on stdout instead of the timeline\n"
-    "  --refresh-from URL   after the offline checks hold, ask the node at URL (http://HOST:PORT)\n"
-    "                       for the item's state proof from the bundle's anchor\n"
-    "                       (GET /v1/items/{item}/state-proof) and check it against the bundle:\n"
-    "                       the newer certificate by the validator set the bundle gives, the\n"
-    "                       consistency proof from the anchor's log, the item's map proof. Says\n"
-    "                       'still complete as of height H' (exit 0) or 'N later event(s) exist'\n"
-    "                       (exit 1); a state proof that does not hold is refused (exit 1), and a\n"
-    "                       validator set changed after the anchor is reported as not checkable\n"
-    "                       from the bundle alone (exit 1). The node is not trusted\n"
-    "  --key FILE           the officer key that signs that request (one that may read the\n"
-    "                       item's trail); needed with --refresh-from\n"
-    "  --report FILE.html   also write the court report: a self-contained HTML page (refuses an\n"
-    "                       existing file). A name ending in .pdf writes it as PDF instead,\n"
-    "                       printed by headless Chromium (make deps installs chromium;\n"
-    "                       CUSTOS_CHROMIUM names another browser binary)\n"
-    "  --reference-only     check every signature with libsodium alone (no table path)\n"
-    "  -h, --help           show this help\n";
+    "off if libsodium fails its self-test (docs/VERIFYING.md). --reference-only: libsodium alone.";
 
 struct VerifyArgs {
     std::string file;
-    std::optional<Hash32> genesis_hash;
-    unsigned threads = 0;  // 0: one per core.
+    std::string genesis_hash_text;
+    std::optional<Hash32> genesis_hash;  // genesis_hash_text, once the command runs
+    unsigned threads = 0;                // 0: one per core.
     bool json = false;
-    std::optional<std::string> report;
+    std::string report;
     std::string refresh_from;
     std::string key_path;
     bool reference_only = false;
 };
-
-int usage_error(const std::string& message) {
-    std::cerr << "error: " << message << "\n"
-              << "usage: custos verify FILE [--genesis-hash HEX] [--threads N] [--json] [--report "
-                 "FILE.html|FILE.pdf]"
-                 " [--reference-only]"
-                 "   (custos verify --help for more)\n";
-    return exit_usage;
-}
-
-std::optional<std::string> parse_args(const Args& args, VerifyArgs& out) {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        const bool has_value = i + 1 < args.size();
-        if (arg == "--json") {
-            out.json = true;
-        } else if (arg == "--reference-only") {
-            out.reference_only = true;
-        } else if (arg == "--genesis-hash" && has_value) {
-            auto hash = parse_hash_option(args[++i]);
-            if (!hash) return "--genesis-hash must be 64 hex digits";
-            out.genesis_hash = *hash;
-        } else if (arg == "--threads" && has_value) {
-            auto threads = parse_threads_option(args[++i]);
-            if (!threads) return threads_option_error();
-            out.threads = *threads;
-        } else if (arg == "--report" && has_value) {
-            out.report = args[++i];
-        } else if (arg == "--refresh-from" && has_value) {
-            out.refresh_from = args[++i];
-        } else if (arg == "--key" && has_value) {
-            out.key_path = args[++i];
-        } else if (arg.starts_with("-")) {
-            return "unknown option or missing value: " + arg;
-        } else if (out.file.empty()) {
-            out.file = arg;
-        } else {
-            return "more than one FILE given";
-        }
-    }
-    if (out.file.empty()) return "FILE is required";
-    if (out.refresh_from.empty() != out.key_path.empty()) return "--refresh-from and --key go together";
-    return std::nullopt;
-}
 
 Result<std::string> read_file(const std::string& path) {
     std::error_code error;
@@ -230,7 +159,7 @@ int refresh(const VerifyArgs& parsed, const std::string& text, const ledger::Bun
         return exit_usage;
     }
     auto key = read_key_option(parsed.key_path);
-    if (!key) return api_cli::fail(key.error().message);
+    if (!key) return fail(key.error().message);
     api_cli::Options options;
     options.node = *url;
     options.tls = std::move(*tls);
@@ -238,12 +167,12 @@ int refresh(const VerifyArgs& parsed, const std::string& text, const ledger::Bun
     const std::string target =
         "/v1/items/" + report.item + "/state-proof?from_size=" + std::to_string(report.checkpoint_log_size);
     auto response = api_cli::signed_call(options, key->key, "GET", target);
-    if (!response) return api_cli::fail("--refresh-from: " + response.error().message);
+    if (!response) return fail("--refresh-from: " + response.error().message);
     if (response->status != 200) return api_cli::report_problem(*response);
     auto answer = api_cli::json_body(*response);
     if (!answer) return exit_failure;
     auto bundle = crypto::parse_json(text, crypto::JsonParseOptions{.bytes_max = ledger::bundle_bytes_max});
-    if (!bundle) return api_cli::fail(bundle.error().message);
+    if (!bundle) return fail(bundle.error().message);
     auto refreshed = ledger::verify_bundle_refresh(
         *bundle, ledger::VerifyOptions{.pinned_genesis_hash = parsed.genesis_hash}, *answer);
     if (!refreshed) {
@@ -265,15 +194,9 @@ int refresh(const VerifyArgs& parsed, const std::string& text, const ledger::Bun
     return refreshed->verdict == Verdict::still_complete ? exit_ok : exit_failure;
 }
 
-}  // namespace
-
-int run_verify(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << verify_usage;
-        return exit_ok;
-    }
-    VerifyArgs parsed;
-    if (auto error = parse_args(args, parsed)) return usage_error(*error);
+int run_verify(VerifyArgs& parsed) {
+    if (!parsed.genesis_hash_text.empty())
+        parsed.genesis_hash = parse_hash_option(parsed.genesis_hash_text).value();
     if (parsed.reference_only) crypto::ed25519_tables::set_reference_only(true);
     auto text = read_file(parsed.file);
     if (!text) {
@@ -288,10 +211,10 @@ int run_verify(const Args& args) {
         return exit_failure;
     }
     if (!parsed.genesis_hash) warn_not_pinned();
-    if (parsed.report) {
+    if (!parsed.report.empty()) {
         const std::string html = render_report_html(*report, parsed.file);
-        auto written = parsed.report->ends_with(".pdf") ? write_report_pdf(html, *parsed.report)
-                                                        : write_new_file(*parsed.report, html);
+        auto written = parsed.report.ends_with(".pdf") ? write_report_pdf(html, parsed.report)
+                                                       : write_new_file(parsed.report, html);
         if (!written) {
             std::cerr << "error: " << written.error().message << "\n";
             return exit_failure;
@@ -314,6 +237,61 @@ int run_verify(const Args& args) {
     if (parsed.json) std::cout << json_report.dump(2) << "\n";
     if (!parsed.genesis_hash) std::cerr << "(verified against the bundle's own genesis: NOT PINNED)\n";
     return status;
+}
+
+}  // namespace
+
+void add_verify(Tool& tool) {
+    auto parsed = std::make_shared<VerifyArgs>();
+    auto& command = tool.add(tool.root(), "verify",
+                             "verify a court bundle offline and print its timeline (--report FILE.html)",
+                             [parsed] { return run_verify(*parsed); });
+    command.add_option("FILE", parsed->file, "the bundle file")->required();
+    command
+        .add_option("--genesis-hash", parsed->genesis_hash_text,
+                    "the genesis hash the court trusts (64 hex digits). Without it the\n"
+                    "genesis is taken from the bundle itself and a forged validator set\n"
+                    "would pass: a loud warning is printed")
+        ->type_name("HEX")
+        ->check(sha256_hex());
+    command
+        .add_option("--threads", parsed->threads,
+                    "threads that parse the events and verify their signatures, 1..256\n"
+                    "(default: one per core); the verdict does not depend on it")
+        ->type_name("N")
+        ->check(whole_number(1, threads_option_max));
+    command.add_flag("--json", parsed->json,
+                     "print the full report as JSON on stdout instead of the timeline");
+    auto* refresh_from =
+        command
+            .add_option("--refresh-from", parsed->refresh_from,
+                        "after the offline checks hold, ask the node at URL (http://HOST:PORT)\n"
+                        "for the item's state proof from the bundle's anchor\n"
+                        "(GET /v1/items/{item}/state-proof) and check it against the bundle:\n"
+                        "the newer certificate by the validator set the bundle gives, the\n"
+                        "consistency proof from the anchor's log, the item's map proof. Says\n"
+                        "'still complete as of height H' (exit 0) or 'N later event(s) exist'\n"
+                        "(exit 1); a state proof that does not hold is refused (exit 1), and a\n"
+                        "validator set changed after the anchor is reported as not checkable\n"
+                        "from the bundle alone (exit 1). The node is not trusted")
+            ->type_name("URL");
+    command
+        .add_option("--key", parsed->key_path,
+                    "the officer key that signs that request (one that may read the\n"
+                    "item's trail); needed with --refresh-from")
+        ->type_name("FILE")
+        ->needs(refresh_from);
+    refresh_from->needs(command.get_option("--key"));
+    command
+        .add_option("--report", parsed->report,
+                    "also write the court report: a self-contained HTML page (refuses an\n"
+                    "existing file). A name ending in .pdf writes it as PDF instead,\n"
+                    "printed by headless Chromium (make deps installs chromium;\n"
+                    "CUSTOS_CHROMIUM names another browser binary)")
+        ->type_name("FILE.html|FILE.pdf");
+    command.add_flag("--reference-only", parsed->reference_only,
+                     "check every signature with libsodium alone (no table path)");
+    command.footer(std::string(verify_help));
 }
 
 }  // namespace custos::cli

@@ -11,9 +11,9 @@
 namespace custos::cli {
 
 // `custos verify FILE [--genesis-hash HEX] [--json] [--report FILE.html|FILE.pdf]` (verify.cpp).
-int run_verify(const Args& args);
+void add_verify(Tool& tool);
 // `custos bundle ITEM --node URL --key FILE --out FILE` (bundle.cpp).
-int run_bundle(const Args& args);
+void add_bundle(Tool& tool);
 
 // The self-contained HTML page of a verification (report_html.cpp). `bundle_name` is how the
 // page names the file that was checked (its path as given). Every string from the bundle is

@@ -157,41 +157,27 @@ int bench_crypto() {
     return exit_ok;
 }
 
-void print_bench_usage(std::ostream& out) {
-    out << "usage: custos-dev bench <suite>\n\n"
-           "Runs a benchmark and prints its figures (nothing is asserted). crypto, ledger\n"
-           "and verify run on one thread; load and api drive running nodes over several connections.\n\n"
-           "suites:\n"
-           "  crypto   Ed25519 sign/verify, SHA-256, canonical JSON, Merkle append and proofs\n"
-           "  ledger   admission checks, block application with synced commits, audit replay\n"
-           "           (custos-dev bench ledger --help for its options)\n"
-           "  load     signed custody events against running nodes: committed events/s, commit\n"
-           "           latency, the nodes' CPU and memory (custos-dev bench load --help)\n"
-           "  api      REST throughput and latency of one node: trail reads and event submissions\n"
-           "           (custos-dev bench api --help)\n"
-           "  verify   offline verification of court bundles of 10, 100 and 1,000 events\n"
-           "           (custos-dev bench verify --help)\n"
-           "  tables   the Ed25519 table path against libsodium on valid, damaged and torsion-key\n"
-           "           signatures for a set time: counts, exit 1 on a disagreement\n"
-           "           (custos-dev bench tables --help)\n";
-}
-
 }  // namespace
 
-int run_bench(const Args& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        print_bench_usage(args.empty() ? std::cerr : std::cout);
-        return args.empty() ? exit_usage : exit_ok;
-    }
-    if (args[0] == "crypto") return bench_crypto();
-    if (args[0] == "tables") return run_bench_tables(Args(args.begin() + 1, args.end()));
-    if (args[0] == "load") return run_bench_load(Args(args.begin() + 1, args.end()));
-    if (args[0] == "api") return run_bench_api(Args(args.begin() + 1, args.end()));
-    if (args[0] == "ledger") return run_bench_ledger(Args(args.begin() + 1, args.end()));
-    if (args[0] == "verify") return run_bench_verify(Args(args.begin() + 1, args.end()));
-    std::cerr << "error: unknown benchmark suite '" << args[0] << "'\n\n";
-    print_bench_usage(std::cerr);
-    return exit_usage;
+void add_bench(Tool& tool) {
+    auto& bench =
+        tool.add_group(tool.root(), "bench",
+                       "run a benchmark and print its figures (crypto, ledger, load, api, verify, tables)");
+    tool.add(bench, "crypto", "Ed25519 sign/verify, SHA-256, canonical JSON, Merkle append and proofs",
+             bench_crypto);
+    add_bench_ledger(tool, bench);
+    // bench load parses its own arguments (custos-dev bench load --help).
+    tool.add_raw(
+        bench, "load",
+        "signed custody events against running nodes: committed events/s, commit latency, the nodes' CPU "
+        "and memory",
+        run_bench_load);
+    add_bench_api(tool, bench);
+    add_bench_verify(tool, bench);
+    add_bench_tables(tool, bench);
+    bench.footer(
+        "Runs a benchmark and prints its figures (nothing is asserted). crypto, ledger\n"
+        "and verify run on one thread; load and api drive running nodes over several connections.");
 }
 
 }  // namespace custos::cli

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <thread>
 
 #include "crypto/sha256.hpp"
@@ -33,11 +34,7 @@ using namespace api_cli;
 using namespace bench;
 using SteadyClock = std::chrono::steady_clock;
 
-constexpr std::string_view api_usage =
-    "usage: custos-dev bench api --node URL --key FILE [--duration S] [--connections C]\n"
-    "                            [--submissions N] [--trail-events N] [--presign-rate R]\n"
-    "                            [--observer-key FILE] [--chain-id ID]\n"
-    "\n"
+constexpr std::string_view api_help =
     "Measures one node's REST API with a client on this machine and prints requests/s and\n"
     "latency p50/p99 for:\n"
     "  1. GET /v1/items/ITEM/trail of an item with --trail-events events (default 100), set up\n"
@@ -52,22 +49,11 @@ constexpr std::string_view api_usage =
     "their phase too. Prints the node's CPU per request (from /proc, for the process listening\n"
     "on the --node port) and the client's. Nothing is asserted.\n"
     "\n"
-    "options:\n"
-    "  --node URL           the node's REST base URL, e.g. http://127.0.0.1:8081\n"
-    "  --key FILE           a custodian key (localnet: DIR/keys/AGENCY/custodian.key)\n"
-    "  --duration S         seconds of trail reads (default 10)\n"
-    "  --connections C      keep-alive connections, one thread each (default 4)\n"
-    "  --presign-rate R     trail reads signed ahead per second of the run (default 20000)\n"
-    "  --submissions N      events to submit in phase 2 (default 2000)\n"
-    "  --trail-events N     events on the read item (default 100)\n"
-    "  --observer-key FILE  admin or auditor key to read the chain id (default: auditor.key next to --key)\n"
-    "  --chain-id ID        the chain id (instead of reading it)\n"
-    "  -h, --help           show this help\n"
-    "\n"
-    "exit status: 0 ran, 1 could not run (e.g. the set-up was refused), 2 bad usage.\n";
+    "exit status: 0 ran, 1 could not run (e.g. the set-up was refused), 2 bad usage.";
 
 struct ApiOptions {
-    api::ParsedUrl node;
+    std::string node_text;
+    api::ParsedUrl node;  // node_text, once the command runs
     std::string key_path, observer_key_path, chain_id;
     double duration_s = 10;
     std::size_t connections = 4;
@@ -75,53 +61,6 @@ struct ApiOptions {
     std::uint64_t trail_events = 100;
     std::uint64_t presign_rate = 20000;
 };
-
-int usage(const std::string& message) {
-    std::cerr << "error: " << message << "\n(custos-dev bench api --help for the options)\n";
-    return exit_usage;
-}
-
-int parse_api_options(const Args& args, ApiOptions& options) {
-    std::string node_text;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (i + 1 >= args.size())
-            return usage(arg.starts_with("--") ? arg + " needs a value" : "unexpected '" + arg + "'");
-        const std::string& value = args[++i];
-        auto positive = parse_positive(value);
-        if (arg == "--node") {
-            node_text = value;
-        } else if (arg == "--key") {
-            options.key_path = value;
-        } else if (arg == "--observer-key") {
-            options.observer_key_path = value;
-        } else if (arg == "--chain-id") {
-            options.chain_id = value;
-        } else if (arg == "--duration" && positive) {
-            options.duration_s = *positive;
-        } else if (arg == "--connections" && positive && *positive <= 256) {
-            options.connections = static_cast<std::size_t>(*positive);
-        } else if (arg == "--submissions" && positive) {
-            options.submissions = static_cast<std::uint64_t>(*positive);
-        } else if (arg == "--presign-rate" && positive && *positive <= 1000000) {
-            options.presign_rate = static_cast<std::uint64_t>(*positive);
-        } else if (arg == "--trail-events" && positive && *positive <= 10000) {
-            options.trail_events = static_cast<std::uint64_t>(*positive);
-        } else {
-            return usage("bad argument '" + arg + " " + value + "'");
-        }
-    }
-    if (node_text.empty()) return usage("--node URL is required");
-    if (options.key_path.empty()) return usage("--key FILE is required");
-    auto nodes = parse_node_list(node_text);
-    if (!nodes || nodes->size() != 1) return usage("--node takes one base URL");
-    options.node = nodes->front();
-    if (options.observer_key_path.empty()) {
-        options.observer_key_path =
-            (std::filesystem::path(options.key_path).parent_path() / "auditor.key").string();
-    }
-    return exit_ok;
-}
 
 ledger::TimeMs now_ms() {
     return ledger::TimeMs{std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -529,15 +468,22 @@ void report(const char* what, std::vector<PhaseResult>& results, double seconds)
     print_percentiles("  latency", all);
 }
 
-}  // namespace
+// --node: one base URL.
+CLI::Validator one_node() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto nodes = parse_node_list(text);
+            return nodes && nodes->size() == 1 ? std::string() : "takes one base URL";
+        },
+        "", "one_node");
+}
 
-int run_bench_api(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << api_usage;
-        return exit_ok;
+int run_bench_api(ApiOptions& options) {
+    options.node = parse_node_list(options.node_text)->front();  // Checked as an option.
+    if (options.observer_key_path.empty()) {
+        options.observer_key_path =
+            (std::filesystem::path(options.key_path).parent_path() / "auditor.key").string();
     }
-    ApiOptions options;
-    if (int code = parse_api_options(args, options); code != exit_ok) return code;
     auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
     std::string agency = std::filesystem::path(options.key_path).parent_path().filename().string();
@@ -584,6 +530,49 @@ int run_bench_api(const Args& args) {
     report("POST /v1/events (202, admitted)", submits,
            std::chrono::duration<double>(SteadyClock::now() - start).count());
     return exit_ok;
+}
+
+}  // namespace
+
+void add_bench_api(Tool& tool, CLI::App& bench) {
+    auto options = std::make_shared<ApiOptions>();
+    auto& command =
+        tool.add(bench, "api", "REST throughput and latency of one node: trail reads and event submissions",
+                 [options] { return run_bench_api(*options); });
+    command.add_option("--node", options->node_text, "the node's REST base URL, e.g. http://127.0.0.1:8081")
+        ->type_name("URL")
+        ->required()
+        ->check(one_node());
+    command
+        .add_option("--key", options->key_path, "a custodian key (localnet: DIR/keys/AGENCY/custodian.key)")
+        ->type_name("FILE")
+        ->required();
+    command.add_option("--duration", options->duration_s, "seconds of trail reads (default 10)")
+        ->type_name("S")
+        ->check(positive_number(1e9));
+    command
+        .add_option("--connections", options->connections,
+                    "keep-alive connections, one thread each (default 4)")
+        ->type_name("C")
+        ->check(whole_number(1, 256));
+    command
+        .add_option("--presign-rate", options->presign_rate,
+                    "trail reads signed ahead per second of the run (default 20000)")
+        ->type_name("R")
+        ->check(whole_number(1, 1000000));
+    command.add_option("--submissions", options->submissions, "events to submit in phase 2 (default 2000)")
+        ->type_name("N")
+        ->check(whole_number(1, std::numeric_limits<std::uint64_t>::max()));
+    command.add_option("--trail-events", options->trail_events, "events on the read item (default 100)")
+        ->type_name("N")
+        ->check(whole_number(1, 10000));
+    command
+        .add_option("--observer-key", options->observer_key_path,
+                    "admin or auditor key to read the chain id (default: auditor.key next to --key)")
+        ->type_name("FILE");
+    command.add_option("--chain-id", options->chain_id, "the chain id (instead of reading it)")
+        ->type_name("ID");
+    command.footer(std::string(api_help));
 }
 
 }  // namespace custos::cli

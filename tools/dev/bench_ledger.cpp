@@ -48,25 +48,14 @@ constexpr std::uint64_t default_map_items = 1000000;
 constexpr std::uint64_t map_items_max = 10000000;
 constexpr std::uint64_t map_chunk = 100000;  // Keys per update while the in-memory map is built.
 
-constexpr std::string_view bench_ledger_usage =
-    "usage: custos-dev bench ledger [--events N] [--dir DIR] [--threads N] [--map-items M]\n"
-    "\n"
+constexpr std::string_view bench_ledger_help =
     "Prints events per second, on one thread, for: admission checks; block application with a\n"
     "synced commit of 1,000-event blocks; the state map (updates per block, stored bytes per\n"
     "event, proof size); the sizes of every item's proof in a map of M items (smallest, median,\n"
     "largest); the store's growth to N events (bytes on disk per event, resident memory of\n"
     "this process and of RocksDB at each tenth) and the latency of trail reads of random items\n"
     "(p50, p99); audit replay of an N-event store, on one thread and then with N signature\n"
-    "threads (custos audit --threads), and the speed-up. Asserts nothing.\n"
-    "\n"
-    "options:\n"
-    "  --events N   events in the store the audit replays (default 1000000, at least 20000)\n"
-    "  --dir DIR    where to build the store (must not exist; default: a temporary directory,\n"
-    "               removed afterwards)\n"
-    "  --threads N  signature threads for the second audit run, 1..256 (default: one per core;\n"
-    "               1 runs the audit once)\n"
-    "  --map-items M  items in the map whose proofs are measured, built in memory (default\n"
-    "               1000000, at most 10000000; 0 skips it; about 300 bytes of memory per item)\n";
+    "threads (custos audit --threads), and the speed-up. Asserts nothing.";
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -434,39 +423,18 @@ int bench_audit(const std::filesystem::path& directory, unsigned threads) {
     return exit_ok;
 }
 
-}  // namespace
-
-int run_bench_ledger(const Args& args) {
-    if (wants_help(args)) return (std::cout << bench_ledger_usage, exit_ok);
+struct LedgerOptions {
     std::uint64_t events = default_events;
     std::optional<std::filesystem::path> dir;
     unsigned threads = ledger::worker_threads(0);
     std::uint64_t map_items = default_map_items;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--events" && i + 1 < args.size()) {
-            char* end = nullptr;
-            events = std::strtoull(args[++i].c_str(), &end, 10);
-            if (*end != '\0' || events < admission_events || events > bench_events_max) {
-                return (std::cerr << "error: --events takes a number from 20000 to 100000000\n", exit_usage);
-            }
-        } else if (args[i] == "--dir" && i + 1 < args.size()) {
-            dir = args[++i];
-        } else if (args[i] == "--map-items" && i + 1 < args.size()) {
-            char* end = nullptr;
-            map_items = std::strtoull(args[++i].c_str(), &end, 10);
-            if (args[i].empty() || *end != '\0' || map_items > map_items_max) {
-                return (std::cerr << "error: --map-items takes a number from 0 to 10000000\n", exit_usage);
-            }
-        } else if (args[i] == "--threads" && i + 1 < args.size()) {
-            auto value = parse_threads_option(args[++i]);
-            if (!value) return (std::cerr << "error: " << threads_option_error() << "\n", exit_usage);
-            threads = *value;
-        } else {
-            return (std::cerr << "error: unexpected argument '" << args[i] << "'\n"
-                              << bench_ledger_usage,
-                    exit_usage);
-        }
-    }
+};
+
+int run_bench_ledger(LedgerOptions& options) {
+    const std::uint64_t events = options.events;
+    std::optional<std::filesystem::path>& dir = options.dir;
+    const unsigned threads = options.threads;
+    const std::uint64_t map_items = options.map_items;
     const bool temporary = !dir;
     if (temporary)
         dir = std::filesystem::temp_directory_path() / ("custos-bench-ledger-" + std::to_string(::getpid()));
@@ -492,6 +460,38 @@ int run_bench_ledger(const Args& args) {
         std::filesystem::remove_all(*dir, ignored);
     }
     return result;
+}
+
+}  // namespace
+
+void add_bench_ledger(Tool& tool, CLI::App& bench) {
+    auto options = std::make_shared<LedgerOptions>();
+    auto& command =
+        tool.add(bench, "ledger", "admission checks, block application with synced commits, audit replay",
+                 [options] { return run_bench_ledger(*options); });
+    command
+        .add_option("--events", options->events,
+                    "events in the store the audit replays (default 1000000, at least 20000)")
+        ->type_name("N")
+        ->check(whole_number(admission_events, bench_events_max));
+    command
+        .add_option("--dir", options->dir,
+                    "where to build the store (must not exist; default: a temporary directory,\n"
+                    "removed afterwards)")
+        ->type_name("DIR");
+    command
+        .add_option("--threads", options->threads,
+                    "signature threads for the second audit run, 1..256 (default: one per core;\n"
+                    "1 runs the audit once)")
+        ->type_name("N")
+        ->check(whole_number(1, threads_option_max));
+    command
+        .add_option("--map-items", options->map_items,
+                    "items in the map whose proofs are measured, built in memory (default\n"
+                    "1000000, at most 10000000; 0 skips it; about 300 bytes of memory per item)")
+        ->type_name("M")
+        ->check(whole_number(0, map_items_max));
+    command.footer(std::string(bench_ledger_help));
 }
 
 }  // namespace custos::cli

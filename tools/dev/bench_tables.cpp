@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,14 +32,12 @@ namespace {
 namespace tables = crypto::ed25519_tables;
 using namespace crypto::ed25519_forge;
 
-constexpr std::string_view usage =
-    "usage: custos-dev bench tables [--seconds N] [--seed N]\n"
-    "\n"
+constexpr std::string_view bench_tables_help =
     "Runs the Ed25519 table path (crypto/ed25519_tables.hpp) against libsodium on valid, damaged\n"
     "and torsion-key signatures for N seconds (default 10, at most 600) and prints the counts.\n"
     "Exit 0 when the table path accepted every valid signature and nothing libsodium refuses;\n"
     "1 otherwise. Each round's cases are checked again in one batch (verify_many), which must give\n"
-    "each the verdict it got alone. One thread.\n";
+    "each the verdict it got alone. One thread.";
 
 struct Counts {
     std::uint64_t valid = 0, valid_table_accepted = 0;
@@ -173,35 +172,14 @@ void torsion(Counts& counts, std::mt19937_64& random) {
     }
 }
 
-}  // namespace
-
-int run_bench_tables(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << usage;
-        return exit_ok;
-    }
+struct TablesOptions {
     long seconds = 10;
     std::uint64_t seed = std::random_device{}();
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const bool has_value = i + 1 < args.size();
-        try {
-            if (args[i] == "--seconds" && has_value) {
-                seconds = std::stol(args[++i]);
-            } else if (args[i] == "--seed" && has_value) {
-                seed = std::stoull(args[++i]);
-            } else {
-                std::cerr << "error: unexpected argument '" << args[i] << "'\n" << usage;
-                return exit_usage;
-            }
-        } catch (const std::exception&) {
-            std::cerr << "error: " << args[i - 1] << " needs a number\n";
-            return exit_usage;
-        }
-    }
-    if (seconds < 1 || seconds > 600) {
-        std::cerr << "error: --seconds must be 1 to 600\n";
-        return exit_usage;
-    }
+};
+
+int run_bench_tables(const TablesOptions& options) {
+    const long seconds = options.seconds;
+    const std::uint64_t seed = options.seed;
     const auto status = tables::status();
     if (!status.enabled) {
         std::cerr << "error: the table path is off: " << status.reason << "\n";
@@ -239,6 +217,23 @@ int run_bench_tables(const Args& args) {
                     counts.valid_table_accepted == counts.valid && counts.torsion_table_accepted == 0;
     std::printf("%s\n", ok ? "agree" : "DISAGREE");
     return ok ? exit_ok : exit_failure;
+}
+
+}  // namespace
+
+void add_bench_tables(Tool& tool, CLI::App& bench) {
+    auto options = std::make_shared<TablesOptions>();
+    auto& command =
+        tool.add(bench, "tables",
+                 "the Ed25519 table path against libsodium on valid, damaged and torsion-key signatures",
+                 [options] { return run_bench_tables(*options); });
+    command.add_option("--seconds", options->seconds, "how long to run, 1..600 (default 10)")
+        ->type_name("N")
+        ->check(whole_number(1, 600));
+    command.add_option("--seed", options->seed, "the random cases' seed (default: a random one)")
+        ->type_name("N")
+        ->check(whole_number(0, std::numeric_limits<std::uint64_t>::max()));
+    command.footer(std::string(bench_tables_help));
 }
 
 }  // namespace custos::cli

@@ -26,22 +26,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr std::string_view bench_verify_usage =
-    "usage: custos-dev bench verify [--dir DIR] [--runs N] [--bundles-out DIR]\n"
-    "\n"
+constexpr std::string_view bench_verify_help =
     "Times the offline bundle verifier (custos verify) on bundles of 10, 100 and 1,000 events of\n"
     "one item, with one event per block (a checkpoint and certificate per event: the slowest\n"
     "shape) and ten events per block. Each block is certified by all four validators. Prints the\n"
     "best of N runs (default 5) in milliseconds, for one thread: wall-clock time, and the\n"
-    "thread's CPU time (the figure that holds on a machine other processes keep busy).\n"
-    "\n"
-    "options:\n"
-    "  --dir DIR   where to build the sample stores (default: a new directory under the system\n"
-    "              temp directory, removed afterwards)\n"
-    "  --runs N    timed runs per bundle, 1..100\n"
-    "  --bundles-out DIR  also write each bundle to DIR/bundle-<events>x<per block>.json (the\n"
-    "              browser verifier's benchmark, web/test, reads them); its genesis hash is printed\n"
-    "  -h, --help  show this help\n";
+    "thread's CPU time (the figure that holds on a machine other processes keep busy).";
 
 struct BenchArgs {
     std::filesystem::path dir;
@@ -117,32 +107,7 @@ int bench(const std::filesystem::path& root, int runs, const std::filesystem::pa
 
 }  // namespace
 
-int run_bench_verify(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << bench_verify_usage;
-        return exit_ok;
-    }
-    BenchArgs parsed;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--dir" && i + 1 < args.size()) {
-            parsed.dir = args[++i];
-        } else if (args[i] == "--bundles-out" && i + 1 < args.size()) {
-            parsed.bundles_out = args[++i];
-        } else if (args[i] == "--runs" && i + 1 < args.size()) {
-            try {
-                parsed.runs = std::stoi(args[++i]);
-            } catch (const std::exception&) {
-                parsed.runs = 0;
-            }
-            if (parsed.runs < 1 || parsed.runs > 100) {
-                std::cerr << "error: --runs must be 1..100\n";
-                return exit_usage;
-            }
-        } else {
-            std::cerr << "error: unknown option " << args[i] << "\n" << bench_verify_usage;
-            return exit_usage;
-        }
-    }
+int run_bench_verify(BenchArgs& parsed) {
     bool temporary = parsed.dir.empty();
     if (temporary) {
         std::string pattern =
@@ -172,6 +137,27 @@ int run_bench_verify(const Args& args) {
         std::filesystem::remove_all(parsed.dir, ignored);
     }
     return status;
+}
+
+void add_bench_verify(Tool& tool, CLI::App& bench) {
+    auto parsed = std::make_shared<BenchArgs>();
+    auto& command =
+        tool.add(bench, "verify", "offline verification of court bundles of 10, 100 and 1,000 events",
+                 [parsed] { return run_bench_verify(*parsed); });
+    command
+        .add_option("--dir", parsed->dir,
+                    "where to build the sample stores (default: a new directory under the system\n"
+                    "temp directory, removed afterwards)")
+        ->type_name("DIR");
+    command.add_option("--runs", parsed->runs, "timed runs per bundle, 1..100 (default 5)")
+        ->type_name("N")
+        ->check(whole_number(1, 100));
+    command
+        .add_option("--bundles-out", parsed->bundles_out,
+                    "also write each bundle to DIR/bundle-<events>x<per block>.json (the\n"
+                    "browser verifier's benchmark, web/test, reads them); its genesis hash is printed")
+        ->type_name("DIR");
+    command.footer(std::string(bench_verify_help));
 }
 
 }  // namespace custos::cli

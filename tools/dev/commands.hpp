@@ -1,26 +1,28 @@
 // The commands of `custos-dev`, the developers' tool: benchmarks and a local network of
 // validators. Kept out of `custos` so that the court's verifier carries none of it. One function
-// per command, each taking the arguments after its name (the command table is in main.cpp).
+// per command that adds it to the tool, with its options and help (main.cpp calls them).
 #pragma once
 
 #include "tools/support/command.hpp"
 
 namespace custos::cli {
 
-// `custos-dev bench <suite>` (bench.cpp), and each suite: the arguments after its name.
-int run_bench(const Args& args);
+// `custos-dev bench <suite>` (bench.cpp), and each suite (added to the `bench` command).
+void add_bench(Tool& tool);
 // `custos-dev bench ledger [--events N] [--dir DIR] ...` (bench_ledger.cpp).
-int run_bench_ledger(const Args& args);
+void add_bench_ledger(Tool& tool, CLI::App& bench);
 // `custos-dev bench verify [--dir DIR] ...` (bench_verify.cpp).
-int run_bench_verify(const Args& args);
+void add_bench_verify(Tool& tool, CLI::App& bench);
 // `custos-dev bench tables [--seconds N] [--seed N]`: the Ed25519 table path against libsodium
 // (bench_tables.cpp).
-int run_bench_tables(const Args& args);
-// `custos-dev bench load ...` (bench_load.cpp) and `custos-dev bench api ...` (bench_api.cpp).
+void add_bench_tables(Tool& tool, CLI::App& bench);
+// `custos-dev bench api ...` (bench_api.cpp).
+void add_bench_api(Tool& tool, CLI::App& bench);
+// `custos-dev bench load ...` (bench_load.cpp): given the arguments after "load", which it parses
+// itself.
 int run_bench_load(const Args& args);
-int run_bench_api(const Args& args);
 
 // `custos-dev localnet init|run --dir DIR ...` (localnet*.cpp).
-int run_localnet(const Args& args);
+void add_localnet(Tool& tool);
 
 }  // namespace custos::cli

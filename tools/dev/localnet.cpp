@@ -34,11 +34,7 @@ constexpr std::string_view default_agencies = "NL-POL,DE-BKA,FR-PN,BE-POL";
 constexpr std::size_t layout_bytes_max = 1024 * 1024;
 constexpr std::uint64_t heartbeat_ms_max = 3'600'000;  // docs/FORMAT.md 5.1
 
-constexpr std::string_view init_usage =
-    "usage: custos-dev localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
-    "                                [--rest-port-base P] [--peer-port-base P] [--joiners N]\n"
-    "                                [--observers N] [--heartbeat-ms MS] [--test-state-map off]\n"
-    "\n"
+constexpr std::string_view init_help =
     "Writes a local Custos network into DIR (which must not hold a genesis yet):\n"
     "  DIR/genesis.json                       the genesis (chain custos-localnet); its hash is printed\n"
     "  DIR/keys/<AGENCY>/<role>.key (+.pub)   one officer key per role (custodian, prosecutor,\n"
@@ -49,42 +45,8 @@ constexpr std::string_view init_usage =
     "Validator i listens for REST on 127.0.0.1:(P+i), P = 8081 by default, and for peers on\n"
     "127.0.0.1:(26657+i). The keys are for a local test network only: they sit unencrypted in DIR.\n"
     "\n"
-    "options:\n"
-    "  --dir DIR             where to write (created if missing)\n"
-    "  --validators N        number of validators, 1..32 (default 4)\n"
-    "  --agencies LIST       comma-separated agency ids (default NL-POL,DE-BKA,FR-PN,BE-POL);\n"
-    "                        the first two play the demo; a prefix of 2-3 capitals is the country\n"
-    "  --rest-port-base P    first REST port (default 8081)\n"
-    "  --peer-port-base P    first peer port (default 26657)\n"
-    "  --joiners N           also write N nodes (node<V>.., 0..4, default 0) whose validator keys\n"
-    "                        are NOT in the genesis: agencies that join later by a validator.propose\n"
-    "                        and approvals (docs/OPERATIONS.md 2.1). Each gets node<i>/config.json,\n"
-    "                        its key and node<i>/validator_entry.json (the proposal's \"validator\");\n"
-    "                        'run' does not start them: custos-node --config DIR/node<i>/config.json\n"
-    "  --observers N         also write N observer nodes (0..4, default 0) after the validators\n"
-    "                        and joiners, ports continuing theirs: non-voting nodes with their own\n"
-    "                        key (node<i>/observer.key) that every validator's config lists under\n"
-    "                        \"observers\"; they sync and check every block and serve the read\n"
-    "                        API, each evidence read once a validator has recorded it in the\n"
-    "                        consultation log (docs/OPERATIONS.md \"Observer nodes\"). 'run' starts\n"
-    "                        them too\n"
-    "  --heartbeat-ms MS     genesis heartbeat_interval_ms, 1..3600000 (default 60000): an idle\n"
-    "                        network commits one empty block per interval, none in between\n"
-    "  --test-state-map off  TEST ONLY, for benchmarks: the validators keep no certified state\n"
-    "                        map (config test_without_state_map; every state_root is zero, no\n"
-    "                        bundle proves itself complete). They start only with\n"
-    "                        CUSTOS_TEST_WITHOUT_STATE_MAP=1 in the environment of 'run'\n"
-    "  -h, --help            show this help\n"
-    "\n"
     "exit status: 0 written, 1 DIR already holds a genesis or a file could not be written,\n"
-    "2 bad usage.\n";
-
-constexpr std::string_view localnet_usage =
-    "usage: custos-dev localnet init --dir DIR [--validators N] [--agencies A,B,...]\n"
-    "       custos-dev localnet run --dir DIR [--no-demo]\n"
-    "\n"
-    "A local network of Custos validators on 127.0.0.1. 'init' writes keys, genesis and node\n"
-    "configs; 'run' starts the validators and a short demo. 'custos-dev localnet <cmd> --help' for more.\n";
+    "2 bad usage.";
 
 struct InitOptions {
     fs::path dir;
@@ -96,12 +58,9 @@ struct InitOptions {
     std::size_t observers = 0;
     std::uint64_t heartbeat_ms = ledger::ConsensusParams{}.heartbeat_interval_ms;
     bool test_without_state_map = false;
+    std::string agencies_text{default_agencies};  // --agencies, split into `agencies` when run
+    std::string state_map;                        // --test-state-map: "off" or not given
 };
-
-int usage_error(const std::string& message) {
-    std::cerr << "error: " << message << "\n(custos-dev localnet init --help for the options)\n";
-    return exit_usage;
-}
 
 std::vector<std::string> split_commas(std::string_view text) {
     std::vector<std::string> parts;
@@ -121,59 +80,22 @@ std::optional<std::uint64_t> parse_number(std::string_view text) {
     return value;
 }
 
-std::optional<InitOptions> parse_init_args(const Args& args, int& exit_code) {
-    InitOptions options;
-    options.agencies = split_commas(default_agencies);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (i + 1 >= args.size()) {
-            exit_code = usage_error(arg.rfind("--", 0) == 0 ? arg + " needs a value"
-                                                            : "unknown argument '" + arg + "'");
-            return std::nullopt;
-        }
-        const std::string& value = args[++i];
-        auto number = parse_number(value);
-        if (arg == "--dir") {
-            options.dir = value;
-        } else if (arg == "--validators" && number && *number >= 1 && *number <= validators_max) {
-            options.validators = *number;
-        } else if (arg == "--agencies") {
-            options.agencies = split_commas(value);
-        } else if (arg == "--rest-port-base" && number && *number >= 1 && *number + validators_max <= 65535) {
-            options.rest_port_base = static_cast<std::uint16_t>(*number);
-        } else if (arg == "--peer-port-base" && number && *number >= 1 && *number + validators_max <= 65535) {
-            options.peer_port_base = static_cast<std::uint16_t>(*number);
-        } else if (arg == "--joiners" && number && *number <= joiners_max) {
-            options.joiners = *number;
-        } else if (arg == "--observers" && number && *number <= observers_max) {
-            options.observers = *number;
-        } else if (arg == "--heartbeat-ms" && number && *number >= 1 && *number <= heartbeat_ms_max) {
-            options.heartbeat_ms = *number;
-        } else if (arg == "--test-state-map" && value == "off") {
-            options.test_without_state_map = true;
-        } else {
-            exit_code = usage_error("bad argument '" + arg + " " + value + "'");
-            return std::nullopt;
-        }
-    }
-    if (options.dir.empty()) {
-        exit_code = usage_error("--dir DIR is required");
-        return std::nullopt;
-    }
+// The checks that span options (each option's own are CLI11's); the agencies split.
+int check_init_options(InitOptions& options) {
+    options.agencies = split_commas(options.agencies_text);
+    options.test_without_state_map = options.state_map == "off";
     if (options.validators + options.joiners + options.observers > validators_max) {  // Ports: base + index.
-        exit_code = usage_error("--validators plus --joiners plus --observers must be at most " +
-                                std::to_string(validators_max));
-        return std::nullopt;
+        return usage_error("--validators plus --joiners plus --observers must be at most " +
+                           std::to_string(validators_max));
     }
     std::vector<std::string> sorted = options.agencies;
     std::sort(sorted.begin(), sorted.end());
     bool ids_valid = std::all_of(sorted.begin(), sorted.end(),
                                  [](const std::string& id) { return ledger::is_valid_id(id); });
     if (sorted.size() < 2 || !ids_valid || std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
-        exit_code = usage_error("--agencies needs at least two distinct ids matching [A-Za-z0-9._:-]{1,128}");
-        return std::nullopt;
+        return usage_error("--agencies needs at least two distinct ids matching [A-Za-z0-9._:-]{1,128}");
     }
-    return options;
+    return exit_ok;
 }
 
 // "NL-POL" -> "NL"; an id without a 2-3 capital prefix is an international body ("INT").
@@ -477,29 +399,89 @@ Result<Layout> read_layout(const fs::path& dir) {
     }
 }
 
-int run_init(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << init_usage;
-        return exit_ok;
-    }
-    int exit_code = exit_ok;
-    auto options = parse_init_args(args, exit_code);
-    if (!options) return exit_code;
-    return init(*options);
+namespace {
+
+// --test-state-map: only "off".
+CLI::Validator off_only() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string { return text == "off" ? std::string() : "takes only 'off'"; },
+        "", "off_only");
+}
+
+}  // namespace
+
+void add_init(Tool& tool, CLI::App& localnet) {
+    auto options = std::make_shared<InitOptions>();
+    auto& command = tool.add(localnet, "init",
+                             "write the keys, genesis and node configs of a localnet into DIR", [options] {
+                                 if (int code = check_init_options(*options); code != exit_ok) return code;
+                                 return init(*options);
+                             });
+    command.add_option("--dir", options->dir, "where to write (created if missing)")
+        ->type_name("DIR")
+        ->required();
+    command.add_option("--validators", options->validators, "number of validators, 1..32 (default 4)")
+        ->type_name("N")
+        ->check(whole_number(1, validators_max));
+    command
+        .add_option("--agencies", options->agencies_text,
+                    "comma-separated agency ids (default NL-POL,DE-BKA,FR-PN,BE-POL);\n"
+                    "the first two play the demo; a prefix of 2-3 capitals is the country")
+        ->type_name("LIST");
+    command.add_option("--rest-port-base", options->rest_port_base, "first REST port (default 8081)")
+        ->type_name("P")
+        ->check(whole_number(1, 65535 - validators_max));
+    command.add_option("--peer-port-base", options->peer_port_base, "first peer port (default 26657)")
+        ->type_name("P")
+        ->check(whole_number(1, 65535 - validators_max));
+    command
+        .add_option("--joiners", options->joiners,
+                    "also write N nodes (node<V>.., 0..4, default 0) whose validator keys\n"
+                    "are NOT in the genesis: agencies that join later by a validator.propose\n"
+                    "and approvals (docs/OPERATIONS.md 2.1). Each gets node<i>/config.json,\n"
+                    "its key and node<i>/validator_entry.json (the proposal's \"validator\");\n"
+                    "'run' does not start them: custos-node --config DIR/node<i>/config.json")
+        ->type_name("N")
+        ->check(whole_number(0, joiners_max));
+    command
+        .add_option("--observers", options->observers,
+                    "also write N observer nodes (0..4, default 0) after the validators\n"
+                    "and joiners, ports continuing theirs: non-voting nodes with their own\n"
+                    "key (node<i>/observer.key) that every validator's config lists under\n"
+                    "\"observers\"; they sync and check every block and serve the read\n"
+                    "API, each evidence read once a validator has recorded it in the\n"
+                    "consultation log (docs/OPERATIONS.md \"Observer nodes\"). 'run' starts\n"
+                    "them too")
+        ->type_name("N")
+        ->check(whole_number(0, observers_max));
+    command
+        .add_option("--heartbeat-ms", options->heartbeat_ms,
+                    "genesis heartbeat_interval_ms, 1..3600000 (default 60000): an idle\n"
+                    "network commits one empty block per interval, none in between")
+        ->type_name("MS")
+        ->check(whole_number(1, heartbeat_ms_max));
+    command
+        .add_option("--test-state-map", options->state_map,
+                    "TEST ONLY, for benchmarks: the validators keep no certified state\n"
+                    "map (config test_without_state_map; every state_root is zero, no\n"
+                    "bundle proves itself complete). They start only with\n"
+                    "CUSTOS_TEST_WITHOUT_STATE_MAP=1 in the environment of 'run'")
+        ->type_name("off")
+        ->check(off_only());
+    command.footer(std::string(init_help));
 }
 
 }  // namespace localnet
 
-int run_localnet(const Args& args) {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-        (args.empty() ? std::cerr : std::cout) << localnet::localnet_usage;
-        return args.empty() ? exit_usage : exit_ok;
-    }
-    Args rest(args.begin() + 1, args.end());
-    if (args[0] == "init") return localnet::run_init(rest);
-    if (args[0] == "run") return localnet::run_run(rest);
-    std::cerr << "error: unknown localnet command '" << args[0] << "'\n" << localnet::localnet_usage;
-    return exit_usage;
+void add_localnet(Tool& tool) {
+    auto& localnet =
+        tool.add_group(tool.root(), "localnet", "init or run a local network of validators on 127.0.0.1");
+    localnet::add_init(tool, localnet);
+    localnet::add_run(tool, localnet);
+    localnet.footer(
+        "A local network of Custos validators on 127.0.0.1. 'init' writes keys, genesis and node\n"
+        "configs; 'run' starts the validators and a short demo. 'custos-dev localnet <cmd> --help' for "
+        "more.");
 }
 
 }  // namespace custos::cli

@@ -1,5 +1,5 @@
 // custos-dev localnet: a local network of validators on 127.0.0.1 for newcomers and tests.
-//   localnet.cpp       argument parsing, `init` (keys, genesis, node configs, localnet.json)
+//   localnet.cpp       `init` (keys, genesis, node configs, localnet.json) and its options
 //   localnet_run.cpp   `run`: custos-node children, health wait, clean shutdown on a signal
 //   localnet_demo.cpp  the demo: register an item, offer it to a second agency, accept it
 //
@@ -60,8 +60,9 @@ struct Layout {
 // to the user to copy.
 [[nodiscard]] std::string custos_command();
 
-int run_init(const Args& args);
-int run_run(const Args& args);
+// `init` and `run`, added to the `localnet` command.
+void add_init(Tool& tool, CLI::App& localnet);
+void add_run(Tool& tool, CLI::App& localnet);
 
 struct DemoOptions {
     std::filesystem::path dir;

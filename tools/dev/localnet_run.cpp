@@ -31,9 +31,7 @@ constexpr std::chrono::seconds healthy_wait_max{60};
 constexpr std::chrono::seconds stop_wait_max{10};
 constexpr std::chrono::milliseconds poll_interval{100};
 
-constexpr std::string_view run_usage =
-    "usage: custos-dev localnet run --dir DIR [--no-demo]\n"
-    "\n"
+constexpr std::string_view run_help =
     "Starts one custos-node per validator (and per observer, init --observers) of a localnet made\n"
     "by 'custos-dev localnet init' (the custos-node found next to this custos-dev binary), each as\n"
     "a child process writing its log to DIR/node<i>/node.log. Prints the nodes' REST URLs, the\n"
@@ -43,12 +41,7 @@ constexpr std::string_view run_usage =
     "SIGTERM, then stops the nodes: SIGTERM, and SIGKILL to any still running 10 s later. Running\n"
     "it again resumes the same ledger.\n"
     "\n"
-    "options:\n"
-    "  --dir DIR     the localnet directory\n"
-    "  --no-demo     start the nodes only\n"
-    "  -h, --help    show this help\n"
-    "\n"
-    "exit status: 0 stopped on request, 1 a node failed to start or the demo failed, 2 bad usage.\n";
+    "exit status: 0 stopped on request, 1 a node failed to start or the demo failed, 2 bad usage.";
 
 volatile std::sig_atomic_t stop_signal = 0;
 
@@ -281,29 +274,17 @@ int run(const fs::path& dir, bool demo) {
 
 }  // namespace
 
-int run_run(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << run_usage;
-        return exit_ok;
-    }
-    fs::path dir;
-    bool demo = true;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--dir" && i + 1 < args.size()) {
-            dir = args[++i];
-        } else if (args[i] == "--no-demo") {
-            demo = false;
-        } else {
-            std::cerr << "error: bad argument '" << args[i]
-                      << "'\n(custos-dev localnet run --help for the options)\n";
-            return exit_usage;
-        }
-    }
-    if (dir.empty()) {
-        std::cerr << "error: --dir DIR is required\n(custos-dev localnet run --help for the options)\n";
-        return exit_usage;
-    }
-    return run(dir, demo);
+void add_run(Tool& tool, CLI::App& localnet) {
+    struct RunOptions {
+        fs::path dir;
+        bool no_demo = false;
+    };
+    auto options = std::make_shared<RunOptions>();
+    auto& command = tool.add(localnet, "run", "start the validators of a localnet (and play the demo)",
+                             [options] { return run(options->dir, !options->no_demo); });
+    command.add_option("--dir", options->dir, "the localnet directory")->type_name("DIR")->required();
+    command.add_flag("--no-demo", options->no_demo, "start the nodes only");
+    command.footer(std::string(run_help));
 }
 
 }  // namespace custos::cli::localnet

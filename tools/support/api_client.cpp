@@ -14,63 +14,38 @@ std::string first_line(std::string_view text) {
     return std::string(text.substr(0, text.find('\n')));
 }
 
+// --node: a base URL, http(s)://HOST:PORT without a path.
+CLI::Validator base_url() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto url = api::parse_url(text);
+            if (!url) return url.error().message;
+            if (url->target != "/") return "takes a base URL without a path (http://HOST:PORT)";
+            return {};
+        },
+        "", "base_url");
+}
+
 }  // namespace
 
-int usage_error(const OptionSpec& spec, const std::string& message) {
-    std::cerr << "error: " << message << "\n" << first_line(spec.usage) << "   (--help for more)\n";
-    return exit_usage;
-}
-
-int fail(const std::string& message) {
-    std::cerr << "error: " << message << "\n";
-    return exit_failure;
-}
-
-std::optional<Options> parse_options(const Args& args, const OptionSpec& spec, int& exit_code) {
-    if (wants_help(args)) {
-        std::cout << spec.usage;
-        exit_code = exit_ok;
-        return std::nullopt;
-    }
-    Options options;
-    auto stop = [&](const std::string& message) {
-        exit_code = usage_error(spec, message);
-        return std::nullopt;
-    };
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--node" || arg == "--key") {
-            if (i + 1 >= args.size()) return stop(arg + " needs a value");
-            std::string& target = arg == "--node" ? options.node_url : options.key_path;
-            if (!target.empty()) return stop(arg + " given twice");
-            target = args[++i];
-        } else if (arg == "--json") {
-            options.json = true;
-        } else if (std::find(spec.flags.begin(), spec.flags.end(), arg) != spec.flags.end()) {
-            options.flags.insert(arg);
-        } else if (arg.starts_with("--")) {
-            return stop("unknown option '" + arg + "'");
-        } else {
-            options.positional.push_back(arg);
-        }
-    }
-    if (options.node_url.empty()) return stop("--node URL is required");
-    if (options.key_path.empty()) return stop("--key FILE is required");
-    if (options.positional.size() != spec.positional) {
-        std::string wanted;
-        for (auto name : spec.names)
-            wanted += (wanted.empty() ? "" : " ") + std::string(name);
-        return stop(spec.positional == 0 ? "unexpected argument '" + options.positional.front() + "'"
-                                         : "expected " + wanted);
-    }
-    auto url = api::parse_url(options.node_url);
-    if (!url) return stop("--node " + options.node_url + ": " + url.error().message);
-    if (url->target != "/") return stop("--node takes a base URL without a path (http://HOST:PORT)");
-    options.node = *url;
-    auto tls = node_tls(options.node);
-    if (!tls) return stop(tls.error().message);
-    options.tls = std::move(*tls);
-    return options;
+CLI::App& add_api_command(Tool& tool, CLI::App& parent, std::string name, std::string summary,
+                          std::shared_ptr<Options> options, Run run, std::string json_help) {
+    CLI::App& command = tool.add(parent, std::move(name), std::move(summary), [options, run]() {
+        options->node = api::parse_url(options->node_url).value();  // Checked by base_url().
+        auto tls = node_tls(options->node);
+        if (!tls) return usage_error(tls.error().message);
+        options->tls = std::move(*tls);
+        return run();
+    });
+    command.add_option("--node", options->node_url, "the node's REST base URL, e.g. http://127.0.0.1:8081")
+        ->type_name("URL")
+        ->required()
+        ->check(base_url());
+    command.add_option("--key", options->key_path, "the officer's secret key file (mode 0600)")
+        ->type_name("FILE")
+        ->required();
+    if (!json_help.empty()) command.add_flag("--json", options->json, std::move(json_help));
+    return command;
 }
 
 bool is_path_id(std::string_view id) {
@@ -125,34 +100,27 @@ std::optional<crypto::Json> json_body(const api::ClientResponse& response) {
     return std::move(*parsed);
 }
 
-tl::expected<AgencyCommand, int> start_agency_command(const Args& args, const OptionSpec& spec) {
-    // --agency is the command's own option; the rest are the API commands' common ones.
-    Args rest;
-    std::string agency;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        if (args[i] == "--agency" && i + 1 < args.size() && agency.empty()) {
-            agency = args[++i];
-        } else {
-            rest.push_back(args[i]);
-        }
-    }
-    int exit_code = exit_ok;
-    auto options = parse_options(rest, spec, exit_code);
-    if (!options) return tl::unexpected(exit_code);
-    auto key = read_key_option(options->key_path);
+void add_agency_option(CLI::App& command, AgencyOptions& options, std::string agency_help) {
+    command.add_option("--agency", options.agency, std::move(agency_help))
+        ->type_name("AGENCY")
+        ->check(path_id());
+}
+
+tl::expected<AgencyCommand, int> start_agency_command(const AgencyOptions& options) {
+    auto key = read_key_option(options.key_path);
     if (!key) return tl::unexpected(fail(key.error().message));
+    std::string agency = options.agency;
     if (agency.empty()) {
         auto record =
-            signed_call(*options, key->key, "GET", "/v1/officers/" + ledger::key_id(key->key.public_key()));
+            signed_call(options, key->key, "GET", "/v1/officers/" + ledger::key_id(key->key.public_key()));
         if (!record) return tl::unexpected(fail(record.error().message));
         if (record->status != 200) return tl::unexpected(report_problem(*record));
         auto json = json_body(*record);
         if (!json) return tl::unexpected(exit_failure);
         agency = text(*json, "agency");
     }
-    if (!is_path_id(agency))
-        return tl::unexpected(usage_error(spec, "AGENCY must match [A-Za-z0-9._:-]{1,128}"));
-    return AgencyCommand{std::move(*options), std::move(*key), std::move(agency)};
+    if (!is_path_id(agency)) return tl::unexpected(usage_error("AGENCY must match [A-Za-z0-9._:-]{1,128}"));
+    return AgencyCommand{std::move(*key), std::move(agency)};
 }
 
 tl::expected<crypto::Json, int> read_pages(const Options& options, const crypto::SecretKey& key,

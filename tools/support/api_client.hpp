@@ -25,32 +25,22 @@ inline constexpr std::uint32_t request_timeout_ms = 10000;
 // limit; this is the client's outer deadline).
 inline constexpr std::uint32_t commit_wait_timeout_ms = 60000;
 
-// What an API command was given. Options taking a value are in `values`, bare flags in `flags`.
+// What every API command is given: --node URL, --key FILE, --json. A command with options of its
+// own binds them in a struct derived from this one.
 struct Options {
-    api::ParsedUrl node;
     std::string node_url;
     std::string key_path;
-    std::shared_ptr<const api::ClientTls> tls;  // https:// (node_tls()); null for http://
     bool json = false;
-    std::set<std::string> flags;
-    std::vector<std::string> positional;
+    api::ParsedUrl node;                        // node_url, parsed once the command runs
+    std::shared_ptr<const api::ClientTls> tls;  // https:// (node_tls()); null for http://
 };
 
-struct OptionSpec {
-    std::string_view usage;               // printed on --help, and its first line on errors
-    std::vector<std::string_view> flags;  // extra bare flags the command accepts
-    std::size_t positional = 0;           // how many positional arguments it needs
-    std::vector<std::string_view> names;  // what they are, for the error message
-};
-
-// Parses --node URL, --key FILE, --json, the command's flags and its positional arguments.
-// Prints help (and returns exit_ok) or a usage error (exit_usage) itself: returns nullopt with
-// `exit_code` set when the command should stop.
-[[nodiscard]] std::optional<Options> parse_options(const Args& args, const OptionSpec& spec, int& exit_code);
-
-int usage_error(const OptionSpec& spec, const std::string& message);
-// Prints "error: <message>" and returns exit_failure.
-int fail(const std::string& message);
+// An API command `name` of `parent`: --node URL (a base URL, checked), --key FILE and --json
+// (`json_help` says what it prints; none when empty) bound to `options`; `run` is called once the node's URL
+// and TLS setup are made (the trust anchors not fitting the URL is a usage error, printed).
+CLI::App& add_api_command(Tool& tool, CLI::App& parent, std::string name, std::string summary,
+                          std::shared_ptr<Options> options, Run run,
+                          std::string json_help = "print the node's JSON answer as it is");
 
 // True when `id` is a path id the API accepts ([A-Za-z0-9._:-]{1,128}, not "." or "..").
 [[nodiscard]] bool is_path_id(std::string_view id);
@@ -74,16 +64,20 @@ int report_problem(const api::ClientResponse& response);
 // Returns the command's exit status.
 int get_and_print(const Options& options, const std::string& target, void (*print)(const crypto::Json&));
 
-// The start of a command about one agency (inbox, cases): takes `--agency AGENCY` out of `args`,
-// parses the rest, reads --key, and names the agency: the one given, else the key's own officer
-// record's (GET /v1/officers/{key}). On a usage error, a refusal or a failure, reported, the
+// A command about one agency (inbox, cases): --agency AGENCY besides the API options.
+struct AgencyOptions : Options {
+    std::string agency;
+};
+// Adds --agency AGENCY (`agency_help`) to an API command.
+void add_agency_option(CLI::App& command, AgencyOptions& options, std::string agency_help);
+// The start of such a command: reads --key, and names the agency: the one given, else the key's
+// own officer record's (GET /v1/officers/{key}). On a refusal or a failure, reported, the
 // command's exit status instead.
 struct AgencyCommand {
-    Options options;
     crypto::KeyFile key;
     std::string agency;
 };
-[[nodiscard]] tl::expected<AgencyCommand, int> start_agency_command(const Args& args, const OptionSpec& spec);
+[[nodiscard]] tl::expected<AgencyCommand, int> start_agency_command(const AgencyOptions& options);
 
 // Every page of an id-ordered list route (`target` without a query; 1,000 entries a page, `after`
 // the answer's `next`), the entries of the answer's array `field` concatenated; at most

@@ -18,8 +18,14 @@ api::ClientTrust& trust_option() {
 
 }  // namespace
 
+void install_trust_anchors(std::string ca_file, std::string pin) {
+    trust_option().ca_file = std::move(ca_file);
+    trust_option().pin = std::move(pin);
+}
+
 std::optional<std::string> take_tls_options(Args& args) {
     Args rest;
+    std::string ca_file, pin;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         if (arg != "--cacert" && arg != "--pin") {
@@ -27,16 +33,12 @@ std::optional<std::string> take_tls_options(Args& args) {
             continue;
         }
         if (i + 1 >= args.size()) return arg + " needs a value";
-        const std::string& value = args[++i];
-        if (arg == "--cacert") {
-            if (!trust_option().ca_file.empty()) return "--cacert given twice";
-            trust_option().ca_file = value;
-        } else {
-            if (!trust_option().pin.empty()) return "--pin given twice";
-            trust_option().pin = value;
-        }
+        std::string& target = arg == "--cacert" ? ca_file : pin;
+        if (!target.empty()) return arg + " given twice";
+        target = args[++i];
     }
     args = std::move(rest);
+    install_trust_anchors(std::move(ca_file), std::move(pin));
     return std::nullopt;
 }
 

@@ -56,8 +56,19 @@ bool has_passphrase_option() {
 
 }  // namespace
 
+void install_passphrase_source(const fs::path& file, std::optional<int> fd) {
+    if (!file.empty()) passphrase_option().file = file;
+    if (fd) passphrase_option().fd = fd;
+    crypto::set_passphrase_source([](const fs::path& key_file) -> Result<crypto::Passphrase> {
+        if (has_passphrase_option()) return passphrase_from_option();
+        return prompt("Passphrase for " + key_file.string() + ": ");
+    });
+}
+
 std::optional<std::string> take_passphrase_options(Args& args) {
     Args rest;
+    fs::path file;
+    std::optional<int> fd;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
         if (arg != "--passphrase-file" && arg != "--passphrase-fd") {
@@ -65,26 +76,23 @@ std::optional<std::string> take_passphrase_options(Args& args) {
             continue;
         }
         if (i + 1 >= args.size()) return arg + " needs a value";
-        if (has_passphrase_option()) return "give one of --passphrase-file and --passphrase-fd, once";
+        if (!file.empty() || fd) return "give one of --passphrase-file and --passphrase-fd, once";
         const std::string& value = args[++i];
         if (arg == "--passphrase-file") {
-            passphrase_option().file = value;
+            file = value;
         } else {
             try {
                 std::size_t used = 0;
-                int fd = std::stoi(value, &used);
-                if (used != value.size() || fd < 0) throw std::invalid_argument(value);
-                passphrase_option().fd = fd;
+                int number = std::stoi(value, &used);
+                if (used != value.size() || number < 0) throw std::invalid_argument(value);
+                fd = number;
             } catch (const std::exception&) {
                 return "--passphrase-fd needs a file descriptor number, got '" + value + "'";
             }
         }
     }
     args = std::move(rest);
-    crypto::set_passphrase_source([](const fs::path& key_file) -> Result<crypto::Passphrase> {
-        if (has_passphrase_option()) return passphrase_from_option();
-        return prompt("Passphrase for " + key_file.string() + ": ");
-    });
+    install_passphrase_source(file, fd);
     return std::nullopt;
 }
 
