@@ -653,8 +653,8 @@ Result<std::vector<crypto::SecretKey>> signing_keys(const LoadOptions& options, 
     if (options.keys <= 1) return keys;
     auto added = add_custodians(options, probe, options.nodes[0], options.keys - 1);
     if (!added) return tl::unexpected(added.error());
-    std::printf("added %zu custodian keys of %s (officer.add, committed)\n", added->size(),
-                options.agency.c_str());
+    std::printf("added %zu custodian key%s of %s (officer.add, committed)\n", added->size(),
+                added->size() == 1 ? "" : "s", options.agency.c_str());
     for (auto& one : *added)
         keys.push_back(std::move(one));
     return keys;
