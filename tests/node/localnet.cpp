@@ -22,7 +22,7 @@
 
 #include "api/http_client.hpp"
 #include "consensus/runtime/config.hpp"
-#include "crypto/sha256.hpp"
+#include "register_event.hpp"
 
 namespace custos::node_test {
 namespace {
@@ -400,18 +400,8 @@ std::pair<unsigned, std::string> Localnet::auditor_get(std::size_t index, const 
 }
 
 std::string Localnet::next_register_envelope(std::int64_t ago_ms) {
-    ledger::Event event;
-    event.chain_id = genesis_.chain_id;
-    event.kind = ledger::EventKind::register_item;
-    event.item = "ITEM-" + std::to_string(++items_);
-    event.case_id = "CASE-1";
-    event.agency = "NL-POL";
-    event.time = ledger::TimeMs{now_ms() - ago_ms};
-    event.location = "Amsterdam, evidence room 3";
-    event.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-2026-001"};
-    event.digests = ledger::Digests{crypto::sha256("content of " + event.item), std::nullopt, std::nullopt};
-    event.description = "Laptop, black";
-    return ledger::envelope_to_json(ledger::sign_event(event, *officer_)).dump();
+    return test::register_envelope_json(genesis_.chain_id, ++items_, ledger::TimeMs{now_ms() - ago_ms},
+                                        *officer_);
 }
 
 unsigned Localnet::submit(std::size_t index, const std::string& envelope_json) {

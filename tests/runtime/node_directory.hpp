@@ -23,10 +23,10 @@
 #include "consensus/runtime/wal.hpp"
 #include "crypto/ed25519.hpp"
 #include "crypto/merkle.hpp"
-#include "crypto/sha256.hpp"
 #include "ledger/blocks/block.hpp"
 #include "ledger/events/event.hpp"
 #include "ledger/genesis.hpp"
+#include "register_event.hpp"
 
 namespace custos::runtime_test {
 
@@ -100,19 +100,8 @@ public:
 
     // A register of a new item (ITEM-1, ITEM-2, ...) by NL-POL's custodian, `ago_ms` ago.
     [[nodiscard]] std::string next_register_envelope(std::int64_t ago_ms = 10'000) {
-        ledger::Event event;
-        event.chain_id = genesis_.chain_id;
-        event.kind = ledger::EventKind::register_item;
-        event.item = "ITEM-" + std::to_string(++items_);
-        event.case_id = "CASE-1";
-        event.agency = "NL-POL";
-        event.time = ledger::TimeMs{now_ms() - ago_ms};
-        event.location = "Amsterdam, evidence room 3";
-        event.legal_authority = ledger::LegalAuthority{ledger::AuthorityKind::warrant, "W-2026-001"};
-        event.digests =
-            ledger::Digests{crypto::sha256("content of " + event.item), std::nullopt, std::nullopt};
-        event.description = "Laptop, black";
-        return ledger::envelope_to_json(ledger::sign_event(event, officer_)).dump();
+        return test::register_envelope_json(genesis_.chain_id, ++items_, ledger::TimeMs{now_ms() - ago_ms},
+                                            officer_);
     }
 
     // `event` signed by NL-POL's auditor (an admin too), on this chain, a second ago unless timed.
