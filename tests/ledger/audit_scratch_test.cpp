@@ -12,6 +12,7 @@
 #include "ledger/audit/audit.hpp"
 #include "ledger/store/store.hpp"
 #include "ledger/store/store_keys.hpp"
+#include "tests/ledger/audit_compare.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 
@@ -39,23 +40,7 @@ AuditReport same_from_disk(const store::Db& db) {
     const auto cached = audit_with_cache(db, AuditOptions{}.item_cache_max);
     INFO("no cache: " << audit_summary(from_disk));
     INFO("default cache: " << audit_summary(cached));
-    CHECK(audit_summary(from_disk) == audit_summary(cached));
-    CHECK(from_disk.blocks == cached.blocks);
-    CHECK(from_disk.events == cached.events);
-    CHECK(from_disk.reads == cached.reads);
-    CHECK(from_disk.head.block_hash == cached.head.block_hash);
-    REQUIRE(from_disk.violation.has_value() == cached.violation.has_value());
-    if (from_disk.violation) {
-        const auto& a = *from_disk.violation;
-        const auto& b = *cached.violation;
-        CHECK(a.height == b.height);
-        CHECK(a.leaf_index == b.leaf_index);
-        CHECK(a.event == b.event);
-        CHECK(a.rule == b.rule);
-        CHECK(a.expected == b.expected);
-        CHECK(a.found == b.found);
-        CHECK(a.message == b.message);
-    }
+    test::check_same_report(from_disk, cached);
     return from_disk;
 }
 

@@ -10,6 +10,7 @@
 #include "ledger/audit/audit_signatures.hpp"
 #include "ledger/store/store.hpp"
 #include "ledger/store/store_keys.hpp"
+#include "tests/ledger/audit_compare.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 
@@ -61,22 +62,7 @@ AuditReport same_on_threads(const ThreadsWorld& world) {
     const auto many = world.audit(many_threads);
     INFO("one thread: " << audit_summary(one));
     INFO(many_threads << " threads: " << audit_summary(many));
-    CHECK(audit_summary(one) == audit_summary(many));
-    CHECK(one.blocks == many.blocks);
-    CHECK(one.events == many.events);
-    REQUIRE(one.violation.has_value() == many.violation.has_value());
-    if (one.violation) {
-        const auto& a = *one.violation;
-        const auto& b = *many.violation;
-        CHECK(a.height == b.height);
-        CHECK(a.leaf_index == b.leaf_index);
-        CHECK(a.event == b.event);
-        CHECK(a.rule == b.rule);
-        CHECK(a.field == b.field);
-        CHECK(a.expected == b.expected);
-        CHECK(a.found == b.found);
-        CHECK(a.message == b.message);
-    }
+    test::check_same_report(one, many);
     return one;
 }
 
