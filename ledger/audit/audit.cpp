@@ -45,21 +45,6 @@ public:
     void put(crypto::NodeKey /*key*/, const Hash32& /*hash*/) override {}
 };
 
-// Whether `stored` is the canonical envelope (RFC 8785) of `envelope`, given the canonical event
-// already computed for the id and signature: keys "event" < "sig" < "signer", and base64 and hex
-// need no escaping, so the canonical envelope is these pieces in a row. Compared in place, with
-// no copy of the envelope; a unit test pins the composition to canonical_envelope().
-bool is_canonical_envelope(std::string_view stored, std::string_view event_bytes, const Envelope& envelope) {
-    auto take = [&stored](std::string_view piece) {
-        if (!stored.starts_with(piece)) return false;
-        stored.remove_prefix(piece.size());
-        return true;
-    };
-    return take("{\"event\":") && take(event_bytes) && take(",\"sig\":\"") &&
-           take(crypto::base64_encode(envelope.signature.view())) && take("\",\"signer\":\"") &&
-           take(crypto::hex_encode(envelope.signer.view())) && stored == "\"}";
-}
-
 // The block replay; its violations go to the AuditRecorder it is (the first one stops it).
 class Auditor : private AuditRecorder {
 public:
@@ -397,7 +382,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
     auto place = [&](std::string rule) {
         return AuditViolation{.height = height, .leaf_index = leaf, .event = id, .rule = std::move(rule)};
     };
-    if (!is_canonical_envelope(stored, event_bytes, *envelope)) {
+    if (stored != canonical_envelope_of(event_bytes, *envelope)) {  // The one layout (event.hpp).
         auto violation = place(std::string(audit_check::leaf_canonical));
         violation.expected = "the canonical envelope";
         violation.found = "other bytes";

@@ -564,22 +564,29 @@ constexpr std::string_view head = R"({"event":)", sig = R"(,"sig":")", signer = 
 constexpr std::size_t sig_chars = 88, key_chars = 64;  // Canonical base64 of 64 bytes; hex of 32.
 }  // namespace envelope_text
 
-EventBytes event_bytes(const Envelope& envelope) {
+std::string canonical_envelope_of(std::string_view canonical_event, const Envelope& envelope) {
     using namespace envelope_text;
-    EventBytes bytes;
-    bytes.canonical_event = canonical_event(envelope.event);
-    bytes.id = EventId{crypto::sha256(bytes.canonical_event)};
     // RFC 8785 text of {"event": <canonical event>, "sig": ..., "signer": ...}: the keys are
     // already in code-unit order and base64 and hex need no escaping, so this is exactly what
     // canonical_envelope() writes (asserted by tests/ledger/event_test.cpp).
-    bytes.canonical_envelope.reserve(bytes.canonical_event.size() + 200);
-    bytes.canonical_envelope += head;
-    bytes.canonical_envelope += bytes.canonical_event;
-    bytes.canonical_envelope += sig;
-    bytes.canonical_envelope += crypto::base64_encode(envelope.signature.view());
-    bytes.canonical_envelope += signer;
-    bytes.canonical_envelope += key_id(envelope.signer);
-    bytes.canonical_envelope += tail;
+    std::string text;
+    text.reserve(head.size() + canonical_event.size() + sig.size() + sig_chars + signer.size() + key_chars +
+                 tail.size());
+    text += head;
+    text += canonical_event;
+    text += sig;
+    text += crypto::base64_encode(envelope.signature.view());
+    text += signer;
+    text += key_id(envelope.signer);
+    text += tail;
+    return text;
+}
+
+EventBytes event_bytes(const Envelope& envelope) {
+    EventBytes bytes;
+    bytes.canonical_event = canonical_event(envelope.event);
+    bytes.id = EventId{crypto::sha256(bytes.canonical_event)};
+    bytes.canonical_envelope = canonical_envelope_of(bytes.canonical_event, envelope);
     return bytes;
 }
 

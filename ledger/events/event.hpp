@@ -227,6 +227,10 @@ struct EventBytes {
     std::string canonical_envelope;  // == canonical_envelope(envelope)
 };
 [[nodiscard]] EventBytes event_bytes(const Envelope& envelope);
+// The canonical envelope of `envelope` from its canonical event, already computed (the one
+// layout: the event, then an 88-character signature and a 64-digit key id). event_bytes() writes
+// the leaf data with it; the audit compares each stored leaf with it.
+[[nodiscard]] std::string canonical_envelope_of(std::string_view canonical_event, const Envelope& envelope);
 // The canonical event inside a canonical envelope's text (the log's leaf data), found by the
 // envelope's fixed layout (event_bytes(): the event, then an 88-character signature and a
 // 64-digit key id), without parsing it; nullopt when `canonical_envelope` does not have that

@@ -100,6 +100,39 @@ TEST_CASE("audit: a changed byte in an event fails its signature at that event")
     CHECK(report.events == leaf);
 }
 
+TEST_CASE("audit: an event stored as other JSON than its canonical envelope is reported at that leaf") {
+    AuditWorld world;
+    const std::uint64_t leaf = 2 * events_per_block + 5;  // height 3
+    const std::string stored = world.raw(Column::events, store::be64(leaf));
+    auto envelope = parse_envelope(stored);
+    REQUIRE(envelope.has_value());
+    REQUIRE(stored == canonical_envelope(*envelope));
+    const auto sig_at = stored.find(R"(,"sig":")");
+    REQUIRE(sig_at != std::string::npos);
+    // The same envelope (same event, signer and signature, so the id and R2 hold), other text.
+    const std::string event_text = stored.substr(9, sig_at - 9);
+    const std::string rest =
+        stored.substr(sig_at + 1, stored.size() - sig_at - 2);  // "sig":...,"signer":"..."
+    for (const std::string& other : {R"({"event": )" + event_text + "," + rest + "}",  // a space
+                                     "{" + rest + R"(,"event":)" + event_text + "}",   // members reordered
+                                     stored + "\n"}) {                                 // trailing newline
+        INFO(other);
+        auto same = parse_envelope(other);
+        REQUIRE(same.has_value());
+        REQUIRE(canonical_envelope(*same) == stored);
+        world.put(Column::events, store::be64(leaf), other);
+        auto report = world.audit();
+        const auto& violation = violation_of(report);
+        CHECK(violation.height == Height{3});
+        CHECK(violation.leaf_index == std::optional<std::uint64_t>(leaf));
+        CHECK(violation.event == std::optional<EventId>(event_id(envelope->event)));
+        CHECK(violation.rule == audit_check::leaf_canonical);
+        CHECK(report.events == leaf);
+    }
+    world.put(Column::events, store::be64(leaf), stored);
+    CHECK(world.audit().verified());
+}
+
 TEST_CASE("audit: a byte that breaks an event's JSON is reported as R1 at that leaf") {
     AuditWorld world;
     const std::uint64_t leaf = 2 * events_per_block;

@@ -146,6 +146,7 @@ TEST_CASE("event: event_bytes gives exactly the separately computed id, event an
         CHECK(bytes.canonical_event == canonical_event(envelope.event));
         CHECK(bytes.id == event_id(envelope.event));
         CHECK(bytes.canonical_envelope == canonical_envelope(envelope));
+        CHECK(canonical_envelope_of(bytes.canonical_event, envelope) == bytes.canonical_envelope);
         CHECK(verify_envelope_signature(envelope, bytes).has_value());
         // And back: the event inside the envelope text, found by the layout alone.
         const auto inside = canonical_event_of_envelope(bytes.canonical_envelope);
