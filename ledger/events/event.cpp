@@ -22,6 +22,9 @@ using crypto::Json;
 using detail::digests_from_json;
 using detail::digests_to_json;
 
+// In three runs, each read by a function of its own (read_field): the members any kind may have
+// (type..attributes), the custody kinds' own (digests..outcome), the governance events' and read
+// records' (officer..read).
 enum class Field : std::uint8_t {
     type,
     chain_id,
@@ -258,8 +261,8 @@ Result<DisposeOutcome> outcome_from_json(const Json& json, const std::string& pa
         (target) = std::move(*read_result_);                            \
     } while (false)
 
-Status read_field(Event& event, Field field, const Json& value) {
-    const std::string& path = event_path(field);
+// The members any kind may have (type..attributes).
+Status read_common_field(Event& event, Field field, const Json& value, const std::string& path) {
     switch (field) {
         case Field::type:
             if (!value.is_string() || value.get_ref<const std::string&>() != event_type) {
@@ -298,6 +301,15 @@ Status read_field(Event& event, Field field, const Json& value) {
         case Field::attributes:
             CUSTOS_READ_INTO(event.attributes, attributes_from_json(value, path));
             return {};
+        default:
+            break;
+    }
+    return reader.fail(path, "unhandled field");
+}
+
+// The custody kinds' own members (digests..outcome).
+Status read_custody_field(Event& event, Field field, const Json& value, const std::string& path) {
+    switch (field) {
         case Field::digests:
             CUSTOS_READ_INTO(event.digests, digests_from_json(reader, value, path));
             return {};
@@ -349,6 +361,15 @@ Status read_field(Event& event, Field field, const Json& value) {
         case Field::outcome:
             CUSTOS_READ_INTO(event.outcome, outcome_from_json(value, path));
             return {};
+        default:
+            break;
+    }
+    return reader.fail(path, "unhandled field");
+}
+
+// The governance events' and the read records' members (officer..read).
+Status read_governance_field(Event& event, Field field, const Json& value, const std::string& path) {
+    switch (field) {
         case Field::officer:
             CUSTOS_READ_INTO(event.officer, reader.key(value, path));
             return {};
@@ -371,8 +392,18 @@ Status read_field(Event& event, Field field, const Json& value) {
         case Field::read:
             CUSTOS_READ_INTO(event.read, detail::read_record_from_json(reader, value, path));
             return {};
+        default:
+            break;
     }
     return reader.fail(path, "unhandled field");
+}
+
+// One member of an event, by the run of the Field enum it is in.
+Status read_field(Event& event, Field field, const Json& value) {
+    const std::string& path = event_path(field);
+    if (field <= Field::attributes) return read_common_field(event, field, value, path);
+    if (field <= Field::outcome) return read_custody_field(event, field, value, path);
+    return read_governance_field(event, field, value, path);
 }
 
 #undef CUSTOS_READ_INTO
