@@ -169,6 +169,78 @@ Result<BlockEffects> apply_block(const StateView& state, const Block& block, con
 
 namespace {
 
+// The indexes an applied event joins (docs/FORMAT.md section 9). A read record enters no trail
+// and no agency's events: the consultation log's own index. Governance events name no item: they
+// are indexed under their agency only.
+void index_event(BlockEffects& effects, const Event& event, const AppliedEvent& applied,
+                 const EventEffects& checked) {
+    if (event.kind == EventKind::read) {
+        const ReadRecord& read = *event.read;
+        effects.reads.push_back({.item = reads_item(read.action) ? read.subject : std::string(),
+                                 .leaf_index = applied.leaf_index,
+                                 .event = applied.id,
+                                 .request = *checked.read_request});
+        return;
+    }
+    if (!is_governance(event.kind))
+        effects.item_events.push_back({event.item, applied.leaf_index, applied.id});
+    if (event.kind == EventKind::register_item) effects.case_items.push_back({event.case_id, event.item});
+    if (event.kind == EventKind::derive) {
+        effects.item_events.push_back({*event.new_item, applied.leaf_index, applied.id});
+        effects.case_items.push_back({event.case_id, *event.new_item});
+    }
+    effects.agency_events.push_back({event.agency, applied.leaf_index, applied.id});
+}
+
+// The log after the block's leaves, which must have the header's size and root.
+Result<LogAppend> checked_log(const BlockHeader& header, const ApplyContext& context, std::uint64_t base,
+                              std::span<const Hash32> leaves) {
+    auto log = append_leaves(context.log_nodes, base, leaves);
+    if (!log) return tl::unexpected(log.error());
+    if (header.log_size != log->size) {
+        return bad_block(
+            header, ErrorCode::verification_failed,
+            "log_size " + std::to_string(header.log_size) + ", expected " + std::to_string(log->size));
+    }
+    if (header.log_root != log->root) {
+        return bad_block(header, ErrorCode::verification_failed,
+                         "log_root " + crypto::hex(header.log_root) + ", expected " + crypto::hex(log->root));
+    }
+    return log;
+}
+
+// The state map after the block (the one build_block computed, when given), which must have the
+// header's state root.
+Result<crypto::SmtChanges> checked_state_map(const BlockHeader& header, const OverlayState& overlay,
+                                             const ApplyContext& context,
+                                             const std::optional<GovernanceHead>& governance,
+                                             std::optional<crypto::SmtChanges> built_map) {
+    auto map = built_map ? Result<crypto::SmtChanges>(std::move(*built_map))
+                         : state_after(overlay, context, governance);
+    if (!map) return bad_block(header, map.error().code, map.error().message);
+    if (header.state_root != map->root) {
+        return bad_block(
+            header, ErrorCode::verification_failed,
+            "state_root " + crypto::hex(header.state_root) + ", expected " + crypto::hex(map->root));
+    }
+    return map;
+}
+
+// The records the block's events changed, as the overlay holds them, and the set it adopted.
+void take_state_effects(BlockEffects& effects, const OverlayState& overlay, const BlockHeader& header) {
+    effects.items = overlay.touched_items();
+    effects.officers = overlay.touched_officers();
+    effects.admin_counts = overlay.touched_admin_counts();
+    effects.proposals = overlay.touched_proposals();
+    if (const auto& adopted = overlay.adopted()) {
+        effects.adopted_validators =
+            ValidatorSetRecord{.in_force_from = Height{header.height.value + validator_change_delay},
+                               .adopted_in = header.height,
+                               .adoptions = adopted->adoptions,
+                               .set = *adopted->set};
+    }
+}
+
 // apply_block, given (by build_block only) the state map's changes that the same events applied
 // in the same order to the same state gave a moment ago: the map's update is then not computed a
 // second time. Everything else is checked again as for any block.
@@ -217,68 +289,56 @@ Result<BlockEffects> apply_block_with_map(const StateView& state, const Block& b
                 header, ErrorCode::invalid_argument,
                 "events exceed block_bytes_max " + std::to_string(context.genesis.params.block_bytes_max));
         }
-        const Event& event = envelope.event;
-        // A read record enters no trail and no agency's events: the consultation log's own index.
-        if (event.kind == EventKind::read) {
-            const ReadRecord& read = *event.read;
-            effects.reads.push_back({.item = reads_item(read.action) ? read.subject : std::string(),
-                                     .leaf_index = applied.leaf_index,
-                                     .event = applied.id,
-                                     .request = *checked->read_request});
-            leaves.push_back(applied.leaf_hash);
-            effects.events.push_back(std::move(applied));
-            continue;
-        }
-        // Governance events name no item: they are indexed under their agency only.
-        if (!is_governance(event.kind))
-            effects.item_events.push_back({event.item, applied.leaf_index, applied.id});
-        if (event.kind == EventKind::register_item) effects.case_items.push_back({event.case_id, event.item});
-        if (event.kind == EventKind::derive) {
-            effects.item_events.push_back({*event.new_item, applied.leaf_index, applied.id});
-            effects.case_items.push_back({event.case_id, *event.new_item});
-        }
-        effects.agency_events.push_back({event.agency, applied.leaf_index, applied.id});
-        count_governance(governance, context, event, applied.id);
+        index_event(effects, envelope.event, applied, *checked);
+        count_governance(governance, context, envelope.event, applied.id);
         leaves.push_back(applied.leaf_hash);
         effects.events.push_back(std::move(applied));
     }
-    auto log = append_leaves(context.log_nodes, base, leaves);
+    auto log = checked_log(header, context, base, leaves);
     if (!log) return tl::unexpected(log.error());
-    if (header.log_size != log->size) {
-        return bad_block(
-            header, ErrorCode::verification_failed,
-            "log_size " + std::to_string(header.log_size) + ", expected " + std::to_string(log->size));
-    }
-    if (header.log_root != log->root) {
-        return bad_block(header, ErrorCode::verification_failed,
-                         "log_root " + crypto::hex(header.log_root) + ", expected " + crypto::hex(log->root));
-    }
-    auto map = built_map ? Result<crypto::SmtChanges>(std::move(*built_map))
-                         : state_after(overlay, context, governance);
-    if (!map) return bad_block(header, map.error().code, map.error().message);
-    if (header.state_root != map->root) {
-        return bad_block(
-            header, ErrorCode::verification_failed,
-            "state_root " + crypto::hex(header.state_root) + ", expected " + crypto::hex(map->root));
-    }
+    auto map = checked_state_map(header, overlay, context, governance, std::move(built_map));
+    if (!map) return tl::unexpected(map.error());
     effects.state_nodes = std::move(map->nodes);
     effects.state_root = map->root;
     effects.governance = governance.value_or(context.governance);
-    effects.items = overlay.touched_items();
-    effects.officers = overlay.touched_officers();
-    effects.admin_counts = overlay.touched_admin_counts();
-    effects.proposals = overlay.touched_proposals();
-    if (const auto& adopted = overlay.adopted()) {
-        effects.adopted_validators =
-            ValidatorSetRecord{.in_force_from = Height{header.height.value + validator_change_delay},
-                               .adopted_in = header.height,
-                               .adoptions = adopted->adoptions,
-                               .set = *adopted->set};
-    }
+    take_state_effects(effects, overlay, header);
     effects.log_nodes = std::move(log->nodes);
     effects.log_size = log->size;
     effects.log_root = log->root;
     return effects;
+}
+
+// The header of the block a proposal makes, but for what its events decide (fill_roots).
+BlockHeader proposed_header(const BlockProposal& proposal, const ApplyContext& context) {
+    BlockHeader header;
+    header.chain_id = context.genesis.chain_id;
+    header.height = Height{context.previous ? context.previous->height.value + 1 : 1};
+    header.time = proposal.time;
+    header.previous = context.previous ? block_hash(*context.previous) : BlockHash{};
+    header.validators_hash = context.validators.hash();
+    header.proposer = proposal.proposer;
+    return header;
+}
+
+// The header's events hash, log size and root and state root, from the events chosen and their
+// effects; returns the state map's changes.
+Result<crypto::SmtChanges> fill_roots(BlockHeader& header, const ApplyContext& context,
+                                      const OverlayState& overlay, std::span<const EventBytes> included,
+                                      std::span<const Hash32> leaves,
+                                      const std::optional<GovernanceHead>& governance) {
+    std::vector<EventId> ids;
+    ids.reserve(included.size());
+    for (const auto& event : included)
+        ids.push_back(event.id);
+    header.events_hash = events_hash(ids);
+    auto log = append_leaves(context.log_nodes, context.previous ? context.previous->log_size : 0, leaves);
+    if (!log) return tl::unexpected(log.error());
+    header.log_size = log->size;
+    header.log_root = log->root;
+    auto map = state_after(overlay, context, governance);
+    if (!map) return tl::unexpected(map.error());
+    header.state_root = map->root;
+    return map;
 }
 
 }  // namespace
@@ -324,25 +384,9 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
         built.block.events.push_back(envelope);
         included.push_back(std::move(event));
     }
-    BlockHeader& header = built.block.header;
-    header.chain_id = context.genesis.chain_id;
-    header.height = Height{context.previous ? context.previous->height.value + 1 : 1};
-    header.time = proposal.time;
-    header.previous = context.previous ? block_hash(*context.previous) : BlockHash{};
-    header.validators_hash = context.validators.hash();
-    header.proposer = proposal.proposer;
-    std::vector<EventId> ids;
-    ids.reserve(included.size());
-    for (const auto& event : included)
-        ids.push_back(event.id);
-    header.events_hash = events_hash(ids);
-    auto log = append_leaves(context.log_nodes, context.previous ? context.previous->log_size : 0, leaves);
-    if (!log) return tl::unexpected(log.error());
-    header.log_size = log->size;
-    header.log_root = log->root;
-    auto map = state_after(overlay, context, governance);
+    built.block.header = proposed_header(proposal, context);
+    auto map = fill_roots(built.block.header, context, overlay, included, leaves, governance);
     if (!map) return tl::unexpected(map.error());
-    header.state_root = map->root;
     // The block is applied once more as every validator will apply it, which also checks the
     // header inputs (time, proposer) the caller gave; the state map's update, a function of the
     // same events applied to the same state, is the one just computed (each other validator

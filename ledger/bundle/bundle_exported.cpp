@@ -103,9 +103,8 @@ Result<crypto::Signature> signature_of(const Json& value) {
     return crypto::signature_from_bytes(*bytes);
 }
 
-// The checks of 11.8, in its order; the first that fails is returned.
-std::optional<ExportFailure> judge(Verification& verification, const Json& bundle, const Json& exported,
-                                   BundleExporter& out) {
+// The member's own shape: exactly type, bundle, read and signature, of this type.
+std::optional<ExportFailure> check_members(const Json& exported) {
     if (!exported.is_object()) return ExportFailure{"exported", "must be an object"};
     for (const auto& [key, value] : exported.items()) {
         (void)value;
@@ -116,25 +115,20 @@ std::optional<ExportFailure> judge(Verification& verification, const Json& bundl
         if (!exported.contains(key)) return ExportFailure{std::string("exported.") + key, "missing"};
     if (exported["type"] != bundle_export_type)
         return ExportFailure{"exported.type", "must be \"" + std::string(bundle_export_type) + "\""};
-    // 1. The digest: the member belongs to this bundle, as it is.
-    auto digest = bundle_digest(bundle);
-    if (!digest) return ExportFailure{"exported.bundle", digest.error().message};
-    out.bundle_digest = *digest;
-    if (exported["bundle"] != hex(*digest))
-        return ExportFailure{"exported.bundle",
-                             "is not the SHA-256 of this bundle without exported (" + hex(*digest) +
-                                 "): the bundle was changed, or the member was taken from another bundle"};
-    // 2. The read record: a valid read event of this chain, signed by its signer.
-    auto envelope = envelope_from_json(exported["read"]);
-    if (!envelope) return ExportFailure{"exported.read", envelope.error().message};
-    const Event& event = envelope->event;
+    return std::nullopt;
+}
+
+// Checks 2 to 5 of 11.8 on the read record, parsed and its signature (R2) verified.
+std::optional<ExportFailure> check_read_record(const Verification& verification, const Envelope& envelope,
+                                               const EventBytes& bytes) {
+    // 2. A valid read event of this chain, signed by its signer.
+    const Event& event = envelope.event;
     if (event.kind != EventKind::read || !event.read)
         return ExportFailure{"exported.read.event.kind", "must be read"};
     const ReadRecord& read = *event.read;
     if (event.chain_id != verification.genesis.chain_id)
         return ExportFailure{"exported.read.event.chain_id", "is not the genesis chain id"};
-    const EventBytes bytes = event_bytes(*envelope);
-    if (auto ok = verify_envelope_signature(*envelope, bytes); !ok)
+    if (auto ok = verify_envelope_signature(envelope, bytes); !ok)
         return ExportFailure{"exported.read.sig", ok.error().message};
     // 3. It records a served export of this bundle's item.
     if (read.action != ReadAction::bundle)
@@ -152,38 +146,33 @@ std::optional<ExportFailure> judge(Verification& verification, const Json& bundl
         return ExportFailure{
             "exported.read.event.read.signature",
             "the officer's request signature does not verify under key " + key_id(read.officer)};
-    // 6. The node: a validator of the set in force at the anchor, or of the latest one the
-    // bundle's governance adopted, with the envelope's key and the record's agency.
-    MemoryState state = governance_at_anchor(verification);
+    return std::nullopt;
+}
+
+// Check 6 of 11.8: the node that signed the record, a validator of the set in force at the
+// anchor, or of the latest one the bundle's governance adopted, with the envelope's key; null
+// when it is neither.
+const Validator* serving_validator(const Verification& verification, const MemoryState& state,
+                                   const Envelope& envelope) {
+    const std::string& node = envelope.event.read->node;
     const ValidatorHistory history = validator_history(verification);
-    const Validator* validator =
-        history.at(verification.bundle.checkpoints.back().height)->find_name(read.node);
-    if (validator == nullptr || validator->key != envelope->signer) {
-        auto latest = state.latest_validators();
-        const Validator* adopted = latest && latest->set ? latest->set->find_name(read.node) : nullptr;
-        if (adopted != nullptr && adopted->key == envelope->signer) validator = adopted;
-    }
-    if (validator == nullptr || validator->key != envelope->signer)
-        return ExportFailure{"exported.read.event.read.node",
-                             read.node + " with key " + key_id(envelope->signer) +
-                                 " is not a validator of the bundle's ledger at the anchor"};
-    if (validator->agency != event.agency)
-        return ExportFailure{"exported.read.event.agency", "is not validator " + read.node + "'s agency"};
-    // 7. The node's signature over the digest and the record together.
-    auto node_signature = signature_of(exported["signature"]);
-    if (!node_signature) return ExportFailure{"exported.signature", node_signature.error().message};
-    if (!crypto::verify(envelope->signer, as_bytes(bundle_export_signed_text(*digest, *envelope)),
-                        *node_signature))
-        return ExportFailure{
-            "exported.signature",
-            "the validator's signature over the bundle digest and the read record does not verify"};
-    // 8. Who holds the key, as far as the bundle's ledger content (genesis and governance up to
-    // the anchor) says.
+    const Validator* validator = history.at(verification.bundle.checkpoints.back().height)->find_name(node);
+    if (validator != nullptr && validator->key == envelope.signer) return validator;
+    auto latest = state.latest_validators();
+    const Validator* adopted = latest && latest->set ? latest->set->find_name(node) : nullptr;
+    return adopted != nullptr && adopted->key == envelope.signer ? adopted : nullptr;
+}
+
+// Check 8 of 11.8: who holds the key, as far as the bundle's ledger content (genesis and
+// governance up to the anchor) says.
+void describe_exporter(BundleExporter& out, const MemoryState& state, const Envelope& envelope,
+                       const EventBytes& bytes, const Validator& validator) {
+    const ReadRecord& read = *envelope.event.read;
     out.officer = read.officer;
     out.node = read.node;
-    out.node_agency = validator->agency;
-    out.node_key = envelope->signer;
-    out.received = event.time;
+    out.node_agency = validator.agency;
+    out.node_key = envelope.signer;
+    out.received = envelope.event.time;
     out.read_id = bytes.id;
     out.request_hash = read_request_hash(read);
     if (auto record = state.officer_record(read.officer); record && record->has_value()) {
@@ -193,6 +182,45 @@ std::optional<ExportFailure> judge(Verification& verification, const Json& bundl
         out.officer_roles = (*record)->officer.roles;
         out.officer_revoked = (*record)->revoked();
     }
+}
+
+// The checks of 11.8, in its order; the first that fails is returned.
+std::optional<ExportFailure> judge(Verification& verification, const Json& bundle, const Json& exported,
+                                   BundleExporter& out) {
+    if (auto failure = check_members(exported)) return failure;
+    // 1. The digest: the member belongs to this bundle, as it is.
+    auto digest = bundle_digest(bundle);
+    if (!digest) return ExportFailure{"exported.bundle", digest.error().message};
+    out.bundle_digest = *digest;
+    if (exported["bundle"] != hex(*digest))
+        return ExportFailure{"exported.bundle",
+                             "is not the SHA-256 of this bundle without exported (" + hex(*digest) +
+                                 "): the bundle was changed, or the member was taken from another bundle"};
+    // 2 to 5. The read record.
+    auto envelope = envelope_from_json(exported["read"]);
+    if (!envelope) return ExportFailure{"exported.read", envelope.error().message};
+    const EventBytes bytes = event_bytes(*envelope);
+    if (auto failure = check_read_record(verification, *envelope, bytes)) return failure;
+    // 6. The node, with the record's agency.
+    const MemoryState state = governance_at_anchor(verification);
+    const ReadRecord& read = *envelope->event.read;
+    const Validator* validator = serving_validator(verification, state, *envelope);
+    if (validator == nullptr)
+        return ExportFailure{"exported.read.event.read.node",
+                             read.node + " with key " + key_id(envelope->signer) +
+                                 " is not a validator of the bundle's ledger at the anchor"};
+    if (validator->agency != envelope->event.agency)
+        return ExportFailure{"exported.read.event.agency", "is not validator " + read.node + "'s agency"};
+    // 7. The node's signature over the digest and the record together.
+    auto node_signature = signature_of(exported["signature"]);
+    if (!node_signature) return ExportFailure{"exported.signature", node_signature.error().message};
+    if (!crypto::verify(envelope->signer, as_bytes(bundle_export_signed_text(*digest, *envelope)),
+                        *node_signature))
+        return ExportFailure{
+            "exported.signature",
+            "the validator's signature over the bundle digest and the read record does not verify"};
+    // 8. Who holds the key.
+    describe_exporter(out, state, *envelope, bytes, *validator);
     return std::nullopt;
 }
 

@@ -114,6 +114,45 @@ Status check_certified(const Answer& answer, const Genesis& genesis, const Valid
     return {};
 }
 
+// The item's state in the answer, proved under the newer header's state_root.
+Result<ItemState> proved_item_state(const Answer& answer, const std::string& item) {
+    if (!answer.value->is_object()) return refuse("state.value", "must be the item's state (an object)");
+    auto state = item_state_from_json(*answer.value);
+    if (!state || state->item != item) return refuse("state.value", "is not the state of item " + item);
+    auto canonical = crypto::canonicalize(*answer.value);
+    if (!canonical) return refuse("state.value", "has no canonical form");
+    if (auto ok = crypto::smt_verify(answer.header.state_root, item_state_key(item),
+                                     state_value_hash(*canonical), answer.proof);
+        !ok)
+        return refuse("state.proof",
+                      "does not hold against the newer header's state_root: " + ok.error().message);
+    return state;
+}
+
+// The verdict: the newer state against the item's state at the anchor, as check 6 proved it.
+Status judge_against_anchor(RefreshReport& refresh, const bundle_detail::Verification& verification,
+                            const ItemState& state) {
+    const auto& entries = verification.bundle.item_states;
+    auto entry = std::find_if(entries.begin(), entries.end(),
+                              [&](const bundle_detail::StateEntry& e) { return e.id == refresh.item; });
+    if (entry == entries.end())
+        return make_error(ErrorCode::internal, "the bundle's item has no state entry");
+    auto then = item_state_from_json(*entry->value);
+    if (!then) return make_error(ErrorCode::internal, "the bundle's item state does not parse");
+    refresh.bundle_events = then->event_count;
+    refresh.ledger_events = state.event_count;
+    refresh.head = state.head;
+    if (state.event_count < then->event_count)
+        return refuse("state.value", "counts fewer events than the bundle's anchor");
+    if (state.event_count == then->event_count) {
+        if (state.head != then->head) return refuse("state.value", "another last event with the same count");
+        refresh.verdict = RefreshReport::Verdict::still_complete;
+    } else {
+        refresh.verdict = RefreshReport::Verdict::later_events;
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<crypto::Json> make_state_proof(const Store& store, std::string_view item_id, std::uint64_t from_size) {
@@ -212,38 +251,10 @@ Result<RefreshReport> verify_bundle_refresh(const crypto::Json& bundle, const Ve
         !ok)
         return refuse("consistency_proof", ok.error().message + " (from the anchor's log)");
 
-    // The item's state under the newer state_root.
-    if (!answer->value->is_object()) return refuse("state.value", "must be the item's state (an object)");
-    auto state = item_state_from_json(*answer->value);
-    if (!state || state->item != refresh.item)
-        return refuse("state.value", "is not the state of item " + refresh.item);
-    auto canonical = crypto::canonicalize(*answer->value);
-    if (!canonical) return refuse("state.value", "has no canonical form");
-    if (auto ok = crypto::smt_verify(header.state_root, item_state_key(refresh.item),
-                                     state_value_hash(*canonical), answer->proof);
-        !ok)
-        return refuse("state.proof",
-                      "does not hold against the newer header's state_root: " + ok.error().message);
-
-    // The item's state at the anchor, as check 6 proved it.
-    const auto& entries = verification.bundle.item_states;
-    auto entry = std::find_if(entries.begin(), entries.end(),
-                              [&](const StateEntry& e) { return e.id == refresh.item; });
-    if (entry == entries.end())
-        return make_error(ErrorCode::internal, "the bundle's item has no state entry");
-    auto then = item_state_from_json(*entry->value);
-    if (!then) return make_error(ErrorCode::internal, "the bundle's item state does not parse");
-    refresh.bundle_events = then->event_count;
-    refresh.ledger_events = state->event_count;
-    refresh.head = state->head;
-    if (state->event_count < then->event_count)
-        return refuse("state.value", "counts fewer events than the bundle's anchor");
-    if (state->event_count == then->event_count) {
-        if (state->head != then->head) return refuse("state.value", "another last event with the same count");
-        refresh.verdict = RefreshReport::Verdict::still_complete;
-    } else {
-        refresh.verdict = RefreshReport::Verdict::later_events;
-    }
+    auto state = proved_item_state(*answer, refresh.item);
+    if (!state) return tl::unexpected(state.error());
+    if (auto judged = judge_against_anchor(refresh, verification, *state); !judged)
+        return tl::unexpected(judged.error());
     return refresh;
 }
 

@@ -198,6 +198,77 @@ Hash32 read_request_hash(const ReadRecord& record) {
 
 namespace detail {
 
+namespace {
+
+// The subject: an event digest for a search, else an item or case id.
+Status read_subject(ReadRecord& record, const FieldReader& reader, const Json& json,
+                    const std::string& path) {
+    auto subject_json = reader.required(json, "subject", path);
+    if (!subject_json) return tl::unexpected(subject_json.error());
+    if (record.action == ReadAction::search) {
+        auto sha256 = reader.hash(**subject_json, path_join(path, "subject"));
+        if (!sha256) return tl::unexpected(sha256.error());
+        record.subject = hex(*sha256);
+        return {};
+    }
+    auto subject = reader.id(**subject_json, path_join(path, "subject"), id_bytes_max);
+    if (!subject) return tl::unexpected(subject.error());
+    record.subject = std::move(*subject);
+    return {};
+}
+
+// The outcome and the HTTP status, which must agree.
+Status read_outcome(ReadRecord& record, const FieldReader& reader, const Json& json,
+                    const std::string& path) {
+    auto outcome_json = reader.required(json, "outcome", path);
+    if (!outcome_json) return tl::unexpected(outcome_json.error());
+    const Json& outcome = **outcome_json;
+    if (!outcome.is_string() || (outcome != "served" && outcome != "refused"))
+        return reader.fail(path_join(path, "outcome"), "must be served or refused");
+    record.outcome = outcome == "served" ? ReadOutcome::served : ReadOutcome::refused;
+    auto status = reader.required(json, "status", path).and_then([&](const Json* v) {
+        return reader.unsigned_integer(*v, path_join(path, "status"), 599);
+    });
+    if (!status) return tl::unexpected(status.error());
+    const bool consistent =
+        record.outcome == ReadOutcome::served ? (*status >= 200 && *status <= 299) : *status == 403;
+    if (!consistent)
+        return reader.fail(path_join(path, "status"), "must be 2xx when served, 403 when refused");
+    record.status = static_cast<std::uint16_t>(*status);
+    return {};
+}
+
+// The officer's request signature and the signature base it covers.
+Status read_request_signature(ReadRecord& record, const FieldReader& reader, const Json& json,
+                              const std::string& path) {
+    auto base_json = reader.required(json, "signature_base", path);
+    if (!base_json) return tl::unexpected(base_json.error());
+    const bool base_ok = (*base_json)->is_string() && !(*base_json)->get_ref<const std::string&>().empty() &&
+                         (*base_json)->get_ref<const std::string&>().size() <= signature_base_bytes_max &&
+                         base_characters_ok((*base_json)->get_ref<const std::string&>());
+    if (!base_ok) {
+        return reader.fail(
+            path_join(path, "signature_base"),
+            "must be 1 to " + std::to_string(signature_base_bytes_max) + " bytes of printable ASCII and LF");
+    }
+    record.signature_base = (*base_json)->get<std::string>();
+    auto signature_json = reader.required(json, "signature", path);
+    if (!signature_json) return tl::unexpected(signature_json.error());
+    auto bytes = (*signature_json)->is_string()
+                     ? crypto::base64_decode((*signature_json)->get_ref<const std::string&>())
+                     : make_error(ErrorCode::invalid_argument, "not a string");
+    auto signature = bytes && bytes->size() == crypto::signature_bytes
+                         ? crypto::signature_from_bytes(*bytes)
+                         : make_error(ErrorCode::invalid_argument, "");
+    if (!signature)
+        return reader.fail(path_join(path, "signature"),
+                           "must be the canonical base64 of a 64-byte Ed25519 signature");
+    record.signature = *signature;
+    return {};
+}
+
+}  // namespace
+
 Result<ReadRecord> read_record_from_json(const FieldReader& reader, const Json& json,
                                          const std::string& path) {
     if (auto status = reader.object(
@@ -225,54 +296,12 @@ Result<ReadRecord> read_record_from_json(const FieldReader& reader, const Json& 
         field("officer").and_then([&](const Json* v) { return reader.key(*v, path_join(path, "officer")); });
     if (!officer) return tl::unexpected(officer.error());
     record.officer = *officer;
-    auto subject_json = field("subject");
-    if (!subject_json) return tl::unexpected(subject_json.error());
-    if (record.action == ReadAction::search) {
-        auto sha256 = reader.hash(**subject_json, path_join(path, "subject"));
-        if (!sha256) return tl::unexpected(sha256.error());
-        record.subject = hex(*sha256);
-    } else {
-        auto subject = reader.id(**subject_json, path_join(path, "subject"), id_bytes_max);
-        if (!subject) return tl::unexpected(subject.error());
-        record.subject = std::move(*subject);
-    }
-    auto outcome_json = field("outcome");
-    if (!outcome_json) return tl::unexpected(outcome_json.error());
-    const Json& outcome = **outcome_json;
-    if (!outcome.is_string() || (outcome != "served" && outcome != "refused"))
-        return reader.fail(path_join(path, "outcome"), "must be served or refused");
-    record.outcome = outcome == "served" ? ReadOutcome::served : ReadOutcome::refused;
-    auto status = field("status").and_then(
-        [&](const Json* v) { return reader.unsigned_integer(*v, path_join(path, "status"), 599); });
-    if (!status) return tl::unexpected(status.error());
-    const bool consistent =
-        record.outcome == ReadOutcome::served ? (*status >= 200 && *status <= 299) : *status == 403;
-    if (!consistent)
-        return reader.fail(path_join(path, "status"), "must be 2xx when served, 403 when refused");
-    record.status = static_cast<std::uint16_t>(*status);
-    auto base_json = field("signature_base");
-    if (!base_json) return tl::unexpected(base_json.error());
-    const bool base_ok = (*base_json)->is_string() && !(*base_json)->get_ref<const std::string&>().empty() &&
-                         (*base_json)->get_ref<const std::string&>().size() <= signature_base_bytes_max &&
-                         base_characters_ok((*base_json)->get_ref<const std::string&>());
-    if (!base_ok) {
-        return reader.fail(
-            path_join(path, "signature_base"),
-            "must be 1 to " + std::to_string(signature_base_bytes_max) + " bytes of printable ASCII and LF");
-    }
-    record.signature_base = (*base_json)->get<std::string>();
-    auto signature_json = field("signature");
-    if (!signature_json) return tl::unexpected(signature_json.error());
-    auto bytes = (*signature_json)->is_string()
-                     ? crypto::base64_decode((*signature_json)->get_ref<const std::string&>())
-                     : make_error(ErrorCode::invalid_argument, "not a string");
-    auto signature = bytes && bytes->size() == crypto::signature_bytes
-                         ? crypto::signature_from_bytes(*bytes)
-                         : make_error(ErrorCode::invalid_argument, "");
-    if (!signature)
-        return reader.fail(path_join(path, "signature"),
-                           "must be the canonical base64 of a 64-byte Ed25519 signature");
-    record.signature = *signature;
+    if (auto subject = read_subject(record, reader, json, path); !subject)
+        return tl::unexpected(subject.error());
+    if (auto outcome = read_outcome(record, reader, json, path); !outcome)
+        return tl::unexpected(outcome.error());
+    if (auto signature = read_request_signature(record, reader, json, path); !signature)
+        return tl::unexpected(signature.error());
     return record;
 }
 

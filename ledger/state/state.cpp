@@ -119,16 +119,10 @@ Json item_state_to_json(const ItemState& state) {
     return json;
 }
 
-Result<ItemState> item_state_from_json(const Json& json) {
-    if (auto status =
-            reader.object(json, "",
-                          {"item", "case", "custodian", "head", "origin", "last_time", "event_count",
-                           "digests", "integrity_alert", "alert_count", "derived_from", "seal",
-                           "pending_offer", "grants", "disposed", "first_alert"});
-        !status) {
-        return tl::unexpected(status.error());
-    }
-    ItemState state;
+namespace {
+
+// The item's place: its ids, custodian, head and origin events and last time.
+Status read_item_place(ItemState& state, const Json& json) {
     auto text_id = [&](std::string_view key) {
         return reader.required(json, key, "").and_then([&](const Json* v) { return reader.id(*v, key); });
     };
@@ -149,6 +143,11 @@ Result<ItemState> item_state_from_json(const Json& json) {
     });
     if (!last_time) return tl::unexpected(last_time.error());
     state.last_time = *last_time;
+    return {};
+}
+
+// The counts and the integrity alert.
+Status read_item_counts(ItemState& state, const Json& json) {
     auto count = reader.required(json, "event_count", "").and_then([&](const Json* v) {
         return reader.unsigned_integer(*v, "event_count", UINT64_C(1) << 53);
     });
@@ -163,6 +162,50 @@ Result<ItemState> item_state_from_json(const Json& json) {
     state.event_count = *count;
     state.alert_count = *alerts;
     state.integrity_alert = *alert;
+    return {};
+}
+
+// The pending offer, when there is one.
+Status read_pending_offer(ItemState& state, const Json& json) {
+    const Json* offer = reader.optional(json, "pending_offer");
+    if (offer == nullptr) return {};
+    auto offer_id = id_from(*offer, "offer");
+    auto recipient = reader.required(*offer, "recipient", "pending_offer").and_then([&](const Json* v) {
+        return reader.id(*v, "pending_offer.recipient");
+    });
+    if (!offer_id || !recipient || offer->size() != 2) return reader.fail("pending_offer", "malformed");
+    state.pending_offer = PendingOffer{*offer_id, *recipient};
+    return {};
+}
+
+// The access grants.
+Status read_grants(ItemState& state, const Json& json) {
+    auto grants = reader.required(json, "grants", "").and_then([&](const Json* v) {
+        return reader.array(*v, "grants", 4096);
+    });
+    if (!grants) return tl::unexpected(grants.error());
+    for (std::size_t i = 0; i < (*grants)->size(); ++i) {
+        auto grant = grant_from((**grants)[i], path_index("grants", i));
+        if (!grant) return tl::unexpected(grant.error());
+        state.grants.push_back(std::move(*grant));
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<ItemState> item_state_from_json(const Json& json) {
+    if (auto status =
+            reader.object(json, "",
+                          {"item", "case", "custodian", "head", "origin", "last_time", "event_count",
+                           "digests", "integrity_alert", "alert_count", "derived_from", "seal",
+                           "pending_offer", "grants", "disposed", "first_alert"});
+        !status) {
+        return tl::unexpected(status.error());
+    }
+    ItemState state;
+    if (auto place = read_item_place(state, json); !place) return tl::unexpected(place.error());
+    if (auto counts = read_item_counts(state, json); !counts) return tl::unexpected(counts.error());
     auto digests = reader.required(json, "digests", "").and_then([&](const Json* v) {
         return detail::digests_from_json(reader, *v, "digests");
     });
@@ -173,23 +216,8 @@ Result<ItemState> item_state_from_json(const Json& json) {
     if (!derived_from || !seal) return reader.fail("derived_from/seal", "malformed");
     state.derived_from = *derived_from;
     state.seal = *seal;
-    if (const Json* offer = reader.optional(json, "pending_offer")) {
-        auto offer_id = id_from(*offer, "offer");
-        auto recipient = reader.required(*offer, "recipient", "pending_offer").and_then([&](const Json* v) {
-            return reader.id(*v, "pending_offer.recipient");
-        });
-        if (!offer_id || !recipient || offer->size() != 2) return reader.fail("pending_offer", "malformed");
-        state.pending_offer = PendingOffer{*offer_id, *recipient};
-    }
-    auto grants = reader.required(json, "grants", "").and_then([&](const Json* v) {
-        return reader.array(*v, "grants", 4096);
-    });
-    if (!grants) return tl::unexpected(grants.error());
-    for (std::size_t i = 0; i < (*grants)->size(); ++i) {
-        auto grant = grant_from((**grants)[i], path_index("grants", i));
-        if (!grant) return tl::unexpected(grant.error());
-        state.grants.push_back(std::move(*grant));
-    }
+    if (auto offer = read_pending_offer(state, json); !offer) return tl::unexpected(offer.error());
+    if (auto grants = read_grants(state, json); !grants) return tl::unexpected(grants.error());
     auto disposed = outcome_from(reader.optional(json, "disposed"));
     if (!disposed) return tl::unexpected(disposed.error());
     state.disposed = *disposed;

@@ -216,6 +216,57 @@ Status load_validators(const store::Db& db,
     return status;
 }
 
+// A store made without the state map (test only) opens only with that setting, and the other way.
+Status check_state_map_setting(const store::Db& db, const std::filesystem::path& directory,
+                               const StoreOpenOptions& options) {
+    auto without_map = db.get(Column::meta, store::meta_key::test_without_state_map);
+    if (!without_map) return tl::unexpected(without_map.error());
+    if (without_map->has_value() != options.test_without_state_map) {
+        return make_error(ErrorCode::invalid_argument,
+                          "store " + directory.string() +
+                              (options.test_without_state_map
+                                   ? " keeps the state map: the test-only setting test_without_state_map "
+                                     "cannot be turned on for it"
+                                   : " was made by a test-only network without the state map "
+                                     "(test_without_state_map): it opens only with that setting"));
+    }
+    return {};
+}
+
+// What the store says its committed head is: the height, the last block's header and the
+// governance head after it.
+struct StoredHead {
+    Height height;
+    std::optional<BlockHeader> last_header;
+    GovernanceHead governance;
+};
+
+Result<StoredHead> load_head(const store::Db& db) {
+    StoredHead head;
+    auto height = read_meta_u64(db, store::meta_key::height);
+    if (!height) return tl::unexpected(height.error());
+    head.height = Height{*height};
+    if (*height > 0) {
+        auto text =
+            get_required(db, Column::blocks, store::be64(*height), "block " + std::to_string(*height));
+        if (!text)
+            return tl::unexpected(
+                corrupt("meta height is " + std::to_string(*height) + ": " + text.error().message));
+        auto header = parse_stored_header(*text, head.height);
+        if (!header) return tl::unexpected(header.error());
+        head.last_header = std::move(*header);
+    }
+    auto governance = get_required(db, Column::meta, store::meta_key::governance, "meta governance");
+    if (!governance) return tl::unexpected(governance.error());
+    auto governance_json = crypto::parse_json(*governance);
+    auto governance_head = governance_json ? governance_head_from_json(*governance_json)
+                                           : tl::unexpected(governance_json.error());
+    if (!governance_head)
+        return tl::unexpected(corrupt("meta governance: " + governance_head.error().message));
+    head.governance = *governance_head;
+    return head;
+}
+
 }  // namespace
 
 Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptions options) {
@@ -234,41 +285,17 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
     }
     auto loaded = load_genesis(*db, directory, options);
     if (!loaded) return tl::unexpected(loaded.error());
-    auto without_map = db->get(Column::meta, store::meta_key::test_without_state_map);
-    if (!without_map) return tl::unexpected(without_map.error());
-    if (without_map->has_value() != options.test_without_state_map) {
-        return make_error(ErrorCode::invalid_argument,
-                          "store " + directory.string() +
-                              (options.test_without_state_map
-                                   ? " keeps the state map: the test-only setting test_without_state_map "
-                                     "cannot be turned on for it"
-                                   : " was made by a test-only network without the state map "
-                                     "(test_without_state_map): it opens only with that setting"));
-    }
+    if (auto setting = check_state_map_setting(*db, directory, options); !setting)
+        return tl::unexpected(setting.error());
     auto impl = std::make_unique<Impl>(std::move(*db), std::move(loaded->first), loaded->second);
     impl->test_without_state_map = options.test_without_state_map;
 
-    auto height = read_meta_u64(impl->db, store::meta_key::height);
-    if (!height) return tl::unexpected(height.error());
-    impl->height = Height{*height};
-    if (*height > 0) {
-        auto text =
-            get_required(impl->db, Column::blocks, store::be64(*height), "block " + std::to_string(*height));
-        if (!text)
-            return tl::unexpected(
-                corrupt("meta height is " + std::to_string(*height) + ": " + text.error().message));
-        auto header = parse_stored_header(*text, impl->height);
-        if (!header) return tl::unexpected(header.error());
-        impl->last_header = std::move(*header);
-    }
-    auto governance = get_required(impl->db, Column::meta, store::meta_key::governance, "meta governance");
-    if (!governance) return tl::unexpected(governance.error());
-    auto governance_json = crypto::parse_json(*governance);
-    auto governance_head = governance_json ? governance_head_from_json(*governance_json)
-                                           : tl::unexpected(governance_json.error());
-    if (!governance_head)
-        return tl::unexpected(corrupt("meta governance: " + governance_head.error().message));
-    impl->governance = *governance_head;
+    auto head = load_head(impl->db);
+    if (!head) return tl::unexpected(head.error());
+    const std::uint64_t height = head->height.value;
+    impl->height = head->height;
+    impl->last_header = std::move(head->last_header);
+    impl->governance = head->governance;
     // The stored map, its top rebuilt in memory, must have the root the last header certifies
     // (or the genesis map's).
     if (auto top = impl->state_nodes.load_top(); !top) return tl::unexpected(top.error());
@@ -276,7 +303,7 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
     if (!root) return tl::unexpected(root.error());
     if (impl->last_header && *root != impl->last_header->state_root) {
         return tl::unexpected(corrupt("the stored state map has root " + hex(*root) + ", block " +
-                                      std::to_string(*height) + " certifies " +
+                                      std::to_string(height) + " certifies " +
                                       hex(impl->last_header->state_root)));
     }
     if (auto officers = load_officers(impl->db, impl->officers); !officers)
@@ -285,11 +312,11 @@ Result<Store> Store::open(const std::filesystem::path& directory, StoreOpenOptio
         return tl::unexpected(validators.error());
     // The height record is written in the same batch as its block: a block above it means the
     // store was written outside append_block.
-    auto above = impl->db.get(Column::blocks, store::be64(*height + 1));
+    auto above = impl->db.get(Column::blocks, store::be64(height + 1));
     if (!above) return tl::unexpected(above.error());
     if (above->has_value()) {
-        return tl::unexpected(corrupt("block " + std::to_string(*height + 1) +
-                                      " is stored above meta height " + std::to_string(*height)));
+        return tl::unexpected(corrupt("block " + std::to_string(height + 1) +
+                                      " is stored above meta height " + std::to_string(height)));
     }
     return Store(std::move(impl));
 }

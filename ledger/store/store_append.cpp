@@ -31,6 +31,24 @@ void assert_effects_match(const Block& block, const BlockHash& hash, const Block
                       "event leaf indexes are not contiguous");
         CUSTOS_ASSERT(!effects.events[i].leaf_data.empty(), "an event has no leaf data");
     }
+    // The index entries the batch writes point into this block's leaves only.
+    auto in_block = [&](std::uint64_t leaf) { return leaf >= log_size_before && leaf < header.log_size; };
+    for (const auto& entry : effects.item_events)
+        CUSTOS_ASSERT(in_block(entry.leaf_index), "an item's trail entry points outside the block");
+    for (const auto& entry : effects.agency_events)
+        CUSTOS_ASSERT(in_block(entry.leaf_index), "an agency's event entry points outside the block");
+    for (const auto& entry : effects.reads)
+        CUSTOS_ASSERT(in_block(entry.leaf_index), "a read index entry points outside the block");
+}
+
+// What apply_block checked of the header against the stored head, and the governance head it
+// carried on from the stored one.
+void assert_follows_head(const BlockHeader& header, const BlockEffects& effects, const std::string& chain_id,
+                         const std::optional<BlockHeader>& last_header, const GovernanceHead& governance) {
+    CUSTOS_ASSERT(header.chain_id == chain_id, "a block of another chain");
+    CUSTOS_ASSERT(!last_header || last_header->time < header.time,
+                  "a block's time is not after the stored block's");
+    CUSTOS_ASSERT(effects.governance.count >= governance.count, "the governance count went down");
 }
 
 // Checks the certificate against the validator set in force and that it certifies this block.
@@ -106,6 +124,7 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     }
     const BlockHash hash = ledger::block_hash(header);
     assert_effects_match(block, hash, effects, impl_->log_size());
+    assert_follows_head(header, effects, impl_->genesis.chain_id, impl_->last_header, impl_->governance);
     const auto validators = validators_at(header.height);
     CUSTOS_ASSERT(validators != nullptr, "the set of the next height is known");
     auto certified = check_certificate(certificate, header, hash, impl_->genesis.chain_id, *validators);

@@ -259,9 +259,8 @@ std::optional<Error> older_store(const std::filesystem::path& directory,
                      "): an older Custos wrote it; " + other_format_advice(format)};
 }
 
-}  // namespace
-
-Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
+// The database options of every open: durability, logging and what damage does.
+rocksdb::DBOptions db_options_for(const DbOptions& options) {
     rocksdb::DBOptions db_options;
     db_options.create_if_missing = options.create_if_missing;
     db_options.create_missing_column_families = options.create_if_missing;
@@ -281,13 +280,40 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     // depends on it (the next height's signing state, a 201 answer) happens before that sync
     // returns. A live node may also be mid-append while an audit opens its store read-only.
     db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    return db_options;
+}
 
-    const auto cache = rocksdb::NewLRUCache(block_cache_bytes);
+// The column families, in Column order, sharing one block cache.
+std::vector<rocksdb::ColumnFamilyDescriptor> column_families(const std::shared_ptr<rocksdb::Cache>& cache) {
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     for (std::size_t i = 0; i < column_count; ++i) {
         auto name = i == 0 ? std::string(rocksdb::kDefaultColumnFamilyName) : std::string(column_names[i]);
         families.emplace_back(name, column_options(cache, i));
     }
+    return families;
+}
+
+// The logger of an open: RocksDB's own LOG file in the store directory, as it makes it when given
+// no logger (which also creates the directory: not for a store that does not exist, nor for a
+// read-only open), behind one that notes what it reports of damage.
+std::shared_ptr<DamageNotingLogger> open_logger(const std::filesystem::path& directory,
+                                                const DbOptions& options,
+                                                const rocksdb::DBOptions& db_options) {
+    std::shared_ptr<rocksdb::Logger> rocksdb_log;
+    std::error_code exists_error;
+    if (!options.read_only &&
+        (options.create_if_missing || std::filesystem::exists(directory, exists_error))) {
+        (void)rocksdb::CreateLoggerFromOptions(directory.string(), db_options, &rocksdb_log);
+    }
+    return std::make_shared<DamageNotingLogger>(std::move(rocksdb_log));
+}
+
+}  // namespace
+
+Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
+    rocksdb::DBOptions db_options = db_options_for(options);
+    const auto cache = rocksdb::NewLRUCache(block_cache_bytes);
+    const std::vector<rocksdb::ColumnFamilyDescriptor> families = column_families(cache);
     auto impl = std::make_unique<Impl>();
     rocksdb::DB* raw = nullptr;
     CUSTOS_ASSERT(!(options.read_only && options.create_if_missing),
@@ -309,14 +335,7 @@ Result<Db> Db::open(const std::filesystem::path& directory, DbOptions options) {
     if (std::filesystem::exists(directory / "CURRENT", exists_error)) {
         if (auto older = older_store(directory, db_options)) return tl::unexpected(std::move(*older));
     }
-    std::shared_ptr<rocksdb::Logger> rocksdb_log;
-    if (!options.read_only &&
-        (options.create_if_missing || std::filesystem::exists(directory, exists_error))) {
-        // RocksDB's own LOG file in the store directory, as it makes it when given no logger
-        // (which also creates the directory: not for a store that does not exist).
-        (void)rocksdb::CreateLoggerFromOptions(directory.string(), db_options, &rocksdb_log);
-    }
-    const auto logger = std::make_shared<DamageNotingLogger>(std::move(rocksdb_log));
+    const auto logger = open_logger(directory, options, db_options);
     db_options.info_log = logger;
     auto status =
         options.read_only

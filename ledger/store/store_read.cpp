@@ -2,6 +2,7 @@
 // back is checked against its key (an event's id, a block's height): a mismatch is corruption.
 #include <string>
 
+#include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
@@ -237,6 +238,9 @@ Result<Block> Store::block(Height height) const {
         if (!stored) return tl::unexpected(stored.error());
         result.events.push_back(std::move(stored->envelope));
     }
+    // header() refused a stored header of another height as corruption: what a peer is sent (the
+    // sync's commit) is the block it asked for.
+    CUSTOS_ASSERT(result.header.height == height, "a block read back is of another height");
     return result;
 }
 
