@@ -150,17 +150,18 @@ std::optional<ExportFailure> check_read_record(const Verification& verification,
 }
 
 // Check 6 of 11.8: the node that signed the record, a validator of the set in force at the
-// anchor, or of the latest one the bundle's governance adopted, with the envelope's key; null
-// when it is neither.
-const Validator* serving_validator(const Verification& verification, const MemoryState& state,
-                                   const Envelope& envelope) {
+// anchor, or of the latest one the bundle's governance adopted, with the envelope's key; nullopt
+// when it is neither. A copy: the sets it is found in are this function's own.
+std::optional<Validator> serving_validator(const Verification& verification, const MemoryState& state,
+                                           const Envelope& envelope) {
     const std::string& node = envelope.event.read->node;
     const ValidatorHistory history = validator_history(verification);
     const Validator* validator = history.at(verification.bundle.checkpoints.back().height)->find_name(node);
-    if (validator != nullptr && validator->key == envelope.signer) return validator;
+    if (validator != nullptr && validator->key == envelope.signer) return *validator;
     auto latest = state.latest_validators();
     const Validator* adopted = latest && latest->set ? latest->set->find_name(node) : nullptr;
-    return adopted != nullptr && adopted->key == envelope.signer ? adopted : nullptr;
+    if (adopted != nullptr && adopted->key == envelope.signer) return *adopted;
+    return std::nullopt;
 }
 
 // Check 8 of 11.8: who holds the key, as far as the bundle's ledger content (genesis and
@@ -204,8 +205,8 @@ std::optional<ExportFailure> judge(Verification& verification, const Json& bundl
     // 6. The node, with the record's agency.
     const MemoryState state = governance_at_anchor(verification);
     const ReadRecord& read = *envelope->event.read;
-    const Validator* validator = serving_validator(verification, state, *envelope);
-    if (validator == nullptr)
+    const std::optional<Validator> validator = serving_validator(verification, state, *envelope);
+    if (!validator)
         return ExportFailure{"exported.read.event.read.node",
                              read.node + " with key " + key_id(envelope->signer) +
                                  " is not a validator of the bundle's ledger at the anchor"};
