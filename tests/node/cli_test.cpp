@@ -209,12 +209,14 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         CHECK(version.out.starts_with("custos "));
     }
     // The developers' tool: the same, and its commands' help.
-    for (std::string_view arguments : {"--version", "localnet --version", "bench --version"}) {
+    for (std::string_view arguments :
+         {"--version", "localnet --version", "bench --version", "bench load --version"}) {
         Run version = run_custos_dev(work, std::string(arguments));
         CHECK_MESSAGE(version.exit_code == 0, arguments);
         CHECK(version.out.starts_with("custos-dev "));
     }
-    for (std::string_view command : {"localnet init", "localnet run", "bench ledger", "bench api"}) {
+    for (std::string_view command :
+         {"localnet init", "localnet run", "bench ledger", "bench api", "bench load"}) {
         Run help = run_custos_dev(work, std::string(command) + " --help");
         CHECK_MESSAGE(help.exit_code == 0, command);
         CHECK_MESSAGE(contains(help.out, "usage: custos-dev " + std::string(command)), command);
@@ -264,6 +266,16 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
              Usage{true, "bench ledger --events", "--events"},
              Usage{true, "bench verify --runs none", "--runs"},
              Usage{true, "bench tables --seconds 1 --bogus", "--bogus"},
+             Usage{true, "bench load --key x.key", "--nodes"},
+             Usage{true, "bench load --nodes http://127.0.0.1:1 --key x.key --bogus 1", "--bogus"},
+             Usage{true, "bench load --nodes http://127.0.0.1:1 --key x.key --rate fast", "--rate"},
+             Usage{true, "bench load --nodes http://127.0.0.1:1 --key x.key --events 2.5", "--events"},
+             Usage{true, "bench load --nodes http://127.0.0.1:1 --key x.key --batch 1001", "--batch"},
+             Usage{true, "bench load --nodes http://127.0.0.1:1 --key x.key --rate 100 --max", "--max"},
+             Usage{true, "bench load --nodes http://127.0.0.1:1/v1 --key x.key", "--nodes"},
+             Usage{true, "bench load --nodes http://127.0.0.1:1 --key x.key --pids 12,abc", "--pids"},
+             Usage{true, "bench load --nodes http://127.0.0.1:1 --key x.key --passphrase-fd x",
+                   "--passphrase-fd"},
          }) {
         Run run = usage.dev ? run_custos_dev(work, std::string(usage.arguments))
                             : run_custos(work, std::string(usage.arguments));

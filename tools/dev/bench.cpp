@@ -166,12 +166,7 @@ void add_bench(Tool& tool) {
     tool.add(bench, "crypto", "Ed25519 sign/verify, SHA-256, canonical JSON, Merkle append and proofs",
              bench_crypto);
     add_bench_ledger(tool, bench);
-    // bench load parses its own arguments (custos-dev bench load --help).
-    tool.add_raw(
-        bench, "load",
-        "signed custody events against running nodes: committed events/s, commit latency, the nodes' CPU "
-        "and memory",
-        run_bench_load);
+    add_bench_load(tool, bench);
     add_bench_api(tool, bench);
     add_bench_verify(tool, bench);
     add_bench_tables(tool, bench);

@@ -10,11 +10,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <memory>
 #include <thread>
 #include <unordered_map>
 
 #include "api/routes.hpp"
+#include "common/assert.hpp"
 #include "crypto/canonical_json.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/events/event.hpp"
@@ -40,12 +43,7 @@ constexpr std::int64_t send_time_lifetime_s = 20;
 constexpr std::uint64_t requests_per_key_per_node_max = 8000;
 constexpr std::size_t keys_max = 64;
 
-constexpr std::string_view load_usage =
-    "usage: custos-dev bench load --nodes URL,... --key FILE [--rate N | --max] [--duration S]\n"
-    "                             [--events N] [--connections C] [--items K] [--observer-key FILE]\n"
-    "                             [--agency ID] [--chain-id ID] [--pids PID,...] [--drain S]\n"
-    "                             [--batch N] [--retries N] [--keys N] [--admin-key FILE]\n"
-    "\n"
+constexpr std::string_view load_help =
     "Submits signed custody events to the nodes and prints committed events/s (over the run,\n"
     "and the lowest and highest of its whole 10 s windows), commit latency p50/p90/p99/max\n"
     "(from sending the event's request to the event's block being certified),\n"
@@ -72,33 +70,10 @@ constexpr std::string_view load_usage =
     "next requests wait for it), up to --retries times; its latency still counts from its first\n"
     "send, and the retries are reported.\n"
     "\n"
-    "options:\n"
-    "  --nodes LIST         comma-separated REST base URLs; connections are spread over all\n"
-    "  --key FILE           custodian key of the acting agency (localnet: DIR/keys/AGENCY/custodian.key)\n"
-    "  --rate N             events per second offered (default 2500)\n"
-    "  --max                send as fast as the nodes answer (closed loop over the connections)\n"
-    "  --duration S         length of the timed phase in seconds (default 60)\n"
-    "  --events N           events to prepare (default rate x duration; 200000 with --max)\n"
-    "  --connections C      keep-alive connections per node (default 4)\n"
-    "  --items K            items in flight (default max(rate x 2, 1000), at most --events)\n"
-    "  --observer-key FILE  an auditor or admin key, to read blocks (default: auditor.key next to --key)\n"
-    "  --agency ID          the acting agency (default: the key file's name up to the first '.')\n"
-    "  --chain-id ID        the chain id (default: from GET /v1/status with the observer key)\n"
-    "  --pids LIST          the nodes' process ids for CPU and memory (default: the processes\n"
-    "                       listening on the nodes' REST ports, from /proc)\n"
-    "  --drain S            after sending, wait up to S seconds for outstanding commits (default 20)\n"
-    "  --batch N            events per request, 1 to 1000 (default 1: POST /v1/events per event;\n"
-    "                       above 1: POST /v1/batches)\n"
-    "  --retries N          tries again after a 503, at most N times per request (default 10; 0: never)\n"
-    "  --keys N             custodian keys that sign in turn, 1 to 64 (default: enough that no key\n"
-    "                       sends one node more than 8,000 requests)\n"
-    "  --admin-key FILE     the agency's admin key, to add the keys beyond --key (default: admin.key\n"
-    "                       next to --key)\n"
-    "  -h, --help           show this help\n"
-    "\n"
-    "exit status: 0 ran (whatever the figures), 1 could not run, 2 bad usage.\n";
+    "exit status: 0 ran (whatever the figures), 1 could not run, 2 bad usage.";
 
 struct LoadOptions {
+    std::string nodes_text, pids_text;  // As given; checked as options, read into nodes and pids.
     std::vector<api::ParsedUrl> nodes;
     std::string key_path, observer_key_path, admin_key_path, agency, chain_id;
     double rate = 2500;
@@ -114,75 +89,35 @@ struct LoadOptions {
     std::size_t keys = 0;        // Custodian keys signing in turn; 0 = enough for the nodes' quotas.
 };
 
-int usage(const std::string& message) {
-    std::cerr << "error: " << message << "\n(custos-dev bench load --help for the options)\n";
-    return exit_usage;
+// --nodes: a comma-separated list of plain-HTTP base URLs.
+CLI::Validator node_list() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto nodes = parse_node_list(text);
+            return nodes ? std::string() : nodes.error().message;
+        },
+        "", "node_list");
 }
 
-// Returns exit_ok to go on, or the exit code to stop with.
-int parse_load_options(const Args& args, LoadOptions& options) {
-    std::string nodes_text, pids_text;
-    bool rate_given = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg == "--max") {
-            options.max = true;
-            continue;
-        }
-        if (i + 1 >= args.size())
-            return usage(arg.starts_with("--") ? arg + " needs a value" : "unexpected '" + arg + "'");
-        const std::string& value = args[++i];
-        auto positive = parse_positive(value);
-        if (arg == "--nodes") {
-            nodes_text = value;
-        } else if (arg == "--key") {
-            options.key_path = value;
-        } else if (arg == "--observer-key") {
-            options.observer_key_path = value;
-        } else if (arg == "--admin-key") {
-            options.admin_key_path = value;
-        } else if (arg == "--keys" && positive && *positive <= static_cast<double>(keys_max) &&
-                   *positive == static_cast<double>(static_cast<std::size_t>(*positive))) {
-            options.keys = static_cast<std::size_t>(*positive);
-        } else if (arg == "--agency") {
-            options.agency = value;
-        } else if (arg == "--chain-id") {
-            options.chain_id = value;
-        } else if (arg == "--pids") {
-            pids_text = value;
-        } else if (arg == "--rate" && positive) {
-            options.rate = *positive, rate_given = true;
-        } else if (arg == "--duration" && positive) {
-            options.duration_s = *positive;
-        } else if (arg == "--events" && positive) {
-            options.events = static_cast<std::uint64_t>(*positive);
-        } else if (arg == "--connections" && positive && *positive <= 64) {
-            options.connections_per_node = static_cast<std::size_t>(*positive);
-        } else if (arg == "--items" && positive) {
-            options.items = static_cast<std::uint64_t>(*positive);
-        } else if (arg == "--retries" &&
-                   (value == "0" ||
-                    (positive && *positive <= 1000 &&
-                     *positive == static_cast<double>(static_cast<std::uint64_t>(*positive))))) {
-            options.retries = value == "0" ? 0 : static_cast<std::uint64_t>(*positive);
-        } else if (arg == "--drain" && positive) {
-            options.drain_s = *positive;
-        } else if (arg == "--batch" && positive && *positive <= static_cast<double>(api::batch_events_max) &&
-                   *positive == static_cast<double>(static_cast<std::size_t>(*positive))) {
-            options.batch = static_cast<std::size_t>(*positive);
-        } else {
-            return usage("bad argument '" + arg + " " + value + "'");
-        }
-    }
-    if (options.max && rate_given) return usage("--rate and --max exclude each other");
-    if (nodes_text.empty()) return usage("--nodes URL,... is required");
-    if (options.key_path.empty()) return usage("--key FILE is required");
-    auto nodes = parse_node_list(nodes_text);
-    if (!nodes) return usage(nodes.error().message);
-    options.nodes = *nodes;
-    auto pids = parse_pid_list(pids_text);
-    if (!pids) return usage(pids.error().message);
-    options.pids = *pids;
+// --pids: a comma-separated list of process ids.
+CLI::Validator pid_list() {
+    return CLI::Validator(
+        [](std::string& text) -> std::string {
+            auto pids = parse_pid_list(text);
+            return pids ? std::string() : pids.error().message;
+        },
+        "", "pid_list");
+}
+
+// The options whose defaults follow from others (and the lists, checked when parsed), once the
+// command line is parsed.
+void complete_load_options(LoadOptions& options) {
+    auto nodes = parse_node_list(options.nodes_text);
+    CUSTOS_ASSERT(nodes.has_value(), "--nodes is checked as it is parsed");
+    options.nodes = std::move(*nodes);
+    auto pids = parse_pid_list(options.pids_text);
+    CUSTOS_ASSERT(pids.has_value(), "--pids is checked as it is parsed");
+    options.pids = std::move(*pids);
     if (options.events == 0) {
         options.events = options.max ? 200000 : static_cast<std::uint64_t>(options.rate * options.duration_s);
     }
@@ -211,7 +146,6 @@ int parse_load_options(const Args& args, LoadOptions& options) {
         // Localnet keys are DIR/keys/<AGENCY>/<role>.key.
         options.agency = parent.empty() ? stem.substr(0, stem.find('.')) : parent;
     }
-    return exit_ok;
 }
 
 // One prepared event: which connection sends it (and so which node), and its envelope.
@@ -693,15 +627,8 @@ Prepared prepare_requests(const LoadOptions& options, Workload& workload,
     return prepared;
 }
 
-}  // namespace
-
-int run_bench_load(const Args& args) {
-    if (wants_help(args)) {
-        std::cout << load_usage;
-        return exit_ok;
-    }
-    LoadOptions options;
-    if (int code = parse_load_options(args, options); code != exit_ok) return code;
+int run_bench_load(LoadOptions& options) {
+    complete_load_options(options);
     auto key = read_key_option(options.key_path);
     if (!key) return fail(key.error().message);
     auto observer = read_key_option(options.observer_key_path);
@@ -749,6 +676,100 @@ int run_bench_load(const Args& args) {
         outcome.committed_ns.begin(), outcome.committed_ns.end(), [](std::int64_t at) { return at != 0; }));
     print_cpu_per_event(processes, committed, std::max(1u, std::thread::hardware_concurrency()));
     return exit_ok;
+}
+
+}  // namespace
+
+void add_bench_load(Tool& tool, CLI::App& bench) {
+    auto options = std::make_shared<LoadOptions>();
+    auto& command = tool.add(bench, "load",
+                             "signed custody events against running nodes: committed events/s, commit "
+                             "latency, the nodes' CPU and memory",
+                             [options] { return run_bench_load(*options); });
+    command
+        .add_option("--nodes", options->nodes_text,
+                    "comma-separated REST base URLs; connections are spread over all")
+        ->type_name("URL,...")
+        ->required()
+        ->check(node_list());
+    command
+        .add_option("--key", options->key_path,
+                    "custodian key of the acting agency\n(localnet: DIR/keys/AGENCY/custodian.key)")
+        ->type_name("FILE")
+        ->required();
+    auto* rate = command.add_option("--rate", options->rate, "events per second offered (default 2500)")
+                     ->type_name("N")
+                     ->check(positive_number(1e9));
+    command
+        .add_flag("--max", options->max,
+                  "send as fast as the nodes answer (closed loop over the connections)")
+        ->excludes(rate);
+    command
+        .add_option("--duration", options->duration_s, "length of the timed phase in seconds (default 60)")
+        ->type_name("S")
+        ->check(positive_number(1e9));
+    command
+        .add_option("--events", options->events,
+                    "events to prepare (default rate x duration; 200000 with --max)")
+        ->type_name("N")
+        ->check(whole_number(1, std::numeric_limits<std::uint64_t>::max()));
+    command
+        .add_option("--connections", options->connections_per_node,
+                    "keep-alive connections per node (default 4)")
+        ->type_name("C")
+        ->check(whole_number(1, 64));
+    command
+        .add_option("--items", options->items,
+                    "items in flight (default max(rate x 2, 1000), at most --events)")
+        ->type_name("K")
+        ->check(whole_number(1, std::numeric_limits<std::uint64_t>::max()));
+    command
+        .add_option("--observer-key", options->observer_key_path,
+                    "an auditor or admin key, to read blocks\n(default: auditor.key next to --key)")
+        ->type_name("FILE");
+    command
+        .add_option("--agency", options->agency,
+                    "the acting agency (default: the name of the key file's directory,\n"
+                    "as in DIR/keys/AGENCY/; for a bare file name, that name up to its first '.')")
+        ->type_name("ID");
+    command
+        .add_option("--chain-id", options->chain_id,
+                    "the chain id (default: from GET /v1/status with the observer key)")
+        ->type_name("ID");
+    command
+        .add_option("--pids", options->pids_text,
+                    "the nodes' process ids for CPU and memory (default: the processes\n"
+                    "listening on the nodes' REST ports, from /proc)")
+        ->type_name("PID,...")
+        ->check(pid_list());
+    command
+        .add_option("--drain", options->drain_s,
+                    "after sending, wait up to S seconds for outstanding commits (default 20)")
+        ->type_name("S")
+        ->check(positive_number(1e9));
+    command
+        .add_option("--batch", options->batch,
+                    "events per request, 1 to " + std::to_string(api::batch_events_max) +
+                        " (default 1: POST /v1/events per event;\nabove 1: POST /v1/batches)")
+        ->type_name("N")
+        ->check(whole_number(1, api::batch_events_max));
+    command
+        .add_option("--retries", options->retries,
+                    "tries again after a 503, at most N times per request\n(default 10; 0: never)")
+        ->type_name("N")
+        ->check(whole_number(0, 1000));
+    command
+        .add_option("--keys", options->keys,
+                    "custodian keys that sign in turn, 1 to " + std::to_string(keys_max) +
+                        " (default: enough that no key\nsends one node more than 8,000 requests)")
+        ->type_name("N")
+        ->check(whole_number(1, keys_max));
+    command
+        .add_option(
+            "--admin-key", options->admin_key_path,
+            "the agency's admin key, to add the keys beyond --key\n(default: admin.key next to --key)")
+        ->type_name("FILE");
+    command.footer(std::string(load_help));
 }
 
 }  // namespace custos::cli

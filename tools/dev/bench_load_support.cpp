@@ -113,21 +113,12 @@ std::optional<std::uint64_t> rss_kb_of(int pid) {
 
 }  // namespace
 
-std::optional<double> parse_positive(const std::string& text) {
-    double value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || !(value > 0)) return std::nullopt;
-    return value;
-}
-
 Result<std::vector<api::ParsedUrl>> parse_node_list(const std::string& text) {
     std::vector<api::ParsedUrl> nodes;
     for (const auto& part : split(text, ',')) {
         auto url = api::parse_url(part);
-        if (!url)
-            return make_error(ErrorCode::invalid_argument, "--nodes: " + part + ": " + url.error().message);
-        if (url->target != "/")
-            return make_error(ErrorCode::invalid_argument, "--nodes: " + part + " has a path");
+        if (!url) return make_error(ErrorCode::invalid_argument, part + ": " + url.error().message);
+        if (url->target != "/") return make_error(ErrorCode::invalid_argument, part + " has a path");
         if (url->tls) {
             return make_error(
                 ErrorCode::invalid_argument,
@@ -135,7 +126,7 @@ Result<std::vector<api::ParsedUrl>> parse_node_list(const std::string& text) {
         }
         nodes.push_back(*url);
     }
-    if (nodes.empty()) return make_error(ErrorCode::invalid_argument, "--nodes needs at least one URL");
+    if (nodes.empty()) return make_error(ErrorCode::invalid_argument, "needs at least one URL");
     return nodes;
 }
 
@@ -146,7 +137,7 @@ Result<std::vector<int>> parse_pid_list(const std::string& text) {
         int pid = 0;
         auto [end, error] = std::from_chars(part.data(), part.data() + part.size(), pid);
         if (error != std::errc() || end != part.data() + part.size() || pid <= 0) {
-            return make_error(ErrorCode::invalid_argument, "--pids: '" + part + "' is not a process id");
+            return make_error(ErrorCode::invalid_argument, "'" + part + "' is not a process id");
         }
         pids.push_back(pid);
     }

@@ -13,9 +13,7 @@
 
 namespace custos::cli::bench {
 
-// A positive number (integer or decimal), or nullopt.
-[[nodiscard]] std::optional<double> parse_positive(const std::string& text);
-// "http://h:p,http://h:p" -> base URLs (no path).
+// "http://h:p,http://h:p" -> base URLs (no path); the error names the URL at fault, not the option.
 [[nodiscard]] Result<std::vector<api::ParsedUrl>> parse_node_list(const std::string& text);
 // "123,456" -> pids; "" -> none.
 [[nodiscard]] Result<std::vector<int>> parse_pid_list(const std::string& text);

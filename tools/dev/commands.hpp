@@ -18,9 +18,8 @@ void add_bench_verify(Tool& tool, CLI::App& bench);
 void add_bench_tables(Tool& tool, CLI::App& bench);
 // `custos-dev bench api ...` (bench_api.cpp).
 void add_bench_api(Tool& tool, CLI::App& bench);
-// `custos-dev bench load ...` (bench_load.cpp): given the arguments after "load", which it parses
-// itself.
-int run_bench_load(const Args& args);
+// `custos-dev bench load --nodes URL,... --key FILE ...` (bench_load.cpp).
+void add_bench_load(Tool& tool, CLI::App& bench);
 
 // `custos-dev localnet init|run --dir DIR ...` (localnet*.cpp).
 void add_localnet(Tool& tool);

@@ -31,11 +31,6 @@ inline constexpr int exit_usage = 2;
 // What a command does once its options are parsed into the values it bound: the exit code.
 using Run = std::function<int()>;
 
-// A command that parses its own arguments (add_raw) is given those after its name.
-using Args = std::vector<std::string>;
-// True if args hold --help or -h.
-bool wants_help(const Args& args);
-
 // A command-line tool. Its commands are CLI11 subcommands, each declaring its options with their
 // help; run() parses the command line and answers --help and --version (of the tool and of every
 // command), a usage error with one line "error: ..." naming the option (exit_usage), or runs the
@@ -59,10 +54,6 @@ public:
     // A command that moved to another tool: `tool name ...` answers one line naming `to name`, and
     // exit_usage.
     void add_moved(std::string name, std::string to);
-    // A command that parses its own arguments: `run` is given those after its name, the global
-    // options taken out, and answers --help itself.
-    CLI::App& add_raw(CLI::App& parent, std::string name, std::string summary,
-                      int (*run_raw)(const Args& args));
 
     // The whole of main(): libsodium, the parse, the global options, the command.
     [[nodiscard]] int run(int argc, char** argv);
@@ -99,9 +90,6 @@ int fail(const std::string& message);
 // source, the file or descriptor of the global options --passphrase-file FILE / --passphrase-fd N
 // when given, else a prompt without echo.
 void install_passphrase_source(const std::filesystem::path& file, std::optional<int> fd);
-// The same from the arguments of a command that parses its own (Tool::add_raw), taken out of
-// them; a usage problem is returned.
-std::optional<std::string> take_passphrase_options(Args& args);
 // A passphrase to seal a key with: from the global options when `from_options` and given, else
 // asked twice without echo.
 Result<crypto::Passphrase> new_passphrase(const std::string& for_what, bool from_options);
@@ -110,9 +98,6 @@ void warn_if_unsealed(const std::filesystem::path& path);
 // HTTPS nodes (tools/support/node_tls.cpp): the trust anchors of the global options --cacert
 // FILE / --pin sha256:HEX.
 void install_trust_anchors(std::string ca_file, std::string pin);
-// The same from the arguments of a command that parses its own (Tool::add_raw), taken out of
-// them; a usage problem is returned.
-std::optional<std::string> take_tls_options(Args& args);
 // The TLS setup for requests to `node`: null for http://; for https:// the trust anchors the
 // options gave (refused without one); refused when they were given for an http:// node.
 Result<std::shared_ptr<const api::ClientTls>> node_tls(const api::ParsedUrl& node);

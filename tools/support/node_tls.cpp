@@ -23,25 +23,6 @@ void install_trust_anchors(std::string ca_file, std::string pin) {
     trust_option().pin = std::move(pin);
 }
 
-std::optional<std::string> take_tls_options(Args& args) {
-    Args rest;
-    std::string ca_file, pin;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg != "--cacert" && arg != "--pin") {
-            rest.push_back(arg);
-            continue;
-        }
-        if (i + 1 >= args.size()) return arg + " needs a value";
-        std::string& target = arg == "--cacert" ? ca_file : pin;
-        if (!target.empty()) return arg + " given twice";
-        target = args[++i];
-    }
-    args = std::move(rest);
-    install_trust_anchors(std::move(ca_file), std::move(pin));
-    return std::nullopt;
-}
-
 Result<std::shared_ptr<const api::ClientTls>> node_tls(const api::ParsedUrl& node) {
     const auto& trust = trust_option();
     if (!node.tls) {

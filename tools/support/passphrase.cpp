@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <stdexcept>
 #include <string>
 
 #include "crypto/ed25519.hpp"
@@ -63,37 +62,6 @@ void install_passphrase_source(const fs::path& file, std::optional<int> fd) {
         if (has_passphrase_option()) return passphrase_from_option();
         return prompt("Passphrase for " + key_file.string() + ": ");
     });
-}
-
-std::optional<std::string> take_passphrase_options(Args& args) {
-    Args rest;
-    fs::path file;
-    std::optional<int> fd;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        if (arg != "--passphrase-file" && arg != "--passphrase-fd") {
-            rest.push_back(arg);
-            continue;
-        }
-        if (i + 1 >= args.size()) return arg + " needs a value";
-        if (!file.empty() || fd) return "give one of --passphrase-file and --passphrase-fd, once";
-        const std::string& value = args[++i];
-        if (arg == "--passphrase-file") {
-            file = value;
-        } else {
-            try {
-                std::size_t used = 0;
-                int number = std::stoi(value, &used);
-                if (used != value.size() || number < 0) throw std::invalid_argument(value);
-                fd = number;
-            } catch (const std::exception&) {
-                return "--passphrase-fd needs a file descriptor number, got '" + value + "'";
-            }
-        }
-    }
-    args = std::move(rest);
-    install_passphrase_source(file, fd);
-    return std::nullopt;
 }
 
 Result<crypto::Passphrase> new_passphrase(const std::string& for_what, bool from_options) {

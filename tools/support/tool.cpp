@@ -14,13 +14,6 @@
 
 namespace custos::cli {
 
-bool wants_help(const Args& args) {
-    for (const auto& arg : args) {
-        if (arg == "--help" || arg == "-h") return true;
-    }
-    return false;
-}
-
 namespace {
 
 constexpr std::string_view global_options_note =
@@ -138,28 +131,6 @@ CLI::App& Tool::add_group(CLI::App& parent, std::string name, std::string summar
 
 void Tool::add_moved(std::string name, std::string to) {
     moved_.emplace(std::move(name), std::move(to));
-}
-
-CLI::App& Tool::add_raw(CLI::App& parent, std::string name, std::string summary,
-                        int (*run_raw)(const Args& args)) {
-    CLI::App* command = parent.add_subcommand(std::move(name), std::move(summary));
-    command->group("commands");
-    command->set_help_flag();  // Its own --help, and no fall through to the tool's.
-    command->fallthrough(false);
-    command->footer("");
-    command->prefix_command();
-    command->allow_extras();
-    runs_.emplace(command, [this, command, run_raw]() {
-        Args args = command->remaining();
-        if (auto problem = take_passphrase_options(args)) return cli::usage_error(*problem);
-        if (auto problem = take_tls_options(args)) return cli::usage_error(*problem);
-        if (std::find(args.begin(), args.end(), "--version") != args.end() && !wants_help(args)) {
-            std::cout << name_ << " " << custos::version << "\n";
-            return exit_ok;
-        }
-        return run_raw(args);
-    });
-    return *command;
 }
 
 int Tool::usage_error(const CLI::ParseError& error) const {
