@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include <sodium.h>
@@ -18,6 +20,8 @@
 #include "tools/node/node_service.hpp"
 
 namespace {
+
+using namespace custos;
 
 constexpr int exit_usage = 2;
 
@@ -83,15 +87,9 @@ void print_help() {
         "command line or configuration (another network's store or another key's data_dir included).\n");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    using namespace custos;
-    if (sodium_init() < 0) {
-        std::fprintf(stderr, "custos-node: libsodium failed to initialise\n");
-        return 1;
-    }
-    std::string config_path;
+// The command line: --config FILE, or --help / --version. Returns the exit code to stop with (help,
+// version, a usage error), or nullopt to run with `config_path` set.
+std::optional<int> parse_command_line(int argc, char** argv, std::string& config_path) {
     for (int index = 1; index < argc; ++index) {
         if (std::strcmp(argv[index], "--help") == 0 || std::strcmp(argv[index], "-h") == 0) {
             print_help();
@@ -112,22 +110,23 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "custos-node: --config FILE is required (see --help)\n");
         return exit_usage;
     }
-    auto config = runtime::load_node_config(config_path);
-    if (!config) {
-        std::fprintf(stderr, "custos-node: %s\n", config.error().message.c_str());
-        return exit_usage;
-    }
-    runtime::set_log_level(config->log_level);
-    // The Ed25519 table path's self-test (crypto/ed25519_tables.hpp): tables stay off, and every
-    // signature goes to libsodium alone, when the loaded libsodium misjudges a known torsion key.
+    return std::nullopt;
+}
+
+// The Ed25519 table path's self-test (crypto/ed25519_tables.hpp): tables stay off, and every
+// signature goes to libsodium alone, when the loaded libsodium misjudges a known torsion key.
+void log_ed25519_tables() {
     const auto tables = crypto::ed25519_tables::status();
     runtime::log_line(tables.enabled ? runtime::LogLevel::info : runtime::LogLevel::warn,
                       tables.enabled ? "ed25519_tables_enabled" : "ed25519_tables_disabled")
         .field("libsodium", tables.libsodium_version)
         .field("reason", tables.enabled ? std::string("self-test passed") : tables.reason);
-    // A sealed validator key: its passphrase from the file the config names, else asked on the
-    // terminal. An unsealed one outside a localnet directory gets a warning.
-    const std::filesystem::path passphrase_file = config->validator_key_passphrase_file;
+}
+
+// A sealed validator key: its passphrase from the file the config names, else asked on the
+// terminal. An unsealed one outside a localnet directory gets a warning.
+void install_key_passphrase(const runtime::NodeConfig& config) {
+    const std::filesystem::path passphrase_file = config.validator_key_passphrase_file;
     crypto::set_passphrase_source([passphrase_file](
                                       const std::filesystem::path& key_file) -> Result<crypto::Passphrase> {
         if (!passphrase_file.empty()) return crypto::read_passphrase_file(passphrase_file);
@@ -139,40 +138,39 @@ int main(int argc, char** argv) {
         }
         return asked;
     });
-    if (auto sealed = crypto::key_file_is_sealed(config->validator_key_file);
-        sealed && !*sealed && !crypto::in_localnet_directory(config->validator_key_file)) {
+    if (auto sealed = crypto::key_file_is_sealed(config.validator_key_file);
+        sealed && !*sealed && !crypto::in_localnet_directory(config.validator_key_file)) {
         runtime::log_line(runtime::LogLevel::warn, "validator_key_unsealed")
-            .field("file", config->validator_key_file.string())
+            .field("file", config.validator_key_file.string())
             .field("fix", "custos key passwd FILE, then validator_key_passphrase_file in the config");
     }
-    // HTTPS: the certificate and key are loaded before anything else starts, so a bad file is a
-    // configuration error (exit 2) naming it.
-    std::shared_ptr<api::ServerTls> rest_tls;
-    if (!config->rest_tls_certificate_file.empty()) {
-        auto loaded = api::load_server_tls(config->rest_tls_certificate_file, config->rest_tls_key_file);
-        if (!loaded) {
-            std::fprintf(stderr, "custos-node: %s\n", loaded.error().message.c_str());
-            return exit_usage;
-        }
-        rest_tls = std::move(*loaded);
-    }
-    auto node = runtime::Node::create(*config);
-    if (!node) {
-        std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());
-        // A damaged store or a failing disk is not a configuration mistake.
-        const auto code = node.error().code;
-        // "already running" is not one either.
-        return code == ErrorCode::corruption || code == ErrorCode::io_error || code == ErrorCode::unavailable
-                   ? 1
-                   : exit_usage;
-    }
-    node_tool::NodeServiceAdapter service(**node);
-    auto options = api::server_options_from_address(config->rest_listen);
+}
+
+// HTTPS: the certificate and key, loaded before anything else starts, so that a bad file is a
+// configuration error naming it. Null for plain HTTP.
+Result<std::shared_ptr<api::ServerTls>> load_rest_tls(const runtime::NodeConfig& config) {
+    if (config.rest_tls_certificate_file.empty()) return std::shared_ptr<api::ServerTls>();
+    return api::load_server_tls(config.rest_tls_certificate_file, config.rest_tls_key_file);
+}
+
+// The exit code when the node cannot be made: a damaged store, a failing disk or another process
+// already running on the data_dir are runtime failures (1), not configuration mistakes (2).
+int node_create_exit_code(ErrorCode code) {
+    return code == ErrorCode::corruption || code == ErrorCode::io_error || code == ErrorCode::unavailable
+               ? 1
+               : exit_usage;
+}
+
+// Runs the node, with its REST API on rest_listen, until it stops; its exit code.
+int serve(runtime::Node& node, const runtime::NodeConfig& config,
+          const std::shared_ptr<api::ServerTls>& rest_tls) {
+    node_tool::NodeServiceAdapter service(node);
+    auto options = api::server_options_from_address(config.rest_listen);
     if (!options) {
         std::fprintf(stderr, "custos-node: rest_listen: %s\n", options.error().message.c_str());
         return exit_usage;
     }
-    options->public_names = config->rest_public_names;
+    options->public_names = config.rest_public_names;
     options->tls = rest_tls;
     auto server = api::Server::start(service, *options);
     if (!server) {
@@ -180,10 +178,40 @@ int main(int argc, char** argv) {
         return 1;
     }
     runtime::log_line(runtime::LogLevel::info, "rest_listening")
-        .field("address", config->rest_listen)
+        .field("address", config.rest_listen)
         .field("scheme", rest_tls ? "https" : "http")
         .field("pin", rest_tls ? rest_tls->pin : std::string("-"));
-    int status = (*node)->run();
+    int status = node.run();
     (*server)->stop();
     return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (sodium_init() < 0) {
+        std::fprintf(stderr, "custos-node: libsodium failed to initialise\n");
+        return 1;
+    }
+    std::string config_path;
+    if (auto stop = parse_command_line(argc, argv, config_path)) return *stop;
+    auto config = runtime::load_node_config(config_path);
+    if (!config) {
+        std::fprintf(stderr, "custos-node: %s\n", config.error().message.c_str());
+        return exit_usage;
+    }
+    runtime::set_log_level(config->log_level);
+    log_ed25519_tables();
+    install_key_passphrase(*config);
+    auto rest_tls = load_rest_tls(*config);
+    if (!rest_tls) {
+        std::fprintf(stderr, "custos-node: %s\n", rest_tls.error().message.c_str());
+        return exit_usage;
+    }
+    auto node = runtime::Node::create(*config);
+    if (!node) {
+        std::fprintf(stderr, "custos-node: %s\n", node.error().to_string().c_str());
+        return node_create_exit_code(node.error().code);
+    }
+    return serve(**node, *config, *rest_tls);
 }
