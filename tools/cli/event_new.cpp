@@ -305,9 +305,32 @@ Status fill_governance(ledger::Event& event, const NewArgs& args, const KeyRecor
     return {};
 }
 
-// Sets the kind's own fields from the options. The schema itself (which fields each kind needs)
-// is checked afterwards by ledger::validate_event, once, as the ledger checks it.
-Status fill_fields(ledger::Event& event, const NewArgs& args, const KeyRecord& record, ledger::TimeMs now) {
+// --authority KIND:REFERENCE.
+Result<ledger::LegalAuthority> authority_option(const std::string& authority) {
+    const auto colon = authority.find(':');
+    for (auto candidate : {ledger::AuthorityKind::warrant, ledger::AuthorityKind::mlat,
+                           ledger::AuthorityKind::eio, ledger::AuthorityKind::other}) {
+        if (colon != std::string::npos &&
+            authority.substr(0, colon) == ledger::authority_kind_name(candidate))
+            return ledger::LegalAuthority{candidate, authority.substr(colon + 1)};
+    }
+    return make_error(ErrorCode::invalid_argument,
+                      "--authority: expected KIND:REFERENCE with KIND warrant, mlat, eio or other "
+                      "(e.g. warrant:W-2026-001)");
+}
+
+// --outcome returned|destroyed|archived.
+Result<ledger::DisposeOutcome> outcome_option(const std::string& outcome) {
+    for (auto candidate : {ledger::DisposeOutcome::returned, ledger::DisposeOutcome::destroyed,
+                           ledger::DisposeOutcome::archived}) {
+        if (outcome == ledger::dispose_outcome_name(candidate)) return candidate;
+    }
+    return make_error(ErrorCode::invalid_argument, "--outcome: expected returned, destroyed or archived");
+}
+
+// The free-text fields, and the officers handing over or taking delivery: unless said otherwise,
+// the key's officer.
+void fill_text_fields(ledger::Event& event, const NewArgs& args, const KeyRecord& record) {
     auto text_option = [&](std::string_view name, std::optional<std::string>& field) {
         if (const auto* value = args.value(name)) field = *value;
     };
@@ -323,27 +346,18 @@ Status fill_fields(ledger::Event& event, const NewArgs& args, const KeyRecord& r
     text_option("--grantee", event.grantee);
     text_option("--new-item", event.new_item);
     text_option("--name", event.name);
-    // The officer handing over or taking delivery is, unless said otherwise, the key's officer.
     if (event.kind == EventKind::transfer_offer && !event.released_by) event.released_by = record.name;
     if ((event.kind == EventKind::transfer_accept || event.kind == EventKind::transfer_reject) &&
         !event.received_by)
         event.received_by = record.name;
+}
 
+// What is known of the evidence: the legal authority, attributes, digests, results and the seal.
+Status fill_evidence_fields(ledger::Event& event, const NewArgs& args) {
     if (const auto* authority = args.value("--authority")) {
-        const auto colon = authority->find(':');
-        std::optional<ledger::AuthorityKind> kind;
-        for (auto candidate : {ledger::AuthorityKind::warrant, ledger::AuthorityKind::mlat,
-                               ledger::AuthorityKind::eio, ledger::AuthorityKind::other}) {
-            if (colon != std::string::npos &&
-                authority->substr(0, colon) == ledger::authority_kind_name(candidate))
-                kind = candidate;
-        }
-        if (!kind) {
-            return make_error(ErrorCode::invalid_argument,
-                              "--authority: expected KIND:REFERENCE with KIND warrant, mlat, eio or other "
-                              "(e.g. warrant:W-2026-001)");
-        }
-        event.legal_authority = ledger::LegalAuthority{*kind, authority->substr(colon + 1)};
+        auto parsed = authority_option(*authority);
+        if (!parsed) return tl::unexpected(parsed.error());
+        event.legal_authority = *parsed;
     }
     for (const auto& attribute : args.all("--attribute")) {
         const auto equals = attribute.find('=');
@@ -369,6 +383,11 @@ Status fill_fields(ledger::Event& event, const NewArgs& args, const KeyRecord& r
             return make_error(ErrorCode::invalid_argument, "--seal-intact: expected yes or no");
         event.seal_intact = *intact == "yes";
     }
+    return {};
+}
+
+// Access to the evidence: the action taken, or the scope and expiry of a grant.
+Status fill_access_fields(ledger::Event& event, const NewArgs& args, ledger::TimeMs now) {
     if (const auto* action = args.value("--action")) {
         event.action = ledger::access_action_from_name(*action);
         if (!event.action)
@@ -393,14 +412,20 @@ Status fill_fields(ledger::Event& event, const NewArgs& args, const KeyRecord& r
         if (!time) return tl::unexpected(time.error());
         event.expires = *time;
     }
+    return {};
+}
+
+// Sets the kind's own fields from the options, the first bad one refused. The schema itself
+// (which fields each kind needs) is checked afterwards by ledger::validate_event, once, as the
+// ledger checks it.
+Status fill_fields(ledger::Event& event, const NewArgs& args, const KeyRecord& record, ledger::TimeMs now) {
+    fill_text_fields(event, args, record);
+    if (auto filled = fill_evidence_fields(event, args); !filled) return filled;
+    if (auto filled = fill_access_fields(event, args, now); !filled) return filled;
     if (const auto* outcome = args.value("--outcome")) {
-        for (auto candidate : {ledger::DisposeOutcome::returned, ledger::DisposeOutcome::destroyed,
-                               ledger::DisposeOutcome::archived}) {
-            if (*outcome == ledger::dispose_outcome_name(candidate)) event.outcome = candidate;
-        }
-        if (!event.outcome)
-            return make_error(ErrorCode::invalid_argument,
-                              "--outcome: expected returned, destroyed or archived");
+        auto parsed = outcome_option(*outcome);
+        if (!parsed) return tl::unexpected(parsed.error());
+        event.outcome = *parsed;
     }
     return fill_governance(event, args, record);
 }
