@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <thread>
 
 #include "crypto/sha256.hpp"
@@ -350,9 +351,15 @@ double cpu_seconds_self() {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Signs the reads of the run ahead (see the usage text), then runs the readers and prints
-// requests/s, latency, and the node's and the client's CPU per request.
-void run_reads(const ApiOptions& options, const crypto::SecretKey& key, const std::string& item) {
+// The reads of the run, signed ahead (see the help text) by one thread per connection, and the
+// time they are signed for: the run starts at start_ms, once they are all signed.
+struct PresignedReads {
+    std::vector<ReaderPlan> plans;  // One per connection.
+    std::int64_t start_ms = 0;
+};
+
+PresignedReads presign_reads(const ApiOptions& options, const crypto::SecretKey& key,
+                             const std::string& item) {
     const std::size_t slices = static_cast<std::size_t>(std::ceil(options.duration_s)) + 1;
     const std::size_t per_slice = (options.presign_rate + options.connections - 1) / options.connections;
     // How long signing takes here, to start the run when it is done.
@@ -371,51 +378,63 @@ void run_reads(const ApiOptions& options, const crypto::SecretKey& key, const st
     std::printf("pre-signing %zu reads (%zu slices of %zu per connection, ~%.1f s)\n",
                 slices * per_slice * options.connections, slices, per_slice, estimate_s);
     std::fflush(stdout);
-    std::vector<ReaderPlan> plans(options.connections);
+    PresignedReads presigned{std::vector<ReaderPlan>(options.connections), start_s * 1000};
     std::vector<std::thread> threads;
     for (std::size_t c = 0; c < options.connections; ++c) {
-        plans[c].slices.resize(slices);
+        presigned.plans[c].slices.resize(slices);
         threads.emplace_back(presign_reader, std::cref(key), trail_request(options, item), start_s, per_slice,
-                             std::ref(plans[c]));
+                             std::ref(presigned.plans[c]));
     }
     for (auto& thread : threads)
         thread.join();
-    threads.clear();
-    const std::int64_t start_ms = start_s * 1000;
-    if (unix_ms() < start_ms) std::this_thread::sleep_for(std::chrono::milliseconds(start_ms - unix_ms()));
+    return presigned;
+}
 
-    // The answer every timed read must return byte for byte (no commit touches the item meanwhile).
+// The answer every timed read must return byte for byte (no commit touches the item meanwhile);
+// nullopt when the node does not give it.
+std::optional<std::string> reference_trail(const ApiOptions& options, const crypto::SecretKey& key,
+                                           const std::string& item) {
     api::HttpConnection reference(options.node.host, options.node.port);
     api::ClientRequest first = trail_request(options, item);
     first.signing_key = &key;
     auto expected = reference.request(first);
-    if (!expected || expected->status != 200) {
-        std::printf("GET /v1/items/{item}/trail: the first read failed\n");
-        return;
-    }
-    const std::string expected_body = expected->body;
-    std::printf("trail body: %zu bytes\n", expected_body.size());
+    if (!expected || expected->status != 200) return std::nullopt;
+    return expected->body;
+}
 
-    auto processes = find_node_processes({options.node}, {});
-    sample_processes(processes);
+// What the timed reads measured: each reader's results, the node's and the client's CPU.
+struct ReadRun {
+    std::vector<ReadResult> reads;  // One per connection.
+    double seconds = 0;
+    double client_cpu_s = 0;
+    std::vector<ProcessInfo> processes;  // The node's, sampled before and after.
+};
+
+ReadRun timed_reads(const ApiOptions& options, const crypto::SecretKey& key, const std::string& item,
+                    const PresignedReads& presigned, const std::string& expected_body) {
+    ReadRun run{std::vector<ReadResult>(options.connections), 0, 0, find_node_processes({options.node}, {})};
+    sample_processes(run.processes);
     const double client_cpu_start = cpu_seconds_self();
-    std::vector<ReadResult> reads(options.connections);
+    std::vector<std::thread> threads;
     auto start = SteadyClock::now();
     auto end = start + std::chrono::milliseconds(static_cast<std::int64_t>(options.duration_s * 1000));
     for (std::size_t c = 0; c < options.connections; ++c) {
         threads.emplace_back(read_trail, std::cref(options), std::cref(key), std::cref(item),
-                             std::cref(plans[c]), start_ms, end, std::cref(expected_body),
-                             std::ref(reads[c]));
+                             std::cref(presigned.plans[c]), presigned.start_ms, end, std::cref(expected_body),
+                             std::ref(run.reads[c]));
     }
     for (auto& thread : threads)
         thread.join();
-    const double seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
-    const double client_cpu = cpu_seconds_self() - client_cpu_start;
-    sample_processes(processes);
+    run.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    run.client_cpu_s = cpu_seconds_self() - client_cpu_start;
+    sample_processes(run.processes);
+    return run;
+}
 
+void print_reads(ReadRun& run) {
     std::vector<double> all;
     std::uint64_t errors = 0, signed_live = 0;
-    for (auto& result : reads) {
+    for (auto& result : run.reads) {
         all.insert(all.end(), result.latencies_ms.begin(), result.latencies_ms.end());
         errors += result.errors;
         signed_live += result.signed_live;
@@ -424,21 +443,37 @@ void run_reads(const ApiOptions& options, const crypto::SecretKey& key, const st
     std::printf(
         "GET /v1/items/{item}/trail: %.0f requests/s over %.1f s, %llu errors, %llu signed during "
         "the run\n",
-        static_cast<double>(all.size()) / seconds, seconds, static_cast<unsigned long long>(errors),
+        static_cast<double>(all.size()) / run.seconds, run.seconds, static_cast<unsigned long long>(errors),
         static_cast<unsigned long long>(signed_live));
     print_percentiles("  latency", all);
     if (served > 0) {
-        for (const auto& process : processes) {
+        for (const auto& process : run.processes) {
             if (process.cpu_ticks.size() < 2) continue;
             const double node_cpu =
                 static_cast<double>(process.cpu_ticks.back() - process.cpu_ticks.front()) /
                 static_cast<double>(::sysconf(_SC_CLK_TCK));
             std::printf("  node CPU (pid %d): %.0f us per request (%.0f%% of a core)\n", process.pid,
-                        node_cpu * 1e6 / served, node_cpu * 100 / seconds);
+                        node_cpu * 1e6 / served, node_cpu * 100 / run.seconds);
         }
-        std::printf("  client CPU: %.0f us per request (%.0f%% of a core)\n", client_cpu * 1e6 / served,
-                    client_cpu * 100 / seconds);
+        std::printf("  client CPU: %.0f us per request (%.0f%% of a core)\n", run.client_cpu_s * 1e6 / served,
+                    run.client_cpu_s * 100 / run.seconds);
     }
+}
+
+// Signs the reads of the run ahead, then runs the readers and prints requests/s, latency, and the
+// node's and the client's CPU per request.
+void run_reads(const ApiOptions& options, const crypto::SecretKey& key, const std::string& item) {
+    const PresignedReads presigned = presign_reads(options, key, item);
+    if (unix_ms() < presigned.start_ms)
+        std::this_thread::sleep_for(std::chrono::milliseconds(presigned.start_ms - unix_ms()));
+    auto expected_body = reference_trail(options, key, item);
+    if (!expected_body) {
+        std::printf("GET /v1/items/{item}/trail: the first read failed\n");
+        return;
+    }
+    std::printf("trail body: %zu bytes\n", expected_body->size());
+    ReadRun run = timed_reads(options, key, item, presigned, *expected_body);
+    print_reads(run);
 }
 
 void submit_share(const ApiOptions& options, std::vector<api::ClientRequest>& requests, std::size_t first,
