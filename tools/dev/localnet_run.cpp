@@ -199,6 +199,59 @@ void install_signal_handlers() {
     ::sigaction(SIGTERM, &action, nullptr);
 }
 
+// Starts one custos-node per entry, each with its log beside its config; stops at the first that
+// cannot be started (those already started are in `children`).
+Status start_nodes(const fs::path& binary, const fs::path& dir, const std::vector<NodeEntry>& nodes,
+                   std::vector<Child>& children) {
+    for (const auto& node : nodes) {
+        fs::path config = dir / node.config;
+        auto pid = spawn_node(binary, config, config.parent_path() / "node.log");
+        if (!pid) return tl::unexpected(pid.error());
+        children.push_back(Child{.name = node.name, .pid = *pid, .running = true});
+    }
+    return {};
+}
+
+// Why the network did not come up: a node exited, or not every one answered in time.
+void report_not_up(const std::vector<Child>& children) {
+    if (running_count(children) < children.size()) {
+        std::cerr << "error: a node exited before the network was up; see the node.log files\n";
+    } else {
+        std::cerr << "error: not every node became healthy within " << healthy_wait_max.count()
+                  << " s; see the node.log files\n";
+    }
+}
+
+// Once every node is healthy: the demo unless --no-demo. A failed demo leaves the network up (it
+// may still be useful) but is reported: false then, and the final exit status is 1.
+bool play_demo(const fs::path& dir, const Layout& layout, bool demo, std::size_t nodes) {
+    std::cout << "all " << nodes << " nodes are healthy" << std::endl;
+    bool ok = true;
+    if (demo) {
+        if (auto shown =
+                run_demo(DemoOptions{.dir = dir, .layout = layout, .stop_requested = stop_requested});
+            !shown && !stop_requested()) {
+            std::cerr << "error: demo failed: " << shown.error().message << "\n";
+            ok = false;
+        }
+    }
+    std::cout << "running; press Ctrl-C to stop" << std::endl;
+    return ok;
+}
+
+// Watches the nodes until the user stops us (true) or every node has exited (false).
+bool watch_nodes(std::vector<Child>& children) {
+    while (!stop_requested()) {
+        reap(children, false);
+        if (running_count(children) == 0) {
+            std::cerr << "error: every node has exited\n";
+            return false;
+        }
+        std::this_thread::sleep_for(poll_interval);
+    }
+    return true;
+}
+
 int run(const fs::path& dir, bool demo) {
     auto layout = read_layout(dir);
     if (!layout) {
@@ -221,50 +274,21 @@ int run(const fs::path& dir, bool demo) {
     std::vector<Child> children;
     std::vector<NodeEntry> all = layout->nodes;  // The validators, then the observers.
     all.insert(all.end(), layout->observers.begin(), layout->observers.end());
-    for (const auto& node : all) {
-        fs::path config = dir / node.config;
-        auto pid = spawn_node(binary, config, config.parent_path() / "node.log");
-        if (!pid) {
-            std::cerr << "error: " << pid.error().message << "\n";
-            stop_children(children);
-            return exit_failure;
-        }
-        children.push_back(Child{.name = node.name, .pid = *pid, .running = true});
+    if (auto started = start_nodes(binary, dir, all, children); !started) {
+        std::cerr << "error: " << started.error().message << "\n";
+        stop_children(children);
+        return exit_failure;
     }
     print_summary(dir, *layout);
     int exit_code = exit_ok;
     bool serving = wait_healthy(all, children);
     if (!serving && !stop_requested()) {
-        if (running_count(children) < children.size()) {
-            std::cerr << "error: a node exited before the network was up; see the node.log files\n";
-        } else {
-            std::cerr << "error: not every node became healthy within " << healthy_wait_max.count()
-                      << " s; see the node.log files\n";
-        }
+        report_not_up(children);
         exit_code = exit_failure;
     }
     if (serving) {
-        std::cout << "all " << all.size() << " nodes are healthy" << std::endl;
-        if (demo) {
-            // A failed demo leaves the network up (it may still be useful) but is reported and
-            // makes the final exit status 1.
-            if (auto shown =
-                    run_demo(DemoOptions{.dir = dir, .layout = *layout, .stop_requested = stop_requested});
-                !shown && !stop_requested()) {
-                std::cerr << "error: demo failed: " << shown.error().message << "\n";
-                exit_code = exit_failure;
-            }
-        }
-        std::cout << "running; press Ctrl-C to stop" << std::endl;
-    }
-    while (serving && !stop_requested()) {
-        reap(children, false);
-        if (running_count(children) == 0) {
-            std::cerr << "error: every node has exited\n";
-            exit_code = exit_failure;
-            break;
-        }
-        std::this_thread::sleep_for(poll_interval);
+        if (!play_demo(dir, *layout, demo, all.size())) exit_code = exit_failure;
+        if (!watch_nodes(children)) exit_code = exit_failure;
     }
     std::cout << "stopping " << running_count(children) << " nodes..." << std::endl;
     stop_children(children);
