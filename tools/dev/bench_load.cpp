@@ -678,6 +678,95 @@ int run_bench_load(LoadOptions& options) {
     return exit_ok;
 }
 
+// Where the load goes and who signs it: the nodes, the keys, the agency, the chain, the processes.
+void add_target_options(CLI::App& command, LoadOptions& options) {
+    command
+        .add_option("--nodes", options.nodes_text,
+                    "comma-separated REST base URLs; connections are spread over all")
+        ->type_name("URL,...")
+        ->required()
+        ->check(node_list());
+    command
+        .add_option("--key", options.key_path,
+                    "custodian key of the acting agency\n(localnet: DIR/keys/AGENCY/custodian.key)")
+        ->type_name("FILE")
+        ->required();
+    command
+        .add_option("--observer-key", options.observer_key_path,
+                    "an auditor or admin key, to read blocks\n(default: auditor.key next to --key)")
+        ->type_name("FILE");
+    command
+        .add_option(
+            "--admin-key", options.admin_key_path,
+            "the agency's admin key, to add the keys beyond --key\n(default: admin.key next to --key)")
+        ->type_name("FILE");
+    command
+        .add_option("--keys", options.keys,
+                    "custodian keys that sign in turn, 1 to " + std::to_string(keys_max) +
+                        " (default: enough that no key\nsends one node more than 8,000 requests)")
+        ->type_name("N")
+        ->check(whole_number(1, keys_max));
+    command
+        .add_option("--agency", options.agency,
+                    "the acting agency (default: the name of the key file's directory,\n"
+                    "as in DIR/keys/AGENCY/; for a bare file name, that name up to its first '.')")
+        ->type_name("ID");
+    command
+        .add_option("--chain-id", options.chain_id,
+                    "the chain id (default: from GET /v1/status with the observer key)")
+        ->type_name("ID");
+    command
+        .add_option("--pids", options.pids_text,
+                    "the nodes' process ids for CPU and memory (default: the processes\n"
+                    "listening on the nodes' REST ports, from /proc)")
+        ->type_name("PID,...")
+        ->check(pid_list());
+}
+
+// How much load, how fast, and how requests are made.
+void add_workload_options(CLI::App& command, LoadOptions& options) {
+    auto* rate = command.add_option("--rate", options.rate, "events per second offered (default 2500)")
+                     ->type_name("N")
+                     ->check(positive_number(1e9));
+    command
+        .add_flag("--max", options.max, "send as fast as the nodes answer (closed loop over the connections)")
+        ->excludes(rate);
+    command.add_option("--duration", options.duration_s, "length of the timed phase in seconds (default 60)")
+        ->type_name("S")
+        ->check(positive_number(1e9));
+    command
+        .add_option("--events", options.events,
+                    "events to prepare (default rate x duration; 200000 with --max)")
+        ->type_name("N")
+        ->check(whole_number(1, std::numeric_limits<std::uint64_t>::max()));
+    command
+        .add_option("--connections", options.connections_per_node,
+                    "keep-alive connections per node (default 4)")
+        ->type_name("C")
+        ->check(whole_number(1, 64));
+    command
+        .add_option("--items", options.items,
+                    "items in flight (default max(rate x 2, 1000), at most --events)")
+        ->type_name("K")
+        ->check(whole_number(1, std::numeric_limits<std::uint64_t>::max()));
+    command
+        .add_option("--drain", options.drain_s,
+                    "after sending, wait up to S seconds for outstanding commits (default 20)")
+        ->type_name("S")
+        ->check(positive_number(1e9));
+    command
+        .add_option("--batch", options.batch,
+                    "events per request, 1 to " + std::to_string(api::batch_events_max) +
+                        " (default 1: POST /v1/events per event;\nabove 1: POST /v1/batches)")
+        ->type_name("N")
+        ->check(whole_number(1, api::batch_events_max));
+    command
+        .add_option("--retries", options.retries,
+                    "tries again after a 503, at most N times per request\n(default 10; 0: never)")
+        ->type_name("N")
+        ->check(whole_number(0, 1000));
+}
+
 }  // namespace
 
 void add_bench_load(Tool& tool, CLI::App& bench) {
@@ -686,89 +775,8 @@ void add_bench_load(Tool& tool, CLI::App& bench) {
                              "signed custody events against running nodes: committed events/s, commit "
                              "latency, the nodes' CPU and memory",
                              [options] { return run_bench_load(*options); });
-    command
-        .add_option("--nodes", options->nodes_text,
-                    "comma-separated REST base URLs; connections are spread over all")
-        ->type_name("URL,...")
-        ->required()
-        ->check(node_list());
-    command
-        .add_option("--key", options->key_path,
-                    "custodian key of the acting agency\n(localnet: DIR/keys/AGENCY/custodian.key)")
-        ->type_name("FILE")
-        ->required();
-    auto* rate = command.add_option("--rate", options->rate, "events per second offered (default 2500)")
-                     ->type_name("N")
-                     ->check(positive_number(1e9));
-    command
-        .add_flag("--max", options->max,
-                  "send as fast as the nodes answer (closed loop over the connections)")
-        ->excludes(rate);
-    command
-        .add_option("--duration", options->duration_s, "length of the timed phase in seconds (default 60)")
-        ->type_name("S")
-        ->check(positive_number(1e9));
-    command
-        .add_option("--events", options->events,
-                    "events to prepare (default rate x duration; 200000 with --max)")
-        ->type_name("N")
-        ->check(whole_number(1, std::numeric_limits<std::uint64_t>::max()));
-    command
-        .add_option("--connections", options->connections_per_node,
-                    "keep-alive connections per node (default 4)")
-        ->type_name("C")
-        ->check(whole_number(1, 64));
-    command
-        .add_option("--items", options->items,
-                    "items in flight (default max(rate x 2, 1000), at most --events)")
-        ->type_name("K")
-        ->check(whole_number(1, std::numeric_limits<std::uint64_t>::max()));
-    command
-        .add_option("--observer-key", options->observer_key_path,
-                    "an auditor or admin key, to read blocks\n(default: auditor.key next to --key)")
-        ->type_name("FILE");
-    command
-        .add_option("--agency", options->agency,
-                    "the acting agency (default: the name of the key file's directory,\n"
-                    "as in DIR/keys/AGENCY/; for a bare file name, that name up to its first '.')")
-        ->type_name("ID");
-    command
-        .add_option("--chain-id", options->chain_id,
-                    "the chain id (default: from GET /v1/status with the observer key)")
-        ->type_name("ID");
-    command
-        .add_option("--pids", options->pids_text,
-                    "the nodes' process ids for CPU and memory (default: the processes\n"
-                    "listening on the nodes' REST ports, from /proc)")
-        ->type_name("PID,...")
-        ->check(pid_list());
-    command
-        .add_option("--drain", options->drain_s,
-                    "after sending, wait up to S seconds for outstanding commits (default 20)")
-        ->type_name("S")
-        ->check(positive_number(1e9));
-    command
-        .add_option("--batch", options->batch,
-                    "events per request, 1 to " + std::to_string(api::batch_events_max) +
-                        " (default 1: POST /v1/events per event;\nabove 1: POST /v1/batches)")
-        ->type_name("N")
-        ->check(whole_number(1, api::batch_events_max));
-    command
-        .add_option("--retries", options->retries,
-                    "tries again after a 503, at most N times per request\n(default 10; 0: never)")
-        ->type_name("N")
-        ->check(whole_number(0, 1000));
-    command
-        .add_option("--keys", options->keys,
-                    "custodian keys that sign in turn, 1 to " + std::to_string(keys_max) +
-                        " (default: enough that no key\nsends one node more than 8,000 requests)")
-        ->type_name("N")
-        ->check(whole_number(1, keys_max));
-    command
-        .add_option(
-            "--admin-key", options->admin_key_path,
-            "the agency's admin key, to add the keys beyond --key\n(default: admin.key next to --key)")
-        ->type_name("FILE");
+    add_target_options(command, *options);
+    add_workload_options(command, *options);
     command.footer(std::string(load_help));
 }
 
