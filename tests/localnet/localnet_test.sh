@@ -3,7 +3,8 @@
 # dir, run it in the background, wait for /healthz on every node, check that the demo item's trail
 # (register, offer, accept) is committed on EVERY validator, that the observer follows them and
 # serves the trail read once a validator has recorded it, then SIGTERM the runner and check it and all its
-# custos-node children have exited. Usage: localnet_test.sh BIN_DIR (holding custos-dev, custos and
+# custos-node children have exited; a missing or malformed localnet.json is refused with one error
+# line naming the field. Usage: localnet_test.sh BIN_DIR (holding custos-dev, custos and
 # custos-node).
 set -uo pipefail
 
@@ -67,6 +68,29 @@ done
 [ "$(stat -c %a "$NET/keys/NL-POL/custodian.key")" = "600" ] || fail "officer key is not mode 0600"
 # A second init must refuse rather than overwrite keys.
 if "$CUSTOS_DEV" localnet init --dir "$NET" > /dev/null 2>&1; then fail "a second init did not refuse"; fi
+
+# A missing or malformed localnet.json: one line "error: ..." naming the file (and the field at
+# fault), exit 1, before any node starts.
+BAD="$WORK/bad"
+mkdir -p "$BAD"
+bad_layout() {  # $1: what the error must name; the layout (if any) is in $BAD/localnet.json.
+    local status
+    "$CUSTOS_DEV" localnet run --dir "$BAD" > "$WORK/bad.out" 2> "$WORK/bad.err"
+    status=$?
+    [ "$status" -eq 1 ] || fail "localnet run on a bad layout ($1) exited $status"
+    [ "$(wc -l < "$WORK/bad.err")" -eq 1 ] && grep -q "^error: .*$1" "$WORK/bad.err" ||
+        fail "localnet run on a bad layout: expected one error line naming '$1', got: $(cat "$WORK/bad.err")"
+    [ ! -s "$WORK/bad.out" ] || fail "localnet run on a bad layout printed: $(cat "$WORK/bad.out")"
+}
+bad_layout "cannot read $BAD/localnet.json"
+echo '{"chain_id": "custos-localnet", "agencies": ["NL-POL"' > "$BAD/localnet.json"
+bad_layout "localnet.json: "
+sed 's/"rest": "127.0.0.1:[0-9]*"/"rest": 8081/' "$NET/localnet.json" > "$BAD/localnet.json"
+bad_layout "localnet.json nodes\[0\].rest: must be a string"
+sed 's/"rest": "127.0.0.1:[0-9]*"/"rest": "127.0.0.1:65536"/' "$NET/localnet.json" > "$BAD/localnet.json"
+bad_layout "localnet.json nodes\[0\].rest: must be HOST:PORT"
+grep -v '"chain_id"' "$NET/localnet.json" > "$BAD/localnet.json"
+bad_layout "localnet.json chain_id: missing"
 
 "$CUSTOS_DEV" localnet run --dir "$NET" > "$WORK/run.log" 2>&1 &
 RUN_PID=$!

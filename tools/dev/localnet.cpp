@@ -20,6 +20,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/sha256.hpp"
 #include "ledger/genesis.hpp"
+#include "ledger/json_fields.hpp"
 
 namespace custos::cli {
 
@@ -357,6 +358,89 @@ fs::path officer_key_path(const fs::path& dir, std::string_view agency, std::str
     return dir / "keys" / std::string(agency) / (std::string(role) + ".key");
 }
 
+namespace {
+
+// Bounds on what localnet.json holds (init writes far less): its nodes' names, config paths and
+// REST addresses.
+constexpr std::size_t layout_text_bytes_max = 4096;
+
+// The text member `key` of the object at `path`.
+Result<std::string> text_member(const ledger::FieldReader& fields, const Json& object, std::string_view key,
+                                std::string_view path) {
+    auto member = fields.required(object, key, path);
+    if (!member) return tl::unexpected(member.error());
+    return fields.text(**member, ledger::path_join(path, key), layout_text_bytes_max);
+}
+
+// One entry of "nodes" or "observers": {"name", "config", "rest": "HOST:PORT"}.
+Result<NodeEntry> read_node_entry(const ledger::FieldReader& fields, const Json& json,
+                                  const std::string& path) {
+    if (auto object = fields.any_object(json, path); !object) return tl::unexpected(object.error());
+    auto name = text_member(fields, json, "name", path);
+    if (!name) return tl::unexpected(name.error());
+    auto config = text_member(fields, json, "config", path);
+    if (!config) return tl::unexpected(config.error());
+    auto rest = text_member(fields, json, "rest", path);
+    if (!rest) return tl::unexpected(rest.error());
+    const auto colon = rest->rfind(':');
+    auto port =
+        colon == std::string::npos ? std::nullopt : parse_number(std::string_view(*rest).substr(colon + 1));
+    if (!port || *port == 0 || *port > 65535) {
+        return fields.fail(ledger::path_join(path, "rest"),
+                           "must be HOST:PORT with a port from 1 to 65535, got '" + *rest + "'");
+    }
+    return NodeEntry{.name = *name,
+                     .config = *config,
+                     .rest_host = rest->substr(0, colon),
+                     .rest_port = static_cast<std::uint16_t>(*port)};
+}
+
+// The array `key` of node entries (absent: none, when not `required`).
+Status read_node_list(const ledger::FieldReader& fields, const Json& json, std::string_view key,
+                      bool required, std::vector<NodeEntry>& out) {
+    const Json* list = fields.optional(json, key);
+    if (list == nullptr) return required ? Status(fields.fail(key, "missing")) : Status();
+    auto array = fields.array(*list, key, validators_max);
+    if (!array) return tl::unexpected(array.error());
+    for (std::size_t index = 0; index < (*array)->size(); ++index) {
+        auto entry = read_node_entry(fields, (**array)[index], ledger::path_index(key, index));
+        if (!entry) return tl::unexpected(entry.error());
+        out.push_back(std::move(*entry));
+    }
+    return {};
+}
+
+// localnet.json's fields: chain_id, agencies, nodes and (optional) observers. Other fields are
+// ignored, as a newer init may write more.
+Result<Layout> read_layout_json(const Json& json) {
+    if (!json.is_object())
+        return make_error(ErrorCode::invalid_argument, std::string(layout_file) + ": must be a JSON object");
+    const ledger::FieldReader fields(std::string(layout_file) + " ");
+    Layout layout;
+    auto chain = text_member(fields, json, "chain_id", "");
+    if (!chain) return tl::unexpected(chain.error());
+    layout.chain_id = *chain;
+    auto agencies = fields.required(json, "agencies", "");
+    if (!agencies) return tl::unexpected(agencies.error());
+    auto agency_list = fields.array(**agencies, "agencies", ledger::genesis_agencies_max);
+    if (!agency_list) return tl::unexpected(agency_list.error());
+    for (std::size_t index = 0; index < (*agency_list)->size(); ++index) {
+        auto agency = fields.id((**agency_list)[index], ledger::path_index("agencies", index));
+        if (!agency) return tl::unexpected(agency.error());
+        layout.agencies.push_back(std::move(*agency));
+    }
+    if (auto nodes = read_node_list(fields, json, "nodes", true, layout.nodes); !nodes)
+        return tl::unexpected(nodes.error());
+    if (auto observers = read_node_list(fields, json, "observers", false, layout.observers); !observers)
+        return tl::unexpected(observers.error());
+    if (layout.nodes.empty() || layout.agencies.size() < 2)
+        return make_error(ErrorCode::invalid_argument,
+                          std::string(layout_file) + ": no nodes or too few agencies");
+    return layout;
+}
+
+}  // namespace
+
 Result<Layout> read_layout(const fs::path& dir) {
     std::ifstream in(dir / layout_file, std::ios::binary);
     if (!in) return make_error(ErrorCode::not_found, "cannot read " + (dir / layout_file).string());
@@ -366,37 +450,7 @@ Result<Layout> read_layout(const fs::path& dir) {
     if (!json)
         return make_error(ErrorCode::invalid_argument,
                           std::string(layout_file) + ": " + json.error().message);
-    try {
-        Layout layout;
-        layout.chain_id = json->at("chain_id").get<std::string>();
-        layout.agencies = json->at("agencies").get<std::vector<std::string>>();
-        const Json no_observers = Json::array();
-        for (auto [list, target] :
-             {std::pair<const Json*, std::vector<NodeEntry>*>{&json->at("nodes"), &layout.nodes},
-              std::pair<const Json*, std::vector<NodeEntry>*>{
-                  json->contains("observers") ? &json->at("observers") : &no_observers, &layout.observers}}) {
-            for (const auto& node : *list) {
-                std::string rest = node.at("rest").get<std::string>();
-                auto colon = rest.rfind(':');
-                auto port = parse_number(std::string_view(rest).substr(colon + 1));
-                if (colon == std::string::npos || !port || *port == 0 || *port > 65535) {
-                    return make_error(ErrorCode::invalid_argument,
-                                      std::string(layout_file) + ": bad rest address " + rest);
-                }
-                target->push_back(NodeEntry{.name = node.at("name").get<std::string>(),
-                                            .config = node.at("config").get<std::string>(),
-                                            .rest_host = rest.substr(0, colon),
-                                            .rest_port = static_cast<std::uint16_t>(*port)});
-            }
-        }
-        if (layout.nodes.empty() || layout.agencies.size() < 2) {
-            return make_error(ErrorCode::invalid_argument,
-                              std::string(layout_file) + ": no nodes or too few agencies");
-        }
-        return layout;
-    } catch (const Json::exception& error) {
-        return make_error(ErrorCode::invalid_argument, std::string(layout_file) + ": " + error.what());
-    }
+    return read_layout_json(*json);
 }
 
 namespace {

@@ -53,6 +53,8 @@ struct Layout {
     std::vector<std::string> agencies;  // In the order given to init; the demo uses the first two.
 };
 
+// DIR/localnet.json, read strictly (ledger/json_fields.hpp): a missing file, bad JSON or a field of
+// the wrong type or out of bounds is an error naming the file and the field.
 [[nodiscard]] Result<Layout> read_layout(const std::filesystem::path& dir);
 [[nodiscard]] std::filesystem::path officer_key_path(const std::filesystem::path& dir,
                                                      std::string_view agency, std::string_view role);
