@@ -25,6 +25,7 @@
 #include "consensus/runtime/own_proposals.hpp"
 #include "consensus/runtime/proposal_batch.hpp"
 #include "consensus/runtime/read_relay.hpp"
+#include "consensus/runtime/relay_table.hpp"
 #include "consensus/runtime/sync_tracker.hpp"
 #include "consensus/runtime/transport.hpp"
 #include "consensus/runtime/voting_gate.hpp"
@@ -149,21 +150,13 @@ public:
     // Laggard answers waiting for their delay (peer, height), so one is sent at most per delay.
     std::set<std::pair<crypto::PublicKey, std::uint64_t>> laggard_answers;
     std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit
-    // An observer's reads waiting for a validator to record them (node_relay.cpp), by ticket; at
-    // most read_relays_max. Each is asked of one validator at a time, each validator at most once.
-    struct PendingRelay {
-        ReadRelayRequest request;
+    // An observer's reads waiting for a validator to record them (node_relay.cpp): by ticket,
+    // each asked of one validator at a time (relay_table.hpp), with its callback and attempt timer.
+    struct RelayWaiter {
         ReadRecorded done;
-        std::int64_t deadline_ms = 0;
         std::shared_ptr<boost::asio::steady_timer> timer;
-        std::set<crypto::PublicKey> tried;
-        std::optional<crypto::PublicKey> asked;  // The validator of the current attempt.
-        std::string asked_name;
-        std::uint64_t attempt = 0;
     };
-    std::map<std::uint64_t, PendingRelay> relays;
-    std::uint64_t next_relay_ticket = 1;
-    std::size_t relay_rotation = 0;
+    RelayTable<RelayWaiter> relays;
     NodeCounters counters;
     VotingGate voting_gate;  // Whether to vote now; the signing-state rollback guard too.
     // Signatures of the last proposal, prevote and precommit persisted, to log new ones.

@@ -3,9 +3,11 @@
 // config lists.
 #include <algorithm>
 #include <cctype>
+#include <span>
 
 #include <boost/asio/post.hpp>
 
+#include "common/assert.hpp"
 #include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node_impl.hpp"
 #include "crypto/encoding.hpp"
@@ -131,57 +133,31 @@ void NodeImpl::relay_read(ledger::ReadRecord read, ledger::TimeMs received, Read
                        std::to_string(read_relays_max) + " reads wait for a validator to record them"));
     }
     read.node = relay_node_name(signer->name());  // The validator names itself in the record.
-    const std::uint64_t ticket = next_relay_ticket++;
-    auto timer = std::make_shared<boost::asio::steady_timer>(io);
-    relays.emplace(ticket, PendingRelay{.request = ReadRelayRequest{.ticket = ticket,
-                                                                    .received = received,
-                                                                    .read = std::move(read)},
-                                        .done = std::move(done),
-                                        .deadline_ms = now_ms() + read_relay_wait_ms,
-                                        .timer = std::move(timer)});
-    relay_next(ticket);
+    const auto ticket = relays.open(
+        std::move(read), received, now_ms(),
+        RelayWaiter{.done = std::move(done), .timer = std::make_shared<boost::asio::steady_timer>(io)});
+    CUSTOS_ASSERT(ticket.has_value(), "the relay table refused a read below read_relays_max");
+    relay_next(*ticket);
 }
 
 void NodeImpl::relay_next(std::uint64_t ticket) {
-    auto found = relays.find(ticket);
-    if (found == relays.end()) return;
-    PendingRelay& relay = found->second;
-    const std::int64_t left = relay.deadline_ms - now_ms();
-    if (left <= 0) {
-        return finish_relay(
-            ticket, make_error(ErrorCode::unavailable, "no validator recorded the read within " +
-                                                           std::to_string(read_relay_wait_ms) + " ms"));
-    }
-    // The validators of the latest adopted set this node is connected to and has not asked yet,
-    // from a rotating start so that the records spread over them.
+    if (relays.find(ticket) == nullptr) return;
+    // The validators of the latest adopted set this node is connected to and has not asked yet.
     auto latest = store->latest_validators();
-    std::vector<const ledger::Validator*> candidates;
-    if (latest && latest->set) {
-        for (const auto& validator : latest->set->validators) {
-            if (sync.connected(validator.key) && !relay.tried.contains(validator.key))
-                candidates.push_back(&validator);
-        }
-    }
-    if (candidates.empty()) {
-        return finish_relay(
-            ticket, make_error(ErrorCode::unavailable,
-                               relay.tried.empty() ? "no validator that lists this observer is connected"
-                                                   : "no validator recorded the read (" +
-                                                         std::to_string(relay.tried.size()) + " asked)"));
-    }
-    const ledger::Validator& chosen = *candidates[relay_rotation++ % candidates.size()];
-    relay.tried.insert(chosen.key);
-    relay.asked = chosen.key;
-    relay.asked_name = chosen.name;
-    ++relay.attempt;
-    (void)transport->send(chosen.key, frame_message(wire::read_relay, encode_read_relay(relay.request)));
-    relay.timer->expires_after(std::chrono::milliseconds(std::min(left, read_relay_attempt_ms)));
-    relay.timer->async_wait([this, ticket, attempt = relay.attempt](const boost::system::error_code& error) {
-        if (error || stopping) return;
-        auto waiting = relays.find(ticket);
-        if (waiting == relays.end() || waiting->second.attempt != attempt) return;
-        relay_next(ticket);  // This validator did not answer in time: the next one.
-    });
+    std::span<const ledger::Validator> validators;
+    if (latest && latest->set) validators = latest->set->validators;
+    auto ask = relays.next(ticket, now_ms(), validators,
+                           [this](const crypto::PublicKey& key) { return sync.connected(key); });
+    if (!ask) return finish_relay(ticket, tl::unexpected(ask.error()));
+    const RelayTable<RelayWaiter>::Relay& relay = *relays.find(ticket);
+    (void)transport->send(ask->validator, frame_message(wire::read_relay, encode_read_relay(relay.request)));
+    relay.waiter.timer->expires_after(std::chrono::milliseconds(ask->wait_ms));
+    relay.waiter.timer->async_wait(
+        [this, ticket, attempt = ask->attempt](const boost::system::error_code& error) {
+            if (error || stopping) return;
+            if (!relays.current(ticket, attempt)) return;
+            relay_next(ticket);  // This validator did not answer in time: the next one.
+        });
 }
 
 void NodeImpl::on_read_relay_answer(const crypto::PublicKey& peer, std::string_view payload) {
@@ -190,38 +166,36 @@ void NodeImpl::on_read_relay_answer(const crypto::PublicKey& peer, std::string_v
         ++counters.messages_refused;
         return;
     }
-    auto found = relays.find(answer->ticket);
     // A late answer (another validator was asked since, or the read was answered 503): the
     // validator may still have recorded it; that read then has a record, and was not served.
-    if (found == relays.end() || found->second.asked != peer) return;
+    const auto* relay = relays.asked_of(answer->ticket, peer);
+    if (relay == nullptr) return;
     if (!answer->id) {
         log_line(LogLevel::info, "read_relay_refused")
-            .field("validator", found->second.asked_name)
+            .field("validator", relay->asked_name)
             .field("reason", answer->refused);
         return relay_next(answer->ticket);
     }
-    finish_relay(answer->ticket, found->second.asked_name);
+    finish_relay(answer->ticket, relay->asked_name);
 }
 
 void NodeImpl::finish_relay(std::uint64_t ticket, Result<std::string> recorded_by) {
-    auto found = relays.find(ticket);
-    if (found == relays.end()) return;
-    PendingRelay relay = std::move(found->second);
-    relays.erase(found);
-    relay.timer->cancel();
+    auto relay = relays.finish(ticket);
+    if (!relay) return;
+    relay->waiter.timer->cancel();
     ++(recorded_by ? counters.reads_relayed : counters.reads_relay_failed);
     if (!recorded_by) {
         log_line(LogLevel::warn, "read_not_recorded")
-            .field("action", ledger::read_action_name(relay.request.read.action))
-            .field("subject", relay.request.read.subject)
+            .field("action", ledger::read_action_name(relay->request.read.action))
+            .field("subject", relay->request.read.subject)
             .field("reason", recorded_by.error().message);
     }
-    relay.done(std::move(recorded_by));
+    relay->waiter.done(std::move(recorded_by));
 }
 
 void NodeImpl::fail_relays() {
-    while (!relays.empty())
-        finish_relay(relays.begin()->first, make_error(ErrorCode::unavailable, "the node is stopping"));
+    while (auto ticket = relays.first())
+        finish_relay(*ticket, make_error(ErrorCode::unavailable, "the node is stopping"));
 }
 
 }  // namespace custos::runtime
