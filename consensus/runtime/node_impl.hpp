@@ -19,6 +19,7 @@
 #include "consensus/core.hpp"
 #include "consensus/runtime/byzantine.hpp"
 #include "consensus/runtime/gossip_batch.hpp"
+#include "consensus/runtime/laggard_answers.hpp"
 #include "consensus/runtime/mempool.hpp"
 #include "consensus/runtime/node.hpp"
 #include "consensus/runtime/node_metrics.hpp"
@@ -147,8 +148,7 @@ public:
     GossipBatch gossip;                // Admitted envelopes (local submissions) not yet gossiped.
     SyncTracker sync;            // Connected peers, their committed heights, and when to ask them for blocks.
     OwnProposals own_proposals;  // For peers that could not rebuild one (wire::proposal_request).
-    // Laggard answers waiting for their delay (peer, height), so one is sent at most per delay.
-    std::set<std::pair<crypto::PublicKey, std::uint64_t>> laggard_answers;
+    LaggardAnswers laggard_answers;  // Commits owed to peers behind, waiting for their delay.
     std::map<ledger::EventId, std::int64_t> submit_times;  // local submissions awaiting commit
     // An observer's reads waiting for a validator to record them (node_relay.cpp): by ticket,
     // each asked of one validator at a time (relay_table.hpp), with its callback and attempt timer.

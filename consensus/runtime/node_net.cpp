@@ -247,15 +247,14 @@ void NodeImpl::send_commit(const crypto::PublicKey& peer, ledger::Height height)
 }
 
 void NodeImpl::answer_laggard(const crypto::PublicKey& peer, ledger::Height height) {
-    if (!laggard_answers.emplace(peer, height.value).second) return;  // Already waiting.
+    if (!laggard_answers.wait(peer, height.value)) return;  // Already waiting.
     auto timer =
         std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(laggard_answer_delay_ms));
     timers.insert(timer);
     timer->async_wait([this, timer, peer, height](const boost::system::error_code& error) {
         timers.erase(timer);
-        laggard_answers.erase({peer, height.value});
-        if (error || stopping) return;
-        if (auto known = sync.height_of(peer); known && *known >= height.value) return;  // Caught up.
+        const bool still_behind = laggard_answers.over(peer, height.value, sync.height_of(peer));
+        if (error || stopping || !still_behind) return;
         send_commit(peer, height);
     });
 }
