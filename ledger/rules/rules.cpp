@@ -87,74 +87,84 @@ void raise_alert(ItemState& state, const EventId& id) {
     if (!state.first_alert) state.first_alert = id;
 }
 
-// The state change of an event that passed every rule (R22 included: a mismatch is recorded).
-EventEffects apply_event(ItemState item, const Event& event, const EventId& id) {
-    EventEffects effects{.id = id, .items = {}, .integrity_alert = false};
-    item.head = id;
-    item.last_time = event.time;
-    item.event_count += 1;
+// An accepted transfer: the recipient holds the item, the offer is settled and the grants of the
+// previous custodian lapse. True when the seal is reported broken or the measured digests differ
+// (R22: a mismatch is recorded as an integrity alert, never refused).
+bool accept_transfer(ItemState& item, const Event& event) {
+    item.custodian = event.agency;
+    item.pending_offer.reset();
+    // Grants were given by the previous custodian; the new one decides afresh.
+    item.grants.clear();
+    const bool intact = required(event.seal_intact, "accept carries seal_intact (R1)");
+    return !intact || !digests_match(item.digests, required(event.digests, "accept carries digests (R1)"));
+}
+
+// A grant replaces the grantee's earlier one; the grants stay sorted by grantee.
+void put_grant(ItemState& item, const Event& event, const EventId& id) {
+    const std::string& grantee = required(event.grantee, "grant carries grantee (R1)");
+    std::erase_if(item.grants, [&](const AccessGrant& grant) { return grant.grantee == grantee; });
+    item.grants.push_back(
+        AccessGrant{grantee, event.scope, required(event.expires, "grant carries expires (R1)"), id});
+    std::sort(item.grants.begin(), item.grants.end(),
+              [](const AccessGrant& a, const AccessGrant& b) { return a.grantee < b.grantee; });
+}
+
+// What an event of each custody kind changes in its item beyond the head, time and count
+// (apply_event). True when it raises an integrity alert (R22).
+bool change_item(ItemState& item, const Event& event, const EventId& id) {
     switch (event.kind) {
         case EventKind::register_item:
             CUSTOS_ASSERT(false, "register is applied by registered_item");
-            break;
+            return false;
         case EventKind::transfer_offer:
             item.pending_offer = PendingOffer{id, required(event.recipient, "offer carries recipient (R1)")};
-            break;
-        case EventKind::transfer_accept: {
-            item.custodian = event.agency;
-            item.pending_offer.reset();
-            // Grants were given by the previous custodian; the new one decides afresh.
-            item.grants.clear();
-            const bool intact = required(event.seal_intact, "accept carries seal_intact (R1)");
-            if (!intact ||
-                !digests_match(item.digests, required(event.digests, "accept carries digests (R1)"))) {
-                effects.integrity_alert = true;
-            }
-            break;
-        }
+            return false;
+        case EventKind::transfer_accept:
+            return accept_transfer(item, event);
         case EventKind::transfer_reject:
         case EventKind::transfer_cancel:
             item.pending_offer.reset();
-            break;
+            return false;
         case EventKind::access:
-            break;
-        case EventKind::grant: {
-            const std::string& grantee = required(event.grantee, "grant carries grantee (R1)");
-            std::erase_if(item.grants, [&](const AccessGrant& grant) { return grant.grantee == grantee; });
-            item.grants.push_back(
-                AccessGrant{grantee, event.scope, required(event.expires, "grant carries expires (R1)"), id});
-            std::sort(item.grants.begin(), item.grants.end(),
-                      [](const AccessGrant& a, const AccessGrant& b) { return a.grantee < b.grantee; });
-            break;
-        }
+            return false;
+        case EventKind::grant:
+            put_grant(item, event, id);
+            return false;
         case EventKind::revoke:
             std::erase_if(item.grants,
                           [&](const AccessGrant& grant) { return grant.grantee == *event.grantee; });
-            break;
+            return false;
         case EventKind::verify:
-            if (!digests_match(item.digests, required(event.digests, "verify carries digests (R1)"))) {
-                effects.integrity_alert = true;
-            }
-            break;
+            return !digests_match(item.digests, required(event.digests, "verify carries digests (R1)"));
         case EventKind::seal:
             item.seal = event.seal;
-            break;
+            return false;
         case EventKind::unseal:
             item.seal.reset();
-            break;
+            return false;
         case EventKind::derive:
-            break;
+            return false;
         case EventKind::dispose:
             item.disposed = required(event.outcome, "dispose carries outcome (R1)");
-            break;
+            return false;
         case EventKind::officer_add:
         case EventKind::officer_revoke:
         case EventKind::validator_propose:
         case EventKind::validator_approve:
         case EventKind::read:
             CUSTOS_ASSERT(false, "governance events and read records touch no item");
-            break;
+            return false;
     }
+    return false;  // Only the kinds above exist (R1).
+}
+
+// The state change of an event that passed every rule (R22 included: a mismatch is recorded): the
+// item's head, time and count, its kind's change, the alert it raises, and a derived item.
+EventEffects apply_event(ItemState item, const Event& event, const EventId& id) {
+    item.head = id;
+    item.last_time = event.time;
+    item.event_count += 1;
+    EventEffects effects{.id = id, .items = {}, .integrity_alert = change_item(item, event, id)};
     if (effects.integrity_alert) raise_alert(item, id);
     effects.items.push_back(std::move(item));
     if (event.kind == EventKind::derive) effects.items.push_back(derived_item(event, id));
