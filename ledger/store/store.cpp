@@ -254,6 +254,12 @@ Result<StoredHead> load_head(const store::Db& db) {
                 corrupt("meta height is " + std::to_string(*height) + ": " + text.error().message));
         auto header = parse_stored_header(*text, head.height);
         if (!header) return tl::unexpected(header.error());
+        // Store::header() refuses such a block when it is read; the head is refused at open.
+        if (header->height != head.height) {
+            return tl::unexpected(corrupt("meta height is " + std::to_string(*height) +
+                                          ": the block stored there says height " +
+                                          std::to_string(header->height.value)));
+        }
         head.last_header = std::move(*header);
     }
     auto governance = get_required(db, Column::meta, store::meta_key::governance, "meta governance");
