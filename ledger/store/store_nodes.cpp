@@ -127,11 +127,37 @@ std::unique_lock<std::shared_mutex> DbSmtNodeStore::write_lock() const {
     return std::unique_lock(commit_mutex_);
 }
 
+namespace {
+
+// A state map position above the bottom of the top whose kind contradicts its children's.
+tl::unexpected<Error> misplaced_leaf(int depth, std::size_t prefix, bool leaf_stored_here) {
+    SmtPosition position{.depth = static_cast<std::uint16_t>(depth), .path = {}};
+    const std::size_t bits = prefix << (16 - depth);
+    position.path.bytes[0] = static_cast<std::uint8_t>(bits >> 8);
+    position.path.bytes[1] = static_cast<std::uint8_t>(bits & 0xFF);
+    return make_error(ErrorCode::corruption, "state map position at depth " + std::to_string(depth) +
+                                                 " path " + crypto::hex_encode(position.path.view()) +
+                                                 (leaf_stored_here ? ": a stored leaf has nodes below it"
+                                                                   : ": a lone leaf is stored below it"));
+}
+
+}  // namespace
+
 Status DbSmtNodeStore::load_top() {
-    const std::uint16_t bottom = cached_depth_;
-    std::vector<Slot> top((std::size_t{1} << bottom) - 1);
-    // Above the bottom: leaves only.
-    for (std::uint16_t depth = 0; depth < bottom; ++depth) {
+    std::vector<Slot> top((std::size_t{1} << cached_depth_) - 1);
+    if (auto loaded = load_top_leaves(top); !loaded) return loaded;
+    auto bottom = load_bottom();
+    if (!bottom) return tl::unexpected(bottom.error());
+    if (auto filled = fill_inner_nodes(top, std::move(*bottom)); !filled) return filled;
+    std::unique_lock lock(top_mutex_);
+    top_ = std::move(top);
+    top_loaded_ = true;
+    return {};
+}
+
+Status DbSmtNodeStore::load_top_leaves(std::vector<Slot>& top) const {
+    // Above the bottom the family keeps leaves only.
+    for (std::uint16_t depth = 0; depth < cached_depth_; ++depth) {
         auto scanned =
             scan_depth(*db_, depth, [&](const SmtPosition& position, const SmtNode& node) -> Status {
                 if (node.kind != SmtNode::Kind::leaf) {
@@ -139,7 +165,7 @@ Status DbSmtNodeStore::load_top() {
                                       describe(depth, position.path) +
                                           " is an inner node: a store keeps only the leaves "
                                           "above depth " +
-                                          std::to_string(bottom));
+                                          std::to_string(cached_depth_));
                 }
                 top[slot_index(position)] =
                     Slot{static_cast<std::uint8_t>(node.kind), node.first, node.second};
@@ -147,56 +173,49 @@ Status DbSmtNodeStore::load_top() {
             });
         if (!scanned) return scanned;
     }
+    return {};
+}
+
+Result<DbSmtNodeStore::Level> DbSmtNodeStore::load_bottom() const {
     // At the bottom: every node, of which the top needs the kind and hash.
-    std::vector<std::uint8_t> bottom_kinds(std::size_t{1} << bottom);
-    std::vector<Hash32> bottom_hashes(std::size_t{1} << bottom);
+    const std::uint16_t bottom = cached_depth_;
+    Level level{std::vector<std::uint8_t>(std::size_t{1} << bottom),
+                std::vector<Hash32>(std::size_t{1} << bottom)};
     auto scanned = scan_depth(*db_, bottom, [&](const SmtPosition& position, const SmtNode& node) -> Status {
         const std::size_t prefix = path_prefix(position.path, bottom);
-        bottom_kinds[prefix] = static_cast<std::uint8_t>(node.kind);
-        bottom_hashes[prefix] = node.hash();
+        level.kinds[prefix] = static_cast<std::uint8_t>(node.kind);
+        level.hashes[prefix] = node.hash();
         return {};
     });
-    if (!scanned) return scanned;
-    // Upwards: an inner node wherever a subtree holds two entries or more; a lone leaf sits at
-    // the top of its otherwise empty subtree, never below it.
-    std::vector<Hash32> below_hashes = std::move(bottom_hashes);
-    std::vector<std::uint8_t> below_kinds = std::move(bottom_kinds);
-    for (int depth = bottom - 1; depth >= 0; --depth) {
+    if (!scanned) return tl::unexpected(scanned.error());
+    return level;
+}
+
+Status DbSmtNodeStore::fill_inner_nodes(std::vector<Slot>& top, Level below) const {
+    // Upwards from the bottom: an inner node wherever a subtree holds two entries or more; a lone
+    // leaf sits at the top of its otherwise empty subtree, never below it.
+    const auto leaf = static_cast<std::uint8_t>(SmtNode::Kind::leaf);
+    for (int depth = cached_depth_ - 1; depth >= 0; --depth) {
         const std::size_t count = std::size_t{1} << depth;
-        std::vector<Hash32> hashes(count);
-        std::vector<std::uint8_t> kinds(count);
+        Level level{std::vector<std::uint8_t>(count), std::vector<Hash32>(count)};
         for (std::size_t prefix = 0; prefix < count; ++prefix) {
             Slot& slot = top[count - 1 + prefix];
-            const std::uint8_t left = below_kinds[2 * prefix];
-            const std::uint8_t right = below_kinds[2 * prefix + 1];
-            const auto leaf = static_cast<std::uint8_t>(SmtNode::Kind::leaf);
+            const std::uint8_t left = below.kinds[2 * prefix];
+            const std::uint8_t right = below.kinds[2 * prefix + 1];
             if (slot.kind != 0 ? (left != 0 || right != 0)
-                               : ((left == 0 && right == leaf) || (left == leaf && right == 0))) {
-                SmtPosition position{.depth = static_cast<std::uint16_t>(depth), .path = {}};
-                const std::size_t bits = prefix << (16 - depth);
-                position.path.bytes[0] = static_cast<std::uint8_t>(bits >> 8);
-                position.path.bytes[1] = static_cast<std::uint8_t>(bits & 0xFF);
-                return make_error(ErrorCode::corruption,
-                                  "state map position at depth " + std::to_string(depth) + " path " +
-                                      crypto::hex_encode(position.path.view()) +
-                                      (slot.kind != 0 ? ": a stored leaf has nodes below it"
-                                                      : ": a lone leaf is stored below it"));
-            }
+                               : ((left == 0 && right == leaf) || (left == leaf && right == 0)))
+                return misplaced_leaf(depth, prefix, slot.kind != 0);
             if (slot.kind == 0 && (left != 0 || right != 0)) {
-                slot = Slot{static_cast<std::uint8_t>(SmtNode::Kind::inner), below_hashes[2 * prefix],
-                            below_hashes[2 * prefix + 1]};
+                slot = Slot{static_cast<std::uint8_t>(SmtNode::Kind::inner), below.hashes[2 * prefix],
+                            below.hashes[2 * prefix + 1]};
             }
-            kinds[prefix] = slot.kind;
+            level.kinds[prefix] = slot.kind;
             if (slot.kind != 0)
-                hashes[prefix] =
+                level.hashes[prefix] =
                     SmtNode{static_cast<SmtNode::Kind>(slot.kind), slot.first, slot.second}.hash();
         }
-        below_hashes = std::move(hashes);
-        below_kinds = std::move(kinds);
+        below = std::move(level);
     }
-    std::unique_lock lock(top_mutex_);
-    top_ = std::move(top);
-    top_loaded_ = true;
     return {};
 }
 

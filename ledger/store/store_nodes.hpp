@@ -96,6 +96,16 @@ private:
         Hash32 second;
     };
     [[nodiscard]] std::size_t slot_index(const crypto::SmtPosition& position) const;
+    // One level of the top while load_top builds it upwards: each position's kind and hash.
+    struct Level {
+        std::vector<std::uint8_t> kinds;
+        std::vector<Hash32> hashes;
+    };
+    // load_top's steps: the leaves stored above the bottom into `top`; the bottom level's kinds
+    // and hashes; the inner nodes above it, level by level, each checked against its children.
+    [[nodiscard]] Status load_top_leaves(std::vector<Slot>& top) const;
+    [[nodiscard]] Result<Level> load_bottom() const;
+    [[nodiscard]] Status fill_inner_nodes(std::vector<Slot>& top, Level below) const;
 
     const Db* db_;
     std::uint16_t cached_depth_;
