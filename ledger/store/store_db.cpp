@@ -442,6 +442,20 @@ Cursor Db::cursor(Column column) const {
     return Cursor(std::move(impl));
 }
 
+namespace {
+
+// What RocksDB's batch holds for `batch`: a 12-byte header, then per write a type byte, the
+// column family's number and the key's and value's lengths (varints of at most 5 bytes each), the
+// key and the value. An upper bound: writes replaced by a later one are left out of the batch.
+std::size_t batch_bytes(const Batch& batch) {
+    std::size_t bytes = 12;
+    for (const auto& op : batch.ops())
+        bytes += 1 + 3 * 5 + op.key.size() + op.value.size();
+    return bytes;
+}
+
+}  // namespace
+
 Status Db::write(Batch batch, bool sync) {
     // Applied in (column, key) order: the memtable's skip list inserts a sorted run far faster
     // than scattered keys. The sort is stable, so of a key written more than once only the last
@@ -454,7 +468,10 @@ Status Db::write(Batch batch, bool sync) {
     std::stable_sort(sorted.begin(), sorted.end(), [](const Batch::Op* a, const Batch::Op* b) {
         return a->column != b->column ? a->column < b->column : a->key < b->key;
     });
-    rocksdb::WriteBatch write_batch;
+    // Sized once: grown as it fills, a block's batch (about 1.5 KB per event) was copied to a new
+    // buffer a dozen times, each on fresh pages the kernel had to clear (about 4% of a loaded
+    // node's CPU in a profile).
+    rocksdb::WriteBatch write_batch(batch_bytes(batch));
     for (std::size_t i = 0; i < sorted.size(); ++i) {
         const auto& op = *sorted[i];
         if (i + 1 < sorted.size() && sorted[i + 1]->column == op.column && sorted[i + 1]->key == op.key)
