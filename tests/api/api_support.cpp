@@ -489,7 +489,10 @@ ClientResponse Fixture::request(std::string method, std::string target, std::str
                                                .target = std::move(target),
                                                .content_type = std::move(content_type),
                                                .body = std::move(body),
-                                               .headers = std::move(headers)});
+                                               .headers = std::move(headers),
+                                               // Not a speed check: under the sanitizers on a busy
+                                               // machine an answer took more than the 5 s default.
+                                               .timeout_ms = 30000});
     REQUIRE(response.has_value());
     return *response;
 }
