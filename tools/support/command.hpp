@@ -114,11 +114,8 @@ inline constexpr std::string_view public_key_file_type = "custos.ed25519.public-
 
 // A SHA-256 given on the command line (--genesis-hash): 64 hex digits, either case (options.cpp).
 [[nodiscard]] Result<Hash32> parse_hash_option(std::string_view text);
-// A worker thread count given by --threads: a whole number from 1 to threads_option_max; nullopt
-// otherwise, to be reported with threads_option_error (options.cpp).
+// The largest worker thread count --threads takes (from 1).
 inline constexpr unsigned threads_option_max = 256;
-[[nodiscard]] std::optional<unsigned> parse_threads_option(std::string_view text);
-[[nodiscard]] std::string threads_option_error();
 // SHA-256 of a file (--sha256-of), read in pieces: the evidence itself never leaves this machine.
 [[nodiscard]] Result<Hash32> sha256_of_file(const std::string& path);
 // The officer's secret key file given by --key; a public key file given by mistake is named as

@@ -50,19 +50,6 @@ Result<Hash32> parse_hash_option(std::string_view text) {
     return hash;
 }
 
-std::optional<unsigned> parse_threads_option(std::string_view text) {
-    unsigned value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > threads_option_max) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-std::string threads_option_error() {
-    return "--threads must be a whole number from 1 to " + std::to_string(threads_option_max);
-}
-
 Status write_new_file(const std::filesystem::path& path, std::string_view text, int mode) {
     int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode);
     if (fd < 0) {
