@@ -357,12 +357,7 @@ int run_explorer(const ExplorerOptions& options) {
 
 // --listen: a loopback address and port.
 CLI::Validator listen_address() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            auto listen = parse_listen(text);
-            return listen ? std::string() : listen.error().message;
-        },
-        "", "listen_address");
+    return parsed_by(parse_listen, "listen_address");
 }
 
 }  // namespace

@@ -61,12 +61,7 @@ Result<std::string> ledger_time_text(std::string text) {
 
 // A CLI11 check of --from and --to.
 CLI::Validator ledger_time() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            auto time = ledger_time_text(text);
-            return time ? std::string() : time.error().message;
-        },
-        "", "ledger_time");
+    return parsed_by(ledger_time_text, "ledger_time");
 }
 
 struct FindOptions : Options {

@@ -91,22 +91,12 @@ struct LoadOptions {
 
 // --nodes: a comma-separated list of plain-HTTP base URLs.
 CLI::Validator node_list() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            auto nodes = parse_node_list(text);
-            return nodes ? std::string() : nodes.error().message;
-        },
-        "", "node_list");
+    return parsed_by(parse_node_list, "node_list");
 }
 
 // --pids: a comma-separated list of process ids.
 CLI::Validator pid_list() {
-    return CLI::Validator(
-        [](std::string& text) -> std::string {
-            auto pids = parse_pid_list(text);
-            return pids ? std::string() : pids.error().message;
-        },
-        "", "pid_list");
+    return parsed_by(parse_pid_list, "pid_list");
 }
 
 // The options whose defaults follow from others (and the lists, checked when parsed), once the

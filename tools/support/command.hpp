@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "api/http_client.hpp"
@@ -79,6 +80,17 @@ private:
 [[nodiscard]] CLI::Validator path_id();
 // A SHA-256 in hex (--genesis-hash): 64 hex digits, either case.
 [[nodiscard]] CLI::Validator sha256_hex();
+// A value that `parse` (text -> Result<T>) takes; otherwise its error message is the usage error.
+// `name` is the check's name for CLI11. The command parses the value again when it uses it.
+template <typename Parse>
+[[nodiscard]] CLI::Validator parsed_by(Parse parse, std::string name) {
+    return CLI::Validator(
+        [parse](std::string& text) -> std::string {
+            auto parsed = parse(text);
+            return parsed ? std::string() : parsed.error().message;
+        },
+        "", std::move(name));
+}
 
 // Prints "error: <message>" (the message names the option) and returns exit_usage: for the checks
 // that span options, after parsing.
