@@ -142,10 +142,6 @@ std::string path_index(std::string_view path, std::size_t index) {
 
 namespace custos::ledger::detail {
 
-std::string hex(const Hash32& hash) {
-    return crypto::hex_encode(hash.view());
-}
-
 std::string canonical_text(const Json& value) {
     auto text = crypto::canonicalize(value);
     CUSTOS_ASSERT(text.has_value(), "a value the ledger built has no canonical form");

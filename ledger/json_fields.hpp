@@ -76,7 +76,8 @@ namespace custos::ledger::detail {
 
 using crypto::Json;
 
-[[nodiscard]] std::string hex(const Hash32& hash);
+// One hex writer for hashes in the whole tree: crypto's.
+using crypto::hex;
 
 // Roles: a non-empty JSON array of role names in enum order (custodian, prosecutor, auditor,
 // admin), no duplicates. Shared by officer.add events and stored officer records.
