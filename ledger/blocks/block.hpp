@@ -259,7 +259,9 @@ struct BuiltBlock {
     Block block;
     BlockEffects effects;
     std::vector<DroppedEvent> dropped;  // Candidates that failed a rule, left out.
-    std::vector<EventId> deferred;      // Valid candidates that did not fit; try them next block.
+    // Valid candidates that did not fit, and the later candidates on their items (left unchecked:
+    // they follow one that waits); try them next block.
+    std::vector<EventId> deferred;
 };
 
 // Builds the next block from the candidates that pass (at most block_events_max and

@@ -239,6 +239,50 @@ TEST_CASE("block: a proposer's byte cap below the genesis limit defers what does
     CHECK(genesis_only->block.events.size() == 2);
 }
 
+TEST_CASE("block: a candidate deferred for want of room holds back the later ones on its item") {
+    // Candidates as a pool holds them: a register of ITEM-1, a register of ITEM-2 and a verify of
+    // ITEM-2 chained on it, and a verify of ITEM-0 (committed before). The cap leaves room for
+    // ITEM-1's register and one verify: not for ITEM-2's register (larger than a verify).
+    LedgerWorld world;
+    const Envelope register0 = world.sign(world.register_event("ITEM-0"), "nl.custodian");
+    world.commit({register0}, "2026-02-01T10:00:01.000Z");
+    const Envelope register1 = world.sign(world.register_event("ITEM-1"), "nl.custodian");
+    const Envelope register2 = world.sign(world.register_event("ITEM-2"), "nl.custodian");
+    Event verify = world.next_event(EventKind::verify, "ITEM-2", "NL-POL", "2026-02-01T10:00:02.000Z");
+    verify.prev = event_id(register2.event);
+    const Envelope verify2 = world.sign(verify, "nl.custodian");
+    verify = world.next_event(EventKind::verify, "ITEM-0", "NL-POL", "2026-02-01T10:00:02.000Z");
+    verify.prev = event_id(register0.event);
+    const Envelope verify0 = world.sign(verify, "nl.custodian");
+    const auto size = [](const Envelope& envelope) { return canonical_envelope(envelope).size(); };
+    REQUIRE(size(verify2) == size(verify0));
+    REQUIRE(size(verify2) < size(register2));
+    BlockProposal proposal{
+        {register1, register2, verify2, verify0}, at("2026-02-02T00:00:00.000Z"), "validator-1"};
+    proposal.bytes_max = size(register1) + size(verify0);
+    auto built = world.ledger->build(proposal);
+    REQUIRE(built.has_value());
+    // The verify of ITEM-2 waits with its register instead of being checked without it and
+    // dropped (a pool drops what build_block drops: an admitted event would be lost); the verify
+    // of ITEM-0, on another item, still takes the room left.
+    CHECK(built->dropped.empty());
+    REQUIRE(built->block.events.size() == 2);
+    CHECK(event_id(built->block.events[0].event) == event_id(register1.event));
+    CHECK(event_id(built->block.events[1].event) == event_id(verify0.event));
+    REQUIRE(built->deferred.size() == 2);
+    CHECK(built->deferred[0] == event_id(register2.event));
+    CHECK(built->deferred[1] == event_id(verify2.event));
+    // Next block: both fit, in order.
+    REQUIRE(world.ledger->apply(built->block).has_value());
+    proposal.candidates = {register2, verify2};
+    proposal.time = at("2026-02-02T00:00:01.000Z");
+    proposal.bytes_max = 0;
+    auto next = world.ledger->build(proposal);
+    REQUIRE(next.has_value());
+    CHECK(next->dropped.empty());
+    CHECK(next->block.events.size() == 2);
+}
+
 TEST_CASE("block: limits of the genesis hold") {
     LedgerWorld world;
     world.genesis.params.block_events_max = 2;
