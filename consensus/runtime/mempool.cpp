@@ -185,6 +185,7 @@ bool Mempool::recheck(Pending& event, ledger::TimeMs now, ItemSet& touched) {
     overlay_.erase_event(event->id);  // Its own id must not count as a duplicate (R7).
     auto effects = ledger::check_event(overlay_, event->envelope, event->id, now, genesis_);
     if (!effects) {
+        dropped_.push_back(ledger::DroppedEvent{event->id, std::move(effects.error())});
         event = erase(event);
         return true;
     }

@@ -19,6 +19,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -125,7 +126,7 @@ public:
     // This keeps a commit's cost proportional to what the block changed unexpectedly, not to the
     // pool. Events that went stale for another reason (their time window) are dropped when a
     // proposer's build_block refuses them.
-    // Returns how many were dropped by the re-check.
+    // Returns how many were dropped by the re-check; take_dropped() says which, and why.
     std::size_t remove_and_recheck(const std::vector<ledger::EventId>& ids, ledger::TimeMs now,
                                    const ledger::BlockEffects* committed = nullptr);
 
@@ -142,6 +143,10 @@ public:
     [[nodiscard]] bool empty() const { return events_.empty(); }
     // Events the last remove_and_recheck ran through the rules again.
     [[nodiscard]] std::size_t last_rechecked() const { return last_rechecked_; }
+    // The events re-checks dropped since the last call (ids and the rule each failed), in the
+    // order they were dropped; the node logs each (event_dropped). Moved out: a second call
+    // returns only later drops.
+    [[nodiscard]] std::vector<ledger::DroppedEvent> take_dropped() { return std::exchange(dropped_, {}); }
 
 private:
     using Pending = std::list<PendingEvent>::iterator;
@@ -179,6 +184,7 @@ private:
     std::size_t reads_ = 0;  // Pending read records.
     std::uint64_t next_seq_ = 0;
     std::size_t last_rechecked_ = 0;
+    std::vector<ledger::DroppedEvent> dropped_;  // Since the last take_dropped().
 };
 
 }  // namespace custos::runtime

@@ -459,6 +459,7 @@ void NodeImpl::commit_decision(const consensus::Decision& decision) {
         }
     }
     mempool->remove_and_recheck(ids, ledger::TimeMs{now}, &*effects);
+    log_pool_drops("commit", block.header.height.value);
     ++counters.blocks_committed;
     counters.events_committed += ids.size();
     // Peers learn the new height at once (a few bytes), so their syncing and voting decisions
@@ -547,6 +548,7 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
         for (const auto& event : built->dropped)
             dropped.push_back(event.id);
         mempool->remove_and_recheck(dropped, ledger::TimeMs{now_ms()});
+        log_pool_drops("proposal", request.height.value, built->dropped);
     }
     auto id = ledger::block_hash(built->block.header);
     log_line(LogLevel::debug, "proposal_built")
@@ -555,6 +557,24 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
         .field("events", static_cast<std::uint64_t>(built->block.events.size()));
     cached_effects.emplace(id, std::move(built->effects));
     return consensus::ProposalBuilt{request.height, request.round, std::move(built->block)};
+}
+
+void NodeImpl::log_pool_drops(std::string_view cause, std::uint64_t height,
+                              const std::vector<ledger::DroppedEvent>& dropped) {
+    const auto one = [&](const ledger::DroppedEvent& event, std::string_view by) {
+        ++counters.events_dropped;
+        log_line(LogLevel::warn, "event_dropped")
+            .field("id", ledger::event_id_hex(event.id))
+            .field("cause", cause)
+            .field("by", by)
+            .field("height", height)
+            .field("rule", static_cast<std::int64_t>(event.error.rule))
+            .field("reason", event.error.message());
+    };
+    for (const auto& event : dropped)
+        one(event, "build_block");
+    for (const auto& event : mempool->take_dropped())
+        one(event, "recheck");
 }
 
 std::optional<std::vector<ledger::EventBytes>> NodeImpl::verify_signatures(const ledger::Block& block) {

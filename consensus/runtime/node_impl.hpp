@@ -187,6 +187,11 @@ public:
     void nudge_core();
     void cut_proposal_wait();
     std::optional<consensus::Input> build_proposal(const consensus::ProposalRequest& request);
+    // One warn line (event_dropped) per admitted event the pool let go without committing it:
+    // `dropped` (build_block left them out), then what the pool's re-check dropped. `cause` says
+    // when: "commit" (a block at `height` committed) or "proposal" (building one for `height`).
+    void log_pool_drops(std::string_view cause, std::uint64_t height,
+                        const std::vector<ledger::DroppedEvent>& dropped = {});
     // EventsPending when the pool holds events the core does not know of (quiet when idle).
     [[nodiscard]] std::optional<consensus::Input> pool_change() const;
     bool validate_block(const ledger::Block& block, const ledger::BlockHash& id);

@@ -53,6 +53,10 @@ void write_traffic(MetricsWriter& out, const NodeCounters& counters) {
                 counters.events_committed);
     out.counter("custos_events_admitted_total", "Events admitted to the mempool.", counters.events_admitted);
     out.counter("custos_events_refused_total", "Events refused at admission.", counters.events_refused);
+    out.counter(
+        "custos_events_dropped_total",
+        "Admitted events dropped from the mempool uncommitted (no longer valid; event_dropped lines).",
+        counters.events_dropped);
     out.counter("custos_reads_recorded_total",
                 "Read records this node signed and admitted (consultation log).", counters.reads_recorded);
     out.counter(

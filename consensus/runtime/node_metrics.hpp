@@ -28,6 +28,8 @@ struct NodeCounters {
     std::uint64_t events_committed = 0;
     std::uint64_t events_admitted = 0;
     std::uint64_t events_refused = 0;
+    // Admitted events the pool let go uncommitted (a re-check or build_block found them invalid).
+    std::uint64_t events_dropped = 0;
     // Read records (the consultation log) this node signed and admitted, and those it could not
     // admit (its pool's share of read records full, or a refusal).
     std::uint64_t reads_recorded = 0;

@@ -3,6 +3,7 @@
 // commit re-checks over a LedgerWorld's state.
 #include <doctest/doctest.h>
 
+#include "consensus/runtime/log.hpp"
 #include "consensus/runtime/node_impl.hpp"
 #include "crypto/encoding.hpp"
 #include "ledger/blocks/block.hpp"
@@ -42,6 +43,37 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         CHECK(full.error().code == ErrorCode::resource_exhausted);
         small.remove_and_recheck({bytes.id}, ledger::TimeMs{node.now_ms()});
         CHECK(small.empty());
+    }
+
+    SUBCASE("an admitted event the pool lets go is logged (event_dropped) and counted") {
+        REQUIRE(node.admit(first, true).has_value());
+        std::vector<std::string> lines;
+        runtime::set_log_sink([&lines](std::string_view line) { lines.emplace_back(line); });
+        node.log_pool_drops("commit", 5);  // Nothing dropped: nothing logged.
+        CHECK(lines.empty());
+        // A re-check at a clock long before the event's time refuses it (R8, ahead of ledger time).
+        CHECK(node.mempool->remove_and_recheck({}, ledger::TimeMs{0}) == 1);
+        node.log_pool_drops("commit", 5);
+        // And what build_block left out of a proposal, as the proposer's pool drops it.
+        const auto second_id = ledger::event_bytes(second).id;
+        node.log_pool_drops(
+            "proposal", 6,
+            {ledger::DroppedEvent{second_id, ledger::RuleError{.rule = ledger::rule::prev_is_head,
+                                                               .field = "event.prev",
+                                                               .reason = "not the head"}}});
+        runtime::set_log_sink({});
+        REQUIRE(lines.size() == 2);
+        const auto has = [](const std::string& line, const std::string& part) {
+            return line.find(part) != std::string::npos;
+        };
+        CHECK(has(lines[0], "level=warn event=event_dropped"));
+        CHECK(has(lines[0], "id=" + ledger::event_id_hex(ledger::event_bytes(first).id)));
+        CHECK(has(lines[0], "cause=commit by=recheck height=5 rule=8 "));
+        CHECK(has(lines[1], "id=" + ledger::event_id_hex(second_id)));
+        CHECK(has(lines[1],
+                  "cause=proposal by=build_block height=6 rule=10 reason=\"R10 event.prev: not the head\""));
+        CHECK(node.counters.events_dropped == 2);
+        CHECK(node.mempool->empty());
     }
 
     SUBCASE("a full pool refuses before the signature check") {
@@ -156,10 +188,20 @@ TEST_CASE_FIXTURE(
     // are checked again and refused (their prev is no longer the head); ITEM-2 is not touched.
     const auto foreign = verify_after("ITEM-1", register1_id, "2026-02-01T10:00:01.500Z");
     effects = world.commit({foreign}, "2026-02-01T10:00:04.000Z");
+    CHECK(pool.take_dropped().empty());  // Nothing dropped before.
     CHECK(pool.remove_and_recheck({ledger::event_bytes(foreign).id}, now, &effects) == 3);
     CHECK(pool.last_rechecked() == 3);
     CHECK(pool.size() == 1);
     CHECK_FALSE(pool.contains(verify3_id));
+    // Which were dropped, in order, and the rule each failed (what the node logs, event_dropped).
+    const auto dropped = pool.take_dropped();
+    REQUIRE(dropped.size() == 3);
+    CHECK(dropped[0].id == verify1_id);
+    CHECK(dropped[1].id == verify2_id);
+    CHECK(dropped[2].id == verify3_id);
+    for (const auto& event : dropped)
+        CHECK(event.error.rule == ledger::rule::prev_is_head);
+    CHECK(pool.take_dropped().empty());  // Taken once.
     // ITEM-1 reads the committed state again: a verify chained on the foreign event is admitted.
     pend(verify_after("ITEM-1", ledger::event_bytes(foreign).id, "2026-02-01T10:00:04.500Z"));
     CHECK(pool.size() == 2);

@@ -56,9 +56,11 @@ TEST_CASE("metrics text: gauges and counters with their types and values, flags 
     CHECK(has_line(text, "custos_validators 4"));
     CHECK(has_line(text, "custos_block_store_seconds_bucket{le=\"0.0025\"} 1"));
     CHECK(has_line(text, "custos_commit_latency_seconds_count 0"));
-    // Every metric has its TYPE line: 16 gauges, 17 counters, 3 histograms.
+    CHECK(has_line(text, "# TYPE custos_events_dropped_total counter"));
+    CHECK(has_line(text, "custos_events_dropped_total 0"));
+    // Every metric has its TYPE line: 16 gauges, 18 counters, 3 histograms.
     std::size_t types = 0;
     for (std::size_t at = text.find("# TYPE "); at != std::string::npos; at = text.find("# TYPE ", at + 1))
         ++types;
-    CHECK(types == 36);
+    CHECK(types == 37);
 }
