@@ -51,6 +51,13 @@ constexpr std::string_view load_help =
     "committed event (all nodes, from the start of sending to the last commit) with the committed\n"
     "rate it implies for this machine's cores if they ran only the nodes: a ratio that holds on\n"
     "another machine. Nothing is asserted.\n"
+    "After sending, it waits up to --drain seconds until every admitted event is seen committed.\n"
+    "The admitted events still not seen then are looked up on every node (GET /v1/events/{id},\n"
+    "the first 1,000) and counted by reason: committed after the drain ended, committed in a\n"
+    "block the observer read (a bench accounting error), still pending (on which nodes), or\n"
+    "unknown to every node (a pool dropped it: that node logged event_dropped with the rule);\n"
+    "the first 10 ids of each reason are listed. Events answered otherwise (503, no answer) that\n"
+    "a node admitted after all and committed are counted apart.\n"
     "\n"
     "Workload: K new items are registered, then each gets 'verify' events chained on its last one\n"
     "(round after round), all by the agency of --key (a custodian key). Each item always goes to\n"
@@ -294,12 +301,14 @@ std::vector<std::vector<Send>> make_sends(Workload& workload,
 }
 
 struct Outcome {
-    std::vector<std::int64_t> sent_ns;               // per job, 0 = not sent
-    std::vector<std::int64_t> answered_ns;           // per job, the 202 (or refusal) arrived
-    std::vector<std::int64_t> committed_ns;          // per job, 0 = not seen committed
+    std::vector<std::int64_t> sent_ns;      // per job, 0 = not sent
+    std::vector<std::int64_t> answered_ns;  // per job, the 202 (or refusal) arrived
+    // Per job, 0 = not seen committed; written by the observer while the drain reads it.
+    std::vector<std::atomic<std::int64_t>> committed_ns;
     std::vector<std::uint16_t> status;               // per job, HTTP status, 0 = transport error or not sent
     std::atomic<std::uint64_t> retried_requests{0};  // Requests sent again after a 503.
     std::atomic<std::uint64_t> retried_events{0};    // Events in them.
+    std::atomic<std::uint64_t> observed_height{0};   // The last block the observer read.
 };
 
 std::int64_t now_ns(SteadyClock::time_point start) {
@@ -417,8 +426,7 @@ void send_requests(std::vector<Send>& mine, Outcome& outcome, const api::ParsedU
 // Follows the latest checkpoint and marks the events of each new block committed.
 void observe_commits(const api::ParsedUrl& node, const crypto::SecretKey& observer_key,
                      const Workload& workload, Outcome& outcome, SteadyClock::time_point start,
-                     std::uint64_t from_height, const std::atomic<bool>& stop,
-                     std::atomic<std::uint64_t>& committed) {
+                     std::uint64_t from_height, const std::atomic<bool>& stop) {
     api::HttpConnection connection(node.host, node.port);
     std::uint64_t seen = from_height;
     while (!stop.load()) {
@@ -435,9 +443,9 @@ void observe_commits(const api::ParsedUrl& node, const crypto::SecretKey& observ
                 auto found = workload.by_id.find(id);
                 if (found == workload.by_id.end() || outcome.committed_ns[found->second] != 0) continue;
                 outcome.committed_ns[found->second] = observed;
-                committed.fetch_add(1);
             }
             seen = h;
+            outcome.observed_height = h;
         }
     }
 }
@@ -459,12 +467,11 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
     const LoadOptions& options = phase.options;
     const std::size_t connections = phase.per_connection.size();
     std::atomic<bool> stop_observer{false};
-    std::atomic<std::uint64_t> committed{0};
     auto start = SteadyClock::now();
     sample_processes(processes);
     std::thread observer_thread(observe_commits, std::cref(options.nodes[0]), std::cref(phase.observer_key),
                                 std::cref(phase.workload), std::ref(outcome), start, phase.start_height,
-                                std::cref(stop_observer), std::ref(committed));
+                                std::cref(stop_observer));
     std::vector<std::thread> senders;
     double per_connection_rate = options.max ? 0 : options.rate / static_cast<double>(connections);
     // Connection c starts c/connections of a request's period late: with equal schedules every
@@ -483,12 +490,19 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
         sender.join();
     double send_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
     sample_processes(processes);
-    std::uint64_t admitted = static_cast<std::uint64_t>(
-        std::count(outcome.status.begin(), outcome.status.end(), static_cast<std::uint16_t>(202)));
+    // The drain waits for the admitted events (202, "pending"), not for a count: events answered
+    // otherwise may commit too (a 503 "node is busy" or a timed-out request whose job the node
+    // ran later), and counting those would end it with admitted events still outstanding.
+    const auto outstanding = [&outcome] {
+        for (std::size_t i = 0; i < outcome.status.size(); ++i) {
+            if (outcome.status[i] == 202 && outcome.committed_ns[i].load() == 0) return true;
+        }
+        return false;
+    };
     auto drain_end =
         SteadyClock::now() + std::chrono::milliseconds(static_cast<std::int64_t>(options.drain_s * 1000));
-    while (committed.load() < admitted && SteadyClock::now() < drain_end)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (outstanding() && SteadyClock::now() < drain_end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     sample_processes(processes);  // After the last commit seen: the CPU per committed event.
     stop_observer = true;
     observer_thread.join();
@@ -516,7 +530,8 @@ void print_commit_windows(const Outcome& outcome, std::int64_t first_sent, std::
 void print_results(const LoadOptions& options, const Outcome& outcome, double send_s,
                    std::size_t connections) {
     std::vector<double> latencies_ms, answer_ms;
-    std::uint64_t sent = 0, accepted = 0, committed = 0, transport_errors = 0;
+    // Committed: all, and of those the events answered otherwise than admitted.
+    std::uint64_t sent = 0, accepted = 0, committed = 0, committed_unadmitted = 0, transport_errors = 0;
     std::map<unsigned, std::uint64_t> refused;
     std::int64_t first_sent = INT64_MAX, last_commit = 0;
     for (std::size_t i = 0; i < outcome.sent_ns.size(); ++i) {
@@ -530,10 +545,12 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
             ++accepted;
         else
             ++refused[outcome.status[i]];
-        if (outcome.committed_ns[i] == 0) continue;
+        const std::int64_t committed_ns = outcome.committed_ns[i].load();
+        if (committed_ns == 0) continue;
         ++committed;
-        last_commit = std::max(last_commit, outcome.committed_ns[i]);
-        latencies_ms.push_back(static_cast<double>(outcome.committed_ns[i] - outcome.sent_ns[i]) / 1e6);
+        if (outcome.status[i] != 202) ++committed_unadmitted;
+        last_commit = std::max(last_commit, committed_ns);
+        latencies_ms.push_back(static_cast<double>(committed_ns - outcome.sent_ns[i]) / 1e6);
     }
     std::printf("nodes %zu, connections %zu, offered %s, timed phase %.1f s\n", options.nodes.size(),
                 connections,
@@ -554,15 +571,126 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
                     static_cast<unsigned long long>(outcome.retried_events.load()));
     }
     double span_s = committed > 0 ? static_cast<double>(last_commit - first_sent) / 1e9 : 0;
-    std::printf(
-        "committed %llu of %llu admitted; committed events/s %.0f (over %.1f s, first send to last commit)\n",
-        static_cast<unsigned long long>(committed), static_cast<unsigned long long>(accepted),
-        span_s > 0 ? static_cast<double>(committed) / span_s : 0.0, span_s);
+    std::printf("committed %llu of %llu admitted",
+                static_cast<unsigned long long>(committed - committed_unadmitted),
+                static_cast<unsigned long long>(accepted));
+    if (committed_unadmitted > 0) {
+        // A request the node ran after its answer had left: 503 "node is busy" (the node thread
+        // did not take it within 10 s) or no answer in time; its retry then met "already pending".
+        std::printf(
+            ", and %llu answered otherwise that a node admitted after all (it ran the request after "
+            "answering 503 \"node is busy\", or after the client stopped waiting)",
+            static_cast<unsigned long long>(committed_unadmitted));
+    }
+    std::printf("; committed events/s %.0f (over %.1f s, first send to last commit)\n",
+                span_s > 0 ? static_cast<double>(committed) / span_s : 0.0, span_s);
     print_commit_windows(outcome, first_sent, last_commit);
     print_percentiles("commit latency (send -> certified block)", latencies_ms);
     print_percentiles(
         options.batch > 1 ? "admission latency (send -> batch answer)" : "admission latency (send -> 202)",
         answer_ms);
+}
+
+// What a node says of one event (GET /v1/events/{id}): committed (at `height`), pending in its
+// pool, unknown (404), or no usable answer.
+struct Seen {
+    enum Kind : std::uint8_t { committed, pending, unknown, unanswered } kind = unanswered;
+    std::uint64_t height = 0;
+};
+
+Seen look_up(api::HttpConnection& connection, const crypto::SecretKey& key, const std::string& id) {
+    api::ClientRequest request{.target = "/v1/events/" + id, .signature_lifetime_s = 30};
+    request.signing_key = &key;
+    auto response = connection.request(request);
+    if (!response) return {};
+    if (response->status == 404) return {.kind = Seen::unknown};
+    if (response->status != 200) return {};
+    auto json = crypto::parse_json(response->body,
+                                   crypto::JsonParseOptions{.bytes_max = api::client_response_bytes_max});
+    if (!json || !json->is_object()) return {};
+    const std::string status = json->value("status", "");
+    if (status == "committed")
+        return {.kind = Seen::committed, .height = json->value("height", std::uint64_t{0})};
+    if (status == "pending") return {.kind = Seen::pending};
+    return {};
+}
+
+// Why an admitted event was not seen committed, from what the nodes say of it now.
+std::string uncommitted_reason(const std::vector<Seen>& seen, std::uint64_t observed_height,
+                               std::string& detail) {
+    std::uint64_t height = 0;
+    bool unanswered = false;
+    std::string pending_on;
+    for (std::size_t n = 0; n < seen.size(); ++n) {
+        if (seen[n].kind == Seen::committed) height = std::max(height, seen[n].height);
+        if (seen[n].kind == Seen::pending) pending_on += " " + std::to_string(n);
+        if (seen[n].kind == Seen::unanswered) unanswered = true;
+    }
+    if (height != 0) {
+        detail = " at height " + std::to_string(height);
+        return height <= observed_height
+                   ? "committed in a block the observer read (a bench accounting error)"
+                   : "committed after the drain ended (the observer stopped before its block)";
+    }
+    if (!pending_on.empty()) {
+        detail = " pending on node" + pending_on;
+        return "still pending (the drain ended first)";
+    }
+    if (unanswered) return "not found on the nodes that answered (some did not)";
+    return "unknown to every node: a pool dropped it (the node logs event_dropped with the rule)";
+}
+
+// The admitted events not seen committed, each looked up on every node (at most
+// uncommitted_looked_up_max of them, the earliest sent first) once the drain has ended: committed
+// (after the drain, or in a block the observer read: then the bench miscounted), still pending in
+// a pool, or unknown to every node: a pool let it go, and the node logged an event_dropped line
+// with the event id and the rule it failed. Each is printed with the answer its item's previous
+// event got, since an event dropped for its predecessor says so.
+constexpr std::size_t uncommitted_looked_up_max = 1000;
+constexpr std::size_t uncommitted_listed_max = 10;
+
+void print_uncommitted(const LoadOptions& options, const crypto::SecretKey& observer_key,
+                       const Workload& workload, const Outcome& outcome) {
+    std::vector<std::pair<std::uint32_t, const std::string*>> missing;
+    for (const auto& [id, index] : workload.by_id) {
+        if (outcome.status[index] == 202 && outcome.committed_ns[index].load() == 0)
+            missing.emplace_back(index, &id);
+    }
+    if (missing.empty()) return;
+    std::sort(missing.begin(), missing.end());
+    std::vector<api::HttpConnection> connections;
+    for (const auto& node : options.nodes)
+        connections.emplace_back(node.host, node.port);
+    const std::uint64_t observed_height = outcome.observed_height.load();
+    std::map<std::string, std::vector<std::string>> by_reason;
+    const std::size_t looked_up = std::min(missing.size(), uncommitted_looked_up_max);
+    for (std::size_t k = 0; k < looked_up; ++k) {
+        const auto [index, id] = missing[k];
+        std::vector<Seen> seen;
+        for (auto& connection : connections)
+            seen.push_back(look_up(connection, observer_key, *id));
+        std::string line = *id;
+        std::string detail;
+        std::string reason = uncommitted_reason(seen, observed_height, detail);
+        line += detail;
+        if (index >= options.items) {
+            const std::uint32_t previous = index - static_cast<std::uint32_t>(options.items);
+            line += "; its item's previous event: HTTP " + std::to_string(outcome.status[previous]) +
+                    (outcome.committed_ns[previous].load() != 0 ? ", committed" : ", not seen committed");
+        }
+        by_reason[reason].push_back(std::move(line));
+    }
+    std::printf(
+        "admitted but not seen committed: %zu (the observer read up to height %llu; looked up on "
+        "every node: %zu)\n",
+        missing.size(), static_cast<unsigned long long>(observed_height), looked_up);
+    for (const auto& [reason, lines] : by_reason) {
+        std::printf("  %s: %zu\n", reason.c_str(), lines.size());
+        for (std::size_t k = 0; k < std::min(lines.size(), uncommitted_listed_max); ++k)
+            std::printf("    %s\n", lines[k].c_str());
+        if (lines.size() > uncommitted_listed_max)
+            std::printf("    ... and %zu more\n", lines.size() - uncommitted_listed_max);
+    }
 }
 
 }  // namespace
@@ -649,9 +777,10 @@ int run_bench_load(LoadOptions& options) {
                 std::chrono::duration<double>(SteadyClock::now() - prepare_start).count(),
                 prepared.presigned ? ", HTTP requests signed" : "; HTTP requests are signed while sending");
 
-    Outcome outcome{
-        std::vector<std::int64_t>(workload.jobs.size()), std::vector<std::int64_t>(workload.jobs.size()),
-        std::vector<std::int64_t>(workload.jobs.size()), std::vector<std::uint16_t>(workload.jobs.size())};
+    Outcome outcome{std::vector<std::int64_t>(workload.jobs.size()),
+                    std::vector<std::int64_t>(workload.jobs.size()),
+                    std::vector<std::atomic<std::int64_t>>(workload.jobs.size()),
+                    std::vector<std::uint16_t>(workload.jobs.size())};
     TimedPhase phase{.options = options,
                      .keys = *keys,
                      .observer_key = observer->key,
@@ -661,9 +790,11 @@ int run_bench_load(LoadOptions& options) {
                      .start_height = *start_height};
     double send_s = run_timed_phase(phase, outcome, processes);
     print_results(options, outcome, send_s, connections);
+    print_uncommitted(options, observer->key, workload, outcome);
     print_processes(processes, send_s);
-    const auto committed = static_cast<std::uint64_t>(std::count_if(
-        outcome.committed_ns.begin(), outcome.committed_ns.end(), [](std::int64_t at) { return at != 0; }));
+    const auto committed = static_cast<std::uint64_t>(
+        std::count_if(outcome.committed_ns.begin(), outcome.committed_ns.end(),
+                      [](const std::atomic<std::int64_t>& at) { return at.load() != 0; }));
     print_cpu_per_event(processes, committed, std::max(1u, std::thread::hardware_concurrency()));
     return exit_ok;
 }
