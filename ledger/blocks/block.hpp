@@ -259,8 +259,8 @@ struct BuiltBlock {
     Block block;
     BlockEffects effects;
     std::vector<DroppedEvent> dropped;  // Candidates that failed a rule, left out.
-    // Valid candidates that did not fit, and the later candidates on their items (left unchecked:
-    // they follow one that waits); try them next block.
+    // The first valid candidate that did not fit and every candidate after it (left unchecked:
+    // they follow one that waits), in order; try them next block.
     std::vector<EventId> deferred;
 };
 

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <string>
 
 #include "common/assert.hpp"
 #include "crypto/encoding.hpp"
@@ -356,18 +355,15 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
     const std::uint64_t bytes_max = proposal.bytes_max == 0
                                         ? params.block_bytes_max
                                         : std::min(proposal.bytes_max, params.block_bytes_max);
-    // The items of the candidates deferred for want of room: a later candidate on one of them
-    // waits too, rather than being checked against a state without its predecessor (and dropped
-    // for that) or overtaking it.
-    std::set<std::string, std::less<>> deferred_items;
-    const auto on_deferred_item = [&deferred_items](const Event& event) {
-        return !deferred_items.empty() && (deferred_items.contains(event.item) ||
-                                           (event.new_item && deferred_items.contains(*event.new_item)));
-    };
+    // Once a candidate is deferred for want of room, every later one waits with it, in order: a
+    // later candidate may depend on it (the next event on its item, an event its new officer
+    // signs), and checked against a state without it, it would be dropped (and the pool drops
+    // what build_block drops: an admitted event lost) or overtake it.
+    bool full = false;
     for (const auto& envelope : proposal.candidates) {
         EventBytes event = event_bytes(envelope);
         const EventId id = event.id;
-        if (built.block.events.size() >= params.block_events_max || on_deferred_item(envelope.event)) {
+        if (full || built.block.events.size() >= params.block_events_max) {
             built.deferred.push_back(id);
             continue;
         }
@@ -384,8 +380,7 @@ Result<BuiltBlock> build_block(const StateView& state, const BlockProposal& prop
         }
         if (bytes + event.canonical_envelope.size() > bytes_max) {
             built.deferred.push_back(id);
-            if (!envelope.event.item.empty()) deferred_items.insert(envelope.event.item);
-            if (envelope.event.new_item) deferred_items.insert(*envelope.event.new_item);
+            full = true;
             continue;
         }
         bytes += event.canonical_envelope.size();

@@ -239,7 +239,7 @@ TEST_CASE("block: a proposer's byte cap below the genesis limit defers what does
     CHECK(genesis_only->block.events.size() == 2);
 }
 
-TEST_CASE("block: a candidate deferred for want of room holds back the later ones on its item") {
+TEST_CASE("block: a candidate deferred for want of room holds back every later one, in order") {
     // Candidates as a pool holds them: a register of ITEM-1, a register of ITEM-2 and a verify of
     // ITEM-2 chained on it, and a verify of ITEM-0 (committed before). The cap leaves room for
     // ITEM-1's register and one verify: not for ITEM-2's register (larger than a verify).
@@ -263,24 +263,26 @@ TEST_CASE("block: a candidate deferred for want of room holds back the later one
     auto built = world.ledger->build(proposal);
     REQUIRE(built.has_value());
     // The verify of ITEM-2 waits with its register instead of being checked without it and
-    // dropped (a pool drops what build_block drops: an admitted event would be lost); the verify
-    // of ITEM-0, on another item, still takes the room left.
+    // dropped (a pool drops what build_block drops: an admitted event would be lost). So does the
+    // verify of ITEM-0, though it would fit: a later candidate can depend on a deferred one in
+    // ways other than its item (an officer's first event after the officer.add), so nothing
+    // overtakes the first candidate that waits.
     CHECK(built->dropped.empty());
-    REQUIRE(built->block.events.size() == 2);
+    REQUIRE(built->block.events.size() == 1);
     CHECK(event_id(built->block.events[0].event) == event_id(register1.event));
-    CHECK(event_id(built->block.events[1].event) == event_id(verify0.event));
-    REQUIRE(built->deferred.size() == 2);
+    REQUIRE(built->deferred.size() == 3);
     CHECK(built->deferred[0] == event_id(register2.event));
     CHECK(built->deferred[1] == event_id(verify2.event));
-    // Next block: both fit, in order.
+    CHECK(built->deferred[2] == event_id(verify0.event));
+    // Next block: all three fit, in order.
     REQUIRE(world.ledger->apply(built->block).has_value());
-    proposal.candidates = {register2, verify2};
+    proposal.candidates = {register2, verify2, verify0};
     proposal.time = at("2026-02-02T00:00:01.000Z");
     proposal.bytes_max = 0;
     auto next = world.ledger->build(proposal);
     REQUIRE(next.has_value());
     CHECK(next->dropped.empty());
-    CHECK(next->block.events.size() == 2);
+    CHECK(next->block.events.size() == 3);
 }
 
 TEST_CASE("block: limits of the genesis hold") {
