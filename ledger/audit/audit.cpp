@@ -48,17 +48,19 @@ public:
 // The block replay; its violations go to the AuditRecorder it is (the first one stops it).
 class Auditor : private AuditRecorder {
 public:
-    Auditor(const store::Db& db, store::Db& scratch, const AuditOptions& options, Genesis genesis,
+    Auditor(const store::Db& db, AuditScratch& scratch, const AuditOptions& options, Genesis genesis,
             Hash32 hash)
         : db_(db),
-          scratch_(scratch),
+          scratch_(scratch.db()),
+          index_scratch_(scratch.indexes()),
           options_(options),
           genesis_(std::move(genesis)),
-          state_(genesis_, scratch, options.item_cache_max),
+          state_(genesis_, scratch_, options.item_cache_max),
           history_(genesis_.validators),
           tree_(open_tree(nodes_)),
           events_(log_cursor(db), worker_threads(options.threads)),
-          state_map_(scratch) {
+          index_writer_(index_scratch_, worker_threads(options.threads) > 1),
+          state_map_(scratch_) {
         report_.genesis_hash = hash;
         report_.head.log_root = tree_.root();
         set_hashes_.emplace(1, genesis_.validators.hash());
@@ -72,7 +74,8 @@ private:
     [[nodiscard]] Status replay();
     // The genesis state map, in the scratch store.
     [[nodiscard]] Status start_state_map();
-    // Writes the block's scratch batch; then what it wrote is read from the scratch store.
+    // Writes the block's scratch batch; then what it wrote is read from the scratch store. Hands
+    // its index entries to the write-behind.
     [[nodiscard]] Status commit_block();
     static store::Cursor log_cursor(const store::Db& db) {
         auto cursor = db.cursor(Column::events);
@@ -106,7 +109,8 @@ private:
     [[nodiscard]] Status check_state_root(const BlockHeader& header, std::uint64_t adoptions_before);
 
     const store::Db& db_;
-    store::Db& scratch_;  // What the replay keeps on disk (audit_scratch.hpp).
+    store::Db& scratch_;        // What the replay keeps on disk (audit_scratch.hpp).
+    store::Db& index_scratch_;  // The read index entries nothing reads before the final checks.
     const AuditOptions& options_;
     Genesis genesis_;
     AuditState state_;
@@ -124,10 +128,13 @@ private:
     // Leaves are read in order through one cursor rather than a lookup each, parsed and their
     // signatures verified ahead of the replay on worker threads (audit_signatures.hpp).
     SignatureStage events_;
-    // What the read indexes must hold, from the replayed events (into the scratch store).
+    // What the read indexes must hold, from the replayed events (into index_scratch_, by
+    // index_writer_, from index_batch_).
     IndexReplay indexes_;
-    // The block's writes to the scratch store: item states, event places, index entries, state
-    // map nodes.
+    store::Batch index_batch_;
+    WriteBehind index_writer_;
+    // The block's writes to the scratch store: item states, event places, the inbox and request
+    // entries, state map nodes.
     store::Batch batch_;
     // The state map recomputed from the replay alone (docs/FORMAT.md 7.5), kept in the scratch
     // store as a store keeps its own (its top in memory), and what the current block's events
@@ -164,6 +171,8 @@ Status Auditor::start_state_map() {
 }
 
 Status Auditor::commit_block() {
+    auto indexed = index_writer_.write(std::exchange(index_batch_, store::Batch{}));
+    if (!indexed) return indexed;
     state_.end_block(batch_);
     return scratch_.write(std::exchange(batch_, store::Batch{}), false);
 }
@@ -191,11 +200,14 @@ Status Auditor::replay() {
     state_.flush_items(batch_);  // The item states still in the cache, for check_item_states.
     auto flushed = scratch_.write(std::exchange(batch_, store::Batch{}), false);
     if (!flushed) return tl::unexpected(flushed.error());
+    auto indexed = index_writer_.finish();  // Every block's index entries, for check_final_state.
+    if (!indexed) return tl::unexpected(indexed.error());
     auto tail = check_tail();
     if (!tail) return tl::unexpected(tail.error());
     if (failed()) return {};
     auto final_state = check_final_state(FinalCheckInput{.db = db_,
                                                          .scratch = scratch_,
+                                                         .index_scratch = index_scratch_,
                                                          .state = state_,
                                                          .adopted = adopted_records_,
                                                          .last = Height{report_.blocks}});
@@ -366,8 +378,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
         return {};
     }
     const PreparedEvent& prepared = events_.prepared();
-    const std::string_view stored = prepared.stored;
-    const auto& envelope = prepared.envelope;  // parse_envelope(stored)
+    const auto& envelope = prepared.envelope;  // parse_envelope(prepared.stored)
     if (!envelope) {
         violate(AuditViolation{.height = height,
                                .leaf_index = leaf,
@@ -377,12 +388,11 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
                                .message = at() + envelope.error().message});
         return {};
     }
-    const std::string& event_bytes = prepared.event_bytes;  // canonical_event(envelope->event)
-    const EventId id = prepared.id;                         // SHA-256 of event_bytes
+    const EventId id = prepared.id;  // SHA-256 of canonical_event(envelope->event)
     auto place = [&](std::string rule) {
         return AuditViolation{.height = height, .leaf_index = leaf, .event = id, .rule = std::move(rule)};
     };
-    if (stored != canonical_envelope_of(event_bytes, *envelope)) {  // The one layout (event.hpp).
+    if (!prepared.canonical) {  // The one layout of a stored envelope (event.hpp).
         auto violation = place(std::string(audit_check::leaf_canonical));
         violation.expected = "the canonical envelope";
         violation.found = "other bytes";
@@ -390,7 +400,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
         violate(std::move(violation));
         return {};
     }
-    if (!prepared.signature_ok) {  // crypto::verify(signer, event_bytes, signature)
+    if (!prepared.signature_ok) {  // crypto::verify(signer, prepared.event_bytes, signature)
         auto violation = place("R2");
         violation.field = "sig";
         violation.expected = "a signature by " + key_id(envelope->signer);
@@ -401,8 +411,8 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
     }
     auto ruled = check_rules(header, leaf, id, *envelope);
     if (!ruled || failed()) return ruled;
-    tree_.append(crypto::merkle_leaf_hash(as_bytes(stored)));
-    indexes_.add_event(envelope->event, envelope->signer, header.time, id, leaf, batch_);
+    tree_.append(prepared.leaf_hash);  // crypto::merkle_leaf_hash(prepared.stored)
+    indexes_.add_event(envelope->event, envelope->signer, header.time, id, leaf, index_batch_);
     state_.add_event(id, height, leaf, batch_);
     ids.push_back(id);
     events_.next();
@@ -542,7 +552,7 @@ Result<AuditReport> audit_store(const store::Db& db, const AuditOptions& options
     if (!loaded->first) return loaded->second;
     auto scratch = AuditScratch::create(options.scratch_directory);
     if (!scratch) return tl::unexpected(scratch.error());
-    Auditor auditor(db, (*scratch)->db(), options, std::move(*loaded->first), loaded->second.genesis_hash);
+    Auditor auditor(db, **scratch, options, std::move(*loaded->first), loaded->second.genesis_hash);
     return auditor.run();
 }
 

@@ -153,9 +153,11 @@ struct AuditOptions {
     // a checkpoint above the head is a violation (checkpoint.behind: the store is truncated or
     // stale), another block at its height too (checkpoint.fork).
     std::vector<Certificate> expected_checkpoints;
-    // Threads that parse events and verify their signatures ahead of the replay (0: one per
-    // core; 1: all on the calling thread). Blocks are still applied in order on the calling
-    // thread, so the verdict and the first violation do not depend on it.
+    // Threads that parse events, check their canonical layout, hash their Merkle leaves and
+    // verify their signatures ahead of the replay (0: one per core; 1: all on the calling
+    // thread); with more than one, the read indexes' replayed entries are also written to the
+    // scratch by a thread of their own (audit_scratch.hpp, WriteBehind). Blocks are still applied
+    // in order on the calling thread, so the verdict and the first violation do not depend on it.
     unsigned threads = 1;
     // Where the replay keeps what grows with the ledger (item states, event ids, the state map,
     // the read indexes' entries: ledger/audit/audit_scratch.hpp): a new directory custos-audit-<random>

@@ -24,6 +24,7 @@ public:
     explicit FinalChecks(const FinalCheckInput& input)
         : db_(input.db),
           scratch_(input.scratch),
+          index_scratch_(input.index_scratch),
           state_(input.state),
           adopted_(input.adopted),
           last_(input.last) {}
@@ -48,6 +49,7 @@ private:
 
     const store::Db& db_;
     const store::Db& scratch_;
+    const store::Db& index_scratch_;
     const AuditState& state_;
     std::span<const ValidatorSetRecord> adopted_;
     Height last_;
@@ -247,7 +249,7 @@ Status FinalChecks::check_validator_states() {
 
 // The read indexes (inbox, cases, searches, consultation log) must answer what the replay gives.
 Status FinalChecks::check_indexes() {
-    auto mismatch = IndexReplay::check(db_, scratch_);
+    auto mismatch = IndexReplay::check(db_, scratch_, index_scratch_);
     if (!mismatch) return tl::unexpected(mismatch.error());
     if (*mismatch) {
         violate_block(last_, (*mismatch)->index, std::move((*mismatch)->expected),

@@ -20,6 +20,7 @@ namespace custos::ledger {
 struct FinalCheckInput {
     const store::Db& db;                          // The audited store.
     const store::Db& scratch;                     // The replay's scratch store, every block's batch written.
+    const store::Db& index_scratch;               // Its write-only index entries (AuditScratch::indexes).
     const AuditState& state;                      // After the last block: officers and validator governance.
     std::span<const ValidatorSetRecord> adopted;  // What meta "validators/" must hold, in order.
     Height last;                                  // The last block verified.

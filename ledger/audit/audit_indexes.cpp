@@ -188,25 +188,31 @@ void IndexReplay::add_event(const Event& event, const crypto::PublicKey& signer,
     }
 }
 
-Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, const store::Db& scratch) {
+Result<std::optional<IndexMismatch>> IndexReplay::check(const store::Db& db, const store::Db& scratch,
+                                                        const store::Db& index_scratch) {
     struct Index {
         std::string_view prefix;
         std::string_view name;
         std::string_view what;
         Describe describe;
+        const store::Db& replayed;  // AuditState's entries are in `scratch`, add_event's apart.
     };
     const Index indexes[] = {
-        {store::meta_key::offer_prefix, "index.offer", "inbox (offer/)", describe_offer},
-        {store::meta_key::agency_case_prefix, "index.case", "agency cases (case/)", describe_case},
-        {store::meta_key::digest_prefix, "index.digest", "evidence digest (digest/)", describe_digest},
-        {store::meta_key::signer_prefix, "index.signer", "officer search (signer/)", describe_signer},
-        {store::meta_key::time_prefix, "index.time", "time search (time/)", describe_time},
-        {store::meta_key::read_prefix, "index.read", "consultation log (read/)", describe_read},
+        {store::meta_key::offer_prefix, "index.offer", "inbox (offer/)", describe_offer, scratch},
+        {store::meta_key::agency_case_prefix, "index.case", "agency cases (case/)", describe_case,
+         index_scratch},
+        {store::meta_key::digest_prefix, "index.digest", "evidence digest (digest/)", describe_digest,
+         index_scratch},
+        {store::meta_key::signer_prefix, "index.signer", "officer search (signer/)", describe_signer,
+         index_scratch},
+        {store::meta_key::time_prefix, "index.time", "time search (time/)", describe_time, index_scratch},
+        {store::meta_key::read_prefix, "index.read", "consultation log (read/)", describe_read,
+         index_scratch},
         {store::meta_key::read_request_prefix, "index.read_request", "read requests (read_request/)",
-         describe_read_request},
+         describe_read_request, scratch},
     };
     for (const Index& index : indexes) {
-        auto cursor = scratch.cursor(Column::meta);
+        auto cursor = index.replayed.cursor(Column::meta);
         cursor.seek(index.prefix);
         auto mismatch = compare(db, index.prefix, from_scratch(cursor, index.prefix), index.name, index.what,
                                 index.describe);

@@ -29,17 +29,21 @@ struct IndexMismatch {
 // under the audited store's own meta keys, as the replay meets each event, so it costs no memory
 // per event; check() walks each index's prefix in both stores side by side. The inbox entries
 // ("offer/") and the request entries ("read_request/") are kept by AuditState (put_item,
-// add_read_request), which has the state they come from.
+// add_read_request), which has the state they come from; add_event's go into a batch of their
+// own, for the scratch's second database (AuditScratch::indexes), which nothing reads before
+// check().
 class IndexReplay {
 public:
     // Each replayed event, in log order: its envelope's signer, its block's time, its id and leaf;
-    // its entries go into `batch` (the block's scratch batch).
+    // its entries go into `batch` (the block's batch for the scratch's index database).
     void add_event(const Event& event, const crypto::PublicKey& signer, TimeMs block_time, const EventId& id,
                    std::uint64_t leaf, store::Batch& batch);
 
-    // Compares every index of `db` with the replay's entries in `scratch`.
+    // Compares every index of `db` with the replay's entries: AuditState's in `scratch`,
+    // add_event's in `index_scratch`.
     [[nodiscard]] static Result<std::optional<IndexMismatch>> check(const store::Db& db,
-                                                                    const store::Db& scratch);
+                                                                    const store::Db& scratch,
+                                                                    const store::Db& index_scratch);
 
 private:
     // The last block with events: "time/" holds the first leaf of each.

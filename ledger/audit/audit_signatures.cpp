@@ -5,6 +5,7 @@
 
 #include "common/assert.hpp"
 #include "crypto/ed25519.hpp"
+#include "crypto/merkle.hpp"
 #include "crypto/sha256.hpp"
 
 namespace custos::ledger {
@@ -15,10 +16,13 @@ void prepare_events(std::span<PreparedEvent> events) {
     requests.reserve(events.size());
     parsed.reserve(events.size());
     for (auto& event : events) {
+        event.leaf_hash = crypto::merkle_leaf_hash(as_bytes(event.stored));
         event.envelope = parse_envelope(event.stored);
         if (!event.envelope) continue;
         event.event_bytes = canonical_event(event.envelope->event);
         event.id = EventId{crypto::sha256(event.event_bytes)};
+        // The one layout of a stored envelope (event.hpp).
+        event.canonical = event.stored == canonical_envelope_of(event.event_bytes, *event.envelope);
         requests.push_back(
             {&event.envelope->signer, as_bytes(event.event_bytes), &event.envelope->signature});
         parsed.push_back(&event);

@@ -1,6 +1,7 @@
 // The audit's signature stage: reads the log's records ahead of the replay and, on a pool of
-// worker threads, parses each envelope, computes its canonical event bytes and id, and verifies
-// its signature (rule R2). The replay (audit.cpp) consumes the records strictly in key order, one
+// worker threads, parses each envelope, computes its canonical event bytes and id, compares the
+// stored bytes with the canonical envelope, hashes the Merkle leaf and verifies the signature
+// (rule R2). The replay (audit.cpp) consumes the records strictly in key order, one
 // at a time, through a cursor-like interface, and makes every check itself in the same order as
 // before: the stage only does the replay's per-event work earlier and elsewhere, so verdicts and
 // the first violation are those of a one-thread replay (a test compares them).
@@ -37,7 +38,9 @@ struct PreparedEvent {
     Result<Envelope> envelope;  // parse_envelope(stored)
     std::string event_bytes;    // canonical_event(envelope->event), when it parsed
     EventId id;                 // SHA-256 of event_bytes
+    bool canonical = false;     // stored == canonical_envelope_of(event_bytes, *envelope)
     bool signature_ok = false;  // R2: the signature verifies over event_bytes
+    Hash32 leaf_hash;           // crypto::merkle_leaf_hash(stored), whatever stored is
 };
 
 // Every record is prepared the same way on any thread, in batches: a pure function of its bytes.

@@ -1,7 +1,9 @@
 // Audit and bundle verification on several threads give exactly the verdicts of one thread: on a
 // whole store, and on stores damaged so the first broken link is a bad signature (with a second
-// one later), a broken envelope, a missing or an extra leaf; on a genuine bundle and on bundles
-// with bad signatures. The store is large enough (over 2,000 events) that the signature stage
+// one later), a broken envelope, an envelope stored in another layout (which the workers compare
+// with the canonical one), a missing or an extra leaf, or a read index entry dropped or added
+// (whose replayed entries a thread of their own writes with several threads); on a genuine bundle
+// and on bundles with bad signatures. The store is large enough (over 2,000 events) that the signature stage
 // holds several batches in flight on several workers.
 #include <doctest/doctest.h>
 
@@ -106,6 +108,55 @@ TEST_CASE(
         ThreadsWorld world;
         world.put(blocks_made * events_per_block, world.raw(5));
         CHECK(same_on_threads(world).violation->rule == audit_check::leaf_extra);
+    }
+}
+
+TEST_CASE(
+    "audit threads: an envelope stored in another layout is the same broken link on one thread and on four") {
+    ThreadsWorld world;
+    const std::uint64_t leaf = 21 * events_per_block + 7;  // height 22
+    const std::string stored = world.raw(leaf);
+    REQUIRE(stored.starts_with(R"({"event":)"));
+    const std::string spaced = R"({"event": )" + stored.substr(9);  // Parses to the same envelope.
+    REQUIRE(parse_envelope(spaced).has_value());
+    world.put(leaf, spaced);
+    world.break_signature(leaf + 300);  // A later broken link, which a worker meets first.
+    const auto report = same_on_threads(world);
+    REQUIRE(report.violation.has_value());
+    CHECK(report.violation->rule == audit_check::leaf_canonical);
+    CHECK(report.violation->leaf_index == std::optional<std::uint64_t>(leaf));
+    CHECK(report.violation->height == Height{22});
+    CHECK(report.events == leaf);
+}
+
+TEST_CASE("audit threads: a read index entry dropped or added is found the same on one thread and on four") {
+    ThreadsWorld world;
+    // The first officer-search entry of the store ("signer/" key leaf -> empty).
+    std::string first;
+    auto scanned = world.store.db().scan(Column::meta, store::meta_key::signer_prefix,
+                                         [&](std::string_view key, std::string_view /*value*/) {
+                                             first = std::string(key);
+                                             return false;
+                                         });
+    REQUIRE(scanned.has_value());
+    REQUIRE_FALSE(first.empty());
+    SUBCASE("dropped") {
+        REQUIRE(world.store.db().remove_raw(Column::meta, first).has_value());
+        const auto report = same_on_threads(world);
+        REQUIRE(report.violation.has_value());
+        CHECK(report.violation->rule == audit_check::index_signer);
+        CHECK(report.violation->found == "nothing");
+        CHECK(report.events == blocks_made * events_per_block);
+    }
+    SUBCASE("a digest entry added") {
+        std::string digest(store::meta_key::digest_prefix);
+        digest.append(32, '\x5a');
+        store::append_be64(digest, 3);
+        REQUIRE(world.store.db().put_raw(Column::meta, digest, "").has_value());
+        const auto report = same_on_threads(world);
+        REQUIRE(report.violation.has_value());
+        CHECK(report.violation->rule == audit_check::index_digest);
+        CHECK(report.violation->found.find("digest 5a5a5a") != std::string::npos);
     }
 }
 

@@ -282,8 +282,10 @@ void add_audit(Tool& tool) {
     command
         .add_option("--threads", parsed->threads,
                     "threads that parse events and verify their signatures ahead of the\n"
-                    "replay, 1..256 (default: one per core); blocks are still applied in\n"
-                    "order, so the verdict and the first violation do not depend on it")
+                    "replay, 1..256 (default: one per core; with more than one, a thread\n"
+                    "also writes the read indexes' replayed entries); blocks are still\n"
+                    "applied in order, so the verdict and the first violation do not\n"
+                    "depend on it")
         ->type_name("N")
         ->check(whole_number(1, threads_option_max));
     command
