@@ -400,7 +400,7 @@ Status Auditor::audit_event(const BlockHeader& header, std::uint64_t leaf, std::
         violate(std::move(violation));
         return {};
     }
-    if (!prepared.signature_ok) {  // crypto::verify(signer, prepared.event_bytes, signature)
+    if (!prepared.signature_ok) {  // verify(signer, canonical_event(envelope->event), sig)
         auto violation = place("R2");
         violation.field = "sig";
         violation.expected = "a signature by " + key_id(envelope->signer);

@@ -13,18 +13,21 @@ namespace custos::ledger {
 void prepare_events(std::span<PreparedEvent> events) {
     std::vector<crypto::VerifyRequest> requests;
     std::vector<PreparedEvent*> parsed;
+    // Each parsed event's canonical bytes, signed over: needed only until the batch is verified.
+    // Sized once, so the requests' views into it stay valid.
+    std::vector<std::string> event_bytes(events.size());
     requests.reserve(events.size());
     parsed.reserve(events.size());
-    for (auto& event : events) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        PreparedEvent& event = events[i];
         event.leaf_hash = crypto::merkle_leaf_hash(as_bytes(event.stored));
         event.envelope = parse_envelope(event.stored);
         if (!event.envelope) continue;
-        event.event_bytes = canonical_event(event.envelope->event);
-        event.id = EventId{crypto::sha256(event.event_bytes)};
+        event_bytes[i] = canonical_event(event.envelope->event);
+        event.id = EventId{crypto::sha256(event_bytes[i])};
         // The one layout of a stored envelope (event.hpp).
-        event.canonical = event.stored == canonical_envelope_of(event.event_bytes, *event.envelope);
-        requests.push_back(
-            {&event.envelope->signer, as_bytes(event.event_bytes), &event.envelope->signature});
+        event.canonical = event.stored == canonical_envelope_of(event_bytes[i], *event.envelope);
+        requests.push_back({&event.envelope->signer, as_bytes(event_bytes[i]), &event.envelope->signature});
         parsed.push_back(&event);
     }
     // verify_many's verdict for each request is exactly verify()'s (crypto/ed25519.hpp).

@@ -36,10 +36,11 @@ struct PreparedEvent {
     std::string key;
     std::string stored;
     Result<Envelope> envelope;  // parse_envelope(stored)
-    std::string event_bytes;    // canonical_event(envelope->event), when it parsed
-    EventId id;                 // SHA-256 of event_bytes
-    bool canonical = false;     // stored == canonical_envelope_of(event_bytes, *envelope)
-    bool signature_ok = false;  // R2: the signature verifies over event_bytes
+    // "The event bytes": canonical_event(envelope->event), when it parsed; prepare_events keeps
+    // them only until the batch's signatures are verified.
+    EventId id;                 // SHA-256 of the event bytes
+    bool canonical = false;     // stored == canonical_envelope_of(event bytes, *envelope)
+    bool signature_ok = false;  // R2: the signature verifies over the event bytes
     Hash32 leaf_hash;           // crypto::merkle_leaf_hash(stored), whatever stored is
 };
 
