@@ -23,7 +23,6 @@ namespace {
 using crypto::Json;
 using ledger::Role;
 
-constexpr std::string_view json_type = "application/json";
 constexpr std::string_view text_type = "text/plain; charset=utf-8";
 constexpr std::string_view metrics_type = "text/plain; version=0.0.4; charset=utf-8";
 // Roles that read a case's data when their agency takes part in it (auditors read all).
@@ -355,7 +354,8 @@ ApiResponse item_trail(const Call& call) {
         // answer it from its cache.
         auto text = call.service.item_trail_text(call.parameter);
         if (!text) return error_response(text.error());
-        return ApiResponse{.status = 200, .content_type = std::string(json_type), .body = std::move(*text)};
+        return ApiResponse{
+            .status = 200, .content_type = std::string(json_media_type), .body = std::move(*text)};
     }
     auto cursor = leaf_cursor(call);
     if (!cursor) return cursor.error();

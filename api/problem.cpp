@@ -10,7 +10,6 @@ namespace {
 using crypto::Json;
 
 constexpr std::string_view problem_type_prefix = "urn:custos:problem:";
-constexpr std::string_view json_type = "application/json";
 constexpr std::string_view problem_json_type = "application/problem+json";
 // Longest field name taken from an error message; longer text is not a field name.
 constexpr std::size_t field_bytes_max = 64;
@@ -74,7 +73,8 @@ std::string json_text(const Json& body) {
 }
 
 ApiResponse json_response(unsigned status, const Json& body) {
-    return ApiResponse{.status = status, .content_type = std::string(json_type), .body = json_text(body)};
+    return ApiResponse{
+        .status = status, .content_type = std::string(json_media_type), .body = json_text(body)};
 }
 
 ApiResponse problem_response(const Problem& problem) {

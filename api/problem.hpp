@@ -28,6 +28,9 @@ struct PendingRead {
     ledger::TimeMs received{0};
 };
 
+// The media type of every JSON answer and of the request bodies the API takes.
+inline constexpr std::string_view json_media_type = "application/json";
+
 struct ApiResponse {
     unsigned status = 200;
     std::string content_type;

@@ -14,7 +14,6 @@ namespace {
 
 namespace http = boost::beast::http;
 
-constexpr std::string_view json_type = "application/json";
 // Deepest path the API serves (/v1/items/{item}/trail); longer paths are 404 without splitting on.
 constexpr std::size_t path_segments_max = 8;
 
@@ -309,7 +308,7 @@ std::optional<ApiResponse> check_head(const ApiRequest& request) {
     if (!route.parameter.empty() && !is_valid_path_id(match->parameter)) return bad_id(route.parameter);
     auto allowed = allowed_query(route);
     if (auto query = parse_query(query_of(request.target), allowed); !query) return query.error();
-    if (route.method == http::verb::post && media_type(request.content_type) != json_type) {
+    if (route.method == http::verb::post && media_type(request.content_type) != json_media_type) {
         return problem_response(Problem{.status = 415,
                                         .title = "Unsupported media type",
                                         .detail = "send the event envelope as application/json",

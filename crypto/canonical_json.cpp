@@ -32,7 +32,7 @@ constexpr std::size_t output_capacity_initial = 1024;
 // Longest ECMAScript number text, e.g. "-0.0000012345678901234567" (25 bytes).
 constexpr std::size_t number_text_bytes_max = 32;
 
-constexpr std::string_view hex_digits = "0123456789abcdef";
+constexpr std::string_view lower_hex_digits = "0123456789abcdef";
 
 [[nodiscard]] tl::unexpected<Error> refuse(const std::string& what) {
     return make_error(ErrorCode::invalid_argument, "canonical json: " + what);
@@ -189,8 +189,8 @@ void append_escape(Output& out, unsigned char byte) {
             break;
     }
     out.put("u00");
-    out.put(hex_digits[byte >> 4]);
-    out.put(hex_digits[byte & 0x0F]);
+    out.put(lower_hex_digits[byte >> 4]);
+    out.put(lower_hex_digits[byte & 0x0F]);
 }
 
 class Writer {

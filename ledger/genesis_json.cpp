@@ -14,50 +14,50 @@ namespace {
 
 using crypto::Json;
 
-const FieldReader reader("genesis ");
+const FieldReader genesis_reader("genesis ");
 
 Result<Agency> agency_from_json(const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"id", "name", "country"}); !status)
+    if (auto status = genesis_reader.object(json, path, {"id", "name", "country"}); !status)
         return tl::unexpected(status.error());
     Agency agency;
-    auto id = reader.required(json, "id", path).and_then([&](const Json* v) {
-        return reader.id(*v, path_join(path, "id"));
+    auto id = genesis_reader.required(json, "id", path).and_then([&](const Json* v) {
+        return genesis_reader.id(*v, path_join(path, "id"));
     });
     if (!id) return tl::unexpected(id.error());
-    auto name = reader.required(json, "name", path).and_then([&](const Json* v) {
-        return reader.text(*v, path_join(path, "name"), name_bytes_max);
+    auto name = genesis_reader.required(json, "name", path).and_then([&](const Json* v) {
+        return genesis_reader.text(*v, path_join(path, "name"), name_bytes_max);
     });
     if (!name) return tl::unexpected(name.error());
-    auto country = reader.required(json, "country", path).and_then([&](const Json* v) {
-        return reader.text(*v, path_join(path, "country"), 3);
+    auto country = genesis_reader.required(json, "country", path).and_then([&](const Json* v) {
+        return genesis_reader.text(*v, path_join(path, "country"), 3);
     });
     if (!country) return tl::unexpected(country.error());
     return Agency{*id, *name, *country};
 }
 
 Result<Officer> officer_from_json(const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"key", "agency", "roles", "name"}); !status) {
+    if (auto status = genesis_reader.object(json, path, {"key", "agency", "roles", "name"}); !status) {
         return tl::unexpected(status.error());
     }
     Officer officer;
-    auto key = reader.required(json, "key", path).and_then([&](const Json* v) {
-        return reader.key(*v, path_join(path, "key"));
+    auto key = genesis_reader.required(json, "key", path).and_then([&](const Json* v) {
+        return genesis_reader.key(*v, path_join(path, "key"));
     });
     if (!key) return tl::unexpected(key.error());
     officer.key = *key;
-    auto agency = reader.required(json, "agency", path).and_then([&](const Json* v) {
-        return reader.id(*v, path_join(path, "agency"));
+    auto agency = genesis_reader.required(json, "agency", path).and_then([&](const Json* v) {
+        return genesis_reader.id(*v, path_join(path, "agency"));
     });
     if (!agency) return tl::unexpected(agency.error());
     officer.agency = *agency;
-    auto name = reader.required(json, "name", path).and_then([&](const Json* v) {
-        return reader.text(*v, path_join(path, "name"), name_bytes_max);
+    auto name = genesis_reader.required(json, "name", path).and_then([&](const Json* v) {
+        return genesis_reader.text(*v, path_join(path, "name"), name_bytes_max);
     });
     if (!name) return tl::unexpected(name.error());
     officer.name = *name;
     std::string roles_path = path_join(path, "roles");
-    auto roles = reader.required(json, "roles", path).and_then([&](const Json* v) {
-        return reader.array(*v, roles_path, 4);
+    auto roles = genesis_reader.required(json, "roles", path).and_then([&](const Json* v) {
+        return genesis_reader.array(*v, roles_path, 4);
     });
     if (!roles) return tl::unexpected(roles.error());
     for (std::size_t i = 0; i < (*roles)->size(); ++i) {
@@ -65,7 +65,8 @@ Result<Officer> officer_from_json(const Json& json, const std::string& path) {
         auto role =
             role_json.is_string() ? role_from_name(role_json.get_ref<const std::string&>()) : std::nullopt;
         if (!role)
-            return reader.fail(path_index(roles_path, i), "must be custodian, prosecutor, auditor or admin");
+            return genesis_reader.fail(path_index(roles_path, i),
+                                       "must be custodian, prosecutor, auditor or admin");
         officer.roles.push_back(*role);
     }
     return officer;
@@ -91,18 +92,18 @@ constexpr ParamField param_fields[] = {
 };
 
 Result<ConsensusParams> params_from_json(const Json& json) {
-    if (!json.is_object()) return reader.fail("params", "must be an object");
+    if (!json.is_object()) return genesis_reader.fail("params", "must be an object");
     for (const auto& member : json.items()) {
         const std::string& key = member.key();
         bool known = std::any_of(std::begin(param_fields), std::end(param_fields),
                                  [&](const ParamField& field) { return field.name == key; });
-        if (!known) return reader.fail(path_join("params", key.substr(0, 64)), "unknown field");
+        if (!known) return genesis_reader.fail(path_join("params", key.substr(0, 64)), "unknown field");
     }
     ConsensusParams params;
     for (const auto& field : param_fields) {
         std::string path = path_join("params", field.name);
-        auto value = reader.required(json, field.name, "params").and_then([&](const Json* v) {
-            return reader.unsigned_integer(*v, path, UINT64_C(1) << 53);
+        auto value = genesis_reader.required(json, field.name, "params").and_then([&](const Json* v) {
+            return genesis_reader.unsigned_integer(*v, path, UINT64_C(1) << 53);
         });
         if (!value) return tl::unexpected(value.error());
         params.*field.member = *value;
@@ -113,8 +114,8 @@ Result<ConsensusParams> params_from_json(const Json& json) {
 template <typename T, typename Parse>
 Result<std::vector<T>> list_from_json(const Json& json, std::string_view key, std::size_t items_max,
                                       Parse parse) {
-    auto array = reader.required(json, key, "").and_then([&](const Json* v) {
-        return reader.array(*v, key, items_max);
+    auto array = genesis_reader.required(json, key, "").and_then([&](const Json* v) {
+        return genesis_reader.array(*v, key, items_max);
     });
     if (!array) return tl::unexpected(array.error());
     std::vector<T> items;
@@ -175,23 +176,23 @@ Json validator_to_json(const Validator& validator) {
 }  // namespace detail
 
 Result<Genesis> genesis_from_json(const Json& json) {
-    if (auto status = reader.object(
+    if (auto status = genesis_reader.object(
             json, "", {"type", "chain_id", "genesis_time", "agencies", "officers", "validators", "params"});
         !status) {
         return tl::unexpected(status.error());
     }
-    auto type = reader.required(json, "type", "");
+    auto type = genesis_reader.required(json, "type", "");
     if (!type) return tl::unexpected(type.error());
     if (!(*type)->is_string() || (*type)->get_ref<const std::string&>() != genesis_type)
-        return reader.fail("type", "must be \"" + std::string(genesis_type) + "\"");
+        return genesis_reader.fail("type", "must be \"" + std::string(genesis_type) + "\"");
     Genesis genesis;
-    auto chain_id = reader.required(json, "chain_id", "").and_then([&](const Json* v) {
-        return reader.id(*v, "chain_id", chain_id_bytes_max);
+    auto chain_id = genesis_reader.required(json, "chain_id", "").and_then([&](const Json* v) {
+        return genesis_reader.id(*v, "chain_id", chain_id_bytes_max);
     });
     if (!chain_id) return tl::unexpected(chain_id.error());
     genesis.chain_id = *chain_id;
-    auto time = reader.required(json, "genesis_time", "").and_then([&](const Json* v) {
-        return reader.time(*v, "genesis_time");
+    auto time = genesis_reader.required(json, "genesis_time", "").and_then([&](const Json* v) {
+        return genesis_reader.time(*v, "genesis_time");
     });
     if (!time) return tl::unexpected(time.error());
     genesis.genesis_time = *time;
@@ -202,13 +203,15 @@ Result<Genesis> genesis_from_json(const Json& json) {
     if (!officers) return tl::unexpected(officers.error());
     genesis.officers = std::move(*officers);
     auto validators = list_from_json<Validator>(
-        json, "validators", genesis_validators_max,
-        [](const Json& v, const std::string& path) { return detail::validator_from_json(reader, v, path); });
+        json, "validators", genesis_validators_max, [](const Json& v, const std::string& path) {
+            return detail::validator_from_json(genesis_reader, v, path);
+        });
     if (!validators) return tl::unexpected(validators.error());
     genesis.validators.validators = std::move(*validators);
-    auto params = reader.required(json, "params", "").and_then([&](const Json* v) -> Result<ConsensusParams> {
-        return params_from_json(*v);
-    });
+    auto params =
+        genesis_reader.required(json, "params", "").and_then([&](const Json* v) -> Result<ConsensusParams> {
+            return params_from_json(*v);
+        });
     if (!params) return tl::unexpected(params.error());
     genesis.params = *params;
     if (auto status = validate_genesis(genesis); !status) return tl::unexpected(status.error());

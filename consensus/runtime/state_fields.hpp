@@ -1,8 +1,8 @@
-// Readers of the runtime's own JSON files: the signing-state log's records (wal.cpp) and the v1
-// state file (wal_legacy.cpp). The ledger's FieldReader with ErrorCode::corruption: every value
-// is checked before it is converted (a float, a negative number, one beyond the target type, a
-// wrong type: found by fuzzing the signing-state loader, docs/FUZZING.md), nothing throws, and a
-// refusal names the member.
+// Readers (and the two writers' shared values) of the runtime's own JSON files: the signing-state log's
+// records (wal.cpp) and the v1 state file (wal_legacy.cpp). The ledger's FieldReader with
+// ErrorCode::corruption: every value is checked before it is converted (a float, a negative number, one
+// beyond the target type, a wrong type: found by fuzzing the signing-state loader, docs/FUZZING.md), nothing
+// throws, and a refusal names the member.
 #pragma once
 
 #include <cstdint>
@@ -117,5 +117,13 @@ public:
 private:
     ledger::FieldReader fields_;
 };
+
+// The writers' side: an absent round or message is JSON null.
+[[nodiscard]] inline crypto::Json round_or_null(const std::optional<ledger::Round>& round) {
+    return round ? crypto::Json(round->value) : crypto::Json(nullptr);
+}
+[[nodiscard]] inline crypto::Json message_or_null(const std::optional<consensus::SignedMessage>& message) {
+    return message ? crypto::Json(consensus::encode(*message)) : crypto::Json(nullptr);
+}
 
 }  // namespace custos::runtime

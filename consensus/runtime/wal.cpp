@@ -77,14 +77,6 @@ Result<std::string> read_file(const std::filesystem::path& path) {
 
 using crypto::hex;
 
-Json optional_round(const std::optional<ledger::Round>& round) {
-    return round ? Json(round->value) : Json(nullptr);
-}
-
-Json optional_message(const std::optional<consensus::SignedMessage>& message) {
-    return message ? Json(consensus::encode(*message)) : Json(nullptr);
-}
-
 // A signed proposal with its block named by hash (the block is in its own file).
 struct ProposalRef {
     consensus::Height height;
@@ -123,21 +115,21 @@ std::string encode_record(const consensus::PersistentState& state) {
         const auto& body = std::get<consensus::Proposal>(state.last_proposal->body);
         proposal = Json{{"height", body.height.value},
                         {"round", body.round.value},
-                        {"pol_round", optional_round(body.pol_round)},
+                        {"pol_round", round_or_null(body.pol_round)},
                         {"block", hex(body.block_id.hash)},
                         {"validator", state.last_proposal->validator},
                         {"sig", crypto::base64_encode(state.last_proposal->signature.view())}};
     }
     Json json = {{"height", state.height.value},
                  {"round", state.round.value},
-                 {"locked_round", optional_round(state.locked_round)},
+                 {"locked_round", round_or_null(state.locked_round)},
                  {"locked_block", block_ref(state.locked_block)},
-                 {"valid_round", optional_round(state.valid_round)},
+                 {"valid_round", round_or_null(state.valid_round)},
                  {"valid_block", block_ref(state.valid_block)},
                  {"valid_proof", proof},
                  {"last_proposal", proposal},
-                 {"last_prevote", optional_message(state.last_prevote)},
-                 {"last_precommit", optional_message(state.last_precommit)}};
+                 {"last_prevote", message_or_null(state.last_prevote)},
+                 {"last_precommit", message_or_null(state.last_precommit)}};
     return json.dump();
 }
 

@@ -19,14 +19,6 @@ namespace {
 using crypto::Json;
 constexpr std::string_view magic = "custos.consensus_state.v1\n";
 
-Json optional_round(const std::optional<ledger::Round>& round) {
-    return round ? Json(round->value) : Json(nullptr);
-}
-
-Json optional_message(const std::optional<consensus::SignedMessage>& message) {
-    return message ? Json(consensus::encode(*message)) : Json(nullptr);
-}
-
 Json optional_block(const std::optional<ledger::Block>& block) {
     return block ? ledger::block_to_json(*block) : Json(nullptr);
 }
@@ -60,14 +52,14 @@ std::string encode_persistent_state(const consensus::PersistentState& state) {
         proof.push_back(consensus::encode(message));
     Json json = {{"height", state.height.value},
                  {"round", state.round.value},
-                 {"locked_round", optional_round(state.locked_round)},
+                 {"locked_round", round_or_null(state.locked_round)},
                  {"locked_block", optional_block(state.locked_block)},
-                 {"valid_round", optional_round(state.valid_round)},
+                 {"valid_round", round_or_null(state.valid_round)},
                  {"valid_block", optional_block(state.valid_block)},
                  {"valid_proof", proof},
-                 {"last_proposal", optional_message(state.last_proposal)},
-                 {"last_prevote", optional_message(state.last_prevote)},
-                 {"last_precommit", optional_message(state.last_precommit)}};
+                 {"last_proposal", message_or_null(state.last_proposal)},
+                 {"last_prevote", message_or_null(state.last_prevote)},
+                 {"last_precommit", message_or_null(state.last_precommit)}};
     return json.dump();
 }
 

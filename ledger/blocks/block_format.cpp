@@ -12,7 +12,7 @@ namespace {
 
 using crypto::Json;
 
-const FieldReader reader("block ");
+const FieldReader block_reader("block ");
 
 }  // namespace
 
@@ -31,33 +31,34 @@ Json block_header_to_json(const BlockHeader& header) {
 }
 
 Result<BlockHeader> block_header_from_json(const Json& json) {
-    if (auto status = reader.object(json, "header",
-                                    {"type", "chain_id", "height", "time", "previous", "log_size", "log_root",
-                                     "validators_hash", "proposer", "events_hash", "state_root"});
+    if (auto status =
+            block_reader.object(json, "header",
+                                {"type", "chain_id", "height", "time", "previous", "log_size", "log_root",
+                                 "validators_hash", "proposer", "events_hash", "state_root"});
         !status) {
         return tl::unexpected(status.error());
     }
-    auto field = [&](std::string_view key) { return reader.required(json, key, "header"); };
+    auto field = [&](std::string_view key) { return block_reader.required(json, key, "header"); };
     auto type = field("type");
     if (!type) return tl::unexpected(type.error());
     if (!(*type)->is_string() || (*type)->get_ref<const std::string&>() != block_type) {
-        return reader.fail("header.type", "must be \"" + std::string(block_type) + "\"");
+        return block_reader.fail("header.type", "must be \"" + std::string(block_type) + "\"");
     }
     BlockHeader header;
     auto chain_id =
-        field("chain_id").and_then([&](const Json* v) { return reader.id(*v, "header.chain_id", 64); });
+        field("chain_id").and_then([&](const Json* v) { return block_reader.id(*v, "header.chain_id", 64); });
     if (!chain_id) return tl::unexpected(chain_id.error());
     header.chain_id = *chain_id;
     auto height = field("height").and_then(
-        [&](const Json* v) { return reader.unsigned_integer(*v, "header.height", height_max); });
+        [&](const Json* v) { return block_reader.unsigned_integer(*v, "header.height", height_max); });
     if (!height) return tl::unexpected(height.error());
-    if (*height == 0) return reader.fail("header.height", "must be at least 1");
+    if (*height == 0) return block_reader.fail("header.height", "must be at least 1");
     header.height = Height{*height};
-    auto time = field("time").and_then([&](const Json* v) { return reader.time(*v, "header.time"); });
+    auto time = field("time").and_then([&](const Json* v) { return block_reader.time(*v, "header.time"); });
     if (!time) return tl::unexpected(time.error());
     header.time = *time;
     auto log_size = field("log_size").and_then([&](const Json* v) {
-        return reader.unsigned_integer(*v, "header.log_size", height_max);
+        return block_reader.unsigned_integer(*v, "header.log_size", height_max);
     });
     if (!log_size) return tl::unexpected(log_size.error());
     header.log_size = *log_size;
@@ -70,13 +71,14 @@ Result<BlockHeader> block_header_from_json(const Json& json) {
           HashField{"validators_hash", &header.validators_hash},
           HashField{"events_hash", &header.events_hash}, HashField{"state_root", &header.state_root}}) {
         auto hash = field(hash_field.key).and_then([&](const Json* v) {
-            return reader.hash(*v, "header." + std::string(hash_field.key));
+            return block_reader.hash(*v, "header." + std::string(hash_field.key));
         });
         if (!hash) return tl::unexpected(hash.error());
         *hash_field.target = *hash;
     }
-    auto proposer =
-        field("proposer").and_then([&](const Json* v) { return reader.id(*v, "header.proposer", 256); });
+    auto proposer = field("proposer").and_then([&](const Json* v) {
+        return block_reader.id(*v, "header.proposer", 256);
+    });
     if (!proposer) return tl::unexpected(proposer.error());
     header.proposer = *proposer;
     return header;
@@ -116,18 +118,18 @@ Json block_to_json(const Block& block) {
 }
 
 Result<Block> block_from_json(const Json& json) {
-    if (auto status = reader.object(json, "", {"header", "events"}); !status)
+    if (auto status = block_reader.object(json, "", {"header", "events"}); !status)
         return tl::unexpected(status.error());
     Block block;
-    auto header = reader.required(json, "header", "").and_then([](const Json* v) {
+    auto header = block_reader.required(json, "header", "").and_then([](const Json* v) {
         return block_header_from_json(*v);
     });
     if (!header) return tl::unexpected(header.error());
     block.header = *header;
     // The count limit that matters is the genesis's block_events_max, checked by apply_block;
     // this one only bounds the work of parsing.
-    auto events = reader.required(json, "events", "").and_then([](const Json* v) {
-        return reader.array(*v, "events", 100000);
+    auto events = block_reader.required(json, "events", "").and_then([](const Json* v) {
+        return block_reader.array(*v, "events", 100000);
     });
     if (!events) return tl::unexpected(events.error());
     block.events.reserve((*events)->size());

@@ -141,7 +141,7 @@ constexpr std::array<KindSchema, event_kind_count> schemas = {{
     {basics | set_of(Field::read), 0},
 }};
 
-const FieldReader reader("R1 ");
+const FieldReader event_reader("R1 ");
 
 std::optional<Field> field_from_name(std::string_view name) {
     for (std::size_t i = 0; i < field_names.size(); ++i) {
@@ -167,10 +167,10 @@ const std::string& event_path(Field field) {
 }
 
 Result<LegalAuthority> authority_from_json(const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"kind", "reference"}); !status)
+    if (auto status = event_reader.object(json, path, {"kind", "reference"}); !status)
         return tl::unexpected(status.error());
     LegalAuthority authority;
-    auto kind = reader.required(json, "kind", path);
+    auto kind = event_reader.required(json, "kind", path);
     if (!kind) return tl::unexpected(kind.error());
     bool known = false;
     for (AuthorityKind candidate :
@@ -181,9 +181,9 @@ Result<LegalAuthority> authority_from_json(const Json& json, const std::string& 
             known = true;
         }
     }
-    if (!known) return reader.fail(path_join(path, "kind"), "must be warrant, mlat, eio or other");
-    auto reference = reader.required(json, "reference", path).and_then([&](const Json* v) {
-        return reader.text(*v, path_join(path, "reference"), text_bytes_max);
+    if (!known) return event_reader.fail(path_join(path, "kind"), "must be warrant, mlat, eio or other");
+    auto reference = event_reader.required(json, "reference", path).and_then([&](const Json* v) {
+        return event_reader.text(*v, path_join(path, "reference"), text_bytes_max);
     });
     if (!reference) return tl::unexpected(reference.error());
     authority.reference = *reference;
@@ -191,16 +191,16 @@ Result<LegalAuthority> authority_from_json(const Json& json, const std::string& 
 }
 
 Result<std::map<std::string, std::string>> attributes_from_json(const Json& json, const std::string& path) {
-    if (!json.is_object()) return reader.fail(path, "must be an object of strings");
-    if (json.empty()) return reader.fail(path, "must not be empty (omit it instead)");
+    if (!json.is_object()) return event_reader.fail(path, "must be an object of strings");
+    if (json.empty()) return event_reader.fail(path, "must not be empty (omit it instead)");
     if (json.size() > attributes_max)
-        return reader.fail(path, "more than " + std::to_string(attributes_max) + " attributes");
+        return event_reader.fail(path, "more than " + std::to_string(attributes_max) + " attributes");
     std::map<std::string, std::string> attributes;
     for (const auto& [key, value] : json.items()) {
         if (!is_valid_id(key, attribute_key_bytes_max)) {
-            return reader.fail(path, "attribute name must match [A-Za-z0-9._:-]{1,64}");
+            return event_reader.fail(path, "attribute name must match [A-Za-z0-9._:-]{1,64}");
         }
-        auto text = reader.text(value, path_join(path, key), attribute_value_bytes_max);
+        auto text = event_reader.text(value, path_join(path, key), attribute_value_bytes_max);
         if (!text) return tl::unexpected(text.error());
         attributes.emplace(key, *text);
     }
@@ -210,21 +210,21 @@ Result<std::map<std::string, std::string>> attributes_from_json(const Json& json
 Result<AccessAction> action_from_json(const Json& json, const std::string& path) {
     auto action =
         json.is_string() ? access_action_from_name(json.get_ref<const std::string&>()) : std::nullopt;
-    if (!action) return reader.fail(path, "must be view, copy, image, analyse or export");
+    if (!action) return event_reader.fail(path, "must be view, copy, image, analyse or export");
     return *action;
 }
 
 Result<std::vector<AccessAction>> scope_from_json(const Json& json, const std::string& path) {
-    auto array = reader.array(json, path, 5);
+    auto array = event_reader.array(json, path, 5);
     if (!array) return tl::unexpected(array.error());
-    if (json.empty()) return reader.fail(path, "must name at least one action");
+    if (json.empty()) return event_reader.fail(path, "must name at least one action");
     std::vector<AccessAction> scope;
     for (std::size_t i = 0; i < json.size(); ++i) {
         auto action = action_from_json(json[i], path_index(path, i));
         if (!action) return tl::unexpected(action.error());
         if (!scope.empty() && !(scope.back() < *action)) {
-            return reader.fail(path_index(path, i),
-                               "duplicate or out of order (view, copy, image, analyse, export)");
+            return event_reader.fail(path_index(path, i),
+                                     "duplicate or out of order (view, copy, image, analyse, export)");
         }
         scope.push_back(*action);
     }
@@ -232,12 +232,12 @@ Result<std::vector<AccessAction>> scope_from_json(const Json& json, const std::s
 }
 
 Result<std::vector<Digests>> results_from_json(const Json& json, const std::string& path) {
-    auto array = reader.array(json, path, access_results_max);
+    auto array = event_reader.array(json, path, access_results_max);
     if (!array) return tl::unexpected(array.error());
-    if (json.empty()) return reader.fail(path, "must not be empty (omit it instead)");
+    if (json.empty()) return event_reader.fail(path, "must not be empty (omit it instead)");
     std::vector<Digests> results;
     for (std::size_t i = 0; i < json.size(); ++i) {
-        auto digests = digests_from_json(reader, json[i], path_index(path, i));
+        auto digests = digests_from_json(event_reader, json[i], path_index(path, i));
         if (!digests) return tl::unexpected(digests.error());
         results.push_back(*digests);
     }
@@ -250,7 +250,7 @@ Result<DisposeOutcome> outcome_from_json(const Json& json, const std::string& pa
         if (json.is_string() && json.get_ref<const std::string&>() == dispose_outcome_name(outcome))
             return outcome;
     }
-    return reader.fail(path, "must be returned, destroyed or archived");
+    return event_reader.fail(path, "must be returned, destroyed or archived");
 }
 
 // Stores Result<T> in `target` or returns its error from the enclosing function.
@@ -266,34 +266,34 @@ Status read_common_field(Event& event, Field field, const Json& value, const std
     switch (field) {
         case Field::type:
             if (!value.is_string() || value.get_ref<const std::string&>() != event_type) {
-                return reader.fail(path, "must be \"" + std::string(event_type) + "\"");
+                return event_reader.fail(path, "must be \"" + std::string(event_type) + "\"");
             }
             return {};
         case Field::kind:
             return {};  // Read first, by the caller.
         case Field::chain_id:
-            CUSTOS_READ_INTO(event.chain_id, reader.id(value, path, 64));
+            CUSTOS_READ_INTO(event.chain_id, event_reader.id(value, path, 64));
             return {};
         case Field::item:
-            CUSTOS_READ_INTO(event.item, reader.id(value, path, id_bytes_max));
+            CUSTOS_READ_INTO(event.item, event_reader.id(value, path, id_bytes_max));
             return {};
         case Field::case_id:
-            CUSTOS_READ_INTO(event.case_id, reader.id(value, path, id_bytes_max));
+            CUSTOS_READ_INTO(event.case_id, event_reader.id(value, path, id_bytes_max));
             return {};
         case Field::agency:
-            CUSTOS_READ_INTO(event.agency, reader.id(value, path, id_bytes_max));
+            CUSTOS_READ_INTO(event.agency, event_reader.id(value, path, id_bytes_max));
             return {};
         case Field::time:
-            CUSTOS_READ_INTO(event.time, reader.time(value, path));
+            CUSTOS_READ_INTO(event.time, event_reader.time(value, path));
             return {};
         case Field::prev: {
             Hash32 prev;
-            CUSTOS_READ_INTO(prev, reader.hash(value, path));
+            CUSTOS_READ_INTO(prev, event_reader.hash(value, path));
             event.prev = EventId{prev};
             return {};
         }
         case Field::location:
-            CUSTOS_READ_INTO(event.location, reader.text(value, path, text_bytes_max));
+            CUSTOS_READ_INTO(event.location, event_reader.text(value, path, text_bytes_max));
             return {};
         case Field::legal_authority:
             CUSTOS_READ_INTO(event.legal_authority, authority_from_json(value, path));
@@ -304,59 +304,59 @@ Status read_common_field(Event& event, Field field, const Json& value, const std
         default:
             break;
     }
-    return reader.fail(path, "unhandled field");
+    return event_reader.fail(path, "unhandled field");
 }
 
 // The custody kinds' own members (digests..outcome).
 Status read_custody_field(Event& event, Field field, const Json& value, const std::string& path) {
     switch (field) {
         case Field::digests:
-            CUSTOS_READ_INTO(event.digests, digests_from_json(reader, value, path));
+            CUSTOS_READ_INTO(event.digests, digests_from_json(event_reader, value, path));
             return {};
         case Field::description:
-            CUSTOS_READ_INTO(event.description, reader.text(value, path, description_bytes_max));
+            CUSTOS_READ_INTO(event.description, event_reader.text(value, path, description_bytes_max));
             return {};
         case Field::seal:
-            CUSTOS_READ_INTO(event.seal, reader.text(value, path, text_bytes_max));
+            CUSTOS_READ_INTO(event.seal, event_reader.text(value, path, text_bytes_max));
             return {};
         case Field::recipient:
-            CUSTOS_READ_INTO(event.recipient, reader.id(value, path, id_bytes_max));
+            CUSTOS_READ_INTO(event.recipient, event_reader.id(value, path, id_bytes_max));
             return {};
         case Field::released_by:
-            CUSTOS_READ_INTO(event.released_by, reader.text(value, path, text_bytes_max));
+            CUSTOS_READ_INTO(event.released_by, event_reader.text(value, path, text_bytes_max));
             return {};
         case Field::received_by:
-            CUSTOS_READ_INTO(event.received_by, reader.text(value, path, text_bytes_max));
+            CUSTOS_READ_INTO(event.received_by, event_reader.text(value, path, text_bytes_max));
             return {};
         case Field::seal_intact:
-            CUSTOS_READ_INTO(event.seal_intact, reader.boolean(value, path));
+            CUSTOS_READ_INTO(event.seal_intact, event_reader.boolean(value, path));
             return {};
         case Field::reason:
-            CUSTOS_READ_INTO(event.reason, reader.text(value, path, text_bytes_max));
+            CUSTOS_READ_INTO(event.reason, event_reader.text(value, path, text_bytes_max));
             return {};
         case Field::action:
             CUSTOS_READ_INTO(event.action, action_from_json(value, path));
             return {};
         case Field::purpose:
-            CUSTOS_READ_INTO(event.purpose, reader.text(value, path, text_bytes_max));
+            CUSTOS_READ_INTO(event.purpose, event_reader.text(value, path, text_bytes_max));
             return {};
         case Field::tool:
-            CUSTOS_READ_INTO(event.tool, reader.text(value, path, text_bytes_max));
+            CUSTOS_READ_INTO(event.tool, event_reader.text(value, path, text_bytes_max));
             return {};
         case Field::results:
             CUSTOS_READ_INTO(event.results, results_from_json(value, path));
             return {};
         case Field::grantee:
-            CUSTOS_READ_INTO(event.grantee, reader.id(value, path, id_bytes_max));
+            CUSTOS_READ_INTO(event.grantee, event_reader.id(value, path, id_bytes_max));
             return {};
         case Field::scope:
             CUSTOS_READ_INTO(event.scope, scope_from_json(value, path));
             return {};
         case Field::expires:
-            CUSTOS_READ_INTO(event.expires, reader.time(value, path));
+            CUSTOS_READ_INTO(event.expires, event_reader.time(value, path));
             return {};
         case Field::new_item:
-            CUSTOS_READ_INTO(event.new_item, reader.id(value, path, id_bytes_max));
+            CUSTOS_READ_INTO(event.new_item, event_reader.id(value, path, id_bytes_max));
             return {};
         case Field::outcome:
             CUSTOS_READ_INTO(event.outcome, outcome_from_json(value, path));
@@ -364,38 +364,38 @@ Status read_custody_field(Event& event, Field field, const Json& value, const st
         default:
             break;
     }
-    return reader.fail(path, "unhandled field");
+    return event_reader.fail(path, "unhandled field");
 }
 
 // The governance events' and the read records' members (officer..read).
 Status read_governance_field(Event& event, Field field, const Json& value, const std::string& path) {
     switch (field) {
         case Field::officer:
-            CUSTOS_READ_INTO(event.officer, reader.key(value, path));
+            CUSTOS_READ_INTO(event.officer, event_reader.key(value, path));
             return {};
         case Field::roles:
-            CUSTOS_READ_INTO(event.roles, detail::roles_from_json(reader, value, path));
+            CUSTOS_READ_INTO(event.roles, detail::roles_from_json(event_reader, value, path));
             return {};
         case Field::name:
-            CUSTOS_READ_INTO(event.name, reader.text(value, path, name_bytes_max));
+            CUSTOS_READ_INTO(event.name, event_reader.text(value, path, name_bytes_max));
             return {};
         case Field::validator:
             // Power 0 is allowed here: it names a validator to remove (R28).
-            CUSTOS_READ_INTO(event.validator, detail::validator_from_json(reader, value, path));
+            CUSTOS_READ_INTO(event.validator, detail::validator_from_json(event_reader, value, path));
             return {};
         case Field::proposal: {
             Hash32 proposal;
-            CUSTOS_READ_INTO(proposal, reader.hash(value, path));
+            CUSTOS_READ_INTO(proposal, event_reader.hash(value, path));
             event.proposal = EventId{proposal};
             return {};
         }
         case Field::read:
-            CUSTOS_READ_INTO(event.read, detail::read_record_from_json(reader, value, path));
+            CUSTOS_READ_INTO(event.read, detail::read_record_from_json(event_reader, value, path));
             return {};
         default:
             break;
     }
-    return reader.fail(path, "unhandled field");
+    return event_reader.fail(path, "unhandled field");
 }
 
 // One member of an event, by the run of the Field enum it is in.
@@ -411,30 +411,31 @@ Status read_field(Event& event, Field field, const Json& value) {
 }  // namespace
 
 Result<Event> event_from_json(const Json& json) {
-    if (!json.is_object()) return reader.fail("event", "must be an object");
-    auto kind_json = reader.required(json, "kind", "event");
+    if (!json.is_object()) return event_reader.fail("event", "must be an object");
+    auto kind_json = event_reader.required(json, "kind", "event");
     if (!kind_json) return tl::unexpected(kind_json.error());
     auto kind = (*kind_json)->is_string() ? event_kind_from_name((*kind_json)->get_ref<const std::string&>())
                                           : std::nullopt;
-    if (!kind) return reader.fail("event.kind", "unknown event kind");
+    if (!kind) return event_reader.fail("event.kind", "unknown event kind");
     const KindSchema& schema = schemas[static_cast<std::size_t>(*kind)];
     const FieldSet allowed =
         schema.required | schema.optional | (*kind == EventKind::read ? 0 : always_optional);
     FieldSet present = 0;
     for (const auto& [key, value] : json.items()) {
         auto field = field_from_name(key);
-        if (!field) return reader.fail(path_join("event", key.substr(0, 64)), "unknown field");
+        if (!field) return event_reader.fail(path_join("event", key.substr(0, 64)), "unknown field");
         if ((allowed & bit(*field)) == 0) {
-            return reader.fail(path_join("event", key),
-                               "not allowed in a " + std::string(event_kind_name(*kind)) + " event");
+            return event_reader.fail(path_join("event", key),
+                                     "not allowed in a " + std::string(event_kind_name(*kind)) + " event");
         }
         present |= bit(*field);
     }
     for (std::size_t i = 0; i < field_count; ++i) {
         if ((schema.required & bit(static_cast<Field>(i))) != 0 &&
             (present & bit(static_cast<Field>(i))) == 0) {
-            return reader.fail(event_path(static_cast<Field>(i)),
-                               "missing (required in a " + std::string(event_kind_name(*kind)) + " event)");
+            return event_reader.fail(
+                event_path(static_cast<Field>(i)),
+                "missing (required in a " + std::string(event_kind_name(*kind)) + " event)");
         }
     }
     Event event;
@@ -449,10 +450,10 @@ Result<Event> event_from_json(const Json& json) {
         }
     }
     if (event.kind == EventKind::grant && event.expires && !(event.time < *event.expires)) {
-        return reader.fail("event.expires", "must be after event.time");
+        return event_reader.fail("event.expires", "must be after event.time");
     }
     if (event.kind == EventKind::derive && event.new_item == event.item) {
-        return reader.fail("event.new_item", "must differ from event.item");
+        return event_reader.fail("event.new_item", "must differ from event.item");
     }
     return event;
 }
@@ -512,48 +513,50 @@ Json event_to_json(const Event& event) {
 
 Status validate_event(const Event& event) {
     if (event.time.value < 0 || event.time.value > time_ms_max)
-        return reader.fail("event.time", "out of range");
+        return event_reader.fail("event.time", "out of range");
     if (event.expires && (event.expires->value < 0 || event.expires->value > time_ms_max)) {
-        return reader.fail("event.expires", "out of range");
+        return event_reader.fail("event.expires", "out of range");
     }
     auto parsed = event_from_json(event_to_json(event));
     if (!parsed) return tl::unexpected(parsed.error());
-    if (!(*parsed == event)) return reader.fail("event", "does not survive a JSON round trip");
+    if (!(*parsed == event)) return event_reader.fail("event", "does not survive a JSON round trip");
     return {};
 }
 
 Result<Envelope> envelope_from_json(const Json& json) {
-    if (auto status = reader.object(json, "", {"event", "signer", "sig"}); !status)
+    if (auto status = event_reader.object(json, "", {"event", "signer", "sig"}); !status)
         return tl::unexpected(status.error());
     Envelope envelope;
     auto event =
-        reader.required(json, "event", "").and_then([](const Json* v) { return event_from_json(*v); });
+        event_reader.required(json, "event", "").and_then([](const Json* v) { return event_from_json(*v); });
     if (!event) return tl::unexpected(event.error());
     envelope.event = std::move(*event);
-    auto signer =
-        reader.required(json, "signer", "").and_then([](const Json* v) { return reader.key(*v, "signer"); });
+    auto signer = event_reader.required(json, "signer", "").and_then([](const Json* v) {
+        return event_reader.key(*v, "signer");
+    });
     if (!signer) return tl::unexpected(signer.error());
     envelope.signer = *signer;
-    auto sig = reader.required(json, "sig", "");
+    auto sig = event_reader.required(json, "sig", "");
     if (!sig) return tl::unexpected(sig.error());
     auto bytes = (*sig)->is_string() ? crypto::base64_decode((*sig)->get_ref<const std::string&>())
                                      : make_error(ErrorCode::invalid_argument, "not a string");
     if (!bytes || bytes->size() != crypto::signature_bytes) {
-        return reader.fail("sig", "must be the canonical base64 of a 64-byte Ed25519 signature");
+        return event_reader.fail("sig", "must be the canonical base64 of a 64-byte Ed25519 signature");
     }
     auto signature = crypto::signature_from_bytes(*bytes);
-    if (!signature) return reader.fail("sig", signature.error().message);
+    if (!signature) return event_reader.fail("sig", signature.error().message);
     envelope.signature = *signature;
     return envelope;
 }
 
 Result<Envelope> parse_envelope(std::string_view text) {
     if (text.size() > envelope_bytes_max) {
-        return reader.fail("envelope", "is " + std::to_string(text.size()) + " bytes, over the limit of " +
-                                           std::to_string(envelope_bytes_max));
+        return event_reader.fail("envelope", "is " + std::to_string(text.size()) +
+                                                 " bytes, over the limit of " +
+                                                 std::to_string(envelope_bytes_max));
     }
     auto json = crypto::parse_json(text);
-    if (!json) return reader.fail("envelope", json.error().message);
+    if (!json) return event_reader.fail("envelope", json.error().message);
     return envelope_from_json(*json);
 }
 
@@ -690,12 +693,12 @@ std::set<Hash32> event_digests(const Event& event) {
 namespace custos::ledger::detail {
 
 // Declared with the other field readers in ledger/json_fields.hpp; here, with the Digests they read.
-Result<Digests> digests_from_json(const FieldReader& reader, const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"sha256", "md5", "sha1"}); !status)
+Result<Digests> digests_from_json(const FieldReader& fields, const Json& json, const std::string& path) {
+    if (auto status = fields.object(json, path, {"sha256", "md5", "sha1"}); !status)
         return tl::unexpected(status.error());
     Digests digests;
-    auto sha256 = reader.required(json, "sha256", path).and_then([&](const Json* v) {
-        return reader.hash(*v, path_join(path, "sha256"));
+    auto sha256 = fields.required(json, "sha256", path).and_then([&](const Json* v) {
+        return fields.hash(*v, path_join(path, "sha256"));
     });
     if (!sha256) return tl::unexpected(sha256.error());
     digests.sha256 = *sha256;
@@ -705,13 +708,13 @@ Result<Digests> digests_from_json(const FieldReader& reader, const Json& json, c
         std::optional<std::string>* target;
     };
     for (const Legacy& legacy : {Legacy{"md5", 32, &digests.md5}, Legacy{"sha1", 40, &digests.sha1}}) {
-        const Json* value = reader.optional(json, legacy.name);
+        const Json* value = fields.optional(json, legacy.name);
         if (value == nullptr) continue;
         std::string legacy_path = path_join(path, legacy.name);
         bool ok = value->is_string() && value->get_ref<const std::string&>().size() == legacy.hex_digits &&
                   crypto::hex_decode(value->get_ref<const std::string&>()).has_value();
         if (!ok)
-            return reader.fail(legacy_path,
+            return fields.fail(legacy_path,
                                "must be " + std::to_string(legacy.hex_digits) + " lowercase hex digits");
         *legacy.target = value->get<std::string>();
     }

@@ -28,7 +28,7 @@ bool base_characters_ok(std::string_view base) {
                        [](char c) { return c == '\n' || (c >= 0x20 && c <= 0x7E); });
 }
 
-std::vector<std::string_view> split_lines(std::string_view text) {
+std::vector<std::string_view> record_lines(std::string_view text) {
     std::vector<std::string_view> lines;
     while (true) {
         auto end = text.find('\n');
@@ -163,7 +163,7 @@ Result<SignatureBaseFields> parse_signature_base(std::string_view base) {
             base_error("must be 1 to " + std::to_string(signature_base_bytes_max) + " bytes"));
     if (!base_characters_ok(base))
         return tl::unexpected(base_error("holds a byte other than printable ASCII or LF"));
-    const auto lines = split_lines(base);
+    const auto lines = record_lines(base);
     constexpr std::string_view params_prefix = "\"@signature-params\": ";
     if (!lines.back().starts_with(params_prefix))
         return tl::unexpected(base_error("the last line must be \"@signature-params\""));

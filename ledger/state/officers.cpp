@@ -13,12 +13,12 @@ namespace {
 using crypto::Json;
 
 // A stored record that does not parse means the store contradicts itself.
-const FieldReader reader("officer record ", ErrorCode::corruption);
+const FieldReader officer_reader("officer record ", ErrorCode::corruption);
 
 Result<std::optional<EventId>> optional_id(const Json& json, std::string_view key) {
-    const Json* value = reader.optional(json, key);
+    const Json* value = officer_reader.optional(json, key);
     if (value == nullptr) return std::optional<EventId>();
-    auto hash = reader.hash(*value, key);
+    auto hash = officer_reader.hash(*value, key);
     if (!hash) return tl::unexpected(hash.error());
     return std::optional<EventId>(EventId{*hash});
 }
@@ -70,25 +70,29 @@ Json officer_record_to_json(const OfficerRecord& record) {
 }
 
 Result<OfficerRecord> officer_record_from_json(const Json& json) {
-    if (auto status = reader.object(json, "", {"key", "agency", "roles", "name", "added_by", "revoked_by"});
+    if (auto status =
+            officer_reader.object(json, "", {"key", "agency", "roles", "name", "added_by", "revoked_by"});
         !status) {
         return tl::unexpected(status.error());
     }
     OfficerRecord record;
-    auto key = reader.required(json, "key", "").and_then([](const Json* v) { return reader.key(*v, "key"); });
+    auto key = officer_reader.required(json, "key", "").and_then([](const Json* v) {
+        return officer_reader.key(*v, "key");
+    });
     if (!key) return tl::unexpected(key.error());
     record.officer.key = *key;
-    auto agency =
-        reader.required(json, "agency", "").and_then([](const Json* v) { return reader.id(*v, "agency"); });
+    auto agency = officer_reader.required(json, "agency", "").and_then([](const Json* v) {
+        return officer_reader.id(*v, "agency");
+    });
     if (!agency) return tl::unexpected(agency.error());
     record.officer.agency = *agency;
-    auto roles = reader.required(json, "roles", "").and_then([](const Json* v) {
-        return detail::roles_from_json(reader, *v, "roles");
+    auto roles = officer_reader.required(json, "roles", "").and_then([](const Json* v) {
+        return detail::roles_from_json(officer_reader, *v, "roles");
     });
     if (!roles) return tl::unexpected(roles.error());
     record.officer.roles = *roles;
-    auto name = reader.required(json, "name", "").and_then([](const Json* v) {
-        return reader.text(*v, "name", name_bytes_max);
+    auto name = officer_reader.required(json, "name", "").and_then([](const Json* v) {
+        return officer_reader.text(*v, "name", name_bytes_max);
     });
     if (!name) return tl::unexpected(name.error());
     record.officer.name = *name;

@@ -16,39 +16,43 @@ namespace {
 using crypto::Json;
 
 // A stored item state that does not parse means the store contradicts itself.
-const FieldReader reader("item state ", ErrorCode::corruption);
+const FieldReader item_state_reader("item state ", ErrorCode::corruption);
 
 // Ids, grants and offers inside a state (its digests are read as an event's are, json_fields.hpp):
 // the state was written by item_state_to_json, so anything else is corruption.
 Result<EventId> id_from(const Json& object, std::string_view key) {
-    auto hash =
-        reader.required(object, key, "").and_then([&](const Json* v) { return reader.hash(*v, key); });
+    auto hash = item_state_reader.required(object, key, "").and_then([&](const Json* v) {
+        return item_state_reader.hash(*v, key);
+    });
     if (!hash) return tl::unexpected(hash.error());
     return EventId{*hash};
 }
 
 Result<AccessGrant> grant_from(const Json& json, const std::string& path) {
-    if (auto status = reader.object(json, path, {"grantee", "scope", "expires", "granted_by"}); !status) {
+    if (auto status = item_state_reader.object(json, path, {"grantee", "scope", "expires", "granted_by"});
+        !status) {
         return tl::unexpected(status.error());
     }
     AccessGrant grant;
-    auto grantee =
-        reader.required(json, "grantee", path).and_then([&](const Json* v) { return reader.id(*v, path); });
+    auto grantee = item_state_reader.required(json, "grantee", path).and_then([&](const Json* v) {
+        return item_state_reader.id(*v, path);
+    });
     if (!grantee) return tl::unexpected(grantee.error());
     grant.grantee = *grantee;
-    auto scope = reader.required(json, "scope", path).and_then([&](const Json* v) {
-        return reader.array(*v, path, 5);
+    auto scope = item_state_reader.required(json, "scope", path).and_then([&](const Json* v) {
+        return item_state_reader.array(*v, path, 5);
     });
     if (!scope) return tl::unexpected(scope.error());
     for (const auto& action_json : **scope) {
         auto action = action_json.is_string()
                           ? access_action_from_name(action_json.get_ref<const std::string&>())
                           : std::nullopt;
-        if (!action) return reader.fail(path_join(path, "scope"), "unknown action");
+        if (!action) return item_state_reader.fail(path_join(path, "scope"), "unknown action");
         grant.scope.push_back(*action);
     }
-    auto expires =
-        reader.required(json, "expires", path).and_then([&](const Json* v) { return reader.time(*v, path); });
+    auto expires = item_state_reader.required(json, "expires", path).and_then([&](const Json* v) {
+        return item_state_reader.time(*v, path);
+    });
     if (!expires) return tl::unexpected(expires.error());
     grant.expires = *expires;
     auto granted_by = id_from(json, "granted_by");
@@ -65,14 +69,14 @@ Result<std::optional<DisposeOutcome>> outcome_from(const Json* json) {
             return std::optional<DisposeOutcome>{outcome};
         }
     }
-    return reader.fail("disposed", "unknown outcome");
+    return item_state_reader.fail("disposed", "unknown outcome");
 }
 
 Result<std::optional<std::string>> optional_text(const Json& json, std::string_view key,
                                                  std::size_t bytes_max) {
-    const Json* value = reader.optional(json, key);
+    const Json* value = item_state_reader.optional(json, key);
     if (value == nullptr) return std::optional<std::string>{};
-    auto text = reader.text(*value, key, bytes_max);
+    auto text = item_state_reader.text(*value, key, bytes_max);
     if (!text) return tl::unexpected(text.error());
     return std::optional<std::string>{*text};
 }
@@ -124,22 +128,25 @@ namespace {
 // The item's place: its ids, custodian, head and origin events and last time.
 Status read_item_place(ItemState& state, const Json& json) {
     auto text_id = [&](std::string_view key) {
-        return reader.required(json, key, "").and_then([&](const Json* v) { return reader.id(*v, key); });
+        return item_state_reader.required(json, key, "").and_then([&](const Json* v) {
+            return item_state_reader.id(*v, key);
+        });
     };
     auto item = text_id("item");
     auto case_id = text_id("case");
     auto custodian = text_id("custodian");
-    if (!item || !case_id || !custodian) return reader.fail("item/case/custodian", "missing or malformed");
+    if (!item || !case_id || !custodian)
+        return item_state_reader.fail("item/case/custodian", "missing or malformed");
     state.item = *item;
     state.case_id = *case_id;
     state.custodian = *custodian;
     auto head = id_from(json, "head");
     auto origin = id_from(json, "origin");
-    if (!head || !origin) return reader.fail("head/origin", "missing or malformed");
+    if (!head || !origin) return item_state_reader.fail("head/origin", "missing or malformed");
     state.head = *head;
     state.origin = *origin;
-    auto last_time = reader.required(json, "last_time", "").and_then([&](const Json* v) {
-        return reader.time(*v, "last_time");
+    auto last_time = item_state_reader.required(json, "last_time", "").and_then([&](const Json* v) {
+        return item_state_reader.time(*v, "last_time");
     });
     if (!last_time) return tl::unexpected(last_time.error());
     state.last_time = *last_time;
@@ -148,17 +155,17 @@ Status read_item_place(ItemState& state, const Json& json) {
 
 // The counts and the integrity alert.
 Status read_item_counts(ItemState& state, const Json& json) {
-    auto count = reader.required(json, "event_count", "").and_then([&](const Json* v) {
-        return reader.unsigned_integer(*v, "event_count", UINT64_C(1) << 53);
+    auto count = item_state_reader.required(json, "event_count", "").and_then([&](const Json* v) {
+        return item_state_reader.unsigned_integer(*v, "event_count", UINT64_C(1) << 53);
     });
-    auto alerts = reader.required(json, "alert_count", "").and_then([&](const Json* v) {
-        return reader.unsigned_integer(*v, "alert_count", UINT64_C(1) << 53);
+    auto alerts = item_state_reader.required(json, "alert_count", "").and_then([&](const Json* v) {
+        return item_state_reader.unsigned_integer(*v, "alert_count", UINT64_C(1) << 53);
     });
-    auto alert = reader.required(json, "integrity_alert", "").and_then([&](const Json* v) {
-        return reader.boolean(*v, "integrity_alert");
+    auto alert = item_state_reader.required(json, "integrity_alert", "").and_then([&](const Json* v) {
+        return item_state_reader.boolean(*v, "integrity_alert");
     });
     if (!count || !alerts || !alert)
-        return reader.fail("event_count/alert_count/integrity_alert", "missing or malformed");
+        return item_state_reader.fail("event_count/alert_count/integrity_alert", "missing or malformed");
     state.event_count = *count;
     state.alert_count = *alerts;
     state.integrity_alert = *alert;
@@ -167,21 +174,23 @@ Status read_item_counts(ItemState& state, const Json& json) {
 
 // The pending offer, when there is one.
 Status read_pending_offer(ItemState& state, const Json& json) {
-    const Json* offer = reader.optional(json, "pending_offer");
+    const Json* offer = item_state_reader.optional(json, "pending_offer");
     if (offer == nullptr) return {};
     auto offer_id = id_from(*offer, "offer");
-    auto recipient = reader.required(*offer, "recipient", "pending_offer").and_then([&](const Json* v) {
-        return reader.id(*v, "pending_offer.recipient");
-    });
-    if (!offer_id || !recipient || offer->size() != 2) return reader.fail("pending_offer", "malformed");
+    auto recipient =
+        item_state_reader.required(*offer, "recipient", "pending_offer").and_then([&](const Json* v) {
+            return item_state_reader.id(*v, "pending_offer.recipient");
+        });
+    if (!offer_id || !recipient || offer->size() != 2)
+        return item_state_reader.fail("pending_offer", "malformed");
     state.pending_offer = PendingOffer{*offer_id, *recipient};
     return {};
 }
 
 // The access grants.
 Status read_grants(ItemState& state, const Json& json) {
-    auto grants = reader.required(json, "grants", "").and_then([&](const Json* v) {
-        return reader.array(*v, "grants", 4096);
+    auto grants = item_state_reader.required(json, "grants", "").and_then([&](const Json* v) {
+        return item_state_reader.array(*v, "grants", 4096);
     });
     if (!grants) return tl::unexpected(grants.error());
     for (std::size_t i = 0; i < (*grants)->size(); ++i) {
@@ -195,33 +204,33 @@ Status read_grants(ItemState& state, const Json& json) {
 }  // namespace
 
 Result<ItemState> item_state_from_json(const Json& json) {
-    if (auto status =
-            reader.object(json, "",
-                          {"item", "case", "custodian", "head", "origin", "last_time", "event_count",
-                           "digests", "integrity_alert", "alert_count", "derived_from", "seal",
-                           "pending_offer", "grants", "disposed", "first_alert"});
+    if (auto status = item_state_reader.object(
+            json, "",
+            {"item", "case", "custodian", "head", "origin", "last_time", "event_count", "digests",
+             "integrity_alert", "alert_count", "derived_from", "seal", "pending_offer", "grants", "disposed",
+             "first_alert"});
         !status) {
         return tl::unexpected(status.error());
     }
     ItemState state;
     if (auto place = read_item_place(state, json); !place) return tl::unexpected(place.error());
     if (auto counts = read_item_counts(state, json); !counts) return tl::unexpected(counts.error());
-    auto digests = reader.required(json, "digests", "").and_then([&](const Json* v) {
-        return detail::digests_from_json(reader, *v, "digests");
+    auto digests = item_state_reader.required(json, "digests", "").and_then([&](const Json* v) {
+        return detail::digests_from_json(item_state_reader, *v, "digests");
     });
     if (!digests) return tl::unexpected(digests.error());
     state.digests = *digests;
     auto derived_from = optional_text(json, "derived_from", 128);
     auto seal = optional_text(json, "seal", text_bytes_max);
-    if (!derived_from || !seal) return reader.fail("derived_from/seal", "malformed");
+    if (!derived_from || !seal) return item_state_reader.fail("derived_from/seal", "malformed");
     state.derived_from = *derived_from;
     state.seal = *seal;
     if (auto offer = read_pending_offer(state, json); !offer) return tl::unexpected(offer.error());
     if (auto grants = read_grants(state, json); !grants) return tl::unexpected(grants.error());
-    auto disposed = outcome_from(reader.optional(json, "disposed"));
+    auto disposed = outcome_from(item_state_reader.optional(json, "disposed"));
     if (!disposed) return tl::unexpected(disposed.error());
     state.disposed = *disposed;
-    if (reader.optional(json, "first_alert") != nullptr) {
+    if (item_state_reader.optional(json, "first_alert") != nullptr) {
         auto first = id_from(json, "first_alert");
         if (!first) return tl::unexpected(first.error());
         state.first_alert = *first;

@@ -12,7 +12,7 @@ namespace {
 
 using crypto::Json;
 
-const FieldReader reader("governance ");
+const FieldReader governance_reader("governance ");
 
 }  // namespace
 
@@ -23,28 +23,28 @@ Json governance_head_to_json(const GovernanceHead& head) {
 }
 
 Result<GovernanceHead> governance_head_from_json(const Json& json) {
-    if (auto status = reader.object(json, "", {"type", "count", "head"}); !status)
+    if (auto status = governance_reader.object(json, "", {"type", "count", "head"}); !status)
         return tl::unexpected(status.error());
-    auto type = reader.required(json, "type", "");
+    auto type = governance_reader.required(json, "type", "");
     if (!type) return tl::unexpected(type.error());
     if (!(*type)->is_string() || (*type)->get_ref<const std::string&>() != governance_state_type) {
-        return reader.fail("type", "must be \"" + std::string(governance_state_type) + "\"");
+        return governance_reader.fail("type", "must be \"" + std::string(governance_state_type) + "\"");
     }
     GovernanceHead head;
-    auto count = reader.required(json, "count", "").and_then([](const Json* v) {
-        return reader.unsigned_integer(*v, "count", std::uint64_t{1} << 53);
+    auto count = governance_reader.required(json, "count", "").and_then([](const Json* v) {
+        return governance_reader.unsigned_integer(*v, "count", std::uint64_t{1} << 53);
     });
     if (!count) return tl::unexpected(count.error());
     head.count = *count;
-    auto id = reader.required(json, "head", "");
+    auto id = governance_reader.required(json, "head", "");
     if (!id) return tl::unexpected(id.error());
     if (!(*id)->is_null()) {
-        auto hash = reader.hash(**id, "head");
+        auto hash = governance_reader.hash(**id, "head");
         if (!hash) return tl::unexpected(hash.error());
         head.head = EventId{*hash};
     }
     if (head.head.has_value() != (head.count > 0))
-        return reader.fail("head", "must be null exactly when count is 0");
+        return governance_reader.fail("head", "must be null exactly when count is 0");
     return head;
 }
 

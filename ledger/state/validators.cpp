@@ -15,24 +15,24 @@ namespace {
 using crypto::Json;
 
 // A stored record that does not parse means the store contradicts itself.
-const FieldReader reader("validator record ", ErrorCode::corruption);
+const FieldReader validator_reader("validator record ", ErrorCode::corruption);
 
 constexpr std::uint64_t count_max = std::uint64_t{1} << 53;
 
 Result<std::uint64_t> number(const Json& json, std::string_view key) {
-    return reader.required(json, key, "").and_then([&](const Json* v) {
-        return reader.unsigned_integer(*v, key, count_max);
+    return validator_reader.required(json, key, "").and_then([&](const Json* v) {
+        return validator_reader.unsigned_integer(*v, key, count_max);
     });
 }
 
 Result<ValidatorSet> set_from_json(const Json& json, std::string_view key) {
-    auto array = reader.required(json, key, "").and_then([&](const Json* v) {
-        return reader.array(*v, key, genesis_validators_max);
+    auto array = validator_reader.required(json, key, "").and_then([&](const Json* v) {
+        return validator_reader.array(*v, key, genesis_validators_max);
     });
     if (!array) return tl::unexpected(array.error());
     ValidatorSet set;
     for (std::size_t i = 0; i < (*array)->size(); ++i) {
-        auto validator = detail::validator_from_json(reader, (**array)[i], path_index(key, i));
+        auto validator = detail::validator_from_json(validator_reader, (**array)[i], path_index(key, i));
         if (!validator) return tl::unexpected(validator.error());
         set.validators.push_back(std::move(*validator));
     }
@@ -60,49 +60,52 @@ Json validator_proposal_to_json(const ValidatorProposal& proposal) {
 }
 
 Result<ValidatorProposal> validator_proposal_from_json(const Json& json) {
-    if (auto status = reader.object(
+    if (auto status = validator_reader.object(
             json, "", {"id", "agency", "validator", "approvals", "epoch", "adopted_as", "approval_events"});
         !status) {
         return tl::unexpected(status.error());
     }
     ValidatorProposal proposal;
-    auto id = reader.required(json, "id", "").and_then([](const Json* v) { return reader.hash(*v, "id"); });
+    auto id = validator_reader.required(json, "id", "").and_then([](const Json* v) {
+        return validator_reader.hash(*v, "id");
+    });
     if (!id) return tl::unexpected(id.error());
     proposal.id = EventId{*id};
-    auto agency =
-        reader.required(json, "agency", "").and_then([](const Json* v) { return reader.id(*v, "agency"); });
+    auto agency = validator_reader.required(json, "agency", "").and_then([](const Json* v) {
+        return validator_reader.id(*v, "agency");
+    });
     if (!agency) return tl::unexpected(agency.error());
     proposal.agency = *agency;
-    auto change = reader.required(json, "validator", "").and_then([](const Json* v) {
-        return detail::validator_from_json(reader, *v, "validator");
+    auto change = validator_reader.required(json, "validator", "").and_then([](const Json* v) {
+        return detail::validator_from_json(validator_reader, *v, "validator");
     });
     if (!change) return tl::unexpected(change.error());
     proposal.change = *change;
-    auto approvals = reader.required(json, "approvals", "").and_then([](const Json* v) {
-        return reader.array(*v, "approvals", genesis_agencies_max);
+    auto approvals = validator_reader.required(json, "approvals", "").and_then([](const Json* v) {
+        return validator_reader.array(*v, "approvals", genesis_agencies_max);
     });
     if (!approvals) return tl::unexpected(approvals.error());
     for (std::size_t i = 0; i < (*approvals)->size(); ++i) {
-        auto approval = reader.id((**approvals)[i], path_index("approvals", i));
+        auto approval = validator_reader.id((**approvals)[i], path_index("approvals", i));
         if (!approval) return tl::unexpected(approval.error());
         if (!proposal.approvals.empty() && !(proposal.approvals.back() < *approval))
-            return reader.fail(path_index("approvals", i), "duplicate or out of order");
+            return validator_reader.fail(path_index("approvals", i), "duplicate or out of order");
         proposal.approvals.push_back(*approval);
     }
     auto epoch = number(json, "epoch");
     if (!epoch) return tl::unexpected(epoch.error());
     proposal.epoch = *epoch;
-    if (reader.optional(json, "adopted_as") != nullptr) {
+    if (validator_reader.optional(json, "adopted_as") != nullptr) {
         auto adopted = number(json, "adopted_as");
         if (!adopted) return tl::unexpected(adopted.error());
         proposal.adopted_as = *adopted;
     }
-    auto events = reader.required(json, "approval_events", "").and_then([](const Json* v) {
-        return reader.array(*v, "approval_events", genesis_agencies_max);
+    auto events = validator_reader.required(json, "approval_events", "").and_then([](const Json* v) {
+        return validator_reader.array(*v, "approval_events", genesis_agencies_max);
     });
     if (!events) return tl::unexpected(events.error());
     for (std::size_t i = 0; i < (*events)->size(); ++i) {
-        auto approval = reader.hash((**events)[i], path_index("approval_events", i));
+        auto approval = validator_reader.hash((**events)[i], path_index("approval_events", i));
         if (!approval) return tl::unexpected(approval.error());
         proposal.approval_events.push_back(EventId{*approval});
     }
@@ -121,7 +124,8 @@ Json validator_set_record_to_json(const ValidatorSetRecord& record) {
 }
 
 Result<ValidatorSetRecord> validator_set_record_from_json(const Json& json) {
-    if (auto status = reader.object(json, "", {"in_force_from", "adopted_in", "adoptions", "validators"});
+    if (auto status =
+            validator_reader.object(json, "", {"in_force_from", "adopted_in", "adoptions", "validators"});
         !status) {
         return tl::unexpected(status.error());
     }
@@ -133,7 +137,7 @@ Result<ValidatorSetRecord> validator_set_record_from_json(const Json& json) {
     if (!adopted_in) return tl::unexpected(adopted_in.error());
     if (!adoptions) return tl::unexpected(adoptions.error());
     if (*from != *adopted_in + validator_change_delay)
-        return reader.fail("in_force_from", "must be adopted_in + 2");
+        return validator_reader.fail("in_force_from", "must be adopted_in + 2");
     record.in_force_from = Height{*from};
     record.adopted_in = Height{*adopted_in};
     record.adoptions = *adoptions;

@@ -12,7 +12,7 @@ namespace custos::ledger {
 namespace {
 
 constexpr std::size_t sample_validators = 4;
-constexpr std::int64_t block_interval_ms = 1000;
+constexpr std::int64_t sample_block_interval_ms = 1000;
 
 crypto::SecretKey seeded(std::uint8_t seed) {
     std::array<std::uint8_t, crypto::seed_bytes> bytes{};
@@ -88,7 +88,7 @@ Result<Store> make_sample_trail_store(const std::filesystem::path& directory,
     std::optional<EventId> head;
     TimeMs time{world.genesis.genesis_time.value};
     for (std::size_t made = 0; made < options.events;) {
-        time.value += block_interval_ms;
+        time.value += sample_block_interval_ms;
         std::vector<Envelope> events;
         for (std::size_t i = 0; i < options.events_per_block && made < options.events; ++i, ++made) {
             events.push_back(world.event(made, head, time));

@@ -15,7 +15,7 @@ namespace custos::ledger {
 namespace {
 
 constexpr std::int64_t genesis_time_ms = 1767225600000;  // 2026-01-01T00:00:00.000Z
-constexpr std::int64_t block_interval_ms = 1000;
+constexpr std::int64_t workload_block_interval_ms = 1000;
 // Follow-up events go round the most recent items so trails grow while new items keep coming.
 constexpr std::size_t live_items_max = 256;
 
@@ -59,7 +59,7 @@ SyntheticWorkload::SyntheticWorkload() {
 }
 
 TimeMs SyntheticWorkload::block_time(Height height) const {
-    return TimeMs{genesis_time_ms + static_cast<std::int64_t>(height.value) * block_interval_ms};
+    return TimeMs{genesis_time_ms + static_cast<std::int64_t>(height.value) * workload_block_interval_ms};
 }
 
 Envelope SyntheticWorkload::seal_and_track(Event event, const std::string& item_id) {

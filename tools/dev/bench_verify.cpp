@@ -65,7 +65,7 @@ Best best_ms(const std::string& text, int runs, bool& verified) {
     return best;
 }
 
-int bench(const std::filesystem::path& root, int runs, const std::filesystem::path& bundles_out) {
+int run_verify_bench(const std::filesystem::path& root, int runs, const std::filesystem::path& bundles_out) {
     std::printf("custos-dev bench verify: one thread, best of %d runs, parse included\n\n", runs);
     std::printf("%-8s %-10s %12s %12s %12s %12s %10s\n", "events", "per block", "checkpoints", "bundle bytes",
                 "verify ms", "CPU ms", "verified");
@@ -131,7 +131,7 @@ int run_bench_verify(BenchArgs& parsed) {
             return exit_failure;
         }
     }
-    int status = bench(parsed.dir, parsed.runs, parsed.bundles_out);
+    int status = run_verify_bench(parsed.dir, parsed.runs, parsed.bundles_out);
     if (temporary) {
         std::error_code ignored;
         std::filesystem::remove_all(parsed.dir, ignored);

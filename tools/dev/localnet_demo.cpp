@@ -20,7 +20,7 @@ constexpr std::string_view demo_item = "EXHIBIT-DEMO-0001";
 constexpr std::string_view demo_case = "CASE-DEMO-2026";
 constexpr std::string_view demo_content = "Custos localnet demo exhibit: a seized laptop's disk image";
 constexpr std::chrono::seconds commit_wait_max{30};
-constexpr std::chrono::milliseconds poll_interval{200};
+constexpr std::chrono::milliseconds demo_poll_interval{200};
 constexpr std::uint32_t request_timeout_ms = 5000;
 
 ledger::TimeMs now() {
@@ -85,7 +85,7 @@ Status wait_committed(const NodeEntry& node, const ledger::EventId& id, const cr
         if (stop_requested && stop_requested()) return make_error(ErrorCode::unavailable, "stopped");
         auto response = get(node, trail_target(), key);
         if (response && response->status == 200 && response->body.find(hex) != std::string::npos) return {};
-        std::this_thread::sleep_for(poll_interval);
+        std::this_thread::sleep_for(demo_poll_interval);
     }
     return make_error(ErrorCode::unavailable, "event " + hex + " not committed on " + node.name + " within " +
                                                   std::to_string(commit_wait_max.count()) + " s");

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 
 constexpr std::chrono::seconds healthy_wait_max{60};
 constexpr std::chrono::seconds stop_wait_max{10};
-constexpr std::chrono::milliseconds poll_interval{100};
+constexpr std::chrono::milliseconds child_poll_interval{100};
 
 constexpr std::string_view run_help =
     "Starts one custos-node per validator (and per observer, init --observers) of a localnet made\n"
@@ -125,7 +125,7 @@ void stop_children(std::vector<Child>& children) {
     auto deadline = std::chrono::steady_clock::now() + stop_wait_max;
     while (running_count(children) > 0 && std::chrono::steady_clock::now() < deadline) {
         reap(children, true);
-        std::this_thread::sleep_for(poll_interval);
+        std::this_thread::sleep_for(child_poll_interval);
     }
     for (auto& child : children) {
         if (!child.running) continue;
@@ -160,7 +160,7 @@ bool wait_healthy(const std::vector<NodeEntry>& nodes, std::vector<Child>& child
             all = all && healthy[i];
         }
         if (all) return true;
-        std::this_thread::sleep_for(poll_interval * 5);
+        std::this_thread::sleep_for(child_poll_interval * 5);
     }
     return false;
 }
@@ -247,7 +247,7 @@ bool watch_nodes(std::vector<Child>& children) {
             std::cerr << "error: every node has exited\n";
             return false;
         }
-        std::this_thread::sleep_for(poll_interval);
+        std::this_thread::sleep_for(child_poll_interval);
     }
     return true;
 }
