@@ -8,13 +8,13 @@
 
 namespace {
 
-using Map = custos::BoundedFifoMap<int, std::string, std::hash<int>>;
+using FifoMap = custos::BoundedFifoMap<int, std::string, std::hash<int>>;
 
 }  // namespace
 
 TEST_CASE(
     "bounded fifo map: past the bound the oldest insertion goes; a held key keeps its value and place") {
-    Map map(3);
+    FifoMap map(3);
     CHECK(map.insert(1, "one"));
     CHECK(map.insert(2, "two"));
     CHECK(map.insert(3, "three"));
@@ -28,7 +28,7 @@ TEST_CASE(
 }
 
 TEST_CASE("bounded fifo map: an erased key leaves the order too, so a re-inserted key is the newest") {
-    Map map(3);
+    FifoMap map(3);
     map.insert(1, "one");
     map.insert(2, "two");
     map.insert(3, "three");

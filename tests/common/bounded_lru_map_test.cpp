@@ -8,12 +8,12 @@
 
 namespace {
 
-using Map = custos::BoundedLruMap<int, std::string, std::hash<int>>;
+using LruMap = custos::BoundedLruMap<int, std::string, std::hash<int>>;
 
 }  // namespace
 
 TEST_CASE("bounded lru map: past the bound the least recently used goes, not the oldest insertion") {
-    Map map(3);
+    LruMap map(3);
     CHECK(map.insert(1, "one"));
     CHECK(map.insert(2, "two"));
     CHECK(map.insert(3, "three"));
@@ -26,7 +26,7 @@ TEST_CASE("bounded lru map: past the bound the least recently used goes, not the
 }
 
 TEST_CASE("bounded lru map: inserting a held key keeps its value and marks it used") {
-    Map map(2);
+    LruMap map(2);
     map.insert(1, "one");
     map.insert(2, "two");
     CHECK_FALSE(map.insert(1, "uno"));  // Held: the value stays, 1 becomes the most recently used.
@@ -37,7 +37,7 @@ TEST_CASE("bounded lru map: inserting a held key keeps its value and marks it us
 }
 
 TEST_CASE("bounded lru map: an erased key is gone and its slot is free") {
-    Map map(2);
+    LruMap map(2);
     map.insert(1, "one");
     map.insert(2, "two");
     CHECK(map.erase(1));

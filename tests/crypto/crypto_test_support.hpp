@@ -4,8 +4,11 @@
 #include <doctest/doctest.h>
 #include <sodium.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <bit>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -58,6 +61,25 @@ inline std::vector<Hash32> synthetic_leaves(std::size_t count) {
         leaves.push_back(crypto::merkle_leaf_hash(ByteView(data, sizeof data)));
     }
     return leaves;
+}
+
+// RFC 8032 section 7.1, TEST 1's secret seed.
+inline constexpr std::string_view rfc_seed =
+    "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+
+inline void write_file_0600(const std::filesystem::path& path, const std::string& text) {
+    int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    ::close(fd);
+}
+
+// MTH(D[start:end]) straight from RFC 9162 section 2.1.1, hashing every leaf (O(n) per call):
+// the reference for trees small enough to afford it.
+inline Hash32 naive_root(const std::vector<Hash32>& leaves, std::size_t start, std::size_t end) {
+    if (end - start == 1) return leaves[start];
+    const std::size_t k = std::bit_floor(end - start - 1);
+    return crypto::merkle_node_hash(naive_root(leaves, start, start + k), naive_root(leaves, start + k, end));
 }
 
 }  // namespace custos::test

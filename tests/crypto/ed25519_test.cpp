@@ -25,7 +25,9 @@ using namespace custos::crypto;
 
 using test::decode_hex;
 
+using test::rfc_seed;
 using test::TempDir;
+using test::write_file_0600;
 
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -34,15 +36,7 @@ std::string read_file(const std::filesystem::path& path) {
     return content.str();
 }
 
-void write_file_0600(const std::filesystem::path& path, const std::string& text) {
-    int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
-    REQUIRE(fd >= 0);
-    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-    ::close(fd);
-}
-
 // RFC 8032 section 7.1, TEST 1 (empty message).
-constexpr std::string_view rfc_seed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 constexpr std::string_view rfc_public = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
 constexpr std::string_view rfc_signature =
     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0"

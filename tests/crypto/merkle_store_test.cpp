@@ -12,6 +12,7 @@
 
 using namespace custos;
 using namespace custos::crypto;
+using custos::test::naive_root;
 using custos::test::synthetic_leaves;
 
 namespace {
@@ -45,13 +46,6 @@ public:
     MemoryNodeStore inner;
     bool failing = false;
 };
-
-// MTH(D[start:end]) straight from RFC 9162 section 2.1.1, hashing every leaf: the reference.
-Hash32 naive_root(const std::vector<Hash32>& leaves, std::size_t start, std::size_t end) {
-    if (end - start == 1) return leaves[start];
-    const std::size_t k = std::bit_floor(end - start - 1);
-    return merkle_node_hash(naive_root(leaves, start, start + k), naive_root(leaves, start + k, end));
-}
 
 MerkleTree open_or_fail(NodeStore& store, std::uint64_t size) {
     Result<MerkleTree> tree = MerkleTree::open(store, size);

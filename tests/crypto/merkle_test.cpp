@@ -19,6 +19,7 @@
 
 using namespace custos;
 using namespace custos::crypto;
+using custos::test::naive_root;
 using custos::test::synthetic_leaves;
 
 namespace {
@@ -56,14 +57,14 @@ std::vector<Hash32> hashes_hex(const nlohmann::json& array) {
     return out;
 }
 
-struct Vectors {
+struct MerkleVectors {
     Hash32 empty_root;
     std::vector<VectorSet> sets;
 };
 
-Vectors load_vectors() {
+MerkleVectors load_merkle_vectors() {
     const nlohmann::json doc = nlohmann::json::parse(test::read_vector("merkle_rfc9162.json"));
-    Vectors vectors{.empty_root = hash_hex(doc.at("empty_root").get<std::string>()), .sets = {}};
+    MerkleVectors vectors{.empty_root = hash_hex(doc.at("empty_root").get<std::string>()), .sets = {}};
     for (const auto& [name, set] : doc.at("sets").items()) {
         VectorSet out{.name = name};
         // Both sets give each leaf's data as hex; the leaf hash is SHA-256(0x00 || data).
@@ -99,13 +100,7 @@ Vectors load_vectors() {
 }
 
 // The RFC 9162 recursions written out naively over all leaf hashes (O(n) per call), as a
-// reference for trees small enough to afford it.
-Hash32 naive_root(const std::vector<Hash32>& leaves, std::size_t start, std::size_t end) {
-    if (end - start == 1) return leaves[start];
-    const std::size_t k = std::bit_floor(end - start - 1);
-    return merkle_node_hash(naive_root(leaves, start, start + k), naive_root(leaves, start + k, end));
-}
-
+// reference for trees small enough to afford it (naive_root: crypto_test_support.hpp).
 std::vector<Hash32> naive_path(const std::vector<Hash32>& leaves, std::size_t index, std::size_t start,
                                std::size_t end) {
     if (end - start == 1) return {};
@@ -155,7 +150,7 @@ MerkleTree fresh_tree(NodeStore& store, const std::vector<Hash32>& leaves) {
 }  // namespace
 
 TEST_CASE("merkle: the empty tree's root is SHA-256 of no bytes, as the vectors state") {
-    const Vectors vectors = load_vectors();
+    const MerkleVectors vectors = load_merkle_vectors();
     CHECK(merkle_empty_root() == vectors.empty_root);
     CHECK(merkle_empty_root() == sha256(ByteView{}));
     MemoryNodeStore store;
@@ -179,7 +174,7 @@ TEST_CASE("merkle: the 'big' vector leaves are SHA-256 of 'leaf-<i>', as its des
 }
 
 TEST_CASE("merkle: roots for every size equal the RFC 9162 vectors") {
-    for (const VectorSet& set : load_vectors().sets) {
+    for (const VectorSet& set : load_merkle_vectors().sets) {
         CAPTURE(set.name);
         MemoryNodeStore store;
         Result<MerkleTree> tree = MerkleTree::open(store, 0);
@@ -200,7 +195,7 @@ TEST_CASE("merkle: roots for every size equal the RFC 9162 vectors") {
 }
 
 TEST_CASE("merkle: inclusion proofs equal the vectors and verify") {
-    for (const VectorSet& set : load_vectors().sets) {
+    for (const VectorSet& set : load_merkle_vectors().sets) {
         CAPTURE(set.name);
         MemoryNodeStore store;
         const MerkleTree tree = fresh_tree(store, set.leaf_hashes);
@@ -218,7 +213,7 @@ TEST_CASE("merkle: inclusion proofs equal the vectors and verify") {
 }
 
 TEST_CASE("merkle: consistency proofs equal the vectors and verify") {
-    for (const VectorSet& set : load_vectors().sets) {
+    for (const VectorSet& set : load_merkle_vectors().sets) {
         CAPTURE(set.name);
         MemoryNodeStore store;
         const MerkleTree tree = fresh_tree(store, set.leaf_hashes);
@@ -236,7 +231,7 @@ TEST_CASE("merkle: consistency proofs equal the vectors and verify") {
 }
 
 TEST_CASE("merkle: every tampered inclusion proof is rejected") {
-    for (const VectorSet& set : load_vectors().sets) {
+    for (const VectorSet& set : load_merkle_vectors().sets) {
         CAPTURE(set.name);
         const std::uint64_t sizes = set.leaf_hashes.size();
         for (const InclusionCase& vector : set.inclusion) {
@@ -295,7 +290,7 @@ TEST_CASE("merkle: every tampered inclusion proof is rejected") {
 }
 
 TEST_CASE("merkle: every tampered consistency proof is rejected") {
-    for (const VectorSet& set : load_vectors().sets) {
+    for (const VectorSet& set : load_merkle_vectors().sets) {
         CAPTURE(set.name);
         const std::uint64_t sizes = set.leaf_hashes.size();
         for (const ConsistencyCase& vector : set.consistency) {

@@ -25,14 +25,9 @@ using namespace custos;
 using namespace custos::crypto;
 using test::decode_hex;
 
+using test::rfc_seed;
 using test::TempDir;
-
-void write_file_0600(const std::filesystem::path& path, const std::string& text) {
-    int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
-    REQUIRE(fd >= 0);
-    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-    ::close(fd);
-}
+using test::write_file_0600;
 
 Passphrase passphrase(std::string_view text) {
     auto made = Passphrase::from(text);
@@ -52,7 +47,6 @@ constexpr std::string_view vector_text =
     R"("type":"custos.ed25519.sealed-secret-key.v1"})"
     "\n";
 constexpr std::string_view vector_passphrase = "correct horse battery staple";
-constexpr std::string_view rfc_seed = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
 
 SecretKey rfc_key() {
     auto key = SecretKey::from_seed(decode_hex(rfc_seed));

@@ -27,13 +27,13 @@ constexpr std::string_view quotation =
     "then you don't know what your problem is.\n";
 constexpr std::string_view em_dash = "\xE2\x80\x94";
 
-struct Vectors {
+struct NoteVectors {
     nlohmann::json document;
     std::map<std::string, NoteKey> keys;
 };
 
-Vectors load_vectors() {
-    Vectors vectors{.document = nlohmann::json::parse(test::read_vector("signed_note.json")), .keys = {}};
+NoteVectors load_note_vectors() {
+    NoteVectors vectors{.document = nlohmann::json::parse(test::read_vector("signed_note.json")), .keys = {}};
     for (const auto& [name, entry] : vectors.document.at("keys").items()) {
         auto key = public_key_from_hex(entry.at("public_key").get<std::string>());
         REQUIRE(key.has_value());
@@ -42,7 +42,7 @@ Vectors load_vectors() {
     return vectors;
 }
 
-SecretKey peter_secret(const Vectors& vectors) {
+SecretKey peter_secret(const NoteVectors& vectors) {
     auto seed =
         hex_decode(vectors.document.at("keys").at("PeterNeumann").at("private_seed").get<std::string>());
     REQUIRE(seed.has_value());
@@ -67,7 +67,7 @@ NoteSignature must_sign(std::string_view body, std::string_view name, const Secr
 }  // namespace
 
 TEST_CASE("signed note: every case of signed_note.json gets its stated verdict") {
-    Vectors vectors = load_vectors();
+    NoteVectors vectors = load_note_vectors();
     std::size_t checked = 0;
     for (const auto& test_case : vectors.document.at("cases")) {
         std::vector<NoteKey> known;
@@ -101,7 +101,7 @@ TEST_CASE("signed note: every case of signed_note.json gets its stated verdict")
 }
 
 TEST_CASE("signed note: key hashes and verifier keys match the reference") {
-    Vectors vectors = load_vectors();
+    NoteVectors vectors = load_note_vectors();
     for (const auto& [name, key] : vectors.keys) {
         NoteKeyHash hash = note_key_hash(key.name, key.key);
         CHECK(hex_encode(ByteView(hash.data(), hash.size())) ==
@@ -113,7 +113,7 @@ TEST_CASE("signed note: key hashes and verifier keys match the reference") {
 }
 
 TEST_CASE("signed note: signing the quotation reproduces the reference signature line byte for byte") {
-    Vectors vectors = load_vectors();
+    NoteVectors vectors = load_note_vectors();
     SecretKey peter = peter_secret(vectors);
     CHECK(peter.public_key() == vectors.keys.at("PeterNeumann").key);
     NoteSignature signature = must_sign(quotation, "PeterNeumann", peter);

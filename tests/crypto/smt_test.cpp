@@ -23,7 +23,7 @@ using namespace custos::crypto;
 
 namespace {
 
-Hash32 hash_hex(const nlohmann::json& text) {
+Hash32 hash_of_json(const nlohmann::json& text) {
     auto hash = hash_from_hex(text.get<std::string>());
     REQUIRE_MESSAGE(hash.has_value(), "bad hash in vector: " << text);
     return *hash;
@@ -31,30 +31,30 @@ Hash32 hash_hex(const nlohmann::json& text) {
 
 std::optional<Hash32> optional_hash(const nlohmann::json& value) {
     if (value.is_null()) return std::nullopt;
-    return hash_hex(value);
+    return hash_of_json(value);
 }
 
 SmtProof proof_of(const nlohmann::json& json) {
     SmtProof proof;
     if (!json["leaf"].is_null())
-        proof.leaf = SmtLeaf{hash_hex(json["leaf"]["key"]), hash_hex(json["leaf"]["value_hash"])};
+        proof.leaf = SmtLeaf{hash_of_json(json["leaf"]["key"]), hash_of_json(json["leaf"]["value_hash"])};
     proof.depth = json["depth"].get<std::size_t>();
     auto empty = hex_decode(json["empty"].get<std::string>());
     REQUIRE_MESSAGE(empty.has_value(), "bad bitmap in vector: " << json["empty"]);
     proof.empty.assign(empty->begin(), empty->end());
     for (const auto& sibling : json["siblings"])
-        proof.siblings.push_back(hash_hex(sibling));
+        proof.siblings.push_back(hash_of_json(sibling));
     return proof;
 }
 
-nlohmann::json load_vectors() {
+nlohmann::json load_smt_vectors() {
     return nlohmann::json::parse(test::read_vector("smt.json"));
 }
 
 std::vector<SmtUpdate> entries_of(const nlohmann::json& map) {
     std::vector<SmtUpdate> entries;
     for (const auto& entry : map["entries"])
-        entries.push_back(SmtUpdate{hash_hex(entry["key"]), hash_hex(entry["value_hash"])});
+        entries.push_back(SmtUpdate{hash_of_json(entry["key"]), hash_of_json(entry["value_hash"])});
     return entries;
 }
 
@@ -99,22 +99,24 @@ private:
 }  // namespace
 
 TEST_CASE("smt: the hashes of FORMAT.md 3.5, from the vector file") {
-    const auto vectors = load_vectors();
-    CHECK(smt_empty_hash() == hash_hex(vectors["empty_hash"]));
+    const auto vectors = load_smt_vectors();
+    CHECK(smt_empty_hash() == hash_of_json(vectors["empty_hash"]));
     const auto& leaf = vectors["leaf_hash_example"];
-    CHECK(smt_leaf_hash(hash_hex(leaf["key"]), hash_hex(leaf["value_hash"])) == hash_hex(leaf["hash"]));
+    CHECK(smt_leaf_hash(hash_of_json(leaf["key"]), hash_of_json(leaf["value_hash"])) ==
+          hash_of_json(leaf["hash"]));
     const auto& node = vectors["node_hash_example"];
-    CHECK(smt_node_hash(hash_hex(node["left"]), hash_hex(node["right"])) == hash_hex(node["hash"]));
+    CHECK(smt_node_hash(hash_of_json(node["left"]), hash_of_json(node["right"])) ==
+          hash_of_json(node["hash"]));
     // Domain separation: a map leaf is not the RFC 9162 hash of the same bytes.
     CHECK(smt_leaf_hash(Hash32{}, Hash32{}) != sha256(std::string(65, '\0')));
 }
 
 TEST_CASE("smt: roots equal the independent implementation's, whatever order the map was written in") {
-    const auto vectors = load_vectors();
+    const auto vectors = load_smt_vectors();
     for (const auto& map : vectors["maps"]) {
         const std::string name = map["name"];
         CAPTURE(name);
-        const Hash32 root = hash_hex(map["root"]);
+        const Hash32 root = hash_of_json(map["root"]);
         const auto entries = entries_of(map);
 
         MemorySmtNodeStore batch;
@@ -132,7 +134,7 @@ TEST_CASE("smt: roots equal the independent implementation's, whatever order the
         std::vector<SmtUpdate> extra;
         for (const auto& proof : map["proofs"]) {
             if (proof["value_hash"].is_null())
-                extra.push_back(SmtUpdate{hash_hex(proof["key"]), sha256(std::string("extra"))});
+                extra.push_back(SmtUpdate{hash_of_json(proof["key"]), sha256(std::string("extra"))});
         }
         apply_updates(churned, extra);
         for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
@@ -155,15 +157,15 @@ TEST_CASE("smt: roots equal the independent implementation's, whatever order the
 }
 
 TEST_CASE("smt: proofs equal the independent implementation's and verify") {
-    const auto vectors = load_vectors();
+    const auto vectors = load_smt_vectors();
     for (const auto& map : vectors["maps"]) {
         const std::string name = map["name"];
         CAPTURE(name);
-        const Hash32 root = hash_hex(map["root"]);
+        const Hash32 root = hash_of_json(map["root"]);
         MemorySmtNodeStore store;
         apply_updates(store, entries_of(map));
         for (const auto& vector : map["proofs"]) {
-            const Hash32 key = hash_hex(vector["key"]);
+            const Hash32 key = hash_of_json(vector["key"]);
             const auto value = optional_hash(vector["value_hash"]);
             const SmtProof expected = proof_of(vector);
             auto proof = smt_prove(store, key);
@@ -182,14 +184,14 @@ TEST_CASE("smt: proofs equal the independent implementation's and verify") {
 TEST_CASE("smt: every forged proof of the vector file is refused, by the check the spec names") {
     std::size_t refused = 0;
     std::map<std::string, std::size_t> by_check;
-    const auto vectors = load_vectors();
+    const auto vectors = load_smt_vectors();
     for (const auto& map : vectors["maps"]) {
-        const Hash32 root = hash_hex(map["root"]);
+        const Hash32 root = hash_of_json(map["root"]);
         for (const auto& forged : map["forged"]) {
             const std::string what = forged["what"];
             CAPTURE(what);
-            auto status =
-                smt_verify(root, hash_hex(forged["key"]), optional_hash(forged["claimed"]), proof_of(forged));
+            auto status = smt_verify(root, hash_of_json(forged["key"]), optional_hash(forged["claimed"]),
+                                     proof_of(forged));
             const std::string check = forged["refused_by"];
             CAPTURE(check);
             CHECK_FALSE(status.has_value());

@@ -16,6 +16,8 @@
 #include "ledger/store/store.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::TempDir;
@@ -226,3 +228,5 @@ TEST_CASE("audit damage: a byte flipped in the final log record is corruption, n
     CHECK_MESSAGE(report.error().message.find(log.filename().string()) != std::string::npos,
                   report.error().message);
 }
+
+}  // namespace CUSTOS_TEST_FILE

@@ -15,6 +15,8 @@
 #include "ledger/time.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using store::Column;
@@ -277,3 +279,5 @@ TEST_CASE("audit indexes: a time search entry dropped, moved to another time or 
         CHECK(violation.rule == audit_check::index_time);
     }
 }
+
+}  // namespace CUSTOS_TEST_FILE

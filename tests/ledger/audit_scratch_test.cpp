@@ -16,6 +16,8 @@
 #include "tests/ledger/bundle_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::TempDir;
@@ -146,3 +148,5 @@ TEST_CASE("audit scratch: the scratch is made in the directory asked for and rem
     REQUIRE_FALSE(missing.has_value());
     CHECK(missing.error().message.find("nowhere") != std::string::npos);
 }
+
+}  // namespace CUSTOS_TEST_FILE

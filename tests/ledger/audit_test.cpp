@@ -11,6 +11,8 @@
 #include "ledger/store/store_nodes.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::TempDir;
@@ -324,3 +326,5 @@ TEST_CASE("audit: a stored state root that differs from the replay's is reported
     CHECK(violation.found == crypto::hex_encode(header->state_root.view()));
     CHECK(report.blocks == blocks_made - 1);
 }
+
+}  // namespace CUSTOS_TEST_FILE

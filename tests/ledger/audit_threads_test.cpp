@@ -16,6 +16,8 @@
 #include "tests/ledger/bundle_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::TempDir;
@@ -190,3 +192,5 @@ TEST_CASE("verify threads: a bundle's verdict is the same on one thread and on f
     CHECK(report.failure->check == BundleCheck::signatures);
     CHECK(report.failure->where.field.starts_with("events[1]"));
 }
+
+}  // namespace CUSTOS_TEST_FILE

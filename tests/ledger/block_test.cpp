@@ -4,6 +4,8 @@
 #include "crypto/canonical_json.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::at;
@@ -359,3 +361,5 @@ TEST_CASE("block: the canonical block from apply_block's envelopes is canonical_
     REQUIRE(parsed.has_value());
     CHECK(*parsed == built->block);
 }
+
+}  // namespace CUSTOS_TEST_FILE

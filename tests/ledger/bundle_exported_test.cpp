@@ -14,7 +14,7 @@
 #include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 
-namespace custos::test {
+namespace custos::test::CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
 namespace {
 
 using crypto::Json;
@@ -399,4 +399,4 @@ TEST_CASE("bundle exported: every kind of damage to the member is refused by che
     }
 }
 
-}  // namespace custos::test
+}  // namespace custos::test::CUSTOS_TEST_FILE

@@ -17,7 +17,7 @@
 #include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
-namespace custos::test {
+namespace custos::test::CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
 namespace {
 
 using crypto::Json;
@@ -272,4 +272,4 @@ TEST_CASE("bundle forge: certified headers that break the header rules of 7.1 fa
     CHECK(report.failure->reason.starts_with("header: "));
 }
 
-}  // namespace custos::test
+}  // namespace custos::test::CUSTOS_TEST_FILE

@@ -10,7 +10,7 @@
 #include "ledger/state/state.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 
-namespace custos::test {
+namespace custos::test::CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
 namespace {
 
 using crypto::Json;
@@ -164,4 +164,4 @@ TEST_CASE("bundle refresh: make_state_proof refuses an unknown item and a from_s
 }
 
 }  // namespace
-}  // namespace custos::test
+}  // namespace custos::test::CUSTOS_TEST_FILE

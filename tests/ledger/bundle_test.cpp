@@ -17,7 +17,7 @@
 #include "tests/ledger/bundle_cases.hpp"
 #include "tests/ledger/bundle_fixture.hpp"
 
-namespace custos::test {
+namespace custos::test::CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
 namespace {
 
 using crypto::Json;
@@ -529,4 +529,4 @@ TEST_CASE("bundle: an independent Python verifier written from FORMAT.md agrees 
     }
 }
 
-}  // namespace custos::test
+}  // namespace custos::test::CUSTOS_TEST_FILE

@@ -25,7 +25,7 @@
 #include "tests/ledger/ledger_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 
-namespace custos::test {
+namespace custos::test::CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
 namespace {
 
 using crypto::Json;
@@ -226,4 +226,4 @@ TEST_CASE("bundle validators: C++ and Python agree when the set change is hidden
     }
 }
 
-}  // namespace custos::test
+}  // namespace custos::test::CUSTOS_TEST_FILE

@@ -8,6 +8,8 @@
 #include "ledger/workloads/store_workload.hpp"
 #include "ledger_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 
@@ -56,3 +58,5 @@ TEST_CASE("canonical: item states written from the struct equal the canonicalize
         CHECK(*parsed == item);
     }
 }
+
+}  // namespace CUSTOS_TEST_FILE

@@ -6,6 +6,8 @@
 #include "crypto/signed_note.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::LedgerWorld;
@@ -137,3 +139,5 @@ TEST_CASE("certificate: a checkpoint of another chain or in another form is refu
     world.body = odd;
     CHECK(!world.verify(world.certificate({0, 1, 2, 3})));
 }
+
+}  // namespace CUSTOS_TEST_FILE

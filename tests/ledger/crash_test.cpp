@@ -23,6 +23,8 @@
 #include "ledger/store/store.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 
@@ -125,3 +127,5 @@ TEST_CASE("store: SIGKILL during commits leaves whole blocks that audit verifies
     CHECK(iterations >= 3);
     CHECK(committed > 0);
 }
+
+}  // namespace CUSTOS_TEST_FILE

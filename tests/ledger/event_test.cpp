@@ -9,6 +9,8 @@
 #include "crypto/sha256.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::LedgerWorld;
@@ -250,3 +252,5 @@ TEST_CASE("event: case participants: who registered, held, was offered or grante
     add_case_participants(governance, agencies);
     CHECK(agencies == std::set<std::string>{"BE-FGP", "DE-BKA", "NL-POL"});
 }
+
+}  // namespace CUSTOS_TEST_FILE

@@ -4,6 +4,8 @@
 #include "crypto/sha256.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::LedgerWorld;
@@ -163,3 +165,5 @@ TEST_CASE("genesis: a validator name is an id of 1..256 bytes, other ids 1..128 
     json["agencies"][0]["id"] = std::string(129, 'A');
     CHECK(contains(refusal(json), "agencies[0].id"));
 }
+
+}  // namespace CUSTOS_TEST_FILE

@@ -14,6 +14,8 @@
 #include "ledger_fixture.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::LedgerWorld;
@@ -431,3 +433,5 @@ TEST_CASE("governance audit: an event by a revoked key written around the rules 
     CHECK(report.violation->field == "signer");
     CHECK(report.blocks == 3);
 }
+
+}  // namespace CUSTOS_TEST_FILE

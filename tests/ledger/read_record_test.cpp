@@ -7,6 +7,8 @@
 #include "ledger/events/read_record.hpp"
 #include "ledger_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 namespace {
 
 using namespace custos;
@@ -270,3 +272,5 @@ TEST_CASE("read record: R37 one record per signed request") {
 }
 
 }  // namespace
+
+}  // namespace CUSTOS_TEST_FILE

@@ -5,6 +5,8 @@
 #include "crypto/encoding.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::at;
@@ -507,3 +509,5 @@ TEST_CASE("R22: a digest mismatch or broken seal is recorded and raises the aler
     CHECK(other.item("ITEM-1").integrity_alert);
     CHECK(other.item("ITEM-1").custodian == "DE-BKA");
 }
+
+}  // namespace CUSTOS_TEST_FILE

@@ -15,7 +15,7 @@
 #include "tests/ledger/bundle_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 
-namespace custos::test {
+namespace custos::test::CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
 namespace {
 
 using crypto::Json;
@@ -129,4 +129,4 @@ TEST_CASE("signature paths: audit verdicts are the same with tables and with lib
     CHECK(reference_damaged == tables_damaged);
 }
 
-}  // namespace custos::test
+}  // namespace custos::test::CUSTOS_TEST_FILE

@@ -9,6 +9,8 @@
 #include "ledger/state/state_map.hpp"
 #include "tests/ledger/ledger_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::LedgerWorld;
@@ -75,3 +77,5 @@ TEST_CASE("state map: every block's state_root is the root of the whole state bu
     CHECK(world.ledger->last_header()->state_root == after);
     CHECK(after != genesis_root);
 }
+
+}  // namespace CUSTOS_TEST_FILE

@@ -15,6 +15,8 @@
 #include "ledger/store/store_nodes.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::map_nodes;
@@ -284,3 +286,5 @@ TEST_CASE(
     REQUIRE(proven.has_value());
     CHECK(crypto::smt_verify(after->root, key, values[0].value_hash, *proven).has_value());
 }
+
+}  // namespace CUSTOS_TEST_FILE

@@ -18,6 +18,8 @@
 #include "ledger/store/store_keys.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::TempDir;
@@ -130,3 +132,5 @@ TEST_CASE(
     CHECK_MESSAGE(opened.error().message == "meta height is 3: the block stored there says height 2",
                   opened.error().message);
 }
+
+}  // namespace CUSTOS_TEST_FILE

@@ -10,7 +10,7 @@
 #include "tests/ledger/ledger_fixture.hpp"
 #include "tests/ledger/store_fixture.hpp"
 
-namespace custos::test {
+namespace custos::test::CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
 
 namespace {
 
@@ -273,4 +273,4 @@ TEST_CASE("store: events by officer key and by ledger time, in log order, pagina
           Leaves{2, 4});
 }
 
-}  // namespace custos::test
+}  // namespace custos::test::CUSTOS_TEST_FILE

@@ -11,6 +11,8 @@
 #include "ledger/store/store_pages.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::TempDir;
@@ -163,3 +165,5 @@ TEST_CASE("store pages: blocks, checkpoints and the first leaf of each height") 
     CHECK(events->front().leaf_index == 140);
     CHECK(events->back().leaf_index == 149);
 }
+
+}  // namespace CUSTOS_TEST_FILE

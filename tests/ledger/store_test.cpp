@@ -26,6 +26,8 @@
 #include "ledger/store/store_nodes.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::TempDir;
@@ -624,3 +626,5 @@ TEST_CASE("store: of a key a batch writes more than once only the last write is 
     CHECK(db->memtable_entries(store::Column::meta) == 3);
     CHECK(db->memtable_entries(store::Column::items) == 1);
 }
+
+}  // namespace CUSTOS_TEST_FILE

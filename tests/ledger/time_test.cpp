@@ -3,6 +3,8 @@
 
 #include "ledger/time.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos::ledger;
 
 TEST_CASE("time: the canonical form round-trips exactly") {
@@ -39,3 +41,5 @@ TEST_CASE("time: every other form is refused") {
         CHECK_MESSAGE(!parse_time(text), text);
     }
 }
+
+}  // namespace CUSTOS_TEST_FILE

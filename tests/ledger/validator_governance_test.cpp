@@ -14,6 +14,8 @@
 #include "ledger_fixture.hpp"
 #include "store_fixture.hpp"
 
+namespace CUSTOS_TEST_FILE {  // unique to this file (tests/CMakeLists.txt)
+
 using namespace custos;
 using namespace custos::ledger;
 using custos::test::LedgerWorld;
@@ -481,3 +483,5 @@ TEST_CASE("validator R24/R29: a key governance made a validator is never added a
         v.sign(v.world.officer_event(EventKind::officer_add, fifth().key, "NL-POL", t_block3), "nl.admin");
     CHECK(refused_rule(v.world, add, t_block3) == rule::new_officer);
 }
+
+}  // namespace CUSTOS_TEST_FILE

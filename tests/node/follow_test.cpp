@@ -24,11 +24,11 @@ namespace {
 namespace fs = std::filesystem;
 using namespace custos::node_test;
 
-constexpr std::string_view content_sha256 =
+constexpr std::string_view followed_content_sha256 =
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
-// The non-empty lines of `text`.
-std::vector<std::string> lines_of(const std::string& text) {
+// The non-empty lines of `text` that end in a newline (a line still being written is left out).
+std::vector<std::string> complete_lines(const std::string& text) {
     std::vector<std::string> lines;
     for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
         if (end > start) lines.push_back(text.substr(start, end - start));
@@ -39,7 +39,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 bool wait_lines(const fs::path& path, std::size_t count, int seconds) {
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
     while (std::chrono::steady_clock::now() < until) {
-        if (lines_of(read_file(path)).size() >= count) return true;
+        if (complete_lines(read_file(path)).size() >= count) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return false;
@@ -75,7 +75,7 @@ TEST_CASE(
     const std::string auditor = " --key " + (net / "keys" / "NL-POL" / "auditor.key").string();
     auto register_item = [&](int n) {
         Run run = run_custos(work, "event new register --item F-" + std::to_string(n) +
-                                       " --case F-CASE --sha256 " + std::string(content_sha256) +
+                                       " --case F-CASE --sha256 " + std::string(followed_content_sha256) +
                                        " --description disk --location Utrecht --authority warrant:W-9 --wait"
                                        " --node http://127.0.0.1:" +
                                        std::to_string(rest_base) + custodian);
@@ -109,12 +109,12 @@ TEST_CASE(
     for (int n = 4; n <= 6; ++n)
         register_item(n);
     std::this_thread::sleep_for(std::chrono::seconds(2));  // Its reconnects meanwhile are refused.
-    CHECK(lines_of(read_file(out)).size() == 3);
+    CHECK(complete_lines(read_file(out)).size() == 3);
     forwarder.set_cut(false);
     follower.join();
 
     CHECK_MESSAGE(followed.exit_code == 0, followed.err);
-    const auto lines = lines_of(followed.out);
+    const auto lines = complete_lines(followed.out);
     REQUIRE_MESSAGE(lines.size() == 6, (followed.out + followed.err));
     std::vector<std::string> items, ids;
     std::optional<std::uint64_t> previous_leaf;

@@ -36,7 +36,8 @@ TEST_CASE("a client written from FORMAT.md alone handshakes and exchanges messag
     const Bytes client_seed(crypto::seed_bytes, 0x42);
     const Result<SecretKey> client_key = SecretKey::from_seed(client_seed);
     REQUIRE(client_key.has_value());
-    Node server(io_thread.io, server_key, fast_options({server_key.public_key(), client_key->public_key()}));
+    TransportNode server(io_thread.io, server_key,
+                         fast_options({server_key.public_key(), client_key->public_key()}));
     Transport* transport = server.transport.get();
     transport->on_message([transport](const PublicKey& from, Bytes message) {
         message.insert(message.begin(), {'e', 'c', 'h', 'o', ' '});

@@ -15,16 +15,18 @@ using namespace custos;
 
 namespace {
 
-constexpr std::int64_t now_ms = 1'700'000'000'000;
+constexpr std::int64_t relay_now_ms = 1'700'000'000'000;
 
 // A read as an observer builds it (test_support.hpp): the officer's signed trail request,
 // received now, signed for the node at `authority` (by default the observer's).
 runtime::ReadRelayRequest relayed_trail(const crypto::SecretKey& officer,
                                         std::string_view authority = "127.0.0.1:8085",
                                         std::string_view scheme = "http") {
-    return runtime::testing::relayed_trail_read(
-        officer,
-        {.authority = authority, .scheme = scheme, .ticket = 7, .received_ms = now_ms, .node = "observer-1"});
+    return runtime::testing::relayed_trail_read(officer, {.authority = authority,
+                                                          .scheme = scheme,
+                                                          .ticket = 7,
+                                                          .received_ms = relay_now_ms,
+                                                          .node = "observer-1"});
 }
 
 }  // namespace
@@ -36,7 +38,7 @@ TEST_CASE("read relay: the messages round-trip, and anything else is refused nam
     auto decoded = runtime::decode_read_relay(text);
     REQUIRE(decoded.has_value());
     CHECK(decoded->ticket == 7);
-    CHECK(decoded->received.value == now_ms);
+    CHECK(decoded->received.value == relay_now_ms);
     CHECK(decoded->read == request.read);
 
     auto json = crypto::parse_json(text);
@@ -87,24 +89,24 @@ TEST_CASE("read relay: a validator signs only a read whose officer signature ver
         return runtime::RelayedReadCheck{.now_ms = now, .skew_ms = skew_ms, .observer_names = names};
     };
     auto request = relayed_trail(officer);
-    CHECK(runtime::check_relayed_read(request, at(now_ms)).has_value());
-    CHECK(runtime::check_relayed_read(request, at(now_ms + skew_ms)).has_value());
+    CHECK(runtime::check_relayed_read(request, at(relay_now_ms)).has_value());
+    CHECK(runtime::check_relayed_read(request, at(relay_now_ms + skew_ms)).has_value());
 
     // The officer's signature over another base (a changed target): refused, R35.
     auto forged = request;
     forged.read.signature_base.replace(forged.read.signature_base.find("ITEM-1"), 6, "ITEM-2");
-    auto refused = runtime::check_relayed_read(forged, at(now_ms));
+    auto refused = runtime::check_relayed_read(forged, at(relay_now_ms));
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().message.find("R35") != std::string::npos);
     // Another key's signature.
     auto other = request;
     other.read.signature = crypto::SecretKey::generate().sign(as_bytes(request.read.signature_base));
-    CHECK_FALSE(runtime::check_relayed_read(other, at(now_ms)).has_value());
+    CHECK_FALSE(runtime::check_relayed_read(other, at(relay_now_ms)).has_value());
     // A receipt time outside this validator's clock tolerance, either way.
-    auto late = runtime::check_relayed_read(request, at(now_ms + skew_ms + 1));
+    auto late = runtime::check_relayed_read(request, at(relay_now_ms + skew_ms + 1));
     REQUIRE_FALSE(late.has_value());
     CHECK(late.error().message.find("received") != std::string::npos);
-    CHECK_FALSE(runtime::check_relayed_read(request, at(now_ms - skew_ms - 1)).has_value());
+    CHECK_FALSE(runtime::check_relayed_read(request, at(relay_now_ms - skew_ms - 1)).has_value());
 }
 
 TEST_CASE("read relay: a validator records only a read signed for the relaying observer's own names") {
@@ -114,7 +116,7 @@ TEST_CASE("read relay: a validator records only a read signed for the relaying o
     const auto foreign = relayed_trail(officer, "127.0.0.1:8081");
     const std::vector<std::string> observer_names{"127.0.0.1:8085", "localhost:8085"};
     const runtime::RelayedReadCheck check{
-        .now_ms = now_ms, .skew_ms = 5000, .observer_names = observer_names};
+        .now_ms = relay_now_ms, .skew_ms = 5000, .observer_names = observer_names};
     auto refused = runtime::check_relayed_read(foreign, check);
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().code == ErrorCode::permission_denied);
@@ -126,8 +128,8 @@ TEST_CASE("read relay: a validator records only a read signed for the relaying o
     CHECK_FALSE(runtime::check_relayed_read(relayed_trail(officer, "127.0.0.1:80850"), check).has_value());
     CHECK_FALSE(runtime::check_relayed_read(relayed_trail(officer, "127.0.0.1"), check).has_value());
     // No names at all: nothing is recorded for that observer.
-    CHECK_FALSE(
-        runtime::check_relayed_read(relayed_trail(officer), {.now_ms = now_ms, .skew_ms = 5000}).has_value());
+    CHECK_FALSE(runtime::check_relayed_read(relayed_trail(officer), {.now_ms = relay_now_ms, .skew_ms = 5000})
+                    .has_value());
 
     // Negative control: the observer's own authorities, either of them, in any case, over https too.
     CHECK(runtime::check_relayed_read(relayed_trail(officer), check).has_value());
@@ -135,7 +137,7 @@ TEST_CASE("read relay: a validator records only a read signed for the relaying o
     CHECK(runtime::check_relayed_read(relayed_trail(officer, "localhost:8085", "https"), check).has_value());
     // The foreign request is refused for its authority alone: with that name listed it passes.
     const std::vector<std::string> validator_names{"127.0.0.1:8081"};
-    CHECK(runtime::check_relayed_read(foreign,
-                                      {.now_ms = now_ms, .skew_ms = 5000, .observer_names = validator_names})
+    CHECK(runtime::check_relayed_read(
+              foreign, {.now_ms = relay_now_ms, .skew_ms = 5000, .observer_names = validator_names})
               .has_value());
 }

@@ -127,9 +127,9 @@ inline TransportOptions fast_options(std::vector<PublicKey> allowed) {
 }
 
 // A transport with a recorder, listening on an ephemeral port of 127.0.0.1.
-struct Node {
-    Node(asio::io_context& io, const SecretKey& key_in, TransportOptions options,
-         std::uint16_t listen_port = 0)
+struct TransportNode {
+    TransportNode(asio::io_context& io, const SecretKey& key_in, TransportOptions options,
+                  std::uint16_t listen_port = 0)
         : key(key_in.public_key()), recorder(std::make_shared<Recorder>()) {
         auto created = Transport::create(io, key_in, std::move(options));
         REQUIRE(created.has_value());

@@ -34,8 +34,8 @@ TEST_CASE("a dialer reconnects after the other side restarts on the same address
     const SecretKey a_key = SecretKey::generate();
     const SecretKey b_key = SecretKey::generate();
     const std::vector<PublicKey> validators{a_key.public_key(), b_key.public_key()};
-    Node a(io_thread.io, a_key, fast_options(validators));
-    auto b = std::make_unique<Node>(io_thread.io, b_key, fast_options(validators));
+    TransportNode a(io_thread.io, a_key, fast_options(validators));
+    auto b = std::make_unique<TransportNode>(io_thread.io, b_key, fast_options(validators));
     const std::uint16_t b_port = b->port;
     REQUIRE(a.transport->connect_to({b->address()}).has_value());
     REQUIRE(wait_until([&] { return a.recorder->connected_to(b_key.public_key()) == 1; }));
@@ -47,7 +47,7 @@ TEST_CASE("a dialer reconnects after the other side restarts on the same address
     const std::uint64_t dials_when_down = a.stats().dials_started;
     REQUIRE(wait_until([&] { return a.stats().dials_started >= dials_when_down + 2; }));
 
-    Node b_again(io_thread.io, b_key, fast_options(validators), b_port);
+    TransportNode b_again(io_thread.io, b_key, fast_options(validators), b_port);
     REQUIRE(wait_until([&] { return a.recorder->connected_to(b_again.key) == 1; }));
     CHECK(a.recorder->ups_count() == 2);
     REQUIRE(a.transport->send(b_again.key, text_bytes("welcome back")).has_value());
@@ -61,7 +61,7 @@ TEST_CASE("a peer that goes silent is dropped after the idle timeout") {
     const SecretKey raw_key = SecretKey::generate();
     TransportOptions options = fast_options({server_key.public_key(), raw_key.public_key()});
     options.idle_timeout_ms = 300;
-    Node server(io_thread.io, server_key, options);
+    TransportNode server(io_thread.io, server_key, options);
     RawPeer raw(server.port);
     CHECK(raw.handshake(raw_key) == server.key);
     // The raw peer never sends a ping; the server drops it, and meanwhile pinged it.
@@ -78,8 +78,8 @@ TEST_CASE("set_validators drops a connected peer that left the set") {
     const SecretKey a_key = SecretKey::generate();
     const SecretKey b_key = SecretKey::generate();
     const std::vector<PublicKey> validators{a_key.public_key(), b_key.public_key()};
-    Node a(io_thread.io, a_key, fast_options(validators));
-    Node b(io_thread.io, b_key, fast_options(validators));
+    TransportNode a(io_thread.io, a_key, fast_options(validators));
+    TransportNode b(io_thread.io, b_key, fast_options(validators));
     REQUIRE(b.transport->connect_to({a.address()}).has_value());
     REQUIRE(wait_until([&] { return a.recorder->connected_to(b.key) == 1; }));
 
@@ -99,7 +99,7 @@ TEST_CASE("a peer that never reads cannot grow the sender's queue past its limit
     options.send_queue_messages_max = 16;
     options.send_queue_bytes_max = 1024 * 1024;
     options.idle_timeout_ms = 60'000;  // Only the queue limits are under test here.
-    Node server(io_thread.io, server_key, options);
+    TransportNode server(io_thread.io, server_key, options);
     RawPeer raw(server.port);
     CHECK(raw.handshake(raw_key) == server.key);
     REQUIRE(wait_until([&] { return server.recorder->connected_to(raw_key.public_key()) == 1; }));

@@ -28,8 +28,8 @@ TEST_CASE("two transports connect and exchange messages both ways") {
     const SecretKey a_key = SecretKey::generate();
     const SecretKey b_key = SecretKey::generate();
     const std::vector<PublicKey> validators{a_key.public_key(), b_key.public_key()};
-    Node a(io_thread.io, a_key, fast_options(validators));
-    Node b(io_thread.io, b_key, fast_options(validators));
+    TransportNode a(io_thread.io, a_key, fast_options(validators));
+    TransportNode b(io_thread.io, b_key, fast_options(validators));
 
     // Only b dials, so exactly one connection exists and nothing is lost to duplicate resolution.
     REQUIRE(b.transport->connect_to({a.address()}).has_value());
@@ -62,8 +62,8 @@ TEST_CASE("when both sides dial, one connection survives and stays up") {
     const SecretKey a_key = SecretKey::generate();
     const SecretKey b_key = SecretKey::generate();
     const std::vector<PublicKey> validators{a_key.public_key(), b_key.public_key()};
-    Node a(io_thread.io, a_key, fast_options(validators));
-    Node b(io_thread.io, b_key, fast_options(validators));
+    TransportNode a(io_thread.io, a_key, fast_options(validators));
+    TransportNode b(io_thread.io, b_key, fast_options(validators));
     REQUIRE(a.transport->connect_to({b.address(), a.address()}).has_value());  // Own entry is skipped.
     REQUIRE(b.transport->connect_to({a.address()}).has_value());
 
@@ -98,9 +98,9 @@ TEST_CASE("three transports in a mesh deliver broadcasts to every other validato
     for (int i = 0; i < 3; ++i)
         keys.push_back(SecretKey::generate());
     const std::vector<PublicKey> validators{keys[0].public_key(), keys[1].public_key(), keys[2].public_key()};
-    std::vector<std::unique_ptr<Node>> nodes;
+    std::vector<std::unique_ptr<TransportNode>> nodes;
     for (const SecretKey& key : keys)
-        nodes.push_back(std::make_unique<Node>(io_thread.io, key, fast_options(validators)));
+        nodes.push_back(std::make_unique<TransportNode>(io_thread.io, key, fast_options(validators)));
     std::vector<PeerAddress> addresses;
     for (const auto& node : nodes)
         addresses.push_back(node->address());
@@ -143,9 +143,10 @@ TEST_CASE("a validator outside the allow-list is refused") {
     const SecretKey a_key = SecretKey::generate();
     const SecretKey b_key = SecretKey::generate();
     const SecretKey stranger_key = SecretKey::generate();
-    Node a(io_thread.io, a_key, fast_options({a_key.public_key(), b_key.public_key()}));
+    TransportNode a(io_thread.io, a_key, fast_options({a_key.public_key(), b_key.public_key()}));
     // The stranger thinks a is a validator it may talk to.
-    Node stranger(io_thread.io, stranger_key, fast_options({a_key.public_key(), stranger_key.public_key()}));
+    TransportNode stranger(io_thread.io, stranger_key,
+                           fast_options({a_key.public_key(), stranger_key.public_key()}));
     REQUIRE(stranger.transport->connect_to({a.address()}).has_value());
 
     // It keeps redialing with backoff and is refused every time.
@@ -163,8 +164,8 @@ TEST_CASE("a dialed address that proves another key is refused") {
     const SecretKey b_key = SecretKey::generate();
     const SecretKey c_key = SecretKey::generate();
     const std::vector<PublicKey> validators{a_key.public_key(), b_key.public_key(), c_key.public_key()};
-    Node a(io_thread.io, a_key, fast_options(validators));
-    Node b(io_thread.io, b_key, fast_options(validators));
+    TransportNode a(io_thread.io, a_key, fast_options(validators));
+    TransportNode b(io_thread.io, b_key, fast_options(validators));
     // a believes c listens at b's address.
     REQUIRE(a.transport->connect_to({PeerAddress{b.address().address, c_key.public_key()}}).has_value());
 
@@ -180,7 +181,8 @@ TEST_CASE("a frame announcing more than frame_bytes_max drops the peer before it
     LogCapture logs;
     const SecretKey server_key = SecretKey::generate();
     const SecretKey raw_key = SecretKey::generate();
-    Node server(io_thread.io, server_key, fast_options({server_key.public_key(), raw_key.public_key()}));
+    TransportNode server(io_thread.io, server_key,
+                         fast_options({server_key.public_key(), raw_key.public_key()}));
     RawPeer raw(server.port);
     CHECK(raw.handshake(raw_key) == server.key);
     REQUIRE(wait_until([&] { return server.recorder->connected_to(raw_key.public_key()) == 1; }));
@@ -201,7 +203,8 @@ TEST_CASE("a tampered ciphertext byte drops the peer and delivers nothing") {
     LogCapture logs;
     const SecretKey server_key = SecretKey::generate();
     const SecretKey raw_key = SecretKey::generate();
-    Node server(io_thread.io, server_key, fast_options({server_key.public_key(), raw_key.public_key()}));
+    TransportNode server(io_thread.io, server_key,
+                         fast_options({server_key.public_key(), raw_key.public_key()}));
     RawPeer raw(server.port);
     CHECK(raw.handshake(raw_key) == server.key);
 
@@ -225,7 +228,7 @@ TEST_CASE("clients sending garbage or nothing are dropped and the server keeps s
     const std::vector<PublicKey> validators{server_key.public_key(), good_key.public_key()};
     TransportOptions options = fast_options(validators);
     options.handshake_timeout_ms = 300;
-    Node server(io_thread.io, server_key, options);
+    TransportNode server(io_thread.io, server_key, options);
 
     std::string http = "GET / HTTP/1.1\r\nHost: validator\r\n\r\n";
     http.resize(hello_bytes, ' ');
@@ -257,7 +260,7 @@ TEST_CASE("clients sending garbage or nothing are dropped and the server keeps s
     CHECK(stats.drops_for(DropReason::handshake_timeout) == 1);
     CHECK(stats.handshakes_completed == 0);
 
-    Node good(io_thread.io, good_key, fast_options(validators));
+    TransportNode good(io_thread.io, good_key, fast_options(validators));
     REQUIRE(good.transport->connect_to({server.address()}).has_value());
     REQUIRE(wait_until([&] { return good.recorder->connected_to(server.key) == 1; }));
     REQUIRE(good.transport->send(server.key, text_bytes("still here")).has_value());
@@ -269,7 +272,8 @@ TEST_CASE("an auth frame after the handshake, an unknown frame type or a tiny fr
     IoThread io_thread;
     const SecretKey server_key = SecretKey::generate();
     const SecretKey raw_key = SecretKey::generate();
-    Node server(io_thread.io, server_key, fast_options({server_key.public_key(), raw_key.public_key()}));
+    TransportNode server(io_thread.io, server_key,
+                         fast_options({server_key.public_key(), raw_key.public_key()}));
 
     RawPeer second_auth(server.port);
     CHECK(second_auth.handshake(raw_key) == server.key);
@@ -297,7 +301,7 @@ TEST_CASE("connections beyond pending_handshakes_max are closed on accept") {
     TransportOptions options = fast_options({server_key.public_key()});
     options.pending_handshakes_max = 2;
     options.handshake_timeout_ms = 10'000;  // The first two stay pending for the whole test.
-    Node server(io_thread.io, server_key, options);
+    TransportNode server(io_thread.io, server_key, options);
 
     RawPeer first(server.port);
     RawPeer second(server.port);
