@@ -5,7 +5,8 @@
 //     event and the size of an item's proof in the N-event store;
 //  4. proofs in a map of M items (default 1,000,000, in memory): their sizes, min/median/max;
 //  5. the store as it grows to N events: bytes on disk per event, this process's resident
-//     memory and RocksDB's, at each tenth; then trail reads of random items, p50/p99 latency;
+//     memory and RocksDB's, the commit's CPU per event, at each tenth; then trail reads of random
+//     items, p50/p99 latency;
 //  6. audit replay of an N-event store (default 1,000,000), events per second.
 // Events come from the deterministic synthetic workload (ledger/workloads/store_workload.hpp).
 #include <time.h>
@@ -53,9 +54,10 @@ constexpr std::string_view bench_ledger_help =
     "synced commit of 1,000-event blocks; the state map (updates per block, stored bytes per\n"
     "event, proof size); the sizes of every item's proof in a map of M items (smallest, median,\n"
     "largest); the store's growth to N events (bytes on disk per event, resident memory of\n"
-    "this process and of RocksDB at each tenth) and the latency of trail reads of random items\n"
-    "(p50, p99); audit replay of an N-event store, on one thread and then with N signature\n"
-    "threads (custos audit --threads), and the speed-up. Asserts nothing.";
+    "this process and of RocksDB, and the CPU of each block's commit per event, at each tenth)\n"
+    "and the latency of trail reads of random items (p50, p99); audit replay of an N-event\n"
+    "store, on one thread and then with N signature threads (custos audit --threads), and the\n"
+    "speed-up. Asserts nothing.";
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -126,20 +128,22 @@ constexpr double mib = 1024.0 * 1024.0;
 
 // One line of the growth table: the store's size on disk per event, this process's resident
 // memory (which includes the workload's table of every item it made, about 190 bytes an item),
-// and what RocksDB holds in memory (block cache, memtables, table readers).
+// what RocksDB holds in memory (block cache, memtables, table readers), and the CPU of
+// Store::append_block per event since the last line (this thread's: the batch's build and its
+// write into the log and the memtables, which RocksDB does on the writing thread).
 void print_growth(const ledger::Store& store, const std::filesystem::path& directory,
-                  const ledger::SyntheticWorkload& workload) {
+                  const ledger::SyntheticWorkload& workload, double append_us_per_event) {
     const auto memory = store.db().memory();
     const auto events = store.log_size();
     std::printf(
         "growth %11llu events %10zu items %9.1f bytes/event on disk %8.1f MiB resident "
-        "%7.1f MiB RocksDB (cache %.1f, memtables %.1f, table readers %.1f)\n",
+        "%7.1f MiB RocksDB (cache %.1f, memtables %.1f, table readers %.1f) append %.1f us/event\n",
         static_cast<unsigned long long>(events), workload.item_count(),
         static_cast<double>(directory_bytes(directory)) / static_cast<double>(events),
         static_cast<double>(resident_bytes()) / mib,
         static_cast<double>(memory.block_cache + memory.memtables + memory.table_readers) / mib,
         static_cast<double>(memory.block_cache) / mib, static_cast<double>(memory.memtables) / mib,
-        static_cast<double>(memory.table_readers) / mib);
+        static_cast<double>(memory.table_readers) / mib, append_us_per_event);
     std::fflush(stdout);
 }
 
@@ -179,6 +183,8 @@ int fill(ledger::Store& store, ledger::SyntheticWorkload& workload, std::uint64_
     std::uint64_t next_report = 100000;
     const std::uint64_t tenth = std::max<std::uint64_t>(events / 10, block_events);
     std::uint64_t next_growth = (store.log_size() / tenth + 1) * tenth;
+    double append_cpu_seconds = 0;
+    std::uint64_t appended_events = 0;
     while (store.log_size() + block_events <= events) {
         ledger::ApplyContext base = store.next_block_context();
         ledger::ApplyContext context{.genesis = base.genesis,
@@ -190,14 +196,20 @@ int fill(ledger::Store& store, ledger::SyntheticWorkload& workload, std::uint64_
                                      .governance = base.governance};
         auto next = workload.next_block(store, context, block_events);
         if (!next) return (std::cerr << "error: " << next.error().to_string() << "\n", exit_failure);
+        const Stopwatch append_watch;
         auto appended = store.append_block(next->block, next->certificate, next->effects);
+        append_cpu_seconds += append_watch.cpu_seconds();
+        appended_events += next->block.events.size();
         if (!appended) return (std::cerr << "error: " << appended.error().to_string() << "\n", exit_failure);
         if (store.log_size() >= next_report) {
             progress("fill", store.log_size(), start);
             next_report += 100000;
         }
         if (store.log_size() >= next_growth) {
-            print_growth(store, directory, workload);
+            print_growth(store, directory, workload,
+                         1e6 * append_cpu_seconds / static_cast<double>(appended_events));
+            append_cpu_seconds = 0;
+            appended_events = 0;
             next_growth = (store.log_size() / tenth + 1) * tenth;
         }
     }
