@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "crypto/encoding.hpp"
 #include "ledger/time.hpp"
 
 namespace custos::runtime {
@@ -120,6 +121,10 @@ LogLine& LogLine::field(std::string_view key, std::uint64_t value) {
 
 LogLine& LogLine::field(std::string_view key, std::int64_t value) {
     return field(key, std::string_view(std::to_string(value)));
+}
+
+std::string short_key(const crypto::PublicKey& key) {
+    return crypto::hex_encode(key.view().first(8));
 }
 
 }  // namespace custos::runtime

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/ed25519.hpp"
+
 namespace custos::runtime {
 
 enum class LogLevel : std::uint8_t { debug, info, warn, error };
@@ -54,6 +56,9 @@ private:
 
 // Appends `now` as the `ts` field shows it: 2026-11-29T10:12:00.123Z (UTC, milliseconds).
 void append_log_time(std::string& out, std::chrono::system_clock::time_point now);
+
+// Enough of a key to tell nodes apart in a log line: its first 8 bytes, in hex.
+[[nodiscard]] std::string short_key(const crypto::PublicKey& key);
 
 inline LogLine log_line(LogLevel level, std::string_view event) {
     return {level, event};

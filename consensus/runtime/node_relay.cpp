@@ -15,10 +15,6 @@
 namespace custos::runtime {
 namespace {
 
-std::string short_key(const crypto::PublicKey& key) {
-    return crypto::hex_encode(key.view().first(8));
-}
-
 // The name an observer gives itself in a relayed record's `read.node` (the validator replaces it
 // with its own): its key's name when that is an id (6.7's `node` is one), else "observer".
 std::string relay_node_name(const std::string& name) {

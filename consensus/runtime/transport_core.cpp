@@ -9,11 +9,6 @@
 namespace custos::runtime {
 namespace {
 
-// Enough of the key to tell validators apart in a log line.
-std::string short_key(const crypto::PublicKey& key) {
-    return crypto::hex_encode(key.view().first(8));
-}
-
 LogLevel level_for(DropReason reason) {
     switch (reason) {
         case DropReason::closed_by_peer:

@@ -20,6 +20,11 @@
 
 namespace custos::ledger::bundle_detail {
 
+// Hashes in a Merkle proof: RFC 9162 paths over 2^53 leaves are at most 53 (inclusion) or
+// 2 * 53 (consistency) hashes long; anything longer is refused before any hashing (a bundle's
+// proofs, and the consistency proof of a refresh answer).
+inline constexpr std::size_t proof_hashes_max = 128;
+
 struct CheckpointEntry {
     std::string path;  // "checkpoints[i]"
     Height height;

@@ -13,10 +13,6 @@ namespace {
 
 using crypto::Json;
 
-// Hashes in a Merkle proof: RFC 9162 paths over 2^53 leaves are at most 53 (inclusion) or
-// 2 * 53 (consistency) hashes long; anything longer is refused before any hashing.
-constexpr std::size_t proof_hashes_max = 128;
-
 const FieldReader fields{""};
 
 Result<std::vector<Hash32>> read_proof(const Json& object, std::string_view key, const std::string& path) {

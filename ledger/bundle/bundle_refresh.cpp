@@ -21,13 +21,13 @@ namespace {
 
 using crypto::Json;
 
-constexpr std::size_t proof_hashes_max = 128;  // As a bundle's consistency proofs (11.3).
+using bundle_detail::proof_hashes_max;  // As a bundle's consistency proofs (11.3).
 
 // Every refusal of an answer: verification_failed, "<field>: <reason>".
-const FieldReader fields{"state proof ", ErrorCode::verification_failed};
+const FieldReader answer_fields{"state proof ", ErrorCode::verification_failed};
 
 tl::unexpected<Error> refuse(std::string_view field, std::string_view reason) {
-    return fields.fail(field, reason);
+    return answer_fields.fail(field, reason);
 }
 
 struct Answer {
@@ -41,55 +41,56 @@ struct Answer {
 };
 
 Result<Answer> parse_answer(const Json& json) {
-    if (auto ok = fields.object(json, "",
-                                {"type", "item", "from_size", "checkpoint", "consistency_proof", "state"});
+    if (auto ok = answer_fields.object(
+            json, "", {"type", "item", "from_size", "checkpoint", "consistency_proof", "state"});
         !ok)
         return tl::unexpected(ok.error());
     Answer answer;
-    auto type = fields.required(json, "type", "");
+    auto type = answer_fields.required(json, "type", "");
     if (!type) return tl::unexpected(type.error());
     if (**type != Json(std::string(state_proof_type)))
         return refuse("type", "must be " + std::string(state_proof_type));
-    auto item = fields.required(json, "item", "").and_then([](const Json* value) {
-        return fields.id(*value, "item");
+    auto item = answer_fields.required(json, "item", "").and_then([](const Json* value) {
+        return answer_fields.id(*value, "item");
     });
     if (!item) return tl::unexpected(item.error());
     answer.item = *item;
-    auto from = fields.required(json, "from_size", "").and_then([](const Json* value) {
-        return fields.unsigned_integer(*value, "from_size", height_max);
+    auto from = answer_fields.required(json, "from_size", "").and_then([](const Json* value) {
+        return answer_fields.unsigned_integer(*value, "from_size", height_max);
     });
     if (!from) return tl::unexpected(from.error());
     answer.from_size = *from;
-    auto checkpoint = fields.required(json, "checkpoint", "");
+    auto checkpoint = answer_fields.required(json, "checkpoint", "");
     if (!checkpoint) return tl::unexpected(checkpoint.error());
-    if (auto ok = fields.object(**checkpoint, "checkpoint", {"header", "certificate"}); !ok)
+    if (auto ok = answer_fields.object(**checkpoint, "checkpoint", {"header", "certificate"}); !ok)
         return tl::unexpected(ok.error());
-    auto header_json = fields.required(**checkpoint, "header", "checkpoint");
+    auto header_json = answer_fields.required(**checkpoint, "header", "checkpoint");
     if (!header_json) return tl::unexpected(header_json.error());
     auto header = block_header_from_json(**header_json);
     if (!header) return refuse("checkpoint.header", header.error().message);
     answer.header = *header;
-    auto note = fields.required(**checkpoint, "certificate", "checkpoint");
+    auto note = answer_fields.required(**checkpoint, "certificate", "checkpoint");
     if (!note) return tl::unexpected(note.error());
     if (!(*note)->is_string() || (*note)->get_ref<const std::string&>().size() > crypto::note_bytes_max)
         return refuse("checkpoint.certificate", "must be a signed note text of at most 1 MiB");
     answer.certificate.note = (*note)->get<std::string>();
-    auto proof_json = fields.required(json, "consistency_proof", "").and_then([](const Json* value) {
-        return fields.array(*value, "consistency_proof", proof_hashes_max);
+    auto proof_json = answer_fields.required(json, "consistency_proof", "").and_then([](const Json* value) {
+        return answer_fields.array(*value, "consistency_proof", proof_hashes_max);
     });
     if (!proof_json) return tl::unexpected(proof_json.error());
     for (std::size_t i = 0; i < (*proof_json)->size(); ++i) {
-        auto hash = fields.hash((**proof_json)[i], path_index("consistency_proof", i));
+        auto hash = answer_fields.hash((**proof_json)[i], path_index("consistency_proof", i));
         if (!hash) return tl::unexpected(hash.error());
         answer.consistency.push_back(*hash);
     }
-    auto state = fields.required(json, "state", "");
+    auto state = answer_fields.required(json, "state", "");
     if (!state) return tl::unexpected(state.error());
-    if (auto ok = fields.object(**state, "state", {"value", "proof"}); !ok) return tl::unexpected(ok.error());
-    auto value = fields.required(**state, "value", "state");
+    if (auto ok = answer_fields.object(**state, "state", {"value", "proof"}); !ok)
+        return tl::unexpected(ok.error());
+    auto value = answer_fields.required(**state, "value", "state");
     if (!value) return tl::unexpected(value.error());
     answer.value = *value;
-    auto proof = fields.required(**state, "proof", "state").and_then([](const Json* member) {
+    auto proof = answer_fields.required(**state, "proof", "state").and_then([](const Json* member) {
         return smt_proof_from_json(*member, "state.proof");
     });
     if (!proof) return make_error(ErrorCode::verification_failed, "state proof " + proof.error().message);

@@ -85,7 +85,7 @@ struct Explorer {
     std::atomic<std::size_t> connections{0};
 };
 
-std::optional<std::string> read_file(const std::filesystem::path& path) {
+std::optional<std::string> read_static_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     std::ostringstream out;
@@ -294,7 +294,7 @@ bool load_assets(Explorer& explorer, const std::filesystem::path& directory) {
         {"/app.css", "text/css; charset=utf-8"},
     };
     for (const auto& [name, type] : files) {
-        auto body = read_file(directory / std::string(name).substr(1));
+        auto body = read_static_file(directory / std::string(name).substr(1));
         if (!body) {
             std::cerr
                 << "error: the explorer's web files are missing: "
