@@ -5,12 +5,20 @@ BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 SANITIZE ?= 0
 JOBS ?= 2
-# CI=true (as CI sets it) turns warnings into errors and adds a sanitizer run of the unit tests.
+# CI=true (as CI sets it) turns warnings into errors and runs the unit tests under the sanitizers
+# (instead of in the optimized build), then the fuzz targets.
 CI ?=
 WERROR ?= $(if $(filter true 1,$(CI)),ON,OFF)
 
+# UNITY=OFF compiles each source alone (a quicker rebuild after a one-file change; CUSTOS_UNITY).
+UNITY ?= ON
+# In CI the rooms' unit tests run once, in the sanitizer tree (test-sanitize), not also in
+# $(BUILD_DIR), whose tests are then the multi-process, simulator and browser ones.
+UNIT_TESTS ?= $(if $(filter true 1,$(CI)),OFF,ON)
+
 SANITIZE_FLAG := $(if $(filter 1,$(SANITIZE)),ON,OFF)
-CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCUSTOS_WERROR=$(WERROR) -DCUSTOS_SANITIZE=$(SANITIZE_FLAG)
+CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCUSTOS_WERROR=$(WERROR) -DCUSTOS_SANITIZE=$(SANITIZE_FLAG) \
+	-DCUSTOS_UNITY=$(UNITY) -DCUSTOS_UNIT_TESTS=$(UNIT_TESTS)
 
 .PHONY: all deps configure build test test-only test-sanitize test-fuzz fuzz fuzz-build run format soak chaos clean help
 
@@ -20,7 +28,7 @@ help:
 	@echo "make run      install what is missing, build, run a local 4-validator network"
 	@echo "make test     install what is missing, build, run every test"
 	@echo "make deps     install missing Debian packages (root or sudo)"
-	@echo "make build    build into $(BUILD_DIR)/ (binaries in $(BUILD_DIR)/bin)"
+	@echo "make build    build into $(BUILD_DIR)/ (binaries in $(BUILD_DIR)/bin); UNITY=OFF compiles each source alone"
 	@echo "make format   clang-format every C++ file"
 	@echo "make soak     long simulator soak (100,000 seeds)"
 	@echo "make chaos    long chaos run on real nodes (CHAOS_ROUNDS=60 rounds of each scenario, about 100 minutes)"
@@ -47,7 +55,7 @@ test-only:
 
 # Unit tests once under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build tree.
 test-sanitize:
-	@$(MAKE) --no-print-directory configure BUILD_DIR=build-sanitize SANITIZE=1 BUILD_TYPE=RelWithDebInfo
+	@$(MAKE) --no-print-directory configure BUILD_DIR=build-sanitize SANITIZE=1 BUILD_TYPE=RelWithDebInfo UNIT_TESTS=ON
 	@cmake --build build-sanitize -j $(JOBS) --target custos-unit-tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) -L unit
@@ -62,7 +70,7 @@ FUZZ_TARGETS ?=
 FUZZ_CXX ?= clang++-14
 fuzz-build: deps
 	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
-		-DCUSTOS_FUZZ=ON -DCUSTOS_WERROR=$(WERROR) > /dev/null
+		-DCUSTOS_FUZZ=ON -DCUSTOS_WERROR=$(WERROR) -DCUSTOS_UNITY=$(UNITY) > /dev/null
 	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target custos-fuzz
 
 fuzz: fuzz-build
