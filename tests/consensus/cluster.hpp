@@ -133,6 +133,14 @@ public:
 
     [[nodiscard]] TimeMs now() const { return TimeMs{test_genesis_time_ms + elapsed_ms_}; }
 
+    // Every node, but those in `skip`, has decided at least `heights` blocks.
+    [[nodiscard]] bool all_decided(std::size_t heights, const std::set<std::size_t>& skip = {}) const {
+        for (std::size_t node = 0; node < decided_.size(); ++node) {
+            if (!skip.contains(node) && decided_[node].size() < heights) return false;
+        }
+        return true;
+    }
+
     // Verifies and hands a message to one core (the only way into a core).
     void deliver(std::size_t to, const SignedMessage& message) {
         auto verified = verifier_.verify(encode(message));

@@ -4,21 +4,12 @@
 
 using namespace custos::test;
 
-namespace {
-
-bool all_decided(const Cluster& cluster, std::size_t heights) {
-    for (const auto& decided : cluster.decided_) {
-        if (decided.size() < heights) return false;
-    }
-    return true;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("core: four honest validators decide the same blocks with certificates that verify") {
     Cluster cluster(4);
     cluster.start_all();
-    REQUIRE(cluster.run_until([&] { return all_decided(cluster, 3); }));
+    REQUIRE(cluster.run_until([&] { return cluster.all_decided(3); }));
     for (std::size_t height = 0; height < 3; ++height) {
         const auto& first = cluster.decided_[0][height];
         CHECK(first.block.header.height == Height{height + 1});
@@ -136,7 +127,7 @@ TEST_CASE("core: a validator that is not voting signs nothing, still decides, an
     cluster.cores_[3] = std::make_unique<Core>(cluster.params_, *cluster.signers_[3], paused);
     cluster.start_all();
     // Four heights: node 3 is the proposer of one of them, so that height needs a second round.
-    REQUIRE(cluster.run_until([&] { return all_decided(cluster, 4); }));
+    REQUIRE(cluster.run_until([&] { return cluster.all_decided(4); }));
     for (const auto& [from, message] : cluster.sent_)
         CHECK_MESSAGE(from != 3, "a non-voting core signed or sent a message");
     for (std::size_t height = 0; height < 4; ++height)
@@ -148,7 +139,7 @@ TEST_CASE("core: a validator that is not voting signs nothing, still decides, an
 
     auto ready = cluster.cores_[3]->step(SetVoting{true}, cluster.now());
     cluster.carry_out(3, ready);
-    REQUIRE(cluster.run_until([&] { return all_decided(cluster, 6); }));
+    REQUIRE(cluster.run_until([&] { return cluster.all_decided(6); }));
     bool voted = false;
     for (const auto& [from, message] : cluster.sent_)
         voted = voted || (from == 3 && std::holds_alternative<Vote>(message.body));

@@ -12,13 +12,6 @@ namespace {
 
 constexpr std::int64_t heartbeat_ms = 10'000;
 
-bool all_decided_except(const Cluster& cluster, std::size_t heights, const std::set<std::size_t>& skip = {}) {
-    for (std::size_t node = 0; node < cluster.decided_.size(); ++node) {
-        if (!skip.contains(node) && cluster.decided_[node].size() < heights) return false;
-    }
-    return true;
-}
-
 // The prevotes of height 1, round 0 that `node` signed.
 std::vector<Vote> prevotes_of(const Cluster& cluster, std::size_t node) {
     std::vector<Vote> out;
@@ -38,34 +31,34 @@ TEST_CASE("idle: nothing is signed or decided until the heartbeat, then one empt
     cluster.start_all();
     cluster.run_for(heartbeat_ms - 100);
     CHECK(cluster.sent_.empty());  // No proposal, no nil votes, no rounds going by.
-    CHECK(all_decided_except(cluster, 0));
+    CHECK(cluster.all_decided(0));
     for (const auto& core : cluster.cores_) {
         CHECK(core->idle());
         CHECK(core->round() == Round{0});
     }
     cluster.run_for(3'000);
-    REQUIRE(all_decided_except(cluster, 1));
+    REQUIRE(cluster.all_decided(1));
     const auto& block = cluster.decided_[0][0].block;
     CHECK(block.events.empty());
     CHECK(cluster.decided_[0][0].round == Round{0});
     CHECK(block.header.time.value >= test_genesis_time_ms - 1 + heartbeat_ms);
     // The next height waits for its own heartbeat, counted from this block's time.
     cluster.run_for(heartbeat_ms / 2);
-    CHECK(all_decided_except(cluster, 1));
-    CHECK_FALSE(all_decided_except(cluster, 2));
+    CHECK(cluster.all_decided(1));
+    CHECK_FALSE(cluster.all_decided(2));
     cluster.run_for(heartbeat_ms);
-    CHECK(all_decided_except(cluster, 2));
+    CHECK(cluster.all_decided(2));
 }
 
 TEST_CASE("idle: events reported to the proposer are proposed at once, without waiting a timeout") {
     Cluster cluster(4, heartbeat_ms);
     cluster.start_all();
     cluster.run_for(5'000);  // A long idle gap.
-    REQUIRE(all_decided_except(cluster, 0));
+    REQUIRE(cluster.all_decided(0));
     const auto before = cluster.elapsed_ms_;
     cluster.report_events(0, 2);  // Validator 0 proposes at height 1, round 0.
     cluster.flush();
-    REQUIRE(all_decided_except(cluster, 1));
+    REQUIRE(cluster.all_decided(1));
     CHECK(cluster.elapsed_ms_ == before);  // Decided on messages alone, no timeout fired.
     CHECK(cluster.decided_[1][0].block.events.size() == 2);
     CHECK(cluster.decided_[1][0].round == Round{0});
@@ -81,7 +74,7 @@ TEST_CASE("idle: when the proposer is down, events reported to the others still 
     cluster.run_for(2'000);
     for (std::size_t node = 1; node < 4; ++node)
         cluster.report_events(node);
-    REQUIRE(cluster.run_until([&] { return all_decided_except(cluster, 1, {0}); }));
+    REQUIRE(cluster.run_until([&] { return cluster.all_decided(1, {0}); }));
     CHECK(cluster.elapsed_ms_ < heartbeat_ms);  // Not a heartbeat: the events' own block.
     CHECK(cluster.decided_[1][0].round == Round{1});
     CHECK_FALSE(cluster.decided_[1][0].block.events.empty());
@@ -96,7 +89,7 @@ TEST_CASE("idle: a validator that hears of no events wakes on the others' votes 
     // the round times out and validator 1 proposes the events in round 1.
     cluster.report_events(1);
     cluster.report_events(2);
-    REQUIRE(cluster.run_until([&] { return all_decided_except(cluster, 1); }));
+    REQUIRE(cluster.run_until([&] { return cluster.all_decided(1); }));
     CHECK(cluster.elapsed_ms_ < heartbeat_ms);
     CHECK_FALSE(cluster.decided_[3][0].block.events.empty());
 }
