@@ -20,7 +20,7 @@ SANITIZE_FLAG := $(if $(filter 1,$(SANITIZE)),ON,OFF)
 CMAKE_FLAGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCUSTOS_WERROR=$(WERROR) -DCUSTOS_SANITIZE=$(SANITIZE_FLAG) \
 	-DCUSTOS_UNITY=$(UNITY) -DCUSTOS_UNIT_TESTS=$(UNIT_TESTS)
 
-.PHONY: all deps configure build test test-only test-sanitize test-fuzz fuzz fuzz-build run format soak chaos clean help
+.PHONY: all deps configure build test test-only sanitize-build test-sanitize test-fuzz fuzz run format soak chaos clean help
 
 all: build
 
@@ -32,7 +32,8 @@ help:
 	@echo "make format   clang-format every C++ file"
 	@echo "make soak     long simulator soak (100,000 seeds)"
 	@echo "make chaos    long chaos run on real nodes (CHAOS_ROUNDS=60 rounds of each scenario, about 100 minutes)"
-	@echo "make fuzz     build the libFuzzer targets (clang) into $(FUZZ_DIR)/, fuzz each FUZZ_SECONDS=60"
+	@echo "make test-sanitize  build $(SANITIZE_DIR)/ (clang, ASan+UBSan), run the rooms' unit tests there"
+	@echo "make fuzz     build the libFuzzer targets into $(SANITIZE_DIR)/, fuzz each FUZZ_SECONDS=60"
 
 deps:
 	@./scripts/install-deps.sh
@@ -53,31 +54,31 @@ endif
 test-only:
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 
-# Unit tests once under AddressSanitizer + UndefinedBehaviorSanitizer, in their own build tree.
-test-sanitize:
-	@$(MAKE) --no-print-directory configure BUILD_DIR=build-sanitize SANITIZE=1 BUILD_TYPE=RelWithDebInfo UNIT_TESTS=ON
-	@cmake --build build-sanitize -j $(JOBS) --target custos-unit-tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) -L unit
-
-# The libFuzzer targets (fuzz/, docs/FUZZING.md): clang 14 with ASan+UBSan, in their own tree.
-# `make fuzz` fuzzes each target FUZZ_SECONDS (FUZZ_TARGETS="json bundle" to choose); in CI,
-# `make test` builds them, replays the committed corpus (fuzz/corpus/) and fuzzes each FUZZ_CI_SECONDS.
-FUZZ_DIR ?= build-fuzz
+# The sanitizer tree, build-sanitize/ (SANITIZE_DIR): clang 14 with AddressSanitizer,
+# UndefinedBehaviorSanitizer and the fuzzer's coverage in every room (CUSTOS_FUZZ). The rooms' unit
+# tests and the libFuzzer targets (fuzz/, docs/FUZZING.md) build there from the same objects.
+SANITIZE_DIR ?= build-sanitize
+SANITIZE_CXX ?= clang++-14
 FUZZ_SECONDS ?= 60
 FUZZ_CI_SECONDS ?= 5
 FUZZ_TARGETS ?=
-FUZZ_CXX ?= clang++-14
-fuzz-build: deps
-	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(FUZZ_CXX) \
-		-DCUSTOS_FUZZ=ON -DCUSTOS_WERROR=$(WERROR) -DCUSTOS_UNITY=$(UNITY) > /dev/null
-	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target custos-fuzz
+sanitize-build: deps
+	@cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=$(SANITIZE_CXX) \
+		-DCUSTOS_FUZZ=ON -DCUSTOS_WERROR=$(WERROR) -DCUSTOS_UNITY=$(UNITY) -DCUSTOS_UNIT_TESTS=ON > /dev/null
+	@cmake --build $(SANITIZE_DIR) -j $(JOBS) --target custos-unit-tests custos-fuzz
 
-fuzz: fuzz-build
-	@FUZZ_DIR=$(FUZZ_DIR) scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+# The rooms' unit tests under the sanitizers.
+test-sanitize: sanitize-build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS) -L unit
 
-test-fuzz: fuzz-build
-	@FUZZ_DIR=$(FUZZ_DIR) scripts/fuzz.sh run $(FUZZ_CI_SECONDS) $(FUZZ_TARGETS)
+# `make fuzz` fuzzes each target FUZZ_SECONDS (FUZZ_TARGETS="json bundle" to choose); in CI,
+# `make test` replays the committed corpus (fuzz/corpus/) and fuzzes each FUZZ_CI_SECONDS.
+fuzz: sanitize-build
+	@FUZZ_DIR=$(SANITIZE_DIR) scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+test-fuzz: sanitize-build
+	@FUZZ_DIR=$(SANITIZE_DIR) scripts/fuzz.sh run $(FUZZ_CI_SECONDS) $(FUZZ_TARGETS)
 
 # The local 4-validator network in ./localnet (LOCALNET=DIR to choose another directory):
 # initialised once, resumed on every later run. NO_DEMO=1 skips the demo custody trail.

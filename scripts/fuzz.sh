@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the libFuzzer targets of fuzz/ (built by `make fuzz-build` into $FUZZ_DIR, default
-# build-fuzz). Used by `make fuzz` and, in CI, by `make test` (docs/FUZZING.md).
+# Runs the libFuzzer targets of fuzz/ (built by `make sanitize-build` into $FUZZ_DIR, default
+# build-sanitize). Used by `make fuzz` and, in CI, by `make test` (docs/FUZZING.md).
 #
 #   scripts/fuzz.sh replay               each target once over its committed corpus (fuzz/corpus/T)
 #   scripts/fuzz.sh run SECONDS [T...]   replay, then fuzz each target SECONDS (all targets, or T...)
@@ -10,7 +10,7 @@
 # $FUZZ_DIR/artifacts/T-crash-<sha1> (replay it: $FUZZ_DIR/bin/fuzz-T FILE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FUZZ_DIR="${FUZZ_DIR:-build-fuzz}"
+FUZZ_DIR="${FUZZ_DIR:-build-sanitize}"
 mode="${1:-}"
 seconds="${2:-60}"
 shift $(( $# > 2 ? 2 : $# ))
@@ -25,7 +25,7 @@ mkdir -p "$FUZZ_DIR/artifacts"
 for target in "${targets[@]}"; do
   binary="$FUZZ_DIR/bin/fuzz-$target"
   corpus="fuzz/corpus/$target"
-  [ -x "$binary" ] || { echo "fuzz: $binary is missing (make fuzz-build)" >&2; exit 1; }
+  [ -x "$binary" ] || { echo "fuzz: $binary is missing (make sanitize-build)" >&2; exit 1; }
   [ -d "$corpus" ] || { echo "fuzz: $corpus is missing" >&2; exit 1; }
   options=(-timeout=20 -rss_limit_mb=2048 -artifact_prefix="$FUZZ_DIR/artifacts/$target-")
   case "$mode" in

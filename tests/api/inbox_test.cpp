@@ -51,12 +51,13 @@ TEST_CASE("inbox: another agency's officers are refused (403 agency); bad parame
         CHECK(problem["detail"] ==
               "an officer of NL-POL reads the offers to its own agency only, not to DE-BKA");
     }
-    for (const auto& [query, field] :
+    for (const auto& [query_entry, field] :
          std::vector<std::pair<std::string, std::string>>{{"?limit=0", "limit"},
                                                           {"?limit=1001", "limit"},
                                                           {"?limit=x", "limit"},
                                                           {"?after=..", "after"},
                                                           {"?page=2", "page"}}) {
+        const auto& query = query_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(query);
         auto refused = fixture.signed_request("de.custodian", "GET", "/v1/agencies/DE-BKA/offers" + query);
         CHECK(refused.status == 400);
@@ -96,8 +97,9 @@ TEST_CASE("agency cases: its officers and auditors list the cases it takes part 
     CHECK(problem_of(refused)["field"] == "agency");
     CHECK(problem_of(refused)["detail"] ==
           "an officer of DE-BKA reads the cases of its own agency only, not of NL-POL");
-    for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& [query_entry, field] : std::vector<std::pair<std::string, std::string>>{
              {"?limit=0", "limit"}, {"?after=a/b", "after"}, {"?after=..", "after"}}) {
+        const auto& query = query_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(query);
         auto bad = fixture.signed_request("nl.custodian", "GET", "/v1/agencies/NL-POL/cases" + query);
         CHECK(bad.status == 400);
@@ -159,11 +161,12 @@ TEST_CASE("search: events by digest, only of the cases the reader may read, page
     CHECK(leaves(second) == std::vector<std::uint64_t>{9});
     CHECK(!second.contains("next"));
     // Refusals: the sha256 missing or malformed, a bad cursor.
-    for (const auto& [query, field] :
+    for (const auto& [query_entry, field] :
          std::vector<std::pair<std::string, std::string>>{{"/v1/search", "sha256"},
                                                           {"/v1/search?sha256=abc", "sha256"},
                                                           {target + "&cursor=0", "cursor"},
                                                           {target + "&limit=0", "limit"}}) {
+        const auto& query = query_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(query);
         auto refused = fixture.signed_request("auditor", "GET", query);
         CHECK(refused.status == 400);
@@ -228,8 +231,9 @@ TEST_CASE("search: events by officer key, by ledger time, within a case; pages w
     // A reader's pages are filled with what it may read before they are cut: no empty or short
     // page and no `next` betrays events of other cases that match (DE-BKA's one event of CASE-2
     // comes alone, without a `next` that CASE-1's events after it would have caused).
-    for (const auto& [reader, expected] :
+    for (const auto& [reader_entry, expected] :
          std::vector<std::pair<std::string, Leaves>>{{"nl.prosecutor", {3, 9, 10}}, {"de.custodian", {5}}}) {
+        const auto& reader = reader_entry;  // clang 14 cannot capture a structured binding
         for (std::uint64_t limit = 1; limit <= 3; ++limit) {
             CAPTURE(reader);
             CAPTURE(limit);
@@ -267,7 +271,7 @@ TEST_CASE("search: events by officer key, by ledger time, within a case; pages w
     fixture.service.search_padding = 0;
     // Refusals name the parameter.
     const std::string content = crypto::hex_encode(crypto::sha256("content").view());
-    for (const auto& [query, field] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& [query_entry, field] : std::vector<std::pair<std::string, std::string>>{
              {"/v1/search?officer=" + std::string(63, 'a'), "officer"},
              {"/v1/search?officer=" + nl_custodian + "&sha256=" + content, "officer"},
              {"/v1/search?from=2026-02-01", "from"},
@@ -277,6 +281,7 @@ TEST_CASE("search: events by officer key, by ledger time, within a case; pages w
              {by_officer + "&limit=1001", "limit"},
              {by_officer + "&cursor=-1", "cursor"},
              {"/v1/search?case=CASE-1", "sha256"}}) {
+        const auto& query = query_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(query);
         auto refused = fixture.signed_request("auditor", "GET", query);
         CHECK(refused.status == 400);

@@ -60,7 +60,7 @@ TEST_CASE("paging: a trail by leaf cursor, a case by item, every page size, no g
     CHECK(fixture.signed_request("de.custodian", "GET", "/v1/items/ITEM-1/trail?cursor=4").status == 403);
     CHECK(fixture.signed_request("de.custodian", "GET", "/v1/cases/CASE-1?after=ITEM-1").status == 403);
     // Bounds: 400 naming the parameter.
-    for (const auto& [target, field] :
+    for (const auto& [target_entry, field] :
          std::vector<std::pair<std::string, std::string>>{{"/v1/items/ITEM-1/trail?limit=0", "limit"},
                                                           {"/v1/items/ITEM-1/trail?limit=1001", "limit"},
                                                           {"/v1/items/ITEM-1/trail?cursor=0", "cursor"},
@@ -70,6 +70,7 @@ TEST_CASE("paging: a trail by leaf cursor, a case by item, every page size, no g
                                                           {"/v1/cases/CASE-1?limit=-1", "limit"},
                                                           {"/v1/cases/CASE-1?after=a*b", "after"},
                                                           {"/v1/cases/CASE-1?cursor=3", "cursor"}}) {
+        const auto& target = target_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(target);
         auto refused = fixture.signed_request("auditor", "GET", target);
         CHECK(refused.status == 400);

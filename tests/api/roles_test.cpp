@@ -192,10 +192,11 @@ TEST_CASE("roles: a batch admits a prosecutor's access and an admin's grant, ref
         const auto& key = fixture.service.officer_named(officer).key;
         return ledger::canonical_envelope(ledger::sign_event(event_of_kind(kind, "NL-POL"), key));
     };
-    for (const auto& [officer, kind] :
+    for (const auto& [officer_entry, kind] :
          std::vector<std::pair<std::string, EventKind>>{{"nl.prosecutor", EventKind::access},
                                                         {"nl.admin", EventKind::grant},
                                                         {"nl.admin", EventKind::revoke}}) {
+        const auto& officer = officer_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(officer);
         const std::string body =
             "{\"events\":[" + entry(kind, officer) + "," + entry(EventKind::register_item, officer) + "]}";
@@ -212,10 +213,11 @@ TEST_CASE("roles: a batch admits a prosecutor's access and an admin's grant, ref
 
 TEST_CASE("roles: an officer submits for its own agency only, whatever its role") {
     Fixture fixture;
-    for (const auto& [officer, kind] :
+    for (const auto& [officer_entry, kind] :
          std::vector<std::pair<std::string, EventKind>>{{"de.custodian", EventKind::register_item},
                                                         {"de.prosecutor", EventKind::access},
                                                         {"de.admin", EventKind::grant}}) {
+        const auto& officer = officer_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(officer);
         const auto& key = fixture.service.officer_named(officer).key;
         const std::string envelope =

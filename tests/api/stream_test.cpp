@@ -222,13 +222,16 @@ TEST_CASE("stream: caps per key and per node, heartbeats, refusals naming the pa
     over_node.read_until([](const StreamClient&) { return false; }, milliseconds(2000));
     CHECK(over_node.status_line() == "HTTP/1.1 503 Service Unavailable");
 
-    for (const auto& [target, header, field] : std::vector<std::tuple<std::string, std::string, std::string>>{
+    for (const auto& [target_entry, header_entry, field] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
              {"/v1/stream?from_height=0", "", "from_height"},
              {"/v1/stream?from_height=99", "", "from_height"},
              {"/v1/stream?case=a*b", "", "case"},
              {"/v1/stream?limit=3", "", "limit"},
              {"/v1/stream", "x1", "Last-Event-ID"},
              {"/v1/stream", "-1", "Last-Event-ID"}}) {
+        const auto& header = header_entry;  // clang 14 cannot capture a structured binding
+        const auto& target = target_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(target);
         CAPTURE(header);
         std::vector<std::pair<std::string, std::string>> headers;

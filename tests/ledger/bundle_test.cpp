@@ -451,7 +451,8 @@ TEST_CASE(
              empty = empty.get<std::string>() + "00";
          }},
     };
-    for (const auto& [rule, change] : changes) {
+    for (const auto& [rule_entry, change] : changes) {
+        const auto& rule = rule_entry;  // clang 14 cannot capture a structured binding
         CAPTURE(rule);
         Json bundle = genuine();
         change(bundle);

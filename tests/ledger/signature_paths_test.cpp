@@ -67,7 +67,8 @@ TEST_CASE("signature paths: bundle verdicts are the same with tables and with li
         {"event body", [](Json& b) { b["events"][1]["envelope"]["event"]["location"] = "elsewhere"; }},
         {"governance signature", [](Json& b) { flip_base64_byte(b["governance"][0]["envelope"]["sig"], 3); }},
     };
-    for (const auto& [name, change] : changes) {
+    for (const auto& [name_entry, change] : changes) {
+        const auto& name = name_entry;  // clang 14 cannot capture a structured binding
         INFO(name);
         Json bundle = genuine;
         change(bundle);

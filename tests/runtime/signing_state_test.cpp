@@ -123,12 +123,13 @@ TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, c
         const std::string rest =
             ",\"locked_round\":null,\"locked_block\":null,\"valid_round\":null,\"valid_block\":null,"
             "\"valid_proof\":[],\"last_proposal\":null,\"last_prevote\":null,\"last_precommit\":null}";
-        for (const auto& [fields, named] : std::vector<std::pair<std::string, std::string>>{
+        for (const auto& [fields_entry, named] : std::vector<std::pair<std::string, std::string>>{
                  {"\"height\":99999999999999999999999999999999999666666.02,\"round\":0",
                   "height: must be an integer"},
                  {"\"height\":-1,\"round\":0", "height: must not be negative"},
                  {"\"height\":1.5,\"round\":0", "height: must be an integer"},
                  {"\"height\":1,\"round\":4294967301", "round: is above the limit of 4294967295"}}) {
+            const auto& fields = fields_entry;  // clang 14 cannot capture a structured binding
             CAPTURE(fields);
             write_all(log_path, std::string(runtime::consensus_wal_magic) +
                                     runtime::frame_wal_record("{" + fields + rest));
@@ -155,12 +156,13 @@ TEST_CASE("signing state log: blocks once, small records, recovery, torn tail, c
         const std::string head =
             "{\"height\":1,\"round\":0,\"locked_round\":null,\"locked_block\":null,\"valid_round\":null,"
             "\"valid_block\":null,\"valid_proof\":[],\"last_prevote\":null,";
-        for (const auto& [tail, named] : std::vector<std::pair<std::string, std::string>>{
+        for (const auto& [tail_entry, named] : std::vector<std::pair<std::string, std::string>>{
                  {"\"last_proposal\":null,\"last_precommit\":" + crypto::Json(prevote).dump() + "}",
                   "last_precommit: holds another kind of message"},
                  {"\"last_proposal\":{\"height\":1,\"round\":0,\"pol_round\":null,\"block\":null,"
                   "\"validator\":\"validator-1\",\"sig\":\"\"},\"last_precommit\":null}",
                   "last_proposal.block: must be a string"}}) {
+            const auto& tail = tail_entry;  // clang 14 cannot capture a structured binding
             CAPTURE(tail);
             write_all(log_path,
                       std::string(runtime::consensus_wal_magic) + runtime::frame_wal_record(head + tail));
