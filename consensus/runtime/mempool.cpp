@@ -8,6 +8,12 @@
 
 namespace custos::runtime {
 
+MempoolLimits mempool_limits(std::size_t events_max, std::size_t bytes_max) {
+    return {.events_max = events_max,
+            .bytes_max = bytes_max,
+            .reads_max = events_max / mempool_read_share_divisor};
+}
+
 Mempool::Mempool(const ledger::StateView& committed, const ledger::Genesis& genesis, MempoolLimits limits)
     : genesis_(genesis), limits_(limits), overlay_(committed) {}
 

@@ -51,6 +51,10 @@ struct MempoolLimits {
     // Pending read records at most (events_max / mempool_read_share_divisor by default).
     std::size_t reads_max = mempool_events_max_default / mempool_read_share_divisor;
 };
+// The bounds of a pool of `events_max` events and `bytes_max` canonical bytes (a node's config),
+// its read records' share taken from that pool, not the default one: events_max /
+// mempool_read_share_divisor (a pool of fewer than four events takes no read record).
+[[nodiscard]] MempoolLimits mempool_limits(std::size_t events_max, std::size_t bytes_max);
 
 // Hash-table hash of a leaf hash (the keyed hash of event ids, as flooding-resistant).
 struct LeafHashHash {
@@ -106,6 +110,7 @@ public:
     [[nodiscard]] bool has_room_for_all(std::size_t events, std::size_t bytes) const {
         return events_.size() + events <= limits_.events_max && bytes_ + bytes <= limits_.bytes_max;
     }
+    [[nodiscard]] const MempoolLimits& limits() const { return limits_; }
     [[nodiscard]] bool contains(const ledger::EventId& id) const { return index_.count(id) != 0; }
     [[nodiscard]] const PendingEvent* find(const ledger::EventId& id) const;
     // The pending envelope whose leaf hash is `leaf` (a compact proposal names events so).

@@ -154,10 +154,11 @@ Status NodeImpl::open_signing_state() {
             }
             return ledger::canonical_block(block.header, cached_effects->second);
         });
-    MempoolLimits limits;
-    if (config.mempool_events_max) limits.events_max = static_cast<std::size_t>(*config.mempool_events_max);
-    if (config.mempool_bytes_max) limits.bytes_max = static_cast<std::size_t>(*config.mempool_bytes_max);
-    mempool = std::make_unique<Mempool>(*store, store->genesis(), limits);
+    mempool = std::make_unique<Mempool>(
+        *store, store->genesis(),
+        mempool_limits(
+            static_cast<std::size_t>(config.mempool_events_max.value_or(mempool_events_max_default)),
+            static_cast<std::size_t>(config.mempool_bytes_max.value_or(mempool_bytes_max_default))));
 
     auto persisted = signing_state->load();
     if (!persisted) return tl::unexpected(persisted.error());

@@ -76,6 +76,18 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         CHECK(node.mempool->empty());
     }
 
+    SUBCASE("the read records' share is a quarter of the configured pool, not of the default one") {
+        CHECK(node.mempool->limits().events_max == runtime::mempool_events_max_default);
+        CHECK(node.mempool->limits().reads_max == runtime::mempool_events_max_default / 4);
+        runtime::NodeImpl small;
+        NodeDirectory other;
+        open_node0(other, small, 100);
+        CHECK(small.mempool->limits().events_max == 100);
+        CHECK(small.mempool->limits().reads_max == 25);
+        CHECK(runtime::mempool_limits(3, 1 << 20).reads_max == 0);
+        CHECK(runtime::mempool_limits(100'000, 1 << 20).reads_max == 25'000);
+    }
+
     SUBCASE("a full pool refuses before the signature check") {
         node.mempool =
             std::make_unique<runtime::Mempool>(*node.store, node.genesis, runtime::MempoolLimits{1, 1 << 20});
