@@ -33,3 +33,17 @@ TEST_CASE("laggard answers: the commit goes only while the peer reports a lower 
     CHECK(answers.over(peer_key(1), 5, std::nullopt));  // No status (yet, or disconnected): sent.
     CHECK(answers.size() == 0);
 }
+
+TEST_CASE("laggard answers: a peer prevoting at many old heights gets at most two waiting answers") {
+    LaggardAnswers answers;
+    std::size_t started = 0;
+    for (std::uint64_t height = 1; height <= 100; ++height)
+        started += answers.wait(peer_key(1), height) ? 1 : 0;
+    CHECK(started == laggard_answers_per_peer_max);
+    CHECK(answers.size() == laggard_answers_per_peer_max);
+    CHECK(answers.wait(peer_key(2), 50));               // Another peer is not held back by it.
+    CHECK(answers.over(peer_key(1), 1, std::nullopt));  // One wait over: room for one more.
+    CHECK(answers.wait(peer_key(1), 99));
+    CHECK_FALSE(answers.wait(peer_key(1), 98));
+    CHECK(answers.size() == laggard_answers_per_peer_max + 1);
+}
