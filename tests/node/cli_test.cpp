@@ -17,6 +17,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "api/http_client.hpp"
 #include "cli_support.hpp"
@@ -284,6 +286,18 @@ TEST_CASE("cli: submit, trail, case and status against a localnet; refusals prin
         CHECK_MESSAGE(std::count(run.err.begin(), run.err.end(), '\n') == 1, usage.arguments, ": ", run.err);
         CHECK_MESSAGE(contains(run.err, std::string(usage.named)), usage.arguments, ": ", run.err);
         CHECK_MESSAGE(run.out.empty(), usage.arguments);
+    }
+    // bench api's --node says which URL is wrong and why, as bench load's --nodes does.
+    for (const auto& refusal : std::vector<std::pair<std::string, std::string>>{
+             {"bench api --node http://127.0.0.1:1/v1 --key x.key", "http://127.0.0.1:1/v1 has a path"},
+             {"bench api --node https://127.0.0.1:1 --key x.key", "speak plain HTTP"},
+             {"bench api --node http://127.0.0.1:1,http://127.0.0.1:2 --key x.key", "not a list"}}) {
+        const std::string& arguments = refusal.first;
+        const std::string& reason = refusal.second;
+        Run run = run_custos_dev(work, arguments);
+        CHECK_MESSAGE(run.exit_code == 2, arguments);
+        CHECK_MESSAGE(contains(run.err, "--node"), arguments, ": ", run.err);
+        CHECK_MESSAGE(contains(run.err, reason), arguments, ": ", run.err);
     }
     fs::remove_all(work);
 }

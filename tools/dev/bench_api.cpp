@@ -508,7 +508,8 @@ CLI::Validator one_node() {
     return CLI::Validator(
         [](std::string& text) -> std::string {
             auto nodes = parse_node_list(text);
-            return nodes && nodes->size() == 1 ? std::string() : "takes one base URL";
+            if (!nodes) return nodes.error().message;  // Which part, and why (parse_node_list).
+            return nodes->size() == 1 ? std::string() : "takes one base URL, not a list";
         },
         "", "one_node");
 }
