@@ -33,7 +33,7 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         CHECK(refused.error().code == ErrorCode::verification_failed);
         CHECK(node.mempool->size() == 1);
 
-        runtime::Mempool small(*node.store, node.genesis, runtime::MempoolLimits{1, 1 << 20});
+        runtime::Mempool small(*node.store, node.genesis, runtime::mempool_limits(1, 1 << 20));
         auto bytes = ledger::event_bytes(first);
         REQUIRE(small.admit(runtime::PendingEvent{first, bytes.id, 100}, ledger::TimeMs{node.now_ms()})
                     .has_value());
@@ -89,8 +89,8 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
     }
 
     SUBCASE("a full pool refuses before the signature check") {
-        node.mempool =
-            std::make_unique<runtime::Mempool>(*node.store, node.genesis, runtime::MempoolLimits{1, 1 << 20});
+        node.mempool = std::make_unique<runtime::Mempool>(*node.store, node.genesis,
+                                                          runtime::mempool_limits(1, 1 << 20));
         REQUIRE(node.admit(first, true).has_value());
         // A forged event is refused as "full", not as forged: its signature was never checked.
         auto forged = second;
