@@ -338,12 +338,12 @@ ApiResponse event(const Call& call) {
         // A read record is in no case: it shows what the item's consultation log shows, to whom it
         // shows it (GET /v1/items/{item}/reads); a record of a case or search read, to auditors.
         if (auto refused = require_read_record_reader(call, event.read)) return *refused;
-        return json_response(200, views::found_event_json(*found));
-    }
-    if (auto refused =
-            require_case_access(call.service, *call.officer, case_readers, event.case_id, event.agency)) {
+    } else if (auto refused = require_case_access(call.service, *call.officer, case_readers, event.case_id,
+                                                  event.agency)) {
         return *refused;
     }
+    // An event the node's pool let go uncommitted is in no block: 404, saying why.
+    if (!found->dropped.empty()) return error_response(Error{ErrorCode::not_found, found->dropped});
     return json_response(200, views::found_event_json(*found));
 }
 

@@ -83,6 +83,10 @@ struct CheckpointView {
 struct FoundEvent {
     ledger::StoredEvent event;
     bool committed = false;
+    // Not empty: the node admitted the event and its pool later let it go uncommitted, and this
+    // says when and by which rule. GET /v1/events/{id} answers 404 with it, to whom it shows the
+    // event.
+    std::string dropped;
 };
 
 class NodeService {

@@ -191,7 +191,7 @@ bool Mempool::recheck(Pending& event, ledger::TimeMs now, ItemSet& touched) {
     overlay_.erase_event(event->id);  // Its own id must not count as a duplicate (R7).
     auto effects = ledger::check_event(overlay_, event->envelope, event->id, now, genesis_);
     if (!effects) {
-        dropped_.push_back(ledger::DroppedEvent{event->id, std::move(effects.error())});
+        dropped_.push_back(PoolDrop{{event->id, std::move(effects.error())}, event->envelope});
         event = erase(event);
         return true;
     }

@@ -61,6 +61,13 @@ struct LeafHashHash {
     std::size_t operator()(const Hash32& leaf) const noexcept { return ledger::EventIdHash{}({leaf}); }
 };
 
+// An admitted event the pool let go uncommitted: which, the rule it failed, and its envelope (for
+// the node's record of drops, whose readers the API checks as for a pending event).
+struct PoolDrop {
+    ledger::DroppedEvent event;
+    ledger::Envelope envelope;
+};
+
 struct PendingEvent {
     ledger::Envelope envelope;
     ledger::EventId id;
@@ -148,10 +155,10 @@ public:
     [[nodiscard]] bool empty() const { return events_.empty(); }
     // Events the last remove_and_recheck ran through the rules again.
     [[nodiscard]] std::size_t last_rechecked() const { return last_rechecked_; }
-    // The events re-checks dropped since the last call (ids and the rule each failed), in the
-    // order they were dropped; the node logs each (event_dropped). Moved out: a second call
+    // The events re-checks dropped since the last call (ids, the rule each failed, envelopes), in
+    // the order they were dropped; the node logs each (event_dropped). Moved out: a second call
     // returns only later drops.
-    [[nodiscard]] std::vector<ledger::DroppedEvent> take_dropped() { return std::exchange(dropped_, {}); }
+    [[nodiscard]] std::vector<PoolDrop> take_dropped() { return std::exchange(dropped_, {}); }
 
 private:
     using Pending = std::list<PendingEvent>::iterator;
@@ -189,7 +196,7 @@ private:
     std::size_t reads_ = 0;  // Pending read records.
     std::uint64_t next_seq_ = 0;
     std::size_t last_rechecked_ = 0;
-    std::vector<ledger::DroppedEvent> dropped_;  // Since the last take_dropped().
+    std::vector<PoolDrop> dropped_;  // Since the last take_dropped().
 };
 
 }  // namespace custos::runtime

@@ -545,11 +545,16 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
         return std::nullopt;
     }
     if (!built->dropped.empty()) {
-        std::vector<ledger::EventId> dropped;
-        for (const auto& event : built->dropped)
-            dropped.push_back(event.id);
-        mempool->remove_and_recheck(dropped, ledger::TimeMs{now_ms()});
-        log_pool_drops("proposal", request.height.value, built->dropped);
+        std::vector<ledger::EventId> ids;
+        std::vector<PoolDrop> dropped;
+        for (auto& event : built->dropped) {
+            ids.push_back(event.id);
+            const PendingEvent* pending = mempool->find(event.id);  // Candidates come from the pool.
+            dropped.push_back(
+                PoolDrop{std::move(event), pending != nullptr ? pending->envelope : ledger::Envelope{}});
+        }
+        mempool->remove_and_recheck(ids, ledger::TimeMs{now_ms()});
+        log_pool_drops("proposal", request.height.value, std::move(dropped));
     }
     auto id = ledger::block_hash(built->block.header);
     log_line(LogLevel::debug, "proposal_built")
@@ -560,10 +565,21 @@ std::optional<consensus::Input> NodeImpl::build_proposal(const consensus::Propos
     return consensus::ProposalBuilt{request.height, request.round, std::move(built->block)};
 }
 
-void NodeImpl::log_pool_drops(std::string_view cause, std::uint64_t height,
-                              const std::vector<ledger::DroppedEvent>& dropped) {
-    const auto one = [&](const ledger::DroppedEvent& event, std::string_view by) {
+void NodeImpl::log_pool_drops(std::string_view cause, std::uint64_t height, std::vector<PoolDrop> dropped) {
+    const auto one = [&](PoolDrop& drop, std::string_view by) {
+        const ledger::DroppedEvent& event = drop.event;
         ++counters.events_dropped;
+        dropped_events.erase(event.id.hash);  // Dropped before, admitted again: the latest drop.
+        dropped_events.insert(
+            event.id.hash,
+            DroppedRecord{
+                std::move(drop.envelope),
+                "this node admitted the event and later let it go from its pool uncommitted, when " +
+                    (cause == "commit" ? "the block at height " + std::to_string(height) + " was committed"
+                                       : "building the proposal for height " + std::to_string(height)) +
+                    ": " + event.error.message() +
+                    "; no block this node has committed holds it; submit it again to have it checked "
+                    "afresh"});
         log_line(LogLevel::warn, "event_dropped")
             .field("id", ledger::event_id_hex(event.id))
             .field("cause", cause)
@@ -572,10 +588,11 @@ void NodeImpl::log_pool_drops(std::string_view cause, std::uint64_t height,
             .field("rule", static_cast<std::int64_t>(event.error.rule))
             .field("reason", event.error.message());
     };
-    for (const auto& event : dropped)
-        one(event, "build_block");
-    for (const auto& event : mempool->take_dropped())
-        one(event, "recheck");
+    for (auto& drop : dropped)
+        one(drop, "build_block");
+    auto rechecked = mempool->take_dropped();
+    for (auto& drop : rechecked)
+        one(drop, "recheck");
 }
 
 std::optional<std::vector<ledger::EventBytes>> NodeImpl::verify_signatures(const ledger::Block& block) {
@@ -722,6 +739,7 @@ Result<ledger::EventId> NodeImpl::admit(ledger::Envelope envelope, Prepared prep
         return admitted;
     }
     ++counters.events_admitted;
+    dropped_events.erase(bytes.id.hash);
     if (local) {
         submit_times.emplace(bytes.id, now_ms());
         queue_gossip(bytes.canonical_envelope);
@@ -832,6 +850,12 @@ std::optional<ledger::Envelope> Node::pending(const ledger::EventId& id) const {
     const auto* found = impl_->mempool->find(id);
     if (found == nullptr) return std::nullopt;
     return found->envelope;
+}
+
+std::optional<DroppedRecord> Node::dropped(const ledger::EventId& id) const {
+    const DroppedRecord* found = impl_->dropped_events.find(id.hash);
+    if (found == nullptr) return std::nullopt;
+    return *found;
 }
 
 NodeSnapshot Node::snapshot() const {

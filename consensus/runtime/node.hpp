@@ -64,6 +64,16 @@ inline constexpr std::uint64_t proposal_event_bytes_max = 1536 * 1024;
 inline constexpr std::size_t verified_cache_max = 200'000;
 // Gossiped envelopes kept aside while the pool is full (NodeImpl::overflow): one default pool.
 inline constexpr std::size_t overflow_events_max = 10'000;
+// Admitted events the pool let go uncommitted that the node remembers (NodeImpl::dropped_events),
+// the most recent first kept: GET /v1/events/{id} says why such an event is in no block.
+inline constexpr std::size_t dropped_events_max = 10'000;
+// An admitted event the pool let go uncommitted, as the node remembers it: the envelope (so the
+// API shows the record to whom it shows the pending event) and a sentence saying when and by
+// which rule it was dropped.
+struct DroppedRecord {
+    ledger::Envelope envelope;
+    std::string why;
+};
 // A peer prevoting at a height this node has committed is usually only a moment behind (the
 // precommits are on their way): the commit (a whole block) is sent only if, this long after, the
 // peer's status still says it has not committed that height.
@@ -158,6 +168,9 @@ public:
     [[nodiscard]] const ledger::Store& store() const;
     // Pending envelope if the event is in the mempool.
     [[nodiscard]] std::optional<ledger::Envelope> pending(const ledger::EventId& id) const;
+    // If this node admitted the event and its pool later let it go uncommitted (one of the last
+    // dropped_events_max such events; the event_dropped line): its envelope, and why.
+    [[nodiscard]] std::optional<DroppedRecord> dropped(const ledger::EventId& id) const;
     [[nodiscard]] NodeSnapshot snapshot() const;
     [[nodiscard]] std::string metrics_text() const;
 

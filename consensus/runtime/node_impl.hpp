@@ -139,6 +139,9 @@ public:
     // a proposer's events are often not in a follower's pool; asking for each full proposal costs a round
     // trip per height just when heights should be fast.
     BoundedFifoMap<Hash32, ledger::Envelope, LeafHashHash> overflow{overflow_events_max};
+    // The admitted events the pool let go uncommitted (log_pool_drops), by event id, as
+    // Node::dropped() answers them; forgotten when one is admitted again.
+    BoundedFifoMap<Hash32, DroppedRecord, LeafHashHash> dropped_events{dropped_events_max};
     // Effects of the latest validated or built block, reused at commit.
     std::optional<std::pair<ledger::BlockHash, ledger::BlockEffects>> cached_effects;
     // A proposal request waiting for more events until proposal_timer fires.
@@ -190,8 +193,8 @@ public:
     // One warn line (event_dropped) per admitted event the pool let go without committing it:
     // `dropped` (build_block left them out), then what the pool's re-check dropped. `cause` says
     // when: "commit" (a block at `height` committed) or "proposal" (building one for `height`).
-    void log_pool_drops(std::string_view cause, std::uint64_t height,
-                        const std::vector<ledger::DroppedEvent>& dropped = {});
+    // Each is also remembered in dropped_events.
+    void log_pool_drops(std::string_view cause, std::uint64_t height, std::vector<PoolDrop> dropped = {});
     // EventsPending when the pool holds events the core does not know of (quiet when idle).
     [[nodiscard]] std::optional<consensus::Input> pool_change() const;
     bool validate_block(const ledger::Block& block, const ledger::BlockHash& id);

@@ -76,7 +76,7 @@ Result<FoundEvent> FakeService::event_by_id(const ledger::EventId& id) {
         event.height = ledger::Height{0};
         event.leaf_index = 0;
     }
-    return FoundEvent{std::move(event), committed.load()};
+    return FoundEvent{std::move(event), committed.load(), dropped};
 }
 
 // ITEM-1's trail holds the events at leaves 3, 9 and 10; ITEM-2's none. CASE-1 holds ITEM-1,

@@ -139,6 +139,8 @@ public:
     std::atomic<bool> read_share_full{false};  // As a validator: its pool refuses read records.
     std::atomic<Relay> relay{Relay::recorded};
     std::atomic<bool> committed{false};
+    // Not empty: `event_hex` is an event the node's pool dropped, and this says why.
+    std::string dropped;
     ledger::ReadRecord read_record{.action = ledger::ReadAction::trail,
                                    .subject = "ITEM-2"};  // read_event_hex's
     // Extra CASE-2 events that match every search (de.custodian's, at leaves 100.., ledger time

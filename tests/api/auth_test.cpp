@@ -219,6 +219,23 @@ TEST_CASE("roles: reads of a case need an agency taking part in it; auditors rea
     CHECK(fixture.signed_request("de.custodian", "GET", "/v1/items/ITEM-9/trail").status == 404);
 }
 
+TEST_CASE(
+    "roles: an event the pool dropped is a 404 saying why, to whom the event shows, and a 403 to others") {
+    Fixture fixture;
+    fixture.service.dropped = "this node admitted the event and later let it go from its pool uncommitted";
+    const std::string target = "/v1/events/" + event_hex;
+    for (const std::string officer : {"nl.custodian", "auditor"}) {
+        CAPTURE(officer);
+        auto answer = fixture.signed_request(officer, "GET", target);
+        CHECK(answer.status == 404);
+        CHECK(problem_of(answer)["detail"] == fixture.service.dropped);
+    }
+    // Another agency learns no more of it than of the pending event it was.
+    auto refused = fixture.signed_request("de.custodian", "GET", target);
+    CHECK(refused.status == 403);
+    CHECK(problem_of(refused)["detail"] == "agency DE-BKA takes no part in case CASE-1");
+}
+
 TEST_CASE("roles: bundles are for prosecutors of the case and auditors; blocks for auditors and admins") {
     Fixture fixture;
     CHECK(fixture.signed_request("nl.prosecutor", "GET", "/v1/items/ITEM-1/bundle").status == 200);

@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -192,7 +193,9 @@ TEST_CASE("api read cache: a commit is seen by the next request (new trail event
     fs::remove_all(work);
 }
 
-TEST_CASE("batch: 20 chained events of one item in one POST /v1/batches are admitted in order and commit") {
+TEST_CASE(
+    "batch: 20 chained events of one item in one POST /v1/batches are admitted in order and commit; of two "
+    "conflicting events on two nodes one commits and the other's node says why it dropped it") {
     REQUIRE(sodium_init() >= 0);
     fs::path work = fs::temp_directory_path() / ("custos-batch-test-" + std::to_string(::getpid()));
     fs::remove_all(work);
@@ -277,6 +280,72 @@ TEST_CASE("batch: 20 chained events of one item in one POST /v1/batches are admi
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
         CHECK(committed_ids == admitted_ids);
+
+        // Two verifies chained on the same head, sent at once to two nodes: each admits its own
+        // (202), at most one commits, and the node that let the other go says why on a GET.
+        bool raced = false;
+        for (int attempt = 0; attempt < 10 && !raced; ++attempt) {
+            std::array<std::string, 2> ids;
+            std::array<api::ClientRequest, 2> posts;
+            for (std::size_t k = 0; k < 2; ++k) {
+                auto event = base_event(ledger::EventKind::verify);
+                event.item = item;
+                event.case_id = item + "-CASE";
+                event.time = ledger::TimeMs{two_seconds_ago().value + static_cast<std::int64_t>(k)};
+                event.digests = ledger::Digests{.sha256 = crypto::sha256(item)};
+                event.prev = head;
+                auto envelope = ledger::sign_event(event, custodian);
+                ids[k] = ledger::event_id_hex(ledger::event_id(envelope.event));
+                posts[k] = api::ClientRequest{.port = static_cast<std::uint16_t>(rest_base + 2 * k),
+                                              .method = "POST",
+                                              .target = "/v1/events",
+                                              .content_type = "application/json",
+                                              .body = ledger::canonical_envelope(envelope),
+                                              .timeout_ms = 30000,
+                                              .signing_key = &custodian};
+            }
+            std::array<unsigned, 2> status{0, 0};
+            {
+                std::thread second([&] {
+                    auto sent = api::http_request(posts[1]);
+                    if (sent) status[1] = sent->status;
+                });
+                auto sent = api::http_request(posts[0]);
+                if (sent) status[0] = sent->status;
+                second.join();
+            }
+            // The one that commits is the item's head for the next attempt.
+            std::string winner;
+            for (int wait = 0; wait < 300 && winner.empty(); ++wait) {
+                auto trail = other.send(custodian, "GET", "/v1/items/" + item + "/trail");
+                auto parsed = crypto::parse_json(trail.body);
+                REQUIRE(parsed.has_value());
+                for (const auto& event : (*parsed)["events"]) {
+                    const std::string id = event.value("id", "");
+                    if (id == ids[0] || id == ids[1]) winner = id;
+                }
+                if (winner.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            REQUIRE_MESSAGE(!winner.empty(), "neither of two admitted verifies committed");
+            head = ledger::event_id_from_hex(winner).value();
+            if (status[0] != 202 || status[1] != 202) continue;  // A node saw the other first.
+            raced = true;
+            const std::size_t loser = winner == ids[0] ? 1 : 0;
+            const Client loser_node{static_cast<std::uint16_t>(rest_base + 2 * loser)};
+            api::ClientResponse looked_up;
+            for (int wait = 0; wait < 100; ++wait) {
+                looked_up = loser_node.send(custodian, "GET", "/v1/events/" + ids[loser]);
+                if (looked_up.status == 404) break;
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+            CAPTURE(looked_up.body);
+            CHECK(looked_up.status == 404);
+            CHECK(looked_up.body.find(
+                      "this node admitted the event and later let it go from its pool uncommitted") !=
+                  std::string::npos);
+            CHECK(looked_up.body.find("R10 event.prev") != std::string::npos);
+        }
+        CHECK_MESSAGE(raced, "in 10 attempts, no two conflicting verifies were both admitted");
     }
     fs::remove_all(work);
 }

@@ -56,11 +56,13 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         node.log_pool_drops("commit", 5);
         // And what build_block left out of a proposal, as the proposer's pool drops it.
         const auto second_id = ledger::event_bytes(second).id;
-        node.log_pool_drops(
-            "proposal", 6,
-            {ledger::DroppedEvent{second_id, ledger::RuleError{.rule = ledger::rule::prev_is_head,
-                                                               .field = "event.prev",
-                                                               .reason = "not the head"}}});
+        std::vector<runtime::PoolDrop> left_out;
+        left_out.push_back(runtime::PoolDrop{
+            ledger::DroppedEvent{second_id, ledger::RuleError{.rule = ledger::rule::prev_is_head,
+                                                              .field = "event.prev",
+                                                              .reason = "not the head"}},
+            second});
+        node.log_pool_drops("proposal", 6, std::move(left_out));
         runtime::set_log_sink({});
         REQUIRE(lines.size() == 2);
         const auto has = [](const std::string& line, const std::string& part) {
@@ -74,6 +76,23 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
                   "cause=proposal by=build_block height=6 rule=10 reason=\"R10 event.prev: not the head\""));
         CHECK(node.counters.events_dropped == 2);
         CHECK(node.mempool->empty());
+
+        // What GET /v1/events/{id} answers for each (Node::dropped), until it is admitted again.
+        const auto first_id = ledger::event_bytes(first).id;
+        const runtime::DroppedRecord* record = node.dropped_events.find(first_id.hash);
+        REQUIRE(record != nullptr);
+        CHECK(ledger::event_bytes(record->envelope).id == first_id);  // For the API's reader check.
+        CHECK(has(record->why,
+                  "admitted the event and later let it go from its pool uncommitted, when the "
+                  "block at height 5 was committed: R8 "));
+        record = node.dropped_events.find(second_id.hash);
+        REQUIRE(record != nullptr);
+        CHECK(ledger::event_bytes(record->envelope).id == second_id);
+        CHECK(has(record->why,
+                  "when building the proposal for height 6: R10 event.prev: not the head; no block"));
+        REQUIRE(node.admit(first, true).has_value());
+        CHECK(node.dropped_events.find(first_id.hash) == nullptr);
+        CHECK(node.dropped_events.find(second_id.hash) != nullptr);
     }
 
     SUBCASE("the read records' share is a quarter of the configured pool, not of the default one") {
@@ -208,11 +227,13 @@ TEST_CASE_FIXTURE(
     // Which were dropped, in order, and the rule each failed (what the node logs, event_dropped).
     const auto dropped = pool.take_dropped();
     REQUIRE(dropped.size() == 3);
-    CHECK(dropped[0].id == verify1_id);
-    CHECK(dropped[1].id == verify2_id);
-    CHECK(dropped[2].id == verify3_id);
-    for (const auto& event : dropped)
-        CHECK(event.error.rule == ledger::rule::prev_is_head);
+    CHECK(dropped[0].event.id == verify1_id);
+    CHECK(dropped[1].event.id == verify2_id);
+    CHECK(dropped[2].event.id == verify3_id);
+    for (const auto& drop : dropped) {
+        CHECK(drop.event.error.rule == ledger::rule::prev_is_head);
+        CHECK(ledger::event_bytes(drop.envelope).id == drop.event.id);
+    }
     CHECK(pool.take_dropped().empty());  // Taken once.
     // ITEM-1 reads the committed state again: a verify chained on the foreign event is admitted.
     pend(verify_after("ITEM-1", ledger::event_bytes(foreign).id, "2026-02-01T10:00:04.500Z"));

@@ -637,7 +637,7 @@ std::string uncommitted_reason(const std::vector<Seen>& seen, std::uint64_t obse
         return "still pending (the drain ended first)";
     }
     if (unanswered) return "not found on the nodes that answered (some did not)";
-    return "unknown to every node: a pool dropped it (the node logs event_dropped with the rule)";
+    return "unknown to every node: a pool dropped it (the node logs event_dropped; its 404 names the rule)";
 }
 
 // The admitted events not seen committed, each looked up on every node (at most

@@ -105,6 +105,15 @@ Result<api::FoundEvent> NodeServiceAdapter::event_by_id(const ledger::EventId& i
             return found;
         }
         auto stored = node_.store().event(id);
+        if (!stored && stored.error().code == ErrorCode::not_found) {
+            if (auto dropped = node_.dropped(id)) {
+                api::FoundEvent found;
+                found.event.id = id;
+                found.event.envelope = std::move(dropped->envelope);
+                found.dropped = std::move(dropped->why);
+                return found;
+            }
+        }
         if (!stored) return tl::unexpected(stored.error());
         return api::FoundEvent{std::move(*stored), true};
     });
