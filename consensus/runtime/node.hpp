@@ -64,8 +64,9 @@ inline constexpr std::uint64_t proposal_event_bytes_max = 1536 * 1024;
 inline constexpr std::size_t verified_cache_max = 200'000;
 // Gossiped envelopes kept aside while the pool is full (NodeImpl::overflow): one default pool.
 inline constexpr std::size_t overflow_events_max = 10'000;
-// Admitted events the pool let go uncommitted that the node remembers (NodeImpl::dropped_events),
-// the most recent first kept: GET /v1/events/{id} says why such an event is in no block.
+// Admitted events the pool let go uncommitted that the node remembers (NodeImpl::dropped_events;
+// past this many the oldest is forgotten): GET /v1/events/{id} says why such an event is in no
+// block. At most about 10 MB of envelopes.
 inline constexpr std::size_t dropped_events_max = 10'000;
 // An admitted event the pool let go uncommitted, as the node remembers it: the envelope (so the
 // API shows the record to whom it shows the pending event) and a sentence saying when and by
