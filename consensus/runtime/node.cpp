@@ -24,6 +24,21 @@ static_assert(proposal_event_bytes_max + 512 * 1024 <= consensus::message_bytes_
 
 namespace {
 
+// Of a dropped event's envelope (up to ledger::envelope_bytes_max), what the node keeps: what the
+// API's reader check of GET /v1/events/{id} reads (kind, item, case, agency, a read record's
+// action and subject), a few hundred bytes whatever the event's size.
+ledger::Envelope reader_fields(const ledger::Envelope& envelope) {
+    const ledger::Event& event = envelope.event;
+    ledger::Envelope kept;
+    kept.event.kind = event.kind;
+    kept.event.item = event.item;
+    kept.event.case_id = event.case_id;
+    kept.event.agency = event.agency;
+    if (event.read)
+        kept.event.read = ledger::ReadRecord{.action = event.read->action, .subject = event.read->subject};
+    return kept;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -573,7 +588,7 @@ void NodeImpl::log_pool_drops(std::string_view cause, std::uint64_t height, std:
         dropped_events.insert(
             event.id.hash,
             DroppedRecord{
-                std::move(drop.envelope),
+                reader_fields(drop.envelope),
                 "this node admitted the event and later let it go from its pool uncommitted, when " +
                     (cause == "commit" ? "the block at height " + std::to_string(height) + " was committed"
                                        : "building the proposal for height " + std::to_string(height)) +

@@ -66,11 +66,12 @@ inline constexpr std::size_t verified_cache_max = 200'000;
 inline constexpr std::size_t overflow_events_max = 10'000;
 // Admitted events the pool let go uncommitted that the node remembers (NodeImpl::dropped_events;
 // past this many the oldest is forgotten): GET /v1/events/{id} says why such an event is in no
-// block. At most about 10 MB of envelopes.
+// block. Each takes well under 1 KB (DroppedRecord).
 inline constexpr std::size_t dropped_events_max = 10'000;
-// An admitted event the pool let go uncommitted, as the node remembers it: the envelope (so the
-// API shows the record to whom it shows the pending event) and a sentence saying when and by
-// which rule it was dropped.
+// An admitted event the pool let go uncommitted, as the node remembers it: of its envelope only
+// what the API's reader check reads (kind, item, case, agency, a read record's action and
+// subject), so the record shows to whom the pending event showed; and a sentence saying when and
+// by which rule it was dropped.
 struct DroppedRecord {
     ledger::Envelope envelope;
     std::string why;
@@ -170,7 +171,7 @@ public:
     // Pending envelope if the event is in the mempool.
     [[nodiscard]] std::optional<ledger::Envelope> pending(const ledger::EventId& id) const;
     // If this node admitted the event and its pool later let it go uncommitted (one of the last
-    // dropped_events_max such events; the event_dropped line): its envelope, and why.
+    // dropped_events_max such events; the event_dropped line): who may read of it, and why.
     [[nodiscard]] std::optional<DroppedRecord> dropped(const ledger::EventId& id) const;
     [[nodiscard]] NodeSnapshot snapshot() const;
     [[nodiscard]] std::string metrics_text() const;
