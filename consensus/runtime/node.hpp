@@ -37,7 +37,6 @@
 
 #include <chrono>
 #include <functional>
-#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +44,7 @@
 
 #include "common/result.hpp"
 #include "consensus/runtime/config.hpp"
+#include "consensus/runtime/deadline_call.hpp"
 #include "ledger/store/store.hpp"
 
 namespace custos::runtime {
@@ -129,23 +129,14 @@ public:
     // Thread-safe.
     void request_stop();
 
-    // Runs `job` on the node thread and waits for it; unavailable if the node is not running or
-    // the job did not run within call_timeout.
+    // Runs `job` on the node thread and waits for it; unavailable if the node is not running, or
+    // if the node thread had not started the job within call_timeout (then it never runs:
+    // deadline_call.hpp).
     template <typename T>
     [[nodiscard]] Result<T> call(std::function<Result<T>()> job) {
-        auto task = std::make_shared<std::packaged_task<Result<T>()>>(std::move(job));
-        auto future = task->get_future();
-        if (!post([task] { (*task)(); })) {
-            return make_error(ErrorCode::unavailable, "node is not running");
-        }
-        if (future.wait_for(call_timeout) != std::future_status::ready) {
-            return make_error(ErrorCode::unavailable, "node is busy");
-        }
-        try {
-            return future.get();
-        } catch (const std::future_error&) {  // The node stopped with the job still queued.
-            return make_error(ErrorCode::unavailable, "node is stopping");
-        }
+        return call_with_start_deadline<T>(
+            [this](std::function<void()> queued) { return post(std::move(queued)); }, std::move(job),
+            call_timeout);
     }
 
     // Thread-safe: records a read the API served or refused in the consultation log, on the node

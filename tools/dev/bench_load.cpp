@@ -56,8 +56,8 @@ constexpr std::string_view load_help =
     "the first 1,000) and counted by reason: committed after the drain ended, committed in a\n"
     "block the observer read (a bench accounting error), still pending (on which nodes), or\n"
     "unknown to every node (a pool dropped it: that node logged event_dropped with the rule);\n"
-    "the first 10 ids of each reason are listed. Events answered otherwise (503, no answer) that\n"
-    "a node admitted after all and committed are counted apart.\n"
+    "the first 10 ids of each reason are listed. Events without an answer in time that a node\n"
+    "admitted after all and committed are counted apart.\n"
     "\n"
     "Workload: K new items are registered, then each gets 'verify' events chained on its last one\n"
     "(round after round), all by the agency of --key (a custodian key). Each item always goes to\n"
@@ -491,8 +491,8 @@ double run_timed_phase(const TimedPhase& phase, Outcome& outcome, std::vector<Pr
     double send_s = std::chrono::duration<double>(SteadyClock::now() - start).count();
     sample_processes(processes);
     // The drain waits for the admitted events (202, "pending"), not for a count: events answered
-    // otherwise may commit too (a 503 "node is busy" or a timed-out request whose job the node
-    // ran later), and counting those would end it with admitted events still outstanding.
+    // otherwise may commit too (a request the client stopped waiting for, which the node ran
+    // later), and counting those would end it with admitted events still outstanding.
     const auto outstanding = [&outcome] {
         for (std::size_t i = 0; i < outcome.status.size(); ++i) {
             if (outcome.status[i] == 202 && outcome.committed_ns[i].load() == 0) return true;
@@ -575,11 +575,11 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
                 static_cast<unsigned long long>(committed - committed_unadmitted),
                 static_cast<unsigned long long>(accepted));
     if (committed_unadmitted > 0) {
-        // A request the node ran after its answer had left: 503 "node is busy" (the node thread
-        // did not take it within 10 s) or no answer in time; its retry then met "already pending".
+        // A request the node ran after the client stopped waiting for its answer (a 503 "node is
+        // busy" is never one: the node drops a request it has not started).
         std::printf(
             ", and %llu answered otherwise that a node admitted after all (it ran the request after "
-            "answering 503 \"node is busy\", or after the client stopped waiting)",
+            "the client stopped waiting)",
             static_cast<unsigned long long>(committed_unadmitted));
     }
     std::printf("; committed events/s %.0f (over %.1f s, first send to last commit)\n",
