@@ -587,14 +587,17 @@ void NodeImpl::log_pool_drops(std::string_view cause, std::uint64_t height, std:
         dropped_events.erase(event.id.hash);  // Dropped before, admitted again: the latest drop.
         dropped_events.insert(
             event.id.hash,
+            // The rule's own message first ("R10 event.prev: ..."): the API's problem document then
+            // names the rule and the field, as for a refusal.
             DroppedRecord{
                 reader_fields(drop.envelope),
-                "this node admitted the event and later let it go from its pool uncommitted, when " +
+                event.error.message() +
+                    " (this node admitted the event and later let it go from its pool uncommitted, "
+                    "when " +
                     (cause == "commit" ? "the block at height " + std::to_string(height) + " was committed"
                                        : "building the proposal for height " + std::to_string(height)) +
-                    ": " + event.error.message() +
-                    "; no block this node has committed holds it; submit it again to have it checked "
-                    "afresh"});
+                    "; no block this node has committed holds it; submit it again to have it "
+                    "checked afresh)"});
         log_line(LogLevel::warn, "event_dropped")
             .field("id", ledger::event_id_hex(event.id))
             .field("cause", cause)

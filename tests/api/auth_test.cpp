@@ -222,13 +222,18 @@ TEST_CASE("roles: reads of a case need an agency taking part in it; auditors rea
 TEST_CASE(
     "roles: an event the pool dropped is a 404 saying why, to whom the event shows, and a 403 to others") {
     Fixture fixture;
-    fixture.service.dropped = "this node admitted the event and later let it go from its pool uncommitted";
+    fixture.service.dropped =
+        "R10 event.prev: not the head (this node admitted the event and later let it go "
+        "from its pool uncommitted)";
     const std::string target = "/v1/events/" + event_hex;
     for (const std::string officer : {"nl.custodian", "auditor"}) {
         CAPTURE(officer);
         auto answer = fixture.signed_request(officer, "GET", target);
         CHECK(answer.status == 404);
-        CHECK(problem_of(answer)["detail"] == fixture.service.dropped);
+        const auto problem = problem_of(answer);
+        CHECK(problem["detail"] == fixture.service.dropped);
+        CHECK(problem["rule"] == "R10");
+        CHECK(problem["field"] == "event.prev");
     }
     // Another agency learns no more of it than of the pending event it was.
     auto refused = fixture.signed_request("de.custodian", "GET", target);

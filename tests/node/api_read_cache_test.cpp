@@ -343,7 +343,11 @@ TEST_CASE(
             CHECK(looked_up.body.find(
                       "this node admitted the event and later let it go from its pool uncommitted") !=
                   std::string::npos);
-            CHECK(looked_up.body.find("R10 event.prev") != std::string::npos);
+            // The problem document names the rule and the field, as for a refusal.
+            auto problem = crypto::parse_json(looked_up.body);
+            REQUIRE(problem.has_value());
+            CHECK((*problem)["rule"] == "R10");
+            CHECK((*problem)["field"] == "event.prev");
         }
         CHECK_MESSAGE(raced, "in 10 attempts, no two conflicting verifies were both admitted");
     }

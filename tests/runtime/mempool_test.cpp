@@ -88,14 +88,15 @@ TEST_CASE("mempool and proposal checks over a real node's store") {
         CHECK(record->envelope.event.agency == first.event.agency);
         REQUIRE(first.event.description.has_value());
         CHECK_FALSE(record->envelope.event.description.has_value());
+        CHECK(record->why.rfind("R8 ", 0) == 0);  // The rule first: the API names it (problem.rule).
         CHECK(has(record->why,
-                  "admitted the event and later let it go from its pool uncommitted, when the "
-                  "block at height 5 was committed: R8 "));
+                  " (this node admitted the event and later let it go from its pool uncommitted, when the "
+                  "block at height 5 was committed; no block this node has committed holds it;"));
         record = node.dropped_events.find(second_id.hash);
         REQUIRE(record != nullptr);
         CHECK(record->envelope.event.item == second.event.item);
-        CHECK(has(record->why,
-                  "when building the proposal for height 6: R10 event.prev: not the head; no block"));
+        CHECK(record->why.rfind("R10 event.prev: not the head (this node admitted the event", 0) == 0);
+        CHECK(has(record->why, "when building the proposal for height 6; no block"));
         REQUIRE(node.admit(first, true).has_value());
         CHECK(node.dropped_events.find(first_id.hash) == nullptr);
         CHECK(node.dropped_events.find(second_id.hash) != nullptr);

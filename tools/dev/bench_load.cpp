@@ -54,8 +54,8 @@ constexpr std::string_view load_help =
     "After sending, it waits up to --drain seconds until every admitted event is seen committed.\n"
     "The admitted events still not seen then are looked up on every node (GET /v1/events/{id},\n"
     "the first 1,000) and counted by reason: committed after the drain ended, committed in a\n"
-    "block the observer read (a bench accounting error), still pending (on which nodes), or\n"
-    "unknown to every node (a pool dropped it: that node logged event_dropped with the rule);\n"
+    "block the observer read (a bench accounting error), still pending (on which nodes),\n"
+    "dropped by a pool (by which nodes, and the rule their 404 names), or unknown to every node;\n"
     "the first 10 ids of each reason are listed. Events without an answer in time that a node\n"
     "admitted after all and committed are counted apart.\n"
     "\n"
@@ -594,8 +594,9 @@ void print_results(const LoadOptions& options, const Outcome& outcome, double se
 // What a node says of one event (GET /v1/events/{id}): committed (at `height`), pending in its
 // pool, unknown (404), or no usable answer.
 struct Seen {
-    enum Kind : std::uint8_t { committed, pending, unknown, unanswered } kind = unanswered;
+    enum Kind : std::uint8_t { committed, pending, dropped, unknown, unanswered } kind = unanswered;
     std::uint64_t height = 0;
+    std::string rule;  // dropped: the rule the node's pool let it go for (its 404 names it).
 };
 
 Seen look_up(api::HttpConnection& connection, const crypto::SecretKey& key, const std::string& id) {
@@ -603,10 +604,15 @@ Seen look_up(api::HttpConnection& connection, const crypto::SecretKey& key, cons
     request.signing_key = &key;
     auto response = connection.request(request);
     if (!response) return {};
-    if (response->status == 404) return {.kind = Seen::unknown};
-    if (response->status != 200) return {};
     auto json = crypto::parse_json(response->body,
                                    crypto::JsonParseOptions{.bytes_max = api::client_response_bytes_max});
+    if (response->status == 404) {
+        // An event the node's pool dropped: its 404 names the rule (a plain unknown id names none).
+        if (json && json->is_object() && json->contains("rule") && (*json)["rule"].is_string())
+            return {.kind = Seen::dropped, .rule = (*json)["rule"].get<std::string>()};
+        return {.kind = Seen::unknown};
+    }
+    if (response->status != 200) return {};
     if (!json || !json->is_object()) return {};
     const std::string status = json->value("status", "");
     if (status == "committed")
@@ -621,9 +627,12 @@ std::string uncommitted_reason(const std::vector<Seen>& seen, std::uint64_t obse
     std::uint64_t height = 0;
     bool unanswered = false;
     std::string pending_on;
+    std::string dropped_on;
+    std::string rule;
     for (std::size_t n = 0; n < seen.size(); ++n) {
         if (seen[n].kind == Seen::committed) height = std::max(height, seen[n].height);
         if (seen[n].kind == Seen::pending) pending_on += " " + std::to_string(n);
+        if (seen[n].kind == Seen::dropped) dropped_on += " " + std::to_string(n), rule = seen[n].rule;
         if (seen[n].kind == Seen::unanswered) unanswered = true;
     }
     if (height != 0) {
@@ -636,16 +645,21 @@ std::string uncommitted_reason(const std::vector<Seen>& seen, std::uint64_t obse
         detail = " pending on node" + pending_on;
         return "still pending (the drain ended first)";
     }
+    if (!dropped_on.empty()) {
+        detail = " dropped by node" + dropped_on;
+        return "dropped by a pool, rule " + rule + " (the node's 404 and its event_dropped line say why)";
+    }
     if (unanswered) return "not found on the nodes that answered (some did not)";
-    return "unknown to every node: a pool dropped it (the node logs event_dropped; its 404 names the rule)";
+    return "unknown to every node (a node that dropped it and restarted since forgets it; see event_dropped "
+           "lines)";
 }
 
 // The admitted events not seen committed, each looked up on every node (at most
 // uncommitted_looked_up_max of them, the earliest sent first) once the drain has ended: committed
 // (after the drain, or in a block the observer read: then the bench miscounted), still pending in
-// a pool, or unknown to every node: a pool let it go, and the node logged an event_dropped line
-// with the event id and the rule it failed. Each is printed with the answer its item's previous
-// event got, since an event dropped for its predecessor says so.
+// a pool, dropped by a pool (whose node's 404 names the rule, as its event_dropped line does), or
+// unknown to every node. Each is printed with the answer its item's previous event got, since an
+// event dropped for its predecessor says so.
 constexpr std::size_t uncommitted_looked_up_max = 1000;
 constexpr std::size_t uncommitted_listed_max = 10;
 
