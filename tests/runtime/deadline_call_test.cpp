@@ -4,42 +4,35 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <thread>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 #include "consensus/runtime/deadline_call.hpp"
+#include "tests/runtime/test_network.hpp"
 
 using namespace custos;
 using namespace std::chrono_literals;
 
 namespace {
 
-// An io_context run by one thread, as the node runs its own.
-struct NodeThread {
-    boost::asio::io_context io;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work{io.get_executor()};
-    std::thread thread{[this] { io.run(); }};
-    std::function<bool(std::function<void()>)> post = [this](std::function<void()> job) {
-        boost::asio::post(io, std::move(job));
+// Queues a job on the io_context's thread, as Node::post does on the node's.
+std::function<bool(std::function<void()>)> poster(runtime::testing::IoThread& thread) {
+    return [&thread](std::function<void()> job) {
+        boost::asio::post(thread.io, std::move(job));
         return true;
     };
-    ~NodeThread() {
-        work.reset();
-        io.stop();
-        thread.join();
-    }
-};
+}
 
 }  // namespace
 
 TEST_CASE("deadline call: answers from the other thread; a job not started in time never runs") {
-    NodeThread node;
+    runtime::testing::IoThread node_thread;
+    const auto post = poster(node_thread);
     auto answer = runtime::call_with_start_deadline<int>(
-        node.post, [] { return Result<int>(7); }, 1000ms);
+        post, [] { return Result<int>(7); }, 1000ms);
     REQUIRE(answer.has_value());
     CHECK(*answer == 7);
 
@@ -49,7 +42,7 @@ TEST_CASE("deadline call: answers from the other thread; a job not started in ti
     std::atomic<bool> long_job_started{false};
     auto long_call = std::async(std::launch::async, [&] {
         return runtime::call_with_start_deadline<int>(
-            node.post,
+            post,
             [&] {
                 long_job_started = true;
                 released.wait();
@@ -57,11 +50,10 @@ TEST_CASE("deadline call: answers from the other thread; a job not started in ti
             },
             1000ms);
     });
-    while (!long_job_started)
-        std::this_thread::sleep_for(1ms);
+    REQUIRE(runtime::testing::wait_until([&] { return long_job_started.load(); }));
     std::atomic<bool> late_job_ran{false};
     auto busy = runtime::call_with_start_deadline<int>(
-        node.post,
+        post,
         [&] {
             late_job_ran = true;
             return Result<int>(2);
@@ -79,7 +71,7 @@ TEST_CASE("deadline call: answers from the other thread; a job not started in ti
     CHECK(*long_answer == 1);
     // The call after it runs; the abandoned one never did, then or later.
     auto after = runtime::call_with_start_deadline<int>(
-        node.post, [] { return Result<int>(3); }, 1000ms);
+        post, [] { return Result<int>(3); }, 1000ms);
     REQUIRE(after.has_value());
     CHECK(*after == 3);
     CHECK_FALSE(late_job_ran.load());
