@@ -1,6 +1,7 @@
 // A map that keeps at most a fixed number of entries and forgets the least recently used first:
 // the Ed25519 key tables (crypto/ed25519_tables.cpp), where the keys that sign all the time
-// (validators, busy officers) must stay however many others came and went since they were added.
+// (validators, busy officers) must stay however many others came and went since they were added,
+// and the store's item states (ledger/store/store_impl.hpp), where the items of a busy case stay.
 // BoundedFifoMap (common/bounded_fifo_map.hpp) forgets the oldest insertion instead.
 #pragma once
 
@@ -30,6 +31,17 @@ public:
             order_.pop_back();
         }
         return true;
+    }
+
+    // Adds the entry, or replaces the value its key holds, as the most recently used; past the
+    // bound, the least recently used entry goes.
+    void insert_or_assign(const Key& key, Value value) {
+        if (auto held = index_.find(key); held != index_.end()) {
+            held->second->second = std::move(value);
+            order_.splice(order_.begin(), order_, held->second);
+            return;
+        }
+        insert(key, std::move(value));
     }
 
     // The value, marking the entry as the most recently used; nullptr when not held.

@@ -331,8 +331,8 @@ Result<std::optional<ItemState>> Store::item(std::string_view item_id) const {
     std::uint64_t generation = 0;
     {
         std::lock_guard lock(impl_->item_cache_mutex);
-        auto cached = impl_->item_cache.find(std::string(item_id));
-        if (cached != impl_->item_cache.end()) return std::optional<ItemState>(cached->second);
+        if (const ItemState* cached = impl_->item_cache.find(std::string(item_id)))
+            return std::optional<ItemState>(*cached);
         generation = impl_->item_cache_generation;
     }
     auto value = impl_->db.get(Column::items, item_id);
@@ -345,8 +345,7 @@ Result<std::optional<ItemState>> Store::item(std::string_view item_id) const {
     {
         std::lock_guard lock(impl_->item_cache_mutex);
         if (impl_->item_cache_generation == generation) {
-            if (impl_->item_cache.size() >= Impl::item_cache_max) impl_->item_cache.clear();
-            impl_->item_cache.emplace(std::string(item_id), *state);
+            impl_->item_cache.insert(std::string(item_id), *state);
         }
     }
     return std::optional<ItemState>(std::move(*state));

@@ -157,7 +157,6 @@ Status Store::append_block(const Block& block, const Certificate& certificate, c
     {
         std::lock_guard lock(impl_->item_cache_mutex);
         ++impl_->item_cache_generation;
-        if (impl_->item_cache.size() + effects.items.size() > Impl::item_cache_max) impl_->item_cache.clear();
         for (const auto& state : effects.items)
             impl_->item_cache.insert_or_assign(state.item, state);
     }

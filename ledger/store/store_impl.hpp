@@ -8,9 +8,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
+#include "common/bounded_lru_map.hpp"
 #include "ledger/state/officers.hpp"
 #include "ledger/state/validators.hpp"
 #include "ledger/store/store.hpp"
@@ -44,9 +44,12 @@ struct Store::Impl {
     // RocksDB nor parse JSON. append_block writes the new states through; API threads read the
     // store too, hence the mutex and the generation: a read that missed inserts what it read only
     // if no block was appended meanwhile, so the cache never holds a state older than the store.
-    static constexpr std::size_t item_cache_max = 16384;  // Emptied whole when full.
+    // The least recently used goes first. Emptied whole, as it was until 2026-12-08, it was
+    // emptied at every block once it held more than item_cache_max minus a block's items, and
+    // each item's next read went to RocksDB and parsed JSON again.
+    static constexpr std::size_t item_cache_max = 16384;
     mutable std::mutex item_cache_mutex;
-    mutable std::unordered_map<std::string, ItemState> item_cache;
+    mutable BoundedLruMap<std::string, ItemState, std::hash<std::string>> item_cache{item_cache_max};
     std::uint64_t item_cache_generation = 0;
 
     Impl(store::Db database, Genesis genesis_value, Hash32 hash)

@@ -1,4 +1,4 @@
-// common/bounded_lru_map.hpp (common/ has no test binary of its own; crypto is its user).
+// common/bounded_lru_map.hpp (common/ has no test binary of its own; crypto and the store use it).
 #include "common/bounded_lru_map.hpp"
 
 #include <doctest/doctest.h>
@@ -46,4 +46,18 @@ TEST_CASE("bounded lru map: an erased key is gone and its slot is free") {
     map.insert(3, "three");  // Fits without evicting 2.
     CHECK(map.count(2) == 1);
     CHECK(map.count(3) == 1);
+}
+
+TEST_CASE("bounded lru map: insert_or_assign replaces a held key's value and marks it used") {
+    LruMap map(2);
+    map.insert(1, "one");
+    map.insert(2, "two");
+    map.insert_or_assign(1, "uno");    // Held: the value is replaced, 1 becomes the most recently used.
+    map.insert_or_assign(3, "three");  // New: evicts 2, the least recently used.
+    CHECK(map.count(2) == 0);
+    CHECK(map.size() == 2);
+    REQUIRE(map.find(1) != nullptr);
+    CHECK(*map.find(1) == "uno");
+    REQUIRE(map.find(3) != nullptr);
+    CHECK(*map.find(3) == "three");
 }
