@@ -791,6 +791,7 @@ int run_bench_load(LoadOptions& options) {
     std::printf("prepared in %.1f s (events signed%s)\n",
                 std::chrono::duration<double>(SteadyClock::now() - prepare_start).count(),
                 prepared.presigned ? ", HTTP requests signed" : "; HTTP requests are signed while sending");
+    const double check_us_before = libsodium_verify_cpu_us();  // The unit, timed again at the end.
 
     Outcome outcome{std::vector<std::int64_t>(workload.jobs.size()),
                     std::vector<std::int64_t>(workload.jobs.size()),
@@ -810,7 +811,8 @@ int run_bench_load(LoadOptions& options) {
     const auto committed = static_cast<std::uint64_t>(
         std::count_if(outcome.committed_ns.begin(), outcome.committed_ns.end(),
                       [](const std::atomic<std::int64_t>& at) { return at.load() != 0; }));
-    print_cpu_per_event(processes, committed, std::max(1u, std::thread::hardware_concurrency()));
+    print_cpu_per_event(processes, committed, std::max(1u, std::thread::hardware_concurrency()),
+                        check_us_before);
     return exit_ok;
 }
 

@@ -48,9 +48,11 @@ void print_processes(const std::vector<ProcessInfo>& processes, double seconds);
 // The nodes' CPU per committed event (all of them, from the start of sending to the last commit
 // seen) and the committed rate it implies when the machine's `cores` do nothing else: a ratio
 // that carries over to another machine, unlike the rate measured on this one.
-// Then the same CPU in units of one libsodium Ed25519 check timed on this machine: a figure to
-// compare across machines whose cores differ in speed.
-void print_cpu_per_event(const std::vector<ProcessInfo>& processes, std::uint64_t committed, unsigned cores);
+// Then the same CPU in units of one libsodium Ed25519 check timed on this machine (the faster of
+// `check_us_before`, timed before sending, and a timing at the end; a busy VM's neighbours slow
+// both the nodes and the check): a figure to compare across machines whose cores differ in speed.
+void print_cpu_per_event(const std::vector<ProcessInfo>& processes, std::uint64_t committed, unsigned cores,
+                         double check_us_before);
 // This thread's CPU time of one crypto_sign_verify_detached of a 600-byte message, in
 // microseconds (best of three rounds of 2,000); 0 if a check refused the valid signature.
 [[nodiscard]] double libsodium_verify_cpu_us();
