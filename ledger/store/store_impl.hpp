@@ -44,9 +44,9 @@ struct Store::Impl {
     // RocksDB nor parse JSON. append_block writes the new states through; API threads read the
     // store too, hence the mutex and the generation: a read that missed inserts what it read only
     // if no block was appended meanwhile, so the cache never holds a state older than the store.
-    // The least recently used goes first. Emptied whole, as it was until 2026-12-08, it was
-    // emptied at every block once it held more than item_cache_max minus a block's items, and
-    // each item's next read went to RocksDB and parsed JSON again.
+    // The least recently used goes first. Until 2026-12-08 it was emptied whole whenever a
+    // block's items, held ones counted too, would take it past the bound: with nearly as many
+    // items in use as the bound, at nearly every block, and each next read went to RocksDB.
     static constexpr std::size_t item_cache_max = 16384;
     mutable std::mutex item_cache_mutex;
     mutable BoundedLruMap<std::string, ItemState, std::hash<std::string>> item_cache{item_cache_max};
