@@ -124,7 +124,9 @@ TEST_CASE("node: a block's time is not before the events in it, signed on the va
         REQUIRE(parsed.has_value());
         auto event_time = custos::ledger::parse_time((*parsed)["event"]["time"].get<std::string>());
         REQUIRE(event_time.has_value());
-        auto [status, body] = net.submit_commit(static_cast<std::size_t>(n) % validator_count, envelope);
+        const auto submitted = net.submit_commit(static_cast<std::size_t>(n) % validator_count, envelope);
+        const unsigned status = submitted.first;
+        const std::string& body = submitted.second;  // Not a structured binding (clang 14, doctest).
         REQUIRE_MESSAGE(status == 201, status << " " << body);
         auto answer = custos::crypto::parse_json(body);
         REQUIRE(answer.has_value());

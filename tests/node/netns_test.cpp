@@ -90,7 +90,9 @@ TEST_CASE(
 
         custos::node_test::start_validators(net);
         for (std::size_t index = 0; index < validator_count; ++index) {
-            const auto [status, body] = net.submit_commit(index, net.next_register_envelope());
+            const auto answer = net.submit_commit(index, net.next_register_envelope());
+            const unsigned status = answer.first;
+            const std::string& body = answer.second;  // Not a structured binding (clang 14, doctest).
             CHECK_MESSAGE(status == 201, "node " << index << ": " << status << " " << body);
             // Not on the test's loopback: its own address only, in its own namespace.
             custos::api::ClientRequest request;

@@ -61,7 +61,9 @@ inline std::vector<CommittedBlock> committed_blocks(Localnet& net, std::size_t i
         logged.emplace(std::stoull(line.substr(at + 8)), ts->value);
     }
     std::vector<CommittedBlock> blocks;
-    for (const auto& [height, committed_at] : logged) {
+    for (const auto& logged_block : logged) {
+        const std::uint64_t height = logged_block.first;  // Not a binding (clang 14, doctest).
+        const std::int64_t committed_at = logged_block.second;
         auto block = net.block(index, height);
         REQUIRE_MESSAGE(block.has_value(), "block " << height);
         auto time = custos::ledger::parse_time(block->at("header").at("time").get<std::string>());
