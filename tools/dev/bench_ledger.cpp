@@ -33,6 +33,7 @@
 #include "ledger/store/store.hpp"
 #include "ledger/workloads/store_workload.hpp"
 #include "tools/dev/commands.hpp"
+#include "tools/dev/thread_cpu.hpp"
 
 namespace custos::cli {
 
@@ -61,14 +62,6 @@ constexpr std::string_view bench_ledger_help =
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// CPU time of the calling thread: on a shared machine, work per CPU-second is the figure for
-// "one core"; wall-clock figures are printed beside it and are lower when the machine is busy.
-double thread_cpu_seconds() {
-    timespec now{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
 struct Stopwatch {

@@ -3,7 +3,6 @@
 // directory, exports each bundle with make_bundle, then times verify_bundle_text on the bytes
 // (parse included), best of several runs. Prints figures; asserts nothing.
 #include <stdlib.h>
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,6 +19,7 @@
 #include "ledger/bundle/bundle.hpp"
 #include "ledger/workloads/bundle_sample.hpp"
 #include "tools/dev/commands.hpp"
+#include "tools/dev/thread_cpu.hpp"
 
 namespace custos::cli {
 namespace {
@@ -39,12 +39,6 @@ struct BenchArgs {
     int runs = 5;
 };
 
-double thread_cpu_ms() {
-    timespec now{};
-    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return static_cast<double>(now.tv_sec) * 1e3 + static_cast<double>(now.tv_nsec) / 1e6;
-}
-
 struct Best {
     double wall_ms = 1e300;
     double cpu_ms = 1e300;
@@ -54,9 +48,9 @@ Best best_ms(const std::string& text, int runs, bool& verified) {
     Best best;
     for (int run = 0; run < runs; ++run) {
         const auto start = Clock::now();
-        const double cpu_start = thread_cpu_ms();
+        const double cpu_start = thread_cpu_seconds();
         auto report = ledger::verify_bundle_text(text, {});
-        const double cpu = thread_cpu_ms() - cpu_start;
+        const double cpu = 1e3 * (thread_cpu_seconds() - cpu_start);
         double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         verified = report && report->ok();
         best.wall_ms = std::min(best.wall_ms, elapsed);
